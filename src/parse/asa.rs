@@ -1,0 +1,7 @@
+//! Cisco ASA / FTD syslog.
+
+use super::{Event, ParseContext};
+
+pub fn parse<'a>(_line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>> {
+    None
+}

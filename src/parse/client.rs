@@ -1,0 +1,7 @@
+//! AnyConnect / Secure Client logs.
+
+use super::{Event, ParseContext};
+
+pub fn parse<'a>(_line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>> {
+    None
+}

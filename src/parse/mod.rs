@@ -1,0 +1,229 @@
+//! Pure functions from one raw log line to a typed [`Event`].
+//!
+//! One module per log family: [`asa`] reads Cisco ASA / FTD syslog (the VPN
+//! headend), [`client`] reads AnyConnect / Secure Client logs from a user's
+//! machine. Parsers never do I/O and keep no state between lines; anything a
+//! line cannot tell on its own (such as the year of a yearless syslog
+//! timestamp) comes in through [`ParseContext`].
+//!
+//! Fields borrow from the line, so parsing a line allocates nothing.
+
+pub mod asa;
+pub mod client;
+pub mod time;
+
+use serde::{Deserialize, Serialize};
+
+/// What a line says happened, from the point of view of a VPN login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A login or tunnel attempt failed (or an infrastructure fault that blocks logins).
+    Failure,
+    /// A login succeeded or a session came up.
+    Success,
+    /// A session ended.
+    SessionEnd,
+    /// Anything else the parser recognised.
+    Info,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Failure => "failure",
+            Outcome::Success => "success",
+            Outcome::SessionEnd => "session_end",
+            Outcome::Info => "info",
+        }
+    }
+}
+
+/// Why a failure happened. The snake_case ids are a stable contract for
+/// scripts (`events`, `scan --json`) and runbook hints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    BadCredentials,
+    UnknownUser,
+    AccountLocked,
+    AccountDisabled,
+    PasswordExpired,
+    TokenRequired,
+    Certificate,
+    GroupMismatch,
+    AuthorizationDenied,
+    AaaUnreachable,
+    Capacity,
+    SessionSetup,
+    ClientNetwork,
+    Other,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 14] = [
+        Cause::BadCredentials,
+        Cause::UnknownUser,
+        Cause::AccountLocked,
+        Cause::AccountDisabled,
+        Cause::PasswordExpired,
+        Cause::TokenRequired,
+        Cause::Certificate,
+        Cause::GroupMismatch,
+        Cause::AuthorizationDenied,
+        Cause::AaaUnreachable,
+        Cause::Capacity,
+        Cause::SessionSetup,
+        Cause::ClientNetwork,
+        Cause::Other,
+    ];
+
+    /// The stable snake_case id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Cause::BadCredentials => "bad_credentials",
+            Cause::UnknownUser => "unknown_user",
+            Cause::AccountLocked => "account_locked",
+            Cause::AccountDisabled => "account_disabled",
+            Cause::PasswordExpired => "password_expired",
+            Cause::TokenRequired => "token_required",
+            Cause::Certificate => "certificate",
+            Cause::GroupMismatch => "group_mismatch",
+            Cause::AuthorizationDenied => "authorization_denied",
+            Cause::AaaUnreachable => "aaa_unreachable",
+            Cause::Capacity => "capacity",
+            Cause::SessionSetup => "session_setup",
+            Cause::ClientNetwork => "client_network",
+            Cause::Other => "other",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Cause> {
+        Cause::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The log family a line (or a whole file) belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Cisco ASA / FTD syslog from the VPN headend.
+    Headend,
+    /// AnyConnect / Secure Client logs from a user's machine.
+    Client,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Headend => "headend",
+            Family::Client => "client",
+        }
+    }
+}
+
+/// The state an AAA server was marked with (113022 / 113023).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerState {
+    Failed,
+    Active,
+}
+
+/// One recognised log line, typed. Every text field borrows from the line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event<'a> {
+    pub family: Family,
+    /// When the device says the line was written; `None` when the header has no usable time.
+    pub ts: Option<jiff::Timestamp>,
+    /// Device id or syslog host name.
+    pub host: Option<&'a str>,
+    /// ASA/FTD message id (`"113005"`), or the client's return-code symbol.
+    pub msg_id: Option<&'a str>,
+    pub outcome: Outcome,
+    /// Set on every failure event.
+    pub cause: Option<Cause>,
+    /// User name as logged; `*****` when the headend hides it.
+    pub user: Option<&'a str>,
+    /// The client's public address (no port).
+    pub client_ip: Option<&'a str>,
+    /// Tunnel group or group policy, whichever the message names.
+    pub group: Option<&'a str>,
+    /// AAA server address or name.
+    pub server: Option<&'a str>,
+    /// AAA server group (113022/113023).
+    pub server_group: Option<&'a str>,
+    /// Set when the line marks an AAA server FAILED or ACTIVE.
+    pub server_state: Option<ServerState>,
+    /// Free-text reason given by the device.
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> Event<'a> {
+    /// An event with only its family and outcome set; parsers fill in the rest.
+    pub fn new(family: Family, outcome: Outcome) -> Self {
+        Event {
+            family,
+            ts: None,
+            host: None,
+            msg_id: None,
+            outcome,
+            cause: None,
+            user: None,
+            client_ip: None,
+            group: None,
+            server: None,
+            server_group: None,
+            server_state: None,
+            reason: None,
+        }
+    }
+}
+
+/// What a parser needs to know that a single line does not say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseContext {
+    /// Year given to timestamps that carry none (`May  5 17:51:17`).
+    pub default_year: i16,
+}
+
+impl Default for ParseContext {
+    fn default() -> Self {
+        ParseContext {
+            default_year: jiff::Zoned::now().year(),
+        }
+    }
+}
+
+/// Parses one line as the given family. `None` when the line is not recognised.
+pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Option<Event<'a>> {
+    match family {
+        Family::Headend => asa::parse(line, ctx),
+        Family::Client => client::parse(line, ctx),
+    }
+}
+
+/// Guesses a file's family from its first lines: the family that recognises
+/// the most lines wins; `None` when neither recognises any.
+pub fn detect_family<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Family> {
+    let ctx = ParseContext { default_year: 2000 };
+    let (mut headend, mut client) = (0usize, 0usize);
+    for line in lines {
+        if asa::parse(line, &ctx).is_some() {
+            headend += 1;
+        } else if client::parse(line, &ctx).is_some() {
+            client += 1;
+        }
+    }
+    match (headend, client) {
+        (0, 0) => None,
+        (h, c) if h >= c => Some(Family::Headend),
+        _ => Some(Family::Client),
+    }
+}

@@ -1,0 +1,1 @@
+//! Following a file by path, surviving rotation and truncation.

@@ -1,0 +1,1 @@
+//! Splitting a byte stream into lines, whatever the chunk boundaries.

@@ -1,0 +1,1 @@
+//! Reading lines from standard input.
