@@ -1,1 +1,300 @@
-fn main() {}
+//! The `vpnwatch` command line: turns arguments into calls to [`vpnwatch::app`].
+//!
+//! Exit codes: 0 success, 1 runtime error (one line naming the file), 2 usage error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use vpnwatch::app::console::{self, ConsoleConfig};
+use vpnwatch::app::headless::{self, HeadlessFile};
+use vpnwatch::app::{self, Input, InputPath, demo};
+use vpnwatch::engine::DEFAULT_RETAIN;
+use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
+use vpnwatch::ui::Theme;
+use vpnwatch::ui::theme::no_color_requested;
+
+/// Terminal incident console for Cisco AnyConnect / Secure Client VPN outages.
+///
+/// Tails headend (ASA/FTD) and client logs, highlights and classifies
+/// authentication failures, counts them per user, and keeps the runbook
+/// checklist beside the logs.
+#[derive(Parser)]
+#[command(name = "vpnwatch", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Log files to follow; each file's role is detected from its content. `-` reads stdin.
+    files: Vec<PathBuf>,
+
+    /// Follow FILE as a headend (ASA/FTD syslog) log, whatever its content.
+    #[arg(long, value_name = "FILE")]
+    headend: Vec<PathBuf>,
+
+    /// Follow FILE as an AnyConnect client log, whatever its content.
+    #[arg(long, value_name = "FILE")]
+    client: Vec<PathBuf>,
+
+    #[command(flatten)]
+    dashboard: DashboardArgs,
+}
+
+#[derive(Args, Clone)]
+struct DashboardArgs {
+    /// Markdown runbook to show as the checklist (default: the bundled
+    /// AnyConnect "Authentication Failed" runbook).
+    #[arg(long, value_name = "FILE")]
+    runbook: Option<PathBuf>,
+
+    /// Journal of checklist changes (JSONL, append-only). Default:
+    /// vpnwatch-YYYY-MM-DD.jsonl in the current directory.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+
+    /// Name recorded with each checklist change (default: the login name).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+
+    /// Theme: default, light, high-contrast, or a path to a .toml theme.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    theme: String,
+
+    /// Log lines kept in memory per pane.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
+    retain: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay the bundled sample incident as live logs in the dashboard.
+    Demo {
+        /// Replay speed as a multiple of real time (default: the story plays in about a minute).
+        #[arg(long)]
+        speed: Option<f64>,
+        #[command(flatten)]
+        dashboard: DashboardArgs,
+    },
+    /// Read logs to the end and print the per-user failure table.
+    Scan {
+        /// Print one JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        roles: RoleArgs,
+    },
+    /// Print one JSON object per recognised log line (NDJSON).
+    Events {
+        #[command(flatten)]
+        roles: RoleArgs,
+    },
+}
+
+#[derive(Args)]
+struct RoleArgs {
+    /// Log files; each file's role is detected from its content.
+    files: Vec<PathBuf>,
+    /// Read FILE as a headend log.
+    #[arg(long, value_name = "FILE")]
+    headend: Vec<PathBuf>,
+    /// Read FILE as a client log.
+    #[arg(long, value_name = "FILE")]
+    client: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("vpnwatch: {}", one_line(&err));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `head` closing the pipe is the reader being done, not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn usage_error(message: &str) -> ! {
+    use clap::CommandFactory;
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, message)
+        .exit()
+}
+
+fn inputs(files: &[PathBuf], headend: &[PathBuf], client: &[PathBuf]) -> Vec<Input> {
+    let forced = |paths: &[PathBuf], family| {
+        paths
+            .iter()
+            .map(move |p| Input {
+                path: InputPath::from_arg(p),
+                family: Some(family),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut all: Vec<Input> = files
+        .iter()
+        .map(|p| Input {
+            path: InputPath::from_arg(p),
+            family: None,
+        })
+        .collect();
+    all.extend(forced(headend, Family::Headend));
+    all.extend(forced(client, Family::Client));
+    all
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Scan { json, roles }) => {
+            let files = headless_files(&roles)?;
+            let report = headless::scan(&files, &ParseContext::default())?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                writeln!(out)?;
+            } else {
+                headless::write_table(&report, &mut out)?;
+            }
+            Ok(())
+        }
+        Some(Command::Events { roles }) => {
+            let files = headless_files(&roles)?;
+            headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
+        }
+        Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
+        None => {
+            let inputs = inputs(&cli.files, &cli.headend, &cli.client);
+            if inputs.is_empty() {
+                usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
+            }
+            if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
+                usage_error("`-` (stdin) can be given only once");
+            }
+            let families = app::resolve_families(&inputs)?;
+            let config = console_config(inputs, families, &cli.dashboard, None)?;
+            run_console(config)
+        }
+    }
+}
+
+fn headless_files(roles: &RoleArgs) -> anyhow::Result<Vec<HeadlessFile>> {
+    let inputs = inputs(&roles.files, &roles.headend, &roles.client);
+    if inputs.is_empty() {
+        usage_error("no log files given");
+    }
+    let families = app::resolve_families(&inputs)?;
+    inputs
+        .into_iter()
+        .zip(families)
+        .map(|(input, family)| match input.path {
+            InputPath::File(path) => Ok(HeadlessFile { path, family }),
+            InputPath::Stdin => Ok(HeadlessFile {
+                path: PathBuf::from("/dev/stdin"),
+                family,
+            }),
+        })
+        .collect()
+}
+
+fn load_runbook(path: Option<&Path>) -> anyhow::Result<Runbook> {
+    match path {
+        None => runbook::parse(DEFAULT_RUNBOOK).context("bundled runbook"),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+            runbook::parse(&text).with_context(|| p.display().to_string())
+        }
+    }
+}
+
+fn console_config(
+    inputs: Vec<Input>,
+    families: Vec<Family>,
+    args: &DashboardArgs,
+    default_journal: Option<PathBuf>,
+) -> anyhow::Result<ConsoleConfig> {
+    let mut theme = Theme::load(&args.theme)?;
+    if no_color_requested() {
+        theme = theme.without_colour();
+    }
+    Ok(ConsoleConfig {
+        inputs,
+        families,
+        runbook: load_runbook(args.runbook.as_deref())?,
+        journal: args
+            .journal
+            .clone()
+            .or(default_journal)
+            .unwrap_or_else(app::default_journal_path),
+        operator: args.operator.clone().unwrap_or_else(app::default_operator),
+        theme,
+        retain: args.retain.max(1),
+        poll_interval: Duration::from_secs(1),
+    })
+}
+
+fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
+    if let Some(s) = speed
+        && !(s.is_finite() && s > 0.0)
+    {
+        usage_error("--speed must be a positive number");
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("vpnwatch-demo-")
+        .tempdir()
+        .context("creating the demo directory")?;
+    let paths = demo::create_files(dir.path()).context("creating the demo files")?;
+    let ctx = ParseContext::default();
+    let plan = demo::schedule(&demo::SAMPLE_LOGS, &ctx);
+    let speed = speed.unwrap_or_else(|| demo::default_speed(&plan));
+    let inputs: Vec<Input> = paths
+        .iter()
+        .zip(demo::SAMPLE_LOGS.iter())
+        .map(|(p, (_, family, _))| Input {
+            path: InputPath::File(p.clone()),
+            family: Some(*family),
+        })
+        .collect();
+    let families = inputs.iter().filter_map(|i| i.family).collect();
+    // The demo's ticks are practice: they go to the demo directory unless a
+    // journal is named.
+    let config = console_config(
+        inputs,
+        families,
+        &args,
+        Some(dir.path().join("journal.jsonl")),
+    )?;
+    let _writer = demo::spawn_writer(plan, paths, speed);
+    run_console(config)
+}
+
+fn run_console(config: ConsoleConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(console::run(config));
+    // A stdin read cannot be cancelled; don't let it hold up the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
+}

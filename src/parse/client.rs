@@ -1,7 +1,603 @@
-//! AnyConnect / Secure Client logs.
+//! AnyConnect / Secure Client lines from a user's machine, as written to
+//! syslog on Linux and macOS (and by Android logcat).
+//!
+//! Only lines from the client's own processes are recognised: `acvpnui`,
+//! `acvpnagent`, `vpnagentd`, `vpnui`, `vpnagent`, `vpnapi`. Header forms:
+//!
+//! * BSD syslog: `Jan 12 17:05:35 host acvpnui[16263]: …` (also with an empty
+//!   host, and with an RFC 3339 time as rsyslog writes it);
+//! * macOS console: `5/20/14 11:33:56.909 PM acvpnagent[69]: …`;
+//! * Android logcat: `05-20 11:33:56.909 W/acvpnagent(14592): …`, or the
+//!   same without a time.
+//!
+//! Bodies:
+//!
+//! * `Function: F File: X Line: N Invoked Function: G Return Code: -N (0xHEX)
+//!   Description: SYMBOL [text]`: `msg_id` is the symbol (the numeric code
+//!   differs between client versions, the symbol does not); a symbol with
+//!   `_ERROR_` is a failure whose cause comes from the symbol, or from the
+//!   text when the symbol says nothing specific (`GLOBAL_ERROR_UNEXPECTED
+//!   Unable to contact vpn.example.com.`).
+//! * `Function: getUserName … PasswordEntry username is NAME`: the only line
+//!   naming the user.
+//! * `Message type error|warning|information sent to the user: TEXT`: what
+//!   the user saw; errors and warnings that say why a connection failed are
+//!   failures.
+//! * `VPN state: Connected …`: a success.
+//!
+//! Any other line from those processes is `Info`, its text in `reason`.
+//! rsyslog's `message repeated N times: [ … ]` wrapper is unwrapped. Times
+//! without a zone are UTC (see [`time`]).
 
-use super::{Event, ParseContext};
+use super::asa::contains_ci;
+use super::{Cause, Event, Family, Outcome, ParseContext, time};
 
-pub fn parse<'a>(_line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>> {
+/// Parses one client log line. `None` unless it comes from an AnyConnect process.
+pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let (ts, host, body) = split_header(line, ctx.default_year)?;
+    let mut ev = Event::new(Family::Client, Outcome::Info);
+    ev.ts = ts;
+    ev.host = host;
+    classify(&mut ev, unwrap_repeated(body));
+    if ev.outcome == Outcome::Failure && ev.cause.is_none() {
+        ev.cause = Some(Cause::Other);
+    }
+    Some(ev)
+}
+
+/// Cause of a failure from the client's return-code symbol.
+pub fn cause_from_symbol(symbol: &str) -> Cause {
+    if symbol.contains("CERT") {
+        Cause::Certificate
+    } else if [
+        "TIMEOUT",
+        "GETADDRINFO",
+        "HOST_RESOLUTION",
+        "CONNECT_FAILED",
+        "NO_INTERNET",
+    ]
+    .iter()
+    .any(|k| symbol.contains(k))
+    {
+        Cause::ClientNetwork
+    } else {
+        Cause::Other
+    }
+}
+
+/// Cause of a failure from a message shown to the user, or `None` when the
+/// message does not report a failure.
+pub fn cause_from_user_message(text: &str) -> Option<Cause> {
+    let has = |needles: &[&str]| needles.iter().any(|n| contains_ci(text, n));
+    if has(&[
+        "login failed",
+        "login denied",
+        "authentication failed",
+        "authentication rejected",
+    ]) {
+        return Some(if has(&["token", "passcode", " pin"]) {
+            Cause::TokenRequired
+        } else {
+            Cause::BadCredentials
+        });
+    }
+    if has(&["certificate", "not be trustworthy"]) {
+        return Some(Cause::Certificate);
+    }
+    if has(&[
+        "timed out",
+        "unable to contact",
+        "domain name resolution",
+        "unable to resolve",
+    ]) {
+        return Some(Cause::ClientNetwork);
+    }
+    if has(&[
+        "connection attempt has failed",
+        "was not able to establish",
+        "could not establish",
+    ]) {
+        return Some(Cause::Other);
+    }
     None
+}
+
+const PROCESSES: [&str; 6] = [
+    "acvpnui",
+    "acvpnagent",
+    "vpnagentd",
+    "vpnui",
+    "vpnagent",
+    "vpnapi",
+];
+
+/// Splits a line into time, host and the body after the process tag.
+fn split_header(
+    line: &str,
+    default_year: i16,
+) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str)> {
+    let (ts, rest, may_have_host) = if let Some((t, n)) = time::parse_prefix(line, default_year) {
+        (t, line.get(n..)?, true)
+    } else if let Some((t, n)) = time::parse_us_prefix(line) {
+        (t, line.get(n..)?, false)
+    } else if let Some((t, n)) = time::parse_logcat_prefix(line, default_year) {
+        (t, line.get(n..)?, false)
+    } else {
+        (None, line, false)
+    };
+    let rest = rest.trim_start();
+    if let Some(body) = process_tag(rest) {
+        return Some((ts, None, body));
+    }
+    if !may_have_host {
+        return None;
+    }
+    let end = rest.find([' ', '\t'])?;
+    let (host, rest) = rest.split_at(end);
+    let body = process_tag(rest.trim_start())?;
+    Some((ts, Some(host), body))
+}
+
+/// If `s` starts with a known process tag (`name[pid]:`, `name:`,
+/// `L/name(pid):`, `L/name  (pid):`), returns the text after it.
+fn process_tag(s: &str) -> Option<&str> {
+    // Logcat: a priority letter, a slash, the tag, then `(pid):`.
+    if let Some(tag) = s
+        .get(..2)
+        .filter(|p| {
+            matches!(
+                p.as_bytes(),
+                [b'V' | b'D' | b'I' | b'W' | b'E' | b'F', b'/']
+            )
+        })
+        .and(s.get(2..))
+    {
+        let close = tag.find("):")?;
+        let open = tag.get(..close)?.find('(')?;
+        let name = tag.get(..open)?.trim_end();
+        return PROCESSES
+            .contains(&name)
+            .then(|| tag.get(close + 2..).unwrap_or("").trim_start());
+    }
+    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    let (tok, rest) = s.split_at(end);
+    let tok = tok.strip_suffix(':')?;
+    let name = match tok.find('[') {
+        Some(open) if tok.ends_with(']') => tok.get(..open)?,
+        Some(_) => return None,
+        None => tok,
+    };
+    PROCESSES.contains(&name).then(|| rest.trim_start())
+}
+
+/// `message repeated 29 times: [ body ]` → `body`.
+fn unwrap_repeated(body: &str) -> &str {
+    if body.starts_with("message repeated ")
+        && let Some((_, inner)) = body.split_once(": [")
+    {
+        let inner = inner.trim();
+        return inner.strip_suffix(']').unwrap_or(inner).trim();
+    }
+    body
+}
+
+fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
+    if body.starts_with("Function:") {
+        function_line(ev, body);
+    } else if let Some(rest) = body.strip_prefix("Message type ") {
+        let (kind, text) = match rest.split_once(" sent to the user:") {
+            Some((kind, text)) => (kind.trim(), text.trim()),
+            None => ("", rest.trim()),
+        };
+        ev.reason = nz(text);
+        if (kind.eq_ignore_ascii_case("error") || kind.eq_ignore_ascii_case("warning"))
+            && let Some(cause) = cause_from_user_message(text)
+        {
+            ev.outcome = Outcome::Failure;
+            ev.cause = Some(cause);
+        }
+    } else if let Some(rest) = body.strip_prefix("VPN state:") {
+        ev.reason = nz(body);
+        if rest.split_whitespace().next() == Some("Connected") {
+            ev.outcome = Outcome::Success;
+        }
+    } else {
+        ev.reason = nz(body);
+        if contains_ci(body, "vpn connection has been established") {
+            ev.outcome = Outcome::Success;
+        }
+    }
+}
+
+/// `Function: F File: X Line: N …`.
+fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
+    if let Some(desc) = after(body, "Description:") {
+        let desc = desc.trim_start();
+        let end = desc.find([' ', '\t']).unwrap_or(desc.len());
+        let (symbol, text) = desc.split_at(end);
+        ev.msg_id = nz(symbol);
+        ev.reason = nz(text);
+        if symbol.contains("_ERROR_") {
+            ev.outcome = Outcome::Failure;
+            let cause = match cause_from_symbol(symbol) {
+                Cause::Other => cause_from_user_message(text).unwrap_or(Cause::Other),
+                c => c,
+            };
+            ev.cause = Some(cause);
+        }
+        return;
+    }
+    if let Some(user) = after(body, "PasswordEntry username is ") {
+        ev.user = nz(user);
+        return;
+    }
+    // Informational variant: the text after `Line: N`.
+    ev.reason = after(body, "Line: ")
+        .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .and_then(nz)
+        .or_else(|| nz(body));
+}
+
+fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
+    s.find(pat).and_then(|p| s.get(p + pat.len()..))
+}
+
+fn nz(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ParseContext {
+        ParseContext { default_year: 2024 }
+    }
+
+    fn p(line: &str) -> Event<'_> {
+        parse(line, &ctx()).unwrap_or_else(|| panic!("not parsed: {line}"))
+    }
+
+    fn ts(s: &str) -> Option<jiff::Timestamp> {
+        Some(s.parse().unwrap())
+    }
+
+    // ---- headers ----
+
+    #[test]
+    fn bsd_header() {
+        let e =
+            p("Mar  3 08:01:02 laptop-7 acvpnui[2001]: A new network interface has been detected.");
+        assert_eq!(e.family, Family::Client);
+        assert_eq!(e.ts, ts("2024-03-03T08:01:02Z"));
+        assert_eq!(e.host, Some("laptop-7"));
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.reason, Some("A new network interface has been detected."));
+        assert_eq!(e.msg_id, None);
+    }
+
+    #[test]
+    fn bsd_header_empty_host() {
+        let e = p("Mar  3 08:01:02  vpnagent[839]: last message repeated 2 times");
+        assert_eq!(e.host, None);
+        assert_eq!(e.outcome, Outcome::Info);
+    }
+
+    #[test]
+    fn rfc3339_header() {
+        let e = p(
+            "2024-03-03T08:01:02.250+01:00 laptop-7 vpnagentd[55]: Function: main File: a.cpp Line: 1 started",
+        );
+        assert_eq!(e.ts, ts("2024-03-03T07:01:02.25Z"));
+        assert_eq!(e.host, Some("laptop-7"));
+        assert_eq!(e.reason, Some("started"));
+    }
+
+    #[test]
+    fn macos_header() {
+        let e = p(
+            "6/7/21 10:00:01.500 PM acvpnagent[70]: Function: routeCheck File: ../x/Route.cpp Line: 10 Invoked Function: CRoute::best Return Code: -24117215 (0xFE900021) Description: ROUTETABLE_ERROR_GETBESTROUTE_FAILED",
+        );
+        assert_eq!(e.ts, ts("2021-06-07T22:00:01.5Z"));
+        assert_eq!(e.host, None);
+        assert_eq!(e.msg_id, Some("ROUTETABLE_ERROR_GETBESTROUTE_FAILED"));
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.cause, Some(Cause::Other));
+        assert_eq!(e.reason, None);
+    }
+
+    #[test]
+    fn android_header() {
+        let e = p(
+            "04-02 09:30:00.100 W/acvpnagent(3000): Function: lookup File: Host.cpp Line: 7 Invoked Function: getHost Return Code: -1 (0xFE25000C) Description: SOCKETSUPPORT_ERROR_GETADDRINFO",
+        );
+        assert_eq!(e.ts, ts("2024-04-02T09:30:00.1Z"));
+        assert_eq!(e.cause, Some(Cause::ClientNetwork));
+        let e = p(
+            "04-02 09:30:00.200 I/vpnapi  (3001): Message type error sent to the user: The VPN connection failed due to unsuccessful domain name resolution.",
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.cause, Some(Cause::ClientNetwork));
+        // Without a time.
+        let e = p(
+            "E/vpnapi(3001): Message type information sent to the user: Contacting vpn.example.com.",
+        );
+        assert_eq!(e.ts, None);
+        assert_eq!(e.outcome, Outcome::Info);
+    }
+
+    #[test]
+    fn other_processes_are_not_recognised() {
+        for line in [
+            "Mar  3 08:01:02 laptop-7 NetworkManager[900]: Function: x Description: CTRANSPORT_ERROR_TIMEOUT",
+            "Mar  3 08:01:02 laptop-7 kernel: [1.0] vpnagentd[1]: segfault",
+            "Mar  3 08:01:02 laptop-7 myvpnagent[1]: hello",
+            "Mar  3 08:01:02 laptop-7 acvpnagent hello",
+            "Mar  3 08:01:02 laptop-7",
+            "W/other(1): Message type error sent to the user: Login failed.",
+            "%ASA-6-113005: AAA user authentication Rejected : reason = x",
+            "",
+        ] {
+            assert!(parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn process_without_pid() {
+        let e = p(
+            "Sep 29 13:42:03 localhost vpnui: error - ConnectIfc.cpp:551 (fe000022) SendRequestToPeer",
+        );
+        assert_eq!(e.host, Some("localhost"));
+        assert_eq!(e.outcome, Outcome::Info);
+    }
+
+    // ---- Function: lines ----
+
+    #[test]
+    fn return_code_certificate_symbols() {
+        for sym in [
+            "CERTSTORE_ERROR_CERT_NOT_FOUND",
+            "CERTIFICATE_ERROR_VERIFY_CHAIN_POLICY_FAILED",
+            "CTRANSPORT_ERROR_PEER_CERT_REJECTED",
+        ] {
+            let line = format!(
+                "Mar  3 08:01:02 lt acvpnui[1]: Function: f File: F.cpp Line: 2 Invoked Function: g Return Code: -1 (0xFE220011) Description: {sym}"
+            );
+            let e = parse(&line, &ctx()).unwrap();
+            assert_eq!(e.msg_id, Some(sym));
+            assert_eq!(e.outcome, Outcome::Failure);
+            assert_eq!(e.cause, Some(Cause::Certificate), "{sym}");
+        }
+    }
+
+    #[test]
+    fn return_code_with_free_text() {
+        let e = p(
+            "Mar  3 08:01:02 lt vpnui[2]: Function: SendRequest File: CTransport.cpp Line: 3 Invoked Function: curl_easy_perform Return Code: -29949906 (0xFE37002E) Description: CTRANSPORT_ERROR_TIMEOUT error",
+        );
+        assert_eq!(e.msg_id, Some("CTRANSPORT_ERROR_TIMEOUT"));
+        assert_eq!(e.cause, Some(Cause::ClientNetwork));
+        assert_eq!(e.reason, Some("error"));
+        let e = p(
+            "Mar  3 08:01:02 lt vpnui[2]: Function: processIfcData File: ConnectMgr.cpp Line: 4 Invoked Function: processIfcData Return Code: -33554423 (0xFE000009) Description: GLOBAL_ERROR_UNEXPECTED Unable to contact vpn.example.com.",
+        );
+        assert_eq!(e.msg_id, Some("GLOBAL_ERROR_UNEXPECTED"));
+        assert_eq!(e.outcome, Outcome::Failure);
+        // The symbol is generic; the text names the problem.
+        assert_eq!(e.cause, Some(Cause::ClientNetwork));
+        assert_eq!(e.reason, Some("Unable to contact vpn.example.com."));
+        let e = p(
+            "Mar  3 08:01:02 lt acvpnui[2]: Function: run File: ConnectMgr.cpp Line: 5 Invoked Function: initiate Return Code: -1 (0xFE3D0009) Description: CONNECTMGR_ERROR_UNEXPECTED",
+        );
+        assert_eq!(e.cause, Some(Cause::Other));
+    }
+
+    #[test]
+    fn return_code_without_error_is_info() {
+        let e = p(
+            "Mar  3 08:01:02 lt vpnagent[3]: Function: tableCallbackHandler File: RouteMgr.cpp Line: 6 Invoked Function: recv Return Code: 11 (0x0000000B) Description: unknown",
+        );
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.msg_id, Some("unknown"));
+        assert_eq!(e.cause, None);
+    }
+
+    #[test]
+    fn get_user_name() {
+        let e = p(
+            "Mar  3 08:01:02 lt acvpnui[4]: Function: getUserName File: CTransportCurlStatic.cpp Line: 7 PasswordEntry username is j.doe",
+        );
+        assert_eq!(e.user, Some("j.doe"));
+        assert_eq!(e.outcome, Outcome::Info);
+    }
+
+    #[test]
+    fn informational_function_line() {
+        let e = p(
+            "Mar  3 08:01:02 lt acvpnagent[5]: Function: ResolveHostname File: Utility/HostLocator.cpp Line: 560 Resolved vpn.example.com to 192.0.2.1",
+        );
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.reason, Some("Resolved vpn.example.com to 192.0.2.1"));
+    }
+
+    #[test]
+    fn message_repeated_wrapper() {
+        let e = p(
+            "Mar  3 08:01:02 lt acvpnagent[6]: message repeated 5 times: [ Function: f File: R.cpp Line: 1 Invoked Function: recv Return Code: -1 (0xFE37002E) Description: CTRANSPORT_ERROR_TIMEOUT]",
+        );
+        assert_eq!(e.msg_id, Some("CTRANSPORT_ERROR_TIMEOUT"));
+        assert_eq!(e.cause, Some(Cause::ClientNetwork));
+    }
+
+    // ---- Message type … sent to the user ----
+
+    #[test]
+    fn user_messages() {
+        let cases: &[(&str, &str, Outcome, Option<Cause>)] = &[
+            (
+                "error",
+                "Login failed.",
+                Outcome::Failure,
+                Some(Cause::BadCredentials),
+            ),
+            (
+                "warning",
+                "Login denied, unauthorized connection mechanism.",
+                Outcome::Failure,
+                Some(Cause::BadCredentials),
+            ),
+            (
+                "error",
+                "Authentication failed due to problem verifying the token passcode.",
+                Outcome::Failure,
+                Some(Cause::TokenRequired),
+            ),
+            (
+                "error",
+                "Login failed. Enter your new PIN.",
+                Outcome::Failure,
+                Some(Cause::TokenRequired),
+            ),
+            (
+                "error",
+                "Connection attempt has failed due to server certificate problem.",
+                Outcome::Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "error",
+                "No valid certificates available for authentication.",
+                Outcome::Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "error",
+                "AnyConnect cannot confirm it is connected to your secure gateway.  The local network may not be trustworthy.  Please try another network.",
+                Outcome::Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "error",
+                "Connection attempt has timed out.  Please verify Internet connectivity.",
+                Outcome::Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "error",
+                "Unable to contact vpn.example.com.",
+                Outcome::Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "warning",
+                "Connection attempt has failed.",
+                Outcome::Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "error",
+                "AnyConnect was not able to establish a connection to the specified secure gateway.",
+                Outcome::Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "warning",
+                "Your password will expire in 3 days.",
+                Outcome::Info,
+                None,
+            ),
+            ("information", "Login failed.", Outcome::Info, None),
+            ("status", "Contacting vpn.example.com.", Outcome::Info, None),
+        ];
+        for &(kind, text, outcome, cause) in cases {
+            let line = format!(
+                "Mar  3 08:01:02 lt acvpnui[7]: Message type {kind} sent to the user: {text}"
+            );
+            let e = parse(&line, &ctx()).unwrap();
+            assert_eq!(e.outcome, outcome, "{line}");
+            assert_eq!(e.cause, cause, "{line}");
+            assert_eq!(e.reason, Some(text));
+            assert_eq!(e.msg_id, None);
+        }
+    }
+
+    // ---- state ----
+
+    #[test]
+    fn vpn_state() {
+        let e = p(
+            "Mar  3 08:01:02 lt vpnagent[8]: VPN state: Connected Network state: Network Accessible Network control state: Enabled Network type: Undefined",
+        );
+        assert_eq!(e.outcome, Outcome::Success);
+        let e = p(
+            "Mar  3 08:01:02 lt vpnagent[8]: VPN state: Disconnected Network state: Network Accessible",
+        );
+        assert_eq!(e.outcome, Outcome::Info);
+        let e = p(
+            "Mar  3 08:01:02 lt vpnagent[8]: The VPN connection has been established and can now pass data.",
+        );
+        assert_eq!(e.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn symbol_causes() {
+        assert_eq!(
+            cause_from_symbol("CTRANSPORT_ERROR_HOST_RESOLUTION"),
+            Cause::ClientNetwork
+        );
+        assert_eq!(
+            cause_from_symbol("CTRANSPORT_ERROR_CONNECT_FAILED"),
+            Cause::ClientNetwork
+        );
+        assert_eq!(
+            cause_from_symbol("CTRANSPORT_ERROR_NO_INTERNET_CONNECTION"),
+            Cause::ClientNetwork
+        );
+        assert_eq!(
+            cause_from_symbol("CONNECTMGR_ERROR_NO_CLIENT_AUTH_CERT_AVAILABLE"),
+            Cause::Certificate
+        );
+        assert_eq!(
+            cause_from_symbol("GLOBAL_ERROR_NOT_INITIALIZED"),
+            Cause::Other
+        );
+    }
+
+    // ---- robustness ----
+
+    #[test]
+    fn garbage_never_panics() {
+        let shapes = [
+            "Mar  3 08:01:02 laptop-7 acvpnui[2001]: Function: f File: F Line: 2 Invoked Function: g Return Code: -1 (0x1) Description: CERTSTORE_ERROR_CERT_NOT_FOUND Could not acquire é",
+            "6/7/21 10:00:01.500 PM acvpnagent[70]: Message type error sent to the user: Login failed.",
+            "04-02 09:30:00.200 I/vpnapi  (3001): message repeated 3 times: [ VPN state: Connected ]",
+            "W/acvpnagent(",
+            "日本 acvpnui[1]: x",
+        ];
+        for s in shapes {
+            for (i, _) in s.char_indices() {
+                let _ = parse(&s[..i], &ctx());
+                let _ = parse(&s[i..], &ctx());
+            }
+        }
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..3_000 {
+            let bytes: Vec<u8> = (0..(x % 64))
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            x = x.wrapping_add(0x9E37_79B9);
+            let s = String::from_utf8_lossy(&bytes);
+            let _ = parse(&s, &ctx());
+            let prefixed = format!("Jan  1 00:00:00 h acvpnui[1]: {s}");
+            assert!(parse(&prefixed, &ctx()).is_some());
+        }
+    }
 }

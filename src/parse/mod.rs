@@ -98,6 +98,26 @@ impl Cause {
         }
     }
 
+    /// A label of at most ten columns, for narrow panes.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Cause::BadCredentials => "bad creds",
+            Cause::UnknownUser => "no user",
+            Cause::AccountLocked => "locked",
+            Cause::AccountDisabled => "disabled",
+            Cause::PasswordExpired => "pw expired",
+            Cause::TokenRequired => "token",
+            Cause::Certificate => "cert",
+            Cause::GroupMismatch => "group",
+            Cause::AuthorizationDenied => "authz",
+            Cause::AaaUnreachable => "aaa down",
+            Cause::Capacity => "capacity",
+            Cause::SessionSetup => "setup",
+            Cause::ClientNetwork => "network",
+            Cause::Other => "other",
+        }
+    }
+
     pub fn from_id(id: &str) -> Option<Cause> {
         Cause::ALL.into_iter().find(|c| c.id() == id)
     }

@@ -1,1 +1,1153 @@
 //! Following a file by path, surviving rotation and truncation.
+//!
+//! [`spawn_file`] gives `tail -F` semantics without its known losses:
+//!
+//! * Stat-polling every [`FileOptions::poll_interval`] is the ground truth.
+//!   A `notify` watch on the **parent directory** only shortens the latency; a
+//!   watch on the file itself goes silent after the first rename.
+//! * A file is identified by (dev, ino) of the open descriptor plus its first
+//!   bytes (up to 1 KiB) and the 32 bytes before the read offset, so a
+//!   truncation is seen even when the file regrew past the offset between two
+//!   polls.
+//! * After a rename the old descriptor is read to its end before the new file
+//!   is opened, and the switch waits while the new file is still empty: a
+//!   daemon keeps appending to the old file until it reopens its log (logrotate
+//!   `create` mode signals it only after creating the new file).
+//! * A line without its `\n` is held back until completed, and emitted as a
+//!   line when its file is rotated away, truncated or deleted.
+//! * NUL bytes at the start of a file (left by copytruncate when the writer
+//!   does not use `O_APPEND`) are skipped and reported, not shown as text.
+//!
+//! All file-system calls run in `spawn_blocking`, one bounded step at a time,
+//! so a slow disk never stalls the runtime and every batch waits for room in
+//! the channel (a file can always be re-read; nothing is dropped).
+//!
+//! Windows and other non-Unix systems have no (dev, ino) here: there a
+//! replaced file is only seen through truncation or deletion.
+
+use std::ffi::OsString;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use super::lines::{Batcher, DEFAULT_BATCH_LINES, DEFAULT_MAX_LINE, LineSplitter};
+use super::{Notice, SourceId, SourceMsg};
+
+/// Bytes read per step; bounds the work done between two sends.
+const READ_CHUNK: usize = 256 * 1024;
+/// Leading bytes compared to recognise the same file content.
+const HEAD_LEN: usize = 1024;
+/// Bytes before the read offset compared to recognise a rewritten file.
+const MARKER_LEN: usize = 32;
+/// `tokio::time::interval` rejects zero; anything shorter is a busy loop.
+const MIN_POLL: Duration = Duration::from_millis(10);
+
+/// How [`spawn_file`] reads its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Keep following after the end (`tail -F`); otherwise read once and
+    /// finish.
+    pub follow: bool,
+    /// How often the path is re-checked without any watcher event.
+    pub poll_interval: Duration,
+    /// Lines longer than this are cut into pieces.
+    pub max_line: usize,
+    /// Lines per batch at most.
+    pub batch_lines: usize,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        FileOptions {
+            follow: true,
+            poll_interval: Duration::from_secs(1),
+            max_line: DEFAULT_MAX_LINE,
+            batch_lines: DEFAULT_BATCH_LINES,
+        }
+    }
+}
+
+/// Reads `path` from its start and sends its lines and [`Notice`]s to `tx`,
+/// following it across rotation, truncation and deletion when
+/// `opts.follow` is set.
+///
+/// The task ends after [`Notice::Finished`] (no follow, or the path is not a
+/// regular file and reached its end) or when the receiver is dropped.
+/// Must be called within a tokio runtime.
+pub fn spawn_file(
+    id: SourceId,
+    path: PathBuf,
+    opts: FileOptions,
+    tx: mpsc::Sender<SourceMsg>,
+) -> JoinHandle<()> {
+    tokio::spawn(run(id, path, opts, tx))
+}
+
+async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<SourceMsg>) {
+    let poll = opts.poll_interval.max(MIN_POLL);
+    let wake = Arc::new(Notify::new());
+    let mut follower = Follower::new(id, path, &opts);
+    if opts.follow {
+        follower.watch = Some(DirWatch::new(&follower.path, wake.clone(), poll));
+    }
+    let mut tick = tokio::time::interval(poll);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Arm the watch before the first look at the file, so that nothing
+    // created in between goes unnoticed until the next poll.
+    let mut maintain = opts.follow;
+    loop {
+        loop {
+            let with_watch = std::mem::take(&mut maintain);
+            let mut f = follower;
+            let done = tokio::task::spawn_blocking(move || {
+                let mut out = Vec::new();
+                if with_watch {
+                    f.maintain_watch(&mut out);
+                }
+                let progress = f.step(&mut out);
+                (f, out, progress)
+            })
+            .await;
+            let (f, out, progress) = match done {
+                Ok(done) => done,
+                Err(e) => {
+                    // A panic in a step, or the runtime shutting down: the
+                    // follower state is gone, so this source ends here.
+                    let msg = format!("file source stopped: {e}");
+                    let _ = tx.try_send(SourceMsg::Notice(id, Notice::Error(msg)));
+                    return;
+                }
+            };
+            follower = f;
+            for msg in out {
+                if tx.send(msg).await.is_err() {
+                    return;
+                }
+            }
+            match progress {
+                Progress::More => {}
+                Progress::Idle => break,
+                Progress::Done => return,
+            }
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            _ = tick.tick() => maintain = true,
+            () = tx.closed() => return,
+        }
+    }
+}
+
+/// What a [`Follower::step`] left to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    /// Call `step` again right away.
+    More,
+    /// Caught up; call again on the next event or poll.
+    Idle,
+    /// The source has finished.
+    Done,
+}
+
+/// What the followed path currently names, compared with the open file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PathState {
+    /// Keep reading the open file (also while it was renamed away and the
+    /// path is empty or names a still-empty new file).
+    Same,
+    /// Another file took the name: switch once the open one is drained.
+    Replaced,
+    /// The open file was deleted and nothing took its name.
+    Removed,
+}
+
+type FileId = (u64, u64);
+
+/// The synchronous state machine behind [`spawn_file`]. Each `step` does a
+/// bounded amount of blocking I/O and leaves its messages in `out`.
+struct Follower {
+    id: SourceId,
+    path: PathBuf,
+    follow: bool,
+    splitter: LineSplitter,
+    batcher: Batcher,
+    buf: Vec<u8>,
+    cur: Option<Tailed>,
+    waiting_announced: bool,
+    /// Repeating the same error on every poll would flood the pane.
+    last_error: Option<String>,
+    watch: Option<DirWatch>,
+}
+
+/// The open file and what is known about its content.
+struct Tailed {
+    file: File,
+    file_id: Option<FileId>,
+    /// Pipes and devices are read sequentially and have no size to check.
+    regular: bool,
+    offset: u64,
+    head: Vec<u8>,
+    marker: Vec<u8>,
+    leading_nuls: bool,
+    nuls_skipped: u64,
+}
+
+impl Tailed {
+    fn new(file: File, meta: &Metadata) -> Self {
+        Tailed {
+            file,
+            file_id: sys::file_id(meta),
+            regular: meta.is_file(),
+            offset: 0,
+            head: Vec::new(),
+            marker: Vec::new(),
+            leading_nuls: true,
+            nuls_skipped: 0,
+        }
+    }
+
+    fn rewind(&mut self) {
+        self.offset = 0;
+        self.head.clear();
+        self.marker.clear();
+        self.leading_nuls = true;
+        self.nuls_skipped = 0;
+    }
+
+    /// Notes `chunk`, just read at `offset`, for later identity checks.
+    fn record(&mut self, chunk: &[u8]) {
+        if self.head.len() < HEAD_LEN && self.head.len() as u64 == self.offset {
+            let take = (HEAD_LEN - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        if chunk.len() >= MARKER_LEN {
+            self.marker.clear();
+            self.marker
+                .extend_from_slice(&chunk[chunk.len() - MARKER_LEN..]);
+        } else {
+            self.marker.extend_from_slice(chunk);
+            let excess = self.marker.len().saturating_sub(MARKER_LEN);
+            self.marker.drain(..excess);
+        }
+        self.offset += chunk.len() as u64;
+    }
+
+    /// Whether the content already read is no longer what the file holds.
+    fn truncated(&self) -> io::Result<bool> {
+        let size = self.file.metadata()?.len();
+        if size < self.offset {
+            return Ok(true);
+        }
+        let mut scratch = [0u8; HEAD_LEN];
+        if !self.head.is_empty() && !same_bytes(&self.file, 0, &self.head, &mut scratch)? {
+            return Ok(true);
+        }
+        // Beyond the head, the bytes just before the offset catch a file
+        // that was truncated and rewritten with a different middle.
+        if self.offset > self.head.len() as u64 && !self.marker.is_empty() {
+            let at = self.offset - self.marker.len() as u64;
+            if !same_bytes(&self.file, at, &self.marker, &mut scratch)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the open file still has a name (`None`: cannot tell).
+    fn linked(&self) -> Option<bool> {
+        let meta = self.file.metadata().ok()?;
+        sys::nlink(&meta).map(|n| n > 0)
+    }
+}
+
+impl Follower {
+    fn new(id: SourceId, path: PathBuf, opts: &FileOptions) -> Self {
+        Follower {
+            id,
+            path,
+            follow: opts.follow,
+            splitter: LineSplitter::new(opts.max_line),
+            batcher: Batcher::new(id, opts.batch_lines),
+            buf: vec![0u8; READ_CHUNK],
+            cur: None,
+            waiting_announced: false,
+            last_error: None,
+            watch: None,
+        }
+    }
+
+    fn step(&mut self, out: &mut Vec<SourceMsg>) -> Progress {
+        let Some(cur) = &self.cur else {
+            return self.open(out);
+        };
+        let checks = self.follow && cur.regular;
+        if checks {
+            match cur.truncated() {
+                Ok(true) => {
+                    self.restart_truncated(out);
+                    return Progress::More;
+                }
+                Ok(false) => {}
+                Err(e) => self.error(format!("{}: {e}", self.path.display()), out),
+            }
+        }
+        // The path is looked at before the read: if the writer has moved on
+        // to a new file, everything it wrote to the old one is there by now,
+        // and a read that finds nothing more proves the old file drained.
+        let state = if checks {
+            self.path_state(out)
+        } else {
+            PathState::Same
+        };
+        match self.read_chunk(out) {
+            Ok(0) => {}
+            Ok(_) => return Progress::More,
+            Err(e) => {
+                self.error(format!("{}: read failed: {e}", self.path.display()), out);
+                return if self.follow {
+                    Progress::Idle
+                } else {
+                    self.finish(out)
+                };
+            }
+        }
+        self.batcher.flush(out);
+        if !checks {
+            return self.finish(out);
+        }
+        match state {
+            PathState::Same => Progress::Idle,
+            PathState::Replaced => {
+                self.close(out);
+                self.notice(Notice::Rotated(self.path.clone()), out);
+                Progress::More
+            }
+            PathState::Removed => {
+                self.close(out);
+                self.notice(Notice::Removed(self.path.clone()), out);
+                self.waiting_announced = false;
+                Progress::More
+            }
+        }
+    }
+
+    fn open(&mut self, out: &mut Vec<SourceMsg>) -> Progress {
+        let opened = File::open(&self.path).and_then(|file| {
+            let meta = file.metadata()?;
+            Ok((file, meta))
+        });
+        match opened {
+            Ok((_, meta)) if meta.is_dir() => {
+                self.error(format!("{}: is a directory", self.path.display()), out);
+            }
+            Ok((file, meta)) => {
+                self.cur = Some(Tailed::new(file, &meta));
+                self.waiting_announced = false;
+                self.last_error = None;
+                self.batcher.restart_numbering(out);
+                self.notice(Notice::Opened(self.path.clone()), out);
+                return Progress::More;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.follow => {
+                if !self.waiting_announced {
+                    self.waiting_announced = true;
+                    self.notice(Notice::Waiting(self.path.clone()), out);
+                }
+            }
+            Err(e) => self.error(format!("{}: {e}", self.path.display()), out),
+        }
+        if self.follow {
+            Progress::Idle
+        } else {
+            self.finish(out)
+        }
+    }
+
+    fn path_state(&mut self, out: &mut Vec<SourceMsg>) -> PathState {
+        let Some(cur) = &self.cur else {
+            return PathState::Same;
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(meta) => {
+                let id = sys::file_id(&meta);
+                if id.is_none() || id == cur.file_id {
+                    return PathState::Same;
+                }
+                // An empty new file while the old one is still linked: the
+                // writer has probably not reopened yet and may still append
+                // to the old one, so stay there.
+                if meta.len() > 0 || cur.linked() == Some(false) {
+                    PathState::Replaced
+                } else {
+                    PathState::Same
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match cur.linked() {
+                // Renamed away and nothing new yet: the old file is still
+                // the one being written.
+                Some(true) => PathState::Same,
+                _ => PathState::Removed,
+            },
+            Err(e) => {
+                self.error(format!("{}: {e}", self.path.display()), out);
+                PathState::Same
+            }
+        }
+    }
+
+    /// Reads the next chunk of the open file and splits it into lines.
+    fn read_chunk(&mut self, out: &mut Vec<SourceMsg>) -> io::Result<usize> {
+        let Some(cur) = self.cur.as_mut() else {
+            return Ok(0);
+        };
+        let n = loop {
+            let read = if cur.regular {
+                sys::read_at(&cur.file, &mut self.buf, cur.offset)
+            } else {
+                (&cur.file).read(&mut self.buf)
+            };
+            match read {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
+        if n == 0 {
+            return Ok(0);
+        }
+        let chunk = &self.buf[..n];
+        cur.record(chunk);
+        let mut data = chunk;
+        if cur.leading_nuls {
+            let skip = data.iter().position(|&b| b != 0).unwrap_or(data.len());
+            cur.nuls_skipped += skip as u64;
+            data = &data[skip..];
+            if !data.is_empty() {
+                cur.leading_nuls = false;
+                if cur.nuls_skipped > 0 {
+                    self.batcher.flush(out);
+                    let msg = nul_message(&self.path, cur.nuls_skipped);
+                    out.push(SourceMsg::Notice(self.id, Notice::Error(msg)));
+                }
+            }
+        }
+        let batcher = &mut self.batcher;
+        self.splitter.feed(data, |line| batcher.push(line, out));
+        self.last_error = None;
+        Ok(n)
+    }
+
+    fn restart_truncated(&mut self, out: &mut Vec<SourceMsg>) {
+        self.flush_partial(out);
+        self.notice(Notice::Truncated(self.path.clone()), out);
+        if let Some(cur) = self.cur.as_mut() {
+            cur.rewind();
+        }
+        self.batcher.restart_numbering(out);
+    }
+
+    /// Emits what is left of the current file and closes it.
+    fn close(&mut self, out: &mut Vec<SourceMsg>) {
+        self.flush_partial(out);
+        self.cur = None;
+    }
+
+    /// The file is done with: a partial line becomes a line; an all-NUL
+    /// file is still reported.
+    fn flush_partial(&mut self, out: &mut Vec<SourceMsg>) {
+        let batcher = &mut self.batcher;
+        self.splitter.finish(|line| batcher.push(line, out));
+        self.batcher.flush(out);
+        if let Some(cur) = self.cur.as_mut()
+            && cur.leading_nuls
+            && cur.nuls_skipped > 0
+        {
+            let msg = nul_message(&self.path, cur.nuls_skipped);
+            cur.nuls_skipped = 0;
+            out.push(SourceMsg::Notice(self.id, Notice::Error(msg)));
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<SourceMsg>) -> Progress {
+        self.close(out);
+        self.notice(Notice::Finished, out);
+        Progress::Done
+    }
+
+    /// Sends a notice after the lines before it.
+    fn notice(&mut self, notice: Notice, out: &mut Vec<SourceMsg>) {
+        self.batcher.flush(out);
+        out.push(SourceMsg::Notice(self.id, notice));
+    }
+
+    fn error(&mut self, msg: String, out: &mut Vec<SourceMsg>) {
+        if self.last_error.as_deref() != Some(msg.as_str()) {
+            self.notice(Notice::Error(msg.clone()), out);
+            self.last_error = Some(msg);
+        }
+    }
+
+    /// Starts the directory watch, and re-arms it when the directory appears
+    /// or was replaced (an inotify watch dies with its directory).
+    fn maintain_watch(&mut self, out: &mut Vec<SourceMsg>) {
+        let Some(watch) = self.watch.as_mut() else {
+            return;
+        };
+        if let Err(e) = watch.maintain() {
+            let msg = format!(
+                "{}: file watcher unavailable ({e}); polling every {:?}",
+                self.path.display(),
+                watch.poll
+            );
+            self.watch = None;
+            self.notice(Notice::Error(msg), out);
+        }
+    }
+}
+
+fn nul_message(path: &Path, count: u64) -> String {
+    format!(
+        "{}: skipped {count} NUL bytes at the start of the file \
+         (copytruncate with a writer not in append mode?)",
+        path.display()
+    )
+}
+
+/// Compares the file's bytes at `at` with `expected` (at most `scratch` long).
+fn same_bytes(file: &File, at: u64, expected: &[u8], scratch: &mut [u8]) -> io::Result<bool> {
+    let buf = &mut scratch[..expected.len()];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match sys::read_at(file, &mut buf[filled..], at + filled as u64) {
+            // The file shrank since it was stat'ed.
+            Ok(0) => return Ok(false),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(buf == expected)
+}
+
+/// A `notify` watch on the followed file's parent directory that wakes the
+/// follower when something happens to the file's name.
+struct DirWatch {
+    dir: PathBuf,
+    name: Option<OsString>,
+    wake: Arc<Notify>,
+    poll: Duration,
+    watcher: Option<notify::RecommendedWatcher>,
+    /// Identity of the directory the watch is on, `None` while unarmed.
+    armed: Option<Option<FileId>>,
+}
+
+impl DirWatch {
+    fn new(path: &Path, wake: Arc<Notify>, poll: Duration) -> Self {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        DirWatch {
+            dir,
+            name: path.file_name().map(|n| n.to_os_string()),
+            wake,
+            poll,
+            watcher: None,
+            armed: None,
+        }
+    }
+
+    /// Errors mean the watcher cannot work at all (no inotify instance or
+    /// watch left); a missing directory is not an error, polling covers it.
+    fn maintain(&mut self) -> notify::Result<()> {
+        if self.watcher.is_none() {
+            let handler = wake_on(self.name.clone(), self.wake.clone());
+            self.watcher = Some(notify::recommended_watcher(handler)?);
+        }
+        let Some(watcher) = self.watcher.as_mut() else {
+            return Ok(());
+        };
+        let Ok(meta) = std::fs::metadata(&self.dir) else {
+            self.armed = None;
+            return Ok(());
+        };
+        let id = sys::file_id(&meta);
+        if self.armed == Some(id) {
+            return Ok(());
+        }
+        match watcher.watch(&self.dir, RecursiveMode::NonRecursive) {
+            Ok(()) => {
+                self.armed = Some(id);
+                // Whatever happened before the watch existed is only seen
+                // by looking.
+                self.wake.notify_one();
+                Ok(())
+            }
+            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => Ok(()),
+            Err(e) if matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == io::ErrorKind::NotFound) => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The watcher callback: runs on notify's thread, so it only filters and
+/// signals (a `Notify` permit coalesces bursts of events into one wake-up).
+fn wake_on(
+    name: Option<OsString>,
+    wake: Arc<Notify>,
+) -> impl FnMut(notify::Result<notify::Event>) + Send + 'static {
+    move |res| {
+        let relevant = match &res {
+            // Errors and queue overflows: events may be lost, look now.
+            Err(_) => true,
+            Ok(ev) if ev.need_rescan() => true,
+            // Opens (our own included) and reads change nothing; a close
+            // after writing may end a burst of writes.
+            Ok(ev) if matches!(ev.kind, EventKind::Access(_)) => matches!(
+                ev.kind,
+                EventKind::Access(AccessKind::Close(AccessMode::Write))
+            ),
+            Ok(ev) => match &name {
+                Some(name) => ev
+                    .paths
+                    .iter()
+                    .any(|p| p.file_name() == Some(name.as_os_str())),
+                None => true,
+            },
+        };
+        if relevant {
+            wake.notify_one();
+        }
+    }
+}
+
+#[cfg(unix)]
+mod sys {
+    use std::fs::{File, Metadata};
+    use std::io;
+    use std::os::unix::fs::{FileExt, MetadataExt};
+
+    use super::FileId;
+
+    pub fn file_id(meta: &Metadata) -> Option<FileId> {
+        Some((meta.dev(), meta.ino()))
+    }
+
+    pub fn nlink(meta: &Metadata) -> Option<u64> {
+        Some(meta.nlink())
+    }
+
+    pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        file.read_at(buf, offset)
+    }
+}
+
+#[cfg(not(unix))]
+mod sys {
+    use std::fs::{File, Metadata};
+    use std::io::{self, Read, Seek, SeekFrom};
+
+    use super::FileId;
+
+    pub fn file_id(_: &Metadata) -> Option<FileId> {
+        None
+    }
+
+    pub fn nlink(_: &Metadata) -> Option<u64> {
+        None
+    }
+
+    pub fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The follower driven step by step, without a runtime or watcher: each
+    //! `sync` plays the role of one poll, so every interleaving below is
+    //! exact rather than timing-dependent.
+
+    use std::fs::OpenOptions;
+    use std::io::Write;
+
+    use super::*;
+
+    struct Harness {
+        f: Follower,
+        lines: Vec<(u64, String)>,
+        notices: Vec<Notice>,
+        next_no: u64,
+    }
+
+    impl Harness {
+        fn new(path: &Path, follow: bool) -> Self {
+            let opts = FileOptions {
+                follow,
+                batch_lines: 3,
+                ..FileOptions::default()
+            };
+            Harness {
+                f: Follower::new(SourceId(1), path.to_path_buf(), &opts),
+                lines: Vec::new(),
+                notices: Vec::new(),
+                next_no: 1,
+            }
+        }
+
+        /// Steps until caught up, checking line numbers on the way.
+        fn sync(&mut self) -> Progress {
+            for _ in 0..100_000 {
+                let mut out = Vec::new();
+                let progress = self.f.step(&mut out);
+                for msg in out {
+                    match msg {
+                        SourceMsg::Lines(id, batch) => {
+                            assert_eq!(id, SourceId(1));
+                            assert!(!batch.is_empty(), "empty batch sent");
+                            for (n, line) in batch.lines() {
+                                assert_eq!(n, self.next_no, "line numbers must be consecutive");
+                                self.next_no += 1;
+                                self.lines
+                                    .push((n, String::from_utf8(line.to_vec()).unwrap()));
+                            }
+                        }
+                        SourceMsg::Notice(_, notice) => {
+                            if matches!(notice, Notice::Opened(_) | Notice::Truncated(_)) {
+                                self.next_no = 1;
+                            }
+                            self.notices.push(notice);
+                        }
+                    }
+                }
+                if progress != Progress::More {
+                    return progress;
+                }
+            }
+            panic!("follower never caught up");
+        }
+
+        fn texts(&mut self) -> Vec<String> {
+            self.lines.drain(..).map(|(_, l)| l).collect()
+        }
+
+        fn numbered(&mut self) -> Vec<(u64, String)> {
+            std::mem::take(&mut self.lines)
+        }
+
+        fn notices(&mut self) -> Vec<Notice> {
+            std::mem::take(&mut self.notices)
+        }
+    }
+
+    fn appender(path: &Path) -> File {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap()
+    }
+
+    fn numbered(lines: &[(u64, &str)]) -> Vec<(u64, String)> {
+        lines.iter().map(|&(n, s)| (n, s.to_string())).collect()
+    }
+
+    #[test]
+    fn without_follow_reads_everything_and_finishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "one\ntwo\r\nthree\nfour\nlast").unwrap();
+        let mut h = Harness::new(&path, false);
+        assert_eq!(h.sync(), Progress::Done);
+        assert_eq!(
+            h.numbered(),
+            numbered(&[
+                (1, "one"),
+                (2, "two"),
+                (3, "three"),
+                (4, "four"),
+                (5, "last")
+            ])
+        );
+        assert_eq!(h.notices(), [Notice::Opened(path), Notice::Finished]);
+    }
+
+    #[test]
+    fn without_follow_a_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing.log");
+        let mut h = Harness::new(&path, false);
+        assert_eq!(h.sync(), Progress::Done);
+        let notices = h.notices();
+        assert!(
+            matches!(&notices[..], [Notice::Error(e), Notice::Finished] if e.contains("missing.log"))
+        );
+    }
+
+    #[test]
+    fn a_directory_is_an_error_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Harness::new(dir.path(), true);
+        assert_eq!(h.sync(), Progress::Idle);
+        assert_eq!(h.sync(), Progress::Idle);
+        let notices = h.notices();
+        assert!(matches!(&notices[..], [Notice::Error(e)] if e.contains("is a directory")));
+    }
+
+    #[test]
+    fn waits_for_a_missing_file_and_holds_partial_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut h = Harness::new(&path, true);
+        assert_eq!(h.sync(), Progress::Idle);
+        assert_eq!(h.sync(), Progress::Idle);
+        assert_eq!(h.notices(), [Notice::Waiting(path.clone())]);
+
+        let mut w = appender(&path);
+        w.write_all(b"first\nsec").unwrap();
+        assert_eq!(h.sync(), Progress::Idle);
+        assert_eq!(h.numbered(), numbered(&[(1, "first")]));
+        assert_eq!(h.notices(), [Notice::Opened(path.clone())]);
+        w.write_all(b"ond\r").unwrap();
+        h.sync();
+        assert!(h.numbered().is_empty(), "partial line emitted early");
+        w.write_all(b"\nthird\n").unwrap();
+        h.sync();
+        assert_eq!(h.numbered(), numbered(&[(2, "second"), (3, "third")]));
+        assert!(h.notices().is_empty());
+    }
+
+    #[test]
+    fn rename_rotation_drains_the_old_file_until_the_writer_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut old = appender(&path);
+        old.write_all(b"a1\na2\n").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        assert_eq!(h.texts(), ["a1", "a2"]);
+
+        // Renamed away, nothing at the path yet: keep reading the old file.
+        std::fs::rename(&path, dir.path().join("a.log.1")).unwrap();
+        old.write_all(b"a3\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["a3"]);
+
+        // logrotate `create`: the new file exists but the writer has not
+        // reopened yet and keeps using the old descriptor.
+        let mut new = appender(&path);
+        h.sync();
+        old.write_all(b"a4\na5-partial").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["a4"]);
+        h.notices();
+
+        // The writer moves on; its last old-file bytes land just before.
+        old.write_all(b"-end\na6-no-newline").unwrap();
+        new.write_all(b"b1\nb2\n").unwrap();
+        h.sync();
+        assert_eq!(
+            h.numbered(),
+            numbered(&[
+                (5, "a5-partial-end"),
+                (6, "a6-no-newline"),
+                (1, "b1"),
+                (2, "b2")
+            ])
+        );
+        assert_eq!(
+            h.notices(),
+            [Notice::Rotated(path.clone()), Notice::Opened(path.clone())]
+        );
+
+        // Late writes to the old file after the switch are not followed.
+        old.write_all(b"lost\n").unwrap();
+        new.write_all(b"b3\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["b3"]);
+    }
+
+    #[test]
+    fn replacing_the_file_by_rename_over_it_switches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "old1\nold2").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        let tmp = dir.path().join("tmp");
+        std::fs::write(&tmp, "").unwrap();
+        // An empty replacement whose predecessor is gone: nobody can write
+        // to the old file by name any more, so switch at once.
+        std::fs::rename(&tmp, &path).unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["old1", "old2"]);
+        assert_eq!(
+            h.notices(),
+            [
+                Notice::Opened(path.clone()),
+                Notice::Rotated(path.clone()),
+                Notice::Opened(path.clone())
+            ]
+        );
+    }
+
+    #[test]
+    fn truncation_by_size_restarts_at_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut w = appender(&path);
+        w.write_all(b"one\ntwo\nthr").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        h.notices();
+        w.set_len(0).unwrap();
+        h.sync();
+        w.write_all(b"new\n").unwrap();
+        h.sync();
+        assert_eq!(
+            h.numbered(),
+            numbered(&[(1, "one"), (2, "two"), (3, "thr"), (1, "new")])
+        );
+        assert_eq!(h.notices(), [Notice::Truncated(path)]);
+    }
+
+    #[test]
+    fn truncation_and_regrowth_between_polls_is_seen_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut w = appender(&path);
+        w.write_all(b"line-1\nline-2\n").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        h.texts();
+        h.notices();
+        // Same size as before, different first bytes.
+        w.set_len(0).unwrap();
+        w.write_all(b"LINE-3\nline-4\nmore\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["LINE-3", "line-4", "more"]);
+        assert_eq!(h.notices(), [Notice::Truncated(path.clone())]);
+    }
+
+    #[test]
+    fn truncation_behind_an_unchanged_header_is_seen_by_the_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let header = format!("{}\n", "#".repeat(HEAD_LEN + 100));
+        let mut w = appender(&path);
+        w.write_all(format!("{header}old-1\nold-2\n").as_bytes())
+            .unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        assert_eq!(h.texts().len(), 3);
+        h.notices();
+        w.set_len(0).unwrap();
+        w.write_all(format!("{header}new-1\nnew-2\nnew-3\n").as_bytes())
+            .unwrap();
+        h.sync();
+        assert_eq!(h.texts()[1..], ["new-1", "new-2", "new-3"]);
+        assert_eq!(h.notices(), [Notice::Truncated(path)]);
+    }
+
+    #[test]
+    fn copytruncate_with_a_non_append_writer_skips_leading_nuls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        // Not O_APPEND: after the truncation it keeps writing at offset 18.
+        let mut w = File::create(&path).unwrap();
+        w.write_all(b"line-one\nline-two\n").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        assert_eq!(h.texts(), ["line-one", "line-two"]);
+        h.notices();
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        w.write_all(b"after\n").unwrap();
+        h.sync();
+        assert_eq!(h.numbered(), numbered(&[(1, "after")]));
+        let notices = h.notices();
+        assert_eq!(notices[0], Notice::Truncated(path.clone()));
+        assert!(
+            matches!(&notices[1..], [Notice::Error(e)] if e.contains("skipped 18 NUL bytes")),
+            "{notices:?}"
+        );
+    }
+
+    #[test]
+    fn delete_then_recreate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut w = appender(&path);
+        w.write_all(b"x1\nx2-partial").unwrap();
+        let mut h = Harness::new(&path, true);
+        h.sync();
+        h.notices();
+        std::fs::remove_file(&path).unwrap();
+        // Written after the deletion but before the follower looked: still
+        // read from the open descriptor.
+        w.write_all(b"-more\n").unwrap();
+        drop(w);
+        h.sync();
+        assert_eq!(h.texts(), ["x1", "x2-partial-more"]);
+        assert_eq!(
+            h.notices(),
+            [Notice::Removed(path.clone()), Notice::Waiting(path.clone())]
+        );
+        h.sync();
+        assert!(h.notices().is_empty());
+        std::fs::write(&path, "y1\n").unwrap();
+        h.sync();
+        assert_eq!(h.numbered(), numbered(&[(1, "y1")]));
+        assert_eq!(h.notices(), [Notice::Opened(path)]);
+    }
+
+    #[test]
+    fn batches_continue_numbering_and_long_lines_are_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut content = String::new();
+        for i in 1..=7 {
+            content.push_str(&format!("l{i}\n"));
+        }
+        content.push_str(&"z".repeat(READ_CHUNK * 2 + 5));
+        content.push('\n');
+        std::fs::write(&path, &content).unwrap();
+        let opts = FileOptions {
+            follow: false,
+            batch_lines: 3,
+            max_line: READ_CHUNK,
+            ..FileOptions::default()
+        };
+        let mut f = Follower::new(SourceId(0), path, &opts);
+        let mut firsts = Vec::new();
+        let mut pieces = Vec::new();
+        loop {
+            let mut out = Vec::new();
+            let progress = f.step(&mut out);
+            for msg in out {
+                if let SourceMsg::Lines(_, batch) = msg {
+                    firsts.push(batch.first_line);
+                    pieces.extend(
+                        batch
+                            .lines()
+                            .skip_while(|(n, _)| *n <= 7)
+                            .map(|(_, l)| l.len()),
+                    );
+                }
+            }
+            if progress == Progress::Done {
+                break;
+            }
+        }
+        assert_eq!(firsts, [1, 4, 7, 10]);
+        assert_eq!(pieces, [READ_CHUNK, READ_CHUNK, 5]);
+        assert_eq!(f.splitter.long_line_splits, 2);
+    }
+
+    /// xorshift64*: a reproducible stream without a dev-dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+        }
+    }
+
+    /// Random appends, partial writes, rotations (with late writes to the
+    /// old descriptor), truncations and deletions, with the follower caught
+    /// up before each destructive step (as a poll would be, given time):
+    /// every byte written arrives exactly once, in order, as the lines of the
+    /// file it was written to.
+    #[test]
+    fn random_histories_lose_and_duplicate_nothing() {
+        for seed in 1..=40u64 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.log");
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let mut h = Harness::new(&path, true);
+            let mut writer: Option<File> = None;
+            let mut segment: Vec<u8> = Vec::new();
+            let mut expected: Vec<String> = Vec::new();
+            let mut seq = 0u64;
+            let mut rotations = 0;
+            let close_segment = |segment: &mut Vec<u8>, expected: &mut Vec<String>| {
+                let mut s = LineSplitter::new(usize::MAX);
+                s.feed(segment, |l| {
+                    expected.push(String::from_utf8(l.to_vec()).unwrap())
+                });
+                s.finish(|l| expected.push(String::from_utf8(l.to_vec()).unwrap()));
+                segment.clear();
+            };
+            let write = |w: &mut File, segment: &mut Vec<u8>, bytes: &[u8]| {
+                w.write_all(bytes).unwrap();
+                segment.extend_from_slice(bytes);
+            };
+            for _ in 0..60 {
+                seq += 1;
+                let w = writer.get_or_insert_with(|| appender(&path));
+                match rng.below(100) {
+                    0..40 => write(w, &mut segment, format!("line {seq}\n").as_bytes()),
+                    40..50 => write(w, &mut segment, format!("part {seq}-").as_bytes()),
+                    50..70 => {
+                        h.sync();
+                    }
+                    70..82 => {
+                        write(w, &mut segment, format!("pre-rotate {seq}\n").as_bytes());
+                        h.sync();
+                        rotations += 1;
+                        let rotated = dir.path().join(format!("app.log.{rotations}"));
+                        std::fs::rename(&path, rotated).unwrap();
+                        let new = appender(&path);
+                        if rng.below(2) == 0 {
+                            h.sync();
+                        }
+                        for i in 0..rng.below(3) {
+                            write(w, &mut segment, format!("late {seq}.{i}\n").as_bytes());
+                        }
+                        if rng.below(3) == 0 {
+                            write(w, &mut segment, format!("late-partial {seq}").as_bytes());
+                        }
+                        close_segment(&mut segment, &mut expected);
+                        writer = Some(new);
+                    }
+                    82..92 => {
+                        h.sync();
+                        w.set_len(0).unwrap();
+                        close_segment(&mut segment, &mut expected);
+                    }
+                    _ => {
+                        h.sync();
+                        std::fs::remove_file(&path).unwrap();
+                        writer = None;
+                        close_segment(&mut segment, &mut expected);
+                    }
+                }
+            }
+            // The last segment's unterminated tail stays pending.
+            if let Some(w) = writer.as_mut() {
+                seq += 1;
+                write(w, &mut segment, format!("final {seq}\n").as_bytes());
+            }
+            close_segment(&mut segment, &mut expected);
+            h.sync();
+            assert_eq!(h.texts(), expected, "seed {seed}");
+        }
+    }
+}

@@ -1,1 +1,456 @@
 //! Splitting a byte stream into lines, whatever the chunk boundaries.
+//!
+//! [`LineSplitter`] is the one place where bytes become lines, for followed
+//! files, stdin and the headless whole-file reader [`for_each_line`]. Lines
+//! are raw bytes (logs are not guaranteed to be UTF-8); the terminator `\n`
+//! and one `\r` before it are removed. [`Batcher`] packs lines into the
+//! [`LineBatch`]es that sources send.
+//!
+//! A line longer than `max_line` bytes is cut into pieces of `max_line` bytes,
+//! each emitted (and numbered) as a line of its own: one runaway line must
+//! neither exhaust memory nor make a source stop following its file. The
+//! pieces do not depend on how the stream was chunked.
+
+use std::io::{self, Read};
+
+use super::{LineBatch, SourceId, SourceMsg};
+
+/// Longest line kept in one piece (64 KiB); longer lines are cut.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
+
+/// Lines per [`LineBatch`] before it is sent without waiting for more input.
+pub const DEFAULT_BATCH_LINES: usize = 4096;
+
+/// A batch is also sent once it holds this many bytes, so that a run of long
+/// lines cannot make one batch hundreds of megabytes.
+pub const BATCH_MAX_BYTES: usize = 1024 * 1024;
+
+/// Read size for [`for_each_line`].
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Turns arbitrary byte chunks into complete lines, keeping the unterminated
+/// tail between calls.
+#[derive(Debug)]
+pub struct LineSplitter {
+    max_line: usize,
+    partial: Vec<u8>,
+    /// How many times a line was cut because it exceeded `max_line` (a line
+    /// cut into three pieces counts two).
+    pub long_line_splits: u64,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        LineSplitter::new(DEFAULT_MAX_LINE)
+    }
+}
+
+impl LineSplitter {
+    /// `max_line` is clamped to at least 1.
+    pub fn new(max_line: usize) -> Self {
+        LineSplitter {
+            max_line: max_line.max(1),
+            partial: Vec::new(),
+            long_line_splits: 0,
+        }
+    }
+
+    /// Feeds the next chunk of the stream; `emit` is called once per complete
+    /// line (or long-line piece), in order.
+    pub fn feed(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
+        let mut rest = chunk;
+        while let Some(pos) = memchr::memchr(b'\n', rest) {
+            let head = &rest[..pos];
+            if self.partial.is_empty() {
+                // The common case: the whole line is inside this chunk.
+                self.emit_line(head, &mut emit);
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(head);
+                self.emit_line(&line, &mut emit);
+                // Keep the allocation for the next partial line.
+                line.clear();
+                self.partial = line;
+            }
+            rest = &rest[pos + 1..];
+        }
+        if rest.is_empty() {
+            return;
+        }
+        self.partial.extend_from_slice(rest);
+        // Cut pieces off an overlong unterminated line now rather than
+        // buffering it whole. A trailing `\r` may turn out to be part of the
+        // terminator, so it does not count towards the length; a piece is cut
+        // only while more than `max_line` bytes are certainly content, which
+        // keeps the pieces independent of chunk boundaries.
+        let mut start = 0;
+        while self.committed_len() - start > self.max_line {
+            emit(&self.partial[start..start + self.max_line]);
+            self.long_line_splits += 1;
+            start += self.max_line;
+        }
+        if start > 0 {
+            self.partial.drain(..start);
+        }
+    }
+
+    /// Emits the unterminated tail, if any, as a final line (end of input, or
+    /// the file it came from is gone).
+    pub fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
+        if self.partial.is_empty() {
+            return;
+        }
+        let line = std::mem::take(&mut self.partial);
+        self.emit_line(&line, &mut emit);
+    }
+
+    /// Bytes received after the last complete line (not yet emitted).
+    pub fn pending(&self) -> &[u8] {
+        &self.partial
+    }
+
+    /// Length of `partial` that is certainly line content.
+    fn committed_len(&self) -> usize {
+        match self.partial.last() {
+            Some(b'\r') => self.partial.len() - 1,
+            _ => self.partial.len(),
+        }
+    }
+
+    fn emit_line(&mut self, line: &[u8], emit: &mut impl FnMut(&[u8])) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() <= self.max_line {
+            emit(line);
+            return;
+        }
+        let mut pieces = line.chunks(self.max_line);
+        if let Some(first) = pieces.next() {
+            emit(first);
+        }
+        for piece in pieces {
+            self.long_line_splits += 1;
+            emit(piece);
+        }
+    }
+}
+
+/// Reads `reader` to its end and calls `f(line_no, line)` for every line
+/// (1-based numbers; pieces of a cut long line are numbered as lines). A
+/// final line without `\n` is included.
+pub fn for_each_line(
+    mut reader: impl Read,
+    max_line: usize,
+    mut f: impl FnMut(u64, &[u8]),
+) -> io::Result<()> {
+    let mut splitter = LineSplitter::new(max_line);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut line_no = 0u64;
+    let mut emit = |line: &[u8]| {
+        line_no += 1;
+        f(line_no, line);
+    };
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        splitter.feed(&buf[..n], &mut emit);
+    }
+    splitter.finish(&mut emit);
+    Ok(())
+}
+
+/// Packs lines into [`LineBatch`]es with running line numbers and moves full
+/// batches into an outbox of [`SourceMsg`]s.
+#[derive(Debug)]
+pub struct Batcher {
+    id: SourceId,
+    batch_lines: usize,
+    batch: LineBatch,
+    next_line: u64,
+}
+
+impl Batcher {
+    /// Numbering starts at 1; `batch_lines` is clamped to at least 1.
+    pub fn new(id: SourceId, batch_lines: usize) -> Self {
+        Batcher {
+            id,
+            batch_lines: batch_lines.max(1),
+            batch: LineBatch::new(1),
+            next_line: 1,
+        }
+    }
+
+    /// Adds one line; sends the batch to `out` once it is full.
+    pub fn push(&mut self, line: &[u8], out: &mut Vec<SourceMsg>) {
+        if self.batch.is_empty() {
+            self.batch.first_line = self.next_line;
+        }
+        self.batch.push(line);
+        self.next_line += 1;
+        if self.batch.len() >= self.batch_lines || self.batch.byte_len() >= BATCH_MAX_BYTES {
+            self.flush(out);
+        }
+    }
+
+    /// Sends the batch to `out` if it holds any line.
+    pub fn flush(&mut self, out: &mut Vec<SourceMsg>) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, LineBatch::new(self.next_line));
+            out.push(SourceMsg::Lines(self.id, batch));
+        }
+    }
+
+    /// Flushes, then numbers the following lines from 1 (a new file).
+    pub fn restart_numbering(&mut self, out: &mut Vec<SourceMsg>) {
+        self.flush(out);
+        self.next_line = 1;
+    }
+
+    /// Number the next line will get.
+    pub fn next_line(&self) -> u64 {
+        self.next_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_all(chunks: &[&[u8]], max_line: usize) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let mut s = LineSplitter::new(max_line);
+        let mut lines = Vec::new();
+        for c in chunks {
+            s.feed(c, |l| lines.push(l.to_vec()));
+        }
+        let pending = s.pending().to_vec();
+        s.finish(|l| lines.push(l.to_vec()));
+        (lines, pending)
+    }
+
+    fn strs(lines: &[Vec<u8>]) -> Vec<&str> {
+        lines
+            .iter()
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn splits_lf_and_crlf_and_keeps_empty_lines() {
+        let (lines, pending) = split_all(&[b"a\r\nb\n\n\r\nc\rd\n"], 100);
+        assert_eq!(strs(&lines), ["a", "b", "", "", "c\rd"]);
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn final_line_without_newline_is_pending_until_finish() {
+        let mut s = LineSplitter::new(100);
+        let mut lines = Vec::new();
+        s.feed(b"one\ntw", |l| lines.push(l.to_vec()));
+        assert_eq!(strs(&lines), ["one"]);
+        assert_eq!(s.pending(), b"tw");
+        s.feed(b"o", |l| lines.push(l.to_vec()));
+        assert_eq!(s.pending(), b"two");
+        s.finish(|l| lines.push(l.to_vec()));
+        assert_eq!(strs(&lines), ["one", "two"]);
+        assert!(s.pending().is_empty());
+        // Nothing pending: finish emits nothing (no phantom empty line).
+        s.finish(|_| panic!("unexpected line"));
+    }
+
+    #[test]
+    fn final_cr_is_stripped_at_finish() {
+        let (lines, _) = split_all(&[b"x\r"], 100);
+        assert_eq!(strs(&lines), ["x"]);
+    }
+
+    #[test]
+    fn crlf_split_across_chunks() {
+        let (lines, pending) = split_all(&[b"ab\r", b"\ncd\r", b"\n"], 100);
+        assert_eq!(strs(&lines), ["ab", "cd"]);
+        assert!(pending.is_empty());
+        // A lone `\r` chunk followed by `\n`.
+        let (lines, _) = split_all(&[b"ab", b"\r", b"\n", b"\r", b"\n"], 100);
+        assert_eq!(strs(&lines), ["ab", ""]);
+    }
+
+    #[test]
+    fn long_lines_are_cut_into_pieces_and_counted() {
+        let mut s = LineSplitter::new(4);
+        let mut lines = Vec::new();
+        s.feed(b"abcdefghij\nabcd\nabcdefgh\r\n", |l| {
+            lines.push(l.to_vec())
+        });
+        assert_eq!(strs(&lines), ["abcd", "efgh", "ij", "abcd", "abcd", "efgh"]);
+        assert_eq!(s.long_line_splits, 3);
+    }
+
+    #[test]
+    fn unterminated_long_line_is_cut_while_streaming() {
+        let mut s = LineSplitter::new(4);
+        let mut lines = Vec::new();
+        s.feed(b"abcdefghij", |l| lines.push(l.to_vec()));
+        assert_eq!(strs(&lines), ["abcd", "efgh"]);
+        assert_eq!(s.pending(), b"ij");
+        // Exactly max_line pending bytes: the line might end here, so no
+        // piece is cut yet (otherwise an empty line would follow).
+        let mut s = LineSplitter::new(4);
+        s.feed(b"abcd", |_| panic!("cut too early"));
+        s.feed(b"\r", |_| panic!("cut too early"));
+        s.feed(b"\n", |l| assert_eq!(l, b"abcd"));
+        assert_eq!(s.long_line_splits, 0);
+    }
+
+    /// Every way of cutting a stream into two or three chunks yields the same
+    /// lines, pieces and split count as feeding it whole.
+    #[test]
+    fn any_chunking_gives_the_same_lines() {
+        let stream: &[u8] = b"a\r\n\r\nlong-line-here\nxy\r\r\n\n\rq\r\n0123456789\r\nz";
+        for max_line in [1, 2, 3, 4, 5, 100] {
+            let mut whole = LineSplitter::new(max_line);
+            let mut expected = Vec::new();
+            whole.feed(stream, |l| expected.push(l.to_vec()));
+            whole.finish(|l| expected.push(l.to_vec()));
+            for i in 0..=stream.len() {
+                for j in i..=stream.len() {
+                    let mut s = LineSplitter::new(max_line);
+                    let mut got = Vec::new();
+                    for c in [&stream[..i], &stream[i..j], &stream[j..]] {
+                        s.feed(c, |l| got.push(l.to_vec()));
+                    }
+                    s.finish(|l| got.push(l.to_vec()));
+                    assert_eq!(got, expected, "max_line={max_line} split at {i},{j}");
+                    assert_eq!(s.long_line_splits, whole.long_line_splits);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        let stream = b"alpha\r\nbeta\n\ngamma";
+        let mut s = LineSplitter::new(100);
+        let mut got = Vec::new();
+        for b in stream {
+            s.feed(std::slice::from_ref(b), |l| got.push(l.to_vec()));
+        }
+        s.finish(|l| got.push(l.to_vec()));
+        assert_eq!(strs(&got), ["alpha", "beta", "", "gamma"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_kept_as_bytes() {
+        let (lines, _) = split_all(&[b"\xff\xfe\n\x00a\n"], 100);
+        assert_eq!(lines, [b"\xff\xfe".to_vec(), b"\x00a".to_vec()]);
+    }
+
+    /// A reader that returns at most `step` bytes per call.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn for_each_line_numbers_lines_and_includes_the_last() {
+        let data = b"one\r\ntwo\n\nfour";
+        for step in [1, 2, 3, 1000] {
+            let mut got = Vec::new();
+            for_each_line(Trickle { data, step }, 100, |n, l| {
+                got.push((n, String::from_utf8(l.to_vec()).unwrap()))
+            })
+            .unwrap();
+            let want: Vec<(u64, String)> = [(1, "one"), (2, "two"), (3, ""), (4, "four")]
+                .into_iter()
+                .map(|(n, s)| (n, s.to_string()))
+                .collect();
+            assert_eq!(got, want, "step {step}");
+        }
+    }
+
+    #[test]
+    fn for_each_line_handles_input_larger_than_its_buffer() {
+        let mut data = Vec::new();
+        for i in 0..100_000 {
+            data.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        let mut count = 0u64;
+        for_each_line(&data[..], DEFAULT_MAX_LINE, |n, l| {
+            assert_eq!(l, format!("line {}", n - 1).as_bytes());
+            count = n;
+        })
+        .unwrap();
+        assert_eq!(count, 100_000);
+    }
+
+    #[test]
+    fn for_each_line_reports_read_errors() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("boom"))
+            }
+        }
+        let err = for_each_line(Failing, 10, |_, _| {}).unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+    }
+
+    #[test]
+    fn batcher_numbers_across_batches_and_restarts() {
+        let id = SourceId(3);
+        let mut b = Batcher::new(id, 2);
+        let mut out = Vec::new();
+        for l in ["a", "b", "c"] {
+            b.push(l.as_bytes(), &mut out);
+        }
+        b.flush(&mut out);
+        b.restart_numbering(&mut out);
+        b.push(b"d", &mut out);
+        b.flush(&mut out);
+        b.flush(&mut out); // no empty batch
+        let got: Vec<(u64, Vec<(u64, String)>)> = out
+            .iter()
+            .map(|m| match m {
+                SourceMsg::Lines(i, batch) => {
+                    assert_eq!(*i, id);
+                    let lines = batch
+                        .lines()
+                        .map(|(n, l)| (n, String::from_utf8(l.to_vec()).unwrap()))
+                        .collect();
+                    (batch.first_line, lines)
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, vec![(1, "a".into()), (2, "b".into())]),
+                (3, vec![(3, "c".into())]),
+                (1, vec![(1, "d".into())]),
+            ]
+        );
+    }
+
+    #[test]
+    fn batcher_flushes_on_bytes() {
+        let mut b = Batcher::new(SourceId(0), usize::MAX);
+        let mut out = Vec::new();
+        let line = vec![b'x'; BATCH_MAX_BYTES / 2];
+        b.push(&line, &mut out);
+        assert!(out.is_empty());
+        b.push(&line, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(b.next_line(), 3);
+    }
+}

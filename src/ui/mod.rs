@@ -1,1 +1,223 @@
-//! ui
+//! The dashboard: ratatui rendering of the [`Model`](crate::engine::Model)
+//! and the mapping from keys to [`Action`]s.
+//!
+//! Drawing is a pure function of the model, the [`UiState`] (focus, scroll,
+//! selection) and the theme; it never parses and never blocks. Whoever runs
+//! the loop decides when to draw (only when something changed, at a capped
+//! frame rate).
+
+pub mod draw;
+pub mod theme;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::engine::{LineStore, Model, StepState};
+use crate::parse::Family;
+
+pub use draw::draw;
+pub use theme::Theme;
+
+/// The panes focus moves through with Tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Headend,
+    Client,
+    Users,
+    Checklist,
+}
+
+/// What a key asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    FocusNext,
+    FocusPrev,
+    /// Scroll the focused log pane, or move the selection, by this many rows
+    /// (negative is up).
+    Move(isize),
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    TogglePause,
+    ToggleHelp,
+    CloseHelp,
+    /// Move the selected checklist step to this state.
+    SetStep(StepState),
+    /// Advance the selected checklist step (Space).
+    AdvanceStep,
+}
+
+/// Where a log pane is looking.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogView {
+    /// `None` follows new lines. `Some(n)` pins the bottom row to the n-th
+    /// line ever pushed, so new lines do not move the view.
+    pub pinned_bottom: Option<u64>,
+}
+
+/// Everything about the screen that is not incident state.
+#[derive(Clone, Debug)]
+pub struct UiState {
+    pub focus: Focus,
+    pub headend_view: LogView,
+    pub client_view: LogView,
+    pub user_selected: usize,
+    pub step_selected: usize,
+    pub show_help: bool,
+    /// One line for the footer: the last error or confirmation.
+    pub status: Option<String>,
+    /// Rows the focused pane showed in the last frame, for paging.
+    pub page_rows: usize,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState {
+            focus: Focus::Headend,
+            headend_view: LogView::default(),
+            client_view: LogView::default(),
+            user_selected: 0,
+            step_selected: 0,
+            show_help: false,
+            status: None,
+            page_rows: 10,
+        }
+    }
+}
+
+impl UiState {
+    /// All log panes follow new lines.
+    pub fn is_live(&self) -> bool {
+        self.headend_view.pinned_bottom.is_none() && self.client_view.pinned_bottom.is_none()
+    }
+
+    /// The panes that are on screen, in Tab order.
+    fn focus_order(model: &Model) -> Vec<Focus> {
+        let mut order = vec![Focus::Headend];
+        if model.has_family(Family::Client) {
+            order.push(Focus::Client);
+        }
+        order.extend([Focus::Users, Focus::Checklist]);
+        order
+    }
+
+    /// Applies an action that only changes the view. Checklist changes are
+    /// returned to the caller, which must journal them before applying.
+    pub fn apply(&mut self, action: Action, model: &Model) -> Option<StepState> {
+        match action {
+            Action::Quit => {}
+            Action::FocusNext | Action::FocusPrev => {
+                let order = Self::focus_order(model);
+                let here = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let n = order.len();
+                let next = if action == Action::FocusNext {
+                    (here + 1) % n
+                } else {
+                    (here + n - 1) % n
+                };
+                self.focus = order[next];
+            }
+            Action::Move(rows) => self.move_by(rows, model),
+            Action::PageUp => self.move_by(-(self.page_rows.max(1) as isize), model),
+            Action::PageDown => self.move_by(self.page_rows.max(1) as isize, model),
+            Action::Home => self.move_by(isize::MIN / 2, model),
+            Action::End => match self.focus {
+                Focus::Headend => self.headend_view = LogView::default(),
+                Focus::Client => self.client_view = LogView::default(),
+                _ => self.move_by(isize::MAX / 2, model),
+            },
+            Action::TogglePause => {
+                if self.is_live() {
+                    self.headend_view.pinned_bottom = last_line(&model.headend);
+                    self.client_view.pinned_bottom = last_line(&model.client);
+                } else {
+                    self.headend_view = LogView::default();
+                    self.client_view = LogView::default();
+                }
+            }
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::CloseHelp => self.show_help = false,
+            Action::SetStep(state) => {
+                self.focus = Focus::Checklist;
+                return Some(state);
+            }
+            Action::AdvanceStep => {
+                let current = model
+                    .checklist
+                    .items()
+                    .get(self.step_selected)
+                    .map(|i| i.state)?;
+                return Some(current.next());
+            }
+        }
+        None
+    }
+
+    fn move_by(&mut self, rows: isize, model: &Model) {
+        match self.focus {
+            Focus::Headend => scroll(&mut self.headend_view, &model.headend, rows, self.page_rows),
+            Focus::Client => scroll(&mut self.client_view, &model.client, rows, self.page_rows),
+            Focus::Users => {
+                let n = model.incident.users_by_failures().len();
+                self.user_selected = clamp_add(self.user_selected, rows, n);
+            }
+            Focus::Checklist => {
+                let n = model.checklist.items().len();
+                self.step_selected = clamp_add(self.step_selected, rows, n);
+            }
+        }
+    }
+}
+
+fn last_line(store: &LineStore) -> Option<u64> {
+    store.total().checked_sub(1)
+}
+
+/// Moves a log view; scrolling up pins it, scrolling back to the newest line
+/// follows again.
+fn scroll(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
+    let Some(last) = last_line(store) else { return };
+    // The oldest line that can be the bottom row: one page in, so the first
+    // page stays full.
+    let first = (store.evicted() + page.saturating_sub(1) as u64).min(last);
+    let bottom = view.pinned_bottom.unwrap_or(last) as i128 + rows as i128;
+    let bottom = bottom.clamp(first as i128, last as i128) as u64;
+    view.pinned_bottom = (bottom < last).then_some(bottom);
+}
+
+fn clamp_add(value: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (value as i128 + delta as i128).clamp(0, len as i128 - 1) as usize
+}
+
+/// The action for a key, if any.
+pub fn action_for_key(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrev,
+        KeyCode::Down | KeyCode::Char('j') => Action::Move(1),
+        KeyCode::Up | KeyCode::Char('k') => Action::Move(-1),
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Home | KeyCode::Char('g') => Action::Home,
+        KeyCode::End | KeyCode::Char('G') => Action::End,
+        KeyCode::Char('p') => Action::TogglePause,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Esc => Action::CloseHelp,
+        KeyCode::Char(' ') => Action::AdvanceStep,
+        KeyCode::Char('x') => Action::SetStep(StepState::Done),
+        KeyCode::Char('w') => Action::SetStep(StepState::Doing),
+        KeyCode::Char('s') => Action::SetStep(StepState::Skipped),
+        KeyCode::Char('u') => Action::SetStep(StepState::Todo),
+        _ => return None,
+    })
+}

@@ -1,0 +1,344 @@
+//! The headless commands for scripts and CI: `scan` (per-user table) and
+//! `events` (one JSON object per recognised line).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::engine::{Incident, ServerHealth, UserKey, UserStats};
+use crate::parse::{self, Cause, Family, ParseContext};
+use crate::sanitize::sanitize_str;
+use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+
+/// A file to read headlessly, with its family.
+#[derive(Clone, Debug)]
+pub struct HeadlessFile {
+    pub path: PathBuf,
+    pub family: Family,
+}
+
+/// Per-file counts reported by `scan`.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub family: Family,
+    pub lines: u64,
+    pub recognised: u64,
+}
+
+/// Reads every file to its end, calling `each` for every line with its parse
+/// result and what the engine made of it.
+fn read_all(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, bool) -> io::Result<()>,
+) -> anyhow::Result<Vec<FileSummary>> {
+    let mut summaries = Vec::new();
+    for file in files {
+        let reader = File::open(&file.path).with_context(|| file.path.display().to_string())?;
+        let mut summary = FileSummary {
+            path: file.path.display().to_string(),
+            family: file.family,
+            lines: 0,
+            recognised: 0,
+        };
+        let mut failed: Option<io::Error> = None;
+        for_each_line(reader, DEFAULT_MAX_LINE, |line_no, bytes| {
+            if failed.is_some() {
+                return;
+            }
+            summary.lines += 1;
+            let text = String::from_utf8_lossy(bytes);
+            let event = parse::parse_line(&text, file.family, ctx);
+            let mut attempt = false;
+            if let Some(ev) = &event {
+                summary.recognised += 1;
+                attempt = incident.apply(ev).new_attempt;
+            }
+            if let Err(e) = each(&file.path, line_no, &text, event.as_ref(), attempt) {
+                failed = Some(e);
+            }
+        })
+        .with_context(|| file.path.display().to_string())?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        summaries.push(summary);
+    }
+    Ok(summaries)
+}
+
+/// One line of `events` output. Field names are a contract for scripts.
+#[derive(Serialize)]
+struct EventRecord<'a> {
+    source: &'a str,
+    line: u64,
+    family: Family,
+    ts: Option<Timestamp>,
+    host: Option<&'a str>,
+    msg_id: Option<&'a str>,
+    outcome: parse::Outcome,
+    cause: Option<Cause>,
+    /// True on the line that counted as a new failed attempt.
+    attempt: bool,
+    user: Option<&'a str>,
+    client_ip: Option<&'a str>,
+    group: Option<&'a str>,
+    server: Option<&'a str>,
+    reason: Option<&'a str>,
+    raw: &'a str,
+}
+
+/// `vpnwatch events`: NDJSON, one object per recognised line.
+pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> anyhow::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 16, out);
+    let mut incident = Incident::default();
+    let result = read_all(
+        files,
+        ctx,
+        &mut incident,
+        |path, line, raw, event, attempt| {
+            let Some(ev) = event else { return Ok(()) };
+            let source = path.to_string_lossy();
+            let record = EventRecord {
+                source: &source,
+                line,
+                family: ev.family,
+                ts: ev.ts,
+                host: ev.host,
+                msg_id: ev.msg_id,
+                outcome: ev.outcome,
+                cause: ev.cause,
+                attempt,
+                user: ev.user,
+                client_ip: ev.client_ip,
+                group: ev.group,
+                server: ev.server,
+                reason: ev.reason,
+                raw,
+            };
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")
+        },
+    );
+    result.and_then(|_| out.flush().map_err(Into::into))
+}
+
+/// A user's line in `scan --json`. Field names are a contract for scripts.
+#[derive(Serialize)]
+pub struct UserReport {
+    pub user: String,
+    /// The name was hidden by the headend; `user` is then the client IP.
+    pub hidden: bool,
+    pub failures: u32,
+    pub successes: u32,
+    pub causes: std::collections::BTreeMap<Cause, u32>,
+    pub last_cause: Option<Cause>,
+    pub last_reason: Option<String>,
+    pub client_ips: Vec<String>,
+    pub first_failure: Option<Timestamp>,
+    pub last_failure: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// `failing` (failed in the last 5 minutes of log time, no success
+    /// since), `recovered` (a success after the last failure) or `ok`.
+    pub state: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ServerReport {
+    pub address: String,
+    pub group: Option<String>,
+    pub state: ServerHealth,
+    pub since: Option<Timestamp>,
+    pub unreachable: u32,
+    pub transitions: Vec<TransitionReport>,
+}
+
+#[derive(Serialize)]
+pub struct TransitionReport {
+    pub ts: Option<Timestamp>,
+    pub state: ServerHealth,
+}
+
+#[derive(Serialize)]
+pub struct TotalsReport {
+    pub failures: u64,
+    pub users_with_failures: usize,
+    pub users_failing: usize,
+    pub successes: u64,
+    pub session_ends: u64,
+    pub infra_failures: u64,
+    pub events: u64,
+    pub lines: u64,
+    pub first_failure: Option<Timestamp>,
+    pub latest: Option<Timestamp>,
+}
+
+/// The whole `scan --json` document.
+#[derive(Serialize)]
+pub struct ScanReport {
+    pub users: Vec<UserReport>,
+    pub aaa_servers: Vec<ServerReport>,
+    pub totals: TotalsReport,
+    pub files: Vec<FileSummary>,
+}
+
+fn user_state(stats: &UserStats, now: Option<Timestamp>) -> &'static str {
+    if stats.failing_now(now) {
+        "failing"
+    } else if stats.failures > 0
+        && stats
+            .last_success
+            .is_some_and(|s| Some(s) >= stats.last_failure)
+    {
+        "recovered"
+    } else {
+        "ok"
+    }
+}
+
+/// Builds the scan report from an incident.
+pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
+    let now = incident.latest();
+    let users: Vec<UserReport> = incident
+        .users_by_failures()
+        .into_iter()
+        .map(|(key, s)| {
+            let (user, hidden) = match key {
+                UserKey::Named(n) => (n.clone(), false),
+                UserKey::Hidden(ip) => (ip.clone(), true),
+            };
+            UserReport {
+                user,
+                hidden,
+                failures: s.failures,
+                successes: s.successes,
+                causes: s.causes.clone(),
+                last_cause: s.last_cause,
+                last_reason: s.last_reason.clone(),
+                client_ips: s.client_ips.clone(),
+                first_failure: s.first_failure,
+                last_failure: s.last_failure,
+                last_seen: s.last_seen,
+                state: user_state(s, now),
+            }
+        })
+        .collect();
+    let aaa_servers = incident
+        .servers()
+        .iter()
+        .map(|s| ServerReport {
+            address: s.address.clone(),
+            group: s.group.clone(),
+            state: s.health,
+            since: s.since,
+            unreachable: s.unreachable,
+            transitions: s
+                .transitions
+                .iter()
+                .map(|(ts, state)| TransitionReport {
+                    ts: *ts,
+                    state: *state,
+                })
+                .collect(),
+        })
+        .collect();
+    let t = incident.totals();
+    let totals = TotalsReport {
+        failures: t.failures,
+        users_with_failures: users.len(),
+        users_failing: incident.failing_now(),
+        successes: t.successes,
+        session_ends: t.session_ends,
+        infra_failures: t.infra_failures,
+        events: t.events,
+        lines: files.iter().map(|f| f.lines).sum(),
+        first_failure: incident.first_failure(),
+        latest: now,
+    };
+    ScanReport {
+        users,
+        aaa_servers,
+        totals,
+        files,
+    }
+}
+
+/// `vpnwatch scan`: reads the files and builds the per-user report.
+pub fn scan(files: &[HeadlessFile], ctx: &ParseContext) -> anyhow::Result<ScanReport> {
+    let mut incident = Incident::default();
+    let summaries = read_all(files, ctx, &mut incident, |_, _, _, _, _| Ok(()))?;
+    Ok(report(&incident, summaries))
+}
+
+fn time_or_dash(ts: Option<Timestamp>) -> String {
+    ts.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// The human-readable scan table. User names and reasons come from logs, so
+/// they are sanitised: this goes to a terminal.
+pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
+    let name = |u: &UserReport| {
+        if u.hidden {
+            format!("(hidden) {}", sanitize_str(&u.user))
+        } else {
+            sanitize_str(&u.user)
+        }
+    };
+    let width = report
+        .users
+        .iter()
+        .map(|u| name(u).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  LAST SEEN",
+        "USER", "FAILED", "OK", "LAST CAUSE", "STATE"
+    )?;
+    for u in &report.users {
+        writeln!(
+            out,
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  {}",
+            name(u),
+            u.failures,
+            u.successes,
+            u.last_cause.map(|c| c.id()).unwrap_or("-"),
+            u.state,
+            time_or_dash(u.last_seen),
+        )?;
+    }
+    let t = &report.totals;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} failed attempts by {} users ({} failing at the end), {} successful logins, {} session ends, {} lines read",
+        t.failures, t.users_with_failures, t.users_failing, t.successes, t.session_ends, t.lines
+    )?;
+    for s in &report.aaa_servers {
+        let state = match s.state {
+            ServerHealth::Active => "ACTIVE",
+            ServerHealth::Failed => "FAILED",
+            ServerHealth::Unknown => "not marked",
+        };
+        writeln!(
+            out,
+            "AAA server {}{}: {state}, {} transitions, {} unreachable reports",
+            sanitize_str(&s.address),
+            s.group
+                .as_deref()
+                .map(|g| format!(" ({})", sanitize_str(g)))
+                .unwrap_or_default(),
+            s.transitions.len(),
+            s.unreachable
+        )?;
+    }
+    Ok(())
+}

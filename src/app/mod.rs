@@ -1,0 +1,98 @@
+//! Run-time wiring: opens inputs, starts sources, feeds the engine and runs
+//! the dashboard or a headless command. The binary's `main` only turns the
+//! command line into calls to this module.
+
+pub mod console;
+pub mod demo;
+pub mod headless;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::parse::{self, Family};
+
+/// How many bytes of a file are looked at to guess its family.
+const DETECT_BYTES: usize = 64 * 1024;
+
+/// One input the user named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: InputPath,
+    /// Forced family (`--headend` / `--client`); detected from content when `None`.
+    pub family: Option<Family>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputPath {
+    File(PathBuf),
+    Stdin,
+}
+
+impl InputPath {
+    /// `-` is standard input.
+    pub fn from_arg(arg: &Path) -> InputPath {
+        if arg == Path::new("-") {
+            InputPath::Stdin
+        } else {
+            InputPath::File(arg.to_path_buf())
+        }
+    }
+
+    pub fn display_name(&self) -> String {
+        match self {
+            InputPath::File(p) => p.display().to_string(),
+            InputPath::Stdin => "stdin".to_string(),
+        }
+    }
+}
+
+/// The family of a file, from its first lines. Files that do not exist yet,
+/// or say nothing recognisable, are taken as headend logs (the common case
+/// of `vpnwatch /var/log/asa.log` before the first line arrives).
+pub fn detect_file_family(path: &Path) -> std::io::Result<Family> {
+    let mut head = Vec::with_capacity(DETECT_BYTES);
+    match File::open(path) {
+        Ok(f) => {
+            f.take(DETECT_BYTES as u64).read_to_end(&mut head)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Family::Headend),
+        Err(e) => return Err(e),
+    }
+    let text = String::from_utf8_lossy(&head);
+    // The last line may be cut by the byte limit; leave it out.
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..end],
+        None => &text[..],
+    };
+    Ok(parse::detect_family(complete.lines().take(200)).unwrap_or(Family::Headend))
+}
+
+/// Resolves each input's family, detecting it where not forced.
+pub fn resolve_families(inputs: &[Input]) -> anyhow::Result<Vec<Family>> {
+    inputs
+        .iter()
+        .map(|input| match (&input.family, &input.path) {
+            (Some(f), _) => Ok(*f),
+            (None, InputPath::Stdin) => Ok(Family::Headend),
+            (None, InputPath::File(p)) => {
+                detect_file_family(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            }
+        })
+        .collect()
+}
+
+/// The operator's name for the journal: `--operator`, else the login name.
+pub fn default_operator() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "operator".to_string())
+}
+
+/// The journal used when none is named: one file per day in the current
+/// directory, so everyone on the bridge today shares it.
+pub fn default_journal_path() -> PathBuf {
+    let today = jiff::Zoned::now().date();
+    PathBuf::from(format!("vpnwatch-{today}.jsonl"))
+}
