@@ -133,7 +133,7 @@ pub struct Totals {
     pub successes: u64,
     pub session_ends: u64,
     /// Failure lines that name no user (certificate checks, server down …).
-    pub infra_failures: u64,
+    pub unattributed_failures: u64,
 }
 
 /// What applying one event did, for callers that report per line.
@@ -301,7 +301,7 @@ impl Incident {
 
     fn apply_failure(&mut self, ev: &Event, ts: Option<Timestamp>) -> Applied {
         let Some(user) = self.user_index(ev) else {
-            self.totals.infra_failures += 1;
+            self.totals.unattributed_failures += 1;
             return Applied::default();
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
@@ -598,7 +598,7 @@ mod tests {
         assert_eq!(s.group.as_deref(), Some("RAD"));
         assert_eq!(s.unreachable, 1);
         assert_eq!(s.transitions.len(), 2);
-        assert_eq!(inc.totals().infra_failures, 1);
+        assert_eq!(inc.totals().unattributed_failures, 1);
         assert_eq!(
             inc.user(&named("gus")).and_then(|u| u.last_cause),
             Some(Cause::AaaUnreachable)

@@ -65,10 +65,63 @@ pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
 /// any similar text) to a [`Cause`], by case-insensitive substring checks.
 /// Unknown text gives [`Cause::Other`].
 pub fn cause_from_reason(reason: &str) -> Cause {
+    // Fast path: the ASA's own fixed reason strings, compared whole.
+    let trimmed = reason.trim();
+    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+    if let Some(&(_, cause)) = EXACT_REASONS
+        .iter()
+        .find(|(text, _)| text.len() == trimmed.len() && text.eq_ignore_ascii_case(trimmed))
+    {
+        return cause;
+    }
+    // General path: one pass over the lower-cased text; at each byte, try only
+    // the phrases starting with that byte; the earliest table entry wins.
+    let mut buf = [0u8; 256];
+    let src = reason.as_bytes();
+    let n = src.len().min(buf.len());
+    for (d, s) in buf.iter_mut().zip(src) {
+        *d = s.to_ascii_lowercase();
+    }
+    let text = buf.get(..n).unwrap_or(&[]);
+    let by_first = &*REASON_INDEX;
+    let mut best = usize::MAX;
+    for (i, &c) in text.iter().enumerate() {
+        let Some(candidates) = by_first.get(usize::from(c)) else {
+            continue;
+        };
+        for &k in candidates {
+            if k < best
+                && let Some(&(needle, _)) = REASON_PHRASES.get(k)
+                && text.get(i..i + needle.len()) == Some(needle.as_bytes())
+            {
+                best = k;
+            }
+        }
+    }
+    REASON_PHRASES
+        .get(best)
+        .map_or(Cause::Other, |&(_, cause)| cause)
+}
+
+/// Whole reason strings the ASA is known to log (113005/113015–113017).
+const EXACT_REASONS: &[(&str, Cause)] = &[
+    ("AAA failure", Cause::BadCredentials),
+    ("Invalid password", Cause::BadCredentials),
+    ("Unspecified", Cause::BadCredentials),
+    ("Password malformed", Cause::BadCredentials),
+    ("User was not found", Cause::UnknownUser),
+    ("Account has been locked out", Cause::AccountLocked),
+    ("Account has been disabled", Cause::AccountDisabled),
+    ("Users account has expired", Cause::AccountDisabled),
+    ("Password has expired", Cause::PasswordExpired),
+    ("Password is expiring", Cause::PasswordExpired),
+];
+
+/// Lower-case phrases, most specific first (`password has expired` before the
+/// generic credential words, `group locked` before `locked out`).
+const REASON_PHRASES: &[(&str, Cause)] = {
     use Cause::*;
-    // Order matters: more specific phrases first (`password has expired`
-    // before the generic credential words, `group locked` before `locked`).
-    const TABLE: &[(&str, Cause)] = &[
+    &[
         ("group locked", GroupMismatch),
         ("group-lock", GroupMismatch),
         ("locked out", AccountLocked),
@@ -116,12 +169,23 @@ pub fn cause_from_reason(reason: &str) -> Cause {
         ("login fail", BadCredentials),
         ("login denied", BadCredentials),
         ("rejected", BadCredentials),
-    ];
-    TABLE
-        .iter()
-        .find(|(needle, _)| contains_ci(reason, needle))
-        .map_or(Other, |&(_, cause)| cause)
-}
+    ]
+};
+
+/// For each first byte, the indexes of the [`REASON_PHRASES`] starting with it.
+static REASON_INDEX: LazyLock<Vec<Vec<usize>>> = LazyLock::new(|| {
+    let mut index = vec![Vec::new(); 256];
+    for (k, (phrase, _)) in REASON_PHRASES.iter().enumerate() {
+        if let Some(list) = phrase
+            .bytes()
+            .next()
+            .and_then(|b| index.get_mut(usize::from(b)))
+        {
+            list.push(k);
+        }
+    }
+    index
+});
 
 /// ASCII case-insensitive substring test; `needle` must be lower case.
 pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
@@ -241,7 +305,8 @@ struct Header<'a> {
 }
 
 /// Reads `[<PRI>[:]] [time] [host] [: time] [device-id] [:]`, in any of the
-/// combinations relays and devices produce. Byte-wise, as it runs on every line.
+/// combinations relays and devices produce. This runs on every line, so it
+/// scans bytes and only turns the chosen host into a `&str` at the end.
 fn read_header(h: &str, default_year: i16) -> Header<'_> {
     let b = h.as_bytes();
     let mut i = 0;
@@ -258,18 +323,17 @@ fn read_header(h: &str, default_year: i16) -> Header<'_> {
     }
     let mut ts = None;
     let mut seen_ts = false;
-    let mut after_ts: Option<&str> = None;
     let mut want_after_ts = false;
-    let mut first: Option<&str> = None;
-    loop {
-        while matches!(b.get(i), Some(b' ' | b'\t' | b':')) {
+    // Host candidates as byte ranges.
+    let mut after_ts: Option<(usize, usize)> = None;
+    let mut first: Option<(usize, usize)> = None;
+    while let Some(&c) = b.get(i) {
+        if matches!(c, b' ' | b'\t' | b':') {
             i += 1;
+            continue;
         }
-        // `i` only ever advances past ASCII bytes, so it is a char boundary.
-        let Some(rest) = h.get(i..).filter(|r| !r.is_empty()) else {
-            break;
-        };
-        if let Some((t, n)) = time::parse_prefix(rest, default_year) {
+        let rest = b.get(i..).unwrap_or(&[]);
+        if let Some((t, n)) = time::parse_prefix_bytes(rest, default_year) {
             ts = t;
             seen_ts = true;
             after_ts = None;
@@ -277,85 +341,103 @@ fn read_header(h: &str, default_year: i16) -> Header<'_> {
             i += n;
             continue;
         }
-        let len = memchr::memchr2(b' ', b'\t', rest.as_bytes()).unwrap_or(rest.len());
-        let tok = rest.get(..len).unwrap_or("");
-        i += len;
-        let tok = if tok.ends_with("::") {
-            tok
-        } else {
-            tok.strip_suffix(':').unwrap_or(tok)
+        let start = i;
+        while let Some(&c) = b.get(i) {
+            if c == b' ' || c == b'\t' {
+                break;
+            }
+            i += 1;
+        }
+        let tok = b.get(start..i).unwrap_or(&[]);
+        // One trailing `:` is a separator; `::` ends an IPv6 address.
+        let tok = match tok {
+            [.., a, b':'] if *a != b':' => tok.get(..tok.len() - 1).unwrap_or(&[]),
+            _ => tok,
         };
         if !host_like(tok) {
             continue;
         }
-        first.get_or_insert(tok);
+        let range = (start, start + tok.len());
+        first.get_or_insert(range);
         if seen_ts && want_after_ts {
-            after_ts = Some(tok);
+            after_ts = Some(range);
             want_after_ts = false;
         }
     }
-    Header {
-        ts,
-        host: after_ts.or(first),
-    }
+    // Ranges start and end next to ASCII bytes, so they are char boundaries.
+    let host = after_ts.or(first).and_then(|(s, e)| h.get(s..e));
+    Header { ts, host }
 }
 
 /// Whether a header token can be a host or device id: not a sequence number
 /// or RFC 5424 version (all digits), not a `prog[pid]` tag, not a
 /// `facility.priority` pair (rsyslog file format), not the nil value `-`.
-fn host_like(tok: &str) -> bool {
-    !tok.is_empty()
-        && tok != "-"
-        && !tok.bytes().all(|c| c.is_ascii_digit())
-        && !tok.contains('[')
-        && !is_facility_priority(tok)
+fn host_like(tok: &[u8]) -> bool {
+    let (mut all_digits, mut dot) = (true, false);
+    for &c in tok {
+        match c {
+            b'0'..=b'9' => {}
+            b'[' => return false,
+            b'.' => {
+                dot = true;
+                all_digits = false;
+            }
+            _ => all_digits = false,
+        }
+    }
+    let skip = tok.is_empty() || all_digits || tok == b"-" || (dot && is_facility_priority(tok));
+    !skip
 }
 
-fn is_facility_priority(tok: &str) -> bool {
-    let Some((f, p)) = tok.split_once('.') else {
+fn is_facility_priority(tok: &[u8]) -> bool {
+    let Some(dot) = tok.iter().position(|&c| c == b'.') else {
         return false;
     };
+    let (f, p) = (
+        tok.get(..dot).unwrap_or(&[]),
+        tok.get(dot + 1..).unwrap_or(&[]),
+    );
     let facility = matches!(
         f,
-        "kern"
-            | "user"
-            | "mail"
-            | "daemon"
-            | "auth"
-            | "syslog"
-            | "lpr"
-            | "news"
-            | "uucp"
-            | "cron"
-            | "authpriv"
-            | "ftp"
-            | "ntp"
-            | "security"
-            | "console"
-            | "local0"
-            | "local1"
-            | "local2"
-            | "local3"
-            | "local4"
-            | "local5"
-            | "local6"
-            | "local7"
+        b"kern"
+            | b"user"
+            | b"mail"
+            | b"daemon"
+            | b"auth"
+            | b"syslog"
+            | b"lpr"
+            | b"news"
+            | b"uucp"
+            | b"cron"
+            | b"authpriv"
+            | b"ftp"
+            | b"ntp"
+            | b"security"
+            | b"console"
+            | b"local0"
+            | b"local1"
+            | b"local2"
+            | b"local3"
+            | b"local4"
+            | b"local5"
+            | b"local6"
+            | b"local7"
     );
     facility
         && matches!(
             p,
-            "emerg"
-                | "alert"
-                | "crit"
-                | "err"
-                | "error"
-                | "warning"
-                | "warn"
-                | "notice"
-                | "info"
-                | "debug"
-                | "panic"
-                | "*"
+            b"emerg"
+                | b"alert"
+                | b"crit"
+                | b"err"
+                | b"error"
+                | b"warning"
+                | b"warn"
+                | b"notice"
+                | b"info"
+                | b"debug"
+                | b"panic"
+                | b"*"
         )
 }
 
@@ -2306,6 +2388,40 @@ mod tests {
     }
 
     // ---- cause_from_reason ----
+
+    #[test]
+    fn cause_from_reason_general_path() {
+        // Not one of the exact strings: found by phrase.
+        assert_eq!(
+            cause_from_reason("RADIUS: Invalid Password for user"),
+            Cause::BadCredentials
+        );
+        // Earliest table entry wins, wherever it sits in the text.
+        assert_eq!(
+            cause_from_reason("rejected: account is locked"),
+            Cause::AccountLocked
+        );
+        assert_eq!(
+            cause_from_reason("login failed, password expired"),
+            Cause::PasswordExpired
+        );
+        assert_eq!(
+            cause_from_reason("Invalid password."),
+            Cause::BadCredentials
+        );
+        // Text beyond the 256-byte window is not searched, but must not panic.
+        let long = format!("{}token", "x".repeat(300));
+        assert_eq!(cause_from_reason(&long), Cause::Other);
+        assert_eq!(cause_from_reason("tok"), Cause::Other);
+        // Every phrase is found on its own.
+        for (phrase, cause) in REASON_PHRASES {
+            assert_eq!(
+                cause_from_reason(&phrase.to_uppercase()),
+                *cause,
+                "{phrase}"
+            );
+        }
+    }
 
     #[test]
     fn cause_from_reason_is_case_insensitive() {

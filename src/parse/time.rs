@@ -39,9 +39,18 @@ use jiff::Timestamp;
 /// the number of bytes the timestamp used, zone included. A trailing `:` is not
 /// consumed.
 pub fn parse_prefix(s: &str, default_year: i16) -> Option<(Option<Timestamp>, usize)> {
-    let b = s.as_bytes();
+    parse_prefix_bytes(s.as_bytes(), default_year)
+}
+
+/// [`parse_prefix`] on bytes, for callers that scan a header byte-wise. The
+/// length returned always ends on an ASCII byte (or the end of input).
+pub fn parse_prefix_bytes(b: &[u8], default_year: i16) -> Option<(Option<Timestamp>, usize)> {
     let first = *b.first()?;
     if first.is_ascii_alphabetic() {
+        // Cheap reject for host names and words: a month is 3 letters and a space.
+        if b.get(3) != Some(&b' ') {
+            return None;
+        }
         parse_legacy(b, default_year)
     } else if first.is_ascii_digit() {
         match b.get(4) {
@@ -156,32 +165,68 @@ pub fn zone_abbreviation_offset(abbr: &str) -> Option<i32> {
 
 /// Month number (1–12) from a three-letter English abbreviation, any case.
 pub fn month_from_abbr(m: &[u8]) -> Option<u32> {
-    let [a, b, c] = m else { return None };
-    let key = [
-        a.to_ascii_lowercase(),
-        b.to_ascii_lowercase(),
-        c.to_ascii_lowercase(),
-    ];
-    Some(match &key {
-        b"jan" => 1,
-        b"feb" => 2,
-        b"mar" => 3,
-        b"apr" => 4,
-        b"may" => 5,
-        b"jun" => 6,
-        b"jul" => 7,
-        b"aug" => 8,
-        b"sep" => 9,
-        b"oct" => 10,
-        b"nov" => 11,
-        b"dec" => 12,
-        _ => return None,
-    })
+    let &[a, b, c] = m else { return None };
+    if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && c.is_ascii_alphabetic()) {
+        return None;
+    }
+    // Fold to lower case and compare as one integer.
+    const fn k(s: &[u8; 3]) -> u32 {
+        u32::from_be_bytes([0, s[0], s[1], s[2]])
+    }
+    Some(
+        match u32::from_be_bytes([0, a | 0x20, b | 0x20, c | 0x20]) {
+            x if x == k(b"jan") => 1,
+            x if x == k(b"feb") => 2,
+            x if x == k(b"mar") => 3,
+            x if x == k(b"apr") => 4,
+            x if x == k(b"may") => 5,
+            x if x == k(b"jun") => 6,
+            x if x == k(b"jul") => 7,
+            x if x == k(b"aug") => 8,
+            x if x == k(b"sep") => 9,
+            x if x == k(b"oct") => 10,
+            x if x == k(b"nov") => 11,
+            x if x == k(b"dec") => 12,
+            _ => return None,
+        },
+    )
 }
 
 /// `Mon dd [yyyy] HH:MM:SS[.f][zone]`.
 fn parse_legacy(b: &[u8], default_year: i16) -> Option<(Option<Timestamp>, usize)> {
     let month = month_from_abbr(b.get(..3)?)?;
+    // Fast path at fixed offsets: `Mon dd yyyy ` / `Mon  d ` / `Mon dd `.
+    let digit = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| u32::from(c - b'0'))
+    };
+    if b.get(3) == Some(&b' ') && b.get(6) == Some(&b' ') {
+        let day = match (b.get(4), digit(5)) {
+            (Some(b' '), Some(d)) => Some(d),
+            (Some(_), Some(d)) => digit(4).map(|t| t * 10 + d),
+            _ => None,
+        };
+        if let Some(day) = day {
+            let year = match (digit(7), digit(8), digit(9), digit(10), b.get(11)) {
+                (Some(a), Some(b2), Some(c2), Some(d), Some(b' ')) => {
+                    Some(a * 1000 + b2 * 100 + c2 * 10 + d)
+                }
+                _ => None,
+            };
+            let mut c = Cur {
+                b,
+                i: if year.is_some() { 12 } else { 7 },
+            };
+            if let Some((hour, minute, second, nanos)) = c.clock() {
+                let year = year.map_or(i64::from(default_year), i64::from);
+                let offset = c.zone();
+                let ts = offset
+                    .and_then(|off| make_ts(year, month, day, hour, minute, second, nanos, off));
+                return Some((ts, c.i));
+            }
+        }
+    }
     let mut c = Cur { b, i: 3 };
     if c.spaces() == 0 {
         return None;
@@ -307,11 +352,24 @@ impl Cur<'_> {
 
     /// `H[H]:MM:SS[.fffffffff]` → (hour, minute, second, nanoseconds).
     fn clock(&mut self) -> Option<(u32, u32, u32, u32)> {
-        let hour = self.digits(1, 2)?;
-        self.byte(b':')?;
-        let minute = self.exact_digits(2)?;
-        self.byte(b':')?;
-        let second = self.exact_digits(2)?;
+        let d = |c: u8| u32::from(c.wrapping_sub(b'0'));
+        let (hour, minute, second) = match self.b.get(self.i..self.i + 8) {
+            // Fast path for the usual two-digit hour, read at fixed offsets.
+            Some(&[h1, h2, b':', m1, m2, b':', s1, s2])
+                if [h1, h2, m1, m2, s1, s2].iter().all(u8::is_ascii_digit)
+                    && !self.b.get(self.i + 8).is_some_and(u8::is_ascii_digit) =>
+            {
+                self.i += 8;
+                (d(h1) * 10 + d(h2), d(m1) * 10 + d(m2), d(s1) * 10 + d(s2))
+            }
+            _ => {
+                let hour = self.digits(1, 2)?;
+                self.byte(b':')?;
+                let minute = self.exact_digits(2)?;
+                self.byte(b':')?;
+                (hour, minute, self.exact_digits(2)?)
+            }
+        };
         let mut nanos = 0;
         if self.peek() == Some(b'.') && matches!(self.b.get(self.i + 1), Some(b'0'..=b'9')) {
             self.i += 1;
@@ -356,7 +414,12 @@ impl Cur<'_> {
                 while let Some(b'A'..=b'Z') = self.peek() {
                     self.i += 1;
                 }
-                let word = &self.b[start..self.i];
+                let word = self.b.get(start..self.i).unwrap_or(&[]);
+                if word.is_empty() {
+                    // The common case: a host name follows the time.
+                    self.i = save;
+                    return Some(0);
+                }
                 let next = self.peek();
                 let boundary = matches!(next, None | Some(b':' | b' ' | b','));
                 // Safe: the word is ASCII capitals.
@@ -407,15 +470,22 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+/// Days since 1970-01-01 of a proleptic Gregorian date, for years 1–9999
+/// (all a four-digit field can hold, bar 0). Table plus leap-day count: this
+/// runs once per line.
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    const BEFORE_MONTH: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let leaps_before = |y: i64| (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400;
+    let month_days = BEFORE_MONTH
+        .get(m.wrapping_sub(1) as usize)
+        .copied()
+        .unwrap_or(0);
+    let leap_day = i64::from(m > 2 && is_leap(y));
+    365 * (y - 1970) + leaps_before(y) - leaps_before(1970)
+        + i64::from(month_days)
+        + leap_day
+        + i64::from(d)
+        - 1
 }
 
 /// Builds the instant for a civil time at a fixed offset, or `None` when a
@@ -671,5 +741,25 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_from_civil(2024, 2, 29), 19_782);
+        assert_eq!(days_from_civil(2024, 3, 1), 19_783);
+        assert_eq!(days_from_civil(1900, 3, 1), -25_508);
+        // Cross-check against jiff over a range of dates.
+        for (y, m, d) in [
+            (1, 1, 1),
+            (1600, 2, 29),
+            (2100, 12, 31),
+            (9999, 12, 30),
+            (1999, 6, 15),
+        ] {
+            let jd = jiff::civil::date(y, m, d)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap();
+            assert_eq!(
+                days_from_civil(i64::from(y), m as u32, d as u32) * 86_400,
+                jd.timestamp().as_second(),
+                "{y}-{m}-{d}"
+            );
+        }
     }
 }
