@@ -6,8 +6,13 @@
 //! the loop decides when to draw (only when something changed, at a capped
 //! frame rate).
 
+mod checklist;
 pub mod draw;
+mod header;
+mod help;
+mod logs;
 pub mod theme;
+mod users;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 

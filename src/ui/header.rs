@@ -1,0 +1,139 @@
+//! The two header lines: incident clock, live state, totals, AAA server
+//! health and the state of each source.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::draw::{WIDE, clock, hms, incident_now};
+use super::{Theme, UiState};
+use crate::engine::{Model, ServerHealth};
+use crate::sanitize::sanitize_str;
+use crate::source::Notice;
+use jiff::Timestamp;
+
+pub(super) fn draw_header(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    ui: &UiState,
+    theme: &Theme,
+    wall: Timestamp,
+) {
+    let inc = &model.incident;
+    let totals = inc.totals();
+    let now = incident_now(inc.latest(), wall);
+    let failing = inc.failing_now();
+
+    let narrow = area.width < WIDE;
+    let mut top = Vec::new();
+    if !narrow {
+        top.push(Span::styled(" vpnwatch ", theme.title));
+    }
+    top.push(Span::raw(" "));
+    match (inc.first_failure(), now) {
+        (Some(first), Some(now)) => {
+            let style = if failing > 0 { theme.alert } else { theme.ok };
+            top.push(Span::styled(
+                format!(" INCIDENT {} ", hms(now.duration_since(first))),
+                style,
+            ));
+        }
+        _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
+    }
+    top.push(Span::raw(" "));
+    if ui.is_live() {
+        top.push(Span::styled(" ● LIVE ", theme.live));
+    } else {
+        top.push(Span::styled(" ‖ PAUSED ", theme.paused));
+    }
+    top.push(Span::raw("  "));
+    let failed = if narrow { "failed" } else { "failed attempts" };
+    top.push(Span::styled(
+        format!("✖ {} {failed}", totals.failures),
+        theme.failure,
+    ));
+    if !narrow {
+        let users = inc.users_by_failures().len();
+        top.push(Span::styled(format!(" · {users} users"), theme.header));
+    }
+    top.push(Span::styled(
+        format!(" · {failing} failing now · "),
+        theme.header,
+    ));
+    top.push(Span::styled(
+        format!("✔ {} logins", totals.successes),
+        theme.success,
+    ));
+    let (closed, steps) = model.checklist.progress();
+    if !narrow {
+        top.push(Span::styled(
+            format!("  runbook {closed}/{steps}"),
+            theme.muted,
+        ));
+    }
+
+    let mut bottom = vec![Span::raw(" ")];
+    if !inc.servers().is_empty() {
+        bottom.push(Span::styled("AAA ", theme.header));
+        // By address, so a server does not jump along the line when it flaps.
+        let mut servers: Vec<_> = inc.servers().iter().collect();
+        servers.sort_by(|a, b| a.address.cmp(&b.address));
+        for (i, server) in servers.into_iter().enumerate() {
+            if i > 0 {
+                bottom.push(Span::styled(" · ", theme.muted));
+            }
+            let since = server
+                .since
+                .map(|t| format!(" since {}", clock(t)))
+                .unwrap_or_default();
+            let (word, style) = match server.health {
+                ServerHealth::Failed => (format!("✖ FAILED{since}"), theme.failure),
+                ServerHealth::Active => (format!("✔ ACTIVE{since}"), theme.ok),
+                // Never marked: the headend has had no reason to fail it.
+                ServerHealth::Unknown if server.unreachable == 0 => ("✔ ok".to_string(), theme.ok),
+                ServerHealth::Unknown => (
+                    format!("? {} unreachable", server.unreachable),
+                    theme.marker,
+                ),
+            };
+            bottom.push(Span::styled(
+                format!("{} {word}", sanitize_str(&server.address)),
+                style,
+            ));
+        }
+        bottom.push(Span::styled("  │ ", theme.muted));
+    }
+    for (i, src) in model.sources.iter().enumerate() {
+        if i > 0 {
+            bottom.push(Span::styled(" · ", theme.muted));
+        }
+        bottom.push(Span::styled(
+            format!("{} {} lines", sanitize_str(&src.name), src.lines),
+            theme.muted,
+        ));
+        if src.unrecognised > 0 {
+            bottom.push(Span::styled(
+                format!(" ({} unparsed)", src.unrecognised),
+                theme.muted,
+            ));
+        }
+        if let Some(status) = notice_text(src.status.as_ref()) {
+            bottom.push(Span::styled(format!(" {status}"), theme.marker));
+        }
+    }
+    let lines = vec![Line::from(top), Line::from(bottom)];
+    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// Words for a notice worth showing in the header; `None` for routine ones.
+pub(super) fn notice_text(notice: Option<&Notice>) -> Option<String> {
+    Some(match notice? {
+        Notice::Waiting(p) => format!("waiting for {}", sanitize_str(&p.display().to_string())),
+        Notice::Error(e) => format!("⚠ {}", sanitize_str(e)),
+        Notice::Removed(_) => "removed".to_string(),
+        Notice::Finished => "finished".to_string(),
+        Notice::Opened(_) | Notice::Rotated(_) | Notice::Truncated(_) => return None,
+    })
+}

@@ -1,0 +1,91 @@
+//! The footer's key hints and the `?` help overlay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use super::{Theme, UiState};
+use crate::sanitize::sanitize_str;
+
+pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
+    let hints = [
+        ("Tab", "focus"),
+        ("↑↓", "scroll"),
+        ("p", "pause"),
+        ("Space", "step"),
+        ("x/s", "done/skip"),
+        ("?", "help"),
+        ("q", "quit"),
+    ];
+    let mut spans = Vec::new();
+    for (key, what) in hints {
+        spans.push(Span::styled(format!(" {key}"), theme.key));
+        spans.push(Span::styled(format!(" {what} "), theme.muted));
+    }
+    if let Some(status) = &ui.status {
+        spans.push(Span::styled(
+            format!("  {}", sanitize_str(status)),
+            theme.marker,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+const HELP: &[(&str, &str)] = &[
+    ("Tab / Shift-Tab", "move focus between panes"),
+    ("↑ ↓  j k", "scroll the log pane, or move the selection"),
+    ("PgUp PgDn", "scroll a page"),
+    (
+        "Home End  g G",
+        "oldest retained line / newest (End follows again)",
+    ),
+    ("p", "pause or resume following every log pane"),
+    ("Space", "advance the selected step: todo → doing → done"),
+    ("w x s u", "set the step to doing / done / skipped / todo"),
+    ("? Esc", "show or hide this help"),
+    ("q  Ctrl-C", "quit"),
+    ("", ""),
+    ("INCIDENT", "time since the first failed login (log time)"),
+    (
+        "failed attempt",
+        "one failed login; its 113005 and 716039 lines count once",
+    ),
+    (
+        "failing now",
+        "failed in the last 5 min (log time), no success since",
+    ),
+    (
+        "(hidden) IP",
+        "user name hidden by the headend, counted per client IP",
+    ),
+    ("✖ ✔ ○", "failure, success, session end"),
+];
+
+pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let width = area.width.min(84);
+    let height = (HELP.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<16}"), theme.key),
+                Span::styled(*v, theme.base),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" Help ", theme.title))
+        .style(theme.base);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
