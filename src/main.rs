@@ -41,6 +41,10 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     client: Vec<PathBuf>,
 
+    /// Follow FILE as an authentication-server log (RADIUS, ISE, NPS, AD), whatever its content.
+    #[arg(long, value_name = "FILE")]
+    auth: Vec<PathBuf>,
+
     #[command(flatten)]
     dashboard: DashboardArgs,
 }
@@ -105,6 +109,9 @@ struct RoleArgs {
     /// Read FILE as a client log.
     #[arg(long, value_name = "FILE")]
     client: Vec<PathBuf>,
+    /// Read FILE as an authentication-server log.
+    #[arg(long, value_name = "FILE")]
+    auth: Vec<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -142,7 +149,7 @@ fn usage_error(message: &str) -> ! {
         .exit()
 }
 
-fn inputs(files: &[PathBuf], headend: &[PathBuf], client: &[PathBuf]) -> Vec<Input> {
+fn inputs(files: &[PathBuf], headend: &[PathBuf], client: &[PathBuf], auth: &[PathBuf]) -> Vec<Input> {
     let forced = |paths: &[PathBuf], family| {
         paths
             .iter()
@@ -161,6 +168,7 @@ fn inputs(files: &[PathBuf], headend: &[PathBuf], client: &[PathBuf]) -> Vec<Inp
         .collect();
     all.extend(forced(headend, Family::Headend));
     all.extend(forced(client, Family::Client));
+    all.extend(forced(auth, Family::AuthServer));
     all
 }
 
@@ -184,7 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
         None => {
-            let inputs = inputs(&cli.files, &cli.headend, &cli.client);
+            let inputs = inputs(&cli.files, &cli.headend, &cli.client, &cli.auth);
             if inputs.is_empty() {
                 usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
             }
@@ -199,7 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn headless_files(roles: &RoleArgs) -> anyhow::Result<Vec<HeadlessFile>> {
-    let inputs = inputs(&roles.files, &roles.headend, &roles.client);
+    let inputs = inputs(&roles.files, &roles.headend, &roles.client, &roles.auth);
     if inputs.is_empty() {
         usage_error("no log files given");
     }

@@ -44,6 +44,7 @@ pub struct Model {
     pub incident: Incident,
     pub headend: LineStore,
     pub client: LineStore,
+    pub auth: LineStore,
     pub checklist: Checklist,
     pub sources: Vec<SourceState>,
     ctx: ParseContext,
@@ -60,6 +61,7 @@ impl Model {
             incident: Incident::default(),
             headend: LineStore::new(retain),
             client: LineStore::new(retain),
+            auth: LineStore::new(retain),
             checklist: Checklist::new(runbook),
             sources,
             ctx,
@@ -71,6 +73,7 @@ impl Model {
         match family {
             Family::Headend => &self.headend,
             Family::Client => &self.client,
+            Family::AuthServer => &self.auth,
         }
     }
 
@@ -78,6 +81,7 @@ impl Model {
         match family {
             Family::Headend => &mut self.headend,
             Family::Client => &mut self.client,
+            Family::AuthServer => &mut self.auth,
         }
     }
 

@@ -9,6 +9,7 @@
 //! Fields borrow from the line, so parsing a line allocates nothing.
 
 pub mod asa;
+pub mod auth;
 pub mod client;
 pub mod time;
 
@@ -137,6 +138,8 @@ pub enum Family {
     Headend,
     /// AnyConnect / Secure Client logs from a user's machine.
     Client,
+    /// Authentication-server logs: RADIUS, Cisco ISE, Microsoft NPS, Active Directory.
+    AuthServer,
 }
 
 impl Family {
@@ -144,6 +147,7 @@ impl Family {
         match self {
             Family::Headend => "headend",
             Family::Client => "client",
+            Family::AuthServer => "auth",
         }
     }
 }
@@ -226,6 +230,7 @@ pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Opti
     match family {
         Family::Headend => asa::parse(line, ctx),
         Family::Client => client::parse(line, ctx),
+        Family::AuthServer => auth::parse(line, ctx),
     }
 }
 
@@ -233,17 +238,24 @@ pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Opti
 /// the most lines wins; `None` when neither recognises any.
 pub fn detect_family<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Family> {
     let ctx = ParseContext { default_year: 2000 };
-    let (mut headend, mut client) = (0usize, 0usize);
+    let (mut headend, mut client, mut auth) = (0usize, 0usize, 0usize);
     for line in lines {
         if asa::parse(line, &ctx).is_some() {
             headend += 1;
         } else if client::parse(line, &ctx).is_some() {
             client += 1;
+        } else if auth::parse(line, &ctx).is_some() {
+            auth += 1;
         }
     }
-    match (headend, client) {
-        (0, 0) => None,
-        (h, c) if h >= c => Some(Family::Headend),
-        _ => Some(Family::Client),
+    // Ties go to the headend: an ASA log must never be taken for another kind.
+    if headend == 0 && client == 0 && auth == 0 {
+        None
+    } else if headend >= client && headend >= auth {
+        Some(Family::Headend)
+    } else if client >= auth {
+        Some(Family::Client)
+    } else {
+        Some(Family::AuthServer)
     }
 }

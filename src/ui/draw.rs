@@ -63,7 +63,6 @@ pub fn draw(
     draw_header(frame, header, model, ui, theme, wall);
     draw_footer(frame, footer, ui, theme);
 
-    let show_client = model.has_family(Family::Client);
     let (logs, users, steps) = if area.width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -86,16 +85,22 @@ pub fn draw(
             info.page_rows = area.height.saturating_sub(2) as usize;
         }
     };
-    if show_client {
-        let [headend, client] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(logs);
-        draw_log(frame, headend, model, Family::Headend, ui, theme);
-        draw_log(frame, client, model, Family::Client, ui, theme);
-        note_rows(Focus::Headend, headend);
-        note_rows(Focus::Client, client);
-    } else {
-        draw_log(frame, logs, model, Family::Headend, ui, theme);
-        note_rows(Focus::Headend, logs);
+    // The headend pane is always there (it is the main log); client and
+    // auth-server panes appear when such a source is open.
+    let families: Vec<(Family, Focus, u16)> = [
+        (Family::Headend, Focus::Headend, 60),
+        (Family::Client, Focus::Client, 40),
+        (Family::AuthServer, Focus::Auth, 40),
+    ]
+    .into_iter()
+    .filter(|(family, _, _)| *family == Family::Headend || model.has_family(*family))
+    .collect();
+    let weights: u16 = families.iter().map(|(_, _, w)| w).sum();
+    let constraints = families.iter().map(|(_, _, w)| Constraint::Ratio(u32::from(*w), u32::from(weights)));
+    let areas = Layout::vertical(constraints).split(logs);
+    for ((family, focus, _), pane) in families.iter().zip(areas.iter()) {
+        draw_log(frame, *pane, model, *family, ui, theme);
+        note_rows(*focus, *pane);
     }
     draw_users(frame, users, model, ui, theme);
     draw_checklist(frame, steps, model, ui, theme);

@@ -64,6 +64,7 @@ pub(super) fn draw_log(
     let (store, view, focus, label) = match family {
         Family::Headend => (&model.headend, ui.headend_view, Focus::Headend, "Headend"),
         Family::Client => (&model.client, ui.client_view, Focus::Client, "Client"),
+        Family::AuthServer => (&model.auth, ui.auth_view, Focus::Auth, "Auth server"),
     };
     let names: Vec<String> = model
         .sources

@@ -27,6 +27,7 @@ pub use theme::Theme;
 pub enum Focus {
     Headend,
     Client,
+    Auth,
     Users,
     Checklist,
 }
@@ -67,6 +68,7 @@ pub struct UiState {
     pub focus: Focus,
     pub headend_view: LogView,
     pub client_view: LogView,
+    pub auth_view: LogView,
     pub user_selected: usize,
     pub step_selected: usize,
     pub show_help: bool,
@@ -82,6 +84,7 @@ impl Default for UiState {
             focus: Focus::Headend,
             headend_view: LogView::default(),
             client_view: LogView::default(),
+            auth_view: LogView::default(),
             user_selected: 0,
             step_selected: 0,
             show_help: false,
@@ -94,7 +97,9 @@ impl Default for UiState {
 impl UiState {
     /// All log panes follow new lines.
     pub fn is_live(&self) -> bool {
-        self.headend_view.pinned_bottom.is_none() && self.client_view.pinned_bottom.is_none()
+        [self.headend_view, self.client_view, self.auth_view]
+            .iter()
+            .all(|v| v.pinned_bottom.is_none())
     }
 
     /// The panes that are on screen, in Tab order.
@@ -102,6 +107,9 @@ impl UiState {
         let mut order = vec![Focus::Headend];
         if model.has_family(Family::Client) {
             order.push(Focus::Client);
+        }
+        if model.has_family(Family::AuthServer) {
+            order.push(Focus::Auth);
         }
         order.extend([Focus::Users, Focus::Checklist]);
         order
@@ -130,15 +138,18 @@ impl UiState {
             Action::End => match self.focus {
                 Focus::Headend => self.headend_view = LogView::default(),
                 Focus::Client => self.client_view = LogView::default(),
+                Focus::Auth => self.auth_view = LogView::default(),
                 _ => self.move_by(isize::MAX / 2, model),
             },
             Action::TogglePause => {
                 if self.is_live() {
                     self.headend_view.pinned_bottom = last_line(&model.headend);
                     self.client_view.pinned_bottom = last_line(&model.client);
+                    self.auth_view.pinned_bottom = last_line(&model.auth);
                 } else {
                     self.headend_view = LogView::default();
                     self.client_view = LogView::default();
+                    self.auth_view = LogView::default();
                 }
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
@@ -163,6 +174,7 @@ impl UiState {
         match self.focus {
             Focus::Headend => scroll(&mut self.headend_view, &model.headend, rows, self.page_rows),
             Focus::Client => scroll(&mut self.client_view, &model.client, rows, self.page_rows),
+            Focus::Auth => scroll(&mut self.auth_view, &model.auth, rows, self.page_rows),
             Focus::Users => {
                 let n = model.incident.users_by_failures().len();
                 self.user_selected = clamp_add(self.user_selected, rows, n);
