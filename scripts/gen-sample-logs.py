@@ -82,6 +82,7 @@ FACILITY = 20
 
 asa_records = []
 client_records = []
+ise_records = []
 _seq = [0]
 
 
@@ -113,6 +114,58 @@ def client(t, host, proc, pid, text):
         stamp = dt.datetime.fromtimestamp(int(t), UTC)
         head = "%s %2d %s" % (stamp.strftime("%b"), stamp.day, stamp.strftime("%H:%M:%S"))
         client_records.append((t, _next_seq(), "%s %s %s[%d]: %s" % (head, host, proc, pid, text)))
+
+
+# The auth server: Cisco ISE policy service nodes, one behind each RADIUS
+# address the headends use. ISE timing jitter comes from its own random
+# stream so that adding this file left the headend and client files as they were.
+ISE_NODE = {"10.20.0.11": "ise-psn-01", "10.20.0.12": "ise-psn-03", "10.20.0.13": "ise-psn-02"}
+NAS_IP = {"vpn-asa-01": "10.20.0.1", "vpn-asa-02": "10.20.0.2"}
+ise_rng = random.Random(SEED + 1)
+_ise_ids = {"msg": 4100, "seq": 770000}
+
+
+def ise(t, server, category, code, klass, text, fields, segments=1):
+    """Queue one ISE syslog message, split into `segments` syslog lines the
+    way ISE splits long messages (same message id, segment numbers 0..n-1)."""
+    if not (START <= t < END):
+        return
+    node = ISE_NODE[server]
+    _ise_ids["msg"] += 1
+    _ise_ids["seq"] += ise_rng.randint(3, 40)
+    stamp = dt.datetime.fromtimestamp(t, UTC)
+    syslog_head = "<181>%s %2d %s %s %s %010d %d" % (
+        stamp.strftime("%b"), stamp.day, stamp.strftime("%H:%M:%S"), node, category, _ise_ids["msg"], segments)
+    body = "%s.%06d +00:00 %010d %d NOTICE %s: %s, %s," % (
+        stamp.strftime("%Y-%m-%d %H:%M:%S"), int((t % 1) * 1e6), _ise_ids["seq"], code, klass, text,
+        ", ".join("%s=%s" % kv for kv in fields))
+    if segments == 1:
+        ise_records.append((t, _next_seq(), "%s 0 %s" % (syslog_head, body)))
+        return
+    cut = len(body) // segments
+    parts = [body[i * cut:(i + 1) * cut] if i < segments - 1 else body[i * cut:] for i in range(segments)]
+    for i, part in enumerate(parts):
+        ise_records.append((t, _next_seq(), "%s %d %s" % (syslog_head, i, part)))
+
+
+def ise_fields(host, user, ip, tg, server, store):
+    return [
+        ("ConfigVersionId", "212"), ("Device IP Address", NAS_IP[host]), ("DestinationIPAddress", server),
+        ("DestinationPort", "1812"), ("UserName", user), ("Protocol", "Radius"), ("NetworkDeviceName", host),
+        ("User-Name", user), ("NAS-IP-Address", NAS_IP[host]), ("NAS-Port-Type", "Virtual"),
+        ("Calling-Station-ID", ip), ("CVPN3000/ASA/PIX7x-Tunnel-Group-Name", tg),
+        ("AuthenticationIdentityStore", store),
+    ]
+
+
+def ise_fail(t, server, host, user, ip, tg, store, reason, segments=1):
+    ise(t, server, "CISE_Failed_Attempts", 5400, "Failed-Attempt", "Authentication failed",
+        ise_fields(host, user, ip, tg, server, store) + [("FailureReason", reason)], segments)
+
+
+def ise_pass(t, server, host, user, ip, tg, store):
+    ise(t, server, "CISE_Passed_Authentications", 5200, "Passed-Authentication", "Authentication succeeded",
+        ise_fields(host, user, ip, tg, server, store))
 
 
 def hms_short(seconds):
@@ -161,6 +214,7 @@ TOKEN_EXCEPTION_USER = "dokafor"
 TOKEN_EXCEPTION_AT = at("09:05:12")
 LOCKED_USER, LOCKED_IP, LOCKED_HOST = "mkowalski", "198.51.100.77", ASA1
 HIDDEN_IP, HIDDEN_HOST = "192.0.2.147", ASA1
+HIDDEN_TYPED = "jsmyth"  # what that person typed; only the auth server logs it
 TYPO_USER = "apatel"
 UNREACHABLE_USERS = ["ewright", "gtanaka", "cmorales"]  # all on vpn-asa-02
 CERT_USER, CERT_HOTEL_IP, CERT_GOOD_IP = "hsato", "198.51.100.201", "192.0.2.213"
@@ -234,6 +288,8 @@ def vpn_login_ok(t, host, user, ip, tg, gp, server, kind, form_secs=None):
     Returns (time the tunnel is up, assigned address)."""
     tls_handshake(t, host, ip)
     ta = t + (form_secs if form_secs is not None else rng.uniform(2.0, 9.0))  # the user fills in the login form
+    store = "RSA_SecurID" if server == RADIUS_TOKEN else "CORP_AD"
+    ise_pass(ta - 0.08, server, host, user, ip, tg, store)
     asa(ta, host, "113004", "AAA user authentication Successful : server = %s : user = %s" % (server, user))
     asa(ta, host, "113008", "AAA transaction status ACCEPT : user = %s" % user)
     asa(ta, host, "113009", "AAA retrieved default group policy (%s) for user = %s" % (gp, user))
@@ -389,7 +445,10 @@ for user, t in zip(morning, times):
     if user == TYPO_USER:
         host, ip = home(user)
         tls_handshake(t, host, ip)
-        rejected(t + rng.uniform(4, 7), host, user, ip, EMP_GP, radius_for(host, t), "Invalid password")
+        tr = t + rng.uniform(4, 7)
+        ise_fail(tr - 0.08, radius_for(host, t), host, user, ip, EMP_TG, "CORP_AD",
+                 "24408 User authentication against Active Directory failed since user has entered the wrong password")
+        rejected(tr, host, user, ip, EMP_GP, radius_for(host, t), "Invalid password")
         employee_session(t + rng.uniform(25, 40), user)
     elif user == "jdoe":
         lap = LAPTOPS["jdoe"]
@@ -433,6 +492,8 @@ for user, host, ip, first, last, laptop in CONTRACTORS:
             lap.username(tu - 0.4, user)
         asa(tu, host, "113010", "AAA challenge received for user %s from server %s." % (user, RADIUS_TOKEN))
         tr = tu + rng.uniform(0.2, 1.2)
+        ise_fail(tr - 0.08, RADIUS_TOKEN, host, user, ip, CON_TG, "RSA_SecurID",
+                 "24511 RSA: Check passcode operation resulted in error")
         rejected(tr, host, user, ip, CON_GP, RADIUS_TOKEN, "AAA failure")
         if lap:
             lap.login_failed(tr + 1.6)
@@ -454,6 +515,8 @@ tls_handshake(t, LOCKED_HOST, LOCKED_IP)
 t += 6.2
 for i in range(5):
     lap.username(t - 0.5, LOCKED_USER)
+    ise_fail(t - 0.08, RADIUS_A, LOCKED_HOST, LOCKED_USER, LOCKED_IP, EMP_TG, "CORP_AD",
+             "24408 User authentication against Active Directory failed since user has entered the wrong password")
     rejected(t, LOCKED_HOST, LOCKED_USER, LOCKED_IP, EMP_GP, RADIUS_A, "Invalid password")
     lap.login_failed(t + 1.6, final=(i == 4))
     if i == 4:
@@ -465,6 +528,10 @@ for t in [at("08:50:31"), at("08:52:58"), at("08:56:44")]:
     tls_handshake(t, LOCKED_HOST, LOCKED_IP)
     tr = t + rng.uniform(4, 7)
     lap.username(tr - 0.5, LOCKED_USER)
+    # long enough that ISE splits it over two syslog messages
+    ise_fail(tr - 0.08, RADIUS_A, LOCKED_HOST, LOCKED_USER, LOCKED_IP, EMP_TG, "CORP_AD",
+             "24415 User authentication against Active Directory failed since user's account is locked out",
+             segments=2)
     rejected(tr, LOCKED_HOST, LOCKED_USER, LOCKED_IP, EMP_GP, RADIUS_A, "Account has been locked out")
     lap.login_failed(tr + 1.6)
 
@@ -473,6 +540,9 @@ t = at("08:49:26")
 tls_handshake(t, HIDDEN_HOST, HIDDEN_IP)
 t += 7.0
 for gap in [22, 41, 30, 0]:
+    # ISE logs the name as typed; the headend hides it
+    ise_fail(t - 0.08, RADIUS_A, HIDDEN_HOST, HIDDEN_TYPED, HIDDEN_IP, EMP_TG, "CORP_AD",
+             "24412 User not found in Active Directory")
     rejected(t, HIDDEN_HOST, "*****", HIDDEN_IP, EMP_GP, RADIUS_A, "User was not found")
     t += gap
 
@@ -647,9 +717,23 @@ def main():
     with open(os.path.join(args.out, "anyconnect-client.log"), "w", newline="\n") as f:
         for _, _, line in client_records:
             f.write(line + "\n")
+    ise_records.sort()
+    with open(os.path.join(args.out, "ise-auth.log"), "w", newline="\n") as f:
+        for _, _, line in ise_records:
+            f.write(line + "\n")
 
     per_user, attempts = count([(t, line) for t, _, line in asa_records])
-    print("asa-headend.log: %d lines, anyconnect-client.log: %d lines" % (len(asa_records), len(client_records)))
+    print("asa-headend.log: %d lines, anyconnect-client.log: %d lines, ise-auth.log: %d lines" % (
+        len(asa_records), len(client_records), len(ise_records)))
+    ise_count = defaultdict(lambda: defaultdict(int))
+    for _, _, line in ise_records:
+        m = re.search(r"UserName=([^,]+),", line)
+        if m:
+            kind = "failed" if "CISE_Failed_Attempts" in line else "passed"
+            reason = re.search(r"FailureReason=(\d+)", line)
+            ise_count[m.group(1)][kind + (":" + reason.group(1) if reason else "")] += 1
+    print("ise-auth.log messages per user (first segments only): " + "; ".join(
+        "%s %s" % (u, dict(c)) for u, c in sorted(ise_count.items()) if any(k.startswith("failed") for k in c)))
     print()
     head = "%-10s %6s %6s %6s %6s %6s %8s %6s %6s" % (
         "user", "113010", "113005", "716039", "113006", "113014", "attempts", "113004", "113039")

@@ -5,9 +5,18 @@
 //! is replayed; a torn last line (the write a crash interrupted) is skipped
 //! with a warning. A journal that cannot be read is reported and never
 //! overwritten.
+//!
+//! Several consoles may share one journal (two engineers on the jump host).
+//! Each appends whole lines with one `write` on an `O_APPEND` descriptor, so
+//! records never interleave, and each [`Journal::poll`]s the file for
+//! records appended since it last looked. The order of lines in the file is
+//! the truth: a console applies a change only when it reads the record back
+//! from the file (right after appending it, and on every poll), so every
+//! console ends up with the state a fresh replay of the file gives.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::engine::checklist::Record;
@@ -34,9 +43,10 @@ pub struct Replay {
 pub struct Journal {
     path: PathBuf,
     file: File,
-    /// The file does not end in a newline (a torn write); the next record
-    /// must start on a fresh line.
-    needs_newline: bool,
+    /// Bytes of the file already read and applied.
+    read_offset: u64,
+    /// Lines already read, for naming lines in warnings.
+    lines_read: usize,
 }
 
 impl Journal {
@@ -55,15 +65,57 @@ impl Journal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err)?;
         let replay = replay(path, &bytes);
-        let needs_newline = !bytes.is_empty() && !bytes.ends_with(b"\n");
+        // A torn fragment at the end is consumed here (and warned about
+        // once); the next record starts on a fresh line.
+        let lines_read = bytes.split(|&b| b == b'\n').count().saturating_sub(1)
+            + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
         Ok((
             Journal {
                 path: path.to_path_buf(),
                 file,
-                needs_newline,
+                read_offset: bytes.len() as u64,
+                lines_read,
             },
             replay,
         ))
+    }
+
+    /// Records other writers (and this one) appended since the last read,
+    /// in file order. Only complete lines are read; a line still being
+    /// written is picked up by a later poll.
+    pub fn poll(&mut self) -> Result<Replay, JournalError> {
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let len = self.file.metadata().map_err(io_err)?.len();
+        if len < self.read_offset {
+            // Someone truncated an append-only file: say so, and read what
+            // is appended from now on.
+            self.read_offset = len;
+            return Ok(Replay {
+                records: Vec::new(),
+                warnings: vec![format!(
+                    "journal {}: the file shrank; it is append-only, so changes may be lost",
+                    self.path.display()
+                )],
+            });
+        }
+        if len == self.read_offset {
+            return Ok(Replay::default());
+        }
+        let mut bytes = vec![0; (len - self.read_offset) as usize];
+        self.file
+            .read_exact_at(&mut bytes, self.read_offset)
+            .map_err(io_err)?;
+        let Some(end) = bytes.iter().rposition(|&b| b == b'\n') else {
+            return Ok(Replay::default());
+        };
+        let complete = &bytes[..=end];
+        let out = parse_lines(&self.path, complete, self.lines_read + 1, false);
+        self.read_offset += complete.len() as u64;
+        self.lines_read += complete.iter().filter(|&&b| b == b'\n').count();
+        Ok(out)
     }
 
     pub fn path(&self) -> &Path {
@@ -77,8 +129,17 @@ impl Journal {
             source,
         };
         let mut line = Vec::with_capacity(256);
-        if self.needs_newline {
-            line.push(b'\n');
+        // The file may end in a torn fragment (a crash of this or another
+        // writer): start on a fresh line so this record stays whole.
+        let len = self.file.metadata().map_err(io_err)?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            self.file
+                .read_exact_at(&mut last, len - 1)
+                .map_err(io_err)?;
+            if last[0] != b'\n' {
+                line.push(b'\n');
+            }
         }
         serde_json::to_writer(&mut line, record).map_err(|e| io_err(e.into()))?;
         line.push(b'\n');
@@ -87,7 +148,6 @@ impl Journal {
         self.file.write_all(&line).map_err(io_err)?;
         self.file.flush().map_err(io_err)?;
         self.file.sync_data().map_err(io_err)?;
-        self.needs_newline = false;
         Ok(())
     }
 }
@@ -95,6 +155,12 @@ impl Journal {
 /// Parses journal bytes into records, skipping (with a warning) lines that
 /// are not valid records.
 pub fn replay(path: &Path, bytes: &[u8]) -> Replay {
+    parse_lines(path, bytes, 1, true)
+}
+
+/// Parses lines numbered from `first_line`; `last_may_be_torn` names a bad
+/// last line as torn.
+fn parse_lines(path: &Path, bytes: &[u8], first_line: usize, last_may_be_torn: bool) -> Replay {
     let mut out = Replay::default();
     let line_count = bytes.split(|&b| b == b'\n').count();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -104,7 +170,7 @@ pub fn replay(path: &Path, bytes: &[u8]) -> Replay {
         match serde_json::from_slice::<Record>(line) {
             Ok(record) => out.records.push(record),
             Err(err) => {
-                let torn = i + 1 == line_count;
+                let torn = last_may_be_torn && i + 1 == line_count;
                 let what = if torn {
                     "torn last line skipped"
                 } else {
@@ -113,7 +179,7 @@ pub fn replay(path: &Path, bytes: &[u8]) -> Replay {
                 out.warnings.push(format!(
                     "journal {}:{}: {what}: {err}",
                     path.display(),
-                    i + 1
+                    first_line + i
                 ));
             }
         }

@@ -16,6 +16,7 @@
 pub mod app;
 pub mod engine;
 pub mod journal;
+pub mod loggen;
 pub mod parse;
 pub mod runbook;
 pub mod sanitize;

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 runtime error (one line naming the file), 2 usage error.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,11 +12,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use vpnwatch::app::console::{self, ConsoleConfig};
+use vpnwatch::app::follow::{self, FollowConfig};
 use vpnwatch::app::headless::{self, HeadlessFile};
-use vpnwatch::app::{self, Input, InputPath, demo};
+use vpnwatch::app::sources::{self, SourceSettings};
+use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
 use vpnwatch::engine::DEFAULT_RETAIN;
 use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
+use vpnwatch::source::syslog;
 use vpnwatch::ui::Theme;
 use vpnwatch::ui::theme::no_color_requested;
 
@@ -47,6 +51,69 @@ struct Cli {
 
     #[command(flatten)]
     dashboard: DashboardArgs,
+
+    #[command(flatten)]
+    ingest: IngestArgs,
+}
+
+/// How sources are read, and the sources that are not files.
+#[derive(Args, Clone)]
+struct IngestArgs {
+    /// Lines shown at once from each file that exists at start-up (found by
+    /// reading backwards from its end); then the file is followed.
+    #[arg(long, value_name = "N", default_value_t = sources::DEFAULT_BACKLOG)]
+    backlog: u64,
+
+    /// Read files that exist at start-up from their first line instead.
+    #[arg(long, conflicts_with = "backlog")]
+    from_start: bool,
+
+    /// Lines longer than this many bytes are split into marked pieces.
+    #[arg(long, value_name = "BYTES", default_value_t = vpnwatch::source::lines::DEFAULT_MAX_LINE)]
+    max_line: usize,
+
+    /// Follow files by polling only, without inotify (network file systems).
+    #[arg(long)]
+    poll: bool,
+
+    /// Seconds between checks of each followed file.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    poll_interval: f64,
+
+    /// Run CMD with `sh -c` and follow its output as a headend log; it is
+    /// restarted (1 s to 30 s backoff) when it exits. Repeatable.
+    #[arg(long = "command", id = "run_command", value_name = "CMD")]
+    commands: Vec<String>,
+
+    /// Receive syslog over UDP on ADDR (default 127.0.0.1:5514).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = syslog::DEFAULT_ADDR)]
+    syslog_udp: Option<SocketAddr>,
+
+    /// Receive syslog over TCP on ADDR (default 127.0.0.1:5514).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = syslog::DEFAULT_ADDR)]
+    syslog_tcp: Option<SocketAddr>,
+}
+
+impl IngestArgs {
+    fn settings(&self) -> SourceSettings {
+        if !(self.poll_interval.is_finite() && self.poll_interval > 0.0) {
+            usage_error("--poll-interval must be a positive number of seconds");
+        }
+        SourceSettings {
+            poll_interval: Duration::from_secs_f64(self.poll_interval.min(3600.0)),
+            poll_only: self.poll,
+            backlog: (!self.from_start).then_some(self.backlog),
+            max_line: self.max_line.max(1),
+            commands: self.commands.clone(),
+            syslog_udp: self.syslog_udp,
+            syslog_tcp: self.syslog_tcp,
+        }
+    }
+
+    /// Sources besides files and stdin were asked for.
+    fn has_other_sources(&self) -> bool {
+        !self.commands.is_empty() || self.syslog_udp.is_some() || self.syslog_tcp.is_some()
+    }
 }
 
 #[derive(Args, Clone)]
@@ -94,8 +161,69 @@ enum Command {
     },
     /// Print one JSON object per recognised log line (NDJSON).
     Events {
+        /// Keep following the files (and any --command / --syslog-* source)
+        /// as the dashboard does, printing lines as they arrive, until
+        /// SIGTERM or SIGINT.
+        #[arg(long)]
+        follow: bool,
         #[command(flatten)]
         roles: RoleArgs,
+        #[command(flatten)]
+        ingest: IngestArgs,
+    },
+    /// Runbook tools: `runbook check FILE` validates a runbook and prints its steps.
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCommand,
+    },
+    /// Write a .tar.gz of one user's log lines (with context), stats and the checklist.
+    Bundle {
+        /// The user: a user name, or a hidden user's client IP.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Lines of context before and after each of the user's lines.
+        #[arg(long, value_name = "N", default_value_t = vpnwatch::engine::evidence::DEFAULT_CONTEXT)]
+        context: usize,
+        /// Replace user names, IPs and host names with stable pseudonyms everywhere.
+        #[arg(long)]
+        redact: bool,
+        /// Where to write the bundle (default: a timestamped .tar.gz here).
+        #[arg(short = 'o', long = "output", value_name = "OUT.tar.gz")]
+        output: Option<PathBuf>,
+        /// Journal: the checklist state comes from it and the export is recorded in it.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// The runbook the journal belongs to (default: the bundled one).
+        #[arg(long, value_name = "FILE")]
+        runbook: Option<PathBuf>,
+        /// Name recorded with the export (default: the login name).
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
+        #[command(flatten)]
+        roles: RoleArgs,
+    },
+    /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
+    Report {
+        /// The incident's journal (read only).
+        #[arg(long, value_name = "FILE")]
+        journal: PathBuf,
+        /// The runbook the journal belongs to (default: the bundled one).
+        #[arg(long, value_name = "FILE")]
+        runbook: Option<PathBuf>,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        roles: RoleArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RunbookCommand {
+    /// Validate a runbook and print its steps, commands and cause hints.
+    Check {
+        /// The Markdown runbook.
+        file: PathBuf,
     },
 }
 
@@ -186,21 +314,75 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some(Command::Events { roles }) => {
+        Some(Command::Events {
+            follow: true,
+            roles,
+            ingest,
+        }) => run_follow(&roles, &ingest),
+        Some(Command::Events { roles, .. }) => {
             let files = headless_files(&roles)?;
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
+        Some(Command::Runbook {
+            command: RunbookCommand::Check { file },
+        }) => incident_cmd::runbook_check(&file, std::io::stdout().lock()),
+        Some(Command::Bundle {
+            user,
+            context,
+            redact,
+            output,
+            journal,
+            runbook,
+            operator,
+            roles,
+        }) => {
+            let files = headless_files(&roles)?;
+            let args = incident_cmd::BundleArgs {
+                user,
+                context,
+                redact,
+                output,
+                journal,
+                operator: operator.unwrap_or_else(app::default_operator),
+                runbook: load_runbook(runbook.as_deref())?,
+            };
+            incident_cmd::bundle(&args, &files, std::io::stdout().lock())
+        }
+        Some(Command::Report {
+            journal,
+            runbook,
+            output,
+            roles,
+        }) => {
+            let no_logs = roles.files.is_empty()
+                && roles.headend.is_empty()
+                && roles.client.is_empty()
+                && roles.auth.is_empty();
+            let files = if no_logs {
+                Vec::new()
+            } else {
+                headless_files(&roles)?
+            };
+            incident_cmd::report(
+                &journal,
+                &load_runbook(runbook.as_deref())?,
+                &files,
+                output.as_deref(),
+                std::io::stdout().lock(),
+            )
+        }
         None => {
             let inputs = inputs(&cli.files, &cli.headend, &cli.client, &cli.auth);
-            if inputs.is_empty() {
+            if inputs.is_empty() && !cli.ingest.has_other_sources() {
                 usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
             }
             if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
                 usage_error("`-` (stdin) can be given only once");
             }
             let families = app::resolve_families(&inputs)?;
-            let config = console_config(inputs, families, &cli.dashboard, None)?;
+            let mut config = console_config(inputs, families, &cli.dashboard, None)?;
+            config.ingest = cli.ingest.settings();
             run_console(config)
         }
     }
@@ -257,7 +439,7 @@ fn console_config(
         operator: args.operator.clone().unwrap_or_else(app::default_operator),
         theme,
         retain: args.retain.max(1),
-        poll_interval: Duration::from_secs(1),
+        ingest: SourceSettings::default(),
     })
 }
 
@@ -294,6 +476,36 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
     )?;
     let _writer = demo::spawn_writer(plan, paths, speed);
     run_console(config)
+}
+
+/// `events --follow`: the dashboard's sources, printed as NDJSON.
+fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
+    let inputs = inputs(&roles.files, &roles.headend, &roles.client, &roles.auth);
+    if inputs.is_empty() && !ingest.has_other_sources() {
+        usage_error("no log files given");
+    }
+    if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
+        usage_error("`-` (stdin) can be given only once");
+    }
+    let families = app::resolve_families(&inputs)?;
+    let config = FollowConfig {
+        inputs,
+        families,
+        ingest: ingest.settings(),
+        ctx: ParseContext::default(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(follow::run(
+        config,
+        std::io::stdout().lock(),
+        std::io::stderr(),
+    ));
+    // A stdin read cannot be cancelled; don't let it hold up the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 fn run_console(config: ConsoleConfig) -> anyhow::Result<()> {

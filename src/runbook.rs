@@ -6,9 +6,18 @@
 //! task list); nested bullets are sub-steps. Inline code in a step is kept as
 //! a command the operator may want to copy.
 //!
+//! Steps may carry hints: the failure causes they address, either in the
+//! front matter (`causes: {1: [token_required, bad_credentials]}`, keys are
+//! step ids) or in an HTML comment inside the step
+//! (`<!-- causes: account_locked, unknown_user -->`). The live diagnosis uses
+//! them to suggest the next step. An unknown cause id or step id is an error
+//! naming its line, so a typo cannot silently disable a suggestion.
+//!
 //! Parsing is pure: the caller reads the file and names it for errors.
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::parse::Cause;
 
 /// The runbook the console uses when none is given.
 pub const DEFAULT_RUNBOOK: &str = include_str!("../runbooks/anyconnect-auth-failed.md");
@@ -30,6 +39,8 @@ pub struct Step {
     pub commands: Vec<String>,
     /// 1-based line of the step in the file.
     pub line: usize,
+    /// Failure causes this step addresses (front matter or HTML comment).
+    pub causes: Vec<Cause>,
     pub substeps: Vec<Step>,
 }
 
@@ -57,6 +68,27 @@ pub enum RunbookError {
     NoSteps,
     #[error("line {line}: step {id} has no text")]
     EmptyStep { line: usize, id: String },
+    #[error("line {line}: front matter: {message}")]
+    FrontMatter { line: usize, message: String },
+    #[error("line {line}: unknown cause id \"{cause}\" for step {step} (known: {known})", known = known_causes())]
+    UnknownCause {
+        line: usize,
+        step: String,
+        cause: String,
+    },
+    #[error(
+        "line {line}: front matter `causes` names step {step}, which the runbook does not have"
+    )]
+    UnknownStep { line: usize, step: String },
+}
+
+fn known_causes() -> String {
+    Cause::ALL.map(Cause::id).join(", ")
+}
+
+/// The cause with this stable id (`token_required`).
+pub fn cause_from_id(id: &str) -> Option<Cause> {
+    Cause::ALL.into_iter().find(|c| c.id() == id)
 }
 
 /// Parses a runbook from Markdown text.
@@ -67,15 +99,23 @@ pub fn parse(markdown: &str) -> Result<Runbook, RunbookError> {
         .collect();
     let line_of = |offset: usize| markdown[..offset.min(markdown.len())].matches('\n').count() + 1;
 
-    let title = first_heading(&events, HeadingLevel::H1).unwrap_or_else(|| "Runbook".to_string());
+    let front = front_matter(markdown)?;
+    let title = first_heading(&events, HeadingLevel::H1)
+        .or(front.title.clone())
+        .unwrap_or_else(|| "Runbook".to_string());
     let lists = top_level_lists(&events);
-    let steps_heading = steps_heading(&events);
-
-    let chosen = match &steps_heading {
-        Some((heading_end, _, _)) => lists
+    let headings = steps_headings(&events);
+    // The first "Steps" heading whose section holds a list: a title such as
+    // "# Nested steps" above "## Steps" does not hide the real section.
+    let list_under = |heading_end: usize| {
+        lists
             .iter()
-            .find(|l| l.start > *heading_end && (l.ordered || l.tasks))
-            .filter(|l| l.section_heading == Some(*heading_end)),
+            .find(|l| l.start > heading_end && (l.ordered || l.tasks))
+            .filter(|l| l.section_heading == Some(heading_end))
+    };
+    let steps_heading = headings.first().cloned();
+    let chosen = match &steps_heading {
+        Some(_) => headings.iter().find_map(|(end, _, _)| list_under(*end)),
         None => lists
             .iter()
             .find(|l| l.ordered)
@@ -91,11 +131,216 @@ pub fn parse(markdown: &str) -> Result<Runbook, RunbookError> {
         });
     };
 
-    let steps = collect_items(&events[list.start..=list.end], &line_of)?;
+    let mut steps = collect_items(&events[list.start..=list.end], &line_of)?;
     if steps.is_empty() {
         return Err(RunbookError::NoSteps);
     }
+    for hint in front.causes {
+        let step = steps.iter_mut().find_map(|s| {
+            if s.id == hint.step {
+                Some(s)
+            } else {
+                s.substeps.iter_mut().find(|sub| sub.id == hint.step)
+            }
+        });
+        let Some(step) = step else {
+            return Err(RunbookError::UnknownStep {
+                line: hint.line,
+                step: hint.step,
+            });
+        };
+        for cause in hint.causes {
+            if !step.causes.contains(&cause) {
+                step.causes.push(cause);
+            }
+        }
+    }
     Ok(Runbook { title, steps })
+}
+
+/// What the runbook's YAML front matter says that vpnwatch uses.
+#[derive(Debug, Default)]
+struct FrontMatter {
+    title: Option<String>,
+    causes: Vec<CauseHint>,
+}
+
+#[derive(Debug)]
+struct CauseHint {
+    step: String,
+    causes: Vec<Cause>,
+    /// Line of the step's key in the file.
+    line: usize,
+}
+
+/// The shape read from the YAML. Other keys (`metadata`, `scenario` …) are
+/// allowed and ignored.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RawFrontMatter {
+    title: Option<serde_norway::Value>,
+    causes: Option<serde_norway::Value>,
+}
+
+/// Parses the YAML front matter (between a first line `---` and the next
+/// `---` or `...`), if there is one.
+fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
+    let mut lines = markdown.split_inclusive('\n');
+    if lines.next().map(str::trim_end) != Some("---") {
+        return Ok(FrontMatter::default());
+    }
+    let mut yaml = String::new();
+    let mut closed = false;
+    for line in lines {
+        if matches!(line.trim_end(), "---" | "...") {
+            closed = true;
+            break;
+        }
+        yaml.push_str(line);
+    }
+    if !closed {
+        // pulldown-cmark reads an unclosed block as a thematic break and
+        // text; so do we.
+        return Ok(FrontMatter::default());
+    }
+    // The YAML starts on line 2 of the file.
+    const FIRST: usize = 2;
+    let raw: RawFrontMatter = if yaml.trim().is_empty() {
+        RawFrontMatter::default()
+    } else {
+        serde_norway::from_str(&yaml).map_err(|e| RunbookError::FrontMatter {
+            line: e
+                .location()
+                .map_or(1, |l| FIRST + l.line().saturating_sub(1)),
+            // The YAML parser counts from the front matter; the line above
+            // is the file's, so its own position would only confuse.
+            message: strip_yaml_position(&e.to_string()),
+        })?
+    };
+    let yaml_lines: Vec<&str> = yaml.lines().collect();
+    let causes_line = yaml_lines
+        .iter()
+        .position(|l| l.starts_with("causes:"))
+        .unwrap_or(0);
+    let key_line = |key: &str| {
+        yaml_lines
+            .iter()
+            .enumerate()
+            .skip(causes_line + 1)
+            .find(|(_, l)| {
+                let t = l.trim_start().trim_start_matches(['"', '\'']);
+                t.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
+            })
+            .map_or(FIRST + causes_line, |(i, _)| FIRST + i)
+    };
+    let title = match raw.title {
+        Some(serde_norway::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let mut causes = Vec::new();
+    match raw.causes {
+        None | Some(serde_norway::Value::Null) => {}
+        Some(serde_norway::Value::Mapping(map)) => {
+            for (key, value) in map {
+                let step = match key {
+                    serde_norway::Value::Number(n) => n.to_string(),
+                    serde_norway::Value::String(s) => s.trim().to_string(),
+                    other => {
+                        return Err(RunbookError::FrontMatter {
+                            line: FIRST + causes_line,
+                            message: format!("`causes` keys must be step numbers, not {other:?}"),
+                        });
+                    }
+                };
+                let line = key_line(&step);
+                let ids: Vec<String> = match value {
+                    serde_norway::Value::Sequence(items) => items
+                        .into_iter()
+                        .map(|v| match v {
+                            serde_norway::Value::String(s) => Ok(s),
+                            other => Err(RunbookError::FrontMatter {
+                                line,
+                                message: format!(
+                                    "step {step}: cause ids must be words, not {other:?}"
+                                ),
+                            }),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    serde_norway::Value::String(s) => {
+                        s.split(',').map(|c| c.trim().to_string()).collect()
+                    }
+                    other => {
+                        return Err(RunbookError::FrontMatter {
+                            line,
+                            message: format!(
+                                "step {step}: expected a list of cause ids, not {other:?}"
+                            ),
+                        });
+                    }
+                };
+                let causes_of_step = ids
+                    .into_iter()
+                    .filter(|id| !id.is_empty())
+                    .map(|id| {
+                        cause_from_id(&id).ok_or_else(|| RunbookError::UnknownCause {
+                            line,
+                            step: step.clone(),
+                            cause: id,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                causes.push(CauseHint {
+                    step,
+                    causes: causes_of_step,
+                    line,
+                });
+            }
+        }
+        Some(other) => {
+            return Err(RunbookError::FrontMatter {
+                line: FIRST + causes_line,
+                message: format!(
+                    "`causes` must map step numbers to lists of cause ids, not {other:?}"
+                ),
+            });
+        }
+    }
+    Ok(FrontMatter { title, causes })
+}
+
+/// A YAML error message without its " at line N column M" parts.
+fn strip_yaml_position(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(at) = out.find(" at line ") {
+        let rest = &out[at + " at line ".len()..];
+        let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
+        let n = digits(rest);
+        let Some(after) = rest[n..].strip_prefix(" column ") else {
+            break;
+        };
+        let m = digits(after);
+        let cut = at + " at line ".len() + n + " column ".len() + m;
+        out.replace_range(at..cut, "");
+    }
+    out
+}
+
+/// Cause ids from an HTML comment `<!-- causes: a, b -->`; `None` when the
+/// HTML is something else.
+fn comment_causes(html: &str) -> Option<Vec<&str>> {
+    let body = html
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    let list = body.strip_prefix("causes:")?;
+    Some(
+        list.split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect(),
+    )
 }
 
 struct ListSpan {
@@ -123,25 +368,29 @@ fn first_heading(
     Some(text.trim().to_string())
 }
 
-/// The first heading whose text contains "steps": (index of its end event,
-/// byte offset, text).
-fn steps_heading(events: &[(Event, std::ops::Range<usize>)]) -> Option<(usize, usize, String)> {
+/// The headings whose text contains "steps", in order: (index of the end
+/// event, byte offset, text).
+fn steps_headings(events: &[(Event, std::ops::Range<usize>)]) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { .. }) = events[i].0 {
-            let end = events[i..]
+            let Some(end) = events[i..]
                 .iter()
                 .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
-                .map(|p| i + p)?;
+                .map(|p| i + p)
+            else {
+                break;
+            };
             let text = inline_text(events[i + 1..end].iter().map(|(e, _)| e));
             if text.to_lowercase().contains("steps") {
-                return Some((end, events[i].1.start, text.trim().to_string()));
+                found.push((end, events[i].1.start, text.trim().to_string()));
             }
             i = end;
         }
         i += 1;
     }
-    None
+    found
 }
 
 fn top_level_lists(events: &[(Event, std::ops::Range<usize>)]) -> Vec<ListSpan> {
@@ -205,6 +454,15 @@ fn collect_items(
                 {
                     let id = format!("{}.{}", parent.id, parent.substeps.len() + 1);
                     parent.substeps.push(new_step(id, line));
+                } else if let Some(target) = current_step(&mut steps, list_depth) {
+                    // Deeper bullets are folded into the sub-step: keep
+                    // their words apart.
+                    target.text.push(' ');
+                }
+            }
+            Event::Start(Tag::Paragraph) => {
+                if let Some(target) = current_step(&mut steps, list_depth) {
+                    target.text.push(' ');
                 }
             }
             Event::Code(code) => {
@@ -221,6 +479,25 @@ fn collect_items(
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(target) = current_step(&mut steps, list_depth) {
                     target.text.push(' ');
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let Some(ids) = comment_causes(html) else {
+                    continue;
+                };
+                let line = line_of(range.start);
+                if let Some(target) = current_step(&mut steps, list_depth) {
+                    for id in ids {
+                        let cause =
+                            cause_from_id(id).ok_or_else(|| RunbookError::UnknownCause {
+                                line,
+                                step: target.id.clone(),
+                                cause: id.to_string(),
+                            })?;
+                        if !target.causes.contains(&cause) {
+                            target.causes.push(cause);
+                        }
+                    }
                 }
             }
             _ => {}
@@ -241,6 +518,7 @@ fn new_step(id: String, line: usize) -> Step {
         text: String::new(),
         commands: Vec::new(),
         line,
+        causes: Vec::new(),
         substeps: Vec::new(),
     }
 }

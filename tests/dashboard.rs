@@ -7,20 +7,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
-use vpnwatch::engine::{Model, SourceState};
+use vpnwatch::engine::{Model, SourceState, UserKey};
 use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::{LineBatch, Notice, SourceId};
 use vpnwatch::ui::{self, Focus, Theme, UiState};
 
 fn source(name: &str, family: Family) -> SourceState {
-    SourceState {
-        name: name.into(),
-        family,
-        lines: 0,
-        unrecognised: 0,
-        status: None,
-    }
+    SourceState::new(name.into(), family)
 }
 
 fn feed(model: &mut Model, id: u16, text: &str) {
@@ -260,4 +254,171 @@ fn a_tiny_terminal_gets_a_message_not_a_mess() {
         10,
     ));
     assert!(text.contains("vpnwatch needs at least 60x16"), "{text}");
+}
+
+/// The UI state after selecting `user` in the Users pane.
+fn select_user(model: &Model, user: &str) -> UiState {
+    let index = model
+        .incident
+        .users_by_failures()
+        .iter()
+        .position(|(k, _)| k.to_string() == user)
+        .unwrap();
+    UiState {
+        focus: Focus::Users,
+        user_selected: index,
+        ..UiState::default()
+    }
+}
+
+#[test]
+fn enter_opens_the_users_drill_down_and_esc_returns() {
+    let model = sample_model();
+    let mut ui = select_user(&model, "tbrennan");
+    ui.apply(ui::Action::Open, &model);
+    assert_eq!(ui.detail, Some(UserKey::Named("tbrennan".into())));
+    let terminal = render(&model, &ui, &Theme::load("default").unwrap(), 120, 40);
+    let text = screen_text(&terminal);
+    // Headend and laptop lines of the same user, merged in log time.
+    assert!(text.contains("User tbrennan"), "{text}");
+    assert!(text.contains("token_required 12"), "{text}");
+    assert!(text.contains("203.0.113.57"), "{text}");
+    assert!(text.contains("headend"), "{text}");
+    assert!(text.contains("client  ✖"), "{text}");
+    insta::assert_snapshot!(terminal.backend());
+    ui.apply(ui::Action::Back, &model);
+    assert_eq!(ui.detail, None);
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        120,
+        40,
+    ));
+    assert!(text.contains("Runbook"), "the panes are back: {text}");
+}
+
+#[test]
+fn enter_elsewhere_than_the_users_pane_opens_nothing() {
+    let model = sample_model();
+    let mut ui = UiState::default();
+    ui.apply(ui::Action::Open, &model);
+    assert_eq!(ui.detail, None);
+}
+
+#[test]
+fn f_filters_the_log_panes_to_the_selected_user() {
+    let model = sample_model();
+    let mut ui = select_user(&model, "mkowalski");
+    ui.apply(ui::Action::ToggleFilter, &model);
+    assert_eq!(ui.filter, Some(UserKey::Named("mkowalski".into())));
+    let terminal = render(&model, &ui, &Theme::load("default").unwrap(), 120, 40);
+    let text = screen_text(&terminal);
+    assert!(text.contains("filter: mkowalski (f clears)"), "{text}");
+    // Only his lines: his laptop, and none of the firewall traffic or other
+    // users that fill the unfiltered panes.
+    let logs: String = text
+        .lines()
+        .skip(3)
+        .map(|l| l.split('│').nth(1).unwrap_or(""))
+        .collect();
+    assert!(logs.contains("lap-mkowalski"), "{text}");
+    assert!(logs.contains("account_locked"), "{text}");
+    for other in ["lap-tbrennan", "305011", "302013", "106023"] {
+        assert!(!logs.contains(other), "{other} in a filtered pane: {text}");
+    }
+    insta::assert_snapshot!(terminal.backend());
+    ui.apply(ui::Action::ToggleFilter, &model);
+    assert_eq!(ui.filter, None, "f again clears");
+    ui.apply(ui::Action::ToggleFilter, &model);
+    ui.apply(ui::Action::Back, &model);
+    assert_eq!(ui.filter, None, "Esc clears too");
+}
+
+#[test]
+fn the_drill_down_sanitises_what_it_shows() {
+    let mut model = sample_model();
+    let name = "\u{1b}]0;owned\u{7}ev\u{202e}il";
+    let hostile = format!(
+        "<166>Nov 28 2026 09:10:00 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid\u{1b}[2J password : server = 10.20.0.11 : user = {name} : user IP = 198.51.100.9"
+    );
+    feed(&mut model, 0, &hostile);
+    let ui = UiState {
+        detail: Some(UserKey::Named(name.into())),
+        ..UiState::default()
+    };
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        160,
+        40,
+    ));
+    assert!(!text.contains('\u{1b}'), "no ESC on screen");
+    assert!(!text.contains('\u{202e}'), "no bidi override on screen");
+    assert!(text.contains("\\u{202E}"), "{text}");
+}
+
+#[test]
+fn the_drill_down_scrolls_back_and_end_returns_to_the_newest() {
+    let model = sample_model();
+    let mut ui = select_user(&model, "tbrennan");
+    ui.apply(ui::Action::Open, &model);
+    let theme = Theme::load("default").unwrap();
+    let newest = screen_text(&render(&model, &ui, &theme, 120, 40));
+    assert!(newest.contains("09:07:13  client"), "{newest}");
+    ui.apply(ui::Action::Move(-20), &model);
+    assert_eq!(ui.detail_scroll, 20);
+    let older = screen_text(&render(&model, &ui, &theme, 120, 40));
+    assert!(!older.contains("09:07:13  client"), "{older}");
+    ui.apply(ui::Action::End, &model);
+    assert_eq!(ui.detail_scroll, 0);
+    assert_eq!(screen_text(&render(&model, &ui, &theme, 120, 40)), newest);
+}
+
+#[test]
+fn notes_commands_and_kpis_show_in_the_checklist_and_header() {
+    use vpnwatch::engine::checklist::{Mark, StepNote};
+    let mut model = sample_model();
+    let at = |s: &str| s.parse::<Timestamp>().unwrap();
+    assert!(model.checklist.apply(&Record::Note(StepNote {
+        ts: at("2026-11-28T08:55:00Z"),
+        operator: "ana".into(),
+        step: "4.1".into(),
+        note: "ISE paged".into(),
+    })));
+    assert!(model.checklist.apply(&Record::Mitigated(Mark {
+        ts: at("2026-11-28T09:05:00Z"),
+        operator: "lead".into(),
+        note: None,
+    })));
+    // Step 4.1 has two commands; select it.
+    let index = model
+        .checklist
+        .items()
+        .iter()
+        .position(|i| i.id == "4.1")
+        .unwrap();
+    let ui = UiState {
+        focus: Focus::Checklist,
+        step_selected: index,
+        ..UiState::default()
+    };
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        120,
+        40,
+    ));
+    assert!(text.contains("✎ ISE paged"), "{text}");
+    assert!(
+        text.contains("$ debug aaa authentication   y copies"),
+        "{text}"
+    );
+    assert!(text.contains("$ undebug all"), "{text}");
+    // First action 08:50 (step 1 doing), mitigated 09:05, first failure 08:43:11.
+    assert!(text.contains("first action ✔ 00:06:49"), "{text}");
+    assert!(text.contains("mitigated ✔ 00:21:49"), "{text}");
+    assert!(text.contains("resolved —"), "{text}");
 }

@@ -20,22 +20,24 @@ use ratatui::crossterm::event::{self, Event as TermEvent};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use super::{Input, InputPath};
-use crate::engine::{Model, SourceState, StepState};
+use super::sources::{self, Planned, SourceSettings, SourceSpec};
+use super::{Input, actions};
+use crate::engine::{Model, SourceState};
 use crate::journal::Journal;
 use crate::parse::{Family, ParseContext};
 use crate::runbook::Runbook;
-use crate::source::file::{FileOptions, spawn_file};
-use crate::source::stdin::spawn_stdin;
-use crate::source::{SourceId, SourceMsg};
+use crate::source::SourceMsg;
 use crate::ui::{self, Action, Theme, UiState};
+
+/// How often the journal is checked for records other consoles appended.
+const JOURNAL_POLL: Duration = Duration::from_millis(500);
 
 /// Frames per second at most, however fast lines arrive.
 pub const FRAME_RATE: u32 = 30;
 
 /// Batches in flight between sources and the engine. Files wait when it is
 /// full (they can be re-read); nothing is dropped.
-const CHANNEL_BATCHES: usize = 256;
+pub(crate) const CHANNEL_BATCHES: usize = 256;
 
 /// Everything the dashboard needs, resolved from the command line.
 pub struct ConsoleConfig {
@@ -47,7 +49,8 @@ pub struct ConsoleConfig {
     pub operator: String,
     pub theme: Theme,
     pub retain: usize,
-    pub poll_interval: Duration,
+    /// How files are followed, and the commands and receivers to start.
+    pub ingest: SourceSettings,
 }
 
 struct Shared {
@@ -67,17 +70,10 @@ impl Shared {
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     let (mut journal, replay) = Journal::open(&config.journal)?;
-    let sources: Vec<SourceState> = config
-        .inputs
+    let plan = sources::plan(&config.inputs, &config.families, &config.ingest);
+    let sources: Vec<SourceState> = plan
         .iter()
-        .zip(&config.families)
-        .map(|(input, family)| SourceState {
-            name: short_name(&input.path),
-            family: *family,
-            lines: 0,
-            unrecognised: 0,
-            status: None,
-        })
+        .map(|p| SourceState::new(short_name(p), p.family))
         .collect();
     let mut model = Model::new(
         sources,
@@ -104,7 +100,9 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         dirty: AtomicBool::new(true),
     });
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
-    start_sources(&config, tx);
+    // Before the terminal is taken over, so a port in use is a plain error.
+    sources::start(&plan, &config.ingest, &tx).await?;
+    drop(tx);
     let ingest = tokio::spawn(ingest(rx, shared.clone()));
 
     let mut ui_state = UiState {
@@ -113,7 +111,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     };
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &shared, &mut ui_state, &config, &mut journal).await;
-    ratatui::restore();
+    restore_terminal();
     ingest.abort();
     for w in warnings {
         eprintln!("vpnwatch: {w}");
@@ -121,32 +119,14 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     result
 }
 
-fn short_name(path: &InputPath) -> String {
-    match path {
-        InputPath::File(p) => p
+/// The name in the header: a file's name without its directory.
+fn short_name(p: &Planned) -> String {
+    match &p.spec {
+        SourceSpec::File(path) | SourceSpec::Glob(path) => path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| p.display().to_string()),
-        InputPath::Stdin => "stdin".to_string(),
-    }
-}
-
-fn start_sources(config: &ConsoleConfig, tx: mpsc::Sender<SourceMsg>) {
-    for (i, input) in config.inputs.iter().enumerate() {
-        let id = SourceId(i as u16);
-        match &input.path {
-            InputPath::File(path) => {
-                let opts = FileOptions {
-                    follow: true,
-                    poll_interval: config.poll_interval,
-                    ..FileOptions::default()
-                };
-                spawn_file(id, path.clone(), opts, tx.clone());
-            }
-            InputPath::Stdin => {
-                spawn_stdin(id, crate::source::lines::DEFAULT_MAX_LINE, tx.clone());
-            }
-        }
+            .unwrap_or_else(|| p.name.clone()),
+        _ => p.name.clone(),
     }
 }
 
@@ -202,6 +182,8 @@ async fn event_loop(
     let frame = Duration::from_secs(1) / FRAME_RATE;
     // The clock in the header moves once a second even when nothing arrives.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Other consoles on the same journal: their records show within a second.
+    let mut journal_poll = tokio::time::interval(JOURNAL_POLL);
     let mut last_draw = Instant::now() - frame;
     let mut want_draw = true;
 
@@ -214,6 +196,10 @@ async fn event_loop(
             key = keys.recv() => {
                 let Some(key) = key else { return Ok(()) };
                 match key {
+                    TermEvent::Key(k) if ui_state.note_editor.is_some() => {
+                        let mut model = shared.model();
+                        actions::note_key(&mut model, ui_state, k, &config.operator, journal);
+                    }
                     TermEvent::Key(k) => {
                         if let Some(action) = ui::action_for_key(k) {
                             if action == Action::Quit {
@@ -231,9 +217,22 @@ async fn event_loop(
             }
             _ = shared.changed.notified() => want_draw = true,
             _ = tick.tick() => want_draw = true,
-            _ = sigterm.recv() => return Ok(()),
-            _ = sighup.recv() => return Ok(()),
-            _ = sigint.recv() => return Ok(()),
+            _ = journal_poll.tick() => {
+                let mut model = shared.model();
+                want_draw |= actions::sync(&mut model, ui_state, journal);
+            }
+            _ = sigterm.recv() => {
+                arm_exit_fallback(SIGTERM);
+                return Ok(());
+            }
+            _ = sighup.recv() => {
+                arm_exit_fallback(SIGHUP);
+                return Ok(());
+            }
+            _ = sigint.recv() => {
+                arm_exit_fallback(SIGINT);
+                return Ok(());
+            }
             _ = tokio::time::sleep_until(next_frame), if want_draw => {
                 let model = shared.model();
                 let mut info = ui::draw::FrameInfo::default();
@@ -249,6 +248,53 @@ async fn event_loop(
     }
 }
 
+const SIGHUP: i32 = 1;
+const SIGINT: i32 = 2;
+const SIGTERM: i32 = 15;
+
+/// How long the normal shutdown after a signal may take before the fallback
+/// ends the process.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// A signal asked to quit, and the normal path (return, restore the
+/// terminal, stop the sources) is about to run. tokio keeps its handlers for
+/// the life of the process, so a second signal would otherwise do nothing:
+/// if one arrives, or the normal path has not ended the process within
+/// [`EXIT_GRACE`], restore the terminal here and exit with 128 + the signal.
+fn arm_exit_fallback(signo: i32) {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let second = async {
+            let kinds = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ];
+            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+            if streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            futures_util::future::select_all(waits).await;
+        };
+        tokio::select! {
+            () = second => {}
+            () = tokio::time::sleep(EXIT_GRACE) => {}
+        }
+        restore_terminal();
+        std::process::exit(128 + signo);
+    });
+}
+
+/// Everything vpnwatch changes in the terminal, undone: raw mode and the
+/// alternate screen (`ratatui::restore`) and the hidden cursor (normally
+/// shown again when the `Terminal` is dropped, which an exit skips). Mouse
+/// capture, bracketed paste and keyboard flags are never enabled.
+fn restore_terminal() {
+    ratatui::restore();
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+}
+
 fn handle_action(
     action: Action,
     shared: &Shared,
@@ -261,34 +307,11 @@ fn handle_action(
         return;
     }
     let mut model = shared.model();
+    if actions::handle(action, &mut model, ui_state, config, journal) {
+        return;
+    }
     let Some(target) = ui_state.apply(action, &model) else {
         return;
     };
-    set_step(&mut model, ui_state, target, config, journal);
-}
-
-/// Journals a step change and only then shows it: what the screen shows is
-/// on disk.
-fn set_step(
-    model: &mut Model,
-    ui_state: &mut UiState,
-    to: StepState,
-    config: &ConsoleConfig,
-    journal: &mut Journal,
-) {
-    let Some(record) = model.checklist.change(
-        ui_state.step_selected,
-        to,
-        &config.operator,
-        Timestamp::now(),
-    ) else {
-        return;
-    };
-    match journal.append(&record) {
-        Ok(()) => {
-            model.checklist.apply(&record);
-            ui_state.status = None;
-        }
-        Err(e) => ui_state.status = Some(format!("not saved: {e}")),
-    }
+    actions::set_step(&mut model, ui_state, target, &config.operator, journal);
 }

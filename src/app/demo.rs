@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::parse::{self, Family, ParseContext};
 
 /// The bundled story: file name, family, contents.
-pub const SAMPLE_LOGS: [(&str, Family, &str); 2] = [
+pub const SAMPLE_LOGS: [(&str, Family, &str); 3] = [
     (
         "asa-headend.log",
         Family::Headend,
@@ -25,6 +25,11 @@ pub const SAMPLE_LOGS: [(&str, Family, &str); 2] = [
         "anyconnect-client.log",
         Family::Client,
         include_str!("../../sample-logs/anyconnect-client.log"),
+    ),
+    (
+        "ise-auth.log",
+        Family::AuthServer,
+        include_str!("../../sample-logs/ise-auth.log"),
     ),
 ];
 
@@ -47,15 +52,17 @@ pub fn schedule(files: &[(&str, Family, &str)], ctx: &ParseContext) -> Vec<Sched
     for (file_index, (_, family, text)) in files.iter().enumerate() {
         let mut last: Option<Timestamp> = None;
         for (line_index, line) in text.lines().enumerate() {
+            // A file's clock never runs backwards in the replay: lines with
+            // finer or coarser times than their neighbours (a syslog header
+            // in seconds, a body in microseconds) keep their file order.
             if let Some(ts) = parse::parse_line(line, *family, ctx).and_then(|e| e.ts) {
-                last = Some(ts);
+                last = Some(last.map_or(ts, |l| l.max(ts)));
             }
             timed.push((last, file_index, line_index, line));
         }
     }
     let start = timed.iter().filter_map(|t| t.0).min();
-    // Sorting by (time, file, line) keeps each file in its own order even
-    // when its clock steps back a little.
+    // Sorting by (time, file, line) keeps each file in its own order.
     timed.sort_by_key(|(ts, file, line, _)| (ts.or(start), *file, *line));
     timed
         .into_iter()

@@ -9,7 +9,9 @@ use anyhow::Context;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::engine::{Incident, ServerHealth, UserKey, UserStats};
+use super::bulk::{self, BulkOptions};
+use crate::engine::scope::{self, Scope};
+use crate::engine::{Incident, ServerHealth, UserKey, UserState};
 use crate::parse::{self, Cause, Family, ParseContext};
 use crate::sanitize::sanitize_str;
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
@@ -48,13 +50,14 @@ fn read_all(
             recognised: 0,
         };
         let mut failed: Option<io::Error> = None;
+        let mut parser = parse::StreamParser::default();
         for_each_line(reader, DEFAULT_MAX_LINE, |line_no, bytes| {
             if failed.is_some() {
                 return;
             }
             summary.lines += 1;
             let text = String::from_utf8_lossy(bytes);
-            let event = parse::parse_line(&text, file.family, ctx);
+            let event = parser.parse(&text, file.family, ctx);
             let mut attempt = false;
             if let Some(ev) = &event {
                 summary.recognised += 1;
@@ -129,6 +132,37 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
     result.and_then(|_| out.flush().map_err(Into::into))
 }
 
+/// Writes one `events` record (and its newline) for a recognised line; the
+/// same contract for `events --follow` (see `follow.rs`).
+pub(crate) fn write_event(
+    mut out: impl Write,
+    source: &str,
+    line: u64,
+    raw: &str,
+    ev: &parse::Event,
+    attempt: bool,
+) -> io::Result<()> {
+    let record = EventRecord {
+        source,
+        line,
+        family: ev.family,
+        ts: ev.ts,
+        host: ev.host,
+        msg_id: ev.msg_id,
+        outcome: ev.outcome,
+        cause: ev.cause,
+        attempt,
+        user: ev.user,
+        client_ip: ev.client_ip,
+        group: ev.group,
+        server: ev.server,
+        reason: ev.reason,
+        raw,
+    };
+    serde_json::to_writer(&mut out, &record)?;
+    out.write_all(b"\n")
+}
+
 /// A user's line in `scan --json`. Field names are a contract for scripts.
 #[derive(Serialize)]
 pub struct UserReport {
@@ -140,13 +174,61 @@ pub struct UserReport {
     pub causes: std::collections::BTreeMap<Cause, u32>,
     pub last_cause: Option<Cause>,
     pub last_reason: Option<String>,
+    /// The auth server's reason for the last rejection (ISE, NPS), when an
+    /// auth-server log was read.
+    pub auth_reason: Option<String>,
     pub client_ips: Vec<String>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     /// `failing` (failed in the last 5 minutes of log time, no success
     /// since), `recovered` (a success after the last failure) or `ok`.
-    pub state: &'static str,
+    pub state: UserState,
+    pub sessions: SessionsReport,
+    /// Failed attempts in the last 1, 5 and 15 minutes of log time.
+    pub windows: WindowsReport,
+}
+
+#[derive(Serialize)]
+pub struct SessionsReport {
+    pub up: u32,
+    pub down: u32,
+}
+
+/// Failed attempts in whole minutes of log time up to the latest line.
+#[derive(Serialize)]
+pub struct WindowsReport {
+    pub last_1m: u32,
+    pub last_5m: u32,
+    pub last_15m: u32,
+}
+
+/// An AAA server group and what the headend said about it as a whole.
+#[derive(Serialize)]
+pub struct GroupReport {
+    pub group: String,
+    /// Servers seen in this group.
+    pub servers: Vec<String>,
+    /// 409023 reports: the whole group unreachable.
+    pub unreachable: u32,
+    pub last_unreachable: Option<Timestamp>,
+}
+
+/// Logins to the headend itself (605004/605005, 611101/611102, 113021),
+/// never counted as VPN failures.
+#[derive(Serialize)]
+pub struct ManagementReport {
+    pub failures: u32,
+    pub successes: u32,
+    pub last_failure: Option<Timestamp>,
+    pub users: Vec<ManagementUserReport>,
+}
+
+#[derive(Serialize)]
+pub struct ManagementUserReport {
+    pub user: String,
+    pub failures: u32,
+    pub successes: u32,
 }
 
 #[derive(Serialize)]
@@ -168,6 +250,10 @@ pub struct TransitionReport {
 #[derive(Serialize)]
 pub struct TotalsReport {
     pub failures: u64,
+    /// Failed attempts in the last 1, 5 and 15 minutes of log time.
+    pub windows: WindowsReport,
+    /// Successful logins in the last 15 minutes of log time.
+    pub successes_last_15m: u32,
     pub users_with_failures: usize,
     pub users_failing: usize,
     pub successes: u64,
@@ -184,21 +270,18 @@ pub struct TotalsReport {
 pub struct ScanReport {
     pub users: Vec<UserReport>,
     pub aaa_servers: Vec<ServerReport>,
+    pub aaa_groups: Vec<GroupReport>,
+    pub scope: Scope,
+    pub management: ManagementReport,
     pub totals: TotalsReport,
     pub files: Vec<FileSummary>,
 }
 
-fn user_state(stats: &UserStats, now: Option<Timestamp>) -> &'static str {
-    if stats.failing_now(now) {
-        "failing"
-    } else if stats.failures > 0
-        && stats
-            .last_success
-            .is_some_and(|s| Some(s) >= stats.last_failure)
-    {
-        "recovered"
-    } else {
-        "ok"
+fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
+    WindowsReport {
+        last_1m: count(1),
+        last_5m: count(5),
+        last_15m: count(15),
     }
 }
 
@@ -221,11 +304,17 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 causes: s.causes.clone(),
                 last_cause: s.last_cause,
                 last_reason: s.last_reason.clone(),
+                auth_reason: s.auth_reason.clone(),
                 client_ips: s.client_ips.clone(),
                 first_failure: s.first_failure,
                 last_failure: s.last_failure,
                 last_seen: s.last_seen,
-                state: user_state(s, now),
+                state: s.state(now),
+                sessions: SessionsReport {
+                    up: s.sessions_up,
+                    down: s.sessions_down,
+                },
+                windows: windows(|m| s.failures_in(now, m)),
             }
         })
         .collect();
@@ -248,9 +337,41 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 .collect(),
         })
         .collect();
+    let aaa_groups = incident
+        .groups()
+        .iter()
+        .map(|g| GroupReport {
+            group: g.name.clone(),
+            servers: incident
+                .servers()
+                .iter()
+                .filter(|s| s.group.as_deref() == Some(g.name.as_str()))
+                .map(|s| s.address.clone())
+                .collect(),
+            unreachable: g.unreachable,
+            last_unreachable: g.last_unreachable,
+        })
+        .collect();
+    let m = incident.management();
+    let management = ManagementReport {
+        failures: m.failures,
+        successes: m.successes,
+        last_failure: m.last_failure,
+        users: m
+            .users
+            .iter()
+            .map(|(user, &(failures, successes))| ManagementUserReport {
+                user: user.clone(),
+                failures,
+                successes,
+            })
+            .collect(),
+    };
     let t = incident.totals();
     let totals = TotalsReport {
         failures: t.failures,
+        windows: windows(|m| incident.recent(m).attempts),
+        successes_last_15m: incident.recent(15).logins,
         users_with_failures: users.len(),
         users_failing: incident.failing_now(),
         successes: t.successes,
@@ -264,6 +385,9 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     ScanReport {
         users,
         aaa_servers,
+        aaa_groups,
+        scope: scope::assess(incident),
+        management,
         totals,
         files,
     }
@@ -271,8 +395,50 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
 pub fn scan(files: &[HeadlessFile], ctx: &ParseContext) -> anyhow::Result<ScanReport> {
+    scan_with(files, ctx, ScanMode::Bulk(BulkOptions::default()))
+}
+
+/// How `scan` reads its files. Both give the same report.
+#[derive(Clone, Copy, Debug)]
+pub enum ScanMode {
+    /// Line by line through the engine on this thread: the reference.
+    Sequential,
+    /// Blocks parsed in parallel, applied in order (see `bulk.rs`).
+    Bulk(BulkOptions),
+}
+
+/// [`scan`] with a chosen reader.
+pub fn scan_with(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    mode: ScanMode,
+) -> anyhow::Result<ScanReport> {
     let mut incident = Incident::default();
-    let summaries = read_all(files, ctx, &mut incident, |_, _, _, _, _| Ok(()))?;
+    let mut summaries = Vec::new();
+    for file in files {
+        let counts = match mode {
+            ScanMode::Bulk(opts) => {
+                bulk::scan_file(&file.path, file.family, ctx, &mut incident, opts)
+                    .with_context(|| file.path.display().to_string())?
+            }
+            ScanMode::Sequential => None,
+        };
+        match counts {
+            Some(c) => summaries.push(FileSummary {
+                path: file.path.display().to_string(),
+                family: file.family,
+                lines: c.lines,
+                recognised: c.recognised,
+            }),
+            // Sequential, or not a regular file (a pipe has no blocks).
+            None => summaries.extend(read_all(
+                std::slice::from_ref(file),
+                ctx,
+                &mut incident,
+                |_, _, _, _, _| Ok(()),
+            )?),
+        }
+    }
     Ok(report(&incident, summaries))
 }
 
@@ -311,7 +477,7 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
-            u.state,
+            u.state.as_str(),
             time_or_dash(u.last_seen),
         )?;
     }
@@ -340,5 +506,27 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             s.unreachable
         )?;
     }
+    for g in report.aaa_groups.iter().filter(|g| g.unreachable > 0) {
+        writeln!(
+            out,
+            "AAA server group {}: {} whole-group unreachable reports (409023)",
+            sanitize_str(&g.group),
+            g.unreachable
+        )?;
+    }
+    let m = &report.management;
+    if m.failures + m.successes > 0 {
+        writeln!(
+            out,
+            "Management logins (not VPN): {} failed, {} succeeded",
+            m.failures, m.successes
+        )?;
+    }
+    writeln!(
+        out,
+        "Scope: {} — {}",
+        report.scope.verdict.as_str(),
+        sanitize_str(&report.scope.evidence)
+    )?;
     Ok(())
 }

@@ -2,9 +2,17 @@
 //! the dashboard or a headless command. The binary's `main` only turns the
 //! command line into calls to this module.
 
+pub mod actions;
+pub mod bulk;
+pub mod bundle;
+pub mod clipboard;
 pub mod console;
 pub mod demo;
+pub mod follow;
 pub mod headless;
+pub mod incident_cmd;
+pub mod report;
+pub mod sources;
 
 use std::fs::File;
 use std::io::Read;
@@ -75,6 +83,16 @@ pub fn resolve_families(inputs: &[Input]) -> anyhow::Result<Vec<Family>> {
         .map(|input| match (&input.family, &input.path) {
             (Some(f), _) => Ok(*f),
             (None, InputPath::Stdin) => Ok(Family::Headend),
+            // A glob's family is that of its first match at start-up.
+            (None, InputPath::File(p)) if crate::source::glob::is_pattern(p) => {
+                let first = glob::glob(&p.to_string_lossy())
+                    .ok()
+                    .and_then(|mut paths| paths.find_map(Result::ok));
+                match first {
+                    Some(m) => detect_file_family(&m).or(Ok(Family::Headend)),
+                    None => Ok(Family::Headend),
+                }
+            }
             (None, InputPath::File(p)) => {
                 detect_file_family(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
             }

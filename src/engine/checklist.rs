@@ -2,10 +2,15 @@
 //!
 //! State is derived only from [`Record`]s, the same records the journal
 //! stores, so replaying a journal rebuilds exactly what the operator saw.
+//! Besides step changes the journal holds notes on steps, the incident
+//! lead's "mitigated" and "resolved" marks, and evidence exports; the
+//! checklist keeps every applied record in order so the KPIs
+//! ([`super::kpi`]) and the postmortem can be computed from it.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::parse::Cause;
 use crate::runbook::Runbook;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,6 +31,16 @@ impl StepState {
             StepState::Doing => "[~] DOING",
             StepState::Done => "[x] DONE",
             StepState::Skipped => "[-] SKIP",
+        }
+    }
+
+    /// The journal's word for the state.
+    pub fn word(self) -> &'static str {
+        match self {
+            StepState::Todo => "todo",
+            StepState::Doing => "doing",
+            StepState::Done => "done",
+            StepState::Skipped => "skipped",
         }
     }
 
@@ -57,20 +72,125 @@ pub struct StepChange {
     pub note: Option<String>,
 }
 
+/// A note on a step (`n` in the dashboard).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepNote {
+    pub ts: Timestamp,
+    pub operator: String,
+    pub step: String,
+    pub note: String,
+}
+
+/// The incident lead's "mitigated" (`M`) or "resolved" (`R`) mark.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub ts: Timestamp,
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// An evidence bundle written for a user (`e`, `vpnwatch bundle`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub ts: Timestamp,
+    pub operator: String,
+    /// The user the bundle is about, as shown in the users pane.
+    pub user: String,
+    /// Where the bundle was written.
+    pub path: String,
+    #[serde(default)]
+    pub redacted: bool,
+}
+
 /// A journal record. The `kind` field names the variant, so later kinds of
-/// record can be added without breaking old journals.
+/// record can be added without breaking old journals: `step` (the first
+/// kind) is unchanged, and a kind this version does not know is read as
+/// [`Record::Unknown`] and ignored rather than reported as a bad line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     Step(StepChange),
+    Note(StepNote),
+    Mitigated(Mark),
+    Resolved(Mark),
+    Evidence(Evidence),
+    /// A kind written by a newer vpnwatch. Never written.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Record {
-    pub fn ts(&self) -> Timestamp {
+    /// When the operator acted (wall time); `None` for an unknown kind.
+    pub fn ts(&self) -> Option<Timestamp> {
         match self {
-            Record::Step(c) => c.ts,
+            Record::Step(c) => Some(c.ts),
+            Record::Note(n) => Some(n.ts),
+            Record::Mitigated(m) | Record::Resolved(m) => Some(m.ts),
+            Record::Evidence(e) => Some(e.ts),
+            Record::Unknown => None,
         }
     }
+
+    pub fn operator(&self) -> Option<&str> {
+        match self {
+            Record::Step(c) => Some(&c.operator),
+            Record::Note(n) => Some(&n.operator),
+            Record::Mitigated(m) | Record::Resolved(m) => Some(&m.operator),
+            Record::Evidence(e) => Some(&e.operator),
+            Record::Unknown => None,
+        }
+    }
+
+    /// The `kind` word as journaled.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::Step(_) => "step",
+            Record::Note(_) => "note",
+            Record::Mitigated(_) => "mitigated",
+            Record::Resolved(_) => "resolved",
+            Record::Evidence(_) => "evidence",
+            Record::Unknown => "unknown",
+        }
+    }
+
+    /// One line for timelines: what happened, without time and operator.
+    pub fn describe(&self) -> String {
+        match self {
+            Record::Step(c) => {
+                let mut s = format!("step {}: {} → {}", c.step, c.from.word(), c.to.word());
+                if let Some(note) = &c.note {
+                    s.push_str(&format!(" — {note}"));
+                }
+                s
+            }
+            Record::Note(n) => format!("note on step {}: {}", n.step, n.note),
+            Record::Mitigated(m) => with_note("marked MITIGATED", &m.note),
+            Record::Resolved(m) => with_note("marked RESOLVED", &m.note),
+            Record::Evidence(e) => format!(
+                "evidence bundle for {}{}: {}",
+                e.user,
+                if e.redacted { " (redacted)" } else { "" },
+                e.path
+            ),
+            Record::Unknown => "unknown record".to_string(),
+        }
+    }
+}
+
+fn with_note(what: &str, note: &Option<String>) -> String {
+    match note {
+        Some(n) => format!("{what} — {n}"),
+        None => what.to_string(),
+    }
+}
+
+/// A note shown under its step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub ts: Timestamp,
+    pub operator: String,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,9 +199,15 @@ pub struct ChecklistItem {
     /// 0 for a step, 1 for a sub-step.
     pub depth: usize,
     pub text: String,
+    /// Inline code of the step: commands `y` copies.
+    pub commands: Vec<String>,
+    /// Causes the step addresses (runbook hints).
+    pub causes: Vec<Cause>,
     pub state: StepState,
     pub changed_by: Option<String>,
     pub changed_at: Option<Timestamp>,
+    /// Notes in journal order; the pane shows the last.
+    pub notes: Vec<Note>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -89,6 +215,10 @@ pub struct Checklist {
     pub title: String,
     items: Vec<ChecklistItem>,
     last_change: Option<Timestamp>,
+    /// Every applied record, in journal order.
+    history: Vec<Record>,
+    /// When every step became done or skipped (cleared when one reopens).
+    all_closed_at: Option<Timestamp>,
 }
 
 impl Checklist {
@@ -100,16 +230,47 @@ impl Checklist {
                 id: step.id.clone(),
                 depth,
                 text: step.text.clone(),
+                commands: step.commands.clone(),
+                causes: step.causes.clone(),
                 state: StepState::Todo,
                 changed_by: None,
                 changed_at: None,
+                notes: Vec::new(),
             })
             .collect();
         Checklist {
             title: runbook.title.clone(),
             items,
             last_change: None,
+            history: Vec::new(),
+            all_closed_at: None,
         }
+    }
+
+    /// Every applied record, in journal order.
+    pub fn history(&self) -> &[Record] {
+        &self.history
+    }
+
+    /// When every step was first seen done or skipped, unless one has been
+    /// reopened since.
+    pub fn all_closed_at(&self) -> Option<Timestamp> {
+        self.all_closed_at
+    }
+
+    /// The note record for item `index`; `None` when there is no such item
+    /// or the note is blank.
+    pub fn note(&self, index: usize, text: &str, operator: &str, ts: Timestamp) -> Option<Record> {
+        let item = self.items.get(index)?;
+        let text = text.trim();
+        (!text.is_empty()).then(|| {
+            Record::Note(StepNote {
+                ts,
+                operator: operator.to_string(),
+                step: item.id.clone(),
+                note: text.to_string(),
+            })
+        })
     }
 
     pub fn items(&self) -> &[ChecklistItem] {
@@ -150,7 +311,8 @@ impl Checklist {
     }
 
     /// Applies a record. Returns false (and changes nothing) for a step the
-    /// runbook does not have, e.g. a journal written for another runbook.
+    /// runbook does not have, e.g. a journal written for another runbook,
+    /// and for a record kind this version does not know.
     pub fn apply(&mut self, record: &Record) -> bool {
         match record {
             Record::Step(change) => {
@@ -162,10 +324,38 @@ impl Checklist {
                 item.state = change.to;
                 item.changed_by = Some(change.operator.clone());
                 item.changed_at = Some(change.ts);
-                self.last_change = Some(self.last_change.map_or(change.ts, |t| t.max(change.ts)));
-                true
+                if let Some(note) = &change.note {
+                    item.notes.push(Note {
+                        ts: change.ts,
+                        operator: change.operator.clone(),
+                        text: note.clone(),
+                    });
+                }
+                let all_closed = self.items.iter().all(|i| i.state.is_closed());
+                self.all_closed_at = match (all_closed, self.all_closed_at) {
+                    (true, None) => Some(change.ts),
+                    (true, kept) => kept,
+                    (false, _) => None,
+                };
             }
+            Record::Note(note) => {
+                let Some(item) = self.items.iter_mut().find(|i| i.id == note.step) else {
+                    return false;
+                };
+                item.notes.push(Note {
+                    ts: note.ts,
+                    operator: note.operator.clone(),
+                    text: note.note.clone(),
+                });
+            }
+            Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) => {}
+            Record::Unknown => return false,
         }
+        if let Some(ts) = record.ts() {
+            self.last_change = Some(self.last_change.map_or(ts, |t| t.max(ts)));
+        }
+        self.history.push(record.clone());
+        true
     }
 }
 
@@ -246,5 +436,81 @@ mod tests {
             r#"{"kind":"step","ts":"2027-01-15T08:00:00Z","operator":"ana","step":"1.1","from":"todo","to":"doing"}"#
         );
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), rec);
+    }
+
+    #[test]
+    fn notes_marks_and_evidence_are_kept_in_order() {
+        let mut c = checklist();
+        let note = c
+            .note(1, "  asked the user to retry ", "bo", ts(1))
+            .unwrap();
+        assert!(
+            c.note(1, "   ", "bo", ts(1)).is_none(),
+            "blank notes are not journaled"
+        );
+        assert!(c.apply(&note));
+        let mark = Record::Mitigated(Mark {
+            ts: ts(2),
+            operator: "lead".into(),
+            note: None,
+        });
+        assert!(c.apply(&mark));
+        assert_eq!(c.items()[1].notes[0].text, "asked the user to retry");
+        assert_eq!(
+            c.items()[1].state,
+            StepState::Todo,
+            "a note is not a change"
+        );
+        assert_eq!(c.history(), [note, mark]);
+        assert_eq!(c.last_change(), Some(ts(2)));
+    }
+
+    #[test]
+    fn every_kind_round_trips_and_old_step_lines_still_read() {
+        let records = [
+            Record::Note(StepNote {
+                ts: ts(0),
+                operator: "a".into(),
+                step: "1".into(),
+                note: "n".into(),
+            }),
+            Record::Resolved(Mark {
+                ts: ts(0),
+                operator: "a".into(),
+                note: Some("tunnels up".into()),
+            }),
+            Record::Evidence(Evidence {
+                ts: ts(0),
+                operator: "a".into(),
+                user: "bob".into(),
+                path: "/tmp/b.tar.gz".into(),
+                redacted: true,
+            }),
+        ];
+        for r in records {
+            let json = serde_json::to_string(&r).unwrap();
+            assert!(
+                json.starts_with(&format!("{{\"kind\":\"{}\"", r.kind())),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
+        }
+        // The first version's line, byte for byte.
+        let old = r#"{"kind":"step","ts":"2026-11-28T08:52:03Z","operator":"oncall","step":"1.1","from":"todo","to":"done"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Record>(old),
+            Ok(Record::Step(_))
+        ));
+    }
+
+    #[test]
+    fn a_kind_from_a_newer_version_is_ignored_not_an_error() {
+        let rec: Record =
+            serde_json::from_str(r#"{"kind":"handoff","ts":"2026-11-28T08:52:03Z","to":"x"}"#)
+                .unwrap();
+        assert_eq!(rec, Record::Unknown);
+        let mut c = checklist();
+        assert!(!c.apply(&rec));
+        assert!(c.history().is_empty());
     }
 }

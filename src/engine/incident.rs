@@ -8,13 +8,30 @@
 //!
 //! Hidden users (`*****`, the ASA's default `logging hide username`) are
 //! counted per client IP, never as one user called `*****`.
+//!
+//! Besides the counts, each user keeps per-minute failure buckets (for the
+//! 1/5/15-minute windows and the sparkline), session up/down counts, and a
+//! bounded list of references to their retained log lines (for the
+//! drill-down view), joined across sources by user name, client IP and, for
+//! client logs, the laptop that last named the user. Management logins
+//! (605xxx, 611xxx, 113021) are counted apart in [`Management`].
+//!
+//! Auth-server lines (RADIUS / ISE / NPS) describe the same logins the
+//! headend reports, so they never count as attempts or logins (that would
+//! count every login twice); they are filed under the user for the
+//! drill-down, and their failure reason is kept as [`UserStats::auth_reason`].
+//! A server failure is joined with the headend attempt it explains (see
+//! [`super::join`]): the attempt takes the server's more specific cause, and
+//! a hidden headend user is resolved to the name the server logged.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::parse::{Cause, Event, Outcome, ServerState};
+use super::join::{self, Attempt, Joiner, Verdict};
+use super::window::MinuteRing;
+use crate::parse::{Cause, Event, Family, Outcome, ServerState};
 
 /// The name the headend logs in place of an invalid or unknown user name.
 pub const HIDDEN_USER: &str = "*****";
@@ -34,6 +51,54 @@ pub const CHALLENGE_WINDOW: SignedDuration = SignedDuration::from_secs(120);
 /// A user counts as "failing now" when their last failure is this recent
 /// (log time) and no success came after it.
 pub const FAILING_NOW: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// Line references kept per user for the drill-down view; older ones are
+/// dropped first. A few hundred lines cover a long incident for one person.
+pub const USER_LINES_CAP: usize = 400;
+
+/// Users a client IP is linked to, at most (a NAT address shared by a whole
+/// office would otherwise tie every line to everyone).
+const USERS_PER_IP_CAP: usize = 8;
+
+/// Message ids that mean a VPN session came up (AnyConnect parent session,
+/// WebVPN session, SVC tunnel, IKEv2 session). One session logs several of
+/// them within seconds; see [`SUCCESS_WINDOW`].
+const SESSION_UP_IDS: [&str; 4] = ["113039", "716001", "722022", "751025"];
+
+/// The state of one user, as the users pane and `scan --json` show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserState {
+    /// Failed within [`FAILING_NOW`] of log time, no success since.
+    Failing,
+    /// Had failures, and a success after the last one.
+    Recovered,
+    /// Anything else (no failures, or old failures without a success since).
+    Ok,
+}
+
+impl UserState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Failing => "failing",
+            UserState::Recovered => "recovered",
+            UserState::Ok => "ok",
+        }
+    }
+}
+
+/// A reference to one retained log line: which pane's store, the line's
+/// index in it (see [`LineStore::total`](super::LineStore::total)), and its
+/// log time for merging the two sources in time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineRef {
+    pub family: Family,
+    pub index: u64,
+    pub ts: Option<Timestamp>,
+    /// The cause the engine gave a failure line (a rejection after a token
+    /// challenge is `token_required` whatever the line says); set when filed.
+    pub cause: Option<Cause>,
+}
 
 /// Who a statistic is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +128,9 @@ pub struct UserStats {
     pub causes: BTreeMap<Cause, u32>,
     pub last_cause: Option<Cause>,
     pub last_reason: Option<String>,
+    /// The auth server's reason for the user's last rejection (ISE
+    /// `FailureReason`, NPS reason), often more precise than the headend's.
+    pub auth_reason: Option<String>,
     pub last_client_ip: Option<String>,
     /// Every client IP seen for this user, in order of first appearance.
     pub client_ips: Vec<String>,
@@ -70,9 +138,49 @@ pub struct UserStats {
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
+    /// VPN sessions that came up / went down (several lines of one session
+    /// change count once).
+    pub sessions_up: u32,
+    pub sessions_down: u32,
+    last_session_up: Option<Timestamp>,
+    last_session_down: Option<Timestamp>,
+    /// Failed attempts per minute of log time.
+    pub recent: MinuteRing,
+    /// This user's retained lines, oldest first, at most [`USER_LINES_CAP`].
+    pub lines: VecDeque<LineRef>,
 }
 
 impl UserStats {
+    /// The user's state relative to `now` (log time).
+    pub fn state(&self, now: Option<Timestamp>) -> UserState {
+        if self.failing_now(now) {
+            UserState::Failing
+        } else if self.failures > 0
+            && self
+                .last_success
+                .is_some_and(|s| Some(s) >= self.last_failure)
+        {
+            UserState::Recovered
+        } else {
+            UserState::Ok
+        }
+    }
+
+    /// Failed attempts in the last `minutes` whole minutes of log time.
+    pub fn failures_in(&self, now: Option<Timestamp>, minutes: u32) -> u32 {
+        self.recent.last(now, minutes)
+    }
+
+    fn push_line(&mut self, line: LineRef) {
+        if self.lines.back() == Some(&line) {
+            return;
+        }
+        if self.lines.len() >= USER_LINES_CAP {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
     /// Failed recently (relative to `now`, log time) with no success since.
     pub fn failing_now(&self, now: Option<Timestamp>) -> bool {
         let Some(last_failure) = self.last_failure else {
@@ -122,6 +230,29 @@ pub struct AaaServer {
     pub transitions: Vec<(Option<Timestamp>, ServerHealth)>,
 }
 
+/// An AAA server group: named by 113022/113023 marks (with a server) or by
+/// 409023 (the whole group unreachable, no server named).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AaaGroup {
+    pub name: String,
+    /// 409023 reports: every server of the group was unreachable and the
+    /// headend fell back to another method.
+    pub unreachable: u32,
+    pub last_unreachable: Option<Timestamp>,
+}
+
+/// Logins to the headend itself (ASDM, SSH, console: 605004/605005,
+/// 611101/611102, 113021). Counted apart: an administrator mistyping a
+/// password is not a VPN outage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Management {
+    pub failures: u32,
+    pub successes: u32,
+    /// Per user name as logged: (failures, successes).
+    pub users: BTreeMap<String, (u32, u32)>,
+    pub last_failure: Option<Timestamp>,
+}
+
 /// Incident-wide counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
@@ -134,6 +265,8 @@ pub struct Totals {
     pub session_ends: u64,
     /// Failure lines that name no user (certificate checks, server down …).
     pub unattributed_failures: u64,
+    /// Hidden headend attempts that an auth-server line put a name to.
+    pub hidden_resolved: u64,
 }
 
 /// What applying one event did, for callers that report per line.
@@ -148,6 +281,10 @@ struct OpenAttempt {
     ts: Option<Timestamp>,
     user: usize,
     hidden: bool,
+    /// The rejection line, handed to the named user if the attempt moves.
+    line: Option<LineRef>,
+    /// The attempt's id in the join with auth-server verdicts.
+    attempt: usize,
 }
 
 /// Per-user statistics, AAA servers and totals for one incident.
@@ -163,6 +300,34 @@ pub struct Incident {
     open_attempts: HashMap<String, OpenAttempt>,
     /// The last AAA challenge per user.
     challenges: HashMap<usize, Option<Timestamp>>,
+    groups: Vec<AaaGroup>,
+    management: Management,
+    /// Incident-wide per-minute counts for the scope verdict.
+    logins: MinuteRing,
+    attempts: MinuteRing,
+    capacity: MinuteRing,
+    unreachable: MinuteRing,
+    last_capacity_reason: Option<String>,
+    /// Client IP → users seen with it, for joining lines that name no user.
+    ip_users: HashMap<String, Vec<usize>>,
+    /// Client log host (laptop) → the user it last named.
+    host_users: HashMap<String, usize>,
+    /// Headend attempts and auth-server verdicts waiting to meet.
+    join: Joiner,
+    /// The order of [`Incident::users_by_failures`], sorted at most once
+    /// per change: the dashboard asks for it several times a frame (header,
+    /// users pane), and re-sorting 10 000 users each time cost more than the
+    /// whole 2 ms frame budget. Cleared by every event (`apply_inner`).
+    by_failures: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// Incident-wide counts over the recent windows, for the scope verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recent {
+    pub logins: u32,
+    pub attempts: u32,
+    pub capacity: u32,
+    pub unreachable: u32,
 }
 
 impl Incident {
@@ -184,6 +349,33 @@ impl Incident {
         &self.servers
     }
 
+    /// Every AAA server group seen, in order of first appearance.
+    pub fn groups(&self) -> &[AaaGroup] {
+        &self.groups
+    }
+
+    pub fn management(&self) -> &Management {
+        &self.management
+    }
+
+    /// Incident-wide counts in the last `minutes` minutes of log time:
+    /// successful logins, failed attempts, capacity failure lines and AAA
+    /// unreachable reports (113014, 409023).
+    pub fn recent(&self, minutes: u32) -> Recent {
+        let now = self.latest;
+        Recent {
+            logins: self.logins.last(now, minutes),
+            attempts: self.attempts.last(now, minutes),
+            capacity: self.capacity.last(now, minutes),
+            unreachable: self.unreachable.last(now, minutes),
+        }
+    }
+
+    /// The reason text of the last capacity failure, for the evidence line.
+    pub fn last_capacity_reason(&self) -> Option<&str> {
+        self.last_capacity_reason.as_deref()
+    }
+
     pub fn user(&self, key: &UserKey) -> Option<&UserStats> {
         self.index.get(key).map(|&i| &self.users[i].1)
     }
@@ -195,14 +387,28 @@ impl Incident {
     /// Users with at least one failure, most failures first (then most
     /// recent failure, then name), the order the users pane shows.
     pub fn users_by_failures(&self) -> Vec<(&UserKey, &UserStats)> {
-        let mut list: Vec<_> = self.users().filter(|(_, s)| s.failures > 0).collect();
-        list.sort_by(|(ka, a), (kb, b)| {
-            b.failures
-                .cmp(&a.failures)
-                .then(b.last_failure.cmp(&a.last_failure))
-                .then(ka.cmp(kb))
+        let order = self.by_failures.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.users.len())
+                .filter(|&i| self.users[i].1.failures > 0)
+                .collect();
+            // Keys are unique, so the order is total and an unstable sort
+            // gives the same result as a stable one.
+            order.sort_unstable_by(|&ia, &ib| {
+                let ((ka, a), (kb, b)) = (&self.users[ia], &self.users[ib]);
+                b.failures
+                    .cmp(&a.failures)
+                    .then(b.last_failure.cmp(&a.last_failure))
+                    .then(ka.cmp(kb))
+            });
+            order
         });
-        list
+        order
+            .iter()
+            .map(|&i| {
+                let (k, s) = &self.users[i];
+                (k, s)
+            })
+            .collect()
     }
 
     /// Users currently failing (see [`UserStats::failing_now`]).
@@ -215,6 +421,44 @@ impl Incident {
 
     /// Applies one parsed event.
     pub fn apply(&mut self, ev: &Event) -> Applied {
+        self.apply_inner(ev, None)
+    }
+
+    /// Applies one parsed event whose line is retained at `line`, and files
+    /// the reference under every user the line is about (see the module
+    /// docs for the join).
+    pub fn apply_line(&mut self, ev: &Event, line: LineRef) -> Applied {
+        self.apply_inner(ev, Some(line))
+    }
+
+    /// Whether applying `ev` (without a retained line) would do nothing but
+    /// count it and advance the log clock: no user, server or server group,
+    /// not a failure, session end or management login. Most headend traffic
+    /// (302013, 106023 …) is like this, so the bulk reader (`app/bulk.rs`)
+    /// does not ship such events to the engine; it reports them with
+    /// [`Incident::count_events`]. Keep this in step with `apply_inner`: a
+    /// test compares the bulk scan with applying every event.
+    pub fn only_counts(ev: &Event) -> bool {
+        ev.user.is_none()
+            && ev.server.is_none()
+            && ev.server_group.is_none()
+            && matches!(ev.outcome, Outcome::Info | Outcome::Success)
+            && !ev.msg_id.is_some_and(is_management)
+    }
+
+    /// The effect of applying `n` events for which [`Incident::only_counts`]
+    /// holds, the latest of whose times is `latest`.
+    pub fn count_events(&mut self, n: u64, latest: Option<Timestamp>) {
+        self.totals.events += n;
+        if let Some(t) = latest
+            && self.latest.is_none_or(|l| t > l)
+        {
+            self.latest = Some(t);
+        }
+    }
+
+    fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        self.by_failures.take();
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
         if let Some(t) = ev.ts
@@ -222,33 +466,76 @@ impl Incident {
         {
             self.latest = Some(t);
         }
+        if ev.family == Family::AuthServer {
+            self.apply_auth_server(ev, ts, line);
+            return Applied::default();
+        }
         self.apply_server(ev, ts);
+        self.count_recent(ev, ts);
+
+        if let Some(id) = ev.msg_id
+            && is_management(id)
+        {
+            self.apply_management(ev, id, ts);
+            return Applied::default();
+        }
+
+        let user = self.user_index(ev);
+        if let Some(user) = user
+            && let Some(ip) = ev.client_ip
+        {
+            self.link_ip(user, ip);
+        }
+        if let Some(mut line) = line {
+            if ev.outcome == Outcome::Failure {
+                line.cause = Some(self.effective_cause(ev, user, ts));
+            }
+            self.file_line(ev, user, line);
+        }
 
         if ev.msg_id == Some("113010") {
             // An AAA challenge is a prompt, not a failure; remember it so the
             // rejection that follows is read as a token problem.
-            if let Some(user) = self.user_index(ev) {
+            if let Some(user) = user {
                 self.challenges.insert(user, ts);
+            }
+            return Applied::default();
+        }
+        if ev.msg_id == Some("409023") {
+            // The server group is unreachable and the headend falls back
+            // (usually to LOCAL); the fallback's own 113012/113015 decides
+            // the attempt. Counted for the group and the scope, not the user.
+            if let Some(user) = user {
+                let stats = &mut self.users[user].1;
+                stats.last_seen = ts.or(stats.last_seen);
             }
             return Applied::default();
         }
 
         match ev.outcome {
-            Outcome::Failure => self.apply_failure(ev, ts),
+            Outcome::Failure => self.apply_failure(ev, user, ts, line),
             Outcome::Success => {
-                self.apply_success(ev, ts);
+                if let Some(user) = user {
+                    self.apply_success(ev, user, ts);
+                }
                 Applied::default()
             }
             Outcome::SessionEnd => {
                 self.totals.session_ends += 1;
-                if let Some(user) = self.user_index(ev) {
+                if let Some(user) = user {
                     let stats = &mut self.users[user].1;
                     stats.last_seen = ts.or(stats.last_seen);
+                    if !within(stats.last_session_down, ts, SUCCESS_WINDOW)
+                        || stats.last_session_down.is_none()
+                    {
+                        stats.sessions_down += 1;
+                    }
+                    stats.last_session_down = ts.or(stats.last_session_down);
                 }
                 Applied::default()
             }
             Outcome::Info => {
-                if let Some(user) = self.user_index(ev) {
+                if let Some(user) = user {
                     let stats = &mut self.users[user].1;
                     stats.see_ip(ev.client_ip);
                 }
@@ -257,14 +544,152 @@ impl Incident {
         }
     }
 
+    /// An auth-server line: evidence about a login the headend also
+    /// reports, so filed and remembered but not counted.
+    fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
+        let user = self.user_index(ev);
+        if let Some(user) = user {
+            if let Some(ip) = ev.client_ip {
+                self.link_ip(user, ip);
+            }
+            let stats = &mut self.users[user].1;
+            stats.last_seen = ts.or(stats.last_seen);
+            if ev.outcome == Outcome::Failure
+                && let Some(reason) = ev.reason
+            {
+                stats.auth_reason = Some(reason.to_string());
+            }
+        }
+        if ev.outcome == Outcome::Failure {
+            let verdict = Verdict {
+                ts,
+                user: ev
+                    .user
+                    .filter(|u| !u.is_empty() && *u != HIDDEN_USER)
+                    .map(str::to_string),
+                ip: ev.client_ip.map(str::to_string),
+                cause: ev.cause.unwrap_or(Cause::Other),
+            };
+            if let Some(id) = self.join.add_verdict(verdict.clone()) {
+                self.apply_join(id, &verdict);
+            }
+        }
+        if let Some(mut line) = line {
+            line.cause = ev.cause;
+            self.file_line(ev, user, line);
+        }
+    }
+
+    /// Incident-wide per-minute counts that do not depend on the user.
+    fn count_recent(&mut self, ev: &Event, ts: Option<Timestamp>) {
+        if ev.outcome != Outcome::Failure {
+            return;
+        }
+        match ev.cause {
+            Some(Cause::Capacity) => {
+                self.capacity.add(ts, 1);
+                if let Some(reason) = ev.reason {
+                    self.last_capacity_reason = Some(reason.to_string());
+                }
+            }
+            Some(Cause::AaaUnreachable) if ev.server_state.is_none() => {
+                self.unreachable.add(ts, 1);
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_management(&mut self, ev: &Event, id: &str, ts: Option<Timestamp>) {
+        let failed = match id {
+            "605004" | "611102" | "113021" => true,
+            "605005" | "611101" => false,
+            _ => return,
+        };
+        let m = &mut self.management;
+        let entry = m
+            .users
+            .entry(ev.user.unwrap_or("").to_string())
+            .or_default();
+        if failed {
+            m.failures += 1;
+            entry.0 += 1;
+            m.last_failure = ts.or(m.last_failure);
+        } else {
+            m.successes += 1;
+            entry.1 += 1;
+        }
+    }
+
+    fn link_ip(&mut self, user: usize, ip: &str) {
+        let users = match self.ip_users.get_mut(ip) {
+            Some(users) => users,
+            None => self.ip_users.entry(ip.to_string()).or_default(),
+        };
+        if !users.contains(&user) && users.len() < USERS_PER_IP_CAP {
+            users.push(user);
+        }
+    }
+
+    /// Files a line reference under the users the line is about: the user it
+    /// names; else every user seen with its client IP; else, on a client log,
+    /// the user that laptop last named.
+    fn file_line(&mut self, ev: &Event, user: Option<usize>, line: LineRef) {
+        if let Some(user) = user {
+            if ev.family == Family::Client
+                && let Some(host) = ev.host
+            {
+                self.host_users.insert(host.to_string(), user);
+            }
+            if let Some(stats) = self.users.get_mut(user) {
+                stats.1.push_line(line);
+            }
+            return;
+        }
+        let linked: Vec<usize> = match (ev.family, ev.client_ip, ev.host) {
+            (_, Some(ip), _) => self.ip_users.get(ip).cloned().unwrap_or_default(),
+            (Family::Client, _, Some(host)) => {
+                self.host_users.get(host).copied().into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
+        for u in linked {
+            if let Some(stats) = self.users.get_mut(u) {
+                stats.1.push_line(line);
+            }
+        }
+    }
+
+    fn see_group(&mut self, name: &str, unreachable: bool, ts: Option<Timestamp>) {
+        let group = match self.groups.iter().position(|g| g.name == name) {
+            Some(i) => &mut self.groups[i],
+            None => {
+                self.groups.push(AaaGroup {
+                    name: name.to_string(),
+                    unreachable: 0,
+                    last_unreachable: None,
+                });
+                let last = self.groups.len() - 1;
+                &mut self.groups[last]
+            }
+        };
+        if unreachable {
+            group.unreachable += 1;
+            group.last_unreachable = ts.or(group.last_unreachable);
+        }
+    }
+
     fn apply_server(&mut self, ev: &Event, ts: Option<Timestamp>) {
-        let Some(address) = ev.server else { return };
+        let address = ev.server;
+        let unreachable = ev.cause == Some(Cause::AaaUnreachable) && ev.server_state.is_none();
+        if let Some(group) = ev.server_group {
+            self.see_group(group, unreachable && address.is_none(), ts);
+        }
+        let Some(address) = address else { return };
         // 0.0.0.0 is what the ASA logs when no server was involved
         // (authorization against the local policy).
         if address.is_empty() || address == "0.0.0.0" {
             return;
         }
-        let unreachable = ev.cause == Some(Cause::AaaUnreachable) && ev.server_state.is_none();
         let server = match self.servers.iter().position(|s| s.address == address) {
             Some(i) => &mut self.servers[i],
             None => {
@@ -299,19 +724,19 @@ impl Incident {
         }
     }
 
-    fn apply_failure(&mut self, ev: &Event, ts: Option<Timestamp>) -> Applied {
-        let Some(user) = self.user_index(ev) else {
+    fn apply_failure(
+        &mut self,
+        ev: &Event,
+        user: Option<usize>,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Applied {
+        let Some(user) = user else {
             self.totals.unattributed_failures += 1;
             return Applied::default();
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
-        let mut cause = ev.cause.unwrap_or(Cause::Other);
-        if matches!(cause, Cause::BadCredentials | Cause::Other)
-            && let Some(challenged) = self.challenges.get(&user)
-            && within(*challenged, ts, CHALLENGE_WINDOW)
-        {
-            cause = Cause::TokenRequired;
-        }
+        let cause = self.effective_cause(ev, Some(user), ts);
 
         // A WebVPN rejection right after an AAA rejection from the same
         // client is the second line of the same attempt.
@@ -324,9 +749,16 @@ impl Incident {
             if open.user != user {
                 // The first line hid the name; this one names the user, so
                 // the attempt moves to them.
-                let moved_cause = self.retract_failure(open.user);
+                let moved_cause = self.retract_failure(open.user, open.ts);
                 self.open_attempts.remove(ip);
                 self.record_failure(user, moved_cause.unwrap_or(cause), ev, ts);
+                if let UserKey::Named(name) = &self.users[user].0 {
+                    let name = name.clone();
+                    self.join.rename(open.attempt, user, &name);
+                }
+                if let Some(first) = open.line {
+                    self.users[user].1.push_line(first);
+                }
             } else {
                 self.open_attempts.remove(ip);
                 let stats = &mut self.users[user].1;
@@ -337,17 +769,51 @@ impl Incident {
         }
 
         self.record_failure(user, cause, ev, ts);
+        let name = match &self.users[user].0 {
+            UserKey::Named(n) => Some(n.clone()),
+            UserKey::Hidden(_) => None,
+        };
+        let (attempt, verdict) =
+            self.join
+                .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
         if matches!(ev.msg_id, Some("113005" | "113015"))
             && let Some(ip) = ev.client_ip
         {
-            self.open_attempts
-                .insert(ip.to_string(), OpenAttempt { ts, user, hidden });
+            self.open_attempts.insert(
+                ip.to_string(),
+                OpenAttempt {
+                    ts,
+                    user,
+                    hidden,
+                    line,
+                    attempt,
+                },
+            );
+        }
+        if let Some(verdict) = verdict {
+            self.apply_join(attempt, &verdict);
         }
         Applied { new_attempt: true }
     }
 
+    /// The cause of a failure line: the parser's, except that a generic
+    /// rejection soon after an AAA challenge to the same user is a token
+    /// problem.
+    fn effective_cause(&self, ev: &Event, user: Option<usize>, ts: Option<Timestamp>) -> Cause {
+        let cause = ev.cause.unwrap_or(Cause::Other);
+        if matches!(cause, Cause::BadCredentials | Cause::Other)
+            && let Some(user) = user
+            && let Some(challenged) = self.challenges.get(&user)
+            && within(*challenged, ts, CHALLENGE_WINDOW)
+        {
+            return Cause::TokenRequired;
+        }
+        cause
+    }
+
     fn record_failure(&mut self, user: usize, cause: Cause, ev: &Event, ts: Option<Timestamp>) {
         self.totals.failures += 1;
+        self.attempts.add(ts, 1);
         if let Some(t) = ts
             && self.first_failure.is_none_or(|f| t < f)
         {
@@ -355,6 +821,7 @@ impl Incident {
         }
         let stats = &mut self.users[user].1;
         stats.failures += 1;
+        stats.recent.add(ts, 1);
         *stats.causes.entry(cause).or_default() += 1;
         stats.last_cause = Some(cause);
         if let Some(reason) = ev.reason {
@@ -368,12 +835,92 @@ impl Incident {
         stats.last_seen = ts.or(stats.last_seen);
     }
 
+    /// Applies what the auth server said about attempt `id`: a hidden user
+    /// gets the name the server logged, and the attempt takes the more
+    /// specific cause.
+    fn apply_join(&mut self, id: usize, verdict: &Verdict) {
+        let Some(attempt) = self.join.attempt(id).cloned() else {
+            return;
+        };
+        let mut user = attempt.user;
+        if matches!(self.users.get(user), Some((UserKey::Hidden(_), _)))
+            && let Some(name) = &verdict.user
+        {
+            let named = self.slot(UserKey::Named(name.clone()));
+            self.uncount_failure(user, attempt.cause, attempt.ts);
+            self.count_failure(named, attempt.cause, attempt.ts);
+            if let Some(ip) = &attempt.ip {
+                self.users[named].1.see_ip(Some(ip));
+                self.link_ip(named, ip);
+            }
+            // The hidden user's lines are the named user's now.
+            let lines: Vec<LineRef> = self.users[user].1.lines.iter().copied().collect();
+            for line in lines {
+                self.users[named].1.push_line(line);
+            }
+            self.join.rename(id, named, name);
+            self.totals.hidden_resolved += 1;
+            user = named;
+        }
+        let cause = join::more_specific(attempt.cause, verdict.cause);
+        if cause != attempt.cause {
+            let stats = &mut self.users[user].1;
+            decrement(&mut stats.causes, attempt.cause);
+            *stats.causes.entry(cause).or_default() += 1;
+            if attempt.ts.is_some() && attempt.ts >= stats.last_failure {
+                stats.last_cause = Some(cause);
+            }
+            if let Some(a) = self.join.attempt_mut(id) {
+                a.cause = cause;
+            }
+        }
+    }
+
+    /// Counts one failed attempt for `user` without a line behind it (an
+    /// attempt moved from a hidden user to the name the server gave).
+    fn count_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+        self.totals.failures += 1;
+        self.attempts.add(ts, 1);
+        let stats = &mut self.users[user].1;
+        stats.failures += 1;
+        stats.recent.add(ts, 1);
+        *stats.causes.entry(cause).or_default() += 1;
+        if ts.is_some() && ts >= stats.last_failure {
+            stats.last_cause = Some(cause);
+        }
+        if stats
+            .first_failure
+            .is_none_or(|f| ts.is_some_and(|t| t < f))
+        {
+            stats.first_failure = ts.or(stats.first_failure);
+        }
+        if ts > stats.last_failure {
+            stats.last_failure = ts;
+        }
+        if ts > stats.last_seen {
+            stats.last_seen = ts;
+        }
+    }
+
+    /// Takes back one failed attempt of `user` with a known cause and time.
+    fn uncount_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+        self.totals.failures = self.totals.failures.saturating_sub(1);
+        self.attempts.remove(ts, 1);
+        let stats = &mut self.users[user].1;
+        stats.failures = stats.failures.saturating_sub(1);
+        stats.recent.remove(ts, 1);
+        decrement(&mut stats.causes, cause);
+    }
+
     /// Takes back the last failure of a user (a hidden user whose attempt
     /// turned out to be a named user's); returns its cause.
-    fn retract_failure(&mut self, user: usize) -> Option<Cause> {
+    fn retract_failure(&mut self, user: usize, ts: Option<Timestamp>) -> Option<Cause> {
         let stats = &mut self.users[user].1;
         let cause = stats.last_cause?;
         stats.failures = stats.failures.saturating_sub(1);
+        stats.recent.remove(ts, 1);
+        // The attempt is re-counted for the named user.
+        self.attempts.remove(ts, 1);
         if let Some(n) = stats.causes.get_mut(&cause) {
             *n -= 1;
             if *n == 0 {
@@ -384,10 +931,7 @@ impl Incident {
         Some(cause)
     }
 
-    fn apply_success(&mut self, ev: &Event, ts: Option<Timestamp>) {
-        let Some(user) = self.user_index(ev) else {
-            return;
-        };
+    fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
         let stats = &mut self.users[user].1;
         stats.see_ip(ev.client_ip);
         let same_login =
@@ -395,6 +939,15 @@ impl Incident {
         if !same_login {
             stats.successes += 1;
             self.totals.successes += 1;
+            self.logins.add(ts, 1);
+        }
+        if ev.msg_id.is_some_and(|id| SESSION_UP_IDS.contains(&id)) {
+            let same_session = stats.last_session_up.is_some()
+                && within(stats.last_session_up, ts, SUCCESS_WINDOW);
+            if !same_session {
+                stats.sessions_up += 1;
+            }
+            stats.last_session_up = ts.or(stats.last_session_up);
         }
         stats.last_success = ts.or(stats.last_success);
         stats.last_seen = ts.or(stats.last_seen);
@@ -409,14 +962,32 @@ impl Incident {
             Some(name) if !name.is_empty() => UserKey::Named(name.to_string()),
             _ => return None,
         };
+        Some(self.slot(key))
+    }
+
+    /// The statistics slot for a user, created on first sight.
+    fn slot(&mut self, key: UserKey) -> usize {
         if let Some(&i) = self.index.get(&key) {
-            return Some(i);
+            return i;
         }
         self.users.push((key.clone(), UserStats::default()));
         let i = self.users.len() - 1;
         self.index.insert(key, i);
-        Some(i)
+        i
     }
+}
+
+/// Management-plane logins: counted apart from VPN logins.
+fn is_management(id: &str) -> bool {
+    // Compared as a fixed-size array (plain integer compares): this runs for
+    // every event, most of which are not management logins.
+    let Ok(id) = <[u8; 6]>::try_from(id.as_bytes()) else {
+        return false;
+    };
+    matches!(
+        &id,
+        b"605004" | b"605005" | b"611101" | b"611102" | b"611103" | b"113021"
+    )
 }
 
 /// Whether `later` is no more than `window` after `earlier`. Lines without
@@ -605,6 +1176,213 @@ mod tests {
         );
     }
 
+    fn at_ref(family: Family, index: u64, secs: i64) -> LineRef {
+        LineRef {
+            family,
+            index,
+            ts: at(secs),
+            cause: None,
+        }
+    }
+
+    #[test]
+    fn sessions_up_and_down_count_once_per_session() {
+        let mut inc = Incident::default();
+        for (t, id) in [(0, "113039"), (1, "716001"), (1, "722022"), (2, "722022")] {
+            inc.apply(&ev(t, id, Outcome::Success, "kim", "192.0.2.20"));
+        }
+        for (t, id) in [(600, "722023"), (600, "716002"), (601, "113019")] {
+            inc.apply(&ev(t, id, Outcome::SessionEnd, "kim", "192.0.2.20"));
+        }
+        inc.apply(&ev(900, "113039", Outcome::Success, "kim", "192.0.2.20"));
+        let kim = inc.user(&named("kim")).cloned().unwrap_or_default();
+        assert_eq!((kim.sessions_up, kim.sessions_down), (2, 1));
+        assert_eq!(
+            inc.user(&named("kim")).map(|s| s.state(inc.latest())),
+            Some(UserState::Ok)
+        );
+    }
+
+    #[test]
+    fn failure_windows_count_minutes_of_log_time() {
+        let mut inc = Incident::default();
+        // Minute-aligned base: at(0) is 1_800_000_000, which is minute-aligned.
+        inc.apply(&ev(0, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        inc.apply(&ev(240, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        inc.apply(&ev(600, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        let now = inc.latest();
+        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        assert_eq!(lee.failures_in(now, 1), 1);
+        assert_eq!(lee.failures_in(now, 5), 1, "minutes 6..=10");
+        assert_eq!(lee.failures_in(now, 15), 3);
+        assert_eq!(lee.state(now), UserState::Failing);
+        assert_eq!(inc.recent(15).attempts, 3);
+        inc.apply(&ev(610, "113039", Outcome::Success, "lee", "192.0.2.21"));
+        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        assert_eq!(lee.state(inc.latest()), UserState::Recovered);
+        assert_eq!(inc.recent(15).logins, 1);
+    }
+
+    #[test]
+    fn management_logins_are_counted_apart() {
+        let mut inc = Incident::default();
+        let mut denied = ev(0, "605004", Outcome::Info, "admin", "192.0.2.30");
+        denied.reason = Some("Login denied");
+        inc.apply(&denied);
+        inc.apply(&ev(5, "611102", Outcome::Info, "admin", "192.0.2.30"));
+        inc.apply(&ev(9, "611101", Outcome::Info, "admin", "192.0.2.30"));
+        inc.apply(&ev(9, "605005", Outcome::Info, "admin", "192.0.2.30"));
+        inc.apply(&ev(20, "611103", Outcome::Info, "admin", "192.0.2.30"));
+        let m = inc.management();
+        assert_eq!((m.failures, m.successes), (2, 2));
+        assert_eq!(m.users.get("admin"), Some(&(2, 2)));
+        assert_eq!(m.last_failure, at(5));
+        assert_eq!(inc.totals().failures, 0);
+        assert_eq!(inc.totals().successes, 0);
+        assert!(inc.user(&named("admin")).is_none(), "not a VPN user");
+    }
+
+    #[test]
+    fn group_unreachable_is_kept_per_group_and_is_not_an_attempt() {
+        let mut inc = Incident::default();
+        let mut fallback = ev(0, "409023", Outcome::Failure, "max", "192.0.2.31");
+        fallback.client_ip = None;
+        fallback.server_group = Some("CORP-RAD");
+        fallback.cause = Some(Cause::AaaUnreachable);
+        inc.apply(&fallback);
+        inc.apply(&fallback);
+        assert_eq!(inc.groups().len(), 1);
+        assert_eq!(inc.groups()[0].name, "CORP-RAD");
+        assert_eq!(inc.groups()[0].unreachable, 2);
+        assert!(inc.servers().is_empty(), "409023 names no server");
+        assert_eq!(inc.recent(5).unreachable, 2);
+        assert_eq!(inc.totals().failures, 0);
+        assert_eq!(inc.user(&named("max")).map(|s| s.failures), Some(0));
+    }
+
+    #[test]
+    fn capacity_failures_are_counted_incident_wide() {
+        let mut inc = Incident::default();
+        let mut pool = Event::new(Family::Headend, Outcome::Failure);
+        pool.ts = at(0);
+        pool.msg_id = Some("737012");
+        pool.cause = Some(Cause::Capacity);
+        pool.reason = Some("Address pool exhausted");
+        inc.apply(&pool);
+        assert_eq!(inc.recent(15).capacity, 1);
+        assert_eq!(inc.last_capacity_reason(), Some("Address pool exhausted"));
+        assert_eq!(inc.totals().unattributed_failures, 1);
+    }
+
+    #[test]
+    fn lines_are_filed_by_user_client_ip_and_laptop() {
+        let mut inc = Incident::default();
+        let h = Family::Headend;
+        inc.apply_line(
+            &ev(0, "113005", Outcome::Failure, "ned", "192.0.2.40"),
+            at_ref(h, 0, 0),
+        );
+        // A headend line naming only the client IP (an SSL handshake).
+        let mut tls = Event::new(h, Outcome::Info);
+        tls.ts = at(1);
+        tls.msg_id = Some("725001");
+        tls.client_ip = Some("192.0.2.40");
+        inc.apply_line(&tls, at_ref(h, 1, 1));
+        // The laptop names the user once, then logs lines without a name.
+        let mut named_line = Event::new(Family::Client, Outcome::Info);
+        named_line.ts = at(2);
+        named_line.host = Some("lap-ned");
+        named_line.user = Some("ned");
+        inc.apply_line(&named_line, at_ref(Family::Client, 0, 2));
+        let mut anon = Event::new(Family::Client, Outcome::Failure);
+        anon.ts = at(3);
+        anon.host = Some("lap-ned");
+        anon.cause = Some(Cause::BadCredentials);
+        inc.apply_line(&anon, at_ref(Family::Client, 1, 3));
+        let mut other = anon.clone();
+        other.host = Some("lap-other");
+        inc.apply_line(&other, at_ref(Family::Client, 2, 3));
+        let lines: Vec<(Family, u64)> = inc
+            .user(&named("ned"))
+            .map(|s| s.lines.iter().map(|r| (r.family, r.index)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            lines,
+            [(h, 0), (h, 1), (Family::Client, 0), (Family::Client, 1)]
+        );
+        assert_eq!(
+            inc.user(&named("ned")).map(|s| s.failures),
+            Some(1),
+            "filing a line does not count it"
+        );
+    }
+
+    #[test]
+    fn a_moved_attempt_takes_its_first_line_along() {
+        let mut inc = Incident::default();
+        let h = Family::Headend;
+        inc.apply_line(
+            &ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.50"),
+            at_ref(h, 7, 0),
+        );
+        inc.apply_line(
+            &ev(1, "716039", Outcome::Failure, "ola", "192.0.2.50"),
+            at_ref(h, 8, 1),
+        );
+        let ola = inc.user(&named("ola")).cloned().unwrap_or_default();
+        let idx: Vec<u64> = ola.lines.iter().map(|r| r.index).collect();
+        assert_eq!(idx, [8, 7]);
+        assert_eq!(ola.failures_in(inc.latest(), 1), 1);
+        let hidden = UserKey::Hidden("192.0.2.50".into());
+        assert_eq!(
+            inc.user(&hidden).map(|s| s.failures_in(inc.latest(), 15)),
+            Some(0),
+            "the hidden user's window gives the attempt back"
+        );
+        assert_eq!(inc.recent(1).attempts, 1);
+    }
+
+    #[test]
+    fn line_references_per_user_are_capped() {
+        let mut inc = Incident::default();
+        for i in 0..(USER_LINES_CAP as u64 + 10) {
+            inc.apply_line(
+                &ev(i as i64, "113008", Outcome::Info, "pam", "192.0.2.60"),
+                at_ref(Family::Headend, i, i as i64),
+            );
+        }
+        let pam = inc.user(&named("pam")).cloned().unwrap_or_default();
+        assert_eq!(pam.lines.len(), USER_LINES_CAP);
+        assert_eq!(
+            pam.lines.front().map(|r| r.index),
+            Some(10),
+            "oldest dropped"
+        );
+    }
+
+    #[test]
+    fn auth_server_lines_are_evidence_not_attempts() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "quin", "192.0.2.70"));
+        let mut ise = ev(0, "5400", Outcome::Failure, "quin", "192.0.2.70");
+        ise.family = Family::AuthServer;
+        ise.reason = Some("24408 wrong password");
+        ise.server = Some("ise-psn-01");
+        inc.apply_line(&ise, at_ref(Family::AuthServer, 0, 0));
+        let mut ok = ev(60, "5200", Outcome::Success, "quin", "192.0.2.70");
+        ok.family = Family::AuthServer;
+        inc.apply(&ok);
+        let quin = inc.user(&named("quin")).cloned().unwrap_or_default();
+        assert_eq!((quin.failures, quin.successes), (1, 0));
+        assert_eq!(quin.auth_reason.as_deref(), Some("24408 wrong password"));
+        assert_eq!(quin.lines.len(), 1);
+        assert_eq!(inc.totals().failures, 1);
+        assert!(
+            inc.servers().is_empty(),
+            "an ISE node is not a headend AAA server"
+        );
+    }
+
     #[test]
     fn ordering_puts_most_failures_first() {
         let mut inc = Incident::default();
@@ -618,5 +1396,153 @@ mod tests {
             .collect();
         assert_eq!(order, ["b", "a"]);
         assert_eq!(inc.first_failure(), at(0));
+    }
+}
+
+/// Lowers a per-cause count, dropping causes that reach zero.
+fn decrement(causes: &mut BTreeMap<Cause, u32>, cause: Cause) {
+    if let Some(n) = causes.get_mut(&cause) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            causes.remove(&cause);
+        }
+    }
+}
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    fn at(secs: i64) -> Option<Timestamp> {
+        Timestamp::from_second(1_800_000_000 + secs).ok()
+    }
+
+    fn headend<'a>(secs: i64, id: &'a str, user: &'a str, ip: &'a str, cause: Cause) -> Event<'a> {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some(id);
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        e.cause = Some(cause);
+        e
+    }
+
+    fn server<'a>(secs: i64, user: &'a str, ip: &'a str, cause: Cause) -> Event<'a> {
+        let mut e = Event::new(Family::AuthServer, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some("5400");
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        e.cause = Some(cause);
+        e
+    }
+
+    fn named(n: &str) -> UserKey {
+        UserKey::Named(n.into())
+    }
+
+    #[test]
+    fn the_server_reason_replaces_a_generic_headend_cause_in_either_order() {
+        for server_first in [false, true] {
+            let mut inc = Incident::default();
+            let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
+            let s = server(10, "ann", "192.0.2.1", Cause::AccountLocked);
+            if server_first {
+                inc.apply(&s);
+                inc.apply(&h);
+            } else {
+                inc.apply(&h);
+                inc.apply(&s);
+            }
+            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            assert_eq!(
+                ann.failures, 1,
+                "server lines are not attempts (server first: {server_first})"
+            );
+            assert_eq!(
+                ann.last_cause,
+                Some(Cause::AccountLocked),
+                "server first: {server_first}"
+            );
+            assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+            assert_eq!(ann.causes.get(&Cause::BadCredentials), None);
+            assert_eq!(inc.totals().failures, 1);
+        }
+    }
+
+    #[test]
+    fn a_server_line_outside_the_window_explains_nothing() {
+        let mut inc = Incident::default();
+        inc.apply(&headend(
+            0,
+            "113005",
+            "bo",
+            "192.0.2.2",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&server(11, "bo", "192.0.2.2", Cause::AccountLocked));
+        let bo = inc.user(&named("bo")).cloned().unwrap_or_default();
+        assert_eq!(bo.last_cause, Some(Cause::BadCredentials));
+    }
+
+    #[test]
+    fn a_hidden_user_is_resolved_by_the_server_name() {
+        let mut inc = Incident::default();
+        inc.apply(&headend(
+            0,
+            "113005",
+            HIDDEN_USER,
+            "192.0.2.9",
+            Cause::UnknownUser,
+        ));
+        inc.apply(&headend(
+            1,
+            "716039",
+            HIDDEN_USER,
+            "192.0.2.9",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser));
+        let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
+        assert_eq!(j.failures, 1);
+        assert_eq!(j.last_cause, Some(Cause::UnknownUser));
+        assert_eq!(j.client_ips, ["192.0.2.9"]);
+        let hidden = inc
+            .user(&UserKey::Hidden("192.0.2.9".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hidden.failures, 0);
+        assert_eq!(inc.totals().hidden_resolved, 1);
+        assert_eq!(inc.totals().failures, 1);
+        let listed: Vec<String> = inc
+            .users_by_failures()
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(listed, ["jsmyth"]);
+    }
+
+    #[test]
+    fn a_server_verdict_joins_only_one_attempt() {
+        let mut inc = Incident::default();
+        inc.apply(&server(5, "cy", "192.0.2.3", Cause::PasswordExpired));
+        inc.apply(&headend(
+            5,
+            "113005",
+            "cy",
+            "192.0.2.3",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&headend(
+            8,
+            "113005",
+            "cy",
+            "192.0.2.3",
+            Cause::BadCredentials,
+        ));
+        let cy = inc.user(&named("cy")).cloned().unwrap_or_default();
+        assert_eq!(cy.failures, 2);
+        assert_eq!(cy.causes.get(&Cause::PasswordExpired), Some(&1));
+        assert_eq!(cy.causes.get(&Cause::BadCredentials), Some(&1));
     }
 }

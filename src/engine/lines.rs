@@ -23,6 +23,8 @@ pub enum LineKind {
     },
     /// Written by vpnwatch itself (rotation, truncation …), not from a log.
     Marker,
+    /// A piece of a line longer than the cap, after its first piece.
+    Continuation,
 }
 
 /// Where a line came from and what it is.
@@ -88,6 +90,17 @@ impl LineStore {
         if dead > self.arena.len() / 2 {
             self.arena.drain(..dead);
             self.arena_base = first.start;
+        }
+    }
+
+    /// Restyles the line pushed as the `index`-th ever (a multi-line record
+    /// is known only once its last line arrived). Evicted lines are left be.
+    pub fn set_kind(&mut self, index: u64, kind: LineKind) {
+        let Some(i) = index.checked_sub(self.evicted()) else {
+            return;
+        };
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| self.slots.get_mut(i)) {
+            slot.meta.kind = kind;
         }
     }
 

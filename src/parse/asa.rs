@@ -44,12 +44,37 @@ use super::{Cause, Event, Family, Outcome, ParseContext, ServerState, time};
 /// Parses one ASA / FTD syslog line. `None` when the line carries no ASA/FTD
 /// tag and is not one of the known tagless AAA messages.
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
+    parse_inner(line, ctx, None)
+}
+
+/// [`parse`] for a stream of lines: the same result, but the header of a
+/// line that repeats one of the last few headers byte for byte (the same
+/// second from the same device, the common case in a busy log) is not
+/// parsed again. The header is the costliest part of most lines.
+#[inline]
+pub fn parse_cached<'a>(
+    line: &'a str,
+    ctx: &ParseContext,
+    cache: &mut HeaderCache,
+) -> Option<Event<'a>> {
+    parse_inner(line, ctx, Some(cache))
+}
+
+fn parse_inner<'a>(
+    line: &'a str,
+    ctx: &ParseContext,
+    cache: Option<&mut HeaderCache>,
+) -> Option<Event<'a>> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
     match find_tag(line) {
         Some(tag) => {
             let mut ev = Event::new(Family::Headend, Outcome::Info);
-            let head = read_header(line.get(..tag.start).unwrap_or(""), ctx.default_year);
+            let header = line.get(..tag.start).unwrap_or("");
+            let head = match cache {
+                Some(cache) => cache.read(header, ctx.default_year),
+                None => read_header(header, ctx.default_year),
+            };
             ev.ts = head.ts;
             ev.host = head.host;
             ev.msg_id = Some(tag.id);
@@ -246,6 +271,25 @@ fn find_tag(line: &str) -> Option<Tag<'_>> {
 /// Checks for a tag at `b[p] == '%'`. Returns the offset of the id's first
 /// digit and the offset just past the tag (colon and spaces included).
 fn tag_at(b: &[u8], p: usize) -> Option<(usize, usize)> {
+    // Fast path for the shape nearly every line has, `%ASA-6-302013: `
+    // (or `%FTD-…`), read at fixed offsets; it gives what the general path
+    // below would. Anything else (classes, infixes, no colon, a line ending
+    // right after the tag) takes the general path.
+    if let Some(w) = b
+        .get(p..p + 16)
+        .and_then(|s| <&[u8; 16]>::try_from(s).ok())
+        && matches!(&w[1..5], b"ASA-" | b"FTD-")
+        && matches!(w[5], b'0'..=b'7')
+        && w[6] == b'-'
+        && w[7..13].iter().all(u8::is_ascii_digit)
+        && w[13] == b':'
+    {
+        let mut i = p + 14;
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        return Some((p + 7, i));
+    }
     let rest = b.get(p + 1..)?;
     let mut i = p
         + 1
@@ -302,6 +346,107 @@ fn tag_at(b: &[u8], p: usize) -> Option<(usize, usize)> {
 struct Header<'a> {
     ts: Option<Timestamp>,
     host: Option<&'a str>,
+}
+
+/// The results of the last few [`read_header`] calls, keyed by the header's
+/// exact bytes (and the default year), so repeated headers are read once.
+/// Fixed-size and allocation-free; headers longer than [`HEADER_CACHE_BYTES`]
+/// are simply not cached.
+#[derive(Clone, Debug)]
+pub struct HeaderCache {
+    entries: [CachedHeader; HEADER_CACHE_ENTRIES],
+    /// The entry replaced next (round robin).
+    next: usize,
+}
+
+const HEADER_CACHE_ENTRIES: usize = 4;
+const HEADER_CACHE_BYTES: usize = 96;
+
+#[derive(Clone, Debug)]
+struct CachedHeader {
+    /// 0: empty.
+    len: u8,
+    bytes: [u8; HEADER_CACHE_BYTES],
+    default_year: i16,
+    ts: Option<Timestamp>,
+    /// The host as a byte range of the header.
+    host: Option<(u8, u8)>,
+}
+
+impl Default for HeaderCache {
+    fn default() -> Self {
+        let empty = CachedHeader {
+            len: 0,
+            bytes: [0; HEADER_CACHE_BYTES],
+            default_year: 0,
+            ts: None,
+            host: None,
+        };
+        HeaderCache {
+            entries: std::array::from_fn(|_| empty.clone()),
+            next: 0,
+        }
+    }
+}
+
+impl HeaderCache {
+    fn read<'a>(&mut self, h: &'a str, default_year: i16) -> Header<'a> {
+        let b = h.as_bytes();
+        if b.is_empty() || b.len() > HEADER_CACHE_BYTES {
+            return read_header(h, default_year);
+        }
+        for e in &self.entries {
+            if usize::from(e.len) == b.len()
+                && e.default_year == default_year
+                && same_bytes(&e.bytes, b)
+            {
+                // Same bytes, same year: `read_header` would return the same
+                // time and the same host range.
+                let host = e
+                    .host
+                    .and_then(|(s, end)| h.get(usize::from(s)..usize::from(end)));
+                return Header { ts: e.ts, host };
+            }
+        }
+        let head = read_header(h, default_year);
+        let slot = self.next;
+        self.next = (self.next + 1) % HEADER_CACHE_ENTRIES;
+        if let Some(e) = self.entries.get_mut(slot) {
+            // Header lengths are at most HEADER_CACHE_BYTES (< 256).
+            e.len = b.len() as u8;
+            if let Some(dst) = e.bytes.get_mut(..b.len()) {
+                dst.copy_from_slice(b);
+            }
+            e.default_year = default_year;
+            e.ts = head.ts;
+            e.host = head.host.map(|host| {
+                let start = host.as_ptr() as usize - h.as_ptr() as usize;
+                (start as u8, (start + host.len()) as u8)
+            });
+        }
+        head
+    }
+}
+
+/// Whether `b` is the start of `cached`, compared eight bytes at a time
+/// from the end (where the seconds and the host differ) inward; short
+/// headers make a `memcmp` call cost more than the comparison.
+fn same_bytes(cached: &[u8; HEADER_CACHE_BYTES], b: &[u8]) -> bool {
+    let Some(a) = cached.get(..b.len()) else {
+        return false;
+    };
+    let (mut a, mut b) = (a, b);
+    while a.len() >= 8 {
+        let (ah, at) = a.split_at(a.len() - 8);
+        let (bh, bt) = b.split_at(b.len() - 8);
+        if u64::from_ne_bytes(at.try_into().unwrap_or([0; 8]))
+            != u64::from_ne_bytes(bt.try_into().unwrap_or([1; 8]))
+        {
+            return false;
+        }
+        (a, b) = (ah, bh);
+    }
+    a == b
 }
 
 /// Reads `[<PRI>[:]] [time] [host] [: time] [device-id] [:]`, in any of the
@@ -503,7 +648,10 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         }
         113008 => {
             ev.user = kv(body, "user", false).and_then(nz);
-            if word_after(body, "status ").is_some_and(|w| w.eq_ignore_ascii_case("ACCEPT")) {
+            // `status ACCEPT : user` and `status ACCEPT: user` both occur.
+            if word_after(body, "status ")
+                .is_some_and(|w| w.trim_end_matches(':').eq_ignore_ascii_case("ACCEPT"))
+            {
                 ev.outcome = Outcome::Success;
             }
         }
@@ -1643,6 +1791,7 @@ mod tests {
         assert_eq!(e.user, Some("iris"));
         let e = p("%ASA-6-113008: AAA transaction status ACCEPT: user = iris");
         assert_eq!(e.user, Some("iris"));
+        assert_eq!(e.outcome, Outcome::Success, "colon right after ACCEPT");
     }
 
     #[test]
@@ -2589,6 +2738,31 @@ mod tests {
             let bytes: Vec<u8> = (0..(next() % 64)).map(|_| next() as u8).collect();
             let s = String::from_utf8_lossy(&bytes);
             let _ = parse(&s, &ctx());
+        }
+    }
+
+    #[test]
+    fn cached_headers_parse_like_uncached() {
+        let sample = include_str!("../../sample-logs/asa-headend.log");
+        let extra = [
+            "<166>Nov 28 2026 09:09:48 vpn-asa-01 : %ASA-6-305011: Built dynamic",
+            "<166>Nov 28 2026 09:09:48 vpn-asa-01 : %ASA-6-305011: Built dynamic",
+            "<166>Nov 28 2026 09:09:48 vpn-asa-02 : %ASA-6-305011: Built dynamic",
+            "Sep 25 01:08:29 relay : Sep 25 05:08:29 UTC: %ASA-6-113039: Group <G> User <u> IP <192.0.2.1> AnyConnect parent session started.",
+            "May  5 17:51:17 10.0.0.1 %ASA-6-302013: Built",
+            "May  5 17:51:17 10.0.0.1 %ASA-6-302013: Built",
+            "no tag at all AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = x : user IP = 192.0.2.3",
+        ];
+        let mut cache = HeaderCache::default();
+        for year in [2026, 2025] {
+            let ctx = ParseContext { default_year: year };
+            for line in sample.lines().chain(extra) {
+                assert_eq!(
+                    parse_cached(line, &ctx, &mut cache),
+                    parse(line, &ctx),
+                    "{line}"
+                );
+            }
         }
     }
 }

@@ -2,10 +2,13 @@
 //! syslog on Linux and macOS (and by Android logcat).
 //!
 //! Only lines from the client's own processes are recognised: `acvpnui`,
-//! `acvpnagent`, `vpnagentd`, `vpnui`, `vpnagent`, `vpnapi`. Header forms:
+//! `acvpnagent`, `vpnagentd`, `vpnui`, `vpnagent`, `vpnapi`, `acvpndownloader`
+//! and Secure Client 5's `csc_vpnagent`, `csc_vpnapi`. Header forms:
 //!
 //! * BSD syslog: `Jan 12 17:05:35 host acvpnui[16263]: …` (also with an empty
-//!   host, and with an RFC 3339 time as rsyslog writes it);
+//!   host, and with an RFC 3339 time as rsyslog writes it); journald's
+//!   `short` output is the same, its `short-iso` output is
+//!   `2026-11-28T08:41:07+0000 host acvpnui[123]: …`;
 //! * macOS console: `5/20/14 11:33:56.909 PM acvpnagent[69]: …`;
 //! * Android logcat: `05-20 11:33:56.909 W/acvpnagent(14592): …`, or the
 //!   same without a time.
@@ -40,11 +43,41 @@ pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let mut ev = Event::new(Family::Client, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
-    classify(&mut ev, unwrap_repeated(body));
+    classify_body(&mut ev, body);
+    Some(ev)
+}
+
+/// Classifies a client message body (the text after the process tag, or the
+/// message of a Windows event / DART record) into `ev`: outcome, cause,
+/// return-code symbol, user, reason. A failure always gets a cause.
+pub(crate) fn classify_body<'a>(ev: &mut Event<'a>, body: &'a str) {
+    classify(ev, unwrap_repeated(body));
     if ev.outcome == Outcome::Failure && ev.cause.is_none() {
         ev.cause = Some(Cause::Other);
     }
-    Some(ev)
+}
+
+/// rsyslog's repeat compression, `… message repeated N times: [ inner ]`,
+/// anywhere in `line` (normally after the syslog header): returns N and the
+/// inner message, so the caller can count the line as N events. [`parse`]
+/// on the whole line already reads the inner message. `None` for any other
+/// line, including the old `last message repeated N times` (which has no
+/// inner message).
+pub fn repeated(line: &str) -> Option<(u32, &str)> {
+    const PAT: &str = "message repeated ";
+    let at = line.find(PAT)?;
+    if line.get(..at)?.ends_with("last ") {
+        return None;
+    }
+    let rest = line.get(at + PAT.len()..)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u32 = rest.get(..digits)?.parse().ok()?;
+    let rest = rest.get(digits..)?;
+    let rest = rest
+        .strip_prefix(" times: [")
+        .or_else(|| rest.strip_prefix(" time: ["))?;
+    let inner = rest.trim_end_matches(['\n', '\r']).trim();
+    Some((n, inner.strip_suffix(']').unwrap_or(inner).trim()))
 }
 
 /// Cause of a failure from the client's return-code symbol.
@@ -104,13 +137,16 @@ pub fn cause_from_user_message(text: &str) -> Option<Cause> {
     None
 }
 
-const PROCESSES: [&str; 6] = [
+const PROCESSES: [&str; 9] = [
     "acvpnui",
     "acvpnagent",
     "vpnagentd",
     "vpnui",
     "vpnagent",
     "vpnapi",
+    "acvpndownloader",
+    "csc_vpnagent",
+    "csc_vpnapi",
 ];
 
 /// Splits a line into time, host and the body after the process tag.
@@ -215,7 +251,8 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
 fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
     if let Some(desc) = after(body, "Description:") {
         let desc = desc.trim_start();
-        let end = desc.find([' ', '\t']).unwrap_or(desc.len());
+        // Any whitespace: in a DART record the symbol can end the line.
+        let end = desc.find(char::is_whitespace).unwrap_or(desc.len());
         let (symbol, text) = desc.split_at(end);
         ev.msg_id = nz(symbol);
         ev.reason = nz(text);
@@ -230,7 +267,8 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         return;
     }
     if let Some(user) = after(body, "PasswordEntry username is ") {
-        ev.user = nz(user);
+        // Only to the end of its line (a DART record goes on).
+        ev.user = user.lines().next().and_then(nz);
         return;
     }
     // Informational variant: the text after `Line: N`.
@@ -430,6 +468,59 @@ mod tests {
         );
         assert_eq!(e.msg_id, Some("CTRANSPORT_ERROR_TIMEOUT"));
         assert_eq!(e.cause, Some(Cause::ClientNetwork));
+    }
+
+    #[test]
+    fn journald_short_iso_and_secure_client_processes() {
+        let e = p(
+            "2026-11-28T08:41:07+0000 lt-0042 csc_vpnapi[123]: Message type error sent to the user: Login failed.",
+        );
+        assert_eq!(e.ts, ts("2026-11-28T08:41:07Z"));
+        assert_eq!(e.host, Some("lt-0042"));
+        assert_eq!(e.cause, Some(Cause::BadCredentials));
+        let e = p(
+            "2026-11-28T09:41:07+0100 lt-0042 csc_vpnagent[99]: VPN state: Connected Network state: Network Accessible",
+        );
+        assert_eq!(e.ts, ts("2026-11-28T08:41:07Z"));
+        assert_eq!(e.outcome, Outcome::Success);
+        // journald `short` is BSD syslog.
+        let e = p(
+            "Nov 28 08:41:07 lt-0042 vpnagentd[1204]: The VPN connection has been established and can now pass data.",
+        );
+        assert_eq!(e.outcome, Outcome::Success);
+        assert!(parse("Nov 28 08:41:07 lt csc_other[1]: Login failed.", &ctx()).is_none());
+    }
+
+    #[test]
+    fn repeated_helper() {
+        let line = "Nov 28 08:41:07 lt-0042 vpnagentd[1204]: message repeated 3 times: [ Function: f File: R.cpp Line: 1 Invoked Function: recv Return Code: -1 (0xFE370030) Description: CTRANSPORT_ERROR_TIMEOUT ]";
+        let (n, inner) = repeated(line).unwrap();
+        assert_eq!(n, 3);
+        assert!(inner.starts_with("Function: f"));
+        assert!(inner.ends_with("CTRANSPORT_ERROR_TIMEOUT"));
+        // The whole line parses as the inner message.
+        assert_eq!(p(line).msg_id, Some("CTRANSPORT_ERROR_TIMEOUT"));
+        assert_eq!(
+            repeated("h acvpnui[1]: message repeated 1 time: [ x]"),
+            Some((1, "x"))
+        );
+        assert_eq!(
+            repeated("h vpnagent[839]: last message repeated 2 times"),
+            None
+        );
+        assert_eq!(
+            repeated("h acvpnui[1]: message repeated many times: [ x ]"),
+            None
+        );
+        assert_eq!(
+            repeated("h acvpnui[1]: message repeated 99999999999 times: [ x ]"),
+            None
+        );
+        assert_eq!(
+            repeated("h acvpnui[1]: message repeated 2 times: ["),
+            Some((2, ""))
+        );
+        assert_eq!(repeated("plain"), None);
     }
 
     // ---- Message type … sent to the user ----

@@ -11,7 +11,11 @@
 pub mod asa;
 pub mod auth;
 pub mod client;
+pub mod dart;
+pub mod formats;
+pub mod records;
 pub mod time;
+pub mod winevent;
 
 use serde::{Deserialize, Serialize};
 
@@ -231,6 +235,29 @@ pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Opti
         Family::Headend => asa::parse(line, ctx),
         Family::Client => client::parse(line, ctx),
         Family::AuthServer => auth::parse(line, ctx),
+    }
+}
+
+/// [`parse_line`] for a stream of lines: the same results, but work that
+/// repeats from line to line (a headend header, see [`asa::parse_cached`])
+/// is done once. One per source.
+#[derive(Clone, Debug, Default)]
+pub struct StreamParser {
+    headers: asa::HeaderCache,
+}
+
+impl StreamParser {
+    #[inline]
+    pub fn parse<'a>(
+        &mut self,
+        line: &'a str,
+        family: Family,
+        ctx: &ParseContext,
+    ) -> Option<Event<'a>> {
+        match family {
+            Family::Headend => asa::parse_cached(line, ctx, &mut self.headers),
+            _ => parse_line(line, family, ctx),
+        }
     }
 }
 

@@ -18,6 +18,12 @@
 //! * NUL bytes at the start of a file (left by copytruncate when the writer
 //!   does not use `O_APPEND`) are skipped and reported, not shown as text.
 //!
+//! * Start-up can show only the last [`FileOptions::backlog`] lines of a file
+//!   that already exists: the start offset is found by reading backwards from
+//!   the end in blocks, so a 2 GB file costs a few block reads, not a scan.
+//! * A partial last line that stays unterminated for [`PENDING_AFTER`] is sent
+//!   as [`Notice::Pending`] so it can be shown provisionally.
+//!
 //! All file-system calls run in `spawn_blocking`, one bounded step at a time,
 //! so a slow disk never stalls the runtime and every batch waits for room in
 //! the channel (a file can always be re-read; nothing is dropped).
@@ -49,6 +55,10 @@ const HEAD_LEN: usize = 1024;
 const MARKER_LEN: usize = 32;
 /// `tokio::time::interval` rejects zero; anything shorter is a busy loop.
 const MIN_POLL: Duration = Duration::from_millis(10);
+/// Silence after which an unterminated last line is shown as pending.
+pub const PENDING_AFTER: Duration = Duration::from_secs(1);
+/// Block size for the backwards search of `--backlog`.
+const BACKLOG_BLOCK: usize = 64 * 1024;
 
 /// How [`spawn_file`] reads its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +72,14 @@ pub struct FileOptions {
     pub max_line: usize,
     /// Lines per batch at most.
     pub batch_lines: usize,
+    /// When the file exists at start-up, begin with only its last N lines
+    /// (`None`: read it from the start). Files that appear later, and the
+    /// files that replace it after rotation, are always read from the start.
+    pub backlog: Option<u64>,
+    /// Poll only, without a file-system watcher (network file systems).
+    pub poll_only: bool,
+    /// Stamped on every batch (the path, when many files share a source).
+    pub origin: Option<Arc<str>>,
 }
 
 impl Default for FileOptions {
@@ -71,6 +89,9 @@ impl Default for FileOptions {
             poll_interval: Duration::from_secs(1),
             max_line: DEFAULT_MAX_LINE,
             batch_lines: DEFAULT_BATCH_LINES,
+            backlog: None,
+            poll_only: false,
+            origin: None,
         }
     }
 }
@@ -95,15 +116,18 @@ async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<So
     let poll = opts.poll_interval.max(MIN_POLL);
     let wake = Arc::new(Notify::new());
     let mut follower = Follower::new(id, path, &opts);
-    if opts.follow {
+    if opts.follow && !opts.poll_only {
         follower.watch = Some(DirWatch::new(&follower.path, wake.clone(), poll));
     }
+    // When an unterminated line last changed and has not been shown yet.
+    let mut pending_deadline: Option<tokio::time::Instant> = None;
     let mut tick = tokio::time::interval(poll);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Arm the watch before the first look at the file, so that nothing
     // created in between goes unnoticed until the next poll.
     let mut maintain = opts.follow;
     loop {
+        let read_before = follower.bytes_read;
         loop {
             let with_watch = std::mem::take(&mut maintain);
             let mut f = follower;
@@ -138,11 +162,31 @@ async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<So
                 Progress::Done => return,
             }
         }
+        if follower.bytes_read != read_before {
+            pending_deadline = (!follower.splitter.pending().is_empty())
+                .then(|| tokio::time::Instant::now() + PENDING_AFTER);
+        }
         tokio::select! {
             () = wake.notified() => {}
             _ = tick.tick() => maintain = true,
             () = tx.closed() => return,
+            () = sleep_until_some(pending_deadline) => {
+                pending_deadline = None;
+                if let Some(msg) = follower.pending_notice()
+                    && tx.send(msg).await.is_err()
+                {
+                    return;
+                }
+            }
         }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -169,7 +213,12 @@ enum PathState {
     Removed,
 }
 
-type FileId = (u64, u64);
+pub(super) type FileId = (u64, u64);
+
+/// (device, inode) of a path, where the platform has them.
+pub(super) fn path_id(path: &Path) -> Option<FileId> {
+    std::fs::metadata(path).ok().and_then(|m| sys::file_id(&m))
+}
 
 /// The synchronous state machine behind [`spawn_file`]. Each `step` does a
 /// bounded amount of blocking I/O and leaves its messages in `out`.
@@ -185,6 +234,12 @@ struct Follower {
     /// Repeating the same error on every poll would flood the pane.
     last_error: Option<String>,
     watch: Option<DirWatch>,
+    /// `--backlog`, until the first attempt to open the file.
+    backlog: Option<Option<u64>>,
+    /// Bytes read so far (tells the runner whether a step made progress).
+    bytes_read: u64,
+    /// The current unterminated tail was already sent as pending.
+    pending_shown: bool,
 }
 
 /// The open file and what is known about its content.
@@ -212,6 +267,27 @@ impl Tailed {
             leading_nuls: true,
             nuls_skipped: 0,
         }
+    }
+
+    /// Starts reading at `at` (the start of a line), recording the head and
+    /// the marker before `at` as if everything before had been read.
+    fn skip_to(&mut self, at: u64) -> io::Result<()> {
+        self.rewind();
+        if at == 0 {
+            return Ok(());
+        }
+        let head_len = at.min(HEAD_LEN as u64) as usize;
+        let mut head = vec![0u8; head_len];
+        read_exact_at(&self.file, &mut head, 0)?;
+        let marker_len = at.min(MARKER_LEN as u64) as usize;
+        let mut marker = vec![0u8; marker_len];
+        read_exact_at(&self.file, &mut marker, at - marker_len as u64)?;
+        // `at` follows a newline, so reading does not start in a NUL hole.
+        self.leading_nuls = false;
+        self.head = head;
+        self.marker = marker;
+        self.offset = at;
+        Ok(())
     }
 
     fn rewind(&mut self) {
@@ -270,18 +346,38 @@ impl Tailed {
 
 impl Follower {
     fn new(id: SourceId, path: PathBuf, opts: &FileOptions) -> Self {
+        let mut batcher = Batcher::new(id, opts.batch_lines);
+        if let Some(origin) = &opts.origin {
+            batcher.set_origin(origin.clone());
+        }
         Follower {
             id,
             path,
             follow: opts.follow,
             splitter: LineSplitter::new(opts.max_line),
-            batcher: Batcher::new(id, opts.batch_lines),
+            batcher,
             buf: vec![0u8; READ_CHUNK],
             cur: None,
             waiting_announced: false,
             last_error: None,
             watch: None,
+            backlog: Some(opts.backlog),
+            bytes_read: 0,
+            pending_shown: false,
         }
+    }
+
+    /// The unterminated tail as a [`Notice::Pending`], once per change.
+    fn pending_notice(&mut self) -> Option<SourceMsg> {
+        let pending = self.splitter.pending();
+        if pending.is_empty() || self.pending_shown {
+            return None;
+        }
+        self.pending_shown = true;
+        Some(SourceMsg::Notice(
+            self.id,
+            Notice::Pending(pending.to_vec()),
+        ))
     }
 
     fn step(&mut self, out: &mut Vec<SourceMsg>) -> Progress {
@@ -349,14 +445,34 @@ impl Follower {
                 self.error(format!("{}: is a directory", self.path.display()), out);
             }
             Ok((file, meta)) => {
-                self.cur = Some(Tailed::new(file, &meta));
+                let mut tailed = Tailed::new(file, &meta);
+                let backlog = self.backlog.take().flatten();
+                let mut skipped = 0;
+                if let Some(n) = backlog.filter(|_| tailed.regular && self.follow) {
+                    match start_of_last_lines(&tailed.file, meta.len(), n)
+                        .and_then(|at| tailed.skip_to(at).map(|()| at))
+                    {
+                        Ok(at) => skipped = at,
+                        Err(e) => {
+                            // Reading everything is slower but loses nothing.
+                            tailed.rewind();
+                            self.error(format!("{}: {e}", self.path.display()), out);
+                        }
+                    }
+                }
+                self.cur = Some(tailed);
                 self.waiting_announced = false;
                 self.last_error = None;
                 self.batcher.restart_numbering(out);
                 self.notice(Notice::Opened(self.path.clone()), out);
+                if skipped > 0 {
+                    self.notice(Notice::Skipped(skipped), out);
+                }
                 return Progress::More;
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.follow => {
+                // A file that appears later is new: all of it is shown.
+                self.backlog = None;
                 if !self.waiting_announced {
                     self.waiting_announced = true;
                     self.notice(Notice::Waiting(self.path.clone()), out);
@@ -439,7 +555,10 @@ impl Follower {
             }
         }
         let batcher = &mut self.batcher;
-        self.splitter.feed(data, |line| batcher.push(line, out));
+        self.splitter
+            .feed_marked(data, |line, c| batcher.push_piece(line, c, out));
+        self.bytes_read += n as u64;
+        self.pending_shown = false;
         self.last_error = None;
         Ok(n)
     }
@@ -463,7 +582,8 @@ impl Follower {
     /// file is still reported.
     fn flush_partial(&mut self, out: &mut Vec<SourceMsg>) {
         let batcher = &mut self.batcher;
-        self.splitter.finish(|line| batcher.push(line, out));
+        self.splitter
+            .finish_marked(|line, c| batcher.push_piece(line, c, out));
         self.batcher.flush(out);
         if let Some(cur) = self.cur.as_mut()
             && cur.leading_nuls
@@ -507,7 +627,7 @@ impl Follower {
                 watch.poll
             );
             self.watch = None;
-            self.notice(Notice::Error(msg), out);
+            self.notice(Notice::Polling(msg), out);
         }
     }
 }
@@ -518,6 +638,57 @@ fn nul_message(path: &Path, count: u64) -> String {
          (copytruncate with a writer not in append mode?)",
         path.display()
     )
+}
+
+/// Fills `buf` from `file` at `at`; a file shorter than that is an error.
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match sys::read_at(file, &mut buf[filled..], at + filled as u64) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The offset where the last `n` lines of the first `size` bytes of `file`
+/// begin (an unterminated last line counts as a line), found by reading
+/// backwards in blocks: the cost depends on the lines kept, not on the size
+/// of the file.
+pub fn start_of_last_lines(file: &File, size: u64, n: u64) -> io::Result<u64> {
+    let mut end = size;
+    // The newline that ends the last line does not start a line after it.
+    if end > 0 {
+        let mut last = [0u8; 1];
+        read_exact_at(file, &mut last, end - 1)?;
+        if last[0] == b'\n' {
+            end -= 1;
+            if n == 0 {
+                return Ok(size);
+            }
+        }
+    }
+    // An unterminated last line is kept even with `n == 0`: it is still
+    // being written, and starting in its middle would show a fragment.
+    let n = n.max(1);
+    let mut found = 0u64;
+    let mut buf = vec![0u8; BACKLOG_BLOCK];
+    while end > 0 {
+        let len = end.min(BACKLOG_BLOCK as u64) as usize;
+        let from = end - len as u64;
+        read_exact_at(file, &mut buf[..len], from)?;
+        for pos in memchr::memrchr_iter(b'\n', &buf[..len]) {
+            found += 1;
+            if found == n {
+                return Ok(from + pos as u64 + 1);
+            }
+        }
+        end = from;
+    }
+    Ok(0)
 }
 
 /// Compares the file's bytes at `at` with `expected` (at most `scratch` long).
@@ -538,7 +709,7 @@ fn same_bytes(file: &File, at: u64, expected: &[u8], scratch: &mut [u8]) -> io::
 
 /// A `notify` watch on the followed file's parent directory that wakes the
 /// follower when something happens to the file's name.
-struct DirWatch {
+pub(super) struct DirWatch {
     dir: PathBuf,
     name: Option<OsString>,
     wake: Arc<Notify>,
@@ -549,6 +720,18 @@ struct DirWatch {
 }
 
 impl DirWatch {
+    /// A watch waking on any change in `dir` (a glob's directory).
+    pub(super) fn for_dir(dir: PathBuf, wake: Arc<Notify>, poll: Duration) -> Self {
+        DirWatch {
+            dir,
+            name: None,
+            wake,
+            poll,
+            watcher: None,
+            armed: None,
+        }
+    }
+
     fn new(path: &Path, wake: Arc<Notify>, poll: Duration) -> Self {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -566,7 +749,7 @@ impl DirWatch {
 
     /// Errors mean the watcher cannot work at all (no inotify instance or
     /// watch left); a missing directory is not an error, polling covers it.
-    fn maintain(&mut self) -> notify::Result<()> {
+    pub(super) fn maintain(&mut self) -> notify::Result<()> {
         if self.watcher.is_none() {
             let handler = wake_on(self.name.clone(), self.wake.clone());
             self.watcher = Some(notify::recommended_watcher(handler)?);
@@ -1056,6 +1239,137 @@ mod tests {
         assert_eq!(firsts, [1, 4, 7, 10]);
         assert_eq!(pieces, [READ_CHUNK, READ_CHUNK, 5]);
         assert_eq!(f.splitter.long_line_splits, 2);
+    }
+
+    #[test]
+    fn start_of_last_lines_reads_backwards_across_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.log");
+        let mut content = Vec::new();
+        let mut starts = Vec::new();
+        for i in 0..20_000u64 {
+            starts.push(content.len() as u64);
+            content.extend_from_slice(format!("line number {i}\n").as_bytes());
+        }
+        std::fs::write(&path, &content).unwrap();
+        let f = File::open(&path).unwrap();
+        let size = content.len() as u64;
+        assert!(size > 3 * BACKLOG_BLOCK as u64);
+        for n in [1u64, 2, 10, 5_000, 19_999] {
+            let at = start_of_last_lines(&f, size, n).unwrap();
+            assert_eq!(at, starts[(20_000 - n) as usize], "n = {n}");
+        }
+        assert_eq!(start_of_last_lines(&f, size, 20_000).unwrap(), 0);
+        assert_eq!(start_of_last_lines(&f, size, 1_000_000).unwrap(), 0);
+        assert_eq!(start_of_last_lines(&f, size, 0).unwrap(), size);
+        // An unterminated last line counts as a line and is never cut.
+        std::fs::write(&path, "a\nb\npartial").unwrap();
+        let f = File::open(&path).unwrap();
+        assert_eq!(start_of_last_lines(&f, 11, 1).unwrap(), 4);
+        assert_eq!(start_of_last_lines(&f, 11, 0).unwrap(), 4);
+        assert_eq!(start_of_last_lines(&f, 11, 2).unwrap(), 2);
+        assert_eq!(start_of_last_lines(&f, 0, 5).unwrap(), 0);
+    }
+
+    #[test]
+    fn backlog_shows_the_last_lines_then_follows_and_still_sees_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let mut w = appender(&path);
+        for i in 1..=2000 {
+            w.write_all(format!("l{i}\n").as_bytes()).unwrap();
+        }
+        w.write_all(b"part").unwrap();
+        let opts = FileOptions {
+            backlog: Some(3),
+            ..FileOptions::default()
+        };
+        let mut h = Harness::new(&path, true);
+        h.f = Follower::new(SourceId(1), path.clone(), &opts);
+        h.sync();
+        assert_eq!(h.texts(), ["l1999", "l2000"]);
+        let notices = h.notices();
+        assert!(
+            matches!(&notices[..], [Notice::Opened(_), Notice::Skipped(n)] if *n > 0),
+            "{notices:?}"
+        );
+        // The held-back partial line is shown as pending once.
+        assert_eq!(
+            h.f.pending_notice(),
+            Some(SourceMsg::Notice(
+                SourceId(1),
+                Notice::Pending(b"part".to_vec())
+            ))
+        );
+        assert_eq!(h.f.pending_notice(), None);
+        w.write_all(b"ial\nnext\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["partial", "next"]);
+        assert_eq!(h.f.pending_notice(), None);
+        // Identity checks work from a mid-file start: a rewrite is seen.
+        w.set_len(0).unwrap();
+        w.write_all(b"fresh\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["fresh"]);
+        assert_eq!(h.notices(), [Notice::Truncated(path.clone())]);
+    }
+
+    #[test]
+    fn backlog_does_not_apply_to_a_file_that_appears_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let opts = FileOptions {
+            backlog: Some(1),
+            ..FileOptions::default()
+        };
+        let mut h = Harness::new(&path, true);
+        h.f = Follower::new(SourceId(1), path.clone(), &opts);
+        h.sync();
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        h.sync();
+        assert_eq!(h.texts(), ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn long_line_pieces_are_marked_as_continuations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "short\nabcdefghij\nend\n").unwrap();
+        let opts = FileOptions {
+            follow: false,
+            max_line: 4,
+            ..FileOptions::default()
+        };
+        let mut f = Follower::new(SourceId(0), path, &opts);
+        let mut got = Vec::new();
+        loop {
+            let mut out = Vec::new();
+            let progress = f.step(&mut out);
+            for msg in out {
+                if let SourceMsg::Lines(_, batch) = msg {
+                    got.extend(
+                        batch
+                            .line_refs()
+                            .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
+                    );
+                }
+            }
+            if progress == Progress::Done {
+                break;
+            }
+        }
+        let want: Vec<(String, bool)> = [
+            ("shor", false),
+            ("t", true),
+            ("abcd", false),
+            ("efgh", true),
+            ("ij", true),
+            ("end", false),
+        ]
+        .into_iter()
+        .map(|(s, c)| (s.to_string(), c))
+        .collect();
+        assert_eq!(got, want);
     }
 
     /// xorshift64*: a reproducible stream without a dev-dependency.

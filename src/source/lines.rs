@@ -9,9 +9,12 @@
 //! A line longer than `max_line` bytes is cut into pieces of `max_line` bytes,
 //! each emitted (and numbered) as a line of its own: one runaway line must
 //! neither exhaust memory nor make a source stop following its file. The
-//! pieces do not depend on how the stream was chunked.
+//! pieces do not depend on how the stream was chunked. The `*_marked`
+//! methods also say which pieces continue a cut line, so a pane can mark them.
 
 use std::io::{self, Read};
+
+use std::sync::Arc;
 
 use super::{LineBatch, SourceId, SourceMsg};
 
@@ -34,6 +37,8 @@ const READ_CHUNK: usize = 256 * 1024;
 pub struct LineSplitter {
     max_line: usize,
     partial: Vec<u8>,
+    /// Pieces of the line now in `partial` were already emitted.
+    cut: bool,
     /// How many times a line was cut because it exceeded `max_line` (a line
     /// cut into three pieces counts two).
     pub long_line_splits: u64,
@@ -51,6 +56,7 @@ impl LineSplitter {
         LineSplitter {
             max_line: max_line.max(1),
             partial: Vec::new(),
+            cut: false,
             long_line_splits: 0,
         }
     }
@@ -58,6 +64,12 @@ impl LineSplitter {
     /// Feeds the next chunk of the stream; `emit` is called once per complete
     /// line (or long-line piece), in order.
     pub fn feed(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
+        self.feed_marked(chunk, |line, _| emit(line));
+    }
+
+    /// [`feed`](Self::feed), also telling `emit` whether a piece continues
+    /// a cut line (true for every piece but the first).
+    pub fn feed_marked(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], bool)) {
         let mut rest = chunk;
         while let Some(pos) = memchr::memchr(b'\n', rest) {
             let head = &rest[..pos];
@@ -85,8 +97,13 @@ impl LineSplitter {
         // keeps the pieces independent of chunk boundaries.
         let mut start = 0;
         while self.committed_len() - start > self.max_line {
-            emit(&self.partial[start..start + self.max_line]);
-            self.long_line_splits += 1;
+            emit(&self.partial[start..start + self.max_line], self.cut);
+            // The first piece cut from the line is not a split yet: the
+            // count is of cuts, made when the next piece follows.
+            if self.cut {
+                self.long_line_splits += 1;
+            }
+            self.cut = true;
             start += self.max_line;
         }
         if start > 0 {
@@ -97,6 +114,11 @@ impl LineSplitter {
     /// Emits the unterminated tail, if any, as a final line (end of input, or
     /// the file it came from is gone).
     pub fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
+        self.finish_marked(|line, _| emit(line));
+    }
+
+    /// [`finish`](Self::finish) with continuation marks.
+    pub fn finish_marked(&mut self, mut emit: impl FnMut(&[u8], bool)) {
         if self.partial.is_empty() {
             return;
         }
@@ -117,19 +139,24 @@ impl LineSplitter {
         }
     }
 
-    fn emit_line(&mut self, line: &[u8], emit: &mut impl FnMut(&[u8])) {
+    fn emit_line(&mut self, line: &[u8], emit: &mut impl FnMut(&[u8], bool)) {
+        let continued = std::mem::take(&mut self.cut);
+        if continued {
+            // The previous piece was cut from this line.
+            self.long_line_splits += 1;
+        }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() <= self.max_line {
-            emit(line);
+            emit(line, continued);
             return;
         }
         let mut pieces = line.chunks(self.max_line);
         if let Some(first) = pieces.next() {
-            emit(first);
+            emit(first, continued);
         }
         for piece in pieces {
             self.long_line_splits += 1;
-            emit(piece);
+            emit(piece, true);
         }
     }
 }
@@ -170,6 +197,8 @@ pub struct Batcher {
     batch_lines: usize,
     batch: LineBatch,
     next_line: u64,
+    /// Origin stamped on every batch (see [`LineBatch::set_origin`]).
+    origin: Option<Arc<str>>,
 }
 
 impl Batcher {
@@ -180,15 +209,30 @@ impl Batcher {
             batch_lines: batch_lines.max(1),
             batch: LineBatch::new(1),
             next_line: 1,
+            origin: None,
         }
+    }
+
+    /// Every line from now on comes from `origin` (a file of a glob).
+    pub fn set_origin(&mut self, origin: Arc<str>) {
+        self.batch.set_origin(origin.clone());
+        self.origin = Some(origin);
     }
 
     /// Adds one line; sends the batch to `out` once it is full.
     pub fn push(&mut self, line: &[u8], out: &mut Vec<SourceMsg>) {
+        self.push_piece(line, false, out);
+    }
+
+    /// Adds one line or piece of a cut line (`continued`: not the first).
+    pub fn push_piece(&mut self, line: &[u8], continued: bool, out: &mut Vec<SourceMsg>) {
         if self.batch.is_empty() {
             self.batch.first_line = self.next_line;
+            if let Some(origin) = &self.origin {
+                self.batch.set_origin(origin.clone());
+            }
         }
-        self.batch.push(line);
+        self.batch.push_piece(line, continued);
         self.next_line += 1;
         if self.batch.len() >= self.batch_lines || self.batch.byte_len() >= BATCH_MAX_BYTES {
             self.flush(out);
@@ -325,6 +369,69 @@ mod tests {
                     assert_eq!(s.long_line_splits, whole.long_line_splits);
                 }
             }
+        }
+    }
+
+    /// Feeds `stream` cut at `cuts`, returning every piece with its
+    /// continuation mark, and the split count.
+    fn split_marked(stream: &[u8], cuts: &[usize], max_line: usize) -> (Vec<(Vec<u8>, bool)>, u64) {
+        let mut s = LineSplitter::new(max_line);
+        let mut got = Vec::new();
+        let mut at = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
+            s.feed_marked(&stream[at..cut], |l, c| got.push((l.to_vec(), c)));
+            at = cut;
+        }
+        s.finish_marked(|l, c| got.push((l.to_vec(), c)));
+        (got, s.long_line_splits)
+    }
+
+    proptest::proptest! {
+        /// Any chunking of any byte stream gives the same lines, pieces,
+        /// continuation marks and split count as feeding it whole; and the
+        /// pieces put back together are the stream without its terminators.
+        #[test]
+        fn arbitrary_chunkings_give_the_same_lines(
+            stream in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::prelude::any::<u8>(),
+                    2 => proptest::strategy::Just(b'\n'),
+                    2 => proptest::strategy::Just(b'\r'),
+                    4 => b'a'..=b'c',
+                ],
+                0..400,
+            ),
+            mut cuts in proptest::collection::vec(0usize..=400, 0..24),
+            max_line in 1usize..48,
+        ) {
+            for c in &mut cuts {
+                *c = (*c).min(stream.len());
+            }
+            cuts.sort_unstable();
+            let whole = split_marked(&stream, &[], max_line);
+            let chunked = split_marked(&stream, &cuts, max_line);
+            proptest::prop_assert_eq!(&chunked, &whole);
+            for (piece, _) in &whole.0 {
+                proptest::prop_assert!(piece.len() <= max_line);
+                proptest::prop_assert!(!piece.contains(&b'\n'));
+            }
+            // Re-joining the pieces of each line gives the line.
+            let mut lines: Vec<Vec<u8>> = Vec::new();
+            for (piece, continued) in &whole.0 {
+                match lines.last_mut() {
+                    Some(last) if *continued => last.extend_from_slice(piece),
+                    _ => lines.push(piece.clone()),
+                }
+            }
+            let mut want: Vec<Vec<u8>> = stream
+                .split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+                .collect();
+            // The text after the last `\n` is a line only if non-empty.
+            if want.last().is_some_and(|l| l.is_empty()) && stream.last().is_none_or(|&b| b == b'\n') {
+                want.pop();
+            }
+            proptest::prop_assert_eq!(lines, want);
         }
     }
 

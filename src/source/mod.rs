@@ -1,14 +1,24 @@
-//! Where bytes come from: followed files (`tail -F` semantics) and stdin.
+//! Where bytes come from: followed files (`tail -F` semantics), globs of
+//! files, stdin, a command's output and syslog receivers (UDP and TCP).
 //!
 //! A source turns bytes into complete lines and sends them, in batches and
 //! with provenance, down a bounded channel as [`SourceMsg`]s. Sources know
 //! nothing about Cisco or about what a line means.
+//!
+//! Flow control: file, stdin and command sources wait for room in the channel
+//! (a file can be re-read, a pipe simply stops being read). Network sources
+//! cannot make a sender wait, so they drop when the queue is full and count
+//! every dropped message exactly ([`Notice::Stats`]).
 
+pub mod command;
 pub mod file;
+pub mod glob;
 pub mod lines;
 pub mod stdin;
+pub mod syslog;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Identifies one source for the lifetime of the process (index into the
 /// list of sources the console was started with).
@@ -25,6 +35,24 @@ pub struct LineBatch {
     pub first_line: u64,
     data: Vec<u8>,
     ends: Vec<u32>,
+    /// Indices of lines that continue the line before them (pieces of a line
+    /// longer than the cap, after the first piece). Usually empty.
+    continued: Vec<u32>,
+    /// Where lines came from when it is finer than the source (the file a
+    /// glob matched, the sender of a syslog message): `(first index, origin)`
+    /// runs, in order. Empty: the source itself.
+    origins: Vec<(u32, Arc<str>)>,
+}
+
+/// One line of a [`LineBatch`] with everything known about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchLine<'a> {
+    pub line_no: u64,
+    pub bytes: &'a [u8],
+    /// A piece of an over-long line after its first piece.
+    pub continued: bool,
+    /// The file or sender, when finer than the source.
+    pub origin: Option<&'a str>,
 }
 
 impl LineBatch {
@@ -33,7 +61,51 @@ impl LineBatch {
             first_line,
             data: Vec::new(),
             ends: Vec::new(),
+            continued: Vec::new(),
+            origins: Vec::new(),
         }
+    }
+
+    /// Appends one line; `continued` marks a piece of a cut long line that
+    /// is not its first.
+    pub fn push_piece(&mut self, line: &[u8], continued: bool) {
+        if continued {
+            self.continued
+                .push(u32::try_from(self.ends.len()).unwrap_or(u32::MAX));
+        }
+        self.push(line);
+    }
+
+    /// Lines pushed from now on come from `origin`.
+    pub fn set_origin(&mut self, origin: Arc<str>) {
+        let at = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        if self.origins.last().is_some_and(|(_, o)| *o == origin) {
+            return;
+        }
+        if self.origins.last().is_some_and(|(i, _)| *i == at) {
+            self.origins.pop();
+        }
+        self.origins.push((at, origin));
+    }
+
+    /// The lines with their numbers, continuation marks and origins.
+    pub fn line_refs(&self) -> impl Iterator<Item = BatchLine<'_>> + '_ {
+        let mut cont = self.continued.iter().peekable();
+        let mut origins = self.origins.iter().peekable();
+        let mut origin: Option<&str> = None;
+        self.lines().enumerate().map(move |(i, (line_no, bytes))| {
+            let i = i as u32;
+            let continued = cont.next_if(|&&c| c == i).is_some();
+            while let Some((_, o)) = origins.next_if(|(at, _)| *at <= i) {
+                origin = Some(o);
+            }
+            BatchLine {
+                line_no,
+                bytes,
+                continued,
+                origin,
+            }
+        })
     }
 
     /// Appends one line (without its terminator).
@@ -88,6 +160,35 @@ pub enum Notice {
     Finished,
     /// A recoverable problem (permission denied, watcher failure, …).
     Error(String),
+    /// Something worth showing that is not a problem (a command's stderr,
+    /// "restarting in 4 s", the address a receiver listens on).
+    Status(String),
+    /// The bytes after the last complete line, unchanged for a while: shown
+    /// as provisional until the line completes (any later line replaces it).
+    /// Empty: nothing is pending any more.
+    Pending(Vec<u8>),
+    /// Start-up skipped this many bytes to show only the last lines of a
+    /// large file (`--backlog`).
+    Skipped(u64),
+    /// The change watcher is unavailable (the reason, e.g. inotify limits
+    /// reached); the source now only polls. Shown until the end.
+    Polling(String),
+    /// Running totals of a network source (not reset; the latest wins).
+    Stats(SourceStats),
+}
+
+/// What a network source could not deliver as sent, counted exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// Messages received.
+    pub received: u64,
+    /// Messages dropped because the queue to the engine was full.
+    pub dropped: u64,
+    /// Messages cut to the size cap.
+    pub truncated: u64,
+    /// Messages or frames that were not valid syslog (kept as text when
+    /// there was any text to keep).
+    pub malformed: u64,
 }
 
 /// What flows from sources to the engine.

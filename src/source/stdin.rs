@@ -68,13 +68,13 @@ where
         if n == 0 {
             break;
         }
-        splitter.feed(&buf[..n], |line| batcher.push(line, &mut out));
+        splitter.feed_marked(&buf[..n], |line, c| batcher.push_piece(line, c, &mut out));
         batcher.flush(&mut out);
         if !send_all(&tx, &mut out).await {
             return;
         }
     }
-    splitter.finish(|line| batcher.push(line, &mut out));
+    splitter.finish_marked(|line, c| batcher.push_piece(line, c, &mut out));
     batcher.flush(&mut out);
     if let Some(e) = failure {
         out.push(SourceMsg::Notice(id, Notice::Error(format!("stdin: {e}"))));

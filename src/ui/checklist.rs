@@ -1,4 +1,6 @@
-//! The runbook pane: the checklist with each step's state, who and when.
+//! The runbook pane: the checklist with each step's state, who and when,
+//! its latest note, the suggested next step with the evidence for it, and
+//! the selected step's commands (`y` copies them).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,8 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{clock, pane_block, scroll_offset};
+use super::draw::{clock, pane_block};
 use super::{Focus, Theme, UiState};
+use crate::engine::suggest::suggest;
 use crate::engine::{Model, StepState};
 use crate::sanitize::sanitize_str;
 
@@ -41,42 +44,100 @@ pub(super) fn draw_checklist(
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let rows = inner.height as usize;
-    let offset = scroll_offset(ui.step_selected, rows);
-    let lines: Vec<Line> = list
-        .items()
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(rows)
-        .map(|(i, item)| {
-            let style = step_style(item.state, theme);
-            let mut spans = vec![
-                Span::raw("  ".repeat(item.depth)),
-                Span::styled(format!("{:<9}", item.state.label()), style),
-                Span::styled(format!(" {} ", item.id), theme.muted),
-                Span::styled(
-                    sanitize_str(&item.text),
-                    if item.depth == 0 {
-                        theme.title
-                    } else {
-                        theme.plain
-                    },
-                ),
-            ];
-            if let (Some(by), Some(at)) = (&item.changed_by, item.changed_at) {
-                spans.push(Span::styled(
-                    format!("  — {} {}", sanitize_str(by), clock(at)),
-                    theme.muted,
-                ));
-            }
-            let line = Line::from(spans);
-            if focused && i == ui.step_selected {
-                line.style(theme.selected)
+    let suggestion = suggest(&model.incident, list);
+    // Every row, and the rows of the selected step, so it can be kept on
+    // screen when notes and commands make steps taller than one row.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_rows = 0..0;
+    for (i, item) in list.items().iter().enumerate() {
+        let first = lines.len();
+        let selected = focused && i == ui.step_selected;
+        let indent = "  ".repeat(item.depth);
+        let style = step_style(item.state, theme);
+        let mut spans = vec![
+            Span::raw(indent.clone()),
+            Span::styled(format!("{:<9}", item.state.label()), style),
+            Span::styled(format!(" {} ", item.id), theme.muted),
+        ];
+        spans.push(Span::styled(
+            sanitize_str(&item.text),
+            if item.depth == 0 {
+                theme.title
             } else {
-                line
+                theme.plain
+            },
+        ));
+        if let (Some(by), Some(at)) = (&item.changed_by, item.changed_at) {
+            spans.push(Span::styled(
+                format!("  — {} {}", sanitize_str(by), clock(at)),
+                theme.muted,
+            ));
+        }
+        let line = Line::from(spans);
+        lines.push(if selected {
+            line.style(theme.selected)
+        } else {
+            line
+        });
+        if let Some(s) = suggestion.as_ref().filter(|s| s.index == i) {
+            lines.push(Line::from(vec![
+                Span::raw(format!("{indent}    ")),
+                Span::styled(" ★ SUGGESTED ", theme.alert),
+                Span::styled(
+                    format!(
+                        " {}{}",
+                        sanitize_str(&s.evidence()),
+                        if s.recent { ", last 15 min" } else { "" }
+                    ),
+                    theme.marker,
+                ),
+            ]));
+        }
+        if let Some(note) = item.notes.last() {
+            let more = if item.notes.len() > 1 {
+                format!(" (+{} earlier)", item.notes.len() - 1)
+            } else {
+                String::new()
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{indent}    ")),
+                Span::styled(format!("✎ {}", sanitize_str(&note.text)), theme.info),
+                Span::styled(
+                    format!(
+                        "  — {} {}{more}",
+                        sanitize_str(&note.operator),
+                        clock(note.ts)
+                    ),
+                    theme.muted,
+                ),
+            ]));
+        }
+        if selected && !item.commands.is_empty() {
+            let n = item.commands.len();
+            for (c, command) in item.commands.iter().enumerate() {
+                let next = c == ui.copy_next % n;
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{indent}    ")),
+                    Span::styled("$ ", theme.muted),
+                    Span::styled(sanitize_str(command), theme.key),
+                    Span::styled(if next { "   y copies" } else { "" }, theme.muted),
+                ]));
             }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+        }
+        selected_rows = if selected {
+            first..lines.len()
+        } else {
+            selected_rows
+        };
+    }
+
+    let rows = inner.height as usize;
+    let offset = if selected_rows.end > rows {
+        // Show the whole selected step, or at least its first row.
+        (selected_rows.end - rows).min(selected_rows.start)
+    } else {
+        0
+    };
+    let visible: Vec<Line> = lines.into_iter().skip(offset).take(rows).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
 }

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::checklist::draw_checklist;
+use super::detail::draw_detail;
 use super::header::draw_header;
 use super::help::{draw_footer, draw_help};
 use super::logs::draw_log;
@@ -55,13 +56,28 @@ pub fn draw(
     }
 
     let [header, body, footer] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(4),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(frame, header, model, ui, theme, wall);
-    draw_footer(frame, footer, ui, theme);
+    if ui.note_editor.is_some() {
+        super::editor::draw_note_editor(frame, footer, model, ui, theme);
+    } else {
+        draw_footer(frame, footer, ui, theme);
+    }
+
+    // The drill-down takes the whole body; Esc brings the panes back.
+    if let Some(key) = &ui.detail {
+        draw_detail(frame, body, model, key, ui, theme);
+        if ui.show_help {
+            draw_help(frame, area, theme);
+        }
+        return FrameInfo {
+            page_rows: body.height.saturating_sub(7) as usize,
+        };
+    }
 
     let (logs, users, steps) = if area.width >= WIDE {
         let [left, right] =

@@ -1,5 +1,5 @@
-//! The two header lines: incident clock, live state, totals, AAA server
-//! health and the state of each source.
+//! The header lines: incident clock, live state, totals, AAA server health,
+//! the state of each source, and the scope verdict with its evidence.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::draw::{WIDE, clock, hms, incident_now};
 use super::{Theme, UiState};
-use crate::engine::{Model, ServerHealth};
+use crate::engine::{Model, ServerHealth, Verdict, scope};
 use crate::sanitize::sanitize_str;
 use crate::source::Notice;
 use jiff::Timestamp;
@@ -119,11 +119,53 @@ pub(super) fn draw_header(
                 theme.muted,
             ));
         }
+        // Network sources: what did not arrive as sent. Shown only once
+        // non-zero, so a quiet header means nothing was lost.
+        let st = &src.stats;
+        for (n, what) in [
+            (st.dropped, "dropped"),
+            (st.truncated, "truncated"),
+            (st.malformed, "malformed"),
+        ] {
+            if n > 0 {
+                bottom.push(Span::styled(format!(" ✖ {n} {what}"), theme.marker));
+            }
+        }
+        if let Some(reason) = &src.polling {
+            bottom.push(Span::styled(
+                format!(" ⚠ polling: {}", sanitize_str(reason)),
+                theme.marker,
+            ));
+        }
         if let Some(status) = notice_text(src.status.as_ref()) {
             bottom.push(Span::styled(format!(" {status}"), theme.marker));
         }
     }
-    let lines = vec![Line::from(top), Line::from(bottom)];
+    // The verdict line: what the bridge asks first. The evidence quotes
+    // log text (server names, reasons), hence the sanitiser.
+    let verdict = scope::assess(inc);
+    let verdict_style = match verdict.verdict {
+        Verdict::Infrastructure | Verdict::Widespread => theme.alert,
+        Verdict::Isolated => theme.marker,
+        Verdict::None => theme.ok,
+    };
+    let scope_line = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(
+            format!(" SCOPE {} ", verdict.verdict.as_str().to_uppercase()),
+            verdict_style,
+        ),
+        Span::styled(
+            format!("  {}", sanitize_str(&verdict.evidence)),
+            theme.header,
+        ),
+    ]);
+    let lines = vec![
+        Line::from(top),
+        Line::from(bottom),
+        scope_line,
+        super::kpi::kpi_line(model, theme, wall, narrow),
+    ];
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
 }
 
@@ -134,6 +176,13 @@ pub(super) fn notice_text(notice: Option<&Notice>) -> Option<String> {
         Notice::Error(e) => format!("⚠ {}", sanitize_str(e)),
         Notice::Removed(_) => "removed".to_string(),
         Notice::Finished => "finished".to_string(),
-        Notice::Opened(_) | Notice::Rotated(_) | Notice::Truncated(_) => return None,
+        Notice::Status(s) => sanitize_str(s),
+        Notice::Opened(_)
+        | Notice::Rotated(_)
+        | Notice::Truncated(_)
+        | Notice::Pending(_)
+        | Notice::Skipped(_)
+        | Notice::Polling(_)
+        | Notice::Stats(_) => return None,
     })
 }

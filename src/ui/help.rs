@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{Theme, UiState};
+use crate::engine::kpi;
 use crate::sanitize::sanitize_str;
 
 pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
@@ -17,6 +18,9 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         ("x/s", "done/skip"),
         ("?", "help"),
         ("q", "quit"),
+        // Last: on a narrow terminal the help and quit hints matter more.
+        ("Enter", "user"),
+        ("f", "filter"),
     ];
     let mut spans = Vec::new();
     for (key, what) in hints {
@@ -43,6 +47,23 @@ const HELP: &[(&str, &str)] = &[
     ("p", "pause or resume following every log pane"),
     ("Space", "advance the selected step: todo → doing → done"),
     ("w x s u", "set the step to doing / done / skipped / todo"),
+    (
+        "n  y",
+        "note on the step (Enter saves) / copy its command (OSC 52)",
+    ),
+    ("M  R", "mark the incident mitigated / resolved (journaled)"),
+    (
+        "e  r",
+        "evidence bundle for the selected user / postmortem report",
+    ),
+    (
+        "Enter",
+        "Users pane: open the selected user's events (Esc returns)",
+    ),
+    (
+        "f",
+        "filter the log panes to the selected user; f or Esc clears",
+    ),
     ("? Esc", "show or hide this help"),
     ("q  Ctrl-C", "quit"),
     ("", ""),
@@ -60,19 +81,29 @@ const HELP: &[(&str, &str)] = &[
         "user name hidden by the headend, counted per client IP",
     ),
     ("✖ ✔ ○", "failure, success, session end"),
+    (
+        "SCOPE",
+        "infrastructure · widespread · isolated · none (see README)",
+    ),
+    (
+        "FAIL/MIN",
+        "a user's failed attempts per minute, newest right (█ = 4+)",
+    ),
 ];
 
 pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let width = area.width.min(84);
-    let height = (HELP.len() as u16 + 2).min(area.height);
+    // The KPI definitions live with the KPIs, shared with the report.
+    let entries: Vec<&(&str, &str)> = HELP.iter().chain(kpi::DEFINITIONS).collect();
+    let height = (entries.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
         width,
         height,
     };
-    let lines: Vec<Line> = HELP
-        .iter()
+    let lines: Vec<Line> = entries
+        .into_iter()
         .map(|(k, v)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<16}"), theme.key),

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::detail::{filter_title, filtered_lines};
 use super::draw::pane_block;
 use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
@@ -36,6 +37,7 @@ fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
         } => ("  ", theme.info),
         LineKind::Plain => ("  ", theme.plain),
         LineKind::Marker => ("", theme.marker),
+        LineKind::Continuation => ("↪ ", theme.muted),
     }
 }
 
@@ -83,13 +85,47 @@ pub(super) fn draw_log(
         let newer = store.total().saturating_sub(pinned + 1);
         title.push(Span::styled(format!(" ‖ PAUSED +{newer} "), theme.paused));
     }
+    // `f`: only the lines the engine filed under the selected user.
+    let filter = ui
+        .filter
+        .as_ref()
+        .map(|key| (key, model.incident.user(key)));
+    if let Some((key, _)) = filter {
+        // Right after the pane's name, so a narrow pane still shows it.
+        title.insert(1, Span::styled(filter_title(key), theme.marker));
+    }
     let block = pane_block(title, ui.focus == focus, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let rows = inner.height as usize;
+    // Unterminated last lines, shown below the others in a muted style while
+    // the pane follows; the complete line replaces them when it arrives.
+    let pending: Vec<&[u8]> = if view.pinned_bottom.is_none() {
+        model
+            .sources
+            .iter()
+            .filter(|s| s.family == family)
+            .filter_map(|s| s.pending.as_deref())
+            .take(rows.saturating_sub(1))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    for (bytes, meta) in store.range(visible(store, view, rows)) {
+    let shown: Vec<_> = match filter {
+        Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows),
+        Some((_, None)) => Vec::new(),
+        None => store
+            .range(visible(store, view, rows - pending.len()))
+            .collect(),
+    };
+    let pending = if filter.is_some() {
+        Vec::new()
+    } else {
+        pending
+    };
+    for (bytes, meta) in shown {
         let (glyph, style) = line_style(meta.kind, theme);
         let mut spans = vec![Span::styled(glyph, style)];
         if let LineKind::Event {
@@ -101,6 +137,19 @@ pub(super) fn draw_log(
         }
         spans.push(Span::styled(sanitize(bytes), style));
         lines.push(Line::from(spans));
+    }
+    for bytes in pending {
+        lines.push(Line::from(vec![
+            Span::styled("… ", theme.muted),
+            Span::styled(sanitize(bytes), theme.muted),
+            Span::styled(" (no newline yet)", theme.muted),
+        ]));
+    }
+    if lines.is_empty() && filter.is_some() {
+        lines.push(Line::styled(
+            "  no lines of this user in this pane",
+            theme.muted,
+        ));
     }
     if lines.is_empty() {
         let waiting = model

@@ -7,16 +7,19 @@
 //! frame rate).
 
 mod checklist;
+mod detail;
 pub mod draw;
+pub mod editor;
 mod header;
 mod help;
+mod kpi;
 mod logs;
 pub mod theme;
 mod users;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::engine::{LineStore, Model, StepState};
+use crate::engine::{LineStore, Model, StepState, UserKey};
 use crate::parse::Family;
 
 pub use draw::draw;
@@ -52,6 +55,24 @@ pub enum Action {
     SetStep(StepState),
     /// Advance the selected checklist step (Space).
     AdvanceStep,
+    /// `n`: open the one-line note editor for the selected step.
+    EditNote,
+    /// `y`: copy the selected step's next command (OSC 52).
+    CopyCommand,
+    /// `M`: journal the incident as mitigated.
+    MarkMitigated,
+    /// `R`: journal the incident as resolved.
+    MarkResolved,
+    /// `e`: write an evidence bundle for the selected user.
+    ExportEvidence,
+    /// `r`: write the postmortem report.
+    WriteReport,
+    /// Enter: open the drill-down of the selected user (Users pane).
+    Open,
+    /// `f`: filter the log panes to the selected user, or clear the filter.
+    ToggleFilter,
+    /// Esc: close whatever is on top — help, the drill-down, the filter.
+    Back,
 }
 
 /// Where a log pane is looking.
@@ -76,6 +97,18 @@ pub struct UiState {
     pub status: Option<String>,
     /// Rows the focused pane showed in the last frame, for paging.
     pub page_rows: usize,
+    /// The note being typed for the selected step (`n`); `None` when the
+    /// editor is closed.
+    pub note_editor: Option<String>,
+    /// Which of the selected step's commands `y` copies next.
+    pub copy_next: usize,
+    /// The user whose drill-down view is open (Enter on the Users pane).
+    /// Kept by key, not by row, because the list reorders as events arrive.
+    pub detail: Option<UserKey>,
+    /// Rows the drill-down is scrolled up from its newest line.
+    pub detail_scroll: usize,
+    /// The user the log panes are filtered to (`f`).
+    pub filter: Option<UserKey>,
 }
 
 impl Default for UiState {
@@ -90,6 +123,11 @@ impl Default for UiState {
             show_help: false,
             status: None,
             page_rows: 10,
+            note_editor: None,
+            copy_next: 0,
+            detail: None,
+            detail_scroll: 0,
+            filter: None,
         }
     }
 }
@@ -115,6 +153,15 @@ impl UiState {
         order
     }
 
+    /// The user selected in the Users pane, if any.
+    pub fn selected_user(&self, model: &Model) -> Option<UserKey> {
+        model
+            .incident
+            .users_by_failures()
+            .get(self.user_selected)
+            .map(|(k, _)| (*k).clone())
+    }
+
     /// Applies an action that only changes the view. Checklist changes are
     /// returned to the caller, which must journal them before applying.
     pub fn apply(&mut self, action: Action, model: &Model) -> Option<StepState> {
@@ -131,6 +178,17 @@ impl UiState {
                 };
                 self.focus = order[next];
             }
+            Action::Move(rows) if self.detail.is_some() => {
+                self.detail_scroll = (self.detail_scroll as i128 - rows as i128)
+                    .clamp(0, u32::MAX as i128) as usize;
+            }
+            Action::PageUp if self.detail.is_some() => {
+                self.detail_scroll = self.detail_scroll.saturating_add(self.page_rows.max(1));
+            }
+            Action::PageDown if self.detail.is_some() => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(self.page_rows.max(1));
+            }
+            Action::End if self.detail.is_some() => self.detail_scroll = 0,
             Action::Move(rows) => self.move_by(rows, model),
             Action::PageUp => self.move_by(-(self.page_rows.max(1) as isize), model),
             Action::PageDown => self.move_by(self.page_rows.max(1) as isize, model),
@@ -154,6 +212,37 @@ impl UiState {
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::CloseHelp => self.show_help = false,
+            Action::Open => {
+                if self.focus == Focus::Users {
+                    self.detail = self.selected_user(model);
+                    self.detail_scroll = 0;
+                }
+            }
+            Action::ToggleFilter => {
+                self.filter = match (&self.filter, &self.detail) {
+                    (Some(_), _) => None,
+                    // From the drill-down, filter to the user shown there.
+                    (None, Some(user)) => Some(user.clone()),
+                    (None, None) => self.selected_user(model),
+                };
+                self.detail = None;
+            }
+            Action::Back => {
+                if self.show_help {
+                    self.show_help = false;
+                } else if self.detail.is_some() {
+                    self.detail = None;
+                } else {
+                    self.filter = None;
+                }
+            }
+            // Journaled or I/O actions: the console carries them out.
+            Action::EditNote
+            | Action::CopyCommand
+            | Action::MarkMitigated
+            | Action::MarkResolved
+            | Action::ExportEvidence
+            | Action::WriteReport => {}
             Action::SetStep(state) => {
                 self.focus = Focus::Checklist;
                 return Some(state);
@@ -182,6 +271,7 @@ impl UiState {
             Focus::Checklist => {
                 let n = model.checklist.items().len();
                 self.step_selected = clamp_add(self.step_selected, rows, n);
+                self.copy_next = 0;
             }
         }
     }
@@ -229,8 +319,16 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::End | KeyCode::Char('G') => Action::End,
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Esc => Action::CloseHelp,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Enter => Action::Open,
+        KeyCode::Char('f') => Action::ToggleFilter,
         KeyCode::Char(' ') => Action::AdvanceStep,
+        KeyCode::Char('n') => Action::EditNote,
+        KeyCode::Char('y') => Action::CopyCommand,
+        KeyCode::Char('M') => Action::MarkMitigated,
+        KeyCode::Char('R') => Action::MarkResolved,
+        KeyCode::Char('e') => Action::ExportEvidence,
+        KeyCode::Char('r') => Action::WriteReport,
         KeyCode::Char('x') => Action::SetStep(StepState::Done),
         KeyCode::Char('w') => Action::SetStep(StepState::Doing),
         KeyCode::Char('s') => Action::SetStep(StepState::Skipped),

@@ -1,4 +1,5 @@
-//! The users pane: who is failing, how often, and why.
+//! The users pane: who is failing, how often, why, and a sparkline of
+//! their failed attempts per minute over the last minutes of log time.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -7,8 +8,49 @@ use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::draw::{clock, pane_block, scroll_offset};
 use super::{Focus, Theme, UiState};
-use crate::engine::{Model, UserKey};
+use crate::engine::{Model, UserKey, UserState};
 use crate::sanitize::sanitize_str;
+
+/// Minutes of history in the users pane's sparklines, at most; narrow
+/// panes show fewer (the newest) so names stay readable.
+pub(super) const SPARK_MINUTES: usize = 15;
+const SPARK_MIN_MINUTES: usize = 8;
+
+/// Failed attempts per minute drawn as a full block. A fixed scale keeps a
+/// user's bar from changing height when someone else fails more, and one
+/// attempt a minute (a user retrying by hand) still shows as `▂`.
+pub(super) const SPARK_FULL_SCALE: u32 = 4;
+
+/// Columns the other cells need: mark and a `(hidden) 192.0.2.147` name,
+/// FAIL, OK, a short cause, and the gaps between five columns.
+const FIXED_COLUMNS: usize = 22 + 4 + 3 + 10 + 4;
+
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// One character per value: blank for zero, else a block whose height is
+/// the value's share of `full` (values above it are drawn full).
+pub(super) fn sparkline(series: &[u32], full: u32) -> String {
+    let full = u64::from(full.max(1));
+    series
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                let level = (u64::from(n).min(full) * 8).div_ceil(full);
+                BLOCKS[(level.clamp(1, 8) - 1) as usize]
+            }
+        })
+        .collect()
+}
+
+/// How a user is named on screen (sanitised: names come from logs).
+pub(super) fn user_name(key: &UserKey) -> String {
+    match key {
+        UserKey::Named(n) => sanitize_str(n),
+        UserKey::Hidden(ip) => format!("(hidden) {}", sanitize_str(ip)),
+    }
+}
 
 pub(super) fn draw_users(
     frame: &mut Frame,
@@ -44,28 +86,29 @@ pub(super) fn draw_users(
     }
 
     // Cause ids are the contract scripts see; narrow panes use short labels.
-    let full_causes = inner.width >= 64;
-    let show_last = inner.width >= 44;
+    let spare = (inner.width as usize).saturating_sub(FIXED_COLUMNS);
+    let spark_minutes = spare.min(SPARK_MINUTES);
+    let show_spark = spark_minutes >= SPARK_MIN_MINUTES;
+    let show_last = spare >= SPARK_MINUTES + 10;
+    let full_causes = spare >= SPARK_MINUTES + 10 + 10;
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(ui.user_selected, rows);
+    let series: Vec<Vec<u32>> = users
+        .iter()
+        .map(|(_, s)| s.recent.series(now, spark_minutes))
+        .collect();
     let body: Vec<Row> = users
         .iter()
         .enumerate()
         .skip(offset)
         .take(rows)
         .map(|(i, (key, stats))| {
-            let failing = stats.failing_now(now);
-            let (mark, style) = if failing {
-                ("✖", theme.failure)
-            } else if stats.last_success.is_some() {
-                ("✔", theme.success)
-            } else {
-                (" ", theme.plain)
+            let (mark, style) = match stats.state(now) {
+                UserState::Failing => ("✖", theme.failure),
+                UserState::Recovered => ("✔", theme.success),
+                UserState::Ok => (" ", theme.plain),
             };
-            let name = match key {
-                UserKey::Named(n) => sanitize_str(n),
-                UserKey::Hidden(ip) => format!("(hidden) {}", sanitize_str(ip)),
-            };
+            let name = user_name(key);
             let cause = stats
                 .last_cause
                 .map(|c| if full_causes { c.id() } else { c.short_label() })
@@ -76,6 +119,10 @@ pub(super) fn draw_users(
                 stats.successes.to_string(),
                 cause.to_string(),
             ];
+            if show_spark {
+                let s = series.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                cells.push(sparkline(s, SPARK_FULL_SCALE));
+            }
             if show_last {
                 cells.push(stats.last_failure.map(clock).unwrap_or_default());
             }
@@ -94,6 +141,10 @@ pub(super) fn draw_users(
         Constraint::Length(3),
         Constraint::Length(if full_causes { 20 } else { 10 }),
     ];
+    if show_spark {
+        header.push("FAIL/MIN");
+        widths.push(Constraint::Length(spark_minutes as u16));
+    }
     if show_last {
         header.push("LAST FAIL");
         widths.push(Constraint::Length(9));
@@ -103,4 +154,16 @@ pub(super) fn draw_users(
         Table::new(body, widths).header(header).column_spacing(1),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_uses_a_fixed_scale() {
+        assert_eq!(sparkline(&[0, 1, 2, 3, 4, 9], SPARK_FULL_SCALE), " ▂▄▆██");
+        assert_eq!(sparkline(&[1, 100], 100), "▁█", "a small share still shows");
+        assert_eq!(sparkline(&[], 4), "");
+    }
 }

@@ -1,0 +1,162 @@
+//! Criterion benchmarks for the hot paths: parsing one line per message
+//! family, the engine ingesting 100 k lines, and drawing a 200x60 frame with
+//! 1 M retained lines and 10 000 users. `cargo bench` runs them; the numbers
+//! in BENCHMARKS.md come from here and from `scripts/bench.sh`.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use vpnwatch::engine::{Model, SourceState};
+use vpnwatch::loggen::{GenConfig, generate};
+use vpnwatch::parse::{self, Family, ParseContext, StreamParser};
+use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+use vpnwatch::source::{LineBatch, SourceId};
+use vpnwatch::ui::{self, Theme, UiState};
+
+const CTX: ParseContext = ParseContext { default_year: 2026 };
+
+const LINES: &[(&str, Family, &str)] = &[
+    (
+        "firewall_302013",
+        Family::Headend,
+        "Dec  5 08:14:02 asa-fw1 : %ASA-6-302013: Built outbound TCP connection 4921365 for outside:203.0.113.15/443 (203.0.113.15/443) to inside:10.10.9.150/4148 (192.0.2.20/4148)",
+    ),
+    (
+        "aaa_113005",
+        Family::Headend,
+        "Dec  5 08:14:02 asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = jdoe : user IP = 203.0.113.5",
+    ),
+    (
+        "webvpn_716039",
+        Family::Headend,
+        "Dec  5 08:14:03 asa-fw1 : %ASA-6-716039: Group <GP-Employees> User <jdoe> IP <203.0.113.5> Authentication: rejected, Session Type: WebVPN.",
+    ),
+    (
+        "session_113039",
+        Family::Headend,
+        "Dec  5 08:15:10 asa-fw2 : %ASA-6-113039: Group <GP-Employees> User <jdoe> IP <203.0.113.5> AnyConnect parent session started.",
+    ),
+    (
+        "address_722051",
+        Family::Headend,
+        "Dec  5 08:15:10 asa-fw2 : %ASA-6-722051: Group <GP-Employees> User <jdoe> IP <203.0.113.5> IPv4 Address <10.8.0.5> IPv6 address <::> assigned to session",
+    ),
+    (
+        "client_login_failed",
+        Family::Client,
+        "Nov 28 09:07:13 lap-tbrennan acvpnui[3377]: Message type error sent to the user: Login failed.",
+    ),
+];
+
+fn parse_lines(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse");
+    group.throughput(Throughput::Elements(1));
+    for &(name, family, line) in LINES {
+        group.bench_function(name, |b| {
+            b.iter(|| parse::parse_line(black_box(line), family, &CTX))
+        });
+    }
+    // The bulk reader's parser: a header repeated from the line before is
+    // not parsed again.
+    let (_, family, line) = LINES[0];
+    let mut parser = StreamParser::default();
+    group.bench_function("firewall_302013_stream", |b| {
+        b.iter(|| parser.parse(black_box(line), family, &CTX).is_some())
+    });
+    group.finish();
+}
+
+/// Generated headend lines, packed into batches the way sources send them.
+fn batches(lines: u64) -> Vec<LineBatch> {
+    let mut log = Vec::new();
+    let cfg = GenConfig {
+        lines,
+        seed: 42,
+        users: 5_000,
+    };
+    generate(&cfg, &mut log).expect("generate into memory");
+    let mut out = Vec::new();
+    let mut batch = LineBatch::new(1);
+    for (i, line) in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        batch.push(line);
+        if batch.len() == 4096 {
+            out.push(std::mem::replace(&mut batch, LineBatch::new(i as u64 + 2)));
+        }
+    }
+    if !batch.is_empty() {
+        out.push(batch);
+    }
+    out
+}
+
+fn model(retain: usize) -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).expect("bundled runbook");
+    Model::new(
+        vec![SourceState::new("asa.log".into(), Family::Headend)],
+        &runbook,
+        retain,
+        CTX,
+    )
+}
+
+fn ingest(c: &mut Criterion) {
+    let input = batches(100_000);
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(100_000));
+    group.sample_size(20);
+    group.bench_function("ingest_100k_lines", |b| {
+        b.iter_batched(
+            || model(200_000),
+            |mut m| {
+                for batch in &input {
+                    m.ingest(SourceId(0), batch);
+                }
+                m
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn render(c: &mut Criterion) {
+    let mut m = model(1_000_000);
+    for batch in batches(1_000_000) {
+        m.ingest(SourceId(0), &batch);
+    }
+    // 10 000 users with failed attempts on top of the generated ones.
+    let mut batch = LineBatch::new(2_000_000);
+    for u in 0..10_000 {
+        let line = format!(
+            "Dec  6 08:00:{:02} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = bench{u} : user IP = 100.100.{}.{}",
+            u % 60,
+            u / 256,
+            u % 256
+        );
+        batch.push(line.as_bytes());
+    }
+    m.ingest(SourceId(0), &batch);
+    assert!(m.headend.len() >= 1_000_000, "1 M lines retained");
+    let theme = Theme::load("default").expect("bundled theme");
+    let ui = UiState::default();
+    let wall: Timestamp = "2027-01-01T00:00:00Z".parse().expect("time");
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+    let mut group = c.benchmark_group("render");
+    group.bench_function("frame_200x60_1M_lines_10k_users", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| {
+                    ui::draw(f, &m, &ui, &theme, wall);
+                })
+                .map(|_| ())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse_lines, ingest, render);
+criterion_main!(benches);

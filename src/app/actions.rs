@@ -1,0 +1,305 @@
+//! The dashboard's incident actions: notes, mitigated/resolved marks,
+//! evidence bundles, reports, copying a command, and keeping the checklist
+//! in step with the shared journal.
+//!
+//! Every journaled action goes through [`record`]: append (fsynced), then
+//! read the journal back from where this console last read it and apply
+//! every new record in file order — this console's own and any other
+//! console's. Nothing is applied that is not on disk, and every console
+//! applies the same records in the same order, so all of them show what a
+//! fresh replay of the file would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use super::bundle::{self, BundleJob};
+use super::console::ConsoleConfig;
+use super::{InputPath, clipboard, report};
+use crate::engine::checklist::{Evidence, Mark, Record};
+use crate::engine::evidence::DEFAULT_CONTEXT;
+use crate::engine::{Model, StepState};
+use crate::journal::Journal;
+use crate::parse::ParseContext;
+use crate::ui::editor::{NoteEdit, edit_note_key};
+use crate::ui::{Action, UiState};
+
+/// Applies every record appended to the journal since this console last
+/// read it. Returns whether anything changed.
+pub fn sync(model: &mut Model, ui: &mut UiState, journal: &mut Journal) -> bool {
+    match journal.poll() {
+        Ok(replay) => {
+            if let Some(w) = replay.warnings.last() {
+                ui.status = Some(w.clone());
+            }
+            let mut changed = !replay.warnings.is_empty();
+            for r in &replay.records {
+                changed |= model.checklist.apply(r);
+            }
+            changed
+        }
+        Err(e) => {
+            ui.status = Some(format!("journal not read: {e}"));
+            true
+        }
+    }
+}
+
+/// Journals a record and then shows it (by reading it back). Returns false
+/// when it could not be saved; the status line says why.
+pub fn record(model: &mut Model, ui: &mut UiState, journal: &mut Journal, rec: &Record) -> bool {
+    match journal.append(rec) {
+        Ok(()) => {
+            ui.status = None;
+            sync(model, ui, journal);
+            true
+        }
+        Err(e) => {
+            ui.status = Some(format!("not saved: {e}"));
+            false
+        }
+    }
+}
+
+/// A step change, journaled first.
+pub fn set_step(
+    model: &mut Model,
+    ui: &mut UiState,
+    to: StepState,
+    operator: &str,
+    journal: &mut Journal,
+) {
+    if let Some(rec) = model
+        .checklist
+        .change(ui.step_selected, to, operator, Timestamp::now())
+    {
+        record(model, ui, journal, &rec);
+    }
+}
+
+/// A key while the note editor is open.
+pub fn note_key(
+    model: &mut Model,
+    ui: &mut UiState,
+    key: ratatui::crossterm::event::KeyEvent,
+    operator: &str,
+    journal: &mut Journal,
+) {
+    if let NoteEdit::Save(text) = edit_note_key(ui, key)
+        && let Some(rec) = model
+            .checklist
+            .note(ui.step_selected, &text, operator, Timestamp::now())
+        && record(model, ui, journal, &rec)
+    {
+        ui.status = Some("note saved".into());
+    }
+}
+
+/// Carries out the actions that journal or write files. Returns false for
+/// any other action.
+pub fn handle(
+    action: Action,
+    model: &mut Model,
+    ui: &mut UiState,
+    config: &ConsoleConfig,
+    journal: &mut Journal,
+) -> bool {
+    let now = Timestamp::now();
+    match action {
+        Action::EditNote => {
+            if model.checklist.items().get(ui.step_selected).is_some() {
+                ui.focus = crate::ui::Focus::Checklist;
+                ui.note_editor = Some(String::new());
+            }
+        }
+        Action::CopyCommand => copy_command(model, ui),
+        Action::MarkMitigated | Action::MarkResolved => {
+            let mark = Mark {
+                ts: now,
+                operator: config.operator.clone(),
+                note: None,
+            };
+            let (rec, word) = if action == Action::MarkMitigated {
+                (Record::Mitigated(mark), "MITIGATED")
+            } else {
+                (Record::Resolved(mark), "RESOLVED")
+            };
+            if record(model, ui, journal, &rec) {
+                ui.status = Some(format!("incident marked {word}"));
+            }
+        }
+        Action::ExportEvidence => export_evidence(model, ui, config, journal, now),
+        Action::WriteReport => {
+            let md = report::render(&report::ReportInput {
+                incident: &model.incident,
+                checklist: &model.checklist,
+                sources: &model
+                    .sources
+                    .iter()
+                    .map(|s| (s.name.clone(), s.family, s.lines))
+                    .collect::<Vec<_>>(),
+                journal: &config.journal.display().to_string(),
+                generated_at: now,
+            });
+            ui.status = Some(match report::write_file(&output_dir(config), &md, now) {
+                Ok(p) => format!("report written: {}", p.display()),
+                Err(e) => format!("report not written: {e:#}"),
+            });
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Where bundles and reports go: the current directory, where the default
+/// journal is too. (Not beside the journal: `demo` keeps its journal in a
+/// temporary directory that is removed on exit.)
+fn output_dir(_config: &ConsoleConfig) -> PathBuf {
+    PathBuf::new()
+}
+
+fn copy_command(model: &Model, ui: &mut UiState) {
+    let Some(item) = model.checklist.items().get(ui.step_selected) else {
+        return;
+    };
+    if item.commands.is_empty() {
+        ui.status = Some(format!("step {} has no command to copy", item.id));
+        return;
+    }
+    let n = item.commands.len();
+    let command = &item.commands[ui.copy_next % n];
+    let mut out = std::io::stdout().lock();
+    ui.status = Some(match clipboard::copy(&mut out, command) {
+        Ok(()) => format!(
+            "copied to the clipboard (OSC 52): {}{}",
+            clipboard::clean_command(command),
+            if n > 1 {
+                format!("  ({}/{n}, y for the next)", ui.copy_next % n + 1)
+            } else {
+                String::new()
+            }
+        ),
+        Err(e) => format!("not copied: {e}"),
+    });
+    let _ = out.flush();
+    ui.copy_next = (ui.copy_next + 1) % n;
+}
+
+fn export_evidence(
+    model: &mut Model,
+    ui: &mut UiState,
+    config: &ConsoleConfig,
+    journal: &mut Journal,
+    now: Timestamp,
+) {
+    let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
+        ui.status = Some("no user selected (Users pane)".into());
+        return;
+    };
+    // Files only: stdin and network sources cannot be read again.
+    let files: Vec<_> = config
+        .inputs
+        .iter()
+        .zip(&config.families)
+        .filter_map(|(input, family)| match &input.path {
+            InputPath::File(p) if Path::new(p).is_file() => Some((p.clone(), *family)),
+            _ => None,
+        })
+        .collect();
+    let result = bundle::read_sources(&files).and_then(|sources| {
+        bundle::write(&BundleJob {
+            user: &user,
+            stats: model.incident.user(&user),
+            sources: &sources,
+            checklist: &model.checklist,
+            context: DEFAULT_CONTEXT,
+            redact: false,
+            operator: &config.operator,
+            ctx: ParseContext::default(),
+            out: None,
+            dir: output_dir(config),
+            taken_at: now,
+        })
+    });
+    match result {
+        Ok(path) => {
+            let rec = Record::Evidence(Evidence {
+                ts: now,
+                operator: config.operator.clone(),
+                user: user.to_string(),
+                path: path.display().to_string(),
+                redacted: false,
+            });
+            if record(model, ui, journal, &rec) {
+                ui.status = Some(format!("evidence bundle written: {}", path.display()));
+            }
+        }
+        Err(e) => ui.status = Some(format!("evidence bundle not written: {e:#}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checklist::Checklist;
+    use crate::runbook;
+
+    fn console(path: &Path) -> (Model, UiState, Journal) {
+        let rb = runbook::parse("## Steps\n1. one\n2. two\n").unwrap();
+        let model = Model::new(Vec::new(), &rb, 10, ParseContext::default());
+        let (journal, _) = Journal::open(path).unwrap();
+        (model, UiState::default(), journal)
+    }
+
+    fn states(model: &Model) -> Vec<StepState> {
+        model.checklist.items().iter().map(|i| i.state).collect()
+    }
+
+    #[test]
+    fn two_consoles_converge_on_the_files_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut ma, mut ua, mut ja) = console(&path);
+        let (mut mb, mut ub, mut jb) = console(&path);
+        // Both act on step 1 before seeing each other's change.
+        set_step(&mut ma, &mut ua, StepState::Doing, "ana", &mut ja);
+        set_step(&mut mb, &mut ub, StepState::Skipped, "bo", &mut jb);
+        // B read A's record back before its own: it already agrees.
+        assert_eq!(states(&mb), [StepState::Skipped, StepState::Todo]);
+        assert_eq!(states(&ma), [StepState::Doing, StepState::Todo]);
+        assert!(sync(&mut ma, &mut ua, &mut ja), "A picks up B's change");
+        assert_eq!(states(&ma), states(&mb));
+        assert!(!sync(&mut ma, &mut ua, &mut ja), "nothing new");
+
+        // The state equals a fresh replay of the file.
+        let rb = runbook::parse("## Steps\n1. one\n2. two\n").unwrap();
+        let mut fresh = Checklist::new(&rb);
+        let bytes = std::fs::read(&path).unwrap();
+        for r in crate::journal::replay(&path, &bytes).records {
+            fresh.apply(&r);
+        }
+        assert_eq!(fresh, ma.checklist);
+        assert_eq!(fresh, mb.checklist);
+    }
+
+    #[test]
+    fn a_note_is_journaled_on_enter_and_dropped_on_esc() {
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut m, mut ui, mut j) = console(&path);
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        ui.note_editor = Some(String::new());
+        for c in "called ISE".chars() {
+            note_key(&mut m, &mut ui, key(KeyCode::Char(c)), "ana", &mut j);
+        }
+        note_key(&mut m, &mut ui, key(KeyCode::Enter), "ana", &mut j);
+        assert_eq!(m.checklist.items()[0].notes[0].text, "called ISE");
+        ui.note_editor = Some("draft".into());
+        note_key(&mut m, &mut ui, key(KeyCode::Esc), "ana", &mut j);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(r#""kind":"note""#), "{text}");
+    }
+}

@@ -1,0 +1,391 @@
+//! The fast whole-file reader behind `vpnwatch scan`: a file is cut into
+//! large blocks that worker threads read (`pread`) and parse in parallel,
+//! and the engine applies their results in file order on the calling thread,
+//! so the incident is exactly what a line-by-line pass would build.
+//!
+//! * A line belongs to the block it starts in. A worker skips the tail of
+//!   the previous block's last line and reads past its own block's end to
+//!   finish its last line, through the same [`LineSplitter`] as every other
+//!   reader, so lines (and the pieces of overlong lines) are the same
+//!   whatever the block size.
+//! * Workers ship only what the engine needs: events for which
+//!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
+//!   count and their latest time; the others are copied into a small
+//!   per-block arena. Nothing else is retained, so memory stays at about
+//!   `threads × block size` whatever the file size.
+//! * Blocks are read with positioned reads into buffers the workers own, not
+//!   memory-mapped: a log being truncated under a mapping would kill the
+//!   process with SIGBUS.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use jiff::Timestamp;
+
+use crate::engine::Incident;
+use crate::parse::{Cause, Event, Family, Outcome, ParseContext, ServerState, StreamParser};
+use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
+
+/// Bytes per block: large enough that per-block overhead vanishes, small
+/// enough that two workers' buffers stay far below the memory budget.
+pub const DEFAULT_BLOCK_BYTES: usize = 8 * 1024 * 1024;
+
+/// How the bulk reader splits its work.
+#[derive(Clone, Copy, Debug)]
+pub struct BulkOptions {
+    /// Worker threads; 1 parses on the calling thread, with no workers.
+    pub threads: usize,
+    pub block_bytes: usize,
+    pub max_line: usize,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // A knob for benchmarks (single- against multi-threaded runs).
+        let threads = std::env::var("VPNWATCH_SCAN_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(cores);
+        BulkOptions {
+            threads: threads.clamp(1, 8),
+            block_bytes: DEFAULT_BLOCK_BYTES,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+}
+
+/// Line counts of one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BulkCounts {
+    pub lines: u64,
+    pub recognised: u64,
+}
+
+/// An event copied out of its line: text fields are ranges of the block's
+/// arena.
+#[derive(Clone, Debug)]
+struct Shipped {
+    /// Events before this one that only count (see [`Incident::only_counts`]).
+    counted_before: u64,
+    counted_latest: Option<Timestamp>,
+    family: Family,
+    ts: Option<Timestamp>,
+    outcome: Outcome,
+    cause: Option<Cause>,
+    server_state: Option<ServerState>,
+    host: Span,
+    msg_id: Span,
+    user: Span,
+    client_ip: Span,
+    group: Span,
+    server: Span,
+    server_group: Span,
+    reason: Span,
+}
+
+type Span = Option<(u32, u32)>;
+
+/// What a worker found in one block.
+#[derive(Debug, Default)]
+struct BlockResult {
+    counts: BulkCounts,
+    arena: String,
+    events: Vec<Shipped>,
+    /// Counted-only events after the last shipped one.
+    counted_after: u64,
+    counted_after_latest: Option<Timestamp>,
+}
+
+impl BlockResult {
+    fn store(&mut self, s: Option<&str>) -> Span {
+        let s = s?;
+        let start = self.arena.len();
+        self.arena.push_str(s);
+        // Blocks are a few MiB, far from 4 GiB; saturate rather than panic.
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Some((to_u32(start), to_u32(self.arena.len())))
+    }
+
+    fn take(&mut self, ev: &Event) {
+        // Destructured in full so that a new field cannot be forgotten here.
+        let Event {
+            family,
+            ts,
+            host,
+            msg_id,
+            outcome,
+            cause,
+            user,
+            client_ip,
+            group,
+            server,
+            server_group,
+            server_state,
+            reason,
+        } = *ev;
+        let shipped = Shipped {
+            counted_before: std::mem::take(&mut self.counted_after),
+            counted_latest: self.counted_after_latest.take(),
+            family,
+            ts,
+            outcome,
+            cause,
+            server_state,
+            host: self.store(host),
+            msg_id: self.store(msg_id),
+            user: self.store(user),
+            client_ip: self.store(client_ip),
+            group: self.store(group),
+            server: self.store(server),
+            server_group: self.store(server_group),
+            reason: self.store(reason),
+        };
+        self.events.push(shipped);
+    }
+
+    /// One line; `checked` is the line as text when already known valid.
+    fn line(
+        &mut self,
+        bytes: &[u8],
+        checked: Option<&str>,
+        family: Family,
+        ctx: &ParseContext,
+        p: &mut StreamParser,
+    ) {
+        self.counts.lines += 1;
+        let lossy;
+        let text = match checked {
+            Some(text) => text,
+            None => {
+                lossy = String::from_utf8_lossy(bytes);
+                &lossy
+            }
+        };
+        let Some(ev) = p.parse(text, family, ctx) else {
+            return;
+        };
+        self.counts.recognised += 1;
+        if Incident::only_counts(&ev) {
+            self.counted_after += 1;
+            if ev.ts > self.counted_after_latest {
+                self.counted_after_latest = ev.ts;
+            }
+        } else {
+            self.take(&ev);
+        }
+    }
+
+    /// Applies the block to the incident, in line order.
+    fn apply(&self, incident: &mut Incident) -> BulkCounts {
+        let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
+        for s in &self.events {
+            if s.counted_before > 0 {
+                incident.count_events(s.counted_before, s.counted_latest);
+            }
+            let ev = Event {
+                family: s.family,
+                ts: s.ts,
+                host: get(s.host),
+                msg_id: get(s.msg_id),
+                outcome: s.outcome,
+                cause: s.cause,
+                user: get(s.user),
+                client_ip: get(s.client_ip),
+                group: get(s.group),
+                server: get(s.server),
+                server_group: get(s.server_group),
+                server_state: s.server_state,
+                reason: get(s.reason),
+            };
+            incident.apply(&ev);
+        }
+        if self.counted_after > 0 {
+            incident.count_events(self.counted_after, self.counted_after_latest);
+        }
+        self.counts
+    }
+}
+
+/// Reads a whole file and applies every recognised line to `incident`.
+/// `None` (and nothing read) when `path` is not a regular file.
+pub fn scan_file(
+    path: &Path,
+    family: Family,
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    opts: BulkOptions,
+) -> io::Result<Option<BulkCounts>> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        // A pipe or device has no length to cut into blocks.
+        return Ok(None);
+    }
+    let len = meta.len();
+    let block = opts.block_bytes.max(1) as u64;
+    let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
+    let mut total = BulkCounts::default();
+    if opts.threads <= 1 || blocks <= 1 {
+        let mut buf = Vec::new();
+        for i in 0..blocks {
+            let r = read_block(&file, i, len, family, ctx, opts, &mut buf)?;
+            add(&mut total, r.apply(incident));
+        }
+        return Ok(Some(total));
+    }
+
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<(usize, io::Result<BlockResult>)>(opts.threads * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.threads.min(blocks) {
+            let tx = tx.clone();
+            let (file, next) = (&file, &next);
+            scope.spawn(move || {
+                let mut buf = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= blocks {
+                        break;
+                    }
+                    let r = read_block(file, i, len, family, ctx, opts, &mut buf);
+                    let failed = r.is_err();
+                    if tx.send((i, r)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Results arrive in any order; apply them in block order.
+        let mut waiting = BTreeMap::new();
+        let mut want = 0usize;
+        for (i, r) in rx {
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&want) {
+                match r {
+                    Ok(r) => add(&mut total, r.apply(incident)),
+                    Err(e) => {
+                        // Stop the workers: they check the counter first.
+                        next.store(blocks, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+                want += 1;
+            }
+        }
+        Ok(Some(total))
+    })
+}
+
+fn add(total: &mut BulkCounts, c: BulkCounts) {
+    total.lines += c.lines;
+    total.recognised += c.recognised;
+}
+
+/// Reads into `buf` from `at` until it holds `want` bytes or the file ends.
+fn read_at_most(file: &File, buf: &mut Vec<u8>, at: u64, want: usize) -> io::Result<()> {
+    buf.resize(want, 0);
+    let mut got = 0;
+    while got < want {
+        match file.read_at(&mut buf[got..], at + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(got);
+    Ok(())
+}
+
+/// Read size within a block: small enough that a piece is still in the
+/// CPU cache when it is split and parsed right after the read.
+const PIECE: usize = 256 * 1024;
+
+/// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`).
+fn read_block(
+    file: &File,
+    i: usize,
+    len: u64,
+    family: Family,
+    ctx: &ParseContext,
+    opts: BulkOptions,
+    buf: &mut Vec<u8>,
+) -> io::Result<BlockResult> {
+    let block = opts.block_bytes.max(1) as u64;
+    let start = i as u64 * block;
+    let end = (start + block).min(len);
+    let mut result = BlockResult::default();
+    // A line starts at 0 and after each `\n`; find the first start in
+    // `start..end` (a `\n` at `end - 1` starts the next block's first line).
+    let mut pos = if i == 0 {
+        0
+    } else {
+        let mut p = start - 1;
+        loop {
+            if p + 1 >= end {
+                return Ok(result);
+            }
+            let want = (end - 1 - p).min(PIECE as u64) as usize;
+            read_at_most(file, buf, p, want)?;
+            if buf.is_empty() {
+                return Ok(result);
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(nl) => break p + nl as u64 + 1,
+                None => p += buf.len() as u64,
+            }
+        }
+    };
+    let mut parser = StreamParser::default();
+    let mut splitter = LineSplitter::new(opts.max_line);
+    while pos < end {
+        let want = (end - pos).min(PIECE as u64) as usize;
+        read_at_most(file, buf, pos, want)?;
+        if buf.is_empty() {
+            break; // truncated while we read
+        }
+        feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
+        pos += buf.len() as u64;
+    }
+    // Finish the last line, which may run past the block.
+    while !splitter.pending().is_empty() {
+        read_at_most(file, buf, pos, PIECE)?;
+        if buf.is_empty() {
+            splitter.finish(|line| result.line(line, None, family, ctx, &mut parser));
+            break;
+        }
+        let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
+        buf.truncate(piece_len);
+        feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
+        pos += piece_len as u64;
+    }
+    Ok(result)
+}
+
+/// Splits one piece into lines and parses them. The piece is checked for
+/// UTF-8 once, so lines that lie whole inside it need no check of their own.
+fn feed(
+    splitter: &mut LineSplitter,
+    piece: &[u8],
+    result: &mut BlockResult,
+    family: Family,
+    ctx: &ParseContext,
+    parser: &mut StreamParser,
+) {
+    let text = std::str::from_utf8(piece).ok();
+    let base = piece.as_ptr() as usize;
+    splitter.feed(piece, |line| {
+        // A line inside the piece is a sub-slice of it; a line assembled
+        // across pieces, or a cut piece of an overlong line, may not be.
+        let off = (line.as_ptr() as usize).wrapping_sub(base);
+        let checked = text.and_then(|t| t.get(off..off + line.len()));
+        result.line(line, checked, family, ctx, parser);
+    });
+}

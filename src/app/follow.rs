@@ -1,0 +1,141 @@
+//! `vpnwatch events --follow`: the dashboard's tailer without the dashboard.
+//!
+//! Sources are planned and started by [`super::sources`], exactly as the
+//! dashboard starts them, and their batches are parsed and applied to an
+//! [`Incident`] one line at a time, as the engine does. Each recognised line
+//! is printed as one NDJSON record (the `events` format, written by
+//! [`headless::write_event`]) as soon as its batch arrives; stdout is flushed
+//! after every drained burst, so a pipe sees lines live. Unrecognised lines
+//! and the continuation pieces of cut lines are not printed (as in `events`).
+//! Source notices (waiting, rotated, truncated, errors) go to stderr.
+//!
+//! Runs until SIGTERM, SIGINT or SIGHUP, or until every source has finished
+//! (stdin closed; followed files never finish).
+
+use std::io::Write;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+
+use super::headless;
+use super::sources::{self, Planned, SourceSettings};
+use super::{Input, console};
+use crate::engine::Incident;
+use crate::parse::{self, Family, ParseContext};
+use crate::sanitize::sanitize_str;
+use crate::source::{LineBatch, Notice, SourceId, SourceMsg};
+
+/// Everything `events --follow` needs, resolved from the command line.
+pub struct FollowConfig {
+    pub inputs: Vec<Input>,
+    /// Family of each input, in the same order.
+    pub families: Vec<Family>,
+    pub ingest: SourceSettings,
+    pub ctx: ParseContext,
+}
+
+/// Follows the sources, writing NDJSON to `out` and notices to `err`.
+pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+
+    let plan = sources::plan(&config.inputs, &config.families, &config.ingest);
+    let (tx, mut rx) = mpsc::channel(console::CHANNEL_BATCHES);
+    sources::start(&plan, &config.ingest, &tx).await?;
+    // The sources hold the other senders: when all have finished, `recv`
+    // returns `None`.
+    drop(tx);
+
+    let mut printer = Printer {
+        plan: &plan,
+        ctx: config.ctx,
+        incident: Incident::default(),
+        out: std::io::BufWriter::with_capacity(1 << 16, out),
+    };
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            _ = sigterm.recv() => None,
+            _ = sighup.recv() => None,
+            _ = sigint.recv() => None,
+        };
+        let Some(msg) = msg else { break };
+        printer.handle(msg, &mut err)?;
+        // Everything already queued goes out with one flush.
+        while let Ok(more) = rx.try_recv() {
+            printer.handle(more, &mut err)?;
+        }
+        printer.out.flush()?;
+    }
+    printer.out.flush()?;
+    Ok(())
+}
+
+struct Printer<'a, W: Write> {
+    plan: &'a [Planned],
+    ctx: ParseContext,
+    incident: Incident,
+    out: std::io::BufWriter<W>,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn handle(&mut self, msg: SourceMsg, err: &mut impl Write) -> std::io::Result<()> {
+        match msg {
+            SourceMsg::Lines(id, batch) => self.lines(id, &batch),
+            SourceMsg::Notice(id, notice) => {
+                let name = self.planned(id).map_or("?", |p| p.name.as_str());
+                if let Some(text) = notice_line(&notice) {
+                    // stderr is usually a terminal: log text is sanitised.
+                    let _ = writeln!(err, "vpnwatch: {}: {}", sanitize_str(name), text);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn planned(&self, id: SourceId) -> Option<&Planned> {
+        self.plan.get(usize::from(id.0))
+    }
+
+    fn lines(&mut self, id: SourceId, batch: &LineBatch) -> std::io::Result<()> {
+        let Some(planned) = self.plan.get(usize::from(id.0)) else {
+            return Ok(());
+        };
+        for line in batch.line_refs() {
+            if line.continued {
+                continue;
+            }
+            let text = String::from_utf8_lossy(line.bytes);
+            let Some(ev) = parse::parse_line(&text, planned.family, &self.ctx) else {
+                continue;
+            };
+            let attempt = self.incident.apply(&ev).new_attempt;
+            let source = line.origin.unwrap_or(&planned.name);
+            headless::write_event(&mut self.out, source, line.line_no, &text, &ev, attempt)?;
+        }
+        Ok(())
+    }
+}
+
+/// A notice as one line of text for stderr; `None` for routine ones.
+fn notice_line(notice: &Notice) -> Option<String> {
+    let path = |p: &std::path::Path| sanitize_str(&p.display().to_string());
+    Some(match notice {
+        Notice::Waiting(p) => format!("waiting for {}", path(p)),
+        Notice::Rotated(p) => format!("{} rotated; following the new file", path(p)),
+        Notice::Truncated(p) => format!("{} truncated; reading from the start", path(p)),
+        Notice::Removed(p) => format!("{} removed", path(p)),
+        Notice::Skipped(n) => format!("{n} earlier bytes not read (--backlog)"),
+        Notice::Error(e) => format!("error: {}", sanitize_str(e)),
+        Notice::Polling(e) => sanitize_str(e),
+        Notice::Status(s) => sanitize_str(s),
+        Notice::Finished => "finished".to_string(),
+        Notice::Stats(s) => format!(
+            "{} received, {} dropped, {} truncated, {} malformed",
+            s.received, s.dropped, s.truncated, s.malformed
+        ),
+        Notice::Opened(_) | Notice::Pending(_) => return None,
+    })
+}

@@ -1,0 +1,166 @@
+//! The incident-workflow commands: `runbook check`, `bundle` and `report`.
+//! `main` parses the arguments; these do the work.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use super::bundle::{self, BundleJob};
+use super::headless::HeadlessFile;
+use super::report;
+use crate::engine::Checklist;
+use crate::engine::checklist::{Evidence, Record};
+use crate::journal::{self, Journal};
+use crate::parse::ParseContext;
+use crate::runbook::{self, Runbook, Step};
+use crate::sanitize::sanitize_str;
+
+/// `vpnwatch runbook check FILE`: parses the runbook and prints its steps;
+/// a malformed runbook is an error naming the file and line.
+pub fn runbook_check(path: &Path, mut out: impl Write) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let rb = runbook::parse(&text).with_context(|| path.display().to_string())?;
+    let items = rb.items().len();
+    writeln!(out, "{}: ok", sanitize_str(&path.display().to_string()))?;
+    writeln!(out, "title: {}", sanitize_str(&rb.title))?;
+    writeln!(out, "steps: {} ({items} with sub-steps)\n", rb.steps.len())?;
+    for step in &rb.steps {
+        write_step(&mut out, step, 0)?;
+        for sub in &step.substeps {
+            write_step(&mut out, sub, 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_step(out: &mut impl Write, step: &Step, depth: usize) -> std::io::Result<()> {
+    let indent = "    ".repeat(depth);
+    writeln!(
+        out,
+        "{indent}{:<5} {}  (line {})",
+        step.id,
+        sanitize_str(&step.text),
+        step.line
+    )?;
+    if !step.causes.is_empty() {
+        let ids: Vec<&str> = step.causes.iter().map(|c| c.id()).collect();
+        writeln!(out, "{indent}      causes: {}", ids.join(", "))?;
+    }
+    for command in &step.commands {
+        writeln!(out, "{indent}      $ {}", sanitize_str(command))?;
+    }
+    Ok(())
+}
+
+/// The checklist as a journal left it (read-only), with replay warnings.
+pub fn checklist_from_journal(
+    runbook: &Runbook,
+    path: Option<&Path>,
+) -> anyhow::Result<(Checklist, Vec<String>)> {
+    let mut checklist = Checklist::new(runbook);
+    let Some(path) = path else {
+        return Ok((checklist, Vec::new()));
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("journal {}", path.display()))?;
+    let replay = journal::replay(path, &bytes);
+    for r in &replay.records {
+        checklist.apply(r);
+    }
+    Ok((checklist, replay.warnings))
+}
+
+/// Options of `vpnwatch bundle`.
+pub struct BundleArgs {
+    pub user: String,
+    pub context: usize,
+    pub redact: bool,
+    pub output: Option<PathBuf>,
+    pub journal: Option<PathBuf>,
+    pub operator: String,
+    pub runbook: Runbook,
+}
+
+/// `vpnwatch bundle`: writes the user's evidence bundle, prints its path,
+/// and journals it when a journal is named.
+pub fn bundle(
+    args: &BundleArgs,
+    files: &[HeadlessFile],
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let ctx = ParseContext::default();
+    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
+    let sources = bundle::read_sources(&paths)?;
+    let incident = bundle::incident_of(&sources, &ctx);
+    let Some((user, stats)) = bundle::find_user(&incident, &args.user) else {
+        anyhow::bail!(
+            "user {:?} does not appear in the logs (give a user name, or a hidden user's client IP)",
+            sanitize_str(&args.user)
+        );
+    };
+    let (checklist, warnings) = checklist_from_journal(&args.runbook, args.journal.as_deref())
+        .or_else(|e| match &args.journal {
+            // A journal that does not exist yet is created when we journal.
+            Some(p) if !p.exists() => Ok((Checklist::new(&args.runbook), Vec::new())),
+            _ => Err(e),
+        })?;
+    for w in warnings {
+        eprintln!("vpnwatch: {w}");
+    }
+    let now = Timestamp::now();
+    let path = bundle::write(&BundleJob {
+        user: &user,
+        stats: Some(&stats),
+        sources: &sources,
+        checklist: &checklist,
+        context: args.context,
+        redact: args.redact,
+        operator: &args.operator,
+        ctx,
+        out: args.output.clone(),
+        dir: PathBuf::from("."),
+        taken_at: now,
+    })?;
+    if let Some(journal_path) = &args.journal {
+        let (mut journal, _) = Journal::open(journal_path)?;
+        journal.append(&Record::Evidence(Evidence {
+            ts: now,
+            operator: args.operator.clone(),
+            user: user.to_string(),
+            path: path.display().to_string(),
+            redacted: args.redact,
+        }))?;
+    }
+    writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+/// `vpnwatch report`: the postmortem, to `output` or stdout.
+pub fn report(
+    journal: &Path,
+    runbook: &Runbook,
+    files: &[HeadlessFile],
+    output: Option<&Path>,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
+    let (md, warnings) = report::from_files(
+        journal,
+        runbook,
+        &paths,
+        &ParseContext::default(),
+        Timestamp::now(),
+    )?;
+    for w in warnings {
+        eprintln!("vpnwatch: {w}");
+    }
+    match output {
+        Some(p) => {
+            std::fs::write(p, md).with_context(|| p.display().to_string())?;
+            writeln!(out, "{}", p.display())?;
+        }
+        None => out.write_all(md.as_bytes())?,
+    }
+    Ok(())
+}

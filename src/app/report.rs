@@ -1,0 +1,448 @@
+//! The postmortem: a Markdown report from the incident and the journal.
+//! `vpnwatch report --journal FILE [LOGS...]` and `r` in the dashboard.
+//!
+//! [`render`] is a pure function of its inputs (the snapshot test pins it);
+//! [`from_files`] reads a journal (read-only: a report never creates or
+//! changes one) and the logs.
+//!
+//! Layout follows the PagerDuty / Google SRE postmortem skeleton: summary,
+//! scope, who and what was affected, AAA servers, the checklist, the KPIs
+//! with their definitions, and a UTC timeline merged from the journal and
+//! the key log events. Log-derived text is sanitised and table cells escaped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use super::bundle::{incident_of, read_sources};
+use crate::engine::checklist::Checklist;
+use crate::engine::kpi::{self, ResolvedBy, StartBasis};
+use crate::engine::{Incident, ServerHealth, UserKey, scope};
+use crate::journal;
+use crate::parse::{Cause, Family, ParseContext};
+use crate::runbook::Runbook;
+use crate::sanitize::sanitize_str;
+
+/// Users listed in the report's table.
+const TOP_USERS: usize = 10;
+
+/// What a report is made from.
+pub struct ReportInput<'a> {
+    pub incident: &'a Incident,
+    pub checklist: &'a Checklist,
+    /// Log sources: name, family and line count.
+    pub sources: &'a [(String, Family, u64)],
+    pub journal: &'a str,
+    pub generated_at: Timestamp,
+}
+
+fn utc(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn opt_utc(ts: Option<Timestamp>) -> String {
+    ts.map_or_else(|| "—".to_string(), utc)
+}
+
+fn dur(d: Option<jiff::SignedDuration>) -> String {
+    match d {
+        Some(d) => {
+            let s = d.as_secs().max(0);
+            format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+        }
+        None => "—".to_string(),
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    sanitize_str(s)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Renders the report.
+pub fn render(input: &ReportInput) -> String {
+    let inc = input.incident;
+    let list = input.checklist;
+    let totals = inc.totals();
+    let kpis = kpi::compute(inc.first_failure(), list);
+    let mut md = String::new();
+    let mut line = |s: &str| {
+        md.push_str(s);
+        md.push('\n');
+    };
+
+    line(&format!("# Postmortem: {}", cell(&list.title)));
+    line("");
+    line(&format!(
+        "Generated {} UTC by vpnwatch from the journal `{}`.",
+        utc(input.generated_at),
+        cell(input.journal)
+    ));
+    if !input.sources.is_empty() {
+        let names: Vec<String> = input
+            .sources
+            .iter()
+            .map(|(n, f, lines)| format!("`{}` ({}, {lines} lines)", cell(n), f.as_str()))
+            .collect();
+        line(&format!("Logs: {}.", names.join(", ")));
+    }
+    line("");
+
+    line("## Summary");
+    line("");
+    let status = match (kpis.resolved, kpis.mitigated) {
+        (Some((t, ResolvedBy::Mark)), _) => format!("resolved at {} UTC (R mark)", utc(t)),
+        (Some((t, ResolvedBy::AllStepsClosed)), _) => {
+            format!("resolved at {} UTC (every step done or skipped)", utc(t))
+        }
+        (None, Some(t)) => format!("mitigated at {} UTC, not resolved", utc(t)),
+        (None, None) => "open".to_string(),
+    };
+    line(&format!("- Status: {status}"));
+    line(&format!(
+        "- {} failed login attempts by {} users ({} failing at the end of the logs); {} successful logins",
+        totals.failures,
+        inc.users_by_failures().len(),
+        inc.failing_now(),
+        totals.successes
+    ));
+    line(&format!(
+        "- First failure {} UTC; logs end {} UTC",
+        opt_utc(inc.first_failure()),
+        opt_utc(inc.latest())
+    ));
+    let (closed, steps) = list.progress();
+    line(&format!(
+        "- Runbook: {closed} of {steps} steps done or skipped"
+    ));
+    line("");
+
+    line("## Scope");
+    line("");
+    for l in scope_section(inc) {
+        line(&l);
+    }
+    line("");
+
+    line("## Top users");
+    line("");
+    let users = inc.users_by_failures();
+    if users.is_empty() {
+        line("No failed logins.");
+    } else {
+        line("| User | Failed | OK | Causes | Client IPs | Last failure (UTC) |");
+        line("|---|---:|---:|---|---|---|");
+        for (key, stats) in users.iter().take(TOP_USERS) {
+            let causes: Vec<String> = stats
+                .causes
+                .iter()
+                .map(|(c, n)| format!("{} {n}", c.id()))
+                .collect();
+            line(&format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&key.to_string()),
+                stats.failures,
+                stats.successes,
+                causes.join(", "),
+                cell(&stats.client_ips.join(", ")),
+                opt_utc(stats.last_failure)
+            ));
+        }
+        if users.len() > TOP_USERS {
+            line(&format!("\nand {} more.", users.len() - TOP_USERS));
+        }
+    }
+    line("");
+
+    line("## Causes");
+    line("");
+    let mut causes: Vec<(Cause, u32, usize)> = Vec::new();
+    for (_, stats) in &users {
+        for (&c, &n) in &stats.causes {
+            match causes.iter_mut().find(|(k, _, _)| *k == c) {
+                Some(e) => {
+                    e.1 += n;
+                    e.2 += 1;
+                }
+                None => causes.push((c, n, 1)),
+            }
+        }
+    }
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if causes.is_empty() {
+        line("None.");
+    } else {
+        line("| Cause | Attempts | Users |");
+        line("|---|---:|---:|");
+        for (c, n, u) in &causes {
+            line(&format!("| `{}` | {n} | {u} |", c.id()));
+        }
+    }
+    line("");
+
+    line("## AAA servers");
+    line("");
+    if inc.servers().is_empty() {
+        line("No AAA server named in the logs.");
+    } else {
+        line(
+            "| Server | Group | State at the end | Since (UTC) | Unreachable reports | Transitions |",
+        );
+        line("|---|---|---|---|---:|---|");
+        let mut servers: Vec<_> = inc.servers().iter().collect();
+        servers.sort_by(|a, b| a.address.cmp(&b.address));
+        for s in servers {
+            let transitions: Vec<String> = s
+                .transitions
+                .iter()
+                .map(|(t, h)| format!("{} {}", health(*h), opt_utc(*t)))
+                .collect();
+            line(&format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&s.address),
+                cell(s.group.as_deref().unwrap_or("—")),
+                health(s.health),
+                opt_utc(s.since),
+                s.unreachable,
+                if transitions.is_empty() {
+                    "—".to_string()
+                } else {
+                    transitions.join("; ")
+                }
+            ));
+        }
+    }
+    line("");
+
+    line("## Checklist");
+    line("");
+    line("| Step | State | Who | When (UTC) | Notes |");
+    line("|---|---|---|---|---|");
+    for item in list.items() {
+        let indent = if item.depth > 0 { "↳ " } else { "" };
+        let notes: Vec<String> = item
+            .notes
+            .iter()
+            .map(|n| format!("{} ({}, {})", cell(&n.text), cell(&n.operator), utc(n.ts)))
+            .collect();
+        line(&format!(
+            "| {indent}{} {} | {} | {} | {} | {} |",
+            item.id,
+            cell(&item.text),
+            item.state.label(),
+            cell(item.changed_by.as_deref().unwrap_or("—")),
+            opt_utc(item.changed_at),
+            notes.join("; ")
+        ));
+    }
+    line("");
+
+    line("## KPIs");
+    line("");
+    let start = match kpis.start {
+        Some(s) => format!(
+            "{} UTC ({})",
+            utc(s.at),
+            match s.basis {
+                StartBasis::FirstFailure => "first failed login, log time",
+                StartBasis::FirstRecord =>
+                    "first journal record: the logs are more than 1 h older than the journal",
+            }
+        ),
+        None => "—".to_string(),
+    };
+    line("| KPI | Value | Definition |");
+    line("|---|---|---|");
+    line(&format!("| Start | {start} | {} |", def("start")));
+    line(&format!(
+        "| Detected | {} | {} |",
+        opt_utc(kpis.detected),
+        def("detected")
+    ));
+    line(&format!(
+        "| Time to first action | {} (at {}) | {} |",
+        dur(kpis.ttfa()),
+        opt_utc(kpis.first_action),
+        def("first action")
+    ));
+    line(&format!(
+        "| Time to mitigate | {} (at {}) | {} |",
+        dur(kpis.ttm()),
+        opt_utc(kpis.mitigated),
+        def("mitigated")
+    ));
+    line(&format!(
+        "| Time to resolve | {} (at {}) | {} |",
+        dur(kpis.ttr()),
+        opt_utc(kpis.resolved.map(|r| r.0)),
+        def("resolved")
+    ));
+    line(&format!(
+        "| Last journal update | {} | {} |",
+        opt_utc(kpis.last_update),
+        "time since then is shown live in the dashboard"
+    ));
+    line("");
+    line(
+        "Durations run from the start. Detection is log time and actions are wall time; \
+         for live logs they agree. Per-incident durations, not means.",
+    );
+    line("");
+
+    line("## Timeline (UTC)");
+    line("");
+    line("| Time (UTC) | Source | Event |");
+    line("|---|---|---|");
+    for (ts, source, what) in timeline(inc, list) {
+        line(&format!("| {} | {source} | {} |", utc(ts), cell(&what)));
+    }
+    md
+}
+
+fn def(name: &str) -> &'static str {
+    kpi::DEFINITIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, d)| d.trim_start_matches("KPI: "))
+}
+
+fn health(h: ServerHealth) -> &'static str {
+    match h {
+        ServerHealth::Failed => "✖ FAILED",
+        ServerHealth::Active => "✔ ACTIVE",
+        ServerHealth::Unknown => "never marked",
+    }
+}
+
+/// Hook for the scope analysis: the verdict and its evidence.
+fn scope_section(inc: &Incident) -> Vec<String> {
+    let scope = scope::assess(inc);
+    vec![
+        format!("**{}**", scope.verdict.as_str()),
+        String::new(),
+        format!("Evidence: {}", sanitize_str(&scope.evidence)),
+    ]
+}
+
+/// Key log events and every journal record, oldest first (ties: log
+/// events before journal records, then in the order given).
+fn timeline(inc: &Incident, list: &Checklist) -> Vec<(Timestamp, &'static str, String)> {
+    let mut out: Vec<(Timestamp, &'static str, String)> = Vec::new();
+    if let Some(t) = inc.first_failure() {
+        out.push((t, "log", "first failed login of the incident".into()));
+    }
+    for s in inc.servers() {
+        for (t, h) in &s.transitions {
+            if let Some(t) = t {
+                out.push((
+                    *t,
+                    "log",
+                    format!("AAA server {} marked {}", s.address, health(*h)),
+                ));
+            }
+        }
+    }
+    for (key, stats) in inc.users_by_failures() {
+        if let (Some(ok), Some(first)) = (stats.last_success, stats.first_failure)
+            && ok > first
+        {
+            out.push((
+                ok,
+                "log",
+                format!(
+                    "{} logged in after {} failed attempt{}",
+                    describe_user(key),
+                    stats.failures,
+                    if stats.failures == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    if let Some(last) = inc
+        .users_by_failures()
+        .iter()
+        .filter_map(|(_, s)| s.last_failure)
+        .max()
+    {
+        out.push((last, "log", "last failed login in the logs".into()));
+    }
+    out.sort_by_key(|e| e.0);
+    let mut journal: Vec<(Timestamp, &'static str, String)> = list
+        .history()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.ts()?,
+                "journal",
+                format!("{}: {}", r.operator().unwrap_or("?"), r.describe()),
+            ))
+        })
+        .collect();
+    out.append(&mut journal);
+    // Stable: equal times keep log events first.
+    out.sort_by_key(|e| e.0);
+    out
+}
+
+fn describe_user(key: &UserKey) -> String {
+    key.to_string()
+}
+
+/// Reads the journal (never creating it) and the logs, applies both, and
+/// renders the report.
+pub fn from_files(
+    journal_path: &Path,
+    runbook: &Runbook,
+    logs: &[(PathBuf, Family)],
+    ctx: &ParseContext,
+    generated_at: Timestamp,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let bytes = std::fs::read(journal_path)
+        .with_context(|| format!("journal {}", journal_path.display()))?;
+    let replay = journal::replay(journal_path, &bytes);
+    let mut checklist = Checklist::new(runbook);
+    let mut warnings = replay.warnings;
+    let skipped = replay
+        .records
+        .iter()
+        .filter(|r| !checklist.apply(r))
+        .count();
+    if skipped > 0 {
+        warnings.push(format!(
+            "journal {}: {skipped} records name steps this runbook does not have (or a newer kind)",
+            journal_path.display()
+        ));
+    }
+    let sources = read_sources(logs)?;
+    let incident = incident_of(&sources, ctx);
+    let names: Vec<(String, Family, u64)> = sources
+        .iter()
+        .map(|s| (s.name.clone(), s.family, s.lines.len() as u64))
+        .collect();
+    let md = render(&ReportInput {
+        incident: &incident,
+        checklist: &checklist,
+        sources: &names,
+        journal: &journal_path.display().to_string(),
+        generated_at,
+    });
+    Ok((md, warnings))
+}
+
+/// Writes a report file fsynced under a fresh name; returns the path.
+pub fn write_file(dir: &Path, md: &str, at: Timestamp) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    let path = dir.join(format!(
+        "vpnwatch-report-{}.md",
+        at.strftime("%Y%m%dT%H%M%SZ")
+    ));
+    let mut file = std::fs::File::create(&path).with_context(|| path.display().to_string())?;
+    file.write_all(md.as_bytes())
+        .and_then(|_| file.sync_all())
+        .with_context(|| path.display().to_string())?;
+    Ok(path)
+}

@@ -1,0 +1,375 @@
+//! Joining the headend's view of a failed login with the auth server's.
+//!
+//! The headend often says little ("AAA failure", or a hidden `*****` user);
+//! the RADIUS / ISE / NPS / AD line for the same attempt says why. An
+//! auth-server verdict and a headend attempt are the same login when they
+//! are for the same client IP or the same user name and lie within
+//! [`JOIN_WINDOW`] of each other. Sources are read independently (a headless
+//! scan reads one file after the other), so the join works in either
+//! arrival order: whichever side comes second finds the first.
+//!
+//! This module only keeps the bookkeeping and decides matches; the incident
+//! applies what a match means to the counts.
+
+use std::collections::{HashMap, VecDeque};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::parse::Cause;
+
+/// How far apart (log time, either direction) a headend attempt and an
+/// auth-server verdict may be and still be one login. Servers answer within
+/// a RADIUS timeout; clocks of different devices drift by a few seconds.
+pub const JOIN_WINDOW: SignedDuration = SignedDuration::from_secs(10);
+
+/// Attempts remembered for joining; older ones can no longer be joined.
+const ATTEMPTS_CAP: usize = 65_536;
+
+/// Entries remembered per client IP or user name. A join looks only a few
+/// seconds around an event, so a short history per key suffices.
+const PER_KEY_CAP: usize = 16;
+
+/// A failed attempt as the headend counted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub ts: Option<Timestamp>,
+    /// Index of the user the attempt is counted for.
+    pub user: usize,
+    pub ip: Option<String>,
+    /// The user's name, `None` while the headend hides it.
+    pub name: Option<String>,
+    pub cause: Cause,
+    joined: bool,
+}
+
+impl Attempt {
+    pub fn new(
+        ts: Option<Timestamp>,
+        user: usize,
+        ip: Option<&str>,
+        name: Option<&str>,
+        cause: Cause,
+    ) -> Self {
+        Attempt {
+            ts,
+            user,
+            ip: ip.map(str::to_string),
+            name: name.map(str::to_string),
+            cause,
+            joined: false,
+        }
+    }
+}
+
+/// What the auth server said about a login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub ts: Option<Timestamp>,
+    pub user: Option<String>,
+    pub ip: Option<String>,
+    pub cause: Cause,
+}
+
+/// The cause a joined attempt is counted under: the auth server knows why
+/// it refused, so its cause replaces the headend's generic ones (an "AAA
+/// failure" is read as bad credentials). A specific headend cause (token
+/// challenge, lockout, capacity …) stays unless the server says something
+/// specific too; the server's `other` never replaces anything.
+pub fn more_specific(headend: Cause, server: Cause) -> Cause {
+    match (headend, server) {
+        (h, Cause::Other) => h,
+        (Cause::BadCredentials | Cause::Other | Cause::UnknownUser, s) => s,
+        // A token challenge on the headend and a credential verdict on the
+        // server are the same story; the token is the more useful word.
+        (Cause::TokenRequired, Cause::BadCredentials) => Cause::TokenRequired,
+        (_, s) => s,
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Joiner {
+    attempts: VecDeque<Attempt>,
+    /// Id of `attempts[0]`; ids are stable for an attempt's lifetime.
+    first_id: usize,
+    attempts_by_ip: HashMap<String, Vec<usize>>,
+    attempts_by_name: HashMap<String, Vec<usize>>,
+    /// Verdicts that have not met their attempt yet.
+    pending_by_ip: HashMap<String, Vec<Verdict>>,
+    pending_by_name: HashMap<String, Vec<Verdict>>,
+}
+
+fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let d = a.duration_since(b).abs();
+            (d <= JOIN_WINDOW).then_some(d)
+        }
+        // Lines without a time cannot be placed; they are never joined.
+        _ => None,
+    }
+}
+
+fn remember<T>(map: &mut HashMap<String, Vec<T>>, key: &str, value: T) {
+    let list = match map.get_mut(key) {
+        Some(list) => list,
+        None => map.entry(key.to_string()).or_default(),
+    };
+    if list.len() >= PER_KEY_CAP {
+        list.remove(0);
+    }
+    list.push(value);
+}
+
+impl Joiner {
+    pub fn attempt(&self, id: usize) -> Option<&Attempt> {
+        self.attempts.get(id.checked_sub(self.first_id)?)
+    }
+
+    pub fn attempt_mut(&mut self, id: usize) -> Option<&mut Attempt> {
+        self.attempts.get_mut(id.checked_sub(self.first_id)?)
+    }
+
+    /// Records a new attempt. Returns its id and, if a pending verdict
+    /// matches it, that verdict (now consumed).
+    pub fn add_attempt(&mut self, attempt: Attempt) -> (usize, Option<Verdict>) {
+        let verdict = self.take_pending(&attempt);
+        let id = self.first_id + self.attempts.len();
+        if let Some(ip) = &attempt.ip {
+            remember(&mut self.attempts_by_ip, ip, id);
+        }
+        if let Some(name) = &attempt.name {
+            remember(&mut self.attempts_by_name, name, id);
+        }
+        let joined = verdict.is_some();
+        self.attempts.push_back(Attempt { joined, ..attempt });
+        if self.attempts.len() > ATTEMPTS_CAP {
+            self.attempts.pop_front();
+            self.first_id += 1;
+        }
+        (id, verdict)
+    }
+
+    /// Tells the joiner that attempt `id` now belongs to a named user (its
+    /// WebVPN line named the user the AAA line hid).
+    pub fn rename(&mut self, id: usize, user: usize, name: &str) {
+        if let Some(a) = self.attempt_mut(id) {
+            a.user = user;
+            a.name = Some(name.to_string());
+        }
+        remember(&mut self.attempts_by_name, name, id);
+    }
+
+    /// Records a verdict. Returns the id of the unjoined attempt it belongs
+    /// to (now marked joined), or keeps it pending for a later attempt.
+    pub fn add_verdict(&mut self, verdict: Verdict) -> Option<usize> {
+        let mut best: Option<(SignedDuration, usize)> = None;
+        let candidates = verdict
+            .ip
+            .as_ref()
+            .and_then(|ip| self.attempts_by_ip.get(ip))
+            .into_iter()
+            .chain(
+                verdict
+                    .user
+                    .as_ref()
+                    .and_then(|n| self.attempts_by_name.get(n)),
+            )
+            .flatten();
+        for &id in candidates {
+            let Some(a) = self.attempt(id) else { continue };
+            if a.joined {
+                continue;
+            }
+            if let Some(d) = close(a.ts, verdict.ts)
+                && best.is_none_or(|(bd, _)| d < bd)
+            {
+                best = Some((d, id));
+            }
+        }
+        if let Some((_, id)) = best {
+            if let Some(a) = self.attempt_mut(id) {
+                a.joined = true;
+            }
+            return Some(id);
+        }
+        if let Some(ip) = verdict.ip.clone() {
+            remember(&mut self.pending_by_ip, &ip, verdict.clone());
+        }
+        if let Some(name) = verdict.user.clone() {
+            remember(&mut self.pending_by_name, &name, verdict);
+        }
+        None
+    }
+
+    /// The closest pending verdict for an attempt, removed from both indexes.
+    fn take_pending(&mut self, attempt: &Attempt) -> Option<Verdict> {
+        let mut best: Option<(SignedDuration, Verdict)> = None;
+        let lists = [
+            attempt
+                .ip
+                .as_ref()
+                .and_then(|ip| self.pending_by_ip.get(ip)),
+            attempt
+                .name
+                .as_ref()
+                .and_then(|n| self.pending_by_name.get(n)),
+        ];
+        for v in lists.into_iter().flatten().flatten() {
+            if let Some(d) = close(v.ts, attempt.ts)
+                && best.as_ref().is_none_or(|(bd, _)| d < *bd)
+            {
+                best = Some((d, v.clone()));
+            }
+        }
+        let (_, verdict) = best?;
+        for map in [&mut self.pending_by_ip, &mut self.pending_by_name] {
+            for list in map.values_mut() {
+                list.retain(|v| *v != verdict);
+            }
+        }
+        Some(verdict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Option<Timestamp> {
+        Timestamp::from_second(1_800_000_000 + s).ok()
+    }
+
+    fn verdict(s: i64, user: Option<&str>, ip: Option<&str>, cause: Cause) -> Verdict {
+        Verdict {
+            ts: t(s),
+            user: user.map(str::to_string),
+            ip: ip.map(str::to_string),
+            cause,
+        }
+    }
+
+    #[test]
+    fn a_verdict_after_its_attempt_joins_it() {
+        let mut j = Joiner::default();
+        let (id, pending) = j.add_attempt(Attempt::new(
+            t(0),
+            1,
+            Some("192.0.2.1"),
+            Some("ann"),
+            Cause::BadCredentials,
+        ));
+        assert_eq!(pending, None);
+        assert_eq!(
+            j.add_verdict(verdict(2, Some("ann"), None, Cause::AccountLocked)),
+            Some(id)
+        );
+        assert_eq!(
+            j.add_verdict(verdict(3, Some("ann"), None, Cause::AccountLocked)),
+            None,
+            "an attempt joins once"
+        );
+    }
+
+    #[test]
+    fn a_verdict_before_its_attempt_waits_for_it() {
+        let mut j = Joiner::default();
+        assert_eq!(
+            j.add_verdict(verdict(
+                0,
+                Some("bo"),
+                Some("192.0.2.2"),
+                Cause::UnknownUser
+            )),
+            None
+        );
+        let (_, pending) = j.add_attempt(Attempt::new(
+            t(1),
+            4,
+            Some("192.0.2.2"),
+            None,
+            Cause::UnknownUser,
+        ));
+        assert_eq!(pending.map(|v| v.user), Some(Some("bo".to_string())));
+        let (_, again) = j.add_attempt(Attempt::new(
+            t(2),
+            4,
+            Some("192.0.2.2"),
+            None,
+            Cause::UnknownUser,
+        ));
+        assert_eq!(again, None, "the verdict was consumed");
+    }
+
+    #[test]
+    fn the_window_is_ten_seconds_either_way() {
+        let mut j = Joiner::default();
+        let (id, _) = j.add_attempt(Attempt::new(
+            t(100),
+            1,
+            Some("192.0.2.3"),
+            None,
+            Cause::Other,
+        ));
+        assert_eq!(
+            j.add_verdict(verdict(89, None, Some("192.0.2.3"), Cause::Other)),
+            None,
+            "11 s before"
+        );
+        assert_eq!(
+            j.add_verdict(verdict(110, None, Some("192.0.2.3"), Cause::Other)),
+            Some(id),
+            "10 s after"
+        );
+    }
+
+    #[test]
+    fn the_closest_attempt_wins() {
+        let mut j = Joiner::default();
+        let (_, _) = j.add_attempt(Attempt::new(t(0), 1, Some("192.0.2.4"), None, Cause::Other));
+        let (second, _) =
+            j.add_attempt(Attempt::new(t(8), 1, Some("192.0.2.4"), None, Cause::Other));
+        assert_eq!(
+            j.add_verdict(verdict(7, None, Some("192.0.2.4"), Cause::Other)),
+            Some(second)
+        );
+    }
+
+    #[test]
+    fn lines_without_time_never_join() {
+        let mut j = Joiner::default();
+        j.add_attempt(Attempt::new(None, 1, Some("192.0.2.5"), None, Cause::Other));
+        assert_eq!(
+            j.add_verdict(Verdict {
+                ts: None,
+                user: None,
+                ip: Some("192.0.2.5".into()),
+                cause: Cause::Other
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn specificity() {
+        assert_eq!(
+            more_specific(Cause::BadCredentials, Cause::AccountLocked),
+            Cause::AccountLocked
+        );
+        assert_eq!(
+            more_specific(Cause::Other, Cause::PasswordExpired),
+            Cause::PasswordExpired
+        );
+        assert_eq!(
+            more_specific(Cause::AccountLocked, Cause::Other),
+            Cause::AccountLocked
+        );
+        assert_eq!(
+            more_specific(Cause::TokenRequired, Cause::BadCredentials),
+            Cause::TokenRequired
+        );
+        assert_eq!(
+            more_specific(Cause::UnknownUser, Cause::UnknownUser),
+            Cause::UnknownUser
+        );
+    }
+}

@@ -1,0 +1,351 @@
+//! The scope verdict: is this outage the infrastructure, everyone, or a few
+//! users? Recomputed from the incident on demand (each frame, each report),
+//! with one line of evidence the bridge can read out.
+//!
+//! The order of the checks is the order a network engineer rules things out:
+//!
+//! 1. **`infrastructure`** — something every login depends on is broken: an
+//!    AAA server is currently marked FAILED (113022 without a later 113023),
+//!    or the headend keeps reporting AAA servers unreachable (113014, and
+//!    409023: a whole server group unreachable) — at least
+//!    [`INFRA_MIN_UNREACHABLE`] in the last [`UNREACHABLE_WINDOW_MINUTES`]
+//!    minutes, which catches the gap before the ASA's own FAILED mark and
+//!    groups that fall back without one — or capacity failures (licence,
+//!    session limit, address pool) — at least [`INFRA_MIN_CAPACITY`] in the
+//!    last [`SCOPE_WINDOW_MINUTES`] minutes. One capacity line is usually one
+//!    user's simultaneous-login limit, not the headend running out.
+//! 2. **`widespread`** — at least [`WIDESPREAD_MIN_USERS`] distinct users are
+//!    failing (a failed attempt in the last [`SCOPE_WINDOW_MINUTES`] minutes
+//!    and no success since) *and* successes have collapsed: successful
+//!    logins in the same window are fewer than
+//!    [`WIDESPREAD_LOGINS_PERCENT`] % of the number of failing users. With
+//!    100 % that reads "fewer people get in than are locked out".
+//! 3. **`isolated`** — some users are failing, but not as above: the problem
+//!    follows the users (their credentials, token, profile), not the service.
+//! 4. **`none`** — nobody is failing in the window.
+//!
+//! Windows are whole minutes of log time (see [`super::window`]).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::incident::{Incident, ServerHealth, UserState};
+use crate::parse::Cause;
+
+/// The window for failing users, logins and capacity failures, in minutes.
+pub const SCOPE_WINDOW_MINUTES: u32 = 15;
+/// The window for AAA unreachable reports, in minutes: these come in bursts
+/// (one per login attempt) while a server is down.
+pub const UNREACHABLE_WINDOW_MINUTES: u32 = 5;
+/// AAA unreachable reports (113014, 409023) in the unreachable window that
+/// make the verdict `infrastructure`. Three matches the ASA's default
+/// `max-failed-attempts`, after which it marks the server FAILED.
+pub const INFRA_MIN_UNREACHABLE: u32 = 3;
+/// Capacity failures in the scope window that make the verdict
+/// `infrastructure`.
+pub const INFRA_MIN_CAPACITY: u32 = 3;
+/// Distinct failing users from which an outage can be `widespread`.
+pub const WIDESPREAD_MIN_USERS: u32 = 10;
+/// Successes have collapsed when logins in the window are below this
+/// percentage of the failing-user count.
+pub const WIDESPREAD_LOGINS_PERCENT: u32 = 100;
+
+/// How far an outage reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Infrastructure,
+    Widespread,
+    Isolated,
+    None,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Infrastructure => "infrastructure",
+            Verdict::Widespread => "widespread",
+            Verdict::Isolated => "isolated",
+            Verdict::None => "none",
+        }
+    }
+}
+
+/// The verdict and the one line of evidence behind it. The evidence quotes
+/// log-derived text (server names, reasons): sanitise it before display.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    pub verdict: Verdict,
+    pub evidence: String,
+}
+
+/// A server currently marked FAILED.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedServer {
+    pub address: String,
+    pub group: Option<String>,
+    pub since: Option<Timestamp>,
+}
+
+/// What the verdict is decided from; gathered by [`assess`], and built by
+/// hand in tests to probe each threshold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScopeInputs {
+    pub failed_servers: Vec<FailedServer>,
+    /// AAA unreachable reports in the last [`UNREACHABLE_WINDOW_MINUTES`].
+    pub unreachable: u32,
+    /// Capacity failures in the last [`SCOPE_WINDOW_MINUTES`].
+    pub capacity: u32,
+    pub capacity_reason: Option<String>,
+    /// Users with a failed attempt in the window and no success since.
+    pub failing_users: u32,
+    /// Successful logins in the window.
+    pub logins: u32,
+    /// The failing users' last causes, most common first.
+    pub causes: Vec<(Cause, u32)>,
+}
+
+/// Gathers the inputs from the incident, at its latest log time.
+pub fn inputs(incident: &Incident) -> ScopeInputs {
+    let now = incident.latest();
+    let failed_servers = incident
+        .servers()
+        .iter()
+        .filter(|s| s.health == ServerHealth::Failed)
+        .map(|s| FailedServer {
+            address: s.address.clone(),
+            group: s.group.clone(),
+            since: s.since,
+        })
+        .collect();
+    let mut failing_users = 0;
+    let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
+    for (_, stats) in incident.users() {
+        if stats.failures_in(now, SCOPE_WINDOW_MINUTES) > 0
+            && stats.state(now) != UserState::Recovered
+        {
+            failing_users += 1;
+            if let Some(c) = stats.last_cause {
+                *causes.entry(c).or_default() += 1;
+            }
+        }
+    }
+    let mut causes: Vec<(Cause, u32)> = causes.into_iter().collect();
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let window = incident.recent(SCOPE_WINDOW_MINUTES);
+    ScopeInputs {
+        failed_servers,
+        unreachable: incident.recent(UNREACHABLE_WINDOW_MINUTES).unreachable,
+        capacity: window.capacity,
+        capacity_reason: incident.last_capacity_reason().map(str::to_string),
+        failing_users,
+        logins: window.logins,
+        causes,
+    }
+}
+
+/// The verdict for the incident as it stands at its latest log time.
+pub fn assess(incident: &Incident) -> Scope {
+    decide(&inputs(incident))
+}
+
+fn clock(ts: Timestamp) -> String {
+    ts.strftime("%H:%M:%S").to_string()
+}
+
+/// Applies the thresholds in the module docs.
+pub fn decide(i: &ScopeInputs) -> Scope {
+    let scope = |verdict, evidence| Scope { verdict, evidence };
+    if let Some(first) = i.failed_servers.first() {
+        let mut text = format!("AAA server {}", first.address);
+        if let Some(g) = &first.group {
+            text.push_str(&format!(" ({g})"));
+        }
+        text.push_str(" FAILED");
+        if let Some(t) = first.since {
+            text.push_str(&format!(" since {}", clock(t)));
+        }
+        if i.failed_servers.len() > 1 {
+            text.push_str(&format!(" (+{} more)", i.failed_servers.len() - 1));
+        }
+        return scope(Verdict::Infrastructure, text);
+    }
+    if i.unreachable >= INFRA_MIN_UNREACHABLE {
+        return scope(
+            Verdict::Infrastructure,
+            format!(
+                "{} AAA server unreachable reports in the last {UNREACHABLE_WINDOW_MINUTES} min",
+                i.unreachable
+            ),
+        );
+    }
+    if i.capacity >= INFRA_MIN_CAPACITY {
+        let mut text = format!(
+            "{} capacity failures in the last {SCOPE_WINDOW_MINUTES} min",
+            i.capacity
+        );
+        if let Some(r) = &i.capacity_reason {
+            text.push_str(&format!(": {r}"));
+        }
+        return scope(Verdict::Infrastructure, text);
+    }
+    if i.failing_users == 0 {
+        return scope(
+            Verdict::None,
+            format!("no unrecovered failures in the last {SCOPE_WINDOW_MINUTES} min"),
+        );
+    }
+    let causes = i
+        .causes
+        .iter()
+        .take(2)
+        .map(|(c, n)| format!("{n} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let users = if i.failing_users == 1 {
+        "user"
+    } else {
+        "users"
+    };
+    let collapsed = u64::from(i.logins) * 100
+        < u64::from(WIDESPREAD_LOGINS_PERCENT) * u64::from(i.failing_users);
+    if i.failing_users >= WIDESPREAD_MIN_USERS && collapsed {
+        return scope(
+            Verdict::Widespread,
+            format!(
+                "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} logins succeeded",
+                i.failing_users, i.logins
+            ),
+        );
+    }
+    scope(
+        Verdict::Isolated,
+        format!(
+            "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}) while {} logins succeeded",
+            i.failing_users, i.logins
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing(users: u32, logins: u32) -> ScopeInputs {
+        ScopeInputs {
+            failing_users: users,
+            logins,
+            causes: vec![(Cause::BadCredentials, users)],
+            ..ScopeInputs::default()
+        }
+    }
+
+    #[test]
+    fn nobody_failing_is_none() {
+        let s = decide(&failing(0, 40));
+        assert_eq!(s.verdict, Verdict::None);
+        assert!(
+            s.evidence.starts_with("no unrecovered failures"),
+            "{}",
+            s.evidence
+        );
+    }
+
+    #[test]
+    fn a_failed_server_is_infrastructure_whatever_else_happens() {
+        let mut i = failing(2, 100);
+        i.failed_servers.push(FailedServer {
+            address: "10.0.0.5".into(),
+            group: Some("RAD".into()),
+            since: Timestamp::from_second(1_800_000_000).ok(),
+        });
+        let s = decide(&i);
+        assert_eq!(s.verdict, Verdict::Infrastructure);
+        assert!(
+            s.evidence
+                .starts_with("AAA server 10.0.0.5 (RAD) FAILED since "),
+            "{}",
+            s.evidence
+        );
+    }
+
+    #[test]
+    fn unreachable_reports_at_the_threshold_are_infrastructure() {
+        for (n, want) in [
+            (INFRA_MIN_UNREACHABLE - 1, Verdict::Isolated),
+            (INFRA_MIN_UNREACHABLE, Verdict::Infrastructure),
+            (INFRA_MIN_UNREACHABLE + 1, Verdict::Infrastructure),
+        ] {
+            let mut i = failing(1, 50);
+            i.unreachable = n;
+            assert_eq!(decide(&i).verdict, want, "{n} unreachable reports");
+        }
+    }
+
+    #[test]
+    fn capacity_failures_at_the_threshold_are_infrastructure() {
+        for (n, want) in [
+            (INFRA_MIN_CAPACITY - 1, Verdict::Isolated),
+            (INFRA_MIN_CAPACITY, Verdict::Infrastructure),
+            (INFRA_MIN_CAPACITY + 1, Verdict::Infrastructure),
+        ] {
+            let mut i = failing(1, 50);
+            i.capacity = n;
+            i.capacity_reason = Some("No address available".into());
+            let s = decide(&i);
+            assert_eq!(s.verdict, want, "{n} capacity failures");
+            if want == Verdict::Infrastructure {
+                assert!(s.evidence.ends_with(": No address available"));
+            }
+        }
+    }
+
+    #[test]
+    fn widespread_needs_enough_failing_users() {
+        for (users, want) in [
+            (WIDESPREAD_MIN_USERS - 1, Verdict::Isolated),
+            (WIDESPREAD_MIN_USERS, Verdict::Widespread),
+            (WIDESPREAD_MIN_USERS + 1, Verdict::Widespread),
+        ] {
+            assert_eq!(decide(&failing(users, 0)).verdict, want, "{users} users");
+        }
+    }
+
+    #[test]
+    fn widespread_needs_successes_to_have_collapsed() {
+        // With 20 failing users the threshold is 20 logins (100 %).
+        let users = 20;
+        let edge = users * WIDESPREAD_LOGINS_PERCENT / 100;
+        for (logins, want) in [
+            (edge - 1, Verdict::Widespread),
+            (edge, Verdict::Isolated),
+            (edge + 1, Verdict::Isolated),
+        ] {
+            let s = decide(&failing(users, logins));
+            assert_eq!(s.verdict, want, "{logins} logins");
+        }
+        let s = decide(&failing(users, 3));
+        assert_eq!(
+            s.evidence,
+            "20 users failed in the last 15 min (20 bad_credentials), only 3 logins succeeded"
+        );
+    }
+
+    #[test]
+    fn isolated_evidence_names_the_top_causes() {
+        let mut i = failing(5, 40);
+        i.causes = vec![
+            (Cause::TokenRequired, 4),
+            (Cause::AccountLocked, 1),
+            (Cause::Other, 1),
+        ];
+        let s = decide(&i);
+        assert_eq!(s.verdict, Verdict::Isolated);
+        assert_eq!(
+            s.evidence,
+            "5 users failed in the last 15 min (4 token_required, 1 account_locked) while 40 logins succeeded"
+        );
+    }
+}

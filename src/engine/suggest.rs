@@ -1,0 +1,169 @@
+//! The suggested next step: the open runbook step whose cause hints address
+//! the dominant cause of the failures.
+//!
+//! The dominant cause is what is hurting now: among users who failed in the
+//! last [`RECENT_MINUTES`] minutes of log time and have not logged in since,
+//! each user's failed attempts in that window count for the user's current
+//! (last) cause. When nobody is in that state, all failed attempts of the
+//! incident count, by cause. Ties go to the cause affecting more users, then
+//! to the order of [`Cause::ALL`]. A step that is already done or skipped is
+//! not suggested; the next cause is tried.
+
+use std::collections::BTreeMap;
+
+use super::checklist::Checklist;
+use super::incident::{Incident, UserState};
+use crate::parse::Cause;
+
+/// The window "what is hurting now" looks at, in whole minutes of log time
+/// (the scope verdict's window too).
+pub const RECENT_MINUTES: u32 = 15;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Index into [`Checklist::items`].
+    pub index: usize,
+    pub step: String,
+    pub cause: Cause,
+    /// Users with at least one failure of this cause.
+    pub users: usize,
+    /// Failed attempts of this cause.
+    pub attempts: u32,
+    /// Counted over the last [`RECENT_MINUTES`] (else the whole incident).
+    pub recent: bool,
+}
+
+impl Suggestion {
+    /// The evidence as shown: "4 users: token_required".
+    pub fn evidence(&self) -> String {
+        let users = if self.users == 1 { "user" } else { "users" };
+        format!("{} {users}: {}", self.users, self.cause.id())
+    }
+}
+
+/// The suggested step, if any failure cause has an open step addressing it.
+pub fn suggest(incident: &Incident, checklist: &Checklist) -> Option<Suggestion> {
+    let now = incident.latest();
+    let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
+    for (_, stats) in incident.users() {
+        let recent = stats.failures_in(now, RECENT_MINUTES);
+        if recent > 0
+            && stats.state(now) != UserState::Recovered
+            && let Some(cause) = stats.last_cause
+        {
+            let entry = per_cause.entry(cause).or_default();
+            entry.0 += recent;
+            entry.1 += 1;
+        }
+    }
+    let is_recent = !per_cause.is_empty();
+    if !is_recent {
+        for (_, stats) in incident.users() {
+            for (&cause, &n) in &stats.causes {
+                if n > 0 {
+                    let entry = per_cause.entry(cause).or_default();
+                    entry.0 += n;
+                    entry.1 += 1;
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<_> = per_cause.into_iter().collect();
+    ranked.sort_by(|(ca, (na, ua)), (cb, (nb, ub))| nb.cmp(na).then(ub.cmp(ua)).then(ca.cmp(cb)));
+
+    let items = checklist.items();
+    ranked.into_iter().find_map(|(cause, (attempts, users))| {
+        // A top-level step first; a sub-step only when no step names the cause.
+        let open = |depth_ok: &dyn Fn(usize) -> bool| {
+            items.iter().position(|i| {
+                depth_ok(i.depth) && !i.state.is_closed() && i.causes.contains(&cause)
+            })
+        };
+        let index = open(&|d| d == 0).or_else(|| open(&|d| d > 0))?;
+        Some(Suggestion {
+            index,
+            step: items[index].id.clone(),
+            cause,
+            users,
+            attempts,
+            recent: is_recent,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checklist::{Record, StepChange, StepState};
+    use crate::parse::{Event, Family, Outcome};
+    use crate::runbook::{self, DEFAULT_RUNBOOK};
+    use jiff::Timestamp;
+
+    fn fail(inc: &mut Incident, min: i64, user: &str, ip: &str, cause: Cause) {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = Some(Timestamp::from_second(1_800_000_000 + min * 60).unwrap());
+        e.msg_id = Some("113005");
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        e.cause = Some(cause);
+        inc.apply(&e);
+    }
+
+    fn default_checklist() -> Checklist {
+        Checklist::new(&runbook::parse(DEFAULT_RUNBOOK).unwrap())
+    }
+
+    #[test]
+    fn the_dominant_recent_cause_picks_its_step() {
+        let mut inc = Incident::default();
+        // An old burst of lockouts, then token failures now.
+        for i in 0..6 {
+            fail(&mut inc, i, "locked", "192.0.2.1", Cause::AccountLocked);
+        }
+        for (i, u) in ["a", "b", "c", "d"].iter().enumerate() {
+            fail(
+                &mut inc,
+                60 + i as i64,
+                u,
+                "192.0.2.9",
+                Cause::TokenRequired,
+            );
+        }
+        let c = default_checklist();
+        let s = suggest(&inc, &c).unwrap();
+        assert_eq!(s.step, "1");
+        assert_eq!(s.evidence(), "4 users: token_required");
+        assert!(s.recent);
+    }
+
+    #[test]
+    fn account_and_server_causes_map_to_steps_2_and_4() {
+        let c = default_checklist();
+        let mut inc = Incident::default();
+        fail(&mut inc, 0, "x", "192.0.2.1", Cause::AccountLocked);
+        assert_eq!(suggest(&inc, &c).map(|s| s.step), Some("2".into()));
+        let mut inc = Incident::default();
+        fail(&mut inc, 0, "x", "192.0.2.1", Cause::AaaUnreachable);
+        fail(&mut inc, 1, "y", "192.0.2.2", Cause::Capacity);
+        assert_eq!(suggest(&inc, &c).map(|s| s.step), Some("4".into()));
+    }
+
+    #[test]
+    fn a_closed_step_is_not_suggested() {
+        let mut c = default_checklist();
+        let mut inc = Incident::default();
+        fail(&mut inc, 0, "x", "192.0.2.1", Cause::TokenRequired);
+        fail(&mut inc, 0, "x", "192.0.2.1", Cause::TokenRequired);
+        fail(&mut inc, 0, "y", "192.0.2.2", Cause::AccountLocked);
+        c.apply(&Record::Step(StepChange {
+            ts: Timestamp::UNIX_EPOCH,
+            operator: "a".into(),
+            step: "1".into(),
+            from: StepState::Todo,
+            to: StepState::Done,
+            note: None,
+        }));
+        assert_eq!(suggest(&inc, &c).map(|s| s.step), Some("2".into()));
+        assert_eq!(suggest(&Incident::default(), &c), None);
+    }
+}

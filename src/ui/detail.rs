@@ -1,0 +1,237 @@
+//! The drill-down view of one user (Enter on the Users pane; Esc returns):
+//! the user's numbers, causes and client IPs, then every retained line about
+//! them from every source, headend and client merged in log-time order.
+//!
+//! Lines are found through the engine's per-user line references (store
+//! indexes), never by re-parsing or scanning the stores, so opening the
+//! view costs the same with ten lines retained or a million. Also home of
+//! the log panes' user filter (`f`), which uses the same references.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::draw::{clock, pane_block};
+use super::users::{SPARK_FULL_SCALE, sparkline, user_name};
+use super::{LogView, Theme, UiState};
+use crate::engine::window::WINDOWS;
+use crate::engine::{LineKind, LineMeta, LineRef, LineStore, Model, UserKey, UserState, UserStats};
+use crate::parse::{Family, Outcome};
+use crate::sanitize::{sanitize, sanitize_str};
+
+/// Minutes of history in the drill-down's sparkline.
+const SPARK_MINUTES: usize = 15;
+
+/// The retained line a reference points to, if it has not been evicted.
+fn resolve<'a>(store: &'a LineStore, r: &LineRef) -> Option<(&'a [u8], LineMeta)> {
+    let i = r.index.checked_sub(store.evicted())?;
+    store.get(usize::try_from(i).ok()?)
+}
+
+/// The lines of `family` that the filter on `stats`' user lets through,
+/// oldest first: the last `rows` of them at or before the view's bottom.
+pub(super) fn filtered_lines<'a>(
+    store: &'a LineStore,
+    family: Family,
+    stats: &UserStats,
+    view: LogView,
+    rows: usize,
+) -> Vec<(&'a [u8], LineMeta)> {
+    let mut shown: Vec<(&[u8], LineMeta)> = stats
+        .lines
+        .iter()
+        .rev()
+        .filter(|r| r.family == family)
+        .filter(|r| view.pinned_bottom.is_none_or(|b| r.index <= b))
+        .filter_map(|r| resolve(store, r))
+        .take(rows)
+        .collect();
+    shown.reverse();
+    shown
+}
+
+/// The title words for a filtered log pane.
+pub(super) fn filter_title(key: &UserKey) -> String {
+    format!(" filter: {} (f clears) ", user_name(key))
+}
+
+fn outcome_glyph(meta: &LineMeta) -> &'static str {
+    match meta.kind {
+        LineKind::Event {
+            outcome: Outcome::Failure,
+            ..
+        } => "✖",
+        LineKind::Event {
+            outcome: Outcome::Success,
+            ..
+        } => "✔",
+        LineKind::Event {
+            outcome: Outcome::SessionEnd,
+            ..
+        } => "○",
+        _ => " ",
+    }
+}
+
+pub(super) fn draw_detail(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    key: &UserKey,
+    ui: &UiState,
+    theme: &Theme,
+) {
+    let inc = &model.incident;
+    let now = inc.latest();
+    let title = vec![
+        Span::styled(format!(" User {} ", user_name(key)), theme.title),
+        Span::styled(" Esc back · f filter the logs · ↑↓ scroll ", theme.muted),
+    ];
+    let block = pane_block(title, true, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(stats) = inc.user(key) else {
+        frame.render_widget(
+            Paragraph::new("  this user is no longer known").style(theme.muted),
+            inner,
+        );
+        return;
+    };
+
+    let state = stats.state(now);
+    let state_style = match state {
+        UserState::Failing => theme.failure,
+        UserState::Recovered => theme.success,
+        UserState::Ok => theme.plain,
+    };
+    let windows = WINDOWS
+        .iter()
+        .map(|&m| stats.failures_in(now, m).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    let causes = if stats.causes.is_empty() {
+        "-".to_string()
+    } else {
+        stats
+            .causes
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let mut reasons = vec![
+        Span::styled(" causes ", theme.muted),
+        Span::styled(causes, theme.failure),
+        Span::styled("   last reason ", theme.muted),
+        Span::styled(
+            stats
+                .last_reason
+                .as_deref()
+                .map(sanitize_str)
+                .unwrap_or_else(|| "-".into()),
+            theme.plain,
+        ),
+    ];
+    if let Some(reason) = &stats.auth_reason {
+        reasons.push(Span::styled("   auth server says ", theme.muted));
+        reasons.push(Span::styled(sanitize_str(reason), theme.plain));
+    }
+    let ips = if stats.client_ips.is_empty() {
+        "-".to_string()
+    } else {
+        sanitize_str(&stats.client_ips.join(", "))
+    };
+    let time = |t: Option<jiff::Timestamp>| t.map(clock).unwrap_or_else(|| "-".into());
+    let spark = sparkline(&stats.recent.series(now, SPARK_MINUTES), SPARK_FULL_SCALE);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", state.as_str()), state_style),
+            Span::styled(
+                format!(
+                    " failed attempts {} · logins {} · sessions {} up / {} down · failed in last 1/5/15 min: {windows}",
+                    stats.failures, stats.successes, stats.sessions_up, stats.sessions_down
+                ),
+                theme.header,
+            ),
+        ]),
+        Line::from(reasons),
+        Line::from(vec![
+            Span::styled(" client IPs ", theme.muted),
+            Span::styled(ips, theme.plain),
+            Span::styled(
+                format!(
+                    "   first failure {} · last failure {} · last success {}",
+                    time(stats.first_failure),
+                    time(stats.last_failure),
+                    time(stats.last_success)
+                ),
+                theme.muted,
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled(" failures/min, last 15 min ", theme.muted),
+            Span::styled(format!("▕{spark}▏"), theme.failure),
+        ]),
+        Line::styled(" TIME      SRC     RESULT / CAUSE        LINE", theme.muted),
+    ];
+
+    // Headend and client lines together, in log time; lines without a time
+    // keep their arrival order (the sort is stable).
+    let mut refs: Vec<&LineRef> = stats.lines.iter().collect();
+    refs.sort_by_key(|r| r.ts);
+    let rows = (inner.height as usize).saturating_sub(lines.len());
+    let entries: Vec<(&LineRef, &[u8], LineMeta)> = refs
+        .into_iter()
+        .filter_map(|r| resolve(model.store(r.family), r).map(|(b, m)| (r, b, m)))
+        .collect();
+    let end = entries
+        .len()
+        .saturating_sub(ui.detail_scroll.min(entries.len()));
+    let start = end.saturating_sub(rows);
+    if entries.is_empty() {
+        lines.push(Line::styled(
+            "  no retained lines for this user",
+            theme.muted,
+        ));
+    }
+    for (r, bytes, meta) in entries.get(start..end).unwrap_or(&[]) {
+        let (glyph, style) = match meta.kind {
+            LineKind::Event {
+                outcome: Outcome::Failure,
+                ..
+            } => (outcome_glyph(meta), theme.failure),
+            LineKind::Event {
+                outcome: Outcome::Success,
+                ..
+            } => (outcome_glyph(meta), theme.success),
+            LineKind::Event {
+                outcome: Outcome::SessionEnd,
+                ..
+            } => (outcome_glyph(meta), theme.session_end),
+            _ => (" ", theme.info),
+        };
+        // The engine's cause (token_required after a challenge), not the
+        // line's own generic one.
+        let cause = match meta.kind {
+            LineKind::Event {
+                cause,
+                outcome: Outcome::Failure,
+            } => r.cause.or(cause).map_or("", |c| c.id()),
+            _ => "",
+        };
+        let src = format!("{:<7}", r.family.as_str());
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    " {}  {src} ",
+                    r.ts.map(clock).unwrap_or_else(|| "--:--:--".into())
+                ),
+                theme.muted,
+            ),
+            Span::styled(format!("{glyph} {cause:<20} "), style),
+            Span::styled(sanitize(bytes), style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,122 @@
+//! The fast `scan` against the generator's ground truth and against the
+//! line-by-line reference reader, on a small generated log. Speed itself is
+//! measured by `scripts/bench.sh` and `benches/`, never here.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use vpnwatch::app::bulk::BulkOptions;
+use vpnwatch::app::headless::{HeadlessFile, ScanMode, scan_with};
+use vpnwatch::loggen::{GenConfig, GroundTruth, generate};
+use vpnwatch::parse::{Family, ParseContext};
+
+fn generated(dir: &Path, lines: u64) -> (std::path::PathBuf, GroundTruth) {
+    let path = dir.join("asa.log");
+    let cfg = GenConfig {
+        lines,
+        seed: 7,
+        users: 2_000,
+    };
+    let truth = generate(&cfg, File::create(&path).expect("create log")).expect("generate");
+    (path, truth)
+}
+
+fn report_json(path: &Path, mode: ScanMode) -> Value {
+    let files = [HeadlessFile {
+        path: path.to_path_buf(),
+        family: Family::Headend,
+    }];
+    // A fixed year: yearless headers must not depend on today's date.
+    let ctx = ParseContext { default_year: 2026 };
+    let report = scan_with(&files, &ctx, mode).expect("scan");
+    serde_json::to_value(&report).expect("report serialises")
+}
+
+#[test]
+fn scan_json_matches_the_generators_ground_truth() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, truth) = generated(dir.path(), 20_000);
+    assert!(truth.users.len() > 20, "the sample has failing users");
+    assert!(truth.users.values().any(|u| u.hidden), "and hidden ones");
+
+    let out = Command::cargo_bin("vpnwatch")
+        .expect("binary")
+        .args(["scan", "--json", "--headend"])
+        .arg(&path)
+        .output()
+        .expect("run scan");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+
+    let mut got = BTreeMap::new();
+    for u in report["users"].as_array().expect("users") {
+        let causes: BTreeMap<String, u32> =
+            serde_json::from_value(u["causes"].clone()).expect("causes");
+        got.insert(
+            u["user"].as_str().expect("user").to_string(),
+            (u["hidden"].as_bool(), u["failures"].as_u64(), causes),
+        );
+    }
+    let want: BTreeMap<String, _> = truth
+        .users
+        .iter()
+        .map(|(k, u)| {
+            (
+                k.clone(),
+                (Some(u.hidden), Some(u64::from(u.failures)), u.causes.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(report["totals"]["failures"], truth.failures);
+    assert_eq!(report["totals"]["lines"], truth.lines);
+    assert_eq!(report["totals"]["events"], truth.lines, "every line is ASA");
+    for (name, n) in &truth.successes {
+        let listed = report["users"]
+            .as_array()
+            .and_then(|users| users.iter().find(|u| u["user"] == name.as_str()));
+        if let Some(u) = listed {
+            assert_eq!(u["successes"], *n, "{name}");
+        }
+    }
+}
+
+#[test]
+fn parallel_blocks_give_the_same_report_as_line_by_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, _) = generated(dir.path(), 20_000);
+    // Add an overlong line, a CRLF line, invalid UTF-8 and no final newline,
+    // so block edges fall on every kind of line.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    let long = format!(
+        "Dec  6 23:59:59 asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = longline : user IP = 100.99.0.1 {}\n",
+        "x".repeat(150_000)
+    );
+    f.write_all(long.as_bytes()).expect("write");
+    f.write_all(b"Dec  7 00:00:01 asa-fw1 : %ASA-6-716039: Group <G> User <crlf> IP <100.99.0.2> Authentication: rejected, Session Type: WebVPN.\r\n").expect("write");
+    f.write_all(b"Dec  7 00:00:02 asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = caf\xe9 : user IP = 100.99.0.3\n").expect("write");
+    f.write_all(b"Dec  7 00:00:03 asa-fw2 : %ASA-6-716039: Group <G> User <tail> IP <100.99.0.4> Authentication: rejected, Session Type: WebVPN.").expect("write");
+    drop(f);
+
+    let reference = report_json(&path, ScanMode::Sequential);
+    for (threads, block_bytes) in [(1, 8 << 20), (2, 8 << 20), (2, 4096), (3, 1000), (2, 97)] {
+        let opts = BulkOptions {
+            threads,
+            block_bytes,
+            ..BulkOptions::default()
+        };
+        assert_eq!(
+            report_json(&path, ScanMode::Bulk(opts)),
+            reference,
+            "threads {threads}, blocks of {block_bytes} bytes"
+        );
+    }
+    assert_eq!(reference["totals"]["lines"], 20_000 + 4 + 2, "150 kB line is 3 pieces");
+}

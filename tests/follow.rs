@@ -1,0 +1,194 @@
+//! `vpnwatch events --follow` from the outside: stdin to its end, the
+//! backlog of a huge (sparse) file without reading it, globs picking up new
+//! files, `--command`, and the usage errors of the new flags. Waits are
+//! bounded by [`TIMEOUT`].
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn asa(n: u64) -> String {
+    format!(
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection {n} for x\n"
+    )
+}
+
+fn vpnwatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+}
+
+/// A running `events --follow` whose stdout lines arrive on a channel.
+struct Follow {
+    child: Child,
+    rx: mpsc::Receiver<serde_json::Value>,
+}
+
+impl Follow {
+    fn start(args: &[&str], dir: &Path) -> Follow {
+        let mut child = vpnwatch()
+            .args(["events", "--follow", "--poll-interval", "0.05"])
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vpnwatch");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let v = serde_json::from_str(&l).expect("NDJSON");
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        Follow { child, rx }
+    }
+
+    fn next(&self, what: &str) -> serde_json::Value {
+        self.rx
+            .recv_timeout(TIMEOUT)
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + TIMEOUT;
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(Instant::now() < deadline, "no exit on SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn connection(v: &serde_json::Value) -> u64 {
+    v["raw"]
+        .as_str()
+        .and_then(|r| r.split("connection ").nth(1))
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a numbered line")
+}
+
+#[test]
+fn stdin_is_followed_to_its_end_and_then_the_command_exits() {
+    let mut child = vpnwatch()
+        .args(["events", "--follow", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vpnwatch");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{}not asa\n{}", asa(1), asa(2).trim_end()).as_bytes())
+        .expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["source"], "stdin");
+    assert_eq!(
+        (lines[0]["line"].as_u64(), lines[1]["line"].as_u64()),
+        (Some(1), Some(3))
+    );
+}
+
+/// `--backlog` reads backwards from the end: a 2 GiB file (sparse, so the
+/// test writes only its tail) shows its last lines at once.
+#[test]
+fn backlog_of_a_huge_file_is_immediate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.log");
+    let f = std::fs::File::create(&path).expect("create");
+    f.set_len(2 << 30).expect("a sparse 2 GiB file");
+    drop(f);
+    let mut w = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    w.write_all(b"\n").expect("write");
+    for n in 1..=20 {
+        w.write_all(asa(n).as_bytes()).expect("write");
+    }
+    let started = Instant::now();
+    let f = Follow::start(&["--backlog", "3", "huge.log"], dir.path());
+    let got: Vec<u64> = (0..3).map(|_| connection(&f.next("the backlog"))).collect();
+    assert_eq!(got, [18, 19, 20]);
+    // Reading 2 GiB would take far longer than this on any CI machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    w.write_all(asa(21).as_bytes()).expect("write");
+    assert_eq!(connection(&f.next("the followed line")), 21);
+    f.stop();
+}
+
+#[test]
+fn a_glob_picks_up_files_that_appear_later() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.log"), asa(1)).expect("write");
+    std::fs::write(dir.path().join("a.txt"), asa(99)).expect("write");
+    let f = Follow::start(&["*.log"], dir.path());
+    let first = f.next("the existing match");
+    assert_eq!(
+        (connection(&first), first["source"].as_str()),
+        (1, Some("a.log"))
+    );
+    std::fs::write(dir.path().join("b.log"), asa(2)).expect("write");
+    let second = f.next("the new match");
+    assert_eq!(
+        (connection(&second), second["source"].as_str()),
+        (2, Some("b.log"))
+    );
+    f.stop();
+}
+
+#[test]
+fn command_output_is_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("src.log"), format!("{}{}", asa(7), asa(8))).expect("write");
+    let f = Follow::start(&["--command", "cat src.log"], dir.path());
+    let got: Vec<u64> = (0..2)
+        .map(|_| connection(&f.next("the command's lines")))
+        .collect();
+    assert_eq!(got, [7, 8]);
+    assert_eq!(f.next("the restarted command's line")["line"], 1);
+    f.stop();
+}
+
+#[test]
+fn bad_values_are_usage_errors() {
+    for args in [
+        &["events", "--follow", "--poll-interval", "0", "x.log"][..],
+        &["events", "--follow", "--syslog-udp", "not-an-address"],
+        &[
+            "events",
+            "--follow",
+            "--backlog",
+            "5",
+            "--from-start",
+            "x.log",
+        ],
+        &["events", "--follow"],
+    ] {
+        let out = vpnwatch().args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -1,0 +1,128 @@
+//! What the new source notices do to the model and the screen: network
+//! counters in the header, the polling fallback, a provisional (pending)
+//! last line, continuation pieces of cut lines, and the backlog marker.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vpnwatch::engine::{LineKind, Model, SourceState};
+use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+use vpnwatch::source::{LineBatch, Notice, SourceId, SourceStats};
+use vpnwatch::ui::{self, Theme, UiState};
+
+fn model() -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    Model::new(
+        vec![SourceState::new(
+            "udp://127.0.0.1:5514".into(),
+            Family::Headend,
+        )],
+        &runbook,
+        1000,
+        ParseContext { default_year: 2026 },
+    )
+}
+
+fn screen(model: &Model) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+    let wall: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
+    terminal
+        .draw(|f| {
+            ui::draw(
+                f,
+                model,
+                &UiState::default(),
+                &Theme::load("default").unwrap(),
+                wall,
+            );
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn header_shows_drop_truncation_malformed_counts_and_polling() {
+    let mut m = model();
+    let s = screen(&m);
+    assert!(!s.contains("dropped"), "nothing lost, nothing shown");
+    let stats = SourceStats {
+        received: 100,
+        dropped: 7,
+        truncated: 2,
+        malformed: 3,
+    };
+    m.notice(SourceId(0), Notice::Stats(stats));
+    m.notice(SourceId(0), Notice::Polling("inotify limit reached".into()));
+    // Later routine notices do not hide the counters or the fallback.
+    m.notice(SourceId(0), Notice::Opened("/x".into()));
+    assert_eq!(m.sources[0].stats, stats);
+    let s = screen(&m);
+    assert!(s.contains("✖ 7 dropped"), "{s}");
+    assert!(s.contains("✖ 2 truncated"), "{s}");
+    assert!(s.contains("✖ 3 malformed"), "{s}");
+    assert!(s.contains("polling: inotify limit reached"), "{s}");
+}
+
+#[test]
+fn pending_line_is_shown_until_lines_arrive() {
+    let mut m = model();
+    m.notice(
+        SourceId(0),
+        Notice::Pending(b"<166>Nov 28 half a li\x1bne".to_vec()),
+    );
+    let s = screen(&m);
+    assert!(s.contains("half a li"), "{s}");
+    assert!(s.contains("(no newline yet)"), "{s}");
+    // Sanitised like any log text.
+    assert!(!s.contains('\x1b'));
+    let mut batch = LineBatch::new(1);
+    batch.push(b"<166>Nov 28 half a line, complete");
+    m.ingest(SourceId(0), &batch);
+    assert_eq!(m.sources[0].pending, None);
+    let s = screen(&m);
+    assert!(!s.contains("(no newline yet)"), "{s}");
+    assert!(s.contains("complete"), "{s}");
+}
+
+#[test]
+fn continuation_pieces_are_marked_and_not_parsed() {
+    let mut m = model();
+    let mut batch = LineBatch::new(1);
+    batch.set_origin(Arc::from("udp://192.0.2.1:514"));
+    batch.push_piece(
+        b"<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-113005: first piece",
+        false,
+    );
+    batch.push_piece(b"%ASA-4-113005: AAA user authentication Rejected", true);
+    m.ingest(SourceId(0), &batch);
+    let kinds: Vec<LineKind> = (0..m.headend.len())
+        .map(|i| m.headend.get(i).unwrap().1.kind)
+        .collect();
+    assert_eq!(kinds[1], LineKind::Continuation);
+    let origins: Vec<_> = batch.line_refs().map(|l| l.origin).collect();
+    assert_eq!(origins, [Some("udp://192.0.2.1:514"); 2]);
+    assert!(screen(&m).contains("↪ %ASA-4-113005"));
+}
+
+#[test]
+fn backlog_skip_leaves_a_marker_and_keeps_the_status() {
+    let mut m = model();
+    m.notice(SourceId(0), Notice::Waiting("/var/log/x".into()));
+    m.notice(SourceId(0), Notice::Skipped(123_456));
+    assert_eq!(
+        m.sources[0].status,
+        Some(Notice::Waiting("/var/log/x".into()))
+    );
+    assert!(screen(&m).contains("123456 earlier bytes not read"));
+}

@@ -1,0 +1,170 @@
+//! The dashboard under a real pseudo-terminal: started inside tmux, sent
+//! SIGTERM, SIGHUP or SIGINT, it must leave the terminal as it found it —
+//! canonical mode and echo back on (`stty -a` in the pane afterwards), the
+//! alternate screen left and the cursor visible (tmux's own view of the
+//! pane), exit status 0.
+//!
+//! tmux drives the PTY because it reports the terminal state without any
+//! screen scraping. Without tmux the test is skipped with a message; `.ci/run`
+//! installs it, so CI always runs it. Every wait is bounded by [`TIMEOUT`].
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// One tmux server on a private socket, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .output()
+            .expect("run tmux")
+    }
+
+    /// A format variable of the pane (`#{alternate_on}` …).
+    fn pane(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "t", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn screen(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn wait_until(what: &str, tmux: &Tmux, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !cond() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; screen:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `stty -a` output has `icanon` / `-icanon` and `echo` / `-echo` as words.
+fn has_flag(stty: &str, flag: &str) -> bool {
+    stty.split(|c: char| c.is_whitespace() || c == ';')
+        .any(|w| w == flag)
+}
+
+fn restore_after(signal: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("asa.log"),
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1\n",
+    )
+    .expect("write the log");
+    // The pane runs this script: the dashboard (its pid written first, so
+    // the test can signal exactly it), then the terminal's state, then
+    // waits so the pane can still be inspected.
+    let script = format!(
+        "cd '{dir}'\n\
+         sh -c 'echo $$ > pid.tmp && mv pid.tmp pid && exec \"$0\" \"$@\"' '{bin}' --journal journal.jsonl asa.log\n\
+         echo $? > rc\n\
+         stty -a > after.txt\n\
+         touch done\n\
+         exec sleep 120\n",
+        dir = d.display(),
+        bin = env!("CARGO_BIN_EXE_vpnwatch"),
+    );
+    std::fs::write(d.join("run.sh"), script).expect("write the script");
+    let tmux = Tmux {
+        socket: format!("vpnwatch-test-{}-{signal}", std::process::id()),
+    };
+    let run = d.join("run.sh");
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-s",
+        "t",
+        &format!("sh '{}'", run.display()),
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux new-session failed: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+
+    let exists = |p: &str| Path::new(&d.join(p)).exists();
+    wait_until("the dashboard", &tmux, || {
+        exists("pid") && tmux.pane("#{alternate_on}") == "1" && tmux.screen().contains("Headend")
+    });
+    // While it runs the terminal is raw: proof the checks below mean something.
+    let tty = tmux.pane("#{pane_tty}");
+    let during = Command::new("stty")
+        .args(["-a", "-F", &tty])
+        .output()
+        .expect("stty");
+    if during.status.success() {
+        let during = String::from_utf8_lossy(&during.stdout);
+        assert!(has_flag(&during, "-icanon"), "not in raw mode: {during}");
+    }
+
+    let pid = std::fs::read_to_string(d.join("pid")).expect("pid");
+    let killed = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.trim())
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_until("the dashboard to exit", &tmux, || exists("done"));
+
+    let rc = std::fs::read_to_string(d.join("rc")).expect("rc");
+    assert_eq!(rc.trim(), "0", "exit status after SIG{signal}");
+    let after = std::fs::read_to_string(d.join("after.txt")).expect("stty output");
+    assert!(
+        has_flag(&after, "icanon"),
+        "icanon not restored after SIG{signal}: {after}"
+    );
+    assert!(
+        has_flag(&after, "echo"),
+        "echo not restored after SIG{signal}: {after}"
+    );
+    assert_eq!(
+        tmux.pane("#{alternate_on}"),
+        "0",
+        "still on the alternate screen"
+    );
+    assert_eq!(tmux.pane("#{cursor_flag}"), "1", "cursor still hidden");
+}
+
+#[test]
+fn terminal_is_restored_on_sigterm_sighup_and_sigint() {
+    if !tmux_available() {
+        eprintln!("skipping the PTY test: tmux is not installed");
+        return;
+    }
+    for signal in ["TERM", "HUP", "INT"] {
+        restore_after(signal);
+    }
+}

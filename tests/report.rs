@@ -1,0 +1,64 @@
+//! The postmortem from the sample incident and a fixture journal, pinned
+//! by a snapshot; and the `report` command around it.
+
+use std::path::PathBuf;
+
+use vpnwatch::app::report;
+use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+
+const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
+
+fn logs() -> Vec<(PathBuf, Family)> {
+    vec![
+        ("sample-logs/asa-headend.log".into(), Family::Headend),
+        ("sample-logs/anyconnect-client.log".into(), Family::Client),
+    ]
+}
+
+#[test]
+fn report_of_the_sample_incident() {
+    let rb = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let (md, warnings) = report::from_files(
+        JOURNAL.as_ref(),
+        &rb,
+        &logs(),
+        &ParseContext { default_year: 2026 },
+        "2026-11-28T10:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // The KPIs, computed from the fixture: first failure 08:43:11, first
+    // action 08:47:30 (step 1 doing), mitigated 09:05, resolved 09:12.
+    assert!(md.contains("| Time to first action | 00:04:19"), "{md}");
+    assert!(md.contains("| Time to mitigate | 00:21:49"), "{md}");
+    assert!(md.contains("| Time to resolve | 00:28:49"), "{md}");
+    // A pipe in a note cannot break the table.
+    assert!(md.contains(r"by the ASA \| ISE team paged"), "{md}");
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn the_report_command_writes_markdown_and_never_creates_a_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pm.md");
+    assert_cmd::Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["report", "--journal", JOURNAL, "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("# Postmortem: "), "{md}");
+    assert!(md.contains("## Timeline (UTC)"), "{md}");
+
+    let missing = dir.path().join("nope.jsonl");
+    assert_cmd::Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .args(["report", "--journal"])
+        .arg(&missing)
+        .assert()
+        .code(1);
+    assert!(!missing.exists());
+}
