@@ -81,7 +81,11 @@ fn batches(lines: u64) -> Vec<LineBatch> {
     generate(&cfg, &mut log).expect("generate into memory");
     let mut out = Vec::new();
     let mut batch = LineBatch::new(1);
-    for (i, line) in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+    for (i, line) in log
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
         batch.push(line);
         if batch.len() == 4096 {
             out.push(std::mem::replace(&mut batch, LineBatch::new(i as u64 + 2)));

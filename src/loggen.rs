@@ -111,8 +111,21 @@ const SURNAMES: &[&str] = &[
 const INITIALS: &[u8] = b"abcdefghjklmnprstvwz";
 /// Names a password spray tries.
 const SPRAY: &[&str] = &[
-    "admin", "test", "vpn", "info", "user", "guest", "root", "support", "oracle", "backup",
-    "scanner", "administrator", "cisco", "training", "temp",
+    "admin",
+    "test",
+    "vpn",
+    "info",
+    "user",
+    "guest",
+    "root",
+    "support",
+    "oracle",
+    "backup",
+    "scanner",
+    "administrator",
+    "cisco",
+    "training",
+    "temp",
 ];
 const GROUPS: &[&str] = &["GP-Employees", "GP-Contractors", "GP-Engineering"];
 const SERVERS: &[&str] = &["10.1.1.10", "10.1.1.11"];

@@ -17,6 +17,7 @@ use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
 use vpnwatch::engine::DEFAULT_RETAIN;
+use vpnwatch::parse::formats::Format;
 use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
 use vpnwatch::source::syslog;
@@ -48,6 +49,14 @@ struct Cli {
     /// Follow FILE as an authentication-server log (RADIUS, ISE, NPS, AD), whatever its content.
     #[arg(long, value_name = "FILE")]
     auth: Vec<PathBuf>,
+
+    /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
+    #[arg(long, value_name = "NAME", value_parser = parse_format)]
+    format: Option<Format>,
+
+    /// The user a client log is about when its lines do not name one (a log collected from one person).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
 
     #[command(flatten)]
     dashboard: DashboardArgs,
@@ -85,12 +94,28 @@ struct IngestArgs {
     #[arg(long = "command", id = "run_command", value_name = "CMD")]
     commands: Vec<String>,
 
-    /// Receive syslog over UDP on ADDR (default 127.0.0.1:5514).
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = syslog::DEFAULT_ADDR)]
+    /// Receive syslog over UDP: `--syslog-udp` listens on 127.0.0.1:5514,
+    /// `--syslog-udp=ADDR` on ADDR (the `=` keeps a file name after the
+    /// flag from being taken for an address).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = syslog::DEFAULT_ADDR
+    )]
     syslog_udp: Option<SocketAddr>,
 
-    /// Receive syslog over TCP on ADDR (default 127.0.0.1:5514).
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = syslog::DEFAULT_ADDR)]
+    /// Receive syslog over TCP: `--syslog-tcp` listens on 127.0.0.1:5514,
+    /// `--syslog-tcp=ADDR` on ADDR (the `=` keeps a file name after the
+    /// flag from being taken for an address).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = syslog::DEFAULT_ADDR
+    )]
     syslog_tcp: Option<SocketAddr>,
 }
 
@@ -156,9 +181,14 @@ enum Command {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+        /// The user a client log is about when its lines do not name one.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
         #[command(flatten)]
         roles: RoleArgs,
     },
+    /// List the log formats vpnwatch reads, with an example line of each.
+    Formats,
     /// Print one JSON object per recognised log line (NDJSON).
     Events {
         /// Keep following the files (and any --command / --syslog-* source)
@@ -166,6 +196,9 @@ enum Command {
         /// SIGTERM or SIGINT.
         #[arg(long)]
         follow: bool,
+        /// The user a client log is about when its lines do not name one.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
         #[command(flatten)]
         roles: RoleArgs,
         #[command(flatten)]
@@ -240,6 +273,15 @@ struct RoleArgs {
     /// Read FILE as an authentication-server log.
     #[arg(long, value_name = "FILE")]
     auth: Vec<PathBuf>,
+    /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
+    #[arg(long, value_name = "NAME", value_parser = parse_format)]
+    format: Option<Format>,
+}
+
+/// `--format NAME`, checked against the known formats.
+fn parse_format(name: &str) -> Result<Format, String> {
+    Format::from_name(name)
+        .ok_or_else(|| format!("unknown format {name:?}; `vpnwatch formats` lists the formats"))
 }
 
 fn main() -> ExitCode {
@@ -277,33 +319,38 @@ fn usage_error(message: &str) -> ! {
         .exit()
 }
 
-fn inputs(files: &[PathBuf], headend: &[PathBuf], client: &[PathBuf], auth: &[PathBuf]) -> Vec<Input> {
-    let forced = |paths: &[PathBuf], family| {
-        paths
-            .iter()
-            .map(move |p| Input {
-                path: InputPath::from_arg(p),
-                family: Some(family),
-            })
-            .collect::<Vec<_>>()
+/// The inputs named on the command line, each with its forced role, format
+/// and user, and the format detected where none was forced.
+fn inputs(
+    files: &[PathBuf],
+    headend: &[PathBuf],
+    client: &[PathBuf],
+    auth: &[PathBuf],
+    format: Option<Format>,
+    user: Option<&str>,
+) -> Vec<Input> {
+    let input = |p: &PathBuf, family| Input {
+        family,
+        format,
+        user: user.map(str::to_string),
+        ..Input::new(InputPath::from_arg(p))
     };
-    let mut all: Vec<Input> = files
-        .iter()
-        .map(|p| Input {
-            path: InputPath::from_arg(p),
-            family: None,
-        })
-        .collect();
-    all.extend(forced(headend, Family::Headend));
-    all.extend(forced(client, Family::Client));
-    all.extend(forced(auth, Family::AuthServer));
+    let mut all: Vec<Input> = files.iter().map(|p| input(p, None)).collect();
+    all.extend(headend.iter().map(|p| input(p, Some(Family::Headend))));
+    all.extend(client.iter().map(|p| input(p, Some(Family::Client))));
+    all.extend(auth.iter().map(|p| input(p, Some(Family::AuthServer))));
+    app::resolve_formats(&mut all);
     all
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Some(Command::Scan { json, roles }) => {
-            let files = headless_files(&roles)?;
+        Some(Command::Formats) => {
+            print!("{}", vpnwatch::parse::formats::describe_formats());
+            Ok(())
+        }
+        Some(Command::Scan { json, user, roles }) => {
+            let files = headless_files(&roles, user.as_deref())?;
             let report = headless::scan(&files, &ParseContext::default())?;
             let mut out = std::io::stdout().lock();
             if json {
@@ -318,9 +365,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             follow: true,
             roles,
             ingest,
+            ..
         }) => run_follow(&roles, &ingest),
-        Some(Command::Events { roles, .. }) => {
-            let files = headless_files(&roles)?;
+        Some(Command::Events { roles, user, .. }) => {
+            let files = headless_files(&roles, user.as_deref())?;
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
@@ -337,7 +385,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             operator,
             roles,
         }) => {
-            let files = headless_files(&roles)?;
+            // The bundle is about one person: a client log that does not
+            // name its user is theirs.
+            let files = headless_files(&roles, Some(&user))?;
             let args = incident_cmd::BundleArgs {
                 user,
                 context,
@@ -362,7 +412,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let files = if no_logs {
                 Vec::new()
             } else {
-                headless_files(&roles)?
+                headless_files(&roles, None)?
             };
             incident_cmd::report(
                 &journal,
@@ -373,7 +423,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         None => {
-            let inputs = inputs(&cli.files, &cli.headend, &cli.client, &cli.auth);
+            let inputs = inputs(
+                &cli.files,
+                &cli.headend,
+                &cli.client,
+                &cli.auth,
+                cli.format,
+                cli.user.as_deref(),
+            );
             if inputs.is_empty() && !cli.ingest.has_other_sources() {
                 usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
             }
@@ -388,8 +445,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn headless_files(roles: &RoleArgs) -> anyhow::Result<Vec<HeadlessFile>> {
-    let inputs = inputs(&roles.files, &roles.headend, &roles.client, &roles.auth);
+fn headless_files(roles: &RoleArgs, user: Option<&str>) -> anyhow::Result<Vec<HeadlessFile>> {
+    let inputs = inputs(
+        &roles.files,
+        &roles.headend,
+        &roles.client,
+        &roles.auth,
+        roles.format,
+        user,
+    );
     if inputs.is_empty() {
         usage_error("no log files given");
     }
@@ -397,12 +461,17 @@ fn headless_files(roles: &RoleArgs) -> anyhow::Result<Vec<HeadlessFile>> {
     inputs
         .into_iter()
         .zip(families)
-        .map(|(input, family)| match input.path {
-            InputPath::File(path) => Ok(HeadlessFile { path, family }),
-            InputPath::Stdin => Ok(HeadlessFile {
-                path: PathBuf::from("/dev/stdin"),
+        .map(|(input, family)| {
+            let path = match input.path {
+                InputPath::File(path) => path,
+                InputPath::Stdin => PathBuf::from("/dev/stdin"),
+            };
+            Ok(HeadlessFile {
+                path,
                 family,
-            }),
+                format: input.format,
+                user: input.user,
+            })
         })
         .collect()
 }
@@ -461,8 +530,9 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
         .iter()
         .zip(demo::SAMPLE_LOGS.iter())
         .map(|(p, (_, family, _))| Input {
-            path: InputPath::File(p.clone()),
             family: Some(*family),
+            format: Some(demo::sample_format(*family)),
+            ..Input::new(InputPath::File(p.clone()))
         })
         .collect();
     let families = inputs.iter().filter_map(|i| i.family).collect();
@@ -480,7 +550,14 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
 fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
-    let inputs = inputs(&roles.files, &roles.headend, &roles.client, &roles.auth);
+    let inputs = inputs(
+        &roles.files,
+        &roles.headend,
+        &roles.client,
+        &roles.auth,
+        roles.format,
+        None,
+    );
     if inputs.is_empty() && !ingest.has_other_sources() {
         usage_error("no log files given");
     }

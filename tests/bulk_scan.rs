@@ -29,6 +29,8 @@ fn report_json(path: &Path, mode: ScanMode) -> Value {
     let files = [HeadlessFile {
         path: path.to_path_buf(),
         family: Family::Headend,
+        format: None,
+        user: None,
     }];
     // A fixed year: yearless headers must not depend on today's date.
     let ctx = ParseContext { default_year: 2026 };
@@ -49,7 +51,11 @@ fn scan_json_matches_the_generators_ground_truth() {
         .arg(&path)
         .output()
         .expect("run scan");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
 
     let mut got = BTreeMap::new();
@@ -67,7 +73,11 @@ fn scan_json_matches_the_generators_ground_truth() {
         .map(|(k, u)| {
             (
                 k.clone(),
-                (Some(u.hidden), Some(u64::from(u.failures)), u.causes.clone()),
+                (
+                    Some(u.hidden),
+                    Some(u64::from(u.failures)),
+                    u.causes.clone(),
+                ),
             )
         })
         .collect();
@@ -118,5 +128,9 @@ fn parallel_blocks_give_the_same_report_as_line_by_line() {
             "threads {threads}, blocks of {block_bytes} bytes"
         );
     }
-    assert_eq!(reference["totals"]["lines"], 20_000 + 4 + 2, "150 kB line is 3 pieces");
+    assert_eq!(
+        reference["totals"]["lines"],
+        20_000 + 4 + 2,
+        "150 kB line is 3 pieces"
+    );
 }

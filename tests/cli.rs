@@ -252,3 +252,82 @@ fn forced_roles_override_detection() {
     assert!(out.status.success());
     assert!(out.stdout.is_empty(), "ASA lines are not client lines");
 }
+
+const AUTH: &str = "sample-logs/ise-auth.log";
+
+#[test]
+fn the_auth_server_log_names_hidden_users_and_refines_causes() {
+    let out = vpnwatch()
+        .args(["scan", "--json", HEADEND, CLIENT, AUTH])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // ISE logged the name the headend hid: the four ***** attempts are jsmyth's.
+    let jsmyth = user(&report, "jsmyth");
+    assert_eq!(jsmyth["failures"], 4);
+    assert_eq!(jsmyth["hidden"], false);
+    assert_eq!(jsmyth["client_ips"][0], "192.0.2.147");
+    assert!(
+        report["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["hidden"] == false)
+    );
+    assert_eq!(report["totals"]["hidden_resolved"], 4);
+    // Server lines explain attempts; they are not attempts themselves.
+    assert_eq!(report["totals"]["failures"], 64);
+    assert_eq!(user(&report, "mkowalski")["causes"]["account_locked"], 4);
+    // The lockout reason arrives in two ISE segments; it is read whole.
+    let reason = user(&report, "mkowalski")["auth_reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("24415") && reason.ends_with("locked out"),
+        "{reason}"
+    );
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["family"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["headend", "client", "auth_server"]);
+}
+
+#[test]
+fn formats_lists_every_format_with_an_example() {
+    let out = vpnwatch().arg("formats").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "asa",
+        "anyconnect-syslog",
+        "anyconnect-windows-xml",
+        "cisco-ise",
+        "freeradius",
+        "nps",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("e.g. "));
+}
+
+#[test]
+fn an_unknown_format_is_a_usage_error() {
+    let out = vpnwatch()
+        .args(["scan", "--format", "nope", HEADEND])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("vpnwatch formats"));
+}

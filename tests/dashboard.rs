@@ -422,3 +422,51 @@ fn notes_commands_and_kpis_show_in_the_checklist_and_header() {
     assert!(text.contains("mitigated ✔ 00:21:49"), "{text}");
     assert!(text.contains("resolved —"), "{text}");
 }
+
+/// The whole sample incident, auth-server log included: three log panes.
+#[test]
+fn an_auth_server_log_adds_a_third_pane_and_names_hidden_users() {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let sources = vec![
+        source("asa-headend.log", Family::Headend),
+        source("anyconnect-client.log", Family::Client),
+        SourceState::with_format("ise-auth.log".into(), vpnwatch::parse::formats::Format::Ise),
+    ];
+    let mut model = Model::new(
+        sources,
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    feed(
+        &mut model,
+        0,
+        include_str!("../sample-logs/asa-headend.log"),
+    );
+    feed(
+        &mut model,
+        1,
+        include_str!("../sample-logs/anyconnect-client.log"),
+    );
+    feed(&mut model, 2, include_str!("../sample-logs/ise-auth.log"));
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        200,
+        60,
+    ));
+    assert!(text.contains("Auth server ise-auth.log"), "{text}");
+    assert!(
+        text.contains("Headend asa-headend.log") && text.contains("Client anyconnect-client.log")
+    );
+    assert!(text.contains("· 4 hidden named"), "{text}");
+    assert!(text.contains("jsmyth"), "{text}");
+    assert!(!text.contains("(hidden) 192.0.2.147"), "{text}");
+    // ISE's lockout message arrives in two segments; its last line is styled.
+    assert_eq!(model.sources[2].records_dropped, 0);
+    assert_eq!(
+        model.sources[2].unrecognised, 0,
+        "every ISE record is recognised"
+    );
+}

@@ -177,7 +177,7 @@ fn command_output_is_followed() {
 fn bad_values_are_usage_errors() {
     for args in [
         &["events", "--follow", "--poll-interval", "0", "x.log"][..],
-        &["events", "--follow", "--syslog-udp", "not-an-address"],
+        &["events", "--follow", "--syslog-udp=not-an-address"],
         &[
             "events",
             "--follow",

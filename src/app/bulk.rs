@@ -159,8 +159,18 @@ impl BlockResult {
         p: &mut StreamParser,
     ) {
         self.counts.lines += 1;
+        // Most headend lines are traffic the engine only counts: their time
+        // is all that is needed, and the header gives it.
+        if let Some(ts) = p.plain_time(bytes, family, ctx) {
+            self.counts.recognised += 1;
+            self.counted_after += 1;
+            if ts > self.counted_after_latest {
+                self.counted_after_latest = ts;
+            }
+            return;
+        }
         let lossy;
-        let text = match checked {
+        let text = match checked.or_else(|| std::str::from_utf8(bytes).ok()) {
             Some(text) => text,
             None => {
                 lossy = String::from_utf8_lossy(bytes);
@@ -369,8 +379,7 @@ fn read_block(
     Ok(result)
 }
 
-/// Splits one piece into lines and parses them. The piece is checked for
-/// UTF-8 once, so lines that lie whole inside it need no check of their own.
+/// Splits one piece into lines and parses them.
 fn feed(
     splitter: &mut LineSplitter,
     piece: &[u8],
@@ -379,13 +388,9 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    let text = std::str::from_utf8(piece).ok();
-    let base = piece.as_ptr() as usize;
     splitter.feed(piece, |line| {
-        // A line inside the piece is a sub-slice of it; a line assembled
-        // across pieces, or a cut piece of an overlong line, may not be.
-        let off = (line.as_ptr() as usize).wrapping_sub(base);
-        let checked = text.and_then(|t| t.get(off..off + line.len()));
-        result.line(line, checked, family, ctx, parser);
+        // Checked per line, and only for lines that get parsed: most are
+        // counted from their ASCII header alone.
+        result.line(line, None, family, ctx, parser);
     });
 }

@@ -73,7 +73,16 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     let plan = sources::plan(&config.inputs, &config.families, &config.ingest);
     let sources: Vec<SourceState> = plan
         .iter()
-        .map(|p| SourceState::new(short_name(p), p.family))
+        .enumerate()
+        .map(|(i, p)| {
+            let mut state = SourceState::new(short_name(p), p.family);
+            // The inputs come first in the plan, in order.
+            if let Some(input) = config.inputs.get(i) {
+                state.format = input.format;
+                state.default_user = input.user.clone();
+            }
+            state
+        })
         .collect();
     let mut model = Model::new(
         sources,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::parse::formats::Format;
 use crate::parse::{self, Family, ParseContext};
 
 /// The bundled story: file name, family, contents.
@@ -32,6 +33,16 @@ pub const SAMPLE_LOGS: [(&str, Family, &str); 3] = [
         include_str!("../../sample-logs/ise-auth.log"),
     ),
 ];
+
+/// The format each bundled sample is written in (the demo's files start
+/// empty, so there is nothing to detect it from).
+pub fn sample_format(family: Family) -> Format {
+    match family {
+        Family::Headend => Format::AsaSyslog,
+        Family::Client => Format::AnyConnectSyslog,
+        Family::AuthServer => Format::Ise,
+    }
+}
 
 /// How long the story should take to play when no speed is given.
 pub const DEFAULT_PLAY_TIME: Duration = Duration::from_secs(60);

@@ -12,6 +12,8 @@ use serde::Serialize;
 use super::bulk::{self, BulkOptions};
 use crate::engine::scope::{self, Scope};
 use crate::engine::{Incident, ServerHealth, UserKey, UserState};
+use crate::parse::formats::Format;
+use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
 use crate::sanitize::sanitize_str;
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
@@ -21,6 +23,22 @@ use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 pub struct HeadlessFile {
     pub path: PathBuf,
     pub family: Family,
+    /// The file's format when known; `None` reads line by line by family.
+    pub format: Option<Format>,
+    /// The user a client log is about when its lines do not say (`--user`).
+    pub user: Option<String>,
+}
+
+impl HeadlessFile {
+    /// Whether the parallel block reader can take this file: formats with
+    /// one record per line that need no context from other lines.
+    fn bulk_readable(&self) -> bool {
+        self.user.is_none()
+            && self
+                .format
+                .is_none_or(|f| f.record_mode() == crate::parse::records::RecordMode::Lines)
+            && self.family != Family::Client
+    }
 }
 
 /// Per-file counts reported by `scan`.
@@ -50,24 +68,40 @@ fn read_all(
             recognised: 0,
         };
         let mut failed: Option<io::Error> = None;
-        let mut parser = parse::StreamParser::default();
+        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
+        let mut last_line = 0;
+        let mut on_record =
+            |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
+                let mut attempt = false;
+                if let Some(ev) = &event {
+                    summary.recognised += 1;
+                    for _ in 0..repeats {
+                        attempt |= incident.apply(ev).new_attempt;
+                    }
+                }
+                if failed.is_none()
+                    && let Err(e) = each(&file.path, line_no, record, event.as_ref(), attempt)
+                {
+                    failed = Some(e);
+                }
+            };
         for_each_line(reader, DEFAULT_MAX_LINE, |line_no, bytes| {
-            if failed.is_some() {
-                return;
-            }
             summary.lines += 1;
+            last_line = line_no;
             let text = String::from_utf8_lossy(bytes);
-            let event = parser.parse(&text, file.family, ctx);
-            let mut attempt = false;
-            if let Some(ev) = &event {
-                summary.recognised += 1;
-                attempt = incident.apply(ev).new_attempt;
-            }
-            if let Err(e) = each(&file.path, line_no, &text, event.as_ref(), attempt) {
-                failed = Some(e);
-            }
+            records.feed(&text, |record, event, repeats| {
+                on_record(line_no, record, event, repeats)
+            });
         })
         .with_context(|| file.path.display().to_string())?;
+        records.finish(|record, event, repeats| on_record(last_line, record, event, repeats));
+        if records.dropped() > 0 {
+            eprintln!(
+                "vpnwatch: {}: {} multi-line records incomplete or over the size cap; not counted",
+                file.path.display(),
+                records.dropped()
+            );
+        }
         if let Some(e) = failed {
             return Err(e.into());
         }
@@ -256,6 +290,8 @@ pub struct TotalsReport {
     pub successes_last_15m: u32,
     pub users_with_failures: usize,
     pub users_failing: usize,
+    /// Hidden (`*****`) headend attempts an auth-server line put a name to.
+    pub hidden_resolved: u64,
     pub successes: u64,
     pub session_ends: u64,
     pub unattributed_failures: u64,
@@ -373,6 +409,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
         users_with_failures: users.len(),
+        hidden_resolved: t.hidden_resolved,
         users_failing: incident.failing_now(),
         successes: t.successes,
         session_ends: t.session_ends,
@@ -417,11 +454,11 @@ pub fn scan_with(
     let mut summaries = Vec::new();
     for file in files {
         let counts = match mode {
-            ScanMode::Bulk(opts) => {
+            ScanMode::Bulk(opts) if file.bulk_readable() => {
                 bulk::scan_file(&file.path, file.family, ctx, &mut incident, opts)
                     .with_context(|| file.path.display().to_string())?
             }
-            ScanMode::Sequential => None,
+            ScanMode::Sequential | ScanMode::Bulk(_) => None,
         };
         match counts {
             Some(c) => summaries.push(FileSummary {

@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::parse::formats::{self, Format};
 use crate::parse::{self, Family};
 
 /// How many bytes of a file are looked at to guess its family.
@@ -27,8 +28,26 @@ const DETECT_BYTES: usize = 64 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Input {
     pub path: InputPath,
-    /// Forced family (`--headend` / `--client`); detected from content when `None`.
+    /// Forced family (`--headend` / `--client` / `--auth`); detected from
+    /// content when `None`.
     pub family: Option<Family>,
+    /// The format (`--format`, or detected by [`resolve_formats`]); `None`
+    /// reads line by line by family.
+    pub format: Option<Format>,
+    /// The user a client log is about when its lines do not say (`--user`).
+    pub user: Option<String>,
+}
+
+impl Input {
+    /// An input named on the command line, role and format to be detected.
+    pub fn new(path: InputPath) -> Self {
+        Input {
+            path,
+            family: None,
+            format: None,
+            user: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,12 +95,57 @@ pub fn detect_file_family(path: &Path) -> std::io::Result<Family> {
     Ok(parse::detect_family(complete.lines().take(200)).unwrap_or(Family::Headend))
 }
 
-/// Resolves each input's family, detecting it where not forced.
+/// A file's format, from its first lines (decoded from UTF-16 when the file
+/// starts with a byte-order mark). `None` when nothing is recognised or the
+/// file does not exist yet.
+pub fn detect_file_format(path: &Path) -> std::io::Result<Option<Format>> {
+    let mut head = Vec::with_capacity(DETECT_BYTES);
+    match File::open(path) {
+        Ok(f) => {
+            f.take(DETECT_BYTES as u64).read_to_end(&mut head)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let text = formats::decode_text(&head);
+    // The last line may be cut by the byte limit; leave it out.
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..end],
+        None => &text[..],
+    };
+    let lines: Vec<&str> = complete.lines().take(200).collect();
+    Ok(formats::detect_format(&lines))
+}
+
+/// Fills in each input's format where it was not forced: detected from the
+/// file, kept only when it agrees with a forced family (`--client` on an ASA
+/// log reads it as a client log, line by line).
+pub fn resolve_formats(inputs: &mut [Input]) {
+    for input in inputs.iter_mut() {
+        if input.format.is_some() {
+            continue;
+        }
+        let InputPath::File(path) = &input.path else {
+            continue;
+        };
+        if crate::source::glob::is_pattern(path) {
+            continue;
+        }
+        let detected = detect_file_format(path).ok().flatten();
+        input.format = detected.filter(|f| input.family.is_none_or(|fam| f.family() == fam));
+    }
+}
+
+/// Resolves each input's family: forced, else its format's, else detected
+/// from content.
 pub fn resolve_families(inputs: &[Input]) -> anyhow::Result<Vec<Family>> {
     inputs
         .iter()
         .map(|input| match (&input.family, &input.path) {
             (Some(f), _) => Ok(*f),
+            (None, _) if input.format.is_some() => {
+                Ok(input.format.map_or(Family::Headend, Format::family))
+            }
             (None, InputPath::Stdin) => Ok(Family::Headend),
             // A glob's family is that of its first match at start-up.
             (None, InputPath::File(p)) if crate::source::glob::is_pattern(p) => {

@@ -1,10 +1,16 @@
 //! The bounded store of log lines a pane shows.
 //!
-//! Lines are kept as raw bytes in one arena with an offset table, so a
-//! million retained lines cost two allocations, not a million. When more than
-//! `retain` lines are held the oldest are dropped (they can be re-read from
-//! their file); the arena is compacted once the dropped prefix is larger than
-//! what is still live, which keeps pushes amortised O(1).
+//! Lines are kept as raw bytes in an arena of 1 MiB chunks with an offset
+//! table, so a million retained lines cost a few hundred allocations, not a
+//! million. When more than `retain` lines are held the oldest are dropped;
+//! a chunk is freed as soon as its last line is, so memory stays at the live
+//! lines plus at most one chunk (a single growing buffer that is compacted
+//! now and then would hold up to twice the live bytes, plus the slack of
+//! doubling: 1 M retained lines would not fit in 200 MiB).
+//!
+//! Dropped lines are not re-read from their file yet: the store counts them
+//! ([`LineStore::evicted`]) and each line's [`LineMeta`] carries its source
+//! and line number, which is the hook a re-read on scroll-back would use.
 
 use std::collections::VecDeque;
 
@@ -38,18 +44,25 @@ pub struct LineMeta {
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    /// Offset of the line in the arena, counted from the first byte ever
-    /// stored, so compaction does not have to rewrite slots.
-    start: u64,
+    /// Sequence number of the chunk holding the line (counted from the first
+    /// chunk ever made, so freeing chunks does not rewrite slots).
+    chunk: u32,
+    /// Offset of the line in its chunk.
+    start: u32,
     len: u32,
     meta: LineMeta,
 }
 
+/// Bytes per arena chunk (a longer line gets a chunk of its own size).
+const CHUNK: usize = 1 << 20;
+
 #[derive(Debug)]
 pub struct LineStore {
-    arena: Vec<u8>,
-    /// Logical offset of `arena[0]`.
-    arena_base: u64,
+    chunks: VecDeque<Vec<u8>>,
+    /// Sequence number of `chunks[0]`.
+    first_chunk: u32,
+    /// A freed chunk kept for reuse, so a steady stream does not allocate.
+    spare: Option<Vec<u8>>,
     slots: VecDeque<Slot>,
     retain: usize,
     /// Lines ever pushed; the index of a line is stable for its lifetime.
@@ -59,8 +72,9 @@ pub struct LineStore {
 impl LineStore {
     pub fn new(retain: usize) -> Self {
         LineStore {
-            arena: Vec::new(),
-            arena_base: 0,
+            chunks: VecDeque::new(),
+            first_chunk: 0,
+            spare: None,
             slots: VecDeque::new(),
             retain: retain.max(1),
             pushed: 0,
@@ -68,29 +82,63 @@ impl LineStore {
     }
 
     pub fn push(&mut self, line: &[u8], meta: LineMeta) {
-        let start = self.arena_base + self.arena.len() as u64;
         // A single line longer than 4 GiB cannot come from a source (they cap
         // line length), so saturating keeps this total without a panic path.
         let len = u32::try_from(line.len()).unwrap_or(u32::MAX);
-        self.arena.extend_from_slice(&line[..len as usize]);
-        self.slots.push_back(Slot { start, len, meta });
+        let line = &line[..len as usize];
+        let fits = self
+            .chunks
+            .back()
+            .is_some_and(|c| c.capacity() - c.len() >= line.len());
+        if !fits {
+            let mut chunk = match self.spare.take() {
+                Some(c) if c.capacity() >= line.len() => c,
+                _ => Vec::with_capacity(CHUNK.max(line.len())),
+            };
+            chunk.clear();
+            self.chunks.push_back(chunk);
+        }
+        let chunk = (self.chunks.len() - 1) as u32;
+        let chunk_seq = self.first_chunk.wrapping_add(chunk);
+        let Some(back) = self.chunks.back_mut() else {
+            return;
+        };
+        // Chunks are at most max(CHUNK, one line) long, so offsets fit u32.
+        let start = back.len() as u32;
+        back.extend_from_slice(line);
+        self.slots.push_back(Slot {
+            chunk: chunk_seq,
+            start,
+            len,
+            meta,
+        });
         self.pushed += 1;
         if self.slots.len() > self.retain {
             self.slots.pop_front();
-            self.compact_if_worthwhile();
+            self.free_dead_chunks();
         }
     }
 
-    fn compact_if_worthwhile(&mut self) {
-        let Some(first) = self.slots.front() else {
-            self.arena.clear();
-            return;
+    /// Frees the chunks before the one holding the oldest retained line.
+    fn free_dead_chunks(&mut self) {
+        let keep_from = match self.slots.front() {
+            Some(first) => first.chunk,
+            None => self.first_chunk.wrapping_add(self.chunks.len() as u32),
         };
-        let dead = (first.start - self.arena_base) as usize;
-        if dead > self.arena.len() / 2 {
-            self.arena.drain(..dead);
-            self.arena_base = first.start;
+        while self.first_chunk != keep_from {
+            let Some(chunk) = self.chunks.pop_front() else {
+                break;
+            };
+            self.first_chunk = self.first_chunk.wrapping_add(1);
+            if chunk.capacity() == CHUNK {
+                self.spare = Some(chunk);
+            }
         }
+    }
+
+    /// Bytes of line text held, free chunk space included.
+    pub fn held_bytes(&self) -> usize {
+        self.chunks.iter().map(Vec::capacity).sum()
     }
 
     /// Restyles the line pushed as the `index`-th ever (a multi-line record
@@ -126,8 +174,11 @@ impl LineStore {
     /// The `i`-th retained line, oldest first.
     pub fn get(&self, i: usize) -> Option<(&[u8], LineMeta)> {
         let slot = self.slots.get(i)?;
-        let from = (slot.start - self.arena_base) as usize;
-        let bytes = self.arena.get(from..from + slot.len as usize)?;
+        let chunk = self
+            .chunks
+            .get(slot.chunk.wrapping_sub(self.first_chunk) as usize)?;
+        let from = slot.start as usize;
+        let bytes = chunk.get(from..from + slot.len as usize)?;
         Some((bytes, slot.meta))
     }
 
@@ -179,12 +230,34 @@ mod tests {
             store.push(b"0123456789012345678901234567890123456789", meta(n));
         }
         assert!(
-            store.arena.len() <= 2 * 100 * 40 + 40,
+            store.held_bytes() <= 2 * CHUNK,
             "arena grew to {}",
-            store.arena.len()
+            store.held_bytes()
         );
         assert_eq!(store.get(99).map(|(_, m)| m.line_no), Some(99_999));
         assert!(store.get(100).is_none());
+    }
+
+    #[test]
+    fn memory_is_the_live_lines_plus_at_most_one_chunk() {
+        let line = [b'x'; 150];
+        let mut store = LineStore::new(30_000);
+        for n in 0..300_000u64 {
+            store.push(&line, meta(n));
+            if n % 7_919 == 0 {
+                let live = store.len() * line.len();
+                assert!(store.held_bytes() <= live + 2 * CHUNK, "at line {n}");
+            }
+        }
+        assert_eq!(store.len(), 30_000);
+        assert_eq!(
+            store.get(0).map(|(b, m)| (b.len(), m.line_no)),
+            Some((150, 270_000))
+        );
+        // A line longer than a chunk gets a chunk of its own.
+        let long = vec![b'y'; CHUNK + 10];
+        store.push(&long, meta(1));
+        assert_eq!(store.get(29_999).map(|(b, _)| b.len()), Some(CHUNK + 10));
     }
 
     #[test]

@@ -24,9 +24,9 @@ pub mod scope;
 pub mod suggest;
 pub mod window;
 
-use crate::parse::formats::{self, Format};
-use crate::parse::records::{RecordAssembler, RecordMode};
-use crate::parse::{self, Family, ParseContext, client};
+use crate::parse::formats::Format;
+use crate::parse::reader::RecordReader;
+use crate::parse::{Event, Family, ParseContext};
 use crate::runbook::Runbook;
 use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 
@@ -106,12 +106,9 @@ pub struct Model {
     pub auth: LineStore,
     pub checklist: Checklist,
     pub sources: Vec<SourceState>,
-    /// Per source, the assembler for formats whose records span lines.
-    assemblers: Vec<Option<RecordAssembler>>,
+    /// Per source, its parser (created on the source's first lines).
+    readers: Vec<Option<RecordReader>>,
     ctx: ParseContext,
-    /// Shared by all sources; it only caches work, so sharing costs hits,
-    /// never correctness.
-    parser: parse::StreamParser,
 }
 
 impl Model {
@@ -127,18 +124,9 @@ impl Model {
             client: LineStore::new(retain),
             auth: LineStore::new(retain),
             checklist: Checklist::new(runbook),
-            assemblers: sources
-                .iter()
-                .map(|s| {
-                    s.format
-                        .map(Format::record_mode)
-                        .filter(|m| *m != RecordMode::Lines)
-                        .map(RecordAssembler::new)
-                })
-                .collect(),
+            readers: Vec::new(),
             sources,
             ctx,
-            parser: parse::StreamParser::default(),
         }
     }
 
@@ -162,19 +150,33 @@ impl Model {
     /// Parses and applies a batch of lines from one source.
     ///
     /// Every line goes to its pane as it arrives. Formats whose records span
-    /// several lines (Windows event XML, CSV exports, DART, segmented ISE
-    /// messages) go through the source's assembler; when a record completes,
-    /// its event is applied and the record's last line is styled.
+    /// several lines are assembled by the source's [`RecordReader`]; when a
+    /// record completes, its event is applied and the record's last line is
+    /// styled.
     pub fn ingest(&mut self, id: SourceId, batch: &LineBatch) {
         let i = id.0 as usize;
-        let Some(family) = self.sources.get(i).map(|s| s.family) else {
+        let Some(family) = self.reader(i).map(|r| r.family()) else {
             return;
         };
         let mut unrecognised = 0u64;
-        let mut records: Vec<String> = Vec::new();
+        let Model {
+            incident,
+            headend,
+            client,
+            auth,
+            readers,
+            ..
+        } = self;
+        let store = match family {
+            Family::Headend => headend,
+            Family::Client => client,
+            Family::AuthServer => auth,
+        };
+        let Some(Some(reader)) = readers.get_mut(i) else {
+            return;
+        };
         for line in batch.line_refs() {
-            let (line_no, bytes) = (line.line_no, line.bytes);
-            let index = self.store(family).total();
+            let index = store.total();
             let kind = if line.continued {
                 // The middle of a cut line: parsing it would only invent
                 // events, and the pane marks it as a continuation.
@@ -184,114 +186,80 @@ impl Model {
             };
             let meta = LineMeta {
                 source: id,
-                line_no,
+                line_no: line.line_no,
                 kind,
             };
-            self.store_mut(family).push(bytes, meta);
+            store.push(line.bytes, meta);
             if line.continued {
                 continue;
             }
-            let text = String::from_utf8_lossy(bytes);
-            match self.assemblers.get_mut(i).and_then(Option::as_mut) {
-                Some(assembler) => assembler.feed(&text, |rec| records.push(rec.to_string())),
-                None => {
-                    if !self.apply_record(id, &text, index) {
-                        unrecognised += 1;
-                    }
-                    continue;
-                }
-            }
-            for record in records.drain(..) {
-                if !self.apply_record(id, &record, index) {
-                    unrecognised += 1;
-                }
-            }
+            let text = String::from_utf8_lossy(line.bytes);
+            reader.feed(&text, |_, event, repeats| match event {
+                Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+                None => unrecognised += 1,
+            });
         }
-        self.note_dropped(i);
+        let dropped = reader.dropped();
         if let Some(src) = self.sources.get_mut(i) {
             src.lines += batch.len() as u64;
             src.unrecognised += unrecognised;
+            src.records_dropped = dropped;
             // Whatever was pending is part of (or came before) these lines.
             src.pending = None;
         }
     }
 
-    /// Parses one record of source `id` whose last line is retained at
-    /// `index` in its store, and applies it. False when not recognised.
-    fn apply_record(&mut self, id: SourceId, record: &str, index: u64) -> bool {
-        let Some(src) = self.sources.get(id.0 as usize) else {
-            return false;
-        };
-        let (family, format) = (src.family, src.format);
-        let default_user = src.default_user.clone();
-        let ctx = self.ctx;
-        let event = match format {
-            Some(format) if format != Format::AsaSyslog => {
-                formats::parse_record(format, record, &ctx)
-            }
-            _ => self.parser.parse(record, family, &ctx),
-        };
-        let Some(mut ev) = event else {
-            return false;
-        };
-        if ev.user.is_none() && family == Family::Client {
-            ev.user = default_user.as_deref();
+    /// The parser of source `i`, created on first use from the source's
+    /// family, format and default user.
+    fn reader(&mut self, i: usize) -> Option<&mut RecordReader> {
+        let src = self.sources.get(i)?;
+        if self.readers.len() <= i {
+            self.readers.resize_with(i + 1, || None);
         }
-        // rsyslog folds identical lines into "message repeated N times";
-        // they were N events.
-        let repeats = match family {
-            Family::Client => client::repeated(record).map_or(1, |(n, _)| n.max(1)),
-            _ => 1,
-        };
-        // The index the line has in its store, so the user's drill-down can
-        // find it without re-parsing.
-        let line = LineRef {
-            family,
-            index,
-            ts: ev.ts.or(self.incident.latest()),
-            cause: None,
-        };
-        for _ in 0..repeats {
-            self.incident.apply_line(&ev, line);
+        let slot = &mut self.readers[i];
+        if slot.is_none() {
+            *slot = Some(RecordReader::new(
+                src.family,
+                src.format,
+                src.default_user.clone(),
+                self.ctx,
+            ));
         }
-        self.store_mut(family).set_kind(
-            index,
-            LineKind::Event {
-                outcome: ev.outcome,
-                cause: ev.cause,
-            },
-        );
-        true
+        slot.as_mut()
     }
 
     /// Completes whatever record source `i` was assembling (its input ended
-    /// or changed file).
+    /// or changed file); the record is styled on the last line read.
     fn flush_records(&mut self, i: usize) {
-        let Some(assembler) = self.assemblers.get_mut(i).and_then(Option::as_mut) else {
+        let Some(family) = self.reader(i).map(|r| r.family()) else {
             return;
         };
-        let mut records = Vec::new();
-        assembler.finish_all(|rec| records.push(rec.to_string()));
-        let family = self.sources.get(i).map_or(Family::Headend, |s| s.family);
-        let index = self.store(family).total().saturating_sub(1);
-        let mut unrecognised = 0;
-        for record in records {
-            if !self.apply_record(SourceId(i as u16), &record, index) {
-                unrecognised += 1;
-            }
-        }
-        self.note_dropped(i);
+        let mut unrecognised = 0u64;
+        let Model {
+            incident,
+            headend,
+            client,
+            auth,
+            readers,
+            ..
+        } = self;
+        let store = match family {
+            Family::Headend => headend,
+            Family::Client => client,
+            Family::AuthServer => auth,
+        };
+        let index = store.total().saturating_sub(1);
+        let Some(Some(reader)) = readers.get_mut(i) else {
+            return;
+        };
+        reader.finish(|_, event, repeats| match event {
+            Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+            None => unrecognised += 1,
+        });
+        let dropped = reader.dropped();
         if let Some(src) = self.sources.get_mut(i) {
             src.unrecognised += unrecognised;
-        }
-    }
-
-    /// Copies the assembler's count of abandoned records to the source.
-    fn note_dropped(&mut self, i: usize) {
-        if let (Some(Some(assembler)), Some(src)) =
-            (self.assemblers.get(i), self.sources.get_mut(i))
-        {
-            src.records_dropped = assembler.dropped().records;
+            src.records_dropped = dropped;
         }
     }
 
@@ -358,4 +326,34 @@ impl Model {
     pub fn has_family(&self, family: Family) -> bool {
         self.sources.iter().any(|s| s.family == family)
     }
+}
+
+/// Applies one recognised record, retained at `index` in `store`, `repeats`
+/// times, and styles its line.
+fn apply_event(
+    incident: &mut Incident,
+    store: &mut LineStore,
+    family: Family,
+    index: u64,
+    ev: &Event,
+    repeats: u32,
+) {
+    // The index the line has in its store, so the user's drill-down can find
+    // it without re-parsing.
+    let line = LineRef {
+        family,
+        index,
+        ts: ev.ts.or(incident.latest()),
+        cause: None,
+    };
+    for _ in 0..repeats {
+        incident.apply_line(ev, line);
+    }
+    store.set_kind(
+        index,
+        LineKind::Event {
+            outcome: ev.outcome,
+            cause: ev.cause,
+        },
+    );
 }

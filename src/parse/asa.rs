@@ -86,6 +86,60 @@ fn parse_inner<'a>(
     }
 }
 
+/// For bulk readers: the header of a line whose parse result is already
+/// known without running the parser, because its message id has no
+/// extractor (firewall traffic such as 302013 or 106023): such a line parses
+/// to an [`Outcome::Info`] event with only `ts`, `host` (both read from this
+/// header) and `msg_id` set. `None` means "parse the line".
+pub fn plain_header(line: &[u8]) -> Option<&[u8]> {
+    let mut from = 0;
+    while let Some(off) = line.get(from..).and_then(|rest| memchr(b'%', rest)) {
+        let p = from + off;
+        if let Some((mut id_at, mut after)) = tag_at(line, p) {
+            while line.get(after) == Some(&b'%') {
+                match tag_at(line, after) {
+                    Some(next) => (id_at, after) = next,
+                    None => break,
+                }
+            }
+            let id = line.get(id_at..id_at + 6)?;
+            let num = id
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')));
+            if has_extractor(num) {
+                return None;
+            }
+            return line.get(..p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// The ids [`extract`] has an arm for. Keep in step with it; the test
+/// `plain_ids_parse_to_plain_events` checks every id.
+fn has_extractor(id: u32) -> bool {
+    matches!(
+        id,
+        113004..=113017
+            | 113019..=113027
+            | 113029..=113040
+            | 113045
+            | 409023
+            | 605004
+            | 605005
+            | 611101..=611103
+            | 713000..=713999
+            | 716000..=717999
+            | 722000..=722999
+            | 725000..=725999
+            | 733201
+            | 734000..=734999
+            | 737000..=737999
+            | 750000..=751999
+    )
+}
+
 /// Maps a free-text rejection reason (RADIUS/AD wording relayed by the ASA, or
 /// any similar text) to a [`Cause`], by case-insensitive substring checks.
 /// Unknown text gives [`Cause::Other`].
@@ -275,9 +329,7 @@ fn tag_at(b: &[u8], p: usize) -> Option<(usize, usize)> {
     // (or `%FTD-…`), read at fixed offsets; it gives what the general path
     // below would. Anything else (classes, infixes, no colon, a line ending
     // right after the tag) takes the general path.
-    if let Some(w) = b
-        .get(p..p + 16)
-        .and_then(|s| <&[u8; 16]>::try_from(s).ok())
+    if let Some(w) = b.get(p..p + 16).and_then(|s| <&[u8; 16]>::try_from(s).ok())
         && matches!(&w[1..5], b"ASA-" | b"FTD-")
         && matches!(w[5], b'0'..=b'7')
         && w[6] == b'-'
@@ -357,6 +409,8 @@ pub struct HeaderCache {
     entries: [CachedHeader; HEADER_CACHE_ENTRIES],
     /// The entry replaced next (round robin).
     next: usize,
+    /// The entry that matched last, tried first.
+    last_hit: usize,
 }
 
 const HEADER_CACHE_ENTRIES: usize = 4;
@@ -385,28 +439,52 @@ impl Default for HeaderCache {
         HeaderCache {
             entries: std::array::from_fn(|_| empty.clone()),
             next: 0,
+            last_hit: 0,
         }
     }
 }
 
 impl HeaderCache {
-    fn read<'a>(&mut self, h: &'a str, default_year: i16) -> Header<'a> {
-        let b = h.as_bytes();
-        if b.is_empty() || b.len() > HEADER_CACHE_BYTES {
-            return read_header(h, default_year);
+    /// The time [`parse`] would give a line with this header; `None` when
+    /// the header is not UTF-8 (the caller then parses the line).
+    pub fn time(&mut self, header: &[u8], default_year: i16) -> Option<Option<Timestamp>> {
+        if let Some(e) = self.lookup(header, default_year) {
+            return Some(e.ts);
         }
-        for e in &self.entries {
-            if usize::from(e.len) == b.len()
+        let h = std::str::from_utf8(header).ok()?;
+        Some(self.read(h, default_year).ts)
+    }
+
+    /// The entry for exactly these header bytes, most recent hit first.
+    fn lookup(&mut self, b: &[u8], default_year: i16) -> Option<&CachedHeader> {
+        if b.is_empty() || b.len() > HEADER_CACHE_BYTES {
+            return None;
+        }
+        let matches = |e: &CachedHeader| {
+            usize::from(e.len) == b.len()
                 && e.default_year == default_year
                 && same_bytes(&e.bytes, b)
-            {
-                // Same bytes, same year: `read_header` would return the same
-                // time and the same host range.
-                let host = e
-                    .host
-                    .and_then(|(s, end)| h.get(usize::from(s)..usize::from(end)));
-                return Header { ts: e.ts, host };
-            }
+        };
+        if self.entries.get(self.last_hit).is_some_and(matches) {
+            return self.entries.get(self.last_hit);
+        }
+        let hit = self.entries.iter().position(matches)?;
+        self.last_hit = hit;
+        self.entries.get(hit)
+    }
+
+    fn read<'a>(&mut self, h: &'a str, default_year: i16) -> Header<'a> {
+        let b = h.as_bytes();
+        if let Some(e) = self.lookup(b, default_year) {
+            // Same bytes, same year: `read_header` would return the same
+            // time and the same host range.
+            let host = e
+                .host
+                .and_then(|(s, end)| h.get(usize::from(s)..usize::from(end)));
+            return Header { ts: e.ts, host };
+        }
+        if b.is_empty() || b.len() > HEADER_CACHE_BYTES {
+            return read_header(h, default_year);
         }
         let head = read_header(h, default_year);
         let slot = self.next;
@@ -2764,5 +2842,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn plain_ids_parse_to_plain_events() {
+        // A body that gives nearly every extractor something to find.
+        let body = "Group <G> User <u> IP <192.0.2.1> AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = u : user IP = 192.0.2.1, Username = u, IP = 192.0.2.1, Uname: u Reason: x";
+        let ctx = ctx();
+        for id in 100_000..=999_999u32 {
+            let line = format!("Dec  5 08:14:02 asa-fw1 : %ASA-6-{id}: {body}");
+            let Some(header) = plain_header(line.as_bytes()) else {
+                continue;
+            };
+            let mut plain = Event::new(Family::Headend, Outcome::Info);
+            let head = read_header(std::str::from_utf8(header).unwrap(), ctx.default_year);
+            plain.ts = head.ts;
+            plain.host = head.host;
+            let id = id.to_string();
+            plain.msg_id = Some(&id);
+            assert_eq!(parse(&line, &ctx), Some(plain), "{line}");
+        }
+        assert!(plain_header(b"Dec  5 08:14:02 asa-fw1 : %ASA-6-113005: x").is_none());
+        assert_eq!(
+            plain_header(b"<166>Dec  5 08:14:02 asa-fw1 : %ASA-6-302013: Built"),
+            Some(&b"<166>Dec  5 08:14:02 asa-fw1 : "[..])
+        );
+        // The last of doubled tags decides.
+        assert!(plain_header(b"x %FTD-6-302013: %ASA-6-113005: y").is_none());
     }
 }

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod client;
 pub mod dart;
 pub mod formats;
+pub mod reader;
 pub mod records;
 pub mod time;
 pub mod winevent;
@@ -151,7 +152,7 @@ impl Family {
         match self {
             Family::Headend => "headend",
             Family::Client => "client",
-            Family::AuthServer => "auth",
+            Family::AuthServer => "auth_server",
         }
     }
 }
@@ -258,6 +259,24 @@ impl StreamParser {
             Family::Headend => asa::parse_cached(line, ctx, &mut self.headers),
             _ => parse_line(line, family, ctx),
         }
+    }
+
+    /// For bulk readers that only aggregate: `Some(ts)` when the line is
+    /// recognised as a plain headend message (see [`asa::plain_header`]),
+    /// whose event would carry nothing but its time, host and id; `None`
+    /// means "parse the line".
+    #[inline]
+    pub fn plain_time(
+        &mut self,
+        line: &[u8],
+        family: Family,
+        ctx: &ParseContext,
+    ) -> Option<Option<jiff::Timestamp>> {
+        if family != Family::Headend {
+            return None;
+        }
+        let header = asa::plain_header(line)?;
+        self.headers.time(header, ctx.default_year)
     }
 }
 

@@ -9,7 +9,10 @@
 //!
 //! stdout is read with backpressure: when the engine is behind, the pipe
 //! fills and the command waits, so nothing is dropped here. The child is
-//! killed when the source ends (`kill_on_drop`).
+//! killed when the source ends (`kill_on_drop`). It runs in its own process
+//! group with stdin closed; a command that wants to prompt (an `ssh` asking
+//! for a password) cannot use the dashboard's terminal, so use key-based,
+//! non-interactive logins (`ssh -o BatchMode=yes`).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -119,6 +122,9 @@ async fn run_once(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
+        // Its own process group: signals meant for vpnwatch's terminal
+        // (a Ctrl-Z, a hang-up) are not the command's business.
+        .process_group(0)
         .spawn();
     let mut child = match spawned {
         Ok(c) => c,

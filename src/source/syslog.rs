@@ -247,6 +247,10 @@ impl Framer {
             FrameState::Line => self.state = FrameState::Start,
             FrameState::Count | FrameState::Octets(_) => {
                 self.malformed += 1;
+                if self.state == FrameState::Count {
+                    // Digits and nothing else: text, cut to the cap like a line.
+                    self.state = FrameState::Line;
+                }
                 if self.buf.is_empty() {
                     self.state = FrameState::Start;
                 } else {
@@ -718,6 +722,14 @@ mod tests {
         let (got, malformed) = frames(&[b"<1>no newline"], 100);
         assert_eq!(got, msgs(&[("<1>no newline", false)]));
         assert_eq!(malformed, 0);
+    }
+
+    #[test]
+    fn a_stream_of_digits_alone_is_cut_to_the_cap() {
+        // Found by the `syslog_framing` fuzz target.
+        let (got, malformed) = frames(&[b"55"], 1);
+        assert_eq!(got, msgs(&[("5", true)]));
+        assert_eq!(malformed, 1);
     }
 
     #[test]

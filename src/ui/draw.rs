@@ -112,7 +112,9 @@ pub fn draw(
     .filter(|(family, _, _)| *family == Family::Headend || model.has_family(*family))
     .collect();
     let weights: u16 = families.iter().map(|(_, _, w)| w).sum();
-    let constraints = families.iter().map(|(_, _, w)| Constraint::Ratio(u32::from(*w), u32::from(weights)));
+    let constraints = families
+        .iter()
+        .map(|(_, _, w)| Constraint::Ratio(u32::from(*w), u32::from(weights)));
     let areas = Layout::vertical(constraints).split(logs);
     for ((family, focus, _), pane) in families.iter().zip(areas.iter()) {
         draw_log(frame, *pane, model, *family, ui, theme);

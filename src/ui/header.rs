@@ -58,6 +58,13 @@ pub(super) fn draw_header(
         let users = inc.users_by_failures().len();
         top.push(Span::styled(format!(" · {users} users"), theme.header));
     }
+    if totals.hidden_resolved > 0 {
+        // Attempts the headend logged as ***** that an auth-server line named.
+        top.push(Span::styled(
+            format!(" · {} hidden named", totals.hidden_resolved),
+            theme.header,
+        ));
+    }
     top.push(Span::styled(
         format!(" · {failing} failing now · "),
         theme.header,
@@ -126,6 +133,7 @@ pub(super) fn draw_header(
             (st.dropped, "dropped"),
             (st.truncated, "truncated"),
             (st.malformed, "malformed"),
+            (src.records_dropped, "records dropped"),
         ] {
             if n > 0 {
                 bottom.push(Span::styled(format!(" ✖ {n} {what}"), theme.marker));

@@ -179,8 +179,8 @@ impl UiState {
                 self.focus = order[next];
             }
             Action::Move(rows) if self.detail.is_some() => {
-                self.detail_scroll = (self.detail_scroll as i128 - rows as i128)
-                    .clamp(0, u32::MAX as i128) as usize;
+                self.detail_scroll =
+                    (self.detail_scroll as i128 - rows as i128).clamp(0, u32::MAX as i128) as usize;
             }
             Action::PageUp if self.detail.is_some() => {
                 self.detail_scroll = self.detail_scroll.saturating_add(self.page_rows.max(1));
