@@ -21,7 +21,8 @@ use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
 use crate::engine::Incident;
-use crate::parse::{self, Family, ParseContext};
+use crate::parse::reader::RecordReader;
+use crate::parse::{Family, ParseContext};
 use crate::sanitize::sanitize_str;
 use crate::source::{LineBatch, Notice, SourceId, SourceMsg};
 
@@ -48,9 +49,24 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
     // returns `None`.
     drop(tx);
 
+    // One reader per source, as the dashboard has: formats with multi-line
+    // records are assembled, and a client log gets its --user.
+    let readers = plan
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let input = config.inputs.get(i);
+            RecordReader::new(
+                p.family,
+                input.and_then(|i| i.format),
+                input.and_then(|i| i.user.clone()),
+                config.ctx,
+            )
+        })
+        .collect();
     let mut printer = Printer {
         plan: &plan,
-        ctx: config.ctx,
+        readers,
         incident: Incident::default(),
         out: std::io::BufWriter::with_capacity(1 << 16, out),
     };
@@ -75,7 +91,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
 
 struct Printer<'a, W: Write> {
     plan: &'a [Planned],
-    ctx: ParseContext,
+    readers: Vec<RecordReader>,
     incident: Incident,
     out: std::io::BufWriter<W>,
 }
@@ -85,6 +101,16 @@ impl<W: Write> Printer<'_, W> {
         match msg {
             SourceMsg::Lines(id, batch) => self.lines(id, &batch),
             SourceMsg::Notice(id, notice) => {
+                if matches!(
+                    notice,
+                    Notice::Finished
+                        | Notice::Rotated(_)
+                        | Notice::Truncated(_)
+                        | Notice::Removed(_)
+                ) {
+                    // A record never spans two files, nor the end of the input.
+                    self.finish_records(id)?;
+                }
                 let name = self.planned(id).map_or("?", |p| p.name.as_str());
                 if let Some(text) = notice_line(&notice) {
                     // stderr is usually a terminal: log text is sanitised.
@@ -100,22 +126,57 @@ impl<W: Write> Printer<'_, W> {
     }
 
     fn lines(&mut self, id: SourceId, batch: &LineBatch) -> std::io::Result<()> {
-        let Some(planned) = self.plan.get(usize::from(id.0)) else {
+        let i = usize::from(id.0);
+        let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
             return Ok(());
         };
+        let mut result = Ok(());
         for line in batch.line_refs() {
             if line.continued {
                 continue;
             }
             let text = String::from_utf8_lossy(line.bytes);
-            let Some(ev) = parse::parse_line(&text, planned.family, &self.ctx) else {
-                continue;
-            };
-            let attempt = self.incident.apply(&ev).new_attempt;
             let source = line.origin.unwrap_or(&planned.name);
-            headless::write_event(&mut self.out, source, line.line_no, &text, &ev, attempt)?;
+            let (incident, out) = (&mut self.incident, &mut self.out);
+            reader.feed(&text, |record, event, repeats| {
+                if let Some(ev) = event
+                    && result.is_ok()
+                {
+                    let mut attempt = false;
+                    for _ in 0..repeats {
+                        attempt |= incident.apply(&ev).new_attempt;
+                    }
+                    result = headless::write_event(
+                        &mut *out,
+                        source,
+                        line.line_no,
+                        record,
+                        &ev,
+                        attempt,
+                    );
+                }
+            });
         }
-        Ok(())
+        result
+    }
+
+    /// Prints whatever record a source was assembling when its input ended.
+    fn finish_records(&mut self, id: SourceId) -> std::io::Result<()> {
+        let i = usize::from(id.0);
+        let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
+            return Ok(());
+        };
+        let mut result = Ok(());
+        let (incident, out) = (&mut self.incident, &mut self.out);
+        reader.finish(|record, event, _| {
+            if let Some(ev) = event
+                && result.is_ok()
+            {
+                let attempt = incident.apply(&ev).new_attempt;
+                result = headless::write_event(&mut *out, &planned.name, 0, record, &ev, attempt);
+            }
+        });
+        result
     }
 }
 
