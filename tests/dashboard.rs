@@ -145,9 +145,9 @@ fn header_tells_the_incident_at_a_glance() {
     // First failure 08:43:11, last log line 09:09:59.
     assert!(header[0].contains("INCIDENT 00:26:48"), "{}", header[0]);
     assert!(header[0].contains("● LIVE"), "{}", header[0]);
-    assert!(header[0].contains("✖ 64 failed attempts"), "{}", header[0]);
+    assert!(header[0].contains("✖ 66 failed attempts"), "{}", header[0]);
     assert!(
-        header[0].contains("11 users · 3 failing now"),
+        header[0].contains("12 users · 3 failing now"),
         "{}",
         header[0]
     );

@@ -41,7 +41,7 @@ pub fn read_sources(files: &[(PathBuf, Family)]) -> anyhow::Result<Vec<SourceLin
 
 /// The incident built from the sources, in order.
 pub fn incident_of(sources: &[SourceLines], ctx: &ParseContext) -> Incident {
-    let mut incident = Incident::default();
+    let mut incident = Incident::for_sources(sources.iter().map(|s| s.family));
     for source in sources {
         for line in &source.lines {
             if let Some(ev) = parse::parse_line(line, source.family, ctx) {

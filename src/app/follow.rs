@@ -67,7 +67,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
     let mut printer = Printer {
         plan: &plan,
         readers,
-        incident: Incident::default(),
+        incident: Incident::for_sources(plan.iter().map(|p| p.family)),
         out: std::io::BufWriter::with_capacity(1 << 16, out),
     };
     loop {

@@ -134,7 +134,7 @@ struct EventRecord<'a> {
 /// `vpnwatch events`: NDJSON, one object per recognised line.
 pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
-    let mut incident = Incident::default();
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
     let result = read_all(
         files,
         ctx,
@@ -450,7 +450,7 @@ pub fn scan_with(
     ctx: &ParseContext,
     mode: ScanMode,
 ) -> anyhow::Result<ScanReport> {
-    let mut incident = Incident::default();
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
     let mut summaries = Vec::new();
     for file in files {
         let counts = match mode {

@@ -314,6 +314,9 @@ pub struct Incident {
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
     join: Joiner,
+    /// A headend log is being read: client lines describe the same attempts
+    /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
+    client_lines_are_evidence: bool,
     /// The order of [`Incident::users_by_failures`], sorted at most once
     /// per change: the dashboard asks for it several times a frame (header,
     /// users pane), and re-sorting 10 000 users each time cost more than the
@@ -466,7 +469,9 @@ impl Incident {
         {
             self.latest = Some(t);
         }
-        if ev.family == Family::AuthServer {
+        if ev.family == Family::AuthServer
+            || (ev.family == Family::Client && self.client_lines_are_evidence)
+        {
             self.apply_auth_server(ev, ts, line);
             return Applied::default();
         }
@@ -544,10 +549,38 @@ impl Incident {
         }
     }
 
-    /// An auth-server line: evidence about a login the headend also
-    /// reports, so filed and remembered but not counted.
+    /// Tells the incident whether a headend log is among its sources. With
+    /// one, a client's failure lines are evidence about attempts the headend
+    /// counts (joined like an auth server's, so a client certificate or
+    /// network error still names the cause). Without one (a user's own
+    /// bundle), they are the only record of the attempts and are counted:
+    /// the two or three lines one failed attempt leaves within
+    /// [`ATTEMPT_WINDOW`] count once.
+    pub fn set_headend_present(&mut self, present: bool) {
+        self.client_lines_are_evidence = present;
+    }
+
+    /// An incident read from sources of these families.
+    pub fn for_sources(families: impl IntoIterator<Item = Family>) -> Self {
+        let mut incident = Incident::default();
+        incident.set_headend_present(families.into_iter().any(|f| f == Family::Headend));
+        incident
+    }
+
+    /// An auth-server line (or, beside a headend log, a client line):
+    /// evidence about a login the headend also reports, so filed and
+    /// remembered but not counted.
     fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
-        let user = self.user_index(ev);
+        let named = self.user_index(ev);
+        if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
+            self.host_users.insert(host.to_string(), user);
+        }
+        // A laptop's lines rarely name the user; they belong to the user
+        // that laptop last named (`PasswordEntry username is …`).
+        let user = named.or_else(|| match (ev.family, ev.host) {
+            (Family::Client, Some(host)) => self.host_users.get(host).copied(),
+            _ => None,
+        });
         if let Some(user) = user {
             if let Some(ip) = ev.client_ip {
                 self.link_ip(user, ip);
@@ -555,29 +588,56 @@ impl Incident {
             let stats = &mut self.users[user].1;
             stats.last_seen = ts.or(stats.last_seen);
             if ev.outcome == Outcome::Failure
+                && ev.family == Family::AuthServer
                 && let Some(reason) = ev.reason
             {
                 stats.auth_reason = Some(reason.to_string());
             }
         }
         if ev.outcome == Outcome::Failure {
+            let name = match user.map(|u| &self.users[u].0) {
+                Some(UserKey::Named(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let cause = ev.cause.unwrap_or(Cause::Other);
             let verdict = Verdict {
                 ts,
-                user: ev
-                    .user
-                    .filter(|u| !u.is_empty() && *u != HIDDEN_USER)
-                    .map(str::to_string),
+                user: name,
                 ip: ev.client_ip.map(str::to_string),
-                cause: ev.cause.unwrap_or(Cause::Other),
+                cause,
             };
-            if let Some(id) = self.join.add_verdict(verdict.clone()) {
+            let joined = self.join.add_verdict(verdict.clone());
+            if let Some(id) = joined {
                 self.apply_join(id, &verdict);
+            } else if ev.family == Family::Client
+                && matches!(cause, Cause::Certificate | Cause::ClientNetwork)
+                && user.is_some()
+            {
+                // A certificate or network failure on the laptop ends the
+                // attempt before the headend authenticates anyone: the client
+                // log is its only record, so it counts.
+                return self.count_client_attempt(ev, user, ts, line);
             }
         }
         if let Some(mut line) = line {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
+    }
+
+    /// Counts a client-only failed attempt for `user` and files its line.
+    fn count_client_attempt(
+        &mut self,
+        ev: &Event,
+        user: Option<usize>,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) {
+        if let Some(mut line) = line {
+            line.cause = ev.cause;
+            self.file_line(ev, user, line);
+        }
+        self.apply_failure(ev, user, ts, None);
     }
 
     /// Incident-wide per-minute counts that do not depend on the user.
@@ -737,6 +797,24 @@ impl Incident {
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
+        if ev.family == Family::Client
+            && self.users[user].1.last_failure.is_some()
+            && within(self.users[user].1.last_failure, ts, ATTEMPT_WINDOW)
+        {
+            // "Login failed", the return code and "Connection attempt has
+            // failed" of one attempt: counted once, the most specific cause kept.
+            let stats = &mut self.users[user].1;
+            if let Some(last) = stats.last_cause {
+                let better = join::more_specific(last, cause);
+                if better != last {
+                    decrement(&mut stats.causes, last);
+                    *stats.causes.entry(better).or_default() += 1;
+                    stats.last_cause = Some(better);
+                }
+            }
+            stats.last_seen = ts.or(stats.last_seen);
+            return Applied::default();
+        }
 
         // A WebVPN rejection right after an AAA rejection from the same
         // client is the second line of the same attempt.
@@ -1544,5 +1622,66 @@ mod join_tests {
         assert_eq!(cy.failures, 2);
         assert_eq!(cy.causes.get(&Cause::PasswordExpired), Some(&1));
         assert_eq!(cy.causes.get(&Cause::BadCredentials), Some(&1));
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+
+    fn client_failure(secs: i64, user: &str, cause: Cause) -> Event<'_> {
+        let mut e = Event::new(Family::Client, Outcome::Failure);
+        e.ts = Timestamp::from_second(1_800_000_000 + secs).ok();
+        e.user = Some(user);
+        e.cause = Some(cause);
+        e
+    }
+
+    #[test]
+    fn without_a_headend_the_lines_of_one_client_attempt_count_once() {
+        let mut inc = Incident::for_sources([Family::Client]);
+        inc.apply(&client_failure(0, "hs", Cause::Certificate));
+        inc.apply(&client_failure(1, "hs", Cause::Other));
+        inc.apply(&client_failure(90, "hs", Cause::Certificate));
+        let hs = inc
+            .user(&UserKey::Named("hs".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hs.failures, 2);
+        assert_eq!(hs.causes.get(&Cause::Certificate), Some(&2));
+    }
+
+    #[test]
+    fn beside_a_headend_client_lines_are_evidence_not_attempts() {
+        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        inc.apply(&client_failure(0, "hs", Cause::BadCredentials));
+        assert_eq!(inc.totals().failures, 0);
+        assert!(inc.users_by_failures().is_empty());
+    }
+
+    #[test]
+    fn a_certificate_failure_only_the_laptop_saw_counts_for_the_user_it_named() {
+        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        let mut named = Event::new(Family::Client, Outcome::Info);
+        named.ts = Timestamp::from_second(1_800_000_000).ok();
+        named.user = Some("hs");
+        named.host = Some("lap-hs");
+        inc.apply(&named);
+        for (secs, cause) in [
+            (1, Cause::Certificate),
+            (1, Cause::Certificate),
+            (2, Cause::Other),
+        ] {
+            let mut e = client_failure(secs, "", cause);
+            e.user = None;
+            e.host = Some("lap-hs");
+            inc.apply(&e);
+        }
+        let hs = inc
+            .user(&UserKey::Named("hs".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hs.failures, 1, "one attempt, however many lines");
+        assert_eq!(hs.last_cause, Some(Cause::Certificate));
     }
 }

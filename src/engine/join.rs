@@ -70,19 +70,25 @@ pub struct Verdict {
     pub cause: Cause,
 }
 
-/// The cause a joined attempt is counted under: the auth server knows why
-/// it refused, so its cause replaces the headend's generic ones (an "AAA
-/// failure" is read as bad credentials). A specific headend cause (token
-/// challenge, lockout, capacity …) stays unless the server says something
-/// specific too; the server's `other` never replaces anything.
+/// The cause a joined attempt is counted under. `other` says least, then
+/// `bad_credentials` (what an "AAA failure" or a client's "Login failed" is
+/// read as), then `unknown_user`; every other cause is specific. The auth
+/// server knows why it refused, so its cause replaces a less specific
+/// headend one, and a specific server cause replaces a specific headend
+/// one; a generic verdict never replaces anything more specific (a client's
+/// "Login failed" does not undo the headend's lockout).
 pub fn more_specific(headend: Cause, server: Cause) -> Cause {
-    match (headend, server) {
-        (h, Cause::Other) => h,
-        (Cause::BadCredentials | Cause::Other | Cause::UnknownUser, s) => s,
-        // A token challenge on the headend and a credential verdict on the
-        // server are the same story; the token is the more useful word.
-        (Cause::TokenRequired, Cause::BadCredentials) => Cause::TokenRequired,
-        (_, s) => s,
+    let rank = |c: Cause| match c {
+        Cause::Other => 0,
+        Cause::BadCredentials => 1,
+        Cause::UnknownUser => 2,
+        _ => 3,
+    };
+    let (h, s) = (rank(headend), rank(server));
+    if s > h || (s == 3 && h == 3) {
+        server
+    } else {
+        headend
     }
 }
 
@@ -351,25 +357,26 @@ mod tests {
 
     #[test]
     fn specificity() {
-        assert_eq!(
-            more_specific(Cause::BadCredentials, Cause::AccountLocked),
-            Cause::AccountLocked
-        );
-        assert_eq!(
-            more_specific(Cause::Other, Cause::PasswordExpired),
-            Cause::PasswordExpired
-        );
-        assert_eq!(
-            more_specific(Cause::AccountLocked, Cause::Other),
-            Cause::AccountLocked
-        );
-        assert_eq!(
-            more_specific(Cause::TokenRequired, Cause::BadCredentials),
-            Cause::TokenRequired
-        );
-        assert_eq!(
-            more_specific(Cause::UnknownUser, Cause::UnknownUser),
-            Cause::UnknownUser
-        );
+        use Cause::*;
+        let cases = [
+            (BadCredentials, AccountLocked, AccountLocked),
+            (Other, PasswordExpired, PasswordExpired),
+            (Other, BadCredentials, BadCredentials),
+            (AccountLocked, Other, AccountLocked),
+            (AccountLocked, BadCredentials, AccountLocked),
+            (TokenRequired, BadCredentials, TokenRequired),
+            (UnknownUser, BadCredentials, UnknownUser),
+            (UnknownUser, AccountDisabled, AccountDisabled),
+            (BadCredentials, UnknownUser, UnknownUser),
+            (TokenRequired, AccountLocked, AccountLocked),
+            (BadCredentials, BadCredentials, BadCredentials),
+        ];
+        for (headend, server, expected) in cases {
+            assert_eq!(
+                more_specific(headend, server),
+                expected,
+                "{headend} + {server}"
+            );
+        }
     }
 }

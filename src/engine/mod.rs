@@ -119,7 +119,7 @@ impl Model {
         ctx: ParseContext,
     ) -> Self {
         Model {
-            incident: Incident::default(),
+            incident: Incident::for_sources(sources.iter().map(|s| s.family)),
             headend: LineStore::new(retain),
             client: LineStore::new(retain),
             auth: LineStore::new(retain),
