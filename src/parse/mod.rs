@@ -155,6 +155,15 @@ impl Family {
             Family::AuthServer => "auth_server",
         }
     }
+
+    /// A word of at most seven letters for narrow columns.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Headend => "headend",
+            Family::Client => "client",
+            Family::AuthServer => "auth",
+        }
+    }
 }
 
 /// The state an AAA server was marked with (113022 / 113023).

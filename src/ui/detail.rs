@@ -220,7 +220,7 @@ pub(super) fn draw_detail(
             } => r.cause.or(cause).map_or("", |c| c.id()),
             _ => "",
         };
-        let src = format!("{:<7}", r.family.as_str());
+        let src = format!("{:<7}", r.family.label());
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
