@@ -139,28 +139,9 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
         files,
         ctx,
         &mut incident,
-        |path, line, raw, event, attempt| {
-            let Some(ev) = event else { return Ok(()) };
-            let source = path.to_string_lossy();
-            let record = EventRecord {
-                source: &source,
-                line,
-                family: ev.family,
-                ts: ev.ts,
-                host: ev.host,
-                msg_id: ev.msg_id,
-                outcome: ev.outcome,
-                cause: ev.cause,
-                attempt,
-                user: ev.user,
-                client_ip: ev.client_ip,
-                group: ev.group,
-                server: ev.server,
-                reason: ev.reason,
-                raw,
-            };
-            serde_json::to_writer(&mut out, &record)?;
-            out.write_all(b"\n")
+        |path, line, raw, event, attempt| match event {
+            Some(ev) => write_event(&mut out, &path.to_string_lossy(), line, raw, ev, attempt),
+            None => Ok(()),
         },
     );
     result.and_then(|_| out.flush().map_err(Into::into))

@@ -155,26 +155,10 @@ impl Model {
     /// styled.
     pub fn ingest(&mut self, id: SourceId, batch: &LineBatch) {
         let i = id.0 as usize;
-        let Some(family) = self.reader(i).map(|r| r.family()) else {
+        let Some((family, incident, store, reader)) = self.reading_parts(i) else {
             return;
         };
         let mut unrecognised = 0u64;
-        let Model {
-            incident,
-            headend,
-            client,
-            auth,
-            readers,
-            ..
-        } = self;
-        let store = match family {
-            Family::Headend => headend,
-            Family::Client => client,
-            Family::AuthServer => auth,
-        };
-        let Some(Some(reader)) = readers.get_mut(i) else {
-            return;
-        };
         for line in batch.line_refs() {
             let index = store.total();
             let kind = if line.continued {
@@ -209,6 +193,30 @@ impl Model {
         }
     }
 
+    /// What reading source `i` touches, borrowed apart: its family, the
+    /// incident, the store of its pane and its parser.
+    fn reading_parts(
+        &mut self,
+        i: usize,
+    ) -> Option<(Family, &mut Incident, &mut LineStore, &mut RecordReader)> {
+        let family = self.reader(i)?.family();
+        let Model {
+            incident,
+            headend,
+            client,
+            auth,
+            readers,
+            ..
+        } = self;
+        let store = match family {
+            Family::Headend => headend,
+            Family::Client => client,
+            Family::AuthServer => auth,
+        };
+        let reader = readers.get_mut(i)?.as_mut()?;
+        Some((family, incident, store, reader))
+    }
+
     /// The parser of source `i`, created on first use from the source's
     /// family, format and default user.
     fn reader(&mut self, i: usize) -> Option<&mut RecordReader> {
@@ -231,27 +239,11 @@ impl Model {
     /// Completes whatever record source `i` was assembling (its input ended
     /// or changed file); the record is styled on the last line read.
     fn flush_records(&mut self, i: usize) {
-        let Some(family) = self.reader(i).map(|r| r.family()) else {
+        let Some((family, incident, store, reader)) = self.reading_parts(i) else {
             return;
         };
         let mut unrecognised = 0u64;
-        let Model {
-            incident,
-            headend,
-            client,
-            auth,
-            readers,
-            ..
-        } = self;
-        let store = match family {
-            Family::Headend => headend,
-            Family::Client => client,
-            Family::AuthServer => auth,
-        };
         let index = store.total().saturating_sub(1);
-        let Some(Some(reader)) = readers.get_mut(i) else {
-            return;
-        };
         reader.finish(|_, event, repeats| match event {
             Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
             None => unrecognised += 1,
