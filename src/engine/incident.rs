@@ -322,6 +322,11 @@ pub struct Incident {
     /// users pane), and re-sorting 10 000 users each time cost more than the
     /// whole 2 ms frame budget. Cleared by every event (`apply_inner`).
     by_failures: std::sync::OnceLock<Vec<usize>>,
+    /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
+    /// at most once per change (they also move with the log clock, so
+    /// [`Incident::count_events`] clears them too).
+    failing: std::sync::OnceLock<usize>,
+    scope: std::sync::OnceLock<super::scope::Scope>,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.
@@ -416,10 +421,24 @@ impl Incident {
 
     /// Users currently failing (see [`UserStats::failing_now`]).
     pub fn failing_now(&self) -> usize {
-        self.users
-            .iter()
-            .filter(|(_, s)| s.failing_now(self.latest))
-            .count()
+        *self.failing.get_or_init(|| {
+            self.users
+                .iter()
+                .filter(|(_, s)| s.failing_now(self.latest))
+                .count()
+        })
+    }
+
+    /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
+    pub fn scope(&self) -> &super::scope::Scope {
+        self.scope.get_or_init(|| super::scope::assess(self))
+    }
+
+    /// Forgets every derived value: the incident changed.
+    fn changed(&mut self) {
+        self.by_failures.take();
+        self.failing.take();
+        self.scope.take();
     }
 
     /// Applies one parsed event.
@@ -457,11 +476,12 @@ impl Incident {
             && self.latest.is_none_or(|l| t > l)
         {
             self.latest = Some(t);
+            self.changed();
         }
     }
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
-        self.by_failures.take();
+        self.changed();
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
         if let Some(t) = ev.ts

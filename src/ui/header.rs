@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::draw::{WIDE, clock, hms, incident_now};
 use super::{Theme, UiState};
-use crate::engine::{Model, ServerHealth, Verdict, scope};
+use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
 use crate::source::Notice;
 use jiff::Timestamp;
@@ -151,7 +151,7 @@ pub(super) fn draw_header(
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
-    let verdict = scope::assess(inc);
+    let verdict = inc.scope();
     let verdict_style = match verdict.verdict {
         Verdict::Infrastructure | Verdict::Widespread => theme.alert,
         Verdict::Isolated => theme.marker,
