@@ -470,3 +470,32 @@ fn an_auth_server_log_adds_a_third_pane_and_names_hidden_users() {
         "every ISE record is recognised"
     );
 }
+
+#[test]
+fn the_status_line_is_never_crowded_out_by_key_hints() {
+    let model = sample_model();
+    let ui = UiState {
+        status: Some("not saved: journal j.jsonl: Permission denied".into()),
+        ..UiState::default()
+    };
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        80,
+        24,
+    ));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("not saved: journal j.jsonl: Permission denied"),
+        "{footer}"
+    );
+    assert!(
+        footer.contains("Tab focus"),
+        "hints follow while they fit: {footer}"
+    );
+    assert!(
+        !footer.contains("Enter"),
+        "a hint that does not fit is left out whole: {footer}"
+    );
+}

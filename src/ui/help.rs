@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::{Theme, UiState};
 use crate::engine::kpi;
 use crate::sanitize::sanitize_str;
+use unicode_width::UnicodeWidthStr;
 
 pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
     let hints = [
@@ -21,17 +22,28 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         // Last: on a narrow terminal the help and quit hints matter more.
         ("Enter", "user"),
         ("f", "filter"),
+        ("n", "note"),
+        ("e", "bundle"),
+        ("r", "report"),
     ];
+    // The status (a save error, where a bundle went) comes first: it must
+    // not be cut off by hints. Then as many whole hints as fit.
     let mut spans = Vec::new();
-    for (key, what) in hints {
-        spans.push(Span::styled(format!(" {key}"), theme.key));
-        spans.push(Span::styled(format!(" {what} "), theme.muted));
-    }
+    let mut used = 0usize;
     if let Some(status) = &ui.status {
-        spans.push(Span::styled(
-            format!("  {}", sanitize_str(status)),
-            theme.marker,
-        ));
+        let text = format!(" {}  ", sanitize_str(status));
+        used += text.width();
+        spans.push(Span::styled(text, theme.marker));
+    }
+    for (key, what) in hints {
+        let (key, what) = (format!(" {key}"), format!(" {what} "));
+        let width = key.width() + what.width();
+        if used + width > usize::from(area.width) {
+            break;
+        }
+        used += width;
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::styled(what, theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
