@@ -35,24 +35,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Log files to follow; each file's role is detected from its content. `-` reads stdin.
-    files: Vec<PathBuf>,
-
-    /// Follow FILE as a headend (ASA/FTD syslog) log, whatever its content.
-    #[arg(long, value_name = "FILE")]
-    headend: Vec<PathBuf>,
-
-    /// Follow FILE as an AnyConnect client log, whatever its content.
-    #[arg(long, value_name = "FILE")]
-    client: Vec<PathBuf>,
-
-    /// Follow FILE as an authentication-server log (RADIUS, ISE, NPS, AD), whatever its content.
-    #[arg(long, value_name = "FILE")]
-    auth: Vec<PathBuf>,
-
-    /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
-    #[arg(long, value_name = "NAME", value_parser = parse_format)]
-    format: Option<Format>,
+    #[command(flatten)]
+    roles: RoleArgs,
 
     /// The user a client log is about when its lines do not name one (a log collected from one person).
     #[arg(long, value_name = "NAME")]
@@ -260,17 +244,19 @@ enum RunbookCommand {
     },
 }
 
+/// The logs to read and what they are, for the dashboard and every command
+/// that reads logs.
 #[derive(Args)]
 struct RoleArgs {
-    /// Log files; each file's role is detected from its content.
+    /// Log files; each file's role is detected from its content. `-` reads stdin.
     files: Vec<PathBuf>,
-    /// Read FILE as a headend log.
+    /// Read FILE as a headend (ASA/FTD syslog) log, whatever its content.
     #[arg(long, value_name = "FILE")]
     headend: Vec<PathBuf>,
-    /// Read FILE as a client log.
+    /// Read FILE as an AnyConnect client log, whatever its content.
     #[arg(long, value_name = "FILE")]
     client: Vec<PathBuf>,
-    /// Read FILE as an authentication-server log.
+    /// Read FILE as an authentication-server log (RADIUS, ISE, NPS, AD), whatever its content.
     #[arg(long, value_name = "FILE")]
     auth: Vec<PathBuf>,
     /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
@@ -321,24 +307,27 @@ fn usage_error(message: &str) -> ! {
 
 /// The inputs named on the command line, each with its forced role, format
 /// and user, and the format detected where none was forced.
-fn inputs(
-    files: &[PathBuf],
-    headend: &[PathBuf],
-    client: &[PathBuf],
-    auth: &[PathBuf],
-    format: Option<Format>,
-    user: Option<&str>,
-) -> Vec<Input> {
+fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
     let input = |p: &PathBuf, family| Input {
         family,
-        format,
+        format: roles.format,
         user: user.map(str::to_string),
         ..Input::new(InputPath::from_arg(p))
     };
-    let mut all: Vec<Input> = files.iter().map(|p| input(p, None)).collect();
-    all.extend(headend.iter().map(|p| input(p, Some(Family::Headend))));
-    all.extend(client.iter().map(|p| input(p, Some(Family::Client))));
-    all.extend(auth.iter().map(|p| input(p, Some(Family::AuthServer))));
+    let mut all: Vec<Input> = roles.files.iter().map(|p| input(p, None)).collect();
+    all.extend(
+        roles
+            .headend
+            .iter()
+            .map(|p| input(p, Some(Family::Headend))),
+    );
+    all.extend(roles.client.iter().map(|p| input(p, Some(Family::Client))));
+    all.extend(
+        roles
+            .auth
+            .iter()
+            .map(|p| input(p, Some(Family::AuthServer))),
+    );
     app::resolve_formats(&mut all);
     all
 }
@@ -423,14 +412,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         None => {
-            let inputs = inputs(
-                &cli.files,
-                &cli.headend,
-                &cli.client,
-                &cli.auth,
-                cli.format,
-                cli.user.as_deref(),
-            );
+            let inputs = inputs(&cli.roles, cli.user.as_deref());
             if inputs.is_empty() && !cli.ingest.has_other_sources() {
                 usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
             }
@@ -446,14 +428,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn headless_files(roles: &RoleArgs, user: Option<&str>) -> anyhow::Result<Vec<HeadlessFile>> {
-    let inputs = inputs(
-        &roles.files,
-        &roles.headend,
-        &roles.client,
-        &roles.auth,
-        roles.format,
-        user,
-    );
+    let inputs = inputs(roles, user);
     if inputs.is_empty() {
         usage_error("no log files given");
     }
@@ -550,14 +525,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
 fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
-    let inputs = inputs(
-        &roles.files,
-        &roles.headend,
-        &roles.client,
-        &roles.auth,
-        roles.format,
-        None,
-    );
+    let inputs = inputs(roles, None);
     if inputs.is_empty() && !ingest.has_other_sources() {
         usage_error("no log files given");
     }

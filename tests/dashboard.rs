@@ -25,28 +25,34 @@ fn feed(model: &mut Model, id: u16, text: &str) {
     model.ingest(SourceId(id), &batch);
 }
 
-fn sample_model() -> Model {
+/// A model fed with the bundled sample logs, one source each.
+fn model_of(logs: &[(SourceState, &str)]) -> Model {
     let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = vec![
-        source("asa-headend.log", Family::Headend),
-        source("anyconnect-client.log", Family::Client),
-    ];
+    let sources = logs.iter().map(|(s, _)| s.clone()).collect();
     let mut model = Model::new(
         sources,
         &runbook,
         10_000,
         ParseContext { default_year: 2026 },
     );
-    feed(
-        &mut model,
-        0,
-        include_str!("../sample-logs/asa-headend.log"),
-    );
-    feed(
-        &mut model,
-        1,
-        include_str!("../sample-logs/anyconnect-client.log"),
-    );
+    for (id, (_, text)) in logs.iter().enumerate() {
+        feed(&mut model, id as u16, text);
+    }
+    model
+}
+
+/// The headend and client samples, with three checklist changes.
+fn sample_model() -> Model {
+    let mut model = model_of(&[
+        (
+            source("asa-headend.log", Family::Headend),
+            include_str!("../sample-logs/asa-headend.log"),
+        ),
+        (
+            source("anyconnect-client.log", Family::Client),
+            include_str!("../sample-logs/anyconnect-client.log"),
+        ),
+    ]);
     let change = |step: &str, to, min| {
         Record::Step(StepChange {
             ts: "2026-11-28T08:50:00Z".parse::<Timestamp>().unwrap()
@@ -426,29 +432,20 @@ fn notes_commands_and_kpis_show_in_the_checklist_and_header() {
 /// The whole sample incident, auth-server log included: three log panes.
 #[test]
 fn an_auth_server_log_adds_a_third_pane_and_names_hidden_users() {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = vec![
-        source("asa-headend.log", Family::Headend),
-        source("anyconnect-client.log", Family::Client),
-        SourceState::with_format("ise-auth.log".into(), vpnwatch::parse::formats::Format::Ise),
-    ];
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
-    feed(
-        &mut model,
-        0,
-        include_str!("../sample-logs/asa-headend.log"),
-    );
-    feed(
-        &mut model,
-        1,
-        include_str!("../sample-logs/anyconnect-client.log"),
-    );
-    feed(&mut model, 2, include_str!("../sample-logs/ise-auth.log"));
+    let model = model_of(&[
+        (
+            source("asa-headend.log", Family::Headend),
+            include_str!("../sample-logs/asa-headend.log"),
+        ),
+        (
+            source("anyconnect-client.log", Family::Client),
+            include_str!("../sample-logs/anyconnect-client.log"),
+        ),
+        (
+            SourceState::with_format("ise-auth.log".into(), vpnwatch::parse::formats::Format::Ise),
+            include_str!("../sample-logs/ise-auth.log"),
+        ),
+    ]);
     let text = screen_text(&render(
         &model,
         &UiState::default(),
