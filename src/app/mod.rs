@@ -19,7 +19,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::parse::formats::{self, Format};
-use crate::parse::{self, Family};
+use crate::parse::Family;
 
 /// How many bytes of a file are looked at to guess its family.
 const DETECT_BYTES: usize = 64 * 1024;
@@ -78,21 +78,7 @@ impl InputPath {
 /// or say nothing recognisable, are taken as headend logs (the common case
 /// of `vpnwatch /var/log/asa.log` before the first line arrives).
 pub fn detect_file_family(path: &Path) -> std::io::Result<Family> {
-    let mut head = Vec::with_capacity(DETECT_BYTES);
-    match File::open(path) {
-        Ok(f) => {
-            f.take(DETECT_BYTES as u64).read_to_end(&mut head)?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Family::Headend),
-        Err(e) => return Err(e),
-    }
-    let text = String::from_utf8_lossy(&head);
-    // The last line may be cut by the byte limit; leave it out.
-    let complete = match text.rfind('\n') {
-        Some(end) => &text[..end],
-        None => &text[..],
-    };
-    Ok(parse::detect_family(complete.lines().take(200)).unwrap_or(Family::Headend))
+    Ok(detect_file_format(path)?.map_or(Family::Headend, Format::family))
 }
 
 /// A file's format, from its first lines (decoded from UTF-16 when the file

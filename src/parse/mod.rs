@@ -289,28 +289,3 @@ impl StreamParser {
     }
 }
 
-/// Guesses a file's family from its first lines: the family that recognises
-/// the most lines wins; `None` when neither recognises any.
-pub fn detect_family<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Family> {
-    let ctx = ParseContext { default_year: 2000 };
-    let (mut headend, mut client, mut auth) = (0usize, 0usize, 0usize);
-    for line in lines {
-        if asa::parse(line, &ctx).is_some() {
-            headend += 1;
-        } else if client::parse(line, &ctx).is_some() {
-            client += 1;
-        } else if auth::parse(line, &ctx).is_some() {
-            auth += 1;
-        }
-    }
-    // Ties go to the headend: an ASA log must never be taken for another kind.
-    if headend == 0 && client == 0 && auth == 0 {
-        None
-    } else if headend >= client && headend >= auth {
-        Some(Family::Headend)
-    } else if client >= auth {
-        Some(Family::Client)
-    } else {
-        Some(Family::AuthServer)
-    }
-}
