@@ -288,4 +288,3 @@ impl StreamParser {
         self.headers.time(header, ctx.default_year)
     }
 }
-
