@@ -150,8 +150,30 @@ fn render(c: &mut Criterion) {
     let wall: Timestamp = "2027-01-01T00:00:00Z".parse().expect("time");
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
     let mut group = c.benchmark_group("render");
+    // The static case: nothing changed since the last frame.
     group.bench_function("frame_200x60_1M_lines_10k_users", |b| {
         b.iter(|| {
+            terminal
+                .draw(|f| {
+                    ui::draw(f, &m, &ui, &theme, wall);
+                })
+                .map(|_| ())
+        })
+    });
+    // The busy case: one failed attempt arrives before every frame, so
+    // every per-change cache (users order, scope, cause tally) is rebuilt.
+    let mut n = 0u64;
+    group.bench_function("frame_200x60_1M_lines_10k_users_after_event", |b| {
+        b.iter(|| {
+            n += 1;
+            let mut batch = LineBatch::new(3_000_000 + n);
+            let line = format!(
+                "Dec  6 08:01:{:02} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = bench{} : user IP = 100.100.1.1",
+                n % 60,
+                n % 10_000
+            );
+            batch.push(line.as_bytes());
+            m.ingest(SourceId(0), &batch);
             terminal
                 .draw(|f| {
                     ui::draw(f, &m, &ui, &theme, wall);

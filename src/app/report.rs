@@ -161,7 +161,7 @@ pub fn render(input: &ReportInput) -> String {
     line("## Causes");
     line("");
     let mut causes: Vec<(Cause, u32, usize)> = Vec::new();
-    for (_, stats) in &users {
+    for (_, stats) in users {
         for (&c, &n) in &stats.causes {
             match causes.iter_mut().find(|(k, _, _)| *k == c) {
                 Some(e) => {

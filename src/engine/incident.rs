@@ -322,11 +322,16 @@ pub struct Incident {
     /// users pane), and re-sorting 10 000 users each time cost more than the
     /// whole 2 ms frame budget. Cleared by every event (`apply_inner`).
     by_failures: std::sync::OnceLock<Vec<usize>>,
+    /// The last computed order, kept across changes: one event moves one
+    /// user, so re-sorting the previous order with an adaptive (stable) sort
+    /// takes about one comparison per user instead of a full sort.
+    by_failures_hint: Vec<usize>,
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
     /// at most once per change (they also move with the log clock, so
     /// [`Incident::count_events`] clears them too).
     failing: std::sync::OnceLock<usize>,
     scope: std::sync::OnceLock<super::scope::Scope>,
+    cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.
@@ -336,6 +341,69 @@ pub struct Recent {
     pub attempts: u32,
     pub capacity: u32,
     pub unreachable: u32,
+}
+
+/// A view of the users with failures in the users pane's order
+/// ([`Incident::users_by_failures`]): a borrowed index, so asking for the
+/// count or one row does not copy 10 000 references.
+#[derive(Clone, Copy, Debug)]
+pub struct ByFailures<'a> {
+    order: &'a [usize],
+    users: &'a [(UserKey, UserStats)],
+}
+
+impl<'a> ByFailures<'a> {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The `i`-th user in this order.
+    pub fn get(&self, i: usize) -> Option<(&'a UserKey, &'a UserStats)> {
+        let (k, s) = self.users.get(*self.order.get(i)?)?;
+        Some((k, s))
+    }
+
+    pub fn iter(&self) -> ByFailuresIter<'a> {
+        ByFailuresIter {
+            order: self.order.iter(),
+            users: self.users,
+        }
+    }
+}
+
+impl<'a> IntoIterator for ByFailures<'a> {
+    type Item = (&'a UserKey, &'a UserStats);
+    type IntoIter = ByFailuresIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over [`ByFailures`].
+#[derive(Clone, Debug)]
+pub struct ByFailuresIter<'a> {
+    order: std::slice::Iter<'a, usize>,
+    users: &'a [(UserKey, UserStats)],
+}
+
+impl<'a> Iterator for ByFailuresIter<'a> {
+    type Item = (&'a UserKey, &'a UserStats);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Indices come from `users` itself, so they are in range.
+        self.order
+            .by_ref()
+            .find_map(|&i| self.users.get(i).map(|(k, s)| (k, s)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.order.len()))
+    }
 }
 
 impl Incident {
@@ -394,15 +462,24 @@ impl Incident {
 
     /// Users with at least one failure, most failures first (then most
     /// recent failure, then name), the order the users pane shows.
-    pub fn users_by_failures(&self) -> Vec<(&UserKey, &UserStats)> {
+    pub fn users_by_failures(&self) -> ByFailures<'_> {
         let order = self.by_failures.get_or_init(|| {
-            let mut order: Vec<usize> = (0..self.users.len())
-                .filter(|&i| self.users[i].1.failures > 0)
-                .collect();
-            // Keys are unique, so the order is total and an unstable sort
-            // gives the same result as a stable one.
-            order.sort_unstable_by(|&ia, &ib| {
-                let ((ka, a), (kb, b)) = (&self.users[ia], &self.users[ib]);
+            let users = &self.users;
+            // Failures can move between keys (a hidden user named later),
+            // so the hint is filtered, and users new to it appended.
+            let mut listed = vec![false; users.len()];
+            let mut order: Vec<usize> = Vec::with_capacity(users.len());
+            for &i in &self.by_failures_hint {
+                if users.get(i).is_some_and(|(_, s)| s.failures > 0) {
+                    listed[i] = true;
+                    order.push(i);
+                }
+            }
+            order.extend((0..users.len()).filter(|&i| !listed[i] && users[i].1.failures > 0));
+            // Keys are unique, so the order is total: the same whatever
+            // order the hint left the users in.
+            order.sort_by(|&ia, &ib| {
+                let ((ka, a), (kb, b)) = (&users[ia], &users[ib]);
                 b.failures
                     .cmp(&a.failures)
                     .then(b.last_failure.cmp(&a.last_failure))
@@ -410,13 +487,10 @@ impl Incident {
             });
             order
         });
-        order
-            .iter()
-            .map(|&i| {
-                let (k, s) = &self.users[i];
-                (k, s)
-            })
-            .collect()
+        ByFailures {
+            order,
+            users: &self.users,
+        }
     }
 
     /// Users currently failing (see [`UserStats::failing_now`]).
@@ -434,11 +508,20 @@ impl Incident {
         self.scope.get_or_init(|| super::scope::assess(self))
     }
 
+    /// Failures by cause for the suggested step ([`super::suggest::tally`]),
+    /// computed at most once per change.
+    pub fn cause_tally(&self) -> &super::suggest::CauseTally {
+        self.cause_tally.get_or_init(|| super::suggest::tally(self))
+    }
+
     /// Forgets every derived value: the incident changed.
     fn changed(&mut self) {
-        self.by_failures.take();
+        if let Some(order) = self.by_failures.take() {
+            self.by_failures_hint = order;
+        }
         self.failing.take();
         self.scope.take();
+        self.cause_tally.take();
     }
 
     /// Applies one parsed event.
@@ -1159,6 +1242,45 @@ mod tests {
             !inc.apply(&ev(5, "716039", Outcome::Failure, "ann", "192.0.2.1"))
                 .new_attempt
         );
+    }
+
+    /// The users order re-sorted from the previous one after each change
+    /// equals a full sort from scratch, including when a hidden user's
+    /// failure moves to a named one and when users succeed.
+    #[test]
+    fn users_order_after_each_change_equals_a_fresh_sort() {
+        let mut inc = Incident::default();
+        let names = ["ann", "bob", "cy", "dee", HIDDEN_USER];
+        let mut seed = 7u32;
+        for step in 0..400i64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let user = names[seed as usize % names.len()];
+            let ip = ["192.0.2.1", "192.0.2.2", "192.0.2.3"][(seed >> 8) as usize % 3];
+            let (id, outcome) = match (seed >> 4) % 4 {
+                0 => ("113004", Outcome::Success),
+                1 => ("716039", Outcome::Failure),
+                _ => ("113005", Outcome::Failure),
+            };
+            inc.apply(&ev(step * 3, id, outcome, user, ip));
+            let shown: Vec<UserKey> = inc
+                .users_by_failures()
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect();
+            let mut fresh: Vec<(&UserKey, &UserStats)> =
+                inc.users().filter(|(_, s)| s.failures > 0).collect();
+            fresh.sort_by(|(ka, a), (kb, b)| {
+                b.failures
+                    .cmp(&a.failures)
+                    .then(b.last_failure.cmp(&a.last_failure))
+                    .then(ka.cmp(kb))
+            });
+            let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
+            assert_eq!(shown, fresh, "after step {step}");
+        }
+        assert!(inc.users_by_failures().len() >= 4);
     }
 
     #[test]

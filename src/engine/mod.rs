@@ -32,7 +32,8 @@ use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
-    AaaGroup, AaaServer, Incident, LineRef, Management, ServerHealth, UserKey, UserState, UserStats,
+    AaaGroup, AaaServer, ByFailures, Incident, LineRef, Management, ServerHealth, UserKey,
+    UserState, UserStats,
 };
 pub use lines::{LineKind, LineMeta, LineStore};
 pub use scope::{Scope, Verdict};

@@ -93,10 +93,6 @@ pub(super) fn draw_users(
     let full_causes = spare >= SPARK_MINUTES + 10 + 10;
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(ui.user_selected, rows);
-    let series: Vec<Vec<u32>> = users
-        .iter()
-        .map(|(_, s)| s.recent.series(now, spark_minutes))
-        .collect();
     let body: Vec<Row> = users
         .iter()
         .enumerate()
@@ -120,8 +116,10 @@ pub(super) fn draw_users(
                 cause.to_string(),
             ];
             if show_spark {
-                let s = series.get(i).map(Vec::as_slice).unwrap_or(&[]);
-                cells.push(sparkline(s, SPARK_FULL_SCALE));
+                // Only for visible rows: a series per user is the cost of a
+                // frame with 10 000 users.
+                let series = stats.recent.series(now, spark_minutes);
+                cells.push(sparkline(&series, SPARK_FULL_SCALE));
             }
             if show_last {
                 cells.push(stats.last_failure.map(clock).unwrap_or_default());
