@@ -21,7 +21,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
-use super::{Input, actions};
+use super::{Input, actions, recall};
+use crate::engine::recall::Recalled;
 use crate::engine::{Model, SourceState};
 use crate::journal::Journal;
 use crate::parse::{Family, ParseContext};
@@ -195,10 +196,18 @@ async fn event_loop(
     let mut journal_poll = tokio::time::interval(JOURNAL_POLL);
     let mut last_draw = Instant::now() - frame;
     let mut want_draw = true;
+    // Older lines read back from files when a pane scrolls past what it
+    // keeps: one read at a time, off the terminal loop.
+    let (recalled_tx, mut recalled_rx) = mpsc::unbounded_channel();
+    let mut recall_in_flight: Option<(Family, std::ops::Range<u64>)> = None;
+    let ctx = ParseContext::default();
 
     loop {
         if want_draw || shared.dirty.swap(false, Ordering::AcqRel) {
             want_draw = true;
+        }
+        if recall_in_flight.is_none() {
+            recall_in_flight = start_recall(shared, ui_state, config, ctx, &recalled_tx);
         }
         let next_frame = last_draw + frame;
         tokio::select! {
@@ -223,6 +232,11 @@ async fn event_loop(
                 want_draw = true;
                 // Keys answer at once rather than waiting for the next frame slot.
                 last_draw = Instant::now() - frame;
+            }
+            Some((family, recalled)) = recalled_rx.recv() => {
+                shared.model().set_recalled(family, recalled);
+                recall_in_flight = None;
+                want_draw = true;
             }
             _ = shared.changed.notified() => want_draw = true,
             _ = tick.tick() => want_draw = true,
@@ -255,6 +269,32 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Starts reading back the lines the focused pane shows but no longer
+/// keeps, if there are any; the result arrives on `done`.
+fn start_recall(
+    shared: &Shared,
+    ui_state: &UiState,
+    config: &ConsoleConfig,
+    ctx: ParseContext,
+    done: &mpsc::UnboundedSender<(Family, Recalled)>,
+) -> Option<(Family, std::ops::Range<u64>)> {
+    let (family, range, runs) = {
+        let model = shared.model();
+        let (family, range) = ui_state.recall_wanted(&model, recall::MARGIN)?;
+        let runs = model.store(family).recall_index().runs_for(range.clone());
+        (family, range, runs)
+    };
+    let max_line = config.ingest.max_line;
+    let done = done.clone();
+    let wanted = range.clone();
+    tokio::task::spawn_blocking(move || {
+        let recalled = recall::read(&runs, range, family, max_line, &ctx);
+        // The console may have quit meanwhile; nothing to do then.
+        let _ = done.send((family, recalled));
+    });
+    Some((family, wanted))
 }
 
 const SIGHUP: i32 = 1;

@@ -8,14 +8,16 @@
 //! now and then would hold up to twice the live bytes, plus the slack of
 //! doubling: 1 M retained lines would not fit in 200 MiB).
 //!
-//! Dropped lines are not re-read from their file yet: the store counts them
-//! ([`LineStore::evicted`]) and each line's [`LineMeta`] carries its source
-//! and line number, which is the hook a re-read on scroll-back would use.
+//! Dropped lines can be read again from their file: the store keeps a
+//! [`RecallIndex`] of where every line it ever held came from, and the
+//! [`Recalled`] window of older lines last read back for the view (see
+//! [`super::recall`]).
 
 use std::collections::VecDeque;
 
+use super::recall::{RecallIndex, Recalled};
 use crate::parse::{Cause, Outcome};
-use crate::source::SourceId;
+use crate::source::{LineBatch, SourceId};
 
 /// How a stored line is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct LineStore {
     retain: usize,
     /// Lines ever pushed; the index of a line is stable for its lifetime.
     pushed: u64,
+    recall: RecallIndex,
+    recalled: Option<Recalled>,
 }
 
 impl LineStore {
@@ -78,7 +82,29 @@ impl LineStore {
             slots: VecDeque::new(),
             retain: retain.max(1),
             pushed: 0,
+            recall: RecallIndex::default(),
+            recalled: None,
         }
+    }
+
+    /// Notes where the lines of `batch`, just pushed from index `first` on,
+    /// can be read again.
+    pub fn note_batch(&mut self, first: u64, batch: &LineBatch, source: SourceId) {
+        self.recall.note_batch(first, batch, source);
+    }
+
+    /// Where every line this store held came from.
+    pub fn recall_index(&self) -> &RecallIndex {
+        &self.recall
+    }
+
+    /// Older lines read back for the view (replacing those read before).
+    pub fn set_recalled(&mut self, recalled: Recalled) {
+        self.recalled = Some(recalled);
+    }
+
+    pub fn recalled(&self) -> Option<&Recalled> {
+        self.recalled.as_ref()
     }
 
     pub fn push(&mut self, line: &[u8], meta: LineMeta) {
@@ -112,6 +138,10 @@ impl LineStore {
             len,
             meta,
         });
+        if meta.kind == LineKind::Marker {
+            // Markers are in no file: the index keeps their text.
+            self.recall.note_marker(self.pushed, meta.source, line);
+        }
         self.pushed += 1;
         if self.slots.len() > self.retain {
             self.slots.pop_front();

@@ -6,6 +6,7 @@
 //!
 //! * [`incident`] — per-user failure statistics and AAA server health.
 //! * [`lines`] — the bounded store of log lines each pane shows.
+//! * [`recall`] — where lines a pane no longer keeps can be read again.
 //! * [`checklist`] — the runbook's steps and who moved them when.
 //! * [`kpi`] — incident milestones and durations from the journal.
 //! * [`suggest`] — the step that addresses the dominant failure cause.
@@ -20,6 +21,7 @@ pub mod incident;
 pub mod join;
 pub mod kpi;
 pub mod lines;
+pub mod recall;
 pub mod scope;
 pub mod suggest;
 pub mod window;
@@ -140,6 +142,11 @@ impl Model {
         }
     }
 
+    /// Older lines read back for a pane's view (see [`recall`]).
+    pub fn set_recalled(&mut self, family: Family, recalled: recall::Recalled) {
+        self.store_mut(family).set_recalled(recalled);
+    }
+
     fn store_mut(&mut self, family: Family) -> &mut LineStore {
         match family {
             Family::Headend => &mut self.headend,
@@ -160,6 +167,7 @@ impl Model {
             return;
         };
         let mut unrecognised = 0u64;
+        store.note_batch(store.total(), batch, id);
         for line in batch.line_refs() {
             let index = store.total();
             let kind = if line.continued {

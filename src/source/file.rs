@@ -45,7 +45,7 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::lines::{Batcher, DEFAULT_BATCH_LINES, DEFAULT_MAX_LINE, LineSplitter};
-use super::{Notice, SourceId, SourceMsg};
+use super::{FileKey, Notice, SourceId, SourceMsg};
 
 /// Bytes read per step; bounds the work done between two sends.
 const READ_CHUNK: usize = 256 * 1024;
@@ -218,6 +218,11 @@ pub(super) type FileId = (u64, u64);
 /// (device, inode) of a path, where the platform has them.
 pub(super) fn path_id(path: &Path) -> Option<FileId> {
     std::fs::metadata(path).ok().and_then(|m| sys::file_id(&m))
+}
+
+/// (device, inode) of an open file, where the platform has them.
+pub(super) fn open_file_id(file: &File) -> Option<FileId> {
+    file.metadata().ok().and_then(|m| sys::file_id(&m))
 }
 
 /// The synchronous state machine behind [`spawn_file`]. Each `step` does a
@@ -460,10 +465,18 @@ impl Follower {
                         }
                     }
                 }
+                let key = tailed.regular.then(|| {
+                    let key = FileKey {
+                        path: self.path.clone(),
+                        id: tailed.file_id,
+                    };
+                    (Arc::new(key), skipped)
+                });
                 self.cur = Some(tailed);
                 self.waiting_announced = false;
                 self.last_error = None;
                 self.batcher.restart_numbering(out);
+                self.batcher.set_file(key, out);
                 self.notice(Notice::Opened(self.path.clone()), out);
                 if skipped > 0 {
                     self.notice(Notice::Skipped(skipped), out);
@@ -544,6 +557,7 @@ impl Follower {
         if cur.leading_nuls {
             let skip = data.iter().position(|&b| b != 0).unwrap_or(data.len());
             cur.nuls_skipped += skip as u64;
+            self.batcher.skip_bytes(skip as u64, out);
             data = &data[skip..];
             if !data.is_empty() {
                 cur.leading_nuls = false;
@@ -556,7 +570,7 @@ impl Follower {
         }
         let batcher = &mut self.batcher;
         self.splitter
-            .feed_marked(data, |line, c| batcher.push_piece(line, c, out));
+            .feed_raw(data, |line, c, raw| batcher.push_raw(line, c, raw, out));
         self.bytes_read += n as u64;
         self.pending_shown = false;
         self.last_error = None;
@@ -570,6 +584,16 @@ impl Follower {
             cur.rewind();
         }
         self.batcher.restart_numbering(out);
+        // The bytes read before are gone: the lines read from now on are a
+        // new file's as far as reading them again goes.
+        let key = self.cur.as_ref().filter(|cur| cur.regular).map(|cur| {
+            let key = FileKey {
+                path: self.path.clone(),
+                id: cur.file_id,
+            };
+            (Arc::new(key), 0)
+        });
+        self.batcher.set_file(key, out);
     }
 
     /// Emits what is left of the current file and closes it.
@@ -583,7 +607,7 @@ impl Follower {
     fn flush_partial(&mut self, out: &mut Vec<SourceMsg>) {
         let batcher = &mut self.batcher;
         self.splitter
-            .finish_marked(|line, c| batcher.push_piece(line, c, out));
+            .finish_raw(|line, c, raw| batcher.push_raw(line, c, raw, out));
         self.batcher.flush(out);
         if let Some(cur) = self.cur.as_mut()
             && cur.leading_nuls
@@ -641,7 +665,7 @@ fn nul_message(path: &Path, count: u64) -> String {
 }
 
 /// Fills `buf` from `file` at `at`; a file shorter than that is an error.
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub(super) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     let mut filled = 0;
     while filled < buf.len() {
         match sys::read_at(file, &mut buf[filled..], at + filled as u64) {
@@ -871,6 +895,10 @@ mod tests {
         lines: Vec<(u64, String)>,
         notices: Vec<Notice>,
         next_no: u64,
+        /// Batches whose span read back as exactly their lines, and those
+        /// whose file was gone or rewritten by the time they arrived.
+        spans_ok: u64,
+        spans_unreadable: u64,
     }
 
     impl Harness {
@@ -885,6 +913,45 @@ mod tests {
                 lines: Vec::new(),
                 notices: Vec::new(),
                 next_no: 1,
+                spans_ok: 0,
+                spans_unreadable: 0,
+            }
+        }
+
+        fn assert_spans_readable(&self) {
+            assert!(self.spans_ok > 0, "no batch was read again");
+            assert_eq!(
+                self.spans_unreadable, 0,
+                "batches whose span did not read back"
+            );
+        }
+
+        /// A batch's span, read again, must give back exactly its lines.
+        fn check_span(&mut self, batch: &crate::source::LineBatch) {
+            use crate::source::recall::{Expect, line_hash, read_span};
+            let Some(span) = &batch.span else {
+                panic!("a regular file's batch has no span");
+            };
+            let lines: Vec<_> = batch.line_refs().collect();
+            let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
+                return;
+            };
+            let expect = Expect {
+                lines: lines.len() as u64,
+                first_hash: line_hash(first.bytes),
+                last_hash: line_hash(last.bytes),
+                first_continued: first.continued,
+            };
+            match read_span(span, DEFAULT_MAX_LINE, expect) {
+                Ok(again) => {
+                    let want: Vec<_> = lines
+                        .iter()
+                        .map(|l| (l.bytes.to_vec(), l.continued))
+                        .collect();
+                    assert_eq!(again, want, "span {}..{}", span.start, span.end);
+                    self.spans_ok += 1;
+                }
+                Err(_) => self.spans_unreadable += 1,
             }
         }
 
@@ -898,6 +965,7 @@ mod tests {
                         SourceMsg::Lines(id, batch) => {
                             assert_eq!(id, SourceId(1));
                             assert!(!batch.is_empty(), "empty batch sent");
+                            self.check_span(&batch);
                             for (n, line) in batch.lines() {
                                 assert_eq!(n, self.next_no, "line numbers must be consecutive");
                                 self.next_no += 1;
@@ -963,6 +1031,7 @@ mod tests {
             ])
         );
         assert_eq!(h.notices(), [Notice::Opened(path), Notice::Finished]);
+        h.assert_spans_readable();
     }
 
     #[test]
@@ -1058,6 +1127,7 @@ mod tests {
         new.write_all(b"b3\n").unwrap();
         h.sync();
         assert_eq!(h.texts(), ["b3"]);
+        h.assert_spans_readable();
     }
 
     #[test]
@@ -1168,6 +1238,7 @@ mod tests {
             matches!(&notices[1..], [Notice::Error(e)] if e.contains("skipped 18 NUL bytes")),
             "{notices:?}"
         );
+        h.assert_spans_readable();
     }
 
     #[test]
@@ -1312,6 +1383,7 @@ mod tests {
         h.sync();
         assert_eq!(h.texts(), ["fresh"]);
         assert_eq!(h.notices(), [Notice::Truncated(path.clone())]);
+        h.assert_spans_readable();
     }
 
     #[test]
@@ -1462,6 +1534,9 @@ mod tests {
             close_segment(&mut segment, &mut expected);
             h.sync();
             assert_eq!(h.texts(), expected, "seed {seed}");
+            // Most batches are still in their file when they arrive; the
+            // rest were truncated or deleted before the read reached them.
+            assert!(h.spans_ok > h.spans_unreadable, "seed {seed}");
         }
     }
 }

@@ -16,7 +16,7 @@ use std::io::{self, Read};
 
 use std::sync::Arc;
 
-use super::{LineBatch, SourceId, SourceMsg};
+use super::{FileKey, FileSpan, LineBatch, SourceId, SourceMsg};
 
 /// Longest line kept in one piece (64 KiB); longer lines are cut.
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
@@ -70,16 +70,23 @@ impl LineSplitter {
     /// [`feed`](Self::feed), also telling `emit` whether a piece continues
     /// a cut line (true for every piece but the first).
     pub fn feed_marked(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], bool)) {
+        self.feed_raw(chunk, |line, continued, _| emit(line, continued));
+    }
+
+    /// [`feed_marked`](Self::feed_marked), also telling `emit` how many
+    /// bytes of the stream the piece stands for (its terminator included),
+    /// so a file source knows where each line is in its file.
+    pub fn feed_raw(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], bool, usize)) {
         let mut rest = chunk;
         while let Some(pos) = memchr::memchr(b'\n', rest) {
             let head = &rest[..pos];
             if self.partial.is_empty() {
                 // The common case: the whole line is inside this chunk.
-                self.emit_line(head, &mut emit);
+                self.emit_line(head, 1, &mut emit);
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(head);
-                self.emit_line(&line, &mut emit);
+                self.emit_line(&line, 1, &mut emit);
                 // Keep the allocation for the next partial line.
                 line.clear();
                 self.partial = line;
@@ -97,7 +104,11 @@ impl LineSplitter {
         // keeps the pieces independent of chunk boundaries.
         let mut start = 0;
         while self.committed_len() - start > self.max_line {
-            emit(&self.partial[start..start + self.max_line], self.cut);
+            emit(
+                &self.partial[start..start + self.max_line],
+                self.cut,
+                self.max_line,
+            );
             // The first piece cut from the line is not a split yet: the
             // count is of cuts, made when the next piece follows.
             if self.cut {
@@ -119,11 +130,17 @@ impl LineSplitter {
 
     /// [`finish`](Self::finish) with continuation marks.
     pub fn finish_marked(&mut self, mut emit: impl FnMut(&[u8], bool)) {
+        self.finish_raw(|line, continued, _| emit(line, continued));
+    }
+
+    /// [`finish_marked`](Self::finish_marked) with stream lengths (see
+    /// [`feed_raw`](Self::feed_raw)).
+    pub fn finish_raw(&mut self, mut emit: impl FnMut(&[u8], bool, usize)) {
         if self.partial.is_empty() {
             return;
         }
         let line = std::mem::take(&mut self.partial);
-        self.emit_line(&line, &mut emit);
+        self.emit_line(&line, 0, &mut emit);
     }
 
     /// Bytes received after the last complete line (not yet emitted).
@@ -139,24 +156,36 @@ impl LineSplitter {
         }
     }
 
-    fn emit_line(&mut self, line: &[u8], emit: &mut impl FnMut(&[u8], bool)) {
+    /// `newline`: 1 when the line ended at a `\n`, 0 at the end of input.
+    fn emit_line(
+        &mut self,
+        line: &[u8],
+        newline: usize,
+        emit: &mut impl FnMut(&[u8], bool, usize),
+    ) {
         let continued = std::mem::take(&mut self.cut);
         if continued {
             // The previous piece was cut from this line.
             self.long_line_splits += 1;
         }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let (line, terminator) = match line.strip_suffix(b"\r") {
+            Some(line) => (line, newline + 1),
+            None => (line, newline),
+        };
         if line.len() <= self.max_line {
-            emit(line, continued);
+            emit(line, continued, line.len() + terminator);
             return;
         }
-        let mut pieces = line.chunks(self.max_line);
-        if let Some(first) = pieces.next() {
-            emit(first, continued);
-        }
-        for piece in pieces {
-            self.long_line_splits += 1;
-            emit(piece, true);
+        let mut pieces = line.chunks(self.max_line).peekable();
+        let mut first = true;
+        while let Some(piece) = pieces.next() {
+            if !first {
+                self.long_line_splits += 1;
+            }
+            let last = pieces.peek().is_none();
+            let raw = piece.len() + if last { terminator } else { 0 };
+            emit(piece, continued || !first, raw);
+            first = false;
         }
     }
 }
@@ -199,6 +228,9 @@ pub struct Batcher {
     next_line: u64,
     /// Origin stamped on every batch (see [`LineBatch::set_origin`]).
     origin: Option<Arc<str>>,
+    /// The file being read and the offset of the next line in it, for
+    /// [`LineBatch::span`]; `None` for streams that cannot be re-read.
+    file: Option<(Arc<FileKey>, u64)>,
 }
 
 impl Batcher {
@@ -210,6 +242,7 @@ impl Batcher {
             batch: LineBatch::new(1),
             next_line: 1,
             origin: None,
+            file: None,
         }
     }
 
@@ -217,6 +250,41 @@ impl Batcher {
     pub fn set_origin(&mut self, origin: Arc<str>) {
         self.batch.set_origin(origin.clone());
         self.origin = Some(origin);
+    }
+
+    /// Lines from now on are read from `file`, the next one at `offset`.
+    /// Flushes first: a batch spans one file.
+    pub fn set_file(&mut self, file: Option<(Arc<FileKey>, u64)>, out: &mut Vec<SourceMsg>) {
+        self.flush(out);
+        self.file = file;
+    }
+
+    /// Bytes of the file that are not lines (NULs skipped before the first).
+    pub fn skip_bytes(&mut self, n: u64, out: &mut Vec<SourceMsg>) {
+        self.flush(out);
+        if let Some((_, offset)) = &mut self.file {
+            *offset += n;
+        }
+    }
+
+    /// [`push_piece`](Self::push_piece) for a line that stood for `raw`
+    /// bytes of the file (see [`LineSplitter::feed_raw`]).
+    pub fn push_raw(&mut self, line: &[u8], continued: bool, raw: usize, out: &mut Vec<SourceMsg>) {
+        if let Some((file, offset)) = &mut self.file {
+            let end = *offset + raw as u64;
+            match &mut self.batch.span {
+                Some(span) => span.end = end,
+                None => {
+                    self.batch.span = Some(FileSpan {
+                        file: file.clone(),
+                        start: *offset,
+                        end,
+                    })
+                }
+            }
+            *offset = end;
+        }
+        self.push_piece(line, continued, out);
     }
 
     /// Adds one line; sends the batch to `out` once it is full.

@@ -14,6 +14,7 @@ pub mod command;
 pub mod file;
 pub mod glob;
 pub mod lines;
+pub mod recall;
 pub mod stdin;
 pub mod syslog;
 
@@ -24,6 +25,26 @@ use std::sync::Arc;
 /// list of sources the console was started with).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(pub u16);
+
+/// A file lines were read from, named so that they can be read again when
+/// a pane scrolls back past the lines it keeps. A truncated file gets a new
+/// key: the bytes read before are gone from it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FileKey {
+    pub path: PathBuf,
+    /// (device, inode) of the open file, where the platform has them: after
+    /// a rename rotation the lines are found under the file's new name.
+    pub id: Option<(u64, u64)>,
+}
+
+/// Where a [`LineBatch`]'s lines are in their file: bytes `start..end` hold
+/// exactly those lines, terminators and cut pieces included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSpan {
+    pub file: Arc<FileKey>,
+    pub start: u64,
+    pub end: u64,
+}
 
 /// A run of complete lines from one source, stored in one buffer.
 ///
@@ -42,6 +63,8 @@ pub struct LineBatch {
     /// glob matched, the sender of a syslog message): `(first index, origin)`
     /// runs, in order. Empty: the source itself.
     origins: Vec<(u32, Arc<str>)>,
+    /// Set by file sources: where the lines can be read again.
+    pub span: Option<FileSpan>,
 }
 
 /// One line of a [`LineBatch`] with everything known about it.
@@ -63,6 +86,7 @@ impl LineBatch {
             ends: Vec::new(),
             continued: Vec::new(),
             origins: Vec::new(),
+            span: None,
         }
     }
 

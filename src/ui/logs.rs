@@ -13,7 +13,8 @@ use super::detail::{filter_title, filtered_lines};
 use super::draw::pane_block;
 use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
-use crate::engine::{LineKind, LineStore, Model};
+use crate::engine::recall::RecalledLine;
+use crate::engine::{LineKind, LineMeta, LineStore, Model};
 use crate::parse::{Family, Outcome};
 use crate::sanitize::{sanitize, sanitize_str};
 
@@ -41,18 +42,39 @@ fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
     }
 }
 
-/// Index range of the retained lines a view shows in `rows` rows.
-pub(super) fn visible(store: &LineStore, view: LogView, rows: usize) -> std::ops::Range<usize> {
-    if store.is_empty() || rows == 0 {
+/// Index range (of every line the store ever held) a view shows in `rows`
+/// rows. Below [`LineStore::evicted`] the lines are no longer kept and come
+/// from the store's recalled window.
+pub(super) fn visible(store: &LineStore, view: LogView, rows: usize) -> std::ops::Range<u64> {
+    let total = store.total();
+    if total == 0 || rows == 0 {
         return 0..0;
     }
-    let bottom = match view.pinned_bottom {
-        Some(n) => n
-            .saturating_sub(store.evicted())
-            .min(store.len() as u64 - 1) as usize,
-        None => store.len() - 1,
-    };
-    (bottom + 1).saturating_sub(rows)..bottom + 1
+    let floor = store.recall_index().forgotten();
+    let bottom = view.pinned_bottom.map_or(total - 1, |n| n.min(total - 1));
+    (bottom + 1).saturating_sub(rows as u64).max(floor)..bottom + 1
+}
+
+/// One row of a log pane, from the kept lines or the recalled window.
+fn row_at<'a>(store: &'a LineStore, index: u64) -> Row<'a> {
+    if let Some(i) = index.checked_sub(store.evicted()) {
+        return match usize::try_from(i).ok().and_then(|i| store.get(i)) {
+            Some((bytes, meta)) => Row::Line(bytes, meta),
+            None => Row::Reading,
+        };
+    }
+    match store.recalled().and_then(|r| r.get(index)) {
+        Some(RecalledLine::Line(bytes, meta)) => Row::Line(bytes, *meta),
+        Some(RecalledLine::Missing(why)) => Row::Missing(why),
+        None => Row::Reading,
+    }
+}
+
+enum Row<'a> {
+    Line(&'a [u8], LineMeta),
+    /// Not kept and not read back (yet): shown as a placeholder.
+    Reading,
+    Missing(&'a str),
 }
 
 pub(super) fn draw_log(
@@ -113,11 +135,14 @@ pub(super) fn draw_log(
         Vec::new()
     };
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let shown: Vec<_> = match filter {
-        Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows),
+    let shown: Vec<Row> = match filter {
+        Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows)
+            .into_iter()
+            .map(|(bytes, meta)| Row::Line(bytes, meta))
+            .collect(),
         Some((_, None)) => Vec::new(),
-        None => store
-            .range(visible(store, view, rows - pending.len()))
+        None => visible(store, view, rows - pending.len())
+            .map(|i| row_at(store, i))
             .collect(),
     };
     let pending = if filter.is_some() {
@@ -125,7 +150,24 @@ pub(super) fn draw_log(
     } else {
         pending
     };
-    for (bytes, meta) in shown {
+    for row in shown {
+        let (bytes, meta) = match row {
+            Row::Line(bytes, meta) => (bytes, meta),
+            Row::Reading => {
+                lines.push(Line::styled(
+                    "  … reading older lines from the file",
+                    theme.muted,
+                ));
+                continue;
+            }
+            Row::Missing(why) => {
+                lines.push(Line::styled(
+                    format!("  ‹not kept: {}›", sanitize_str(why)),
+                    theme.muted,
+                ));
+                continue;
+            }
+        };
         let (glyph, style) = line_style(meta.kind, theme);
         let mut spans = vec![Span::styled(glyph, style)];
         if let LineKind::Event {
@@ -184,5 +226,25 @@ mod tests {
         };
         assert_eq!(visible(&store, pinned, 10), 10..20);
         assert_eq!(visible(&store, pinned, 100), 0..20);
+    }
+
+    #[test]
+    fn a_view_below_the_kept_lines_reaches_back_to_the_first() {
+        let mut store = LineStore::new(10);
+        let meta = crate::engine::LineMeta {
+            source: crate::source::SourceId(0),
+            line_no: 1,
+            kind: LineKind::Plain,
+        };
+        for _ in 0..50 {
+            store.push(b"x", meta);
+        }
+        assert_eq!(store.evicted(), 40);
+        let pinned = LogView {
+            pinned_bottom: Some(4),
+        };
+        assert_eq!(visible(&store, pinned, 10), 0..5);
+        assert!(matches!(row_at(&store, 3), Row::Reading));
+        assert!(matches!(row_at(&store, 45), Row::Line(b"x", _)));
     }
 }

@@ -153,6 +153,42 @@ impl UiState {
         order
     }
 
+    /// Lines the focused log pane shows that are neither kept nor read back
+    /// yet, widened by `margin` lines each way: the console reads them from
+    /// their files ([`crate::app::recall`]) and hands them to the store.
+    pub fn recall_wanted(
+        &self,
+        model: &Model,
+        margin: u64,
+    ) -> Option<(Family, std::ops::Range<u64>)> {
+        if self.filter.is_some() {
+            // The filtered view shows kept lines only.
+            return None;
+        }
+        let (family, view) = match self.focus {
+            Focus::Headend => (Family::Headend, self.headend_view),
+            Focus::Client => (Family::Client, self.client_view),
+            Focus::Auth => (Family::AuthServer, self.auth_view),
+            Focus::Users | Focus::Checklist => return None,
+        };
+        let store = model.store(family);
+        let evicted = store.evicted();
+        let shown = logs::visible(store, view, self.page_rows.max(1));
+        let need = shown.start..shown.end.min(evicted);
+        if need.is_empty() {
+            return None;
+        }
+        if let Some(have) = store.recalled().map(|r| r.range())
+            && have.start <= need.start
+            && need.end <= have.end
+        {
+            return None;
+        }
+        let floor = store.recall_index().forgotten();
+        let start = need.start.saturating_sub(margin).max(floor);
+        Some((family, start..(need.end + margin).min(evicted)))
+    }
+
     /// The user selected in the Users pane, if any.
     pub fn selected_user(&self, model: &Model) -> Option<UserKey> {
         model
@@ -286,8 +322,10 @@ fn last_line(store: &LineStore) -> Option<u64> {
 fn scroll(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
     let Some(last) = last_line(store) else { return };
     // The oldest line that can be the bottom row: one page in, so the first
-    // page stays full.
-    let first = (store.evicted() + page.saturating_sub(1) as u64).min(last);
+    // page stays full. Lines no longer kept are read back from their file,
+    // so the view reaches back to the first line still indexed.
+    let oldest = store.recall_index().forgotten();
+    let first = (oldest + page.saturating_sub(1) as u64).min(last);
     let bottom = view.pinned_bottom.unwrap_or(last) as i128 + rows as i128;
     let bottom = bottom.clamp(first as i128, last as i128) as u64;
     view.pinned_bottom = (bottom < last).then_some(bottom);

@@ -1,0 +1,103 @@
+//! Reads lines a pane no longer keeps back from their files, for the
+//! console: the pane's [`RecallIndex`](crate::engine::recall::RecallIndex)
+//! says where they are, [`crate::source::recall`] reads and checks them, and
+//! this module styles them the way the pane styles kept lines.
+//!
+//! Styling a line read back parses it alone, so a line that is part of a
+//! multi-line record (Windows event XML, an ISE message in segments) is
+//! shown unstyled; its text is exact.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::engine::LineKind;
+use crate::engine::lines::LineMeta;
+use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
+use crate::parse::{self, Family, ParseContext};
+use crate::source::recall::{Piece, read_span};
+
+/// Lines read around the ones on screen, so that scrolling a few pages does
+/// not read again.
+pub const MARGIN: u64 = 1_000;
+
+/// The lines `range` of a pane whose index returned `runs` (see
+/// [`RecallIndex::runs_for`](crate::engine::recall::RecallIndex::runs_for)).
+/// Lines no run covers, or whose file cannot give them back, are
+/// [`RecalledLine::Missing`] with the reason.
+pub fn read(
+    runs: &[Run],
+    range: Range<u64>,
+    family: Family,
+    max_line: usize,
+    ctx: &ParseContext,
+) -> Recalled {
+    let forgotten: Arc<str> = "older than the recall index (raise --retain to keep more)".into();
+    let mut read_back: HashMap<u64, Result<Vec<Piece>, Arc<str>>> = HashMap::new();
+    let mut lines = Vec::with_capacity(usize::try_from(range.end - range.start).unwrap_or(0));
+    for index in range.clone() {
+        let Some(run) = runs.iter().find(|r| r.range().contains(&index)) else {
+            lines.push(RecalledLine::Missing(forgotten.clone()));
+            continue;
+        };
+        let offset = index - run.first;
+        let line = match &run.kind {
+            RunKind::Marker { source, text } => RecalledLine::Line(
+                text.to_vec(),
+                LineMeta {
+                    source: *source,
+                    line_no: 0,
+                    kind: LineKind::Marker,
+                },
+            ),
+            RunKind::Stream { .. } => RecalledLine::Missing(
+                "read from a stream, which cannot be read again (raise --retain to keep more)"
+                    .into(),
+            ),
+            RunKind::File {
+                source,
+                first_line_no,
+                ..
+            } => {
+                let got = read_back.entry(run.first).or_insert_with(|| {
+                    let (span, expect) = run.expect().ok_or_else(|| Arc::<str>::from("no span"))?;
+                    read_span(span, max_line, expect).map_err(|e| e.to_string().into())
+                });
+                match got {
+                    Ok(pieces) => match usize::try_from(offset).ok().and_then(|i| pieces.get(i)) {
+                        Some((bytes, continued)) => RecalledLine::Line(
+                            bytes.clone(),
+                            LineMeta {
+                                source: *source,
+                                line_no: first_line_no + offset,
+                                kind: kind_of(bytes, *continued, family, ctx),
+                            },
+                        ),
+                        None => RecalledLine::Missing("the file changed".into()),
+                    },
+                    Err(why) => RecalledLine::Missing(why.clone()),
+                }
+            }
+        };
+        lines.push(line);
+    }
+    Recalled {
+        first: range.start,
+        lines,
+    }
+}
+
+/// How the pane styles a line read back (see the module docs).
+fn kind_of(bytes: &[u8], continued: bool, family: Family, ctx: &ParseContext) -> LineKind {
+    if continued {
+        return LineKind::Continuation;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    match parse::parse_line(&text, family, ctx) {
+        Some(ev) => LineKind::Event {
+            outcome: ev.outcome,
+            cause: ev.cause,
+        },
+        None => LineKind::Plain,
+    }
+}
