@@ -126,3 +126,77 @@ fn backlog_skip_leaves_a_marker_and_keeps_the_status() {
     );
     assert!(screen(&m).contains("123456 earlier bytes not read"));
 }
+
+fn failure(user: &str, sec: u32) -> String {
+    format!(
+        "Dec  5 08:00:{sec:02} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = {user} : user IP = 192.0.2.{sec}"
+    )
+}
+
+fn batch(first_line: u64, lines: &[String]) -> LineBatch {
+    let mut b = LineBatch::new(first_line);
+    for l in lines {
+        b.push(l.as_bytes());
+    }
+    b
+}
+
+/// While the bytes before the backlog are counted in the background, the
+/// backlog's lines are shown at once, counted only after the earlier ones,
+/// and the header shows the progress; counting is exact either way.
+#[test]
+fn backlog_lines_show_at_once_and_count_after_the_earlier_bytes() {
+    let mut m = model();
+    m.hold_counting(vec![SourceId(0)], 2_000_000);
+    m.notice(SourceId(0), Notice::Skipped(2_000_000));
+    m.ingest(
+        SourceId(0),
+        &batch(1, &[failure("ann", 10), failure("bob", 11)]),
+    );
+    m.set_backlog_done(500_000);
+    assert_eq!(m.headend.total(), 3, "marker and both lines shown");
+    assert_eq!(m.incident.totals().failures, 0, "not counted yet");
+    assert_eq!(
+        m.headend.get(1).map(|(_, meta)| meta.kind),
+        Some(LineKind::Plain)
+    );
+    let s = screen(&m);
+    assert!(s.contains("counting earlier lines 25% (0 of 2 MB)"), "{s}");
+    assert!(
+        s.contains("2000000 earlier bytes counted, not shown"),
+        "{s}"
+    );
+
+    // The earlier bytes held one failure of ann's, a minute before.
+    let mut earlier = m.new_incident();
+    let line = failure("ann", 1);
+    let ev =
+        vpnwatch::parse::parse_line(&line, Family::Headend, &ParseContext { default_year: 2026 })
+            .unwrap();
+    earlier.apply(&ev);
+    m.release(Some(earlier));
+    assert_eq!(m.backlog_progress(), None);
+    assert_eq!(m.incident.totals().failures, 3);
+    let ann = vpnwatch::engine::UserKey::Named("ann".into());
+    assert_eq!(m.incident.user(&ann).map(|s| s.failures), Some(2));
+    assert!(matches!(
+        m.headend.get(1).map(|(_, meta)| meta.kind),
+        Some(LineKind::Event { .. })
+    ));
+    assert!(!screen(&m).contains("counting earlier lines"));
+    // After the release, lines are counted as they arrive.
+    m.ingest(SourceId(0), &batch(3, &[failure("cy", 12)]));
+    assert_eq!(m.incident.totals().failures, 4);
+}
+
+/// A failed background count leaves the backlog counted on its own.
+#[test]
+fn a_release_without_the_earlier_count_still_counts_what_was_shown() {
+    let mut m = model();
+    m.hold_counting(vec![SourceId(0)], 10);
+    m.ingest(SourceId(0), &batch(1, &[failure("ann", 10)]));
+    assert_eq!(m.deferred_bytes(), failure("ann", 10).len());
+    m.release(None);
+    assert_eq!(m.incident.totals().failures, 1);
+    assert_eq!(m.deferred_bytes(), 0);
+}

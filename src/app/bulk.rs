@@ -231,13 +231,28 @@ pub fn scan_file(
     incident: &mut Incident,
     opts: BulkOptions,
 ) -> io::Result<Option<BulkCounts>> {
+    scan_prefix(path, u64::MAX, family, ctx, incident, opts, &mut |_| {})
+}
+
+/// [`scan_file`] for the lines that start in the first `limit` bytes (the
+/// dashboard's backlog: `limit` is a line start), calling `progress` with the
+/// bytes applied so far after each block.
+pub fn scan_prefix(
+    path: &Path,
+    limit: u64,
+    family: Family,
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    opts: BulkOptions,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Option<BulkCounts>> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         // A pipe or device has no length to cut into blocks.
         return Ok(None);
     }
-    let len = meta.len();
+    let len = meta.len().min(limit);
     let block = opts.block_bytes.max(1) as u64;
     let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
     let mut total = BulkCounts::default();
@@ -246,6 +261,7 @@ pub fn scan_file(
         for i in 0..blocks {
             let r = read_block(&file, i, len, family, ctx, opts, &mut buf)?;
             add(&mut total, r.apply(incident));
+            progress(((i as u64 + 1) * block).min(len));
         }
         return Ok(Some(total));
     }
@@ -279,7 +295,10 @@ pub fn scan_file(
             waiting.insert(i, r);
             while let Some(r) = waiting.remove(&want) {
                 match r {
-                    Ok(r) => add(&mut total, r.apply(incident)),
+                    Ok(r) => {
+                        add(&mut total, r.apply(incident));
+                        progress(((want as u64 + 1) * block).min(len));
+                    }
                     Err(e) => {
                         // Stop the workers: they check the counter first.
                         next.store(blocks, Ordering::Relaxed);

@@ -20,6 +20,7 @@ use ratatui::crossterm::event::{self, Event as TermEvent};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
+use super::headless::{self, HeadlessFile};
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
 use super::{Input, actions, recall};
 use crate::engine::recall::Recalled;
@@ -27,7 +28,7 @@ use crate::engine::{Model, SourceState};
 use crate::journal::Journal;
 use crate::parse::{Family, ParseContext};
 use crate::runbook::Runbook;
-use crate::source::SourceMsg;
+use crate::source::{Notice, SourceId, SourceMsg};
 use crate::ui::{self, Action, Theme, UiState};
 
 /// How often the journal is checked for records other consoles appended.
@@ -58,6 +59,8 @@ struct Shared {
     model: Mutex<Model>,
     changed: Notify,
     dirty: AtomicBool,
+    /// The background count of the backlog finished (see [`count_backlog`]).
+    released: Notify,
 }
 
 impl Shared {
@@ -108,11 +111,27 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         model: Mutex::new(model),
         changed: Notify::new(),
         dirty: AtomicBool::new(true),
+        released: Notify::new(),
     });
+    // Files that exist now show their last lines at once; the bytes before
+    // those are counted in the background, and counting the lines shown is
+    // put off until then so that events are still counted in file order.
+    let backlog = sources::backlog_jobs(&plan, &config.ingest);
+    if !backlog.is_empty() {
+        let total = backlog.iter().map(|j| j.bytes).sum();
+        shared
+            .model()
+            .hold_counting(backlog.iter().map(|j| j.source).collect(), total);
+    }
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
     // Before the terminal is taken over, so a port in use is a plain error.
-    sources::start(&plan, &config.ingest, &tx).await?;
+    sources::start(&plan, &config.ingest, &backlog, &tx).await?;
     drop(tx);
+    if !backlog.is_empty() {
+        let files = backlog_files(&backlog, &config.inputs, &config.families);
+        let shared = shared.clone();
+        tokio::task::spawn_blocking(move || count_backlog(&files, &shared));
+    }
     let ingest = tokio::spawn(ingest(rx, shared.clone()));
 
     let mut ui_state = UiState {
@@ -140,21 +159,90 @@ fn short_name(p: &Planned) -> String {
     }
 }
 
+/// Lines held for counting while the backlog is counted, at most: past
+/// this the ingest task stops taking batches, so file sources wait (they
+/// can read on later) and network sources count what they drop.
+const DEFERRED_CAP: usize = 64 * 1024 * 1024;
+
 /// Applies source messages to the model, a batch at a time.
 async fn ingest(mut rx: mpsc::Receiver<SourceMsg>, shared: Arc<Shared>) {
     while let Some(msg) = rx.recv().await {
-        {
+        let full = {
             let mut model = shared.model();
             apply(&mut model, msg);
             // Drain what is already queued under the same lock: one
             // notification for many batches during a flood.
-            while let Ok(more) = rx.try_recv() {
+            while model.deferred_bytes() < DEFERRED_CAP
+                && let Ok(more) = rx.try_recv()
+            {
                 apply(&mut model, more);
             }
-        }
+            model.deferred_bytes() >= DEFERRED_CAP
+        };
         shared.dirty.store(true, Ordering::Release);
         shared.changed.notify_one();
+        if full {
+            shared.released.notified().await;
+        }
     }
+}
+
+/// The files of the backlog jobs, with their formats, to count headlessly.
+fn backlog_files(
+    jobs: &[sources::BacklogJob],
+    inputs: &[Input],
+    families: &[Family],
+) -> Vec<(SourceId, HeadlessFile, u64)> {
+    jobs.iter()
+        .filter_map(|job| {
+            let i = job.source.0 as usize;
+            let input = inputs.get(i)?;
+            let file = HeadlessFile {
+                path: job.path.clone(),
+                family: *families.get(i)?,
+                format: input.format,
+                user: input.user.clone(),
+            };
+            Some((job.source, file, job.bytes))
+        })
+        .collect()
+}
+
+/// Counts the bytes before each file's backlog into a new incident, showing
+/// progress, then hands it to the model, which counts the lines it put off
+/// on top. On a read error the earlier bytes stay uncounted and the header
+/// says so.
+fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
+    let ctx = ParseContext::default();
+    let mut incident = shared.model().new_incident();
+    let mut before = 0u64;
+    let mut failed = None;
+    for (source, file, bytes) in files {
+        let mut progress = |done: u64| {
+            shared.model().set_backlog_done(before + done);
+            shared.dirty.store(true, Ordering::Release);
+            shared.changed.notify_one();
+        };
+        if let Err(e) = headless::count_prefix(file, *bytes, &ctx, &mut incident, &mut progress) {
+            failed = Some((*source, format!("{e:#}")));
+            break;
+        }
+        before += bytes;
+    }
+    {
+        let mut model = shared.model();
+        match failed {
+            None => model.release(Some(incident)),
+            Some((source, e)) => {
+                model.release(None);
+                let msg = format!("lines before the backlog not counted: {e}");
+                model.notice(source, Notice::Error(msg));
+            }
+        }
+    }
+    shared.released.notify_one();
+    shared.dirty.store(true, Ordering::Release);
+    shared.changed.notify_one();
 }
 
 fn apply(model: &mut Model, msg: SourceMsg) {

@@ -2,7 +2,7 @@
 //! `events` (one JSON object per recognised line).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -54,13 +54,16 @@ pub struct FileSummary {
 /// result and what the engine made of it.
 fn read_all(
     files: &[HeadlessFile],
+    limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
     mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, bool) -> io::Result<()>,
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
     for file in files {
-        let reader = File::open(&file.path).with_context(|| file.path.display().to_string())?;
+        let reader = File::open(&file.path)
+            .with_context(|| file.path.display().to_string())?
+            .take(limit);
         let mut summary = FileSummary {
             path: file.path.display().to_string(),
             family: file.family,
@@ -137,6 +140,7 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
     let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
     let result = read_all(
         files,
+        u64::MAX,
         ctx,
         &mut incident,
         |path, line, raw, event, attempt| match event {
@@ -425,6 +429,43 @@ pub enum ScanMode {
     Bulk(BulkOptions),
 }
 
+/// Counts into `incident` the lines that start in the first `limit` bytes
+/// of `file` (the part of a file before the dashboard's backlog), calling
+/// `progress` with the bytes counted so far.
+pub fn count_prefix(
+    file: &HeadlessFile,
+    limit: u64,
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<()> {
+    if file.bulk_readable() {
+        let opts = BulkOptions::default();
+        let counted = bulk::scan_prefix(
+            &file.path,
+            limit,
+            file.family,
+            ctx,
+            incident,
+            opts,
+            progress,
+        )
+        .with_context(|| file.path.display().to_string())?;
+        if counted.is_some() {
+            return Ok(());
+        }
+    }
+    read_all(
+        std::slice::from_ref(file),
+        limit,
+        ctx,
+        incident,
+        |_, _, _, _, _| Ok(()),
+    )?;
+    progress(limit);
+    Ok(())
+}
+
 /// [`scan`] with a chosen reader.
 pub fn scan_with(
     files: &[HeadlessFile],
@@ -451,6 +492,7 @@ pub fn scan_with(
             // Sequential, or not a regular file (a pipe has no blocks).
             None => summaries.extend(read_all(
                 std::slice::from_ref(file),
+                u64::MAX,
                 ctx,
                 &mut incident,
                 |_, _, _, _, _| Ok(()),

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::{Input, InputPath};
 use crate::parse::Family;
 use crate::source::command::{CommandOptions, spawn_command};
-use crate::source::file::{FileOptions, spawn_file};
+use crate::source::file::{FileOptions, backlog_start, spawn_file};
 use crate::source::glob::{is_pattern, spawn_glob};
 use crate::source::lines::DEFAULT_MAX_LINE;
 use crate::source::stdin::spawn_stdin;
@@ -120,12 +120,55 @@ pub fn plan(inputs: &[Input], families: &[Family], settings: &SourceSettings) ->
     out
 }
 
+/// The part of an existing file before the lines `--backlog` shows: the
+/// dashboard shows the tail at once and counts these bytes in the
+/// background (see `console`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BacklogJob {
+    pub source: SourceId,
+    pub path: PathBuf,
+    /// (device, inode) of the file measured, so the tailer starts exactly
+    /// where the count ends.
+    pub file_id: Option<(u64, u64)>,
+    /// Bytes `0..bytes` are the backlog; the tailer starts at `bytes`.
+    pub bytes: u64,
+}
+
+/// The backlog of every single file (not glob) that exists now, when
+/// `--backlog` applies. A file that cannot be measured is left to the
+/// tailer, which reports the problem.
+pub fn backlog_jobs(plan: &[Planned], settings: &SourceSettings) -> Vec<BacklogJob> {
+    let Some(n) = settings.backlog else {
+        return Vec::new();
+    };
+    plan.iter()
+        .enumerate()
+        .filter_map(|(i, p)| match &p.spec {
+            SourceSpec::File(path) => {
+                let (file_id, bytes) = backlog_start(path, n).ok()??;
+                Some(BacklogJob {
+                    source: source_id(i),
+                    path: path.clone(),
+                    file_id,
+                    bytes,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn source_id(i: usize) -> SourceId {
+    SourceId(u16::try_from(i).unwrap_or(u16::MAX))
+}
+
 /// Starts every planned source, sending to `tx`. Fails (before anything
 /// else starts reading) when a receiver cannot bind its address. Must run
 /// within a tokio runtime.
 pub async fn start(
     plan: &[Planned],
     settings: &SourceSettings,
+    backlog: &[BacklogJob],
     tx: &mpsc::Sender<SourceMsg>,
 ) -> anyhow::Result<()> {
     // Bind first: a taken port is a start-up error, not a header notice.
@@ -148,7 +191,7 @@ pub async fn start(
             _ => {}
         }
     }
-    let id = |i: usize| SourceId(u16::try_from(i).unwrap_or(u16::MAX));
+    let id = source_id;
     for (i, socket) in udp {
         syslog::spawn_udp(id(i), socket, SyslogOptions::default(), tx.clone())?;
     }
@@ -166,7 +209,12 @@ pub async fn start(
     for (i, p) in plan.iter().enumerate() {
         match &p.spec {
             SourceSpec::File(path) => {
-                spawn_file(id(i), path.clone(), file_opts.clone(), tx.clone());
+                let mut opts = file_opts.clone();
+                opts.start_at = backlog
+                    .iter()
+                    .find(|job| job.source == id(i))
+                    .map(|job| (job.file_id, job.bytes));
+                spawn_file(id(i), path.clone(), opts, tx.clone());
             }
             SourceSpec::Glob(pattern) => {
                 spawn_glob(id(i), pattern.clone(), file_opts.clone(), tx.clone());

@@ -112,6 +112,29 @@ pub struct Model {
     /// Per source, its parser (created on the source's first lines).
     readers: Vec<Option<RecordReader>>,
     ctx: ParseContext,
+    /// While the part of a file before its backlog is counted elsewhere,
+    /// lines are shown at once but counted only after it (see
+    /// [`Model::hold_counting`]).
+    held: Option<Held>,
+}
+
+/// Counting put off until the lines before them have been counted.
+#[derive(Debug, Default)]
+struct Held {
+    /// Sources whose earlier bytes are being counted.
+    sources: Vec<SourceId>,
+    deferred: std::collections::VecDeque<Deferred>,
+    deferred_bytes: usize,
+    done: u64,
+    total: u64,
+}
+
+#[derive(Debug)]
+enum Deferred {
+    /// A batch shown from pane index `.1` on.
+    Batch(SourceId, u64, LineBatch),
+    /// The source's records end here (rotation, end of input).
+    Flush(SourceId),
 }
 
 impl Model {
@@ -130,6 +153,60 @@ impl Model {
             readers: Vec::new(),
             sources,
             ctx,
+            held: None,
+        }
+    }
+
+    /// An empty incident of this model's sources, for counting elsewhere
+    /// what comes before everything this model was given.
+    pub fn new_incident(&self) -> Incident {
+        Incident::for_sources(self.sources.iter().map(|s| s.family))
+    }
+
+    /// The earlier bytes (`total` in all) of `sources` are being counted
+    /// elsewhere into an incident that [`Model::release`] will bring: until
+    /// then lines are shown as they arrive and their counting is put off,
+    /// so every event is still counted in file order.
+    pub fn hold_counting(&mut self, sources: Vec<SourceId>, total: u64) {
+        self.held = Some(Held {
+            sources,
+            total,
+            ..Held::default()
+        });
+    }
+
+    /// (bytes counted, bytes to count) of the earlier bytes, while held.
+    pub fn backlog_progress(&self) -> Option<(u64, u64)> {
+        self.held.as_ref().map(|h| (h.done, h.total))
+    }
+
+    pub fn set_backlog_done(&mut self, done: u64) {
+        if let Some(h) = &mut self.held {
+            h.done = done;
+        }
+    }
+
+    /// Bytes of lines waiting to be counted; the console stops taking lines
+    /// from its sources above a cap (files wait; nothing is lost).
+    pub fn deferred_bytes(&self) -> usize {
+        self.held.as_ref().map_or(0, |h| h.deferred_bytes)
+    }
+
+    /// Ends [`Model::hold_counting`]: `counted` (the earlier bytes' incident;
+    /// `None` if counting them failed) takes the place of the incident, and
+    /// the lines put off are counted on top, in order.
+    pub fn release(&mut self, counted: Option<Incident>) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        if let Some(incident) = counted {
+            self.incident = incident;
+        }
+        for item in held.deferred {
+            match item {
+                Deferred::Batch(id, first, batch) => self.count(id, first, &batch),
+                Deferred::Flush(id) => self.flush_records(id.0 as usize),
+            }
         }
     }
 
@@ -162,14 +239,25 @@ impl Model {
     /// record completes, its event is applied and the record's last line is
     /// styled.
     pub fn ingest(&mut self, id: SourceId, batch: &LineBatch) {
-        let i = id.0 as usize;
-        let Some((family, incident, store, reader)) = self.reading_parts(i) else {
+        let Some(first) = self.show(id, batch) else {
             return;
         };
-        let mut unrecognised = 0u64;
-        store.note_batch(store.total(), batch, id);
+        if let Some(held) = &mut self.held {
+            held.deferred_bytes += batch.byte_len();
+            held.deferred
+                .push_back(Deferred::Batch(id, first, batch.clone()));
+            return;
+        }
+        self.count(id, first, batch);
+    }
+
+    /// Puts a batch's lines in their pane; returns the index of the first.
+    fn show(&mut self, id: SourceId, batch: &LineBatch) -> Option<u64> {
+        let i = id.0 as usize;
+        let (_, _, store, _) = self.reading_parts(i)?;
+        let first = store.total();
+        store.note_batch(first, batch, id);
         for line in batch.line_refs() {
-            let index = store.total();
             let kind = if line.continued {
                 // The middle of a cut line: parsing it would only invent
                 // events, and the pane marks it as a continuation.
@@ -183,6 +271,24 @@ impl Model {
                 kind,
             };
             store.push(line.bytes, meta);
+        }
+        if let Some(src) = self.sources.get_mut(i) {
+            src.lines += batch.len() as u64;
+            // Whatever was pending is part of (or came before) these lines.
+            src.pending = None;
+        }
+        Some(first)
+    }
+
+    /// Parses a batch shown from pane index `first` on and applies its
+    /// events, styling their lines.
+    fn count(&mut self, id: SourceId, first: u64, batch: &LineBatch) {
+        let i = id.0 as usize;
+        let Some((family, incident, store, reader)) = self.reading_parts(i) else {
+            return;
+        };
+        let mut unrecognised = 0u64;
+        for (index, line) in (first..).zip(batch.line_refs()) {
             if line.continued {
                 continue;
             }
@@ -194,11 +300,8 @@ impl Model {
         }
         let dropped = reader.dropped();
         if let Some(src) = self.sources.get_mut(i) {
-            src.lines += batch.len() as u64;
             src.unrecognised += unrecognised;
             src.records_dropped = dropped;
-            // Whatever was pending is part of (or came before) these lines.
-            src.pending = None;
         }
     }
 
@@ -272,7 +375,10 @@ impl Model {
             Notice::Finished | Notice::Rotated(_) | Notice::Truncated(_) | Notice::Removed(_)
         ) {
             // A record never spans two files, nor the end of the input.
-            self.flush_records(id.0 as usize);
+            match &mut self.held {
+                Some(held) => held.deferred.push_back(Deferred::Flush(id)),
+                None => self.flush_records(id.0 as usize),
+            }
         }
         let Some(src) = self.sources.get_mut(id.0 as usize) else {
             return;
@@ -296,6 +402,13 @@ impl Model {
             _ => {}
         }
         let marker = match &notice {
+            Notice::Skipped(bytes)
+                if self.held.as_ref().is_some_and(|h| h.sources.contains(&id)) =>
+            {
+                Some(format!(
+                    "── {bytes} earlier bytes counted, not shown (--backlog; --from-start shows them) ──"
+                ))
+            }
             Notice::Skipped(bytes) => Some(format!(
                 "── {bytes} earlier bytes not read (--backlog; --from-start reads them) ──"
             )),

@@ -76,6 +76,11 @@ pub struct FileOptions {
     /// (`None`: read it from the start). Files that appear later, and the
     /// files that replace it after rotation, are always read from the start.
     pub backlog: Option<u64>,
+    /// Where to start in the file that exists at start-up, found by the
+    /// caller (who counts the bytes before it in the background); used
+    /// instead of `backlog` when the file there is still (device, inode)
+    /// `.0` and at least `.1` bytes long.
+    pub start_at: Option<StartAt>,
     /// Poll only, without a file-system watcher (network file systems).
     pub poll_only: bool,
     /// Stamped on every batch (the path, when many files share a source).
@@ -90,6 +95,7 @@ impl Default for FileOptions {
             max_line: DEFAULT_MAX_LINE,
             batch_lines: DEFAULT_BATCH_LINES,
             backlog: None,
+            start_at: None,
             poll_only: false,
             origin: None,
         }
@@ -215,6 +221,10 @@ enum PathState {
 
 pub(super) type FileId = (u64, u64);
 
+/// A start offset agreed for a file: its (device, inode), where the
+/// platform has them, and the offset (see [`FileOptions::start_at`]).
+pub type StartAt = (Option<(u64, u64)>, u64);
+
 /// (device, inode) of a path, where the platform has them.
 pub(super) fn path_id(path: &Path) -> Option<FileId> {
     std::fs::metadata(path).ok().and_then(|m| sys::file_id(&m))
@@ -241,6 +251,8 @@ struct Follower {
     watch: Option<DirWatch>,
     /// `--backlog`, until the first attempt to open the file.
     backlog: Option<Option<u64>>,
+    /// [`FileOptions::start_at`], until the first attempt to open the file.
+    start_at: Option<StartAt>,
     /// Bytes read so far (tells the runner whether a step made progress).
     bytes_read: u64,
     /// The current unterminated tail was already sent as pending.
@@ -367,6 +379,7 @@ impl Follower {
             last_error: None,
             watch: None,
             backlog: Some(opts.backlog),
+            start_at: opts.start_at,
             bytes_read: 0,
             pending_shown: false,
         }
@@ -452,11 +465,18 @@ impl Follower {
             Ok((file, meta)) => {
                 let mut tailed = Tailed::new(file, &meta);
                 let backlog = self.backlog.take().flatten();
+                let agreed = self
+                    .start_at
+                    .take()
+                    .filter(|&(id, at)| id == tailed.file_id && at <= meta.len())
+                    .map(|(_, at)| at);
                 let mut skipped = 0;
                 if let Some(n) = backlog.filter(|_| tailed.regular && self.follow) {
-                    match start_of_last_lines(&tailed.file, meta.len(), n)
-                        .and_then(|at| tailed.skip_to(at).map(|()| at))
-                    {
+                    let start = match agreed {
+                        Some(at) => Ok(at),
+                        None => start_of_last_lines(&tailed.file, meta.len(), n),
+                    };
+                    match start.and_then(|at| tailed.skip_to(at).map(|()| at)) {
                         Ok(at) => skipped = at,
                         Err(e) => {
                             // Reading everything is slower but loses nothing.
@@ -676,6 +696,19 @@ pub(super) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<
         }
     }
     Ok(())
+}
+
+/// Where a follower with `--backlog n` starts in the file now at `path`,
+/// with the file's identity (for [`FileOptions::start_at`]); `None` when it
+/// is not a regular file or would be read from its start anyway.
+pub fn backlog_start(path: &Path, n: u64) -> io::Result<Option<StartAt>> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let at = start_of_last_lines(&file, meta.len(), n)?;
+    Ok((at > 0).then_some((sys::file_id(&meta), at)))
 }
 
 /// The offset where the last `n` lines of the first `size` bytes of `file`
@@ -1384,6 +1417,36 @@ mod tests {
         assert_eq!(h.texts(), ["fresh"]);
         assert_eq!(h.notices(), [Notice::Truncated(path.clone())]);
         h.assert_spans_readable();
+    }
+
+    /// The dashboard measures where the backlog starts (and counts the
+    /// bytes before it); the tailer starts exactly there while the file is
+    /// the one measured, and falls back to its own backlog otherwise.
+    #[test]
+    fn an_agreed_start_is_used_only_for_the_file_measured() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "a\nb\nc\nd\n").unwrap();
+        let measured = backlog_start(&path, 2).unwrap();
+        assert_eq!(measured.map(|(_, at)| at), Some(4));
+        for (start_at, want) in [
+            (measured, vec!["c", "d"]),
+            // Another file by now: the agreed start 2 is not used.
+            (Some((Some((u64::MAX, u64::MAX)), 2)), vec!["c", "d"]),
+            (measured.map(|(id, _)| (id, 2)), vec!["b", "c", "d"]),
+        ] {
+            let opts = FileOptions {
+                backlog: Some(2),
+                start_at,
+                ..FileOptions::default()
+            };
+            let mut h = Harness {
+                f: Follower::new(SourceId(1), path.clone(), &opts),
+                ..Harness::new(&path, true)
+            };
+            h.sync();
+            assert_eq!(h.texts(), want, "{start_at:?}");
+        }
     }
 
     #[test]

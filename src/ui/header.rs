@@ -48,6 +48,21 @@ pub(super) fn draw_header(
     } else {
         top.push(Span::styled(" ‖ PAUSED ", theme.paused));
     }
+    if let Some((done, total)) = model.backlog_progress() {
+        // The counts below cover nothing until the earlier lines are in.
+        let pct = (done.saturating_mul(100) / total.max(1)).min(100);
+        let text = if narrow {
+            format!(" counting earlier lines {pct}% ")
+        } else {
+            format!(
+                " counting earlier lines {pct}% ({} of {} MB) ",
+                done / 1_000_000,
+                total / 1_000_000
+            )
+        };
+        top.push(Span::raw(" "));
+        top.push(Span::styled(text, theme.paused));
+    }
     top.push(Span::raw("  "));
     let failed = if narrow { "failed" } else { "failed attempts" };
     top.push(Span::styled(
