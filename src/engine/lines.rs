@@ -44,6 +44,9 @@ pub struct LineMeta {
     pub kind: LineKind,
 }
 
+/// One retained line: 24 bytes, a sixth of the memory of a typical line's
+/// text, so its fields are packed rather than a [`LineMeta`] with a `u64`
+/// line number (32 bytes: 8 MiB more with 1 M lines retained).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     /// Sequence number of the chunk holding the line (counted from the first
@@ -52,7 +55,22 @@ struct Slot {
     /// Offset of the line in its chunk.
     start: u32,
     len: u32,
-    meta: LineMeta,
+    /// The line number, split so the slot needs no 8-byte alignment
+    /// (48 bits: numbers beyond 2^48 saturate).
+    line_no_low: u32,
+    line_no_high: u16,
+    source: SourceId,
+    kind: LineKind,
+}
+
+impl Slot {
+    fn meta(&self) -> LineMeta {
+        LineMeta {
+            source: self.source,
+            line_no: (u64::from(self.line_no_high) << 32) | u64::from(self.line_no_low),
+            kind: self.kind,
+        }
+    }
 }
 
 /// Bytes per arena chunk (a longer line gets a chunk of its own size).
@@ -132,11 +150,15 @@ impl LineStore {
         // Chunks are at most max(CHUNK, one line) long, so offsets fit u32.
         let start = back.len() as u32;
         back.extend_from_slice(line);
+        let line_no = meta.line_no.min((1 << 48) - 1);
         self.slots.push_back(Slot {
             chunk: chunk_seq,
             start,
             len,
-            meta,
+            line_no_low: line_no as u32,
+            line_no_high: (line_no >> 32) as u16,
+            source: meta.source,
+            kind: meta.kind,
         });
         if meta.kind == LineKind::Marker {
             // Markers are in no file: the index keeps their text.
@@ -178,7 +200,7 @@ impl LineStore {
             return;
         };
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| self.slots.get_mut(i)) {
-            slot.meta.kind = kind;
+            slot.kind = kind;
         }
     }
 
@@ -209,7 +231,7 @@ impl LineStore {
             .get(slot.chunk.wrapping_sub(self.first_chunk) as usize)?;
         let from = slot.start as usize;
         let bytes = chunk.get(from..from + slot.len as usize)?;
-        Some((bytes, slot.meta))
+        Some((bytes, slot.meta()))
     }
 
     /// Retained lines in `range`, oldest first.
@@ -228,6 +250,20 @@ mod tests {
             line_no: n,
             kind: LineKind::Plain,
         }
+    }
+
+    #[test]
+    fn a_slot_is_24_bytes_and_keeps_48_bit_line_numbers() {
+        assert!(std::mem::size_of::<Slot>() <= 24);
+        let mut store = LineStore::new(3);
+        for n in [0, u64::from(u32::MAX) + 7, (1 << 48) - 1, u64::MAX] {
+            store.push(b"x", meta(n));
+        }
+        let numbers: Vec<u64> = store.range(0..3).map(|(_, m)| m.line_no).collect();
+        assert_eq!(
+            numbers,
+            [u64::from(u32::MAX) + 7, (1 << 48) - 1, (1 << 48) - 1]
+        );
     }
 
     #[test]
