@@ -27,31 +27,16 @@ use super::lines::LineSplitter;
 pub const MAX_SPAN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why lines could not be read again.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RecallError {
     /// No file with the recorded identity is at the path or beside it.
+    #[error("{}: the file is gone (rotated away or deleted)", .0.display())]
     Gone(PathBuf),
     /// The file is there but no longer holds the same lines.
+    #[error("{}: the file was rewritten since it was read", .0.display())]
     Changed(PathBuf),
+    #[error("{}: {}", .0.display(), .1)]
     Io(PathBuf, io::Error),
-}
-
-impl std::fmt::Display for RecallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RecallError::Gone(p) => write!(
-                f,
-                "{}: the file is gone (rotated away or deleted)",
-                p.display()
-            ),
-            RecallError::Changed(p) => write!(
-                f,
-                "{}: the file was rewritten since it was read",
-                p.display()
-            ),
-            RecallError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-        }
-    }
 }
 
 /// A line and whether it continues a cut line.
