@@ -291,7 +291,11 @@ struct OpenAttempt {
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
     users: Vec<(UserKey, UserStats)>,
-    index: HashMap<UserKey, usize>,
+    /// Slot of each user, by name and by hidden user's client IP: two maps
+    /// keyed by `String` so that an event's `&str` finds its user without
+    /// allocating (this runs for every event).
+    named: HashMap<String, usize>,
+    hidden: HashMap<String, usize>,
     servers: Vec<AaaServer>,
     totals: Totals,
     first_failure: Option<Timestamp>,
@@ -461,7 +465,7 @@ impl Incident {
     }
 
     pub fn user(&self, key: &UserKey) -> Option<&UserStats> {
-        self.index.get(key).map(|&i| &self.users[i].1)
+        self.find(key).map(|i| &self.users[i].1)
     }
 
     pub fn users(&self) -> impl Iterator<Item = (&UserKey, &UserStats)> {
@@ -707,7 +711,7 @@ impl Incident {
     fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
-            self.host_users.insert(host.to_string(), user);
+            self.remember_host(host, user);
         }
         // A laptop's lines rarely name the user; they belong to the user
         // that laptop last named (`PasswordEntry username is …`).
@@ -814,6 +818,16 @@ impl Incident {
         }
     }
 
+    /// The user a laptop last named (allocating only for a new laptop).
+    fn remember_host(&mut self, host: &str, user: usize) {
+        match self.host_users.get_mut(host) {
+            Some(last) => *last = user,
+            None => {
+                self.host_users.insert(host.to_string(), user);
+            }
+        }
+    }
+
     fn link_ip(&mut self, user: usize, ip: &str) {
         let users = match self.ip_users.get_mut(ip) {
             Some(users) => users,
@@ -832,7 +846,7 @@ impl Incident {
             if ev.family == Family::Client
                 && let Some(host) = ev.host
             {
-                self.host_users.insert(host.to_string(), user);
+                self.remember_host(host, user);
             }
             if let Some(stats) = self.users.get_mut(user) {
                 stats.1.push_line(line);
@@ -1169,22 +1183,42 @@ impl Incident {
     /// The statistics slot for the event's user, created on first sight.
     /// `None` when the event names no user (and no client for a hidden one).
     fn user_index(&mut self, ev: &Event) -> Option<usize> {
-        let key = match ev.user {
-            Some(HIDDEN_USER) => UserKey::Hidden(ev.client_ip?.to_string()),
-            Some(name) if !name.is_empty() => UserKey::Named(name.to_string()),
-            _ => return None,
-        };
-        Some(self.slot(key))
+        match ev.user {
+            Some(HIDDEN_USER) => {
+                let ip = ev.client_ip?;
+                match self.hidden.get(ip) {
+                    Some(&i) => Some(i),
+                    None => Some(self.slot(UserKey::Hidden(ip.to_string()))),
+                }
+            }
+            Some(name) if !name.is_empty() => match self.named.get(name) {
+                Some(&i) => Some(i),
+                None => Some(self.slot(UserKey::Named(name.to_string()))),
+            },
+            _ => None,
+        }
+    }
+
+    /// The slot of a user seen before.
+    fn find(&self, key: &UserKey) -> Option<usize> {
+        match key {
+            UserKey::Named(name) => self.named.get(name),
+            UserKey::Hidden(ip) => self.hidden.get(ip),
+        }
+        .copied()
     }
 
     /// The statistics slot for a user, created on first sight.
     fn slot(&mut self, key: UserKey) -> usize {
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = self.find(&key) {
             return i;
         }
-        self.users.push((key.clone(), UserStats::default()));
-        let i = self.users.len() - 1;
-        self.index.insert(key, i);
+        let i = self.users.len();
+        match &key {
+            UserKey::Named(name) => self.named.insert(name.clone(), i),
+            UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
+        };
+        self.users.push((key, UserStats::default()));
         i
     }
 }
