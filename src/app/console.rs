@@ -39,10 +39,10 @@ pub const FRAME_RATE: u32 = 30;
 
 /// Batches in flight between sources and the engine. Files wait when it is
 /// full (they can be re-read); nothing is dropped. A batch holds up to 4096
-/// lines or 1 MiB, so this bounds the queue at 16 MiB (about 10 MiB of
+/// lines or 1 MiB, so this bounds the queue at 8 MiB (about 5 MiB of
 /// typical 150-byte lines): 256 let a file read from its start park over
 /// 150 MiB in the queue, most of the dashboard's memory budget.
-pub(crate) const CHANNEL_BATCHES: usize = 16;
+pub(crate) const CHANNEL_BATCHES: usize = 8;
 
 /// Everything the dashboard needs, resolved from the command line.
 pub struct ConsoleConfig {
