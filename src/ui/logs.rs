@@ -209,9 +209,9 @@ pub(super) fn draw_log(
 mod tests {
     use super::*;
 
-    #[test]
-    fn visible_range_follows_or_stays_pinned() {
-        let mut store = LineStore::new(100);
+    /// A store that was given 50 one-byte lines and keeps `retain`.
+    fn store_of_50(retain: usize) -> LineStore {
+        let mut store = LineStore::new(retain);
         let meta = crate::engine::LineMeta {
             source: crate::source::SourceId(0),
             line_no: 1,
@@ -220,6 +220,12 @@ mod tests {
         for _ in 0..50 {
             store.push(b"x", meta);
         }
+        store
+    }
+
+    #[test]
+    fn visible_range_follows_or_stays_pinned() {
+        let store = store_of_50(100);
         assert_eq!(visible(&store, LogView::default(), 10), 40..50);
         let pinned = LogView {
             pinned_bottom: Some(19),
@@ -230,15 +236,7 @@ mod tests {
 
     #[test]
     fn a_view_below_the_kept_lines_reaches_back_to_the_first() {
-        let mut store = LineStore::new(10);
-        let meta = crate::engine::LineMeta {
-            source: crate::source::SourceId(0),
-            line_no: 1,
-            kind: LineKind::Plain,
-        };
-        for _ in 0..50 {
-            store.push(b"x", meta);
-        }
+        let store = store_of_50(10);
         assert_eq!(store.evicted(), 40);
         let pinned = LogView {
             pinned_bottom: Some(4),
