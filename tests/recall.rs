@@ -178,4 +178,6 @@ fn stream_lines_and_markers_say_what_they_are() {
     assert!(text(&back[0]).contains("stream"), "{:?}", back[0]);
     assert!(text(&back[3]).contains("truncated"), "{:?}", back[3]);
     assert!(matches!(&back[3], RecalledLine::Line(_, meta) if meta.kind == LineKind::Marker));
+    // The view scrolls back to the marker, not into the stream lines.
+    assert_eq!(m.headend.oldest_viewable(), 3);
 }

@@ -111,6 +111,12 @@ impl LineStore {
         self.recall.note_batch(first, batch, source);
     }
 
+    /// The oldest line a view can show: kept, or readable again (see
+    /// [`RecallIndex::floor`]).
+    pub fn oldest_viewable(&self) -> u64 {
+        self.recall.floor(self.evicted())
+    }
+
     /// Where every line this store held came from.
     pub fn recall_index(&self) -> &RecallIndex {
         &self.recall

@@ -92,6 +92,9 @@ pub struct RecallIndex {
     runs: VecDeque<Run>,
     /// Lines whose runs were dropped to stay within [`MAX_RUNS`].
     forgotten: u64,
+    /// Where stream lines (not readable again) are, merged; for
+    /// [`RecallIndex::floor`].
+    streams: VecDeque<Range<u64>>,
 }
 
 impl RecallIndex {
@@ -141,6 +144,15 @@ impl RecallIndex {
     }
 
     fn push(&mut self, run: Run) {
+        if matches!(run.kind, RunKind::Stream { .. }) {
+            match self.streams.back_mut() {
+                Some(last) if last.end == run.first => last.end = run.first + run.lines,
+                _ => self.streams.push_back(run.range()),
+            }
+            if self.streams.len() > MAX_RUNS {
+                self.streams.pop_front();
+            }
+        }
         if let Some(last) = self.runs.back_mut()
             && merge(last, &run)
         {
@@ -157,6 +169,19 @@ impl RecallIndex {
     /// Pane indices below this are no longer indexed at all.
     pub fn forgotten(&self) -> u64 {
         self.forgotten
+    }
+
+    /// The oldest line a view can scroll back to when the lines below
+    /// `evicted` are no longer kept: past the last stream line among those
+    /// (stdin, a command, syslog cannot be read again, and a screen of
+    /// "not kept" rows helps nobody), and never past what is indexed.
+    pub fn floor(&self, evicted: u64) -> u64 {
+        let below = self.streams.partition_point(|r| r.start < evicted);
+        let stream_end = match below.checked_sub(1).and_then(|i| self.streams.get(i)) {
+            Some(r) => r.end.min(evicted),
+            None => 0,
+        };
+        stream_end.max(self.forgotten)
     }
 
     /// Runs held (for memory accounting and tests).
@@ -345,6 +370,13 @@ mod tests {
         idx.note_batch(1, &b, SourceId(2));
         assert_eq!(idx.runs(), 1);
         assert!(matches!(idx.runs_for(1..2)[0].kind, RunKind::Stream { .. }));
+        // Nothing below a dropped stream line is worth scrolling to.
+        assert_eq!(idx.floor(1), 1);
+        assert_eq!(idx.floor(5), 2);
+        // File lines after the stream can be read back down to it.
+        let f = key("a.log");
+        idx.note_batch(2, &file_batch(&f, 1, 0, &["x", "y"]), SourceId(0));
+        assert_eq!(idx.floor(4), 2);
     }
 
     #[test]

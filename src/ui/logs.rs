@@ -50,8 +50,14 @@ pub(super) fn visible(store: &LineStore, view: LogView, rows: usize) -> std::ops
     if total == 0 || rows == 0 {
         return 0..0;
     }
-    let floor = store.recall_index().forgotten();
-    let bottom = view.pinned_bottom.map_or(total - 1, |n| n.min(total - 1));
+    let floor = store.oldest_viewable();
+    // A view pinned below what can still be shown shows the oldest page.
+    let bottom = match view.pinned_bottom {
+        None => total - 1,
+        Some(n) if n < floor => floor + rows as u64 - 1,
+        Some(n) => n,
+    }
+    .min(total - 1);
     (bottom + 1).saturating_sub(rows as u64).max(floor)..bottom + 1
 }
 

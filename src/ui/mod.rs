@@ -184,7 +184,7 @@ impl UiState {
         {
             return None;
         }
-        let floor = store.recall_index().forgotten();
+        let floor = store.oldest_viewable();
         let start = need.start.saturating_sub(margin).max(floor);
         Some((family, start..(need.end + margin).min(evicted)))
     }
@@ -324,7 +324,7 @@ fn scroll(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
     // The oldest line that can be the bottom row: one page in, so the first
     // page stays full. Lines no longer kept are read back from their file,
     // so the view reaches back to the first line still indexed.
-    let oldest = store.recall_index().forgotten();
+    let oldest = store.oldest_viewable();
     let first = (oldest + page.saturating_sub(1) as u64).min(last);
     let bottom = view.pinned_bottom.unwrap_or(last) as i128 + rows as i128;
     let bottom = bottom.clamp(first as i128, last as i128) as u64;
