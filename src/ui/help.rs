@@ -25,6 +25,7 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         ("n", "note"),
         ("e", "bundle"),
         ("r", "report"),
+        ("M/R", "mitigated/resolved"),
     ];
     // The status (a save error, where a bundle went) comes first: it must
     // not be cut off by hints. Then as many whole hints as fit.
@@ -54,7 +55,7 @@ const HELP: &[(&str, &str)] = &[
     ("PgUp PgDn", "scroll a page"),
     (
         "Home End  g G",
-        "oldest retained line / newest (End follows again)",
+        "oldest line (re-read from file) / newest (End follows again)",
     ),
     ("p", "pause or resume following every log pane"),
     ("Space", "advance the selected step: todo → doing → done"),
