@@ -168,3 +168,66 @@ fn terminal_is_restored_on_sigterm_sighup_and_sigint() {
         restore_after(signal);
     }
 }
+
+/// A file larger than its backlog, end to end: the dashboard shows the last
+/// lines, counts the bytes before them in the background and ends with the
+/// counts of the whole file (six failed attempts, five of them before the
+/// backlog), with the backlog marker saying they were counted.
+#[test]
+fn the_bytes_before_the_backlog_are_counted_in_the_background() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut log = String::new();
+    for i in 0..600 {
+        if i % 100 == 50 {
+            log.push_str(&format!(
+                "Dec  5 08:{:02}:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = user{i} : user IP = 192.0.2.{}\n",
+                i / 10,
+                i / 100 + 1
+            ));
+        } else {
+            log.push_str(&format!(
+                "Dec  5 08:{:02}:00 fw1 : %ASA-6-302013: Built inbound TCP connection {i}\n",
+                i / 10
+            ));
+        }
+    }
+    std::fs::write(d.join("asa.log"), log).expect("write the log");
+    let tmux = Tmux {
+        socket: format!("vpnwatch-test-{}-backlog", std::process::id()),
+    };
+    let cmd = format!(
+        "cd '{}' && '{}' --backlog 60 --journal journal.jsonl asa.log",
+        d.display(),
+        env!("CARGO_BIN_EXE_vpnwatch")
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        "-s",
+        "t",
+        &cmd,
+    ]);
+    assert!(started.status.success(), "tmux new-session failed");
+    wait_until("all six failed attempts counted", &tmux, || {
+        let screen = tmux.screen();
+        screen.contains("✖ 6 failed attempts") && !screen.contains("counting earlier lines")
+    });
+    let screen = tmux.screen();
+    assert!(screen.contains("6 users"), "{screen}");
+    // Only the backlog (and the marker) is in the pane; at its top, the
+    // marker says the bytes before were counted.
+    assert!(screen.contains("asa.log · 61 lines"), "{screen}");
+    tmux.run(&["send-keys", "-t", "t", "Home"]);
+    wait_until("the backlog marker", &tmux, || {
+        tmux.screen().contains("earlier bytes counted, not shown")
+    });
+}

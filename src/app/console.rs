@@ -24,7 +24,7 @@ use super::headless::{self, HeadlessFile};
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
 use super::{Input, actions, recall};
 use crate::engine::recall::Recalled;
-use crate::engine::{Model, SourceState};
+use crate::engine::{Incident, Model, SourceState};
 use crate::journal::Journal;
 use crate::parse::{Family, ParseContext};
 use crate::runbook::Runbook;
@@ -236,10 +236,16 @@ fn backlog_files(
 /// on top. On a read error the earlier bytes stay uncounted and the header
 /// says so.
 fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
+    // Counting is held until this ends; a panic in the count must not leave
+    // it held (and the ingest task waiting) for the rest of the session.
+    let mut release = Release {
+        shared,
+        first: files.first().map(|(source, _, _)| *source),
+        outcome: None,
+    };
     let ctx = ParseContext::default();
     let mut incident = shared.model().new_incident();
     let mut before = 0u64;
-    let mut failed = None;
     for (source, file, bytes) in files {
         let mut progress = |done: u64| {
             shared.model().set_backlog_done(before + done);
@@ -247,25 +253,47 @@ fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
             shared.changed.notify_one();
         };
         if let Err(e) = headless::count_prefix(file, *bytes, &ctx, &mut incident, &mut progress) {
-            failed = Some((*source, format!("{e:#}")));
-            break;
+            release.outcome = Some(Err((*source, format!("{e:#}"))));
+            return;
         }
         before += bytes;
     }
-    {
-        let mut model = shared.model();
-        match failed {
-            None => model.release(Some(incident)),
-            Some((source, e)) => {
-                model.release(None);
-                let msg = format!("lines before the backlog not counted: {e}");
-                model.notice(source, Notice::Error(msg));
+    release.outcome = Some(Ok(incident));
+}
+
+/// Ends the hold on counting when [`count_backlog`] returns or unwinds.
+struct Release<'a> {
+    shared: &'a Shared,
+    /// Where an unfinished count is reported.
+    first: Option<SourceId>,
+    /// `None`: the count did not finish (it panicked).
+    outcome: Option<Result<Incident, (SourceId, String)>>,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        {
+            let mut model = self.shared.model();
+            match self.outcome.take() {
+                Some(Ok(incident)) => model.release(Some(incident)),
+                Some(Err((source, e))) => {
+                    model.release(None);
+                    let msg = format!("lines before the backlog not counted: {e}");
+                    model.notice(source, Notice::Error(msg));
+                }
+                None => {
+                    model.release(None);
+                    if let Some(source) = self.first {
+                        let msg = "counting the lines before the backlog stopped unexpectedly";
+                        model.notice(source, Notice::Error(msg.into()));
+                    }
+                }
             }
         }
+        self.shared.released.notify_one();
+        self.shared.dirty.store(true, Ordering::Release);
+        self.shared.changed.notify_one();
     }
-    shared.released.notify_one();
-    shared.dirty.store(true, Ordering::Release);
-    shared.changed.notify_one();
 }
 
 fn apply(model: &mut Model, msg: SourceMsg) {
