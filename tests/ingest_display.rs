@@ -200,3 +200,14 @@ fn a_release_without_the_earlier_count_still_counts_what_was_shown() {
     assert_eq!(m.incident.totals().failures, 1);
     assert_eq!(m.deferred_bytes(), 0);
 }
+
+/// A small file's earlier bytes can be counted before its tailer reports
+/// where it started: the marker still says they were counted.
+#[test]
+fn the_backlog_marker_after_the_count_still_says_counted() {
+    let mut m = model();
+    m.hold_counting(vec![SourceId(0)], 10);
+    m.release(Some(m.new_incident()));
+    m.notice(SourceId(0), Notice::Skipped(10));
+    assert!(screen(&m).contains("10 earlier bytes counted, not shown"));
+}

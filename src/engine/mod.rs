@@ -116,13 +116,14 @@ pub struct Model {
     /// lines are shown at once but counted only after it (see
     /// [`Model::hold_counting`]).
     held: Option<Held>,
+    /// Sources whose bytes before the backlog are counted elsewhere (their
+    /// backlog marker says so, whenever it arrives).
+    counted_before: Vec<SourceId>,
 }
 
 /// Counting put off until the lines before them have been counted.
 #[derive(Debug, Default)]
 struct Held {
-    /// Sources whose earlier bytes are being counted.
-    sources: Vec<SourceId>,
     deferred: std::collections::VecDeque<Deferred>,
     deferred_bytes: usize,
     done: u64,
@@ -154,6 +155,7 @@ impl Model {
             sources,
             ctx,
             held: None,
+            counted_before: Vec::new(),
         }
     }
 
@@ -168,8 +170,8 @@ impl Model {
     /// then lines are shown as they arrive and their counting is put off,
     /// so every event is still counted in file order.
     pub fn hold_counting(&mut self, sources: Vec<SourceId>, total: u64) {
+        self.counted_before = sources;
         self.held = Some(Held {
-            sources,
             total,
             ..Held::default()
         });
@@ -402,13 +404,9 @@ impl Model {
             _ => {}
         }
         let marker = match &notice {
-            Notice::Skipped(bytes)
-                if self.held.as_ref().is_some_and(|h| h.sources.contains(&id)) =>
-            {
-                Some(format!(
-                    "── {bytes} earlier bytes counted, not shown (--backlog; --from-start shows them) ──"
-                ))
-            }
+            Notice::Skipped(bytes) if self.counted_before.contains(&id) => Some(format!(
+                "── {bytes} earlier bytes counted, not shown (--backlog; --from-start shows them) ──"
+            )),
             Notice::Skipped(bytes) => Some(format!(
                 "── {bytes} earlier bytes not read (--backlog; --from-start reads them) ──"
             )),
