@@ -143,6 +143,11 @@ impl LineSplitter {
         self.emit_line(&line, 0, &mut emit);
     }
 
+    /// The longest piece emitted (see [`LineSplitter::new`]).
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
     /// Bytes received after the last complete line (not yet emitted).
     pub fn pending(&self) -> &[u8] {
         &self.partial
