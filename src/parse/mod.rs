@@ -284,6 +284,9 @@ impl StreamParser {
         if family != Family::Headend {
             return None;
         }
+        if let Some(known) = self.headers.plain_time(line, ctx.default_year) {
+            return known;
+        }
         let header = asa::plain_header(line)?;
         self.headers.time(header, ctx.default_year)
     }
