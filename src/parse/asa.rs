@@ -477,6 +477,8 @@ struct CachedHeader {
     ts: Option<Timestamp>,
     /// The host as a byte range of the header.
     host: Option<(u8, u8)>,
+    /// The leading time text as a byte range of the header.
+    leading_time: Option<(u8, u8)>,
 }
 
 impl Default for HeaderCache {
@@ -487,6 +489,7 @@ impl Default for HeaderCache {
             default_year: 0,
             ts: None,
             host: None,
+            leading_time: None,
         };
         HeaderCache {
             entries: std::array::from_fn(|_| empty.clone()),
@@ -568,7 +571,10 @@ impl HeaderCache {
         if b.is_empty() || b.len() > HEADER_CACHE_BYTES {
             return read_header(h, default_year);
         }
-        let head = read_header(h, default_year);
+        let (head, parts) = match self.reuse(h, default_year) {
+            Some(found) => found,
+            None => read_header_parts(h, default_year),
+        };
         let slot = self.next;
         self.next = (self.next + 1) % HEADER_CACHE_ENTRIES;
         if let Some(e) = self.entries.get_mut(slot) {
@@ -583,9 +589,107 @@ impl HeaderCache {
                 let start = host.as_ptr() as usize - h.as_ptr() as usize;
                 (start as u8, (start + host.len()) as u8)
             });
+            e.leading_time = parts.leading_time.map(|(s, n)| (s as u8, (s + n) as u8));
         }
         head
     }
+
+    /// [`read_header_parts`] for a header that is a cached one with another
+    /// leading time (the next second) or another host (the other firewall
+    /// of a pair), done by parsing just that part: the tokens around it are
+    /// the same bytes, so `read_header` would treat them the same way.
+    fn reuse<'a>(&self, h: &'a str, default_year: i16) -> Option<(Header<'a>, HeaderParts)> {
+        let b = h.as_bytes();
+        let range = |r: Option<(u8, u8)>| r.map(|(s, e)| (usize::from(s), usize::from(e)));
+        for e in &self.entries {
+            if usize::from(e.len) != b.len() || e.default_year != default_year {
+                continue;
+            }
+            let cached = e.bytes.get(..b.len())?;
+            let same_outside = |(s, end): (usize, usize)| {
+                cached.get(..s) == b.get(..s) && cached.get(end..) == b.get(end..)
+            };
+            let host_at = |(s, end): (usize, usize)| h.get(s..end);
+            // Another leading time of the same length.
+            if let Some((s, end)) = range(e.leading_time)
+                && same_outside((s, end))
+            {
+                let ts = match next_second(cached, b, (s, end), e.ts) {
+                    Some(ts) => Some(Some(ts)),
+                    None => time::parse_prefix_bytes(b.get(s..)?, default_year)
+                        .filter(|&(_, n)| s + n == end)
+                        .map(|(ts, _)| ts),
+                };
+                if let Some(ts) = ts {
+                    let host = match range(e.host) {
+                        Some(r) => Some(host_at(r)?),
+                        None => None,
+                    };
+                    let parts = HeaderParts {
+                        leading_time: Some((s, end - s)),
+                    };
+                    return Some((Header { ts, host }, parts));
+                }
+            }
+            // Another host right after the leading time (`TIME HOST …`):
+            // one with no separator in it, host-like, not starting a time,
+            // and not read into by the time (which is parsed again).
+            if let (Some((ts_start, ts_end)), Some((s, end))) =
+                (range(e.leading_time), range(e.host))
+                && b.get(ts_end..s)
+                    .is_some_and(|gap| gap.iter().all(|c| matches!(c, b' ' | b'\t' | b':')))
+                && same_outside((s, end))
+            {
+                let tok = b.get(s..end)?;
+                if tok.iter().all(|c| !matches!(c, b' ' | b'\t' | b':'))
+                    && host_like(tok)
+                    && time::parse_prefix_bytes(b.get(s..)?, default_year).is_none()
+                    && time::parse_prefix_bytes(b.get(ts_start..)?, default_year)
+                        == Some((e.ts, ts_end - ts_start))
+                {
+                    let parts = HeaderParts {
+                        leading_time: Some((ts_start, ts_end - ts_start)),
+                    };
+                    return Some((
+                        Header {
+                            ts: e.ts,
+                            host: Some(host_at((s, end))?),
+                        },
+                        parts,
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The time of header `b` when it differs from the cached header only in
+/// the seconds (`…:SS` ending the time text at `span`): the cached time
+/// moved by the difference, which is what parsing would give (nothing else
+/// in the time changed, and within a minute no offset changes).
+fn next_second(
+    cached: &[u8],
+    b: &[u8],
+    (start, end): (usize, usize),
+    ts: Option<Timestamp>,
+) -> Option<Timestamp> {
+    let ts = ts?;
+    let head = end.checked_sub(2)?;
+    if head < start + 1
+        || b.get(head - 1) != Some(&b':')
+        || cached.get(start..head) != b.get(start..head)
+    {
+        return None;
+    }
+    let seconds = |s: &[u8]| match s {
+        [t @ b'0'..=b'5', u @ b'0'..=b'9'] => Some(i64::from((t - b'0') * 10 + (u - b'0'))),
+        _ => None,
+    };
+    let old = seconds(cached.get(head..end)?)?;
+    let new = seconds(b.get(head..end)?)?;
+    ts.checked_add(jiff::SignedDuration::from_secs(new - old))
+        .ok()
 }
 
 /// Whether `b` is the start of `cached`, compared eight bytes at a time
@@ -622,8 +726,22 @@ fn same_bytes(cached: &[u8; HEADER_CACHE_BYTES], b: &[u8]) -> bool {
 /// combinations relays and devices produce. This runs on every line, so it
 /// scans bytes and only turns the chosen host into a `&str` at the end.
 fn read_header(h: &str, default_year: i16) -> Header<'_> {
+    read_header_parts(h, default_year).0
+}
+
+/// Where [`read_header`] found what it returned, for [`HeaderCache`] to
+/// reuse its work on a header that differs only in the time or the host.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct HeaderParts {
+    /// The time text used, when it is the header's first token.
+    leading_time: Option<(usize, usize)>,
+}
+
+fn read_header_parts(h: &str, default_year: i16) -> (Header<'_>, HeaderParts) {
     let b = h.as_bytes();
     let mut i = 0;
+    let mut parts = HeaderParts::default();
+    let mut tokens_before = 0usize;
     if b.first() == Some(&b'<') {
         let digits = b
             .iter()
@@ -652,9 +770,13 @@ fn read_header(h: &str, default_year: i16) -> Header<'_> {
             seen_ts = true;
             after_ts = None;
             want_after_ts = true;
+            // The last time wins; only a leading one can be swapped alone.
+            parts.leading_time = (tokens_before == 0).then_some((i, n));
+            tokens_before += 1;
             i += n;
             continue;
         }
+        tokens_before += 1;
         let start = i;
         while let Some(&c) = b.get(i) {
             if c == b' ' || c == b'\t' {
@@ -680,7 +802,7 @@ fn read_header(h: &str, default_year: i16) -> Header<'_> {
     }
     // Ranges start and end next to ASCII bytes, so they are char boundaries.
     let host = after_ts.or(first).and_then(|(s, e)| h.get(s..e));
-    Header { ts, host }
+    (Header { ts, host }, parts)
 }
 
 /// Whether a header token can be a host or device id: not a sequence number
@@ -2932,6 +3054,77 @@ mod tests {
                     "{line}"
                 );
             }
+        }
+    }
+
+    /// Headers read through the cache, which reuses a cached header's work
+    /// for another leading time or another host, come out exactly as
+    /// `read_header` reads them, for every shape and for hosts that look
+    /// like times, zones, years or IPv6 addresses.
+    #[test]
+    fn header_cache_reuse_reads_what_read_header_reads() {
+        let hosts = [
+            "asa-fw1",
+            "asa-fw2",
+            "asa-fw3",
+            "UTC",
+            "CET",
+            "Dec",
+            "Dec5",
+            "10.0.0.1",
+            "10.0.0.2",
+            "2001:db8::1",
+            "2001:db8::2",
+            "fw",
+            "-",
+            "2026",
+            "08:00:17",
+            "host:",
+            "h[1]",
+            "a.b",
+        ];
+        // Each format second after second: the next second of a cached
+        // header, a new minute, a jump.
+        let formats: [fn(u32, u32) -> String; 4] = [
+            |min, sec| format!("Dec  5 08:0{min}:{sec:02}"),
+            |min, sec| format!("Nov 28 2026 08:0{min}:{sec:02}"),
+            |min, sec| format!("2026-11-28T08:0{min}:{sec:02}Z"),
+            |min, sec| format!("2026-11-28T08:0{min}:{sec:02}.123+01:00"),
+        ];
+        let mut times = Vec::new();
+        for format in formats {
+            for sec in [58, 59, 0, 1, 17, 9, 10] {
+                times.push(format(if sec < 30 { 1 } else { 0 }, sec));
+            }
+        }
+        let shapes: [fn(&str, &str) -> String; 7] = [
+            |t, host| format!("{t} {host} : "),
+            // With host `Dec` the host position starts a time.
+            |t, host| format!("{t} {host} 5 08:00:17 : "),
+            |t, host| format!("{t} 1 {host} : "),
+            |t, host| format!("<166>{t} {host} : "),
+            |t, host| format!("<166>{t} {host} : {t}: "),
+            |t, host| format!("{host} {t} : "),
+            |t, host| format!("{t} {host} UTC : "),
+        ];
+        // As logs come: two firewalls taking turns, second after second, so
+        // the cache sees the other host at the same time and the same host
+        // at the next time.
+        let mut headers = Vec::new();
+        for shape in shapes {
+            for pair in hosts.chunks(2) {
+                for t in &times {
+                    for host in pair {
+                        headers.push(shape(t, host));
+                    }
+                }
+            }
+        }
+        let mut cache = HeaderCache::default();
+        for (round, h) in headers.iter().chain(headers.iter().rev()).enumerate() {
+            let got = cache.read(h, 2026);
+            let want = read_header(h, 2026);
+            assert_eq!((got.ts, got.host), (want.ts, want.host), "{round}: {h:?}");
         }
     }
 
