@@ -166,6 +166,16 @@ fn backlog_lines_show_at_once_and_count_after_the_earlier_bytes() {
         s.contains("2000000 earlier bytes counted, not shown"),
         "{s}"
     );
+    // No "no failures" verdict while the earlier lines are not in.
+    assert!(
+        s.contains(" COUNTING ") && !s.contains("NO AUTH FAILURES"),
+        "{s}"
+    );
+    assert!(
+        s.contains("no verdict until the earlier lines are counted"),
+        "{s}"
+    );
+    assert!(!s.contains("SCOPE NONE"), "{s}");
 
     // The earlier bytes held one failure of ann's, a minute before.
     let mut earlier = m.new_incident();
@@ -183,7 +193,12 @@ fn backlog_lines_show_at_once_and_count_after_the_earlier_bytes() {
         m.headend.get(1).map(|(_, meta)| meta.kind),
         Some(LineKind::Event { .. })
     ));
-    assert!(!screen(&m).contains("counting earlier lines"));
+    let s = screen(&m);
+    assert!(
+        !s.contains("counting earlier lines") && !s.contains(" COUNTING "),
+        "{s}"
+    );
+    assert!(s.contains("SCOPE "), "{s}");
     // After the release, lines are counted as they arrive.
     m.ingest(SourceId(0), &batch(3, &[failure("cy", 12)]));
     assert_eq!(m.incident.totals().failures, 4);

@@ -32,7 +32,10 @@ pub(super) fn draw_header(
         top.push(Span::styled(" vpnwatch ", theme.title));
     }
     top.push(Span::raw(" "));
+    let counting = model.backlog_progress().is_some();
     match (inc.first_failure(), now) {
+        // No verdict of "no failures" before the earlier lines are in.
+        (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
         (Some(first), Some(now)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
             top.push(Span::styled(
@@ -172,17 +175,28 @@ pub(super) fn draw_header(
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
     };
-    let scope_line = Line::from(vec![
-        Span::raw(" "),
-        Span::styled(
-            format!(" SCOPE {} ", verdict.verdict.as_str().to_uppercase()),
-            verdict_style,
-        ),
-        Span::styled(
-            format!("  {}", sanitize_str(&verdict.evidence)),
-            theme.header,
-        ),
-    ]);
+    let scope_line = if counting {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(" SCOPE … ", theme.paused),
+            Span::styled(
+                "  no verdict until the earlier lines are counted",
+                theme.header,
+            ),
+        ])
+    } else {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(
+                format!(" SCOPE {} ", verdict.verdict.as_str().to_uppercase()),
+                verdict_style,
+            ),
+            Span::styled(
+                format!("  {}", sanitize_str(&verdict.evidence)),
+                theme.header,
+            ),
+        ])
+    };
     let lines = vec![
         Line::from(top),
         Line::from(bottom),
