@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 
 use crate::engine::Incident;
-use crate::parse::{Cause, Event, Family, Outcome, ParseContext, ServerState, StreamParser};
+use crate::parse::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
@@ -79,6 +79,7 @@ struct Shipped {
     outcome: Outcome,
     cause: Option<Cause>,
     server_state: Option<ServerState>,
+    role: Role,
     host: Span,
     msg_id: Span,
     user: Span,
@@ -128,6 +129,7 @@ impl BlockResult {
             server_group,
             server_state,
             reason,
+            role,
         } = *ev;
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
@@ -137,6 +139,7 @@ impl BlockResult {
             outcome,
             cause,
             server_state,
+            role,
             host: self.store(host),
             msg_id: self.store(msg_id),
             user: self.store(user),
@@ -212,6 +215,7 @@ impl BlockResult {
                 server_group: get(s.server_group),
                 server_state: s.server_state,
                 reason: get(s.reason),
+                role: s.role,
             };
             incident.apply(&ev);
         }

@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use super::join::{self, Attempt, Joiner, Verdict};
 use super::window::MinuteRing;
-use crate::parse::{Cause, Event, Family, Outcome, ServerState};
+use crate::parse::{Cause, Event, Family, Outcome, Role, ServerState};
 
 /// The name the headend logs in place of an invalid or unknown user name.
 pub const HIDDEN_USER: &str = "*****";
@@ -59,11 +59,6 @@ pub const USER_LINES_CAP: usize = 400;
 /// Users a client IP is linked to, at most (a NAT address shared by a whole
 /// office would otherwise tie every line to everyone).
 const USERS_PER_IP_CAP: usize = 8;
-
-/// Message ids that mean a VPN session came up (AnyConnect parent session,
-/// WebVPN session, SVC tunnel, IKEv2 session). One session logs several of
-/// them within seconds; see [`SUCCESS_WINDOW`].
-const SESSION_UP_IDS: [&str; 4] = ["113039", "716001", "722022", "751025"];
 
 /// The state of one user, as the users pane and `scan --json` show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -583,7 +578,7 @@ impl Incident {
             && ev.server.is_none()
             && ev.server_group.is_none()
             && matches!(ev.outcome, Outcome::Info | Outcome::Success)
-            && !ev.msg_id.is_some_and(is_management)
+            && !ev.role.is_management()
     }
 
     /// The effect of applying `n` events for which [`Incident::only_counts`]
@@ -616,10 +611,8 @@ impl Incident {
         self.apply_server(ev, ts);
         self.count_recent(ev, ts);
 
-        if let Some(id) = ev.msg_id
-            && is_management(id)
-        {
-            self.apply_management(ev, id, ts);
+        if ev.role.is_management() {
+            self.apply_management(ev, ts);
             return Applied::default();
         }
 
@@ -636,7 +629,7 @@ impl Incident {
             self.file_line(ev, user, line);
         }
 
-        if ev.msg_id == Some("113010") {
+        if ev.role == Role::AaaChallenge {
             // An AAA challenge is a prompt, not a failure; remember it so the
             // rejection that follows is read as a token problem.
             if let Some(user) = user {
@@ -644,7 +637,7 @@ impl Incident {
             }
             return Applied::default();
         }
-        if ev.msg_id == Some("409023") {
+        if ev.role == Role::GroupFallback {
             // The server group is unreachable and the headend falls back
             // (usually to LOCAL); the fallback's own 113012/113015 decides
             // the attempt. Counted for the group and the scope, not the user.
@@ -797,11 +790,9 @@ impl Incident {
         }
     }
 
-    fn apply_management(&mut self, ev: &Event, id: &str, ts: Option<Timestamp>) {
-        let failed = match id {
-            "605004" | "611102" | "113021" => true,
-            "605005" | "611101" => false,
-            _ => return,
+    fn apply_management(&mut self, ev: &Event, ts: Option<Timestamp>) {
+        let Role::ManagementLogin { denied: failed } = ev.role else {
+            return;
         };
         let m = &mut self.management;
         let entry = m
@@ -966,7 +957,7 @@ impl Incident {
 
         // A WebVPN rejection right after an AAA rejection from the same
         // client is the second line of the same attempt.
-        if ev.msg_id == Some("716039")
+        if ev.role == Role::WebvpnRejection
             && let Some(ip) = ev.client_ip
             && let Some(open) = self.open_attempts.get(ip).cloned()
             && within(open.ts, ts, ATTEMPT_WINDOW)
@@ -1002,7 +993,7 @@ impl Incident {
         let (attempt, verdict) =
             self.join
                 .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
-        if matches!(ev.msg_id, Some("113005" | "113015"))
+        if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
             self.open_attempts.insert(
@@ -1167,7 +1158,7 @@ impl Incident {
             self.totals.successes += 1;
             self.logins.add(ts, 1);
         }
-        if ev.msg_id.is_some_and(|id| SESSION_UP_IDS.contains(&id)) {
+        if ev.role == Role::SessionUp {
             let same_session = stats.last_session_up.is_some()
                 && within(stats.last_session_up, ts, SUCCESS_WINDOW);
             if !same_session {
@@ -1223,19 +1214,6 @@ impl Incident {
     }
 }
 
-/// Management-plane logins: counted apart from VPN logins.
-fn is_management(id: &str) -> bool {
-    // Compared as a fixed-size array (plain integer compares): this runs for
-    // every event, most of which are not management logins.
-    let Ok(id) = <[u8; 6]>::try_from(id.as_bytes()) else {
-        return false;
-    };
-    matches!(
-        &id,
-        b"605004" | b"605005" | b"611101" | b"611102" | b"611103" | b"113021"
-    )
-}
-
 /// Whether `later` is no more than `window` after `earlier`. Lines without
 /// a time are taken to be close together: they arrived together.
 fn within(earlier: Option<Timestamp>, later: Option<Timestamp>, window: SignedDuration) -> bool {
@@ -1261,6 +1239,8 @@ mod tests {
         let mut e = Event::new(Family::Headend, outcome);
         e.ts = at(secs);
         e.msg_id = Some(id);
+        // As the parser says it.
+        e.role = crate::parse::asa::role(id);
         e.user = Some(user);
         e.client_ip = Some(ip);
         if outcome == Outcome::Failure {
@@ -1708,6 +1688,8 @@ mod join_tests {
         let mut e = Event::new(Family::Headend, Outcome::Failure);
         e.ts = at(secs);
         e.msg_id = Some(id);
+        // As the parser says it.
+        e.role = crate::parse::asa::role(id);
         e.user = Some(user);
         e.client_ip = Some(ip);
         e.cause = Some(cause);

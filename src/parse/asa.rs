@@ -39,7 +39,7 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use memchr::{memchr, memchr_iter, memmem};
 
-use super::{Cause, Event, Family, Outcome, ParseContext, ServerState, time};
+use super::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, time};
 
 /// Parses one ASA / FTD syslog line. `None` when the line carries no ASA/FTD
 /// tag and is not one of the known tagless AAA messages.
@@ -78,6 +78,7 @@ fn parse_inner<'a>(
             ev.ts = head.ts;
             ev.host = head.host;
             ev.msg_id = Some(tag.id);
+            ev.role = role_of(tag.num);
             extract(&mut ev, tag.num, tag.body);
             finish(&mut ev);
             Some(ev)
@@ -166,6 +167,26 @@ fn plain_at_standard(line: &[u8], p: usize) -> Option<bool> {
         .iter()
         .fold(0u32, |n, &v| n * 10 + u32::from(v));
     Some(!has_extractor(id))
+}
+
+/// The [`Role`] of message `id` (see its variants for the ids).
+fn role_of(id: u32) -> Role {
+    match id {
+        113039 | 716001 | 722022 | 751025 => Role::SessionUp,
+        605004 | 611102 | 113021 => Role::ManagementLogin { denied: true },
+        605005 | 611101 => Role::ManagementLogin { denied: false },
+        611103 => Role::Management,
+        113010 => Role::AaaChallenge,
+        409023 => Role::GroupFallback,
+        113005 | 113015 => Role::AaaRejection,
+        716039 => Role::WebvpnRejection,
+        _ => Role::Plain,
+    }
+}
+
+/// [`role_of`] for an id as text (events built by hand in tests).
+pub fn role(id: &str) -> Role {
+    id.parse().map_or(Role::Plain, role_of)
 }
 
 /// The ids [`extract`] has an arm for. Keep in step with it; the test
@@ -2205,6 +2226,48 @@ mod tests {
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.cause, Some(Cause::Other));
         assert_eq!(e.server, Some("192.0.2.50"));
+    }
+
+    /// The engine acts on roles, never on ids: each role comes from here.
+    #[test]
+    fn roles_come_with_the_message() {
+        let role = |line: &str| parse(line, &ctx()).map(|e| e.role);
+        let cases = [
+            (
+                "%ASA-6-113039: Group <G> User <u> IP <192.0.2.1> AnyConnect parent session started.",
+                Role::SessionUp,
+            ),
+            (
+                "%ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/https for user \"x\"",
+                Role::ManagementLogin { denied: true },
+            ),
+            (
+                "%ASA-6-611101: User authentication succeeded: IP address: 198.51.100.52, Uname: netops",
+                Role::ManagementLogin { denied: false },
+            ),
+            (
+                "%ASA-6-113010: AAA challenge received for user u from server 10.1.1.10.",
+                Role::AaaChallenge,
+            ),
+            (
+                "%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = u : user IP = 192.0.2.1",
+                Role::AaaRejection,
+            ),
+            (
+                "%ASA-6-716039: Group <G> User <u> IP <192.0.2.1> Authentication: rejected, Session Type: WebVPN.",
+                Role::WebvpnRejection,
+            ),
+            (
+                "%ASA-6-302013: Built outbound TCP connection 1 for outside:203.0.113.15/443",
+                Role::Plain,
+            ),
+        ];
+        for (body, want) in cases {
+            let line = format!("Dec  5 08:14:02 asa-fw1 : {body}");
+            assert_eq!(role(&line), Some(want), "{body}");
+        }
+        assert_eq!(super::role("409023"), Role::GroupFallback);
+        assert_eq!(super::role("not an id"), Role::Plain);
     }
 
     #[test]

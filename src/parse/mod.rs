@@ -174,6 +174,42 @@ pub enum ServerState {
     Active,
 }
 
+/// What a message means to the engine beyond its outcome. The parsers know
+/// the message catalogue and say it here, so the engine never looks at a
+/// message id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    #[default]
+    Plain,
+    /// A VPN session came up (ASA 113039, 716001, 722022, 751025). One
+    /// session logs several of these within seconds.
+    SessionUp,
+    /// A management-plane login (ASDM, SSH, console: ASA 605004/605005,
+    /// 611101/611102, 113021), counted apart from VPN logins.
+    ManagementLogin { denied: bool },
+    /// Another management-plane message (a management logout, 611103).
+    Management,
+    /// An AAA challenge (a token or new-PIN prompt, 113010): not a failure,
+    /// but it explains the rejection that follows.
+    AaaChallenge,
+    /// An AAA server group is unreachable and the headend falls back
+    /// (409023); the fallback's own verdict decides the attempt.
+    GroupFallback,
+    /// An AAA rejection (113005, 113015) that a WebVPN line of the same
+    /// attempt may follow.
+    AaaRejection,
+    /// The WebVPN line of a rejected attempt (716039), which may name the
+    /// user the AAA line hid.
+    WebvpnRejection,
+}
+
+impl Role {
+    /// Management-plane traffic, kept apart from VPN logins.
+    pub fn is_management(self) -> bool {
+        matches!(self, Role::ManagementLogin { .. } | Role::Management)
+    }
+}
+
 /// One recognised log line, typed. Every text field borrows from the line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event<'a> {
@@ -201,6 +237,7 @@ pub struct Event<'a> {
     pub server_state: Option<ServerState>,
     /// Free-text reason given by the device.
     pub reason: Option<&'a str>,
+    pub role: Role,
 }
 
 impl<'a> Event<'a> {
@@ -220,6 +257,7 @@ impl<'a> Event<'a> {
             server_group: None,
             server_state: None,
             reason: None,
+            role: Role::Plain,
         }
     }
 }
