@@ -39,7 +39,7 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use memchr::{memchr, memchr_iter, memmem};
 
-use super::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, time};
+use super::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, field, time};
 
 /// Parses one ASA / FTD syslog line. `None` when the line carries no ASA/FTD
 /// tag and is not one of the known tagless AAA messages.
@@ -956,10 +956,10 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         113007 => {
             ev.user = between(body, "User ", " unlocked")
                 .map(unquote)
-                .and_then(nz);
+                .and_then(field);
         }
         113008 => {
-            ev.user = kv(body, "user", false).and_then(nz);
+            ev.user = kv(body, "user", false).and_then(field);
             // `status ACCEPT : user` and `status ACCEPT: user` both occur.
             if word_after(body, "status ")
                 .is_some_and(|w| w.trim_end_matches(':').eq_ignore_ascii_case("ACCEPT"))
@@ -971,21 +971,21 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         113010 => {
             // A challenge is a normal step of token logins, not a failure;
             // the cause still says what the headend is waiting for.
-            ev.user = between(body, "for user ", " from server").and_then(nz);
-            ev.server = after(body, "from server ").map(trim_dot).and_then(nz);
+            ev.user = between(body, "for user ", " from server").and_then(field);
+            ev.server = after(body, "from server ").map(trim_dot).and_then(field);
             ev.cause = Some(Cause::TokenRequired);
         }
         113013 => {
             ev.outcome = Outcome::Failure;
-            ev.reason = kv(body, "reason", false).and_then(nz);
-            ev.user = kv(body, "user", false).and_then(nz);
+            ev.reason = kv(body, "reason", false).and_then(field);
+            ev.user = kv(body, "user", false).and_then(field);
             ev.cause = Some(cause_from_reason(ev.reason.unwrap_or("")));
         }
         113014 => {
             ev.outcome = Outcome::Failure;
             ev.cause = Some(Cause::AaaUnreachable);
-            ev.server = kv(body, "server", true).and_then(nz);
-            ev.user = kv(body, "user", false).and_then(nz);
+            ev.server = kv(body, "server", true).and_then(field);
+            ev.user = kv(body, "user", false).and_then(field);
         }
         113019 => session_disconnected(ev, body),
         113020 => {
@@ -993,7 +993,7 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             ev.outcome = Outcome::Failure;
             ev.cause = Some(Cause::Other);
             ev.server = word_after(body, "with server ");
-            ev.reason = nz(body);
+            ev.reason = field(body);
         }
         113021 => {
             // `… login failed. User eve did NOT …` or `… failed user 'eve' did NOT …`.
@@ -1007,7 +1007,7 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             ev.user = who
                 .split_once(" did NOT")
                 .map(|(u, _)| unquote(u))
-                .and_then(nz);
+                .and_then(field);
             ev.reason = Some("Attempted console login failed");
         }
         113022 | 113023 | 113045 => {
@@ -1036,10 +1036,10 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         113031 | 113032 | 113034 => {
             // ACL warnings: the session goes on.
             let rest = gui(ev, body, "Group");
-            ev.reason = rest.and_then(nz);
+            ev.reason = rest.and_then(field);
         }
         113037 | 716040 => {
-            ev.reason = nz(body);
+            ev.reason = field(body);
             fail(ev, Cause::SessionSetup);
         }
         113039 => {
@@ -1047,8 +1047,8 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             ev.outcome = Outcome::Success;
         }
         113040 => {
-            ev.group = between(body, "attempt from ", ". Reason").and_then(nz);
-            ev.reason = after(body, "Reason: ").map(trim_dot).and_then(nz);
+            ev.group = between(body, "attempt from ", ". Reason").and_then(field);
+            ev.reason = after(body, "Reason: ").map(trim_dot).and_then(field);
             fail(ev, Cause::GroupMismatch);
         }
         409023 => aaa_fallback(ev, body),
@@ -1057,8 +1057,8 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             ev.client_ip = after(body, "IP address:")
                 .map(|s| take_value(s, true))
                 .and_then(ip_nz);
-            ev.user = after(body, "Uname:").and_then(nz);
-            ev.reason = body.split_once(':').map(|(r, _)| r).and_then(nz);
+            ev.user = after(body, "Uname:").and_then(field);
+            ev.reason = body.split_once(':').map(|(r, _)| r).and_then(field);
         }
         713000..=713999 => ikev1(ev, id, body),
         716000..=716999 => webvpn(ev, id, body),
@@ -1067,7 +1067,7 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         725000..=725999 => ssl(ev, id, body),
         733201 => {
             ev.client_ip = between(body, "Peer[", "]").and_then(ip_nz);
-            ev.reason = nz(body);
+            ev.reason = field(body);
         }
         734000..=734999 => dap(ev, id, body),
         737000..=737999 => ipaa(ev, id, body),
@@ -1098,8 +1098,8 @@ fn fail(ev: &mut Event<'_>, cause: Cause) {
 /// 113004 / 113012 (and the tagless `AAA user authentication Successful`).
 /// Only `authentication` is a login; `authorization` and `accounting` are Info.
 fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.server = kv(body, "server", true).and_then(nz);
-    ev.user = kv(body, "user", false).and_then(nz);
+    ev.server = kv(body, "server", true).and_then(field);
+    ev.user = kv(body, "user", false).and_then(field);
     if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authentication")) {
         ev.outcome = Outcome::Success;
     }
@@ -1108,9 +1108,9 @@ fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
 /// 113005 / 113015 / 113016 / 113017: `… Rejected : reason = R : server = S :
 /// user = U : user IP = A` (server or `local database`).
 fn aaa_rejected<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = kv(body, "reason", false).and_then(nz);
-    ev.server = kv(body, "server", true).and_then(nz);
-    ev.user = kv(body, "user", false).and_then(nz);
+    ev.reason = kv(body, "reason", false).and_then(field);
+    ev.server = kv(body, "server", true).and_then(field);
+    ev.user = kv(body, "user", false).and_then(field);
     ev.client_ip = kv(body, "user IP", true).and_then(ip_nz);
     let cause =
         if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authorization")) {
@@ -1125,7 +1125,7 @@ fn aaa_rejected<'a>(ev: &mut Event<'a>, body: &'a str) {
 fn locked_out<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.user = between(body, "User ", " locked out")
         .map(unquote)
-        .and_then(nz);
+        .and_then(field);
     fail(ev, Cause::AccountLocked);
 }
 
@@ -1138,19 +1138,19 @@ fn retrieved_policy<'a>(ev: &mut Event<'a>, body: &'a str) {
     let Some((policy, user)) = rest.split_once(" for user") else {
         return;
     };
-    ev.group = nz(policy.trim().trim_start_matches('(').trim_end_matches(')'));
-    ev.user = nz(user.trim_start().trim_start_matches('='));
+    ev.group = field(policy.trim().trim_start_matches('(').trim_end_matches(')'));
+    ev.user = field(user.trim_start().trim_start_matches('='));
 }
 
 /// 113019: `Group = G, Username = U, IP = A, Session disconnected. Session
 /// Type: T, Duration: …, Reason: R`.
 fn session_disconnected<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.outcome = Outcome::SessionEnd;
-    ev.group = kv(body, "Group", true).and_then(nz);
-    ev.user = kv(body, "Username", true).and_then(nz);
+    ev.group = kv(body, "Group", true).and_then(field);
+    ev.user = kv(body, "Username", true).and_then(field);
     ev.client_ip = kv(body, "IP", true).and_then(ip_nz);
     if let Some(pos) = body.rfind("Reason:") {
-        ev.reason = body.get(pos + 7..).map(trim_dot).and_then(nz);
+        ev.reason = body.get(pos + 7..).map(trim_dot).and_then(field);
     }
     let session_type = after(body, "Session Type:").map(|s| take_value(s, true));
     if session_type.is_some_and(|t| t.eq_ignore_ascii_case("LAN-to-LAN")) {
@@ -1174,8 +1174,8 @@ fn marking<'a>(ev: &mut Event<'a>, body: &'a str) -> Option<ServerState> {
     } else {
         return None;
     };
-    ev.server = nz(server);
-    ev.server_group = nz(group);
+    ev.server = field(server);
+    ev.server_group = field(group);
     ev.server_state = Some(state);
     if state == ServerState::Failed {
         fail(ev, Cause::AaaUnreachable);
@@ -1185,8 +1185,8 @@ fn marking<'a>(ev: &mut Event<'a>, body: &'a str) -> Option<ServerState> {
 
 /// 113045: `AAA SDI server S in aaa-server group G: status changed from X to Y`.
 fn sdi_status<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.server = between(body, "server ", " in aaa-server group").and_then(nz);
-    ev.server_group = between(body, "aaa-server group ", ":").and_then(nz);
+    ev.server = between(body, "server ", " in aaa-server group").and_then(field);
+    ev.server_group = between(body, "aaa-server group ", ":").and_then(field);
     let Some((_, to)) = body.rsplit_once(" to ") else {
         return;
     };
@@ -1204,8 +1204,8 @@ fn cert_username<'a>(ev: &mut Event<'a>, body: &'a str) {
     if let Some(rest) = body.strip_prefix("Group ")
         && let Some((group, text)) = rest.split_once(':')
     {
-        ev.group = nz(group);
-        ev.reason = nz(text);
+        ev.group = field(group);
+        ev.reason = field(text);
     }
     ev.client_ip = word_after(body, "connection from ")
         .map(trim_dot)
@@ -1215,7 +1215,7 @@ fn cert_username<'a>(ev: &mut Event<'a>, body: &'a str) {
 /// `Group G User U IP A <text>` messages that report a failure; the text is the reason.
 fn gui_failure<'a>(ev: &mut Event<'a>, body: &'a str, cause: Cause) {
     let rest = gui(ev, body, "Group").unwrap_or(body);
-    ev.reason = nz(trim_dot(rest));
+    ev.reason = field(trim_dot(rest));
     fail(ev, cause);
 }
 
@@ -1223,24 +1223,24 @@ fn gui_failure<'a>(ev: &mut Event<'a>, body: &'a str, cause: Cause) {
 fn aaa_fallback<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.user = between(body, "for user ", "Auth-server group")
         .map(|u| u.trim_end().trim_end_matches(':'))
-        .and_then(nz);
-    ev.server_group = between(body, "Auth-server group ", " unreachable").and_then(nz);
+        .and_then(field);
+    ev.server_group = between(body, "Auth-server group ", " unreachable").and_then(field);
     fail(ev, Cause::AaaUnreachable);
 }
 
 /// 605004 / 605005: `Login denied|permitted from SRC/PORT to IF:DST/SVC for user "U"`.
 fn mgmt_login<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = body.split_once(" from ").map(|(r, _)| r).and_then(nz);
+    ev.reason = body.split_once(" from ").map(|(r, _)| r).and_then(field);
     ev.client_ip = after(body, " from ")
         .and_then(|s| s.split(['/', ' ']).next())
         .and_then(ip_nz);
-    ev.user = after(body, " for user ").map(unquote).and_then(nz);
+    ev.user = after(body, " for user ").map(unquote).and_then(field);
 }
 
 /// IKEv1 / ISAKMP (713xxx): `Group = G, Username = U, IP = A, <text>`.
 fn ikev1<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
-    ev.group = kv(body, "Group", true).and_then(nz);
-    ev.user = kv(body, "Username", true).and_then(nz);
+    ev.group = kv(body, "Group", true).and_then(field);
+    ev.user = kv(body, "Username", true).and_then(field);
     let ip = kv_span(body, "IP", true);
     ev.client_ip = ip.and_then(|(v, _)| ip_nz(v));
     let text = match ip {
@@ -1258,7 +1258,7 @@ fn ikev1<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         _ => None,
     };
     if let Some(cause) = cause {
-        ev.reason = nz(trim_dot(text));
+        ev.reason = field(trim_dot(text));
         fail(ev, cause);
     }
 }
@@ -1270,10 +1270,10 @@ fn webvpn<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         if let Some(g) = after(body, "group =") {
             match g.split_once(" user =") {
                 Some((group, user)) => {
-                    ev.group = nz(group);
-                    ev.user = user.split(',').next().and_then(nz);
+                    ev.group = field(group);
+                    ev.user = user.split(',').next().and_then(field);
                 }
-                None => ev.group = g.split(',').next().and_then(nz),
+                None => ev.group = g.split(',').next().and_then(field),
             }
         }
         body
@@ -1284,19 +1284,19 @@ fn webvpn<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         716001 | 716038 | 716055 => ev.outcome = Outcome::Success,
         716002 => {
             ev.outcome = Outcome::SessionEnd;
-            ev.reason = after(rest, "terminated:").map(trim_dot).and_then(nz);
+            ev.reason = after(rest, "terminated:").map(trim_dot).and_then(field);
         }
         716039 => fail(ev, Cause::BadCredentials),
         716023 | 716057 | 716060 => {
-            ev.reason = nz(trim_dot(rest));
+            ev.reason = field(trim_dot(rest));
             fail(ev, Cause::Capacity);
         }
         716056 => {
-            ev.reason = after(rest, "reason:").map(trim_dot).and_then(nz);
+            ev.reason = after(rest, "reason:").map(trim_dot).and_then(field);
             fail(ev, cause_from_reason(ev.reason.unwrap_or("")));
         }
         716158..=716165 => {
-            ev.reason = nz(trim_dot(rest));
+            ev.reason = field(trim_dot(rest));
             fail(ev, cause_from_reason(rest));
         }
         _ => {}
@@ -1313,7 +1313,7 @@ fn certificate<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         ev.reason = after(rest, "Reason:")
             .or(Some(rest))
             .map(trim_dot)
-            .and_then(nz);
+            .and_then(field);
         fail(ev, Cause::Certificate);
     }
 }
@@ -1327,12 +1327,12 @@ fn svc<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             if let Some(s) = body.strip_prefix("TunnelGroup ")
                 && let Some((tg, s)) = bracket_or_until(s, " GroupPolicy ")
             {
-                ev.group = nz(tg);
+                ev.group = field(tg);
                 let mut scratch = Event::new(Family::Headend, Outcome::Info);
                 let rest = gui(&mut scratch, s, "GroupPolicy").unwrap_or(s);
                 ev.user = scratch.user;
                 ev.client_ip = scratch.client_ip;
-                ev.reason = nz(rest);
+                ev.reason = field(rest);
             }
             fail(ev, Cause::Capacity);
             return;
@@ -1341,7 +1341,7 @@ fn svc<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             ev.client_ip = word_after(body, "rejected from ")
                 .map(trim_dot)
                 .and_then(ip_nz);
-            ev.reason = after(body, "Reason:").map(trim_dot).and_then(nz);
+            ev.reason = after(body, "Reason:").map(trim_dot).and_then(field);
             fail(ev, Cause::SessionSetup);
             return;
         }
@@ -1353,13 +1353,16 @@ fn svc<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         722023 | 722028 => ev.outcome = Outcome::SessionEnd,
         722037 | 722038 => {
             ev.outcome = Outcome::SessionEnd;
-            ev.reason = rest.split_once(':').map(|(_, r)| trim_dot(r)).and_then(nz);
+            ev.reason = rest
+                .split_once(':')
+                .map(|(_, r)| trim_dot(r))
+                .and_then(field);
         }
         722046..=722050 => {
-            ev.reason = nz(trim_dot(rest));
+            ev.reason = field(trim_dot(rest));
             fail(ev, Cause::SessionSetup);
         }
-        722011 => ev.reason = after(rest, "SVC Message:").and_then(nz),
+        722011 => ev.reason = after(rest, "SVC Message:").and_then(field),
         _ => {}
     }
 }
@@ -1372,9 +1375,9 @@ fn ssl<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         .and_then(|s| s.split_once(':').map(|(_, ip)| ip))
         .and_then(ip_nz);
     match id {
-        725014 => ev.reason = after(body, "Reason:").and_then(nz),
+        725014 => ev.reason = after(body, "Reason:").and_then(field),
         725015 => {
-            ev.reason = nz(body);
+            ev.reason = field(body);
             fail(ev, Cause::Certificate);
         }
         _ => {}
@@ -1383,14 +1386,14 @@ fn ssl<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
 
 /// DAP (734xxx): `DAP: User U, Addr A[, Connection C]: …`.
 fn dap<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
-    ev.user = between(body, "User ", ", Addr").and_then(nz);
+    ev.user = between(body, "User ", ", Addr").and_then(field);
     ev.client_ip = after(body, "Addr ")
         .map(|s| take_value(s, true))
         .and_then(ip_nz);
     match id {
         734001 => ev.outcome = Outcome::Success,
         734002 => {
-            ev.reason = after(body, "records:").and_then(nz);
+            ev.reason = after(body, "records:").and_then(field);
             fail(ev, Cause::AuthorizationDenied);
         }
         _ => {}
@@ -1407,12 +1410,12 @@ fn ipaa<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
     }
     ev.group = word_after(text, "for tunnel-group ")
         .map(|g| unquote(trim_dot(g)))
-        .and_then(nz);
+        .and_then(field);
     if matches!(
         id,
         737003 | 737004 | 737007 | 737009 | 737011 | 737012 | 737019
     ) {
-        ev.reason = nz(trim_dot(text));
+        ev.reason = field(trim_dot(text));
         fail(ev, Cause::Capacity);
     }
 }
@@ -1426,7 +1429,7 @@ fn ikev2<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         let u = u.trim_start();
         let end = u.find(' ').unwrap_or(u.len());
         let (user, rest) = u.split_at(end);
-        ev.user = nz(user);
+        ev.user = field(user);
         text = rest.trim_start();
     }
     let text = text.strip_prefix("IKEv2 ").unwrap_or(text);
@@ -1434,7 +1437,7 @@ fn ikev2<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         .or_else(|| after(text, "Error:"))
         .or_else(|| after(text, "Reason:"))
         .map(trim_dot)
-        .and_then(nz);
+        .and_then(field);
     let cause = match id {
         750003 => cause_from_reason(error.unwrap_or("")),
         750008 | 750009 | 751015 | 751019 | 751020 => Cause::Capacity,
@@ -1447,13 +1450,13 @@ fn ikev2<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         751009 | 751018 => Cause::GroupMismatch,
         751008 | 751012 | 751013 => Cause::SessionSetup,
         751025 => {
-            ev.group = word_after(text, "Group:").and_then(nz);
+            ev.group = word_after(text, "Group:").and_then(field);
             ev.outcome = Outcome::Success;
             return;
         }
         _ => return,
     };
-    ev.reason = error.or_else(|| nz(trim_dot(text)));
+    ev.reason = error.or_else(|| field(trim_dot(text)));
     fail(ev, cause);
 }
 
@@ -1484,8 +1487,8 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
         let end = s.find(' ').unwrap_or(s.len());
         s.split_at(end)
     };
-    ev.group = nz(group);
-    ev.user = nz(user);
+    ev.group = field(group);
+    ev.user = field(user);
     ev.client_ip = ip_nz(ip);
     Some(rest.trim_start())
 }
@@ -1642,14 +1645,10 @@ fn strip_port(s: &str) -> &str {
 }
 
 /// Trimmed, `None` when empty.
-fn nz(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty()).then_some(t)
-}
 
-/// Like [`nz`], also dropping the ASA's `None` placeholder.
+/// Like [`field`], also dropping the ASA's `None` placeholder.
 fn ip_nz(s: &str) -> Option<&str> {
-    nz(s).filter(|t| !t.eq_ignore_ascii_case("none"))
+    field(s).filter(|t| !t.eq_ignore_ascii_case("none"))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 //! so tests and the runbook can name them. `msg_id` is the Windows event id,
 //! the ISE message code, or `None` (FreeRADIUS).
 
-use super::{Cause, Event, Family, Outcome, ParseContext, asa, time, winevent};
+use super::{Cause, Event, Family, Outcome, ParseContext, asa, field_or_dash, time, winevent};
 
 /// Parses one auth-server line in any single-line format (ISE, FreeRADIUS,
 /// NPS DTS, a Windows Security XML record on one line); `None` when it is
@@ -393,7 +393,7 @@ pub fn parse_nps_dts<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>
         .trim()
         .parse()
         .ok()?;
-    let text = |tag| winevent::element_text(rec, tag).and_then(nz);
+    let text = |tag| winevent::element_text(rec, tag).and_then(field_or_dash);
     let mut ev = Event::new(Family::AuthServer, Outcome::Info);
     ev.ts = text("<Timestamp")
         .and_then(time::parse_us_prefix)
@@ -472,7 +472,7 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
             // 5434/5435/5440/5449 summarise repeats or abandoned sessions;
             // counting them would count the same attempt twice.
             if matches!(code, 5434 | 5435 | 5440 | 5449) {
-                ev.reason = nz(body);
+                ev.reason = field_or_dash(body);
             } else {
                 ev.outcome = Outcome::Failure;
                 let reason = ise_attr(body, "FailureReason");
@@ -481,7 +481,7 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
                     r.get(..d)?.parse::<u32>().ok()
                 });
                 ev.cause = Some(number.map_or(Cause::Other, cause_from_ise_reason));
-                ev.reason = reason.or_else(|| nz(body));
+                ev.reason = reason.or_else(|| field_or_dash(body));
             }
         }
         "Passed_Authentications" if code == 5200 => ev.outcome = Outcome::Success,
@@ -503,7 +503,10 @@ fn ise_attr<'a>(body: &'a str, key: &str) -> Option<&'a str> {
         }
         let v = body.get(from + 1..)?;
         let end = v.find(", ").unwrap_or(v.len());
-        return v.get(..end).and_then(nz).map(|s| s.trim_end_matches(','));
+        return v
+            .get(..end)
+            .and_then(field_or_dash)
+            .map(|s| s.trim_end_matches(','));
     }
     None
 }
@@ -553,7 +556,7 @@ pub fn parse_freeradius<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'
         if !is_auth && !has_radius_level(body) {
             return None;
         }
-        ev.reason = nz(body);
+        ev.reason = field_or_dash(body);
         return Some(ev);
     };
     ev.outcome = outcome;
@@ -576,7 +579,7 @@ pub fn parse_freeradius<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'
             }
         }
         if let Some(end) = end {
-            ev.reason = rest.get(1..end).and_then(nz);
+            ev.reason = rest.get(1..end).and_then(field_or_dash);
             rest = rest.get(end + 1..).unwrap_or("");
         }
     }
@@ -589,7 +592,7 @@ pub fn parse_freeradius<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'
         let user = inner.get(..close).unwrap_or("");
         // `[user/password]` (auth_badpass) or `[user/<via Auth-Type = eap>]`.
         let user = user.split('/').next().unwrap_or(user);
-        ev.user = nz(user);
+        ev.user = field_or_dash(user);
         rest = inner.get(close..).unwrap_or("");
     }
     if let Some(cli) = rest.find(" cli ").and_then(|i| rest.get(i + 5..)) {
@@ -642,7 +645,7 @@ fn radius_header<'a>(
     let (host, rest) = rest.split_once(' ')?;
     let (tag, body) = rest.split_once(": ")?;
     let name = tag.split('[').next().unwrap_or(tag);
-    matches!(name, "radiusd" | "freeradius").then_some((ts, nz(host), body))
+    matches!(name, "radiusd" | "freeradius").then_some((ts, field_or_dash(host), body))
 }
 
 /// `Wed Mar 26 12:54:17 2014 : body`.
@@ -668,11 +671,6 @@ fn ctime_header<'a>(
     let ts = time::parse_prefix(rest, year.unwrap_or(ctx.default_year)).and_then(|(t, _)| t);
     let body = tail.trim_start().strip_prefix(':')?;
     Some((ts, None, body))
-}
-
-fn nz(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty() && t != "-").then_some(t)
 }
 
 #[cfg(test)]

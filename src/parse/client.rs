@@ -33,7 +33,7 @@
 //! without a zone are UTC (see [`time`]).
 
 use super::asa::contains_ci;
-use super::{Cause, Event, Family, Outcome, ParseContext, time};
+use super::{Cause, Event, Family, Outcome, ParseContext, field, time};
 
 /// Parses one client log line. `None` unless it comes from an AnyConnect process.
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
@@ -227,7 +227,7 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
             Some((kind, text)) => (kind.trim(), text.trim()),
             None => ("", rest.trim()),
         };
-        ev.reason = nz(text);
+        ev.reason = field(text);
         if (kind.eq_ignore_ascii_case("error") || kind.eq_ignore_ascii_case("warning"))
             && let Some(cause) = cause_from_user_message(text)
         {
@@ -235,12 +235,12 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
             ev.cause = Some(cause);
         }
     } else if let Some(rest) = body.strip_prefix("VPN state:") {
-        ev.reason = nz(body);
+        ev.reason = field(body);
         if rest.split_whitespace().next() == Some("Connected") {
             ev.outcome = Outcome::Success;
         }
     } else {
-        ev.reason = nz(body);
+        ev.reason = field(body);
         if contains_ci(body, "vpn connection has been established") {
             ev.outcome = Outcome::Success;
         }
@@ -254,8 +254,8 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         // Any whitespace: in a DART record the symbol can end the line.
         let end = desc.find(char::is_whitespace).unwrap_or(desc.len());
         let (symbol, text) = desc.split_at(end);
-        ev.msg_id = nz(symbol);
-        ev.reason = nz(text);
+        ev.msg_id = field(symbol);
+        ev.reason = field(text);
         if symbol.contains("_ERROR_") {
             ev.outcome = Outcome::Failure;
             let cause = match cause_from_symbol(symbol) {
@@ -268,23 +268,18 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
     }
     if let Some(user) = after(body, "PasswordEntry username is ") {
         // Only to the end of its line (a DART record goes on).
-        ev.user = user.lines().next().and_then(nz);
+        ev.user = user.lines().next().and_then(field);
         return;
     }
     // Informational variant: the text after `Line: N`.
     ev.reason = after(body, "Line: ")
         .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit()))
-        .and_then(nz)
-        .or_else(|| nz(body));
+        .and_then(field)
+        .or_else(|| field(body));
 }
 
 fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
     s.find(pat).and_then(|p| s.get(p + pat.len()..))
-}
-
-fn nz(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty()).then_some(t)
 }
 
 #[cfg(test)]

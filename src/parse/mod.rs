@@ -174,6 +174,18 @@ pub enum ServerState {
     Active,
 }
 
+/// A field's text trimmed; `None` when nothing is left.
+pub(crate) fn field(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+/// [`field`] for formats that write `-` for "no value" (Windows event
+/// fields, RADIUS accounting, ISE).
+pub(crate) fn field_or_dash(s: &str) -> Option<&str> {
+    field(s).filter(|&t| t != "-")
+}
+
 /// What a message means to the engine beyond its outcome. The parsers know
 /// the message catalogue and say it here, so the engine never looks at a
 /// message id.

@@ -23,7 +23,7 @@
 
 use std::borrow::Cow;
 
-use super::{Event, Family, Outcome, ParseContext, client, time};
+use super::{Event, Family, Outcome, ParseContext, client, field_or_dash, time};
 
 /// The fields of one Windows event record that vpnwatch uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,12 +71,12 @@ pub fn parse_xml(record: &str) -> Option<WinEvent<'_>> {
         .and_then(|i| rec.get(i..))
         .unwrap_or("");
     Some(WinEvent {
-        provider: tag_attr(rec, "<Provider", "Name").and_then(nz),
+        provider: tag_attr(rec, "<Provider", "Name").and_then(field_or_dash),
         event_id: Some(event_id),
         ts,
-        computer: element_text(rec, "<Computer").and_then(nz),
-        channel: element_text(rec, "<Channel").and_then(nz),
-        level: element_text(rec, "<Level").and_then(nz),
+        computer: element_text(rec, "<Computer").and_then(field_or_dash),
+        channel: element_text(rec, "<Channel").and_then(field_or_dash),
+        level: element_text(rec, "<Level").and_then(field_or_dash),
         body,
     })
 }
@@ -169,7 +169,7 @@ pub fn data<'a>(s: &'a str, name: &str) -> Option<&'a str> {
         }
         let text = s.get(from..)?;
         let end = text.find("</Data").unwrap_or(text.len());
-        return text.get(..end).and_then(nz);
+        return text.get(..end).and_then(field_or_dash);
     }
     None
 }
@@ -190,7 +190,7 @@ pub fn first_data(s: &str) -> Option<&str> {
         }
         let text = s.get(from..)?;
         let end = text.find("</Data").unwrap_or(text.len());
-        return text.get(..end).and_then(nz);
+        return text.get(..end).and_then(field_or_dash);
     }
     None
 }
@@ -268,12 +268,12 @@ pub fn parse_row(record: &str, sep: u8) -> Option<WinEvent<'_>> {
         None => msg,
     };
     Some(WinEvent {
-        provider: nz(source),
+        provider: field_or_dash(source),
         event_id: Some(id),
         ts: row_time(date.trim()),
         computer: None,
         channel: None,
-        level: nz(level),
+        level: field_or_dash(level),
         body: msg,
     })
 }
@@ -397,11 +397,6 @@ fn anyconnect_event<'a>(w: &WinEvent<'a>, text: &'a str) -> Event<'a> {
         ev.msg_id = w.event_id;
     }
     ev
-}
-
-fn nz(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty() && t != "-").then_some(t)
 }
 
 #[cfg(test)]
