@@ -1644,8 +1644,6 @@ fn strip_port(s: &str) -> &str {
     }
 }
 
-/// Trimmed, `None` when empty.
-
 /// Like [`field`], also dropping the ASA's `None` placeholder.
 fn ip_nz(s: &str) -> Option<&str> {
     field(s).filter(|t| !t.eq_ignore_ascii_case("none"))
