@@ -301,9 +301,14 @@ impl Model {
             });
         }
         let dropped = reader.dropped();
+        self.note_parsed(i, unrecognised, dropped);
+    }
+
+    /// Source `i`'s parser counts, after a batch or a flush.
+    fn note_parsed(&mut self, i: usize, unrecognised: u64, records_dropped: u64) {
         if let Some(src) = self.sources.get_mut(i) {
             src.unrecognised += unrecognised;
-            src.records_dropped = dropped;
+            src.records_dropped = records_dropped;
         }
     }
 
@@ -363,10 +368,7 @@ impl Model {
             None => unrecognised += 1,
         });
         let dropped = reader.dropped();
-        if let Some(src) = self.sources.get_mut(i) {
-            src.unrecognised += unrecognised;
-            src.records_dropped = dropped;
-        }
+        self.note_parsed(i, unrecognised, dropped);
     }
 
     /// Records a source notice; rotation and truncation also leave a marker

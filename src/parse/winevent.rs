@@ -154,45 +154,37 @@ fn attr_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// `<Data Name="name">value</Data>` anywhere in `s`; `None` when absent,
 /// empty or `-`.
 pub fn data<'a>(s: &'a str, name: &str) -> Option<&'a str> {
-    let mut from = 0;
-    while let Some(i) = s.get(from..)?.find("<Data") {
-        let at = from + i;
-        let tag_rest = s.get(at + 5..)?;
-        let gt = tag_rest.find('>')?;
-        let tag = tag_rest.get(..gt)?;
-        from = at + 5 + gt + 1;
-        if attr_value(tag, "Name") != Some(name) {
-            continue;
-        }
-        if tag.ends_with('/') {
-            return None;
-        }
-        let text = s.get(from..)?;
-        let end = text.find("</Data").unwrap_or(text.len());
-        return text.get(..end).and_then(field_or_dash);
-    }
-    None
+    let (_, text) = data_elements(s).find(|(tag, _)| attr_value(tag, "Name") == Some(name))?;
+    text.and_then(field_or_dash)
 }
 
 /// The text of the first `<Data>` element without a `Name` (the AnyConnect
 /// channel's one free-text field).
 pub fn first_data(s: &str) -> Option<&str> {
+    let (_, text) = data_elements(s).find(|(tag, text)| {
+        // `<DataItem>` and the like are other elements.
+        (tag.is_empty() || tag.starts_with(char::is_whitespace)) && text.is_some()
+    })?;
+    text.and_then(field_or_dash)
+}
+
+/// Every `<Data…>` start tag in `s`, in order: the text after `<Data` up to
+/// `>`, and the element's text up to `</Data` (`None` for `<Data …/>`).
+fn data_elements(s: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     let mut from = 0;
-    while let Some(i) = s.get(from..)?.find("<Data") {
-        let at = from + i;
+    std::iter::from_fn(move || {
+        let at = from + s.get(from..)?.find("<Data")?;
         let tag_rest = s.get(at + 5..)?;
         let gt = tag_rest.find('>')?;
         let tag = tag_rest.get(..gt)?;
         from = at + 5 + gt + 1;
-        // `<DataItem>` and the like are other elements.
-        if !(tag.is_empty() || tag.starts_with(char::is_whitespace)) || tag.ends_with('/') {
-            continue;
+        if tag.ends_with('/') {
+            return Some((tag, None));
         }
         let text = s.get(from..)?;
         let end = text.find("</Data").unwrap_or(text.len());
-        return text.get(..end).and_then(field_or_dash);
-    }
-    None
+        Some((tag, text.get(..end)))
+    })
 }
 
 /// Decodes the five predefined XML entities and numeric character references.
