@@ -77,7 +77,8 @@ async fn ingest(path: &Path, retain: usize) -> Model {
 
 fn read_back(m: &Model, range: std::ops::Range<u64>) -> Vec<RecalledLine> {
     let runs = m.headend.recall_index().runs_for(range.clone());
-    recall::read(&runs, range, Family::Headend, MAX_LINE, &CTX).lines
+    let mut readers = vec![m.new_reader(0)];
+    recall::read(&runs, range, &mut readers, MAX_LINE).lines
 }
 
 fn text(line: &RecalledLine) -> String {

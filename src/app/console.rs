@@ -339,14 +339,13 @@ async fn event_loop(
     // keeps: one read at a time, off the terminal loop.
     let (recalled_tx, mut recalled_rx) = mpsc::unbounded_channel();
     let mut recall_in_flight: Option<(Family, std::ops::Range<u64>)> = None;
-    let ctx = ParseContext::default();
 
     loop {
         if want_draw || shared.dirty.swap(false, Ordering::AcqRel) {
             want_draw = true;
         }
         if recall_in_flight.is_none() {
-            recall_in_flight = start_recall(shared, ui_state, config, ctx, &recalled_tx);
+            recall_in_flight = start_recall(shared, ui_state, config, &recalled_tx);
         }
         let next_frame = last_draw + frame;
         tokio::select! {
@@ -416,20 +415,22 @@ fn start_recall(
     shared: &Shared,
     ui_state: &UiState,
     config: &ConsoleConfig,
-    ctx: ParseContext,
     done: &mpsc::UnboundedSender<(Family, Recalled)>,
 ) -> Option<(Family, std::ops::Range<u64>)> {
-    let (family, range, runs) = {
+    let (family, range, runs, mut readers) = {
         let model = shared.model();
         let (family, range) = ui_state.recall_wanted(&model, recall::MARGIN)?;
         let runs = model.store(family).recall_index().runs_for(range.clone());
-        (family, range, runs)
+        let readers: Vec<_> = (0..model.sources.len())
+            .map(|i| model.new_reader(i))
+            .collect();
+        (family, range, runs, readers)
     };
     let max_line = config.ingest.max_line;
     let done = done.clone();
     let wanted = range.clone();
     tokio::task::spawn_blocking(move || {
-        let recalled = recall::read(&runs, range, family, max_line, &ctx);
+        let recalled = recall::read(&runs, range, &mut readers, max_line);
         // The console may have quit meanwhile; nothing to do then.
         let _ = done.send((family, recalled));
     });

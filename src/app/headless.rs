@@ -439,8 +439,24 @@ pub fn count_prefix(
     incident: &mut Incident,
     progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<()> {
-    if file.bulk_readable() {
-        let opts = BulkOptions::default();
+    let mode = ScanMode::Bulk(BulkOptions::default());
+    count_file(file, limit, ctx, mode, incident, progress).map(|_| ())
+}
+
+/// Reads the lines that start in the first `limit` bytes of one file into
+/// `incident`: with the block reader when `mode` and the format allow it and
+/// the file is a regular one, else line by line.
+fn count_file(
+    file: &HeadlessFile,
+    limit: u64,
+    ctx: &ParseContext,
+    mode: ScanMode,
+    incident: &mut Incident,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<FileSummary> {
+    if let ScanMode::Bulk(opts) = mode
+        && file.bulk_readable()
+    {
         let counted = bulk::scan_prefix(
             &file.path,
             limit,
@@ -451,11 +467,17 @@ pub fn count_prefix(
             progress,
         )
         .with_context(|| file.path.display().to_string())?;
-        if counted.is_some() {
-            return Ok(());
+        if let Some(c) = counted {
+            return Ok(FileSummary {
+                path: file.path.display().to_string(),
+                family: file.family,
+                lines: c.lines,
+                recognised: c.recognised,
+            });
         }
+        // Not a regular file (a pipe has no blocks): line by line.
     }
-    read_all(
+    let mut summaries = read_all(
         std::slice::from_ref(file),
         limit,
         ctx,
@@ -463,7 +485,9 @@ pub fn count_prefix(
         |_, _, _, _, _| Ok(()),
     )?;
     progress(limit);
-    Ok(())
+    summaries
+        .pop()
+        .with_context(|| file.path.display().to_string())
 }
 
 /// [`scan`] with a chosen reader.
@@ -473,32 +497,10 @@ pub fn scan_with(
     mode: ScanMode,
 ) -> anyhow::Result<ScanReport> {
     let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
-    let mut summaries = Vec::new();
-    for file in files {
-        let counts = match mode {
-            ScanMode::Bulk(opts) if file.bulk_readable() => {
-                bulk::scan_file(&file.path, file.family, ctx, &mut incident, opts)
-                    .with_context(|| file.path.display().to_string())?
-            }
-            ScanMode::Sequential | ScanMode::Bulk(_) => None,
-        };
-        match counts {
-            Some(c) => summaries.push(FileSummary {
-                path: file.path.display().to_string(),
-                family: file.family,
-                lines: c.lines,
-                recognised: c.recognised,
-            }),
-            // Sequential, or not a regular file (a pipe has no blocks).
-            None => summaries.extend(read_all(
-                std::slice::from_ref(file),
-                u64::MAX,
-                ctx,
-                &mut incident,
-                |_, _, _, _, _| Ok(()),
-            )?),
-        }
-    }
+    let summaries = files
+        .iter()
+        .map(|file| count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {}))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(report(&incident, summaries))
 }
 

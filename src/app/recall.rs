@@ -3,9 +3,9 @@
 //! says where they are, [`crate::source::recall`] reads and checks them, and
 //! this module styles them the way the pane styles kept lines.
 //!
-//! Styling a line read back parses it alone, so a line that is part of a
-//! multi-line record (Windows event XML, an ISE message in segments) is
-//! shown unstyled; its text is exact.
+//! Lines read back are styled by a parser configured like their source's,
+//! fed the window's lines in order; a multi-line record cut by the window's
+//! start is shown unstyled, its text exact.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -14,7 +14,8 @@ use std::sync::Arc;
 use crate::engine::LineKind;
 use crate::engine::lines::LineMeta;
 use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
-use crate::parse::{self, Family, ParseContext};
+use crate::parse::reader::RecordReader;
+use crate::source::SourceId;
 use crate::source::recall::{Piece, read_span};
 
 /// Lines read around the ones on screen, so that scrolling a few pages does
@@ -28,9 +29,8 @@ pub const MARGIN: u64 = 1_000;
 pub fn read(
     runs: &[Run],
     range: Range<u64>,
-    family: Family,
+    readers: &mut [Option<RecordReader>],
     max_line: usize,
-    ctx: &ParseContext,
 ) -> Recalled {
     let forgotten: Arc<str> = "older than the recall index (raise --retain to keep more)".into();
     let mut read_back: HashMap<u64, Result<Vec<Piece>, Arc<str>>> = HashMap::new();
@@ -70,7 +70,7 @@ pub fn read(
                             LineMeta {
                                 source: *source,
                                 line_no: first_line_no + offset,
-                                kind: kind_of(bytes, *continued, family, ctx),
+                                kind: kind_of(bytes, *continued, readers, *source),
                             },
                         ),
                         None => RecalledLine::Missing("the file changed".into()),
@@ -87,17 +87,29 @@ pub fn read(
     }
 }
 
-/// How the pane styles a line read back (see the module docs).
-fn kind_of(bytes: &[u8], continued: bool, family: Family, ctx: &ParseContext) -> LineKind {
+/// How the pane styles a line read back: parsed by a reader configured like
+/// its source's, fed the lines of the window in order.
+fn kind_of(
+    bytes: &[u8],
+    continued: bool,
+    readers: &mut [Option<RecordReader>],
+    source: SourceId,
+) -> LineKind {
     if continued {
         return LineKind::Continuation;
     }
+    let Some(reader) = readers
+        .get_mut(usize::from(source.0))
+        .and_then(Option::as_mut)
+    else {
+        return LineKind::Plain;
+    };
+    let mut kind = LineKind::Plain;
     let text = String::from_utf8_lossy(bytes);
-    match parse::parse_line(&text, family, ctx) {
-        Some(ev) => LineKind::Event {
-            outcome: ev.outcome,
-            cause: ev.cause,
-        },
-        None => LineKind::Plain,
-    }
+    reader.feed(&text, |_, event, _| {
+        if let Some(ev) = event {
+            kind = LineKind::of(&ev);
+        }
+    });
+    kind
 }

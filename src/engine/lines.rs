@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 
 use super::recall::{RecallIndex, Recalled};
-use crate::parse::{Cause, Outcome};
+use crate::parse::{Cause, Event, Outcome};
 use crate::source::{LineBatch, SourceId};
 
 /// How a stored line is shown.
@@ -33,6 +33,16 @@ pub enum LineKind {
     Marker,
     /// A piece of a line longer than the cap, after its first piece.
     Continuation,
+}
+
+impl LineKind {
+    /// How a line that parsed to `ev` is shown.
+    pub fn of(ev: &Event) -> Self {
+        LineKind::Event {
+            outcome: ev.outcome,
+            cause: ev.cause,
+        }
+    }
 }
 
 /// Where a line came from and what it is.

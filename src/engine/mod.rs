@@ -336,23 +336,27 @@ impl Model {
         Some((family, incident, store, reader))
     }
 
-    /// The parser of source `i`, created on first use from the source's
-    /// family, format and default user.
+    /// The parser of source `i`, created on first use (see
+    /// [`Model::new_reader`]).
     fn reader(&mut self, i: usize) -> Option<&mut RecordReader> {
-        let src = self.sources.get(i)?;
+        let fresh = self.new_reader(i)?;
         if self.readers.len() <= i {
             self.readers.resize_with(i + 1, || None);
         }
         let slot = &mut self.readers[i];
-        if slot.is_none() {
-            *slot = Some(RecordReader::new(
-                src.family,
-                src.format,
-                src.default_user.clone(),
-                self.ctx,
-            ));
-        }
-        slot.as_mut()
+        Some(slot.get_or_insert(fresh))
+    }
+
+    /// A parser for source `i` as this model reads it (its family, format
+    /// and default user): also for lines read again from its file.
+    pub fn new_reader(&self, i: usize) -> Option<RecordReader> {
+        let src = self.sources.get(i)?;
+        Some(RecordReader::new(
+            src.family,
+            src.format,
+            src.default_user.clone(),
+            self.ctx,
+        ))
     }
 
     /// Completes whatever record source `i` was assembling (its input ended
@@ -463,11 +467,5 @@ fn apply_event(
     for _ in 0..repeats {
         incident.apply_line(ev, line);
     }
-    store.set_kind(
-        index,
-        LineKind::Event {
-            outcome: ev.outcome,
-            cause: ev.cause,
-        },
-    );
+    store.set_kind(index, LineKind::of(ev));
 }
