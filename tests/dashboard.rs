@@ -2,10 +2,10 @@
 //! sizes it is used at: a laptop on the bridge (120x40) and a small terminal
 //! (80x24).
 
-use jiff::Timestamp;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod common;
 
+use common::{render, screen_text};
+use jiff::Timestamp;
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
 use vpnwatch::engine::{Model, SourceState, UserKey};
 use vpnwatch::parse::{Family, ParseContext};
@@ -68,39 +68,6 @@ fn sample_model() -> Model {
     assert!(model.checklist.apply(&change("1.1", StepState::Done, 2)));
     assert!(model.checklist.apply(&change("1.2", StepState::Skipped, 3)));
     model
-}
-
-/// Long after the sample's log time, so the incident clock uses log time.
-fn wall() -> Timestamp {
-    "2027-01-01T00:00:00Z".parse().unwrap()
-}
-
-fn render(
-    model: &Model,
-    ui: &UiState,
-    theme: &Theme,
-    width: u16,
-    height: u16,
-) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| {
-            ui::draw(f, model, ui, theme, wall());
-        })
-        .unwrap();
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

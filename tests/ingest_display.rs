@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod common;
+
+use common::{render, screen_text};
 use vpnwatch::engine::{LineKind, Model, SourceState};
 use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::{LineBatch, Notice, SourceId, SourceStats};
-use vpnwatch::ui::{self, Theme, UiState};
+use vpnwatch::ui::{Theme, UiState};
 
 fn model() -> Model {
     let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
@@ -27,28 +27,8 @@ fn model() -> Model {
 }
 
 fn screen(model: &Model) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
-    let wall: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
-    terminal
-        .draw(|f| {
-            ui::draw(
-                f,
-                model,
-                &UiState::default(),
-                &Theme::load("default").unwrap(),
-                wall,
-            );
-        })
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    let theme = Theme::load("default").unwrap();
+    screen_text(&render(model, &UiState::default(), &theme, 160, 30))
 }
 
 #[test]
