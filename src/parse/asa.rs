@@ -549,16 +549,17 @@ impl HeaderCache {
                 && e.default_year == default_year
                 && line.get(..n).is_some_and(|h| same_bytes(&e.bytes, h))
         };
-        let hit = if self.entries.get(self.last_hit).is_some_and(starts) {
-            self.last_hit
-        } else {
-            let hit = self.entries.iter().position(starts)?;
-            self.last_hit = hit;
-            hit
-        };
-        let e = self.entries.get(hit)?;
+        let e = self.find(starts)?;
         let plain = plain_at(line, usize::from(e.len))?;
         Some(plain.then_some(e.ts))
+    }
+
+    /// The first entry `matches` accepts, trying the last one hit first.
+    fn find(&mut self, matches: impl Fn(&CachedHeader) -> bool) -> Option<&CachedHeader> {
+        if !self.entries.get(self.last_hit).is_some_and(&matches) {
+            self.last_hit = self.entries.iter().position(&matches)?;
+        }
+        self.entries.get(self.last_hit)
     }
 
     /// The entry for exactly these header bytes, most recent hit first.
@@ -571,12 +572,7 @@ impl HeaderCache {
                 && e.default_year == default_year
                 && same_bytes(&e.bytes, b)
         };
-        if self.entries.get(self.last_hit).is_some_and(matches) {
-            return self.entries.get(self.last_hit);
-        }
-        let hit = self.entries.iter().position(matches)?;
-        self.last_hit = hit;
-        self.entries.get(hit)
+        self.find(matches)
     }
 
     fn read<'a>(&mut self, h: &'a str, default_year: i16) -> Header<'a> {
