@@ -328,26 +328,24 @@ async fn event_loop(
     let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut keys = spawn_key_reader();
-    let frame = Duration::from_secs(1) / FRAME_RATE;
     // The clock in the header moves once a second even when nothing arrives.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // Other consoles on the same journal: their records show within a second.
     let mut journal_poll = tokio::time::interval(JOURNAL_POLL);
-    let mut last_draw = Instant::now() - frame;
-    let mut want_draw = true;
+    let mut frames = FramePacer::new(FRAME_RATE, Instant::now());
     // Older lines read back from files when a pane scrolls past what it
     // keeps: one read at a time, off the terminal loop.
     let (recalled_tx, mut recalled_rx) = mpsc::unbounded_channel();
     let mut recall_in_flight: Option<(Family, std::ops::Range<u64>)> = None;
 
     loop {
-        if want_draw || shared.dirty.swap(false, Ordering::AcqRel) {
-            want_draw = true;
+        if shared.dirty.swap(false, Ordering::AcqRel) {
+            frames.changed();
         }
         if recall_in_flight.is_none() {
             recall_in_flight = start_recall(shared, ui_state, config, &recalled_tx);
         }
-        let next_frame = last_draw + frame;
+        let next_frame = frames.next_frame();
         tokio::select! {
             key = keys.recv() => {
                 let Some(key) = key else { return Ok(()) };
@@ -367,20 +365,20 @@ async fn event_loop(
                     TermEvent::Resize(..) => {}
                     _ => continue,
                 }
-                want_draw = true;
-                // Keys answer at once rather than waiting for the next frame slot.
-                last_draw = Instant::now() - frame;
+                frames.key(Instant::now());
             }
             Some((family, recalled)) = recalled_rx.recv() => {
                 shared.model().set_recalled(family, recalled);
                 recall_in_flight = None;
-                want_draw = true;
+                frames.changed();
             }
-            _ = shared.changed.notified() => want_draw = true,
-            _ = tick.tick() => want_draw = true,
+            _ = shared.changed.notified() => frames.changed(),
+            _ = tick.tick() => frames.changed(),
             _ = journal_poll.tick() => {
                 let mut model = shared.model();
-                want_draw |= actions::sync(&mut model, ui_state, journal);
+                if actions::sync(&mut model, ui_state, journal) {
+                    frames.changed();
+                }
             }
             _ = sigterm.recv() => {
                 arm_exit_fallback(SIGTERM);
@@ -394,7 +392,7 @@ async fn event_loop(
                 arm_exit_fallback(SIGINT);
                 return Ok(());
             }
-            _ = tokio::time::sleep_until(next_frame), if want_draw => {
+            _ = tokio::time::sleep_until(next_frame.unwrap_or_else(Instant::now)), if next_frame.is_some() => {
                 let model = shared.model();
                 let mut info = ui::draw::FrameInfo::default();
                 terminal
@@ -402,8 +400,7 @@ async fn event_loop(
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);
-                last_draw = Instant::now();
-                want_draw = false;
+                frames.drawn(Instant::now());
             }
         }
     }
@@ -435,6 +432,49 @@ fn start_recall(
         let _ = done.send((family, recalled));
     });
     Some((family, wanted))
+}
+
+/// When the terminal loop draws: only when something changed, at most
+/// `rate` frames a second however fast lines arrive, and at once after a
+/// key (an operator waits for the answer to a key, not for a frame slot).
+#[derive(Clone, Copy, Debug)]
+struct FramePacer {
+    interval: Duration,
+    last_draw: Instant,
+    pending: bool,
+}
+
+impl FramePacer {
+    /// A pacer that wants the first frame at once.
+    fn new(rate: u32, now: Instant) -> Self {
+        let interval = Duration::from_secs(1) / rate.max(1);
+        FramePacer {
+            interval,
+            last_draw: now.checked_sub(interval).unwrap_or(now),
+            pending: true,
+        }
+    }
+
+    /// Something on screen changed.
+    fn changed(&mut self) {
+        self.pending = true;
+    }
+
+    /// A key was handled: draw now, not at the next slot.
+    fn key(&mut self, now: Instant) {
+        self.pending = true;
+        self.last_draw = now.checked_sub(self.interval).unwrap_or(self.last_draw);
+    }
+
+    /// When the next frame is due; `None` while nothing changed.
+    fn next_frame(&self) -> Option<Instant> {
+        self.pending.then(|| self.last_draw + self.interval)
+    }
+
+    fn drawn(&mut self, now: Instant) {
+        self.last_draw = now;
+        self.pending = false;
+    }
 }
 
 const SIGHUP: i32 = 1;
@@ -503,4 +543,77 @@ fn handle_action(
         return;
     };
     actions::set_step(&mut model, ui_state, target, &config.operator, journal);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Drives the pacer the way the loop does, one millisecond at a time,
+    /// and counts the frames drawn.
+    fn frames_drawn(
+        pacer: &mut FramePacer,
+        start: Instant,
+        ms: u64,
+        change: impl Fn(u64) -> bool,
+    ) -> u32 {
+        let mut frames = 0;
+        for t in 0..ms {
+            let now = start + Duration::from_millis(t);
+            if change(t) {
+                pacer.changed();
+            }
+            if pacer.next_frame().is_some_and(|due| due <= now) {
+                pacer.drawn(now);
+                frames += 1;
+            }
+        }
+        frames
+    }
+
+    #[test]
+    fn a_flood_of_changes_draws_at_most_the_frame_rate() {
+        let start = Instant::now();
+        let mut pacer = FramePacer::new(FRAME_RATE, start);
+        // A change every millisecond for two seconds: one frame per slot
+        // (a slot is 33.3 ms; drawn on whole milliseconds, some take 34).
+        let frames = frames_drawn(&mut pacer, start, 2000, |_| true);
+        assert!(
+            (2 * FRAME_RATE - 2..=2 * FRAME_RATE + 1).contains(&frames),
+            "{frames} frames"
+        );
+    }
+
+    #[test]
+    fn nothing_changed_draws_nothing() {
+        let start = Instant::now();
+        let mut pacer = FramePacer::new(FRAME_RATE, start);
+        // The first frame, then silence.
+        assert_eq!(frames_drawn(&mut pacer, start, 2000, |_| false), 1);
+        assert_eq!(pacer.next_frame(), None);
+        // One change, one frame.
+        assert_eq!(
+            frames_drawn(&mut pacer, start + Duration::from_secs(3), 1000, |t| t
+                == 500),
+            1
+        );
+    }
+
+    #[test]
+    fn a_key_is_answered_at_once() {
+        let start = Instant::now();
+        let mut pacer = FramePacer::new(FRAME_RATE, start);
+        pacer.drawn(start);
+        let now = start + Duration::from_millis(1);
+        pacer.changed();
+        assert!(
+            pacer.next_frame().is_some_and(|due| due > now),
+            "a change waits for its slot"
+        );
+        pacer.key(now);
+        assert!(
+            pacer.next_frame().is_some_and(|due| due <= now),
+            "a key does not"
+        );
+    }
 }
