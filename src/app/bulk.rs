@@ -405,11 +405,6 @@ fn read_block(
 }
 
 /// Splits one piece into lines and parses them.
-///
-/// Complete lines are found with one pass of `memchr_iter` over the piece
-/// rather than the splitter's search per line; the splitter still finishes a
-/// line begun in the previous piece, cuts overlong lines and keeps the
-/// unterminated tail, so the lines are exactly the splitter's.
 fn feed(
     splitter: &mut LineSplitter,
     piece: &[u8],
@@ -418,34 +413,9 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    // Checked per line, and only for lines that get parsed: most are
-    // counted from their ASCII header alone.
-    let mut rest = piece;
-    if !splitter.pending().is_empty() {
-        let Some(nl) = memchr::memchr(b'\n', rest) else {
-            splitter.feed(rest, |line| result.line(line, None, family, ctx, parser));
-            return;
-        };
-        splitter.feed(&rest[..=nl], |line| {
-            result.line(line, None, family, ctx, parser)
-        });
-        rest = &rest[nl + 1..];
-    }
-    let max_line = splitter.max_line();
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', rest) {
-        let whole = &rest[start..nl];
-        let line = whole.strip_suffix(b"\r").unwrap_or(whole);
-        if line.len() <= max_line {
-            result.line(line, None, family, ctx, parser);
-        } else {
-            splitter.feed(&rest[start..=nl], |line| {
-                result.line(line, None, family, ctx, parser)
-            });
-        }
-        start = nl + 1;
-    }
-    splitter.feed(&rest[start..], |line| {
-        result.line(line, None, family, ctx, parser)
+    splitter.feed(piece, |line| {
+        // Checked per line, and only for lines that get parsed: most are
+        // counted from their ASCII header alone.
+        result.line(line, None, family, ctx, parser);
     });
 }

@@ -77,12 +77,20 @@ impl LineSplitter {
     /// bytes of the stream the piece stands for (its terminator included),
     /// so a file source knows where each line is in its file.
     pub fn feed_raw(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], bool, usize)) {
-        let mut rest = chunk;
-        while let Some(pos) = memchr::memchr(b'\n', rest) {
-            let head = &rest[..pos];
+        // One pass over the chunk for every line end (a search per line
+        // costs a call and a set-up each).
+        let mut start = 0;
+        for pos in memchr::memchr_iter(b'\n', chunk) {
+            let head = &chunk[start..pos];
             if self.partial.is_empty() {
-                // The common case: the whole line is inside this chunk.
-                self.emit_line(head, 1, &mut emit);
+                // The common case: the whole line is inside this chunk, and
+                // (nearly always) short enough to go out as it is.
+                let line = head.strip_suffix(b"\r").unwrap_or(head);
+                if !self.cut && line.len() <= self.max_line {
+                    emit(line, false, pos + 1 - start);
+                } else {
+                    self.emit_line(head, 1, &mut emit);
+                }
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(head);
@@ -91,8 +99,9 @@ impl LineSplitter {
                 line.clear();
                 self.partial = line;
             }
-            rest = &rest[pos + 1..];
+            start = pos + 1;
         }
+        let rest = &chunk[start..];
         if rest.is_empty() {
             return;
         }
@@ -141,11 +150,6 @@ impl LineSplitter {
         }
         let line = std::mem::take(&mut self.partial);
         self.emit_line(&line, 0, &mut emit);
-    }
-
-    /// The longest piece emitted (see [`LineSplitter::new`]).
-    pub fn max_line(&self) -> usize {
-        self.max_line
     }
 
     /// Bytes received after the last complete line (not yet emitted).
