@@ -41,7 +41,11 @@ pub fn tool(tool: &str, args: &[&str]) -> bool {
 /// `../shared/<rel>` beside the checkout; if neither is a folder, [`missing`].
 pub fn shared_dir(var: &str, rel: &str) -> Option<PathBuf> {
     let dir = std::env::var_os(var).map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel),
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared")
+                .join(rel)
+        },
         PathBuf::from,
     );
     if dir.is_dir() {
