@@ -175,7 +175,10 @@ fn malformed_runbooks_name_the_line() {
             "bad-front-matter-step.md",
             "line 4: front matter `causes` names step 7",
         ),
-        ("bad-yaml.md", "line 4: front matter: did not find expected"),
+        (
+            "bad-yaml.md",
+            "line 4: front matter: while parsing a flow sequence, expected ',' or ']'",
+        ),
         (
             "empty-steps-section.md",
             "line 5: the \"Steps\" heading is followed by no list of steps",
