@@ -413,12 +413,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => {
             let inputs = inputs(&cli.roles, cli.user.as_deref());
-            if inputs.is_empty() && !cli.ingest.has_other_sources() {
-                usage_error("no log files given (try `vpnwatch demo`, or `vpnwatch --help`)");
-            }
-            if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
-                usage_error("`-` (stdin) can be given only once");
-            }
+            check_inputs(
+                &inputs,
+                &cli.ingest,
+                "no log files given (try `vpnwatch demo`, or `vpnwatch --help`)",
+            );
+            need_terminal()?;
             let families = app::resolve_families(&inputs)?;
             let mut config = console_config(inputs, families, &cli.dashboard, None)?;
             config.ingest = cli.ingest.settings();
@@ -493,6 +493,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
     {
         usage_error("--speed must be a positive number");
     }
+    need_terminal()?;
     let dir = tempfile::Builder::new()
         .prefix("vpnwatch-demo-")
         .tempdir()
@@ -526,12 +527,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
 fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
     let inputs = inputs(roles, None);
-    if inputs.is_empty() && !ingest.has_other_sources() {
-        usage_error("no log files given");
-    }
-    if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
-        usage_error("`-` (stdin) can be given only once");
-    }
+    check_inputs(&inputs, ingest, "no log files given");
     let families = app::resolve_families(&inputs)?;
     let config = FollowConfig {
         inputs,
@@ -539,27 +535,51 @@ fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
         ingest: ingest.settings(),
         ctx: ParseContext::default(),
     };
+    block_on(follow::run(
+        config,
+        std::io::stdout().lock(),
+        std::io::stderr(),
+    ))
+}
+
+fn run_console(config: ConsoleConfig) -> anyhow::Result<()> {
+    block_on(console::run(config))
+}
+
+/// The one place the async runtime is set up and shut down.
+fn block_on(work: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(follow::run(
-        config,
-        std::io::stdout().lock(),
-        std::io::stderr(),
-    ));
+    let result = runtime.block_on(work);
     // A stdin read cannot be cancelled; don't let it hold up the exit.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
 }
 
-fn run_console(config: ConsoleConfig) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let result = runtime.block_on(console::run(config));
-    // A stdin read cannot be cancelled; don't let it hold up the exit.
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    result
+/// The usage checks every following command shares: something to read,
+/// and stdin at most once.
+fn check_inputs(inputs: &[Input], ingest: &IngestArgs, none_given: &str) {
+    if inputs.is_empty() && !ingest.has_other_sources() {
+        usage_error(none_given);
+    }
+    if inputs.iter().filter(|i| i.path == InputPath::Stdin).count() > 1 {
+        usage_error("`-` (stdin) can be given only once");
+    }
+}
+
+/// The dashboard draws on stdout and reads keys from the controlling
+/// terminal (stdin, or `/dev/tty` when stdin carries a log). Without them
+/// (cron, `ssh` without `-t`, output redirected) it says so in one line
+/// instead of failing inside the terminal setup.
+fn need_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let keys = std::io::stdin().is_terminal()
+        || std::fs::File::open("/dev/tty").is_ok_and(|tty| tty.is_terminal());
+    if std::io::stdout().is_terminal() && keys {
+        Ok(())
+    } else {
+        anyhow::bail!("the dashboard needs a terminal; use scan or events for files")
+    }
 }

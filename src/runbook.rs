@@ -16,6 +16,7 @@
 //! Parsing is pure: the caller reads the file and names it for errors.
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::parse::Cause;
 
@@ -173,17 +174,9 @@ struct CauseHint {
     line: usize,
 }
 
-/// The shape read from the YAML. Other keys (`metadata`, `scenario` …) are
-/// allowed and ignored.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct RawFrontMatter {
-    title: Option<serde_norway::Value>,
-    causes: Option<serde_norway::Value>,
-}
-
 /// Parses the YAML front matter (between a first line `---` and the next
-/// `---` or `...`), if there is one.
+/// `---` or `...`), if there is one. Only `title` and `causes` are read;
+/// other keys (`metadata`, `scenario` …) are allowed and ignored.
 fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
     let mut lines = markdown.split_inclusive('\n');
     if lines.next().map(str::trim_end) != Some("---") {
@@ -205,18 +198,31 @@ fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
     }
     // The YAML starts on line 2 of the file.
     const FIRST: usize = 2;
-    let raw: RawFrontMatter = if yaml.trim().is_empty() {
-        RawFrontMatter::default()
-    } else {
-        serde_norway::from_str(&yaml).map_err(|e| RunbookError::FrontMatter {
-            line: e
-                .location()
-                .map_or(1, |l| FIRST + l.line().saturating_sub(1)),
-            // The YAML parser counts from the front matter; the line above
-            // is the file's, so its own position would only confuse.
-            message: strip_yaml_position(&e.to_string()),
-        })?
-    };
+    let docs = YamlLoader::load_from_str(&yaml).map_err(|e| RunbookError::FrontMatter {
+        // The YAML parser counts lines from 1 within the front matter.
+        line: FIRST + e.marker().line().saturating_sub(1),
+        message: e.info().to_string(),
+    })?;
+    let mut title = None;
+    let mut raw_causes = None;
+    match docs.into_iter().next() {
+        None | Some(Yaml::Null) => {}
+        Some(Yaml::Hash(map)) => {
+            for (key, value) in map {
+                match key.as_str() {
+                    Some("title") => title = value.into_string(),
+                    Some("causes") => raw_causes = Some(value),
+                    _ => {}
+                }
+            }
+        }
+        Some(other) => {
+            return Err(RunbookError::FrontMatter {
+                line: FIRST,
+                message: format!("expected keys such as `title:`, not {}", describe(&other)),
+            });
+        }
+    }
     let yaml_lines: Vec<&str> = yaml.lines().collect();
     let causes_line = yaml_lines
         .iter()
@@ -234,47 +240,47 @@ fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
             })
             .map_or(FIRST + causes_line, |(i, _)| FIRST + i)
     };
-    let title = match raw.title {
-        Some(serde_norway::Value::String(s)) => Some(s),
-        _ => None,
-    };
     let mut causes = Vec::new();
-    match raw.causes {
-        None | Some(serde_norway::Value::Null) => {}
-        Some(serde_norway::Value::Mapping(map)) => {
+    match raw_causes {
+        None | Some(Yaml::Null) => {}
+        Some(Yaml::Hash(map)) => {
             for (key, value) in map {
                 let step = match key {
-                    serde_norway::Value::Number(n) => n.to_string(),
-                    serde_norway::Value::String(s) => s.trim().to_string(),
+                    Yaml::Integer(n) => n.to_string(),
+                    Yaml::Real(n) => n,
+                    Yaml::String(s) => s.trim().to_string(),
                     other => {
                         return Err(RunbookError::FrontMatter {
                             line: FIRST + causes_line,
-                            message: format!("`causes` keys must be step numbers, not {other:?}"),
+                            message: format!(
+                                "`causes` keys must be step numbers, not {}",
+                                describe(&other)
+                            ),
                         });
                     }
                 };
                 let line = key_line(&step);
                 let ids: Vec<String> = match value {
-                    serde_norway::Value::Sequence(items) => items
+                    Yaml::Array(items) => items
                         .into_iter()
                         .map(|v| match v {
-                            serde_norway::Value::String(s) => Ok(s),
+                            Yaml::String(s) => Ok(s),
                             other => Err(RunbookError::FrontMatter {
                                 line,
                                 message: format!(
-                                    "step {step}: cause ids must be words, not {other:?}"
+                                    "step {step}: cause ids must be words, not {}",
+                                    describe(&other)
                                 ),
                             }),
                         })
                         .collect::<Result<_, _>>()?,
-                    serde_norway::Value::String(s) => {
-                        s.split(',').map(|c| c.trim().to_string()).collect()
-                    }
+                    Yaml::String(s) => s.split(',').map(|c| c.trim().to_string()).collect(),
                     other => {
                         return Err(RunbookError::FrontMatter {
                             line,
                             message: format!(
-                                "step {step}: expected a list of cause ids, not {other:?}"
+                                "step {step}: expected a list of cause ids, not {}",
+                                describe(&other)
                             ),
                         });
                     }
@@ -301,7 +307,8 @@ fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
             return Err(RunbookError::FrontMatter {
                 line: FIRST + causes_line,
                 message: format!(
-                    "`causes` must map step numbers to lists of cause ids, not {other:?}"
+                    "`causes` must map step numbers to lists of cause ids, not {}",
+                    describe(&other)
                 ),
             });
         }
@@ -309,21 +316,18 @@ fn front_matter(markdown: &str) -> Result<FrontMatter, RunbookError> {
     Ok(FrontMatter { title, causes })
 }
 
-/// A YAML error message without its " at line N column M" parts.
-fn strip_yaml_position(message: &str) -> String {
-    let mut out = message.to_string();
-    while let Some(at) = out.find(" at line ") {
-        let rest = &out[at + " at line ".len()..];
-        let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
-        let n = digits(rest);
-        let Some(after) = rest[n..].strip_prefix(" column ") else {
-            break;
-        };
-        let m = digits(after);
-        let cut = at + " at line ".len() + n + " column ".len() + m;
-        out.replace_range(at..cut, "");
+/// A YAML value as an error message names it.
+fn describe(value: &Yaml) -> String {
+    match value {
+        Yaml::String(s) => format!("{s:?}"),
+        Yaml::Integer(n) => n.to_string(),
+        Yaml::Real(n) => n.clone(),
+        Yaml::Boolean(b) => b.to_string(),
+        Yaml::Array(_) => "a list".to_string(),
+        Yaml::Hash(_) => "a mapping".to_string(),
+        Yaml::Null => "nothing".to_string(),
+        Yaml::Alias(_) | Yaml::BadValue => "an alias".to_string(),
     }
-    out
 }
 
 /// Cause ids from an HTML comment `<!-- causes: a, b -->`; `None` when the
@@ -568,6 +572,38 @@ mod tests {
 ## Ground Truth Resolution Steps\n\
 1. **Verify Things:**\n   - First point.\n   - Second point with `show run`.\n\n\
 2. **Check Account:**\n   - Only point.\n\n## References\n1. not a step\n";
+
+    /// The front matter shapes runbooks use, read by the pure-Rust YAML
+    /// parser: block and flow mappings, numeric and quoted step keys, lists
+    /// and comma-separated strings of cause ids, keys it ignores.
+    #[test]
+    fn front_matter_shapes_and_errors() {
+        let fm = front_matter(
+            "---\ntitle: \"Quoted: title\"\nother: {deep: [1, 2]}\ncauses:\n  1: [bad_credentials]\n  \"2\": account_locked, unknown_user\n---\n",
+        )
+        .unwrap();
+        assert_eq!(fm.title.as_deref(), Some("Quoted: title"));
+        let got: Vec<(&str, usize, usize)> = fm
+            .causes
+            .iter()
+            .map(|h| (h.step.as_str(), h.causes.len(), h.line))
+            .collect();
+        assert_eq!(got, [("1", 1, 5), ("2", 2, 6)]);
+        assert!(front_matter("---\n---\n").unwrap().causes.is_empty());
+        let err = |text: &str| front_matter(text).unwrap_err().to_string();
+        assert_eq!(
+            err("---\njust words\n---\n"),
+            "line 2: front matter: expected keys such as `title:`, not \"just words\""
+        );
+        assert_eq!(
+            err("---\ntitle: x\ncauses: [a]\n---\n"),
+            "line 3: front matter: `causes` must map step numbers to lists of cause ids, not a list"
+        );
+        assert_eq!(
+            err("---\ncauses:\n  1: {a: b}\n---\n"),
+            "line 3: front matter: step 1: expected a list of cause ids, not a mapping"
+        );
+    }
 
     #[test]
     fn steps_come_from_the_list_under_the_steps_heading() {

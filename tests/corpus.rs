@@ -4,8 +4,8 @@
 //!
 //! The corpus is read in place from the directory in `VPNWATCH_CORPUS` (set
 //! by `.ci/run`), else from `../shared/corpus/elastic-cisco-asa` beside the
-//! checkout; without either the tests say so and pass (CI fails earlier
-//! when the folder is missing). No corpus line is copied into this
+//! checkout; without either the tests say so and skip, except under CI,
+//! where they fail (`tests/common/need.rs`). No corpus line is copied into this
 //! repository: rows are referred to by file and line number only.
 
 use std::collections::HashMap;
@@ -13,13 +13,9 @@ use std::path::PathBuf;
 
 use vpnwatch::parse::{Outcome, ParseContext, asa};
 
-fn corpus_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("VPNWATCH_CORPUS") {
-        return Some(PathBuf::from(dir));
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/elastic-cisco-asa");
-    dir.is_dir().then_some(dir)
-}
+mod common;
+
+use common::need::corpus_dir;
 
 fn ctx() -> ParseContext {
     ParseContext { default_year: 2024 }
@@ -62,7 +58,6 @@ const REJECTED: &[(&str, &[usize], &str)] = &[(
 #[test]
 fn every_corpus_line_parses_or_is_rejected_on_purpose() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: no corpus (set VPNWATCH_CORPUS or provide ../shared/corpus)");
         return;
     };
     let logs = corpus_logs(&dir);
@@ -235,7 +230,6 @@ fn outcome_word(o: Outcome) -> &'static str {
 #[test]
 fn auth_and_session_rows_agree_with_the_truth() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: no corpus (set VPNWATCH_CORPUS or provide ../shared/corpus)");
         return;
     };
     let logs: HashMap<String, Vec<String>> = corpus_logs(&dir).into_iter().collect();

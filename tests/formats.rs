@@ -10,6 +10,8 @@ use vpnwatch::parse::formats::{Format, detect_format, parse_record};
 use vpnwatch::parse::records::RecordAssembler;
 use vpnwatch::parse::{Event, Family, Outcome, ParseContext, client};
 
+mod common;
+
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/formats")
@@ -412,24 +414,28 @@ fn asa_lines_of_existing_tests_are_never_other_formats() {
     assert!(checked > 50, "only {checked} ASA lines found");
 }
 
-/// The public ASA corpus, when present beside the checkout (read in place).
+/// Corpus files whose first lines are detected as ASA syslog: all 12 but
+/// `test-invalid-data.log`, the corpus's negative test (foreign tags, no
+/// tag, truncated headers), which is detected as nothing.
+const CORPUS_ASA_FILES: usize = 11;
+
+/// The public ASA corpus, read in place beside the checkout. Detection never
+/// names another format for a corpus line, and names ASA for exactly the
+/// expected number of files, so a detector that returns nothing fails.
 #[test]
 fn asa_corpus_is_asa() {
-    let dir = std::env::var_os("VPNWATCH_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/elastic-cisco-asa")
-        });
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no ASA corpus at {}; skipped", dir.display());
+    let Some(dir) = common::need::corpus_dir() else {
         return;
     };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
+    let mut files = 0;
+    let mut detected_asa = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("corpus directory readable") {
+        let path = entry.expect("corpus directory entry").path();
         if path.extension().is_none_or(|e| e != "log") {
             continue;
         }
-        let bytes = std::fs::read(&path).unwrap_or_default();
+        files += 1;
+        let bytes = std::fs::read(&path).expect("corpus file readable");
         let text = String::from_utf8_lossy(&bytes);
         let lines: Vec<&str> = text.lines().collect();
         for line in &lines {
@@ -437,10 +443,14 @@ fn asa_corpus_is_asa() {
                 assert_eq!(f, Format::AsaSyslog, "{}: {line}", path.display());
             }
         }
-        if let Some(f) = detect_format(&lines[..lines.len().min(200)]) {
-            assert_eq!(f, Format::AsaSyslog, "{}", path.display());
+        match detect_format(&lines[..lines.len().min(200)]) {
+            Some(Format::AsaSyslog) => detected_asa.push(path),
+            Some(f) => panic!("{}: detected as {f:?}", path.display()),
+            None => {}
         }
     }
+    assert_eq!(files, 12, "the corpus's 12 log files in {}", dir.display());
+    assert_eq!(detected_asa.len(), CORPUS_ASA_FILES, "{detected_asa:#?}");
 }
 
 // ---- robustness ----

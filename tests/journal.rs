@@ -1,9 +1,11 @@
 //! The journal under crashes and concurrency, with real processes.
 //!
-//! The writer processes are this test binary run again with
-//! `VPNWATCH_JOURNAL_WRITER` set: the `writer_process` test then appends
+//! The writer processes are this test binary run again on its ignored
+//! `writer_process` entry with `VPNWATCH_JOURNAL_WRITER` set: it appends
 //! records and prints `acked N` after each one is fsynced, the way the
-//! console acknowledges a change by showing it.
+//! console acknowledges a change by showing it. The entry is not a test on
+//! its own: ignored in a normal run, and failing when run without its
+//! variable.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -27,10 +29,10 @@ fn note(writer: &str, n: u64) -> Record {
 /// Not a test on its own: the body of a writer process (see the module docs).
 /// `VPNWATCH_JOURNAL_WRITER=PATH,NAME,COUNT` (COUNT 0: until killed).
 #[test]
+#[ignore = "the body of a writer child process, run by spawn_writer"]
 fn writer_process() {
-    let Ok(spec) = std::env::var(WRITER_ENV) else {
-        return;
-    };
+    let spec = std::env::var(WRITER_ENV)
+        .unwrap_or_else(|_| panic!("writer_process runs only as a child, with {WRITER_ENV} set"));
     let mut parts = spec.split(',');
     let (Some(path), Some(name), Some(count)) = (parts.next(), parts.next(), parts.next()) else {
         panic!("bad {WRITER_ENV}: {spec}");
@@ -51,6 +53,7 @@ fn spawn_writer(path: &Path, name: &str, count: u64) -> Child {
         .args([
             "--exact",
             "writer_process",
+            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -5,8 +5,11 @@
 //! pane), exit status 0.
 //!
 //! tmux drives the PTY because it reports the terminal state without any
-//! screen scraping. Without tmux the test is skipped with a message; `.ci/run`
-//! installs it, so CI always runs it. Every wait is bounded by [`TIMEOUT`].
+//! screen scraping. Without tmux the test is skipped with a message, except
+//! under CI, where it fails (`.ci/run` installs tmux). Every wait is bounded
+//! by [`TIMEOUT`].
+
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,10 +18,7 @@ use std::time::{Duration, Instant};
 const TIMEOUT: Duration = Duration::from_secs(15);
 
 fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    common::need::tool("tmux", &["-V"])
 }
 
 /// One tmux server on a private socket, killed when dropped.
@@ -161,7 +161,6 @@ fn restore_after(signal: &str) {
 #[test]
 fn terminal_is_restored_on_sigterm_sighup_and_sigint() {
     if !tmux_available() {
-        eprintln!("skipping the PTY test: tmux is not installed");
         return;
     }
     for signal in ["TERM", "HUP", "INT"] {
@@ -176,7 +175,6 @@ fn terminal_is_restored_on_sigterm_sighup_and_sigint() {
 #[test]
 fn the_bytes_before_the_backlog_are_counted_in_the_background() {
     if !tmux_available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

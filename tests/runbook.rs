@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 
+mod common;
+
 #[test]
 fn the_bundled_runbook_has_the_four_resolution_steps() {
     let rb = runbook::parse(DEFAULT_RUNBOOK).unwrap();
@@ -38,18 +40,14 @@ fn the_bundled_runbook_has_the_four_resolution_steps() {
 }
 
 /// The seed write-up lives outside the repository (it is not ours to copy);
-/// `.ci/run` sets VPNWATCH_SEEDS and fails if it is missing in CI.
+/// `.ci/run` sets VPNWATCH_SEEDS, and a test needing it fails in CI without it.
 fn seeds_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("VPNWATCH_SEEDS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/seeds"));
-    dir.is_dir().then_some(dir)
+    common::need::seeds_dir()
 }
 
 #[test]
 fn the_seed_document_loads_as_is() {
     let Some(dir) = seeds_dir() else {
-        eprintln!("seed documents not present; skipped (CI requires them)");
         return;
     };
     let mut checked = 0;
@@ -177,7 +175,10 @@ fn malformed_runbooks_name_the_line() {
             "bad-front-matter-step.md",
             "line 4: front matter `causes` names step 7",
         ),
-        ("bad-yaml.md", "line 4: front matter: did not find expected"),
+        (
+            "bad-yaml.md",
+            "line 4: front matter: while parsing a flow sequence, expected ',' or ']'",
+        ),
         (
             "empty-steps-section.md",
             "line 5: the \"Steps\" heading is followed by no list of steps",

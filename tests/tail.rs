@@ -19,6 +19,8 @@ use tokio::time::Instant;
 use vpnwatch::source::file::{FileOptions, spawn_file};
 use vpnwatch::source::{Notice, SourceId, SourceMsg};
 
+mod common;
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
 const ID: SourceId = SourceId(4);
@@ -283,7 +285,7 @@ async fn the_directory_watch_alone_keeps_up() {
     tail.expect_notice("Waiting", |n| matches!(n, Notice::Waiting(_)))
         .await;
     if tail.watcher_unavailable() {
-        eprintln!("skipped: no file watcher in this environment");
+        common::need::missing("a file watcher (inotify)");
         return;
     }
     let mut w = appender(&path);

@@ -499,12 +499,18 @@ fn arm_exit_fallback(signo: i32) {
                 SignalKind::hangup(),
                 SignalKind::interrupt(),
             ];
-            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
-            if streams.is_empty() {
-                return std::future::pending().await;
+            // The first of the signals to arrive; dropping the set stops
+            // the other waits.
+            let mut waits = tokio::task::JoinSet::new();
+            for mut stream in kinds.into_iter().filter_map(|k| signal(k).ok()) {
+                waits.spawn(async move {
+                    stream.recv().await;
+                });
             }
-            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-            futures_util::future::select_all(waits).await;
+            if waits.join_next().await.is_none() {
+                // No handler could be installed: only the grace period ends.
+                std::future::pending::<()>().await;
+            }
         };
         tokio::select! {
             () = second => {}

@@ -299,6 +299,7 @@ impl Tailed {
         let marker_len = at.min(MARKER_LEN as u64) as usize;
         let mut marker = vec![0u8; marker_len];
         read_exact_at(&self.file, &mut marker, at - marker_len as u64)?;
+        crate::source::io_count::count_seek();
         // `at` follows a newline, so reading does not start in a NUL hole.
         self.leading_nuls = false;
         self.head = head;
@@ -887,7 +888,9 @@ mod sys {
     }
 
     pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        file.read_at(buf, offset)
+        let n = file.read_at(buf, offset)?;
+        crate::source::io_count::count_read(n);
+        Ok(n)
     }
 }
 
@@ -908,7 +911,9 @@ mod sys {
 
     pub fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         file.seek(SeekFrom::Start(offset))?;
-        file.read(buf)
+        let n = file.read(buf)?;
+        crate::source::io_count::count_read(n);
+        Ok(n)
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod command;
 pub mod file;
 pub mod glob;
+pub mod io_count;
 pub mod lines;
 pub mod recall;
 pub mod stdin;

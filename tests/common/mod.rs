@@ -1,4 +1,9 @@
-//! Helpers shared by the tests that draw the dashboard into a `TestBackend`.
+//! Helpers shared by the integration tests: drawing the dashboard into a
+//! `TestBackend`, and [`need`] for what a test needs from its environment.
+//! Each test binary uses only some of them.
+#![allow(dead_code)]
+
+pub mod need;
 
 use jiff::Timestamp;
 use ratatui::Terminal;
