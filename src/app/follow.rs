@@ -20,7 +20,8 @@ use tokio::sync::mpsc;
 use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
-use crate::engine::Incident;
+use crate::engine::incident::Applied;
+use crate::engine::{Incident, LineRef};
 use crate::parse::reader::RecordReader;
 use crate::parse::{Family, ParseContext};
 use crate::sanitize::sanitize_str;
@@ -69,6 +70,8 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
         plan: &plan,
         readers,
         incident: Incident::for_sources(plan.iter().map(|p| p.family)),
+        index: 0,
+        names: headless::LineNames::default(),
         out: std::io::BufWriter::with_capacity(1 << 16, out),
     };
     loop {
@@ -94,6 +97,10 @@ struct Printer<'a, W: Write> {
     plan: &'a [Planned],
     readers: Vec<RecordReader>,
     incident: Incident,
+    /// Records applied so far: each record's index in the engine.
+    index: u64,
+    /// Where the lines an `{"update": …}` record may name came from.
+    names: headless::LineNames,
     out: std::io::BufWriter<W>,
 }
 
@@ -139,21 +146,18 @@ impl<W: Write> Printer<'_, W> {
             let text = String::from_utf8_lossy(line.bytes);
             let source = line.origin.unwrap_or(&planned.name);
             let (incident, out) = (&mut self.incident, &mut self.out);
+            let (index, names) = (&mut self.index, &mut self.names);
             reader.feed(&text, |record, event, repeats| {
                 if let Some(ev) = event
                     && result.is_ok()
                 {
-                    let mut attempt = false;
-                    for _ in 0..repeats {
-                        attempt |= incident.apply(&ev).new_attempt;
-                    }
-                    result = headless::write_event(
+                    result = print_record(
+                        incident,
+                        (index, names),
                         &mut *out,
-                        source,
-                        line.line_no,
-                        record,
+                        (source, line.line_no, record),
                         &ev,
-                        attempt,
+                        repeats,
                     );
                 }
             });
@@ -169,16 +173,52 @@ impl<W: Write> Printer<'_, W> {
         };
         let mut result = Ok(());
         let (incident, out) = (&mut self.incident, &mut self.out);
-        reader.finish(|record, event, _| {
+        let (index, names) = (&mut self.index, &mut self.names);
+        reader.finish(|record, event, repeats| {
             if let Some(ev) = event
                 && result.is_ok()
             {
-                let attempt = incident.apply(&ev).new_attempt;
-                result = headless::write_event(&mut *out, &planned.name, 0, record, &ev, attempt);
+                result = print_record(
+                    incident,
+                    (index, names),
+                    &mut *out,
+                    (&planned.name, 0, record),
+                    &ev,
+                    repeats,
+                );
             }
         });
         result
     }
+}
+
+/// Applies one record, prints it with the cause the engine gives it, then
+/// an `{"update": …}` record for each earlier line whose cause it changed.
+fn print_record(
+    incident: &mut Incident,
+    (index, names): (&mut u64, &mut headless::LineNames),
+    mut out: impl Write,
+    (source, line_no, raw): (&str, u64, &str),
+    ev: &crate::parse::Event,
+    repeats: u32,
+) -> std::io::Result<()> {
+    let line = LineRef {
+        family: ev.family,
+        index: *index,
+        ts: ev.ts,
+        cause: None,
+    };
+    let mut applied = Applied::default();
+    for _ in 0..repeats {
+        let a = incident.apply_line(ev, line);
+        applied.new_attempt |= a.new_attempt;
+        applied.cause = a.cause;
+    }
+    names.note(*index, source, line_no, applied);
+    *index += 1;
+    let cause = applied.cause.or(ev.cause);
+    headless::write_event(&mut out, source, line_no, raw, ev, cause, applied.new_attempt)?;
+    names.write_updates(&mut out, &incident.take_cause_updates())
 }
 
 /// A notice as one line of text for stderr; `None` for routine ones.

@@ -269,7 +269,29 @@ pub struct Totals {
 pub struct Applied {
     /// The line started a new failed attempt.
     pub new_attempt: bool,
+    /// The cause the engine gives the line now (a failure's attempt cause:
+    /// `token_required` after a challenge, the attempt's cause on its
+    /// follow-up line; an auth-server or client line's own cause). `None`
+    /// for lines that are no failure: show the parser's cause. A later line
+    /// may still change it: see [`Incident::take_cause_updates`].
+    pub cause: Option<Cause>,
 }
+
+/// A line applied earlier whose cause the engine has changed: a join with
+/// an auth-server or client verdict, or a more specific follow-up line,
+/// gave its attempt another cause. `index` is the one the caller gave in
+/// the line's [`LineRef`]. Every output shows a line with the last cause
+/// the engine gave it, so the engine is the one authority for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseUpdate {
+    pub family: Family,
+    pub index: u64,
+    pub cause: Cause,
+}
+
+/// Cause updates kept for a caller that does not take them (a scan that
+/// reads without lines makes none); the oldest are dropped beyond this.
+const CAUSE_UPDATES_CAP: usize = 65_536;
 
 #[derive(Clone, Debug)]
 struct OpenAttempt {
@@ -313,6 +335,8 @@ pub struct Incident {
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
     join: Joiner,
+    /// Lines whose cause changed after they were applied, until taken.
+    cause_updates: VecDeque<CauseUpdate>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -593,6 +617,62 @@ impl Incident {
         }
     }
 
+    /// The lines whose cause changed since the last call, oldest first.
+    /// A caller that shows lines (a pane, `events`) restyles each.
+    pub fn take_cause_updates(&mut self) -> Vec<CauseUpdate> {
+        self.cause_updates.drain(..).collect()
+    }
+
+    /// Gives attempt `id` a new cause: recounted for its user, and every
+    /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
+    /// user's line references for the drill-down).
+    fn set_attempt_cause(&mut self, id: usize, cause: Cause) {
+        let Some(a) = self.join.attempt_mut(id) else {
+            return;
+        };
+        let old = a.cause;
+        if old == cause {
+            return;
+        }
+        a.cause = cause;
+        let (user, ts, lines) = (a.user, a.ts, a.lines.clone());
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            decrement(&mut stats.causes, old);
+            *stats.causes.entry(cause).or_default() += 1;
+            if ts.is_some() && ts >= stats.last_failure {
+                stats.last_cause = Some(cause);
+            }
+        }
+        for (family, index) in lines {
+            self.recause_line(user, family, index, cause);
+        }
+    }
+
+    /// Shows one line of `user`'s with `cause` from now on.
+    fn recause_line(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        self.recause_filed(user, family, index, cause);
+        if self.cause_updates.len() >= CAUSE_UPDATES_CAP {
+            self.cause_updates.pop_front();
+        }
+        self.cause_updates.push_back(CauseUpdate {
+            family,
+            index,
+            cause,
+        });
+    }
+
+    /// Gives the reference to a line filed under `user` another cause
+    /// (the caller shows the line itself; see [`CauseUpdate`]).
+    fn recause_filed(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            for r in stats.lines.iter_mut().rev() {
+                if r.family == family && r.index == index {
+                    r.cause = Some(cause);
+                }
+            }
+        }
+    }
+
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
         self.changed();
         self.totals.events += 1;
@@ -606,7 +686,10 @@ impl Incident {
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
             self.apply_auth_server(ev, ts, line);
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: ev.cause,
+            };
         }
         self.apply_server(ev, ts);
         self.count_recent(ev, ts);
@@ -622,12 +705,19 @@ impl Incident {
         {
             self.link_ip(user, ip);
         }
-        if let Some(mut line) = line {
-            if ev.outcome == Outcome::Failure {
-                line.cause = Some(self.effective_cause(ev, user, ts));
-            }
+        let failure_cause =
+            (ev.outcome == Outcome::Failure).then(|| self.effective_cause(ev, user, ts));
+        let line = line.map(|line| LineRef {
+            cause: failure_cause,
+            ..line
+        });
+        if let Some(line) = line {
             self.file_line(ev, user, line);
         }
+        let given = Applied {
+            new_attempt: false,
+            cause: failure_cause,
+        };
 
         if ev.role == Role::AaaChallenge {
             // An AAA challenge is a prompt, not a failure; remember it so the
@@ -635,7 +725,7 @@ impl Incident {
             if let Some(user) = user {
                 self.challenges.insert(user, ts);
             }
-            return Applied::default();
+            return given;
         }
         if ev.role == Role::GroupFallback {
             // The server group is unreachable and the headend falls back
@@ -645,7 +735,7 @@ impl Incident {
                 let stats = &mut self.users[user].1;
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied::default();
+            return given;
         }
 
         match ev.outcome {
@@ -932,7 +1022,10 @@ impl Incident {
     ) -> Applied {
         let Some(user) = user else {
             self.totals.unattributed_failures += 1;
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(self.effective_cause(ev, None, ts)),
+            };
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
@@ -943,6 +1036,7 @@ impl Incident {
             // "Login failed", the return code and "Connection attempt has
             // failed" of one attempt: counted once, the most specific cause kept.
             let stats = &mut self.users[user].1;
+            let mut shown = cause;
             if let Some(last) = stats.last_cause {
                 let better = join::more_specific(last, cause);
                 if better != last {
@@ -950,9 +1044,13 @@ impl Incident {
                     *stats.causes.entry(better).or_default() += 1;
                     stats.last_cause = Some(better);
                 }
+                shown = better;
             }
             stats.last_seen = ts.or(stats.last_seen);
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+            };
         }
 
         // A WebVPN rejection right after an AAA rejection from the same
@@ -982,7 +1080,31 @@ impl Incident {
                 stats.see_ip(ev.client_ip);
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied { new_attempt: false };
+            // One cause per attempt: a more specific follow-up line gives
+            // the attempt (and its earlier lines) its cause, and a generic
+            // one is shown with the attempt's.
+            let before = self.join.attempt(open.attempt).map(|a| a.cause);
+            if let Some(before) = before {
+                self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
+            }
+            let shown = self
+                .join
+                .attempt(open.attempt)
+                .map_or(cause, |a| a.cause);
+            if let Some(l) = line {
+                if let Some(a) = self.join.attempt_mut(open.attempt) {
+                    a.lines.push((l.family, l.index));
+                }
+                if l.cause != Some(shown) {
+                    // Filed above with the line's own cause.
+                    let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
+                    self.recause_filed(owner, l.family, l.index, shown);
+                }
+            }
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+            };
         }
 
         self.record_failure(user, cause, ev, ts);
@@ -990,9 +1112,11 @@ impl Incident {
             UserKey::Named(n) => Some(n.clone()),
             UserKey::Hidden(_) => None,
         };
-        let (attempt, verdict) =
-            self.join
-                .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
+        let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
+        if let Some(l) = line {
+            new.lines.push((l.family, l.index));
+        }
+        let (attempt, verdict) = self.join.add_attempt(new);
         if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
@@ -1010,7 +1134,10 @@ impl Incident {
         if let Some(verdict) = verdict {
             self.apply_join(attempt, &verdict);
         }
-        Applied { new_attempt: true }
+        Applied {
+            new_attempt: true,
+            cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
+        }
     }
 
     /// The cause of a failure line: the parser's, except that a generic
@@ -1079,18 +1206,8 @@ impl Incident {
             self.totals.hidden_resolved += 1;
             user = named;
         }
-        let cause = join::more_specific(attempt.cause, verdict.cause);
-        if cause != attempt.cause {
-            let stats = &mut self.users[user].1;
-            decrement(&mut stats.causes, attempt.cause);
-            *stats.causes.entry(cause).or_default() += 1;
-            if attempt.ts.is_some() && attempt.ts >= stats.last_failure {
-                stats.last_cause = Some(cause);
-            }
-            if let Some(a) = self.join.attempt_mut(id) {
-                a.cause = cause;
-            }
-        }
+        debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
+        self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an

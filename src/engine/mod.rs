@@ -28,14 +28,14 @@ pub mod window;
 
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
-use crate::parse::{Event, Family, ParseContext};
+use crate::parse::{self, Event, Family, ParseContext};
 use crate::runbook::Runbook;
 use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
-    AaaGroup, AaaServer, ByFailures, Incident, LineRef, Management, ServerHealth, UserKey,
-    UserState, UserStats,
+    AaaGroup, AaaServer, ByFailures, CauseUpdate, Incident, LineRef, Management, ServerHealth,
+    UserKey, UserState, UserStats,
 };
 pub use lines::{LineKind, LineMeta, LineStore};
 pub use scope::{Scope, Verdict};
@@ -302,6 +302,40 @@ impl Model {
         }
         let dropped = reader.dropped();
         self.note_parsed(i, unrecognised, dropped);
+        self.restyle();
+    }
+
+    /// Shows every line whose cause the engine changed with its new cause
+    /// (a join or a follow-up line gave its attempt another one).
+    fn restyle(&mut self) {
+        for u in self.incident.take_cause_updates() {
+            let store = self.store_mut(u.family);
+            if let Some(i) = u.index.checked_sub(store.evicted())
+                && let Some((_, meta)) = usize::try_from(i).ok().and_then(|i| store.get(i))
+                && let LineKind::Event { outcome, .. } = meta.kind
+            {
+                store.set_kind(
+                    u.index,
+                    LineKind::Event {
+                        outcome,
+                        cause: Some(u.cause),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The cause every output shows for the line retained at `index` in
+    /// the `family` pane: the engine's final cause for its attempt (see
+    /// [`incident::CauseUpdate`]), or the parser's for lines that are no
+    /// attempt. `None` for a line not retained or without a cause.
+    pub fn line_cause(&self, family: Family, index: u64) -> Option<parse::Cause> {
+        let store = self.store(family);
+        let i = usize::try_from(index.checked_sub(store.evicted())?).ok()?;
+        match store.get(i)?.1.kind {
+            LineKind::Event { cause, .. } => cause,
+            _ => None,
+        }
     }
 
     /// Source `i`'s parser counts, after a batch or a flush.
@@ -373,6 +407,7 @@ impl Model {
         });
         let dropped = reader.dropped();
         self.note_parsed(i, unrecognised, dropped);
+        self.restyle();
     }
 
     /// Records a source notice; rotation and truncation also leave a marker
@@ -464,8 +499,16 @@ fn apply_event(
         ts: ev.ts.or(incident.latest()),
         cause: None,
     };
+    let mut cause = ev.cause;
     for _ in 0..repeats {
-        incident.apply_line(ev, line);
+        cause = incident.apply_line(ev, line).cause.or(ev.cause);
     }
-    store.set_kind(index, LineKind::of(ev));
+    // The engine's cause, not the parser's: one cause per attempt.
+    store.set_kind(
+        index,
+        LineKind::Event {
+            outcome: ev.outcome,
+            cause,
+        },
+    );
 }
