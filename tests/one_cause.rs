@@ -168,3 +168,62 @@ fn the_filtered_pane_and_the_drill_down_draw_the_final_cause() {
         }
     }
 }
+
+/// `events --follow`: a verdict that arrives after the attempt was printed
+/// is followed by an `{"update": …}` record per line of the attempt, and
+/// the records with their updates applied count what `scan` counts.
+#[test]
+fn follow_prints_an_update_when_a_later_verdict_changes_the_cause() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(J_HEADEND, dir.path().join("h.log")).unwrap();
+    std::fs::write(dir.path().join("ise.log"), "").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["events", "--follow", "--poll-interval", "0.05"])
+        .args(["--headend", "h.log", "--auth", "ise.log"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(serde_json::from_str(&l).unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(Duration::from_secs(10)).expect("a record");
+    let mut records: Vec<Value> = (0..4).map(|_| next()).collect();
+    assert_eq!(records[0]["cause"], "bad_credentials", "before the verdict");
+    let mut ise = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("ise.log"))
+        .unwrap();
+    ise.write_all(&std::fs::read(J_ISE).unwrap()).unwrap();
+    drop(ise);
+    records.push(next());
+    assert_eq!(records[4]["family"], "auth_server");
+    let updates = [next(), next()];
+    let _ = child.kill();
+    let _ = child.wait();
+    for (u, line) in updates.iter().zip([1, 2]) {
+        assert_eq!(u["update"]["source"], "h.log");
+        assert_eq!(u["update"]["line"], line);
+        assert_eq!(u["update"]["cause"], "account_locked");
+    }
+    for u in &updates {
+        for r in records.iter_mut() {
+            if r["source"] == u["update"]["source"] && r["line"] == u["update"]["line"] {
+                r["cause"] = u["update"]["cause"].clone();
+            }
+        }
+    }
+    assert_eq!(attempt_causes(&records), scan_causes(&[J_HEADEND, J_ISE]));
+}
