@@ -348,6 +348,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless::write_table(&report, &mut out)?;
             }
+            out.flush()?;
+            for w in &report.warnings {
+                eprintln!("vpnwatch: {w}");
+            }
+            if report.files.iter().all(|f| f.recognised == 0) {
+                // Nothing was read: an empty report is no all-clear.
+                std::process::exit(1);
+            }
             Ok(())
         }
         Some(Command::Events {

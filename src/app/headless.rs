@@ -196,7 +196,7 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             Ok(())
         })?;
     }
-    let result = read_all(files, u64::MAX, ctx, &mut families(), |seen| {
+    let summaries = read_all(files, u64::MAX, ctx, &mut families(), |seen| {
         let Some(ev) = seen.event else {
             return Ok(());
         };
@@ -213,8 +213,12 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             names.write_updates(&mut out, seen.updates)?;
         }
         Ok(())
-    });
-    result.and_then(|_| out.flush().map_err(Into::into))
+    })?;
+    out.flush()?;
+    for w in unrecognised_warnings(&summaries) {
+        eprintln!("vpnwatch: {w}");
+    }
+    Ok(())
 }
 
 /// Where the lines a cause update may name came from: the source and line
@@ -427,6 +431,49 @@ pub struct ScanReport {
     pub management: ManagementReport,
     pub totals: TotalsReport,
     pub files: Vec<FileSummary>,
+    /// What the reader could not see: one line per file that recognised no
+    /// log line (also printed on stderr).
+    pub warnings: Vec<String>,
+}
+
+/// One warning per file of which no line was recognised.
+pub fn unrecognised_warnings(files: &[FileSummary]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.recognised == 0)
+        .map(|f| {
+            format!(
+                "{}: recognised no log line (is it a VPN log?)",
+                sanitize_str(&f.path)
+            )
+        })
+        .collect()
+}
+
+/// `UNKNOWN` when no headend line was recognised (no headend file, or
+/// none of its lines read as a headend log): counts of zero then mean
+/// "could not see", not "no failures".
+pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
+    if files
+        .iter()
+        .any(|f| f.family == Family::Headend && f.recognised > 0)
+    {
+        return None;
+    }
+    let headends: Vec<String> = files
+        .iter()
+        .filter(|f| f.family == Family::Headend)
+        .map(|f| format!("{}: 0 of {} lines recognised", f.path, f.lines))
+        .collect();
+    let evidence = if headends.is_empty() {
+        "no headend log read: the attempts the headend saw are not known".to_string()
+    } else {
+        format!("no headend line recognised ({})", headends.join(", "))
+    };
+    Some(Scope {
+        verdict: scope::Verdict::Unknown,
+        evidence,
+    })
 }
 
 fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
@@ -539,9 +586,10 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         users,
         aaa_servers,
         aaa_groups,
-        scope: scope::assess(incident),
+        scope: blind_scope(&files).unwrap_or_else(|| scope::assess(incident)),
         management,
         totals,
+        warnings: unrecognised_warnings(&files),
         files,
     }
 }

@@ -174,6 +174,7 @@ pub(super) fn draw_header(
         Verdict::Infrastructure | Verdict::Widespread => theme.alert,
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
+        Verdict::Unknown => theme.marker,
     };
     let scope_line = if counting {
         Line::from(vec![

@@ -1,0 +1,90 @@
+//! Blind is a state, not an all-clear: a file of which no line was
+//! recognised is named on stderr, `scan` fails when nothing was read, and
+//! the scope verdict is `unknown` (never `none`) without a recognised
+//! headend line.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn vpnwatch() -> Command {
+    Command::cargo_bin("vpnwatch").expect("binary is built")
+}
+
+fn not_a_log() -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/:\n").unwrap();
+    f
+}
+
+#[test]
+fn scan_of_a_file_that_is_no_log_warns_and_fails() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch().args(["scan", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!("vpnwatch: {path}: recognised no log line (is it a VPN log?)")
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Scope: unknown"), "{stdout}");
+    assert!(!stdout.contains("Scope: none"), "{stdout}");
+}
+
+#[test]
+fn a_headend_log_read_as_a_client_log_is_no_all_clear() {
+    let out = vpnwatch()
+        .args(["scan", "--client", "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("Scope: none"), "{stdout}");
+    assert!(stdout.contains("Scope: unknown"), "{stdout}");
+}
+
+#[test]
+fn scan_json_names_files_read_blind_and_keeps_the_verdict_unknown() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch()
+        .args(["scan", "--json", path, "--auth", "sample-logs/ise-auth.log"])
+        .output()
+        .unwrap();
+    // The auth-server log was read: not a total failure.
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scope"]["verdict"], "unknown");
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files[0]["recognised"], 0);
+    assert_eq!(files[0]["lines"], 2);
+    assert!(files[1]["recognised"].as_u64().unwrap() > 0);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].as_str().unwrap().contains("recognised no log line"));
+    // With the headend log the verdict is a real one again.
+    let out = vpnwatch()
+        .args(["scan", "--json", "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(v["scope"]["verdict"], "unknown");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn events_names_each_file_that_recognised_nothing() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch()
+        .args(["events", path, "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!("vpnwatch: {path}: recognised no log line (is it a VPN log?)")
+    );
+}
