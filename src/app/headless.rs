@@ -453,10 +453,12 @@ pub fn unrecognised_warnings(files: &[FileSummary]) -> Vec<String> {
 /// `UNKNOWN` when no headend line was recognised (no headend file, or
 /// none of its lines read as a headend log): counts of zero then mean
 /// "could not see", not "no failures".
+/// (No files given means the caller fed the incident itself.)
 pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
-    if files
-        .iter()
-        .any(|f| f.family == Family::Headend && f.recognised > 0)
+    if files.is_empty()
+        || files
+            .iter()
+            .any(|f| f.family == Family::Headend && f.recognised > 0)
     {
         return None;
     }

@@ -43,6 +43,10 @@ pub use scope::{Scope, Verdict};
 /// Lines kept per pane unless told otherwise.
 pub const DEFAULT_RETAIN: usize = 200_000;
 
+/// A headend source whose newest line is this much older (log time) than
+/// the newest line of any source is shown as quiet (`--quiet-after`).
+pub const DEFAULT_QUIET_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+
 /// One input the console reads, and how it is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceState {
@@ -70,6 +74,11 @@ pub struct SourceState {
     /// Multi-line records the assembler gave up on (over its size caps, or
     /// an ISE message whose segments never all arrived).
     pub records_dropped: u64,
+    /// Records the parser recognised: a source that read lines but
+    /// recognised none is not the log it was taken for.
+    pub recognised: u64,
+    /// The log time of its newest recognised line (for [`Model::quiet`]).
+    pub last_ts: Option<jiff::Timestamp>,
 }
 
 impl SourceState {
@@ -87,6 +96,8 @@ impl SourceState {
             format: None,
             default_user: None,
             records_dropped: 0,
+            recognised: 0,
+            last_ts: None,
         }
     }
 
@@ -119,6 +130,8 @@ pub struct Model {
     /// Sources whose bytes before the backlog are counted elsewhere (their
     /// backlog marker says so, whenever it arrives).
     counted_before: Vec<SourceId>,
+    /// See [`DEFAULT_QUIET_AFTER`].
+    pub quiet_after: jiff::SignedDuration,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -156,6 +169,7 @@ impl Model {
             ctx,
             held: None,
             counted_before: Vec::new(),
+            quiet_after: DEFAULT_QUIET_AFTER,
         }
     }
 
@@ -290,17 +304,22 @@ impl Model {
             return;
         };
         let mut unrecognised = 0u64;
+        let mut seen = Seen::default();
         for (index, line) in (first..).zip(batch.line_refs()) {
             if line.continued {
                 continue;
             }
             let text = String::from_utf8_lossy(line.bytes);
             reader.feed(&text, |_, event, repeats| match event {
-                Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+                Some(ev) => {
+                    seen.note(&ev);
+                    apply_event(incident, store, family, index, &ev, repeats)
+                }
                 None => unrecognised += 1,
             });
         }
         let dropped = reader.dropped();
+        self.note_seen(i, seen);
         self.note_parsed(i, unrecognised, dropped);
         self.restyle();
     }
@@ -336,6 +355,56 @@ impl Model {
             LineKind::Event { cause, .. } => cause,
             _ => None,
         }
+    }
+
+    fn note_seen(&mut self, i: usize, seen: Seen) {
+        if let Some(src) = self.sources.get_mut(i) {
+            src.recognised += seen.recognised;
+            if seen.last_ts > src.last_ts {
+                src.last_ts = seen.last_ts;
+            }
+        }
+    }
+
+    /// Why the console cannot see yet: no headend source has produced a
+    /// recognised line (none given, none opened, or none of its lines read
+    /// as a headend log). `None` once one has. Zero counts mean "could not
+    /// see" until then, so the header says `BLIND` and the scope is
+    /// `UNKNOWN`, never `NONE`.
+    pub fn blind(&self) -> Option<String> {
+        let headends: Vec<&SourceState> = self
+            .sources
+            .iter()
+            .filter(|s| s.family == Family::Headend)
+            .collect();
+        if headends.iter().any(|s| s.recognised > 0) {
+            return None;
+        }
+        if headends.is_empty() {
+            return Some("no headend log given".to_string());
+        }
+        let each: Vec<String> = headends
+            .iter()
+            .map(|s| match (s.lines, &s.status) {
+                (0, Some(Notice::Waiting(_)) | None) => format!("{} waiting", s.name),
+                (0, _) => format!("{} empty", s.name),
+                (n, _) => format!("{}: 0 of {} lines recognised", s.name, thousands(n)),
+            })
+            .collect();
+        Some(format!("no headend log read yet: {}", each.join(", ")))
+    }
+
+    /// Whether source `i`, a headend log, has been silent for longer than
+    /// [`Model::quiet_after`] while other sources moved on: its newest
+    /// line's log time against the newest of any. `None` when not quiet,
+    /// else how long it has been silent.
+    pub fn quiet(&self, i: usize) -> Option<jiff::SignedDuration> {
+        let src = self.sources.get(i)?;
+        if src.family != Family::Headend {
+            return None;
+        }
+        let silent = self.incident.latest()?.duration_since(src.last_ts?);
+        (silent > self.quiet_after).then_some(silent)
     }
 
     /// Source `i`'s parser counts, after a batch or a flush.
@@ -400,12 +469,17 @@ impl Model {
             return;
         };
         let mut unrecognised = 0u64;
+        let mut seen = Seen::default();
         let index = store.total().saturating_sub(1);
         reader.finish(|_, event, repeats| match event {
-            Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+            Some(ev) => {
+                seen.note(&ev);
+                apply_event(incident, store, family, index, &ev, repeats)
+            }
             None => unrecognised += 1,
         });
         let dropped = reader.dropped();
+        self.note_seen(i, seen);
         self.note_parsed(i, unrecognised, dropped);
         self.restyle();
     }
@@ -479,6 +553,35 @@ impl Model {
     pub fn has_family(&self, family: Family) -> bool {
         self.sources.iter().any(|s| s.family == family)
     }
+}
+
+/// What a batch's recognised records were, for its source.
+#[derive(Default)]
+struct Seen {
+    recognised: u64,
+    last_ts: Option<jiff::Timestamp>,
+}
+
+impl Seen {
+    fn note(&mut self, ev: &Event) {
+        self.recognised += 1;
+        if ev.ts > self.last_ts {
+            self.last_ts = ev.ts;
+        }
+    }
+}
+
+/// `1204` as `1,204`, for counts the operator reads at a glance.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Applies one recognised record, retained at `index` in `store`, `repeats`
