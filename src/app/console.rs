@@ -88,6 +88,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
             if let Some(input) = config.inputs.get(i) {
                 state.format = input.format;
                 state.default_user = input.user.clone();
+                (state.auto_detect, state.detect) = late_detection(input);
             }
             state
         })
@@ -616,4 +617,19 @@ mod tests {
             "a key does not"
         );
     }
+}
+
+/// Whether an input's role and format are detected again when its file is
+/// recreated, and whether they are still to be detected from the first
+/// lines that arrive (the file is missing or empty now). A role forced with
+/// `--headend/--client/--auth`, stdin and globs are left as planned.
+fn late_detection(input: &super::Input) -> (bool, bool) {
+    let super::InputPath::File(path) = &input.path else {
+        return (false, false);
+    };
+    if input.family.is_some() || crate::source::glob::is_pattern(path) {
+        return (false, false);
+    }
+    let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    (true, empty && input.format.is_none())
 }

@@ -79,6 +79,13 @@ pub struct SourceState {
     pub recognised: u64,
     /// The log time of its newest recognised line (for [`Model::quiet`]).
     pub last_ts: Option<jiff::Timestamp>,
+    /// Neither role nor format was forced: when the file is created or
+    /// recreated (rotation, truncation), both are detected again from its
+    /// first lines.
+    pub auto_detect: bool,
+    /// Detect role and format from the next lines that arrive (the file did
+    /// not exist, or was empty, when the console started).
+    pub detect: bool,
 }
 
 impl SourceState {
@@ -98,6 +105,8 @@ impl SourceState {
             records_dropped: 0,
             recognised: 0,
             last_ts: None,
+            auto_detect: false,
+            detect: false,
         }
     }
 
@@ -270,6 +279,7 @@ impl Model {
     /// Puts a batch's lines in their pane; returns the index of the first.
     fn show(&mut self, id: SourceId, batch: &LineBatch) -> Option<u64> {
         let i = id.0 as usize;
+        self.detect_late(i, batch);
         let (_, _, store, _) = self.reading_parts(i)?;
         let first = store.total();
         store.note_batch(first, batch, id);
@@ -294,6 +304,39 @@ impl Model {
             src.pending = None;
         }
         Some(first)
+    }
+
+    /// A file that appeared (or was recreated) after start is detected like
+    /// one that existed: its role and format from its first lines, unless
+    /// they were forced. Nothing recognised keeps what the source had.
+    fn detect_late(&mut self, i: usize, batch: &LineBatch) {
+        let Some(src) = self.sources.get_mut(i) else {
+            return;
+        };
+        if !src.detect || batch.is_empty() {
+            return;
+        }
+        src.detect = false;
+        let texts: Vec<String> = batch
+            .line_refs()
+            .take(200)
+            .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
+            .collect();
+        let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let Some(format) = crate::parse::formats::detect_format(&lines) else {
+            return;
+        };
+        if src.format == Some(format) {
+            return;
+        }
+        src.format = Some(format);
+        src.family = format.family();
+        // The parser is made anew for the detected format.
+        if let Some(slot) = self.readers.get_mut(i) {
+            *slot = None;
+        }
+        let headend = self.has_family(Family::Headend);
+        self.incident.set_headend_present(headend);
     }
 
     /// Parses a batch shown from pane index `first` on and applies its
@@ -500,6 +543,10 @@ impl Model {
         let Some(src) = self.sources.get_mut(id.0 as usize) else {
             return;
         };
+        if src.auto_detect && matches!(notice, Notice::Rotated(_) | Notice::Truncated(_)) {
+            // A new file under the same name may hold another log.
+            src.detect = true;
+        }
         let family = src.family;
         // Notices that update a counter or the provisional line, not the
         // source's status.
