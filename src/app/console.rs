@@ -550,6 +550,25 @@ fn handle_action(
 mod tests {
     use super::*;
 
+    #[test]
+    fn files_missing_or_empty_at_start_are_detected_when_lines_arrive() {
+        use super::super::{Input, InputPath};
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| Input::new(InputPath::File(dir.path().join(name)));
+        std::fs::write(dir.path().join("empty.log"), "").unwrap();
+        std::fs::write(dir.path().join("asa.log"), "x\n").unwrap();
+        assert_eq!(late_detection(&file("missing.log")), (true, true));
+        assert_eq!(late_detection(&file("empty.log")), (true, true));
+        // Read now (detected at start), detected again if recreated.
+        assert_eq!(late_detection(&file("asa.log")), (true, false));
+        let forced = Input {
+            family: Some(crate::parse::Family::Client),
+            ..file("missing.log")
+        };
+        assert_eq!(late_detection(&forced), (false, false));
+        assert_eq!(late_detection(&Input::new(InputPath::Stdin)), (false, false));
+    }
+
     /// Drives the pacer the way the loop does, one millisecond at a time,
     /// and counts the frames drawn.
     fn frames_drawn(
