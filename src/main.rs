@@ -148,6 +148,11 @@ struct DashboardArgs {
     /// Log lines kept in memory per pane.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
     retain: usize,
+
+    /// Seconds (log time) a headend log may be silent while other sources
+    /// move on before the header marks it `⚠ quiet`.
+    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
+    quiet_after: i64,
 }
 
 #[derive(Subcommand)]
@@ -492,6 +497,7 @@ fn console_config(
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
+        quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
     })
 }
 

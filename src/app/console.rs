@@ -56,6 +56,8 @@ pub struct ConsoleConfig {
     pub retain: usize,
     /// How files are followed, and the commands and receivers to start.
     pub ingest: SourceSettings,
+    /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
+    pub quiet_after: jiff::SignedDuration,
 }
 
 struct Shared {
@@ -99,6 +101,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         config.retain,
         ParseContext::default(),
     );
+    model.quiet_after = config.quiet_after;
     let mut warnings = replay.warnings;
     let unknown = replay
         .records
