@@ -88,3 +88,48 @@ fn events_names_each_file_that_recognised_nothing() {
         format!("vpnwatch: {path}: recognised no log line (is it a VPN log?)")
     );
 }
+
+/// `events --follow` on a file that does not exist yet: when it appears,
+/// its format is detected from its first lines, as at start.
+#[test]
+fn follow_detects_a_late_file_from_its_first_lines() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["events", "--follow", "--poll-interval", "0.05", "late.log"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("waiting for late.log"), "{first}");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(serde_json::from_str(&l).unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let client: String = std::fs::read_to_string("sample-logs/anyconnect-client.log")
+        .unwrap()
+        .lines()
+        .take(40)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("late.log"), client).unwrap();
+    let record = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a record from the late file");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(record["family"], "client", "{record}");
+}

@@ -645,7 +645,7 @@ mod tests {
 /// recreated, and whether they are still to be detected from the first
 /// lines that arrive (the file is missing or empty now). A role forced with
 /// `--headend/--client/--auth`, stdin and globs are left as planned.
-fn late_detection(input: &super::Input) -> (bool, bool) {
+pub(super) fn late_detection(input: &super::Input) -> (bool, bool) {
     let super::InputPath::File(path) = &input.path else {
         return (false, false);
     };

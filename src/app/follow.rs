@@ -72,6 +72,18 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
         incident: Incident::for_sources(plan.iter().map(|p| p.family)),
         index: 0,
         names: headless::LineNames::default(),
+        detect: plan
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                config
+                    .inputs
+                    .get(i)
+                    .is_some_and(|input| console::late_detection(input).1)
+            })
+            .collect(),
+        ctx: config.ctx,
+        users: config.inputs.iter().map(|i| i.user.clone()).collect(),
         out: std::io::BufWriter::with_capacity(1 << 16, out),
     };
     loop {
@@ -101,6 +113,13 @@ struct Printer<'a, W: Write> {
     index: u64,
     /// Where the lines an `{"update": …}` record may name came from.
     names: headless::LineNames,
+    /// Per source: its format is still to be detected from the first lines
+    /// that arrive (the file was missing or empty at start; as the
+    /// dashboard does, see `Model::detect_late`).
+    detect: Vec<bool>,
+    ctx: ParseContext,
+    /// Per input, its `--user`.
+    users: Vec<Option<String>>,
     out: std::io::BufWriter<W>,
 }
 
@@ -135,6 +154,22 @@ impl<W: Write> Printer<'_, W> {
 
     fn lines(&mut self, id: SourceId, batch: &LineBatch) -> std::io::Result<()> {
         let i = usize::from(id.0);
+        if self.detect.get(i).copied().unwrap_or(false) && !batch.is_empty() {
+            self.detect[i] = false;
+            let texts: Vec<String> = batch
+                .line_refs()
+                .take(200)
+                .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
+                .collect();
+            let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+            if let (Some(format), Some(reader)) = (
+                crate::parse::formats::detect_format(&lines),
+                self.readers.get_mut(i),
+            ) {
+                let user = self.users.get(i).cloned().flatten();
+                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+            }
+        }
         let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
             return Ok(());
         };
