@@ -62,7 +62,12 @@ fn scan_json_names_files_read_blind_and_keeps_the_verdict_unknown() {
     assert!(files[1]["recognised"].as_u64().unwrap() > 0);
     let warnings = v["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].as_str().unwrap().contains("recognised no log line"));
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("recognised no log line")
+    );
     // With the headend log the verdict is a real one again.
     let out = vpnwatch()
         .args(["scan", "--json", "sample-logs/asa-headend.log"])

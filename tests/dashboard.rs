@@ -503,11 +503,19 @@ fn blind_until_a_headend_line_is_recognised() {
     assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
 
     // Lines read, none recognised: the header says so, and stays blind.
-    let not_a_log: String = (0..1204).map(|n| format!("user{n}:x:{n}:{n}::/:\n")).collect();
+    let not_a_log: String = (0..1204)
+        .map(|n| format!("user{n}:x:{n}:{n}::/:\n"))
+        .collect();
     let model = model_of(&[(source("x.log", Family::Headend), &not_a_log)]);
     let text = header_text(&model);
-    assert!(text.contains("✖ x.log: 0 of 1,204 lines recognised"), "{text}");
-    assert!(text.contains("◌ BLIND") && text.contains("SCOPE UNKNOWN"), "{text}");
+    assert!(
+        text.contains("✖ x.log: 0 of 1,204 lines recognised"),
+        "{text}"
+    );
+    assert!(
+        text.contains("◌ BLIND") && text.contains("SCOPE UNKNOWN"),
+        "{text}"
+    );
 
     // One recognised headend line ends it.
     let model = model_of(&[(
@@ -515,13 +523,17 @@ fn blind_until_a_headend_line_is_recognised() {
         "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x",
     )]);
     let text = header_text(&model);
-    assert!(!text.contains("BLIND") && !text.contains("UNKNOWN"), "{text}");
+    assert!(
+        !text.contains("BLIND") && !text.contains("UNKNOWN"),
+        "{text}"
+    );
     assert!(text.contains("NO AUTH FAILURES"), "{text}");
 }
 
 #[test]
 fn a_headend_silent_while_others_move_is_quiet() {
-    let headend = "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x";
+    let headend =
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x";
     let auth = "<181>Nov 28 10:05:00 ise-psn-01 CISE_Failed_Attempts 0000000101 1 0 2026-11-28 10:05:00.000000 +00:00 0000000201 5400 NOTICE Failed-Attempt: Authentication failed, UserName=ann, User-Name=ann, Calling-Station-ID=192.0.2.10, FailureReason=24408 wrong password,";
     let mut model = model_of(&[
         (source("asa.log", Family::Headend), headend),

@@ -31,7 +31,12 @@ type Causes = BTreeMap<String, u64>;
 
 /// `scan --json`'s causes.
 fn scan_causes(files: &[&str]) -> Causes {
-    let out = vpnwatch().arg("scan").arg("--json").args(files).output().unwrap();
+    let out = vpnwatch()
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut causes = Causes::new();
@@ -93,7 +98,12 @@ fn model_of(files: &[(&str, Family)]) -> Model {
         .iter()
         .map(|(p, f)| SourceState::new((*p).into(), *f))
         .collect();
-    let mut model = Model::new(sources, &runbook, 10_000, ParseContext { default_year: 2026 });
+    let mut model = Model::new(
+        sources,
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
     for (id, (path, _)) in files.iter().enumerate() {
         let text = std::fs::read_to_string(path).unwrap();
         let mut batch = LineBatch::new(1);
@@ -118,7 +128,10 @@ fn pane_causes(model: &Model, user: &str) -> Vec<(String, String)> {
             let i = r.index - model.headend.evicted();
             let (_, meta) = model.headend.get(i as usize)?;
             match meta.kind {
-                LineKind::Event { outcome, cause } if outcome == vpnwatch::parse::Outcome::Failure => {
+                LineKind::Event {
+                    outcome: vpnwatch::parse::Outcome::Failure,
+                    cause,
+                } => {
                     assert_eq!(model.line_cause(Family::Headend, r.index), cause);
                     Some((cause?.id().to_string(), r.cause?.id().to_string()))
                 }
@@ -137,7 +150,10 @@ fn panes_and_drill_down_show_the_final_cause() {
     let lines = pane_causes(&model, "tbrennan");
     assert!(lines.len() >= 12);
     for (pane, drill) in lines {
-        assert_eq!((pane.as_str(), drill.as_str()), ("token_required", "token_required"));
+        assert_eq!(
+            (pane.as_str(), drill.as_str()),
+            ("token_required", "token_required")
+        );
     }
 }
 

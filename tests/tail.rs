@@ -363,7 +363,10 @@ async fn ends_when_the_receiver_is_dropped() {
 /// Follows `path` from before it exists into a model whose source is
 /// `state`, writes `text` into the file once it has been waited for, and
 /// returns the model once every line has arrived.
-async fn late_file_into_model(state: vpnwatch::engine::SourceState, text: &str) -> vpnwatch::engine::Model {
+async fn late_file_into_model(
+    state: vpnwatch::engine::SourceState,
+    text: &str,
+) -> vpnwatch::engine::Model {
     use vpnwatch::engine::Model;
     use vpnwatch::parse::ParseContext;
     let dir = tempfile::tempdir().unwrap();

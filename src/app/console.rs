@@ -549,6 +549,21 @@ fn handle_action(
     actions::set_step(&mut model, ui_state, target, &config.operator, journal);
 }
 
+/// Whether an input's role and format are detected again when its file is
+/// recreated, and whether they are still to be detected from the first
+/// lines that arrive (the file is missing or empty now). A role forced with
+/// `--headend/--client/--auth`, stdin and globs are left as planned.
+pub(super) fn late_detection(input: &super::Input) -> (bool, bool) {
+    let super::InputPath::File(path) = &input.path else {
+        return (false, false);
+    };
+    if input.family.is_some() || crate::source::glob::is_pattern(path) {
+        return (false, false);
+    }
+    let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    (true, empty && input.format.is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,7 +584,10 @@ mod tests {
             ..file("missing.log")
         };
         assert_eq!(late_detection(&forced), (false, false));
-        assert_eq!(late_detection(&Input::new(InputPath::Stdin)), (false, false));
+        assert_eq!(
+            late_detection(&Input::new(InputPath::Stdin)),
+            (false, false)
+        );
     }
 
     /// Drives the pacer the way the loop does, one millisecond at a time,
@@ -639,19 +657,4 @@ mod tests {
             "a key does not"
         );
     }
-}
-
-/// Whether an input's role and format are detected again when its file is
-/// recreated, and whether they are still to be detected from the first
-/// lines that arrive (the file is missing or empty now). A role forced with
-/// `--headend/--client/--auth`, stdin and globs are left as planned.
-pub(super) fn late_detection(input: &super::Input) -> (bool, bool) {
-    let super::InputPath::File(path) = &input.path else {
-        return (false, false);
-    };
-    if input.family.is_some() || crate::source::glob::is_pattern(path) {
-        return (false, false);
-    }
-    let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
-    (true, empty && input.format.is_none())
 }

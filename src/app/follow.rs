@@ -252,7 +252,15 @@ fn print_record(
     names.note(*index, source, line_no, applied);
     *index += 1;
     let cause = applied.cause.or(ev.cause);
-    headless::write_event(&mut out, source, line_no, raw, ev, cause, applied.new_attempt)?;
+    headless::write_event(
+        &mut out,
+        source,
+        line_no,
+        raw,
+        ev,
+        cause,
+        applied.new_attempt,
+    )?;
     names.write_updates(&mut out, &incident.take_cause_updates())
 }
 

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
-use crate::engine::scope::{self, Scope};
 use crate::engine::incident::Applied;
+use crate::engine::scope::{self, Scope};
 use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
@@ -207,7 +207,15 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             .or(seen.applied.cause)
             .or(ev.cause);
         let attempt = seen.applied.new_attempt;
-        write_event(&mut out, &source, seen.line_no, seen.raw, ev, cause, attempt)?;
+        write_event(
+            &mut out,
+            &source,
+            seen.line_no,
+            seen.raw,
+            ev,
+            cause,
+            attempt,
+        )?;
         if !rereadable {
             names.note(seen.index, &source, seen.line_no, seen.applied);
             names.write_updates(&mut out, seen.updates)?;
@@ -658,13 +666,7 @@ fn count_file(
         }
         // Not a regular file (a pipe has no blocks): line by line.
     }
-    let mut summaries = read_all(
-        std::slice::from_ref(file),
-        limit,
-        ctx,
-        incident,
-        |_| Ok(()),
-    )?;
+    let mut summaries = read_all(std::slice::from_ref(file), limit, ctx, incident, |_| Ok(()))?;
     progress(limit);
     summaries
         .pop()

@@ -1087,10 +1087,7 @@ impl Incident {
             if let Some(before) = before {
                 self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
             }
-            let shown = self
-                .join
-                .attempt(open.attempt)
-                .map_or(cause, |a| a.cause);
+            let shown = self.join.attempt(open.attempt).map_or(cause, |a| a.cause);
             if let Some(l) = line {
                 if let Some(a) = self.join.attempt_mut(open.attempt) {
                     a.lines.push((l.family, l.index));
