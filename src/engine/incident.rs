@@ -1825,6 +1825,73 @@ mod join_tests {
     }
 
     #[test]
+    fn every_line_of_an_attempt_gets_its_final_cause() {
+        let line = |index| LineRef {
+            family: Family::Headend,
+            index,
+            ts: None,
+            cause: None,
+        };
+        let mut inc = Incident::default();
+        let first = inc.apply_line(
+            &headend(10, "113005", "ann", "192.0.2.1", Cause::Other),
+            line(0),
+        );
+        assert_eq!((first.new_attempt, first.cause), (true, Some(Cause::Other)));
+        // The follow-up is more specific: the attempt (and its first line)
+        // take its cause.
+        let follow = inc.apply_line(
+            &headend(11, "716039", "ann", "192.0.2.1", Cause::BadCredentials),
+            line(1),
+        );
+        assert_eq!(
+            (follow.new_attempt, follow.cause),
+            (false, Some(Cause::BadCredentials))
+        );
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [(0, Cause::BadCredentials)]
+        );
+        // The server explains it: both lines change, counts follow.
+        let verdict = LineRef {
+            family: Family::AuthServer,
+            ..line(0)
+        };
+        let applied = inc.apply_line(
+            &server(12, "ann", "192.0.2.1", Cause::AccountLocked),
+            verdict,
+        );
+        assert_eq!(applied.cause, Some(Cause::AccountLocked));
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.family, u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [
+                (Family::Headend, 0, Cause::AccountLocked),
+                (Family::Headend, 1, Cause::AccountLocked)
+            ]
+        );
+        assert!(inc.take_cause_updates().is_empty(), "taken once");
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(ann.causes.len(), 1);
+        // The drill-down's references carry it too.
+        let headend_causes: Vec<_> = ann
+            .lines
+            .iter()
+            .filter(|r| r.family == Family::Headend)
+            .map(|r| r.cause)
+            .collect();
+        assert_eq!(headend_causes, [Some(Cause::AccountLocked); 2]);
+    }
+
+    #[test]
     fn the_server_reason_replaces_a_generic_headend_cause_in_either_order() {
         for server_first in [false, true] {
             let mut inc = Incident::default();
