@@ -138,3 +138,26 @@ fn follow_detects_a_late_file_from_its_first_lines() {
     let _ = child.wait();
     assert_eq!(record["family"], "client", "{record}");
 }
+
+/// The postmortem says `unknown` too when no headend line was read.
+#[test]
+fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
+    let rb = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    let report = |logs: &[(std::path::PathBuf, vpnwatch::parse::Family)]| {
+        vpnwatch::app::report::from_files(
+            "tests/fixtures/journal/sample-incident.jsonl".as_ref(),
+            &rb,
+            logs,
+            &vpnwatch::parse::ParseContext { default_year: 2026 },
+            "2026-11-28T10:00:00Z".parse().unwrap(),
+        )
+        .unwrap()
+        .0
+    };
+    use vpnwatch::parse::Family;
+    let md = report(&[("sample-logs/ise-auth.log".into(), Family::AuthServer)]);
+    assert!(md.contains("**unknown**"), "{md}");
+    assert!(!md.contains("**none**"), "{md}");
+    let md = report(&[("sample-logs/asa-headend.log".into(), Family::Headend)]);
+    assert!(!md.contains("**unknown**"), "{md}");
+}

@@ -596,7 +596,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         users,
         aaa_servers,
         aaa_groups,
-        scope: blind_scope(&files).unwrap_or_else(|| scope::assess(incident)),
+        scope: blind_scope(&files).unwrap_or_else(|| incident.scope().clone()),
         management,
         totals,
         warnings: unrecognised_warnings(&files),

@@ -337,6 +337,9 @@ pub struct Incident {
     join: Joiner,
     /// Lines whose cause changed after they were applied, until taken.
     cause_updates: VecDeque<CauseUpdate>,
+    /// A headend line has been recognised: until then the scope verdict is
+    /// `unknown` (see [`Incident::scope`]).
+    headend_seen: bool,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -558,8 +561,29 @@ impl Incident {
     }
 
     /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
+    /// The scope verdict; `unknown` until a headend line was recognised:
+    /// without the headend's view, no failures means "cannot see", never
+    /// "none".
     pub fn scope(&self) -> &super::scope::Scope {
-        self.scope.get_or_init(|| super::scope::assess(self))
+        self.scope.get_or_init(|| {
+            if self.headend_seen {
+                super::scope::assess(self)
+            } else {
+                super::scope::Scope {
+                    verdict: super::scope::Verdict::Unknown,
+                    evidence: "no headend log line recognised".to_string(),
+                }
+            }
+        })
+    }
+
+    /// A headend line was recognised that was counted without being
+    /// applied (see [`Incident::count_events`]).
+    pub fn note_headend_seen(&mut self) {
+        if !self.headend_seen {
+            self.headend_seen = true;
+            self.changed();
+        }
     }
 
     /// Failures by cause for the suggested step ([`super::suggest::tally`]),
@@ -675,6 +699,7 @@ impl Incident {
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
         self.changed();
+        self.headend_seen |= ev.family == Family::Headend;
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
         if let Some(t) = ev.ts
@@ -1822,6 +1847,27 @@ mod join_tests {
 
     fn named(n: &str) -> UserKey {
         UserKey::Named(n.into())
+    }
+
+    #[test]
+    fn the_scope_is_unknown_until_a_headend_line_is_recognised() {
+        use super::super::scope::Verdict;
+        let mut inc = Incident::default();
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.apply(&server(5, "ann", "192.0.2.1", Cause::AccountLocked));
+        assert_eq!(
+            inc.scope().verdict,
+            Verdict::Unknown,
+            "an auth server is not the headend"
+        );
+        inc.apply(&Event::new(Family::Headend, Outcome::Info));
+        assert_eq!(inc.scope().verdict, Verdict::None);
+        // Counted without being applied (the bulk reader), then noted.
+        let mut inc = Incident::default();
+        inc.count_events(3, at(1));
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.note_headend_seen();
+        assert_eq!(inc.scope().verdict, Verdict::None);
     }
 
     #[test]
