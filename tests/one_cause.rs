@@ -18,6 +18,7 @@ use vpnwatch::ui::{Theme, UiState};
 
 const HEADEND: &str = "sample-logs/asa-headend.log";
 const ISE: &str = "sample-logs/ise-auth.log";
+const CLIENT: &str = "sample-logs/anyconnect-client.log";
 const J_HEADEND: &str = "tests/fixtures/join/headend.log";
 const J_ISE: &str = "tests/fixtures/join/ise.log";
 
@@ -48,11 +49,11 @@ fn scan_causes(files: &[&str]) -> Causes {
     causes
 }
 
-/// The causes of the headend lines that started an attempt.
+/// The causes of the lines that started an attempt.
 fn attempt_causes(records: &[Value]) -> Causes {
     let mut causes = Causes::new();
     for r in records {
-        if r["attempt"] == true && r["family"] == "headend" {
+        if r["attempt"] == true {
             let cause = r["cause"].as_str().unwrap().to_string();
             *causes.entry(cause).or_default() += 1;
         }
@@ -71,8 +72,13 @@ fn events(files: &[&str]) -> Vec<Value> {
 
 #[test]
 fn events_print_each_attempt_with_the_cause_scan_counts() {
-    for files in [[HEADEND, ISE], [J_HEADEND, J_ISE]] {
-        let records = events(&files);
+    for files in [
+        &[HEADEND, ISE][..],
+        &[HEADEND, CLIENT, ISE],
+        &[CLIENT],
+        &[J_HEADEND, J_ISE],
+    ] {
+        let records = events(files);
         assert_eq!(attempt_causes(&records), scan_causes(&files), "{files:?}");
     }
     // The follow-up line of an attempt carries the attempt's cause too.

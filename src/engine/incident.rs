@@ -710,9 +710,9 @@ impl Incident {
         if ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
-            self.apply_auth_server(ev, ts, line);
+            let counted = self.apply_auth_server(ev, ts, line);
             return Applied {
-                new_attempt: false,
+                new_attempt: counted,
                 cause: ev.cause,
             };
         }
@@ -816,7 +816,14 @@ impl Incident {
     /// An auth-server line (or, beside a headend log, a client line):
     /// evidence about a login the headend also reports, so filed and
     /// remembered but not counted.
-    fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
+    /// Returns whether the line counted as an attempt (a client failure
+    /// only the laptop saw).
+    fn apply_auth_server(
+        &mut self,
+        ev: &Event,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> bool {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
             self.remember_host(host, user);
@@ -869,6 +876,7 @@ impl Incident {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
+        false
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
@@ -878,12 +886,12 @@ impl Incident {
         user: Option<usize>,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
-    ) {
+    ) -> bool {
         if let Some(mut line) = line {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
-        self.apply_failure(ev, user, ts, None);
+        self.apply_failure(ev, user, ts, None).new_attempt
     }
 
     /// Incident-wide per-minute counts that do not depend on the user.
