@@ -79,7 +79,7 @@ fn events_print_each_attempt_with_the_cause_scan_counts() {
         &[J_HEADEND, J_ISE],
     ] {
         let records = events(files);
-        assert_eq!(attempt_causes(&records), scan_causes(&files), "{files:?}");
+        assert_eq!(attempt_causes(&records), scan_causes(files), "{files:?}");
     }
     // The follow-up line of an attempt carries the attempt's cause too.
     let records = events(&[J_HEADEND, J_ISE]);
