@@ -432,3 +432,32 @@ async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
     assert_eq!(model.sources[0].family, Family::Headend);
     assert_eq!(model.headend.len(), 40);
 }
+
+/// A file recreated (truncated or rotated) under the same name is detected
+/// again from its first lines, unless its role was forced.
+#[test]
+fn a_recreated_file_is_detected_again() {
+    use vpnwatch::engine::{Model, SourceState};
+    use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::source::LineBatch;
+    let batch = |text: &str| {
+        let mut b = LineBatch::new(1);
+        for l in text.lines().take(40) {
+            b.push(l.as_bytes());
+        }
+        b
+    };
+    let headend = batch(include_str!("../sample-logs/asa-headend.log"));
+    let client = batch(include_str!("../sample-logs/anyconnect-client.log"));
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    for (auto, family_after) in [(true, Family::Client), (false, Family::Headend)] {
+        let mut state = SourceState::new("x.log".into(), Family::Headend);
+        (state.auto_detect, state.detect) = (auto, auto);
+        let mut model = Model::new(vec![state], &runbook, 1000, ParseContext::default());
+        model.ingest(SourceId(0), &headend);
+        assert_eq!(model.sources[0].family, Family::Headend);
+        model.notice(SourceId(0), Notice::Truncated("x.log".into()));
+        model.ingest(SourceId(0), &client);
+        assert_eq!(model.sources[0].family, family_after, "auto: {auto}");
+    }
+}
