@@ -148,6 +148,11 @@ struct DashboardArgs {
     /// Log lines kept in memory per pane.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
     retain: usize,
+
+    /// Seconds (log time) a headend log may be silent while other sources
+    /// move on before the header marks it `⚠ quiet`.
+    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
+    quiet_after: i64,
 }
 
 #[derive(Subcommand)]
@@ -348,6 +353,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless::write_table(&report, &mut out)?;
             }
+            out.flush()?;
+            for w in &report.warnings {
+                eprintln!("vpnwatch: {w}");
+            }
+            if report.files.iter().all(|f| f.recognised == 0) {
+                // Nothing was read: an empty report is no all-clear.
+                std::process::exit(1);
+            }
             Ok(())
         }
         Some(Command::Events {
@@ -484,6 +497,7 @@ fn console_config(
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
+        quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
     })
 }
 

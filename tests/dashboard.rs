@@ -463,3 +463,85 @@ fn the_status_line_is_never_crowded_out_by_key_hints() {
         "a hint that does not fit is left out whole: {footer}"
     );
 }
+
+/// The four header rows of a frame.
+fn header_text(model: &Model) -> String {
+    let theme = Theme::load("default").unwrap();
+    let terminal = render(model, &UiState::default(), &theme, 140, 30);
+    screen_text(&terminal)
+        .lines()
+        .take(4)
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn blind_until_a_headend_line_is_recognised() {
+    // A typo and a file that does not exist yet: nothing is seen.
+    let mut model = model_of(&[
+        (source("x.log", Family::Headend), ""),
+        (source("sacn", Family::Headend), ""),
+    ]);
+    for (id, name) in [(0, "x.log"), (1, "sacn")] {
+        model.notice(SourceId(id), Notice::Waiting(name.into()));
+    }
+    let text = header_text(&model);
+    insta::assert_snapshot!("header_blind_waiting", text);
+    assert!(text.contains("◌ BLIND"), "{text}");
+    assert!(text.contains("SCOPE UNKNOWN"), "{text}");
+    assert!(text.contains("no headend log read yet: x.log waiting, sacn waiting"));
+    assert!(!text.contains("NO AUTH FAILURES") && !text.contains("SCOPE NONE"));
+    // Reverse video on the word.
+    let theme = Theme::load("default").unwrap();
+    let terminal = render(&model, &UiState::default(), &theme, 140, 30);
+    let row: String = (0..140)
+        .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    let at = row.find("BLIND").map(|b| row[..b].chars().count()).unwrap();
+    let cell = &terminal.backend().buffer()[(at as u16, 0)];
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+
+    // Lines read, none recognised: the header says so, and stays blind.
+    let not_a_log: String = (0..1204)
+        .map(|n| format!("user{n}:x:{n}:{n}::/:\n"))
+        .collect();
+    let model = model_of(&[(source("x.log", Family::Headend), &not_a_log)]);
+    let text = header_text(&model);
+    assert!(
+        text.contains("✖ x.log: 0 of 1,204 lines recognised"),
+        "{text}"
+    );
+    assert!(
+        text.contains("◌ BLIND") && text.contains("SCOPE UNKNOWN"),
+        "{text}"
+    );
+
+    // One recognised headend line ends it.
+    let model = model_of(&[(
+        source("asa.log", Family::Headend),
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x",
+    )]);
+    let text = header_text(&model);
+    assert!(
+        !text.contains("BLIND") && !text.contains("UNKNOWN"),
+        "{text}"
+    );
+    assert!(text.contains("NO AUTH FAILURES"), "{text}");
+}
+
+#[test]
+fn a_headend_silent_while_others_move_is_quiet() {
+    let headend =
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x";
+    let auth = "<181>Nov 28 10:05:00 ise-psn-01 CISE_Failed_Attempts 0000000101 1 0 2026-11-28 10:05:00.000000 +00:00 0000000201 5400 NOTICE Failed-Attempt: Authentication failed, UserName=ann, User-Name=ann, Calling-Station-ID=192.0.2.10, FailureReason=24408 wrong password,";
+    let mut model = model_of(&[
+        (source("asa.log", Family::Headend), headend),
+        (source("ise.log", Family::AuthServer), auth),
+    ]);
+    let text = header_text(&model);
+    assert!(text.contains("⚠ quiet 00:05:00"), "{text}");
+    // Within the quiet time: nothing to say.
+    model.quiet_after = jiff::SignedDuration::from_mins(10);
+    assert!(!header_text(&model).contains("quiet"));
+}

@@ -10,8 +10,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
+use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
-use crate::engine::{Incident, ServerHealth, UserKey, UserState};
+use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
@@ -50,6 +51,21 @@ pub struct FileSummary {
     pub recognised: u64,
 }
 
+/// One record as [`read_all`] hands it on.
+struct Seen<'a> {
+    path: &'a Path,
+    line_no: u64,
+    raw: &'a str,
+    event: Option<&'a parse::Event<'a>>,
+    /// What the engine made of it (the line's cause, a new attempt).
+    applied: Applied,
+    /// The record's number in this read (the same in every read of the
+    /// same files), as the engine's [`crate::engine::LineRef::index`].
+    index: u64,
+    /// Earlier records whose cause this one changed.
+    updates: &'a [CauseUpdate],
+}
+
 /// Reads every file to its end, calling `each` for every line with its parse
 /// result and what the engine made of it.
 fn read_all(
@@ -57,9 +73,10 @@ fn read_all(
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
-    mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, bool) -> io::Result<()>,
+    mut each: impl FnMut(Seen<'_>) -> io::Result<()>,
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
+    let mut index = 0u64;
     for file in files {
         let reader = File::open(&file.path)
             .with_context(|| file.path.display().to_string())?
@@ -75,15 +92,35 @@ fn read_all(
         let mut last_line = 0;
         let mut on_record =
             |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
-                let mut attempt = false;
+                let mut applied = Applied::default();
+                let mut updates = Vec::new();
                 if let Some(ev) = &event {
                     summary.recognised += 1;
+                    let line = LineRef {
+                        family: ev.family,
+                        index,
+                        ts: ev.ts,
+                        cause: None,
+                    };
                     for _ in 0..repeats {
-                        attempt |= incident.apply(ev).new_attempt;
+                        let a = incident.apply_line(ev, line);
+                        applied.new_attempt |= a.new_attempt;
+                        applied.cause = a.cause;
                     }
+                    updates = incident.take_cause_updates();
                 }
+                let seen = Seen {
+                    path: &file.path,
+                    line_no,
+                    raw: record,
+                    event: event.as_ref(),
+                    applied,
+                    index,
+                    updates: &updates,
+                };
+                index += 1;
                 if failed.is_none()
-                    && let Err(e) = each(&file.path, line_no, record, event.as_ref(), attempt)
+                    && let Err(e) = each(seen)
                 {
                     failed = Some(e);
                 }
@@ -134,31 +171,137 @@ struct EventRecord<'a> {
     raw: &'a str,
 }
 
-/// `vpnwatch events`: NDJSON, one object per recognised line.
+/// `vpnwatch events`: NDJSON, one object per recognised line, each with
+/// its attempt's final cause.
+///
+/// A later line (an auth-server verdict, a more specific follow-up) can
+/// change the cause of an attempt printed before it, possibly from another
+/// file. Regular files are therefore read twice: the first read lets the
+/// engine settle every line's cause, the second prints each line with it.
+/// Input that cannot be read twice (a pipe) is read once, and a changed
+/// cause is printed as an `{"update": …}` record, as `events --follow` does.
 pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
-    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
-    let result = read_all(
-        files,
-        u64::MAX,
-        ctx,
-        &mut incident,
-        |path, line, raw, event, attempt| match event {
-            Some(ev) => write_event(&mut out, &path.to_string_lossy(), line, raw, ev, attempt),
-            None => Ok(()),
-        },
-    );
-    result.and_then(|_| out.flush().map_err(Into::into))
+    let families = || Incident::for_sources(files.iter().map(|f| f.family));
+    let rereadable = files
+        .iter()
+        .all(|f| std::fs::metadata(&f.path).is_ok_and(|m| m.is_file()));
+    let mut finals = std::collections::HashMap::new();
+    let mut names = LineNames::default();
+    if rereadable {
+        read_all(files, u64::MAX, ctx, &mut families(), |seen| {
+            for u in seen.updates {
+                finals.insert(u.index, u.cause);
+            }
+            Ok(())
+        })?;
+    }
+    let summaries = read_all(files, u64::MAX, ctx, &mut families(), |seen| {
+        let Some(ev) = seen.event else {
+            return Ok(());
+        };
+        let source = seen.path.to_string_lossy();
+        let cause = finals
+            .get(&seen.index)
+            .copied()
+            .or(seen.applied.cause)
+            .or(ev.cause);
+        let attempt = seen.applied.new_attempt;
+        write_event(
+            &mut out,
+            &source,
+            seen.line_no,
+            seen.raw,
+            ev,
+            cause,
+            attempt,
+        )?;
+        if !rereadable {
+            names.note(seen.index, &source, seen.line_no, seen.applied);
+            names.write_updates(&mut out, seen.updates)?;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    for w in unrecognised_warnings(&summaries) {
+        eprintln!("vpnwatch: {w}");
+    }
+    Ok(())
 }
 
-/// Writes one `events` record (and its newline) for a recognised line; the
-/// same contract for `events --follow` (see `follow.rs`).
+/// Where the lines a cause update may name came from: the source and line
+/// number of the latest failure and evidence lines, by engine index, so an
+/// `{"update": …}` record can name its line.
+#[derive(Default)]
+pub(crate) struct LineNames {
+    lines: std::collections::VecDeque<(u64, String, u64)>,
+}
+
+/// Lines [`LineNames`] remembers; an attempt's lines are seconds apart, so
+/// an update never names a line this far back.
+const NAMED_LINES_CAP: usize = 65_536;
+
+impl LineNames {
+    /// Remembers a line the engine gave a cause (only such lines change).
+    pub(crate) fn note(&mut self, index: u64, source: &str, line_no: u64, applied: Applied) {
+        if applied.cause.is_none() {
+            return;
+        }
+        if self.lines.len() >= NAMED_LINES_CAP {
+            self.lines.pop_front();
+        }
+        self.lines.push_back((index, source.to_string(), line_no));
+    }
+
+    /// Writes one `{"update": {"source", "line", "cause"}}` record per
+    /// update whose line is remembered.
+    pub(crate) fn write_updates(
+        &self,
+        mut out: impl Write,
+        updates: &[CauseUpdate],
+    ) -> io::Result<()> {
+        for u in updates {
+            let Ok(at) = self.lines.binary_search_by_key(&u.index, |(i, _, _)| *i) else {
+                continue;
+            };
+            let (_, source, line) = &self.lines[at];
+            let record = UpdateRecord {
+                update: CauseUpdateRecord {
+                    source,
+                    line: *line,
+                    cause: u.cause,
+                },
+            };
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// `{"update": …}`: a line printed before now has another cause.
+#[derive(Serialize)]
+struct UpdateRecord<'a> {
+    update: CauseUpdateRecord<'a>,
+}
+
+#[derive(Serialize)]
+struct CauseUpdateRecord<'a> {
+    source: &'a str,
+    line: u64,
+    cause: Cause,
+}
+
+/// Writes one `events` record (and its newline) for a recognised line with
+/// the cause the engine gives it; the same contract for `events --follow`
+/// (see `follow.rs`).
 pub(crate) fn write_event(
     mut out: impl Write,
     source: &str,
     line: u64,
     raw: &str,
     ev: &parse::Event,
+    cause: Option<Cause>,
     attempt: bool,
 ) -> io::Result<()> {
     let record = EventRecord {
@@ -169,7 +312,7 @@ pub(crate) fn write_event(
         host: ev.host,
         msg_id: ev.msg_id,
         outcome: ev.outcome,
-        cause: ev.cause,
+        cause,
         attempt,
         user: ev.user,
         client_ip: ev.client_ip,
@@ -296,6 +439,51 @@ pub struct ScanReport {
     pub management: ManagementReport,
     pub totals: TotalsReport,
     pub files: Vec<FileSummary>,
+    /// What the reader could not see: one line per file that recognised no
+    /// log line (also printed on stderr).
+    pub warnings: Vec<String>,
+}
+
+/// One warning per file of which no line was recognised.
+pub fn unrecognised_warnings(files: &[FileSummary]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.recognised == 0)
+        .map(|f| {
+            format!(
+                "{}: recognised no log line (is it a VPN log?)",
+                sanitize_str(&f.path)
+            )
+        })
+        .collect()
+}
+
+/// `UNKNOWN` when no headend line was recognised (no headend file, or
+/// none of its lines read as a headend log): counts of zero then mean
+/// "could not see", not "no failures".
+/// (No files given means the caller fed the incident itself.)
+pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
+    if files.is_empty()
+        || files
+            .iter()
+            .any(|f| f.family == Family::Headend && f.recognised > 0)
+    {
+        return None;
+    }
+    let headends: Vec<String> = files
+        .iter()
+        .filter(|f| f.family == Family::Headend)
+        .map(|f| format!("{}: 0 of {} lines recognised", f.path, f.lines))
+        .collect();
+    let evidence = if headends.is_empty() {
+        "no headend log read: the attempts the headend saw are not known".to_string()
+    } else {
+        format!("no headend line recognised ({})", headends.join(", "))
+    };
+    Some(Scope {
+        verdict: scope::Verdict::Unknown,
+        evidence,
+    })
 }
 
 fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
@@ -408,9 +596,10 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         users,
         aaa_servers,
         aaa_groups,
-        scope: scope::assess(incident),
+        scope: blind_scope(&files).unwrap_or_else(|| incident.scope().clone()),
         management,
         totals,
+        warnings: unrecognised_warnings(&files),
         files,
     }
 }
@@ -477,13 +666,7 @@ fn count_file(
         }
         // Not a regular file (a pipe has no blocks): line by line.
     }
-    let mut summaries = read_all(
-        std::slice::from_ref(file),
-        limit,
-        ctx,
-        incident,
-        |_, _, _, _, _| Ok(()),
-    )?;
+    let mut summaries = read_all(std::slice::from_ref(file), limit, ctx, incident, |_| Ok(()))?;
     progress(limit);
     summaries
         .pop()

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use super::bundle::{incident_of, read_sources};
 use crate::engine::checklist::Checklist;
 use crate::engine::kpi::{self, ResolvedBy, StartBasis};
-use crate::engine::{Incident, ServerHealth, UserKey, scope};
+use crate::engine::{Incident, ServerHealth, UserKey};
 use crate::journal;
 use crate::parse::{Cause, Family, ParseContext};
 use crate::runbook::Runbook;
@@ -320,7 +320,7 @@ fn health(h: ServerHealth) -> &'static str {
 
 /// Hook for the scope analysis: the verdict and its evidence.
 fn scope_section(inc: &Incident) -> Vec<String> {
-    let scope = scope::assess(inc);
+    let scope = inc.scope();
     vec![
         format!("**{}**", scope.verdict.as_str()),
         String::new(),

@@ -269,7 +269,29 @@ pub struct Totals {
 pub struct Applied {
     /// The line started a new failed attempt.
     pub new_attempt: bool,
+    /// The cause the engine gives the line now (a failure's attempt cause:
+    /// `token_required` after a challenge, the attempt's cause on its
+    /// follow-up line; an auth-server or client line's own cause). `None`
+    /// for lines that are no failure: show the parser's cause. A later line
+    /// may still change it: see [`Incident::take_cause_updates`].
+    pub cause: Option<Cause>,
 }
+
+/// A line applied earlier whose cause the engine has changed: a join with
+/// an auth-server or client verdict, or a more specific follow-up line,
+/// gave its attempt another cause. `index` is the one the caller gave in
+/// the line's [`LineRef`]. Every output shows a line with the last cause
+/// the engine gave it, so the engine is the one authority for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseUpdate {
+    pub family: Family,
+    pub index: u64,
+    pub cause: Cause,
+}
+
+/// Cause updates kept for a caller that does not take them (a scan that
+/// reads without lines makes none); the oldest are dropped beyond this.
+const CAUSE_UPDATES_CAP: usize = 65_536;
 
 #[derive(Clone, Debug)]
 struct OpenAttempt {
@@ -313,6 +335,11 @@ pub struct Incident {
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
     join: Joiner,
+    /// Lines whose cause changed after they were applied, until taken.
+    cause_updates: VecDeque<CauseUpdate>,
+    /// A headend line has been recognised: until then the scope verdict is
+    /// `unknown` (see [`Incident::scope`]).
+    headend_seen: bool,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -534,8 +561,29 @@ impl Incident {
     }
 
     /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
+    /// The scope verdict; `unknown` until a headend line was recognised:
+    /// without the headend's view, no failures means "cannot see", never
+    /// "none".
     pub fn scope(&self) -> &super::scope::Scope {
-        self.scope.get_or_init(|| super::scope::assess(self))
+        self.scope.get_or_init(|| {
+            if self.headend_seen {
+                super::scope::assess(self)
+            } else {
+                super::scope::Scope {
+                    verdict: super::scope::Verdict::Unknown,
+                    evidence: "no headend log line recognised".to_string(),
+                }
+            }
+        })
+    }
+
+    /// A headend line was recognised that was counted without being
+    /// applied (see [`Incident::count_events`]).
+    pub fn note_headend_seen(&mut self) {
+        if !self.headend_seen {
+            self.headend_seen = true;
+            self.changed();
+        }
     }
 
     /// Failures by cause for the suggested step ([`super::suggest::tally`]),
@@ -593,8 +641,65 @@ impl Incident {
         }
     }
 
+    /// The lines whose cause changed since the last call, oldest first.
+    /// A caller that shows lines (a pane, `events`) restyles each.
+    pub fn take_cause_updates(&mut self) -> Vec<CauseUpdate> {
+        self.cause_updates.drain(..).collect()
+    }
+
+    /// Gives attempt `id` a new cause: recounted for its user, and every
+    /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
+    /// user's line references for the drill-down).
+    fn set_attempt_cause(&mut self, id: usize, cause: Cause) {
+        let Some(a) = self.join.attempt_mut(id) else {
+            return;
+        };
+        let old = a.cause;
+        if old == cause {
+            return;
+        }
+        a.cause = cause;
+        let (user, ts, lines) = (a.user, a.ts, a.lines.clone());
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            decrement(&mut stats.causes, old);
+            *stats.causes.entry(cause).or_default() += 1;
+            if ts.is_some() && ts >= stats.last_failure {
+                stats.last_cause = Some(cause);
+            }
+        }
+        for (family, index) in lines {
+            self.recause_line(user, family, index, cause);
+        }
+    }
+
+    /// Shows one line of `user`'s with `cause` from now on.
+    fn recause_line(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        self.recause_filed(user, family, index, cause);
+        if self.cause_updates.len() >= CAUSE_UPDATES_CAP {
+            self.cause_updates.pop_front();
+        }
+        self.cause_updates.push_back(CauseUpdate {
+            family,
+            index,
+            cause,
+        });
+    }
+
+    /// Gives the reference to a line filed under `user` another cause
+    /// (the caller shows the line itself; see [`CauseUpdate`]).
+    fn recause_filed(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            for r in stats.lines.iter_mut().rev() {
+                if r.family == family && r.index == index {
+                    r.cause = Some(cause);
+                }
+            }
+        }
+    }
+
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
         self.changed();
+        self.headend_seen |= ev.family == Family::Headend;
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
         if let Some(t) = ev.ts
@@ -605,8 +710,11 @@ impl Incident {
         if ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
-            self.apply_auth_server(ev, ts, line);
-            return Applied::default();
+            let counted = self.apply_auth_server(ev, ts, line);
+            return Applied {
+                new_attempt: counted,
+                cause: ev.cause,
+            };
         }
         self.apply_server(ev, ts);
         self.count_recent(ev, ts);
@@ -622,12 +730,19 @@ impl Incident {
         {
             self.link_ip(user, ip);
         }
-        if let Some(mut line) = line {
-            if ev.outcome == Outcome::Failure {
-                line.cause = Some(self.effective_cause(ev, user, ts));
-            }
+        let failure_cause =
+            (ev.outcome == Outcome::Failure).then(|| self.effective_cause(ev, user, ts));
+        let line = line.map(|line| LineRef {
+            cause: failure_cause,
+            ..line
+        });
+        if let Some(line) = line {
             self.file_line(ev, user, line);
         }
+        let given = Applied {
+            new_attempt: false,
+            cause: failure_cause,
+        };
 
         if ev.role == Role::AaaChallenge {
             // An AAA challenge is a prompt, not a failure; remember it so the
@@ -635,7 +750,7 @@ impl Incident {
             if let Some(user) = user {
                 self.challenges.insert(user, ts);
             }
-            return Applied::default();
+            return given;
         }
         if ev.role == Role::GroupFallback {
             // The server group is unreachable and the headend falls back
@@ -645,7 +760,7 @@ impl Incident {
                 let stats = &mut self.users[user].1;
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied::default();
+            return given;
         }
 
         match ev.outcome {
@@ -701,7 +816,14 @@ impl Incident {
     /// An auth-server line (or, beside a headend log, a client line):
     /// evidence about a login the headend also reports, so filed and
     /// remembered but not counted.
-    fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
+    /// Returns whether the line counted as an attempt (a client failure
+    /// only the laptop saw).
+    fn apply_auth_server(
+        &mut self,
+        ev: &Event,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> bool {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
             self.remember_host(host, user);
@@ -754,6 +876,7 @@ impl Incident {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
+        false
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
@@ -763,12 +886,12 @@ impl Incident {
         user: Option<usize>,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
-    ) {
+    ) -> bool {
         if let Some(mut line) = line {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
-        self.apply_failure(ev, user, ts, None);
+        self.apply_failure(ev, user, ts, None).new_attempt
     }
 
     /// Incident-wide per-minute counts that do not depend on the user.
@@ -932,7 +1055,10 @@ impl Incident {
     ) -> Applied {
         let Some(user) = user else {
             self.totals.unattributed_failures += 1;
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(self.effective_cause(ev, None, ts)),
+            };
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
@@ -943,6 +1069,7 @@ impl Incident {
             // "Login failed", the return code and "Connection attempt has
             // failed" of one attempt: counted once, the most specific cause kept.
             let stats = &mut self.users[user].1;
+            let mut shown = cause;
             if let Some(last) = stats.last_cause {
                 let better = join::more_specific(last, cause);
                 if better != last {
@@ -950,9 +1077,13 @@ impl Incident {
                     *stats.causes.entry(better).or_default() += 1;
                     stats.last_cause = Some(better);
                 }
+                shown = better;
             }
             stats.last_seen = ts.or(stats.last_seen);
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+            };
         }
 
         // A WebVPN rejection right after an AAA rejection from the same
@@ -982,7 +1113,28 @@ impl Incident {
                 stats.see_ip(ev.client_ip);
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied { new_attempt: false };
+            // One cause per attempt: a more specific follow-up line gives
+            // the attempt (and its earlier lines) its cause, and a generic
+            // one is shown with the attempt's.
+            let before = self.join.attempt(open.attempt).map(|a| a.cause);
+            if let Some(before) = before {
+                self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
+            }
+            let shown = self.join.attempt(open.attempt).map_or(cause, |a| a.cause);
+            if let Some(l) = line {
+                if let Some(a) = self.join.attempt_mut(open.attempt) {
+                    a.lines.push((l.family, l.index));
+                }
+                if l.cause != Some(shown) {
+                    // Filed above with the line's own cause.
+                    let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
+                    self.recause_filed(owner, l.family, l.index, shown);
+                }
+            }
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+            };
         }
 
         self.record_failure(user, cause, ev, ts);
@@ -990,9 +1142,11 @@ impl Incident {
             UserKey::Named(n) => Some(n.clone()),
             UserKey::Hidden(_) => None,
         };
-        let (attempt, verdict) =
-            self.join
-                .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
+        let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
+        if let Some(l) = line {
+            new.lines.push((l.family, l.index));
+        }
+        let (attempt, verdict) = self.join.add_attempt(new);
         if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
@@ -1010,7 +1164,10 @@ impl Incident {
         if let Some(verdict) = verdict {
             self.apply_join(attempt, &verdict);
         }
-        Applied { new_attempt: true }
+        Applied {
+            new_attempt: true,
+            cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
+        }
     }
 
     /// The cause of a failure line: the parser's, except that a generic
@@ -1079,18 +1236,8 @@ impl Incident {
             self.totals.hidden_resolved += 1;
             user = named;
         }
-        let cause = join::more_specific(attempt.cause, verdict.cause);
-        if cause != attempt.cause {
-            let stats = &mut self.users[user].1;
-            decrement(&mut stats.causes, attempt.cause);
-            *stats.causes.entry(cause).or_default() += 1;
-            if attempt.ts.is_some() && attempt.ts >= stats.last_failure {
-                stats.last_cause = Some(cause);
-            }
-            if let Some(a) = self.join.attempt_mut(id) {
-                a.cause = cause;
-            }
-        }
+        debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
+        self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an
@@ -1708,6 +1855,94 @@ mod join_tests {
 
     fn named(n: &str) -> UserKey {
         UserKey::Named(n.into())
+    }
+
+    #[test]
+    fn the_scope_is_unknown_until_a_headend_line_is_recognised() {
+        use super::super::scope::Verdict;
+        let mut inc = Incident::default();
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.apply(&server(5, "ann", "192.0.2.1", Cause::AccountLocked));
+        assert_eq!(
+            inc.scope().verdict,
+            Verdict::Unknown,
+            "an auth server is not the headend"
+        );
+        inc.apply(&Event::new(Family::Headend, Outcome::Info));
+        assert_eq!(inc.scope().verdict, Verdict::None);
+        // Counted without being applied (the bulk reader), then noted.
+        let mut inc = Incident::default();
+        inc.count_events(3, at(1));
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.note_headend_seen();
+        assert_eq!(inc.scope().verdict, Verdict::None);
+    }
+
+    #[test]
+    fn every_line_of_an_attempt_gets_its_final_cause() {
+        let line = |index| LineRef {
+            family: Family::Headend,
+            index,
+            ts: None,
+            cause: None,
+        };
+        let mut inc = Incident::default();
+        let first = inc.apply_line(
+            &headend(10, "113005", "ann", "192.0.2.1", Cause::Other),
+            line(0),
+        );
+        assert_eq!((first.new_attempt, first.cause), (true, Some(Cause::Other)));
+        // The follow-up is more specific: the attempt (and its first line)
+        // take its cause.
+        let follow = inc.apply_line(
+            &headend(11, "716039", "ann", "192.0.2.1", Cause::BadCredentials),
+            line(1),
+        );
+        assert_eq!(
+            (follow.new_attempt, follow.cause),
+            (false, Some(Cause::BadCredentials))
+        );
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [(0, Cause::BadCredentials)]
+        );
+        // The server explains it: both lines change, counts follow.
+        let verdict = LineRef {
+            family: Family::AuthServer,
+            ..line(0)
+        };
+        let applied = inc.apply_line(
+            &server(12, "ann", "192.0.2.1", Cause::AccountLocked),
+            verdict,
+        );
+        assert_eq!(applied.cause, Some(Cause::AccountLocked));
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.family, u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [
+                (Family::Headend, 0, Cause::AccountLocked),
+                (Family::Headend, 1, Cause::AccountLocked)
+            ]
+        );
+        assert!(inc.take_cause_updates().is_empty(), "taken once");
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(ann.causes.len(), 1);
+        // The drill-down's references carry it too.
+        let headend_causes: Vec<_> = ann
+            .lines
+            .iter()
+            .filter(|r| r.family == Family::Headend)
+            .map(|r| r.cause)
+            .collect();
+        assert_eq!(headend_causes, [Some(Cause::AccountLocked); 2]);
     }
 
     #[test]

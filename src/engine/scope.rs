@@ -60,6 +60,9 @@ pub enum Verdict {
     Widespread,
     Isolated,
     None,
+    /// No headend line has been recognised: nothing can be said, and
+    /// "none" would be a false all-clear.
+    Unknown,
 }
 
 impl Verdict {
@@ -69,6 +72,7 @@ impl Verdict {
             Verdict::Widespread => "widespread",
             Verdict::Isolated => "isolated",
             Verdict::None => "none",
+            Verdict::Unknown => "unknown",
         }
     }
 }

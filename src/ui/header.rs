@@ -33,9 +33,15 @@ pub(super) fn draw_header(
     }
     top.push(Span::raw(" "));
     let counting = model.backlog_progress().is_some();
+    // Blind: zero counts mean "could not see", never "all clear".
+    let blind = if counting { None } else { model.blind() };
     match (inc.first_failure(), now) {
         // No verdict of "no failures" before the earlier lines are in.
         (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
+        _ if blind.is_some() => top.push(Span::styled(
+            " ◌ BLIND ",
+            theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
+        )),
         (Some(first), Some(now)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
             top.push(Span::styled(
@@ -138,7 +144,17 @@ pub(super) fn draw_header(
             format!("{} {} lines", sanitize_str(&src.name), src.lines),
             theme.muted,
         ));
-        if src.unrecognised > 0 {
+        if src.lines > 0 && src.recognised == 0 && !counting {
+            // Read but not recognised: not the log it was taken for.
+            bottom.push(Span::styled(
+                format!(
+                    " ✖ {}: 0 of {} lines recognised",
+                    sanitize_str(&src.name),
+                    crate::engine::thousands(src.lines)
+                ),
+                theme.failure,
+            ));
+        } else if src.unrecognised > 0 {
             bottom.push(Span::styled(
                 format!(" ({} unparsed)", src.unrecognised),
                 theme.muted,
@@ -166,6 +182,12 @@ pub(super) fn draw_header(
         if let Some(status) = notice_text(src.status.as_ref()) {
             bottom.push(Span::styled(format!(" {status}"), theme.marker));
         }
+        if let Some(silent) = model.quiet(i) {
+            bottom.push(Span::styled(
+                format!(" ⚠ quiet {}", hms(silent)),
+                theme.marker,
+            ));
+        }
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
@@ -174,8 +196,15 @@ pub(super) fn draw_header(
         Verdict::Infrastructure | Verdict::Widespread => theme.alert,
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
+        Verdict::Unknown => theme.marker,
     };
-    let scope_line = if counting {
+    let scope_line = if let Some(reason) = &blind {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(" SCOPE UNKNOWN ", theme.marker),
+            Span::styled(format!("  {}", sanitize_str(reason)), theme.header),
+        ])
+    } else if counting {
         Line::from(vec![
             Span::raw(" "),
             Span::styled(" SCOPE … ", theme.paused),
