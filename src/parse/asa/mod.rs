@@ -3090,7 +3090,7 @@ mod tests {
 
     #[test]
     fn cached_headers_parse_like_uncached() {
-        let sample = include_str!("../../sample-logs/asa-headend.log");
+        let sample = include_str!("../../../sample-logs/asa-headend.log");
         let extra = [
             "<166>Nov 28 2026 09:09:48 vpn-asa-01 : %ASA-6-305011: Built dynamic",
             "<166>Nov 28 2026 09:09:48 vpn-asa-01 : %ASA-6-305011: Built dynamic",
