@@ -9,6 +9,12 @@
 //! (a file can be re-read, a pipe simply stops being read). Network sources
 //! cannot make a sender wait, so they drop when the queue is full and count
 //! every dropped message exactly ([`Notice::Stats`]).
+//!
+//! Modules: [`file`] follows one path (the follower, with the file's
+//! identity, the `--backlog` start and the directory watch in submodules),
+//! [`glob`] the files a pattern matches, [`stdin`], [`command`] and
+//! [`syslog`] the other sources, [`lines`] splits bytes into lines and
+//! batches, [`recall`] reads a batch's lines again from its file.
 
 pub mod command;
 pub mod file;

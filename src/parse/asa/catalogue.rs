@@ -23,7 +23,7 @@ pub(super) fn role_of(id: u32) -> Role {
     }
 }
 
-/// [`role_of`] for an id as text (events built by hand in tests).
+/// `role_of` for an id as text (events built by hand in tests).
 pub fn role(id: &str) -> Role {
     id.parse().map_or(Role::Plain, role_of)
 }

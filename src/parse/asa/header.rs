@@ -14,9 +14,9 @@ pub(super) struct Header<'a> {
     pub(super) host: Option<&'a str>,
 }
 
-/// The results of the last few [`read_header`] calls, keyed by the header's
+/// The results of the last few `read_header` calls, keyed by the header's
 /// exact bytes (and the default year), so repeated headers are read once.
-/// Fixed-size and allocation-free; headers longer than [`HEADER_CACHE_BYTES`]
+/// Fixed-size and allocation-free; headers longer than `HEADER_CACHE_BYTES`
 /// are simply not cached.
 #[derive(Clone, Debug)]
 pub struct HeaderCache {
