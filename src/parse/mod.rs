@@ -11,6 +11,10 @@
 //!
 //! Fields borrow from the line, so parsing a line allocates nothing.
 
+// Input and the environment must never panic the parsers or the sources:
+// every failure is a value. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod asa;
 pub mod auth;
 pub mod cause;

@@ -16,6 +16,10 @@
 //! [`syslog`] the other sources, [`lines`] splits bytes into lines and
 //! batches, [`recall`] reads a batch's lines again from its file.
 
+// Input and the environment must never panic the parsers or the sources:
+// every failure is a value. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod command;
 pub mod file;
 pub mod glob;
