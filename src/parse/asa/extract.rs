@@ -26,7 +26,41 @@ fn fail(ev: &mut Event<'_>, cause: Cause) {
 }
 
 // ---------------------------------------------------------------------------
-// Extractors, by message family
+// Extractors, by message id
+
+/// 113004 / 113012 (and the tagless `AAA user authentication Successful`).
+/// Only `authentication` is a login; `authorization` and `accounting` are Info.
+pub(super) fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.server = kv(body, "server", true).and_then(field);
+    ev.user = kv(body, "user", false).and_then(field);
+    if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authentication")) {
+        ev.outcome = Outcome::Success;
+    }
+}
+
+/// 113005 / 113015 / 113016 / 113017: `… Rejected : reason = R : server = S :
+/// user = U : user IP = A` (server or `local database`).
+pub(super) fn aaa_rejected<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.reason = kv(body, "reason", false).and_then(field);
+    ev.server = kv(body, "server", true).and_then(field);
+    ev.user = kv(body, "user", false).and_then(field);
+    ev.client_ip = kv(body, "user IP", true).and_then(ip_nz);
+    let cause =
+        if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authorization")) {
+            Cause::AuthorizationDenied
+        } else {
+            cause_from_reason(ev.reason.unwrap_or(""))
+        };
+    fail(ev, cause);
+}
+
+/// 113006: `User 'U' locked out on exceeding 'N' successive failed authentication attempts`.
+pub(super) fn locked_out<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.user = between(body, "User ", " locked out")
+        .map(unquote)
+        .and_then(field);
+    fail(ev, Cause::AccountLocked);
+}
 
 /// 113007: `User 'U' unlocked by …`.
 pub(super) fn unlocked<'a>(ev: &mut Event<'a>, body: &'a str) {
@@ -44,6 +78,19 @@ pub(super) fn transaction_status<'a>(ev: &mut Event<'a>, body: &'a str) {
     {
         ev.outcome = Outcome::Success;
     }
+}
+
+/// 113009 / 113011: `AAA retrieved default group policy (P) for user = U`;
+/// also seen without parentheses or `=`.
+pub(super) fn retrieved_policy<'a>(ev: &mut Event<'a>, body: &'a str) {
+    let Some(rest) = after(body, "group policy ") else {
+        return;
+    };
+    let Some((policy, user)) = rest.split_once(" for user") else {
+        return;
+    };
+    ev.group = field(policy.trim().trim_start_matches('(').trim_end_matches(')'));
+    ev.user = field(user.trim_start().trim_start_matches('='));
 }
 
 /// 113010: `AAA challenge received for user U from server S.`
@@ -69,6 +116,22 @@ pub(super) fn server_not_accessible<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.cause = Some(Cause::AaaUnreachable);
     ev.server = kv(body, "server", true).and_then(field);
     ev.user = kv(body, "user", false).and_then(field);
+}
+
+/// 113019: `Group = G, Username = U, IP = A, Session disconnected. Session
+/// Type: T, Duration: …, Reason: R`.
+pub(super) fn session_disconnected<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.outcome = Outcome::SessionEnd;
+    ev.group = kv(body, "Group", true).and_then(field);
+    ev.user = kv(body, "Username", true).and_then(field);
+    ev.client_ip = kv(body, "IP", true).and_then(ip_nz);
+    if let Some(pos) = body.rfind("Reason:") {
+        ev.reason = body.get(pos + 7..).map(trim_dot).and_then(field);
+    }
+    let session_type = after(body, "Session Type:").map(|s| take_value(s, true));
+    if session_type.is_some_and(|t| t.eq_ignore_ascii_case("LAN-to-LAN")) {
+        ev.user = None;
+    }
 }
 
 /// 113020: Kerberos clock skew with server S.
@@ -114,116 +177,6 @@ pub(super) fn server_status<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
             113023 => ev.server_state = Some(ServerState::Active),
             _ => {}
         }
-    }
-}
-
-/// 113025–113027: certificate user name retrieval failed.
-pub(super) fn cert_username_failed<'a>(ev: &mut Event<'a>, body: &'a str) {
-    cert_username(ev, body);
-    fail(ev, Cause::Certificate);
-}
-
-/// 113031 / 113032 / 113034: ACL warnings; the session goes on.
-pub(super) fn acl_warning<'a>(ev: &mut Event<'a>, body: &'a str) {
-    let rest = gui(ev, body, "Group");
-    ev.reason = rest.and_then(field);
-}
-
-/// 113037 / 716040: the session could not be set up.
-pub(super) fn setup_failed<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = field(body);
-    fail(ev, Cause::SessionSetup);
-}
-
-/// 113039: `Group G User U IP A AnyConnect parent session started.`
-pub(super) fn session_started<'a>(ev: &mut Event<'a>, body: &'a str) {
-    gui(ev, body, "Group");
-    ev.outcome = Outcome::Success;
-}
-
-/// 113040: `Terminating the VPN connection attempt from G. Reason: R`.
-pub(super) fn group_lock<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.group = between(body, "attempt from ", ". Reason").and_then(field);
-    ev.reason = after(body, "Reason: ").map(trim_dot).and_then(field);
-    fail(ev, Cause::GroupMismatch);
-}
-
-/// 611101–611103: `User authentication succeeded: IP address: A, Uname: U`
-/// (and the failure and logout forms).
-pub(super) fn mgmt_user_auth<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.client_ip = after(body, "IP address:")
-        .map(|s| take_value(s, true))
-        .and_then(ip_nz);
-    ev.user = after(body, "Uname:").and_then(field);
-    ev.reason = body.split_once(':').map(|(r, _)| r).and_then(field);
-}
-
-/// 733201: threat detection shunned a peer: `… Peer[A] …`.
-pub(super) fn shun<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.client_ip = between(body, "Peer[", "]").and_then(ip_nz);
-    ev.reason = field(body);
-}
-
-/// 113004 / 113012 (and the tagless `AAA user authentication Successful`).
-/// Only `authentication` is a login; `authorization` and `accounting` are Info.
-pub(super) fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.server = kv(body, "server", true).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
-    if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authentication")) {
-        ev.outcome = Outcome::Success;
-    }
-}
-
-/// 113005 / 113015 / 113016 / 113017: `… Rejected : reason = R : server = S :
-/// user = U : user IP = A` (server or `local database`).
-pub(super) fn aaa_rejected<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = kv(body, "reason", false).and_then(field);
-    ev.server = kv(body, "server", true).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
-    ev.client_ip = kv(body, "user IP", true).and_then(ip_nz);
-    let cause =
-        if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authorization")) {
-            Cause::AuthorizationDenied
-        } else {
-            cause_from_reason(ev.reason.unwrap_or(""))
-        };
-    fail(ev, cause);
-}
-
-/// 113006: `User 'U' locked out on exceeding 'N' successive failed authentication attempts`.
-pub(super) fn locked_out<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.user = between(body, "User ", " locked out")
-        .map(unquote)
-        .and_then(field);
-    fail(ev, Cause::AccountLocked);
-}
-
-/// 113009 / 113011: `AAA retrieved default group policy (P) for user = U`;
-/// also seen without parentheses or `=`.
-pub(super) fn retrieved_policy<'a>(ev: &mut Event<'a>, body: &'a str) {
-    let Some(rest) = after(body, "group policy ") else {
-        return;
-    };
-    let Some((policy, user)) = rest.split_once(" for user") else {
-        return;
-    };
-    ev.group = field(policy.trim().trim_start_matches('(').trim_end_matches(')'));
-    ev.user = field(user.trim_start().trim_start_matches('='));
-}
-
-/// 113019: `Group = G, Username = U, IP = A, Session disconnected. Session
-/// Type: T, Duration: …, Reason: R`.
-pub(super) fn session_disconnected<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.outcome = Outcome::SessionEnd;
-    ev.group = kv(body, "Group", true).and_then(field);
-    ev.user = kv(body, "Username", true).and_then(field);
-    ev.client_ip = kv(body, "IP", true).and_then(ip_nz);
-    if let Some(pos) = body.rfind("Reason:") {
-        ev.reason = body.get(pos + 7..).map(trim_dot).and_then(field);
-    }
-    let session_type = after(body, "Session Type:").map(|s| take_value(s, true));
-    if session_type.is_some_and(|t| t.eq_ignore_ascii_case("LAN-to-LAN")) {
-        ev.user = None;
     }
 }
 
@@ -281,11 +234,42 @@ pub(super) fn cert_username<'a>(ev: &mut Event<'a>, body: &'a str) {
         .and_then(ip_nz);
 }
 
+/// 113025–113027: certificate user name retrieval failed.
+pub(super) fn cert_username_failed<'a>(ev: &mut Event<'a>, body: &'a str) {
+    cert_username(ev, body);
+    fail(ev, Cause::Certificate);
+}
+
 /// `Group G User U IP A <text>` messages that report a failure; the text is the reason.
 pub(super) fn gui_failure<'a>(ev: &mut Event<'a>, body: &'a str, cause: Cause) {
     let rest = gui(ev, body, "Group").unwrap_or(body);
     ev.reason = field(trim_dot(rest));
     fail(ev, cause);
+}
+
+/// 113031 / 113032 / 113034: ACL warnings; the session goes on.
+pub(super) fn acl_warning<'a>(ev: &mut Event<'a>, body: &'a str) {
+    let rest = gui(ev, body, "Group");
+    ev.reason = rest.and_then(field);
+}
+
+/// 113037 / 716040: the session could not be set up.
+pub(super) fn setup_failed<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.reason = field(body);
+    fail(ev, Cause::SessionSetup);
+}
+
+/// 113039: `Group G User U IP A AnyConnect parent session started.`
+pub(super) fn session_started<'a>(ev: &mut Event<'a>, body: &'a str) {
+    gui(ev, body, "Group");
+    ev.outcome = Outcome::Success;
+}
+
+/// 113040: `Terminating the VPN connection attempt from G. Reason: R`.
+pub(super) fn group_lock<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.group = between(body, "attempt from ", ". Reason").and_then(field);
+    ev.reason = after(body, "Reason: ").map(trim_dot).and_then(field);
+    fail(ev, Cause::GroupMismatch);
 }
 
 /// 409023: `Attempting AAA Fallback method M for R request for user U : Auth-server group G unreachable`.
@@ -304,6 +288,16 @@ pub(super) fn mgmt_login<'a>(ev: &mut Event<'a>, body: &'a str) {
         .and_then(|s| s.split(['/', ' ']).next())
         .and_then(ip_nz);
     ev.user = after(body, " for user ").map(unquote).and_then(field);
+}
+
+/// 611101–611103: `User authentication succeeded: IP address: A, Uname: U`
+/// (and the failure and logout forms).
+pub(super) fn mgmt_user_auth<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.client_ip = after(body, "IP address:")
+        .map(|s| take_value(s, true))
+        .and_then(ip_nz);
+    ev.user = after(body, "Uname:").and_then(field);
+    ev.reason = body.split_once(':').map(|(r, _)| r).and_then(field);
 }
 
 /// IKEv1 / ISAKMP (713xxx): `Group = G, Username = U, IP = A, <text>`.
@@ -451,6 +445,12 @@ pub(super) fn ssl<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         }
         _ => {}
     }
+}
+
+/// 733201: threat detection shunned a peer: `… Peer[A] …`.
+pub(super) fn shun<'a>(ev: &mut Event<'a>, body: &'a str) {
+    ev.client_ip = between(body, "Peer[", "]").and_then(ip_nz);
+    ev.reason = field(body);
 }
 
 /// DAP (734xxx): `DAP: User U, Addr A[, Connection C]: …`.
