@@ -388,7 +388,10 @@ fn asa_wins_ties_with_other_formats() {
 #[test]
 fn asa_lines_of_existing_tests_are_never_other_formats() {
     let sources = [
-        include_str!("../src/parse/asa.rs"),
+        include_str!("../src/parse/asa/mod.rs"),
+        include_str!("../src/parse/asa/header.rs"),
+        include_str!("../src/parse/asa/catalogue.rs"),
+        include_str!("../src/parse/asa/extract/tests.rs"),
         include_str!("dashboard.rs"),
         include_str!("syslog.rs"),
     ];

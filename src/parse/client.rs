@@ -32,7 +32,7 @@
 //! rsyslog's `message repeated N times: [ … ]` wrapper is unwrapped. Times
 //! without a zone are UTC (see [`time`]).
 
-use super::asa::contains_ci;
+use super::text::{after, contains_ci};
 use super::{Cause, Event, Family, Outcome, ParseContext, field, time};
 
 /// Parses one client log line. `None` unless it comes from an AnyConnect process.
@@ -276,10 +276,6 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit()))
         .and_then(field)
         .or_else(|| field(body));
-}
-
-fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
-    s.find(pat).and_then(|p| s.get(p + pat.len()..))
 }
 
 #[cfg(test)]

@@ -6,15 +6,24 @@
 //! line cannot tell on its own (such as the year of a yearless syslog
 //! timestamp) comes in through [`ParseContext`].
 //!
+//! Shared by the parsers: [`cause`] maps free-text rejection reasons to a
+//! [`Cause`], and `text` holds the small substring helpers.
+//!
 //! Fields borrow from the line, so parsing a line allocates nothing.
+
+// Input and the environment must never panic the parsers or the sources:
+// every failure is a value. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod asa;
 pub mod auth;
+pub mod cause;
 pub mod client;
 pub mod dart;
 pub mod formats;
 pub mod reader;
 pub mod records;
+mod text;
 pub mod time;
 pub mod winevent;
 
