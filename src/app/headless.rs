@@ -200,8 +200,8 @@ pub struct UserReport {
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
-    /// `failing` (failed in the last 5 minutes of log time, no success
-    /// since), `recovered` (a success after the last failure) or `ok`.
+    /// `locked`, `unknown`, `failing`, `recovered` or `ok` (see
+    /// [`UserState`] and the README).
     pub state: UserState,
     pub sessions: SessionsReport,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
@@ -309,9 +309,15 @@ fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
 /// Builds the scan report from an incident.
 pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let now = incident.latest();
+    // Every user seen: those with failures in the Users pane's order, then
+    // those who only logged in, by name ("did bob get in?").
+    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> =
+        incident.users().filter(|(_, s)| s.failures == 0).collect();
+    succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
         .users_by_failures()
         .into_iter()
+        .chain(succeeded_only)
         .map(|(key, s)| {
             let (user, hidden) = match key {
                 UserKey::Named(n) => (n.clone(), false),
@@ -393,7 +399,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         failures: t.failures,
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
-        users_with_failures: users.len(),
+        users_with_failures: users.iter().filter(|u| u.failures > 0).count(),
         hidden_resolved: t.hidden_resolved,
         users_failing: incident.failing_now(),
         successes: t.successes,
@@ -528,18 +534,18 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         .max(4);
     writeln!(
         out,
-        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  LAST SEEN",
+        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  LAST SEEN",
         "USER", "FAILED", "OK", "LAST CAUSE", "STATE"
     )?;
     for u in &report.users {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  {}",
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}",
             name(u),
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
-            u.state.as_str(),
+            u.state.label(),
             time_or_dash(u.last_seen),
         )?;
     }

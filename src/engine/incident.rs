@@ -60,11 +60,19 @@ pub const USER_LINES_CAP: usize = 400;
 /// office would otherwise tie every line to everyone).
 const USERS_PER_IP_CAP: usize = 8;
 
-/// The state of one user, as the users pane and `scan --json` show it.
+/// The state of one user, as the users pane, the drill-down, `scan` and
+/// `scan --json` show it. The account states come first: a locked-out user
+/// retrying is locked, whatever the clock says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserState {
-    /// Failed within [`FAILING_NOW`] of log time, no success since.
+    /// The last failure was a lockout or a disabled account
+    /// (`account_locked`, `account_disabled`), and no success since.
+    Locked,
+    /// The last failure was an unknown user name (`unknown_user`), and no
+    /// success since.
+    Unknown,
+    /// Failed within [`FAILING_NOW`] of now, no success since.
     Failing,
     /// Had failures, and a success after the last one.
     Recovered,
@@ -75,10 +83,28 @@ pub enum UserState {
 impl UserState {
     pub fn as_str(self) -> &'static str {
         match self {
+            UserState::Locked => "locked",
+            UserState::Unknown => "unknown",
             UserState::Failing => "failing",
             UserState::Recovered => "recovered",
             UserState::Ok => "ok",
         }
+    }
+
+    /// The glyph shown before the word (never colour alone).
+    pub fn glyph(self) -> &'static str {
+        match self {
+            UserState::Locked => "⊘",
+            UserState::Unknown => "?",
+            UserState::Failing => "✖",
+            UserState::Recovered => "✔",
+            UserState::Ok => "·",
+        }
+    }
+
+    /// Glyph and word, as the Users pane and `scan` show it: `⊘ locked`.
+    pub fn label(self) -> String {
+        format!("{} {}", self.glyph(), self.as_str())
     }
 }
 
@@ -139,6 +165,13 @@ pub struct UserStats {
     pub sessions_down: u32,
     last_session_up: Option<Timestamp>,
     last_session_down: Option<Timestamp>,
+    /// The join id of the user's latest counted attempt, for a follow-on
+    /// notice (113006) that changes its cause.
+    last_attempt: Option<usize>,
+    /// When a lockout notice was counted as an attempt of its own (no
+    /// rejection before it): a rejection logged just after it is that
+    /// same attempt.
+    lone_lockout: Option<Timestamp>,
     /// Failed attempts per minute of log time.
     pub recent: MinuteRing,
     /// This user's retained lines, oldest first, at most [`USER_LINES_CAP`].
@@ -148,6 +181,17 @@ pub struct UserStats {
 impl UserStats {
     /// The user's state relative to `now` (log time).
     pub fn state(&self, now: Option<Timestamp>) -> UserState {
+        let unrecovered = self.failures > 0
+            && self
+                .last_success
+                .is_none_or(|s| self.last_failure.is_some_and(|f| f > s));
+        if unrecovered {
+            match self.last_cause {
+                Some(Cause::AccountLocked | Cause::AccountDisabled) => return UserState::Locked,
+                Some(Cause::UnknownUser) => return UserState::Unknown,
+                _ => {}
+            }
+        }
         if self.failing_now(now) {
             UserState::Failing
         } else if self.failures > 0
@@ -178,6 +222,10 @@ impl UserStats {
 
     /// Failed recently (relative to `now`, log time) with no success since.
     pub fn failing_now(&self, now: Option<Timestamp>) -> bool {
+        if self.failures == 0 {
+            // Every attempt moved elsewhere (a hidden user named, a spray).
+            return false;
+        }
         let Some(last_failure) = self.last_failure else {
             return self.failures > 0 && self.last_success.is_none();
         };
@@ -936,6 +984,9 @@ impl Incident {
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
+        if let Some(applied) = self.fold_lockout(ev, user, ts) {
+            return applied;
+        }
         if ev.family == Family::Client
             && self.users[user].1.last_failure.is_some()
             && within(self.users[user].1.last_failure, ts, ATTEMPT_WINDOW)
@@ -993,6 +1044,9 @@ impl Incident {
         let (attempt, verdict) =
             self.join
                 .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
+        let stats = &mut self.users[user].1;
+        stats.last_attempt = Some(attempt);
+        stats.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
         if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
@@ -1011,6 +1065,75 @@ impl Incident {
             self.apply_join(attempt, &verdict);
         }
         Applied { new_attempt: true }
+    }
+
+    /// A lockout notice (113006) within [`ATTEMPT_WINDOW`] after a failure
+    /// of the same user is part of that attempt: the attempt's cause becomes
+    /// `account_locked` and nothing more is counted. Likewise a rejection
+    /// logged just after a lockout notice that was counted alone (the two in
+    /// the same second, notice first) is that attempt. `None`: not a
+    /// follow-on line, count it as usual.
+    fn fold_lockout(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) -> Option<Applied> {
+        let stats = &self.users[user].1;
+        let after_failure = stats.last_failure.is_some()
+            && within(stats.last_failure, ts, ATTEMPT_WINDOW)
+            && stats
+                .last_success
+                .is_none_or(|s| stats.last_failure > Some(s));
+        match ev.role {
+            Role::LockoutNotice if after_failure => {
+                self.set_last_attempt_cause(user, Cause::AccountLocked);
+                let stats = &mut self.users[user].1;
+                stats.last_seen = ts.or(stats.last_seen);
+                Some(Applied::default())
+            }
+            Role::AaaRejection
+                if stats.lone_lockout.is_some()
+                    && within(stats.lone_lockout, ts, ATTEMPT_WINDOW) =>
+            {
+                let attempt = stats.last_attempt;
+                let stats = &mut self.users[user].1;
+                stats.lone_lockout = None;
+                stats.see_ip(ev.client_ip);
+                stats.last_seen = ts.or(stats.last_seen);
+                if let Some(reason) = ev.reason {
+                    stats.last_reason = Some(reason.to_string());
+                }
+                // Its WebVPN line (716039) is the same attempt too.
+                if let (Some(ip), Some(attempt)) = (ev.client_ip, attempt) {
+                    self.open_attempts.insert(
+                        ip.to_string(),
+                        OpenAttempt {
+                            ts,
+                            user,
+                            hidden: false,
+                            line: None,
+                            attempt,
+                        },
+                    );
+                }
+                Some(Applied::default())
+            }
+            _ => None,
+        }
+    }
+
+    /// Gives the user's latest attempt a new cause (a follow-on notice said
+    /// more about it), in the user's tally and in the join.
+    fn set_last_attempt_cause(&mut self, user: usize, cause: Cause) {
+        let stats = &mut self.users[user].1;
+        if let Some(last) = stats.last_cause
+            && last != cause
+        {
+            decrement(&mut stats.causes, last);
+            *stats.causes.entry(cause).or_default() += 1;
+        }
+        stats.last_cause = Some(cause);
+        if let Some(id) = stats.last_attempt
+            && let Some(a) = self.join.attempt_mut(id)
+        {
+            a.cause = cause;
+        }
     }
 
     /// The cause of a failure line: the parser's, except that a generic
@@ -1266,6 +1389,87 @@ mod tests {
         );
         assert_eq!(inc.user(&named("ann")).map(|s| s.failures), Some(1));
         assert_eq!(inc.totals().failures, 1);
+    }
+
+    fn lockout(secs: i64, user: &str) -> Event<'_> {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some("113006");
+        e.role = crate::parse::asa::role("113006");
+        e.user = Some(user);
+        e.cause = Some(Cause::AccountLocked);
+        e
+    }
+
+    #[test]
+    fn a_lockout_notice_joins_the_attempt_that_caused_it() {
+        let mut inc = Incident::default();
+        for i in 0..7 {
+            inc.apply(&ev(i * 20, "113005", Outcome::Failure, "hank", "192.0.2.1"));
+            inc.apply(&ev(i * 20, "716039", Outcome::Failure, "hank", "192.0.2.1"));
+        }
+        // Three notices: each within the window of a rejection.
+        assert!(!inc.apply(&lockout(120, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(121, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(125, "hank")).new_attempt);
+        let hank = inc.user(&named("hank")).cloned().unwrap_or_default();
+        assert_eq!(hank.failures, 7, "7 rejections, not 10");
+        assert_eq!(hank.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(hank.causes.get(&Cause::BadCredentials), Some(&6));
+        assert_eq!(hank.last_cause, Some(Cause::AccountLocked));
+        assert_eq!(hank.state(inc.latest()), UserState::Locked);
+        assert_eq!(inc.totals().failures, 7);
+        // Just past the window the notice is about no attempt: it counts.
+        assert!(inc.apply(&lockout(126, "hank")).new_attempt);
+        assert_eq!(inc.user(&named("hank")).map(|s| s.failures), Some(8));
+    }
+
+    #[test]
+    fn a_lone_lockout_notice_counts_and_its_rejection_joins_it() {
+        let mut inc = Incident::default();
+        assert!(inc.apply(&lockout(0, "ivy")).new_attempt);
+        assert_eq!(inc.user(&named("ivy")).map(|s| s.failures), Some(1));
+        // The rejection logged in the same second, after the notice.
+        let mut rej = ev(0, "113005", Outcome::Failure, "ivy", "192.0.2.2");
+        rej.cause = Some(Cause::BadCredentials);
+        assert!(!inc.apply(&rej).new_attempt);
+        assert!(
+            !inc.apply(&ev(1, "716039", Outcome::Failure, "ivy", "192.0.2.2"))
+                .new_attempt
+        );
+        let ivy = inc.user(&named("ivy")).cloned().unwrap_or_default();
+        assert_eq!(ivy.failures, 1);
+        assert_eq!(ivy.last_cause, Some(Cause::AccountLocked));
+        // A later lone notice, and another user's notice, count.
+        assert!(inc.apply(&lockout(60, "ivy")).new_attempt);
+        assert!(inc.apply(&lockout(60, "jo")).new_attempt);
+        assert_eq!(inc.totals().failures, 3);
+    }
+
+    #[test]
+    fn states_name_locked_and_unknown_accounts_until_a_success() {
+        let mut inc = Incident::default();
+        let mut locked = ev(0, "113005", Outcome::Failure, "kat", "192.0.2.3");
+        locked.cause = Some(Cause::AccountDisabled);
+        inc.apply(&locked);
+        let mut unknown = ev(0, "113005", Outcome::Failure, "lou", "192.0.2.4");
+        unknown.cause = Some(Cause::UnknownUser);
+        inc.apply(&unknown);
+        inc.apply(&ev(0, "113005", Outcome::Failure, "max", "192.0.2.5"));
+        inc.apply(&ev(0, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        let state = |inc: &Incident, n: &str| inc.user(&named(n)).map(|s| s.state(inc.latest()));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failing));
+        assert_eq!(state(&inc, "ned"), Some(UserState::Ok));
+        // An hour later: still locked and unknown, no longer failing.
+        inc.apply(&ev(3600, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Ok));
+        inc.apply(&ev(3601, "113039", Outcome::Success, "kat", "192.0.2.3"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Recovered));
+        assert_eq!(UserState::Locked.label(), "⊘ locked");
     }
 
     #[test]

@@ -213,6 +213,9 @@ pub enum Role {
     /// The WebVPN line of a rejected attempt (716039), which may name the
     /// user the AAA line hid.
     WebvpnRejection,
+    /// A notice about an attempt just counted (113006: the user was locked
+    /// out by that rejection): part of that attempt, not another one.
+    LockoutNotice,
 }
 
 impl Role {

@@ -21,9 +21,13 @@ const SPARK_MIN_MINUTES: usize = 8;
 /// attempt a minute (a user retrying by hand) still shows as `▂`.
 pub(super) const SPARK_FULL_SCALE: u32 = 4;
 
-/// Columns the other cells need: mark and a `(hidden) 192.0.2.147` name,
-/// FAIL, OK, a short cause, and the gaps between five columns.
-const FIXED_COLUMNS: usize = 22 + 4 + 3 + 10 + 4;
+/// Columns the other cells need: the state (`✔ recovered`), a
+/// `(hidden) 192.0.2.147` name, FAIL, OK, a short cause, and the gaps
+/// between six columns.
+const FIXED_COLUMNS: usize = STATE_COLUMN + 20 + 4 + 3 + 10 + 5;
+
+/// Width of the state column: glyph and the longest word, `✔ recovered`.
+const STATE_COLUMN: usize = 11;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -99,18 +103,21 @@ pub(super) fn draw_users(
         .skip(offset)
         .take(rows)
         .map(|(i, (key, stats))| {
-            let (mark, style) = match stats.state(now) {
-                UserState::Failing => ("✖", theme.failure),
-                UserState::Recovered => ("✔", theme.success),
-                UserState::Ok => (" ", theme.plain),
+            let state = stats.state(now);
+            let style = match state {
+                UserState::Failing | UserState::Locked | UserState::Unknown => theme.failure,
+                UserState::Recovered => theme.success,
+                UserState::Ok => theme.plain,
             };
+
             let name = user_name(key);
             let cause = stats
                 .last_cause
                 .map(|c| if full_causes { c.id() } else { c.short_label() })
                 .unwrap_or_default();
             let mut cells = vec![
-                format!("{mark} {name}"),
+                state.label(),
+                name,
                 stats.failures.to_string(),
                 stats.successes.to_string(),
                 cause.to_string(),
@@ -132,8 +139,9 @@ pub(super) fn draw_users(
             }
         })
         .collect();
-    let mut header = vec!["USER", "FAIL", "OK", "CAUSE"];
+    let mut header = vec!["STATE", "USER", "FAIL", "OK", "CAUSE"];
     let mut widths = vec![
+        Constraint::Length(STATE_COLUMN as u16),
         Constraint::Min(10),
         Constraint::Length(4),
         Constraint::Length(3),
