@@ -139,3 +139,74 @@ fn scan_json_carries_the_analysis() {
         Some("10.20.0.13".into())
     );
 }
+
+#[test]
+fn during_the_radius_flap_the_suggested_step_is_the_headend_check() {
+    use vpnwatch::engine::Checklist;
+    use vpnwatch::engine::suggest::suggest;
+    use vpnwatch::parse::Cause;
+    use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+    let checklist = Checklist::new(&runbook::parse(DEFAULT_RUNBOOK).unwrap());
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, at("08:53:00"));
+    assert_eq!(inc.scope().verdict, Verdict::Infrastructure);
+    // The users' own causes (tokens, a lockout) outnumber the timeouts, yet
+    // the verdict decides: step 4, with the verdict's evidence.
+    let s = suggest(&inc, &checklist).expect("a suggestion");
+    assert_eq!(s.step, "4");
+    assert_eq!(s.cause, Cause::AaaUnreachable);
+    assert_eq!(
+        s.evidence(),
+        "aaa_unreachable: AAA server 10.20.0.13 (ISE-RADIUS) FAILED since 08:52:19"
+    );
+    // After the flap the users' causes are suggested again.
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, at("08:58:00"));
+    assert_eq!(inc.scope().verdict, Verdict::Isolated);
+    let s = suggest(&inc, &checklist).expect("a suggestion");
+    assert_eq!(s.step, "1");
+    assert!(s.evidence().ends_with("token_required"), "{}", s.evidence());
+}
+
+#[test]
+fn locked_and_unknown_users_and_successes_only_users_are_reported() {
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, None);
+    let now = inc.latest();
+    let state = |u: &str| inc.user(&named(u)).map(|s| s.state(now));
+    assert_eq!(state("mkowalski"), Some(UserState::Locked));
+    // Five rejections, the lockout notice that the fifth caused (not an
+    // attempt), then three rejections of the locked account.
+    let mk = inc.user(&named("mkowalski")).cloned().unwrap_or_default();
+    assert_eq!(mk.failures, 8);
+    assert_eq!(
+        mk.causes.get(&vpnwatch::parse::Cause::AccountLocked),
+        Some(&4)
+    );
+    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let json = serde_json::to_value(&report).unwrap();
+    let users = json["users"].as_array().cloned().unwrap_or_default();
+    let find = |n: &str| users.iter().find(|u| u["user"] == n).cloned();
+    assert_eq!(
+        find("mkowalski").map(|u| u["state"].clone()),
+        Some("locked".into())
+    );
+    // A user who only logged in is listed, as ok.
+    let ok = users
+        .iter()
+        .find(|u| u["failures"] == 0)
+        .expect("a successes-only user");
+    assert_eq!(ok["state"], "ok");
+    assert!(ok["successes"].as_u64() > Some(0));
+    assert_eq!(
+        users.len(),
+        inc.users()
+            .filter(|(k, s)| matches!(k, UserKey::Named(_)) || s.failures > 0)
+            .count(),
+        "every user seen is listed"
+    );
+    assert_eq!(
+        json["totals"]["users_with_failures"],
+        users.iter().filter(|u| u["failures"] != 0).count()
+    );
+}

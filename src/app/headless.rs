@@ -310,9 +310,12 @@ fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
 pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let now = incident.latest();
     // Every user seen: those with failures in the Users pane's order, then
-    // those who only logged in, by name ("did bob get in?").
-    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> =
-        incident.users().filter(|(_, s)| s.failures == 0).collect();
+    // the others by name ("did bob get in?"). A hidden user whose attempts
+    // all turned out to be a named user's is nobody.
+    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> = incident
+        .users()
+        .filter(|(k, s)| s.failures == 0 && (matches!(k, UserKey::Named(_)) || s.successes > 0))
+        .collect();
     succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
         .users_by_failures()

@@ -79,6 +79,11 @@ impl Verdict {
 pub struct Scope {
     pub verdict: Verdict,
     pub evidence: String,
+    /// For `infrastructure`: what is broken, as a cause the runbook's hints
+    /// name (`aaa_unreachable` or `capacity`), so the suggested step follows
+    /// the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 /// A server currently marked FAILED.
@@ -157,7 +162,16 @@ fn clock(ts: Timestamp) -> String {
 
 /// Applies the thresholds in the module docs.
 pub fn decide(i: &ScopeInputs) -> Scope {
-    let scope = |verdict, evidence| Scope { verdict, evidence };
+    let scope = |verdict, evidence| Scope {
+        verdict,
+        evidence,
+        cause: None,
+    };
+    let infrastructure = |cause, evidence| Scope {
+        verdict: Verdict::Infrastructure,
+        evidence,
+        cause: Some(cause),
+    };
     if let Some(first) = i.failed_servers.first() {
         let mut text = format!("AAA server {}", first.address);
         if let Some(g) = &first.group {
@@ -170,11 +184,11 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         if i.failed_servers.len() > 1 {
             text.push_str(&format!(" (+{} more)", i.failed_servers.len() - 1));
         }
-        return scope(Verdict::Infrastructure, text);
+        return infrastructure(Cause::AaaUnreachable, text);
     }
     if i.unreachable >= INFRA_MIN_UNREACHABLE {
-        return scope(
-            Verdict::Infrastructure,
+        return infrastructure(
+            Cause::AaaUnreachable,
             format!(
                 "{} AAA server unreachable reports in the last {UNREACHABLE_WINDOW_MINUTES} min",
                 i.unreachable
@@ -189,7 +203,7 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         if let Some(r) = &i.capacity_reason {
             text.push_str(&format!(": {r}"));
         }
-        return scope(Verdict::Infrastructure, text);
+        return infrastructure(Cause::Capacity, text);
     }
     if i.failing_users == 0 {
         return scope(
