@@ -354,3 +354,66 @@ fn an_unknown_format_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("vpnwatch formats"));
 }
+
+/// A fixture written in a fresh temporary directory; returns its path.
+fn fixture(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vpnwatch-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn events_keep_the_outcome_of_management_logins() {
+    let log = fixture(
+        "mgmt.log",
+        "Nov 28 2026 09:00:00 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n\
+         Nov 28 2026 09:00:01 fw1 : %ASA-6-611102: User authentication failed: IP address: 198.51.100.50, Uname: root\n\
+         Nov 28 2026 09:00:02 fw1 : %ASA-6-611101: User authentication succeeded: IP address: 198.51.100.51, Uname: ops\n\
+         Nov 28 2026 09:00:03 fw1 : %ASA-6-605005: Login permitted from 198.51.100.51/50124 to mgmt:192.0.2.1/https for user \"ops\"\n\
+         Nov 28 2026 09:00:04 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = ann : user IP = 203.0.113.5\n",
+    );
+    let out = vpnwatch().arg("events").arg(&log).output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["msg_id"].as_str().unwrap_or("").to_string(),
+                e["outcome"].as_str().unwrap_or("").to_string(),
+                e["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("605004", "failure", "management"),
+        ("611102", "failure", "management"),
+        ("611101", "success", "management"),
+        ("605005", "success", "management"),
+        ("113005", "failure", "vpn"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(got, want);
+    // Still counted apart from VPN users.
+    let out = vpnwatch()
+        .args(["scan", "--json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["management"]["failures"], 2);
+    assert_eq!(report["totals"]["failures"], 1);
+    assert!(
+        report["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["user"] != "admin")
+    );
+}

@@ -118,7 +118,7 @@ fn header_tells_the_incident_at_a_glance() {
     // First failure 08:43:11, last log line 09:09:59.
     assert!(header[0].contains("INCIDENT 00:26:48"), "{}", header[0]);
     assert!(header[0].contains("● LIVE"), "{}", header[0]);
-    assert!(header[0].contains("✖ 66 failed attempts"), "{}", header[0]);
+    assert!(header[0].contains("✖ 65 failed attempts"), "{}", header[0]);
     assert!(
         header[0].contains("12 users · 3 failing now"),
         "{}",
@@ -462,4 +462,33 @@ fn the_status_line_is_never_crowded_out_by_key_hints() {
         !footer.contains("Enter"),
         "a hint that does not fit is left out whole: {footer}"
     );
+}
+
+#[test]
+fn the_header_counts_admin_login_failures_apart() {
+    let model = model_of(&[(
+        source("fw.log", Family::Headend),
+        "Nov 28 2026 09:00:00 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n\
+         Nov 28 2026 09:00:01 fw1 : %ASA-6-611102: User authentication failed: IP address: 198.51.100.50, Uname: root\n\
+         Nov 28 2026 09:00:02 fw1 : %ASA-6-605005: Login permitted from 198.51.100.51/50124 to mgmt:192.0.2.1/https for user \"ops\"\n",
+    )]);
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    let top = text.lines().next().unwrap_or_default().to_string();
+    assert!(top.contains("✖ 2 admin login failures"), "{top}");
+    assert!(top.contains("✖ 0 failed attempts"), "{top}");
+    // None, no mention.
+    let text = screen_text(&render(
+        &sample_model(),
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    assert!(!text.contains("admin login"), "{text}");
 }

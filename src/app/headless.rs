@@ -123,6 +123,9 @@ struct EventRecord<'a> {
     host: Option<&'a str>,
     msg_id: Option<&'a str>,
     outcome: parse::Outcome,
+    /// `management` for a login to the headend itself (ASDM, SSH, console),
+    /// `vpn` for everything else.
+    kind: &'static str,
     cause: Option<Cause>,
     /// True on the line that counted as a new failed attempt.
     attempt: bool,
@@ -168,7 +171,12 @@ pub(crate) fn write_event(
         ts: ev.ts,
         host: ev.host,
         msg_id: ev.msg_id,
-        outcome: ev.outcome,
+        outcome: ev.role.management_outcome().unwrap_or(ev.outcome),
+        kind: if ev.role.is_management() {
+            "management"
+        } else {
+            "vpn"
+        },
         cause: ev.cause,
         attempt,
         user: ev.user,

@@ -223,6 +223,17 @@ impl Role {
     pub fn is_management(self) -> bool {
         matches!(self, Role::ManagementLogin { .. } | Role::Management)
     }
+
+    /// The outcome a management login reports (`events` shows it, so a
+    /// script selecting failures sees an administrator being brute-forced;
+    /// the engine counts these apart from VPN logins).
+    pub fn management_outcome(self) -> Option<Outcome> {
+        match self {
+            Role::ManagementLogin { denied: true } => Some(Outcome::Failure),
+            Role::ManagementLogin { denied: false } => Some(Outcome::Success),
+            _ => None,
+        }
+    }
 }
 
 /// One recognised log line, typed. Every text field borrows from the line.

@@ -91,6 +91,15 @@ pub(super) fn draw_header(
         format!("✔ {} logins", totals.successes),
         theme.success,
     ));
+    let admin_failures = inc.management().failures;
+    if admin_failures > 0 {
+        // Logins to the headend itself, counted apart from VPN users: an
+        // administrator account being guessed is its own alarm.
+        top.push(Span::styled(
+            format!(" · ✖ {admin_failures} admin login failures"),
+            theme.failure,
+        ));
+    }
     let (closed, steps) = model.checklist.progress();
     if !narrow {
         top.push(Span::styled(
