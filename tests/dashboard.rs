@@ -492,3 +492,79 @@ fn the_header_counts_admin_login_failures_apart() {
     ));
     assert!(!text.contains("admin login"), "{text}");
 }
+
+/// The user names in the Users pane, top to bottom.
+fn users_pane_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.contains("STATE") || !l.contains("USER"))
+        .skip(1)
+        .take_while(|l| !l.contains('└') && !l.contains('┘'))
+        .filter_map(|l| {
+            // "│✖ failing   tbrennan …": the word after the state word.
+            let after = l.split(['│', '┃']).find(|c| {
+                c.contains(" failing")
+                    || c.contains(" recovered")
+                    || c.contains(" locked")
+                    || c.contains(" unknown")
+                    || c.contains("· ok")
+            })?;
+            after.split_whitespace().nth(2).map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn users_failing_now_come_first_and_o_cycles_the_order() {
+    let model = sample_model();
+    let mut ui = UiState {
+        focus: Focus::Users,
+        ..UiState::default()
+    };
+    let theme = Theme::load("default").unwrap();
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by recent (o)"), "{text}");
+    let rows = users_pane_rows(&text);
+    // The three users failing at the end lead; recovered dokafor (6
+    // failures, as many as spereira) comes after every user still failing.
+    assert_eq!(
+        rows[..3]
+            .iter()
+            .filter(|r| ["tbrennan", "lfischer", "rnguyen"].contains(&r.as_str()))
+            .count(),
+        3,
+        "{rows:?}"
+    );
+    let pos = |n: &str| rows.iter().position(|r| r == n).unwrap_or(usize::MAX);
+    // spereira failed 3 times in the last 15 min, mkowalski once: by
+    // total (8 against 6) it would be the other way round.
+    assert!(pos("spereira") < pos("mkowalski"), "{rows:?}");
+    assert!(
+        pos("apatel") == rows.len() - 1,
+        "no failure in 15 min, 1 in all: {rows:?}"
+    );
+    let key = |c| {
+        ui::action_for_key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char(c),
+        ))
+        .unwrap()
+    };
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by total (o)"), "{text}");
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by name (o)"), "{text}");
+    // Named users by name, then hidden ones by address.
+    let rows: Vec<String> = users_pane_rows(&text)
+        .into_iter()
+        .filter(|r| r != "(hidden)")
+        .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(rows, sorted);
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by last seen (o)"), "{text}");
+    ui.apply(key('o'), &model);
+    assert_eq!(ui.user_sort, vpnwatch::engine::UserSort::Recent);
+}

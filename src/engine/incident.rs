@@ -364,15 +364,16 @@ pub struct Incident {
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
-    /// The order of [`Incident::users_by_failures`], sorted at most once
-    /// per change: the dashboard asks for it several times a frame (header,
-    /// users pane), and re-sorting 10 000 users each time cost more than the
-    /// whole 2 ms frame budget. Cleared by every event (`apply_inner`).
-    by_failures: std::sync::OnceLock<UsersOrder>,
-    /// The last computed order, kept across changes: the users whose sort
+    /// The orders of [`Incident::users_sorted`], one per [`UserSort`], each
+    /// sorted at most once per change: the dashboard asks for it several
+    /// times a frame (header, users pane), and re-sorting 10 000 users each
+    /// time cost more than the whole 2 ms frame budget. Cleared by every
+    /// event (`apply_inner`).
+    by_failures: [std::sync::OnceLock<UsersOrder>; UserSort::ALL.len()],
+    /// The last computed orders, kept across changes: the users whose sort
     /// key did not change keep their relative order, so only the few that
     /// changed are sorted and merged in (no comparison of 10 000 names).
-    by_failures_hint: UsersOrder,
+    by_failures_hint: [UsersOrder; UserSort::ALL.len()],
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
     /// at most once per change (they also move with the log clock, so
     /// [`Incident::count_events`] clears them too).
@@ -390,12 +391,80 @@ pub struct Recent {
     pub unreachable: u32,
 }
 
-/// Users with failures in the users pane's order, and every user's sort
-/// key when it was computed (to tell which users moved since).
+/// How the Users pane orders users with failures (`o` cycles through them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UserSort {
+    /// For the bridge: failing now first, then most failures in the last
+    /// [`RECENT_SORT_MINUTES`] minutes, then most failures in all.
+    #[default]
+    Recent,
+    /// Most failures in all.
+    Total,
+    /// By name.
+    Name,
+    /// Most recently seen first.
+    LastSeen,
+}
+
+/// The window of [`UserSort::Recent`]'s second key, in minutes.
+pub const RECENT_SORT_MINUTES: u32 = 15;
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [
+        UserSort::Recent,
+        UserSort::Total,
+        UserSort::Name,
+        UserSort::LastSeen,
+    ];
+
+    /// The next order (`o`).
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// As the Users pane title names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Recent => "recent",
+            UserSort::Total => "total",
+            UserSort::Name => "name",
+            UserSort::LastSeen => "last seen",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+
+    /// The user's sort key under this order: larger keys come first, equal
+    /// keys by name.
+    fn key(self, s: &UserStats, now: Option<Timestamp>) -> SortKey {
+        match self {
+            UserSort::Recent => (
+                u8::from(s.failing_now(now)),
+                s.failures_in(now, RECENT_SORT_MINUTES),
+                s.failures,
+                s.last_failure,
+            ),
+            UserSort::Total => (0, 0, s.failures, s.last_failure),
+            // Whether the user is listed at all is part of every key, so a
+            // user who starts failing counts as moved.
+            UserSort::Name => (0, 0, u32::from(s.failures > 0), None),
+            UserSort::LastSeen => (0, 0, u32::from(s.failures > 0), s.last_seen),
+        }
+    }
+}
+
+/// (failing now, recent failures, failures, a time), compared descending.
+type SortKey = (u8, u32, u32, Option<Timestamp>);
+
+/// Users with failures in one of the users pane's orders, and every user's
+/// sort key when it was computed (to tell which users moved since).
 #[derive(Clone, Debug, Default)]
 struct UsersOrder {
     order: Vec<usize>,
-    keys: Vec<(u32, Option<Timestamp>)>,
+    keys: Vec<SortKey>,
 }
 
 /// A view of the users with failures in the users pane's order
@@ -515,12 +584,18 @@ impl Incident {
         self.users.iter().map(|(k, s)| (k, s))
     }
 
-    /// Users with at least one failure, most failures first (then most
-    /// recent failure, then name), the order the users pane shows.
+    /// Users with at least one failure in the users pane's default order
+    /// ([`UserSort::Recent`]).
     pub fn users_by_failures(&self) -> ByFailures<'_> {
-        let order = &self
-            .by_failures
-            .get_or_init(|| self.order_users(&self.by_failures_hint))
+        self.users_sorted(UserSort::Recent)
+    }
+
+    /// Users with at least one failure in the order `sort`; equal keys by
+    /// name.
+    pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
+        let slot = sort.slot();
+        let order = &self.by_failures[slot]
+            .get_or_init(|| self.order_users(sort, &self.by_failures_hint[slot]))
             .order;
         ByFailures {
             order,
@@ -528,22 +603,15 @@ impl Incident {
         }
     }
 
-    /// [`Incident::users_by_failures`]'s order, from the previous one.
-    fn order_users(&self, prev: &UsersOrder) -> UsersOrder {
+    /// [`Incident::users_sorted`]'s order, from the previous one.
+    fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
         let users = &self.users;
-        let cmp = |&ia: &usize, &ib: &usize| {
-            let ((ka, a), (kb, b)) = (&users[ia], &users[ib]);
-            b.failures
-                .cmp(&a.failures)
-                .then(b.last_failure.cmp(&a.last_failure))
-                .then(ka.cmp(kb))
-        };
-        let keys: Vec<(u32, Option<Timestamp>)> = users
-            .iter()
-            .map(|(_, s)| (s.failures, s.last_failure))
-            .collect();
+        let now = self.latest;
+        let keys: Vec<SortKey> = users.iter().map(|(_, s)| sort.key(s, now)).collect();
+        let cmp =
+            |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
         // Users whose key is as it was keep their order among themselves
-        // (keys are unique: failures, last failure, then the name).
+        // (the name breaks ties, so the order is total).
         let moved: Vec<bool> = keys
             .iter()
             .enumerate()
@@ -594,8 +662,10 @@ impl Incident {
 
     /// Forgets every derived value: the incident changed.
     fn changed(&mut self) {
-        if let Some(order) = self.by_failures.take() {
-            self.by_failures_hint = order;
+        for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
+            if let Some(order) = cache.take() {
+                *hint = order;
+            }
         }
         self.failing.take();
         self.scope.take();
@@ -1514,22 +1584,28 @@ mod tests {
                 _ => ("113005", Outcome::Failure),
             };
             // Several events in one second: ties on the last failure.
-            inc.apply(&ev(step / 3, id, outcome, user, ip));
-            let shown: Vec<UserKey> = inc
-                .users_by_failures()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect();
-            let mut fresh: Vec<(&UserKey, &UserStats)> =
-                inc.users().filter(|(_, s)| s.failures > 0).collect();
-            fresh.sort_by(|(ka, a), (kb, b)| {
-                b.failures
-                    .cmp(&a.failures)
-                    .then(b.last_failure.cmp(&a.last_failure))
-                    .then(ka.cmp(kb))
-            });
-            let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
-            assert_eq!(shown, fresh, "after step {step}");
+            // Seconds apart, so the 5- and 15-minute windows move too.
+            inc.apply(&ev(step * 7, id, outcome, user, ip));
+            // Not every order every step: a cache left stale for a while
+            // must still catch up.
+            for sort in UserSort::ALL
+                .into_iter()
+                .filter(|s| step % 3 != s.slot() as i64 % 3)
+            {
+                let shown: Vec<UserKey> = inc
+                    .users_sorted(sort)
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let now = inc.latest();
+                let mut fresh: Vec<(&UserKey, &UserStats)> =
+                    inc.users().filter(|(_, s)| s.failures > 0).collect();
+                fresh.sort_by(|(ka, a), (kb, b)| {
+                    sort.key(b, now).cmp(&sort.key(a, now)).then(ka.cmp(kb))
+                });
+                let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
+                assert_eq!(shown, fresh, "{sort:?} after step {step}");
+            }
         }
         assert!(inc.users_by_failures().len() >= 20);
     }
@@ -1852,6 +1928,32 @@ mod tests {
             inc.servers().is_empty(),
             "an ISE node is not a headend AAA server"
         );
+    }
+
+    #[test]
+    fn the_default_order_puts_users_failing_now_first() {
+        let mut inc = Incident::default();
+        // "old" failed often long ago and recovered; "mid" failed 10 min
+        // ago (not failing now, but recent); "now" failed once just now.
+        for i in 0..9 {
+            inc.apply(&ev(i, "113005", Outcome::Failure, "old", "192.0.2.1"));
+        }
+        inc.apply(&ev(10, "113039", Outcome::Success, "old", "192.0.2.1"));
+        inc.apply(&ev(1800, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(1801, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(2400, "113005", Outcome::Failure, "now", "192.0.2.3"));
+        let names = |sort| -> Vec<String> {
+            inc.users_sorted(sort)
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect()
+        };
+        assert_eq!(names(UserSort::Recent), ["now", "mid", "old"]);
+        assert_eq!(names(UserSort::Total), ["old", "mid", "now"]);
+        assert_eq!(names(UserSort::Name), ["mid", "now", "old"]);
+        assert_eq!(names(UserSort::LastSeen), ["now", "mid", "old"]);
+        assert_eq!(UserSort::Recent.next(), UserSort::Total);
+        assert_eq!(UserSort::LastSeen.next(), UserSort::Recent);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
     AaaGroup, AaaServer, ByFailures, Incident, LineRef, Management, ServerHealth, UserKey,
-    UserState, UserStats,
+    UserSort, UserState, UserStats,
 };
 pub use lines::{LineKind, LineMeta, LineStore};
 pub use scope::{Scope, Verdict};

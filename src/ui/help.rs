@@ -77,6 +77,10 @@ const HELP: &[(&str, &str)] = &[
         "f",
         "filter the log panes to the selected user; f or Esc clears",
     ),
+    (
+        "o",
+        "Users order: recent (failing now, last 15 min, total), total, name, last seen",
+    ),
     ("? Esc", "show or hide this help"),
     ("q  Ctrl-C", "quit"),
     ("", ""),

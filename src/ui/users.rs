@@ -64,15 +64,16 @@ pub(super) fn draw_users(
     theme: &Theme,
 ) {
     let inc = &model.incident;
-    let users = inc.users_by_failures();
+    let users = inc.users_sorted(ui.user_sort);
     let now = inc.latest();
     let title = vec![
         Span::styled(" Users ", theme.title),
         Span::styled(
             format!(
-                "{} failing now · {} with failures ",
+                "{} failing now · {} with failures · by {} (o) ",
                 inc.failing_now(),
-                users.len()
+                users.len(),
+                ui.user_sort.label()
             ),
             theme.muted,
         ),
