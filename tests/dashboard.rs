@@ -568,3 +568,57 @@ fn users_failing_now_come_first_and_o_cycles_the_order() {
     ui.apply(key('o'), &model);
     assert_eq!(ui.user_sort, vpnwatch::engine::UserSort::Recent);
 }
+
+/// The header's INCIDENT clock and KPI age, as shown.
+fn header_ages(text: &str) -> (String, String) {
+    let after = |marker: &str| {
+        text.split(marker)
+            .nth(1)
+            .map(|s| s.chars().take(8).collect::<String>())
+            .unwrap_or_default()
+    };
+    (after("INCIDENT "), after(" age "))
+}
+
+#[test]
+fn one_clock_the_incident_and_kpi_ages_agree() {
+    let theme = Theme::load("default").unwrap();
+    // A replay (logs of 2026) worked on today: the first journal record is
+    // a second before the wall clock.
+    let mut model = model_of(&[(
+        source("asa-headend.log", Family::Headend),
+        include_str!("../sample-logs/asa-headend.log"),
+    )]);
+    let now_step = Record::Step(StepChange {
+        ts: common::wall() - jiff::SignedDuration::from_secs(1),
+        operator: "oncall".into(),
+        step: "2".into(),
+        from: StepState::Todo,
+        to: StepState::Doing,
+        note: None,
+    });
+    assert!(model.checklist.apply(&now_step));
+    model.set_wall_clock(common::wall());
+    let text = screen_text(&render(&model, &UiState::default(), &theme, 160, 48));
+    let (incident, age) = header_ages(&text);
+    assert_eq!(incident, age, "{text}");
+    assert_eq!(age, "00:00:01");
+
+    // Live logs gone quiet: both ages run on the wall clock, and "failing
+    // now" too (ann failed 4 min before the last line, 6 min before now).
+    let mut model = model_of(&[(
+        source("asa.log", Family::Headend),
+        "Dec 31 2026 23:54:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = ann : user IP = 203.0.113.5\n\
+         Dec 31 2026 23:58:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = bob : user IP = 203.0.113.6\n",
+    )]);
+    assert_eq!(model.incident.failing_now(), 2, "by log time");
+    model.set_wall_clock(common::wall());
+    let text = screen_text(&render(&model, &UiState::default(), &theme, 160, 48));
+    let (incident, age) = header_ages(&text);
+    assert_eq!(
+        (incident.as_str(), age.as_str()),
+        ("00:06:00", "00:06:00"),
+        "{text}"
+    );
+    assert!(text.contains("1 failing now"), "{text}");
+}

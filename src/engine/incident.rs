@@ -343,6 +343,9 @@ pub struct Incident {
     totals: Totals,
     first_failure: Option<Timestamp>,
     latest: Option<Timestamp>,
+    /// "Now" as the caller's clock says (see [`clock_now`]); `None` reads
+    /// "now" as the latest log time.
+    clock: Option<Timestamp>,
     /// The last AAA rejection per client IP, for pairing its follow-up line.
     open_attempts: HashMap<String, OpenAttempt>,
     /// The last AAA challenge per user.
@@ -540,9 +543,31 @@ impl Incident {
         self.first_failure
     }
 
-    /// The latest log time seen; "now" for everything measured in log time.
+    /// The latest log time seen.
     pub fn latest(&self) -> Option<Timestamp> {
         self.latest
+    }
+
+    /// "Now" for everything measured against the clock: failing now, the
+    /// 1/5/15-minute windows, user states, the scope verdict and the users'
+    /// order. The clock the caller set ([`Incident::set_clock`]), never
+    /// before the latest log line; else the latest log time (headless
+    /// commands, which read logs of the past).
+    pub fn now(&self) -> Option<Timestamp> {
+        match (self.clock, self.latest) {
+            (Some(c), Some(l)) => Some(c.max(l)),
+            (c, l) => c.or(l),
+        }
+    }
+
+    /// Sets the clock [`Incident::now`] reads, from [`clock_now`]. The
+    /// derived values are recomputed only when it moves by a whole second.
+    pub fn set_clock(&mut self, now: Option<Timestamp>) {
+        let second = |t: Option<Timestamp>| t.map(|t| t.as_second());
+        if second(now) != second(self.clock) {
+            self.clock = now;
+            self.changed();
+        }
     }
 
     pub fn servers(&self) -> &[AaaServer] {
@@ -562,7 +587,7 @@ impl Incident {
     /// successful logins, failed attempts, capacity failure lines and AAA
     /// unreachable reports (113014, 409023).
     pub fn recent(&self, minutes: u32) -> Recent {
-        let now = self.latest;
+        let now = self.now();
         Recent {
             logins: self.logins.last(now, minutes),
             attempts: self.attempts.last(now, minutes),
@@ -606,7 +631,7 @@ impl Incident {
     /// [`Incident::users_sorted`]'s order, from the previous one.
     fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
         let users = &self.users;
-        let now = self.latest;
+        let now = self.now();
         let keys: Vec<SortKey> = users.iter().map(|(_, s)| sort.key(s, now)).collect();
         let cmp =
             |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
@@ -644,7 +669,7 @@ impl Incident {
         *self.failing.get_or_init(|| {
             self.users
                 .iter()
-                .filter(|(_, s)| s.failing_now(self.latest))
+                .filter(|(_, s)| s.failing_now(self.now()))
                 .count()
         })
     }
@@ -1407,6 +1432,26 @@ impl Incident {
     }
 }
 
+/// The one definition of "now" for the console (incident age, KPI age,
+/// failing now, the windows): the latest log time while the backlog is
+/// being counted or when the logs are not live (a replay, old files: their
+/// latest line is more than [`super::kpi::RECONCILE`] behind the wall clock,
+/// or ahead of it); the wall clock once the logs are live.
+pub fn clock_now(
+    latest_log: Option<Timestamp>,
+    wall: Timestamp,
+    counting_backlog: bool,
+) -> Option<Timestamp> {
+    let latest = latest_log?;
+    let behind = wall.duration_since(latest);
+    let live = behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE;
+    Some(if live && !counting_backlog {
+        wall
+    } else {
+        latest
+    })
+}
+
 /// Whether `later` is no more than `window` after `earlier`. Lines without
 /// a time are taken to be close together: they arrived together.
 fn within(earlier: Option<Timestamp>, later: Option<Timestamp>, window: SignedDuration) -> bool {
@@ -1954,6 +1999,33 @@ mod tests {
         assert_eq!(names(UserSort::LastSeen), ["now", "mid", "old"]);
         assert_eq!(UserSort::Recent.next(), UserSort::Total);
         assert_eq!(UserSort::LastSeen.next(), UserSort::Recent);
+    }
+
+    #[test]
+    fn one_clock_log_time_in_replay_wall_time_once_live() {
+        let t = |secs| at(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        // Live: the wall clock, unless the backlog is being counted.
+        assert_eq!(clock_now(at(0), t(30), false), at(30));
+        assert_eq!(clock_now(at(0), t(30), true), at(0));
+        // A replay (logs over an hour old) or a headend clock ahead: log time.
+        assert_eq!(clock_now(at(0), t(7200), false), at(0));
+        assert_eq!(clock_now(at(100), t(0), false), at(100));
+        assert_eq!(clock_now(None, t(0), false), None);
+
+        // Live logs that went quiet: "failing now" ages with the wall clock.
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
+        inc.set_clock(clock_now(inc.latest(), t(60), false));
+        assert_eq!(inc.failing_now(), 1);
+        assert_eq!(inc.recent(5).attempts, 1);
+        inc.set_clock(clock_now(inc.latest(), t(FAILING_NOW.as_secs() + 1), false));
+        assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
+        assert_eq!(inc.recent(5).attempts, 0);
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.state(inc.now()), UserState::Ok);
+        // The clock never reads before the latest line.
+        inc.set_clock(at(-50));
+        assert_eq!(inc.now(), at(0));
     }
 
     #[test]

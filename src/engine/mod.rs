@@ -440,6 +440,14 @@ impl Model {
         }
     }
 
+    /// Moves the incident's clock to the wall clock's reading of "now"
+    /// ([`incident::clock_now`]: log time while the backlog is counted or
+    /// the logs are a replay, wall time once live). Called before each frame.
+    pub fn set_wall_clock(&mut self, wall: jiff::Timestamp) {
+        let now = incident::clock_now(self.incident.latest(), wall, self.held.is_some());
+        self.incident.set_clock(now);
+    }
+
     /// Whether any open source is of this family (decides which panes show).
     pub fn has_family(&self, family: Family) -> bool {
         self.sources.iter().any(|s| s.family == family)

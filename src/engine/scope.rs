@@ -112,9 +112,9 @@ pub struct ScopeInputs {
     pub causes: Vec<(Cause, u32)>,
 }
 
-/// Gathers the inputs from the incident, at its latest log time.
+/// Gathers the inputs from the incident, at its clock ([`Incident::now`]).
 pub fn inputs(incident: &Incident) -> ScopeInputs {
-    let now = incident.latest();
+    let now = incident.now();
     let failed_servers = incident
         .servers()
         .iter()

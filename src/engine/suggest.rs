@@ -68,7 +68,7 @@ pub struct CauseTally {
 
 /// Tallies the incident's failures by cause (see the module docs).
 pub fn tally(incident: &Incident) -> CauseTally {
-    let now = incident.latest();
+    let now = incident.now();
     let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
     for (_, stats) in incident.users() {
         let recent = stats.failures_in(now, RECENT_MINUTES);

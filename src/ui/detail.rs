@@ -83,7 +83,7 @@ pub(super) fn draw_detail(
     theme: &Theme,
 ) {
     let inc = &model.incident;
-    let now = inc.latest();
+    let now = inc.now();
     let title = vec![
         Span::styled(format!(" User {} ", user_name(key)), theme.title),
         Span::styled(" Esc back · f filter the logs · ↑↓ scroll ", theme.muted),

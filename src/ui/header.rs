@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{WIDE, clock, hms, incident_now};
+use super::draw::{WIDE, clock, hms};
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
@@ -23,7 +23,7 @@ pub(super) fn draw_header(
 ) {
     let inc = &model.incident;
     let totals = inc.totals();
-    let now = incident_now(inc.latest(), wall);
+    let age = super::kpi::incident_age(model, wall);
     let failing = inc.failing_now();
 
     let narrow = area.width < WIDE;
@@ -33,15 +33,12 @@ pub(super) fn draw_header(
     }
     top.push(Span::raw(" "));
     let counting = model.backlog_progress().is_some();
-    match (inc.first_failure(), now) {
+    match (inc.first_failure(), age) {
         // No verdict of "no failures" before the earlier lines are in.
         (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
-        (Some(first), Some(now)) => {
+        (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            top.push(Span::styled(
-                format!(" INCIDENT {} ", hms(now.duration_since(first))),
-                style,
-            ));
+            top.push(Span::styled(format!(" INCIDENT {} ", hms(age)), style));
         }
         _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
     }

@@ -65,7 +65,7 @@ pub(super) fn draw_users(
 ) {
     let inc = &model.incident;
     let users = inc.users_sorted(ui.user_sort);
-    let now = inc.latest();
+    let now = inc.now();
     let title = vec![
         Span::styled(" Users ", theme.title),
         Span::styled(
