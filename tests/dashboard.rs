@@ -622,3 +622,34 @@ fn one_clock_the_incident_and_kpi_ages_agree() {
     );
     assert!(text.contains("1 failing now"), "{text}");
 }
+
+#[test]
+fn a_spray_is_collapsed_under_its_address_and_the_verdict_says_attack() {
+    let lines: String = (0..30)
+        .map(|i| {
+            format!(
+                "Nov 28 2026 09:00:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = guess{i} : user IP = 198.51.100.66\n",
+                i
+            )
+        })
+        .collect();
+    let model = model_of(&[(source("asa.log", Family::Headend), lines.as_str())]);
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    assert!(text.contains("(spray) 198.51.100.66"), "{text}");
+    assert!(
+        !text.contains("guess1 "),
+        "the names tried are not listed: {text}"
+    );
+    assert!(text.contains("⚠ 30 spray attempts"), "{text}");
+    assert!(text.contains("✖ 0 failed attempts"), "{text}");
+    assert!(
+        text.contains("SCOPE ATTACK   password spray: 30 user names from 1 address"),
+        "{text}"
+    );
+}

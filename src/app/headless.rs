@@ -196,6 +196,9 @@ pub struct UserReport {
     pub user: String,
     /// The name was hidden by the headend; `user` is then the client IP.
     pub hidden: bool,
+    /// The failed attempts of a password spray from the client IP in
+    /// `user`, counted apart from the names tried (README: Verdicts).
+    pub spray: bool,
     pub failures: u32,
     pub successes: u32,
     pub causes: std::collections::BTreeMap<Cause, u32>,
@@ -277,6 +280,8 @@ pub struct TransitionReport {
 #[derive(Serialize)]
 pub struct TotalsReport {
     pub failures: u64,
+    /// Failed attempts of password sprays, not in `failures`.
+    pub spray_attempts: u64,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
     pub windows: WindowsReport,
     /// Successful logins in the last 15 minutes of log time.
@@ -322,7 +327,9 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     // all turned out to be a named user's is nobody.
     let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> = incident
         .users()
-        .filter(|(k, s)| s.failures == 0 && (matches!(k, UserKey::Named(_)) || s.successes > 0))
+        // A name seen with neither (tried in a spray, named in an info
+        // line) has no login to report.
+        .filter(|(_, s)| s.failures == 0 && s.successes > 0)
         .collect();
     succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
@@ -332,11 +339,14 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         .map(|(key, s)| {
             let (user, hidden) = match key {
                 UserKey::Named(n) => (n.clone(), false),
-                UserKey::Hidden(ip) => (ip.clone(), true),
+                UserKey::Hidden(ip) | UserKey::Spray(ip) => {
+                    (ip.clone(), matches!(key, UserKey::Hidden(_)))
+                }
             };
             UserReport {
                 user,
                 hidden,
+                spray: matches!(key, UserKey::Spray(_)),
                 failures: s.failures,
                 successes: s.successes,
                 causes: s.causes.clone(),
@@ -408,6 +418,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let t = incident.totals();
     let totals = TotalsReport {
         failures: t.failures,
+        spray_attempts: t.spray_attempts,
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
         users_with_failures: users.iter().filter(|u| u.failures > 0).count(),
@@ -532,6 +543,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     let name = |u: &UserReport| {
         if u.hidden {
             format!("(hidden) {}", sanitize_str(&u.user))
+        } else if u.spray {
+            format!("(spray) {}", sanitize_str(&u.user))
         } else {
             sanitize_str(&u.user)
         }

@@ -30,6 +30,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::join::{self, Attempt, Joiner, Verdict};
+use super::spray::{Seen, Spray, Tried};
 use super::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Outcome, Role, ServerState};
 
@@ -127,6 +128,9 @@ pub enum UserKey {
     Named(String),
     /// A hidden user, known only by client IP.
     Hidden(String),
+    /// The failed attempts of a password spray from one client IP, counted
+    /// apart from the names tried (see [`super::spray`]).
+    Spray(String),
 }
 
 impl std::fmt::Display for UserKey {
@@ -134,6 +138,7 @@ impl std::fmt::Display for UserKey {
         match self {
             UserKey::Named(n) => f.write_str(n),
             UserKey::Hidden(ip) => write!(f, "(hidden) {ip}"),
+            UserKey::Spray(ip) => write!(f, "(spray) {ip}"),
         }
     }
 }
@@ -310,6 +315,9 @@ pub struct Totals {
     pub unattributed_failures: u64,
     /// Hidden headend attempts that an auth-server line put a name to.
     pub hidden_resolved: u64,
+    /// Failed attempts of password sprays, counted apart from `failures`
+    /// (see [`super::spray`]).
+    pub spray_attempts: u64,
 }
 
 /// What applying one event did, for callers that report per line.
@@ -339,6 +347,11 @@ pub struct Incident {
     /// allocating (this runs for every event).
     named: HashMap<String, usize>,
     hidden: HashMap<String, usize>,
+    sprays: HashMap<String, usize>,
+    /// Password spray and many-address attack detection.
+    spray: Spray<Cause>,
+    /// Per spray slot, the named users tried from it.
+    spray_names: HashMap<usize, std::collections::BTreeSet<usize>>,
     servers: Vec<AaaServer>,
     totals: Totals,
     first_failure: Option<Timestamp>,
@@ -1114,7 +1127,9 @@ impl Incident {
                 // the attempt moves to them.
                 let moved_cause = self.retract_failure(open.user, open.ts);
                 self.open_attempts.remove(ip);
-                self.record_failure(user, moved_cause.unwrap_or(cause), ev, ts);
+                let moved_cause = moved_cause.unwrap_or(cause);
+                let counted = self.spray_check(ev, user, moved_cause, ts);
+                self.record_failure(counted, moved_cause, ev, ts);
                 if let UserKey::Named(name) = &self.users[user].0 {
                     let name = name.clone();
                     self.join.rename(open.attempt, user, &name);
@@ -1131,10 +1146,14 @@ impl Incident {
             return Applied { new_attempt: false };
         }
 
+        // The user the attempt is about; it is counted under a spray
+        // source instead when its address is one.
+        let named_user = user;
+        let user = self.spray_check(ev, user, cause, ts);
         self.record_failure(user, cause, ev, ts);
-        let name = match &self.users[user].0 {
+        let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
-            UserKey::Hidden(_) => None,
+            UserKey::Hidden(_) | UserKey::Spray(_) => None,
         };
         let (attempt, verdict) =
             self.join
@@ -1149,7 +1168,8 @@ impl Incident {
                 ip.to_string(),
                 OpenAttempt {
                     ts,
-                    user,
+                    // Its WebVPN line names the user tried, also in a spray.
+                    user: named_user,
                     hidden,
                     line,
                     attempt,
@@ -1231,6 +1251,99 @@ impl Incident {
         }
     }
 
+    /// Feeds a new failed attempt of `user` to the spray detector; returns
+    /// the slot to count it for: the user, or the `(spray) <ip>` slot when
+    /// the attempt's address is a spray source (moving the attempts that
+    /// made it one there too).
+    fn spray_check(
+        &mut self,
+        ev: &Event,
+        user: usize,
+        cause: Cause,
+        ts: Option<Timestamp>,
+    ) -> usize {
+        let (Family::Headend, Some(ip), UserKey::Named(_)) =
+            (ev.family, ev.client_ip, &self.users[user].0)
+        else {
+            return user;
+        };
+        let seen = self.spray.failed(ip, Tried { ts, user, cause });
+        let slot = match seen {
+            Seen::Ordinary => return user,
+            Seen::Spray => self.slot(UserKey::Spray(ip.to_string())),
+            Seen::BecameSpray(earlier) => {
+                let slot = self.slot(UserKey::Spray(ip.to_string()));
+                for t in earlier {
+                    self.uncount_failure(t.user, t.cause, t.ts);
+                    self.count_failure(slot, t.cause, t.ts);
+                    self.spray_names.entry(slot).or_default().insert(t.user);
+                }
+                slot
+            }
+        };
+        self.spray_names.entry(slot).or_default().insert(user);
+        self.users[slot].1.see_ip(Some(ip));
+        slot
+    }
+
+    /// Spray sources with a failed attempt in the last `minutes` (of
+    /// [`Incident::now`]), and the distinct user names tried from them.
+    pub fn spray_sources(&self, minutes: u32) -> (usize, usize) {
+        let now = self.now();
+        let mut names = std::collections::BTreeSet::new();
+        let mut sources = 0;
+        for (&slot, tried) in &self.spray_names {
+            if self.users[slot].1.failures_in(now, minutes) > 0 {
+                sources += 1;
+                names.extend(tried.iter().copied());
+            }
+        }
+        (sources, names.len())
+    }
+
+    /// Whether a user is left out of the verdict and the cause tally: a
+    /// spray source's slot, or a name under attack from many addresses.
+    pub fn is_attack(&self, key: &UserKey) -> bool {
+        match key {
+            UserKey::Spray(_) => true,
+            _ => self
+                .find(key)
+                .is_some_and(|i| self.spray.attacked(i, self.now())),
+        }
+    }
+
+    /// Names under attack from many addresses: (name, addresses in the
+    /// spray window).
+    pub fn attacked_names(&self) -> Vec<(String, usize)> {
+        self.spray
+            .attacked_users(self.now())
+            .into_iter()
+            .filter_map(|(u, n)| Some((self.users.get(u)?.0.to_string(), n)))
+            .collect()
+    }
+
+    /// Adds (or with `undo` takes back) one failed attempt of slot `user` to
+    /// the incident-wide counts: spray attempts are counted apart.
+    fn tally_attempt(&mut self, user: usize, ts: Option<Timestamp>, undo: bool) {
+        let spray = matches!(self.users[user].0, UserKey::Spray(_));
+        let total = if spray {
+            &mut self.totals.spray_attempts
+        } else {
+            &mut self.totals.failures
+        };
+        if undo {
+            *total = total.saturating_sub(1);
+            if !spray {
+                self.attempts.remove(ts, 1);
+            }
+        } else {
+            *total += 1;
+            if !spray {
+                self.attempts.add(ts, 1);
+            }
+        }
+    }
+
     /// The cause of a failure line: the parser's, except that a generic
     /// rejection soon after an AAA challenge to the same user is a token
     /// problem.
@@ -1247,8 +1360,7 @@ impl Incident {
     }
 
     fn record_failure(&mut self, user: usize, cause: Cause, ev: &Event, ts: Option<Timestamp>) {
-        self.totals.failures += 1;
-        self.attempts.add(ts, 1);
+        self.tally_attempt(user, ts, false);
         if let Some(t) = ts
             && self.first_failure.is_none_or(|f| t < f)
         {
@@ -1314,8 +1426,7 @@ impl Incident {
     /// Counts one failed attempt for `user` without a line behind it (an
     /// attempt moved from a hidden user to the name the server gave).
     fn count_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
-        self.totals.failures += 1;
-        self.attempts.add(ts, 1);
+        self.tally_attempt(user, ts, false);
         let stats = &mut self.users[user].1;
         stats.failures += 1;
         stats.recent.add(ts, 1);
@@ -1339,8 +1450,7 @@ impl Incident {
 
     /// Takes back one failed attempt of `user` with a known cause and time.
     fn uncount_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
-        self.totals.failures = self.totals.failures.saturating_sub(1);
-        self.attempts.remove(ts, 1);
+        self.tally_attempt(user, ts, true);
         let stats = &mut self.users[user].1;
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
@@ -1354,15 +1464,14 @@ impl Incident {
         let cause = stats.last_cause?;
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
-        // The attempt is re-counted for the named user.
-        self.attempts.remove(ts, 1);
         if let Some(n) = stats.causes.get_mut(&cause) {
             *n -= 1;
             if *n == 0 {
                 stats.causes.remove(&cause);
             }
         }
-        self.totals.failures = self.totals.failures.saturating_sub(1);
+        // The attempt is re-counted for the named user.
+        self.tally_attempt(user, ts, true);
         Some(cause)
     }
 
@@ -1413,6 +1522,7 @@ impl Incident {
         match key {
             UserKey::Named(name) => self.named.get(name),
             UserKey::Hidden(ip) => self.hidden.get(ip),
+            UserKey::Spray(ip) => self.sprays.get(ip),
         }
         .copied()
     }
@@ -1426,6 +1536,7 @@ impl Incident {
         match &key {
             UserKey::Named(name) => self.named.insert(name.clone(), i),
             UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
+            UserKey::Spray(ip) => self.sprays.insert(ip.clone(), i),
         };
         self.users.push((key, UserStats::default()));
         i
@@ -1616,13 +1727,15 @@ mod tests {
         let mut inc = Incident::default();
         let mut names: Vec<String> = (0..24).map(|i| format!("user{i:02}")).collect();
         names.push(HIDDEN_USER.to_string());
+        let ips: Vec<String> = (1..=12).map(|i| format!("192.0.2.{i}")).collect();
         let mut seed = 7u32;
         for step in 0..2000i64 {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
             let user = names[seed as usize % names.len()].as_str();
-            let ip = ["192.0.2.1", "192.0.2.2", "192.0.2.3"][(seed >> 8) as usize % 3];
+            // Few users per address: no password spray (see `spray`).
+            let ip = ips[(seed >> 8) as usize % ips.len()].as_str();
             let (id, outcome) = match (seed >> 4) % 4 {
                 0 => ("113004", Outcome::Success),
                 1 => ("716039", Outcome::Failure),

@@ -11,7 +11,8 @@
 //! * [`kpi`] — incident milestones and durations from the journal.
 //! * [`suggest`] — the step that addresses the dominant failure cause.
 //! * [`evidence`] — choosing and redacting a user's lines for a bundle.
-//! * [`scope`] — the verdict: infrastructure, widespread, isolated or none.
+//! * [`scope`] — the verdict: infrastructure, widespread, attack, isolated or none.
+//! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
 //! * [`Model`] — everything the dashboard draws, fed one batch at a time.
 
@@ -23,6 +24,7 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
+pub mod spray;
 pub mod suggest;
 pub mod window;
 

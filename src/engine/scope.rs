@@ -20,9 +20,15 @@
 //!    logins in the same window are fewer than
 //!    [`WIDESPREAD_LOGINS_PERCENT`] % of the number of failing users. With
 //!    100 % that reads "fewer people get in than are locked out".
-//! 3. **`isolated`** — some users are failing, but not as above: the problem
+//! 3. **`attack`** — a password spray: an address from which many distinct
+//!    user names failed within a few minutes, or a name that failed from
+//!    many addresses (thresholds in [`super::spray`]), in the last
+//!    [`SCOPE_WINDOW_MINUTES`] minutes. Those attempts are counted apart and
+//!    are not "failing users" for the checks above and below, so a spray
+//!    never reads as an outage, nor as a few users' own problem.
+//! 4. **`isolated`** — some users are failing, but not as above: the problem
 //!    follows the users (their credentials, token, profile), not the service.
-//! 4. **`none`** — nobody is failing in the window.
+//! 5. **`none`** — nobody is failing in the window.
 //!
 //! Windows are whole minutes of log time (see [`super::window`]).
 
@@ -58,6 +64,7 @@ pub const WIDESPREAD_LOGINS_PERCENT: u32 = 100;
 pub enum Verdict {
     Infrastructure,
     Widespread,
+    Attack,
     Isolated,
     None,
 }
@@ -67,6 +74,7 @@ impl Verdict {
         match self {
             Verdict::Infrastructure => "infrastructure",
             Verdict::Widespread => "widespread",
+            Verdict::Attack => "attack",
             Verdict::Isolated => "isolated",
             Verdict::None => "none",
         }
@@ -110,6 +118,12 @@ pub struct ScopeInputs {
     pub logins: u32,
     /// The failing users' last causes, most common first.
     pub causes: Vec<(Cause, u32)>,
+    /// Spray sources active in the window, and the user names tried from
+    /// them (see [`super::spray`]).
+    pub spray_sources: usize,
+    pub spray_names: usize,
+    /// Names under attack from many addresses: (name, addresses).
+    pub attacked: Vec<(String, usize)>,
 }
 
 /// Gathers the inputs from the incident, at its clock ([`Incident::now`]).
@@ -127,7 +141,10 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         .collect();
     let mut failing_users = 0;
     let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
-    for (_, stats) in incident.users() {
+    for (key, stats) in incident.users() {
+        if incident.is_attack(key) {
+            continue;
+        }
         if stats.failures_in(now, SCOPE_WINDOW_MINUTES) > 0
             && stats.state(now) != UserState::Recovered
         {
@@ -140,7 +157,11 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
     let mut causes: Vec<(Cause, u32)> = causes.into_iter().collect();
     causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let window = incident.recent(SCOPE_WINDOW_MINUTES);
+    let (spray_sources, spray_names) = incident.spray_sources(SCOPE_WINDOW_MINUTES);
     ScopeInputs {
+        spray_sources,
+        spray_names,
+        attacked: incident.attacked_names(),
         failed_servers,
         unreachable: incident.recent(UNREACHABLE_WINDOW_MINUTES).unreachable,
         capacity: window.capacity,
@@ -158,6 +179,33 @@ pub fn assess(incident: &Incident) -> Scope {
 
 fn clock(ts: Timestamp) -> String {
     ts.strftime("%H:%M:%S").to_string()
+}
+
+/// The evidence of a spray or a many-address attack, if there is one.
+fn attack_evidence(i: &ScopeInputs) -> Option<String> {
+    let mut parts = Vec::new();
+    if i.spray_sources > 0 {
+        let addresses = if i.spray_sources == 1 {
+            "address"
+        } else {
+            "addresses"
+        };
+        parts.push(format!(
+            "password spray: {} user names from {} {addresses} in the last {SCOPE_WINDOW_MINUTES} min",
+            i.spray_names, i.spray_sources
+        ));
+    }
+    if let Some((name, n)) = i.attacked.first() {
+        let mut text = format!(
+            "{n} addresses on user {name} in {} min",
+            super::spray::SPRAY_WINDOW.as_mins()
+        );
+        if i.attacked.len() > 1 {
+            text.push_str(&format!(" (+{} more names)", i.attacked.len() - 1));
+        }
+        parts.push(text);
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Applies the thresholds in the module docs.
@@ -205,7 +253,11 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         }
         return infrastructure(Cause::Capacity, text);
     }
+    let attack = attack_evidence(i);
     if i.failing_users == 0 {
+        if let Some(evidence) = attack {
+            return scope(Verdict::Attack, evidence);
+        }
         return scope(
             Verdict::None,
             format!("no unrecovered failures in the last {SCOPE_WINDOW_MINUTES} min"),
@@ -231,6 +283,15 @@ pub fn decide(i: &ScopeInputs) -> Scope {
             format!(
                 "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} logins succeeded",
                 i.failing_users, i.logins
+            ),
+        );
+    }
+    if let Some(evidence) = attack {
+        return scope(
+            Verdict::Attack,
+            format!(
+                "{evidence}; besides, {} {users} failed ({causes})",
+                i.failing_users
             ),
         );
     }

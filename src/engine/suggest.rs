@@ -70,7 +70,9 @@ pub struct CauseTally {
 pub fn tally(incident: &Incident) -> CauseTally {
     let now = incident.now();
     let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
-    for (_, stats) in incident.users() {
+    // Spray and many-address attempts say nothing about what hurts users.
+    let users = || incident.users().filter(|(k, _)| !incident.is_attack(k));
+    for (_, stats) in users() {
         let recent = stats.failures_in(now, RECENT_MINUTES);
         if recent > 0
             && stats.state(now) != UserState::Recovered
@@ -83,7 +85,7 @@ pub fn tally(incident: &Incident) -> CauseTally {
     }
     let is_recent = !per_cause.is_empty();
     if !is_recent {
-        for (_, stats) in incident.users() {
+        for (_, stats) in users() {
             for (&cause, &n) in &stats.causes {
                 if n > 0 {
                     let entry = per_cause.entry(cause).or_default();

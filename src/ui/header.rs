@@ -88,6 +88,13 @@ pub(super) fn draw_header(
         format!("✔ {} logins", totals.successes),
         theme.success,
     ));
+    if totals.spray_attempts > 0 {
+        // Counted apart: a spray is an attack, not users failing.
+        top.push(Span::styled(
+            format!(" · ⚠ {} spray attempts", totals.spray_attempts),
+            theme.marker,
+        ));
+    }
     let admin_failures = inc.management().failures;
     if admin_failures > 0 {
         // Logins to the headend itself, counted apart from VPN users: an
@@ -177,7 +184,7 @@ pub(super) fn draw_header(
     // log text (server names, reasons), hence the sanitiser.
     let verdict = inc.scope();
     let verdict_style = match verdict.verdict {
-        Verdict::Infrastructure | Verdict::Widespread => theme.alert,
+        Verdict::Infrastructure | Verdict::Widespread | Verdict::Attack => theme.alert,
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
     };

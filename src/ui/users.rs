@@ -53,6 +53,7 @@ pub(super) fn user_name(key: &UserKey) -> String {
     match key {
         UserKey::Named(n) => sanitize_str(n),
         UserKey::Hidden(ip) => format!("(hidden) {}", sanitize_str(ip)),
+        UserKey::Spray(ip) => format!("(spray) {}", sanitize_str(ip)),
     }
 }
 
