@@ -75,9 +75,12 @@ pub enum UserState {
     Unknown,
     /// Failed within [`FAILING_NOW`] of now, no success since.
     Failing,
+    /// Had failures, none within [`FAILING_NOW`], and no success since: not
+    /// failing now, but not in either (they may have given up).
+    Failed,
     /// Had failures, and a success after the last one.
     Recovered,
-    /// Anything else (no failures, or old failures without a success since).
+    /// No failed attempt.
     Ok,
 }
 
@@ -87,6 +90,7 @@ impl UserState {
             UserState::Locked => "locked",
             UserState::Unknown => "unknown",
             UserState::Failing => "failing",
+            UserState::Failed => "failed",
             UserState::Recovered => "recovered",
             UserState::Ok => "ok",
         }
@@ -98,6 +102,7 @@ impl UserState {
             UserState::Locked => "⊘",
             UserState::Unknown => "?",
             UserState::Failing => "✖",
+            UserState::Failed => "✗",
             UserState::Recovered => "✔",
             UserState::Ok => "·",
         }
@@ -199,11 +204,9 @@ impl UserStats {
         }
         if self.failing_now(now) {
             UserState::Failing
-        } else if self.failures > 0
-            && self
-                .last_success
-                .is_some_and(|s| Some(s) >= self.last_failure)
-        {
+        } else if unrecovered {
+            UserState::Failed
+        } else if self.failures > 0 {
             UserState::Recovered
         } else {
             UserState::Ok
@@ -1688,11 +1691,12 @@ mod tests {
         assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
         assert_eq!(state(&inc, "max"), Some(UserState::Failing));
         assert_eq!(state(&inc, "ned"), Some(UserState::Ok));
-        // An hour later: still locked and unknown, no longer failing.
+        // An hour later: still locked and unknown; max no longer failing
+        // now, but not in either.
         inc.apply(&ev(3600, "113039", Outcome::Success, "ned", "192.0.2.6"));
         assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
         assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
-        assert_eq!(state(&inc, "max"), Some(UserState::Ok));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failed));
         inc.apply(&ev(3601, "113039", Outcome::Success, "kat", "192.0.2.3"));
         assert_eq!(state(&inc, "kat"), Some(UserState::Recovered));
         assert_eq!(UserState::Locked.label(), "⊘ locked");
@@ -2135,7 +2139,7 @@ mod tests {
         assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
         assert_eq!(inc.recent(5).attempts, 0);
         let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
-        assert_eq!(ann.state(inc.now()), UserState::Ok);
+        assert_eq!(ann.state(inc.now()), UserState::Failed);
         // The clock never reads before the latest line.
         inc.set_clock(at(-50));
         assert_eq!(inc.now(), at(0));

@@ -101,7 +101,9 @@ pub(super) fn draw_detail(
 
     let state = stats.state(now);
     let state_style = match state {
-        UserState::Failing | UserState::Locked | UserState::Unknown => theme.failure,
+        UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
+            theme.failure
+        }
         UserState::Recovered => theme.success,
         UserState::Ok => theme.plain,
     };

@@ -107,7 +107,9 @@ pub(super) fn draw_users(
         .map(|(i, (key, stats))| {
             let state = stats.state(now);
             let style = match state {
-                UserState::Failing | UserState::Locked | UserState::Unknown => theme.failure,
+                UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
+                    theme.failure
+                }
                 UserState::Recovered => theme.success,
                 UserState::Ok => theme.plain,
             };
