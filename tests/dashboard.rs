@@ -212,7 +212,7 @@ fn no_color_theme_still_marks_failures_with_a_glyph() {
             .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
     );
     let text = screen_text(&terminal);
-    assert!(text.contains("✖ tbrennan"), "{text}");
+    assert!(text.contains("✖ failing   tbrennan"), "{text}");
     assert!(text.contains("[x] DONE"), "{text}");
 }
 
@@ -501,13 +501,17 @@ fn users_pane_rows(text: &str) -> Vec<String> {
         .take_while(|l| !l.contains('└') && !l.contains('┘'))
         .filter_map(|l| {
             // "│✖ failing   tbrennan …": the word after the state word.
-            let after = l.split(['│', '┃']).find(|c| {
-                c.contains(" failing")
-                    || c.contains(" recovered")
-                    || c.contains(" locked")
-                    || c.contains(" unknown")
-                    || c.contains("· ok")
-            })?;
+            let states = [
+                "✖ failing",
+                "✗ failed",
+                "✔ recovered",
+                "⊘ locked",
+                "? unknown",
+                "· ok",
+            ];
+            let after = l
+                .split(['│', '┃'])
+                .find(|c| states.iter().any(|st| c.starts_with(st)))?;
             after.split_whitespace().nth(2).map(str::to_string)
         })
         .collect()

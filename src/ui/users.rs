@@ -96,7 +96,9 @@ pub(super) fn draw_users(
     let spark_minutes = spare.min(SPARK_MINUTES);
     let show_spark = spark_minutes >= SPARK_MIN_MINUTES;
     let show_last = spare >= SPARK_MINUTES + 10;
-    let full_causes = spare >= SPARK_MINUTES + 10 + 10;
+    // Full cause ids only when the name keeps room for a long hidden or
+    // escaped name beside the state column.
+    let full_causes = spare >= SPARK_MINUTES + 10 + 10 + 10;
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(ui.user_selected, rows);
     let body: Vec<Row> = users
