@@ -83,6 +83,8 @@ pub struct BundleJob<'a> {
     pub out: Option<PathBuf>,
     pub dir: PathBuf,
     pub taken_at: Timestamp,
+    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
+    pub incident_now: Option<Timestamp>,
 }
 
 /// Builds and writes the bundle; returns its path.
@@ -95,6 +97,7 @@ pub fn write(job: &BundleJob) -> anyhow::Result<PathBuf> {
         redact: job.redact,
         checklist: job.checklist,
         taken_at: job.taken_at,
+        incident_now: job.incident_now,
         operator: job.operator,
         ctx: job.ctx,
     });

@@ -237,6 +237,8 @@ pub struct BundleRequest<'a> {
     pub taken_at: Timestamp,
     pub operator: &'a str,
     pub ctx: ParseContext,
+    /// The incident's now, for the user's state.
+    pub incident_now: Option<Timestamp>,
 }
 
 /// One file of the bundle, path relative to the bundle's directory.
@@ -307,6 +309,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone() },
         "hidden": matches!(req.user, UserKey::Hidden(_)),
         "spray": matches!(req.user, UserKey::Spray(_)),
+        "state": stats.state(req.incident_now),
         "failures": stats.failures,
         "successes": stats.successes,
         "causes": stats.causes.iter().map(|(c, n)| (c.id().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
