@@ -680,12 +680,13 @@ impl Incident {
         UsersOrder { order, keys }
     }
 
-    /// Users currently failing (see [`UserStats::failing_now`]).
+    /// Users currently failing (see [`UserStats::failing_now`]); a spray
+    /// source is not a user.
     pub fn failing_now(&self) -> usize {
         *self.failing.get_or_init(|| {
             self.users
                 .iter()
-                .filter(|(_, s)| s.failing_now(self.now()))
+                .filter(|(k, s)| !matches!(k, UserKey::Spray(_)) && s.failing_now(self.now()))
                 .count()
         })
     }

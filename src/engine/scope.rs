@@ -30,7 +30,8 @@
 //!    follows the users (their credentials, token, profile), not the service.
 //! 5. **`none`** — nobody is failing in the window.
 //!
-//! Windows are whole minutes of log time (see [`super::window`]).
+//! Windows are whole minutes up to the incident's now ([`Incident::now`]:
+//! log time, or the wall clock once live; see [`super::window`]).
 
 use std::collections::BTreeMap;
 
