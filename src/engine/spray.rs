@@ -41,7 +41,7 @@ pub const SPRAY_MIN_ADDRESSES: usize = 10;
 
 /// Entries kept per address or name: enough to see the threshold, bounded.
 const TRACK_CAP: usize = 4 * SPRAY_MIN_NAMES;
-/// Map size above which idle entries are dropped.
+/// Map size above which idle entries are first dropped.
 const PRUNE_ABOVE: usize = 4096;
 
 /// One failed attempt as the detector remembers it.
@@ -86,6 +86,11 @@ pub enum Seen<C> {
 pub struct Spray<C> {
     addresses: HashMap<String, AddressTrack<C>>,
     names: HashMap<usize, NameTrack>,
+    /// Map sizes at which idle entries are next dropped: twice what was
+    /// left after the last pruning, so pruning costs O(1) per attempt
+    /// amortised even when every address is active.
+    prune_addresses_at: usize,
+    prune_names_at: usize,
 }
 
 impl<C> Default for Spray<C> {
@@ -93,6 +98,8 @@ impl<C> Default for Spray<C> {
         Spray {
             addresses: HashMap::new(),
             names: HashMap::new(),
+            prune_addresses_at: PRUNE_ABOVE,
+            prune_names_at: PRUNE_ABOVE,
         }
     }
 }
@@ -112,9 +119,10 @@ impl<C: Copy> Spray<C> {
     /// A failed attempt of the named user in slot `user` from `address`.
     pub fn failed(&mut self, address: &str, attempt: Tried<C>) -> Seen<C> {
         self.note_name(attempt.user, address, attempt.ts);
-        if self.addresses.len() > PRUNE_ABOVE {
+        if self.addresses.len() > self.prune_addresses_at {
             let ts = attempt.ts;
             self.addresses.retain(|_, t| !idle(t.last, ts));
+            self.prune_addresses_at = (2 * self.addresses.len()).max(PRUNE_ABOVE);
         }
         let track = match self.addresses.get_mut(address) {
             Some(t) => t,
@@ -153,8 +161,9 @@ impl<C: Copy> Spray<C> {
     }
 
     fn note_name(&mut self, user: usize, address: &str, ts: Option<Timestamp>) {
-        if self.names.len() > PRUNE_ABOVE {
+        if self.names.len() > self.prune_names_at {
             self.names.retain(|_, t| t.attacked || !idle(t.last, ts));
+            self.prune_names_at = (2 * self.names.len()).max(PRUNE_ABOVE);
         }
         let track = self.names.entry(user).or_default();
         if idle(track.last, ts) {
@@ -251,6 +260,22 @@ mod tests {
         assert_eq!(s.failed("198.51.100.9", tried(1, 50)), Seen::Spray);
         let quiet = SPRAY_WINDOW.as_secs() + 2;
         assert_eq!(s.failed("198.51.100.9", tried(quiet, 51)), Seen::Ordinary);
+    }
+
+    #[test]
+    fn idle_addresses_are_dropped_as_the_map_grows() {
+        let mut s = Spray::default();
+        let n = PRUNE_ABOVE + 10;
+        for i in 0..n {
+            s.failed(&format!("early{i}"), tried(0, 1));
+        }
+        // An hour later as many new addresses: the idle early ones go when
+        // the map has doubled, so it stays near the active ones.
+        for i in 0..n {
+            s.failed(&format!("late{i}"), tried(3600, 2));
+        }
+        assert!(s.addresses.len() <= n, "{}", s.addresses.len());
+        assert!(s.addresses.keys().all(|a| a.starts_with("late")));
     }
 
     #[test]
