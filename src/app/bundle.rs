@@ -53,15 +53,18 @@ pub fn incident_of(sources: &[SourceLines], ctx: &ParseContext) -> Incident {
 }
 
 /// The user a name on the command line means: a user name (any case), a
-/// hidden user's client IP, or `(hidden) IP` as the users pane shows it.
+/// hidden user's client IP, or `(hidden) IP` / `(spray) IP` as the users
+/// pane shows them.
 pub fn find_user(incident: &Incident, name: &str) -> Option<(UserKey, UserStats)> {
     let name = name.trim();
+    let spray = name.strip_prefix("(spray)").map(str::trim);
     let ip = name.strip_prefix("(hidden)").map(str::trim).unwrap_or(name);
     incident
         .users()
         .find(|(k, _)| match k {
             UserKey::Named(n) => n.eq_ignore_ascii_case(name),
-            UserKey::Hidden(h) => h == ip,
+            UserKey::Hidden(h) => spray.is_none() && h == ip,
+            UserKey::Spray(h) => spray == Some(h.as_str()),
         })
         .map(|(k, s)| (k.clone(), s.clone()))
 }
@@ -80,6 +83,8 @@ pub struct BundleJob<'a> {
     pub out: Option<PathBuf>,
     pub dir: PathBuf,
     pub taken_at: Timestamp,
+    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
+    pub incident_now: Option<Timestamp>,
 }
 
 /// Builds and writes the bundle; returns its path.
@@ -92,6 +97,7 @@ pub fn write(job: &BundleJob) -> anyhow::Result<PathBuf> {
         redact: job.redact,
         checklist: job.checklist,
         taken_at: job.taken_at,
+        incident_now: job.incident_now,
         operator: job.operator,
         ctx: job.ctx,
     });

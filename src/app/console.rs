@@ -397,10 +397,13 @@ async fn event_loop(
                 return Ok(());
             }
             _ = tokio::time::sleep_until(next_frame.unwrap_or_else(Instant::now)), if next_frame.is_some() => {
-                let model = shared.model();
+                let mut model = shared.model();
+                let wall = Timestamp::now();
+                // One clock for the frame: incident age, KPI age, failing now.
+                model.set_wall_clock(wall);
                 let mut info = ui::draw::FrameInfo::default();
                 terminal
-                    .draw(|f| info = ui::draw(f, &model, ui_state, &config.theme, Timestamp::now()))
+                    .draw(|f| info = ui::draw(f, &model, ui_state, &config.theme, wall))
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);

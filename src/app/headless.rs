@@ -160,6 +160,9 @@ struct EventRecord<'a> {
     host: Option<&'a str>,
     msg_id: Option<&'a str>,
     outcome: parse::Outcome,
+    /// `management` for a login to the headend itself (ASDM, SSH, console),
+    /// `vpn` for everything else.
+    kind: &'static str,
     cause: Option<Cause>,
     /// True on the line that counted as a new failed attempt.
     attempt: bool,
@@ -311,7 +314,12 @@ pub(crate) fn write_event(
         ts: ev.ts,
         host: ev.host,
         msg_id: ev.msg_id,
-        outcome: ev.outcome,
+        outcome: ev.role.management_outcome().unwrap_or(ev.outcome),
+        kind: if ev.role.is_management() {
+            "management"
+        } else {
+            "vpn"
+        },
         cause,
         attempt,
         user: ev.user,
@@ -331,6 +339,9 @@ pub struct UserReport {
     pub user: String,
     /// The name was hidden by the headend; `user` is then the client IP.
     pub hidden: bool,
+    /// The failed attempts of a password spray from the client IP in
+    /// `user`, counted apart from the names tried (README: Verdicts).
+    pub spray: bool,
     pub failures: u32,
     pub successes: u32,
     pub causes: std::collections::BTreeMap<Cause, u32>,
@@ -343,8 +354,8 @@ pub struct UserReport {
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
-    /// `failing` (failed in the last 5 minutes of log time, no success
-    /// since), `recovered` (a success after the last failure) or `ok`.
+    /// `locked`, `unknown`, `failing`, `recovered` or `ok` (see
+    /// [`UserState`] and the README).
     pub state: UserState,
     pub sessions: SessionsReport,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
@@ -412,6 +423,8 @@ pub struct TransitionReport {
 #[derive(Serialize)]
 pub struct TotalsReport {
     pub failures: u64,
+    /// Failed attempts of password sprays, not in `failures`.
+    pub spray_attempts: u64,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
     pub windows: WindowsReport,
     /// Successful logins in the last 15 minutes of log time.
@@ -483,6 +496,7 @@ pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
     Some(Scope {
         verdict: scope::Verdict::Unknown,
         evidence,
+        cause: None,
     })
 }
 
@@ -497,17 +511,31 @@ fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
 /// Builds the scan report from an incident.
 pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let now = incident.latest();
+    // Every user seen: those with failures in the Users pane's order, then
+    // the others by name ("did bob get in?"). A hidden user whose attempts
+    // all turned out to be a named user's is nobody.
+    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> = incident
+        .users()
+        // A name seen with neither (tried in a spray, named in an info
+        // line) has no login to report.
+        .filter(|(_, s)| s.failures == 0 && s.successes > 0)
+        .collect();
+    succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
         .users_by_failures()
         .into_iter()
+        .chain(succeeded_only)
         .map(|(key, s)| {
             let (user, hidden) = match key {
                 UserKey::Named(n) => (n.clone(), false),
-                UserKey::Hidden(ip) => (ip.clone(), true),
+                UserKey::Hidden(ip) | UserKey::Spray(ip) => {
+                    (ip.clone(), matches!(key, UserKey::Hidden(_)))
+                }
             };
             UserReport {
                 user,
                 hidden,
+                spray: matches!(key, UserKey::Spray(_)),
                 failures: s.failures,
                 successes: s.successes,
                 causes: s.causes.clone(),
@@ -579,9 +607,10 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let t = incident.totals();
     let totals = TotalsReport {
         failures: t.failures,
+        spray_attempts: t.spray_attempts,
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
-        users_with_failures: users.len(),
+        users_with_failures: users.iter().filter(|u| u.failures > 0).count(),
         hidden_resolved: t.hidden_resolved,
         users_failing: incident.failing_now(),
         successes: t.successes,
@@ -698,6 +727,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     let name = |u: &UserReport| {
         if u.hidden {
             format!("(hidden) {}", sanitize_str(&u.user))
+        } else if u.spray {
+            format!("(spray) {}", sanitize_str(&u.user))
         } else {
             sanitize_str(&u.user)
         }
@@ -711,18 +742,18 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         .max(4);
     writeln!(
         out,
-        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  LAST SEEN",
+        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  LAST SEEN",
         "USER", "FAILED", "OK", "LAST CAUSE", "STATE"
     )?;
     for u in &report.users {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  {}",
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}",
             name(u),
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
-            u.state.as_str(),
+            u.state.label(),
             time_or_dash(u.last_seen),
         )?;
     }

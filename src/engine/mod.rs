@@ -11,7 +11,8 @@
 //! * [`kpi`] — incident milestones and durations from the journal.
 //! * [`suggest`] — the step that addresses the dominant failure cause.
 //! * [`evidence`] — choosing and redacting a user's lines for a bundle.
-//! * [`scope`] — the verdict: infrastructure, widespread, isolated or none.
+//! * [`scope`] — the verdict: infrastructure, widespread, attack, isolated or none.
+//! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
 //! * [`Model`] — everything the dashboard draws, fed one batch at a time.
 
@@ -23,6 +24,7 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
+pub mod spray;
 pub mod suggest;
 pub mod window;
 
@@ -35,7 +37,7 @@ use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
     AaaGroup, AaaServer, ByFailures, CauseUpdate, Incident, LineRef, Management, ServerHealth,
-    UserKey, UserState, UserStats,
+    UserKey, UserSort, UserState, UserStats,
 };
 pub use lines::{LineKind, LineMeta, LineStore};
 pub use scope::{Scope, Verdict};
@@ -594,6 +596,14 @@ impl Model {
             };
             self.store_mut(family).push(text.as_bytes(), meta);
         }
+    }
+
+    /// Moves the incident's clock to the wall clock's reading of "now"
+    /// ([`incident::clock_now`]: log time while the backlog is counted or
+    /// the logs are a replay, wall time once live). Called before each frame.
+    pub fn set_wall_clock(&mut self, wall: jiff::Timestamp) {
+        let now = incident::clock_now(self.incident.latest(), wall, self.held.is_some());
+        self.incident.set_clock(now);
     }
 
     /// Whether any open source is of this family (decides which panes show).

@@ -222,12 +222,26 @@ pub enum Role {
     /// The WebVPN line of a rejected attempt (716039), which may name the
     /// user the AAA line hid.
     WebvpnRejection,
+    /// A notice about an attempt just counted (113006: the user was locked
+    /// out by that rejection): part of that attempt, not another one.
+    LockoutNotice,
 }
 
 impl Role {
     /// Management-plane traffic, kept apart from VPN logins.
     pub fn is_management(self) -> bool {
         matches!(self, Role::ManagementLogin { .. } | Role::Management)
+    }
+
+    /// The outcome a management login reports (`events` shows it, so a
+    /// script selecting failures sees an administrator being brute-forced;
+    /// the engine counts these apart from VPN logins).
+    pub fn management_outcome(self) -> Option<Outcome> {
+        match self {
+            Role::ManagementLogin { denied: true } => Some(Outcome::Failure),
+            Role::ManagementLogin { denied: false } => Some(Outcome::Success),
+            _ => None,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{WIDE, clock, hms, incident_now};
+use super::draw::{WIDE, clock, hms};
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
@@ -23,7 +23,7 @@ pub(super) fn draw_header(
 ) {
     let inc = &model.incident;
     let totals = inc.totals();
-    let now = incident_now(inc.latest(), wall);
+    let age = super::kpi::incident_age(model, wall);
     let failing = inc.failing_now();
 
     let narrow = area.width < WIDE;
@@ -35,19 +35,16 @@ pub(super) fn draw_header(
     let counting = model.backlog_progress().is_some();
     // Blind: zero counts mean "could not see", never "all clear".
     let blind = if counting { None } else { model.blind() };
-    match (inc.first_failure(), now) {
+    match (inc.first_failure(), age) {
         // No verdict of "no failures" before the earlier lines are in.
         (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
         _ if blind.is_some() => top.push(Span::styled(
             " ◌ BLIND ",
             theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
         )),
-        (Some(first), Some(now)) => {
+        (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            top.push(Span::styled(
-                format!(" INCIDENT {} ", hms(now.duration_since(first))),
-                style,
-            ));
+            top.push(Span::styled(format!(" INCIDENT {} ", hms(age)), style));
         }
         _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
     }
@@ -97,6 +94,22 @@ pub(super) fn draw_header(
         format!("✔ {} logins", totals.successes),
         theme.success,
     ));
+    if totals.spray_attempts > 0 {
+        // Counted apart: a spray is an attack, not users failing.
+        top.push(Span::styled(
+            format!(" · ⚠ {} spray attempts", totals.spray_attempts),
+            theme.marker,
+        ));
+    }
+    let admin_failures = inc.management().failures;
+    if admin_failures > 0 {
+        // Logins to the headend itself, counted apart from VPN users: an
+        // administrator account being guessed is its own alarm.
+        top.push(Span::styled(
+            format!(" · ✖ {admin_failures} admin login failures"),
+            theme.failure,
+        ));
+    }
     let (closed, steps) = model.checklist.progress();
     if !narrow {
         top.push(Span::styled(
@@ -193,7 +206,7 @@ pub(super) fn draw_header(
     // log text (server names, reasons), hence the sanitiser.
     let verdict = inc.scope();
     let verdict_style = match verdict.verdict {
-        Verdict::Infrastructure | Verdict::Widespread => theme.alert,
+        Verdict::Infrastructure | Verdict::Widespread | Verdict::Attack => theme.alert,
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
         Verdict::Unknown => theme.marker,

@@ -19,6 +19,7 @@ pub(super) fn role_of(id: u32) -> Role {
         409023 => Role::GroupFallback,
         113005 | 113015 => Role::AaaRejection,
         716039 => Role::WebvpnRejection,
+        113006 => Role::LockoutNotice,
         _ => Role::Plain,
     }
 }
