@@ -21,6 +21,7 @@ use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
 use crate::engine::Incident;
+use crate::engine::incident::Applied;
 use crate::parse::reader::RecordReader;
 use crate::parse::{Family, ParseContext};
 use crate::sanitize::sanitize_str;
@@ -143,9 +144,11 @@ impl<W: Write> Printer<'_, W> {
                 if let Some(ev) = event
                     && result.is_ok()
                 {
-                    let mut attempt = false;
+                    let mut attempt = Applied::default();
                     for _ in 0..repeats {
-                        attempt |= incident.apply(&ev).new_attempt;
+                        let applied = incident.apply(&ev);
+                        attempt.new_attempt |= applied.new_attempt;
+                        attempt.follow_on |= applied.follow_on;
                     }
                     result = headless::write_event(
                         &mut *out,
@@ -173,7 +176,7 @@ impl<W: Write> Printer<'_, W> {
             if let Some(ev) = event
                 && result.is_ok()
             {
-                let attempt = incident.apply(&ev).new_attempt;
+                let attempt = incident.apply(&ev);
                 result = headless::write_event(&mut *out, &planned.name, 0, record, &ev, attempt);
             }
         });

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
+use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
 use crate::engine::{Incident, ServerHealth, UserKey, UserState};
 use crate::parse::formats::Format;
@@ -57,7 +58,7 @@ fn read_all(
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
-    mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, bool) -> io::Result<()>,
+    mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, Applied) -> io::Result<()>,
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
     for file in files {
@@ -75,11 +76,13 @@ fn read_all(
         let mut last_line = 0;
         let mut on_record =
             |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
-                let mut attempt = false;
+                let mut attempt = Applied::default();
                 if let Some(ev) = &event {
                     summary.recognised += 1;
                     for _ in 0..repeats {
-                        attempt |= incident.apply(ev).new_attempt;
+                        let applied = incident.apply(ev);
+                        attempt.new_attempt |= applied.new_attempt;
+                        attempt.follow_on |= applied.follow_on;
                     }
                 }
                 if failed.is_none()
@@ -126,6 +129,10 @@ struct EventRecord<'a> {
     cause: Option<Cause>,
     /// True on the line that counted as a new failed attempt.
     attempt: bool,
+    /// Present (true) on a client failure line that follows the line
+    /// opening its attempt: context, not another failure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    follow_on: bool,
     user: Option<&'a str>,
     client_ip: Option<&'a str>,
     group: Option<&'a str>,
@@ -159,7 +166,7 @@ pub(crate) fn write_event(
     line: u64,
     raw: &str,
     ev: &parse::Event,
-    attempt: bool,
+    applied: Applied,
 ) -> io::Result<()> {
     let record = EventRecord {
         source,
@@ -170,7 +177,8 @@ pub(crate) fn write_event(
         msg_id: ev.msg_id,
         outcome: ev.outcome,
         cause: ev.cause,
-        attempt,
+        attempt: applied.new_attempt,
+        follow_on: applied.follow_on,
         user: ev.user,
         client_ip: ev.client_ip,
         group: ev.group,

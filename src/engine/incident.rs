@@ -269,6 +269,9 @@ pub struct Totals {
 pub struct Applied {
     /// The line started a new failed attempt.
     pub new_attempt: bool,
+    /// A client failure line that follows the line opening its attempt
+    /// (see [`super::client_attempts`]): context, not another failure.
+    pub follow_on: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -316,6 +319,8 @@ pub struct Incident {
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
+    /// Which client failure lines open a client attempt.
+    client_attempts: super::client_attempts::ClientAttempts,
     /// The order of [`Incident::users_by_failures`], sorted at most once
     /// per change: the dashboard asks for it several times a frame (header,
     /// users pane), and re-sorting 10 000 users each time cost more than the
@@ -594,6 +599,13 @@ impl Incident {
     }
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
+        let mut applied = self.apply_event(ev, line, follow_on);
+        applied.follow_on = follow_on;
+        applied
+    }
+
+    fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
         self.changed();
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
@@ -616,7 +628,18 @@ impl Incident {
             return Applied::default();
         }
 
-        let user = self.user_index(ev);
+        let mut user = self.user_index(ev);
+        if ev.family == Family::Client
+            && let Some(host) = ev.host
+        {
+            // A user's own bundle: its lines rarely name the user; they
+            // belong to the user that laptop last named, as beside a
+            // headend log (`apply_auth_server`).
+            match user {
+                Some(u) => self.remember_host(host, u),
+                None => user = self.host_users.get(host).copied(),
+            }
+        }
         if let Some(user) = user
             && let Some(ip) = ev.client_ip
         {
@@ -649,6 +672,9 @@ impl Incident {
         }
 
         match ev.outcome {
+            // A follow-on line of a client attempt nobody is named for: the
+            // line that opened the attempt counted it.
+            Outcome::Failure if follow_on && user.is_none() => Applied::default(),
             Outcome::Failure => self.apply_failure(ev, user, ts, line),
             Outcome::Success => {
                 if let Some(user) = user {
@@ -982,7 +1008,7 @@ impl Incident {
                 stats.see_ip(ev.client_ip);
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied { new_attempt: false };
+            return Applied::default();
         }
 
         self.record_failure(user, cause, ev, ts);
@@ -1010,7 +1036,10 @@ impl Incident {
         if let Some(verdict) = verdict {
             self.apply_join(attempt, &verdict);
         }
-        Applied { new_attempt: true }
+        Applied {
+            new_attempt: true,
+            follow_on: false,
+        }
     }
 
     /// The cause of a failure line: the parser's, except that a generic

@@ -29,6 +29,9 @@ pub enum LineKind {
         outcome: Outcome,
         cause: Option<Cause>,
     },
+    /// A failure line that follows the line opening its client attempt
+    /// (see [`super::client_attempts`]): context, shown muted, not a `✖`.
+    FollowOn { cause: Option<Cause> },
     /// Written by vpnwatch itself (rotation, truncation …), not from a log.
     Marker,
     /// A piece of a line longer than the cap, after its first piece.
@@ -41,6 +44,16 @@ impl LineKind {
         LineKind::Event {
             outcome: ev.outcome,
             cause: ev.cause,
+        }
+    }
+
+    /// [`LineKind::of`], or [`LineKind::FollowOn`] for a follow-on line of
+    /// a client attempt.
+    pub fn of_applied(ev: &Event, follow_on: bool) -> Self {
+        if follow_on {
+            LineKind::FollowOn { cause: ev.cause }
+        } else {
+            LineKind::of(ev)
         }
     }
 }

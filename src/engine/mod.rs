@@ -16,6 +16,7 @@
 //! * [`Model`] — everything the dashboard draws, fed one batch at a time.
 
 pub mod checklist;
+pub mod client_attempts;
 pub mod evidence;
 pub mod incident;
 pub mod join;
@@ -464,8 +465,9 @@ fn apply_event(
         ts: ev.ts.or(incident.latest()),
         cause: None,
     };
+    let mut follow_on = false;
     for _ in 0..repeats {
-        incident.apply_line(ev, line);
+        follow_on |= incident.apply_line(ev, line).follow_on;
     }
-    store.set_kind(index, LineKind::of(ev));
+    store.set_kind(index, LineKind::of_applied(ev, follow_on));
 }

@@ -39,7 +39,10 @@ use super::{Cause, Event, Family, Outcome, ParseContext, field, time};
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let (ts, host, body) = split_header(line, ctx.default_year)?;
+    let (ts, host, body) = match split_header(line, ctx.default_year) {
+        Some(parts) => parts,
+        None => split_ios(line, ctx.default_year)?,
+    };
     let mut ev = Event::new(Family::Client, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
@@ -176,6 +179,29 @@ fn split_header(
     Some((ts, Some(host), body))
 }
 
+/// The iOS client's log and messages files: `[TIME] Error: BODY`,
+/// `[TIME] [VPN] - BODY` (the level or the `[VPN] -` marker is required, so
+/// other bracketed lines are not taken for client lines).
+fn split_ios(
+    line: &str,
+    default_year: i16,
+) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str)> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let stamp = rest.get(..close)?.trim();
+    let ts = time::parse_prefix(stamp, default_year)
+        .or_else(|| time::parse_us_prefix(stamp))
+        .and_then(|(t, _)| t);
+    let rest = rest.get(close + 1..)?.trim_start();
+    if let Some(body) = rest.strip_prefix("[VPN] -") {
+        return Some((ts, None, body.trim_start()));
+    }
+    let (level, body) = rest.split_once(": ")?;
+    ["Error", "Warning", "Info", "Information", "Debug"]
+        .contains(&level)
+        .then_some((ts, None, body))
+}
+
 /// If `s` starts with a known process tag (`name[pid]:`, `name:`,
 /// `L/name(pid):`, `L/name  (pid):`), returns the text after it.
 fn process_tag(s: &str) -> Option<&str> {
@@ -229,7 +255,7 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
         };
         ev.reason = field(text);
         if (kind.eq_ignore_ascii_case("error") || kind.eq_ignore_ascii_case("warning"))
-            && let Some(cause) = cause_from_user_message(text)
+            && let Some(cause) = stated_failure(text)
         {
             ev.outcome = Outcome::Failure;
             ev.cause = Some(cause);
@@ -241,10 +267,106 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
         }
     } else {
         ev.reason = field(body);
-        if contains_ci(body, "vpn connection has been established") {
-            ev.outcome = Outcome::Success;
-        }
+        classify_free_text(ev, body);
     }
+}
+
+/// A return-code symbol that is context, not a failure: the client
+/// certificate store enumerated and found no client certificate (normal
+/// when the headend does not ask for one).
+fn is_context_symbol(symbol: &str) -> bool {
+    symbol.starts_with("CERTSTORE_ERROR_CERT_NOT_FOUND")
+}
+
+/// The cause of a failure a line's free text states, or `None`: what the
+/// user was told ([`cause_from_user_message`]), server-certificate
+/// verification errors from OpenSSL (`X509_verify_cert … unable to get
+/// local issuer certificate`) and NSS (`SEC_ERROR_…`), and DNS failures
+/// (`getaddrinfo failed`).
+fn stated_failure(text: &str) -> Option<Cause> {
+    let has = |n: &str| contains_ci(text, n);
+    if has("X509_verify_cert") || text.contains("SEC_ERROR_") || has("certificate verify failed") {
+        return Some(Cause::Certificate);
+    }
+    if has("getaddrinfo") && (has("fail") || has("error")) {
+        return Some(Cause::ClientNetwork);
+    }
+    cause_from_user_message(text)
+}
+
+/// A line in no known body shape (the 2.x `ConnectMgr.cpp:626 (0) …` form,
+/// the iOS messages file, a library load): a failure or success only when
+/// its text states one.
+fn classify_free_text(ev: &mut Event<'_>, body: &str) {
+    if let Some(cause) = stated_failure(body) {
+        ev.outcome = Outcome::Failure;
+        ev.cause = Some(cause);
+    } else if is_success_text(body) {
+        ev.outcome = Outcome::Success;
+    }
+}
+
+/// Text that says a connection or login succeeded.
+fn is_success_text(text: &str) -> bool {
+    [
+        "vpn connection has been established",
+        "complete vpn connection has been established",
+        "authentication succeeded",
+    ]
+    .iter()
+    .any(|n| contains_ci(text, n))
+}
+
+/// One line of the `vpn` / `vpncli` command-line client's transcript
+/// (`  >> state: Connecting`, `  >> notice: Contacting vpn.example.com.`,
+/// `  >> Login failed.`, `VPN> connect vpn.example.com`). The transcript
+/// carries no times. `None` for any other line.
+pub fn parse_cli<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>> {
+    let line = line.trim_end_matches(['\n', '\r']).trim_start();
+    let line = line.strip_prefix("VPN>").map_or(line, str::trim_start);
+    let mut ev = Event::new(Family::Client, Outcome::Info);
+    if let Some(body) = line.strip_prefix(">>") {
+        let body = body.trim();
+        ev.reason = field(body);
+        let (kind, text) = match body.split_once(':') {
+            Some((k, t))
+                if ["state", "notice", "error", "warning", "info"]
+                    .contains(&k.trim().to_ascii_lowercase().as_str()) =>
+            {
+                (k.trim(), t.trim())
+            }
+            _ => ("", body),
+        };
+        if kind.eq_ignore_ascii_case("state") {
+            if text.split_whitespace().next() == Some("Connected") {
+                ev.outcome = Outcome::Success;
+            }
+        } else if kind.eq_ignore_ascii_case("notice") || kind.eq_ignore_ascii_case("info") {
+            // A notice reports progress; the state line reports the outcome.
+        } else if let Some(cause) = stated_failure(text) {
+            ev.outcome = Outcome::Failure;
+            ev.cause = Some(cause);
+        }
+        return Some(ev);
+    }
+    if let Some(rest) = line.strip_prefix("Username:") {
+        // `Username: [jdoe] jdoe`: the prompt echoes the name given.
+        ev.user = rest
+            .trim()
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .and_then(|(u, _)| field(u));
+        return Some(ev);
+    }
+    let is_banner = line.starts_with("Cisco AnyConnect Secure Mobility Client")
+        || line.starts_with("Cisco Secure Client")
+        || line.starts_with("connect ")
+        || line.starts_with("disconnect")
+        || line.starts_with("Copyright (c)");
+    is_banner.then(|| {
+        ev.reason = field(line);
+        ev
+    })
 }
 
 /// `Function: F File: X Line: N …`.
@@ -256,13 +378,18 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         let (symbol, text) = desc.split_at(end);
         ev.msg_id = field(symbol);
         ev.reason = field(text);
-        if symbol.contains("_ERROR_") {
-            ev.outcome = Outcome::Failure;
+        if symbol.contains("_ERROR_") && !is_context_symbol(symbol) {
+            // A trace states a failure only when its symbol or its text
+            // names one; a generic symbol (`CONNECTMGR_ERROR_UNEXPECTED`)
+            // is the echo of a failure another line states: context.
             let cause = match cause_from_symbol(symbol) {
-                Cause::Other => cause_from_user_message(text).unwrap_or(Cause::Other),
-                c => c,
+                Cause::Other => stated_failure(text),
+                c => Some(c),
             };
-            ev.cause = Some(cause);
+            if let Some(cause) = cause {
+                ev.outcome = Outcome::Failure;
+                ev.cause = Some(cause);
+            }
         }
         return;
     }
@@ -337,8 +464,9 @@ mod tests {
         assert_eq!(e.ts, ts("2021-06-07T22:00:01.5Z"));
         assert_eq!(e.host, None);
         assert_eq!(e.msg_id, Some("ROUTETABLE_ERROR_GETBESTROUTE_FAILED"));
-        assert_eq!(e.outcome, Outcome::Failure);
-        assert_eq!(e.cause, Some(Cause::Other));
+        // A route-table trace states no failure of a login: context.
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.cause, None);
         assert_eq!(e.reason, None);
     }
 
@@ -392,7 +520,6 @@ mod tests {
     #[test]
     fn return_code_certificate_symbols() {
         for sym in [
-            "CERTSTORE_ERROR_CERT_NOT_FOUND",
             "CERTIFICATE_ERROR_VERIFY_CHAIN_POLICY_FAILED",
             "CTRANSPORT_ERROR_PEER_CERT_REJECTED",
         ] {
@@ -425,7 +552,10 @@ mod tests {
         let e = p(
             "Mar  3 08:01:02 lt acvpnui[2]: Function: run File: ConnectMgr.cpp Line: 5 Invoked Function: initiate Return Code: -1 (0xFE3D0009) Description: CONNECTMGR_ERROR_UNEXPECTED",
         );
-        assert_eq!(e.cause, Some(Cause::Other));
+        // A generic symbol echoes a failure another line states: context.
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.cause, None);
+        assert_eq!(e.msg_id, Some("CONNECTMGR_ERROR_UNEXPECTED"));
     }
 
     #[test]
