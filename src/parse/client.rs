@@ -383,7 +383,9 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
             // names one; a generic symbol (`CONNECTMGR_ERROR_UNEXPECTED`)
             // is the echo of a failure another line states: context.
             let cause = match cause_from_symbol(symbol) {
-                Cause::Other => stated_failure(text),
+                // NSS's own symbols (`SEC_ERROR_UNKNOWN_ISSUER`) say
+                // certificate without the word.
+                Cause::Other => stated_failure(symbol).or_else(|| stated_failure(text)),
                 c => Some(c),
             };
             if let Some(cause) = cause {
@@ -403,6 +405,9 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit()))
         .and_then(field)
         .or_else(|| field(body));
+    if let Some(text) = ev.reason {
+        classify_free_text(ev, text);
+    }
 }
 
 fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
@@ -780,6 +785,190 @@ mod tests {
             cause_from_symbol("GLOBAL_ERROR_NOT_INITIALIZED"),
             Cause::Other
         );
+    }
+
+    // ---- what a line states, per client version ----
+
+    /// Lines written for these tests from Cisco's documented client
+    /// messages and return-code symbols, one shape per client generation
+    /// and platform: classified by what each states.
+    #[test]
+    fn classified_by_what_the_line_states_per_client_version() {
+        use Outcome::{Failure, Info, Success};
+        let cases: &[(&str, &str, Outcome, Option<Cause>)] = &[
+            // AnyConnect 2.x, Linux (old `vpnui: file:line (code) text` form).
+            (
+                "2.2 linux",
+                "Sep 29 13:42:03 box vpnui: ConnectMgr.cpp:626 (0) ConnectMgr :: processIfcData Connection attempt has failed due to server certificate problem.",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "2.2 linux",
+                "Sep 29 13:42:03 box vpnui: error - ConnectIfc.cpp:551 (fe000022) SendRequestToPeer",
+                Info,
+                None,
+            ),
+            (
+                "2.5 linux",
+                "Jun 11 07:47:40 box vpnui[2367]: Function: processIfcData File: ConnectMgr.cpp Line: 1564 Invoked Function: processIfcData Return Code: -33554423 (0xFE000009) Description: GLOBAL_ERROR_UNEXPECTED Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            // AnyConnect 3.x, Linux: a library load and the client
+            // certificate store finding no certificate are context.
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: loadLibrary File: PluginLoader.cpp Line: 300 Loaded library libacciscossl.so",
+                Info,
+                None,
+            ),
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: enumerateCert File: Certificates/FileCertStore.cpp Line: 214 Invoked Function: enumerateCert Return Code: -31391730 (0xFE21000E) Description: CERTSTORE_ERROR_CERT_NOT_FOUND Could not acquire any X509 certificate in the client certificate directory.",
+                Info,
+                None,
+            ),
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: run File: ConnectMgr.cpp Line: 568 Invoked Function: ConnectMgr::initiateConnect Return Code: -29556727 (0xFE3D0009) Description: CONNECTMGR_ERROR_UNEXPECTED",
+                Info,
+                None,
+            ),
+            // AnyConnect 4.x, Linux: OpenSSL and NSS verification of the
+            // server certificate.
+            (
+                "4.x linux openssl",
+                "Mar  3 08:01:02 box acvpnagent[900]: Function: verifyServerCert File: OpenSSLCertUtils.cpp Line: 610 X509_verify_cert failed for the server certificate: unable to get local issuer certificate",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux nss",
+                "Mar  3 08:01:02 box acvpnui[901]: Function: verifyChain File: NSSCertUtils.cpp Line: 812 Invoked Function: CERT_VerifyCertificate Return Code: -8179 (0xFFFFE00D) Description: SEC_ERROR_UNKNOWN_ISSUER",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux nss text",
+                "Mar  3 08:01:02 box acvpnui[901]: Server certificate check failed: SEC_ERROR_EXPIRED_CERTIFICATE",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux dns",
+                "Mar  3 08:01:02 box vpnagentd[55]: Function: resolve File: HostLocator.cpp Line: 710 getaddrinfo failed for gw.example.org: Name or service not known",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x linux success",
+                "Mar  3 08:01:09 box vpnagentd[55]: A complete VPN connection has been established.",
+                Success,
+                None,
+            ),
+            // AnyConnect 4.x, macOS console.
+            (
+                "4.x macos",
+                "6/7/21 10:00:01.500 PM acvpnui[70]: Message type warning sent to the user: Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            // Android logcat.
+            (
+                "4.x android",
+                "04-02 09:30:00.100 W/acvpnagent(3000): Function: resolveHostName File: HostLocator.cpp Line: 710 Invoked Function: CSocketSupport::getHostIPAddrByName Return Code: -31129588 (0xFE25000C) Description: SOCKETSUPPORT_ERROR_GETADDRINFO",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x android",
+                "04-02 09:30:00.200 I/vpnapi  (3001): Message type error sent to the user: The VPN connection failed due to unsuccessful domain name resolution.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            // iOS log and messages files.
+            (
+                "4.x ios",
+                "[2024-04-02 09:31:00] Error: Function: TranslateStatusCode File: ConnectIfc.cpp Line: 3169 Invoked Function: TranslateStatusCode Return Code: -29949904 (0xFE370030) Description: CTRANSPORT_ERROR_TIMEOUT Connection attempt has timed out.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x ios",
+                "[2024-04-02 09:31:01] [VPN] - Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "4.x ios",
+                "[2024-04-02 09:35:00] Info: Authentication succeeded",
+                Success,
+                None,
+            ),
+            // Secure Client 5, journald.
+            (
+                "5.x linux",
+                "2026-11-28T08:41:07+0000 lt csc_vpnapi[123]: Message type error sent to the user: Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "5.x linux",
+                "2026-11-28T08:41:07+0000 lt csc_vpnagent[99]: Function: loadModule File: Plugin.cpp Line: 12 Loading library libcsc_plugin.so",
+                Info,
+                None,
+            ),
+        ];
+        for &(version, line, outcome, cause) in cases {
+            let e = parse(line, &ctx()).unwrap_or_else(|| panic!("{version}: not parsed: {line}"));
+            assert_eq!((e.outcome, e.cause), (outcome, cause), "{version}: {line}");
+        }
+        // Other bracketed lines are not iOS client lines.
+        assert!(parse("[2024-04-02 09:31:01] something else", &ctx()).is_none());
+    }
+
+    #[test]
+    fn command_line_client_transcript() {
+        use Outcome::{Failure, Info, Success};
+        let cases: &[(&str, Outcome, Option<Cause>)] = &[
+            (
+                "Cisco AnyConnect Secure Mobility Client (version 4.10.05085) .",
+                Info,
+                None,
+            ),
+            ("  >> state: Disconnected", Info, None),
+            ("  >> notice: Ready to connect.", Info, None),
+            ("VPN> connect gw.example.org", Info, None),
+            (
+                "  >> contacting host (gw.example.org) for login information...",
+                Info,
+                None,
+            ),
+            ("  >> state: Connecting", Info, None),
+            ("  >> Login failed.", Failure, Some(Cause::BadCredentials)),
+            (
+                "  >> warning: Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "  >> error: Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            ("  >> notice: Establishing VPN session...", Info, None),
+            ("  >> state: Connected", Success, None),
+        ];
+        for &(line, outcome, cause) in cases {
+            let e = parse_cli(line, &ctx()).unwrap_or_else(|| panic!("not parsed: {line}"));
+            assert_eq!((e.outcome, e.cause), (outcome, cause), "{line}");
+            assert_eq!(e.family, Family::Client);
+        }
+        let e = parse_cli("Username: [jdoe] jdoe", &ctx()).unwrap();
+        assert_eq!(e.user, Some("jdoe"));
+        assert!(parse_cli("some other line", &ctx()).is_none());
+        assert!(parse_cli("", &ctx()).is_none());
     }
 
     // ---- robustness ----

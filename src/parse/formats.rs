@@ -465,6 +465,23 @@ mod tests {
     }
 
     #[test]
+    fn command_line_client_transcript_is_detected() {
+        let lines = [
+            "Cisco AnyConnect Secure Mobility Client (version 4.10.05085) .",
+            "",
+            "  >> state: Disconnected",
+            "  >> notice: Ready to connect.",
+            "VPN> connect gw.example.org",
+            "  >> contacting host (gw.example.org) for login information...",
+            "  >> state: Connecting",
+            "  >> Login failed.",
+        ];
+        assert_eq!(detect_format(&lines), Some(Format::AnyConnectCli));
+        assert_eq!(Format::AnyConnectCli.family(), Family::Client);
+        assert!(describe_formats().contains("anyconnect-cli"));
+    }
+
+    #[test]
     fn describe_lists_every_format() {
         let d = describe_formats();
         for f in Format::ALL {
