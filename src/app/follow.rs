@@ -64,6 +64,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
                 input.and_then(|i| i.user.clone()),
                 config.ctx,
             )
+            .for_source(&p.name)
         })
         .collect();
     let mut printer = Printer {

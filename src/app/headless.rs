@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
 use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
 use crate::engine::{Incident, ServerHealth, UserKey, UserState};
+use crate::parse::clock;
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
@@ -72,7 +74,8 @@ fn read_all(
             recognised: 0,
         };
         let mut failed: Option<io::Error> = None;
-        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
+        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
+            .for_source(&file.path.to_string_lossy());
         let mut last_line = 0;
         let mut on_record =
             |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
@@ -464,12 +467,13 @@ fn count_file(
 ) -> anyhow::Result<FileSummary> {
     if let ScanMode::Bulk(opts) = mode
         && file.bulk_readable()
+        && let Some(bulk_ctx) = bulk_context(&file.path, ctx)
     {
         let counted = bulk::scan_prefix(
             &file.path,
             limit,
             file.family,
-            ctx,
+            &bulk_ctx,
             incident,
             opts,
             progress,
@@ -496,6 +500,58 @@ fn count_file(
     summaries
         .pop()
         .with_context(|| file.path.display().to_string())
+}
+
+/// The context the block reader (which parses blocks apart, with no
+/// clock per source) can read `path` with so that it gets the times the
+/// line-by-line reader would: `None` when it cannot, and the file is read
+/// line by line. Decided from the file's first and last stamps: a zone-less
+/// file with a `--tz` zone, or a yearless file whose stamps fall in two
+/// years (it crosses New Year), needs the line-by-line reader's clock; a
+/// yearless file within one year is read with that year.
+fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
+    use std::io::{Seek, SeekFrom};
+    const EDGE: u64 = 64 * 1024;
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = Vec::new();
+    (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
+    let mut tail = Vec::new();
+    if len > EDGE {
+        f.seek(SeekFrom::Start(len - EDGE)).ok()?;
+        f.take(EDGE).read_to_end(&mut tail).ok()?;
+    }
+    let facts = |bytes: &[u8], last: bool| {
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines: Vec<&str> = text.lines().collect();
+        if last {
+            lines.reverse();
+        }
+        lines
+            .into_iter()
+            .find_map(|l| clock::stamp_facts(l, ctx.default_year))
+    };
+    let Some(first) = facts(&head, false) else {
+        return Some(*ctx);
+    };
+    let last = facts(if tail.is_empty() { &head } else { &tail }, true).unwrap_or(first);
+    let name = path.to_string_lossy();
+    if first.zoneless && clock::rules().zone_for(&name).is_some() {
+        return None;
+    }
+    if !first.yearless {
+        return Some(*ctx);
+    }
+    let mut c = clock::Clock::for_source(&name);
+    let y1 = c
+        .fix(first.ts, true, first.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    let y2 = c
+        .fix(last.ts, true, last.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    (y1 == y2).then_some(ParseContext { default_year: y1 })
 }
 
 /// [`scan`] with a chosen reader.

@@ -352,12 +352,10 @@ impl Model {
     /// and default user): also for lines read again from its file.
     pub fn new_reader(&self, i: usize) -> Option<RecordReader> {
         let src = self.sources.get(i)?;
-        Some(RecordReader::new(
-            src.family,
-            src.format,
-            src.default_user.clone(),
-            self.ctx,
-        ))
+        Some(
+            RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
+                .for_source(&src.name),
+        )
     }
 
     /// Completes whatever record source `i` was assembling (its input ended

@@ -11,6 +11,7 @@
 pub mod asa;
 pub mod auth;
 pub mod client;
+pub mod clock;
 pub mod dart;
 pub mod formats;
 pub mod reader;
