@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::bulk::{self, BulkOptions};
 use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
+use crate::engine::skew;
 use crate::engine::{Incident, ServerHealth, UserKey, UserState};
 use crate::parse::clock;
 use crate::parse::formats::Format;
@@ -158,6 +159,11 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             None => Ok(()),
         },
     );
+    if let Ok(files) = &result
+        && let Some(w) = join_warning(&incident, files)
+    {
+        eprintln!("vpnwatch: {w}");
+    }
     result.and_then(|_| out.flush().map_err(Into::into))
 }
 
@@ -307,6 +313,10 @@ pub struct ScanReport {
     pub management: ManagementReport,
     pub totals: TotalsReport,
     pub files: Vec<FileSummary>,
+    /// Set when auth-server failures and headend attempts never joined
+    /// (see `engine::skew`): the warning text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_warning: Option<String>,
 }
 
 fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
@@ -422,8 +432,21 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         scope: scope::assess(incident),
         management,
         totals,
+        join_warning: join_warning(incident, &files),
         files,
     }
+}
+
+/// The skew warning for `incident`, naming the auth-server files.
+fn join_warning(incident: &Incident, files: &[FileSummary]) -> Option<String> {
+    incident.join_skew_suspected().then(|| {
+        skew::warning(
+            files
+                .iter()
+                .filter(|f| f.family == Family::AuthServer)
+                .map(|f| f.path.as_str()),
+        )
+    })
 }
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
@@ -654,5 +677,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         report.scope.verdict.as_str(),
         sanitize_str(&report.scope.evidence)
     )?;
+    if let Some(w) = &report.join_warning {
+        writeln!(out, "{}", sanitize_str(w))?;
+    }
     Ok(())
 }

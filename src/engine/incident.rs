@@ -321,6 +321,8 @@ pub struct Incident {
     client_lines_are_evidence: bool,
     /// Which client failure lines open a client attempt.
     client_attempts: super::client_attempts::ClientAttempts,
+    /// Whether auth-server verdicts ever meet headend attempts.
+    join_watch: super::skew::JoinWatch,
     /// The order of [`Incident::users_by_failures`], sorted at most once
     /// per change: the dashboard asks for it several times a frame (header,
     /// users pane), and re-sorting 10 000 users each time cost more than the
@@ -706,6 +708,13 @@ impl Incident {
         }
     }
 
+    /// Auth-server failures and headend attempts have both been seen for 10
+    /// minutes of log time and not one joined: a clock skew or a zone-less
+    /// headend log read in the wrong zone (see [`super::skew`]).
+    pub fn join_skew_suspected(&self) -> bool {
+        self.join_watch.suspect(self.latest)
+    }
+
     /// Tells the incident whether a headend log is among its sources. With
     /// one, a client's failure lines are evidence about attempts the headend
     /// counts (joined like an auth server's, so a client certificate or
@@ -763,6 +772,9 @@ impl Incident {
                 ip: ev.client_ip.map(str::to_string),
                 cause,
             };
+            if ev.family == Family::AuthServer {
+                self.join_watch.verdict(ts);
+            }
             let joined = self.join.add_verdict(verdict.clone());
             if let Some(id) = joined {
                 self.apply_join(id, &verdict);
@@ -1016,6 +1028,9 @@ impl Incident {
             UserKey::Named(n) => Some(n.clone()),
             UserKey::Hidden(_) => None,
         };
+        if ev.family == Family::Headend {
+            self.join_watch.attempt(ts);
+        }
         let (attempt, verdict) =
             self.join
                 .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
@@ -1085,6 +1100,7 @@ impl Incident {
     /// gets the name the server logged, and the attempt takes the more
     /// specific cause.
     fn apply_join(&mut self, id: usize, verdict: &Verdict) {
+        self.join_watch.joined();
         let Some(attempt) = self.join.attempt(id).cloned() else {
             return;
         };

@@ -24,6 +24,7 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
+pub mod skew;
 pub mod suggest;
 pub mod window;
 
@@ -120,6 +121,9 @@ pub struct Model {
     /// Sources whose bytes before the backlog are counted elsewhere (their
     /// backlog marker says so, whenever it arrives).
     counted_before: Vec<SourceId>,
+    /// Which zone times are shown in and how zone-less stamps are read
+    /// (`--tz`), for the header and help.
+    pub time_note: String,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -157,6 +161,7 @@ impl Model {
             ctx,
             held: None,
             counted_before: Vec::new(),
+            time_note: crate::parse::clock::rules().short(),
         }
     }
 

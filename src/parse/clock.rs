@@ -87,6 +87,17 @@ impl TimeRules {
             .or_else(|| self.default.as_ref().map(|(n, tz)| (n.as_str(), tz)))
     }
 
+    /// A few words for the header: `UTC`, and the `--tz` zone of
+    /// zone-less stamps when one is given.
+    pub fn short(&self) -> String {
+        match (&self.default, self.per_file.len()) {
+            (None, 0) => "UTC".to_string(),
+            (Some((name, _)), 0) => format!("UTC (stamps {name})"),
+            (None, n) => format!("UTC (--tz for {n} file(s))"),
+            (Some((name, _)), n) => format!("UTC (stamps {name}, {n} file(s) own zone)"),
+        }
+    }
+
     /// One phrase for the header and help: which zone times are shown in,
     /// and how zone-less stamps are read.
     pub fn describe(&self) -> String {
