@@ -53,6 +53,25 @@ fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
+/// The warning text, naming the auth-server sources by file name.
+pub fn warning<'a>(auth_sources: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = auth_sources
+        .into_iter()
+        .map(|s| {
+            std::path::Path::new(s)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(s)
+        })
+        .collect();
+    let names = if names.is_empty() {
+        "the auth-server log".to_string()
+    } else {
+        names.join(", ")
+    };
+    format!("⚠ no headend attempt matched {names} — clock skew or zone?")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,23 +91,4 @@ mod tests {
         w.joined();
         assert!(!w.suspect(t(90)));
     }
-}
-
-/// The warning text, naming the auth-server sources by file name.
-pub fn warning<'a>(auth_sources: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = auth_sources
-        .into_iter()
-        .map(|s| {
-            std::path::Path::new(s)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(s)
-        })
-        .collect();
-    let names = if names.is_empty() {
-        "the auth-server log".to_string()
-    } else {
-        names.join(", ")
-    };
-    format!("⚠ no headend attempt matched {names} — clock skew or zone?")
 }

@@ -266,7 +266,7 @@ impl Clock {
     /// `ts` as read from a stamp (no zone: UTC wall clock; no year: any
     /// year), corrected.
     pub fn fix(&mut self, ts: Timestamp, yearless: bool, zoneless: bool) -> Timestamp {
-        if !yearless && !(zoneless && self.zone.is_some()) {
+        if !(yearless || zoneless && self.zone.is_some()) {
             return ts;
         }
         let wall = ts.to_zoned(TimeZone::UTC).datetime();
