@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
 fn vpnwatch() -> Command {
     Command::cargo_bin("vpnwatch").expect("binary is built")
 }
@@ -165,4 +167,40 @@ fn a_yearless_log_crossing_new_year_rolls_over_on_every_output() {
         .unwrap();
     assert_eq!(bob["last_seen"], ts[1].as_str(), "{bob}");
     assert_eq!(bob["failures"], 2);
+}
+
+#[test]
+fn the_dashboard_header_says_utc_and_warns_when_nothing_joins() {
+    use vpnwatch::engine::{Model, SourceState};
+    use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+    use vpnwatch::source::{LineBatch, SourceId};
+    use vpnwatch::ui::{Theme, UiState};
+    let dir = tempfile::tempdir().unwrap();
+    let (asa, ise) = joined_logs(dir.path());
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let mut m = Model::new(
+        vec![
+            SourceState::new("asa-local.log".into(), Family::Headend),
+            SourceState::new("ise-auth.log".into(), Family::AuthServer),
+        ],
+        &runbook,
+        1000,
+        ParseContext { default_year: 2026 },
+    );
+    for (i, path) in [&asa, &ise].into_iter().enumerate() {
+        let mut batch = LineBatch::new(1);
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            batch.push(line.as_bytes());
+        }
+        m.ingest(SourceId(i as u16), &batch);
+    }
+    let theme = Theme::load("default").unwrap();
+    let s = common::screen_text(&common::render(&m, &UiState::default(), &theme, 200, 30));
+    let header: Vec<&str> = s.lines().take(2).collect();
+    assert!(header[0].contains(" UTC "), "{s}");
+    assert!(
+        header[1].contains("⚠ no headend attempt matched ise-auth.log — clock skew or zone?"),
+        "{s}"
+    );
 }
