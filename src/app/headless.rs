@@ -565,7 +565,7 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
     if !first.yearless {
         return Some(*ctx);
     }
-    let mut c = clock::Clock::for_source(&name);
+    let mut c = clock::Clock::for_source(&name, ctx.default_year);
     let y1 = c
         .fix(first.ts, true, first.zoneless)
         .to_zoned(TimeZone::UTC)

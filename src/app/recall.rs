@@ -74,13 +74,7 @@ pub fn read(
                             LineMeta {
                                 source: *source,
                                 line_no: first_line_no + offset,
-                                kind: kind_of(
-                                    bytes,
-                                    *continued,
-                                    readers,
-                                    *source,
-                                    &mut attempts,
-                                ),
+                                kind: kind_of(bytes, *continued, readers, *source, &mut attempts),
                             },
                         ),
                         None => RecalledLine::Missing("the file changed".into()),

@@ -228,11 +228,19 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// A clock for `source` under the installed `--tz` rules.
-    pub fn for_source(source: &str) -> Clock {
+    /// A clock for `source` under the installed `--tz` rules, inferring
+    /// years as of now, or as of the end of `latest_year` when that is
+    /// earlier (a context pinned to a year, as the tests and the demo pin
+    /// theirs, reads the same in any later year).
+    pub fn for_source(source: &str, latest_year: i16) -> Clock {
+        let now = Timestamp::now();
+        let end_of_year = jiff::civil::Date::new(latest_year, 12, 31)
+            .and_then(|d| d.at(23, 59, 59, 0).to_zoned(TimeZone::UTC))
+            .map(|z| z.timestamp())
+            .unwrap_or(now);
         Clock::new(
             rules().zone_for(source).map(|(_, tz)| tz.clone()),
-            Timestamp::now(),
+            now.min(end_of_year),
         )
     }
 
@@ -461,6 +469,14 @@ mod tests {
         let line =
             "<181>Nov 28 03:41:09 ise CISE_Failed_Attempts 1 1 0 2026-11-28 08:41:09.118 +00:00 x";
         assert_eq!(c.fix_record(line, body_ts, 2026), body_ts);
+    }
+
+    #[test]
+    fn a_context_pinned_to_a_year_reads_the_same_in_later_years() {
+        let mut c = Clock::for_source("asa.log", 2020);
+        let line = "Nov 28 08:00:00 fw : x";
+        let f = stamp_facts(line, 2020).unwrap();
+        assert_eq!(c.fix_record(line, f.ts, 2020), ts("2020-11-28T08:00:00Z"));
     }
 
     #[test]

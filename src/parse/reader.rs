@@ -48,14 +48,14 @@ impl RecordReader {
             stream: StreamParser::default(),
             default_user,
             ctx,
-            clock: Clock::for_source(""),
+            clock: Clock::for_source("", ctx.default_year),
         }
     }
 
     /// This reader for the source named `name` (its path): a `--tz
     /// FILE=ZONE` for it applies.
     pub fn for_source(mut self, name: &str) -> Self {
-        self.clock = Clock::for_source(name);
+        self.clock = Clock::for_source(name, self.ctx.default_year);
         self
     }
 
