@@ -206,6 +206,30 @@ pub fn stamp_facts(record: &str, default_year: i16) -> Option<StampFacts> {
     None
 }
 
+/// Whether the record's leading stamp may lack its year: a month name
+/// (`Nov 28 …`) or logcat's `MM-DD `, after an optional `<PRI>` or `[`.
+fn may_be_yearless(record: &str) -> bool {
+    let b = record.strip_prefix('\u{feff}').unwrap_or(record).as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'<') {
+        i = 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'>') {
+            return false;
+        }
+        i += 1;
+    } else if b.first() == Some(&b'[') {
+        i = 1;
+    }
+    match b.get(i) {
+        Some(c) if c.is_ascii_alphabetic() => true,
+        Some(c) if c.is_ascii_digit() => b.get(i + 2) == Some(&b'-') && b.get(i + 5) == Some(&b' '),
+        _ => false,
+    }
+}
+
 /// `Mon dd yyyy …` rather than `Mon dd HH:…`.
 fn has_year_after_day(stamp: &str) -> bool {
     let mut words = stamp.split_whitespace();
@@ -265,6 +289,11 @@ impl Clock {
     /// leading stamp is the one the parser used and left out a zone or a
     /// year.
     pub fn fix_record(&mut self, record: &str, ts: Timestamp, default_year: i16) -> Timestamp {
+        // Most lines need nothing: no `--tz`, and a stamp that has its year
+        // (RFC 3339, `Nov 28 2026 …` is checked below). Skip those cheaply.
+        if self.zone.is_none() && !may_be_yearless(record) {
+            return ts;
+        }
         match stamp_facts(record, default_year) {
             Some(f) if f.ts == ts => self.fix(ts, f.yearless, f.zoneless),
             _ => ts,
@@ -477,6 +506,25 @@ mod tests {
         let line = "Nov 28 08:00:00 fw : x";
         let f = stamp_facts(line, 2020).unwrap();
         assert_eq!(c.fix_record(line, f.ts, 2020), ts("2020-11-28T08:00:00Z"));
+    }
+
+    #[test]
+    fn the_cheap_check_lets_every_yearless_shape_through() {
+        for line in [
+            "Dec 31 23:59:58 fw : x",
+            "<166>Dec 31 23:59:58 fw : x",
+            "05-20 11:33:56.909 W/acvpnagent(1): x",
+            "[Dec 31 23:59:58] Error: x",
+        ] {
+            assert!(may_be_yearless(line), "{line}");
+        }
+        for line in [
+            "<166>2026-11-28T08:41:07Z fw : x",
+            "2026-11-28 08:41:07 x",
+            "<x>Dec",
+        ] {
+            assert!(!may_be_yearless(line), "{line}");
+        }
     }
 
     #[test]
