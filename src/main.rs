@@ -267,6 +267,19 @@ struct RoleArgs {
     /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
     #[arg(long, value_name = "NAME", value_parser = parse_format)]
     format: Option<Format>,
+    /// The zone of time stamps that carry none (default UTC): `--tz ZONE`
+    /// for every file, `--tz FILE=ZONE` for one (repeatable). ZONE is an
+    /// IANA name (Europe/Berlin), UTC, or an offset (+02:00).
+    #[arg(long, value_name = "ZONE|FILE=ZONE")]
+    tz: Vec<String>,
+}
+
+/// Installs the `--tz` rules before any log is read.
+fn install_time_rules(roles: &RoleArgs) {
+    match vpnwatch::parse::clock::TimeRules::parse(&roles.tz) {
+        Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
+        Err(message) => usage_error(&message),
+    }
 }
 
 /// `--format NAME`, checked against the known formats.
@@ -338,6 +351,16 @@ fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => install_time_rules(&cli.roles),
+        Some(
+            Command::Scan { roles, .. }
+            | Command::Events { roles, .. }
+            | Command::Bundle { roles, .. }
+            | Command::Report { roles, .. },
+        ) => install_time_rules(roles),
+        Some(_) => {}
+    }
     match cli.command {
         Some(Command::Formats) => {
             print!("{}", vpnwatch::parse::formats::describe_formats());

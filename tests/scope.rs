@@ -42,7 +42,9 @@ fn named(n: &str) -> UserKey {
 
 #[test]
 fn the_sample_incident_ends_isolated() {
-    let mut inc = Incident::default();
+    // Beside the headend log the client's lines are evidence, as every
+    // output reads them.
+    let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
     feed(&mut inc, HEADEND, Family::Headend, None);
     feed(&mut inc, CLIENT, Family::Client, None);
     let s = scope::assess(&inc);

@@ -13,7 +13,8 @@ use jiff::Timestamp;
 
 use crate::engine::evidence::{self, BundleFile, BundleRequest, SourceLines};
 use crate::engine::{Checklist, Incident, UserKey, UserStats};
-use crate::parse::{self, Family, ParseContext};
+use crate::parse::reader::RecordReader;
+use crate::parse::{Family, ParseContext};
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 
 /// Reads each log whole, lines decoded lossily as the dashboard shows them.
@@ -43,11 +44,24 @@ pub fn read_sources(files: &[(PathBuf, Family)]) -> anyhow::Result<Vec<SourceLin
 pub fn incident_of(sources: &[SourceLines], ctx: &ParseContext) -> Incident {
     let mut incident = Incident::for_sources(sources.iter().map(|s| s.family));
     for source in sources {
+        // The shared reader, so `--tz` and the year of yearless stamps are
+        // read as everywhere else.
+        let mut reader =
+            RecordReader::new(source.family, None, None, *ctx).for_source(&source.name);
         for line in &source.lines {
-            if let Some(ev) = parse::parse_line(line, source.family, ctx) {
+            reader.feed(line, |_, ev, repeats| {
+                if let Some(ev) = ev {
+                    for _ in 0..repeats {
+                        incident.apply(&ev);
+                    }
+                }
+            });
+        }
+        reader.finish(|_, ev, _| {
+            if let Some(ev) = ev {
                 incident.apply(&ev);
             }
-        }
+        });
     }
     incident
 }

@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
-use crate::engine::incident::Applied;
 use crate::engine::{Incident, LineRef};
 use crate::parse::reader::RecordReader;
 use crate::parse::{Family, ParseContext};
@@ -64,6 +63,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
                 input.and_then(|i| i.user.clone()),
                 config.ctx,
             )
+            .for_source(&p.name)
         })
         .collect();
     let mut printer = Printer {
@@ -243,24 +243,11 @@ fn print_record(
         ts: ev.ts,
         cause: None,
     };
-    let mut applied = Applied::default();
-    for _ in 0..repeats {
-        let a = incident.apply_line(ev, line);
-        applied.new_attempt |= a.new_attempt;
-        applied.cause = a.cause;
-    }
+    let applied = incident.apply_repeated(ev, line, repeats);
     names.note(*index, source, line_no, applied);
     *index += 1;
     let cause = applied.cause.or(ev.cause);
-    headless::write_event(
-        &mut out,
-        source,
-        line_no,
-        raw,
-        ev,
-        cause,
-        applied.new_attempt,
-    )?;
+    headless::write_event(&mut out, source, line_no, raw, ev, cause, applied)?;
     names.write_updates(&mut out, &incident.take_cause_updates())
 }
 

@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
 use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
+use crate::engine::skew;
 use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
+use crate::parse::clock;
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
@@ -88,7 +91,8 @@ fn read_all(
             recognised: 0,
         };
         let mut failed: Option<io::Error> = None;
-        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
+        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
+            .for_source(&file.path.to_string_lossy());
         let mut last_line = 0;
         let mut on_record =
             |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
@@ -105,6 +109,7 @@ fn read_all(
                     for _ in 0..repeats {
                         let a = incident.apply_line(ev, line);
                         applied.new_attempt |= a.new_attempt;
+                        applied.follow_on |= a.follow_on;
                         applied.cause = a.cause;
                     }
                     updates = incident.take_cause_updates();
@@ -166,6 +171,10 @@ struct EventRecord<'a> {
     cause: Option<Cause>,
     /// True on the line that counted as a new failed attempt.
     attempt: bool,
+    /// Present (true) on a client failure line that follows the line
+    /// opening its attempt: context, not another failure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    follow_on: bool,
     user: Option<&'a str>,
     client_ip: Option<&'a str>,
     group: Option<&'a str>,
@@ -199,7 +208,8 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             Ok(())
         })?;
     }
-    let summaries = read_all(files, u64::MAX, ctx, &mut families(), |seen| {
+    let mut incident = families();
+    let summaries = read_all(files, u64::MAX, ctx, &mut incident, |seen| {
         let Some(ev) = seen.event else {
             return Ok(());
         };
@@ -209,7 +219,6 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             .copied()
             .or(seen.applied.cause)
             .or(ev.cause);
-        let attempt = seen.applied.new_attempt;
         write_event(
             &mut out,
             &source,
@@ -217,7 +226,7 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
             seen.raw,
             ev,
             cause,
-            attempt,
+            seen.applied,
         )?;
         if !rereadable {
             names.note(seen.index, &source, seen.line_no, seen.applied);
@@ -227,6 +236,9 @@ pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> an
     })?;
     out.flush()?;
     for w in unrecognised_warnings(&summaries) {
+        eprintln!("vpnwatch: {w}");
+    }
+    if let Some(w) = join_warning(&incident, &summaries) {
         eprintln!("vpnwatch: {w}");
     }
     Ok(())
@@ -305,7 +317,7 @@ pub(crate) fn write_event(
     raw: &str,
     ev: &parse::Event,
     cause: Option<Cause>,
-    attempt: bool,
+    applied: Applied,
 ) -> io::Result<()> {
     let record = EventRecord {
         source,
@@ -321,7 +333,8 @@ pub(crate) fn write_event(
             "vpn"
         },
         cause,
-        attempt,
+        attempt: applied.new_attempt,
+        follow_on: applied.follow_on,
         user: ev.user,
         client_ip: ev.client_ip,
         group: ev.group,
@@ -455,6 +468,10 @@ pub struct ScanReport {
     /// What the reader could not see: one line per file that recognised no
     /// log line (also printed on stderr).
     pub warnings: Vec<String>,
+    /// Set when auth-server failures and headend attempts never joined
+    /// (see `engine::skew`): the warning text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_warning: Option<String>,
 }
 
 /// One warning per file of which no line was recognised.
@@ -629,8 +646,21 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         management,
         totals,
         warnings: unrecognised_warnings(&files),
+        join_warning: join_warning(incident, &files),
         files,
     }
+}
+
+/// The skew warning for `incident`, naming the auth-server files.
+fn join_warning(incident: &Incident, files: &[FileSummary]) -> Option<String> {
+    incident.join_skew_suspected().then(|| {
+        skew::warning(
+            files
+                .iter()
+                .filter(|f| f.family == Family::AuthServer)
+                .map(|f| f.path.as_str()),
+        )
+    })
 }
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
@@ -674,12 +704,13 @@ fn count_file(
 ) -> anyhow::Result<FileSummary> {
     if let ScanMode::Bulk(opts) = mode
         && file.bulk_readable()
+        && let Some(bulk_ctx) = bulk_context(&file.path, ctx)
     {
         let counted = bulk::scan_prefix(
             &file.path,
             limit,
             file.family,
-            ctx,
+            &bulk_ctx,
             incident,
             opts,
             progress,
@@ -700,6 +731,58 @@ fn count_file(
     summaries
         .pop()
         .with_context(|| file.path.display().to_string())
+}
+
+/// The context the block reader (which parses blocks apart, with no
+/// clock per source) can read `path` with so that it gets the times the
+/// line-by-line reader would: `None` when it cannot, and the file is read
+/// line by line. Decided from the file's first and last stamps: a zone-less
+/// file with a `--tz` zone, or a yearless file whose stamps fall in two
+/// years (it crosses New Year), needs the line-by-line reader's clock; a
+/// yearless file within one year is read with that year.
+fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
+    use std::io::{Seek, SeekFrom};
+    const EDGE: u64 = 64 * 1024;
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = Vec::new();
+    (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
+    let mut tail = Vec::new();
+    if len > EDGE {
+        f.seek(SeekFrom::Start(len - EDGE)).ok()?;
+        f.take(EDGE).read_to_end(&mut tail).ok()?;
+    }
+    let facts = |bytes: &[u8], last: bool| {
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines: Vec<&str> = text.lines().collect();
+        if last {
+            lines.reverse();
+        }
+        lines
+            .into_iter()
+            .find_map(|l| clock::stamp_facts(l, ctx.default_year))
+    };
+    let Some(first) = facts(&head, false) else {
+        return Some(*ctx);
+    };
+    let last = facts(if tail.is_empty() { &head } else { &tail }, true).unwrap_or(first);
+    let name = path.to_string_lossy();
+    if first.zoneless && clock::rules().zone_for(&name).is_some() {
+        return None;
+    }
+    if !first.yearless {
+        return Some(*ctx);
+    }
+    let mut c = clock::Clock::for_source(&name, ctx.default_year);
+    let y1 = c
+        .fix(first.ts, true, first.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    let y2 = c
+        .fix(last.ts, true, last.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    (y1 == y2).then_some(ParseContext { default_year: y1 })
 }
 
 /// [`scan`] with a chosen reader.
@@ -804,5 +887,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         report.scope.verdict.as_str(),
         sanitize_str(&report.scope.evidence)
     )?;
+    if let Some(w) = &report.join_warning {
+        writeln!(out, "{}", sanitize_str(w))?;
+    }
     Ok(())
 }

@@ -334,6 +334,9 @@ pub struct Applied {
     /// for lines that are no failure: show the parser's cause. A later line
     /// may still change it: see [`Incident::take_cause_updates`].
     pub cause: Option<Cause>,
+    /// A client failure line that follows the line opening its attempt
+    /// (see [`super::client_attempts`]): context, not another failure.
+    pub follow_on: bool,
 }
 
 /// A line applied earlier whose cause the engine has changed: a join with
@@ -410,6 +413,10 @@ pub struct Incident {
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
+    /// Which client failure lines open a client attempt.
+    client_attempts: super::client_attempts::ClientAttempts,
+    /// Whether auth-server verdicts ever meet headend attempts.
+    join_watch: super::skew::JoinWatch,
     /// The orders of [`Incident::users_sorted`], one per [`UserSort`], each
     /// sorted at most once per change: the dashboard asks for it several
     /// times a frame (header, users pane), and re-sorting 10 000 users each
@@ -775,6 +782,21 @@ impl Incident {
         self.apply_inner(ev, Some(line))
     }
 
+    /// Applies a line's event `repeats` times (a syslog "last message
+    /// repeated N times" stands for that many lines), as one [`Applied`]:
+    /// a new attempt or a follow-on if any application was, with the cause
+    /// the last one gave.
+    pub fn apply_repeated(&mut self, ev: &Event, line: LineRef, repeats: u32) -> Applied {
+        let mut merged = Applied::default();
+        for _ in 0..repeats {
+            let a = self.apply_inner(ev, Some(line));
+            merged.new_attempt |= a.new_attempt;
+            merged.follow_on |= a.follow_on;
+            merged.cause = a.cause;
+        }
+        merged
+    }
+
     /// Whether applying `ev` (without a retained line) would do nothing but
     /// count it and advance the log clock: no user, server or server group,
     /// not a failure, session end or management login. Most headend traffic
@@ -859,6 +881,13 @@ impl Incident {
     }
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
+        let mut applied = self.apply_event(ev, line, follow_on);
+        applied.follow_on = follow_on;
+        applied
+    }
+
+    fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
         self.changed();
         self.headend_seen |= ev.family == Family::Headend;
         self.totals.events += 1;
@@ -875,6 +904,7 @@ impl Incident {
             return Applied {
                 new_attempt: counted,
                 cause: ev.cause,
+                ..Applied::default()
             };
         }
         self.apply_server(ev, ts);
@@ -885,7 +915,18 @@ impl Incident {
             return Applied::default();
         }
 
-        let user = self.user_index(ev);
+        let mut user = self.user_index(ev);
+        if ev.family == Family::Client
+            && let Some(host) = ev.host
+        {
+            // A user's own bundle: its lines rarely name the user; they
+            // belong to the user that laptop last named, as beside a
+            // headend log (`apply_auth_server`).
+            match user {
+                Some(u) => self.remember_host(host, u),
+                None => user = self.host_users.get(host).copied(),
+            }
+        }
         if let Some(user) = user
             && let Some(ip) = ev.client_ip
         {
@@ -903,6 +944,7 @@ impl Incident {
         let given = Applied {
             new_attempt: false,
             cause: failure_cause,
+            ..Applied::default()
         };
 
         if ev.role == Role::AaaChallenge {
@@ -925,6 +967,9 @@ impl Incident {
         }
 
         match ev.outcome {
+            // A follow-on line of a client attempt nobody is named for: the
+            // line that opened the attempt counted it.
+            Outcome::Failure if follow_on && user.is_none() => Applied::default(),
             Outcome::Failure => self.apply_failure(ev, user, ts, line),
             Outcome::Success => {
                 if let Some(user) = user {
@@ -954,6 +999,13 @@ impl Incident {
                 Applied::default()
             }
         }
+    }
+
+    /// Auth-server failures and headend attempts have both been seen for 10
+    /// minutes of log time and not one joined: a clock skew or a zone-less
+    /// headend log read in the wrong zone (see [`super::skew`]).
+    pub fn join_skew_suspected(&self) -> bool {
+        self.join_watch.suspect(self.latest)
     }
 
     /// Tells the incident whether a headend log is among its sources. With
@@ -1020,6 +1072,9 @@ impl Incident {
                 ip: ev.client_ip.map(str::to_string),
                 cause,
             };
+            if ev.family == Family::AuthServer {
+                self.join_watch.verdict(ts);
+            }
             let joined = self.join.add_verdict(verdict.clone());
             if let Some(id) = joined {
                 self.apply_join(id, &verdict);
@@ -1219,6 +1274,7 @@ impl Incident {
             return Applied {
                 new_attempt: false,
                 cause: Some(self.effective_cause(ev, None, ts)),
+                ..Applied::default()
             };
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
@@ -1247,6 +1303,7 @@ impl Incident {
             return Applied {
                 new_attempt: false,
                 cause: Some(shown),
+                ..Applied::default()
             };
         }
 
@@ -1300,6 +1357,7 @@ impl Incident {
             return Applied {
                 new_attempt: false,
                 cause: Some(shown),
+                ..Applied::default()
             };
         }
 
@@ -1312,6 +1370,9 @@ impl Incident {
             UserKey::Named(n) => Some(n.clone()),
             UserKey::Hidden(_) | UserKey::Spray(_) => None,
         };
+        if ev.family == Family::Headend {
+            self.join_watch.attempt(ts);
+        }
         let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
         if let Some(l) = line {
             new.lines.push((l.family, l.index));
@@ -1341,6 +1402,7 @@ impl Incident {
         Applied {
             new_attempt: true,
             cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
+            follow_on: false,
         }
     }
 
@@ -1405,6 +1467,7 @@ impl Incident {
         Some(Applied {
             new_attempt: false,
             cause: Some(shown),
+            ..Applied::default()
         })
     }
 
@@ -1578,6 +1641,7 @@ impl Incident {
     /// gets the name the server logged, and the attempt takes the more
     /// specific cause.
     fn apply_join(&mut self, id: usize, verdict: &Verdict) {
+        self.join_watch.joined();
         let Some(attempt) = self.join.attempt(id).cloned() else {
             return;
         };

@@ -17,6 +17,7 @@
 //! * [`Model`] — everything the dashboard draws, fed one batch at a time.
 
 pub mod checklist;
+pub mod client_attempts;
 pub mod evidence;
 pub mod incident;
 pub mod join;
@@ -25,6 +26,7 @@ pub mod lines;
 pub mod recall;
 pub mod scope;
 pub mod spray;
+pub mod skew;
 pub mod suggest;
 pub mod window;
 
@@ -143,6 +145,9 @@ pub struct Model {
     counted_before: Vec<SourceId>,
     /// See [`DEFAULT_QUIET_AFTER`].
     pub quiet_after: jiff::SignedDuration,
+    /// Which zone times are shown in and how zone-less stamps are read
+    /// (`--tz`), for the header and help.
+    pub time_note: String,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -181,6 +186,7 @@ impl Model {
             held: None,
             counted_before: Vec::new(),
             quiet_after: DEFAULT_QUIET_AFTER,
+            time_note: crate::parse::clock::rules().short(),
         }
     }
 
@@ -376,15 +382,18 @@ impl Model {
             let store = self.store_mut(u.family);
             if let Some(i) = u.index.checked_sub(store.evicted())
                 && let Some((_, meta)) = usize::try_from(i).ok().and_then(|i| store.get(i))
-                && let LineKind::Event { outcome, .. } = meta.kind
             {
-                store.set_kind(
-                    u.index,
-                    LineKind::Event {
+                let kind = match meta.kind {
+                    LineKind::Event { outcome, .. } => LineKind::Event {
                         outcome,
                         cause: Some(u.cause),
                     },
-                );
+                    LineKind::FollowOn { .. } => LineKind::FollowOn {
+                        cause: Some(u.cause),
+                    },
+                    _ => continue,
+                };
+                store.set_kind(u.index, kind);
             }
         }
     }
@@ -397,7 +406,7 @@ impl Model {
         let store = self.store(family);
         let i = usize::try_from(index.checked_sub(store.evicted())?).ok()?;
         match store.get(i)?.1.kind {
-            LineKind::Event { cause, .. } => cause,
+            LineKind::Event { cause, .. } | LineKind::FollowOn { cause } => cause,
             _ => None,
         }
     }
@@ -499,12 +508,10 @@ impl Model {
     /// and default user): also for lines read again from its file.
     pub fn new_reader(&self, i: usize) -> Option<RecordReader> {
         let src = self.sources.get(i)?;
-        Some(RecordReader::new(
-            src.family,
-            src.format,
-            src.default_user.clone(),
-            self.ctx,
-        ))
+        Some(
+            RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
+                .for_source(&src.name),
+        )
     }
 
     /// Completes whatever record source `i` was assembling (its input ended
@@ -659,16 +666,10 @@ fn apply_event(
         ts: ev.ts.or(incident.latest()),
         cause: None,
     };
-    let mut cause = ev.cause;
-    for _ in 0..repeats {
-        cause = incident.apply_line(ev, line).cause.or(ev.cause);
-    }
+    let applied = incident.apply_repeated(ev, line, repeats);
     // The engine's cause, not the parser's: one cause per attempt.
     store.set_kind(
         index,
-        LineKind::Event {
-            outcome: ev.outcome,
-            cause,
-        },
+        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on),
     );
 }

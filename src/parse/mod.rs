@@ -19,6 +19,7 @@ pub mod asa;
 pub mod auth;
 pub mod cause;
 pub mod client;
+pub mod clock;
 pub mod dart;
 pub mod formats;
 pub mod reader;
@@ -300,7 +301,10 @@ impl<'a> Event<'a> {
 /// What a parser needs to know that a single line does not say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseContext {
-    /// Year given to timestamps that carry none (`May  5 17:51:17`).
+    /// Year given to timestamps that carry none (`May  5 17:51:17`) as a
+    /// line is parsed; the [`RecordReader`](reader::RecordReader)'s clock
+    /// then infers their year (see [`clock`]) as of now, or as of the end
+    /// of this year when that is earlier.
     pub default_year: i16,
 }
 

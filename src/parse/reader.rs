@@ -10,6 +10,7 @@
 //!
 //! Pure: it keeps state between lines but does no I/O.
 
+use super::clock::Clock;
 use super::formats::{self, Format};
 use super::records::{RecordAssembler, RecordMode};
 use super::{Event, Family, ParseContext, StreamParser, client};
@@ -22,6 +23,8 @@ pub struct RecordReader {
     stream: StreamParser,
     default_user: Option<String>,
     ctx: ParseContext,
+    /// The zone and year of stamps that carry none (see [`super::clock`]).
+    clock: Clock,
 }
 
 impl RecordReader {
@@ -45,7 +48,21 @@ impl RecordReader {
             stream: StreamParser::default(),
             default_user,
             ctx,
+            clock: Clock::for_source("", ctx.default_year),
         }
+    }
+
+    /// This reader for the source named `name` (its path): a `--tz
+    /// FILE=ZONE` for it applies.
+    pub fn for_source(mut self, name: &str) -> Self {
+        self.clock = Clock::for_source(name, self.ctx.default_year);
+        self
+    }
+
+    /// This reader with its own clock (tests: a fixed now).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn family(&self) -> Family {
@@ -93,6 +110,14 @@ impl RecordReader {
             }
             _ => self.stream.parse(record, self.family, &self.ctx),
         };
+        // ISE writes its own offset in the body; the header's stamp is not
+        // the one the parser keeps.
+        if self.format != Some(Format::Ise)
+            && let Some(ev) = event.as_mut()
+            && let Some(ts) = ev.ts
+        {
+            ev.ts = Some(self.clock.fix_record(record, ts, self.ctx.default_year));
+        }
         let repeats = match self.family {
             Family::Client => client::repeated(record).map_or(1, |(n, _)| n.max(1)),
             _ => 1,

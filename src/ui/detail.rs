@@ -70,6 +70,8 @@ fn outcome_glyph(meta: &LineMeta) -> &'static str {
             outcome: Outcome::SessionEnd,
             ..
         } => "○",
+        // A follow-on line of a failed client attempt: context.
+        LineKind::FollowOn { .. } => "·",
         _ => " ",
     }
 }
@@ -211,6 +213,7 @@ pub(super) fn draw_detail(
                 outcome: Outcome::SessionEnd,
                 ..
             } => (outcome_glyph(meta), theme.session_end),
+            LineKind::FollowOn { .. } => (outcome_glyph(meta), theme.muted),
             _ => (" ", theme.info),
         };
         // The engine's cause (token_required after a challenge), not the

@@ -54,6 +54,11 @@ pub(super) fn draw_header(
     } else {
         top.push(Span::styled(" ‖ PAUSED ", theme.paused));
     }
+    // Which zone the times are shown in (and `--tz`, when given).
+    top.push(Span::styled(
+        format!(" {}", sanitize_str(&model.time_note)),
+        theme.muted,
+    ));
     if let Some((done, total)) = model.backlog_progress() {
         // The counts below cover nothing until the earlier lines are in.
         let pct = (done.saturating_mul(100) / total.max(1)).min(100);
@@ -201,6 +206,18 @@ pub(super) fn draw_header(
                 theme.marker,
             ));
         }
+    }
+    // Doubt about the join: said beside the sources, whose clocks it doubts.
+    if inc.join_skew_suspected() {
+        let auth = model
+            .sources
+            .iter()
+            .filter(|s| s.family == crate::parse::Family::AuthServer)
+            .map(|s| s.name.as_str());
+        bottom.push(Span::styled(
+            format!("  {}", sanitize_str(&crate::engine::skew::warning(auth))),
+            theme.marker,
+        ));
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.

@@ -117,6 +117,14 @@ const HELP: &[(&str, &str)] = &[
         "FAIL/MIN",
         "a user's failed attempts per minute, newest right (█ = 4+)",
     ),
+    (
+        "times",
+        "shown in UTC; stamps without a zone are UTC unless --tz (header says)",
+    ),
+    (
+        "· line",
+        "a follow-on line of a failed client attempt: context, not a failure",
+    ),
 ];
 
 pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
