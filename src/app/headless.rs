@@ -1,8 +1,7 @@
 //! The headless commands for scripts and CI: `scan` (per-user table) and
 //! `events` (one JSON object per recognised line).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -10,13 +9,12 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
+use super::read;
 use crate::engine::scope::{self, Scope};
 use crate::engine::{Incident, ServerHealth, UserKey, UserState};
 use crate::parse::formats::Format;
-use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
 use crate::sanitize::sanitize_str;
-use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 
 /// A file to read headlessly, with its family.
 #[derive(Clone, Debug)]
@@ -61,54 +59,28 @@ fn read_all(
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
     for file in files {
-        let reader = File::open(&file.path)
-            .with_context(|| file.path.display().to_string())?
-            .take(limit);
-        let mut summary = FileSummary {
-            path: file.path.display().to_string(),
-            family: file.family,
-            lines: 0,
-            recognised: 0,
-        };
-        let mut failed: Option<io::Error> = None;
-        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
-        let mut last_line = 0;
-        let mut on_record =
-            |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
-                let mut attempt = false;
-                if let Some(ev) = &event {
-                    summary.recognised += 1;
-                    for _ in 0..repeats {
-                        attempt |= incident.apply(ev).new_attempt;
-                    }
+        let counts = read::read_file(file, limit, ctx, |record| {
+            let mut attempt = false;
+            if let Some(ev) = record.event {
+                for _ in 0..record.repeats {
+                    attempt |= incident.apply(ev).new_attempt;
                 }
-                if failed.is_none()
-                    && let Err(e) = each(&file.path, line_no, record, event.as_ref(), attempt)
-                {
-                    failed = Some(e);
-                }
-            };
-        for_each_line(reader, DEFAULT_MAX_LINE, |line_no, bytes| {
-            summary.lines += 1;
-            last_line = line_no;
-            let text = String::from_utf8_lossy(bytes);
-            records.feed(&text, |record, event, repeats| {
-                on_record(line_no, record, event, repeats)
-            });
-        })
-        .with_context(|| file.path.display().to_string())?;
-        records.finish(|record, event, repeats| on_record(last_line, record, event, repeats));
-        if records.dropped() > 0 {
+            }
+            each(&file.path, *record.lines.end(), record.text, record.event, attempt)
+        })?;
+        if counts.dropped > 0 {
             eprintln!(
                 "vpnwatch: {}: {} multi-line records incomplete or over the size cap; not counted",
                 file.path.display(),
-                records.dropped()
+                counts.dropped
             );
         }
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        summaries.push(summary);
+        summaries.push(FileSummary {
+            path: file.path.display().to_string(),
+            family: file.family,
+            lines: counts.lines,
+            recognised: counts.recognised,
+        });
     }
     Ok(summaries)
 }
