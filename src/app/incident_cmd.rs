@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -89,11 +90,10 @@ pub fn bundle(
     files: &[HeadlessFile],
     mut out: impl Write,
 ) -> anyhow::Result<()> {
+    let cancel = AtomicBool::new(false);
     let ctx = ParseContext::default();
-    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
-    let sources = bundle::read_sources(&paths)?;
-    let incident = bundle::incident_of(&sources, &ctx);
-    let Some((user, stats)) = bundle::find_user(&incident, &args.user) else {
+    let survey = bundle::survey(files, &ctx, args.redact, &cancel)?;
+    let Some((user, stats)) = bundle::find_user(&survey.incident, &args.user) else {
         anyhow::bail!(
             "user {:?} does not appear in the logs (give a user name, or a hidden user's client IP)",
             sanitize_str(&args.user)
@@ -109,19 +109,20 @@ pub fn bundle(
         eprintln!("vpnwatch: {w}");
     }
     let now = Timestamp::now();
-    let path = bundle::write(&BundleJob {
-        user: &user,
-        stats: Some(&stats),
-        sources: &sources,
-        checklist: &checklist,
+    let job = BundleJob {
+        user: user.clone(),
+        stats: Some(stats.clone()),
+        files: files.to_vec(),
+        checklist,
         context: args.context,
         redact: args.redact,
-        operator: &args.operator,
+        operator: args.operator.clone(),
         ctx,
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
-    })?;
+    };
+    let path = bundle::write_surveyed(&job, &survey, &user, Some(&stats), &cancel)?;
     if let Some(journal_path) = &args.journal {
         let (mut journal, _) = Journal::open(journal_path)?;
         journal.append(&Record::Evidence(Evidence {
@@ -144,11 +145,10 @@ pub fn report(
     output: Option<&Path>,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
     let (md, warnings) = report::from_files(
         journal,
         runbook,
-        &paths,
+        files,
         &ParseContext::default(),
         Timestamp::now(),
     )?;
