@@ -15,6 +15,7 @@ use crate::engine::Checklist;
 use crate::engine::checklist::{Evidence, Record};
 use crate::journal::{self, Journal};
 use crate::parse::ParseContext;
+use crate::parse::formats::Format;
 use crate::runbook::{self, Runbook, Step};
 use crate::sanitize::sanitize_str;
 
@@ -92,6 +93,7 @@ pub fn bundle(
 ) -> anyhow::Result<()> {
     let cancel = AtomicBool::new(false);
     let ctx = ParseContext::default();
+    let files = &for_one_person(files);
     let survey = bundle::survey(files, &ctx, args.redact, &cancel)?;
     let Some((user, stats)) = bundle::find_user(&survey.incident, &args.user) else {
         anyhow::bail!(
@@ -135,6 +137,24 @@ pub fn bundle(
     }
     writeln!(out, "{}", path.display())?;
     Ok(())
+}
+
+/// The bundle's user is the user of a client log collected from one person
+/// (a DART bundle, a Windows event export) even where its records name
+/// no one; a client log in syslog gathers many laptops, and the user's
+/// laptops are found by the name they logged instead (see
+/// [`crate::engine::evidence`]).
+fn for_one_person(files: &[HeadlessFile]) -> Vec<HeadlessFile> {
+    files
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if f.format.is_none_or(|fmt| fmt == Format::AnyConnectSyslog) {
+                f.user = None;
+            }
+            f
+        })
+        .collect()
 }
 
 /// `vpnwatch report`: the postmortem, to `output` or stdout.
