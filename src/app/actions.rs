@@ -84,7 +84,7 @@ pub fn apply_journal_reply(model: &mut Model, ui: &mut UiState, reply: JournalRe
     if let Some(Ok(_)) = &reply.appended {
         ui.status = None;
     }
-    let mut changed = match reply.read {
+    let changed = match reply.read {
         Ok(replay) => {
             if let Some(w) = replay.warnings.last() {
                 ui.status = Some(w.clone());
@@ -105,8 +105,7 @@ pub fn apply_journal_reply(model: &mut Model, ui: &mut UiState, reply: JournalRe
         Some(Err(why)) => ui.status = Some(why),
         _ => return changed,
     }
-    changed = true;
-    changed
+    true
 }
 
 /// Where journal jobs go: straight to a [`Journal`] (tests, one-shot
@@ -272,7 +271,9 @@ pub fn handle(
             );
         }
         Action::ExportEvidence => {
-            if let Some(job) = evidence_job(model, ui, config, now) {
+            let files = bundle_files(config);
+            if let Some(mut job) = evidence_job(model, ui, files, &config.operator, now) {
+                job.dir = output_dir(config);
                 spawn_bundle(job, background.clone());
             }
         }
@@ -368,22 +369,10 @@ fn copy_command(model: &Model, ui: &mut UiState) {
     ui.copy_next = (ui.copy_next + 1) % n;
 }
 
-/// `e`: what the bundle needs, copied out of the model (the user, the
-/// user's statistics, the checklist) and the configuration (the files, with
-/// their format and `--user`), so the model's lock can be released before
-/// any file is read.
-pub fn evidence_job(
-    model: &Model,
-    ui: &mut UiState,
-    config: &ConsoleConfig,
-    now: Timestamp,
-) -> Option<BundleJob> {
-    let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
-        ui.status = Some("no user selected (Users pane)".into());
-        return None;
-    };
-    // Files only: stdin and network sources cannot be read again.
-    let files: Vec<HeadlessFile> = config
+/// The dashboard's inputs a bundle can read again, with their format and
+/// `--user`: files only (stdin and network sources cannot be read again).
+pub fn bundle_files(config: &ConsoleConfig) -> Vec<HeadlessFile> {
+    config
         .inputs
         .iter()
         .zip(&config.families)
@@ -396,7 +385,23 @@ pub fn evidence_job(
             }),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// `e`: what the bundle needs, copied out of the model (the user, the
+/// user's statistics, the checklist), so the model's lock can be released
+/// before any of `files` is read. Written in the current directory.
+pub fn evidence_job(
+    model: &Model,
+    ui: &mut UiState,
+    files: Vec<HeadlessFile>,
+    operator: &str,
+    now: Timestamp,
+) -> Option<BundleJob> {
+    let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
+        ui.status = Some("no user selected (Users pane)".into());
+        return None;
+    };
     ui.status = Some(format!("writing the evidence bundle for {user}…"));
     Some(BundleJob {
         stats: model.incident.user(&user).cloned(),
@@ -405,10 +410,10 @@ pub fn evidence_job(
         checklist: model.checklist.clone(),
         context: DEFAULT_CONTEXT,
         redact: false,
-        operator: config.operator.clone(),
+        operator: operator.to_string(),
         ctx: ParseContext::default(),
         out: None,
-        dir: output_dir(config),
+        dir: PathBuf::new(),
         taken_at: now,
     })
 }
@@ -487,5 +492,192 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.contains(r#""kind":"note""#), "{text}");
+    }
+
+    const ANN_FAILS: &str = "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5\n";
+    const OTHER: &str = "<166>Nov 28 2026 08:46:00 vpn-asa-01 : %ASA-6-302013: Built inbound TCP connection 1 for x\n";
+
+    /// A dashboard model that has seen ann fail, with ann selected.
+    fn model_with_ann() -> (Model, UiState) {
+        let rb = runbook::parse("## Steps\n1. one\n").unwrap();
+        let sources = vec![crate::engine::SourceState::new(
+            "asa.log".into(),
+            crate::parse::Family::Headend,
+        )];
+        let mut model = Model::new(sources, &rb, 100, ParseContext::default());
+        let ctx = ParseContext::default();
+        let ev = crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
+            .unwrap();
+        model.incident.apply(&ev);
+        let ui = UiState {
+            detail: Some(UserKey::Named("ann".into())),
+            ..UiState::default()
+        };
+        (model, ui)
+    }
+
+    fn headend(path: &Path) -> HeadlessFile {
+        HeadlessFile {
+            path: path.to_path_buf(),
+            family: crate::parse::Family::Headend,
+            format: None,
+            user: None,
+        }
+    }
+
+    /// A runtime that does not wait for blocking tasks when dropped, so a
+    /// failing test ends instead of waiting on a log that never comes.
+    struct Runtime(Option<tokio::runtime::Runtime>);
+
+    impl std::ops::Deref for Runtime {
+        type Target = tokio::runtime::Runtime;
+        fn deref(&self) -> &Self::Target {
+            self.0.as_ref().unwrap()
+        }
+    }
+
+    impl Drop for Runtime {
+        fn drop(&mut self) {
+            if let Some(rt) = self.0.take() {
+                rt.shutdown_background();
+            }
+        }
+    }
+
+    fn runtime() -> Runtime {
+        Runtime(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap(),
+        ))
+    }
+
+    /// How long a test waits for something that must happen before it
+    /// fails; nothing here sleeps.
+    const BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
+    #[test]
+    fn e_reads_the_logs_off_the_loop_without_the_model_lock_while_ingest_goes_on() {
+        let rt = runtime();
+        let _enter = rt.enter();
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO stands for a log whose reading takes as long as the test
+        // says: every pass over it waits until the test writes it.
+        let log = dir.path().join("asa.log");
+        let made = std::process::Command::new("mkfifo").arg(&log).status().unwrap();
+        assert!(made.success());
+        let (model, mut ui) = model_with_ann();
+        let model = std::sync::Mutex::new(model);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let background = Background {
+            finished: tx,
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        // The key: copy under the lock, then start the bundle. Done on a
+        // thread of its own so that reading the log here would fail the
+        // test (no writer yet: the read would block) instead of hanging it.
+        let (started_tx, started) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let (model, ui) = (&model, &mut ui);
+            let log = log.clone();
+            let dir = dir.path().to_path_buf();
+            scope.spawn(move || {
+                let job = {
+                    let guard = model.lock().unwrap();
+                    evidence_job(&guard, ui, vec![headend(&log)], "ana", Timestamp::now())
+                };
+                let mut job = job.expect("ann is selected");
+                job.dir = dir;
+                let _ = started_tx.send(job);
+            });
+        });
+        let job = started
+            .recv_timeout(BOUND)
+            .expect("e must copy and return, not read the logs");
+        assert_eq!(ui.status.as_deref(), Some("writing the evidence bundle for ann…"));
+        // Starting the bundle must not read the log either (no writer yet:
+        // a read would block), on the terminal loop's thread or any other
+        // the caller waits for.
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let rt_handle = rt.handle().clone();
+        std::thread::spawn(move || {
+            let _enter = rt_handle.enter();
+            let _ = handle_tx.send(spawn_bundle(job, background));
+        });
+        let handle = handle_rx
+            .recv_timeout(BOUND)
+            .expect("starting the bundle returns at once");
+
+        // The bundle now waits on its log. Meanwhile the model is free and
+        // lines keep being counted.
+        let before = model.try_lock().expect("the model is not locked").sources[0].lines;
+        let mut batch = crate::source::LineBatch::new(1);
+        batch.push(OTHER.trim_end().as_bytes());
+        model
+            .try_lock()
+            .expect("the model is not locked")
+            .ingest(crate::source::SourceId(0), &batch);
+        assert_eq!(model.lock().unwrap().sources[0].lines, before + 1);
+
+        // Now the log arrives. The first pass is reading the FIFO; the
+        // later passes (match, copy) open the path again and find a regular
+        // file with the same lines, moved over the FIFO before it is fed.
+        let content = format!("{OTHER}{ANN_FAILS}{OTHER}");
+        let mut fifo = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+        let regular = dir.path().join("asa.log.new");
+        std::fs::write(&regular, &content).unwrap();
+        std::fs::rename(&regular, &log).unwrap();
+        fifo.write_all(content.as_bytes()).unwrap();
+        drop(fifo);
+        // The model stays locked by us until the bundle is done: its I/O
+        // does not need the lock.
+        let guard = model.lock().unwrap();
+        let done = rt
+            .block_on(async { tokio::time::timeout(BOUND, rx.recv()).await })
+            .expect("the bundle finishes while the model is locked");
+        drop(guard);
+        rt.block_on(handle).unwrap();
+        match done {
+            Some(Finished::Bundle {
+                user,
+                result: Ok(path),
+                ..
+            }) => {
+                assert_eq!(user, UserKey::Named("ann".into()));
+                assert!(path.starts_with(dir.path()), "{}", path.display());
+                // The user's line, found in the log read after `e`.
+                let file = std::fs::File::open(&path).unwrap();
+                let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+                let mut lines = String::new();
+                for entry in tar.entries().unwrap() {
+                    let mut entry = entry.unwrap();
+                    if entry.path().unwrap().to_string_lossy().contains("lines/") {
+                        std::io::Read::read_to_string(&mut entry, &mut lines).unwrap();
+                    }
+                }
+                assert!(lines.contains(">      2: "), "{lines}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_dashboards_journal_is_written_on_its_own_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut model, mut ui, journal) = console(&path);
+        let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
+        let mut queue = spawn_journal_writer(journal, tx).unwrap();
+        set_step(&mut model, &mut ui, StepState::Doing, "ana", &mut queue);
+        // Submitting only queues: nothing is applied that is not on disk.
+        assert_eq!(states(&model), [StepState::Todo, StepState::Todo]);
+        let reply = replies.blocking_recv().expect("the writer replies");
+        // The writer appended (and fsynced) before replying.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""kind":"step""#), "{text}");
+        assert!(apply_journal_reply(&mut model, &mut ui, reply));
+        assert_eq!(states(&model), [StepState::Doing, StepState::Todo]);
     }
 }
