@@ -331,5 +331,8 @@ fn a_segmented_ise_message_names_its_user_once_joined() {
     let lines = marked(text);
     assert_eq!(lines.len(), 1, "{text}");
     assert!(lines[0].contains("owalski, Calling-Station-ID"), "{text}");
-    assert!(!text.contains(">      2:"), "apatel's line is context: {text}");
+    assert!(
+        !text.contains(">      2:"),
+        "apatel's line is context: {text}"
+    );
 }

@@ -197,7 +197,8 @@ fn bad_values_are_usage_errors() {
 fn follow_applies_the_user_a_client_log_is_about() {
     // A client log that names no one: `--user` says whose it is, in
     // `events --follow` as in `events`.
-    let line = "Nov 28 08:45:29 lap acvpnui[1]: Message type error sent to the user: Login failed.\n";
+    let line =
+        "Nov 28 08:45:29 lap acvpnui[1]: Message type error sent to the user: Login failed.\n";
     let mut users = Vec::new();
     for follow in [true, false] {
         let mut child = vpnwatch()

@@ -168,14 +168,7 @@ pub fn record(
     rec: Record,
     saved: Option<String>,
 ) {
-    journal.submit(
-        model,
-        ui,
-        JournalJob::Append {
-            record: rec,
-            saved,
-        },
-    );
+    journal.submit(model, ui, JournalJob::Append { record: rec, saved });
 }
 
 /// A step change, journaled first.
@@ -327,9 +320,9 @@ pub fn finished(
             let saved = format!("evidence bundle written: {}", path.display());
             record(model, ui, journal, rec, Some(saved));
         }
-        Finished::Bundle {
-            result: Err(e), ..
-        } => ui.status = Some(format!("evidence bundle not written: {e}")),
+        Finished::Bundle { result: Err(e), .. } => {
+            ui.status = Some(format!("evidence bundle not written: {e}"))
+        }
         Finished::Report(Ok(p)) => ui.status = Some(format!("report written: {}", p.display())),
         Finished::Report(Err(e)) => ui.status = Some(format!("report not written: {e}")),
     }
@@ -506,8 +499,9 @@ mod tests {
         )];
         let mut model = Model::new(sources, &rb, 100, ParseContext::default());
         let ctx = ParseContext::default();
-        let ev = crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
-            .unwrap();
+        let ev =
+            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
+                .unwrap();
         model.incident.apply(&ev);
         let ui = UiState {
             detail: Some(UserKey::Named("ann".into())),
@@ -566,7 +560,10 @@ mod tests {
         // A FIFO stands for a log whose reading takes as long as the test
         // says: every pass over it waits until the test writes it.
         let log = dir.path().join("asa.log");
-        let made = std::process::Command::new("mkfifo").arg(&log).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&log)
+            .status()
+            .unwrap();
         assert!(made.success());
         let (model, mut ui) = model_with_ann();
         let model = std::sync::Mutex::new(model);
@@ -596,7 +593,10 @@ mod tests {
         let job = started
             .recv_timeout(BOUND)
             .expect("e must copy and return, not read the logs");
-        assert_eq!(ui.status.as_deref(), Some("writing the evidence bundle for ann…"));
+        assert_eq!(
+            ui.status.as_deref(),
+            Some("writing the evidence bundle for ann…")
+        );
         // Starting the bundle must not read the log either (no writer yet:
         // a read would block), on the terminal loop's thread or any other
         // the caller waits for.

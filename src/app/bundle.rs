@@ -25,8 +25,7 @@ use jiff::Timestamp;
 use super::headless::HeadlessFile;
 use super::read::{self, ReadCounts};
 use crate::engine::evidence::{
-    self, BundleFile, BundleRequest, ClientHosts, Excerpt, ExcerptWriter, Redactor, Seen,
-    UserMatch,
+    self, BundleFile, BundleRequest, ClientHosts, Excerpt, ExcerptWriter, Redactor, Seen, UserMatch,
 };
 use crate::engine::{Checklist, Incident, LineRef, UserKey, UserStats};
 use crate::parse::{Cause, Family, ParseContext};
@@ -243,7 +242,15 @@ pub fn write_surveyed(
     stats: Option<&UserStats>,
     cancel: &AtomicBool,
 ) -> anyhow::Result<PathBuf> {
-    let sources = excerpts(&job.files, survey, user, stats, job.context, &job.ctx, cancel)?;
+    let sources = excerpts(
+        &job.files,
+        survey,
+        user,
+        stats,
+        job.context,
+        &job.ctx,
+        cancel,
+    )?;
     let redactor = survey.seen.as_ref().map(|seen| Redactor::new(user, seen));
     let (name, files) = evidence::build(&BundleRequest {
         user,

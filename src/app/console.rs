@@ -328,8 +328,8 @@ async fn event_loop(
     // own; its replies are applied here. Bundles and reports are written on
     // blocking threads and report back on `finished`.
     let (replies_tx, mut replies) = mpsc::unbounded_channel();
-    let mut queue =
-        actions::spawn_journal_writer(journal, replies_tx).context("starting the journal writer")?;
+    let mut queue = actions::spawn_journal_writer(journal, replies_tx)
+        .context("starting the journal writer")?;
     let journal = &mut queue;
     let (finished_tx, mut finished) = mpsc::unbounded_channel();
     let background = actions::Background {

@@ -66,7 +66,13 @@ fn read_all(
                     attempt |= incident.apply(ev).new_attempt;
                 }
             }
-            each(&file.path, *record.lines.end(), record.text, record.event, attempt)
+            each(
+                &file.path,
+                *record.lines.end(),
+                record.text,
+                record.event,
+                attempt,
+            )
         })?;
         if counts.dropped > 0 {
             eprintln!(

@@ -54,23 +54,24 @@ pub fn read_file(
     let mut reader = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
     let mut counts = ReadCounts::default();
     let mut failed: Option<io::Error> = None;
-    let mut on_record = |line_no: u64, line: Option<&str>, text: &str, event: Option<Event>, n: u32| {
-        if event.is_some() {
-            counts.recognised += 1;
-        }
-        if failed.is_some() {
-            return;
-        }
-        let record = Record {
-            lines: span(line_no, line, text),
-            text,
-            event: event.as_ref(),
-            repeats: n,
+    let mut on_record =
+        |line_no: u64, line: Option<&str>, text: &str, event: Option<Event>, n: u32| {
+            if event.is_some() {
+                counts.recognised += 1;
+            }
+            if failed.is_some() {
+                return;
+            }
+            let record = Record {
+                lines: span(line_no, line, text),
+                text,
+                event: event.as_ref(),
+                repeats: n,
+            };
+            if let Err(e) = each(&record) {
+                failed = Some(e);
+            }
         };
-        if let Err(e) = each(&record) {
-            failed = Some(e);
-        }
-    };
     let mut last_line = 0;
     for_each_line(input, DEFAULT_MAX_LINE, |line_no, bytes| {
         counts.lines += 1;

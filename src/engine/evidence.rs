@@ -161,7 +161,11 @@ impl<'a> ExcerptWriter<'a> {
 
     /// Line `line_no` of the log, in order; kept when in a range.
     pub fn line(&mut self, line_no: u64, text: &str) {
-        while self.ranges.get(self.range).is_some_and(|r| r.end <= line_no) {
+        while self
+            .ranges
+            .get(self.range)
+            .is_some_and(|r| r.end <= line_no)
+        {
             self.range += 1;
         }
         let Some(range) = self.ranges.get(self.range) else {
@@ -270,10 +274,21 @@ impl Redactor {
             UserKey::Hidden(ip) => ips.push(ip.trim().to_string()),
         }
         // The subject is numbered once, first.
-        let fresh = |list: &Vec<String>, v: &String| !list.iter().any(|k| k.eq_ignore_ascii_case(v));
-        let more: Vec<String> = seen.users.iter().filter(|v| fresh(&users, v)).cloned().collect();
+        let fresh =
+            |list: &Vec<String>, v: &String| !list.iter().any(|k| k.eq_ignore_ascii_case(v));
+        let more: Vec<String> = seen
+            .users
+            .iter()
+            .filter(|v| fresh(&users, v))
+            .cloned()
+            .collect();
         users.extend(more);
-        let more: Vec<String> = seen.ips.iter().filter(|v| fresh(&ips, v)).cloned().collect();
+        let more: Vec<String> = seen
+            .ips
+            .iter()
+            .filter(|v| fresh(&ips, v))
+            .cloned()
+            .collect();
         ips.extend(more);
         let hosts = seen.hosts.clone();
         let mut map = HashMap::new();
@@ -526,7 +541,10 @@ mod tests {
         let line = "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5";
         let mut seen = Seen::default();
         let ctx = crate::parse::ParseContext::default();
-        seen.see(line, crate::parse::parse_line(line, Family::Headend, &ctx).as_ref());
+        seen.see(
+            line,
+            crate::parse::parse_line(line, Family::Headend, &ctx).as_ref(),
+        );
         let r = Redactor::new(&UserKey::Named("ann".into()), &seen);
         let out = r.apply("ANN from 203.0.113.5 via vpn-asa-01 and 10.20.0.11; ann again");
         // Numbered in order of appearance: the server comes first in the line.
