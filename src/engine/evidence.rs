@@ -526,7 +526,7 @@ mod tests {
         let marked = [(2, Some(Cause::TokenRequired)), (9, None)];
         let mut w = ExcerptWriter::new(&ranges, &marked);
         for n in 1..=10u64 {
-            assert_eq!(w.done(n), false);
+            assert!(!w.done(n));
             w.line(n, &format!("line {n}"));
         }
         assert!(w.done(11));
