@@ -122,35 +122,56 @@ impl Journaling for Journal {
 }
 
 /// The dashboard's journal: jobs go to the writer thread, replies come
-/// back to the terminal loop.
-pub struct JournalQueue(std::sync::mpsc::Sender<JournalJob>);
+/// back to the terminal loop. Dropping it waits until every job submitted
+/// is on disk (an action taken just before quitting is not lost).
+pub struct JournalQueue {
+    jobs: Option<std::sync::mpsc::Sender<JournalJob>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Journaling for JournalQueue {
     fn submit(&mut self, _model: &mut Model, ui: &mut UiState, job: JournalJob) {
-        if self.0.send(job).is_err() {
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
+        if !sent {
             ui.status = Some("not saved: the journal writer stopped".into());
+        }
+    }
+}
+
+impl Drop for JournalQueue {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
         }
     }
 }
 
 /// Moves the journal to a thread of its own: appends (each fsynced) and
 /// reads happen there, in the order submitted; each reply goes to
-/// `replies`. The thread ends when the queue is dropped.
+/// `replies`. The thread ends when the queue is dropped, after the jobs
+/// already submitted.
 pub fn spawn_journal_writer(
     mut journal: Journal,
     replies: UnboundedSender<JournalReply>,
 ) -> std::io::Result<JournalQueue> {
     let (tx, rx) = std::sync::mpsc::channel::<JournalJob>();
-    std::thread::Builder::new()
+    let writer = std::thread::Builder::new()
         .name("vpnwatch-journal".into())
         .spawn(move || {
             for job in rx {
-                if replies.send(run_journal_job(&mut journal, job)).is_err() {
-                    break;
-                }
+                // Once the terminal loop is gone nobody reads the replies,
+                // but what was submitted is still written.
+                let _ = replies.send(run_journal_job(&mut journal, job));
             }
         })?;
-    Ok(JournalQueue(tx))
+    Ok(JournalQueue {
+        jobs: Some(tx),
+        writer: Some(writer),
+    })
 }
 
 /// Applies every record appended to the journal since this console last
@@ -679,5 +700,14 @@ mod tests {
         assert!(text.contains(r#""kind":"step""#), "{text}");
         assert!(apply_journal_reply(&mut model, &mut ui, reply));
         assert_eq!(states(&model), [StepState::Doing, StepState::Todo]);
+
+        // Quitting right after an action: the loop (the replies' reader) is
+        // gone, and the action is still written before the queue is gone.
+        drop(replies);
+        ui.step_selected = 1;
+        set_step(&mut model, &mut ui, StepState::Done, "ana", &mut queue);
+        drop(queue);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
     }
 }
