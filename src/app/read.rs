@@ -23,6 +23,9 @@ pub struct Record<'a> {
     /// ends on the line that completed it, or on the line before when the
     /// next record's first line completed it (DART, CSV).
     pub lines: RangeInclusive<u64>,
+    /// The line the record was completed on (the last line at the end of
+    /// the input): the line `events` and `events --follow` report.
+    pub completed_on: u64,
     pub text: &'a str,
     /// `None` when the record is not recognised.
     pub event: Option<&'a Event<'a>>,
