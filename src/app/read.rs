@@ -67,6 +67,7 @@ pub fn read_file(
             }
             let record = Record {
                 lines: span(line_no, line, text),
+                completed_on: line_no,
                 text,
                 event: event.as_ref(),
                 repeats: n,
