@@ -14,10 +14,12 @@
 //! hold the incident lead's checklist definition and its crash-safe record.
 
 pub mod app;
+pub mod config;
 pub mod engine;
 pub mod journal;
 pub mod loggen;
 pub mod parse;
+pub mod probe;
 pub mod runbook;
 pub mod sanitize;
 pub mod source;
