@@ -208,7 +208,8 @@ pub fn account_causes(
 fn connect_error(e: &ldap3::LdapError) -> String {
     let text = match e {
         ldap3::LdapError::Timeout { .. } => "timed out".to_string(),
-        ldap3::LdapError::Io { source } => source.to_string(),
+        // The kind reads the same as the TCP probe's ("connection refused").
+        ldap3::LdapError::Io { source } => source.kind().to_string().to_lowercase(),
         other => other.to_string(),
     };
     one_line(&text)

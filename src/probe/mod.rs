@@ -377,7 +377,7 @@ async fn probe_radius(target: &Target, settings: &Settings) -> ProbeResult {
             r.tries = tries;
             r.detail = format!(
                 "no answer in {} ({tries} {})",
-                human_ms(ms(waited).div_ceil(100) * 100),
+                human_ms((ms(waited) + 50) / 100 * 100),
                 if tries == 1 { "try" } else { "tries" }
             );
             r.cause = Some(Cause::AaaUnreachable);
