@@ -359,7 +359,10 @@ fn closed_ports_fail() {
         assert_eq!(r["cause"], "aaa_unreachable", "{r}");
     }
     let detail = v[0]["detail"].as_str().unwrap();
-    assert!(detail.starts_with("no answer in ") && detail.ends_with(" (1 try)"), "{detail}");
+    assert!(
+        detail.starts_with("no answer in ") && detail.ends_with(" (1 try)"),
+        "{detail}"
+    );
     // The targets in order: RADIUS, LDAP, TCP.
     assert_eq!(v[1]["detail"], "connect failed: connection refused");
     assert_eq!(v[2]["detail"], "connect failed: connection refused");

@@ -202,6 +202,10 @@ impl UserStats {
     }
 }
 
+/// Debug-trace sessions remembered; a trace runs for one attempt, so a few
+/// thousand open sessions means a hostile or runaway log: start over.
+const TRACE_SESSIONS_CAP: usize = 4096;
+
 /// Health of one AAA server as the headend last reported it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -313,6 +317,9 @@ pub struct Incident {
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
     join: Joiner,
+    /// Debug-trace session (host, session) → the user it is for (see
+    /// `parse::debug_trace`); bounded by [`TRACE_SESSIONS_CAP`].
+    trace_users: HashMap<(String, String), String>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -575,6 +582,7 @@ impl Incident {
     /// test compares the bulk scan with applying every event.
     pub fn only_counts(ev: &Event) -> bool {
         ev.user.is_none()
+            && ev.trace_session.is_none()
             && ev.server.is_none()
             && ev.server_group.is_none()
             && matches!(ev.outcome, Outcome::Info | Outcome::Success)
@@ -606,6 +614,10 @@ impl Incident {
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
             self.apply_auth_server(ev, ts, line);
+            return Applied::default();
+        }
+        if let Some(session) = ev.trace_session {
+            self.apply_trace(ev, session, ts, line);
             return Applied::default();
         }
         self.apply_server(ev, ts);
@@ -754,6 +766,38 @@ impl Incident {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
+    }
+
+    /// A headend debug-trace line: what the directory answered. It is
+    /// evidence about an attempt the headend counts itself (113005 …), so
+    /// it is joined and filed like an auth-server verdict, under the user
+    /// its session is for when the line does not name one.
+    fn apply_trace(
+        &mut self,
+        ev: &Event,
+        session: &str,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) {
+        let key = (ev.host.unwrap_or("").to_string(), session.to_string());
+        let name = match ev.user {
+            Some(u) => {
+                if self.trace_users.len() >= TRACE_SESSIONS_CAP {
+                    self.trace_users.clear();
+                }
+                self.trace_users.insert(key, u.to_string());
+                None
+            }
+            None => self.trace_users.get(&key).cloned(),
+        };
+        let mut named = ev.clone();
+        if let Some(n) = name.as_deref() {
+            named.user = Some(n);
+        }
+        // The directory's answer, relayed by the headend: a verdict like an
+        // auth server's (its reason becomes the user's auth-server reason).
+        named.family = Family::AuthServer;
+        self.apply_auth_server(&named, ts, line);
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.

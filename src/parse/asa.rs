@@ -202,6 +202,7 @@ fn has_extractor(id: u32) -> bool {
             | 605004
             | 605005
             | 611101..=611103
+            | 711001
             | 713000..=713999
             | 716000..=717999
             | 722000..=722999
@@ -949,6 +950,7 @@ fn extract<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
         113004 | 113012 => aaa_successful(ev, body),
         113005 | 113015 | 113016 | 113017 => aaa_rejected(ev, body),
         113006 => locked_out(ev, body),
+        711001 => super::debug_trace::extract(ev, body),
         113007 => {
             ev.user = between(body, "User ", " unlocked")
                 .map(unquote)

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::records::{RecordMode, is_star_rule};
-use super::{Event, Family, ParseContext, asa, auth, client, dart, winevent};
+use super::{Event, Family, ParseContext, asa, auth, client, dart, debug_trace, winevent};
 
 /// A log format vpnwatch can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +40,13 @@ pub enum Format {
     Ise,
     /// FreeRADIUS `radius.log`.
     FreeRadius,
+    /// The headend's debug trace pasted from the console (`debug ldap 255`,
+    /// `debug radius`, `debug aaa authentication`, `debug webvpn anyconnect`).
+    AsaDebugTrace,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::AsaSyslog,
         Format::AnyConnectSyslog,
         Format::AnyConnectWindowsXml,
@@ -56,6 +59,7 @@ impl Format {
         Format::Nps,
         Format::Ise,
         Format::FreeRadius,
+        Format::AsaDebugTrace,
     ];
 
     /// The stable kebab-case id (`--format NAME`).
@@ -73,6 +77,7 @@ impl Format {
             Format::Nps => "nps",
             Format::Ise => "cisco-ise",
             Format::FreeRadius => "freeradius",
+            Format::AsaDebugTrace => "asa-debug-trace",
         }
     }
 
@@ -84,7 +89,7 @@ impl Format {
     /// Which pane and family its events belong to.
     pub fn family(self) -> Family {
         match self {
-            Format::AsaSyslog => Family::Headend,
+            Format::AsaSyslog | Format::AsaDebugTrace => Family::Headend,
             Format::AnyConnectSyslog
             | Format::AnyConnectWindowsXml
             | Format::AnyConnectWindowsCsv
@@ -111,9 +116,11 @@ impl Format {
             }
             Format::Dart => RecordMode::Dart,
             Format::Ise => RecordMode::IseSegments,
-            Format::AsaSyslog | Format::AnyConnectSyslog | Format::Nps | Format::FreeRadius => {
-                RecordMode::Lines
-            }
+            Format::AsaSyslog
+            | Format::AnyConnectSyslog
+            | Format::Nps
+            | Format::FreeRadius
+            | Format::AsaDebugTrace => RecordMode::Lines,
         }
     }
 
@@ -146,6 +153,9 @@ impl Format {
                 "Cisco ISE syslog: CISE_Failed_Attempts, CISE_Passed_Authentications (segments joined)"
             }
             Format::FreeRadius => "FreeRADIUS radius.log (Login incorrect / Login OK)",
+            Format::AsaDebugTrace => {
+                "ASA / FTD debug trace pasted from the console (debug ldap 255, debug radius, debug aaa authentication, debug webvpn anyconnect); as %ASA-7-711001 syslog it is read with asa"
+            }
         }
     }
 
@@ -188,6 +198,9 @@ impl Format {
             Format::FreeRadius => {
                 "Sat Nov 28 08:41:09 2026 : Auth: (41) Login incorrect (mschap: External script says Logon failure (0xc000006d)): [ewright] (from client asa port 0 cli 198.51.100.77)"
             }
+            Format::AsaDebugTrace => {
+                "[41] 80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v4563"
+            }
         }
     }
 }
@@ -215,6 +228,7 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
         Format::Nps => auth::parse_nps_dts(record, ctx),
         Format::Ise => auth::parse_ise(record, ctx),
         Format::FreeRadius => auth::parse_freeradius(record, ctx),
+        Format::AsaDebugTrace => debug_trace::parse_console(record, ctx),
     }
 }
 
@@ -246,6 +260,10 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
         }
         if auth::parse_freeradius(line, &ctx).is_some() {
             score[idx(Format::FreeRadius)] += 1;
+            continue;
+        }
+        if debug_trace::parse_console(line, &ctx).is_some() {
+            score[idx(Format::AsaDebugTrace)] += 1;
             continue;
         }
         if line.contains("<Event>") && auth::parse_nps_dts(line, &ctx).is_some() {
