@@ -199,3 +199,43 @@ fn drill_down_timeline_holds_the_trace_lines() {
             .is_none()
     );
 }
+
+#[test]
+fn sample_trace_names_the_demo_lockout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scan = |files: &[&str]| -> serde_json::Value {
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| root.join(f).display().to_string())
+            .collect();
+        let mut args = vec!["scan", "--json"];
+        args.extend(paths.iter().map(String::as_str));
+        serde_json::from_str(&run(&args)).unwrap()
+    };
+    let user = |v: &serde_json::Value, name: &str| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["user"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let without = scan(&["sample-logs/asa-headend.log"]);
+    let with = scan(&[
+        "sample-logs/asa-headend.log",
+        "sample-logs/asa-debug-trace.log",
+    ]);
+    let (before, after) = (user(&without, "mkowalski"), user(&with, "mkowalski"));
+    assert_eq!(
+        after["auth_reason"],
+        "Active Directory: data 775, account locked out"
+    );
+    assert_eq!(after["last_cause"], "account_locked");
+    // Evidence only: the trace adds no attempt and no user.
+    assert_eq!(after["failures"], before["failures"]);
+    assert_eq!(
+        with["users"].as_array().unwrap().len(),
+        without["users"].as_array().unwrap().len()
+    );
+}

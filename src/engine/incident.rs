@@ -798,6 +798,17 @@ impl Incident {
         // auth server's (its reason becomes the user's auth-server reason).
         named.family = Family::AuthServer;
         self.apply_auth_server(&named, ts, line);
+        // AD's code in words, for the drill-down's auth-server reason.
+        if ev.outcome == Outcome::Failure
+            && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
+            && let Some(&u) = named.user.and_then(|n| self.named.get(n))
+            && let Some((_, stats)) = self.users.get_mut(u)
+        {
+            stats.auth_reason = Some(format!(
+                "Active Directory: data {code}, {}",
+                crate::parse::debug_trace::ad_data_meaning(code)
+            ));
+        }
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
