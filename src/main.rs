@@ -603,6 +603,13 @@ fn console_config(
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
+        probe: match vpnwatch::config::load(None) {
+            Ok(c) => c.probe,
+            Err(e) => {
+                eprintln!("vpnwatch: {e}");
+                std::process::exit(2);
+            }
+        },
     })
 }
 

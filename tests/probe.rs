@@ -497,3 +497,126 @@ fn usage_and_config_errors_exit_2() {
     let badport = probe(&["--tcp", "host:99999"], &[]);
     assert_eq!(badport.code, 2, "{}", badport.stderr);
 }
+
+/// The dashboard's `A`: the servers the logs named are probed with the
+/// config's settings, each result shows on the AAA header line beside the
+/// log-derived health (a disagreement said as such), and each is journaled
+/// so the report's timeline has it.
+#[test]
+fn dashboard_probe_shows_on_the_aaa_line_and_is_journaled() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use vpnwatch::app::probe_cmd;
+    use vpnwatch::engine::Model;
+    use vpnwatch::journal::Journal;
+    use vpnwatch::parse::{Event, Family, Outcome, ParseContext, ServerState};
+    use vpnwatch::ui::{self, Theme, UiState};
+
+    let Some(server) = start_radius() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret_file(tmp.path(), "secret", RADIUS_SECRET);
+    let closed = free_udp_port();
+    let config = vpnwatch::config::parse(&format!(
+        "[probe]\nradius = [\"127.0.0.1:{}\", \"127.0.0.2:{closed}\"]\nsecret_file = \"{}\"\ntimeout = 0.3\ntries = 1\n",
+        server.port,
+        secret.display()
+    ))
+    .unwrap()
+    .probe;
+
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(Vec::new(), &runbook, 100, ParseContext::default());
+    // The headend marked 127.0.0.1 FAILED; 127.0.0.2 it never complained about.
+    for (address, state) in [
+        ("127.0.0.1", Some(ServerState::Failed)),
+        ("127.0.0.2", None),
+    ] {
+        let mut ev = Event::new(Family::Headend, Outcome::Info);
+        ev.ts = Some("2026-12-04T13:00:00Z".parse().unwrap());
+        ev.server = Some(address);
+        ev.server_group = Some("ISE-RADIUS");
+        ev.server_state = state;
+        model.incident.apply(&ev);
+    }
+    let addresses: Vec<String> = model
+        .incident
+        .servers()
+        .iter()
+        .map(|s| s.address.clone())
+        .collect();
+    let pairs = probe_cmd::targets_for_servers(&addresses, &config);
+    let targets: Vec<_> = pairs.iter().map(|(_, t)| t.clone()).collect();
+    let settings = probe_cmd::dashboard_settings(&config, &targets).unwrap();
+    let results = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(vpnwatch::probe::run(&targets, &settings));
+    let results: Vec<_> = pairs.into_iter().map(|(a, _)| a).zip(results).collect();
+
+    let journal_path = tmp.path().join("journal.jsonl");
+    let (mut journal, _) = Journal::open(&journal_path).unwrap();
+    let mut ui_state = UiState::default();
+    probe_cmd::apply_results(&mut model, &mut ui_state, &mut journal, "ana", &results);
+    assert_eq!(
+        ui_state.status.as_deref(),
+        Some("probe: 1 of 2 AAA servers answered (journaled)")
+    );
+
+    let mut terminal = Terminal::new(TestBackend::new(220, 24)).unwrap();
+    let wall = "2027-01-01T00:00:00Z".parse().unwrap();
+    let theme = Theme::load("default").unwrap();
+    terminal
+        .draw(|f| {
+            ui::draw(f, &model, &ui_state, &theme, wall);
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let rows: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        })
+        .collect();
+    let row = rows
+        .iter()
+        .find(|r| r.contains(" AAA "))
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert!(row.contains("127.0.0.1 ✖ FAILED since "), "{row}");
+    assert!(
+        row.contains(" ✔ probe ") && row.contains("⚠ logs FAILED, probe answers"),
+        "{row}"
+    );
+    assert!(
+        row.contains("127.0.0.2 ✔ ok ✖ probe timeout ⚠ logs ok, probe no answer"),
+        "{row}"
+    );
+
+    let text = std::fs::read_to_string(&journal_path).unwrap();
+    assert_eq!(text.matches(r#""kind":"probe""#).count(), 2, "{text}");
+    assert!(
+        !text.contains(RADIUS_SECRET),
+        "the secret never reaches the journal"
+    );
+    let md = vpnwatch::app::report::render(&vpnwatch::app::report::ReportInput {
+        incident: &model.incident,
+        checklist: &model.checklist,
+        sources: &[],
+        journal: "journal.jsonl",
+        generated_at: wall,
+    });
+    assert!(
+        md.contains(&format!(
+            "AAA probe ✔ radius 127.0.0.1:{}: answered Status-Server in",
+            server.port
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "AAA probe ✖ radius 127.0.0.2:{closed}: no answer in"
+        )),
+        "{md}"
+    );
+}

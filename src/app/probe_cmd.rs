@@ -65,6 +65,23 @@ pub fn targets(args: &ProbeArgs, config: &ProbeConfig) -> Result<Vec<Target>, Us
 /// The AAA servers the logs name, as targets of the configured kind; a
 /// server the config lists (same host) keeps the config's kind and port.
 pub fn targets_from_incident(incident: &Incident, config: &ProbeConfig) -> Vec<Target> {
+    let addresses: Vec<String> = incident
+        .servers()
+        .iter()
+        .map(|s| s.address.clone())
+        .collect();
+    let mut out: Vec<Target> = Vec::new();
+    for (_, t) in targets_for_servers(&addresses, config) {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Each server address (as the headend logs it) with the target it is
+/// probed as.
+pub fn targets_for_servers(addresses: &[String], config: &ProbeConfig) -> Vec<(String, Target)> {
     let kind = config
         .log_servers
         .as_deref()
@@ -77,20 +94,70 @@ pub fn targets_from_incident(incident: &Incident, config: &ProbeConfig) -> Vec<T
         .chain(config.ldap.iter().filter_map(|l| Target::ldap(l).ok()))
         .chain(config.tcp.iter().filter_map(|t| Target::tcp(t).ok()))
         .collect();
-    let mut out: Vec<Target> = Vec::new();
-    for server in incident.servers() {
-        let target = configured
-            .iter()
-            .find(|t| t.host.eq_ignore_ascii_case(&server.address))
-            .cloned()
-            .or_else(|| kind.target(&server.address).ok());
-        if let Some(t) = target
-            && !out.contains(&t)
-        {
-            out.push(t);
+    addresses
+        .iter()
+        .filter_map(|address| {
+            let target = configured
+                .iter()
+                .find(|t| t.host.eq_ignore_ascii_case(address))
+                .cloned()
+                .or_else(|| kind.target(address).ok())?;
+            Some((address.clone(), target))
+        })
+        .collect()
+}
+
+/// Settings for the dashboard's probe: as `vpnwatch probe` with no flags,
+/// but never a prompt (the terminal belongs to the dashboard).
+pub fn dashboard_settings(
+    config: &ProbeConfig,
+    targets: &[Target],
+) -> Result<Settings, UsageError> {
+    let has = |k| targets.iter().any(|t| t.kind == k);
+    let from =
+        |env: &str, file: Option<&Path>, what: &str| -> Result<Option<Vec<u8>>, UsageError> {
+            if let Some(v) = std::env::var_os(env).filter(|v| !v.is_empty()) {
+                return Ok(Some(v.into_encoded_bytes()));
+            }
+            file.map(|f| read_secret_file(f, what)).transpose()
+        };
+    let mut s = Settings {
+        timeout: config.timeout.map(Duration::from_secs_f64),
+        tries: config.tries,
+        bind_dn: config.bind_dn.clone(),
+        base_dn: config.base_dn.clone(),
+        user_filter: config.user_filter.clone(),
+        ..Settings::default()
+    };
+    if has(probe::Kind::Radius) {
+        s.radius_secret = from(
+            ENV_RADIUS_SECRET,
+            config.secret_file.as_deref(),
+            "RADIUS shared secret",
+        )?;
+        if s.radius_secret.is_none() {
+            return Err(UsageError(format!(
+                "no RADIUS shared secret: set {ENV_RADIUS_SECRET} or secret_file in [probe] of the config file"
+            )));
         }
     }
-    out
+    if has(probe::Kind::Ldap) && s.bind_dn.is_some() {
+        let pw = from(
+            ENV_LDAP_PASSWORD,
+            config.bind_password_file.as_deref(),
+            "LDAP bind password",
+        )?
+        .ok_or_else(|| {
+            UsageError(format!(
+                "no LDAP bind password: set {ENV_LDAP_PASSWORD} or bind_password_file in [probe]"
+            ))
+        })?;
+        s.bind_password = Some(
+            String::from_utf8(pw)
+                .map_err(|_| UsageError("the LDAP bind password is not UTF-8".into()))?,
+        );
+    }
+    Ok(s)
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Vec<u8>, UsageError> {
@@ -256,5 +323,46 @@ pub fn write_results(
             writeln!(out, "{}", r.line())?;
         }
         Ok(())
+    }
+}
+
+/// The dashboard's probe (`A`) after it ran: each result beside its server
+/// on the AAA line, each journaled (so the report's timeline has it), and a
+/// summary in the status line.
+pub fn apply_results(
+    model: &mut crate::engine::Model,
+    ui: &mut crate::ui::UiState,
+    journal: &mut crate::journal::Journal,
+    operator: &str,
+    results: &[(String, ProbeResult)],
+) {
+    use crate::engine::checklist::{ProbeCheck, Record};
+    let now = jiff::Timestamp::now();
+    let mut saved = true;
+    for (address, r) in results {
+        ui.probes.insert(
+            address.clone(),
+            crate::ui::ProbeMark {
+                ok: r.ok,
+                answered: r.answered,
+                short: r.short(),
+            },
+        );
+        let rec = Record::Probe(ProbeCheck {
+            ts: now,
+            operator: operator.to_string(),
+            protocol: r.kind.as_str().to_string(),
+            target: r.target.clone(),
+            ok: r.ok,
+            detail: r.detail.clone(),
+        });
+        saved &= super::actions::record(model, ui, journal, &rec);
+    }
+    if saved {
+        let ok = results.iter().filter(|(_, r)| r.ok).count();
+        ui.status = Some(format!(
+            "probe: {ok} of {} AAA servers answered (journaled)",
+            results.len()
+        ));
     }
 }

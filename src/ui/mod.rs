@@ -73,6 +73,20 @@ pub enum Action {
     ToggleFilter,
     /// Esc: close whatever is on top — help, the drill-down, the filter.
     Back,
+    /// `A`: probe every AAA server the logs named (`a` is left for "auth
+    /// lines only").
+    Probe,
+}
+
+/// A probe's result as the AAA header line shows it, by server address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeMark {
+    /// Answered and accepted the probe's own credentials.
+    pub ok: bool,
+    /// Any answer at all came back.
+    pub answered: bool,
+    /// `✔ probe 4 ms`, `✖ probe timeout`, `… probing`.
+    pub short: String,
 }
 
 /// Where a log pane is looking.
@@ -109,6 +123,8 @@ pub struct UiState {
     pub detail_scroll: usize,
     /// The user the log panes are filtered to (`f`).
     pub filter: Option<UserKey>,
+    /// The last probe of each AAA server (`A`), by address as logged.
+    pub probes: std::collections::BTreeMap<String, ProbeMark>,
 }
 
 impl Default for UiState {
@@ -128,6 +144,7 @@ impl Default for UiState {
             detail: None,
             detail_scroll: 0,
             filter: None,
+            probes: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -278,7 +295,8 @@ impl UiState {
             | Action::MarkMitigated
             | Action::MarkResolved
             | Action::ExportEvidence
-            | Action::WriteReport => {}
+            | Action::WriteReport
+            | Action::Probe => {}
             Action::SetStep(state) => {
                 self.focus = Focus::Checklist;
                 return Some(state);
@@ -367,6 +385,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('R') => Action::MarkResolved,
         KeyCode::Char('e') => Action::ExportEvidence,
         KeyCode::Char('r') => Action::WriteReport,
+        KeyCode::Char('A') => Action::Probe,
         KeyCode::Char('x') => Action::SetStep(StepState::Done),
         KeyCode::Char('w') => Action::SetStep(StepState::Doing),
         KeyCode::Char('s') => Action::SetStep(StepState::Skipped),
