@@ -494,6 +494,18 @@ fn usage_and_config_errors_exit_2() {
         nosecret.stderr
     );
 
+    // A test user's password comes from a file or a prompt, never a flag.
+    let nopw = probe(
+        &["--radius", "127.0.0.1", "--test-user", "jdoe"],
+        &[("VPNWATCH_RADIUS_SECRET", "x")],
+    );
+    assert_eq!(nopw.code, 2);
+    assert!(
+        nopw.stderr.contains("--test-password-file"),
+        "{}",
+        nopw.stderr
+    );
+
     let badport = probe(&["--tcp", "host:99999"], &[]);
     assert_eq!(badport.code, 2, "{}", badport.stderr);
 }

@@ -468,14 +468,7 @@ async fn probe_ldap(target: &Target, settings: &Settings) -> ProbeResult {
         ldap::LdapOutcome::BindFailed { rc, text, cause } => {
             r.answered = true;
             r.cause = cause;
-            r.detail = format!("bind failed: {} ({rc})", ldap::rc_name(rc));
-            if let Some(code) = crate::parse::debug_trace::ad_data_code(&text) {
-                r.detail
-                    .push_str(&format!(", AD data {}", sanitize_str(code)));
-                if let Some(c) = cause {
-                    r.detail.push_str(&format!(" ({})", c.id()));
-                }
-            }
+            r.detail = bind_failed_detail(rc, &text, cause);
         }
         ldap::LdapOutcome::Bound { elapsed, user } => {
             r.answered = true;
@@ -509,6 +502,18 @@ async fn probe_ldap(target: &Target, settings: &Settings) -> ProbeResult {
         }
     }
     r
+}
+
+/// `bind failed: invalid credentials (49), AD data 775 (account_locked)`.
+fn bind_failed_detail(rc: u32, text: &str, cause: Option<Cause>) -> String {
+    let mut detail = format!("bind failed: {} ({rc})", ldap::rc_name(rc));
+    if let Some(code) = crate::parse::debug_trace::ad_data_code(text) {
+        detail.push_str(&format!(", AD data {}", sanitize_str(code)));
+        if let Some(c) = cause {
+            detail.push_str(&format!(" ({})", c.id()));
+        }
+    }
+    detail
 }
 
 async fn probe_tcp(target: &Target, settings: &Settings) -> ProbeResult {
@@ -600,6 +605,23 @@ mod tests {
         assert_eq!(r.short(), "✖ probe timeout");
         assert_eq!(human_ms(2000), "2 s");
         assert_eq!(human_ms(2500), "2.5 s");
+    }
+
+    /// Active Directory's diagnostic on a failed bind, as AD words it.
+    #[test]
+    fn ad_bind_diagnostic_names_the_cause() {
+        let text = "80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v4563";
+        let cause = crate::parse::debug_trace::ad_data_code(text)
+            .and_then(crate::parse::debug_trace::ad_data_cause);
+        assert_eq!(cause, Some(Cause::AccountLocked));
+        assert_eq!(
+            bind_failed_detail(49, text, cause),
+            "bind failed: invalid credentials (49), AD data 775 (account_locked)"
+        );
+        assert_eq!(
+            bind_failed_detail(49, "", None),
+            "bind failed: invalid credentials (49)"
+        );
     }
 
     #[test]
