@@ -632,3 +632,13 @@ fn dashboard_probe_shows_on_the_aaa_line_and_is_journaled() {
         "{md}"
     );
 }
+
+/// `A` probes; `a` stays free for "auth lines only" (issue 13).
+#[test]
+fn capital_a_is_the_probe_key() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use vpnwatch::ui::{Action, action_for_key};
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(action_for_key(key('A')), Some(Action::Probe));
+    assert_ne!(action_for_key(key('a')), Some(Action::Probe));
+}
