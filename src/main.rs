@@ -262,6 +262,10 @@ struct RoleArgs {
     /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
     #[arg(long, value_name = "NAME", value_parser = parse_format)]
     format: Option<Format>,
+    /// In JSON input (a log store's export), the raw line is at this field
+    /// path (`payload.text`), tried before the known fields.
+    #[arg(long, value_name = "PATH")]
+    json_field: Option<String>,
 }
 
 /// `--format NAME`, checked against the known formats.
@@ -308,6 +312,9 @@ fn usage_error(message: &str) -> ! {
 /// The inputs named on the command line, each with its forced role, format
 /// and user, and the format detected where none was forced.
 fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
+    if let Some(path) = &roles.json_field {
+        vpnwatch::parse::envelope::set_json_field(path.clone());
+    }
     let input = |p: &PathBuf, family| Input {
         family,
         format: roles.format,

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::records::{RecordMode, is_star_rule};
-use super::{Event, Family, ParseContext, asa, auth, client, dart, winevent};
+use super::{Event, Family, ParseContext, asa, auth, client, dart, envelope, winevent};
 
 /// A log format vpnwatch can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +40,17 @@ pub enum Format {
     Ise,
     /// FreeRADIUS `radius.log`.
     FreeRadius,
+    /// JSON from a log store or shipper with headend lines inside (see [`envelope`]).
+    JsonHeadend,
+    /// JSON from a log store or shipper with client lines inside.
+    JsonClient,
+    /// JSON with auth-server lines inside, or Windows Security / NPS events
+    /// as NXLog or Winlogbeat write them.
+    JsonAuth,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 15] = [
         Format::AsaSyslog,
         Format::AnyConnectSyslog,
         Format::AnyConnectWindowsXml,
@@ -56,6 +63,9 @@ impl Format {
         Format::Nps,
         Format::Ise,
         Format::FreeRadius,
+        Format::JsonHeadend,
+        Format::JsonClient,
+        Format::JsonAuth,
     ];
 
     /// The stable kebab-case id (`--format NAME`).
@@ -73,6 +83,9 @@ impl Format {
             Format::Nps => "nps",
             Format::Ise => "cisco-ise",
             Format::FreeRadius => "freeradius",
+            Format::JsonHeadend => "json-headend",
+            Format::JsonClient => "json-client",
+            Format::JsonAuth => "json-auth",
         }
     }
 
@@ -84,7 +97,9 @@ impl Format {
     /// Which pane and family its events belong to.
     pub fn family(self) -> Family {
         match self {
-            Format::AsaSyslog => Family::Headend,
+            Format::AsaSyslog | Format::JsonHeadend => Family::Headend,
+            Format::JsonClient => Family::Client,
+            Format::JsonAuth => Family::AuthServer,
             Format::AnyConnectSyslog
             | Format::AnyConnectWindowsXml
             | Format::AnyConnectWindowsCsv
@@ -111,6 +126,7 @@ impl Format {
             }
             Format::Dart => RecordMode::Dart,
             Format::Ise => RecordMode::IseSegments,
+            Format::JsonHeadend | Format::JsonClient | Format::JsonAuth => RecordMode::Json,
             Format::AsaSyslog | Format::AnyConnectSyslog | Format::Nps | Format::FreeRadius => {
                 RecordMode::Lines
             }
@@ -146,6 +162,13 @@ impl Format {
                 "Cisco ISE syslog: CISE_Failed_Attempts, CISE_Passed_Authentications (segments joined)"
             }
             Format::FreeRadius => "FreeRADIUS radius.log (Login incorrect / Login OK)",
+            Format::JsonHeadend => {
+                "JSON from a log store or shipper, headend lines inside (Elastic/OpenSearch, Splunk, Graylog, Loki, journald, Fluent Bit, Vector)"
+            }
+            Format::JsonClient => "JSON from a log store or shipper, client lines inside",
+            Format::JsonAuth => {
+                "JSON from a log store or shipper, auth-server lines inside, or Windows Security/NPS events from NXLog or Winlogbeat"
+            }
         }
     }
 
@@ -188,6 +211,37 @@ impl Format {
             Format::FreeRadius => {
                 "Sat Nov 28 08:41:09 2026 : Auth: (41) Login incorrect (mschap: External script says Logon failure (0xc000006d)): [ewright] (from client asa port 0 cli 198.51.100.77)"
             }
+            Format::JsonHeadend => {
+                r#"{"@timestamp":"2026-11-28T08:41:07.000Z","host":{"name":"vpn-asa-01"},"event":{"original":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = ***** : user IP = 203.0.113.57"}}"#
+            }
+            Format::JsonClient => {
+                r#"{"__REALTIME_TIMESTAMP":"1795855267000000","_HOSTNAME":"lt-0042","SYSLOG_IDENTIFIER":"csc_vpnapi","_PID":"2231","MESSAGE":"Message type error sent to the user: Login failed."}"#
+            }
+            Format::JsonAuth => {
+                r#"{"EventTime":"2026-11-28 08:41:09","Hostname":"dc01.example.com","EventID":4625,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security","TargetUserName":"mkowalski","Status":"0xc000006d","SubStatus":"0xc000006a","IpAddress":"198.51.100.40","FailureReason":"%%2313"}"#
+            }
+        }
+    }
+
+    /// More examples, one per store or shipper, for the JSON formats.
+    pub fn more_examples(self) -> &'static [&'static str] {
+        match self {
+            Format::JsonHeadend => &[
+                r#"Elastic/OpenSearch _search: {"hits":{"hits":[{"_source":{"@timestamp":"2026-11-28T08:41:07Z","host":{"name":"vpn-asa-01"},"message":"%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = ***** : user IP = 203.0.113.57"}}]}}"#,
+                r#"Splunk export: {"preview":false,"result":{"_raw":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113039: Group <GP-Staff> User <ann> IP <203.0.113.57> AnyConnect parent session started.","_time":"2026-11-28T08:41:07.000+00:00","host":"vpn-asa-01"}}"#,
+                r#"Graylog: {"timestamp":"2026-11-28T08:41:07.000Z","source":"vpn-asa-01","message":"%ASA-6-113005: …","full_message":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …"}"#,
+                r#"Loki (logcli --output=jsonl): {"labels":{"host":"vpn-asa-01"},"line":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …","timestamp":"2026-11-28T08:41:07Z"}"#,
+                r#"Loki query API: {"status":"success","data":{"resultType":"streams","result":[{"stream":{"host":"vpn-asa-01"},"values":[["1795855267000000000","%ASA-6-113005: …"]]}]}}"#,
+                r#"Fluent Bit / Vector: {"date":1795855267.25,"host":"vpn-asa-01","log":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …"}"#,
+            ],
+            Format::JsonClient => &[
+                r#"journalctl -o json: {"__REALTIME_TIMESTAMP":"…","_HOSTNAME":"lt-0042","SYSLOG_IDENTIFIER":"csc_vpnapi","MESSAGE":"…"}"#,
+            ],
+            Format::JsonAuth => &[
+                r#"Winlogbeat: {"@timestamp":"2026-11-28T08:41:09.000Z","winlog":{"event_id":"6273","computer_name":"nps01","event_data":{"SubjectUserName":"dokafor","CallingStationID":"203.0.113.88","ReasonCode":"16","Reason":"Authentication failed due to a user credentials mismatch."}},"source":{"ip":"203.0.113.88"}}"#,
+                r#"FreeRADIUS body in a shipper's record: {"timestamp":"2026-11-28T08:41:09Z","host":"radius01","message":"(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)"}"#,
+            ],
+            _ => &[],
         }
     }
 }
@@ -215,6 +269,11 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
         Format::Nps => auth::parse_nps_dts(record, ctx),
         Format::Ise => auth::parse_ise(record, ctx),
         Format::FreeRadius => auth::parse_freeradius(record, ctx),
+        // Envelopes are unwrapped by the record reader; a record here is
+        // a raw line from one, in whatever format it is.
+        Format::JsonHeadend | Format::JsonClient | Format::JsonAuth => detect_format(&[record])
+            .filter(|f| f.record_mode() != RecordMode::Json)
+            .and_then(|f| parse_record(f, record, ctx)),
     }
 }
 
@@ -229,9 +288,20 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
     let mut dart_keys = 0;
     // Event Viewer export headers seen, by separator.
     let mut headers = [false; 2];
+    let mut json_text = false;
     for raw in first_lines {
         let line = raw.strip_prefix('\u{feff}').unwrap_or(raw);
         let line = line.trim_end_matches(['\r', '\n']);
+        if envelope::looks_like_json(line) {
+            json_text = true;
+            if let Ok(v) = serde_json::from_str(line) {
+                score_json(v, &mut score, idx);
+            }
+            continue;
+        }
+        if json_text && line.trim().is_empty() {
+            continue;
+        }
         if asa::parse(line, &ctx).is_some() {
             score[idx(Format::AsaSyslog)] += 1;
             continue;
@@ -293,6 +363,24 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
             }
         }
     }
+    // A JSON document over many lines (pretty-printed, an array): read what
+    // is complete of it; a document too big to complete is read as headend.
+    let json = [Format::JsonHeadend, Format::JsonClient, Format::JsonAuth].map(idx);
+    if json_text && json.iter().all(|&i| score[i] == 0) {
+        let mut splitter = envelope::JsonSplitter::default();
+        for line in first_lines {
+            splitter.feed(line, |p| {
+                if let envelope::Piece::Json(text) = p
+                    && let Ok(v) = serde_json::from_str(&text)
+                {
+                    score_json(v, &mut score, idx);
+                }
+            });
+        }
+        if json.iter().all(|&i| score[i] == 0) {
+            score[idx(Format::JsonHeadend)] += 1;
+        }
+    }
     if star_rules > 0 && dart_keys > 0 {
         score[idx(Format::Dart)] += dart_keys;
     }
@@ -308,6 +396,30 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
     (best_score > 0)
         .then(|| Format::ALL.get(best).copied())
         .flatten()
+}
+
+/// Scores the JSON format of the family of what one JSON value holds.
+fn score_json(v: serde_json::Value, score: &mut [usize], idx: impl Fn(Format) -> usize) {
+    let mut items = Vec::new();
+    envelope::unwrap(v, None, &mut items);
+    for item in items {
+        let family = match item {
+            envelope::Item::Line { raw, .. } if !envelope::looks_like_json(&raw) => {
+                detect_format(&[&raw]).map(Format::family)
+            }
+            envelope::Item::Windows(_) => Some(Family::AuthServer),
+            _ => None,
+        };
+        let format = match family {
+            Some(Family::Headend) => Format::JsonHeadend,
+            Some(Family::Client) => Format::JsonClient,
+            Some(Family::AuthServer) => Format::JsonAuth,
+            None => continue,
+        };
+        if let Some(s) = score.get_mut(idx(format)) {
+            *s += 1;
+        }
+    }
 }
 
 /// Event Viewer exports: separator, client format, Security format.
@@ -380,6 +492,9 @@ pub fn describe_formats() -> String {
             f.description(),
             f.example()
         ));
+        for more in f.more_examples() {
+            out.push_str(&format!("    e.g. {more}\n"));
+        }
     }
     out
 }
@@ -438,6 +553,11 @@ mod tests {
                 f,
                 Format::Dart | Format::WindowsSecurityCsv | Format::WindowsSecurityText
             ) {
+                continue;
+            }
+            // Envelopes are read by the record reader (tested there).
+            if f.record_mode() == RecordMode::Json {
+                assert_eq!(detect_format(&[f.example()]), Some(f), "{}", f.name());
                 continue;
             }
             let e = parse_record(f, f.example(), &ctx)

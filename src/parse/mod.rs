@@ -12,6 +12,7 @@ pub mod asa;
 pub mod auth;
 pub mod client;
 pub mod dart;
+pub mod envelope;
 pub mod formats;
 pub mod reader;
 pub mod records;

@@ -40,6 +40,9 @@ pub enum RecordMode {
     Delimited(u8),
     Dart,
     IseSegments,
+    /// JSON envelopes: cut into values by the record reader's
+    /// [`JsonSplitter`](super::envelope::JsonSplitter), not here.
+    Json,
 }
 
 /// Limits on what may be pending.
@@ -140,7 +143,7 @@ impl RecordAssembler {
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         match self.mode {
-            RecordMode::Lines => Some(Cow::Borrowed(line)),
+            RecordMode::Lines | RecordMode::Json => Some(Cow::Borrowed(line)),
             RecordMode::XmlEvents => self.push_xml(line),
             RecordMode::Delimited(sep) => self.push_delimited(line, sep),
             RecordMode::Dart => self.push_dart(line),
@@ -190,7 +193,7 @@ impl RecordAssembler {
                 }
                 None
             }
-            RecordMode::Lines => None,
+            RecordMode::Lines | RecordMode::Json => None,
         }
     }
 
