@@ -28,7 +28,9 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 
 use crate::engine::Incident;
-use crate::parse::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser};
+use crate::parse::{
+    Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser, TimeFrom,
+};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
@@ -80,6 +82,7 @@ struct Shipped {
     cause: Option<Cause>,
     server_state: Option<ServerState>,
     role: Role,
+    ts_from: TimeFrom,
     host: Span,
     msg_id: Span,
     user: Span,
@@ -130,6 +133,7 @@ impl BlockResult {
             server_state,
             reason,
             role,
+            ts_from,
         } = *ev;
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
@@ -140,6 +144,7 @@ impl BlockResult {
             cause,
             server_state,
             role,
+            ts_from,
             host: self.store(host),
             msg_id: self.store(msg_id),
             user: self.store(user),
@@ -216,6 +221,7 @@ impl BlockResult {
                 server_state: s.server_state,
                 reason: get(s.reason),
                 role: s.role,
+                ts_from: s.ts_from,
             };
             incident.apply(&ev);
         }

@@ -35,13 +35,13 @@ use super::{Cause, Event, Family, Outcome, ParseContext, asa, field_or_dash, tim
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.contains(" CISE_") {
+    if line.contains(" CISE_") || line.starts_with("CISE_") {
         return parse_ise(line, ctx);
     }
     if line.contains("<Event") {
         return parse_nps_dts(line, ctx).or_else(|| parse_security_xml(line, ctx));
     }
-    parse_freeradius(line, ctx)
+    parse_freeradius(line, ctx).or_else(|| parse_ise(line, ctx))
 }
 
 // ---- code tables ----
@@ -514,10 +514,19 @@ pub fn parse_nps_dts<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>
 /// One Cisco ISE syslog message (segments already joined). `None` unless it
 /// has a `CISE_` category and a message code.
 pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
-    let seg = super::records::ise_segment(line)?;
+    let Some(seg) = super::records::ise_segment(line) else {
+        return ise_body_only(line, ctx);
+    };
     let mut key = seg.key.split(' ');
-    let host = key.next().filter(|h| !h.is_empty());
-    let category = key.next()?.strip_prefix("CISE_")?;
+    let first = key.next()?;
+    // A collector may have removed the syslog header up to the category.
+    let (host, category) = match first.strip_prefix("CISE_") {
+        Some(category) => (None, category),
+        None => (
+            Some(first).filter(|h| !h.is_empty()),
+            key.next()?.strip_prefix("CISE_")?,
+        ),
+    };
     let mut ev = Event::new(Family::AuthServer, Outcome::Info);
     ev.host = host;
     ev.server = host;
@@ -529,7 +538,44 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         None => header,
     };
     ev.ts = time::parse_prefix(header, ctx.default_year).and_then(|(ts, _)| ts);
-    let mut body = seg.text;
+    Some(ise_body(ev, seg.text, category, ctx))
+}
+
+/// An ISE message with everything before its own time removed:
+/// `2026-11-28 08:41:09.118 +00:00 0001234567 5400 NOTICE Failed-Attempt: …`.
+/// The category is told by the class (`Failed-Attempt`, `Passed-Authentication`).
+fn ise_body_only<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
+    let (Some(_), n) = time::parse_prefix(line, ctx.default_year)? else {
+        return None;
+    };
+    let mut words = line.get(n..)?.trim_start().splitn(5, ' ');
+    let (_seq, code, _severity, class) =
+        (words.next()?, words.next()?, words.next()?, words.next()?);
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let category = match class {
+        "Failed-Attempt:" => "Failed_Attempts",
+        "Passed-Authentication:" | "Passed-Auth:" => "Passed_Authentications",
+        _ => return None,
+    };
+    let mut ev = Event::new(Family::AuthServer, Outcome::Info);
+    ev.ts_from = super::TimeFrom::Missing;
+    let ev = ise_body(ev, line, category, ctx);
+    // ISE's own time is in the body: it is the line's.
+    Some(Event {
+        ts_from: if ev.ts.is_some() {
+            super::TimeFrom::Line
+        } else {
+            super::TimeFrom::Missing
+        },
+        ..ev
+    })
+}
+
+/// The part of an ISE message after its segment numbers.
+fn ise_body<'a>(mut ev: Event<'a>, text: &'a str, category: &str, ctx: &ParseContext) -> Event<'a> {
+    let mut body = text;
     if let Some((ts, n)) = time::parse_prefix(body, ctx.default_year) {
         if ts.is_some() {
             ev.ts = ts;
@@ -572,7 +618,7 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         "Passed_Authentications" if code == 5200 => ev.outcome = Outcome::Success,
         _ => {}
     }
-    Some(ev)
+    ev
 }
 
 /// `key=value` in ISE's `, `-separated attribute list; the value runs to the
@@ -607,6 +653,9 @@ pub fn parse_freeradius<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'
     let mut ev = Event::new(Family::AuthServer, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
+    if body.len() == line.len() {
+        ev.ts_from = super::TimeFrom::Missing;
+    }
     let mut body = body.trim_start();
     let mut is_auth = false;
     if let Some(b) = body.strip_prefix("Auth:") {
@@ -724,6 +773,9 @@ fn radius_header<'a>(
     if let Some(r) = ctime_header(line, ctx) {
         return Some(r);
     }
+    if is_bare_radius_body(line) {
+        return Some((None, None, line));
+    }
     // syslog: time, host, then the daemon's tag.
     let (ts, n) = time::parse_prefix(line, ctx.default_year)?;
     let rest = line.get(n..)?.trim_start();
@@ -731,6 +783,27 @@ fn radius_header<'a>(
     let (tag, body) = rest.split_once(": ")?;
     let name = tag.split('[').next().unwrap_or(tag);
     matches!(name, "radiusd" | "freeradius").then_some((ts, field_or_dash(host), body))
+}
+
+/// A radius.log body whose header a collector removed: `Auth: …`,
+/// `(12) Login incorrect …`, `Login OK: …`, `Invalid user …`.
+fn is_bare_radius_body(line: &str) -> bool {
+    let body = line.trim_start();
+    let body = body.strip_prefix("Auth:").map_or(body, str::trim_start);
+    let body = match body.strip_prefix('(').and_then(|b| b.split_once(')')) {
+        Some((n, rest)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
+            rest.trim_start()
+        }
+        _ => body,
+    };
+    [
+        "Login incorrect",
+        "Login OK",
+        "Invalid user",
+        "Home server says invalid user",
+    ]
+    .iter()
+    .any(|p| body.starts_with(p))
 }
 
 /// `Wed Mar 26 12:54:17 2014 : body`.
@@ -761,6 +834,7 @@ fn ctime_header<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::TimeFrom;
 
     fn ctx() -> ParseContext {
         ParseContext { default_year: 2026 }
@@ -1003,6 +1077,51 @@ mod tests {
         assert_eq!(e.cause, Some(Cause::AccountLocked));
         // Other Security events are not ours.
         assert!(parse_security_xml(&sec_xml("4634", &base), &ctx()).is_none());
+    }
+
+    #[test]
+    fn headerless_freeradius_and_ise_bodies() {
+        for body in [
+            "(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)",
+            "Auth: Login incorrect: [ewright] (from client asa port 0 cli 198.51.100.77)",
+        ] {
+            let e = parse(body, &ctx()).unwrap();
+            assert_eq!(
+                (e.outcome, e.user, e.client_ip, e.ts, e.ts_from),
+                (
+                    Outcome::Failure,
+                    Some("ewright"),
+                    Some("198.51.100.77"),
+                    None,
+                    TimeFrom::Missing
+                ),
+                "{body}"
+            );
+        }
+        let e = parse("Invalid user: [ghost] (from client asa port 0)", &ctx()).unwrap();
+        assert_eq!(e.cause, Some(Cause::UnknownUser));
+        assert!(parse("(12) something else entirely", &ctx()).is_none());
+        let cat = "CISE_Failed_Attempts 0000000001 1 0 2026-11-28 08:46:02.118 +00:00 0000000002 5400 NOTICE Failed-Attempt: Authentication failed, UserName=rn, FailureReason=24415 locked,";
+        let e = parse(cat, &ctx()).unwrap();
+        assert_eq!(
+            (e.host, e.user, e.cause),
+            (None, Some("rn"), Some(Cause::AccountLocked))
+        );
+        let bare = "2026-11-28 08:46:02.118 +00:00 0000000002 5400 NOTICE Failed-Attempt: Authentication failed, UserName=rn, FailureReason=24415 locked,";
+        let e = parse(bare, &ctx()).unwrap();
+        assert_eq!(
+            (e.user, e.cause, e.ts_from, e.ts),
+            (
+                Some("rn"),
+                Some(Cause::AccountLocked),
+                TimeFrom::Line,
+                "2026-11-28T08:46:02.118Z".parse().ok()
+            )
+        );
+        assert_eq!(
+            crate::parse::formats::detect_format(&[bare, cat]),
+            Some(crate::parse::formats::Format::Ise)
+        );
     }
 
     #[test]

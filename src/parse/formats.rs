@@ -310,7 +310,9 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
             score[idx(Format::AnyConnectSyslog)] += 1;
             continue;
         }
-        if line.contains(" CISE_") && auth::parse_ise(line, &ctx).is_some() {
+        if (line.contains("CISE_") || line.contains(" NOTICE "))
+            && auth::parse_ise(line, &ctx).is_some()
+        {
             score[idx(Format::Ise)] += 1;
             continue;
         }

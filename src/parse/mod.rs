@@ -251,6 +251,26 @@ pub struct Event<'a> {
     /// Free-text reason given by the device.
     pub reason: Option<&'a str>,
     pub role: Role,
+    /// Where `ts` came from.
+    pub ts_from: TimeFrom,
+}
+
+/// Where an event's time came from. Lines a collector stripped of their
+/// header have no time of their own: they take their JSON envelope's, else
+/// the time they were read, and say so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFrom {
+    /// The line's own header (or none at all, for a header with no usable time).
+    #[default]
+    Line,
+    /// Set by a parser: the line has no header, so no time of its own (the
+    /// record reader replaces it with one of the two below).
+    Missing,
+    /// The JSON envelope the line came in.
+    Envelope,
+    /// The time vpnwatch read the line.
+    Read,
 }
 
 impl<'a> Event<'a> {
@@ -271,6 +291,7 @@ impl<'a> Event<'a> {
             server_state: None,
             reason: None,
             role: Role::Plain,
+            ts_from: TimeFrom::Line,
         }
     }
 }

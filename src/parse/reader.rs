@@ -13,7 +13,7 @@
 use super::envelope::{self, Item, JsonSplitter, Piece};
 use super::formats::{self, Format};
 use super::records::{RecordAssembler, RecordMode};
-use super::{Event, Family, ParseContext, StreamParser, auth, client};
+use super::{Event, Family, ParseContext, StreamParser, TimeFrom, auth, client};
 
 #[derive(Debug)]
 pub struct RecordReader {
@@ -30,6 +30,8 @@ pub struct RecordReader {
     sniffed: bool,
     /// `--json-field`: where the raw line is in an envelope.
     json_field: Option<String>,
+    /// The time a line is read, for lines with no time of their own.
+    clock: fn() -> jiff::Timestamp,
 }
 
 /// Reading JSON envelopes: the splitter, the field path, and the format of
@@ -72,6 +74,22 @@ impl RecordReader {
             json,
             sniffed: format.is_some(),
             json_field,
+            clock: jiff::Timestamp::now,
+        }
+    }
+
+    /// Uses `clock` for the time a line is read (tests fix it).
+    pub fn with_clock(mut self, clock: fn() -> jiff::Timestamp) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A line with no time of its own and none from an envelope takes the
+    /// time it is read, marked as such.
+    fn stamp(&self, ev: &mut Event<'_>) {
+        if ev.ts_from == TimeFrom::Missing && ev.ts.is_none() {
+            ev.ts = Some((self.clock)());
+            ev.ts_from = TimeFrom::Read;
         }
     }
 
@@ -164,8 +182,12 @@ impl RecordReader {
                     let mut event = self.parse_inner(&raw);
                     if let Some(ev) = event.as_mut() {
                         // The line's own header wins; the envelope fills gaps.
-                        ev.ts = ev.ts.or(ts);
+                        if ev.ts.is_none() && ts.is_some() {
+                            ev.ts = ts;
+                            ev.ts_from = TimeFrom::Envelope;
+                        }
                         ev.host = ev.host.or(host.as_deref());
+                        self.stamp(ev);
                     }
                     f(&raw, event, 1);
                 }
@@ -213,6 +235,9 @@ impl RecordReader {
             Family::Client => client::repeated(record).map_or(1, |(n, _)| n.max(1)),
             _ => 1,
         };
+        if let Some(ev) = event.as_mut() {
+            self.stamp(ev);
+        }
         if let Some(ev) = event.as_mut()
             && ev.user.is_none()
             && self.family == Family::Client
@@ -357,6 +382,41 @@ mod tests {
             read_all(&mut plain, &[ASA])
                 .first()
                 .is_some_and(|s| s.1.is_some())
+        );
+    }
+
+    fn fixed_clock() -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000).unwrap_or_default()
+    }
+
+    #[test]
+    fn headerless_lines_take_the_envelope_time_else_the_read_time() {
+        let body = "(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)";
+        let mut times = Vec::new();
+        let mut r =
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_clock(fixed_clock);
+        r.feed(body, |_, ev, _| {
+            times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
+        });
+        let doc = serde_json::json!({"@timestamp": "2026-11-28T08:41:09Z", "host": "radius01", "message": body}).to_string();
+        let mut j =
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_clock(fixed_clock);
+        j.feed(&doc, |_, ev, _| {
+            times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
+        });
+        let who = Some("ewright".to_string());
+        let bad = Some(crate::parse::Cause::BadCredentials);
+        assert_eq!(
+            times,
+            [
+                Some((Some(fixed_clock()), TimeFrom::Read, bad, who.clone())),
+                Some((
+                    "2026-11-28T08:41:09Z".parse().ok(),
+                    TimeFrom::Envelope,
+                    bad,
+                    who
+                ))
+            ]
         );
     }
 

@@ -429,9 +429,14 @@ pub struct IseSegment<'a> {
 
 /// Reads `… host CISE_Category msgId total segNo text` from an ISE line.
 pub fn ise_segment(line: &str) -> Option<IseSegment<'_>> {
-    let cat = line.find(" CISE_")? + 1;
+    // The category, after a host, or first when a collector removed the header.
+    let cat = match line.find(" CISE_") {
+        Some(i) => i + 1,
+        None if line.starts_with("CISE_") => 0,
+        None => return None,
+    };
     // The host is the word before the category.
-    let before = line.get(..cat - 1)?;
+    let before = line.get(..cat.saturating_sub(1))?;
     let host_start = before.rfind(' ').map_or(0, |i| i + 1);
     let rest = line.get(cat..)?;
     let mut pos = cat;
