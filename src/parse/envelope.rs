@@ -102,8 +102,7 @@ impl JsonSplitter {
 
     /// Feeds one line (without its line end).
     pub fn feed(&mut self, line: &str, mut f: impl FnMut(Piece)) {
-        let mut chars = line.char_indices();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in line.char_indices() {
             if self.depth == 0 {
                 match c {
                     c if c.is_whitespace() || c == ',' || c == '\u{feff}' => {}
