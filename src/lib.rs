@@ -12,10 +12,15 @@
 //!
 //! [`app`] wires the layers together at run time; [`runbook`] and [`journal`]
 //! hold the incident lead's checklist definition and its crash-safe record.
+//!
+//! `loggen`, a generator of large test logs with their ground truth, exists
+//! only with the `loggen` feature, which the package's dev-dependency on
+//! itself turns on for tests, benches and examples: it does not ship.
 
 pub mod app;
 pub mod engine;
 pub mod journal;
+#[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
 pub mod runbook;

@@ -187,6 +187,11 @@ struct DashboardArgs {
     /// Log lines kept in memory per pane.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
     retain: usize,
+
+    /// Seconds (log time) a headend log may be silent while other sources
+    /// move on before the header marks it `⚠ quiet`.
+    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
+    quiet_after: i64,
 }
 
 #[derive(Subcommand)]
@@ -305,6 +310,19 @@ struct RoleArgs {
     /// path (`payload.text`), tried before the known fields.
     #[arg(long, value_name = "PATH")]
     json_field: Option<String>,
+    /// The zone of time stamps that carry none (default UTC): `--tz ZONE`
+    /// for every file, `--tz FILE=ZONE` for one (repeatable). ZONE is an
+    /// IANA name (Europe/Berlin), UTC, or an offset (+02:00).
+    #[arg(long, value_name = "ZONE|FILE=ZONE")]
+    tz: Vec<String>,
+}
+
+/// Installs the `--tz` rules before any log is read.
+fn install_time_rules(roles: &RoleArgs) {
+    match vpnwatch::parse::clock::TimeRules::parse(&roles.tz) {
+        Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
+        Err(message) => usage_error(&message),
+    }
 }
 
 /// `--format NAME`, checked against the known formats.
@@ -379,6 +397,16 @@ fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => install_time_rules(&cli.roles),
+        Some(
+            Command::Scan { roles, .. }
+            | Command::Events { roles, .. }
+            | Command::Bundle { roles, .. }
+            | Command::Report { roles, .. },
+        ) => install_time_rules(roles),
+        Some(_) => {}
+    }
     match cli.command {
         Some(Command::Formats) => {
             print!("{}", vpnwatch::parse::formats::describe_formats());
@@ -393,6 +421,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 writeln!(out)?;
             } else {
                 headless::write_table(&report, &mut out)?;
+            }
+            out.flush()?;
+            for w in &report.warnings {
+                eprintln!("vpnwatch: {w}");
+            }
+            if report.files.iter().all(|f| f.recognised == 0) {
+                // Nothing was read: an empty report is no all-clear.
+                std::process::exit(1);
             }
             Ok(())
         }
@@ -530,6 +566,7 @@ fn console_config(
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
+        quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
     })
 }
 

@@ -98,6 +98,8 @@ fn a_bundle_holds_the_users_lines_stats_checklist_and_readme() {
 
     let user: serde_json::Value = serde_json::from_str(file(&files, "user.json")).unwrap();
     assert_eq!(user["user"], "tbrennan");
+    // The same state scan --json and the Users pane give.
+    assert_eq!(user["state"], "failing");
     assert_eq!(user["failures"], 12);
     assert_eq!(user["causes"]["token_required"], 12);
 
@@ -194,6 +196,7 @@ fn hidden_users_are_bundled_by_client_ip_and_unknown_users_are_an_error() {
     let files = unpack(&out);
     let user: serde_json::Value = serde_json::from_str(file(&files, "user.json")).unwrap();
     assert_eq!(user["hidden"], true);
+    assert_eq!(user["state"], "unknown");
 
     let assert = Command::cargo_bin("vpnwatch")
         .expect("binary is built")

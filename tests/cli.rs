@@ -41,7 +41,9 @@ fn scan_counts_failed_attempts_per_user() {
         ("tbrennan", 12, 0),
         ("lfischer", 12, 0),
         ("rnguyen", 11, 0),
-        ("mkowalski", 9, 0),
+        // The Attempts column: his 113006 lockout notice is part of the
+        // fifth rejection, not an attempt of its own.
+        ("mkowalski", 8, 0),
         ("dokafor", 6, 1),
         ("spereira", 6, 0),
         ("apatel", 1, 1),
@@ -61,13 +63,21 @@ fn scan_counts_failed_attempts_per_user() {
     let hidden = user(&report, "192.0.2.147");
     assert_eq!(hidden["hidden"], true);
     assert_eq!(hidden["failures"], 4);
+    let users = report["users"].as_array().unwrap();
     assert_eq!(
-        report["users"].as_array().unwrap().len(),
+        users.iter().filter(|u| u["failures"] != 0).count(),
         expected.len() + 1
     );
+    // Users who only logged in are listed too, as ok.
+    let abell = user(&report, "abell");
+    assert_eq!(
+        (abell["failures"].clone(), abell["successes"].clone()),
+        (0.into(), 1.into())
+    );
+    assert_eq!(abell["state"], "ok");
     assert_eq!(
         report["totals"]["failures"],
-        12 + 12 + 11 + 9 + 6 + 6 + 1 + 1 + 1 + 1 + 4 + 2
+        12 + 12 + 11 + 8 + 6 + 6 + 1 + 1 + 1 + 1 + 4 + 2
     );
 }
 
@@ -77,7 +87,11 @@ fn scan_classifies_causes() {
     assert_eq!(user(&report, "rnguyen")["last_cause"], "token_required");
     assert_eq!(user(&report, "rnguyen")["causes"]["token_required"], 11);
     assert_eq!(user(&report, "mkowalski")["last_cause"], "account_locked");
-    assert_eq!(user(&report, "mkowalski")["causes"]["bad_credentials"], 5);
+    // Four wrong passwords; the fifth locked the account (113006).
+    assert_eq!(user(&report, "mkowalski")["causes"]["bad_credentials"], 4);
+    assert_eq!(user(&report, "mkowalski")["causes"]["account_locked"], 4);
+    assert_eq!(user(&report, "mkowalski")["state"], "locked");
+    assert_eq!(user(&report, "192.0.2.147")["state"], "unknown");
     assert_eq!(user(&report, "192.0.2.147")["last_cause"], "unknown_user");
     assert_eq!(user(&report, "ewright")["last_cause"], "aaa_unreachable");
     assert_eq!(user(&report, "dokafor")["state"], "recovered");
@@ -280,6 +294,7 @@ fn the_auth_server_log_names_hidden_users_and_refines_causes() {
     assert_eq!(jsmyth["failures"], 4);
     assert_eq!(jsmyth["hidden"], false);
     assert_eq!(jsmyth["client_ips"][0], "192.0.2.147");
+    assert_eq!(jsmyth["state"], "unknown");
     assert!(
         report["users"]
             .as_array()
@@ -289,7 +304,7 @@ fn the_auth_server_log_names_hidden_users_and_refines_causes() {
     );
     assert_eq!(report["totals"]["hidden_resolved"], 4);
     // Server lines explain attempts; they are not attempts themselves.
-    assert_eq!(report["totals"]["failures"], 66);
+    assert_eq!(report["totals"]["failures"], 65);
     assert_eq!(user(&report, "mkowalski")["causes"]["account_locked"], 4);
     // The lockout reason arrives in two ISE segments; it is read whole.
     let reason = user(&report, "mkowalski")["auth_reason"]
@@ -338,4 +353,67 @@ fn an_unknown_format_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("vpnwatch formats"));
+}
+
+/// A fixture written in a fresh temporary directory; returns its path.
+fn fixture(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vpnwatch-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn events_keep_the_outcome_of_management_logins() {
+    let log = fixture(
+        "mgmt.log",
+        "Nov 28 2026 09:00:00 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n\
+         Nov 28 2026 09:00:01 fw1 : %ASA-6-611102: User authentication failed: IP address: 198.51.100.50, Uname: root\n\
+         Nov 28 2026 09:00:02 fw1 : %ASA-6-611101: User authentication succeeded: IP address: 198.51.100.51, Uname: ops\n\
+         Nov 28 2026 09:00:03 fw1 : %ASA-6-605005: Login permitted from 198.51.100.51/50124 to mgmt:192.0.2.1/https for user \"ops\"\n\
+         Nov 28 2026 09:00:04 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = ann : user IP = 203.0.113.5\n",
+    );
+    let out = vpnwatch().arg("events").arg(&log).output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["msg_id"].as_str().unwrap_or("").to_string(),
+                e["outcome"].as_str().unwrap_or("").to_string(),
+                e["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("605004", "failure", "management"),
+        ("611102", "failure", "management"),
+        ("611101", "success", "management"),
+        ("605005", "success", "management"),
+        ("113005", "failure", "vpn"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(got, want);
+    // Still counted apart from VPN users.
+    let out = vpnwatch()
+        .args(["scan", "--json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["management"]["failures"], 2);
+    assert_eq!(report["totals"]["failures"], 1);
+    assert!(
+        report["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["user"] != "admin")
+    );
 }

@@ -118,7 +118,7 @@ fn header_tells_the_incident_at_a_glance() {
     // First failure 08:43:11, last log line 09:09:59.
     assert!(header[0].contains("INCIDENT 00:26:48"), "{}", header[0]);
     assert!(header[0].contains("● LIVE"), "{}", header[0]);
-    assert!(header[0].contains("✖ 66 failed attempts"), "{}", header[0]);
+    assert!(header[0].contains("✖ 65 failed attempts"), "{}", header[0]);
     assert!(
         header[0].contains("12 users · 3 failing now"),
         "{}",
@@ -212,7 +212,7 @@ fn no_color_theme_still_marks_failures_with_a_glyph() {
             .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
     );
     let text = screen_text(&terminal);
-    assert!(text.contains("✖ tbrennan"), "{text}");
+    assert!(text.contains("✖ failing   tbrennan"), "{text}");
     assert!(text.contains("[x] DONE"), "{text}");
 }
 
@@ -461,5 +461,282 @@ fn the_status_line_is_never_crowded_out_by_key_hints() {
     assert!(
         !footer.contains("Enter"),
         "a hint that does not fit is left out whole: {footer}"
+    );
+}
+
+/// The four header rows of a frame.
+fn header_text(model: &Model) -> String {
+    let theme = Theme::load("default").unwrap();
+    let terminal = render(model, &UiState::default(), &theme, 140, 30);
+    screen_text(&terminal)
+        .lines()
+        .take(4)
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn blind_until_a_headend_line_is_recognised() {
+    // A typo and a file that does not exist yet: nothing is seen.
+    let mut model = model_of(&[
+        (source("x.log", Family::Headend), ""),
+        (source("sacn", Family::Headend), ""),
+    ]);
+    for (id, name) in [(0, "x.log"), (1, "sacn")] {
+        model.notice(SourceId(id), Notice::Waiting(name.into()));
+    }
+    let text = header_text(&model);
+    insta::assert_snapshot!("header_blind_waiting", text);
+    assert!(text.contains("◌ BLIND"), "{text}");
+    assert!(text.contains("SCOPE UNKNOWN"), "{text}");
+    assert!(text.contains("no headend log read yet: x.log waiting, sacn waiting"));
+    assert!(!text.contains("NO AUTH FAILURES") && !text.contains("SCOPE NONE"));
+    // Reverse video on the word.
+    let theme = Theme::load("default").unwrap();
+    let terminal = render(&model, &UiState::default(), &theme, 140, 30);
+    let row: String = (0..140)
+        .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    let at = row.find("BLIND").map(|b| row[..b].chars().count()).unwrap();
+    let cell = &terminal.backend().buffer()[(at as u16, 0)];
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+
+    // Lines read, none recognised: the header says so, and stays blind.
+    let not_a_log: String = (0..1204)
+        .map(|n| format!("user{n}:x:{n}:{n}::/:\n"))
+        .collect();
+    let model = model_of(&[(source("x.log", Family::Headend), &not_a_log)]);
+    let text = header_text(&model);
+    assert!(
+        text.contains("✖ x.log: 0 of 1,204 lines recognised"),
+        "{text}"
+    );
+    assert!(
+        text.contains("◌ BLIND") && text.contains("SCOPE UNKNOWN"),
+        "{text}"
+    );
+
+    // One recognised headend line ends it.
+    let model = model_of(&[(
+        source("asa.log", Family::Headend),
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x",
+    )]);
+    let text = header_text(&model);
+    assert!(
+        !text.contains("BLIND") && !text.contains("UNKNOWN"),
+        "{text}"
+    );
+    assert!(text.contains("NO AUTH FAILURES"), "{text}");
+}
+
+#[test]
+fn a_headend_silent_while_others_move_is_quiet() {
+    let headend =
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x";
+    let auth = "<181>Nov 28 10:05:00 ise-psn-01 CISE_Failed_Attempts 0000000101 1 0 2026-11-28 10:05:00.000000 +00:00 0000000201 5400 NOTICE Failed-Attempt: Authentication failed, UserName=ann, User-Name=ann, Calling-Station-ID=192.0.2.10, FailureReason=24408 wrong password,";
+    let mut model = model_of(&[
+        (source("asa.log", Family::Headend), headend),
+        (source("ise.log", Family::AuthServer), auth),
+    ]);
+    let text = header_text(&model);
+    assert!(text.contains("⚠ quiet 00:05:00"), "{text}");
+    // Within the quiet time: nothing to say.
+    model.quiet_after = jiff::SignedDuration::from_mins(10);
+    assert!(!header_text(&model).contains("quiet"));
+}
+
+#[test]
+fn the_header_counts_admin_login_failures_apart() {
+    let model = model_of(&[(
+        source("fw.log", Family::Headend),
+        "Nov 28 2026 09:00:00 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n\
+         Nov 28 2026 09:00:01 fw1 : %ASA-6-611102: User authentication failed: IP address: 198.51.100.50, Uname: root\n\
+         Nov 28 2026 09:00:02 fw1 : %ASA-6-605005: Login permitted from 198.51.100.51/50124 to mgmt:192.0.2.1/https for user \"ops\"\n",
+    )]);
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    let top = text.lines().next().unwrap_or_default().to_string();
+    assert!(top.contains("✖ 2 admin login failures"), "{top}");
+    assert!(top.contains("✖ 0 failed attempts"), "{top}");
+    // None, no mention.
+    let text = screen_text(&render(
+        &sample_model(),
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    assert!(!text.contains("admin login"), "{text}");
+}
+
+/// The user names in the Users pane, top to bottom.
+fn users_pane_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.contains("STATE") || !l.contains("USER"))
+        .skip(1)
+        .take_while(|l| !l.contains('└') && !l.contains('┘'))
+        .filter_map(|l| {
+            // "│✖ failing   tbrennan …": the word after the state word.
+            let states = [
+                "✖ failing",
+                "✗ failed",
+                "✔ recovered",
+                "⊘ locked",
+                "? unknown",
+                "· ok",
+            ];
+            let after = l
+                .split(['│', '┃'])
+                .find(|c| states.iter().any(|st| c.starts_with(st)))?;
+            after.split_whitespace().nth(2).map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn users_failing_now_come_first_and_o_cycles_the_order() {
+    let model = sample_model();
+    let mut ui = UiState {
+        focus: Focus::Users,
+        ..UiState::default()
+    };
+    let theme = Theme::load("default").unwrap();
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by recent (o)"), "{text}");
+    let rows = users_pane_rows(&text);
+    // The three users failing at the end lead; recovered dokafor (6
+    // failures, as many as spereira) comes after every user still failing.
+    assert_eq!(
+        rows[..3]
+            .iter()
+            .filter(|r| ["tbrennan", "lfischer", "rnguyen"].contains(&r.as_str()))
+            .count(),
+        3,
+        "{rows:?}"
+    );
+    let pos = |n: &str| rows.iter().position(|r| r == n).unwrap_or(usize::MAX);
+    // spereira failed 3 times in the last 15 min, mkowalski once: by
+    // total (8 against 6) it would be the other way round.
+    assert!(pos("spereira") < pos("mkowalski"), "{rows:?}");
+    assert!(
+        pos("apatel") == rows.len() - 1,
+        "no failure in 15 min, 1 in all: {rows:?}"
+    );
+    let key = |c| {
+        ui::action_for_key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char(c),
+        ))
+        .unwrap()
+    };
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by total (o)"), "{text}");
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by name (o)"), "{text}");
+    // Named users by name, then hidden ones by address.
+    let rows: Vec<String> = users_pane_rows(&text)
+        .into_iter()
+        .filter(|r| r != "(hidden)")
+        .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(rows, sorted);
+    ui.apply(key('o'), &model);
+    let text = screen_text(&render(&model, &ui, &theme, 160, 60));
+    assert!(text.contains("by last seen (o)"), "{text}");
+    ui.apply(key('o'), &model);
+    assert_eq!(ui.user_sort, vpnwatch::engine::UserSort::Recent);
+}
+
+/// The header's INCIDENT clock and KPI age, as shown.
+fn header_ages(text: &str) -> (String, String) {
+    let after = |marker: &str| {
+        text.split(marker)
+            .nth(1)
+            .map(|s| s.chars().take(8).collect::<String>())
+            .unwrap_or_default()
+    };
+    (after("INCIDENT "), after(" age "))
+}
+
+#[test]
+fn one_clock_the_incident_and_kpi_ages_agree() {
+    let theme = Theme::load("default").unwrap();
+    // A replay (logs of 2026) worked on today: the first journal record is
+    // a second before the wall clock.
+    let mut model = model_of(&[(
+        source("asa-headend.log", Family::Headend),
+        include_str!("../sample-logs/asa-headend.log"),
+    )]);
+    let now_step = Record::Step(StepChange {
+        ts: common::wall() - jiff::SignedDuration::from_secs(1),
+        operator: "oncall".into(),
+        step: "2".into(),
+        from: StepState::Todo,
+        to: StepState::Doing,
+        note: None,
+    });
+    assert!(model.checklist.apply(&now_step));
+    model.set_wall_clock(common::wall());
+    let text = screen_text(&render(&model, &UiState::default(), &theme, 160, 48));
+    let (incident, age) = header_ages(&text);
+    assert_eq!(incident, age, "{text}");
+    assert_eq!(age, "00:00:01");
+
+    // Live logs gone quiet: both ages run on the wall clock, and "failing
+    // now" too (ann failed 4 min before the last line, 6 min before now).
+    let mut model = model_of(&[(
+        source("asa.log", Family::Headend),
+        "Dec 31 2026 23:54:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = ann : user IP = 203.0.113.5\n\
+         Dec 31 2026 23:58:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = bob : user IP = 203.0.113.6\n",
+    )]);
+    assert_eq!(model.incident.failing_now(), 2, "by log time");
+    model.set_wall_clock(common::wall());
+    let text = screen_text(&render(&model, &UiState::default(), &theme, 160, 48));
+    let (incident, age) = header_ages(&text);
+    assert_eq!(
+        (incident.as_str(), age.as_str()),
+        ("00:06:00", "00:06:00"),
+        "{text}"
+    );
+    assert!(text.contains("1 failing now"), "{text}");
+}
+
+#[test]
+fn a_spray_is_collapsed_under_its_address_and_the_verdict_says_attack() {
+    let lines: String = (0..30)
+        .map(|i| {
+            format!(
+                "Nov 28 2026 09:00:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.0.0.1 : user = guess{i} : user IP = 198.51.100.66\n",
+                i
+            )
+        })
+        .collect();
+    let model = model_of(&[(source("asa.log", Family::Headend), lines.as_str())]);
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    assert!(text.contains("(spray) 198.51.100.66"), "{text}");
+    assert_eq!(
+        users_pane_rows(&text),
+        ["(spray)"],
+        "the names tried are not listed: {text}"
+    );
+    assert!(text.contains("⚠ 30 spray attempts"), "{text}");
+    assert!(text.contains("✖ 0 failed attempts"), "{text}");
+    assert!(
+        text.contains("SCOPE ATTACK   password spray: 30 user names from 1 address"),
+        "{text}"
     );
 }

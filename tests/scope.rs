@@ -42,7 +42,9 @@ fn named(n: &str) -> UserKey {
 
 #[test]
 fn the_sample_incident_ends_isolated() {
-    let mut inc = Incident::default();
+    // Beside the headend log the client's lines are evidence, as every
+    // output reads them.
+    let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
     feed(&mut inc, HEADEND, Family::Headend, None);
     feed(&mut inc, CLIENT, Family::Client, None);
     let s = scope::assess(&inc);
@@ -122,7 +124,10 @@ fn scan_json_carries_the_analysis() {
     let report = vpnwatch::app::headless::report(&inc, Vec::new());
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["scope"]["verdict"], "isolated");
-    let tb = &json["users"][0];
+    // Failing now first, then most failures in the last 15 min: lfischer
+    // (8 in the window) before tbrennan (6), both with 12 in all.
+    assert_eq!(json["users"][0]["user"], "lfischer");
+    let tb = &json["users"][1];
     assert_eq!(tb["user"], "tbrennan");
     assert_eq!(tb["state"], "failing");
     assert_eq!(tb["causes"]["token_required"], 12);
@@ -138,4 +143,214 @@ fn scan_json_carries_the_analysis() {
         rad.map(|g| g["servers"][0].clone()),
         Some("10.20.0.13".into())
     );
+}
+
+#[test]
+fn during_the_radius_flap_the_suggested_step_is_the_headend_check() {
+    use vpnwatch::engine::Checklist;
+    use vpnwatch::engine::suggest::suggest;
+    use vpnwatch::parse::Cause;
+    use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+    let checklist = Checklist::new(&runbook::parse(DEFAULT_RUNBOOK).unwrap());
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, at("08:53:00"));
+    assert_eq!(inc.scope().verdict, Verdict::Infrastructure);
+    // The users' own causes (tokens, a lockout) outnumber the timeouts, yet
+    // the verdict decides: step 4, with the verdict's evidence.
+    let s = suggest(&inc, &checklist).expect("a suggestion");
+    assert_eq!(s.step, "4");
+    assert_eq!(s.cause, Cause::AaaUnreachable);
+    assert_eq!(
+        s.evidence(),
+        "aaa_unreachable: AAA server 10.20.0.13 (ISE-RADIUS) FAILED since 08:52:19"
+    );
+    // After the flap the users' causes are suggested again.
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, at("08:58:00"));
+    assert_eq!(inc.scope().verdict, Verdict::Isolated);
+    let s = suggest(&inc, &checklist).expect("a suggestion");
+    assert_eq!(s.step, "1");
+    assert!(s.evidence().ends_with("token_required"), "{}", s.evidence());
+}
+
+#[test]
+fn locked_and_unknown_users_and_successes_only_users_are_reported() {
+    let mut inc = Incident::default();
+    feed(&mut inc, HEADEND, Family::Headend, None);
+    let now = inc.latest();
+    let state = |u: &str| inc.user(&named(u)).map(|s| s.state(now));
+    assert_eq!(state("mkowalski"), Some(UserState::Locked));
+    // Five rejections, the lockout notice that the fifth caused (not an
+    // attempt), then three rejections of the locked account.
+    let mk = inc.user(&named("mkowalski")).cloned().unwrap_or_default();
+    assert_eq!(mk.failures, 8);
+    assert_eq!(
+        mk.causes.get(&vpnwatch::parse::Cause::AccountLocked),
+        Some(&4)
+    );
+    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let json = serde_json::to_value(&report).unwrap();
+    let users = json["users"].as_array().cloned().unwrap_or_default();
+    let find = |n: &str| users.iter().find(|u| u["user"] == n).cloned();
+    assert_eq!(
+        find("mkowalski").map(|u| u["state"].clone()),
+        Some("locked".into())
+    );
+    // A user who only logged in is listed, as ok.
+    let ok = users
+        .iter()
+        .find(|u| u["failures"] == 0)
+        .expect("a successes-only user");
+    assert_eq!(ok["state"], "ok");
+    assert!(ok["successes"].as_u64() > Some(0));
+    assert_eq!(
+        users.len(),
+        inc.users()
+            .filter(|(_, s)| s.failures > 0 || s.successes > 0)
+            .count(),
+        "every user seen is listed"
+    );
+    assert_eq!(
+        json["totals"]["users_with_failures"],
+        users.iter().filter(|u| u["failures"] != 0).count()
+    );
+}
+
+/// A headend rejection of `user` from `ip`, `secs` after 09:00:00.
+fn rejection(secs: u32, user: &str, ip: &str, reason: &str) -> String {
+    format!(
+        "Nov 28 2026 09:{:02}:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = {reason} : server = 10.0.0.1 : user = {user} : user IP = {ip}",
+        secs / 60,
+        secs % 60
+    )
+}
+
+fn apply_lines(inc: &mut Incident, lines: &[String]) {
+    for line in lines {
+        let ev = parse_line(line, Family::Headend, &ctx()).expect("a recognised line");
+        inc.apply(&ev);
+    }
+}
+
+/// `names` user names failing from one address, one every 10 s.
+fn spray(names: usize) -> Vec<String> {
+    (0..names)
+        .map(|i| {
+            rejection(
+                i as u32 * 10,
+                &format!("guess{i:03}"),
+                "198.51.100.66",
+                "Invalid password",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_password_spray_is_an_attack_on_both_sides_of_the_threshold() {
+    use vpnwatch::engine::spray::SPRAY_MIN_NAMES;
+    // One name short: an office NAT address with users mistyping.
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &spray(SPRAY_MIN_NAMES - 1));
+    let s = scope::assess(&inc);
+    assert_eq!(s.verdict, Verdict::Isolated, "{}", s.evidence);
+    assert_eq!(inc.totals().failures, SPRAY_MIN_NAMES as u64 - 1);
+
+    // At the threshold: an attack, counted apart under (spray) <ip>.
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &spray(SPRAY_MIN_NAMES + 5));
+    let s = scope::assess(&inc);
+    assert_eq!(s.verdict, Verdict::Attack, "{}", s.evidence);
+    assert_eq!(
+        s.evidence,
+        "password spray: 15 user names from 1 address in the last 15 min"
+    );
+    assert_eq!(inc.totals().failures, 0);
+    assert_eq!(inc.totals().spray_attempts, 15);
+    let listed: Vec<String> = inc
+        .users_by_failures()
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .collect();
+    assert_eq!(listed, ["(spray) 198.51.100.66"]);
+    assert_eq!(inc.failing_now(), 0, "a spray source is not a user failing");
+    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["scope"]["verdict"], "attack");
+    assert_eq!(json["users"][0]["spray"], true);
+    assert_eq!(json["users"][0]["failures"], 15);
+    assert_eq!(json["totals"]["spray_attempts"], 15);
+}
+
+#[test]
+fn a_spray_neither_hides_an_outage_nor_swamps_the_cause_tally() {
+    use vpnwatch::engine::Checklist;
+    use vpnwatch::engine::suggest::suggest;
+    use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+    let checklist = Checklist::new(&runbook::parse(DEFAULT_RUNBOOK).unwrap());
+    // Three real users locked out, and a 40-name spray of wrong passwords.
+    let mut lines = spray(40);
+    for (i, u) in ["ann", "bob", "cy"].iter().enumerate() {
+        lines.push(rejection(
+            400 + i as u32,
+            u,
+            &format!("203.0.113.{i}"),
+            "Account has been locked out",
+        ));
+    }
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &lines);
+    let s = scope::assess(&inc);
+    assert_eq!(s.verdict, Verdict::Attack, "{}", s.evidence);
+    assert!(
+        s.evidence
+            .ends_with("besides, 3 users failed (3 account_locked)"),
+        "{}",
+        s.evidence
+    );
+    let step = suggest(&inc, &checklist).map(|s| s.step);
+    assert_eq!(
+        step.as_deref(),
+        Some("2"),
+        "the lockouts, not the spray's 40 bad passwords"
+    );
+
+    // Twelve real users failing with nobody getting in is still an outage.
+    let mut lines = spray(40);
+    for i in 0..12u32 {
+        lines.push(rejection(
+            400 + i,
+            &format!("real{i}"),
+            &format!("203.0.113.{i}"),
+            "Invalid password",
+        ));
+    }
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &lines);
+    assert_eq!(scope::assess(&inc).verdict, Verdict::Widespread);
+}
+
+#[test]
+fn many_addresses_on_one_name_is_an_attack_on_both_sides_of_the_threshold() {
+    use vpnwatch::engine::spray::SPRAY_MIN_ADDRESSES;
+    let lines = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                rejection(
+                    i as u32 * 5,
+                    "admin",
+                    &format!("192.0.2.{i}"),
+                    "Invalid password",
+                )
+            })
+            .collect()
+    };
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &lines(SPRAY_MIN_ADDRESSES - 1));
+    assert_eq!(scope::assess(&inc).verdict, Verdict::Isolated);
+    let mut inc = Incident::default();
+    apply_lines(&mut inc, &lines(SPRAY_MIN_ADDRESSES));
+    let s = scope::assess(&inc);
+    assert_eq!(s.verdict, Verdict::Attack, "{}", s.evidence);
+    assert_eq!(s.evidence, "10 addresses on user admin in 5 min");
 }

@@ -361,3 +361,105 @@ async fn ends_when_the_receiver_is_dropped() {
         .expect("the source kept running without a receiver")
         .unwrap();
 }
+
+/// Follows `path` from before it exists into a model whose source is
+/// `state`, writes `text` into the file once it has been waited for, and
+/// returns the model once every line has arrived.
+async fn late_file_into_model(
+    state: vpnwatch::engine::SourceState,
+    text: &str,
+) -> vpnwatch::engine::Model {
+    use vpnwatch::engine::Model;
+    use vpnwatch::parse::ParseContext;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.log");
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(vec![state], &runbook, 1000, ParseContext::default());
+    let (tx, mut rx) = mpsc::channel(8);
+    let task = spawn_file(
+        SourceId(0),
+        path.clone(),
+        FileOptions {
+            poll_interval: POLL,
+            ..FileOptions::default()
+        },
+        tx,
+    );
+    let deadline = Instant::now() + TIMEOUT;
+    let want = text.lines().count() as u64;
+    let mut written = false;
+    while model.sources[0].lines < want {
+        let msg = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the late file's lines arrive")
+            .expect("the source runs");
+        match msg {
+            SourceMsg::Lines(id, batch) => model.ingest(id, &batch),
+            SourceMsg::Notice(id, notice) => {
+                let waiting = matches!(notice, Notice::Waiting(_));
+                model.notice(id, notice);
+                if waiting && !written {
+                    std::fs::write(&path, text).unwrap();
+                    written = true;
+                }
+            }
+        }
+    }
+    task.abort();
+    model
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
+    use vpnwatch::engine::SourceState;
+    use vpnwatch::parse::Family;
+    let client: String = include_str!("../sample-logs/anyconnect-client.log")
+        .lines()
+        .take(40)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Not there at start: taken for a headend log until its lines say.
+    let mut state = SourceState::new("late.log".into(), Family::Headend);
+    (state.auto_detect, state.detect) = (true, true);
+    let model = late_file_into_model(state, &client).await;
+    assert_eq!(model.sources[0].family, Family::Client);
+    assert!(model.sources[0].format.is_some());
+    assert_eq!(model.headend.len(), 0, "no client line in the Headend pane");
+    assert_eq!(model.client.len(), 40);
+    assert!(model.sources[0].recognised > 0);
+
+    // Forced with --headend: left as it was.
+    let state = SourceState::new("late.log".into(), Family::Headend);
+    let model = late_file_into_model(state, &client).await;
+    assert_eq!(model.sources[0].family, Family::Headend);
+    assert_eq!(model.headend.len(), 40);
+}
+
+/// A file recreated (truncated or rotated) under the same name is detected
+/// again from its first lines, unless its role was forced.
+#[test]
+fn a_recreated_file_is_detected_again() {
+    use vpnwatch::engine::{Model, SourceState};
+    use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::source::LineBatch;
+    let batch = |text: &str| {
+        let mut b = LineBatch::new(1);
+        for l in text.lines().take(40) {
+            b.push(l.as_bytes());
+        }
+        b
+    };
+    let headend = batch(include_str!("../sample-logs/asa-headend.log"));
+    let client = batch(include_str!("../sample-logs/anyconnect-client.log"));
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    for (auto, family_after) in [(true, Family::Client), (false, Family::Headend)] {
+        let mut state = SourceState::new("x.log".into(), Family::Headend);
+        (state.auto_detect, state.detect) = (auto, auto);
+        let mut model = Model::new(vec![state], &runbook, 1000, ParseContext::default());
+        model.ingest(SourceId(0), &headend);
+        assert_eq!(model.sources[0].family, Family::Headend);
+        model.notice(SourceId(0), Notice::Truncated("x.log".into()));
+        model.ingest(SourceId(0), &client);
+        assert_eq!(model.sources[0].family, family_after, "auto: {auto}");
+    }
+}

@@ -220,6 +220,7 @@ fn export_evidence(
             out: None,
             dir: output_dir(config),
             taken_at: now,
+            incident_now: model.incident.now(),
         })
     });
     match result {

@@ -256,6 +256,23 @@ pub fn scan_prefix(
     opts: BulkOptions,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Option<BulkCounts>> {
+    let counted = scan_blocks(path, limit, family, ctx, incident, opts, progress)?;
+    if family == Family::Headend && counted.as_ref().is_some_and(|c| c.recognised > 0) {
+        // Lines that only count never reach the engine one by one.
+        incident.note_headend_seen();
+    }
+    Ok(counted)
+}
+
+fn scan_blocks(
+    path: &Path,
+    limit: u64,
+    family: Family,
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    opts: BulkOptions,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Option<BulkCounts>> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {

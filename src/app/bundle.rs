@@ -13,7 +13,8 @@ use jiff::Timestamp;
 
 use crate::engine::evidence::{self, BundleFile, BundleRequest, SourceLines};
 use crate::engine::{Checklist, Incident, UserKey, UserStats};
-use crate::parse::{self, Family, ParseContext};
+use crate::parse::reader::RecordReader;
+use crate::parse::{Family, ParseContext};
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 
 /// Reads each log whole, lines decoded lossily as the dashboard shows them.
@@ -43,25 +44,41 @@ pub fn read_sources(files: &[(PathBuf, Family)]) -> anyhow::Result<Vec<SourceLin
 pub fn incident_of(sources: &[SourceLines], ctx: &ParseContext) -> Incident {
     let mut incident = Incident::for_sources(sources.iter().map(|s| s.family));
     for source in sources {
+        // The shared reader, so `--tz` and the year of yearless stamps are
+        // read as everywhere else.
+        let mut reader =
+            RecordReader::new(source.family, None, None, *ctx).for_source(&source.name);
         for line in &source.lines {
-            if let Some(ev) = parse::parse_line(line, source.family, ctx) {
+            reader.feed(line, |_, ev, repeats| {
+                if let Some(ev) = ev {
+                    for _ in 0..repeats {
+                        incident.apply(&ev);
+                    }
+                }
+            });
+        }
+        reader.finish(|_, ev, _| {
+            if let Some(ev) = ev {
                 incident.apply(&ev);
             }
-        }
+        });
     }
     incident
 }
 
 /// The user a name on the command line means: a user name (any case), a
-/// hidden user's client IP, or `(hidden) IP` as the users pane shows it.
+/// hidden user's client IP, or `(hidden) IP` / `(spray) IP` as the users
+/// pane shows them.
 pub fn find_user(incident: &Incident, name: &str) -> Option<(UserKey, UserStats)> {
     let name = name.trim();
+    let spray = name.strip_prefix("(spray)").map(str::trim);
     let ip = name.strip_prefix("(hidden)").map(str::trim).unwrap_or(name);
     incident
         .users()
         .find(|(k, _)| match k {
             UserKey::Named(n) => n.eq_ignore_ascii_case(name),
-            UserKey::Hidden(h) => h == ip,
+            UserKey::Hidden(h) => spray.is_none() && h == ip,
+            UserKey::Spray(h) => spray == Some(h.as_str()),
         })
         .map(|(k, s)| (k.clone(), s.clone()))
 }
@@ -80,6 +97,8 @@ pub struct BundleJob<'a> {
     pub out: Option<PathBuf>,
     pub dir: PathBuf,
     pub taken_at: Timestamp,
+    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
+    pub incident_now: Option<Timestamp>,
 }
 
 /// Builds and writes the bundle; returns its path.
@@ -92,6 +111,7 @@ pub fn write(job: &BundleJob) -> anyhow::Result<PathBuf> {
         redact: job.redact,
         checklist: job.checklist,
         taken_at: job.taken_at,
+        incident_now: job.incident_now,
         operator: job.operator,
         ctx: job.ctx,
     });

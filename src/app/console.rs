@@ -56,6 +56,8 @@ pub struct ConsoleConfig {
     pub retain: usize,
     /// How files are followed, and the commands and receivers to start.
     pub ingest: SourceSettings,
+    /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
+    pub quiet_after: jiff::SignedDuration,
 }
 
 struct Shared {
@@ -88,6 +90,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
             if let Some(input) = config.inputs.get(i) {
                 state.format = input.format;
                 state.default_user = input.user.clone();
+                (state.auto_detect, state.detect) = late_detection(input);
             }
             state
         })
@@ -98,6 +101,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         config.retain,
         ParseContext::default(),
     );
+    model.quiet_after = config.quiet_after;
     let mut warnings = replay.warnings;
     let unknown = replay
         .records
@@ -393,10 +397,13 @@ async fn event_loop(
                 return Ok(());
             }
             _ = tokio::time::sleep_until(next_frame.unwrap_or_else(Instant::now)), if next_frame.is_some() => {
-                let model = shared.model();
+                let mut model = shared.model();
+                let wall = Timestamp::now();
+                // One clock for the frame: incident age, KPI age, failing now.
+                model.set_wall_clock(wall);
                 let mut info = ui::draw::FrameInfo::default();
                 terminal
-                    .draw(|f| info = ui::draw(f, &model, ui_state, &config.theme, Timestamp::now()))
+                    .draw(|f| info = ui::draw(f, &model, ui_state, &config.theme, wall))
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);
@@ -551,9 +558,46 @@ fn handle_action(
     actions::set_step(&mut model, ui_state, target, &config.operator, journal);
 }
 
+/// Whether an input's role and format are detected again when its file is
+/// recreated, and whether they are still to be detected from the first
+/// lines that arrive (the file is missing or empty now). A role forced with
+/// `--headend/--client/--auth`, stdin and globs are left as planned.
+pub(super) fn late_detection(input: &super::Input) -> (bool, bool) {
+    let super::InputPath::File(path) = &input.path else {
+        return (false, false);
+    };
+    if input.family.is_some() || crate::source::glob::is_pattern(path) {
+        return (false, false);
+    }
+    let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    (true, empty && input.format.is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_missing_or_empty_at_start_are_detected_when_lines_arrive() {
+        use super::super::{Input, InputPath};
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| Input::new(InputPath::File(dir.path().join(name)));
+        std::fs::write(dir.path().join("empty.log"), "").unwrap();
+        std::fs::write(dir.path().join("asa.log"), "x\n").unwrap();
+        assert_eq!(late_detection(&file("missing.log")), (true, true));
+        assert_eq!(late_detection(&file("empty.log")), (true, true));
+        // Read now (detected at start), detected again if recreated.
+        assert_eq!(late_detection(&file("asa.log")), (true, false));
+        let forced = Input {
+            family: Some(crate::parse::Family::Client),
+            ..file("missing.log")
+        };
+        assert_eq!(late_detection(&forced), (false, false));
+        assert_eq!(
+            late_detection(&Input::new(InputPath::Stdin)),
+            (false, false)
+        );
+    }
 
     /// Drives the pacer the way the loop does, one millisecond at a time,
     /// and counts the frames drawn.

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
-use crate::engine::Incident;
+use crate::engine::{Incident, LineRef};
 use crate::parse::reader::RecordReader;
 use crate::parse::{Family, ParseContext};
 use crate::sanitize::sanitize_str;
@@ -63,12 +63,27 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
                 input.and_then(|i| i.user.clone()),
                 config.ctx,
             )
+            .for_source(&p.name)
         })
         .collect();
     let mut printer = Printer {
         plan: &plan,
         readers,
         incident: Incident::for_sources(plan.iter().map(|p| p.family)),
+        index: 0,
+        names: headless::LineNames::default(),
+        detect: plan
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                config
+                    .inputs
+                    .get(i)
+                    .is_some_and(|input| console::late_detection(input).1)
+            })
+            .collect(),
+        ctx: config.ctx,
+        users: config.inputs.iter().map(|i| i.user.clone()).collect(),
         out: std::io::BufWriter::with_capacity(1 << 16, out),
     };
     loop {
@@ -94,6 +109,17 @@ struct Printer<'a, W: Write> {
     plan: &'a [Planned],
     readers: Vec<RecordReader>,
     incident: Incident,
+    /// Records applied so far: each record's index in the engine.
+    index: u64,
+    /// Where the lines an `{"update": …}` record may name came from.
+    names: headless::LineNames,
+    /// Per source: its format is still to be detected from the first lines
+    /// that arrive (the file was missing or empty at start; as the
+    /// dashboard does, see `Model::detect_late`).
+    detect: Vec<bool>,
+    ctx: ParseContext,
+    /// Per input, its `--user`.
+    users: Vec<Option<String>>,
     out: std::io::BufWriter<W>,
 }
 
@@ -128,6 +154,22 @@ impl<W: Write> Printer<'_, W> {
 
     fn lines(&mut self, id: SourceId, batch: &LineBatch) -> std::io::Result<()> {
         let i = usize::from(id.0);
+        if self.detect.get(i).copied().unwrap_or(false) && !batch.is_empty() {
+            self.detect[i] = false;
+            let texts: Vec<String> = batch
+                .line_refs()
+                .take(200)
+                .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
+                .collect();
+            let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+            if let (Some(format), Some(reader)) = (
+                crate::parse::formats::detect_format(&lines),
+                self.readers.get_mut(i),
+            ) {
+                let user = self.users.get(i).cloned().flatten();
+                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+            }
+        }
         let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
             return Ok(());
         };
@@ -139,21 +181,18 @@ impl<W: Write> Printer<'_, W> {
             let text = String::from_utf8_lossy(line.bytes);
             let source = line.origin.unwrap_or(&planned.name);
             let (incident, out) = (&mut self.incident, &mut self.out);
+            let (index, names) = (&mut self.index, &mut self.names);
             reader.feed(&text, |record, event, repeats| {
                 if let Some(ev) = event
                     && result.is_ok()
                 {
-                    let mut attempt = false;
-                    for _ in 0..repeats {
-                        attempt |= incident.apply(&ev).new_attempt;
-                    }
-                    result = headless::write_event(
+                    result = print_record(
+                        incident,
+                        (index, names),
                         &mut *out,
-                        source,
-                        line.line_no,
-                        record,
+                        (source, line.line_no, record),
                         &ev,
-                        attempt,
+                        repeats,
                     );
                 }
             });
@@ -169,16 +208,47 @@ impl<W: Write> Printer<'_, W> {
         };
         let mut result = Ok(());
         let (incident, out) = (&mut self.incident, &mut self.out);
-        reader.finish(|record, event, _| {
+        let (index, names) = (&mut self.index, &mut self.names);
+        reader.finish(|record, event, repeats| {
             if let Some(ev) = event
                 && result.is_ok()
             {
-                let attempt = incident.apply(&ev).new_attempt;
-                result = headless::write_event(&mut *out, &planned.name, 0, record, &ev, attempt);
+                result = print_record(
+                    incident,
+                    (index, names),
+                    &mut *out,
+                    (&planned.name, 0, record),
+                    &ev,
+                    repeats,
+                );
             }
         });
         result
     }
+}
+
+/// Applies one record, prints it with the cause the engine gives it, then
+/// an `{"update": …}` record for each earlier line whose cause it changed.
+fn print_record(
+    incident: &mut Incident,
+    (index, names): (&mut u64, &mut headless::LineNames),
+    mut out: impl Write,
+    (source, line_no, raw): (&str, u64, &str),
+    ev: &crate::parse::Event,
+    repeats: u32,
+) -> std::io::Result<()> {
+    let line = LineRef {
+        family: ev.family,
+        index: *index,
+        ts: ev.ts,
+        cause: None,
+    };
+    let applied = incident.apply_repeated(ev, line, repeats);
+    names.note(*index, source, line_no, applied);
+    *index += 1;
+    let cause = applied.cause.or(ev.cause);
+    headless::write_event(&mut out, source, line_no, raw, ev, cause, applied)?;
+    names.write_updates(&mut out, &incident.take_cause_updates())
 }
 
 /// A notice as one line of text for stderr; `None` for routine ones.

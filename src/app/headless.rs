@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
+use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
-use crate::engine::{Incident, ServerHealth, UserKey, UserState};
+use crate::engine::skew;
+use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
+use crate::parse::clock;
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
@@ -50,6 +54,21 @@ pub struct FileSummary {
     pub recognised: u64,
 }
 
+/// One record as [`read_all`] hands it on.
+struct Seen<'a> {
+    path: &'a Path,
+    line_no: u64,
+    raw: &'a str,
+    event: Option<&'a parse::Event<'a>>,
+    /// What the engine made of it (the line's cause, a new attempt).
+    applied: Applied,
+    /// The record's number in this read (the same in every read of the
+    /// same files), as the engine's [`crate::engine::LineRef::index`].
+    index: u64,
+    /// Earlier records whose cause this one changed.
+    updates: &'a [CauseUpdate],
+}
+
 /// Reads every file to its end, calling `each` for every line with its parse
 /// result and what the engine made of it.
 fn read_all(
@@ -57,9 +76,10 @@ fn read_all(
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
-    mut each: impl FnMut(&Path, u64, &str, Option<&parse::Event>, bool) -> io::Result<()>,
+    mut each: impl FnMut(Seen<'_>) -> io::Result<()>,
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
+    let mut index = 0u64;
     for file in files {
         let reader = File::open(&file.path)
             .with_context(|| file.path.display().to_string())?
@@ -71,19 +91,41 @@ fn read_all(
             recognised: 0,
         };
         let mut failed: Option<io::Error> = None;
-        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx);
+        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
+            .for_source(&file.path.to_string_lossy());
         let mut last_line = 0;
         let mut on_record =
             |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
-                let mut attempt = false;
+                let mut applied = Applied::default();
+                let mut updates = Vec::new();
                 if let Some(ev) = &event {
                     summary.recognised += 1;
+                    let line = LineRef {
+                        family: ev.family,
+                        index,
+                        ts: ev.ts,
+                        cause: None,
+                    };
                     for _ in 0..repeats {
-                        attempt |= incident.apply(ev).new_attempt;
+                        let a = incident.apply_line(ev, line);
+                        applied.new_attempt |= a.new_attempt;
+                        applied.follow_on |= a.follow_on;
+                        applied.cause = a.cause;
                     }
+                    updates = incident.take_cause_updates();
                 }
+                let seen = Seen {
+                    path: &file.path,
+                    line_no,
+                    raw: record,
+                    event: event.as_ref(),
+                    applied,
+                    index,
+                    updates: &updates,
+                };
+                index += 1;
                 if failed.is_none()
-                    && let Err(e) = each(&file.path, line_no, record, event.as_ref(), attempt)
+                    && let Err(e) = each(seen)
                 {
                     failed = Some(e);
                 }
@@ -127,9 +169,16 @@ struct EventRecord<'a> {
     host: Option<&'a str>,
     msg_id: Option<&'a str>,
     outcome: parse::Outcome,
+    /// `management` for a login to the headend itself (ASDM, SSH, console),
+    /// `vpn` for everything else.
+    kind: &'static str,
     cause: Option<Cause>,
     /// True on the line that counted as a new failed attempt.
     attempt: bool,
+    /// Present (true) on a client failure line that follows the line
+    /// opening its attempt: context, not another failure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    follow_on: bool,
     user: Option<&'a str>,
     client_ip: Option<&'a str>,
     group: Option<&'a str>,
@@ -142,32 +191,141 @@ fn is_line_time(t: &parse::TimeFrom) -> bool {
     matches!(t, parse::TimeFrom::Line | parse::TimeFrom::Missing)
 }
 
-/// `vpnwatch events`: NDJSON, one object per recognised line.
+/// `vpnwatch events`: NDJSON, one object per recognised line, each with
+/// its attempt's final cause.
+///
+/// A later line (an auth-server verdict, a more specific follow-up) can
+/// change the cause of an attempt printed before it, possibly from another
+/// file. Regular files are therefore read twice: the first read lets the
+/// engine settle every line's cause, the second prints each line with it.
+/// Input that cannot be read twice (a pipe) is read once, and a changed
+/// cause is printed as an `{"update": …}` record, as `events --follow` does.
 pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
-    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
-    let result = read_all(
-        files,
-        u64::MAX,
-        ctx,
-        &mut incident,
-        |path, line, raw, event, attempt| match event {
-            Some(ev) => write_event(&mut out, &path.to_string_lossy(), line, raw, ev, attempt),
-            None => Ok(()),
-        },
-    );
-    result.and_then(|_| out.flush().map_err(Into::into))
+    let families = || Incident::for_sources(files.iter().map(|f| f.family));
+    let rereadable = files
+        .iter()
+        .all(|f| std::fs::metadata(&f.path).is_ok_and(|m| m.is_file()));
+    let mut finals = std::collections::HashMap::new();
+    let mut names = LineNames::default();
+    if rereadable {
+        read_all(files, u64::MAX, ctx, &mut families(), |seen| {
+            for u in seen.updates {
+                finals.insert(u.index, u.cause);
+            }
+            Ok(())
+        })?;
+    }
+    let mut incident = families();
+    let summaries = read_all(files, u64::MAX, ctx, &mut incident, |seen| {
+        let Some(ev) = seen.event else {
+            return Ok(());
+        };
+        let source = seen.path.to_string_lossy();
+        let cause = finals
+            .get(&seen.index)
+            .copied()
+            .or(seen.applied.cause)
+            .or(ev.cause);
+        write_event(
+            &mut out,
+            &source,
+            seen.line_no,
+            seen.raw,
+            ev,
+            cause,
+            seen.applied,
+        )?;
+        if !rereadable {
+            names.note(seen.index, &source, seen.line_no, seen.applied);
+            names.write_updates(&mut out, seen.updates)?;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    for w in unrecognised_warnings(&summaries) {
+        eprintln!("vpnwatch: {w}");
+    }
+    if let Some(w) = join_warning(&incident, &summaries) {
+        eprintln!("vpnwatch: {w}");
+    }
+    Ok(())
 }
 
-/// Writes one `events` record (and its newline) for a recognised line; the
-/// same contract for `events --follow` (see `follow.rs`).
+/// Where the lines a cause update may name came from: the source and line
+/// number of the latest failure and evidence lines, by engine index, so an
+/// `{"update": …}` record can name its line.
+#[derive(Default)]
+pub(crate) struct LineNames {
+    lines: std::collections::VecDeque<(u64, String, u64)>,
+}
+
+/// Lines [`LineNames`] remembers; an attempt's lines are seconds apart, so
+/// an update never names a line this far back.
+const NAMED_LINES_CAP: usize = 65_536;
+
+impl LineNames {
+    /// Remembers a line the engine gave a cause (only such lines change).
+    pub(crate) fn note(&mut self, index: u64, source: &str, line_no: u64, applied: Applied) {
+        if applied.cause.is_none() {
+            return;
+        }
+        if self.lines.len() >= NAMED_LINES_CAP {
+            self.lines.pop_front();
+        }
+        self.lines.push_back((index, source.to_string(), line_no));
+    }
+
+    /// Writes one `{"update": {"source", "line", "cause"}}` record per
+    /// update whose line is remembered.
+    pub(crate) fn write_updates(
+        &self,
+        mut out: impl Write,
+        updates: &[CauseUpdate],
+    ) -> io::Result<()> {
+        for u in updates {
+            let Ok(at) = self.lines.binary_search_by_key(&u.index, |(i, _, _)| *i) else {
+                continue;
+            };
+            let (_, source, line) = &self.lines[at];
+            let record = UpdateRecord {
+                update: CauseUpdateRecord {
+                    source,
+                    line: *line,
+                    cause: u.cause,
+                },
+            };
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// `{"update": …}`: a line printed before now has another cause.
+#[derive(Serialize)]
+struct UpdateRecord<'a> {
+    update: CauseUpdateRecord<'a>,
+}
+
+#[derive(Serialize)]
+struct CauseUpdateRecord<'a> {
+    source: &'a str,
+    line: u64,
+    cause: Cause,
+}
+
+/// Writes one `events` record (and its newline) for a recognised line with
+/// the cause the engine gives it; the same contract for `events --follow`
+/// (see `follow.rs`).
 pub(crate) fn write_event(
     mut out: impl Write,
     source: &str,
     line: u64,
     raw: &str,
     ev: &parse::Event,
-    attempt: bool,
+    cause: Option<Cause>,
+    applied: Applied,
 ) -> io::Result<()> {
     let record = EventRecord {
         source,
@@ -177,9 +335,15 @@ pub(crate) fn write_event(
         ts_from: ev.ts_from,
         host: ev.host,
         msg_id: ev.msg_id,
-        outcome: ev.outcome,
-        cause: ev.cause,
-        attempt,
+        outcome: ev.role.management_outcome().unwrap_or(ev.outcome),
+        kind: if ev.role.is_management() {
+            "management"
+        } else {
+            "vpn"
+        },
+        cause,
+        attempt: applied.new_attempt,
+        follow_on: applied.follow_on,
         user: ev.user,
         client_ip: ev.client_ip,
         group: ev.group,
@@ -197,6 +361,9 @@ pub struct UserReport {
     pub user: String,
     /// The name was hidden by the headend; `user` is then the client IP.
     pub hidden: bool,
+    /// The failed attempts of a password spray from the client IP in
+    /// `user`, counted apart from the names tried (README: Verdicts).
+    pub spray: bool,
     pub failures: u32,
     pub successes: u32,
     pub causes: std::collections::BTreeMap<Cause, u32>,
@@ -209,8 +376,8 @@ pub struct UserReport {
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
-    /// `failing` (failed in the last 5 minutes of log time, no success
-    /// since), `recovered` (a success after the last failure) or `ok`.
+    /// `locked`, `unknown`, `failing`, `recovered` or `ok` (see
+    /// [`UserState`] and the README).
     pub state: UserState,
     pub sessions: SessionsReport,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
@@ -278,6 +445,8 @@ pub struct TransitionReport {
 #[derive(Serialize)]
 pub struct TotalsReport {
     pub failures: u64,
+    /// Failed attempts of password sprays, not in `failures`.
+    pub spray_attempts: u64,
     /// Failed attempts in the last 1, 5 and 15 minutes of log time.
     pub windows: WindowsReport,
     /// Successful logins in the last 15 minutes of log time.
@@ -305,6 +474,56 @@ pub struct ScanReport {
     pub management: ManagementReport,
     pub totals: TotalsReport,
     pub files: Vec<FileSummary>,
+    /// What the reader could not see: one line per file that recognised no
+    /// log line (also printed on stderr).
+    pub warnings: Vec<String>,
+    /// Set when auth-server failures and headend attempts never joined
+    /// (see `engine::skew`): the warning text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_warning: Option<String>,
+}
+
+/// One warning per file of which no line was recognised.
+pub fn unrecognised_warnings(files: &[FileSummary]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.recognised == 0)
+        .map(|f| {
+            format!(
+                "{}: recognised no log line (is it a VPN log?)",
+                sanitize_str(&f.path)
+            )
+        })
+        .collect()
+}
+
+/// `UNKNOWN` when no headend line was recognised (no headend file, or
+/// none of its lines read as a headend log): counts of zero then mean
+/// "could not see", not "no failures".
+/// (No files given means the caller fed the incident itself.)
+pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
+    if files.is_empty()
+        || files
+            .iter()
+            .any(|f| f.family == Family::Headend && f.recognised > 0)
+    {
+        return None;
+    }
+    let headends: Vec<String> = files
+        .iter()
+        .filter(|f| f.family == Family::Headend)
+        .map(|f| format!("{}: 0 of {} lines recognised", f.path, f.lines))
+        .collect();
+    let evidence = if headends.is_empty() {
+        "no headend log read: the attempts the headend saw are not known".to_string()
+    } else {
+        format!("no headend line recognised ({})", headends.join(", "))
+    };
+    Some(Scope {
+        verdict: scope::Verdict::Unknown,
+        evidence,
+        cause: None,
+    })
 }
 
 fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
@@ -318,17 +537,31 @@ fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
 /// Builds the scan report from an incident.
 pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let now = incident.latest();
+    // Every user seen: those with failures in the Users pane's order, then
+    // the others by name ("did bob get in?"). A hidden user whose attempts
+    // all turned out to be a named user's is nobody.
+    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> = incident
+        .users()
+        // A name seen with neither (tried in a spray, named in an info
+        // line) has no login to report.
+        .filter(|(_, s)| s.failures == 0 && s.successes > 0)
+        .collect();
+    succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
         .users_by_failures()
         .into_iter()
+        .chain(succeeded_only)
         .map(|(key, s)| {
             let (user, hidden) = match key {
                 UserKey::Named(n) => (n.clone(), false),
-                UserKey::Hidden(ip) => (ip.clone(), true),
+                UserKey::Hidden(ip) | UserKey::Spray(ip) => {
+                    (ip.clone(), matches!(key, UserKey::Hidden(_)))
+                }
             };
             UserReport {
                 user,
                 hidden,
+                spray: matches!(key, UserKey::Spray(_)),
                 failures: s.failures,
                 successes: s.successes,
                 causes: s.causes.clone(),
@@ -400,9 +633,10 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
     let t = incident.totals();
     let totals = TotalsReport {
         failures: t.failures,
+        spray_attempts: t.spray_attempts,
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
-        users_with_failures: users.len(),
+        users_with_failures: users.iter().filter(|u| u.failures > 0).count(),
         hidden_resolved: t.hidden_resolved,
         users_failing: incident.failing_now(),
         successes: t.successes,
@@ -417,11 +651,25 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         users,
         aaa_servers,
         aaa_groups,
-        scope: scope::assess(incident),
+        scope: blind_scope(&files).unwrap_or_else(|| incident.scope().clone()),
         management,
         totals,
+        warnings: unrecognised_warnings(&files),
+        join_warning: join_warning(incident, &files),
         files,
     }
+}
+
+/// The skew warning for `incident`, naming the auth-server files.
+fn join_warning(incident: &Incident, files: &[FileSummary]) -> Option<String> {
+    incident.join_skew_suspected().then(|| {
+        skew::warning(
+            files
+                .iter()
+                .filter(|f| f.family == Family::AuthServer)
+                .map(|f| f.path.as_str()),
+        )
+    })
 }
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
@@ -465,12 +713,13 @@ fn count_file(
 ) -> anyhow::Result<FileSummary> {
     if let ScanMode::Bulk(opts) = mode
         && file.bulk_readable()
+        && let Some(bulk_ctx) = bulk_context(&file.path, ctx)
     {
         let counted = bulk::scan_prefix(
             &file.path,
             limit,
             file.family,
-            ctx,
+            &bulk_ctx,
             incident,
             opts,
             progress,
@@ -486,17 +735,63 @@ fn count_file(
         }
         // Not a regular file (a pipe has no blocks): line by line.
     }
-    let mut summaries = read_all(
-        std::slice::from_ref(file),
-        limit,
-        ctx,
-        incident,
-        |_, _, _, _, _| Ok(()),
-    )?;
+    let mut summaries = read_all(std::slice::from_ref(file), limit, ctx, incident, |_| Ok(()))?;
     progress(limit);
     summaries
         .pop()
         .with_context(|| file.path.display().to_string())
+}
+
+/// The context the block reader (which parses blocks apart, with no
+/// clock per source) can read `path` with so that it gets the times the
+/// line-by-line reader would: `None` when it cannot, and the file is read
+/// line by line. Decided from the file's first and last stamps: a zone-less
+/// file with a `--tz` zone, or a yearless file whose stamps fall in two
+/// years (it crosses New Year), needs the line-by-line reader's clock; a
+/// yearless file within one year is read with that year.
+fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
+    use std::io::{Seek, SeekFrom};
+    const EDGE: u64 = 64 * 1024;
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = Vec::new();
+    (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
+    let mut tail = Vec::new();
+    if len > EDGE {
+        f.seek(SeekFrom::Start(len - EDGE)).ok()?;
+        f.take(EDGE).read_to_end(&mut tail).ok()?;
+    }
+    let facts = |bytes: &[u8], last: bool| {
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines: Vec<&str> = text.lines().collect();
+        if last {
+            lines.reverse();
+        }
+        lines
+            .into_iter()
+            .find_map(|l| clock::stamp_facts(l, ctx.default_year))
+    };
+    let Some(first) = facts(&head, false) else {
+        return Some(*ctx);
+    };
+    let last = facts(if tail.is_empty() { &head } else { &tail }, true).unwrap_or(first);
+    let name = path.to_string_lossy();
+    if first.zoneless && clock::rules().zone_for(&name).is_some() {
+        return None;
+    }
+    if !first.yearless {
+        return Some(*ctx);
+    }
+    let mut c = clock::Clock::for_source(&name, ctx.default_year);
+    let y1 = c
+        .fix(first.ts, true, first.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    let y2 = c
+        .fix(last.ts, true, last.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    (y1 == y2).then_some(ParseContext { default_year: y1 })
 }
 
 /// [`scan`] with a chosen reader.
@@ -524,6 +819,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     let name = |u: &UserReport| {
         if u.hidden {
             format!("(hidden) {}", sanitize_str(&u.user))
+        } else if u.spray {
+            format!("(spray) {}", sanitize_str(&u.user))
         } else {
             sanitize_str(&u.user)
         }
@@ -537,18 +834,18 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         .max(4);
     writeln!(
         out,
-        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  LAST SEEN",
+        "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  LAST SEEN",
         "USER", "FAILED", "OK", "LAST CAUSE", "STATE"
     )?;
     for u in &report.users {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<9}  {}",
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}",
             name(u),
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
-            u.state.as_str(),
+            u.state.label(),
             time_or_dash(u.last_seen),
         )?;
     }
@@ -599,5 +896,8 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         report.scope.verdict.as_str(),
         sanitize_str(&report.scope.evidence)
     )?;
+    if let Some(w) = &report.join_warning {
+        writeln!(out, "{}", sanitize_str(w))?;
+    }
     Ok(())
 }

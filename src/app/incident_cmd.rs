@@ -121,6 +121,7 @@ pub fn bundle(
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
+        incident_now: incident.now(),
     })?;
     if let Some(journal_path) = &args.journal {
         let (mut journal, _) = Journal::open(journal_path)?;

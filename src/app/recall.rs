@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::engine::LineKind;
+use crate::engine::client_attempts::ClientAttempts;
 use crate::engine::lines::LineMeta;
 use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
 use crate::parse::reader::RecordReader;
@@ -35,6 +36,9 @@ pub fn read(
     let forgotten: Arc<str> = "older than the recall index (raise --retain to keep more)".into();
     let mut read_back: HashMap<u64, Result<Vec<Piece>, Arc<str>>> = HashMap::new();
     let mut lines = Vec::with_capacity(usize::try_from(range.end - range.start).unwrap_or(0));
+    // The window's lines in order: the follow-on lines of a client attempt
+    // are muted here as when they arrived.
+    let mut attempts = ClientAttempts::default();
     for index in range.clone() {
         let Some(run) = runs.iter().find(|r| r.range().contains(&index)) else {
             lines.push(RecalledLine::Missing(forgotten.clone()));
@@ -70,7 +74,7 @@ pub fn read(
                             LineMeta {
                                 source: *source,
                                 line_no: first_line_no + offset,
-                                kind: kind_of(bytes, *continued, readers, *source),
+                                kind: kind_of(bytes, *continued, readers, *source, &mut attempts),
                             },
                         ),
                         None => RecalledLine::Missing("the file changed".into()),
@@ -94,6 +98,7 @@ fn kind_of(
     continued: bool,
     readers: &mut [Option<RecordReader>],
     source: SourceId,
+    attempts: &mut ClientAttempts,
 ) -> LineKind {
     if continued {
         return LineKind::Continuation;
@@ -108,7 +113,7 @@ fn kind_of(
     let text = String::from_utf8_lossy(bytes);
     reader.feed(&text, |_, event, _| {
         if let Some(ev) = event {
-            kind = LineKind::of(&ev);
+            kind = LineKind::shown(ev.outcome, ev.cause, attempts.follow_on(&ev, ev.ts));
         }
     });
     kind

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use super::bundle::{incident_of, read_sources};
 use crate::engine::checklist::Checklist;
 use crate::engine::kpi::{self, ResolvedBy, StartBasis};
-use crate::engine::{Incident, ServerHealth, UserKey, scope};
+use crate::engine::{Incident, ServerHealth, UserKey};
 use crate::journal;
 use crate::parse::{Cause, Family, ParseContext};
 use crate::runbook::Runbook;
@@ -110,6 +110,18 @@ pub fn render(input: &ReportInput) -> String {
         inc.failing_now(),
         totals.successes
     ));
+    if totals.spray_attempts > 0 {
+        line(&format!(
+            "- {} failed attempts of password sprays, counted apart (see Scope)",
+            totals.spray_attempts
+        ));
+    }
+    let admin = inc.management().failures;
+    if admin > 0 {
+        line(&format!(
+            "- {admin} failed logins to the headend itself (management, not VPN)"
+        ));
+    }
     line(&format!(
         "- First failure {} UTC; logs end {} UTC",
         opt_utc(inc.first_failure()),
@@ -134,8 +146,8 @@ pub fn render(input: &ReportInput) -> String {
     if users.is_empty() {
         line("No failed logins.");
     } else {
-        line("| User | Failed | OK | Causes | Client IPs | Last failure (UTC) |");
-        line("|---|---:|---:|---|---|---|");
+        line("| User | State | Failed | OK | Causes | Client IPs | Last failure (UTC) |");
+        line("|---|---|---:|---:|---|---|---|");
         for (key, stats) in users.iter().take(TOP_USERS) {
             let causes: Vec<String> = stats
                 .causes
@@ -143,8 +155,9 @@ pub fn render(input: &ReportInput) -> String {
                 .map(|(c, n)| format!("{} {n}", c.id()))
                 .collect();
             line(&format!(
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&key.to_string()),
+                stats.state(inc.now()).label(),
                 stats.failures,
                 stats.successes,
                 causes.join(", "),
@@ -161,7 +174,8 @@ pub fn render(input: &ReportInput) -> String {
     line("## Causes");
     line("");
     let mut causes: Vec<(Cause, u32, usize)> = Vec::new();
-    for (_, stats) in users {
+    // Spray attempts say nothing about what hurt users (README: Verdicts).
+    for (_, stats) in users.iter().filter(|(k, _)| !inc.is_attack(k)) {
         for (&c, &n) in &stats.causes {
             match causes.iter_mut().find(|(k, _, _)| *k == c) {
                 Some(e) => {
@@ -320,7 +334,7 @@ fn health(h: ServerHealth) -> &'static str {
 
 /// Hook for the scope analysis: the verdict and its evidence.
 fn scope_section(inc: &Incident) -> Vec<String> {
-    let scope = scope::assess(inc);
+    let scope = inc.scope();
     vec![
         format!("**{}**", scope.verdict.as_str()),
         String::new(),

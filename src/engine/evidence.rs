@@ -52,7 +52,7 @@ impl UserMatch {
         let mut m = UserMatch::default();
         match key {
             UserKey::Named(name) => m.names.push(name.to_lowercase()),
-            UserKey::Hidden(ip) => m.ips.push(ip.clone()),
+            UserKey::Hidden(ip) | UserKey::Spray(ip) => m.ips.push(ip.clone()),
         }
         if let Some(stats) = stats {
             for ip in &stats.client_ips {
@@ -151,7 +151,7 @@ impl Redactor {
         };
         match user {
             UserKey::Named(n) => push(&mut users, n),
-            UserKey::Hidden(ip) => push(&mut ips, ip),
+            UserKey::Hidden(ip) | UserKey::Spray(ip) => push(&mut ips, ip),
         }
         let ip_re = ipv4();
         for source in sources {
@@ -237,6 +237,8 @@ pub struct BundleRequest<'a> {
     pub taken_at: Timestamp,
     pub operator: &'a str,
     pub ctx: ParseContext,
+    /// The incident's now, for the user's state.
+    pub incident_now: Option<Timestamp>,
 }
 
 /// One file of the bundle, path relative to the bundle's directory.
@@ -259,6 +261,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
     let user_label = match req.user {
         UserKey::Named(n) => n.clone(),
         UserKey::Hidden(ip) => format!("hidden-{ip}"),
+        UserKey::Spray(ip) => format!("spray-{ip}"),
     };
     let stamp = req.taken_at.strftime("%Y%m%dT%H%M%SZ").to_string();
     let dir = safe_name(&scrub(&format!("vpnwatch-evidence-{user_label}-{stamp}")));
@@ -303,8 +306,10 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
 
     let stats = req.stats.cloned().unwrap_or_default();
     let user_json = json!({
-        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) => ip.clone() },
+        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone() },
         "hidden": matches!(req.user, UserKey::Hidden(_)),
+        "spray": matches!(req.user, UserKey::Spray(_)),
+        "state": stats.state(req.incident_now),
         "failures": stats.failures,
         "successes": stats.successes,
         "causes": stats.causes.iter().map(|(c, n)| (c.id().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),

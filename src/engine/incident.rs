@@ -30,6 +30,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::join::{self, Attempt, Joiner, Verdict};
+use super::spray::{Seen, Spray, Tried};
 use super::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Outcome, Role, ServerState};
 
@@ -60,25 +61,56 @@ pub const USER_LINES_CAP: usize = 400;
 /// office would otherwise tie every line to everyone).
 const USERS_PER_IP_CAP: usize = 8;
 
-/// The state of one user, as the users pane and `scan --json` show it.
+/// The state of one user, as the users pane, the drill-down, `scan` and
+/// `scan --json` show it. The account states come first: a locked-out user
+/// retrying is locked, whatever the clock says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserState {
-    /// Failed within [`FAILING_NOW`] of log time, no success since.
+    /// The last failure was a lockout or a disabled account
+    /// (`account_locked`, `account_disabled`), and no success since.
+    Locked,
+    /// The last failure was an unknown user name (`unknown_user`), and no
+    /// success since.
+    Unknown,
+    /// Failed within [`FAILING_NOW`] of now, no success since.
     Failing,
+    /// Had failures, none within [`FAILING_NOW`], and no success since: not
+    /// failing now, but not in either (they may have given up).
+    Failed,
     /// Had failures, and a success after the last one.
     Recovered,
-    /// Anything else (no failures, or old failures without a success since).
+    /// No failed attempt.
     Ok,
 }
 
 impl UserState {
     pub fn as_str(self) -> &'static str {
         match self {
+            UserState::Locked => "locked",
+            UserState::Unknown => "unknown",
             UserState::Failing => "failing",
+            UserState::Failed => "failed",
             UserState::Recovered => "recovered",
             UserState::Ok => "ok",
         }
+    }
+
+    /// The glyph shown before the word (never colour alone).
+    pub fn glyph(self) -> &'static str {
+        match self {
+            UserState::Locked => "⊘",
+            UserState::Unknown => "?",
+            UserState::Failing => "✖",
+            UserState::Failed => "✗",
+            UserState::Recovered => "✔",
+            UserState::Ok => "·",
+        }
+    }
+
+    /// Glyph and word, as the Users pane and `scan` show it: `⊘ locked`.
+    pub fn label(self) -> String {
+        format!("{} {}", self.glyph(), self.as_str())
     }
 }
 
@@ -101,6 +133,9 @@ pub enum UserKey {
     Named(String),
     /// A hidden user, known only by client IP.
     Hidden(String),
+    /// The failed attempts of a password spray from one client IP, counted
+    /// apart from the names tried (see [`super::spray`]).
+    Spray(String),
 }
 
 impl std::fmt::Display for UserKey {
@@ -108,6 +143,7 @@ impl std::fmt::Display for UserKey {
         match self {
             UserKey::Named(n) => f.write_str(n),
             UserKey::Hidden(ip) => write!(f, "(hidden) {ip}"),
+            UserKey::Spray(ip) => write!(f, "(spray) {ip}"),
         }
     }
 }
@@ -139,6 +175,13 @@ pub struct UserStats {
     pub sessions_down: u32,
     last_session_up: Option<Timestamp>,
     last_session_down: Option<Timestamp>,
+    /// The join id of the user's latest counted attempt, for a follow-on
+    /// notice (113006) that changes its cause.
+    last_attempt: Option<usize>,
+    /// When a lockout notice was counted as an attempt of its own (no
+    /// rejection before it): a rejection logged just after it is that
+    /// same attempt.
+    lone_lockout: Option<Timestamp>,
     /// Failed attempts per minute of log time.
     pub recent: MinuteRing,
     /// This user's retained lines, oldest first, at most [`USER_LINES_CAP`].
@@ -148,13 +191,22 @@ pub struct UserStats {
 impl UserStats {
     /// The user's state relative to `now` (log time).
     pub fn state(&self, now: Option<Timestamp>) -> UserState {
-        if self.failing_now(now) {
-            UserState::Failing
-        } else if self.failures > 0
+        let unrecovered = self.failures > 0
             && self
                 .last_success
-                .is_some_and(|s| Some(s) >= self.last_failure)
-        {
+                .is_none_or(|s| self.last_failure.is_some_and(|f| f > s));
+        if unrecovered {
+            match self.last_cause {
+                Some(Cause::AccountLocked | Cause::AccountDisabled) => return UserState::Locked,
+                Some(Cause::UnknownUser) => return UserState::Unknown,
+                _ => {}
+            }
+        }
+        if self.failing_now(now) {
+            UserState::Failing
+        } else if unrecovered {
+            UserState::Failed
+        } else if self.failures > 0 {
             UserState::Recovered
         } else {
             UserState::Ok
@@ -178,6 +230,10 @@ impl UserStats {
 
     /// Failed recently (relative to `now`, log time) with no success since.
     pub fn failing_now(&self, now: Option<Timestamp>) -> bool {
+        if self.failures == 0 {
+            // Every attempt moved elsewhere (a hidden user named, a spray).
+            return false;
+        }
         let Some(last_failure) = self.last_failure else {
             return self.failures > 0 && self.last_success.is_none();
         };
@@ -262,6 +318,9 @@ pub struct Totals {
     pub unattributed_failures: u64,
     /// Hidden headend attempts that an auth-server line put a name to.
     pub hidden_resolved: u64,
+    /// Failed attempts of password sprays, counted apart from `failures`
+    /// (see [`super::spray`]).
+    pub spray_attempts: u64,
 }
 
 /// What applying one event did, for callers that report per line.
@@ -269,7 +328,32 @@ pub struct Totals {
 pub struct Applied {
     /// The line started a new failed attempt.
     pub new_attempt: bool,
+    /// The cause the engine gives the line now (a failure's attempt cause:
+    /// `token_required` after a challenge, the attempt's cause on its
+    /// follow-up line; an auth-server or client line's own cause). `None`
+    /// for lines that are no failure: show the parser's cause. A later line
+    /// may still change it: see [`Incident::take_cause_updates`].
+    pub cause: Option<Cause>,
+    /// A client failure line that follows the line opening its attempt
+    /// (see [`super::client_attempts`]): context, not another failure.
+    pub follow_on: bool,
 }
+
+/// A line applied earlier whose cause the engine has changed: a join with
+/// an auth-server or client verdict, or a more specific follow-up line,
+/// gave its attempt another cause. `index` is the one the caller gave in
+/// the line's [`LineRef`]. Every output shows a line with the last cause
+/// the engine gave it, so the engine is the one authority for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseUpdate {
+    pub family: Family,
+    pub index: u64,
+    pub cause: Cause,
+}
+
+/// Cause updates kept for a caller that does not take them (a scan that
+/// reads without lines makes none); the oldest are dropped beyond this.
+const CAUSE_UPDATES_CAP: usize = 65_536;
 
 #[derive(Clone, Debug)]
 struct OpenAttempt {
@@ -291,10 +375,18 @@ pub struct Incident {
     /// allocating (this runs for every event).
     named: HashMap<String, usize>,
     hidden: HashMap<String, usize>,
+    sprays: HashMap<String, usize>,
+    /// Password spray and many-address attack detection.
+    spray: Spray<Cause>,
+    /// Per spray slot, the named users tried from it.
+    spray_names: HashMap<usize, std::collections::BTreeSet<usize>>,
     servers: Vec<AaaServer>,
     totals: Totals,
     first_failure: Option<Timestamp>,
     latest: Option<Timestamp>,
+    /// "Now" as the caller's clock says (see [`clock_now`]); `None` reads
+    /// "now" as the latest log time.
+    clock: Option<Timestamp>,
     /// The last AAA rejection per client IP, for pairing its follow-up line.
     open_attempts: HashMap<String, OpenAttempt>,
     /// The last AAA challenge per user.
@@ -313,18 +405,28 @@ pub struct Incident {
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
     join: Joiner,
+    /// Lines whose cause changed after they were applied, until taken.
+    cause_updates: VecDeque<CauseUpdate>,
+    /// A headend line has been recognised: until then the scope verdict is
+    /// `unknown` (see [`Incident::scope`]).
+    headend_seen: bool,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
-    /// The order of [`Incident::users_by_failures`], sorted at most once
-    /// per change: the dashboard asks for it several times a frame (header,
-    /// users pane), and re-sorting 10 000 users each time cost more than the
-    /// whole 2 ms frame budget. Cleared by every event (`apply_inner`).
-    by_failures: std::sync::OnceLock<UsersOrder>,
-    /// The last computed order, kept across changes: the users whose sort
+    /// Which client failure lines open a client attempt.
+    client_attempts: super::client_attempts::ClientAttempts,
+    /// Whether auth-server verdicts ever meet headend attempts.
+    join_watch: super::skew::JoinWatch,
+    /// The orders of [`Incident::users_sorted`], one per [`UserSort`], each
+    /// sorted at most once per change: the dashboard asks for it several
+    /// times a frame (header, users pane), and re-sorting 10 000 users each
+    /// time cost more than the whole 2 ms frame budget. Cleared by every
+    /// event (`apply_inner`).
+    by_failures: [std::sync::OnceLock<UsersOrder>; UserSort::ALL.len()],
+    /// The last computed orders, kept across changes: the users whose sort
     /// key did not change keep their relative order, so only the few that
     /// changed are sorted and merged in (no comparison of 10 000 names).
-    by_failures_hint: UsersOrder,
+    by_failures_hint: [UsersOrder; UserSort::ALL.len()],
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
     /// at most once per change (they also move with the log clock, so
     /// [`Incident::count_events`] clears them too).
@@ -342,12 +444,80 @@ pub struct Recent {
     pub unreachable: u32,
 }
 
-/// Users with failures in the users pane's order, and every user's sort
-/// key when it was computed (to tell which users moved since).
+/// How the Users pane orders users with failures (`o` cycles through them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UserSort {
+    /// For the bridge: failing now first, then most failures in the last
+    /// [`RECENT_SORT_MINUTES`] minutes, then most failures in all.
+    #[default]
+    Recent,
+    /// Most failures in all.
+    Total,
+    /// By name.
+    Name,
+    /// Most recently seen first.
+    LastSeen,
+}
+
+/// The window of [`UserSort::Recent`]'s second key, in minutes.
+pub const RECENT_SORT_MINUTES: u32 = 15;
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [
+        UserSort::Recent,
+        UserSort::Total,
+        UserSort::Name,
+        UserSort::LastSeen,
+    ];
+
+    /// The next order (`o`).
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// As the Users pane title names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Recent => "recent",
+            UserSort::Total => "total",
+            UserSort::Name => "name",
+            UserSort::LastSeen => "last seen",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+
+    /// The user's sort key under this order: larger keys come first, equal
+    /// keys by name.
+    fn key(self, s: &UserStats, now: Option<Timestamp>) -> SortKey {
+        match self {
+            UserSort::Recent => (
+                u8::from(s.failing_now(now)),
+                s.failures_in(now, RECENT_SORT_MINUTES),
+                s.failures,
+                s.last_failure,
+            ),
+            UserSort::Total => (0, 0, s.failures, s.last_failure),
+            // Whether the user is listed at all is part of every key, so a
+            // user who starts failing counts as moved.
+            UserSort::Name => (0, 0, u32::from(s.failures > 0), None),
+            UserSort::LastSeen => (0, 0, u32::from(s.failures > 0), s.last_seen),
+        }
+    }
+}
+
+/// (failing now, recent failures, failures, a time), compared descending.
+type SortKey = (u8, u32, u32, Option<Timestamp>);
+
+/// Users with failures in one of the users pane's orders, and every user's
+/// sort key when it was computed (to tell which users moved since).
 #[derive(Clone, Debug, Default)]
 struct UsersOrder {
     order: Vec<usize>,
-    keys: Vec<(u32, Option<Timestamp>)>,
+    keys: Vec<SortKey>,
 }
 
 /// A view of the users with failures in the users pane's order
@@ -423,9 +593,31 @@ impl Incident {
         self.first_failure
     }
 
-    /// The latest log time seen; "now" for everything measured in log time.
+    /// The latest log time seen.
     pub fn latest(&self) -> Option<Timestamp> {
         self.latest
+    }
+
+    /// "Now" for everything measured against the clock: failing now, the
+    /// 1/5/15-minute windows, user states, the scope verdict and the users'
+    /// order. The clock the caller set ([`Incident::set_clock`]), never
+    /// before the latest log line; else the latest log time (headless
+    /// commands, which read logs of the past).
+    pub fn now(&self) -> Option<Timestamp> {
+        match (self.clock, self.latest) {
+            (Some(c), Some(l)) => Some(c.max(l)),
+            (c, l) => c.or(l),
+        }
+    }
+
+    /// Sets the clock [`Incident::now`] reads, from [`clock_now`]. The
+    /// derived values are recomputed only when it moves by a whole second.
+    pub fn set_clock(&mut self, now: Option<Timestamp>) {
+        let second = |t: Option<Timestamp>| t.map(|t| t.as_second());
+        if second(now) != second(self.clock) {
+            self.clock = now;
+            self.changed();
+        }
     }
 
     pub fn servers(&self) -> &[AaaServer] {
@@ -445,7 +637,7 @@ impl Incident {
     /// successful logins, failed attempts, capacity failure lines and AAA
     /// unreachable reports (113014, 409023).
     pub fn recent(&self, minutes: u32) -> Recent {
-        let now = self.latest;
+        let now = self.now();
         Recent {
             logins: self.logins.last(now, minutes),
             attempts: self.attempts.last(now, minutes),
@@ -467,12 +659,18 @@ impl Incident {
         self.users.iter().map(|(k, s)| (k, s))
     }
 
-    /// Users with at least one failure, most failures first (then most
-    /// recent failure, then name), the order the users pane shows.
+    /// Users with at least one failure in the users pane's default order
+    /// ([`UserSort::Recent`]).
     pub fn users_by_failures(&self) -> ByFailures<'_> {
-        let order = &self
-            .by_failures
-            .get_or_init(|| self.order_users(&self.by_failures_hint))
+        self.users_sorted(UserSort::Recent)
+    }
+
+    /// Users with at least one failure in the order `sort`; equal keys by
+    /// name.
+    pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
+        let slot = sort.slot();
+        let order = &self.by_failures[slot]
+            .get_or_init(|| self.order_users(sort, &self.by_failures_hint[slot]))
             .order;
         ByFailures {
             order,
@@ -480,22 +678,15 @@ impl Incident {
         }
     }
 
-    /// [`Incident::users_by_failures`]'s order, from the previous one.
-    fn order_users(&self, prev: &UsersOrder) -> UsersOrder {
+    /// [`Incident::users_sorted`]'s order, from the previous one.
+    fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
         let users = &self.users;
-        let cmp = |&ia: &usize, &ib: &usize| {
-            let ((ka, a), (kb, b)) = (&users[ia], &users[ib]);
-            b.failures
-                .cmp(&a.failures)
-                .then(b.last_failure.cmp(&a.last_failure))
-                .then(ka.cmp(kb))
-        };
-        let keys: Vec<(u32, Option<Timestamp>)> = users
-            .iter()
-            .map(|(_, s)| (s.failures, s.last_failure))
-            .collect();
+        let now = self.now();
+        let keys: Vec<SortKey> = users.iter().map(|(_, s)| sort.key(s, now)).collect();
+        let cmp =
+            |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
         // Users whose key is as it was keep their order among themselves
-        // (keys are unique: failures, last failure, then the name).
+        // (the name breaks ties, so the order is total).
         let moved: Vec<bool> = keys
             .iter()
             .enumerate()
@@ -523,19 +714,42 @@ impl Incident {
         UsersOrder { order, keys }
     }
 
-    /// Users currently failing (see [`UserStats::failing_now`]).
+    /// Users currently failing (see [`UserStats::failing_now`]); a spray
+    /// source is not a user.
     pub fn failing_now(&self) -> usize {
         *self.failing.get_or_init(|| {
             self.users
                 .iter()
-                .filter(|(_, s)| s.failing_now(self.latest))
+                .filter(|(k, s)| !matches!(k, UserKey::Spray(_)) && s.failing_now(self.now()))
                 .count()
         })
     }
 
     /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
+    /// The scope verdict; `unknown` until a headend line was recognised:
+    /// without the headend's view, no failures means "cannot see", never
+    /// "none".
     pub fn scope(&self) -> &super::scope::Scope {
-        self.scope.get_or_init(|| super::scope::assess(self))
+        self.scope.get_or_init(|| {
+            if self.headend_seen {
+                super::scope::assess(self)
+            } else {
+                super::scope::Scope {
+                    verdict: super::scope::Verdict::Unknown,
+                    evidence: "no headend log line recognised".to_string(),
+                    cause: None,
+                }
+            }
+        })
+    }
+
+    /// A headend line was recognised that was counted without being
+    /// applied (see [`Incident::count_events`]).
+    pub fn note_headend_seen(&mut self) {
+        if !self.headend_seen {
+            self.headend_seen = true;
+            self.changed();
+        }
     }
 
     /// Failures by cause for the suggested step ([`super::suggest::tally`]),
@@ -546,8 +760,10 @@ impl Incident {
 
     /// Forgets every derived value: the incident changed.
     fn changed(&mut self) {
-        if let Some(order) = self.by_failures.take() {
-            self.by_failures_hint = order;
+        for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
+            if let Some(order) = cache.take() {
+                *hint = order;
+            }
         }
         self.failing.take();
         self.scope.take();
@@ -564,6 +780,21 @@ impl Incident {
     /// docs for the join).
     pub fn apply_line(&mut self, ev: &Event, line: LineRef) -> Applied {
         self.apply_inner(ev, Some(line))
+    }
+
+    /// Applies a line's event `repeats` times (a syslog "last message
+    /// repeated N times" stands for that many lines), as one [`Applied`]:
+    /// a new attempt or a follow-on if any application was, with the cause
+    /// the last one gave.
+    pub fn apply_repeated(&mut self, ev: &Event, line: LineRef, repeats: u32) -> Applied {
+        let mut merged = Applied::default();
+        for _ in 0..repeats {
+            let a = self.apply_inner(ev, Some(line));
+            merged.new_attempt |= a.new_attempt;
+            merged.follow_on |= a.follow_on;
+            merged.cause = a.cause;
+        }
+        merged
     }
 
     /// Whether applying `ev` (without a retained line) would do nothing but
@@ -593,8 +824,72 @@ impl Incident {
         }
     }
 
+    /// The lines whose cause changed since the last call, oldest first.
+    /// A caller that shows lines (a pane, `events`) restyles each.
+    pub fn take_cause_updates(&mut self) -> Vec<CauseUpdate> {
+        self.cause_updates.drain(..).collect()
+    }
+
+    /// Gives attempt `id` a new cause: recounted for its user, and every
+    /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
+    /// user's line references for the drill-down).
+    fn set_attempt_cause(&mut self, id: usize, cause: Cause) {
+        let Some(a) = self.join.attempt_mut(id) else {
+            return;
+        };
+        let old = a.cause;
+        if old == cause {
+            return;
+        }
+        a.cause = cause;
+        let (user, ts, lines) = (a.user, a.ts, a.lines.clone());
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            decrement(&mut stats.causes, old);
+            *stats.causes.entry(cause).or_default() += 1;
+            if ts.is_some() && ts >= stats.last_failure {
+                stats.last_cause = Some(cause);
+            }
+        }
+        for (family, index) in lines {
+            self.recause_line(user, family, index, cause);
+        }
+    }
+
+    /// Shows one line of `user`'s with `cause` from now on.
+    fn recause_line(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        self.recause_filed(user, family, index, cause);
+        if self.cause_updates.len() >= CAUSE_UPDATES_CAP {
+            self.cause_updates.pop_front();
+        }
+        self.cause_updates.push_back(CauseUpdate {
+            family,
+            index,
+            cause,
+        });
+    }
+
+    /// Gives the reference to a line filed under `user` another cause
+    /// (the caller shows the line itself; see [`CauseUpdate`]).
+    fn recause_filed(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            for r in stats.lines.iter_mut().rev() {
+                if r.family == family && r.index == index {
+                    r.cause = Some(cause);
+                }
+            }
+        }
+    }
+
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
+        let mut applied = self.apply_event(ev, line, follow_on);
+        applied.follow_on = follow_on;
+        applied
+    }
+
+    fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
         self.changed();
+        self.headend_seen |= ev.family == Family::Headend;
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest);
         if let Some(t) = ev.ts
@@ -605,8 +900,12 @@ impl Incident {
         if ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
-            self.apply_auth_server(ev, ts, line);
-            return Applied::default();
+            let counted = self.apply_auth_server(ev, ts, line);
+            return Applied {
+                new_attempt: counted,
+                cause: ev.cause,
+                ..Applied::default()
+            };
         }
         self.apply_server(ev, ts);
         self.count_recent(ev, ts);
@@ -616,18 +915,37 @@ impl Incident {
             return Applied::default();
         }
 
-        let user = self.user_index(ev);
+        let mut user = self.user_index(ev);
+        if ev.family == Family::Client
+            && let Some(host) = ev.host
+        {
+            // A user's own bundle: its lines rarely name the user; they
+            // belong to the user that laptop last named, as beside a
+            // headend log (`apply_auth_server`).
+            match user {
+                Some(u) => self.remember_host(host, u),
+                None => user = self.host_users.get(host).copied(),
+            }
+        }
         if let Some(user) = user
             && let Some(ip) = ev.client_ip
         {
             self.link_ip(user, ip);
         }
-        if let Some(mut line) = line {
-            if ev.outcome == Outcome::Failure {
-                line.cause = Some(self.effective_cause(ev, user, ts));
-            }
+        let failure_cause =
+            (ev.outcome == Outcome::Failure).then(|| self.effective_cause(ev, user, ts));
+        let line = line.map(|line| LineRef {
+            cause: failure_cause,
+            ..line
+        });
+        if let Some(line) = line {
             self.file_line(ev, user, line);
         }
+        let given = Applied {
+            new_attempt: false,
+            cause: failure_cause,
+            ..Applied::default()
+        };
 
         if ev.role == Role::AaaChallenge {
             // An AAA challenge is a prompt, not a failure; remember it so the
@@ -635,7 +953,7 @@ impl Incident {
             if let Some(user) = user {
                 self.challenges.insert(user, ts);
             }
-            return Applied::default();
+            return given;
         }
         if ev.role == Role::GroupFallback {
             // The server group is unreachable and the headend falls back
@@ -645,10 +963,13 @@ impl Incident {
                 let stats = &mut self.users[user].1;
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied::default();
+            return given;
         }
 
         match ev.outcome {
+            // A follow-on line of a client attempt nobody is named for: the
+            // line that opened the attempt counted it.
+            Outcome::Failure if follow_on && user.is_none() => Applied::default(),
             Outcome::Failure => self.apply_failure(ev, user, ts, line),
             Outcome::Success => {
                 if let Some(user) = user {
@@ -680,6 +1001,13 @@ impl Incident {
         }
     }
 
+    /// Auth-server failures and headend attempts have both been seen for 10
+    /// minutes of log time and not one joined: a clock skew or a zone-less
+    /// headend log read in the wrong zone (see [`super::skew`]).
+    pub fn join_skew_suspected(&self) -> bool {
+        self.join_watch.suspect(self.latest)
+    }
+
     /// Tells the incident whether a headend log is among its sources. With
     /// one, a client's failure lines are evidence about attempts the headend
     /// counts (joined like an auth server's, so a client certificate or
@@ -701,7 +1029,14 @@ impl Incident {
     /// An auth-server line (or, beside a headend log, a client line):
     /// evidence about a login the headend also reports, so filed and
     /// remembered but not counted.
-    fn apply_auth_server(&mut self, ev: &Event, ts: Option<Timestamp>, line: Option<LineRef>) {
+    /// Returns whether the line counted as an attempt (a client failure
+    /// only the laptop saw).
+    fn apply_auth_server(
+        &mut self,
+        ev: &Event,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> bool {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
             self.remember_host(host, user);
@@ -737,6 +1072,9 @@ impl Incident {
                 ip: ev.client_ip.map(str::to_string),
                 cause,
             };
+            if ev.family == Family::AuthServer {
+                self.join_watch.verdict(ts);
+            }
             let joined = self.join.add_verdict(verdict.clone());
             if let Some(id) = joined {
                 self.apply_join(id, &verdict);
@@ -754,6 +1092,7 @@ impl Incident {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
+        false
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
@@ -763,12 +1102,12 @@ impl Incident {
         user: Option<usize>,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
-    ) {
+    ) -> bool {
         if let Some(mut line) = line {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
-        self.apply_failure(ev, user, ts, None);
+        self.apply_failure(ev, user, ts, None).new_attempt
     }
 
     /// Incident-wide per-minute counts that do not depend on the user.
@@ -932,10 +1271,17 @@ impl Incident {
     ) -> Applied {
         let Some(user) = user else {
             self.totals.unattributed_failures += 1;
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(self.effective_cause(ev, None, ts)),
+                ..Applied::default()
+            };
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
+        if let Some(applied) = self.fold_lockout(ev, user, ts, line) {
+            return applied;
+        }
         if ev.family == Family::Client
             && self.users[user].1.last_failure.is_some()
             && within(self.users[user].1.last_failure, ts, ATTEMPT_WINDOW)
@@ -943,6 +1289,7 @@ impl Incident {
             // "Login failed", the return code and "Connection attempt has
             // failed" of one attempt: counted once, the most specific cause kept.
             let stats = &mut self.users[user].1;
+            let mut shown = cause;
             if let Some(last) = stats.last_cause {
                 let better = join::more_specific(last, cause);
                 if better != last {
@@ -950,9 +1297,14 @@ impl Incident {
                     *stats.causes.entry(better).or_default() += 1;
                     stats.last_cause = Some(better);
                 }
+                shown = better;
             }
             stats.last_seen = ts.or(stats.last_seen);
-            return Applied::default();
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+                ..Applied::default()
+            };
         }
 
         // A WebVPN rejection right after an AAA rejection from the same
@@ -968,7 +1320,9 @@ impl Incident {
                 // the attempt moves to them.
                 let moved_cause = self.retract_failure(open.user, open.ts);
                 self.open_attempts.remove(ip);
-                self.record_failure(user, moved_cause.unwrap_or(cause), ev, ts);
+                let moved_cause = moved_cause.unwrap_or(cause);
+                let counted = self.spray_check(ev, user, moved_cause, ts);
+                self.record_failure(counted, moved_cause, ev, ts);
                 if let UserKey::Named(name) = &self.users[user].0 {
                     let name = name.clone();
                     self.join.rename(open.attempt, user, &name);
@@ -982,17 +1336,51 @@ impl Incident {
                 stats.see_ip(ev.client_ip);
                 stats.last_seen = ts.or(stats.last_seen);
             }
-            return Applied { new_attempt: false };
+            // One cause per attempt: a more specific follow-up line gives
+            // the attempt (and its earlier lines) its cause, and a generic
+            // one is shown with the attempt's.
+            let before = self.join.attempt(open.attempt).map(|a| a.cause);
+            if let Some(before) = before {
+                self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
+            }
+            let shown = self.join.attempt(open.attempt).map_or(cause, |a| a.cause);
+            if let Some(l) = line {
+                if let Some(a) = self.join.attempt_mut(open.attempt) {
+                    a.lines.push((l.family, l.index));
+                }
+                if l.cause != Some(shown) {
+                    // Filed above with the line's own cause.
+                    let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
+                    self.recause_filed(owner, l.family, l.index, shown);
+                }
+            }
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+                ..Applied::default()
+            };
         }
 
+        // The user the attempt is about; it is counted under a spray
+        // source instead when its address is one.
+        let named_user = user;
+        let user = self.spray_check(ev, user, cause, ts);
         self.record_failure(user, cause, ev, ts);
-        let name = match &self.users[user].0 {
+        let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
-            UserKey::Hidden(_) => None,
+            UserKey::Hidden(_) | UserKey::Spray(_) => None,
         };
-        let (attempt, verdict) =
-            self.join
-                .add_attempt(Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause));
+        if ev.family == Family::Headend {
+            self.join_watch.attempt(ts);
+        }
+        let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
+        if let Some(l) = line {
+            new.lines.push((l.family, l.index));
+        }
+        let (attempt, verdict) = self.join.add_attempt(new);
+        let stats = &mut self.users[user].1;
+        stats.last_attempt = Some(attempt);
+        stats.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
         if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
@@ -1000,7 +1388,8 @@ impl Incident {
                 ip.to_string(),
                 OpenAttempt {
                     ts,
-                    user,
+                    // Its WebVPN line names the user tried, also in a spray.
+                    user: named_user,
                     hidden,
                     line,
                     attempt,
@@ -1010,7 +1399,214 @@ impl Incident {
         if let Some(verdict) = verdict {
             self.apply_join(attempt, &verdict);
         }
-        Applied { new_attempt: true }
+        Applied {
+            new_attempt: true,
+            cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
+            follow_on: false,
+        }
+    }
+
+    /// A lockout notice (113006) within [`ATTEMPT_WINDOW`] after a failure
+    /// of the same user is part of that attempt: the attempt's cause becomes
+    /// `account_locked` and nothing more is counted. Likewise a rejection
+    /// logged just after a lockout notice that was counted alone (the two in
+    /// the same second, notice first) is that attempt. `None`: not a
+    /// follow-on line, count it as usual.
+    fn fold_lockout(
+        &mut self,
+        ev: &Event,
+        user: usize,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Option<Applied> {
+        let stats = &self.users[user].1;
+        let after_failure = stats.last_failure.is_some()
+            && within(stats.last_failure, ts, ATTEMPT_WINDOW)
+            && stats
+                .last_success
+                .is_none_or(|s| stats.last_failure > Some(s));
+        let joins = match ev.role {
+            Role::LockoutNotice => after_failure,
+            Role::AaaRejection => {
+                stats.lone_lockout.is_some() && within(stats.lone_lockout, ts, ATTEMPT_WINDOW)
+            }
+            _ => false,
+        };
+        if !joins {
+            return None;
+        }
+        let attempt = stats.last_attempt;
+        let cause = if ev.role == Role::LockoutNotice {
+            Cause::AccountLocked
+        } else {
+            self.effective_cause(ev, Some(user), ts)
+        };
+        let shown = self.set_last_attempt_cause(user, cause, line);
+        let stats = &mut self.users[user].1;
+        stats.last_seen = ts.or(stats.last_seen);
+        if ev.role == Role::AaaRejection {
+            stats.lone_lockout = None;
+            stats.see_ip(ev.client_ip);
+            if let Some(reason) = ev.reason {
+                stats.last_reason = Some(reason.to_string());
+            }
+            // Its WebVPN line (716039) is the same attempt too.
+            if let (Some(ip), Some(attempt)) = (ev.client_ip, attempt) {
+                self.open_attempts.insert(
+                    ip.to_string(),
+                    OpenAttempt {
+                        ts,
+                        user,
+                        hidden: false,
+                        line: None,
+                        attempt,
+                    },
+                );
+            }
+        }
+        Some(Applied {
+            new_attempt: false,
+            cause: Some(shown),
+            ..Applied::default()
+        })
+    }
+
+    /// A follow-on line of the user's latest attempt said `cause` about it:
+    /// the attempt keeps the more specific cause, in the user's tally, in
+    /// the join and on every line of the attempt, this one (`line`, filed
+    /// already) included. Returns the attempt's cause now.
+    fn set_last_attempt_cause(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        line: Option<LineRef>,
+    ) -> Cause {
+        let stats = &mut self.users[user].1;
+        let Some(id) = stats
+            .last_attempt
+            .filter(|&id| self.join.attempt(id).is_some())
+        else {
+            // No joinable attempt behind it (a laptop-only attempt): the
+            // user's tally alone changes.
+            let better = stats
+                .last_cause
+                .map_or(cause, |last| join::more_specific(last, cause));
+            if let Some(last) = stats.last_cause
+                && last != better
+            {
+                decrement(&mut stats.causes, last);
+                *stats.causes.entry(better).or_default() += 1;
+            }
+            stats.last_cause = Some(better);
+            if let Some(l) = line {
+                self.recause_filed(user, l.family, l.index, better);
+            }
+            return better;
+        };
+        let before = self.join.attempt(id).map_or(cause, |a| a.cause);
+        self.set_attempt_cause(id, join::more_specific(before, cause));
+        let shown = self.join.attempt(id).map_or(cause, |a| a.cause);
+        if let Some(l) = line {
+            if let Some(a) = self.join.attempt_mut(id) {
+                a.lines.push((l.family, l.index));
+            }
+            let owner = self.join.attempt(id).map_or(user, |a| a.user);
+            self.recause_filed(owner, l.family, l.index, shown);
+        }
+        shown
+    }
+
+    /// Feeds a new failed attempt of `user` to the spray detector; returns
+    /// the slot to count it for: the user, or the `(spray) <ip>` slot when
+    /// the attempt's address is a spray source (moving the attempts that
+    /// made it one there too).
+    fn spray_check(
+        &mut self,
+        ev: &Event,
+        user: usize,
+        cause: Cause,
+        ts: Option<Timestamp>,
+    ) -> usize {
+        let (Family::Headend, Some(ip), UserKey::Named(_)) =
+            (ev.family, ev.client_ip, &self.users[user].0)
+        else {
+            return user;
+        };
+        let seen = self.spray.failed(ip, Tried { ts, user, cause });
+        let slot = match seen {
+            Seen::Ordinary => return user,
+            Seen::Spray => self.slot(UserKey::Spray(ip.to_string())),
+            Seen::BecameSpray(earlier) => {
+                let slot = self.slot(UserKey::Spray(ip.to_string()));
+                for t in earlier {
+                    self.uncount_failure(t.user, t.cause, t.ts);
+                    self.count_failure(slot, t.cause, t.ts);
+                    self.spray_names.entry(slot).or_default().insert(t.user);
+                }
+                slot
+            }
+        };
+        self.spray_names.entry(slot).or_default().insert(user);
+        self.users[slot].1.see_ip(Some(ip));
+        slot
+    }
+
+    /// Spray sources with a failed attempt in the last `minutes` (of
+    /// [`Incident::now`]), and the distinct user names tried from them.
+    pub fn spray_sources(&self, minutes: u32) -> (usize, usize) {
+        let now = self.now();
+        let mut names = std::collections::BTreeSet::new();
+        let mut sources = 0;
+        for (&slot, tried) in &self.spray_names {
+            if self.users[slot].1.failures_in(now, minutes) > 0 {
+                sources += 1;
+                names.extend(tried.iter().copied());
+            }
+        }
+        (sources, names.len())
+    }
+
+    /// Whether a user is left out of the verdict and the cause tally: a
+    /// spray source's slot, or a name under attack from many addresses.
+    pub fn is_attack(&self, key: &UserKey) -> bool {
+        match key {
+            UserKey::Spray(_) => true,
+            _ => self
+                .find(key)
+                .is_some_and(|i| self.spray.attacked(i, self.now())),
+        }
+    }
+
+    /// Names under attack from many addresses: (name, addresses in the
+    /// spray window).
+    pub fn attacked_names(&self) -> Vec<(String, usize)> {
+        self.spray
+            .attacked_users(self.now())
+            .into_iter()
+            .filter_map(|(u, n)| Some((self.users.get(u)?.0.to_string(), n)))
+            .collect()
+    }
+
+    /// Adds (or with `undo` takes back) one failed attempt of slot `user` to
+    /// the incident-wide counts: spray attempts are counted apart.
+    fn tally_attempt(&mut self, user: usize, ts: Option<Timestamp>, undo: bool) {
+        let spray = matches!(self.users[user].0, UserKey::Spray(_));
+        let total = if spray {
+            &mut self.totals.spray_attempts
+        } else {
+            &mut self.totals.failures
+        };
+        if undo {
+            *total = total.saturating_sub(1);
+            if !spray {
+                self.attempts.remove(ts, 1);
+            }
+        } else {
+            *total += 1;
+            if !spray {
+                self.attempts.add(ts, 1);
+            }
+        }
     }
 
     /// The cause of a failure line: the parser's, except that a generic
@@ -1029,8 +1625,7 @@ impl Incident {
     }
 
     fn record_failure(&mut self, user: usize, cause: Cause, ev: &Event, ts: Option<Timestamp>) {
-        self.totals.failures += 1;
-        self.attempts.add(ts, 1);
+        self.tally_attempt(user, ts, false);
         if let Some(t) = ts
             && self.first_failure.is_none_or(|f| t < f)
         {
@@ -1056,6 +1651,7 @@ impl Incident {
     /// gets the name the server logged, and the attempt takes the more
     /// specific cause.
     fn apply_join(&mut self, id: usize, verdict: &Verdict) {
+        self.join_watch.joined();
         let Some(attempt) = self.join.attempt(id).cloned() else {
             return;
         };
@@ -1079,25 +1675,14 @@ impl Incident {
             self.totals.hidden_resolved += 1;
             user = named;
         }
-        let cause = join::more_specific(attempt.cause, verdict.cause);
-        if cause != attempt.cause {
-            let stats = &mut self.users[user].1;
-            decrement(&mut stats.causes, attempt.cause);
-            *stats.causes.entry(cause).or_default() += 1;
-            if attempt.ts.is_some() && attempt.ts >= stats.last_failure {
-                stats.last_cause = Some(cause);
-            }
-            if let Some(a) = self.join.attempt_mut(id) {
-                a.cause = cause;
-            }
-        }
+        debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
+        self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an
     /// attempt moved from a hidden user to the name the server gave).
     fn count_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
-        self.totals.failures += 1;
-        self.attempts.add(ts, 1);
+        self.tally_attempt(user, ts, false);
         let stats = &mut self.users[user].1;
         stats.failures += 1;
         stats.recent.add(ts, 1);
@@ -1121,8 +1706,7 @@ impl Incident {
 
     /// Takes back one failed attempt of `user` with a known cause and time.
     fn uncount_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
-        self.totals.failures = self.totals.failures.saturating_sub(1);
-        self.attempts.remove(ts, 1);
+        self.tally_attempt(user, ts, true);
         let stats = &mut self.users[user].1;
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
@@ -1136,15 +1720,14 @@ impl Incident {
         let cause = stats.last_cause?;
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
-        // The attempt is re-counted for the named user.
-        self.attempts.remove(ts, 1);
         if let Some(n) = stats.causes.get_mut(&cause) {
             *n -= 1;
             if *n == 0 {
                 stats.causes.remove(&cause);
             }
         }
-        self.totals.failures = self.totals.failures.saturating_sub(1);
+        // The attempt is re-counted for the named user.
+        self.tally_attempt(user, ts, true);
         Some(cause)
     }
 
@@ -1195,6 +1778,7 @@ impl Incident {
         match key {
             UserKey::Named(name) => self.named.get(name),
             UserKey::Hidden(ip) => self.hidden.get(ip),
+            UserKey::Spray(ip) => self.sprays.get(ip),
         }
         .copied()
     }
@@ -1208,10 +1792,31 @@ impl Incident {
         match &key {
             UserKey::Named(name) => self.named.insert(name.clone(), i),
             UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
+            UserKey::Spray(ip) => self.sprays.insert(ip.clone(), i),
         };
         self.users.push((key, UserStats::default()));
         i
     }
+}
+
+/// The one definition of "now" for the console (incident age, KPI age,
+/// failing now, the windows): the latest log time while the backlog is
+/// being counted or when the logs are not live (a replay, old files: their
+/// latest line is more than [`super::kpi::RECONCILE`] behind the wall clock,
+/// or ahead of it); the wall clock once the logs are live.
+pub fn clock_now(
+    latest_log: Option<Timestamp>,
+    wall: Timestamp,
+    counting_backlog: bool,
+) -> Option<Timestamp> {
+    let latest = latest_log?;
+    let behind = wall.duration_since(latest);
+    let live = behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE;
+    Some(if live && !counting_backlog {
+        wall
+    } else {
+        latest
+    })
 }
 
 /// Whether `later` is no more than `window` after `earlier`. Lines without
@@ -1268,6 +1873,88 @@ mod tests {
         assert_eq!(inc.totals().failures, 1);
     }
 
+    fn lockout(secs: i64, user: &str) -> Event<'_> {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some("113006");
+        e.role = crate::parse::asa::role("113006");
+        e.user = Some(user);
+        e.cause = Some(Cause::AccountLocked);
+        e
+    }
+
+    #[test]
+    fn a_lockout_notice_joins_the_attempt_that_caused_it() {
+        let mut inc = Incident::default();
+        for i in 0..7 {
+            inc.apply(&ev(i * 20, "113005", Outcome::Failure, "hank", "192.0.2.1"));
+            inc.apply(&ev(i * 20, "716039", Outcome::Failure, "hank", "192.0.2.1"));
+        }
+        // Three notices: each within the window of a rejection.
+        assert!(!inc.apply(&lockout(120, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(121, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(125, "hank")).new_attempt);
+        let hank = inc.user(&named("hank")).cloned().unwrap_or_default();
+        assert_eq!(hank.failures, 7, "7 rejections, not 10");
+        assert_eq!(hank.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(hank.causes.get(&Cause::BadCredentials), Some(&6));
+        assert_eq!(hank.last_cause, Some(Cause::AccountLocked));
+        assert_eq!(hank.state(inc.latest()), UserState::Locked);
+        assert_eq!(inc.totals().failures, 7);
+        // Just past the window the notice is about no attempt: it counts.
+        assert!(inc.apply(&lockout(126, "hank")).new_attempt);
+        assert_eq!(inc.user(&named("hank")).map(|s| s.failures), Some(8));
+    }
+
+    #[test]
+    fn a_lone_lockout_notice_counts_and_its_rejection_joins_it() {
+        let mut inc = Incident::default();
+        assert!(inc.apply(&lockout(0, "ivy")).new_attempt);
+        assert_eq!(inc.user(&named("ivy")).map(|s| s.failures), Some(1));
+        // The rejection logged in the same second, after the notice.
+        let mut rej = ev(0, "113005", Outcome::Failure, "ivy", "192.0.2.2");
+        rej.cause = Some(Cause::BadCredentials);
+        assert!(!inc.apply(&rej).new_attempt);
+        assert!(
+            !inc.apply(&ev(1, "716039", Outcome::Failure, "ivy", "192.0.2.2"))
+                .new_attempt
+        );
+        let ivy = inc.user(&named("ivy")).cloned().unwrap_or_default();
+        assert_eq!(ivy.failures, 1);
+        assert_eq!(ivy.last_cause, Some(Cause::AccountLocked));
+        // A later lone notice, and another user's notice, count.
+        assert!(inc.apply(&lockout(60, "ivy")).new_attempt);
+        assert!(inc.apply(&lockout(60, "jo")).new_attempt);
+        assert_eq!(inc.totals().failures, 3);
+    }
+
+    #[test]
+    fn states_name_locked_and_unknown_accounts_until_a_success() {
+        let mut inc = Incident::default();
+        let mut locked = ev(0, "113005", Outcome::Failure, "kat", "192.0.2.3");
+        locked.cause = Some(Cause::AccountDisabled);
+        inc.apply(&locked);
+        let mut unknown = ev(0, "113005", Outcome::Failure, "lou", "192.0.2.4");
+        unknown.cause = Some(Cause::UnknownUser);
+        inc.apply(&unknown);
+        inc.apply(&ev(0, "113005", Outcome::Failure, "max", "192.0.2.5"));
+        inc.apply(&ev(0, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        let state = |inc: &Incident, n: &str| inc.user(&named(n)).map(|s| s.state(inc.latest()));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failing));
+        assert_eq!(state(&inc, "ned"), Some(UserState::Ok));
+        // An hour later: still locked and unknown; max no longer failing
+        // now, but not in either.
+        inc.apply(&ev(3600, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failed));
+        inc.apply(&ev(3601, "113039", Outcome::Success, "kat", "192.0.2.3"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Recovered));
+        assert_eq!(UserState::Locked.label(), "⊘ locked");
+    }
+
     #[test]
     fn webvpn_line_after_the_window_is_a_new_attempt() {
         let mut inc = Incident::default();
@@ -1297,35 +1984,43 @@ mod tests {
         let mut inc = Incident::default();
         let mut names: Vec<String> = (0..24).map(|i| format!("user{i:02}")).collect();
         names.push(HIDDEN_USER.to_string());
+        let ips: Vec<String> = (1..=12).map(|i| format!("192.0.2.{i}")).collect();
         let mut seed = 7u32;
         for step in 0..2000i64 {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
             let user = names[seed as usize % names.len()].as_str();
-            let ip = ["192.0.2.1", "192.0.2.2", "192.0.2.3"][(seed >> 8) as usize % 3];
+            // Few users per address: no password spray (see `spray`).
+            let ip = ips[(seed >> 8) as usize % ips.len()].as_str();
             let (id, outcome) = match (seed >> 4) % 4 {
                 0 => ("113004", Outcome::Success),
                 1 => ("716039", Outcome::Failure),
                 _ => ("113005", Outcome::Failure),
             };
             // Several events in one second: ties on the last failure.
-            inc.apply(&ev(step / 3, id, outcome, user, ip));
-            let shown: Vec<UserKey> = inc
-                .users_by_failures()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect();
-            let mut fresh: Vec<(&UserKey, &UserStats)> =
-                inc.users().filter(|(_, s)| s.failures > 0).collect();
-            fresh.sort_by(|(ka, a), (kb, b)| {
-                b.failures
-                    .cmp(&a.failures)
-                    .then(b.last_failure.cmp(&a.last_failure))
-                    .then(ka.cmp(kb))
-            });
-            let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
-            assert_eq!(shown, fresh, "after step {step}");
+            // Seconds apart, so the 5- and 15-minute windows move too.
+            inc.apply(&ev(step * 7, id, outcome, user, ip));
+            // Not every order every step: a cache left stale for a while
+            // must still catch up.
+            for sort in UserSort::ALL
+                .into_iter()
+                .filter(|s| step % 3 != s.slot() as i64 % 3)
+            {
+                let shown: Vec<UserKey> = inc
+                    .users_sorted(sort)
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let now = inc.latest();
+                let mut fresh: Vec<(&UserKey, &UserStats)> =
+                    inc.users().filter(|(_, s)| s.failures > 0).collect();
+                fresh.sort_by(|(ka, a), (kb, b)| {
+                    sort.key(b, now).cmp(&sort.key(a, now)).then(ka.cmp(kb))
+                });
+                let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
+                assert_eq!(shown, fresh, "{sort:?} after step {step}");
+            }
         }
         assert!(inc.users_by_failures().len() >= 20);
     }
@@ -1651,6 +2346,59 @@ mod tests {
     }
 
     #[test]
+    fn the_default_order_puts_users_failing_now_first() {
+        let mut inc = Incident::default();
+        // "old" failed often long ago and recovered; "mid" failed 10 min
+        // ago (not failing now, but recent); "now" failed once just now.
+        for i in 0..9 {
+            inc.apply(&ev(i, "113005", Outcome::Failure, "old", "192.0.2.1"));
+        }
+        inc.apply(&ev(10, "113039", Outcome::Success, "old", "192.0.2.1"));
+        inc.apply(&ev(1800, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(1801, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(2400, "113005", Outcome::Failure, "now", "192.0.2.3"));
+        let names = |sort| -> Vec<String> {
+            inc.users_sorted(sort)
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect()
+        };
+        assert_eq!(names(UserSort::Recent), ["now", "mid", "old"]);
+        assert_eq!(names(UserSort::Total), ["old", "mid", "now"]);
+        assert_eq!(names(UserSort::Name), ["mid", "now", "old"]);
+        assert_eq!(names(UserSort::LastSeen), ["now", "mid", "old"]);
+        assert_eq!(UserSort::Recent.next(), UserSort::Total);
+        assert_eq!(UserSort::LastSeen.next(), UserSort::Recent);
+    }
+
+    #[test]
+    fn one_clock_log_time_in_replay_wall_time_once_live() {
+        let t = |secs| at(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        // Live: the wall clock, unless the backlog is being counted.
+        assert_eq!(clock_now(at(0), t(30), false), at(30));
+        assert_eq!(clock_now(at(0), t(30), true), at(0));
+        // A replay (logs over an hour old) or a headend clock ahead: log time.
+        assert_eq!(clock_now(at(0), t(7200), false), at(0));
+        assert_eq!(clock_now(at(100), t(0), false), at(100));
+        assert_eq!(clock_now(None, t(0), false), None);
+
+        // Live logs that went quiet: "failing now" ages with the wall clock.
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
+        inc.set_clock(clock_now(inc.latest(), t(60), false));
+        assert_eq!(inc.failing_now(), 1);
+        assert_eq!(inc.recent(5).attempts, 1);
+        inc.set_clock(clock_now(inc.latest(), t(FAILING_NOW.as_secs() + 1), false));
+        assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
+        assert_eq!(inc.recent(5).attempts, 0);
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.state(inc.now()), UserState::Failed);
+        // The clock never reads before the latest line.
+        inc.set_clock(at(-50));
+        assert_eq!(inc.now(), at(0));
+    }
+
+    #[test]
     fn ordering_puts_most_failures_first() {
         let mut inc = Incident::default();
         inc.apply(&ev(0, "113005", Outcome::Failure, "a", "192.0.2.1"));
@@ -1708,6 +2456,94 @@ mod join_tests {
 
     fn named(n: &str) -> UserKey {
         UserKey::Named(n.into())
+    }
+
+    #[test]
+    fn the_scope_is_unknown_until_a_headend_line_is_recognised() {
+        use super::super::scope::Verdict;
+        let mut inc = Incident::default();
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.apply(&server(5, "ann", "192.0.2.1", Cause::AccountLocked));
+        assert_eq!(
+            inc.scope().verdict,
+            Verdict::Unknown,
+            "an auth server is not the headend"
+        );
+        inc.apply(&Event::new(Family::Headend, Outcome::Info));
+        assert_eq!(inc.scope().verdict, Verdict::None);
+        // Counted without being applied (the bulk reader), then noted.
+        let mut inc = Incident::default();
+        inc.count_events(3, at(1));
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.note_headend_seen();
+        assert_eq!(inc.scope().verdict, Verdict::None);
+    }
+
+    #[test]
+    fn every_line_of_an_attempt_gets_its_final_cause() {
+        let line = |index| LineRef {
+            family: Family::Headend,
+            index,
+            ts: None,
+            cause: None,
+        };
+        let mut inc = Incident::default();
+        let first = inc.apply_line(
+            &headend(10, "113005", "ann", "192.0.2.1", Cause::Other),
+            line(0),
+        );
+        assert_eq!((first.new_attempt, first.cause), (true, Some(Cause::Other)));
+        // The follow-up is more specific: the attempt (and its first line)
+        // take its cause.
+        let follow = inc.apply_line(
+            &headend(11, "716039", "ann", "192.0.2.1", Cause::BadCredentials),
+            line(1),
+        );
+        assert_eq!(
+            (follow.new_attempt, follow.cause),
+            (false, Some(Cause::BadCredentials))
+        );
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [(0, Cause::BadCredentials)]
+        );
+        // The server explains it: both lines change, counts follow.
+        let verdict = LineRef {
+            family: Family::AuthServer,
+            ..line(0)
+        };
+        let applied = inc.apply_line(
+            &server(12, "ann", "192.0.2.1", Cause::AccountLocked),
+            verdict,
+        );
+        assert_eq!(applied.cause, Some(Cause::AccountLocked));
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.family, u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [
+                (Family::Headend, 0, Cause::AccountLocked),
+                (Family::Headend, 1, Cause::AccountLocked)
+            ]
+        );
+        assert!(inc.take_cause_updates().is_empty(), "taken once");
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(ann.causes.len(), 1);
+        // The drill-down's references carry it too.
+        let headend_causes: Vec<_> = ann
+            .lines
+            .iter()
+            .filter(|r| r.family == Family::Headend)
+            .map(|r| r.cause)
+            .collect();
+        assert_eq!(headend_causes, [Some(Cause::AccountLocked); 2]);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Attempt {
     /// The user's name, `None` while the headend hides it.
     pub name: Option<String>,
     pub cause: Cause,
+    /// The retained lines of this attempt (its rejection and follow-up
+    /// lines, by pane family and store index): when the attempt's cause
+    /// changes, each of them is shown with the new one.
+    pub lines: Vec<(crate::parse::Family, u64)>,
     joined: bool,
 }
 
@@ -56,6 +60,7 @@ impl Attempt {
             ip: ip.map(str::to_string),
             name: name.map(str::to_string),
             cause,
+            lines: Vec::new(),
             joined: false,
         }
     }

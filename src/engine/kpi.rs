@@ -149,21 +149,22 @@ impl Kpis {
         )
     }
 
-    /// "Now" on the start's clock: with a start in log time, the newest log
-    /// time when the logs are older than the wall clock by more than
-    /// [`RECONCILE`] (a replay), else the wall clock.
-    pub fn now(&self, latest_log: Option<Timestamp>, wall: Timestamp) -> Timestamp {
-        match (self.start.map(|s| s.basis), latest_log) {
-            (Some(StartBasis::FirstFailure), Some(latest)) => {
-                let behind = wall.duration_since(latest);
-                if behind >= SignedDuration::ZERO && behind < RECONCILE {
-                    wall
-                } else {
-                    latest
-                }
-            }
-            _ => wall,
-        }
+    /// The incident's age, the one the header shows (as INCIDENT and as the
+    /// KPI age): from the start to `incident_now` (the incident's one clock,
+    /// [`crate::engine::incident::clock_now`]) when the start is log time;
+    /// to `wall` when the start is the first journal record (the logs are a
+    /// replay, so only the journal's wall clock measures the response).
+    /// It stops at resolution.
+    pub fn age_at(
+        &self,
+        incident_now: Option<Timestamp>,
+        wall: Timestamp,
+    ) -> Option<SignedDuration> {
+        let now = match self.start?.basis {
+            StartBasis::FirstFailure => incident_now?,
+            StartBasis::FirstRecord => wall,
+        };
+        self.age(now)
     }
 }
 
@@ -296,14 +297,20 @@ mod tests {
             })
         );
         assert_eq!(k.ttfa(), Some(SignedDuration::ZERO));
-        assert_eq!(k.now(Some(t(30)), t(24 * 60 + 10)), t(24 * 60 + 10));
+        assert_eq!(
+            k.age_at(Some(t(30)), t(24 * 60 + 10)),
+            Some(SignedDuration::from_mins(5))
+        );
     }
 
     #[test]
-    fn live_logs_use_the_wall_clock_and_old_logs_their_own() {
+    fn a_log_time_start_ages_on_the_incident_clock() {
         let k = compute(Some(t(0)), &checklist(&[]));
-        assert_eq!(k.now(Some(t(10)), t(12)), t(12));
-        assert_eq!(k.now(Some(t(10)), t(500)), t(10));
+        assert_eq!(
+            k.age_at(Some(t(12)), t(500)),
+            Some(SignedDuration::from_mins(12))
+        );
+        assert_eq!(k.age_at(None, t(500)), None);
         assert_eq!(k.ttfa(), None);
         assert_eq!(k.since_update(t(1)), None);
     }

@@ -29,6 +29,9 @@ pub enum LineKind {
         outcome: Outcome,
         cause: Option<Cause>,
     },
+    /// A failure line that follows the line opening its client attempt
+    /// (see [`super::client_attempts`]): context, shown muted, not a `✖`.
+    FollowOn { cause: Option<Cause> },
     /// Written by vpnwatch itself (rotation, truncation …), not from a log.
     Marker,
     /// A piece of a line longer than the cap, after its first piece.
@@ -41,6 +44,17 @@ impl LineKind {
         LineKind::Event {
             outcome: ev.outcome,
             cause: ev.cause,
+        }
+    }
+
+    /// How a line is shown once the engine applied it: with the cause the
+    /// engine gave it, and muted ([`LineKind::FollowOn`]) when it follows
+    /// the line opening its client attempt.
+    pub fn shown(outcome: Outcome, cause: Option<Cause>, follow_on: bool) -> Self {
+        if follow_on {
+            LineKind::FollowOn { cause }
+        } else {
+            LineKind::Event { outcome, cause }
         }
     }
 }

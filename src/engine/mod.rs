@@ -11,11 +11,13 @@
 //! * [`kpi`] — incident milestones and durations from the journal.
 //! * [`suggest`] — the step that addresses the dominant failure cause.
 //! * [`evidence`] — choosing and redacting a user's lines for a bundle.
-//! * [`scope`] — the verdict: infrastructure, widespread, isolated or none.
+//! * [`scope`] — the verdict: infrastructure, widespread, attack, isolated or none.
+//! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
 //! * [`Model`] — everything the dashboard draws, fed one batch at a time.
 
 pub mod checklist;
+pub mod client_attempts;
 pub mod evidence;
 pub mod incident;
 pub mod join;
@@ -23,25 +25,31 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
+pub mod skew;
+pub mod spray;
 pub mod suggest;
 pub mod window;
 
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
-use crate::parse::{Event, Family, ParseContext};
+use crate::parse::{self, Event, Family, ParseContext};
 use crate::runbook::Runbook;
 use crate::source::{LineBatch, Notice, SourceId, SourceStats};
 
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
-    AaaGroup, AaaServer, ByFailures, Incident, LineRef, Management, ServerHealth, UserKey,
-    UserState, UserStats,
+    AaaGroup, AaaServer, ByFailures, CauseUpdate, Incident, LineRef, Management, ServerHealth,
+    UserKey, UserSort, UserState, UserStats,
 };
 pub use lines::{LineKind, LineMeta, LineStore};
 pub use scope::{Scope, Verdict};
 
 /// Lines kept per pane unless told otherwise.
 pub const DEFAULT_RETAIN: usize = 200_000;
+
+/// A headend source whose newest line is this much older (log time) than
+/// the newest line of any source is shown as quiet (`--quiet-after`).
+pub const DEFAULT_QUIET_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
 /// One input the console reads, and how it is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +78,18 @@ pub struct SourceState {
     /// Multi-line records the assembler gave up on (over its size caps, or
     /// an ISE message whose segments never all arrived).
     pub records_dropped: u64,
+    /// Records the parser recognised: a source that read lines but
+    /// recognised none is not the log it was taken for.
+    pub recognised: u64,
+    /// The log time of its newest recognised line (for [`Model::quiet`]).
+    pub last_ts: Option<jiff::Timestamp>,
+    /// Neither role nor format was forced: when the file is created or
+    /// recreated (rotation, truncation), both are detected again from its
+    /// first lines.
+    pub auto_detect: bool,
+    /// Detect role and format from the next lines that arrive (the file did
+    /// not exist, or was empty, when the console started).
+    pub detect: bool,
 }
 
 impl SourceState {
@@ -87,6 +107,10 @@ impl SourceState {
             format: None,
             default_user: None,
             records_dropped: 0,
+            recognised: 0,
+            last_ts: None,
+            auto_detect: false,
+            detect: false,
         }
     }
 
@@ -119,6 +143,11 @@ pub struct Model {
     /// Sources whose bytes before the backlog are counted elsewhere (their
     /// backlog marker says so, whenever it arrives).
     counted_before: Vec<SourceId>,
+    /// See [`DEFAULT_QUIET_AFTER`].
+    pub quiet_after: jiff::SignedDuration,
+    /// Which zone times are shown in and how zone-less stamps are read
+    /// (`--tz`), for the header and help.
+    pub time_note: String,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -156,6 +185,8 @@ impl Model {
             ctx,
             held: None,
             counted_before: Vec::new(),
+            quiet_after: DEFAULT_QUIET_AFTER,
+            time_note: crate::parse::clock::rules().short(),
         }
     }
 
@@ -256,6 +287,7 @@ impl Model {
     /// Puts a batch's lines in their pane; returns the index of the first.
     fn show(&mut self, id: SourceId, batch: &LineBatch) -> Option<u64> {
         let i = id.0 as usize;
+        self.detect_late(i, batch);
         let (_, _, store, _) = self.reading_parts(i)?;
         let first = store.total();
         store.note_batch(first, batch, id);
@@ -282,6 +314,39 @@ impl Model {
         Some(first)
     }
 
+    /// A file that appeared (or was recreated) after start is detected like
+    /// one that existed: its role and format from its first lines, unless
+    /// they were forced. Nothing recognised keeps what the source had.
+    fn detect_late(&mut self, i: usize, batch: &LineBatch) {
+        let Some(src) = self.sources.get_mut(i) else {
+            return;
+        };
+        if !src.detect || batch.is_empty() {
+            return;
+        }
+        src.detect = false;
+        let texts: Vec<String> = batch
+            .line_refs()
+            .take(200)
+            .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
+            .collect();
+        let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let Some(format) = crate::parse::formats::detect_format(&lines) else {
+            return;
+        };
+        if src.format == Some(format) {
+            return;
+        }
+        src.format = Some(format);
+        src.family = format.family();
+        // The parser is made anew for the detected format.
+        if let Some(slot) = self.readers.get_mut(i) {
+            *slot = None;
+        }
+        let headend = self.has_family(Family::Headend);
+        self.incident.set_headend_present(headend);
+    }
+
     /// Parses a batch shown from pane index `first` on and applies its
     /// events, styling their lines.
     fn count(&mut self, id: SourceId, first: u64, batch: &LineBatch) {
@@ -290,18 +355,110 @@ impl Model {
             return;
         };
         let mut unrecognised = 0u64;
+        let mut seen = Seen::default();
         for (index, line) in (first..).zip(batch.line_refs()) {
             if line.continued {
                 continue;
             }
             let text = String::from_utf8_lossy(line.bytes);
             reader.feed(&text, |_, event, repeats| match event {
-                Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+                Some(ev) => {
+                    seen.note(&ev);
+                    apply_event(incident, store, family, index, &ev, repeats)
+                }
                 None => unrecognised += 1,
             });
         }
         let dropped = reader.dropped();
+        self.note_seen(i, seen);
         self.note_parsed(i, unrecognised, dropped);
+        self.restyle();
+    }
+
+    /// Shows every line whose cause the engine changed with its new cause
+    /// (a join or a follow-up line gave its attempt another one).
+    fn restyle(&mut self) {
+        for u in self.incident.take_cause_updates() {
+            let store = self.store_mut(u.family);
+            if let Some(i) = u.index.checked_sub(store.evicted())
+                && let Some((_, meta)) = usize::try_from(i).ok().and_then(|i| store.get(i))
+            {
+                let kind = match meta.kind {
+                    LineKind::Event { outcome, .. } => LineKind::Event {
+                        outcome,
+                        cause: Some(u.cause),
+                    },
+                    LineKind::FollowOn { .. } => LineKind::FollowOn {
+                        cause: Some(u.cause),
+                    },
+                    _ => continue,
+                };
+                store.set_kind(u.index, kind);
+            }
+        }
+    }
+
+    /// The cause every output shows for the line retained at `index` in
+    /// the `family` pane: the engine's final cause for its attempt (see
+    /// [`incident::CauseUpdate`]), or the parser's for lines that are no
+    /// attempt. `None` for a line not retained or without a cause.
+    pub fn line_cause(&self, family: Family, index: u64) -> Option<parse::Cause> {
+        let store = self.store(family);
+        let i = usize::try_from(index.checked_sub(store.evicted())?).ok()?;
+        match store.get(i)?.1.kind {
+            LineKind::Event { cause, .. } | LineKind::FollowOn { cause } => cause,
+            _ => None,
+        }
+    }
+
+    fn note_seen(&mut self, i: usize, seen: Seen) {
+        if let Some(src) = self.sources.get_mut(i) {
+            src.recognised += seen.recognised;
+            if seen.last_ts > src.last_ts {
+                src.last_ts = seen.last_ts;
+            }
+        }
+    }
+
+    /// Why the console cannot see yet: no headend source has produced a
+    /// recognised line (none given, none opened, or none of its lines read
+    /// as a headend log). `None` once one has. Zero counts mean "could not
+    /// see" until then, so the header says `BLIND` and the scope is
+    /// `UNKNOWN`, never `NONE`.
+    pub fn blind(&self) -> Option<String> {
+        let headends: Vec<&SourceState> = self
+            .sources
+            .iter()
+            .filter(|s| s.family == Family::Headend)
+            .collect();
+        if headends.iter().any(|s| s.recognised > 0) {
+            return None;
+        }
+        if headends.is_empty() {
+            return Some("no headend log given".to_string());
+        }
+        let each: Vec<String> = headends
+            .iter()
+            .map(|s| match (s.lines, &s.status) {
+                (0, Some(Notice::Waiting(_)) | None) => format!("{} waiting", s.name),
+                (0, _) => format!("{} empty", s.name),
+                (n, _) => format!("{}: 0 of {} lines recognised", s.name, thousands(n)),
+            })
+            .collect();
+        Some(format!("no headend log read yet: {}", each.join(", ")))
+    }
+
+    /// Whether source `i`, a headend log, has been silent for longer than
+    /// [`Model::quiet_after`] while other sources moved on: its newest
+    /// line's log time against the newest of any. `None` when not quiet,
+    /// else how long it has been silent.
+    pub fn quiet(&self, i: usize) -> Option<jiff::SignedDuration> {
+        let src = self.sources.get(i)?;
+        if src.family != Family::Headend {
+            return None;
+        }
+        let silent = self.incident.latest()?.duration_since(src.last_ts?);
+        (silent > self.quiet_after).then_some(silent)
     }
 
     /// Source `i`'s parser counts, after a batch or a flush.
@@ -351,12 +508,10 @@ impl Model {
     /// and default user): also for lines read again from its file.
     pub fn new_reader(&self, i: usize) -> Option<RecordReader> {
         let src = self.sources.get(i)?;
-        Some(RecordReader::new(
-            src.family,
-            src.format,
-            src.default_user.clone(),
-            self.ctx,
-        ))
+        Some(
+            RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
+                .for_source(&src.name),
+        )
     }
 
     /// Completes whatever record source `i` was assembling (its input ended
@@ -366,13 +521,19 @@ impl Model {
             return;
         };
         let mut unrecognised = 0u64;
+        let mut seen = Seen::default();
         let index = store.total().saturating_sub(1);
         reader.finish(|_, event, repeats| match event {
-            Some(ev) => apply_event(incident, store, family, index, &ev, repeats),
+            Some(ev) => {
+                seen.note(&ev);
+                apply_event(incident, store, family, index, &ev, repeats)
+            }
             None => unrecognised += 1,
         });
         let dropped = reader.dropped();
+        self.note_seen(i, seen);
         self.note_parsed(i, unrecognised, dropped);
+        self.restyle();
     }
 
     /// Records a source notice; rotation and truncation also leave a marker
@@ -391,6 +552,10 @@ impl Model {
         let Some(src) = self.sources.get_mut(id.0 as usize) else {
             return;
         };
+        if src.auto_detect && matches!(notice, Notice::Rotated(_) | Notice::Truncated(_)) {
+            // A new file under the same name may hold another log.
+            src.detect = true;
+        }
         let family = src.family;
         // Notices that update a counter or the provisional line, not the
         // source's status.
@@ -440,10 +605,47 @@ impl Model {
         }
     }
 
+    /// Moves the incident's clock to the wall clock's reading of "now"
+    /// ([`incident::clock_now`]: log time while the backlog is counted or
+    /// the logs are a replay, wall time once live). Called before each frame.
+    pub fn set_wall_clock(&mut self, wall: jiff::Timestamp) {
+        let now = incident::clock_now(self.incident.latest(), wall, self.held.is_some());
+        self.incident.set_clock(now);
+    }
+
     /// Whether any open source is of this family (decides which panes show).
     pub fn has_family(&self, family: Family) -> bool {
         self.sources.iter().any(|s| s.family == family)
     }
+}
+
+/// What a batch's recognised records were, for its source.
+#[derive(Default)]
+struct Seen {
+    recognised: u64,
+    last_ts: Option<jiff::Timestamp>,
+}
+
+impl Seen {
+    fn note(&mut self, ev: &Event) {
+        self.recognised += 1;
+        if ev.ts > self.last_ts {
+            self.last_ts = ev.ts;
+        }
+    }
+}
+
+/// `1204` as `1,204`, for counts the operator reads at a glance.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Applies one recognised record, retained at `index` in `store`, `repeats`
@@ -464,8 +666,10 @@ fn apply_event(
         ts: ev.ts.or(incident.latest()),
         cause: None,
     };
-    for _ in 0..repeats {
-        incident.apply_line(ev, line);
-    }
-    store.set_kind(index, LineKind::of(ev));
+    let applied = incident.apply_repeated(ev, line, repeats);
+    // The engine's cause, not the parser's: one cause per attempt.
+    store.set_kind(
+        index,
+        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on),
+    );
 }

@@ -20,11 +20,18 @@
 //!    logins in the same window are fewer than
 //!    [`WIDESPREAD_LOGINS_PERCENT`] % of the number of failing users. With
 //!    100 % that reads "fewer people get in than are locked out".
-//! 3. **`isolated`** — some users are failing, but not as above: the problem
+//! 3. **`attack`** — a password spray: an address from which many distinct
+//!    user names failed within a few minutes, or a name that failed from
+//!    many addresses (thresholds in [`super::spray`]), in the last
+//!    [`SCOPE_WINDOW_MINUTES`] minutes. Those attempts are counted apart and
+//!    are not "failing users" for the checks above and below, so a spray
+//!    never reads as an outage, nor as a few users' own problem.
+//! 4. **`isolated`** — some users are failing, but not as above: the problem
 //!    follows the users (their credentials, token, profile), not the service.
-//! 4. **`none`** — nobody is failing in the window.
+//! 5. **`none`** — nobody is failing in the window.
 //!
-//! Windows are whole minutes of log time (see [`super::window`]).
+//! Windows are whole minutes up to the incident's now ([`Incident::now`]:
+//! log time, or the wall clock once live; see [`super::window`]).
 
 use std::collections::BTreeMap;
 
@@ -58,8 +65,12 @@ pub const WIDESPREAD_LOGINS_PERCENT: u32 = 100;
 pub enum Verdict {
     Infrastructure,
     Widespread,
+    Attack,
     Isolated,
     None,
+    /// No headend line has been recognised: nothing can be said, and
+    /// "none" would be a false all-clear.
+    Unknown,
 }
 
 impl Verdict {
@@ -67,8 +78,10 @@ impl Verdict {
         match self {
             Verdict::Infrastructure => "infrastructure",
             Verdict::Widespread => "widespread",
+            Verdict::Attack => "attack",
             Verdict::Isolated => "isolated",
             Verdict::None => "none",
+            Verdict::Unknown => "unknown",
         }
     }
 }
@@ -79,6 +92,11 @@ impl Verdict {
 pub struct Scope {
     pub verdict: Verdict,
     pub evidence: String,
+    /// For `infrastructure`: what is broken, as a cause the runbook's hints
+    /// name (`aaa_unreachable` or `capacity`), so the suggested step follows
+    /// the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 /// A server currently marked FAILED.
@@ -105,11 +123,17 @@ pub struct ScopeInputs {
     pub logins: u32,
     /// The failing users' last causes, most common first.
     pub causes: Vec<(Cause, u32)>,
+    /// Spray sources active in the window, and the user names tried from
+    /// them (see [`super::spray`]).
+    pub spray_sources: usize,
+    pub spray_names: usize,
+    /// Names under attack from many addresses: (name, addresses).
+    pub attacked: Vec<(String, usize)>,
 }
 
-/// Gathers the inputs from the incident, at its latest log time.
+/// Gathers the inputs from the incident, at its clock ([`Incident::now`]).
 pub fn inputs(incident: &Incident) -> ScopeInputs {
-    let now = incident.latest();
+    let now = incident.now();
     let failed_servers = incident
         .servers()
         .iter()
@@ -122,7 +146,10 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         .collect();
     let mut failing_users = 0;
     let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
-    for (_, stats) in incident.users() {
+    for (key, stats) in incident.users() {
+        if incident.is_attack(key) {
+            continue;
+        }
         if stats.failures_in(now, SCOPE_WINDOW_MINUTES) > 0
             && stats.state(now) != UserState::Recovered
         {
@@ -135,7 +162,11 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
     let mut causes: Vec<(Cause, u32)> = causes.into_iter().collect();
     causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let window = incident.recent(SCOPE_WINDOW_MINUTES);
+    let (spray_sources, spray_names) = incident.spray_sources(SCOPE_WINDOW_MINUTES);
     ScopeInputs {
+        spray_sources,
+        spray_names,
+        attacked: incident.attacked_names(),
         failed_servers,
         unreachable: incident.recent(UNREACHABLE_WINDOW_MINUTES).unreachable,
         capacity: window.capacity,
@@ -155,9 +186,45 @@ fn clock(ts: Timestamp) -> String {
     ts.strftime("%H:%M:%S").to_string()
 }
 
+/// The evidence of a spray or a many-address attack, if there is one.
+fn attack_evidence(i: &ScopeInputs) -> Option<String> {
+    let mut parts = Vec::new();
+    if i.spray_sources > 0 {
+        let addresses = if i.spray_sources == 1 {
+            "address"
+        } else {
+            "addresses"
+        };
+        parts.push(format!(
+            "password spray: {} user names from {} {addresses} in the last {SCOPE_WINDOW_MINUTES} min",
+            i.spray_names, i.spray_sources
+        ));
+    }
+    if let Some((name, n)) = i.attacked.first() {
+        let mut text = format!(
+            "{n} addresses on user {name} in {} min",
+            super::spray::SPRAY_WINDOW.as_mins()
+        );
+        if i.attacked.len() > 1 {
+            text.push_str(&format!(" (+{} more names)", i.attacked.len() - 1));
+        }
+        parts.push(text);
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Applies the thresholds in the module docs.
 pub fn decide(i: &ScopeInputs) -> Scope {
-    let scope = |verdict, evidence| Scope { verdict, evidence };
+    let scope = |verdict, evidence| Scope {
+        verdict,
+        evidence,
+        cause: None,
+    };
+    let infrastructure = |cause, evidence| Scope {
+        verdict: Verdict::Infrastructure,
+        evidence,
+        cause: Some(cause),
+    };
     if let Some(first) = i.failed_servers.first() {
         let mut text = format!("AAA server {}", first.address);
         if let Some(g) = &first.group {
@@ -170,11 +237,11 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         if i.failed_servers.len() > 1 {
             text.push_str(&format!(" (+{} more)", i.failed_servers.len() - 1));
         }
-        return scope(Verdict::Infrastructure, text);
+        return infrastructure(Cause::AaaUnreachable, text);
     }
     if i.unreachable >= INFRA_MIN_UNREACHABLE {
-        return scope(
-            Verdict::Infrastructure,
+        return infrastructure(
+            Cause::AaaUnreachable,
             format!(
                 "{} AAA server unreachable reports in the last {UNREACHABLE_WINDOW_MINUTES} min",
                 i.unreachable
@@ -189,9 +256,13 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         if let Some(r) = &i.capacity_reason {
             text.push_str(&format!(": {r}"));
         }
-        return scope(Verdict::Infrastructure, text);
+        return infrastructure(Cause::Capacity, text);
     }
+    let attack = attack_evidence(i);
     if i.failing_users == 0 {
+        if let Some(evidence) = attack {
+            return scope(Verdict::Attack, evidence);
+        }
         return scope(
             Verdict::None,
             format!("no unrecovered failures in the last {SCOPE_WINDOW_MINUTES} min"),
@@ -217,6 +288,15 @@ pub fn decide(i: &ScopeInputs) -> Scope {
             format!(
                 "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} logins succeeded",
                 i.failing_users, i.logins
+            ),
+        );
+    }
+    if let Some(evidence) = attack {
+        return scope(
+            Verdict::Attack,
+            format!(
+                "{evidence}; besides, {} {users} failed ({causes})",
+                i.failing_users
             ),
         );
     }

@@ -8,11 +8,18 @@
 //! incident count, by cause. Ties go to the cause affecting more users, then
 //! to the order of [`Cause::ALL`]. A step that is already done or skipped is
 //! not suggested; the next cause is tried.
+//!
+//! The suggestion follows the scope verdict: when it is `infrastructure`,
+//! the suggested step is the open step whose hints name the broken thing
+//! (`aaa_unreachable` or `capacity`, see [`super::scope::Scope::cause`]),
+//! with the verdict's evidence; users' own causes (a wrong password, a
+//! token) are suggested only when the verdict is not infrastructure.
 
 use std::collections::BTreeMap;
 
 use super::checklist::Checklist;
 use super::incident::{Incident, UserState};
+use super::scope::Verdict;
 use crate::parse::Cause;
 
 /// The window "what is hurting now" looks at, in whole minutes of log time
@@ -31,11 +38,17 @@ pub struct Suggestion {
     pub attempts: u32,
     /// Counted over the last [`RECENT_MINUTES`] (else the whole incident).
     pub recent: bool,
+    /// The infrastructure verdict's evidence, when the step follows it.
+    pub infrastructure: Option<String>,
 }
 
 impl Suggestion {
-    /// The evidence as shown: "4 users: token_required".
+    /// The evidence as shown: "4 users: token_required", or for an
+    /// infrastructure verdict "aaa_unreachable: AAA server … FAILED …".
     pub fn evidence(&self) -> String {
+        if let Some(evidence) = &self.infrastructure {
+            return format!("{}: {evidence}", self.cause.id());
+        }
         let users = if self.users == 1 { "user" } else { "users" };
         format!("{} {users}: {}", self.users, self.cause.id())
     }
@@ -55,9 +68,11 @@ pub struct CauseTally {
 
 /// Tallies the incident's failures by cause (see the module docs).
 pub fn tally(incident: &Incident) -> CauseTally {
-    let now = incident.latest();
+    let now = incident.now();
     let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
-    for (_, stats) in incident.users() {
+    // Spray and many-address attempts say nothing about what hurts users.
+    let users = || incident.users().filter(|(k, _)| !incident.is_attack(k));
+    for (_, stats) in users() {
         let recent = stats.failures_in(now, RECENT_MINUTES);
         if recent > 0
             && stats.state(now) != UserState::Recovered
@@ -70,7 +85,7 @@ pub fn tally(incident: &Incident) -> CauseTally {
     }
     let is_recent = !per_cause.is_empty();
     if !is_recent {
-        for (_, stats) in incident.users() {
+        for (_, stats) in users() {
             for (&cause, &n) in &stats.causes {
                 if n > 0 {
                     let entry = per_cause.entry(cause).or_default();
@@ -93,16 +108,39 @@ pub fn tally(incident: &Incident) -> CauseTally {
 
 /// The suggested step, if any failure cause has an open step addressing it.
 pub fn suggest(incident: &Incident, checklist: &Checklist) -> Option<Suggestion> {
-    let tally = incident.cause_tally();
     let items = checklist.items();
-    tally.ranked.iter().find_map(|&(cause, attempts, users)| {
-        // A top-level step first; a sub-step only when no step names the cause.
+    // A top-level step first; a sub-step only when no step names the cause.
+    let step_for = |cause: Cause| {
         let open = |depth_ok: &dyn Fn(usize) -> bool| {
             items.iter().position(|i| {
                 depth_ok(i.depth) && !i.state.is_closed() && i.causes.contains(&cause)
             })
         };
-        let index = open(&|d| d == 0).or_else(|| open(&|d| d > 0))?;
+        open(&|d| d == 0).or_else(|| open(&|d| d > 0))
+    };
+    let tally = incident.cause_tally();
+    let scope = incident.scope();
+    if scope.verdict == Verdict::Infrastructure {
+        // The verdict decides what is hurting: no user cause is suggested.
+        let cause = scope.cause?;
+        let index = step_for(cause)?;
+        let (attempts, users) = tally
+            .ranked
+            .iter()
+            .find(|(c, _, _)| *c == cause)
+            .map_or((0, 0), |&(_, n, u)| (n, u));
+        return Some(Suggestion {
+            index,
+            step: items[index].id.clone(),
+            cause,
+            users,
+            attempts,
+            recent: tally.recent,
+            infrastructure: Some(scope.evidence.clone()),
+        });
+    }
+    tally.ranked.iter().find_map(|&(cause, attempts, users)| {
+        let index = step_for(cause)?;
         Some(Suggestion {
             index,
             step: items[index].id.clone(),
@@ -110,6 +148,7 @@ pub fn suggest(incident: &Incident, checklist: &Checklist) -> Option<Suggestion>
             users,
             attempts,
             recent: tally.recent,
+            infrastructure: None,
         })
     })
 }

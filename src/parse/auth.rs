@@ -27,7 +27,7 @@
 //! so tests and the runbook can name them. `msg_id` is the Windows event id,
 //! the ISE message code, or `None` (FreeRADIUS).
 
-use super::{Cause, Event, Family, Outcome, ParseContext, asa, field_or_dash, time, winevent};
+use super::{Cause, Event, Family, Outcome, ParseContext, cause, field_or_dash, time, winevent};
 
 /// Parses one auth-server line in any single-line format (ISE, FreeRADIUS,
 /// NPS DTS, a Windows Security XML record on one line); `None` when it is
@@ -750,7 +750,7 @@ fn radius_reason_cause(reason: &str) -> Cause {
     if let Some(code) = lower_hex {
         return cause_from_ntstatus(code, 0);
     }
-    match asa::cause_from_reason(reason) {
+    match cause::cause_from_reason(reason) {
         Cause::Other => Cause::BadCredentials,
         c => c,
     }

@@ -32,14 +32,17 @@
 //! rsyslog's `message repeated N times: [ … ]` wrapper is unwrapped. Times
 //! without a zone are UTC (see [`time`]).
 
-use super::asa::contains_ci;
+use super::text::{after, contains_ci};
 use super::{Cause, Event, Family, Outcome, ParseContext, field, time};
 
 /// Parses one client log line. `None` unless it comes from an AnyConnect process.
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let (ts, host, body) = split_header(line, ctx.default_year)?;
+    let (ts, host, body) = match split_header(line, ctx.default_year) {
+        Some(parts) => parts,
+        None => split_ios(line, ctx.default_year)?,
+    };
     let mut ev = Event::new(Family::Client, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
@@ -176,6 +179,29 @@ fn split_header(
     Some((ts, Some(host), body))
 }
 
+/// The iOS client's log and messages files: `[TIME] Error: BODY`,
+/// `[TIME] [VPN] - BODY` (the level or the `[VPN] -` marker is required, so
+/// other bracketed lines are not taken for client lines).
+fn split_ios(
+    line: &str,
+    default_year: i16,
+) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str)> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let stamp = rest.get(..close)?.trim();
+    let ts = time::parse_prefix(stamp, default_year)
+        .or_else(|| time::parse_us_prefix(stamp))
+        .and_then(|(t, _)| t);
+    let rest = rest.get(close + 1..)?.trim_start();
+    if let Some(body) = rest.strip_prefix("[VPN] -") {
+        return Some((ts, None, body.trim_start()));
+    }
+    let (level, body) = rest.split_once(": ")?;
+    ["Error", "Warning", "Info", "Information", "Debug"]
+        .contains(&level)
+        .then_some((ts, None, body))
+}
+
 /// If `s` starts with a known process tag (`name[pid]:`, `name:`,
 /// `L/name(pid):`, `L/name  (pid):`), returns the text after it.
 fn process_tag(s: &str) -> Option<&str> {
@@ -229,7 +255,7 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
         };
         ev.reason = field(text);
         if (kind.eq_ignore_ascii_case("error") || kind.eq_ignore_ascii_case("warning"))
-            && let Some(cause) = cause_from_user_message(text)
+            && let Some(cause) = stated_failure(text)
         {
             ev.outcome = Outcome::Failure;
             ev.cause = Some(cause);
@@ -241,10 +267,106 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) {
         }
     } else {
         ev.reason = field(body);
-        if contains_ci(body, "vpn connection has been established") {
-            ev.outcome = Outcome::Success;
-        }
+        classify_free_text(ev, body);
     }
+}
+
+/// A return-code symbol that is context, not a failure: the client
+/// certificate store enumerated and found no client certificate (normal
+/// when the headend does not ask for one).
+fn is_context_symbol(symbol: &str) -> bool {
+    symbol.starts_with("CERTSTORE_ERROR_CERT_NOT_FOUND")
+}
+
+/// The cause of a failure a line's free text states, or `None`: what the
+/// user was told ([`cause_from_user_message`]), server-certificate
+/// verification errors from OpenSSL (`X509_verify_cert … unable to get
+/// local issuer certificate`) and NSS (`SEC_ERROR_…`), and DNS failures
+/// (`getaddrinfo failed`).
+fn stated_failure(text: &str) -> Option<Cause> {
+    let has = |n: &str| contains_ci(text, n);
+    if has("X509_verify_cert") || text.contains("SEC_ERROR_") || has("certificate verify failed") {
+        return Some(Cause::Certificate);
+    }
+    if has("getaddrinfo") && (has("fail") || has("error")) {
+        return Some(Cause::ClientNetwork);
+    }
+    cause_from_user_message(text)
+}
+
+/// A line in no known body shape (the 2.x `ConnectMgr.cpp:626 (0) …` form,
+/// the iOS messages file, a library load): a failure or success only when
+/// its text states one.
+fn classify_free_text(ev: &mut Event<'_>, body: &str) {
+    if let Some(cause) = stated_failure(body) {
+        ev.outcome = Outcome::Failure;
+        ev.cause = Some(cause);
+    } else if is_success_text(body) {
+        ev.outcome = Outcome::Success;
+    }
+}
+
+/// Text that says a connection or login succeeded.
+fn is_success_text(text: &str) -> bool {
+    [
+        "vpn connection has been established",
+        "complete vpn connection has been established",
+        "authentication succeeded",
+    ]
+    .iter()
+    .any(|n| contains_ci(text, n))
+}
+
+/// One line of the `vpn` / `vpncli` command-line client's transcript
+/// (`  >> state: Connecting`, `  >> notice: Contacting vpn.example.com.`,
+/// `  >> Login failed.`, `VPN> connect vpn.example.com`). The transcript
+/// carries no times. `None` for any other line.
+pub fn parse_cli<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>> {
+    let line = line.trim_end_matches(['\n', '\r']).trim_start();
+    let line = line.strip_prefix("VPN>").map_or(line, str::trim_start);
+    let mut ev = Event::new(Family::Client, Outcome::Info);
+    if let Some(body) = line.strip_prefix(">>") {
+        let body = body.trim();
+        ev.reason = field(body);
+        let (kind, text) = match body.split_once(':') {
+            Some((k, t))
+                if ["state", "notice", "error", "warning", "info"]
+                    .contains(&k.trim().to_ascii_lowercase().as_str()) =>
+            {
+                (k.trim(), t.trim())
+            }
+            _ => ("", body),
+        };
+        if kind.eq_ignore_ascii_case("state") {
+            if text.split_whitespace().next() == Some("Connected") {
+                ev.outcome = Outcome::Success;
+            }
+        } else if kind.eq_ignore_ascii_case("notice") || kind.eq_ignore_ascii_case("info") {
+            // A notice reports progress; the state line reports the outcome.
+        } else if let Some(cause) = stated_failure(text) {
+            ev.outcome = Outcome::Failure;
+            ev.cause = Some(cause);
+        }
+        return Some(ev);
+    }
+    if let Some(rest) = line.strip_prefix("Username:") {
+        // `Username: [jdoe] jdoe`: the prompt echoes the name given.
+        ev.user = rest
+            .trim()
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .and_then(|(u, _)| field(u));
+        return Some(ev);
+    }
+    let is_banner = line.starts_with("Cisco AnyConnect Secure Mobility Client")
+        || line.starts_with("Cisco Secure Client")
+        || line.starts_with("connect ")
+        || line.starts_with("disconnect")
+        || line.starts_with("Copyright (c)");
+    is_banner.then(|| {
+        ev.reason = field(line);
+        ev
+    })
 }
 
 /// `Function: F File: X Line: N …`.
@@ -256,13 +378,20 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         let (symbol, text) = desc.split_at(end);
         ev.msg_id = field(symbol);
         ev.reason = field(text);
-        if symbol.contains("_ERROR_") {
-            ev.outcome = Outcome::Failure;
+        if symbol.contains("_ERROR_") && !is_context_symbol(symbol) {
+            // A trace states a failure only when its symbol or its text
+            // names one; a generic symbol (`CONNECTMGR_ERROR_UNEXPECTED`)
+            // is the echo of a failure another line states: context.
             let cause = match cause_from_symbol(symbol) {
-                Cause::Other => cause_from_user_message(text).unwrap_or(Cause::Other),
-                c => c,
+                // NSS's own symbols (`SEC_ERROR_UNKNOWN_ISSUER`) say
+                // certificate without the word.
+                Cause::Other => stated_failure(symbol).or_else(|| stated_failure(text)),
+                c => Some(c),
             };
-            ev.cause = Some(cause);
+            if let Some(cause) = cause {
+                ev.outcome = Outcome::Failure;
+                ev.cause = Some(cause);
+            }
         }
         return;
     }
@@ -276,10 +405,9 @@ fn function_line<'a>(ev: &mut Event<'a>, body: &'a str) {
         .map(|s| s.trim_start_matches(|c: char| c.is_ascii_digit()))
         .and_then(field)
         .or_else(|| field(body));
-}
-
-fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
-    s.find(pat).and_then(|p| s.get(p + pat.len()..))
+    if let Some(text) = ev.reason {
+        classify_free_text(ev, text);
+    }
 }
 
 #[cfg(test)]
@@ -337,8 +465,9 @@ mod tests {
         assert_eq!(e.ts, ts("2021-06-07T22:00:01.5Z"));
         assert_eq!(e.host, None);
         assert_eq!(e.msg_id, Some("ROUTETABLE_ERROR_GETBESTROUTE_FAILED"));
-        assert_eq!(e.outcome, Outcome::Failure);
-        assert_eq!(e.cause, Some(Cause::Other));
+        // A route-table trace states no failure of a login: context.
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.cause, None);
         assert_eq!(e.reason, None);
     }
 
@@ -392,7 +521,6 @@ mod tests {
     #[test]
     fn return_code_certificate_symbols() {
         for sym in [
-            "CERTSTORE_ERROR_CERT_NOT_FOUND",
             "CERTIFICATE_ERROR_VERIFY_CHAIN_POLICY_FAILED",
             "CTRANSPORT_ERROR_PEER_CERT_REJECTED",
         ] {
@@ -425,7 +553,10 @@ mod tests {
         let e = p(
             "Mar  3 08:01:02 lt acvpnui[2]: Function: run File: ConnectMgr.cpp Line: 5 Invoked Function: initiate Return Code: -1 (0xFE3D0009) Description: CONNECTMGR_ERROR_UNEXPECTED",
         );
-        assert_eq!(e.cause, Some(Cause::Other));
+        // A generic symbol echoes a failure another line states: context.
+        assert_eq!(e.outcome, Outcome::Info);
+        assert_eq!(e.cause, None);
+        assert_eq!(e.msg_id, Some("CONNECTMGR_ERROR_UNEXPECTED"));
     }
 
     #[test]
@@ -650,6 +781,190 @@ mod tests {
             cause_from_symbol("GLOBAL_ERROR_NOT_INITIALIZED"),
             Cause::Other
         );
+    }
+
+    // ---- what a line states, per client version ----
+
+    /// Lines written for these tests from Cisco's documented client
+    /// messages and return-code symbols, one shape per client generation
+    /// and platform: classified by what each states.
+    #[test]
+    fn classified_by_what_the_line_states_per_client_version() {
+        use Outcome::{Failure, Info, Success};
+        let cases: &[(&str, &str, Outcome, Option<Cause>)] = &[
+            // AnyConnect 2.x, Linux (old `vpnui: file:line (code) text` form).
+            (
+                "2.2 linux",
+                "Sep 29 13:42:03 box vpnui: ConnectMgr.cpp:626 (0) ConnectMgr :: processIfcData Connection attempt has failed due to server certificate problem.",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "2.2 linux",
+                "Sep 29 13:42:03 box vpnui: error - ConnectIfc.cpp:551 (fe000022) SendRequestToPeer",
+                Info,
+                None,
+            ),
+            (
+                "2.5 linux",
+                "Jun 11 07:47:40 box vpnui[2367]: Function: processIfcData File: ConnectMgr.cpp Line: 1564 Invoked Function: processIfcData Return Code: -33554423 (0xFE000009) Description: GLOBAL_ERROR_UNEXPECTED Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            // AnyConnect 3.x, Linux: a library load and the client
+            // certificate store finding no certificate are context.
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: loadLibrary File: PluginLoader.cpp Line: 300 Loaded library libacciscossl.so",
+                Info,
+                None,
+            ),
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: enumerateCert File: Certificates/FileCertStore.cpp Line: 214 Invoked Function: enumerateCert Return Code: -31391730 (0xFE21000E) Description: CERTSTORE_ERROR_CERT_NOT_FOUND Could not acquire any X509 certificate in the client certificate directory.",
+                Info,
+                None,
+            ),
+            (
+                "3.x linux",
+                "Jan 12 17:05:35 box acvpnui[16263]: Function: run File: ConnectMgr.cpp Line: 568 Invoked Function: ConnectMgr::initiateConnect Return Code: -29556727 (0xFE3D0009) Description: CONNECTMGR_ERROR_UNEXPECTED",
+                Info,
+                None,
+            ),
+            // AnyConnect 4.x, Linux: OpenSSL and NSS verification of the
+            // server certificate.
+            (
+                "4.x linux openssl",
+                "Mar  3 08:01:02 box acvpnagent[900]: Function: verifyServerCert File: OpenSSLCertUtils.cpp Line: 610 X509_verify_cert failed for the server certificate: unable to get local issuer certificate",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux nss",
+                "Mar  3 08:01:02 box acvpnui[901]: Function: verifyChain File: NSSCertUtils.cpp Line: 812 Invoked Function: CERT_VerifyCertificate Return Code: -8179 (0xFFFFE00D) Description: SEC_ERROR_UNKNOWN_ISSUER",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux nss text",
+                "Mar  3 08:01:02 box acvpnui[901]: Server certificate check failed: SEC_ERROR_EXPIRED_CERTIFICATE",
+                Failure,
+                Some(Cause::Certificate),
+            ),
+            (
+                "4.x linux dns",
+                "Mar  3 08:01:02 box vpnagentd[55]: Function: resolve File: HostLocator.cpp Line: 710 getaddrinfo failed for gw.example.org: Name or service not known",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x linux success",
+                "Mar  3 08:01:09 box vpnagentd[55]: A complete VPN connection has been established.",
+                Success,
+                None,
+            ),
+            // AnyConnect 4.x, macOS console.
+            (
+                "4.x macos",
+                "6/7/21 10:00:01.500 PM acvpnui[70]: Message type warning sent to the user: Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            // Android logcat.
+            (
+                "4.x android",
+                "04-02 09:30:00.100 W/acvpnagent(3000): Function: resolveHostName File: HostLocator.cpp Line: 710 Invoked Function: CSocketSupport::getHostIPAddrByName Return Code: -31129588 (0xFE25000C) Description: SOCKETSUPPORT_ERROR_GETADDRINFO",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x android",
+                "04-02 09:30:00.200 I/vpnapi  (3001): Message type error sent to the user: The VPN connection failed due to unsuccessful domain name resolution.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            // iOS log and messages files.
+            (
+                "4.x ios",
+                "[2024-04-02 09:31:00] Error: Function: TranslateStatusCode File: ConnectIfc.cpp Line: 3169 Invoked Function: TranslateStatusCode Return Code: -29949904 (0xFE370030) Description: CTRANSPORT_ERROR_TIMEOUT Connection attempt has timed out.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "4.x ios",
+                "[2024-04-02 09:31:01] [VPN] - Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "4.x ios",
+                "[2024-04-02 09:35:00] Info: Authentication succeeded",
+                Success,
+                None,
+            ),
+            // Secure Client 5, journald.
+            (
+                "5.x linux",
+                "2026-11-28T08:41:07+0000 lt csc_vpnapi[123]: Message type error sent to the user: Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            (
+                "5.x linux",
+                "2026-11-28T08:41:07+0000 lt csc_vpnagent[99]: Function: loadModule File: Plugin.cpp Line: 12 Loading library libcsc_plugin.so",
+                Info,
+                None,
+            ),
+        ];
+        for &(version, line, outcome, cause) in cases {
+            let e = parse(line, &ctx()).unwrap_or_else(|| panic!("{version}: not parsed: {line}"));
+            assert_eq!((e.outcome, e.cause), (outcome, cause), "{version}: {line}");
+        }
+        // Other bracketed lines are not iOS client lines.
+        assert!(parse("[2024-04-02 09:31:01] something else", &ctx()).is_none());
+    }
+
+    #[test]
+    fn command_line_client_transcript() {
+        use Outcome::{Failure, Info, Success};
+        let cases: &[(&str, Outcome, Option<Cause>)] = &[
+            (
+                "Cisco AnyConnect Secure Mobility Client (version 4.10.05085) .",
+                Info,
+                None,
+            ),
+            ("  >> state: Disconnected", Info, None),
+            ("  >> notice: Ready to connect.", Info, None),
+            ("VPN> connect gw.example.org", Info, None),
+            (
+                "  >> contacting host (gw.example.org) for login information...",
+                Info,
+                None,
+            ),
+            ("  >> state: Connecting", Info, None),
+            ("  >> Login failed.", Failure, Some(Cause::BadCredentials)),
+            (
+                "  >> warning: Connection attempt has failed.",
+                Failure,
+                Some(Cause::Other),
+            ),
+            (
+                "  >> error: Unable to contact gw.example.org.",
+                Failure,
+                Some(Cause::ClientNetwork),
+            ),
+            ("  >> notice: Establishing VPN session...", Info, None),
+            ("  >> state: Connected", Success, None),
+        ];
+        for &(line, outcome, cause) in cases {
+            let e = parse_cli(line, &ctx()).unwrap_or_else(|| panic!("not parsed: {line}"));
+            assert_eq!((e.outcome, e.cause), (outcome, cause), "{line}");
+            assert_eq!(e.family, Family::Client);
+        }
+        let e = parse_cli("Username: [jdoe] jdoe", &ctx()).unwrap();
+        assert_eq!(e.user, Some("jdoe"));
+        assert!(parse_cli("some other line", &ctx()).is_none());
+        assert!(parse_cli("", &ctx()).is_none());
     }
 
     // ---- robustness ----

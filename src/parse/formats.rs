@@ -20,6 +20,8 @@ pub enum Format {
     AsaSyslog,
     /// AnyConnect / Secure Client lines in syslog or journald (Linux, macOS, Android).
     AnyConnectSyslog,
+    /// The transcript of the `vpn` / `vpncli` command-line client (`>> state: Connecting`).
+    AnyConnectCli,
     /// The AnyConnect / Secure Client Windows event channel as XML (`wevtutil qe /f:xml`, Event Viewer "Save as .xml").
     AnyConnectWindowsXml,
     /// The same channel as Event Viewer's .csv export.
@@ -50,9 +52,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 15] = [
+    pub const ALL: [Format; 16] = [
         Format::AsaSyslog,
         Format::AnyConnectSyslog,
+        Format::AnyConnectCli,
         Format::AnyConnectWindowsXml,
         Format::AnyConnectWindowsCsv,
         Format::AnyConnectWindowsText,
@@ -73,6 +76,7 @@ impl Format {
         match self {
             Format::AsaSyslog => "asa",
             Format::AnyConnectSyslog => "anyconnect-syslog",
+            Format::AnyConnectCli => "anyconnect-cli",
             Format::AnyConnectWindowsXml => "anyconnect-windows-xml",
             Format::AnyConnectWindowsCsv => "anyconnect-windows-csv",
             Format::AnyConnectWindowsText => "anyconnect-windows-text",
@@ -101,6 +105,7 @@ impl Format {
             Format::JsonClient => Family::Client,
             Format::JsonAuth => Family::AuthServer,
             Format::AnyConnectSyslog
+            | Format::AnyConnectCli
             | Format::AnyConnectWindowsXml
             | Format::AnyConnectWindowsCsv
             | Format::AnyConnectWindowsText
@@ -127,9 +132,11 @@ impl Format {
             Format::Dart => RecordMode::Dart,
             Format::Ise => RecordMode::IseSegments,
             Format::JsonHeadend | Format::JsonClient | Format::JsonAuth => RecordMode::Json,
-            Format::AsaSyslog | Format::AnyConnectSyslog | Format::Nps | Format::FreeRadius => {
-                RecordMode::Lines
-            }
+            Format::AsaSyslog
+            | Format::AnyConnectSyslog
+            | Format::AnyConnectCli
+            | Format::Nps
+            | Format::FreeRadius => RecordMode::Lines,
         }
     }
 
@@ -139,6 +146,9 @@ impl Format {
             Format::AsaSyslog => "Cisco ASA / FTD syslog from the VPN headend",
             Format::AnyConnectSyslog => {
                 "AnyConnect / Secure Client in syslog or journald (Linux, macOS, Android logcat)"
+            }
+            Format::AnyConnectCli => {
+                "AnyConnect / Secure Client command-line client transcript (vpn / vpncli: >> state:, >> notice:, >> Login failed.)"
             }
             Format::AnyConnectWindowsXml => {
                 "AnyConnect / Secure Client Windows event log as XML (wevtutil qe /f:xml, Event Viewer .xml)"
@@ -181,6 +191,7 @@ impl Format {
             Format::AnyConnectSyslog => {
                 "2026-11-28T08:41:07+0000 lt-0042 csc_vpnapi[2231]: Message type error sent to the user: Login failed."
             }
+            Format::AnyConnectCli => "  >> Login failed.",
             Format::AnyConnectWindowsXml => {
                 "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='acvpnui'/><EventID Qualifiers='25600'>3021</EventID><TimeCreated SystemTime='2026-11-28T08:41:07.250Z'/><Computer>LT-0042</Computer></System><EventData><Data>Message type error sent to the user: Login failed.</Data></EventData></Event>"
             }
@@ -259,6 +270,7 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
     match format {
         Format::AsaSyslog => asa::parse(record, ctx),
         Format::AnyConnectSyslog => client::parse(record, ctx),
+        Format::AnyConnectCli => client::parse_cli(record, ctx),
         Format::AnyConnectWindowsXml => winevent::parse_anyconnect_xml(record, ctx),
         Format::AnyConnectWindowsCsv => winevent::parse_anyconnect_row(record, b',', ctx),
         Format::AnyConnectWindowsText => winevent::parse_anyconnect_row(record, b'\t', ctx),
@@ -308,6 +320,11 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
         }
         if client::parse(line, &ctx).is_some() {
             score[idx(Format::AnyConnectSyslog)] += 1;
+            continue;
+        }
+        // Only the `>>` lines vote: the banner and prompts are too plain.
+        if line.contains(">>") && client::parse_cli(line, &ctx).is_some() {
+            score[idx(Format::AnyConnectCli)] += 1;
             continue;
         }
         if (line.contains("CISE_") || line.contains(" NOTICE "))
@@ -567,6 +584,23 @@ mod tests {
             assert_eq!(e.family, f.family(), "{}", f.name());
             assert_eq!(detect_format(&[f.example()]), Some(f), "{}", f.name());
         }
+    }
+
+    #[test]
+    fn command_line_client_transcript_is_detected() {
+        let lines = [
+            "Cisco AnyConnect Secure Mobility Client (version 4.10.05085) .",
+            "",
+            "  >> state: Disconnected",
+            "  >> notice: Ready to connect.",
+            "VPN> connect gw.example.org",
+            "  >> contacting host (gw.example.org) for login information...",
+            "  >> state: Connecting",
+            "  >> Login failed.",
+        ];
+        assert_eq!(detect_format(&lines), Some(Format::AnyConnectCli));
+        assert_eq!(Format::AnyConnectCli.family(), Family::Client);
+        assert!(describe_formats().contains("anyconnect-cli"));
     }
 
     #[test]

@@ -6,16 +6,26 @@
 //! line cannot tell on its own (such as the year of a yearless syslog
 //! timestamp) comes in through [`ParseContext`].
 //!
+//! Shared by the parsers: [`cause`] maps free-text rejection reasons to a
+//! [`Cause`], and `text` holds the small substring helpers.
+//!
 //! Fields borrow from the line, so parsing a line allocates nothing.
+
+// Input and the environment must never panic the parsers or the sources:
+// every failure is a value. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod asa;
 pub mod auth;
+pub mod cause;
 pub mod client;
+pub mod clock;
 pub mod dart;
 pub mod envelope;
 pub mod formats;
 pub mod reader;
 pub mod records;
+mod text;
 pub mod time;
 pub mod winevent;
 
@@ -214,12 +224,26 @@ pub enum Role {
     /// The WebVPN line of a rejected attempt (716039), which may name the
     /// user the AAA line hid.
     WebvpnRejection,
+    /// A notice about an attempt just counted (113006: the user was locked
+    /// out by that rejection): part of that attempt, not another one.
+    LockoutNotice,
 }
 
 impl Role {
     /// Management-plane traffic, kept apart from VPN logins.
     pub fn is_management(self) -> bool {
         matches!(self, Role::ManagementLogin { .. } | Role::Management)
+    }
+
+    /// The outcome a management login reports (`events` shows it, so a
+    /// script selecting failures sees an administrator being brute-forced;
+    /// the engine counts these apart from VPN logins).
+    pub fn management_outcome(self) -> Option<Outcome> {
+        match self {
+            Role::ManagementLogin { denied: true } => Some(Outcome::Failure),
+            Role::ManagementLogin { denied: false } => Some(Outcome::Success),
+            _ => None,
+        }
     }
 }
 
@@ -299,7 +323,10 @@ impl<'a> Event<'a> {
 /// What a parser needs to know that a single line does not say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseContext {
-    /// Year given to timestamps that carry none (`May  5 17:51:17`).
+    /// Year given to timestamps that carry none (`May  5 17:51:17`) as a
+    /// line is parsed; the [`RecordReader`](reader::RecordReader)'s clock
+    /// then infers their year (see [`clock`]) as of now, or as of the end
+    /// of this year when that is earlier.
     pub default_year: i16,
 }
 

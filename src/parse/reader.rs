@@ -10,6 +10,7 @@
 //!
 //! Pure: it keeps state between lines but does no I/O.
 
+use super::clock::Clock;
 use super::envelope::{self, Item, JsonSplitter, Piece};
 use super::formats::{self, Format};
 use super::records::{RecordAssembler, RecordMode};
@@ -23,6 +24,8 @@ pub struct RecordReader {
     stream: StreamParser,
     default_user: Option<String>,
     ctx: ParseContext,
+    /// The zone and year of stamps that carry none (see [`super::clock`]).
+    clock: Clock,
     /// Set when the input is JSON envelopes (by format, or sniffed from the
     /// first line when no format was detected: stdin, `--command`).
     json: Option<JsonState>,
@@ -31,7 +34,7 @@ pub struct RecordReader {
     /// `--json-field`: where the raw line is in an envelope.
     json_field: Option<String>,
     /// The time a line is read, for lines with no time of their own.
-    clock: fn() -> jiff::Timestamp,
+    read_clock: fn() -> jiff::Timestamp,
 }
 
 /// Reading JSON envelopes: the splitter, the field path, and the format of
@@ -71,15 +74,29 @@ impl RecordReader {
             stream: StreamParser::default(),
             default_user,
             ctx,
+            clock: Clock::for_source("", ctx.default_year),
             json,
             sniffed: format.is_some(),
             json_field,
-            clock: jiff::Timestamp::now,
+            read_clock: jiff::Timestamp::now,
         }
     }
 
-    /// Uses `clock` for the time a line is read (tests fix it).
-    pub fn with_clock(mut self, clock: fn() -> jiff::Timestamp) -> Self {
+    /// Uses `read_clock` for the time a line is read (tests fix it).
+    pub fn with_read_clock(mut self, read_clock: fn() -> jiff::Timestamp) -> Self {
+        self.read_clock = read_clock;
+        self
+    }
+
+    /// This reader for the source named `name` (its path): a `--tz
+    /// FILE=ZONE` for it applies.
+    pub fn for_source(mut self, name: &str) -> Self {
+        self.clock = Clock::for_source(name, self.ctx.default_year);
+        self
+    }
+
+    /// This reader with its own clock (tests: a fixed now).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
@@ -88,7 +105,7 @@ impl RecordReader {
     /// time it is read, marked as such.
     fn stamp(&self, ev: &mut Event<'_>) {
         if ev.ts_from == TimeFrom::Missing && ev.ts.is_none() {
-            ev.ts = Some((self.clock)());
+            ev.ts = Some((self.read_clock)());
             ev.ts_from = TimeFrom::Read;
         }
     }
@@ -181,8 +198,11 @@ impl RecordReader {
                 Item::Line { raw, ts, host } => {
                     let mut event = self.parse_inner(&raw);
                     if let Some(ev) = event.as_mut() {
-                        // The line's own header wins; the envelope fills gaps.
-                        if ev.ts.is_none() && ts.is_some() {
+                        // The line's own stamp, read with the --tz rules, wins;
+                        // the envelope fills gaps.
+                        if let Some(own) = ev.ts {
+                            ev.ts = Some(self.clock.fix_record(&raw, own, self.ctx.default_year));
+                        } else if ts.is_some() {
                             ev.ts = ts;
                             ev.ts_from = TimeFrom::Envelope;
                         }
@@ -231,6 +251,14 @@ impl RecordReader {
             }
             _ => self.stream.parse(record, self.family, &self.ctx),
         };
+        // ISE writes its own offset in the body; the header's stamp is not
+        // the one the parser keeps.
+        if self.format != Some(Format::Ise)
+            && let Some(ev) = event.as_mut()
+            && let Some(ts) = ev.ts
+        {
+            ev.ts = Some(self.clock.fix_record(record, ts, self.ctx.default_year));
+        }
         let repeats = match self.family {
             Family::Client => client::repeated(record).map_or(1, |(n, _)| n.max(1)),
             _ => 1,
@@ -394,13 +422,13 @@ mod tests {
         let body = "(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)";
         let mut times = Vec::new();
         let mut r =
-            RecordReader::new(Family::AuthServer, None, None, ctx()).with_clock(fixed_clock);
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_read_clock(fixed_clock);
         r.feed(body, |_, ev, _| {
             times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
         });
         let doc = serde_json::json!({"@timestamp": "2026-11-28T08:41:09Z", "host": "radius01", "message": body}).to_string();
         let mut j =
-            RecordReader::new(Family::AuthServer, None, None, ctx()).with_clock(fixed_clock);
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_read_clock(fixed_clock);
         j.feed(&doc, |_, ev, _| {
             times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
         });

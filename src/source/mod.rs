@@ -9,6 +9,16 @@
 //! (a file can be re-read, a pipe simply stops being read). Network sources
 //! cannot make a sender wait, so they drop when the queue is full and count
 //! every dropped message exactly ([`Notice::Stats`]).
+//!
+//! Modules: [`file`] follows one path (the follower, with the file's
+//! identity, the `--backlog` start and the directory watch in submodules),
+//! [`glob`] the files a pattern matches, [`stdin`], [`command`] and
+//! [`syslog`] the other sources, [`lines`] splits bytes into lines and
+//! batches, [`recall`] reads a batch's lines again from its file.
+
+// Input and the environment must never panic the parsers or the sources:
+// every failure is a value. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod command;
 pub mod file;

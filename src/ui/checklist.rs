@@ -87,7 +87,11 @@ pub(super) fn draw_checklist(
                     format!(
                         " {}{}",
                         sanitize_str(&s.evidence()),
-                        if s.recent { ", last 15 min" } else { "" }
+                        if s.recent && s.infrastructure.is_none() {
+                            ", last 15 min"
+                        } else {
+                            ""
+                        }
                     ),
                     theme.marker,
                 ),

@@ -70,6 +70,8 @@ fn outcome_glyph(meta: &LineMeta) -> &'static str {
             outcome: Outcome::SessionEnd,
             ..
         } => "○",
+        // A follow-on line of a failed client attempt: context.
+        LineKind::FollowOn { .. } => "·",
         _ => " ",
     }
 }
@@ -83,7 +85,7 @@ pub(super) fn draw_detail(
     theme: &Theme,
 ) {
     let inc = &model.incident;
-    let now = inc.latest();
+    let now = inc.now();
     let title = vec![
         Span::styled(format!(" User {} ", user_name(key)), theme.title),
         Span::styled(" Esc back · f filter the logs · ↑↓ scroll ", theme.muted),
@@ -101,7 +103,9 @@ pub(super) fn draw_detail(
 
     let state = stats.state(now);
     let state_style = match state {
-        UserState::Failing => theme.failure,
+        UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
+            theme.failure
+        }
         UserState::Recovered => theme.success,
         UserState::Ok => theme.plain,
     };
@@ -146,7 +150,7 @@ pub(super) fn draw_detail(
     let spark = sparkline(&stats.recent.series(now, SPARK_MINUTES), SPARK_FULL_SCALE);
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", state.as_str()), state_style),
+            Span::styled(format!(" {} ", state.label()), state_style),
             Span::styled(
                 format!(
                     " failed attempts {} · logins {} · sessions {} up / {} down · failed in last 1/5/15 min: {windows}",
@@ -209,6 +213,7 @@ pub(super) fn draw_detail(
                 outcome: Outcome::SessionEnd,
                 ..
             } => (outcome_glyph(meta), theme.session_end),
+            LineKind::FollowOn { .. } => (outcome_glyph(meta), theme.muted),
             _ => (" ", theme.info),
         };
         // The engine's cause (token_required after a challenge), not the

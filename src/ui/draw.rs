@@ -35,8 +35,9 @@ pub struct FrameInfo {
     pub page_rows: usize,
 }
 
-/// Draws the whole dashboard. `wall` is the current wall-clock time, used
-/// for the incident clock while the logs are live (see [`incident_now`]).
+/// Draws the whole dashboard. `wall` is the current wall-clock time, for the
+/// journal's clock (KPIs, "updated … ago"); the incident's own clock is set
+/// on the model before drawing ([`Model::set_wall_clock`]).
 pub fn draw(
     frame: &mut Frame,
     model: &Model,
@@ -131,21 +132,6 @@ pub fn draw(
     info
 }
 
-/// "Now" for the incident clock. While the logs are live their newest time is
-/// close to the wall clock, and the wall clock keeps the incident age moving
-/// when the logs go quiet. When reading old logs (the newest line is more
-/// than an hour behind) the log's own time is used, so a replay shows the
-/// incident as it was.
-pub fn incident_now(latest_log: Option<Timestamp>, wall: Timestamp) -> Option<Timestamp> {
-    let latest = latest_log?;
-    let behind = wall.duration_since(latest);
-    if behind >= SignedDuration::ZERO && behind < SignedDuration::from_hours(1) {
-        Some(wall)
-    } else {
-        Some(latest)
-    }
-}
-
 pub(super) fn hms(d: SignedDuration) -> String {
     let s = d.as_secs().max(0);
     format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
@@ -180,19 +166,6 @@ pub(super) fn scroll_offset(selected: usize, rows: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn incident_clock_follows_the_wall_only_while_logs_are_live() {
-        let t = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
-        assert_eq!(incident_now(Some(t(0)), t(30)), Some(t(30)));
-        assert_eq!(incident_now(Some(t(0)), t(7200)), Some(t(0)));
-        assert_eq!(
-            incident_now(Some(t(100)), t(0)),
-            Some(t(100)),
-            "clock skew: trust the log"
-        );
-        assert_eq!(incident_now(None, t(0)), None);
-    }
 
     #[test]
     fn hms_formats_long_incidents() {

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{WIDE, clock, hms, incident_now};
+use super::draw::{WIDE, clock, hms};
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
@@ -23,7 +23,7 @@ pub(super) fn draw_header(
 ) {
     let inc = &model.incident;
     let totals = inc.totals();
-    let now = incident_now(inc.latest(), wall);
+    let age = super::kpi::incident_age(model, wall);
     let failing = inc.failing_now();
 
     let narrow = area.width < WIDE;
@@ -33,15 +33,18 @@ pub(super) fn draw_header(
     }
     top.push(Span::raw(" "));
     let counting = model.backlog_progress().is_some();
-    match (inc.first_failure(), now) {
+    // Blind: zero counts mean "could not see", never "all clear".
+    let blind = if counting { None } else { model.blind() };
+    match (inc.first_failure(), age) {
         // No verdict of "no failures" before the earlier lines are in.
         (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
-        (Some(first), Some(now)) => {
+        _ if blind.is_some() => top.push(Span::styled(
+            " ◌ BLIND ",
+            theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
+        )),
+        (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            top.push(Span::styled(
-                format!(" INCIDENT {} ", hms(now.duration_since(first))),
-                style,
-            ));
+            top.push(Span::styled(format!(" INCIDENT {} ", hms(age)), style));
         }
         _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
     }
@@ -51,6 +54,11 @@ pub(super) fn draw_header(
     } else {
         top.push(Span::styled(" ‖ PAUSED ", theme.paused));
     }
+    // Which zone the times are shown in (and `--tz`, when given).
+    top.push(Span::styled(
+        format!(" {}", sanitize_str(&model.time_note)),
+        theme.muted,
+    ));
     if let Some((done, total)) = model.backlog_progress() {
         // The counts below cover nothing until the earlier lines are in.
         let pct = (done.saturating_mul(100) / total.max(1)).min(100);
@@ -91,6 +99,22 @@ pub(super) fn draw_header(
         format!("✔ {} logins", totals.successes),
         theme.success,
     ));
+    if totals.spray_attempts > 0 {
+        // Counted apart: a spray is an attack, not users failing.
+        top.push(Span::styled(
+            format!(" · ⚠ {} spray attempts", totals.spray_attempts),
+            theme.marker,
+        ));
+    }
+    let admin_failures = inc.management().failures;
+    if admin_failures > 0 {
+        // Logins to the headend itself, counted apart from VPN users: an
+        // administrator account being guessed is its own alarm.
+        top.push(Span::styled(
+            format!(" · ✖ {admin_failures} admin login failures"),
+            theme.failure,
+        ));
+    }
     let (closed, steps) = model.checklist.progress();
     if !narrow {
         top.push(Span::styled(
@@ -138,7 +162,17 @@ pub(super) fn draw_header(
             format!("{} {} lines", sanitize_str(&src.name), src.lines),
             theme.muted,
         ));
-        if src.unrecognised > 0 {
+        if src.lines > 0 && src.recognised == 0 && !counting {
+            // Read but not recognised: not the log it was taken for.
+            bottom.push(Span::styled(
+                format!(
+                    " ✖ {}: 0 of {} lines recognised",
+                    sanitize_str(&src.name),
+                    crate::engine::thousands(src.lines)
+                ),
+                theme.failure,
+            ));
+        } else if src.unrecognised > 0 {
             bottom.push(Span::styled(
                 format!(" ({} unparsed)", src.unrecognised),
                 theme.muted,
@@ -168,16 +202,41 @@ pub(super) fn draw_header(
         if let Some(status) = notice_text(src.status.as_ref()) {
             bottom.push(Span::styled(format!(" {status}"), theme.marker));
         }
+        if let Some(silent) = model.quiet(i) {
+            bottom.push(Span::styled(
+                format!(" ⚠ quiet {}", hms(silent)),
+                theme.marker,
+            ));
+        }
+    }
+    // Doubt about the join: said beside the sources, whose clocks it doubts.
+    if inc.join_skew_suspected() {
+        let auth = model
+            .sources
+            .iter()
+            .filter(|s| s.family == crate::parse::Family::AuthServer)
+            .map(|s| s.name.as_str());
+        bottom.push(Span::styled(
+            format!("  {}", sanitize_str(&crate::engine::skew::warning(auth))),
+            theme.marker,
+        ));
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
     let verdict = inc.scope();
     let verdict_style = match verdict.verdict {
-        Verdict::Infrastructure | Verdict::Widespread => theme.alert,
+        Verdict::Infrastructure | Verdict::Widespread | Verdict::Attack => theme.alert,
         Verdict::Isolated => theme.marker,
         Verdict::None => theme.ok,
+        Verdict::Unknown => theme.marker,
     };
-    let scope_line = if counting {
+    let scope_line = if let Some(reason) = &blind {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(" SCOPE UNKNOWN ", theme.marker),
+            Span::styled(format!("  {}", sanitize_str(reason)), theme.header),
+        ])
+    } else if counting {
         Line::from(vec![
             Span::raw(" "),
             Span::styled(" SCOPE … ", theme.paused),

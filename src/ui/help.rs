@@ -77,17 +77,32 @@ const HELP: &[(&str, &str)] = &[
         "f",
         "filter the log panes to the selected user; f or Esc clears",
     ),
+    (
+        "o",
+        "Users order: recent (failing now, last 15 min, total), total, name, last seen",
+    ),
     ("? Esc", "show or hide this help"),
     ("q  Ctrl-C", "quit"),
     ("", ""),
-    ("INCIDENT", "time since the first failed login (log time)"),
+    (
+        "INCIDENT",
+        "incident age = KPI age; now: log time in a replay, else wall",
+    ),
     (
         "failed attempt",
         "one failed login; its 113005 and 716039 lines count once",
     ),
     (
         "failing now",
-        "failed in the last 5 min (log time), no success since",
+        "failed in the last 5 min (of now), no success since",
+    ),
+    (
+        "⊘ ? ✖ ✗ ✔ ·",
+        "locked, unknown user, failing, failed (not now), recovered, ok",
+    ),
+    (
+        "(spray) IP",
+        "a password spray's attempts from IP, counted apart: SCOPE ATTACK",
     ),
     (
         "(hidden) IP",
@@ -96,11 +111,19 @@ const HELP: &[(&str, &str)] = &[
     ("✖ ✔ ○", "failure, success, session end"),
     (
         "SCOPE",
-        "infrastructure · widespread · isolated · none (see README)",
+        "infrastructure · widespread · attack · isolated · none",
     ),
     (
         "FAIL/MIN",
         "a user's failed attempts per minute, newest right (█ = 4+)",
+    ),
+    (
+        "times",
+        "shown in UTC; stamps without a zone are UTC unless --tz (header says)",
+    ),
+    (
+        "· line",
+        "a follow-on line of a failed client attempt: context, not a failure",
     ),
 ];
 

@@ -25,6 +25,13 @@ fn short(d: SignedDuration) -> String {
     }
 }
 
+/// The incident's age: the header's INCIDENT clock and the KPI age are this
+/// one value, so the two can never disagree ([`kpi::Kpis::age_at`]).
+pub(super) fn incident_age(model: &Model, wall: Timestamp) -> Option<SignedDuration> {
+    kpi::compute(model.incident.first_failure(), &model.checklist)
+        .age_at(model.incident.now(), wall)
+}
+
 pub(super) fn kpi_line(
     model: &Model,
     theme: &Theme,
@@ -32,7 +39,6 @@ pub(super) fn kpi_line(
     narrow: bool,
 ) -> Line<'static> {
     let k = kpi::compute(model.incident.first_failure(), &model.checklist);
-    let now = k.now(model.incident.latest(), wall);
     let mut spans = vec![Span::raw(" "), Span::styled(" KPI ", theme.title)];
     let item = |spans: &mut Vec<Span<'static>>, label: &str, value: Option<SignedDuration>| {
         spans.push(Span::styled(format!(" · {label} "), theme.muted));
@@ -46,7 +52,7 @@ pub(super) fn kpi_line(
     } else {
         ("age", "first action", "mitigated", "resolved")
     };
-    match k.age(now) {
+    match incident_age(model, wall) {
         Some(d) => {
             spans.push(Span::styled(format!(" {age} "), theme.muted));
             spans.push(Span::styled(hms(d), theme.header));

@@ -36,6 +36,8 @@ fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
             outcome: Outcome::Info,
             ..
         } => ("  ", theme.info),
+        // A follow-on line of a failed client attempt: context, muted.
+        LineKind::FollowOn { .. } => ("· ", theme.muted),
         LineKind::Plain => ("  ", theme.plain),
         LineKind::Marker => ("", theme.marker),
         LineKind::Continuation => ("↪ ", theme.muted),

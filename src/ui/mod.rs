@@ -19,7 +19,7 @@ mod users;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::engine::{LineStore, Model, StepState, UserKey};
+use crate::engine::{LineStore, Model, StepState, UserKey, UserSort};
 use crate::parse::Family;
 
 pub use draw::draw;
@@ -73,6 +73,8 @@ pub enum Action {
     ToggleFilter,
     /// Esc: close whatever is on top — help, the drill-down, the filter.
     Back,
+    /// `o`: the next order of the Users pane.
+    CycleSort,
 }
 
 /// Where a log pane is looking.
@@ -109,6 +111,8 @@ pub struct UiState {
     pub detail_scroll: usize,
     /// The user the log panes are filtered to (`f`).
     pub filter: Option<UserKey>,
+    /// The Users pane's order (`o` cycles).
+    pub user_sort: UserSort,
 }
 
 impl Default for UiState {
@@ -128,6 +132,7 @@ impl Default for UiState {
             detail: None,
             detail_scroll: 0,
             filter: None,
+            user_sort: UserSort::default(),
         }
     }
 }
@@ -193,7 +198,7 @@ impl UiState {
     pub fn selected_user(&self, model: &Model) -> Option<UserKey> {
         model
             .incident
-            .users_by_failures()
+            .users_sorted(self.user_sort)
             .get(self.user_selected)
             .map(|(k, _)| (*k).clone())
     }
@@ -263,6 +268,20 @@ impl UiState {
                 };
                 self.detail = None;
             }
+            Action::CycleSort => {
+                // The selection follows its user into the new order.
+                let selected = self.selected_user(model);
+                self.user_sort = self.user_sort.next();
+                self.user_selected = selected
+                    .and_then(|key| {
+                        model
+                            .incident
+                            .users_sorted(self.user_sort)
+                            .iter()
+                            .position(|(k, _)| *k == key)
+                    })
+                    .unwrap_or(0);
+            }
             Action::Back => {
                 if self.show_help {
                     self.show_help = false;
@@ -301,7 +320,7 @@ impl UiState {
             Focus::Client => scroll(&mut self.client_view, &model.client, rows, self.page_rows),
             Focus::Auth => scroll(&mut self.auth_view, &model.auth, rows, self.page_rows),
             Focus::Users => {
-                let n = model.incident.users_by_failures().len();
+                let n = model.incident.users_sorted(self.user_sort).len();
                 self.user_selected = clamp_add(self.user_selected, rows, n);
             }
             Focus::Checklist => {
@@ -360,6 +379,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Esc => Action::Back,
         KeyCode::Enter => Action::Open,
         KeyCode::Char('f') => Action::ToggleFilter,
+        KeyCode::Char('o') => Action::CycleSort,
         KeyCode::Char(' ') => Action::AdvanceStep,
         KeyCode::Char('n') => Action::EditNote,
         KeyCode::Char('y') => Action::CopyCommand,

@@ -21,9 +21,13 @@ const SPARK_MIN_MINUTES: usize = 8;
 /// attempt a minute (a user retrying by hand) still shows as `▂`.
 pub(super) const SPARK_FULL_SCALE: u32 = 4;
 
-/// Columns the other cells need: mark and a `(hidden) 192.0.2.147` name,
-/// FAIL, OK, a short cause, and the gaps between five columns.
-const FIXED_COLUMNS: usize = 22 + 4 + 3 + 10 + 4;
+/// Columns the other cells need: the state (`✔ recovered`), a
+/// `(hidden) 192.0.2.147` name, FAIL, OK, a short cause, and the gaps
+/// between six columns.
+const FIXED_COLUMNS: usize = STATE_COLUMN + 20 + 4 + 3 + 10 + 5;
+
+/// Width of the state column: glyph and the longest word, `✔ recovered`.
+const STATE_COLUMN: usize = 11;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -49,6 +53,7 @@ pub(super) fn user_name(key: &UserKey) -> String {
     match key {
         UserKey::Named(n) => sanitize_str(n),
         UserKey::Hidden(ip) => format!("(hidden) {}", sanitize_str(ip)),
+        UserKey::Spray(ip) => format!("(spray) {}", sanitize_str(ip)),
     }
 }
 
@@ -60,15 +65,16 @@ pub(super) fn draw_users(
     theme: &Theme,
 ) {
     let inc = &model.incident;
-    let users = inc.users_by_failures();
-    let now = inc.latest();
+    let users = inc.users_sorted(ui.user_sort);
+    let now = inc.now();
     let title = vec![
         Span::styled(" Users ", theme.title),
         Span::styled(
             format!(
-                "{} failing now · {} with failures ",
+                "{} failing now · {} with failures · by {} (o) ",
                 inc.failing_now(),
-                users.len()
+                users.len(),
+                ui.user_sort.label()
             ),
             theme.muted,
         ),
@@ -90,7 +96,9 @@ pub(super) fn draw_users(
     let spark_minutes = spare.min(SPARK_MINUTES);
     let show_spark = spark_minutes >= SPARK_MIN_MINUTES;
     let show_last = spare >= SPARK_MINUTES + 10;
-    let full_causes = spare >= SPARK_MINUTES + 10 + 10;
+    // Full cause ids only when the name keeps room for a long hidden or
+    // escaped name beside the state column.
+    let full_causes = spare >= SPARK_MINUTES + 10 + 10 + 10;
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(ui.user_selected, rows);
     let body: Vec<Row> = users
@@ -99,18 +107,23 @@ pub(super) fn draw_users(
         .skip(offset)
         .take(rows)
         .map(|(i, (key, stats))| {
-            let (mark, style) = match stats.state(now) {
-                UserState::Failing => ("✖", theme.failure),
-                UserState::Recovered => ("✔", theme.success),
-                UserState::Ok => (" ", theme.plain),
+            let state = stats.state(now);
+            let style = match state {
+                UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
+                    theme.failure
+                }
+                UserState::Recovered => theme.success,
+                UserState::Ok => theme.plain,
             };
+
             let name = user_name(key);
             let cause = stats
                 .last_cause
                 .map(|c| if full_causes { c.id() } else { c.short_label() })
                 .unwrap_or_default();
             let mut cells = vec![
-                format!("{mark} {name}"),
+                state.label(),
+                name,
                 stats.failures.to_string(),
                 stats.successes.to_string(),
                 cause.to_string(),
@@ -132,8 +145,9 @@ pub(super) fn draw_users(
             }
         })
         .collect();
-    let mut header = vec!["USER", "FAIL", "OK", "CAUSE"];
+    let mut header = vec!["STATE", "USER", "FAIL", "OK", "CAUSE"];
     let mut widths = vec![
+        Constraint::Length(STATE_COLUMN as u16),
         Constraint::Min(10),
         Constraint::Length(4),
         Constraint::Length(3),

@@ -1,0 +1,163 @@
+//! Blind is a state, not an all-clear: a file of which no line was
+//! recognised is named on stderr, `scan` fails when nothing was read, and
+//! the scope verdict is `unknown` (never `none`) without a recognised
+//! headend line.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn vpnwatch() -> Command {
+    Command::cargo_bin("vpnwatch").expect("binary is built")
+}
+
+fn not_a_log() -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/:\n").unwrap();
+    f
+}
+
+#[test]
+fn scan_of_a_file_that_is_no_log_warns_and_fails() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch().args(["scan", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!("vpnwatch: {path}: recognised no log line (is it a VPN log?)")
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Scope: unknown"), "{stdout}");
+    assert!(!stdout.contains("Scope: none"), "{stdout}");
+}
+
+#[test]
+fn a_headend_log_read_as_a_client_log_is_no_all_clear() {
+    let out = vpnwatch()
+        .args(["scan", "--client", "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("Scope: none"), "{stdout}");
+    assert!(stdout.contains("Scope: unknown"), "{stdout}");
+}
+
+#[test]
+fn scan_json_names_files_read_blind_and_keeps_the_verdict_unknown() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch()
+        .args(["scan", "--json", path, "--auth", "sample-logs/ise-auth.log"])
+        .output()
+        .unwrap();
+    // The auth-server log was read: not a total failure.
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scope"]["verdict"], "unknown");
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files[0]["recognised"], 0);
+    assert_eq!(files[0]["lines"], 2);
+    assert!(files[1]["recognised"].as_u64().unwrap() > 0);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("recognised no log line")
+    );
+    // With the headend log the verdict is a real one again.
+    let out = vpnwatch()
+        .args(["scan", "--json", "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(v["scope"]["verdict"], "unknown");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn events_names_each_file_that_recognised_nothing() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let out = vpnwatch()
+        .args(["events", path, "sample-logs/asa-headend.log"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!("vpnwatch: {path}: recognised no log line (is it a VPN log?)")
+    );
+}
+
+/// `events --follow` on a file that does not exist yet: when it appears,
+/// its format is detected from its first lines, as at start.
+#[test]
+fn follow_detects_a_late_file_from_its_first_lines() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["events", "--follow", "--poll-interval", "0.05", "late.log"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("waiting for late.log"), "{first}");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(serde_json::from_str(&l).unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let client: String = std::fs::read_to_string("sample-logs/anyconnect-client.log")
+        .unwrap()
+        .lines()
+        .take(40)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("late.log"), client).unwrap();
+    let record = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a record from the late file");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(record["family"], "client", "{record}");
+}
+
+/// The postmortem says `unknown` too when no headend line was read.
+#[test]
+fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
+    let rb = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    let report = |logs: &[(std::path::PathBuf, vpnwatch::parse::Family)]| {
+        vpnwatch::app::report::from_files(
+            "tests/fixtures/journal/sample-incident.jsonl".as_ref(),
+            &rb,
+            logs,
+            &vpnwatch::parse::ParseContext { default_year: 2026 },
+            "2026-11-28T10:00:00Z".parse().unwrap(),
+        )
+        .unwrap()
+        .0
+    };
+    use vpnwatch::parse::Family;
+    let md = report(&[("sample-logs/ise-auth.log".into(), Family::AuthServer)]);
+    assert!(md.contains("**unknown**"), "{md}");
+    assert!(!md.contains("**none**"), "{md}");
+    let md = report(&[("sample-logs/asa-headend.log".into(), Family::Headend)]);
+    assert!(!md.contains("**unknown**"), "{md}");
+}
