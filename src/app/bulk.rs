@@ -135,6 +135,12 @@ impl BlockResult {
             role,
             ts_from,
         } = *ev;
+        // A line with no time of its own takes the time it is read, as the
+        // record reader gives it (see `RecordReader`).
+        let (ts, ts_from) = match (ts, ts_from) {
+            (None, TimeFrom::Missing) => (Some(Timestamp::now()), TimeFrom::Read),
+            other => other,
+        };
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_latest: self.counted_after_latest.take(),
