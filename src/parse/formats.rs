@@ -300,18 +300,19 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
     let mut dart_keys = 0;
     // Event Viewer export headers seen, by separator.
     let mut headers = [false; 2];
-    let mut json_text = false;
+    // JSON from a store is JSON throughout: the raw lines inside a
+    // pretty-printed document must not vote as lines of their own.
+    let json_text = first_lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| envelope::looks_like_json(l));
     for raw in first_lines {
         let line = raw.strip_prefix('\u{feff}').unwrap_or(raw);
         let line = line.trim_end_matches(['\r', '\n']);
-        if envelope::looks_like_json(line) {
-            json_text = true;
+        if json_text {
             if let Ok(v) = serde_json::from_str(line) {
                 score_json(v, &mut score, idx);
             }
-            continue;
-        }
-        if json_text && line.trim().is_empty() {
             continue;
         }
         if asa::parse(line, &ctx).is_some() {
