@@ -472,12 +472,16 @@ pub fn json_field() -> Option<&'static str> {
 /// source with no detected format (stdin, `--command`) is read as
 /// envelopes.
 pub fn looks_like_json(line: &str) -> bool {
-    matches!(
-        line.trim_start_matches(['\u{feff}', ' ', '\t'])
-            .as_bytes()
-            .first(),
-        Some(b'{' | b'[')
-    )
+    let t = line.trim_start_matches(['\u{feff}', ' ', '\t']);
+    match t.as_bytes().first() {
+        Some(b'{') => true,
+        // An array of values, not a bracketed log prefix (`[08:41:07] …`).
+        Some(b'[') => matches!(
+            t.get(1..).unwrap_or("").trim_start().as_bytes().first(),
+            None | Some(b'{' | b'[' | b'"' | b']')
+        ),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -634,6 +638,10 @@ mod tests {
     fn stream_sniffing() {
         assert!(looks_like_json("  {\"a\":1}"));
         assert!(looks_like_json("["));
+        assert!(looks_like_json("[{\"a\":1}]"));
         assert!(!looks_like_json("<166>Nov 28 2026"));
+        assert!(!looks_like_json(
+            "[2026-11-28 08:41:07.123] Error: Login failed."
+        ));
     }
 }
