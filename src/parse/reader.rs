@@ -110,16 +110,6 @@ impl RecordReader {
         }
     }
 
-    /// Reads JSON envelopes with the raw line in `path` (`--json-field`),
-    /// tried before the known fields.
-    pub fn with_json_field(mut self, path: Option<String>) -> Self {
-        if let Some(json) = self.json.as_mut() {
-            json.field = path.clone();
-        }
-        self.json_field = path;
-        self
-    }
-
     pub fn family(&self) -> Family {
         self.family
     }
