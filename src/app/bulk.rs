@@ -28,7 +28,9 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 
 use crate::engine::Incident;
-use crate::parse::{Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser};
+use crate::parse::{
+    Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser, TimeFrom,
+};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
@@ -80,6 +82,7 @@ struct Shipped {
     cause: Option<Cause>,
     server_state: Option<ServerState>,
     role: Role,
+    ts_from: TimeFrom,
     host: Span,
     msg_id: Span,
     user: Span,
@@ -132,7 +135,14 @@ impl BlockResult {
             reason,
             role,
             trace_session,
+            ts_from,
         } = *ev;
+        // A line with no time of its own takes the time it is read, as the
+        // record reader gives it (see `RecordReader`).
+        let (ts, ts_from) = match (ts, ts_from) {
+            (None, TimeFrom::Missing) => (Some(Timestamp::now()), TimeFrom::Read),
+            other => other,
+        };
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_latest: self.counted_after_latest.take(),
@@ -142,6 +152,7 @@ impl BlockResult {
             cause,
             server_state,
             role,
+            ts_from,
             host: self.store(host),
             msg_id: self.store(msg_id),
             user: self.store(user),
@@ -220,6 +231,7 @@ impl BlockResult {
                 reason: get(s.reason),
                 role: s.role,
                 trace_session: get(s.trace_session),
+                ts_from: s.ts_from,
             };
             incident.apply(&ev);
         }

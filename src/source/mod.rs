@@ -224,6 +224,11 @@ pub struct SourceStats {
     /// Messages or frames that were not valid syslog (kept as text when
     /// there was any text to keep).
     pub malformed: u64,
+    /// Datagrams and connections from senders outside `--syslog-allow`.
+    pub disallowed: u64,
+    /// Datagrams the kernel dropped before they were read (receive buffer
+    /// full; Linux's per-socket counter).
+    pub kernel_dropped: u64,
 }
 
 /// What flows from sources to the engine.
