@@ -130,6 +130,8 @@ impl BlockResult {
             server_state,
             reason,
             role,
+            // The panes' compact form only; a count needs none of it.
+            body: _,
         } = *ev;
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
@@ -216,6 +218,7 @@ impl BlockResult {
                 server_state: s.server_state,
                 reason: get(s.reason),
                 role: s.role,
+                body: None,
             };
             incident.apply(&ev);
         }

@@ -459,6 +459,7 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         let _severity = words.next();
         body = words.next().unwrap_or("");
     }
+    ev.body = Some(body);
     ev.user = ise_attr(body, "UserName").or_else(|| ise_attr(body, "User-Name"));
     ev.client_ip = ise_attr(body, "Calling-Station-ID")
         .or_else(|| ise_attr(body, "Calling-Station-Id"))

@@ -274,6 +274,9 @@ pub struct Event<'a> {
     /// Free-text reason given by the device.
     pub reason: Option<&'a str>,
     pub role: Role,
+    /// The message itself: the text after the header and the message id
+    /// (the panes show it first, see [`crate::engine::lines::Compact`]).
+    pub body: Option<&'a str>,
 }
 
 impl<'a> Event<'a> {
@@ -294,6 +297,7 @@ impl<'a> Event<'a> {
             server_state: None,
             reason: None,
             role: Role::Plain,
+            body: None,
         }
     }
 }

@@ -18,7 +18,7 @@ use super::{LogView, Theme, UiState};
 use crate::engine::window::WINDOWS;
 use crate::engine::{LineKind, LineMeta, LineRef, LineStore, Model, UserKey, UserState, UserStats};
 use crate::parse::{Family, Outcome};
-use crate::sanitize::{sanitize, sanitize_str};
+use crate::sanitize::sanitize_str;
 
 /// Minutes of history in the drill-down's sparkline.
 const SPARK_MINUTES: usize = 15;
@@ -235,8 +235,18 @@ pub(super) fn draw_detail(
                 theme.muted,
             ),
             Span::styled(format!("{glyph} {cause:<20} "), style),
-            Span::styled(sanitize(bytes), style),
         ]));
+        // Message first, like the log panes (`v` shows the raw line).
+        if let Some(line) = lines.last_mut() {
+            line.spans.extend(super::logs::message_spans(
+                bytes,
+                *meta,
+                ui.line_view.raw,
+                false,
+                style,
+                theme,
+            ));
+        }
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

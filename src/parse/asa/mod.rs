@@ -93,6 +93,7 @@ fn parse_inner<'a>(
             ev.ts = head.ts;
             ev.host = head.host;
             ev.msg_id = Some(tag.id);
+            ev.body = Some(tag.body);
             ev.role = role_of(tag.num);
             extract(&mut ev, tag.num, tag.body);
             finish(&mut ev);
@@ -336,6 +337,7 @@ fn tagless<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         ev.ts = head.ts;
         ev.host = head.host;
         ev.msg_id = Some(id);
+        ev.body = Some(body);
         finish(&mut ev);
         return Some(ev);
     }
