@@ -369,7 +369,7 @@ pub(super) fn message_spans(
 ) -> Vec<Span<'static>> {
     let c = meta.compact;
     let body = c.body().and_then(|at| bytes.get(at..)).filter(|_| !raw);
-    let Some(body) = body else {
+    let (Some(at), Some(body)) = (c.body(), body) else {
         return vec![Span::styled(sanitize(bytes), style)];
     };
     let part = |r: Option<std::ops::Range<usize>>| r.and_then(|r| bytes.get(r)).map(sanitize);
@@ -381,7 +381,8 @@ pub(super) fn message_spans(
     if let Some(host) = part(c.host()) {
         spans.push(Span::styled(format!("{host} "), theme.muted));
     }
-    if let Some(id) = part(c.msg_id()) {
+    // An id inside the body (a client's return-code symbol) is read there.
+    if let Some(id) = part(c.msg_id().filter(|r| r.end <= at)) {
         spans.push(Span::styled(format!("{id} "), theme.key));
     }
     spans.push(Span::styled(sanitize(body), style));
