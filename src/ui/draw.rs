@@ -246,34 +246,65 @@ pub(super) fn pane_block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme)
         .title(Line::from(title))
 }
 
-/// `line` cut into rows of at most `width` columns, styles kept, so the
-/// rows can be counted and scrolled (a `Paragraph`'s own wrap cannot be).
+/// `line` cut into rows of at most `width` columns at spaces (a word wider
+/// than a row is cut), styles kept, so the rows can be counted and
+/// scrolled exactly (a `Paragraph`'s own wrap cannot be).
 pub(super) fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
-    use unicode_width::UnicodeWidthChar;
+    use unicode_width::UnicodeWidthStr;
     let width = width.max(1);
     let mut rows: Vec<Line<'static>> = Vec::new();
     let mut row: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
-    for span in line.spans {
-        let mut piece = String::new();
-        for ch in span.content.chars() {
-            let w = ch.width().unwrap_or(0);
-            if used + w > width && used > 0 {
-                if !piece.is_empty() {
-                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+    let push_row = |row: &mut Vec<Span<'static>>, rows: &mut Vec<Line<'static>>| {
+        rows.push(Line::from(std::mem::take(row)).style(line.style));
+    };
+    for span in &line.spans {
+        // Words with the spaces after them.
+        for word in span.content.split_inclusive(' ') {
+            let mut word = word.to_string();
+            loop {
+                let w = word.width();
+                if used + w <= width || (used == 0 && w <= width) {
+                    used += w;
+                    row.push(Span::styled(word, span.style));
+                    break;
                 }
-                rows.push(Line::from(std::mem::take(&mut row)).style(line.style));
+                if used > 0 && w <= width {
+                    push_row(&mut row, &mut rows);
+                    used = 0;
+                    continue;
+                }
+                // Wider than what is left of the row: cut it.
+                let room = width - used;
+                let mut cut = 0;
+                let mut cols = 0;
+                for (i, ch) in word.char_indices() {
+                    let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+                    if cols + cw > room {
+                        break;
+                    }
+                    cols += cw;
+                    cut = i + ch.len_utf8();
+                }
+                if cut == 0 && used == 0 {
+                    // Not even one character fits an empty row.
+                    cut = word.chars().next().map_or(word.len(), char::len_utf8);
+                }
+                let rest = word.split_off(cut);
+                if !word.is_empty() {
+                    row.push(Span::styled(word, span.style));
+                }
+                push_row(&mut row, &mut rows);
                 used = 0;
+                word = rest;
+                if word.is_empty() {
+                    break;
+                }
             }
-            piece.push(ch);
-            used += w;
-        }
-        if !piece.is_empty() {
-            row.push(Span::styled(piece, span.style));
         }
     }
     if !row.is_empty() || rows.is_empty() {
-        rows.push(Line::from(row).style(line.style));
+        push_row(&mut row, &mut rows);
     }
     rows
 }

@@ -54,14 +54,16 @@ impl Parts {
 
     /// The parts that fit `width` columns, in their order: the least
     /// important (the last of them first) are left out until the rest fit.
-    /// A part too long on its own is cut at the edge, not left out.
+    /// The most important part is cut at the edge, never left out.
     pub(super) fn fit(mut self, width: usize) -> Line<'static> {
         let len = |p: &(Priority, Vec<Span>)| p.1.iter().map(Span::width).sum::<usize>();
         while self.0.iter().map(len).sum::<usize>() > width && self.0.len() > 1 {
             let Some(drop) = (0..self.0.len()).max_by_key(|&i| (self.0[i].0, i)) else {
                 break;
             };
-            if self.0[drop].0 == Priority::Verdict {
+            let others = self.0.iter().filter(|p| p.0 != Priority::Verdict).count();
+            // The most important part is cut at the edge, never dropped.
+            if self.0[drop].0 == Priority::Verdict || others <= 1 {
                 break;
             }
             self.0.remove(drop);

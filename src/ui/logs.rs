@@ -208,9 +208,7 @@ pub(super) fn draw_log(
     }
     let width = usize::from(inner.width.max(1));
     let mut paragraph = Paragraph::new(fit_rows(lines, rows, width, ui.line_view.wrap));
-    if ui.line_view.wrap {
-        paragraph = paragraph.wrap(Wrap { trim: false });
-    } else {
+    if !ui.line_view.wrap {
         paragraph = paragraph.scroll((0, ui.line_view.sideways));
     }
     frame.render_widget(paragraph, inner);
@@ -295,12 +293,7 @@ pub(super) fn draw_open_line(
             theme.muted,
         )),
     }
-    let popup = Rect {
-        x: area.x + 1,
-        y: area.y + 1,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(2),
-    };
+    let popup = area;
     let block = pane_block(
         vec![
             Span::styled(format!(" {} line ", pane_label(family)), theme.title),
@@ -319,24 +312,18 @@ pub(super) fn draw_open_line(
     );
 }
 
-/// The newest of `lines` that fit `rows` rows: wrapped lines take as many
-/// rows as they need, so fewer of them fit.
-fn fit_rows(mut lines: Vec<Line<'_>>, rows: usize, width: usize, wrap: bool) -> Vec<Line<'_>> {
+/// The newest of `lines` that fit `rows` rows: wrapped, a line takes as
+/// many rows as it needs, so fewer of them fit.
+fn fit_rows(lines: Vec<Line<'static>>, rows: usize, width: usize, wrap: bool) -> Vec<Line<'static>> {
     if !wrap {
         return lines;
     }
-    let mut used = 0;
-    let mut keep = 0;
-    for line in lines.iter().rev() {
-        let need = line.width().div_ceil(width).max(1);
-        if used + need > rows && keep > 0 {
-            break;
-        }
-        used += need;
-        keep += 1;
-    }
-    lines.drain(..lines.len() - keep);
-    lines
+    let mut out: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|line| super::draw::wrap_line(line, width))
+        .collect();
+    out.drain(..out.len().saturating_sub(rows));
+    out
 }
 
 /// One log line as a pane shows it: its outcome glyph and cause, then the
