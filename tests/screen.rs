@@ -316,3 +316,38 @@ fn scrolling_up_pauses_that_pane_only() {
     let text = text_at(&model, &ui, 120, 40);
     assert!(!text.contains("scrolled"), "{text}");
 }
+
+// ---- The README's screenshot ----
+
+/// The three bundled samples at 160x48, the README's first screen.
+#[test]
+fn readme_screenshot() {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let sources = vec![
+        SourceState::new("asa-headend.log".into(), Family::Headend),
+        SourceState::new("anyconnect-client.log".into(), Family::Client),
+        SourceState::new("ise-auth.log".into(), Family::AuthServer),
+    ];
+    let mut model = Model::new(
+        sources,
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    feed(&mut model, 0, include_str!("../sample-logs/asa-headend.log"));
+    feed(
+        &mut model,
+        1,
+        include_str!("../sample-logs/anyconnect-client.log"),
+    );
+    feed(&mut model, 2, include_str!("../sample-logs/ise-auth.log"));
+    let ui = UiState {
+        focus: Focus::Auth,
+        ..UiState::default()
+    };
+    let text = text_at(&model, &ui, 160, 48);
+    // The auth server's lines are message first too.
+    assert!(text.contains("ise-psn-0"), "{text}");
+    assert!(!text.contains("<181>Nov 28"), "{text}");
+    insta::assert_snapshot!("readme_160x48", text);
+}

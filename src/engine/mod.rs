@@ -656,12 +656,16 @@ pub fn thousands(n: u64) -> String {
 
 /// Where the parts of `ev`, parsed from `record`, sit in the line whose
 /// text is `text` (see [`lines::Compact`]): only when the record is that
-/// line as read (not assembled from several lines, not a lossy copy of
-/// bytes that are not UTF-8), else none and the line shows raw.
+/// line as read (a record of one line, not a lossy copy of bytes that are
+/// not UTF-8), else none and the line shows raw.
 pub fn compact_of(text: &std::borrow::Cow<'_, str>, record: &str, ev: &Event) -> lines::Compact {
     match text {
-        std::borrow::Cow::Borrowed(line) if std::ptr::eq(line.as_ptr(), record.as_ptr()) => {
-            lines::Compact::of(line, ev)
+        // The same bytes (an assembler's one-segment record is a copy), so
+        // offsets in the record are offsets in the line.
+        std::borrow::Cow::Borrowed(line)
+            if std::ptr::eq(line.as_ptr(), record.as_ptr()) || *line == record =>
+        {
+            lines::Compact::of(record, ev)
         }
         _ => lines::Compact::default(),
     }
