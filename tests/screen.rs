@@ -341,11 +341,28 @@ fn readme_screenshot() {
         include_str!("../sample-logs/anyconnect-client.log"),
     );
     feed(&mut model, 2, include_str!("../sample-logs/ise-auth.log"));
+    // The incident lead has started step 1.
+    let at: jiff::Timestamp = "2026-11-28T08:50:00Z".parse().unwrap();
+    let start = model
+        .checklist
+        .change(0, vpnwatch::engine::StepState::Doing, "oncall", at)
+        .unwrap();
+    model.checklist.apply(&start);
     let ui = UiState {
         focus: Focus::Auth,
         ..UiState::default()
     };
-    let text = text_at(&model, &ui, 160, 48);
+    // Drawn half a minute after the last line, as `demo` shows it.
+    let wall: jiff::Timestamp = "2026-11-28T09:10:30Z".parse().unwrap();
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    terminal
+        .draw(|f| {
+            model.set_wall_clock(wall);
+            vpnwatch::ui::draw(f, &model, &ui, &theme(), wall);
+        })
+        .unwrap();
+    let text = screen_text(&terminal);
     // The auth server's lines are message first too.
     assert!(text.contains("ise-psn-0"), "{text}");
     assert!(!text.contains("<181>Nov 28"), "{text}");
