@@ -32,7 +32,11 @@ fn sample_model() -> Model {
         10_000,
         ParseContext { default_year: 2026 },
     );
-    feed(&mut model, 0, include_str!("../sample-logs/asa-headend.log"));
+    feed(
+        &mut model,
+        0,
+        include_str!("../sample-logs/asa-headend.log"),
+    );
     feed(
         &mut model,
         1,
@@ -89,7 +93,10 @@ fn v_shows_the_raw_line_and_again_message_first() {
     let mut ui = headend_ui();
     ui.apply(Action::ToggleRaw, &model);
     let raw = text_at(&model, &ui, 120, 40);
-    assert!(raw.contains("<166>Nov 28 2026 09:10:00 vpn-asa-01"), "{raw}");
+    assert!(
+        raw.contains("<166>Nov 28 2026 09:10:00 vpn-asa-01"),
+        "{raw}"
+    );
     ui.apply(Action::ToggleRaw, &model);
     let compact = text_at(&model, &ui, 120, 40);
     assert!(!compact.contains("<166>Nov 28 2026 09:10:00"), "{compact}");
@@ -101,7 +108,10 @@ fn w_wraps_and_arrows_scroll_sideways_to_the_end_of_a_long_line() {
     feed(&mut model, 0, REJECTED);
     let mut ui = headend_ui();
     let cut = text_at(&model, &ui, 80, 24);
-    assert!(!cut.contains("198.51.100.200"), "cut at the pane's edge: {cut}");
+    assert!(
+        !cut.contains("198.51.100.200"),
+        "cut at the pane's edge: {cut}"
+    );
     ui.apply(Action::SetStep(vpnwatch::engine::StepState::Doing), &model);
     assert!(ui.line_view.wrap, "w in a log pane wraps, it moves no step");
     let wrapped = text_at(&model, &ui, 80, 24);
@@ -134,7 +144,10 @@ fn enter_on_a_log_pane_opens_its_newest_line_whole_and_sanitised() {
     let flat = unboxed(&text);
     assert!(flat.contains("past eighty columns"), "{text}");
     assert!(flat.contains("<166>Nov 28 2026 09:10:00"), "{text}");
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
     ui.apply(Action::Back, &model);
     assert!(ui.line_view.open.is_none(), "Esc closes the line");
 }
@@ -188,7 +201,12 @@ fn focused_rows(text: &str) -> usize {
 fn on_a_small_screen_each_pane_has_eight_rows_when_focused() {
     let model = sample_model();
     for (w, h) in [(80, 24), (100, 30)] {
-        for focus in [Focus::Headend, Focus::Client, Focus::Users, Focus::Checklist] {
+        for focus in [
+            Focus::Headend,
+            Focus::Client,
+            Focus::Users,
+            Focus::Checklist,
+        ] {
             let ui = UiState {
                 focus,
                 ..UiState::default()
@@ -265,8 +283,15 @@ fn the_header_keeps_what_matters_most_as_it_narrows() {
             shown[kept..].iter().all(|s| !s),
             "at {w}: {first:?} shows {shown:?}"
         );
-        assert!(kept >= 3, "at {w} the failing-now and failed counts stay: {first}");
-        assert!(header[1].contains("SCOPE ISOLATED"), "at {w}: {}", header[1]);
+        assert!(
+            kept >= 3,
+            "at {w} the failing-now and failed counts stay: {first}"
+        );
+        assert!(
+            header[1].contains("SCOPE ISOLATED"),
+            "at {w}: {}",
+            header[1]
+        );
         shots.push_str(&format!("{w}:\n{}\n", header.join("\n")));
     }
     insta::assert_snapshot!("header_by_width", shots);
@@ -290,7 +315,10 @@ fn paused_counts_the_lines_that_arrived_since_and_end_clears_it() {
     assert!(text.lines().next().unwrap().contains("‖ PAUSED"));
     ui.apply(Action::End, &model);
     let text = text_at(&model, &ui, 120, 40);
-    assert!(!text.contains("PAUSED"), "End resumes and clears the banner: {text}");
+    assert!(
+        !text.contains("PAUSED"),
+        "End resumes and clears the banner: {text}"
+    );
     assert!(text.lines().next().unwrap().contains("● LIVE"));
 }
 
@@ -334,7 +362,11 @@ fn readme_screenshot() {
         10_000,
         ParseContext { default_year: 2026 },
     );
-    feed(&mut model, 0, include_str!("../sample-logs/asa-headend.log"));
+    feed(
+        &mut model,
+        0,
+        include_str!("../sample-logs/asa-headend.log"),
+    );
     feed(
         &mut model,
         1,
@@ -354,8 +386,7 @@ fn readme_screenshot() {
     };
     // Drawn half a minute after the last line, as `demo` shows it.
     let wall: jiff::Timestamp = "2026-11-28T09:10:30Z".parse().unwrap();
-    let mut terminal =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
     terminal
         .draw(|f| {
             model.set_wall_clock(wall);

@@ -122,7 +122,7 @@ fn kind_of(
     reader.feed(&text, |record, event, _| {
         if let Some(ev) = event {
             kind = LineKind::shown(ev.outcome, ev.cause, attempts.follow_on(&ev, ev.ts));
-            compact = compact_of(&text, record, &ev);
+            compact = compact_of(bytes, record, &ev);
         }
     });
     (kind, compact)

@@ -408,6 +408,61 @@ mod tests {
     }
 
     #[test]
+    fn compact_parts_are_where_the_parser_found_them() {
+        let ctx = crate::parse::ParseContext { default_year: 2026 };
+        let line = "<166>Nov 28 2026 08:43:11 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : user = ann";
+        let ev = crate::parse::asa::parse(line, &ctx).unwrap();
+        let c = Compact::of(line, &ev);
+        assert_eq!(c.time_of_day(), Some(8 * 3600 + 43 * 60 + 11));
+        assert_eq!(c.host().map(|r| &line[r]), Some("vpn-asa-01"));
+        assert_eq!(c.msg_id().map(|r| &line[r]), Some("113005"));
+        assert_eq!(
+            c.body().map(|at| &line[at..]),
+            Some("AAA user authentication Rejected : user = ann")
+        );
+        // Midnight is a time, not "no time".
+        let midnight = line.replace("08:43:11", "00:00:00");
+        let ev = crate::parse::asa::parse(&midnight, &ctx).unwrap();
+        assert_eq!(Compact::of(&midnight, &ev).time_of_day(), Some(0));
+        // A host past the first 255 bytes is left out; the body stays.
+        let far = format!("{} {line}", "x".repeat(300));
+        let ev = crate::parse::asa::parse(&far, &ctx).unwrap();
+        let c = Compact::of(&far, &ev);
+        assert_eq!(c.host(), None);
+        assert!(c.body().is_some());
+        // A copy of the line that is not the line (lossy text): raw.
+        let bytes = [line.as_bytes(), b" \xff"].concat();
+        let text = String::from_utf8_lossy(&bytes);
+        let ev = crate::parse::asa::parse(&text, &ctx).unwrap();
+        assert_eq!(
+            super::super::compact_of(&bytes, &text, &ev),
+            Compact::default()
+        );
+        // No body: no compact form.
+        assert_eq!(Compact::default().body(), None);
+    }
+
+    #[test]
+    fn failure_lines_follow_restyling() {
+        let mut store = LineStore::new(2);
+        let fail = LineKind::Event {
+            outcome: Outcome::Failure,
+            cause: None,
+        };
+        store.push(b"a", meta(1));
+        store.push(b"b", meta(2));
+        store.set_kind(0, fail);
+        store.set_kind(1, fail);
+        assert_eq!(store.failure_lines(), 2);
+        store.set_kind(1, LineKind::FollowOn { cause: None });
+        assert_eq!(store.failure_lines(), 1);
+        // Evicted lines still count: they were shown as failures.
+        store.push(b"c", meta(3));
+        store.push(b"d", meta(4));
+        assert_eq!(store.failure_lines(), 1);
+    }
+
+    #[test]
     fn keeps_the_newest_lines_within_the_bound() {
         let mut store = LineStore::new(3);
         for n in 1..=10u64 {

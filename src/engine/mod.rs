@@ -25,8 +25,8 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
-pub mod spray;
 pub mod skew;
+pub mod spray;
 pub mod suggest;
 pub mod window;
 
@@ -365,7 +365,7 @@ impl Model {
             reader.feed(&text, |record, event, repeats| match event {
                 Some(ev) => {
                     seen.note(&ev);
-                    let compact = compact_of(&text, record, &ev);
+                    let compact = compact_of(line.bytes, record, &ev);
                     apply_event(incident, store, family, index, &ev, repeats, compact)
                 }
                 None => unrecognised += 1,
@@ -654,20 +654,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Where the parts of `ev`, parsed from `record`, sit in the line whose
-/// text is `text` (see [`lines::Compact`]): only when the record is that
-/// line as read (a record of one line, not a lossy copy of bytes that are
-/// not UTF-8), else none and the line shows raw.
-pub fn compact_of(text: &std::borrow::Cow<'_, str>, record: &str, ev: &Event) -> lines::Compact {
-    match text {
-        // The same bytes (an assembler's one-segment record is a copy), so
-        // offsets in the record are offsets in the line.
-        std::borrow::Cow::Borrowed(line)
-            if std::ptr::eq(line.as_ptr(), record.as_ptr()) || *line == record =>
-        {
-            lines::Compact::of(record, ev)
-        }
-        _ => lines::Compact::default(),
+/// Where the parts of `ev`, parsed from `record`, sit in the line of
+/// `bytes` (see [`lines::Compact`]): only when the record is that line's own
+/// bytes (a record of one line, valid UTF-8), so offsets in the record are
+/// offsets in the line; else none and the line shows raw.
+pub fn compact_of(bytes: &[u8], record: &str, ev: &Event) -> lines::Compact {
+    let same = std::ptr::eq(bytes.as_ptr(), record.as_ptr()) && bytes.len() == record.len();
+    if same || bytes == record.as_bytes() {
+        lines::Compact::of(record, ev)
+    } else {
+        lines::Compact::default()
     }
 }
 

@@ -187,9 +187,11 @@ fn draw_compact(
         .filter(|(_, (_, f, _))| *f != ui.focus)
         .map(|(i, (family, _, _))| (i + 1, *family))
         .collect();
-    let [rows, rest] =
-        Layout::vertical([Constraint::Length(summaries.len() as u16), Constraint::Min(0)])
-            .areas(body);
+    let [rows, rest] = Layout::vertical([
+        Constraint::Length(summaries.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(body);
     for ((n, family), row) in summaries.iter().zip(rows.rows()) {
         super::logs::draw_summary(frame, row, model, *family, *n, ui, theme);
     }

@@ -131,7 +131,10 @@ pub(super) fn header_lines(
                 total / 1_000_000
             )
         };
-        top.push(P::Verdict, vec![Span::raw(" "), Span::styled(text, theme.paused)]);
+        top.push(
+            P::Verdict,
+            vec![Span::raw(" "), Span::styled(text, theme.paused)],
+        );
     }
     if ui.paused && !ui.is_live() {
         top.push(
@@ -144,7 +147,11 @@ pub(super) fn header_lines(
             vec![Span::raw(" "), Span::styled(" ● LIVE ", theme.live)],
         );
     }
-    top.one(P::FailingNow, format!("  {failing} failing now"), theme.header);
+    top.one(
+        P::FailingNow,
+        format!("  {failing} failing now"),
+        theme.header,
+    );
     let failed = if narrow { "failed" } else { "failed attempts" };
     top.one(
         P::Failed,
@@ -185,7 +192,11 @@ pub(super) fn header_lines(
         );
     }
     let (closed, steps) = model.checklist.progress();
-    top.one(P::Runbook, format!(" · runbook {closed}/{steps}"), theme.muted);
+    top.one(
+        P::Runbook,
+        format!(" · runbook {closed}/{steps}"),
+        theme.muted,
+    );
     // Which zone the times are shown in (and `--tz`, when given).
     top.one(
         P::Details,

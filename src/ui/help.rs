@@ -98,9 +98,15 @@ const HELP: &[(&str, &str)] = &[
         "pause every log pane (PAUSED +N: lines since); ↑ pauses one (⇡ scrolled)",
     ),
     ("v", "log lines raw / message first (time host id message)"),
-    ("w", "log panes, drill-down: wrap lines; Runbook: step doing"),
+    (
+        "w",
+        "log panes, drill-down: wrap lines; Runbook: step doing",
+    ),
     ("← →", "scroll the log panes sideways"),
-    ("Enter", "log pane: open its newest line in view, whole (Esc closes)"),
+    (
+        "Enter",
+        "log pane: open its newest line in view, whole (Esc closes)",
+    ),
     ("Space", "advance the selected step: todo → doing → done"),
     ("w x s u", "set the step to doing / done / skipped / todo"),
     (

@@ -115,7 +115,11 @@ pub(super) fn draw_log(
         // Lines that arrived since the pane stopped following, not the
         // lines below the view.
         let newer = view.arrived_since(store);
-        let word = if ui.paused { "‖ PAUSED" } else { "⇡ scrolled" };
+        let word = if ui.paused {
+            "‖ PAUSED"
+        } else {
+            "⇡ scrolled"
+        };
         title.push(Span::styled(format!(" {word} +{newer} "), theme.paused));
     }
     if ui.line_view.raw {
@@ -241,7 +245,11 @@ pub(super) fn draw_summary(
     }
     let view = ui.view(family);
     if view.pinned_bottom.is_some() {
-        let word = if ui.paused { "‖ PAUSED" } else { "⇡ scrolled" };
+        let word = if ui.paused {
+            "‖ PAUSED"
+        } else {
+            "⇡ scrolled"
+        };
         spans.push(Span::styled(
             format!("  {word} +{}", view.arrived_since(store)),
             theme.paused,
@@ -287,7 +295,10 @@ pub(super) fn draw_open_line(
             lines.push(Line::styled("raw", theme.muted));
             lines.push(Line::styled(sanitize(bytes), theme.plain));
         }
-        Row::Reading => lines.push(Line::styled("… reading the line from its file", theme.muted)),
+        Row::Reading => lines.push(Line::styled(
+            "… reading the line from its file",
+            theme.muted,
+        )),
         Row::Missing(why) => lines.push(Line::styled(
             format!("‹not kept: {}›", sanitize_str(why)),
             theme.muted,
@@ -314,7 +325,12 @@ pub(super) fn draw_open_line(
 
 /// The newest of `lines` that fit `rows` rows: wrapped, a line takes as
 /// many rows as it needs, so fewer of them fit.
-fn fit_rows(lines: Vec<Line<'static>>, rows: usize, width: usize, wrap: bool) -> Vec<Line<'static>> {
+fn fit_rows(
+    lines: Vec<Line<'static>>,
+    rows: usize,
+    width: usize,
+    wrap: bool,
+) -> Vec<Line<'static>> {
     if !wrap {
         return lines;
     }
