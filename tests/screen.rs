@@ -148,6 +148,11 @@ fn enter_on_a_log_pane_opens_its_newest_line_whole_and_sanitised() {
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text}"
     );
+    // ↑↓ scroll a line longer than the screen.
+    ui.apply(Action::Move(2), &model);
+    assert_eq!(ui.line_view.open_scroll, 2);
+    let scrolled = text_at(&model, &ui, 80, 24);
+    assert!(!scrolled.contains("asa-headend.log line 1"), "{scrolled}");
     ui.apply(Action::Back, &model);
     assert!(ui.line_view.open.is_none(), "Esc closes the line");
 }

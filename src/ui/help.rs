@@ -95,7 +95,7 @@ const HELP: &[(&str, &str)] = &[
     ),
     (
         "p",
-        "pause every log pane (PAUSED +N: lines since); ↑ pauses one (⇡ scrolled)",
+        "pause all log panes (+N: new lines since); ↑ pauses one (⇡)",
     ),
     ("v", "log lines raw / message first (time host id message)"),
     (

@@ -272,8 +272,8 @@ pub(super) fn draw_open_line(
     frame: &mut Frame,
     area: Rect,
     model: &Model,
-    family: Family,
-    index: u64,
+    (family, index): (Family, u64),
+    scroll: u16,
     theme: &Theme,
 ) {
     let store = model.store(family);
@@ -308,7 +308,7 @@ pub(super) fn draw_open_line(
     let block = pane_block(
         vec![
             Span::styled(format!(" {} line ", pane_label(family)), theme.title),
-            Span::styled(" Esc closes · v raw in the panes ", theme.muted),
+            Span::styled(" Esc closes · ↑↓ scroll ", theme.muted),
         ],
         true,
         theme,
@@ -318,7 +318,8 @@ pub(super) fn draw_open_line(
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         popup,
     );
 }

@@ -115,6 +115,9 @@ pub struct LineView {
     pub sideways: u16,
     /// The line shown whole: its pane and its index in the pane's store.
     pub open: Option<(Family, u64)>,
+    /// Rows the line shown whole is scrolled down (a long line on a small
+    /// screen).
+    pub open_scroll: u16,
 }
 
 /// Everything about the screen that is not incident state.
@@ -270,6 +273,11 @@ impl UiState {
             Action::End if self.detail.is_some() => self.detail_scroll = 0,
             // Keys of the log panes' line view (see [`LineView`]).
             Action::Back if self.line_view.open.is_some() => self.line_view.open = None,
+            Action::Move(rows) if self.line_view.open.is_some() => {
+                let rows =
+                    i16::try_from(rows).unwrap_or(if rows < 0 { i16::MIN } else { i16::MAX });
+                self.line_view.open_scroll = self.line_view.open_scroll.saturating_add_signed(rows);
+            }
             Action::ToggleRaw => self.line_view.raw = !self.line_view.raw,
             Action::ScrollSideways(cols) => {
                 self.line_view.sideways = self.line_view.sideways.saturating_add_signed(cols)
@@ -291,6 +299,7 @@ impl UiState {
                 let store = model.store(family);
                 let shown = logs::visible(store, self.view(family), self.page_rows.max(1));
                 self.line_view.open = shown.end.checked_sub(1).map(|i| (family, i));
+                self.line_view.open_scroll = 0;
             }
             Action::Move(rows) => self.move_by(rows, model),
             Action::PageUp => self.move_by(-(self.page_rows.max(1) as isize), model),
