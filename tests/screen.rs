@@ -404,3 +404,32 @@ fn readme_screenshot() {
     assert!(!text.contains("<181>Nov 28"), "{text}");
     insta::assert_snapshot!("readme_160x48", text);
 }
+
+// ---- The footer ----
+
+#[test]
+fn the_footer_shows_the_keys_of_the_focused_pane() {
+    let model = sample_model();
+    let footer = |focus| {
+        let ui = UiState {
+            focus,
+            ..UiState::default()
+        };
+        let text = text_at(&model, &ui, 160, 48);
+        text.lines().last().unwrap_or_default().to_string()
+    };
+    let logs = footer(Focus::Headend);
+    for hint in ["? help", "q quit", "p pause", "v raw", "w wrap", "Enter line"] {
+        assert!(logs.contains(hint), "{hint}: {logs}");
+    }
+    assert!(!logs.contains("Space"), "{logs}");
+    let steps = footer(Focus::Checklist);
+    for hint in ["Space advance", "x/s done/skip", "n note", "y copy"] {
+        assert!(steps.contains(hint), "{hint}: {steps}");
+    }
+    assert!(!steps.contains("p pause"), "{steps}");
+    let users = footer(Focus::Users);
+    for hint in ["Enter user", "f filter", "o order", "e bundle"] {
+        assert!(users.contains(hint), "{hint}: {users}");
+    }
+}
