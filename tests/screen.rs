@@ -419,7 +419,14 @@ fn the_footer_shows_the_keys_of_the_focused_pane() {
         text.lines().last().unwrap_or_default().to_string()
     };
     let logs = footer(Focus::Headend);
-    for hint in ["? help", "q quit", "p pause", "v raw", "w wrap", "Enter line"] {
+    for hint in [
+        "? help",
+        "q quit",
+        "p pause",
+        "v raw",
+        "w wrap",
+        "Enter line",
+    ] {
         assert!(logs.contains(hint), "{hint}: {logs}");
     }
     assert!(!logs.contains("Space"), "{logs}");
