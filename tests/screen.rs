@@ -440,3 +440,24 @@ fn the_footer_shows_the_keys_of_the_focused_pane() {
         assert!(users.contains(hint), "{hint}: {users}");
     }
 }
+
+#[test]
+fn w_wraps_the_drill_down_lines_too() {
+    let mut model = sample_model();
+    feed(&mut model, 0, REJECTED);
+    let key = model
+        .incident
+        .users()
+        .map(|(k, _)| k.clone())
+        .find(|k| k.to_string() == "newperson")
+        .unwrap();
+    let mut ui = UiState {
+        detail: Some(key),
+        ..UiState::default()
+    };
+    let cut = text_at(&model, &ui, 100, 30);
+    assert!(!cut.contains("user = newperson"), "{cut}");
+    ui.apply(Action::SetStep(vpnwatch::engine::StepState::Doing), &model);
+    let wrapped = text_at(&model, &ui, 100, 30);
+    assert!(wrapped.contains("user = newperson"), "{wrapped}");
+}

@@ -185,6 +185,7 @@ pub(super) fn draw_detail(
     let mut refs: Vec<&LineRef> = stats.lines.iter().collect();
     refs.sort_by_key(|r| r.ts);
     let rows = (inner.height as usize).saturating_sub(lines.len());
+    let head = lines.len();
     let entries: Vec<(&LineRef, &[u8], LineMeta)> = refs
         .into_iter()
         .filter_map(|r| resolve(model.store(r.family), r).map(|(b, m)| (r, b, m)))
@@ -247,6 +248,17 @@ pub(super) fn draw_detail(
                 theme,
             ));
         }
+    }
+    if ui.line_view.wrap {
+        // `w`: the newest of the shown lines wrapped, as many as fit.
+        let width = usize::from(inner.width);
+        let entries = lines.split_off(head.min(lines.len()));
+        let mut wrapped: Vec<Line> = entries
+            .into_iter()
+            .flat_map(|l| super::draw::wrap_line(l, width))
+            .collect();
+        wrapped.drain(..wrapped.len().saturating_sub(rows));
+        lines.extend(wrapped);
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
