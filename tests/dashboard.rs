@@ -114,28 +114,30 @@ fn header_tells_the_incident_at_a_glance() {
         160,
         48,
     ));
-    let header: Vec<&str> = text.lines().take(2).collect();
+    let header: Vec<&str> = text.lines().take(3).collect();
     // First failure 08:43:11, last log line 09:09:59.
     assert!(header[0].contains("INCIDENT 00:26:48"), "{}", header[0]);
     assert!(header[0].contains("● LIVE"), "{}", header[0]);
     assert!(header[0].contains("✖ 65 failed attempts"), "{}", header[0]);
     assert!(
-        header[0].contains("12 users · 3 failing now"),
+        header[0].contains("3 failing now · ✖ 65 failed attempts · 12 users"),
         "{}",
         header[0]
     );
     assert!(header[0].contains("✔ 95 logins"), "{}", header[0]);
     assert!(header[0].contains("runbook 2/19"), "{}", header[0]);
     // The RADIUS server flapped: FAILED at 08:52:19, ACTIVE again at 08:56:27.
+    // The verdict second, the servers and sources third.
+    assert!(header[1].contains("SCOPE ISOLATED"), "{}", header[1]);
     assert!(
-        header[1].contains("10.20.0.13 ✔ ACTIVE since 08:56:27"),
+        header[2].contains("10.20.0.13 ✔ ACTIVE since 08:56:27"),
         "{}",
-        header[1]
+        header[2]
     );
     assert!(
-        header[1].contains("asa-headend.log 5588 lines"),
+        header[2].contains("asa-headend.log 5588 lines"),
         "{}",
-        header[1]
+        header[2]
     );
 }
 
@@ -219,14 +221,19 @@ fn no_color_theme_still_marks_failures_with_a_glyph() {
 #[test]
 fn a_tiny_terminal_gets_a_message_not_a_mess() {
     let model = sample_model();
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        40,
-        10,
-    ));
-    assert!(text.contains("vpnwatch needs at least 60x16"), "{text}");
+    // Every screen it is shown on, down to a tmux pane split four ways.
+    for (w, h) in [(59, 15), (60, 15), (59, 40), (40, 10), (20, 6)] {
+        let text = screen_text(&render(
+            &model,
+            &UiState::default(),
+            &Theme::load("default").unwrap(),
+            w,
+            h,
+        ));
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let want = format!("vpnwatch needs 60x16; this is {w}x{h}. q quits.");
+        assert_eq!(words.join(" "), want, "at {w}x{h}:\n{text}");
+    }
 }
 
 /// The UI state after selecting `user` in the Users pane.
@@ -455,7 +462,7 @@ fn the_status_line_is_never_crowded_out_by_key_hints() {
         "{footer}"
     );
     assert!(
-        footer.contains("Tab focus"),
+        footer.contains("Tab 1-5 pane"),
         "hints follow while they fit: {footer}"
     );
     assert!(
@@ -540,7 +547,7 @@ fn a_headend_silent_while_others_move_is_quiet() {
         (source("ise.log", Family::AuthServer), auth),
     ]);
     let text = header_text(&model);
-    assert!(text.contains("⚠ quiet 00:05:00"), "{text}");
+    assert!(text.contains("⚠ asa.log quiet 00:05:00"), "{text}");
     // Within the quiet time: nothing to say.
     model.quiet_after = jiff::SignedDuration::from_mins(10);
     assert!(!header_text(&model).contains("quiet"));

@@ -197,10 +197,11 @@ fn the_dashboard_header_says_utc_and_warns_when_nothing_joins() {
     }
     let theme = Theme::load("default").unwrap();
     let s = common::screen_text(&common::render(&m, &UiState::default(), &theme, 200, 30));
-    let header: Vec<&str> = s.lines().take(2).collect();
+    let header: Vec<&str> = s.lines().take(3).collect();
     assert!(header[0].contains(" UTC "), "{s}");
+    // Beside the sources, on the line after the verdict.
     assert!(
-        header[1].contains("⚠ no headend attempt matched ise-auth.log — clock skew or zone?"),
+        header[2].contains("⚠ no headend attempt matched ise-auth.log — clock skew or zone?"),
         "{s}"
     );
 }

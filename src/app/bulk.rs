@@ -136,6 +136,8 @@ impl BlockResult {
             role,
             trace_session,
             ts_from,
+            // The panes' compact form only; a count needs none of it.
+            body: _,
         } = *ev;
         // A line with no time of its own takes the time it is read, as the
         // record reader gives it (see `RecordReader`).
@@ -232,6 +234,7 @@ impl BlockResult {
                 role: s.role,
                 trace_session: get(s.trace_session),
                 ts_from: s.ts_from,
+                body: None,
             };
             incident.apply(&ev);
         }

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use crate::engine::LineKind;
 use crate::engine::client_attempts::ClientAttempts;
-use crate::engine::lines::LineMeta;
+use crate::engine::compact_of;
+use crate::engine::lines::{Compact, LineMeta};
 use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
 use crate::parse::reader::RecordReader;
 use crate::source::SourceId;
@@ -52,6 +53,7 @@ pub fn read(
                     source: *source,
                     line_no: 0,
                     kind: LineKind::Marker,
+                    compact: Compact::default(),
                 },
             ),
             RunKind::Stream { .. } => RecalledLine::Missing(
@@ -69,14 +71,19 @@ pub fn read(
                 });
                 match got {
                     Ok(pieces) => match usize::try_from(offset).ok().and_then(|i| pieces.get(i)) {
-                        Some((bytes, continued)) => RecalledLine::Line(
-                            bytes.clone(),
-                            LineMeta {
-                                source: *source,
-                                line_no: first_line_no + offset,
-                                kind: kind_of(bytes, *continued, readers, *source, &mut attempts),
-                            },
-                        ),
+                        Some((bytes, continued)) => {
+                            let (kind, compact) =
+                                kind_of(bytes, *continued, readers, *source, &mut attempts);
+                            RecalledLine::Line(
+                                bytes.clone(),
+                                LineMeta {
+                                    source: *source,
+                                    line_no: first_line_no + offset,
+                                    kind,
+                                    compact,
+                                },
+                            )
+                        }
                         None => RecalledLine::Missing("the file changed".into()),
                     },
                     Err(why) => RecalledLine::Missing(why.clone()),
@@ -99,22 +106,24 @@ fn kind_of(
     readers: &mut [Option<RecordReader>],
     source: SourceId,
     attempts: &mut ClientAttempts,
-) -> LineKind {
+) -> (LineKind, Compact) {
     if continued {
-        return LineKind::Continuation;
+        return (LineKind::Continuation, Compact::default());
     }
     let Some(reader) = readers
         .get_mut(usize::from(source.0))
         .and_then(Option::as_mut)
     else {
-        return LineKind::Plain;
+        return (LineKind::Plain, Compact::default());
     };
     let mut kind = LineKind::Plain;
+    let mut compact = Compact::default();
     let text = String::from_utf8_lossy(bytes);
-    reader.feed(&text, |_, event, _| {
+    reader.feed(&text, |record, event, _| {
         if let Some(ev) = event {
             kind = LineKind::shown(ev.outcome, ev.cause, attempts.follow_on(&ev, ev.ts));
+            compact = compact_of(bytes, record, &ev);
         }
     });
-    kind
+    (kind, compact)
 }

@@ -66,11 +66,87 @@ pub struct LineMeta {
     /// Line number in its file; 0 for markers.
     pub line_no: u64,
     pub kind: LineKind,
+    /// What the parser read where in the line, for the panes' compact form.
+    pub compact: Compact,
 }
 
-/// One retained line: 24 bytes, a sixth of the memory of a typical line's
+/// Where the parser found a recognised line's parts, so a pane can show the
+/// message first (`08:41:07 vpn-asa-01 113005 AAA user authentication …`)
+/// without parsing again: the time of day of the event's time (UTC), and
+/// the byte ranges of the host and the message id and the offset of the
+/// body in the raw line. Eight bytes: a time of day and a body offset fit
+/// 17 and 15 bits, and a host and message id sit in a line's first 255
+/// bytes (farther ones are left out, and the line shows raw).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compact {
+    /// Seconds since midnight plus one (0: no time) in the low 17 bits,
+    /// the body offset plus one (0: none) in the high 15.
+    packed: u32,
+    host: [u8; 2],
+    msg_id: [u8; 2],
+}
+
+impl Compact {
+    const TOD_BITS: u32 = 17;
+    const TOD_MASK: u32 = (1 << Self::TOD_BITS) - 1;
+    const BODY_MAX: usize = (1 << (32 - Self::TOD_BITS)) - 2;
+
+    /// The parts of a line whose text is `line` and whose event is `ev`
+    /// (its fields borrowed from `line`); fields that are not within `line`
+    /// are left out. No body, no compact form.
+    pub fn of(line: &str, ev: &Event) -> Self {
+        let base = line.as_ptr() as usize;
+        let range_of = |field: &str| -> Option<std::ops::Range<usize>> {
+            let start = (field.as_ptr() as usize).checked_sub(base)?;
+            let end = start + field.len();
+            (end <= line.len()).then_some(start..end)
+        };
+        let tod = ev
+            .ts
+            .map_or(0, |ts| ts.as_second().rem_euclid(86_400) as u32 + 1);
+        let body = ev
+            .body
+            .and_then(range_of)
+            .filter(|r| r.start <= Self::BODY_MAX)
+            .map_or(0, |r| r.start as u32 + 1);
+        let byte_range = |field: Option<&str>| match field.and_then(range_of) {
+            Some(r) if r.end <= 255 && !r.is_empty() => [r.start as u8, r.end as u8],
+            _ => [0, 0],
+        };
+        Compact {
+            packed: tod | (body << Self::TOD_BITS),
+            host: byte_range(ev.host),
+            msg_id: byte_range(ev.msg_id),
+        }
+    }
+
+    /// Seconds since midnight (UTC) of the event's time.
+    pub fn time_of_day(&self) -> Option<u32> {
+        (self.packed & Self::TOD_MASK).checked_sub(1)
+    }
+
+    /// Where the message body starts in the line; `None`: show it raw.
+    pub fn body(&self) -> Option<usize> {
+        ((self.packed >> Self::TOD_BITS) as usize).checked_sub(1)
+    }
+
+    pub fn host(&self) -> Option<std::ops::Range<usize>> {
+        let [s, e] = self.host;
+        (e > s).then_some(usize::from(s)..usize::from(e))
+    }
+
+    pub fn msg_id(&self) -> Option<std::ops::Range<usize>> {
+        let [s, e] = self.msg_id;
+        (e > s).then_some(usize::from(s)..usize::from(e))
+    }
+}
+
+/// One retained line: 28 bytes, a fifth of the memory of a typical line's
 /// text, so its fields are packed rather than a [`LineMeta`] with a `u64`
-/// line number (32 bytes: 8 MiB more with 1 M lines retained).
+/// line number (40 bytes: 12 MiB more with 1 M lines retained). Its length
+/// is not kept: lines are laid end to end in their chunk, so a line ends
+/// where the next one in the same chunk starts, or at the chunk's end. The
+/// [`Compact`] parts take 8 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     /// Sequence number of the chunk holding the line (counted from the first
@@ -78,13 +154,13 @@ struct Slot {
     chunk: u32,
     /// Offset of the line in its chunk.
     start: u32,
-    len: u32,
     /// The line number, split so the slot needs no 8-byte alignment
     /// (48 bits: numbers beyond 2^48 saturate).
     line_no_low: u32,
     line_no_high: u16,
     source: SourceId,
     kind: LineKind,
+    compact: Compact,
 }
 
 impl Slot {
@@ -93,6 +169,7 @@ impl Slot {
             source: self.source,
             line_no: (u64::from(self.line_no_high) << 32) | u64::from(self.line_no_low),
             kind: self.kind,
+            compact: self.compact,
         }
     }
 }
@@ -113,6 +190,19 @@ pub struct LineStore {
     pushed: u64,
     recall: RecallIndex,
     recalled: Option<Recalled>,
+    /// Lines ever pushed that are shown as failures now (`✖`), for the
+    /// pane's one-row summary on a small screen.
+    failure_lines: u64,
+}
+
+fn is_failure(kind: LineKind) -> bool {
+    matches!(
+        kind,
+        LineKind::Event {
+            outcome: Outcome::Failure,
+            ..
+        }
+    )
 }
 
 impl LineStore {
@@ -126,6 +216,7 @@ impl LineStore {
             pushed: 0,
             recall: RecallIndex::default(),
             recalled: None,
+            failure_lines: 0,
         }
     }
 
@@ -184,17 +275,18 @@ impl LineStore {
         self.slots.push_back(Slot {
             chunk: chunk_seq,
             start,
-            len,
             line_no_low: line_no as u32,
             line_no_high: (line_no >> 32) as u16,
             source: meta.source,
             kind: meta.kind,
+            compact: meta.compact,
         });
         if meta.kind == LineKind::Marker {
             // Markers are in no file: the index keeps their text.
             self.recall.note_marker(self.pushed, meta.source, line);
         }
         self.pushed += 1;
+        self.failure_lines += u64::from(is_failure(meta.kind));
         if self.slots.len() > self.retain {
             self.slots.pop_front();
             self.free_dead_chunks();
@@ -230,7 +322,25 @@ impl LineStore {
             return;
         };
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| self.slots.get_mut(i)) {
+            self.failure_lines = (self.failure_lines + u64::from(is_failure(kind)))
+                .saturating_sub(u64::from(is_failure(slot.kind)));
             slot.kind = kind;
+        }
+    }
+
+    /// Lines ever pushed that are shown as failures (`✖`): retained or not.
+    pub fn failure_lines(&self) -> u64 {
+        self.failure_lines
+    }
+
+    /// Records where the parser found the parts of the line pushed as the
+    /// `index`-th ever (see [`Compact`]). Evicted lines are left be.
+    pub fn set_compact(&mut self, index: u64, compact: Compact) {
+        let Some(i) = index.checked_sub(self.evicted()) else {
+            return;
+        };
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| self.slots.get_mut(i)) {
+            slot.compact = compact;
         }
     }
 
@@ -260,7 +370,11 @@ impl LineStore {
             .chunks
             .get(slot.chunk.wrapping_sub(self.first_chunk) as usize)?;
         let from = slot.start as usize;
-        let bytes = chunk.get(from..from + slot.len as usize)?;
+        let end = match self.slots.get(i + 1) {
+            Some(next) if next.chunk == slot.chunk => next.start as usize,
+            _ => chunk.len(),
+        };
+        let bytes = chunk.get(from..end)?;
         Some((bytes, slot.meta()))
     }
 
@@ -279,12 +393,13 @@ mod tests {
             source: SourceId(0),
             line_no: n,
             kind: LineKind::Plain,
+            compact: Compact::default(),
         }
     }
 
     #[test]
-    fn a_slot_is_24_bytes_and_keeps_48_bit_line_numbers() {
-        assert!(std::mem::size_of::<Slot>() <= 24);
+    fn a_slot_is_28_bytes_and_keeps_48_bit_line_numbers() {
+        assert!(std::mem::size_of::<Slot>() <= 28);
         let mut store = LineStore::new(3);
         for n in [0, u64::from(u32::MAX) + 7, (1 << 48) - 1, u64::MAX] {
             store.push(b"x", meta(n));
@@ -294,6 +409,61 @@ mod tests {
             numbers,
             [u64::from(u32::MAX) + 7, (1 << 48) - 1, (1 << 48) - 1]
         );
+    }
+
+    #[test]
+    fn compact_parts_are_where_the_parser_found_them() {
+        let ctx = crate::parse::ParseContext { default_year: 2026 };
+        let line = "<166>Nov 28 2026 08:43:11 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : user = ann";
+        let ev = crate::parse::asa::parse(line, &ctx).unwrap();
+        let c = Compact::of(line, &ev);
+        assert_eq!(c.time_of_day(), Some(8 * 3600 + 43 * 60 + 11));
+        assert_eq!(c.host().map(|r| &line[r]), Some("vpn-asa-01"));
+        assert_eq!(c.msg_id().map(|r| &line[r]), Some("113005"));
+        assert_eq!(
+            c.body().map(|at| &line[at..]),
+            Some("AAA user authentication Rejected : user = ann")
+        );
+        // Midnight is a time, not "no time".
+        let midnight = line.replace("08:43:11", "00:00:00");
+        let ev = crate::parse::asa::parse(&midnight, &ctx).unwrap();
+        assert_eq!(Compact::of(&midnight, &ev).time_of_day(), Some(0));
+        // A host past the first 255 bytes is left out; the body stays.
+        let far = format!("{} {line}", "x".repeat(300));
+        let ev = crate::parse::asa::parse(&far, &ctx).unwrap();
+        let c = Compact::of(&far, &ev);
+        assert_eq!(c.host(), None);
+        assert!(c.body().is_some());
+        // A copy of the line that is not the line (lossy text): raw.
+        let bytes = [line.as_bytes(), b" \xff"].concat();
+        let text = String::from_utf8_lossy(&bytes);
+        let ev = crate::parse::asa::parse(&text, &ctx).unwrap();
+        assert_eq!(
+            super::super::compact_of(&bytes, &text, &ev),
+            Compact::default()
+        );
+        // No body: no compact form.
+        assert_eq!(Compact::default().body(), None);
+    }
+
+    #[test]
+    fn failure_lines_follow_restyling() {
+        let mut store = LineStore::new(2);
+        let fail = LineKind::Event {
+            outcome: Outcome::Failure,
+            cause: None,
+        };
+        store.push(b"a", meta(1));
+        store.push(b"b", meta(2));
+        store.set_kind(0, fail);
+        store.set_kind(1, fail);
+        assert_eq!(store.failure_lines(), 2);
+        store.set_kind(1, LineKind::FollowOn { cause: None });
+        assert_eq!(store.failure_lines(), 1);
+        // Evicted lines still count: they were shown as failures.
+        store.push(b"c", meta(3));
+        store.push(b"d", meta(4));
+        assert_eq!(store.failure_lines(), 1);
     }
 
     #[test]
@@ -354,6 +524,33 @@ mod tests {
         let long = vec![b'y'; CHUNK + 10];
         store.push(&long, meta(1));
         assert_eq!(store.get(29_999).map(|(b, _)| b.len()), Some(CHUNK + 10));
+    }
+
+    #[test]
+    fn lengths_hold_across_chunks_empty_lines_and_eviction() {
+        // Lengths are where the next line starts: vary them so lines end at
+        // chunk ends, lines are empty, and a line fills a chunk of its own.
+        let mut store = LineStore::new(500);
+        let mut want = std::collections::VecDeque::new();
+        for n in 0..3_000u64 {
+            let len = match n % 7 {
+                0 => 0,
+                1 => 1,
+                2 => 70_000,
+                3 => 333,
+                4 if n % 500 == 4 => CHUNK + 5,
+                _ => (n as usize * 37) % 4_000,
+            };
+            let line = vec![b'a' + (n % 26) as u8; len];
+            store.push(&line, meta(n));
+            want.push_back(line);
+            if want.len() > 500 {
+                want.pop_front();
+            }
+        }
+        for (i, line) in want.iter().enumerate() {
+            assert_eq!(store.get(i).map(|(b, _)| b), Some(&line[..]), "line {i}");
+        }
     }
 
     #[test]

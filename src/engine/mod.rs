@@ -303,6 +303,7 @@ impl Model {
                 source: id,
                 line_no: line.line_no,
                 kind,
+                compact: lines::Compact::default(),
             };
             store.push(line.bytes, meta);
         }
@@ -361,10 +362,11 @@ impl Model {
                 continue;
             }
             let text = String::from_utf8_lossy(line.bytes);
-            reader.feed(&text, |_, event, repeats| match event {
+            reader.feed(&text, |record, event, repeats| match event {
                 Some(ev) => {
                     seen.note(&ev);
-                    apply_event(incident, store, family, index, &ev, repeats)
+                    let compact = compact_of(line.bytes, record, &ev);
+                    apply_event(incident, store, family, index, &ev, repeats, compact)
                 }
                 None => unrecognised += 1,
             });
@@ -526,7 +528,10 @@ impl Model {
         reader.finish(|_, event, repeats| match event {
             Some(ev) => {
                 seen.note(&ev);
-                apply_event(incident, store, family, index, &ev, repeats)
+                // A record assembled from several lines: no one line holds
+                // its parts, so it shows raw.
+                let compact = lines::Compact::default();
+                apply_event(incident, store, family, index, &ev, repeats, compact)
             }
             None => unrecognised += 1,
         });
@@ -600,6 +605,7 @@ impl Model {
                 source: id,
                 line_no: 0,
                 kind: LineKind::Marker,
+                compact: lines::Compact::default(),
             };
             self.store_mut(family).push(text.as_bytes(), meta);
         }
@@ -648,6 +654,19 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Where the parts of `ev`, parsed from `record`, sit in the line of
+/// `bytes` (see [`lines::Compact`]): only when the record is that line's own
+/// bytes (a record of one line, valid UTF-8), so offsets in the record are
+/// offsets in the line; else none and the line shows raw.
+pub fn compact_of(bytes: &[u8], record: &str, ev: &Event) -> lines::Compact {
+    let same = std::ptr::eq(bytes.as_ptr(), record.as_ptr()) && bytes.len() == record.len();
+    if same || bytes == record.as_bytes() {
+        lines::Compact::of(record, ev)
+    } else {
+        lines::Compact::default()
+    }
+}
+
 /// Applies one recognised record, retained at `index` in `store`, `repeats`
 /// times, and styles its line.
 fn apply_event(
@@ -657,6 +676,7 @@ fn apply_event(
     index: u64,
     ev: &Event,
     repeats: u32,
+    compact: lines::Compact,
 ) {
     // The index the line has in its store, so the user's drill-down can find
     // it without re-parsing.
@@ -672,4 +692,5 @@ fn apply_event(
         index,
         LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on),
     );
+    store.set_compact(index, compact);
 }

@@ -590,6 +590,7 @@ fn ise_body<'a>(mut ev: Event<'a>, text: &'a str, category: &str, ctx: &ParseCon
         let _severity = words.next();
         body = words.next().unwrap_or("");
     }
+    ev.body = Some(body);
     ev.user = ise_attr(body, "UserName").or_else(|| ise_attr(body, "User-Name"));
     ev.client_ip = ise_attr(body, "Calling-Station-ID")
         .or_else(|| ise_attr(body, "Calling-Station-Id"))

@@ -46,6 +46,7 @@ pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let mut ev = Event::new(Family::Client, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
+    ev.body = Some(body);
     classify_body(&mut ev, body);
     Some(ev)
 }

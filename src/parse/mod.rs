@@ -282,6 +282,9 @@ pub struct Event<'a> {
     pub trace_session: Option<&'a str>,
     /// Where `ts` came from.
     pub ts_from: TimeFrom,
+    /// The message itself: the text after the header and the message id
+    /// (the panes show it first, see [`crate::engine::lines::Compact`]).
+    pub body: Option<&'a str>,
 }
 
 /// Where an event's time came from. Lines a collector stripped of their
@@ -322,6 +325,7 @@ impl<'a> Event<'a> {
             role: Role::Plain,
             trace_session: None,
             ts_from: TimeFrom::Line,
+            body: None,
         }
     }
 }

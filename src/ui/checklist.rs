@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{clock, pane_block};
+use super::draw::{clock, pane_block, wrap_line};
 use super::{Focus, Theme, UiState};
 use crate::engine::suggest::suggest;
 use crate::engine::{Model, StepState};
@@ -45,6 +45,7 @@ pub(super) fn draw_checklist(
     frame.render_widget(block, area);
 
     let suggestion = suggest(&model.incident, list);
+    let width = usize::from(inner.width);
     // Every row, and the rows of the selected step, so it can be kept on
     // screen when notes and commands make steps taller than one row.
     let mut lines: Vec<Line> = Vec::new();
@@ -74,11 +75,13 @@ pub(super) fn draw_checklist(
             ));
         }
         let line = Line::from(spans);
-        lines.push(if selected {
-            line.style(theme.selected)
+        if selected {
+            // The selected step whole, wrapped: its text, who moved it
+            // and when, and its latest note below.
+            lines.extend(wrap_line(line.style(theme.selected), width));
         } else {
-            line
-        });
+            lines.push(line);
+        }
         if let Some(s) = suggestion.as_ref().filter(|s| s.index == i) {
             lines.push(Line::from(vec![
                 Span::raw(format!("{indent}    ")),
@@ -103,7 +106,7 @@ pub(super) fn draw_checklist(
             } else {
                 String::new()
             };
-            lines.push(Line::from(vec![
+            let note_line = Line::from(vec![
                 Span::raw(format!("{indent}    ")),
                 Span::styled(format!("✎ {}", sanitize_str(&note.text)), theme.info),
                 Span::styled(
@@ -114,7 +117,12 @@ pub(super) fn draw_checklist(
                     ),
                     theme.muted,
                 ),
-            ]));
+            ]);
+            if selected {
+                lines.extend(wrap_line(note_line, width));
+            } else {
+                lines.push(note_line);
+            }
         }
         if selected && !item.commands.is_empty() {
             let n = item.commands.len();

@@ -18,7 +18,7 @@ use super::{LogView, Theme, UiState};
 use crate::engine::window::WINDOWS;
 use crate::engine::{LineKind, LineMeta, LineRef, LineStore, Model, UserKey, UserState, UserStats};
 use crate::parse::{Family, Outcome};
-use crate::sanitize::{sanitize, sanitize_str};
+use crate::sanitize::sanitize_str;
 
 /// Minutes of history in the drill-down's sparkline.
 const SPARK_MINUTES: usize = 15;
@@ -185,6 +185,7 @@ pub(super) fn draw_detail(
     let mut refs: Vec<&LineRef> = stats.lines.iter().collect();
     refs.sort_by_key(|r| r.ts);
     let rows = (inner.height as usize).saturating_sub(lines.len());
+    let head = lines.len();
     let entries: Vec<(&LineRef, &[u8], LineMeta)> = refs
         .into_iter()
         .filter_map(|r| resolve(model.store(r.family), r).map(|(b, m)| (r, b, m)))
@@ -235,8 +236,29 @@ pub(super) fn draw_detail(
                 theme.muted,
             ),
             Span::styled(format!("{glyph} {cause:<20} "), style),
-            Span::styled(sanitize(bytes), style),
         ]));
+        // Message first, like the log panes (`v` shows the raw line).
+        if let Some(line) = lines.last_mut() {
+            line.spans.extend(super::logs::message_spans(
+                bytes,
+                *meta,
+                ui.line_view.raw,
+                false,
+                style,
+                theme,
+            ));
+        }
+    }
+    if ui.line_view.wrap {
+        // `w`: the newest of the shown lines wrapped, as many as fit.
+        let width = usize::from(inner.width);
+        let entries = lines.split_off(head.min(lines.len()));
+        let mut wrapped: Vec<Line> = entries
+            .into_iter()
+            .flat_map(|l| super::draw::wrap_line(l, width))
+            .collect();
+        wrapped.drain(..wrapped.len().saturating_sub(rows));
+        lines.extend(wrapped);
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

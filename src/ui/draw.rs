@@ -28,6 +28,11 @@ pub const MIN_HEIGHT: u16 = 16;
 /// From this width the logs and the incident panes sit side by side.
 pub(super) const WIDE: u16 = 110;
 
+/// Below this height the dashboard is compact: the focused pane takes the
+/// room, and each log pane not shown gets a one-row summary (README,
+/// "Small screens").
+pub const COMPACT_BELOW: u16 = 32;
+
 /// What the caller needs to know about the frame just drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FrameInfo {
@@ -48,11 +53,17 @@ pub fn draw(
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Short words, wrapped: the message fits the screens it is shown on.
         let msg = format!(
-            "vpnwatch needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}. q quits.",
+            "vpnwatch needs {MIN_WIDTH}x{MIN_HEIGHT}; this is {}x{}. q quits.",
             area.width, area.height
         );
-        frame.render_widget(Paragraph::new(msg).style(theme.alert), area);
+        frame.render_widget(
+            Paragraph::new(msg)
+                .style(theme.alert)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return FrameInfo::default();
     }
 
@@ -80,7 +91,46 @@ pub fn draw(
         };
     }
 
-    let (logs, users, steps) = if area.width >= WIDE {
+    let info = if area.height < COMPACT_BELOW {
+        draw_compact(frame, body, model, ui, theme)
+    } else {
+        draw_full(frame, body, model, ui, theme, area.width)
+    };
+    if let Some((family, index)) = ui.line_view.open {
+        let scroll = ui.line_view.open_scroll;
+        super::logs::draw_open_line(frame, body, model, (family, index), scroll, theme);
+    }
+    if ui.show_help {
+        draw_help(frame, area, theme);
+    }
+    info
+}
+
+/// The log panes of the open sources: family, focus, share of the height.
+fn log_panes(model: &Model) -> Vec<(Family, Focus, u16)> {
+    // The headend pane is always there (it is the main log); client and
+    // auth-server panes appear when such a source is open.
+    [
+        (Family::Headend, Focus::Headend, 60),
+        (Family::Client, Focus::Client, 40),
+        (Family::AuthServer, Focus::Auth, 40),
+    ]
+    .into_iter()
+    .filter(|(family, _, _)| *family == Family::Headend || model.has_family(*family))
+    .collect()
+}
+
+/// Every pane at once, for a screen of [`COMPACT_BELOW`] rows or more.
+fn draw_full(
+    frame: &mut Frame,
+    body: Rect,
+    model: &Model,
+    ui: &UiState,
+    theme: &Theme,
+    width: u16,
+) -> FrameInfo {
+    let mut info = FrameInfo::default();
+    let (logs, users, steps) = if width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(body);
@@ -96,22 +146,12 @@ pub fn draw(
         (top, users, steps)
     };
 
-    let mut info = FrameInfo::default();
     let mut note_rows = |focus: Focus, area: Rect| {
         if ui.focus == focus {
             info.page_rows = area.height.saturating_sub(2) as usize;
         }
     };
-    // The headend pane is always there (it is the main log); client and
-    // auth-server panes appear when such a source is open.
-    let families: Vec<(Family, Focus, u16)> = [
-        (Family::Headend, Focus::Headend, 60),
-        (Family::Client, Focus::Client, 40),
-        (Family::AuthServer, Focus::Auth, 40),
-    ]
-    .into_iter()
-    .filter(|(family, _, _)| *family == Family::Headend || model.has_family(*family))
-    .collect();
+    let families = log_panes(model);
     let weights: u16 = families.iter().map(|(_, _, w)| w).sum();
     let constraints = families
         .iter()
@@ -126,8 +166,63 @@ pub fn draw(
     note_rows(Focus::Users, users);
     note_rows(Focus::Checklist, steps);
 
-    if ui.show_help {
-        draw_help(frame, area, theme);
+    info
+}
+
+/// A small screen: the focused pane takes the room. With a log pane
+/// focused, it is shown full height above Users and Runbook, and every
+/// other log pane is a one-row summary; with Users or Runbook focused,
+/// every log pane is a summary row and the focused pane takes the rest.
+fn draw_compact(
+    frame: &mut Frame,
+    body: Rect,
+    model: &Model,
+    ui: &UiState,
+    theme: &Theme,
+) -> FrameInfo {
+    let panes = log_panes(model);
+    let shown = panes.iter().find(|(_, f, _)| *f == ui.focus).copied();
+    let summaries: Vec<(usize, Family)> = panes
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, f, _))| *f != ui.focus)
+        .map(|(i, (family, _, _))| (i + 1, *family))
+        .collect();
+    let [rows, rest] = Layout::vertical([
+        Constraint::Length(summaries.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(body);
+    for ((n, family), row) in summaries.iter().zip(rows.rows()) {
+        super::logs::draw_summary(frame, row, model, *family, *n, ui, theme);
+    }
+    let mut info = FrameInfo::default();
+    if let Some((family, _, _)) = shown {
+        // The incident panes keep a glance: a third of the rest, at least
+        // a few rows, never more than leaves the log pane 8 rows of lines.
+        let glance = (rest.height / 3).clamp(5, rest.height.saturating_sub(10).max(3));
+        let [log, bottom] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(glance)]).areas(rest);
+        let [users, steps] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(bottom);
+        draw_log(frame, log, model, family, ui, theme);
+        draw_users(frame, users, model, ui, theme);
+        draw_checklist(frame, steps, model, ui, theme);
+        info.page_rows = log.height.saturating_sub(2) as usize;
+    } else {
+        // Users or Runbook focused: it takes the room, the other a glance.
+        let glance = (rest.height / 3).clamp(3, 6);
+        let [first, second] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(glance)]).areas(rest);
+        let (users, steps) = if ui.focus == Focus::Checklist {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        draw_users(frame, users, model, ui, theme);
+        draw_checklist(frame, steps, model, ui, theme);
+        info.page_rows = first.height.saturating_sub(2) as usize;
     }
     info
 }
@@ -152,6 +247,69 @@ pub(super) fn pane_block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme)
         .border_type(kind)
         .border_style(border)
         .title(Line::from(title))
+}
+
+/// `line` cut into rows of at most `width` columns at spaces (a word wider
+/// than a row is cut), styles kept, so the rows can be counted and
+/// scrolled exactly (a `Paragraph`'s own wrap cannot be).
+pub(super) fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(1);
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    let push_row = |row: &mut Vec<Span<'static>>, rows: &mut Vec<Line<'static>>| {
+        rows.push(Line::from(std::mem::take(row)).style(line.style));
+    };
+    for span in &line.spans {
+        // Words with the spaces after them.
+        for word in span.content.split_inclusive(' ') {
+            let mut word = word.to_string();
+            loop {
+                let w = word.width();
+                if used + w <= width || (used == 0 && w <= width) {
+                    used += w;
+                    row.push(Span::styled(word, span.style));
+                    break;
+                }
+                if used > 0 && w <= width {
+                    push_row(&mut row, &mut rows);
+                    used = 0;
+                    continue;
+                }
+                // Wider than what is left of the row: cut it.
+                let room = width - used;
+                let mut cut = 0;
+                let mut cols = 0;
+                for (i, ch) in word.char_indices() {
+                    let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+                    if cols + cw > room {
+                        break;
+                    }
+                    cols += cw;
+                    cut = i + ch.len_utf8();
+                }
+                if cut == 0 && used == 0 {
+                    // Not even one character fits an empty row.
+                    cut = word.chars().next().map_or(word.len(), char::len_utf8);
+                }
+                let rest = word.split_off(cut);
+                if !word.is_empty() {
+                    row.push(Span::styled(word, span.style));
+                }
+                push_row(&mut row, &mut rows);
+                used = 0;
+                word = rest;
+                if word.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        push_row(&mut row, &mut rows);
+    }
+    rows
 }
 
 /// First row to show so that `selected` is on screen.

@@ -13,6 +13,65 @@ use crate::sanitize::sanitize_str;
 use crate::source::Notice;
 use jiff::Timestamp;
 
+/// What survives when the header narrows, most important first: a part of
+/// a header line is left out only after every part of that line that comes
+/// later in this order (README, "The header"). Within one priority the
+/// later part goes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Priority {
+    /// The verdict word (INCIDENT, BLIND, COUNTING …) and the scope
+    /// verdict with its evidence.
+    Verdict,
+    /// Users failing now, and `PAUSED` (the panes are not showing now).
+    FailingNow,
+    /// Failed attempts, and a spray's attempts counted apart (ATTACK).
+    Failed,
+    /// Users with failures, and failed logins to the headend itself.
+    Users,
+    Logins,
+    Runbook,
+    /// AAA server health, and what a source lacks (nothing recognised,
+    /// quiet, dropped, polling, clock skew).
+    SourceAlerts,
+    /// The time zone note, `LIVE`, names resolved, the title.
+    Details,
+    /// Each source's name and line count.
+    Sources,
+}
+
+/// A header line's parts, fitted to a width by [`Priority`].
+#[derive(Default)]
+pub(super) struct Parts(Vec<(Priority, Vec<Span<'static>>)>);
+
+impl Parts {
+    fn push(&mut self, priority: Priority, spans: Vec<Span<'static>>) {
+        self.0.push((priority, spans));
+    }
+
+    fn one(&mut self, priority: Priority, text: String, style: ratatui::style::Style) {
+        self.push(priority, vec![Span::styled(text, style)]);
+    }
+
+    /// The parts that fit `width` columns, in their order: the least
+    /// important (the last of them first) are left out until the rest fit.
+    /// The most important part is cut at the edge, never left out.
+    pub(super) fn fit(mut self, width: usize) -> Line<'static> {
+        let len = |p: &(Priority, Vec<Span>)| p.1.iter().map(Span::width).sum::<usize>();
+        while self.0.iter().map(len).sum::<usize>() > width && self.0.len() > 1 {
+            let Some(drop) = (0..self.0.len()).max_by_key(|&i| (self.0[i].0, i)) else {
+                break;
+            };
+            let others = self.0.iter().filter(|p| p.0 != Priority::Verdict).count();
+            // The most important part is cut at the edge, never dropped.
+            if self.0[drop].0 == Priority::Verdict || others <= 1 {
+                break;
+            }
+            self.0.remove(drop);
+        }
+        Line::from(self.0.into_iter().flat_map(|(_, s)| s).collect::<Vec<_>>())
+    }
+}
+
 pub(super) fn draw_header(
     frame: &mut Frame,
     area: Rect,
@@ -21,44 +80,45 @@ pub(super) fn draw_header(
     theme: &Theme,
     wall: Timestamp,
 ) {
+    let lines = header_lines(model, ui, theme, wall, area.width);
+    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// The header's four lines at `width` columns: the incident's state and
+/// counts, the scope verdict, the AAA servers and sources, the KPIs.
+pub(super) fn header_lines(
+    model: &Model,
+    ui: &UiState,
+    theme: &Theme,
+    wall: Timestamp,
+    width: u16,
+) -> Vec<Line<'static>> {
+    use Priority as P;
     let inc = &model.incident;
     let totals = inc.totals();
     let age = super::kpi::incident_age(model, wall);
     let failing = inc.failing_now();
 
-    let narrow = area.width < WIDE;
-    let mut top = Vec::new();
-    if !narrow {
-        top.push(Span::styled(" vpnwatch ", theme.title));
-    }
-    top.push(Span::raw(" "));
+    let narrow = width < WIDE;
+    let mut top = Parts::default();
+    top.one(P::Details, " vpnwatch ".into(), theme.title);
     let counting = model.backlog_progress().is_some();
     // Blind: zero counts mean "could not see", never "all clear".
     let blind = if counting { None } else { model.blind() };
-    match (inc.first_failure(), age) {
+    let word = match (inc.first_failure(), age) {
         // No verdict of "no failures" before the earlier lines are in.
-        (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
-        _ if blind.is_some() => top.push(Span::styled(
+        (None, _) if counting => Span::styled(" COUNTING ", theme.paused),
+        _ if blind.is_some() => Span::styled(
             " ◌ BLIND ",
             theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
-        )),
+        ),
         (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            top.push(Span::styled(format!(" INCIDENT {} ", hms(age)), style));
+            Span::styled(format!(" INCIDENT {} ", hms(age)), style)
         }
-        _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
-    }
-    top.push(Span::raw(" "));
-    if ui.is_live() {
-        top.push(Span::styled(" ● LIVE ", theme.live));
-    } else {
-        top.push(Span::styled(" ‖ PAUSED ", theme.paused));
-    }
-    // Which zone the times are shown in (and `--tz`, when given).
-    top.push(Span::styled(
-        format!(" {}", sanitize_str(&model.time_note)),
-        theme.muted,
-    ));
+        _ => Span::styled(" NO AUTH FAILURES ", theme.ok),
+    };
+    top.push(P::Verdict, vec![Span::raw(" "), word]);
     if let Some((done, total)) = model.backlog_progress() {
         // The counts below cover nothing until the earlier lines are in.
         let pct = (done.saturating_mul(100) / total.max(1)).min(100);
@@ -71,67 +131,89 @@ pub(super) fn draw_header(
                 total / 1_000_000
             )
         };
-        top.push(Span::raw(" "));
-        top.push(Span::styled(text, theme.paused));
+        top.push(
+            P::Verdict,
+            vec![Span::raw(" "), Span::styled(text, theme.paused)],
+        );
     }
-    top.push(Span::raw("  "));
-    let failed = if narrow { "failed" } else { "failed attempts" };
-    top.push(Span::styled(
-        format!("✖ {} {failed}", totals.failures),
-        theme.failure,
-    ));
-    if !narrow {
-        let users = inc.users_by_failures().len();
-        top.push(Span::styled(format!(" · {users} users"), theme.header));
+    if ui.paused && !ui.is_live() {
+        top.push(
+            P::FailingNow,
+            vec![Span::raw(" "), Span::styled(" ‖ PAUSED ", theme.paused)],
+        );
+    } else {
+        top.push(
+            P::Details,
+            vec![Span::raw(" "), Span::styled(" ● LIVE ", theme.live)],
+        );
     }
-    if totals.hidden_resolved > 0 {
-        // Attempts the headend logged as ***** that an auth-server line named.
-        top.push(Span::styled(
-            format!(" · {} hidden named", totals.hidden_resolved),
-            theme.header,
-        ));
-    }
-    top.push(Span::styled(
-        format!(" · {failing} failing now · "),
+    top.one(
+        P::FailingNow,
+        format!("  {failing} failing now"),
         theme.header,
-    ));
-    top.push(Span::styled(
-        format!("✔ {} logins", totals.successes),
-        theme.success,
-    ));
+    );
+    let failed = if narrow { "failed" } else { "failed attempts" };
+    top.one(
+        P::Failed,
+        format!(" · ✖ {} {failed}", totals.failures),
+        theme.failure,
+    );
     if totals.spray_attempts > 0 {
         // Counted apart: a spray is an attack, not users failing.
-        top.push(Span::styled(
+        top.one(
+            P::Failed,
             format!(" · ⚠ {} spray attempts", totals.spray_attempts),
             theme.marker,
-        ));
+        );
     }
+    let users = inc.users_by_failures().len();
+    top.one(P::Users, format!(" · {users} users"), theme.header);
     let admin_failures = inc.management().failures;
     if admin_failures > 0 {
         // Logins to the headend itself, counted apart from VPN users: an
         // administrator account being guessed is its own alarm.
-        top.push(Span::styled(
+        top.one(
+            P::Users,
             format!(" · ✖ {admin_failures} admin login failures"),
             theme.failure,
-        ));
+        );
+    }
+    top.one(
+        P::Logins,
+        format!(" · ✔ {} logins", totals.successes),
+        theme.success,
+    );
+    if totals.hidden_resolved > 0 {
+        // Attempts the headend logged as ***** that an auth-server line named.
+        top.one(
+            P::Details,
+            format!(" · {} hidden named", totals.hidden_resolved),
+            theme.header,
+        );
     }
     let (closed, steps) = model.checklist.progress();
-    if !narrow {
-        top.push(Span::styled(
-            format!("  runbook {closed}/{steps}"),
-            theme.muted,
-        ));
-    }
+    top.one(
+        P::Runbook,
+        format!(" · runbook {closed}/{steps}"),
+        theme.muted,
+    );
+    // Which zone the times are shown in (and `--tz`, when given).
+    top.one(
+        P::Details,
+        format!("  {}", sanitize_str(&model.time_note)),
+        theme.muted,
+    );
 
-    let mut bottom = vec![Span::raw(" ")];
+    let mut bottom = Parts::default();
+    bottom.push(P::Verdict, vec![Span::raw(" ")]);
     if !inc.servers().is_empty() {
-        bottom.push(Span::styled("AAA ", theme.header));
+        let mut spans = vec![Span::styled("AAA ", theme.header)];
         // By address, so a server does not jump along the line when it flaps.
         let mut servers: Vec<_> = inc.servers().iter().collect();
         servers.sort_by(|a, b| a.address.cmp(&b.address));
         for (i, server) in servers.into_iter().enumerate() {
             if i > 0 {
-                bottom.push(Span::styled(" · ", theme.muted));
+                spans.push(Span::styled(" · ", theme.muted));
             }
             let since = server
                 .since
@@ -147,7 +229,7 @@ pub(super) fn draw_header(
                     theme.marker,
                 ),
             };
-            bottom.push(Span::styled(
+            spans.push(Span::styled(
                 format!("{} {word}", sanitize_str(&server.address)),
                 style,
             ));
@@ -155,7 +237,7 @@ pub(super) fn draw_header(
                 let healthy = server.health == ServerHealth::Active
                     || (server.health == ServerHealth::Unknown && server.unreachable == 0);
                 probe_spans(
-                    &mut bottom,
+                    &mut spans,
                     probe,
                     server.health == ServerHealth::Failed,
                     healthy,
@@ -163,31 +245,33 @@ pub(super) fn draw_header(
                 );
             }
         }
-        bottom.push(Span::styled("  │ ", theme.muted));
+        spans.push(Span::styled("  │ ", theme.muted));
+        bottom.push(P::SourceAlerts, spans);
     }
     for (i, src) in model.sources.iter().enumerate() {
-        if i > 0 {
-            bottom.push(Span::styled(" · ", theme.muted));
-        }
-        bottom.push(Span::styled(
-            format!("{} {} lines", sanitize_str(&src.name), src.lines),
+        let sep = if i > 0 { " · " } else { "" };
+        bottom.one(
+            P::Sources,
+            format!("{sep}{} {} lines", sanitize_str(&src.name), src.lines),
             theme.muted,
-        ));
+        );
         if src.lines > 0 && src.recognised == 0 && !counting {
             // Read but not recognised: not the log it was taken for.
-            bottom.push(Span::styled(
+            bottom.one(
+                P::SourceAlerts,
                 format!(
                     " ✖ {}: 0 of {} lines recognised",
                     sanitize_str(&src.name),
                     crate::engine::thousands(src.lines)
                 ),
                 theme.failure,
-            ));
+            );
         } else if src.unrecognised > 0 {
-            bottom.push(Span::styled(
+            bottom.one(
+                P::Sources,
                 format!(" ({} unparsed)", src.unrecognised),
                 theme.muted,
-            ));
+            );
         }
         // Network sources: what did not arrive as sent. Shown only once
         // non-zero, so a quiet header means nothing was lost.
@@ -201,23 +285,25 @@ pub(super) fn draw_header(
             (src.records_dropped, "records dropped"),
         ] {
             if n > 0 {
-                bottom.push(Span::styled(format!(" ✖ {n} {what}"), theme.marker));
+                bottom.one(P::SourceAlerts, format!(" ✖ {n} {what}"), theme.marker);
             }
         }
         if let Some(reason) = &src.polling {
-            bottom.push(Span::styled(
+            bottom.one(
+                P::SourceAlerts,
                 format!(" ⚠ polling: {}", sanitize_str(reason)),
                 theme.marker,
-            ));
+            );
         }
         if let Some(status) = notice_text(src.status.as_ref()) {
-            bottom.push(Span::styled(format!(" {status}"), theme.marker));
+            bottom.one(P::SourceAlerts, format!(" {status}"), theme.marker);
         }
         if let Some(silent) = model.quiet(i) {
-            bottom.push(Span::styled(
-                format!(" ⚠ quiet {}", hms(silent)),
+            bottom.one(
+                P::SourceAlerts,
+                format!(" ⚠ {} quiet {}", sanitize_str(&src.name), hms(silent)),
                 theme.marker,
-            ));
+            );
         }
     }
     // Doubt about the join: said beside the sources, whose clocks it doubts.
@@ -227,10 +313,11 @@ pub(super) fn draw_header(
             .iter()
             .filter(|s| s.family == crate::parse::Family::AuthServer)
             .map(|s| s.name.as_str());
-        bottom.push(Span::styled(
+        bottom.one(
+            P::SourceAlerts,
             format!("  {}", sanitize_str(&crate::engine::skew::warning(auth))),
             theme.marker,
-        ));
+        );
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
@@ -269,13 +356,15 @@ pub(super) fn draw_header(
             ),
         ])
     };
-    let lines = vec![
-        Line::from(top),
-        Line::from(bottom),
+    let width = usize::from(width);
+    vec![
+        top.fit(width),
+        // The verdict and its evidence before the sources: it is what the
+        // bridge asks first, and the evidence is cut last.
         scope_line,
+        bottom.fit(width),
         super::kpi::kpi_line(model, theme, wall, narrow),
-    ];
-    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+    ]
 }
 
 /// The probe's result beside the log-derived health (`A`), and a warning

@@ -5,29 +5,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::{Theme, UiState};
+use super::{Focus, Theme, UiState};
 use crate::engine::kpi;
 use crate::sanitize::sanitize_str;
 use unicode_width::UnicodeWidthStr;
 
 pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
-    let hints = [
-        ("Tab", "focus"),
-        ("↑↓", "scroll"),
-        ("p", "pause"),
-        ("Space", "step"),
-        ("x/s", "done/skip"),
-        ("?", "help"),
-        ("q", "quit"),
-        // Last: on a narrow terminal the help and quit hints matter more.
-        ("Enter", "user"),
-        ("f", "filter"),
-        ("n", "note"),
-        ("e", "bundle"),
-        ("r", "report"),
-        ("A", "probe AAA"),
-        ("M/R", "mitigated/resolved"),
-    ];
+    let hints = footer_hints(ui);
     // The status (a save error, where a bundle went) comes first: it must
     // not be cut off by hints. Then as many whole hints as fit.
     let mut spans = Vec::new();
@@ -50,15 +34,80 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The keys that matter where the focus is (the `?` help has them all).
+/// Help and quit come early: on a narrow terminal they matter most.
+pub(super) fn footer_hints(ui: &UiState) -> Vec<(&'static str, &'static str)> {
+    let mut hints = Vec::new();
+    if ui.line_view.open.is_some() {
+        hints.extend([("Esc", "close"), ("?", "help"), ("q", "quit")]);
+        return hints;
+    }
+    if ui.detail.is_some() {
+        hints.extend([
+            ("Esc", "back"),
+            ("↑↓", "scroll"),
+            ("?", "help"),
+            ("q", "quit"),
+            ("f", "filter logs"),
+            ("v", "raw"),
+            ("e", "bundle"),
+        ]);
+        return hints;
+    }
+    hints.extend([("Tab 1-5", "pane"), ("?", "help"), ("q", "quit")]);
+    match ui.focus {
+        Focus::Headend | Focus::Client | Focus::Auth => hints.extend([
+            ("↑↓", "scroll"),
+            ("End", "follow"),
+            ("p", "pause"),
+            ("Enter", "line"),
+            ("v", "raw"),
+            ("w", "wrap"),
+            ("←→", "sideways"),
+        ]),
+        Focus::Users => hints.extend([
+            ("↑↓", "select"),
+            ("Enter", "user"),
+            ("f", "filter"),
+            ("o", "order"),
+            ("e", "bundle"),
+            ("A", "probe AAA"),
+        ]),
+        Focus::Checklist => hints.extend([
+            ("↑↓", "step"),
+            ("Space", "advance"),
+            ("x/s", "done/skip"),
+            ("n", "note"),
+            ("y", "copy"),
+            ("M/R", "mitigated/resolved"),
+        ]),
+    }
+    hints
+}
+
 const HELP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab", "move focus between panes"),
+    ("1 2 3 4 5", "focus the n-th pane (Tab order)"),
     ("↑ ↓  j k", "scroll the log pane, or move the selection"),
     ("PgUp PgDn", "scroll a page"),
     (
         "Home End  g G",
         "oldest line (re-read from file) / newest (End follows again)",
     ),
-    ("p", "pause or resume following every log pane"),
+    (
+        "p",
+        "pause all log panes (+N: new lines since); ↑ pauses one (⇡)",
+    ),
+    ("v", "log lines raw / message first (time host id message)"),
+    (
+        "w",
+        "log panes, drill-down: wrap lines; Runbook: step doing",
+    ),
+    ("← →", "scroll the log panes sideways"),
+    (
+        "Enter",
+        "log pane: open its newest line in view, whole (Esc closes)",
+    ),
     ("Space", "advance the selected step: todo → doing → done"),
     ("w x s u", "set the step to doing / done / skipped / todo"),
     (

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::{filter_title, filtered_lines};
 use super::draw::pane_block;
@@ -111,9 +111,19 @@ pub(super) fn draw_log(
             theme.muted,
         ),
     ];
-    if let Some(pinned) = view.pinned_bottom {
-        let newer = store.total().saturating_sub(pinned + 1);
-        title.push(Span::styled(format!(" ‖ PAUSED +{newer} "), theme.paused));
+    if view.pinned_bottom.is_some() {
+        // Lines that arrived since the pane stopped following, not the
+        // lines below the view.
+        let newer = view.arrived_since(store);
+        let word = if ui.paused {
+            "‖ PAUSED"
+        } else {
+            "⇡ scrolled"
+        };
+        title.push(Span::styled(format!(" {word} +{newer} "), theme.paused));
+    }
+    if ui.line_view.raw {
+        title.push(Span::styled(" raw (v) ", theme.muted));
     }
     // `f`: only the lines the engine filed under the selected user.
     let filter = ui
@@ -176,17 +186,7 @@ pub(super) fn draw_log(
                 continue;
             }
         };
-        let (glyph, style) = line_style(meta.kind, theme);
-        let mut spans = vec![Span::styled(glyph, style)];
-        if let LineKind::Event {
-            cause: Some(cause),
-            outcome: Outcome::Failure,
-        } = meta.kind
-        {
-            spans.push(Span::styled(format!("{} ", cause.id()), style));
-        }
-        spans.push(Span::styled(sanitize(bytes), style));
-        lines.push(Line::from(spans));
+        lines.push(log_line(bytes, meta, ui.line_view.raw, theme));
     }
     for bytes in pending {
         lines.push(Line::from(vec![
@@ -210,7 +210,187 @@ pub(super) fn draw_log(
             .unwrap_or_else(|| "no lines yet".to_string());
         lines.push(Line::styled(format!("  {waiting}"), theme.muted));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let width = usize::from(inner.width.max(1));
+    let mut paragraph = Paragraph::new(fit_rows(lines, rows, width, ui.line_view.wrap));
+    if !ui.line_view.wrap {
+        paragraph = paragraph.scroll((0, ui.line_view.sideways));
+    }
+    frame.render_widget(paragraph, inner);
+}
+
+/// A log pane not shown on a small screen, in one row: its key, name,
+/// lines and `✖` lines, and whether it is paused.
+pub(super) fn draw_summary(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    family: Family,
+    key: usize,
+    ui: &UiState,
+    theme: &Theme,
+) {
+    let store = model.store(family);
+    let label = pane_label(family);
+    let mut spans = vec![
+        Span::styled(format!(" {key} "), theme.key),
+        Span::styled(format!("{label} "), theme.title),
+        Span::styled(format!("{} lines", store.total()), theme.muted),
+    ];
+    let failures = store.failure_lines();
+    if failures > 0 {
+        spans.push(Span::styled(
+            format!(" · ✖ {failures} failure lines"),
+            theme.failure,
+        ));
+    }
+    let view = ui.view(family);
+    if view.pinned_bottom.is_some() {
+        let word = if ui.paused {
+            "‖ PAUSED"
+        } else {
+            "⇡ scrolled"
+        };
+        spans.push(Span::styled(
+            format!("  {word} +{}", view.arrived_since(store)),
+            theme.paused,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn pane_label(family: Family) -> &'static str {
+    match family {
+        Family::Headend => "Headend",
+        Family::Client => "Client",
+        Family::AuthServer => "Auth server",
+    }
+}
+
+/// The line opened with Enter, whole: where it came from, message first
+/// and raw, wrapped, over the panes (Esc closes).
+pub(super) fn draw_open_line(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    (family, index): (Family, u64),
+    scroll: u16,
+    theme: &Theme,
+) {
+    let store = model.store(family);
+    let mut lines = Vec::new();
+    match row_at(store, index) {
+        Row::Line(bytes, meta) => {
+            let name = model
+                .sources
+                .get(usize::from(meta.source.0))
+                .map(|s| sanitize_str(&s.name))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!("{name} line {}", meta.line_no),
+                theme.muted,
+            ));
+            lines.push(Line::default());
+            lines.push(log_line(bytes, meta, false, theme));
+            lines.push(Line::default());
+            lines.push(Line::styled("raw", theme.muted));
+            lines.push(Line::styled(sanitize(bytes), theme.plain));
+        }
+        Row::Reading => lines.push(Line::styled(
+            "… reading the line from its file",
+            theme.muted,
+        )),
+        Row::Missing(why) => lines.push(Line::styled(
+            format!("‹not kept: {}›", sanitize_str(why)),
+            theme.muted,
+        )),
+    }
+    let popup = area;
+    let block = pane_block(
+        vec![
+            Span::styled(format!(" {} line ", pane_label(family)), theme.title),
+            Span::styled(" Esc closes · ↑↓ scroll ", theme.muted),
+        ],
+        true,
+        theme,
+    )
+    .style(theme.base);
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        popup,
+    );
+}
+
+/// The newest of `lines` that fit `rows` rows: wrapped, a line takes as
+/// many rows as it needs, so fewer of them fit.
+fn fit_rows(
+    lines: Vec<Line<'static>>,
+    rows: usize,
+    width: usize,
+    wrap: bool,
+) -> Vec<Line<'static>> {
+    if !wrap {
+        return lines;
+    }
+    let mut out: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|line| super::draw::wrap_line(line, width))
+        .collect();
+    out.drain(..out.len().saturating_sub(rows));
+    out
+}
+
+/// One log line as a pane shows it: its outcome glyph and cause, then the
+/// message first — time, host, message id, body, from where the parser
+/// found them ([`crate::engine::lines::Compact`]) — or the raw line when
+/// `raw` is set or the parser placed no body.
+pub(super) fn log_line(bytes: &[u8], meta: LineMeta, raw: bool, theme: &Theme) -> Line<'static> {
+    let (glyph, style) = line_style(meta.kind, theme);
+    let mut spans = vec![Span::styled(glyph, style)];
+    if let LineKind::Event {
+        cause: Some(cause),
+        outcome: Outcome::Failure,
+    } = meta.kind
+    {
+        spans.push(Span::styled(format!("{} ", cause.id()), style));
+    }
+    spans.extend(message_spans(bytes, meta, raw, true, style, theme));
+    Line::from(spans)
+}
+
+/// The text of a line, message first unless `raw` (see [`log_line`]);
+/// `with_time: false` leaves out the time, for views that show it apart.
+pub(super) fn message_spans(
+    bytes: &[u8],
+    meta: LineMeta,
+    raw: bool,
+    with_time: bool,
+    style: Style,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let c = meta.compact;
+    let body = c.body().and_then(|at| bytes.get(at..)).filter(|_| !raw);
+    let (Some(at), Some(body)) = (c.body(), body) else {
+        return vec![Span::styled(sanitize(bytes), style)];
+    };
+    let part = |r: Option<std::ops::Range<usize>>| r.and_then(|r| bytes.get(r)).map(sanitize);
+    let mut spans = Vec::new();
+    if let Some(s) = c.time_of_day().filter(|_| with_time) {
+        let clock = format!("{:02}:{:02}:{:02} ", s / 3600, (s / 60) % 60, s % 60);
+        spans.push(Span::styled(clock, theme.muted));
+    }
+    if let Some(host) = part(c.host()) {
+        spans.push(Span::styled(format!("{host} "), theme.muted));
+    }
+    // An id inside the body (a client's return-code symbol) is read there.
+    if let Some(id) = part(c.msg_id().filter(|r| r.end <= at)) {
+        spans.push(Span::styled(format!("{id} "), theme.key));
+    }
+    spans.push(Span::styled(sanitize(body), style));
+    spans
 }
 
 #[cfg(test)]
@@ -224,6 +404,7 @@ mod tests {
             source: crate::source::SourceId(0),
             line_no: 1,
             kind: LineKind::Plain,
+            compact: crate::engine::lines::Compact::default(),
         };
         for _ in 0..50 {
             store.push(b"x", meta);
@@ -237,6 +418,7 @@ mod tests {
         assert_eq!(visible(&store, LogView::default(), 10), 40..50);
         let pinned = LogView {
             pinned_bottom: Some(19),
+            since: 0,
         };
         assert_eq!(visible(&store, pinned, 10), 10..20);
         assert_eq!(visible(&store, pinned, 100), 0..20);
@@ -248,6 +430,7 @@ mod tests {
         assert_eq!(store.evicted(), 40);
         let pinned = LogView {
             pinned_bottom: Some(4),
+            since: 0,
         };
         assert_eq!(visible(&store, pinned, 10), 0..5);
         assert!(matches!(row_at(&store, 3), Row::Reading));

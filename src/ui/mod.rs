@@ -78,6 +78,12 @@ pub enum Action {
     /// `A`: probe every AAA server the logs named (`a` is left for "auth
     /// lines only").
     Probe,
+    /// `v`: log lines raw, or message first (the default).
+    ToggleRaw,
+    /// `←` `→`: scroll the log panes sideways by this many columns.
+    ScrollSideways(i16),
+    /// `1`–`5`: focus the n-th pane of the Tab order.
+    FocusNth(u8),
 }
 
 /// A probe's result as the AAA header line shows it, by server address.
@@ -97,6 +103,35 @@ pub struct LogView {
     /// `None` follows new lines. `Some(n)` pins the bottom row to the n-th
     /// line ever pushed, so new lines do not move the view.
     pub pinned_bottom: Option<u64>,
+    /// Lines the pane's store had been given when the view stopped
+    /// following: `PAUSED +N` counts the lines that arrived since.
+    pub since: u64,
+}
+
+impl LogView {
+    /// Lines that arrived since the view stopped following (0 while it follows).
+    pub fn arrived_since(&self, store: &LineStore) -> u64 {
+        match self.pinned_bottom {
+            Some(_) => store.total().saturating_sub(self.since),
+            None => 0,
+        }
+    }
+}
+
+/// How the log panes show a line: message first or raw (`v`), cut or
+/// wrapped (`w`), scrolled sideways (`←/→`), and the line opened whole
+/// (Enter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineView {
+    pub raw: bool,
+    pub wrap: bool,
+    /// Columns the log panes are scrolled to the right.
+    pub sideways: u16,
+    /// The line shown whole: its pane and its index in the pane's store.
+    pub open: Option<(Family, u64)>,
+    /// Rows the line shown whole is scrolled down (a long line on a small
+    /// screen).
+    pub open_scroll: u16,
 }
 
 /// Everything about the screen that is not incident state.
@@ -129,6 +164,10 @@ pub struct UiState {
     pub user_sort: UserSort,
     /// The last probe of each AAA server (`A`), by address as logged.
     pub probes: std::collections::BTreeMap<String, ProbeMark>,
+    /// `p` paused every log pane (the header says PAUSED); a pane scrolled
+    /// up on its own is only `⇡ scrolled`.
+    pub paused: bool,
+    pub line_view: LineView,
 }
 
 impl Default for UiState {
@@ -150,6 +189,8 @@ impl Default for UiState {
             filter: None,
             user_sort: UserSort::default(),
             probes: std::collections::BTreeMap::new(),
+            paused: false,
+            line_view: LineView::default(),
         }
     }
 }
@@ -247,10 +288,42 @@ impl UiState {
                 self.detail_scroll = self.detail_scroll.saturating_sub(self.page_rows.max(1));
             }
             Action::End if self.detail.is_some() => self.detail_scroll = 0,
+            // Keys of the log panes' line view (see [`LineView`]).
+            Action::Back if self.line_view.open.is_some() => self.line_view.open = None,
+            Action::Move(rows) if self.line_view.open.is_some() => {
+                let rows =
+                    i16::try_from(rows).unwrap_or(if rows < 0 { i16::MIN } else { i16::MAX });
+                self.line_view.open_scroll = self.line_view.open_scroll.saturating_add_signed(rows);
+            }
+            Action::ToggleRaw => self.line_view.raw = !self.line_view.raw,
+            Action::ScrollSideways(cols) => {
+                self.line_view.sideways = self.line_view.sideways.saturating_add_signed(cols)
+            }
+            // `w` is wrap where lines are read, doing in the incident panes.
+            Action::SetStep(StepState::Doing)
+                if self.detail.is_some() || self.log_focus().is_some() =>
+            {
+                self.line_view.wrap = !self.line_view.wrap
+            }
+            Action::FocusNth(n) => {
+                if let Some(f) = Self::focus_order(model).get(usize::from(n).saturating_sub(1)) {
+                    self.focus = *f;
+                    self.detail = None;
+                }
+            }
+            Action::Open if self.detail.is_none() && self.log_focus().is_some() => {
+                let family = self.log_focus().unwrap_or(Family::Headend);
+                let store = model.store(family);
+                let shown = logs::visible(store, self.view(family), self.page_rows.max(1));
+                self.line_view.open = shown.end.checked_sub(1).map(|i| (family, i));
+                self.line_view.open_scroll = 0;
+            }
             Action::Move(rows) => self.move_by(rows, model),
             Action::PageUp => self.move_by(-(self.page_rows.max(1) as isize), model),
             Action::PageDown => self.move_by(self.page_rows.max(1) as isize, model),
             Action::Home => self.move_by(isize::MIN / 2, model),
+            // End follows again; after `p` every pane does, and the banner goes.
+            Action::End if self.paused => self.resume_all(),
             Action::End => match self.focus {
                 Focus::Headend => self.headend_view = LogView::default(),
                 Focus::Client => self.client_view = LogView::default(),
@@ -258,14 +331,23 @@ impl UiState {
                 _ => self.move_by(isize::MAX / 2, model),
             },
             Action::TogglePause => {
-                if self.is_live() {
-                    self.headend_view.pinned_bottom = last_line(&model.headend);
-                    self.client_view.pinned_bottom = last_line(&model.client);
-                    self.auth_view.pinned_bottom = last_line(&model.auth);
+                if self.paused {
+                    self.resume_all();
                 } else {
-                    self.headend_view = LogView::default();
-                    self.client_view = LogView::default();
-                    self.auth_view = LogView::default();
+                    self.paused = true;
+                    for (view, store) in [
+                        (&mut self.headend_view, &model.headend),
+                        (&mut self.client_view, &model.client),
+                        (&mut self.auth_view, &model.auth),
+                    ] {
+                        // A pane already scrolled up stays where it is.
+                        if view.pinned_bottom.is_none() {
+                            *view = LogView {
+                                pinned_bottom: last_line(store),
+                                since: store.total(),
+                            };
+                        }
+                    }
                 }
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
@@ -317,6 +399,7 @@ impl UiState {
             | Action::WriteReport
             | Action::Probe => {}
             Action::SetStep(state) => {
+                self.line_view.open = None;
                 self.focus = Focus::Checklist;
                 return Some(state);
             }
@@ -330,6 +413,33 @@ impl UiState {
             }
         }
         None
+    }
+
+    /// Every log pane follows new lines again, and the header's PAUSED goes.
+    fn resume_all(&mut self) {
+        self.paused = false;
+        self.headend_view = LogView::default();
+        self.client_view = LogView::default();
+        self.auth_view = LogView::default();
+    }
+
+    /// The log pane with the focus, if one has it.
+    pub fn log_focus(&self) -> Option<Family> {
+        match self.focus {
+            Focus::Headend => Some(Family::Headend),
+            Focus::Client => Some(Family::Client),
+            Focus::Auth => Some(Family::AuthServer),
+            Focus::Users | Focus::Checklist => None,
+        }
+    }
+
+    /// Where the pane of `family` is looking.
+    pub fn view(&self, family: Family) -> LogView {
+        match family {
+            Family::Headend => self.headend_view,
+            Family::Client => self.client_view,
+            Family::AuthServer => self.auth_view,
+        }
     }
 
     fn move_by(&mut self, rows: isize, model: &Model) {
@@ -358,6 +468,10 @@ fn last_line(store: &LineStore) -> Option<u64> {
 /// follows again.
 fn scroll(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
     let Some(last) = last_line(store) else { return };
+    if view.pinned_bottom.is_none() {
+        // Stops following here: what arrives from now on is counted.
+        view.since = store.total();
+    }
     // The oldest line that can be the bottom row: one page in, so the first
     // page stays full. Lines no longer kept are read back from their file,
     // so the view reaches back to the first line still indexed.
@@ -410,6 +524,10 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('w') => Action::SetStep(StepState::Doing),
         KeyCode::Char('s') => Action::SetStep(StepState::Skipped),
         KeyCode::Char('u') => Action::SetStep(StepState::Todo),
+        KeyCode::Char('v') => Action::ToggleRaw,
+        KeyCode::Left => Action::ScrollSideways(-8),
+        KeyCode::Right => Action::ScrollSideways(8),
+        KeyCode::Char(c @ '1'..='5') => Action::FocusNth(c as u8 - b'0'),
         _ => return None,
     })
 }

@@ -159,6 +159,7 @@ mod tests {
             plain.host = head.host;
             let id = id.to_string();
             plain.msg_id = Some(&id);
+            plain.body = Some(body);
             assert_eq!(parse(&line, &ctx), Some(plain), "{line}");
         }
         assert!(plain_header(b"Dec  5 08:14:02 asa-fw1 : %ASA-6-113005: x").is_none());

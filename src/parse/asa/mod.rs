@@ -96,6 +96,7 @@ fn parse_inner<'a>(
                 ev.ts_from = super::TimeFrom::Missing;
             }
             ev.msg_id = Some(tag.id);
+            ev.body = Some(tag.body);
             ev.role = role_of(tag.num);
             extract(&mut ev, tag.num, tag.body);
             finish(&mut ev);
@@ -109,7 +110,7 @@ fn parse_inner<'a>(
 /// known without running the parser, because its message id has no
 /// extractor (firewall traffic such as 302013 or 106023): such a line parses
 /// to an [`Outcome::Info`] event with only `ts`, `host` (both read from this
-/// header) and `msg_id` set. `None` means "parse the line".
+/// header), `msg_id` and `body` (the text after the tag, for display) set. `None` means "parse the line".
 pub fn plain_header(line: &[u8]) -> Option<&[u8]> {
     let mut from = 0;
     while let Some(off) = line.get(from..).and_then(|rest| memchr(b'%', rest)) {
@@ -354,6 +355,7 @@ fn tagless<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
             ev.ts_from = super::TimeFrom::Missing;
         }
         ev.msg_id = Some(id);
+        ev.body = Some(body);
         finish(&mut ev);
         return Some(ev);
     }
