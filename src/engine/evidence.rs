@@ -53,6 +53,7 @@ impl UserMatch {
         match key {
             UserKey::Named(name) => m.names.push(name.to_lowercase()),
             UserKey::Hidden(ip) | UserKey::Spray(ip) => m.ips.push(ip.clone()),
+            UserKey::Other(_) => {}
         }
         if let Some(stats) = stats {
             for ip in &stats.client_ips {
@@ -152,6 +153,7 @@ impl Redactor {
         match user {
             UserKey::Named(n) => push(&mut users, n),
             UserKey::Hidden(ip) | UserKey::Spray(ip) => push(&mut ips, ip),
+            UserKey::Other(_) => {}
         }
         let ip_re = ipv4();
         for source in sources {
@@ -262,6 +264,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         UserKey::Named(n) => n.clone(),
         UserKey::Hidden(ip) => format!("hidden-{ip}"),
         UserKey::Spray(ip) => format!("spray-{ip}"),
+        UserKey::Other(n) => format!("other-{n}-users"),
     };
     let stamp = req.taken_at.strftime("%Y%m%dT%H%M%SZ").to_string();
     let dir = safe_name(&scrub(&format!("vpnwatch-evidence-{user_label}-{stamp}")));
@@ -306,7 +309,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
 
     let stats = req.stats.cloned().unwrap_or_default();
     let user_json = json!({
-        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone() },
+        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone(), UserKey::Other(_) => req.user.to_string() },
         "hidden": matches!(req.user, UserKey::Hidden(_)),
         "spray": matches!(req.user, UserKey::Spray(_)),
         "state": stats.state(req.incident_now),

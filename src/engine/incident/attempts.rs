@@ -42,10 +42,14 @@ impl Incident {
         };
         let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
         let cause = self.effective_cause(ev, Some(user), ts);
-        if let Some(applied) = self.fold_lockout(ev, user, ts, line) {
+        // `(other N users)` stands for many people: one's lockout notice or
+        // client line is no follow-on of another's failure.
+        let many = self.is_many(user);
+        if !many && let Some(applied) = self.fold_lockout(ev, user, ts, line) {
             return applied;
         }
         if ev.family == Family::Client
+            && !many
             && self.users[user].1.last_failure.is_some()
             && within(self.users[user].1.last_failure, ts, ATTEMPT_WINDOW)
         {
@@ -131,7 +135,7 @@ impl Incident {
         self.record_failure(user, cause, ev, ts);
         let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
-            UserKey::Hidden(_) | UserKey::Spray(_) => None,
+            UserKey::Hidden(_) | UserKey::Spray(_) | UserKey::Other(_) => None,
         };
         if ev.family == Family::Headend {
             self.join_watch.attempt(ts);
@@ -290,12 +294,22 @@ impl Incident {
         cause: Cause,
         ts: Option<Timestamp>,
     ) -> usize {
-        let (Family::Headend, Some(ip), UserKey::Named(_)) =
+        // Names past the cap on tracked users are still names tried.
+        let (Family::Headend, Some(ip), UserKey::Named(_) | UserKey::Other(_)) =
             (ev.family, ev.client_ip, &self.users[user].0)
         else {
             return user;
         };
-        let seen = self.spray.failed(ip, Tried { ts, user, cause });
+        let name = self.name_id(ev, user);
+        let seen = self.spray.failed(
+            ip,
+            Tried {
+                ts,
+                user,
+                name,
+                cause,
+            },
+        );
         let slot = match seen {
             Seen::Ordinary => return user,
             Seen::Spray => self.slot(UserKey::Spray(ip.to_string())),

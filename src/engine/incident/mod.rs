@@ -50,8 +50,9 @@ use attempts::OpenAttempt;
 pub use servers::{AaaGroup, AaaServer, Management, ServerHealth};
 use users::UsersOrder;
 pub use users::{
-    ByFailures, ByFailuresIter, LineRef, RECENT_SORT_MINUTES, USER_LINES_CAP, UserKey, UserSort,
-    UserState, UserStats,
+    ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
+    RECENT_SORT_MINUTES, USER_LINES_CAP, UserKey, UserSort, UserState, UserStats, capped_name,
+    set_default_max_users,
 };
 
 /// The name the headend logs in place of an invalid or unknown user name.
@@ -191,6 +192,13 @@ pub struct Incident {
     failing: std::sync::OnceLock<usize>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
+    /// The cap on users tracked one by one; `None`: the process default
+    /// (see [`Incident::max_users`]).
+    max_users: Option<usize>,
+    /// The `(other N users)` slot, once the cap was reached.
+    other: Option<usize>,
+    /// A hash of each user counted under `other`, for an exact N.
+    other_keys: std::collections::HashSet<u64>,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.

@@ -91,6 +91,10 @@ pub enum UserKey {
     /// The failed attempts of a password spray from one client IP, counted
     /// apart from the names tried (see [`super::spray`]).
     Spray(String),
+    /// Every user seen after the cap on tracked users was reached (see
+    /// [`Incident::set_max_users`]), counted together: how many distinct
+    /// users that is, exactly.
+    Other(u64),
 }
 
 impl std::fmt::Display for UserKey {
@@ -99,8 +103,44 @@ impl std::fmt::Display for UserKey {
             UserKey::Named(n) => f.write_str(n),
             UserKey::Hidden(ip) => write!(f, "(hidden) {ip}"),
             UserKey::Spray(ip) => write!(f, "(spray) {ip}"),
+            UserKey::Other(n) => write!(f, "(other {n} users)"),
         }
     }
+}
+
+/// Users tracked one by one unless told otherwise (`--max-users`); further
+/// users are counted together under [`UserKey::Other`].
+pub const DEFAULT_MAX_USERS: usize = 100_000;
+
+/// The longest user name kept, in bytes; a longer one is cut at a character
+/// boundary and ends with [`NAME_CUT_MARKER`] (within the limit), so a
+/// hostile log cannot make one name cost megabytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// What ends a name cut to [`MAX_NAME_BYTES`].
+pub const NAME_CUT_MARKER: &str = "…";
+
+/// `name` as kept: cut to [`MAX_NAME_BYTES`] with [`NAME_CUT_MARKER`].
+pub fn capped_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= MAX_NAME_BYTES {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut end = MAX_NAME_BYTES - NAME_CUT_MARKER.len();
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}{NAME_CUT_MARKER}", &name[..end]))
+}
+
+/// The cap on tracked users a new incident takes (set once from
+/// `--max-users`; every command builds its incidents in its own place, so
+/// the flag sets this default rather than threading through each one).
+static MAX_USERS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_USERS);
+
+/// Sets the cap on tracked users for incidents that do not set their own.
+pub fn set_default_max_users(n: usize) {
+    MAX_USERS.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// What the log says about one user.
@@ -417,10 +457,11 @@ impl Incident {
     }
 
     pub(super) fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
+        let many = self.is_many(user);
         let stats = &mut self.users[user].1;
         stats.see_ip(ev.client_ip);
         let same_login =
-            stats.last_success.is_some() && within(stats.last_success, ts, SUCCESS_WINDOW);
+            stats.last_success.is_some() && within(stats.last_success, ts, SUCCESS_WINDOW) && !many;
         if !same_login {
             stats.successes += 1;
             self.totals.successes += 1;
@@ -444,16 +485,19 @@ impl Incident {
     pub(super) fn user_index(&mut self, ev: &Event) -> Option<usize> {
         match ev.user {
             Some(HIDDEN_USER) => {
-                let ip = ev.client_ip?;
-                match self.hidden.get(ip) {
+                let ip = capped_name(ev.client_ip?);
+                match self.hidden.get(ip.as_ref()) {
                     Some(&i) => Some(i),
-                    None => Some(self.slot(UserKey::Hidden(ip.to_string()))),
+                    None => Some(self.slot(UserKey::Hidden(ip.into_owned()))),
                 }
             }
-            Some(name) if !name.is_empty() => match self.named.get(name) {
-                Some(&i) => Some(i),
-                None => Some(self.slot(UserKey::Named(name.to_string()))),
-            },
+            Some(name) if !name.is_empty() => {
+                let name = capped_name(name);
+                match self.named.get(name.as_ref()) {
+                    Some(&i) => Some(i),
+                    None => Some(self.slot(UserKey::Named(name.into_owned()))),
+                }
+            }
             _ => None,
         }
     }
@@ -464,6 +508,7 @@ impl Incident {
             UserKey::Named(name) => self.named.get(name),
             UserKey::Hidden(ip) => self.hidden.get(ip),
             UserKey::Spray(ip) => self.sprays.get(ip),
+            UserKey::Other(_) => self.other.as_ref(),
         }
         .copied()
     }
@@ -473,14 +518,73 @@ impl Incident {
         if let Some(i) = self.find(&key) {
             return i;
         }
+        let tracked = self.named.len() + self.hidden.len();
+        if matches!(key, UserKey::Named(_) | UserKey::Hidden(_)) && tracked >= self.max_users() {
+            return self.other_slot(&key);
+        }
         let i = self.users.len();
         match &key {
             UserKey::Named(name) => self.named.insert(name.clone(), i),
             UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
             UserKey::Spray(ip) => self.sprays.insert(ip.clone(), i),
+            UserKey::Other(_) => self.other.replace(i),
         };
         self.users.push((key, UserStats::default()));
         i
+    }
+
+    /// The cap on users tracked one by one (named and hidden; a spray
+    /// source is bounded by the spray detector).
+    pub fn max_users(&self) -> usize {
+        self.max_users
+            .unwrap_or_else(|| MAX_USERS.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Tracks at most `n` users one by one; the rest are counted under one
+    /// `(other N users)` slot, N exact (a 64-bit hash per user is kept).
+    pub fn set_max_users(&mut self, n: usize) {
+        self.max_users = Some(n.max(1));
+    }
+
+    /// Users counted under `(other N users)`: N, 0 while under the cap.
+    pub fn other_users(&self) -> u64 {
+        self.other_keys.len() as u64
+    }
+
+    /// The `(other N users)` slot, counting `key` among them.
+    fn other_slot(&mut self, key: &UserKey) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        self.other_keys.insert(h.finish());
+        let n = self.other_users();
+        let i = match self.other {
+            Some(i) => i,
+            None => self.slot(UserKey::Other(n)),
+        };
+        self.users[i].0 = UserKey::Other(n);
+        i
+    }
+
+    /// Who `ev` names, for telling names apart in the spray detector: the
+    /// slot of a user tracked one by one, else (a name counted under
+    /// `(other N users)`) a hash of the name with the top bit set, so that
+    /// it is no slot.
+    pub(super) fn name_id(&self, ev: &Event, user: usize) -> u64 {
+        if !self.is_many(user) {
+            return user as u64;
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        ev.user.hash(&mut h);
+        h.finish() | (1 << 63)
+    }
+
+    /// Whether slot `user` stands for many users (`(other N users)`): the
+    /// windows that join one user's lines into one attempt or login do
+    /// not apply to it.
+    pub(super) fn is_many(&self, user: usize) -> bool {
+        matches!(self.users.get(user), Some((UserKey::Other(_), _)))
     }
 }
 
@@ -490,6 +594,97 @@ mod tests {
     use crate::engine::incident::fixtures::*;
     use crate::engine::incident::*;
     use crate::parse::{Cause, Family, Outcome};
+
+    /// Failures and successes of `names`, each from address `ip(i)`.
+    fn logins(inc: &mut Incident, names: &[String], ip: impl Fn(usize) -> String) {
+        for (i, n) in names.iter().enumerate() {
+            let addr = ip(i);
+            inc.apply(&ev(i as i64, "113005", Outcome::Failure, n, &addr));
+            inc.apply(&ev(i as i64, "716039", Outcome::Failure, n, &addr));
+            inc.apply(&ev(i as i64 + 1, "113004", Outcome::Success, n, &addr));
+        }
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("user{i:03}")).collect()
+    }
+
+    #[test]
+    fn past_the_cap_users_are_counted_exactly_under_other() {
+        let names = names(10);
+        let ip = |i: usize| format!("198.51.100.{i}");
+        let mut all = Incident::default();
+        logins(&mut all, &names, ip);
+        let mut capped = Incident::default();
+        capped.set_max_users(3);
+        logins(&mut capped, &names, ip);
+        // The totals are those of the uncapped incident, to the attempt.
+        assert_eq!(capped.totals(), all.totals());
+        assert_eq!(capped.totals().failures, 10);
+        assert_eq!(capped.totals().successes, 10);
+        assert_eq!(capped.other_users(), 7);
+        let keys: Vec<String> = capped.users().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys, ["user000", "user001", "user002", "(other 7 users)"]);
+        let other = capped
+            .user(&UserKey::Other(7))
+            .map(|s| (s.failures, s.successes));
+        assert_eq!(other, Some((7, 7)));
+        // A user seen again is counted once among the others.
+        capped.apply(&ev(
+            20,
+            "113005",
+            Outcome::Failure,
+            "user009",
+            "198.51.100.9",
+        ));
+        assert_eq!(capped.other_users(), 7);
+        assert_eq!(capped.totals().failures, 11);
+    }
+
+    #[test]
+    fn a_spray_past_the_cap_is_still_collapsed_under_its_address() {
+        // Twenty addresses each try twenty names: more names than the cap.
+        let names: Vec<String> = (0..400).map(|i| format!("guess{i}")).collect();
+        let ip = |i: usize| format!("203.0.113.{}", i / 20);
+        let run = |cap: Option<usize>| {
+            let mut inc = Incident::default();
+            if let Some(cap) = cap {
+                inc.set_max_users(cap);
+            }
+            for (i, n) in names.iter().enumerate() {
+                inc.apply(&ev(i as i64 / 20, "113005", Outcome::Failure, n, &ip(i)));
+            }
+            inc
+        };
+        let (all, capped) = (run(None), run(Some(50)));
+        assert_eq!(capped.totals(), all.totals());
+        assert_eq!(capped.totals().spray_attempts, 400);
+        let sprays = |inc: &Incident| {
+            inc.users()
+                .filter(|(k, s)| matches!(k, UserKey::Spray(_)) && s.failures > 0)
+                .count()
+        };
+        assert_eq!(sprays(&capped), 20);
+        assert_eq!(sprays(&all), 20);
+        assert_eq!(capped.other_users(), 350);
+        // The spray's names are no users failing.
+        assert_eq!(capped.failing_now(), 0);
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_marker() {
+        let long = "é".repeat(400);
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, &long, "192.0.2.1"));
+        let (key, _) = inc.users().next().expect("one user");
+        let UserKey::Named(kept) = key else {
+            panic!("a named user: {key:?}");
+        };
+        assert!(kept.len() <= MAX_NAME_BYTES, "{}", kept.len());
+        assert!(kept.ends_with(NAME_CUT_MARKER));
+        assert!(long.starts_with(kept.trim_end_matches(NAME_CUT_MARKER)));
+        assert_eq!(capped_name("ann"), "ann");
+    }
 
     #[test]
     fn states_name_locked_and_unknown_accounts_until_a_success() {
