@@ -6,6 +6,9 @@
 
 use jiff::Timestamp;
 
+/// Open attempts kept before expired ones are dropped.
+const OPEN_PRUNE_ABOVE: usize = 4096;
+
 use super::{
     ATTEMPT_WINDOW, Applied, CHALLENGE_WINDOW, Incident, LineRef, UserKey, decrement, within,
 };
@@ -25,6 +28,30 @@ pub(super) struct OpenAttempt {
 }
 
 impl Incident {
+    /// Drops the open attempts whose follow-up line can no longer come
+    /// (older than [`ATTEMPT_WINDOW`] before `ts`) once the map has doubled
+    /// since the last time: O(1) per attempt amortised, and a million
+    /// addresses leave no million entries behind.
+    pub(super) fn expire_open_attempts(&mut self, ts: Option<Timestamp>) {
+        if self.open_attempts.len() < self.open_prune_at.max(OPEN_PRUNE_ABOVE) {
+            return;
+        }
+        if let Some(now) = ts {
+            self.open_attempts
+                .retain(|_, a| a.ts.is_none_or(|t| now.duration_since(t) <= ATTEMPT_WINDOW));
+        }
+        if self.open_attempts.len() >= OPEN_PRUNE_ABOVE {
+            // Still full (lines without a time, or all in the window):
+            // the oldest half goes.
+            let mut times: Vec<Option<Timestamp>> =
+                self.open_attempts.values().map(|a| a.ts).collect();
+            times.sort_unstable();
+            let cut = times[times.len() / 2];
+            self.open_attempts.retain(|_, a| a.ts > cut);
+        }
+        self.open_prune_at = 2 * self.open_attempts.len();
+    }
+
     pub(super) fn apply_failure(
         &mut self,
         ev: &Event,
@@ -151,6 +178,7 @@ impl Incident {
         if ev.role == Role::AaaRejection
             && let Some(ip) = ev.client_ip
         {
+            self.expire_open_attempts(ts);
             self.open_attempts.insert(
                 ip.to_string(),
                 OpenAttempt {
@@ -219,6 +247,7 @@ impl Incident {
             }
             // Its WebVPN line (716039) is the same attempt too.
             if let (Some(ip), Some(attempt)) = (ev.client_ip, attempt) {
+                self.expire_open_attempts(ts);
                 self.open_attempts.insert(
                     ip.to_string(),
                     OpenAttempt {
@@ -490,9 +519,31 @@ impl Incident {
 
 #[cfg(test)]
 mod tests {
+    use super::OPEN_PRUNE_ABOVE;
     use crate::engine::incident::fixtures::*;
     use crate::engine::incident::*;
     use crate::parse::{Cause, Outcome};
+
+    #[test]
+    fn open_attempts_expire_with_the_attempt_window() {
+        let mut inc = Incident::default();
+        let ips: Vec<String> = (0..20_000)
+            .map(|i| format!("10.{}.{}.1", i / 250, i % 250))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            inc.apply(&ev(i as i64, "113005", Outcome::Failure, "ann", ip));
+        }
+        assert!(
+            inc.open_attempts.len() <= 2 * OPEN_PRUNE_ABOVE,
+            "{}",
+            inc.open_attempts.len()
+        );
+        // The newest still pairs with its WebVPN line.
+        let last = ips.last().expect("an address");
+        let a = inc.apply(&ev(19_999, "716039", Outcome::Failure, "ann", last));
+        assert!(!a.new_attempt);
+        assert_eq!(inc.totals().failures, 20_000);
+    }
 
     #[test]
     fn rejection_and_its_webvpn_line_are_one_attempt() {

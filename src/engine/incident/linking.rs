@@ -15,6 +15,10 @@ use crate::parse::{Cause, Event, Family, Outcome};
 /// office would otherwise tie every line to everyone).
 const USERS_PER_IP_CAP: usize = 8;
 
+/// Client addresses (and laptops) remembered for filing lines that name
+/// no user.
+pub const LINKED_KEYS_CAP: usize = 200_000;
+
 impl Incident {
     /// Gives attempt `id` a new cause: recounted for its user, and every
     /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
@@ -152,8 +156,10 @@ impl Incident {
 
     /// The user a laptop last named (allocating only for a new laptop).
     pub(super) fn remember_host(&mut self, host: &str, user: usize) {
+        let full = self.host_users.len() >= LINKED_KEYS_CAP;
         match self.host_users.get_mut(host) {
             Some(last) => *last = user,
+            None if full => {}
             None => {
                 self.host_users.insert(host.to_string(), user);
             }
@@ -161,8 +167,13 @@ impl Incident {
     }
 
     pub(super) fn link_ip(&mut self, user: usize, ip: &str) {
+        let full = self.ip_users.len() >= LINKED_KEYS_CAP;
         let users = match self.ip_users.get_mut(ip) {
             Some(users) => users,
+            // Past the cap a new address links no lines: bounded memory
+            // under a log of millions of addresses, and every user still
+            // gets the lines that name them.
+            None if full => return,
             None => self.ip_users.entry(ip.to_string()).or_default(),
         };
         if !users.contains(&user) && users.len() < USERS_PER_IP_CAP {

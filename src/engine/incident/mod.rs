@@ -47,7 +47,10 @@ use super::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Outcome, Role};
 
 use attempts::OpenAttempt;
-pub use servers::{AaaGroup, AaaServer, Management, ServerHealth};
+pub use servers::{
+    AaaGroup, AaaServer, GROUPS_CAP, MANAGEMENT_USERS_CAP, Management, OTHER_MANAGEMENT_USERS,
+    SERVERS_CAP, ServerHealth, TRANSITIONS_CAP,
+};
 use users::UsersOrder;
 pub use users::{
     ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
@@ -199,6 +202,10 @@ pub struct Incident {
     other: Option<usize>,
     /// A hash of each user counted under `other`, for an exact N.
     other_keys: std::collections::HashSet<u64>,
+    /// Slot of each AAA server by address.
+    server_index: HashMap<String, usize>,
+    /// `open_attempts`' size at which expired ones are next dropped.
+    open_prune_at: usize,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.

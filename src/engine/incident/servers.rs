@@ -10,6 +10,19 @@ use serde::Serialize;
 use super::Incident;
 use crate::parse::{Cause, Event, Role, ServerState};
 
+/// AAA servers tracked; a log naming more is not a real headend's (a
+/// headend has a handful), so further addresses are not tracked.
+pub const SERVERS_CAP: usize = 1024;
+/// AAA server groups tracked, likewise.
+pub const GROUPS_CAP: usize = 256;
+/// Health transitions kept per server; the oldest go first.
+pub const TRANSITIONS_CAP: usize = 1000;
+/// Management user names counted one by one; further names are counted
+/// under [`OTHER_MANAGEMENT_USERS`] (the totals stay exact).
+pub const MANAGEMENT_USERS_CAP: usize = 10_000;
+/// The row the management names past [`MANAGEMENT_USERS_CAP`] share.
+pub const OTHER_MANAGEMENT_USERS: &str = "(other users)";
+
 /// Health of one AAA server as the headend last reported it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,10 +88,12 @@ impl Incident {
             return;
         };
         let m = &mut self.management;
-        let entry = m
-            .users
-            .entry(ev.user.unwrap_or("").to_string())
-            .or_default();
+        let mut name = super::capped_name(ev.user.unwrap_or("")).into_owned();
+        if m.users.len() >= MANAGEMENT_USERS_CAP && !m.users.contains_key(&name) {
+            // The totals stay exact; the names past the cap share a row.
+            name = OTHER_MANAGEMENT_USERS.to_string();
+        }
+        let entry = m.users.entry(name).or_default();
         if failed {
             m.failures += 1;
             entry.0 += 1;
@@ -92,6 +107,7 @@ impl Incident {
     pub(super) fn see_group(&mut self, name: &str, unreachable: bool, ts: Option<Timestamp>) {
         let group = match self.groups.iter().position(|g| g.name == name) {
             Some(i) => &mut self.groups[i],
+            None if self.groups.len() >= GROUPS_CAP => return,
             None => {
                 self.groups.push(AaaGroup {
                     name: name.to_string(),
@@ -120,9 +136,12 @@ impl Incident {
         if address.is_empty() || address == "0.0.0.0" {
             return;
         }
-        let server = match self.servers.iter().position(|s| s.address == address) {
-            Some(i) => &mut self.servers[i],
+        let server = match self.server_index.get(address) {
+            Some(&i) => &mut self.servers[i],
+            None if self.servers.len() >= SERVERS_CAP => return,
             None => {
+                self.server_index
+                    .insert(address.to_string(), self.servers.len());
                 self.servers.push(AaaServer {
                     address: address.to_string(),
                     group: None,
@@ -147,6 +166,9 @@ impl Incident {
                 ServerState::Active => ServerHealth::Active,
             };
             if server.health != health {
+                if server.transitions.len() >= TRANSITIONS_CAP {
+                    server.transitions.remove(0);
+                }
                 server.transitions.push((ts, health));
             }
             server.health = health;
@@ -192,6 +214,52 @@ mod tests {
             inc.user(&named("gus")).and_then(|u| u.last_cause),
             Some(Cause::AaaUnreachable)
         );
+    }
+
+    #[test]
+    fn servers_groups_transitions_and_management_names_are_capped() {
+        let mut inc = Incident::default();
+        let mut mark = Event::new(Family::Headend, Outcome::Info);
+        let addresses: Vec<String> = (0..SERVERS_CAP + 10)
+            .map(|i| format!("10.9.{}.{}", i / 250, i % 250))
+            .collect();
+        let groups: Vec<String> = (0..GROUPS_CAP + 10).map(|i| format!("G{i}")).collect();
+        for (i, a) in addresses.iter().enumerate() {
+            mark.server = Some(a);
+            mark.server_group = groups.get(i).map(String::as_str);
+            inc.apply(&mark);
+        }
+        assert_eq!(inc.servers().len(), SERVERS_CAP);
+        assert_eq!(inc.groups().len(), GROUPS_CAP);
+        // One server flapping: the newest transitions are kept.
+        mark.server = Some("10.9.0.0");
+        mark.server_group = None;
+        for i in 0..TRANSITIONS_CAP + 5 {
+            mark.ts = at(i as i64);
+            mark.server_state = Some(if i % 2 == 0 {
+                ServerState::Failed
+            } else {
+                ServerState::Active
+            });
+            inc.apply(&mark);
+        }
+        let s = &inc.servers()[0];
+        assert_eq!(s.transitions.len(), TRANSITIONS_CAP);
+        assert_eq!(
+            s.transitions.last().map(|t| t.0),
+            Some(at(TRANSITIONS_CAP as i64 + 4))
+        );
+        // Management names past the cap share a row; the totals stay exact.
+        let names: Vec<String> = (0..MANAGEMENT_USERS_CAP + 3)
+            .map(|i| format!("adm{i}"))
+            .collect();
+        for n in &names {
+            inc.apply(&ev(0, "605004", Outcome::Info, n, "192.0.2.30"));
+        }
+        let m = inc.management();
+        assert_eq!(m.failures as usize, MANAGEMENT_USERS_CAP + 3);
+        assert_eq!(m.users.len(), MANAGEMENT_USERS_CAP + 1);
+        assert_eq!(m.users.get(OTHER_MANAGEMENT_USERS), Some(&(3, 0)));
     }
 
     #[test]

@@ -108,6 +108,10 @@ impl std::fmt::Display for UserKey {
     }
 }
 
+/// Client addresses listed per user (a spray source or `(other N users)`
+/// sees thousands).
+pub const CLIENT_IPS_CAP: usize = 64;
+
 /// Users tracked one by one unless told otherwise (`--max-users`); further
 /// users are counted together under [`UserKey::Other`].
 pub const DEFAULT_MAX_USERS: usize = 100_000;
@@ -158,8 +162,11 @@ pub struct UserStats {
     /// `FailureReason`, NPS reason), often more precise than the headend's.
     pub auth_reason: Option<String>,
     pub last_client_ip: Option<String>,
-    /// Every client IP seen for this user, in order of first appearance.
+    /// The client IPs seen for this user, in order of first appearance,
+    /// the first [`CLIENT_IPS_CAP`] of them.
     pub client_ips: Vec<String>,
+    /// The same addresses, to look one up without scanning the list.
+    client_ip_set: std::collections::HashSet<String>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
@@ -246,7 +253,7 @@ impl UserStats {
             if self.last_client_ip.as_deref() != Some(ip) {
                 self.last_client_ip = Some(ip.to_string());
             }
-            if !self.client_ips.iter().any(|known| known == ip) {
+            if self.client_ips.len() < CLIENT_IPS_CAP && self.client_ip_set.insert(ip.to_string()) {
                 self.client_ips.push(ip.to_string());
             }
         }
@@ -684,6 +691,28 @@ mod tests {
         assert!(kept.ends_with(NAME_CUT_MARKER));
         assert!(long.starts_with(kept.trim_end_matches(NAME_CUT_MARKER)));
         assert_eq!(capped_name("ann"), "ann");
+    }
+
+    #[test]
+    fn client_addresses_per_user_are_bounded() {
+        let mut inc = Incident::default();
+        let ips: Vec<String> = (0..CLIENT_IPS_CAP + 20)
+            .map(|i| format!("198.51.100.{i}"))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            inc.apply(&ev(i as i64 * 60, "113004", Outcome::Success, "ann", ip));
+            inc.apply(&ev(
+                i as i64 * 60,
+                "113004",
+                Outcome::Success,
+                "ann",
+                &ips[0],
+            ));
+        }
+        let ann = inc.user(&named("ann")).expect("ann");
+        assert_eq!(ann.client_ips.len(), CLIENT_IPS_CAP);
+        assert_eq!(ann.client_ips.first(), ips.first());
+        assert_eq!(ann.last_client_ip.as_ref(), ips.first());
     }
 
     #[test]
