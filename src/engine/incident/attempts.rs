@@ -72,6 +72,9 @@ impl Incident {
         // `(other N users)` stands for many people: one's lockout notice or
         // client line is no follow-on of another's failure.
         let many = self.is_many(user);
+        if many && let Some(applied) = self.fold_overflow(ev, cause, ts) {
+            return applied;
+        }
         if !many && let Some(applied) = self.fold_lockout(ev, user, ts, line) {
             return applied;
         }
@@ -199,6 +202,46 @@ impl Incident {
             cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
             follow_on: false,
         }
+    }
+
+    /// [`Incident::fold_lockout`] and the client attempt window for a user
+    /// counted under `(other N users)`, on that user's own times; else
+    /// notes the new attempt's times and returns `None`.
+    fn fold_overflow(
+        &mut self,
+        ev: &Event,
+        cause: Cause,
+        ts: Option<Timestamp>,
+    ) -> Option<Applied> {
+        let t = self.overflow_times(ev);
+        let after_failure = t.last_failure.is_some()
+            && within(t.last_failure, ts, ATTEMPT_WINDOW)
+            && t.last_success.is_none_or(|s| t.last_failure > Some(s));
+        let shown = match ev.role {
+            Role::LockoutNotice if after_failure => Some(Cause::AccountLocked),
+            Role::AaaRejection
+                if t.lone_lockout.is_some() && within(t.lone_lockout, ts, ATTEMPT_WINDOW) =>
+            {
+                t.lone_lockout = None;
+                Some(Cause::AccountLocked)
+            }
+            _ if ev.family == Family::Client
+                && t.last_failure.is_some()
+                && within(t.last_failure, ts, ATTEMPT_WINDOW) =>
+            {
+                Some(cause)
+            }
+            _ => None,
+        };
+        if shown.is_none() {
+            t.last_failure = ts.or(t.last_failure);
+            t.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
+        }
+        shown.map(|cause| Applied {
+            new_attempt: false,
+            cause: Some(cause),
+            ..Applied::default()
+        })
     }
 
     /// A lockout notice (113006) within [`ATTEMPT_WINDOW`] after a failure

@@ -206,6 +206,10 @@ pub struct Incident {
     server_index: HashMap<String, usize>,
     /// `open_attempts`' size at which expired ones are next dropped.
     open_prune_at: usize,
+    /// Per user counted under `(other N users)`, the times its windows
+    /// need, while they can matter.
+    overflow_times: HashMap<u64, users::OverflowTimes>,
+    overflow_prune_at: usize,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.
@@ -499,11 +503,17 @@ impl Incident {
             Outcome::SessionEnd => {
                 self.totals.session_ends += 1;
                 if let Some(user) = user {
+                    let own = self.is_many(user).then(|| self.overflow_times(ev));
+                    let last_down = match own {
+                        Some(t) => {
+                            let next = ts.or(t.last_session_down);
+                            std::mem::replace(&mut t.last_session_down, next)
+                        }
+                        None => self.users[user].1.last_session_down,
+                    };
                     let stats = &mut self.users[user].1;
                     stats.last_seen = ts.or(stats.last_seen);
-                    if !within(stats.last_session_down, ts, SUCCESS_WINDOW)
-                        || stats.last_session_down.is_none()
-                    {
+                    if !within(last_down, ts, SUCCESS_WINDOW) || last_down.is_none() {
                         stats.sessions_down += 1;
                     }
                     stats.last_session_down = ts.or(stats.last_session_down);

@@ -112,6 +112,47 @@ impl std::fmt::Display for UserKey {
 /// sees thousands).
 pub const CLIENT_IPS_CAP: usize = 64;
 
+/// The per-user times that decide whether a line is another line of the
+/// same login, session or attempt, for one user counted under
+/// `(other N users)`: the totals stay those of users tracked one by one.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct OverflowTimes {
+    pub(super) last_success: Option<Timestamp>,
+    pub(super) last_failure: Option<Timestamp>,
+    pub(super) last_session_up: Option<Timestamp>,
+    pub(super) last_session_down: Option<Timestamp>,
+    pub(super) lone_lockout: Option<Timestamp>,
+}
+
+impl OverflowTimes {
+    fn newest(&self) -> Option<Timestamp> {
+        [
+            self.last_success,
+            self.last_failure,
+            self.last_session_up,
+            self.last_session_down,
+            self.lone_lockout,
+        ]
+        .into_iter()
+        .max()
+        .flatten()
+    }
+}
+
+/// Overflow users' times kept before stale ones are dropped.
+const OVERFLOW_PRUNE_ABOVE: usize = 4096;
+
+/// Who an event names, as a 64-bit identity (a hidden user by address).
+fn overflow_id(ev: &Event) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match ev.user {
+        Some(HIDDEN_USER) => ("h", ev.client_ip).hash(&mut h),
+        user => ("n", user).hash(&mut h),
+    }
+    h.finish()
+}
+
 /// Users tracked one by one unless told otherwise (`--max-users`); further
 /// users are counted together under [`UserKey::Other`].
 pub const DEFAULT_MAX_USERS: usize = 100_000;
@@ -464,19 +505,24 @@ impl Incident {
     }
 
     pub(super) fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
-        let many = self.is_many(user);
+        // `(other N users)`: each user's own times decide (see
+        // [`OverflowTimes`]).
+        let own = self.is_many(user).then(|| *self.overflow_times(ev));
         let stats = &mut self.users[user].1;
         stats.see_ip(ev.client_ip);
-        let same_login =
-            stats.last_success.is_some() && within(stats.last_success, ts, SUCCESS_WINDOW) && !many;
+        let (last_success, last_session_up) = match &own {
+            Some(t) => (t.last_success, t.last_session_up),
+            None => (stats.last_success, stats.last_session_up),
+        };
+        let same_login = last_success.is_some() && within(last_success, ts, SUCCESS_WINDOW);
         if !same_login {
             stats.successes += 1;
             self.totals.successes += 1;
             self.logins.add(ts, 1);
         }
         if ev.role == Role::SessionUp {
-            let same_session = stats.last_session_up.is_some()
-                && within(stats.last_session_up, ts, SUCCESS_WINDOW);
+            let same_session =
+                last_session_up.is_some() && within(last_session_up, ts, SUCCESS_WINDOW);
             if !same_session {
                 stats.sessions_up += 1;
             }
@@ -485,6 +531,13 @@ impl Incident {
         stats.last_success = ts.or(stats.last_success);
         stats.last_seen = ts.or(stats.last_seen);
         self.challenges.remove(&user);
+        if let Some(mut t) = own {
+            if ev.role == Role::SessionUp {
+                t.last_session_up = ts.or(t.last_session_up);
+            }
+            t.last_success = ts.or(t.last_success);
+            *self.overflow_times(ev) = t;
+        }
     }
 
     /// The statistics slot for the event's user, created on first sight.
@@ -581,10 +634,37 @@ impl Incident {
         if !self.is_many(user) {
             return user as u64;
         }
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        ev.user.hash(&mut h);
-        h.finish() | (1 << 63)
+        overflow_id(ev) | (1 << 63)
+    }
+
+    /// The times of the user `ev` names, for a user counted under
+    /// `(other N users)`: kept while they can still decide a window (the
+    /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
+    /// doubled since it was last pruned.
+    pub(super) fn overflow_times(&mut self, ev: &Event) -> &mut OverflowTimes {
+        let id = overflow_id(ev);
+        if self.overflow_times.len() >= self.overflow_prune_at.max(OVERFLOW_PRUNE_ABOVE)
+            && !self.overflow_times.contains_key(&id)
+        {
+            if let Some(now) = ev.ts {
+                self.overflow_times.retain(|_, t| {
+                    t.newest()
+                        .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
+                });
+            }
+            if self.overflow_times.len() >= OVERFLOW_PRUNE_ABOVE {
+                let mut times: Vec<Option<Timestamp>> = self
+                    .overflow_times
+                    .values()
+                    .map(OverflowTimes::newest)
+                    .collect();
+                times.sort_unstable();
+                let cut = times[times.len() / 2];
+                self.overflow_times.retain(|_, t| t.newest() > cut);
+            }
+            self.overflow_prune_at = 2 * self.overflow_times.len();
+        }
+        self.overflow_times.entry(id).or_default()
     }
 
     /// Whether slot `user` stands for many users (`(other N users)`): the
