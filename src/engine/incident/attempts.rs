@@ -165,7 +165,13 @@ impl Incident {
         self.record_failure(user, cause, ev, ts);
         let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
-            UserKey::Hidden(_) | UserKey::Spray(_) | UserKey::Other(_) => None,
+            // A name past the cap on tracked users is still the name the
+            // auth server's verdict is joined by.
+            UserKey::Other(_) => ev
+                .user
+                .filter(|u| *u != super::HIDDEN_USER)
+                .map(|u| super::capped_name(u).into_owned()),
+            UserKey::Hidden(_) | UserKey::Spray(_) => None,
         };
         if ev.family == Family::Headend {
             self.join_watch.attempt(ts);

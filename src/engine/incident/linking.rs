@@ -219,9 +219,14 @@ impl Incident {
             return;
         };
         let mut user = attempt.user;
-        if matches!(self.users.get(user), Some((UserKey::Hidden(_), _)))
-            && let Some(name) = &verdict.user
-        {
+        // A hidden user, also one counted under `(other N users)` (its
+        // attempt has no name).
+        let hidden = match self.users.get(user) {
+            Some((UserKey::Hidden(_), _)) => true,
+            Some((UserKey::Other(_), _)) => attempt.name.is_none(),
+            _ => false,
+        };
+        if hidden && let Some(name) = &verdict.user {
             let named = self.slot(UserKey::Named(name.clone()));
             self.uncount_failure(user, attempt.cause, attempt.ts);
             self.count_failure(named, attempt.cause, attempt.ts);

@@ -688,7 +688,12 @@ mod tests {
             let addr = ip(i);
             inc.apply(&ev(i as i64, "113005", Outcome::Failure, n, &addr));
             inc.apply(&ev(i as i64, "716039", Outcome::Failure, n, &addr));
+            inc.apply(&lockout(i as i64, n));
+            // Two success lines of one login, then a session's two ends.
             inc.apply(&ev(i as i64 + 1, "113004", Outcome::Success, n, &addr));
+            inc.apply(&ev(i as i64 + 2, "113039", Outcome::Success, n, &addr));
+            inc.apply(&ev(i as i64 + 3, "722023", Outcome::SessionEnd, n, &addr));
+            inc.apply(&ev(i as i64 + 3, "113019", Outcome::SessionEnd, n, &addr));
         }
     }
 
@@ -716,6 +721,8 @@ mod tests {
             .user(&UserKey::Other(7))
             .map(|s| (s.failures, s.successes));
         assert_eq!(other, Some((7, 7)));
+        let downs = |i: &Incident| i.users().map(|(_, s)| s.sessions_down).sum::<u32>();
+        assert_eq!(downs(&capped), downs(&all));
         // A user seen again is counted once among the others.
         capped.apply(&ev(
             20,
