@@ -106,6 +106,14 @@ pub(super) fn draw_header(
             theme.marker,
         ));
     }
+    let others = inc.other_users();
+    if others > 0 {
+        // Past --max-users: the counts stay exact, the names are not listed.
+        top.push(Span::styled(
+            format!(" · ⚠ {others} users past --max-users"),
+            theme.marker,
+        ));
+    }
     let admin_failures = inc.management().failures;
     if admin_failures > 0 {
         // Logins to the headend itself, counted apart from VPN users: an
