@@ -47,6 +47,12 @@ struct Cli {
 
     #[command(flatten)]
     ingest: IngestArgs,
+
+    /// Users tracked one by one (dashboard, scan, events, report, bundle);
+    /// further users are counted together, exactly, in one
+    /// `(other N users)` row.
+    #[arg(long, global = true, value_name = "N", default_value_t = vpnwatch::engine::incident::DEFAULT_MAX_USERS)]
+    max_users: usize,
 }
 
 /// How sources are read, and the sources that are not files.
@@ -390,6 +396,9 @@ fn parse_format(name: &str) -> Result<Format, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Every command builds its incidents in its own place; they all take
+    // this cap.
+    vpnwatch::engine::incident::set_default_max_users(cli.max_users);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

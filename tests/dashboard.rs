@@ -582,6 +582,43 @@ fn the_header_counts_admin_login_failures_apart() {
     assert!(!text.contains("admin login"), "{text}");
 }
 
+#[test]
+fn users_past_the_cap_share_one_row_and_the_header_says_so() {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(
+        vec![source("asa-headend.log", Family::Headend)],
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    model.incident.set_max_users(3);
+    feed(
+        &mut model,
+        0,
+        include_str!("../sample-logs/asa-headend.log"),
+    );
+    let others = model.incident.other_users();
+    assert!(others > 50, "{others}");
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        160,
+        48,
+    ));
+    let top = text.lines().next().unwrap_or_default().to_string();
+    assert!(
+        top.contains(&format!("⚠ {others} users past --max-users")),
+        "{top}"
+    );
+    assert!(
+        text.contains(&format!("(other {others} users)")),
+        "the Users pane has the row: {text}"
+    );
+    // Not without the cap.
+    assert!(!header_text(&sample_model()).contains("--max-users"));
+}
+
 /// The user names in the Users pane, top to bottom.
 fn users_pane_rows(text: &str) -> Vec<String> {
     text.lines()

@@ -119,6 +119,7 @@ pub fn find_user(incident: &Incident, name: &str) -> Option<(UserKey, UserStats)
             UserKey::Named(n) => n.eq_ignore_ascii_case(name),
             UserKey::Hidden(h) => spray.is_none() && h == ip,
             UserKey::Spray(h) => spray == Some(h.as_str()),
+            UserKey::Other(_) => false,
         })
         .map(|(k, s)| (k.clone(), s.clone()))
 }

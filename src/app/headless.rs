@@ -523,6 +523,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 UserKey::Hidden(ip) | UserKey::Spray(ip) => {
                     (ip.clone(), matches!(key, UserKey::Hidden(_)))
                 }
+                UserKey::Other(_) => (key.to_string(), false),
             };
             UserReport {
                 user,

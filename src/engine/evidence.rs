@@ -65,6 +65,7 @@ impl UserMatch {
         match key {
             UserKey::Named(name) => m.names.push(name.to_lowercase()),
             UserKey::Hidden(ip) | UserKey::Spray(ip) => m.ips.push(ip.clone()),
+            UserKey::Other(_) => {}
         }
         if let Some(stats) = stats {
             for ip in &stats.client_ips {
@@ -272,6 +273,7 @@ impl Redactor {
         match user {
             UserKey::Named(n) => users.push(n.trim().to_string()),
             UserKey::Hidden(ip) | UserKey::Spray(ip) => ips.push(ip.trim().to_string()),
+            UserKey::Other(_) => {}
         }
         // The subject is numbered once, first.
         let fresh =
@@ -378,6 +380,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         UserKey::Named(n) => n.clone(),
         UserKey::Hidden(ip) => format!("hidden-{ip}"),
         UserKey::Spray(ip) => format!("spray-{ip}"),
+        UserKey::Other(n) => format!("other-{n}-users"),
     };
     let stamp = req.taken_at.strftime("%Y%m%dT%H%M%SZ").to_string();
     let dir = safe_name(&scrub(&format!("vpnwatch-evidence-{user_label}-{stamp}")));
@@ -404,7 +407,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
 
     let stats = req.stats.cloned().unwrap_or_default();
     let user_json = json!({
-        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone() },
+        "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone(), UserKey::Other(_) => req.user.to_string() },
         "hidden": matches!(req.user, UserKey::Hidden(_)),
         "spray": matches!(req.user, UserKey::Spray(_)),
         "state": stats.state(req.incident_now),

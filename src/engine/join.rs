@@ -110,6 +110,24 @@ pub struct Joiner {
     /// Verdicts that have not met their attempt yet.
     pending_by_ip: HashMap<String, Vec<Verdict>>,
     pending_by_name: HashMap<String, Vec<Verdict>>,
+    /// Index sizes at which keys are next pruned (twice what was left at
+    /// the last pruning, so pruning is O(1) per attempt amortised).
+    prune_at: usize,
+}
+
+/// Keys an index holds before it is first pruned: attempts that have left
+/// the kept [`ATTEMPTS_CAP`] are dropped from the attempt indexes, and the
+/// older half of the pending verdicts (by time) goes. A spray of a million
+/// names would otherwise keep a million keys.
+const INDEX_KEYS: usize = 2 * ATTEMPTS_CAP;
+
+/// Drops the older half (by their newest verdict's time) of `map`'s keys.
+fn prune_pending(map: &mut HashMap<String, Vec<Verdict>>) {
+    let newest = |list: &Vec<Verdict>| list.iter().filter_map(|v| v.ts).max();
+    let mut times: Vec<Option<Timestamp>> = map.values().map(newest).collect();
+    times.sort_unstable();
+    let cut = times[times.len() / 2];
+    map.retain(|_, list| !list.is_empty() && newest(list) > cut);
 }
 
 fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
@@ -154,6 +172,7 @@ impl Joiner {
         if let Some(name) = &attempt.name {
             remember(&mut self.attempts_by_name, name, id);
         }
+        self.prune();
         let joined = verdict.is_some();
         self.attempts.push_back(Attempt { joined, ..attempt });
         if self.attempts.len() > ATTEMPTS_CAP {
@@ -206,6 +225,7 @@ impl Joiner {
             }
             return Some(id);
         }
+        self.prune();
         if let Some(ip) = verdict.ip.clone() {
             remember(&mut self.pending_by_ip, &ip, verdict.clone());
         }
@@ -236,12 +256,53 @@ impl Joiner {
             }
         }
         let (_, verdict) = best?;
-        for map in [&mut self.pending_by_ip, &mut self.pending_by_name] {
-            for list in map.values_mut() {
+        // A verdict is remembered under its own address and name only.
+        let keys = [
+            (&mut self.pending_by_ip, verdict.ip.as_deref()),
+            (&mut self.pending_by_name, verdict.user.as_deref()),
+        ];
+        for (map, key) in keys {
+            if let Some(list) = key.and_then(|k| map.get_mut(k)) {
                 list.retain(|v| *v != verdict);
             }
         }
         Some(verdict)
+    }
+
+    /// Keeps the indexes bounded (see [`INDEX_KEYS`]).
+    fn prune(&mut self) {
+        let at = self.prune_at.max(INDEX_KEYS);
+        if self.index_keys() <= at {
+            return;
+        }
+        let first = self.first_id;
+        // All at once, so that the next pruning comes when the largest
+        // index has doubled again, not when each one has.
+        for map in [&mut self.attempts_by_ip, &mut self.attempts_by_name] {
+            map.retain(|_, ids| {
+                ids.retain(|&id| id >= first);
+                !ids.is_empty()
+            });
+        }
+        for map in [&mut self.pending_by_ip, &mut self.pending_by_name] {
+            if !map.is_empty() {
+                prune_pending(map);
+            }
+        }
+        self.prune_at = (2 * self.index_keys()).max(INDEX_KEYS);
+    }
+
+    /// Keys in the largest index.
+    fn index_keys(&self) -> usize {
+        [
+            self.attempts_by_ip.len(),
+            self.attempts_by_name.len(),
+            self.pending_by_ip.len(),
+            self.pending_by_name.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
     }
 }
 
@@ -363,6 +424,37 @@ mod tests {
             }),
             None
         );
+    }
+
+    #[test]
+    fn the_indexes_stay_bounded_under_a_million_names() {
+        let mut j = Joiner::default();
+        let n = 2 * INDEX_KEYS + 100;
+        for i in 0..n {
+            let name = format!("n{i}");
+            let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            let ts = Timestamp::from_second(1_800_000_000 + i as i64).ok();
+            j.add_attempt(Attempt::new(ts, i, Some(&ip), Some(&name), Cause::Other));
+            // A verdict for a user the headend never saw stays pending.
+            j.add_verdict(Verdict {
+                ts,
+                user: Some(format!("x{i}")),
+                ip: None,
+                cause: Cause::Other,
+                line: None,
+            });
+        }
+        assert!(j.index_keys() <= INDEX_KEYS + 1, "{}", j.index_keys());
+        // The newest still join.
+        let last = Timestamp::from_second(1_800_000_000 + n as i64 - 1).ok();
+        let hit = j.add_verdict(Verdict {
+            ts: last,
+            user: Some(format!("n{}", n - 1)),
+            ip: None,
+            cause: Cause::Other,
+            line: None,
+        });
+        assert_eq!(hit, Some(n - 1));
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct Tried<C> {
     pub ts: Option<Timestamp>,
     /// The user slot the attempt was counted for.
     pub user: usize,
+    /// Which name was tried: distinct names make a spray. The slot for a
+    /// user tracked one by one; past the cap on tracked users many names
+    /// share one slot, so the caller gives each its own identity.
+    pub name: u64,
     /// What the caller needs to move the attempt (its cause).
     pub cause: C,
 }
@@ -85,7 +89,7 @@ pub enum Seen<C> {
 #[derive(Clone, Debug)]
 pub struct Spray<C> {
     addresses: HashMap<String, AddressTrack<C>>,
-    names: HashMap<usize, NameTrack>,
+    names: HashMap<u64, NameTrack>,
     /// Map sizes at which idle entries are next dropped: twice what was
     /// left after the last pruning, so pruning costs O(1) per attempt
     /// amortised even when every address is active.
@@ -118,7 +122,7 @@ fn in_window(ts: Option<Timestamp>, now: Option<Timestamp>) -> bool {
 impl<C: Copy> Spray<C> {
     /// A failed attempt of the named user in slot `user` from `address`.
     pub fn failed(&mut self, address: &str, attempt: Tried<C>) -> Seen<C> {
-        self.note_name(attempt.user, address, attempt.ts);
+        self.note_name(attempt.name, address, attempt.ts);
         if self.addresses.len() > self.prune_addresses_at {
             let ts = attempt.ts;
             self.addresses.retain(|_, t| !idle(t.last, ts));
@@ -148,7 +152,7 @@ impl<C: Copy> Spray<C> {
             track.recent.pop_front();
         }
         track.recent.push_back(attempt);
-        let mut users: Vec<usize> = track.recent.iter().map(|t| t.user).collect();
+        let mut users: Vec<u64> = track.recent.iter().map(|t| t.name).collect();
         users.sort_unstable();
         users.dedup();
         if users.len() < SPRAY_MIN_NAMES {
@@ -160,7 +164,7 @@ impl<C: Copy> Spray<C> {
         Seen::BecameSpray(earlier)
     }
 
-    fn note_name(&mut self, user: usize, address: &str, ts: Option<Timestamp>) {
+    fn note_name(&mut self, user: u64, address: &str, ts: Option<Timestamp>) {
         if self.names.len() > self.prune_names_at {
             self.names.retain(|_, t| t.attacked || !idle(t.last, ts));
             self.prune_names_at = (2 * self.names.len()).max(PRUNE_ABOVE);
@@ -187,18 +191,19 @@ impl<C: Copy> Spray<C> {
     /// (and not quiet for a window since, as of `now`).
     pub fn attacked(&self, user: usize, now: Option<Timestamp>) -> bool {
         self.names
-            .get(&user)
+            .get(&(user as u64))
             .is_some_and(|t| t.attacked && !idle(t.last, now))
     }
 
     /// Users under attack as of `now`, with the addresses seen on them in
     /// the window.
+    /// Names given no slot of their own ([`Tried::name`]) are left out.
     pub fn attacked_users(&self, now: Option<Timestamp>) -> Vec<(usize, usize)> {
         let mut v: Vec<(usize, usize)> = self
             .names
             .iter()
             .filter(|(_, t)| t.attacked && !idle(t.last, now))
-            .map(|(&u, t)| (u, t.recent.len()))
+            .filter_map(|(&u, t)| Some((usize::try_from(u).ok()?, t.recent.len())))
             .collect();
         v.sort_unstable();
         v
@@ -216,6 +221,7 @@ mod tests {
     fn tried(secs: i64, user: usize) -> Tried<()> {
         Tried {
             ts: at(secs),
+            name: user as u64,
             user,
             cause: (),
         }

@@ -168,6 +168,15 @@ pub(super) fn header_lines(
     }
     let users = inc.users_by_failures().len();
     top.one(P::Users, format!(" · {users} users"), theme.header);
+    let others = inc.other_users();
+    if others > 0 {
+        // Past --max-users: the counts stay exact, the names are not listed.
+        top.one(
+            P::Users,
+            format!(" · ⚠ {others} users past --max-users"),
+            theme.marker,
+        );
+    }
     let admin_failures = inc.management().failures;
     if admin_failures > 0 {
         // Logins to the headend itself, counted apart from VPN users: an

@@ -54,6 +54,7 @@ pub(super) fn user_name(key: &UserKey) -> String {
         UserKey::Named(n) => sanitize_str(n),
         UserKey::Hidden(ip) => format!("(hidden) {}", sanitize_str(ip)),
         UserKey::Spray(ip) => format!("(spray) {}", sanitize_str(ip)),
+        UserKey::Other(_) => key.to_string(),
     }
 }
 

@@ -1,0 +1,750 @@
+//! What counts as one failed login attempt: a rejection and its WebVPN
+//! line within [`ATTEMPT_WINDOW`], a lockout notice folded into the attempt
+//! it ends, a generic rejection after a token challenge, a hidden user's
+//! attempt moved to the name a later line gives; and the spray hooks that
+//! count a spraying address's attempts apart (see [`crate::engine::spray`]).
+
+use jiff::Timestamp;
+
+/// Open attempts kept before expired ones are dropped.
+const OPEN_PRUNE_ABOVE: usize = 4096;
+
+use super::{
+    ATTEMPT_WINDOW, Applied, CHALLENGE_WINDOW, Incident, LineRef, UserKey, decrement, within,
+};
+use crate::engine::join::{self, Attempt};
+use crate::engine::spray::{Seen, Tried};
+use crate::parse::{Cause, Event, Family, Role};
+
+#[derive(Clone, Debug)]
+pub(super) struct OpenAttempt {
+    ts: Option<Timestamp>,
+    user: usize,
+    hidden: bool,
+    /// The rejection line, handed to the named user if the attempt moves.
+    line: Option<LineRef>,
+    /// The attempt's id in the join with auth-server verdicts.
+    attempt: usize,
+}
+
+impl Incident {
+    /// Drops the open attempts whose follow-up line can no longer come
+    /// (older than [`ATTEMPT_WINDOW`] before `ts`) once the map has doubled
+    /// since the last time: O(1) per attempt amortised, and a million
+    /// addresses leave no million entries behind.
+    pub(super) fn expire_open_attempts(&mut self, ts: Option<Timestamp>) {
+        if self.open_attempts.len() < self.open_prune_at.max(OPEN_PRUNE_ABOVE) {
+            return;
+        }
+        if let Some(now) = ts {
+            self.open_attempts
+                .retain(|_, a| a.ts.is_none_or(|t| now.duration_since(t) <= ATTEMPT_WINDOW));
+        }
+        if self.open_attempts.len() >= OPEN_PRUNE_ABOVE {
+            // Still full (lines without a time, or all in the window):
+            // the oldest half goes.
+            let mut times: Vec<Option<Timestamp>> =
+                self.open_attempts.values().map(|a| a.ts).collect();
+            times.sort_unstable();
+            let cut = times[times.len() / 2];
+            self.open_attempts.retain(|_, a| a.ts > cut);
+        }
+        self.open_prune_at = 2 * self.open_attempts.len();
+    }
+
+    pub(super) fn apply_failure(
+        &mut self,
+        ev: &Event,
+        user: Option<usize>,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Applied {
+        let Some(user) = user else {
+            self.totals.unattributed_failures += 1;
+            return Applied {
+                new_attempt: false,
+                cause: Some(self.effective_cause(ev, None, ts)),
+                ..Applied::default()
+            };
+        };
+        let hidden = matches!(self.users[user].0, UserKey::Hidden(_));
+        let cause = self.effective_cause(ev, Some(user), ts);
+        // `(other N users)` stands for many people: one's lockout notice or
+        // client line is no follow-on of another's failure.
+        let many = self.is_many(user);
+        if many && let Some(applied) = self.fold_overflow(ev, cause, ts) {
+            return applied;
+        }
+        if !many && let Some(applied) = self.fold_lockout(ev, user, ts, line) {
+            return applied;
+        }
+        if ev.family == Family::Client
+            && !many
+            && self.users[user].1.last_failure.is_some()
+            && within(self.users[user].1.last_failure, ts, ATTEMPT_WINDOW)
+        {
+            // "Login failed", the return code and "Connection attempt has
+            // failed" of one attempt: counted once, the most specific cause kept.
+            let stats = &mut self.users[user].1;
+            let mut shown = cause;
+            if let Some(last) = stats.last_cause {
+                let better = join::more_specific(last, cause);
+                if better != last {
+                    decrement(&mut stats.causes, last);
+                    *stats.causes.entry(better).or_default() += 1;
+                    stats.last_cause = Some(better);
+                }
+                shown = better;
+            }
+            stats.last_seen = ts.or(stats.last_seen);
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+                ..Applied::default()
+            };
+        }
+
+        // A WebVPN rejection right after an AAA rejection from the same
+        // client is the second line of the same attempt.
+        if ev.role == Role::WebvpnRejection
+            && let Some(ip) = ev.client_ip
+            && let Some(open) = self.open_attempts.get(ip).cloned()
+            && within(open.ts, ts, ATTEMPT_WINDOW)
+            && (open.user == user || open.hidden)
+        {
+            if open.user != user {
+                // The first line hid the name; this one names the user, so
+                // the attempt moves to them.
+                let moved_cause = self.retract_failure(open.user, open.ts);
+                self.open_attempts.remove(ip);
+                let moved_cause = moved_cause.unwrap_or(cause);
+                let counted = self.spray_check(ev, user, moved_cause, ts);
+                self.record_failure(counted, moved_cause, ev, ts);
+                if let UserKey::Named(name) = &self.users[user].0 {
+                    let name = name.clone();
+                    self.join.rename(open.attempt, user, &name);
+                }
+                if let Some(first) = open.line {
+                    self.users[user].1.push_line(first);
+                }
+            } else {
+                self.open_attempts.remove(ip);
+                let stats = &mut self.users[user].1;
+                stats.see_ip(ev.client_ip);
+                stats.last_seen = ts.or(stats.last_seen);
+            }
+            // One cause per attempt: a more specific follow-up line gives
+            // the attempt (and its earlier lines) its cause, and a generic
+            // one is shown with the attempt's.
+            let before = self.join.attempt(open.attempt).map(|a| a.cause);
+            if let Some(before) = before {
+                self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
+            }
+            let shown = self.join.attempt(open.attempt).map_or(cause, |a| a.cause);
+            if let Some(l) = line {
+                if let Some(a) = self.join.attempt_mut(open.attempt) {
+                    a.lines.push((l.family, l.index));
+                }
+                if l.cause != Some(shown) {
+                    // Filed above with the line's own cause.
+                    let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
+                    self.recause_filed(owner, l.family, l.index, shown);
+                }
+            }
+            return Applied {
+                new_attempt: false,
+                cause: Some(shown),
+                ..Applied::default()
+            };
+        }
+
+        // The user the attempt is about; it is counted under a spray
+        // source instead when its address is one.
+        let named_user = user;
+        let user = self.spray_check(ev, user, cause, ts);
+        self.record_failure(user, cause, ev, ts);
+        let name = match &self.users[named_user].0 {
+            UserKey::Named(n) => Some(n.clone()),
+            // A name past the cap on tracked users is still the name the
+            // auth server's verdict is joined by.
+            UserKey::Other(_) => ev
+                .user
+                .filter(|u| *u != super::HIDDEN_USER)
+                .map(|u| super::capped_name(u).into_owned()),
+            UserKey::Hidden(_) | UserKey::Spray(_) => None,
+        };
+        if ev.family == Family::Headend {
+            self.join_watch.attempt(ts);
+        }
+        let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
+        if let Some(l) = line {
+            new.lines.push((l.family, l.index));
+        }
+        let (attempt, verdict) = self.join.add_attempt(new);
+        let stats = &mut self.users[user].1;
+        stats.last_attempt = Some(attempt);
+        stats.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
+        if ev.role == Role::AaaRejection
+            && let Some(ip) = ev.client_ip
+        {
+            self.expire_open_attempts(ts);
+            self.open_attempts.insert(
+                ip.to_string(),
+                OpenAttempt {
+                    ts,
+                    // Its WebVPN line names the user tried, also in a spray.
+                    user: named_user,
+                    hidden,
+                    line,
+                    attempt,
+                },
+            );
+        }
+        if let Some(verdict) = verdict {
+            self.apply_join(attempt, &verdict);
+        }
+        Applied {
+            new_attempt: true,
+            cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
+            follow_on: false,
+        }
+    }
+
+    /// [`Incident::fold_lockout`] and the client attempt window for a user
+    /// counted under `(other N users)`, on that user's own times; else
+    /// notes the new attempt's times and returns `None`.
+    fn fold_overflow(
+        &mut self,
+        ev: &Event,
+        cause: Cause,
+        ts: Option<Timestamp>,
+    ) -> Option<Applied> {
+        let t = self.overflow_times(ev);
+        let after_failure = t.last_failure.is_some()
+            && within(t.last_failure, ts, ATTEMPT_WINDOW)
+            && t.last_success.is_none_or(|s| t.last_failure > Some(s));
+        let shown = match ev.role {
+            Role::LockoutNotice if after_failure => Some(Cause::AccountLocked),
+            Role::AaaRejection
+                if t.lone_lockout.is_some() && within(t.lone_lockout, ts, ATTEMPT_WINDOW) =>
+            {
+                t.lone_lockout = None;
+                Some(Cause::AccountLocked)
+            }
+            _ if ev.family == Family::Client
+                && t.last_failure.is_some()
+                && within(t.last_failure, ts, ATTEMPT_WINDOW) =>
+            {
+                Some(cause)
+            }
+            _ => None,
+        };
+        if shown.is_none() {
+            t.last_failure = ts.or(t.last_failure);
+            t.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
+        }
+        shown.map(|cause| Applied {
+            new_attempt: false,
+            cause: Some(cause),
+            ..Applied::default()
+        })
+    }
+
+    /// A lockout notice (113006) within [`ATTEMPT_WINDOW`] after a failure
+    /// of the same user is part of that attempt: the attempt's cause becomes
+    /// `account_locked` and nothing more is counted. Likewise a rejection
+    /// logged just after a lockout notice that was counted alone (the two in
+    /// the same second, notice first) is that attempt. `None`: not a
+    /// follow-on line, count it as usual.
+    pub(super) fn fold_lockout(
+        &mut self,
+        ev: &Event,
+        user: usize,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Option<Applied> {
+        let stats = &self.users[user].1;
+        let after_failure = stats.last_failure.is_some()
+            && within(stats.last_failure, ts, ATTEMPT_WINDOW)
+            && stats
+                .last_success
+                .is_none_or(|s| stats.last_failure > Some(s));
+        let joins = match ev.role {
+            Role::LockoutNotice => after_failure,
+            Role::AaaRejection => {
+                stats.lone_lockout.is_some() && within(stats.lone_lockout, ts, ATTEMPT_WINDOW)
+            }
+            _ => false,
+        };
+        if !joins {
+            return None;
+        }
+        let attempt = stats.last_attempt;
+        let cause = if ev.role == Role::LockoutNotice {
+            Cause::AccountLocked
+        } else {
+            self.effective_cause(ev, Some(user), ts)
+        };
+        let shown = self.set_last_attempt_cause(user, cause, line);
+        let stats = &mut self.users[user].1;
+        stats.last_seen = ts.or(stats.last_seen);
+        if ev.role == Role::AaaRejection {
+            stats.lone_lockout = None;
+            stats.see_ip(ev.client_ip);
+            if let Some(reason) = ev.reason {
+                stats.last_reason = Some(reason.to_string());
+            }
+            // Its WebVPN line (716039) is the same attempt too.
+            if let (Some(ip), Some(attempt)) = (ev.client_ip, attempt) {
+                self.expire_open_attempts(ts);
+                self.open_attempts.insert(
+                    ip.to_string(),
+                    OpenAttempt {
+                        ts,
+                        user,
+                        hidden: false,
+                        line: None,
+                        attempt,
+                    },
+                );
+            }
+        }
+        Some(Applied {
+            new_attempt: false,
+            cause: Some(shown),
+            ..Applied::default()
+        })
+    }
+
+    /// A follow-on line of the user's latest attempt said `cause` about it:
+    /// the attempt keeps the more specific cause, in the user's tally, in
+    /// the join and on every line of the attempt, this one (`line`, filed
+    /// already) included. Returns the attempt's cause now.
+    pub(super) fn set_last_attempt_cause(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        line: Option<LineRef>,
+    ) -> Cause {
+        let stats = &mut self.users[user].1;
+        let Some(id) = stats
+            .last_attempt
+            .filter(|&id| self.join.attempt(id).is_some())
+        else {
+            // No joinable attempt behind it (a laptop-only attempt): the
+            // user's tally alone changes.
+            let better = stats
+                .last_cause
+                .map_or(cause, |last| join::more_specific(last, cause));
+            if let Some(last) = stats.last_cause
+                && last != better
+            {
+                decrement(&mut stats.causes, last);
+                *stats.causes.entry(better).or_default() += 1;
+            }
+            stats.last_cause = Some(better);
+            if let Some(l) = line {
+                self.recause_filed(user, l.family, l.index, better);
+            }
+            return better;
+        };
+        let before = self.join.attempt(id).map_or(cause, |a| a.cause);
+        self.set_attempt_cause(id, join::more_specific(before, cause));
+        let shown = self.join.attempt(id).map_or(cause, |a| a.cause);
+        if let Some(l) = line {
+            if let Some(a) = self.join.attempt_mut(id) {
+                a.lines.push((l.family, l.index));
+            }
+            let owner = self.join.attempt(id).map_or(user, |a| a.user);
+            self.recause_filed(owner, l.family, l.index, shown);
+        }
+        shown
+    }
+
+    /// Feeds a new failed attempt of `user` to the spray detector; returns
+    /// the slot to count it for: the user, or the `(spray) <ip>` slot when
+    /// the attempt's address is a spray source (moving the attempts that
+    /// made it one there too).
+    pub(super) fn spray_check(
+        &mut self,
+        ev: &Event,
+        user: usize,
+        cause: Cause,
+        ts: Option<Timestamp>,
+    ) -> usize {
+        // Names past the cap on tracked users are still names tried.
+        let (Family::Headend, Some(ip), UserKey::Named(_) | UserKey::Other(_)) =
+            (ev.family, ev.client_ip, &self.users[user].0)
+        else {
+            return user;
+        };
+        let name = self.name_id(ev, user);
+        let seen = self.spray.failed(
+            ip,
+            Tried {
+                ts,
+                user,
+                name,
+                cause,
+            },
+        );
+        let slot = match seen {
+            Seen::Ordinary => return user,
+            Seen::Spray => self.slot(UserKey::Spray(ip.to_string())),
+            Seen::BecameSpray(earlier) => {
+                let slot = self.slot(UserKey::Spray(ip.to_string()));
+                for t in earlier {
+                    self.uncount_failure(t.user, t.cause, t.ts);
+                    self.count_failure(slot, t.cause, t.ts);
+                    self.spray_names.entry(slot).or_default().insert(t.user);
+                }
+                slot
+            }
+        };
+        self.spray_names.entry(slot).or_default().insert(user);
+        self.users[slot].1.see_ip(Some(ip));
+        slot
+    }
+
+    /// Spray sources with a failed attempt in the last `minutes` (of
+    /// [`Incident::now`]), and the distinct user names tried from them.
+    pub fn spray_sources(&self, minutes: u32) -> (usize, usize) {
+        let now = self.now();
+        let mut names = std::collections::BTreeSet::new();
+        let mut sources = 0;
+        for (&slot, tried) in &self.spray_names {
+            if self.users[slot].1.failures_in(now, minutes) > 0 {
+                sources += 1;
+                names.extend(tried.iter().copied());
+            }
+        }
+        (sources, names.len())
+    }
+
+    /// Whether a user is left out of the verdict and the cause tally: a
+    /// spray source's slot, or a name under attack from many addresses.
+    pub fn is_attack(&self, key: &UserKey) -> bool {
+        match key {
+            UserKey::Spray(_) => true,
+            _ => self
+                .find(key)
+                .is_some_and(|i| self.spray.attacked(i, self.now())),
+        }
+    }
+
+    /// Names under attack from many addresses: (name, addresses in the
+    /// spray window).
+    pub fn attacked_names(&self) -> Vec<(String, usize)> {
+        self.spray
+            .attacked_users(self.now())
+            .into_iter()
+            .filter_map(|(u, n)| Some((self.users.get(u)?.0.to_string(), n)))
+            .collect()
+    }
+
+    /// Adds (or with `undo` takes back) one failed attempt of slot `user` to
+    /// the incident-wide counts: spray attempts are counted apart.
+    pub(super) fn tally_attempt(&mut self, user: usize, ts: Option<Timestamp>, undo: bool) {
+        let spray = matches!(self.users[user].0, UserKey::Spray(_));
+        let total = if spray {
+            &mut self.totals.spray_attempts
+        } else {
+            &mut self.totals.failures
+        };
+        if undo {
+            *total = total.saturating_sub(1);
+            if !spray {
+                self.attempts.remove(ts, 1);
+            }
+        } else {
+            *total += 1;
+            if !spray {
+                self.attempts.add(ts, 1);
+            }
+        }
+    }
+
+    /// The cause of a failure line: the parser's, except that a generic
+    /// rejection soon after an AAA challenge to the same user is a token
+    /// problem.
+    pub(super) fn effective_cause(
+        &self,
+        ev: &Event,
+        user: Option<usize>,
+        ts: Option<Timestamp>,
+    ) -> Cause {
+        let cause = ev.cause.unwrap_or(Cause::Other);
+        if matches!(cause, Cause::BadCredentials | Cause::Other)
+            && let Some(user) = user
+            && let Some(challenged) = self.challenges.get(&user)
+            && within(*challenged, ts, CHALLENGE_WINDOW)
+        {
+            return Cause::TokenRequired;
+        }
+        cause
+    }
+
+    pub(super) fn record_failure(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        ev: &Event,
+        ts: Option<Timestamp>,
+    ) {
+        self.tally_attempt(user, ts, false);
+        if let Some(t) = ts
+            && self.first_failure.is_none_or(|f| t < f)
+        {
+            self.first_failure = Some(t);
+        }
+        let stats = &mut self.users[user].1;
+        stats.failures += 1;
+        stats.recent.add(ts, 1);
+        *stats.causes.entry(cause).or_default() += 1;
+        stats.last_cause = Some(cause);
+        if let Some(reason) = ev.reason {
+            stats.last_reason = Some(reason.to_string());
+        }
+        stats.see_ip(ev.client_ip);
+        if stats.first_failure.is_none() {
+            stats.first_failure = ts;
+        }
+        stats.last_failure = ts.or(stats.last_failure);
+        stats.last_seen = ts.or(stats.last_seen);
+    }
+
+    /// Counts one failed attempt for `user` without a line behind it (an
+    /// attempt moved from a hidden user to the name the server gave).
+    pub(super) fn count_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+        self.tally_attempt(user, ts, false);
+        let stats = &mut self.users[user].1;
+        stats.failures += 1;
+        stats.recent.add(ts, 1);
+        *stats.causes.entry(cause).or_default() += 1;
+        if ts.is_some() && ts >= stats.last_failure {
+            stats.last_cause = Some(cause);
+        }
+        if stats
+            .first_failure
+            .is_none_or(|f| ts.is_some_and(|t| t < f))
+        {
+            stats.first_failure = ts.or(stats.first_failure);
+        }
+        if ts > stats.last_failure {
+            stats.last_failure = ts;
+        }
+        if ts > stats.last_seen {
+            stats.last_seen = ts;
+        }
+    }
+
+    /// Takes back one failed attempt of `user` with a known cause and time.
+    pub(super) fn uncount_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+        self.tally_attempt(user, ts, true);
+        let stats = &mut self.users[user].1;
+        stats.failures = stats.failures.saturating_sub(1);
+        stats.recent.remove(ts, 1);
+        decrement(&mut stats.causes, cause);
+    }
+
+    /// Takes back the last failure of a user (a hidden user whose attempt
+    /// turned out to be a named user's); returns its cause.
+    pub(super) fn retract_failure(&mut self, user: usize, ts: Option<Timestamp>) -> Option<Cause> {
+        let stats = &mut self.users[user].1;
+        let cause = stats.last_cause?;
+        stats.failures = stats.failures.saturating_sub(1);
+        stats.recent.remove(ts, 1);
+        if let Some(n) = stats.causes.get_mut(&cause) {
+            *n -= 1;
+            if *n == 0 {
+                stats.causes.remove(&cause);
+            }
+        }
+        // The attempt is re-counted for the named user.
+        self.tally_attempt(user, ts, true);
+        Some(cause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OPEN_PRUNE_ABOVE;
+    use crate::engine::incident::fixtures::*;
+    use crate::engine::incident::*;
+    use crate::parse::{Cause, Outcome};
+
+    #[test]
+    fn open_attempts_expire_with_the_attempt_window() {
+        let mut inc = Incident::default();
+        let ips: Vec<String> = (0..20_000)
+            .map(|i| format!("10.{}.{}.1", i / 250, i % 250))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            inc.apply(&ev(i as i64, "113005", Outcome::Failure, "ann", ip));
+        }
+        assert!(
+            inc.open_attempts.len() <= 2 * OPEN_PRUNE_ABOVE,
+            "{}",
+            inc.open_attempts.len()
+        );
+        // The newest still pairs with its WebVPN line.
+        let last = ips.last().expect("an address");
+        let a = inc.apply(&ev(19_999, "716039", Outcome::Failure, "ann", last));
+        assert!(!a.new_attempt);
+        assert_eq!(inc.totals().failures, 20_000);
+    }
+
+    #[test]
+    fn rejection_and_its_webvpn_line_are_one_attempt() {
+        let mut inc = Incident::default();
+        assert!(
+            inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"))
+                .new_attempt
+        );
+        assert!(
+            !inc.apply(&ev(1, "716039", Outcome::Failure, "ann", "192.0.2.1"))
+                .new_attempt
+        );
+        assert_eq!(inc.user(&named("ann")).map(|s| s.failures), Some(1));
+        assert_eq!(inc.totals().failures, 1);
+    }
+
+    #[test]
+    fn a_lockout_notice_joins_the_attempt_that_caused_it() {
+        let mut inc = Incident::default();
+        for i in 0..7 {
+            inc.apply(&ev(i * 20, "113005", Outcome::Failure, "hank", "192.0.2.1"));
+            inc.apply(&ev(i * 20, "716039", Outcome::Failure, "hank", "192.0.2.1"));
+        }
+        // Three notices: each within the window of a rejection.
+        assert!(!inc.apply(&lockout(120, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(121, "hank")).new_attempt);
+        assert!(!inc.apply(&lockout(125, "hank")).new_attempt);
+        let hank = inc.user(&named("hank")).cloned().unwrap_or_default();
+        assert_eq!(hank.failures, 7, "7 rejections, not 10");
+        assert_eq!(hank.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(hank.causes.get(&Cause::BadCredentials), Some(&6));
+        assert_eq!(hank.last_cause, Some(Cause::AccountLocked));
+        assert_eq!(hank.state(inc.latest()), UserState::Locked);
+        assert_eq!(inc.totals().failures, 7);
+        // Just past the window the notice is about no attempt: it counts.
+        assert!(inc.apply(&lockout(126, "hank")).new_attempt);
+        assert_eq!(inc.user(&named("hank")).map(|s| s.failures), Some(8));
+    }
+
+    #[test]
+    fn a_lone_lockout_notice_counts_and_its_rejection_joins_it() {
+        let mut inc = Incident::default();
+        assert!(inc.apply(&lockout(0, "ivy")).new_attempt);
+        assert_eq!(inc.user(&named("ivy")).map(|s| s.failures), Some(1));
+        // The rejection logged in the same second, after the notice.
+        let mut rej = ev(0, "113005", Outcome::Failure, "ivy", "192.0.2.2");
+        rej.cause = Some(Cause::BadCredentials);
+        assert!(!inc.apply(&rej).new_attempt);
+        assert!(
+            !inc.apply(&ev(1, "716039", Outcome::Failure, "ivy", "192.0.2.2"))
+                .new_attempt
+        );
+        let ivy = inc.user(&named("ivy")).cloned().unwrap_or_default();
+        assert_eq!(ivy.failures, 1);
+        assert_eq!(ivy.last_cause, Some(Cause::AccountLocked));
+        // A later lone notice, and another user's notice, count.
+        assert!(inc.apply(&lockout(60, "ivy")).new_attempt);
+        assert!(inc.apply(&lockout(60, "jo")).new_attempt);
+        assert_eq!(inc.totals().failures, 3);
+    }
+
+    #[test]
+    fn webvpn_line_after_the_window_is_a_new_attempt() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
+        assert!(
+            inc.apply(&ev(6, "716039", Outcome::Failure, "ann", "192.0.2.1"))
+                .new_attempt
+        );
+        assert_eq!(inc.user(&named("ann")).map(|s| s.failures), Some(2));
+    }
+
+    #[test]
+    fn webvpn_line_at_the_window_edge_is_the_same_attempt() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
+        assert!(
+            !inc.apply(&ev(5, "716039", Outcome::Failure, "ann", "192.0.2.1"))
+                .new_attempt
+        );
+    }
+
+    #[test]
+    fn hidden_rejection_named_by_webvpn_line_moves_to_the_user() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.9"));
+        inc.apply(&ev(1, "716039", Outcome::Failure, "bob", "192.0.2.9"));
+        assert_eq!(inc.user(&named("bob")).map(|s| s.failures), Some(1));
+        let hidden = UserKey::Hidden("192.0.2.9".into());
+        assert_eq!(inc.user(&hidden).map(|s| s.failures), Some(0));
+        assert_eq!(inc.totals().failures, 1);
+        assert_eq!(inc.users_by_failures().len(), 1);
+    }
+
+    #[test]
+    fn hidden_users_are_counted_per_client_ip() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.9"));
+        inc.apply(&ev(
+            60,
+            "113005",
+            Outcome::Failure,
+            HIDDEN_USER,
+            "192.0.2.10",
+        ));
+        inc.apply(&ev(
+            120,
+            "113005",
+            Outcome::Failure,
+            HIDDEN_USER,
+            "192.0.2.9",
+        ));
+        let h9 = UserKey::Hidden("192.0.2.9".into());
+        assert_eq!(inc.user(&h9).map(|s| s.failures), Some(2));
+        assert_eq!(h9.to_string(), "(hidden) 192.0.2.9");
+        assert_eq!(inc.users_by_failures().len(), 2);
+    }
+
+    #[test]
+    fn challenge_turns_a_generic_rejection_into_token_required() {
+        let mut inc = Incident::default();
+        let mut challenge = ev(0, "113010", Outcome::Info, "dee", "192.0.2.4");
+        challenge.client_ip = None;
+        inc.apply(&challenge);
+        inc.apply(&ev(3, "113005", Outcome::Failure, "dee", "192.0.2.4"));
+        let stats = inc.user(&named("dee")).cloned().unwrap_or_default();
+        assert_eq!(stats.failures, 1);
+        assert_eq!(stats.last_cause, Some(Cause::TokenRequired));
+        assert_eq!(
+            inc.totals().failures,
+            1,
+            "the challenge itself is not an attempt"
+        );
+    }
+
+    #[test]
+    fn failure_windows_count_minutes_of_log_time() {
+        let mut inc = Incident::default();
+        // Minute-aligned base: at(0) is 1_800_000_000, which is minute-aligned.
+        inc.apply(&ev(0, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        inc.apply(&ev(240, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        inc.apply(&ev(600, "113005", Outcome::Failure, "lee", "192.0.2.21"));
+        let now = inc.latest();
+        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        assert_eq!(lee.failures_in(now, 1), 1);
+        assert_eq!(lee.failures_in(now, 5), 1, "minutes 6..=10");
+        assert_eq!(lee.failures_in(now, 15), 3);
+        assert_eq!(lee.state(now), UserState::Failing);
+        assert_eq!(inc.recent(15).attempts, 3);
+        inc.apply(&ev(610, "113039", Outcome::Success, "lee", "192.0.2.21"));
+        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        assert_eq!(lee.state(inc.latest()), UserState::Recovered);
+        assert_eq!(inc.recent(15).logins, 1);
+    }
+}

@@ -1,0 +1,771 @@
+//! Which lines belong to which user, across sources: filing a line under
+//! the user it names, else the users seen with its client IP, else the user
+//! a laptop last named; auth-server and (beside a headend) client lines as
+//! evidence joined with the headend attempt they explain (see
+//! [`crate::engine::join`]); and showing every line of an attempt with the
+//! cause the attempt ends up with.
+
+use jiff::Timestamp;
+
+use super::{CAUSE_UPDATES_CAP, CauseUpdate, Incident, LineRef, UserKey, decrement};
+use crate::engine::join::{self, Verdict};
+use crate::parse::{Cause, Event, Family, Outcome};
+
+/// Users a client IP is linked to, at most (a NAT address shared by a whole
+/// office would otherwise tie every line to everyone).
+const USERS_PER_IP_CAP: usize = 8;
+
+/// Client addresses (and laptops) remembered for filing lines that name
+/// no user.
+pub const LINKED_KEYS_CAP: usize = 200_000;
+
+/// Debug-trace sessions remembered; a trace runs for one attempt, so a few
+/// thousand open sessions means a hostile or runaway log: start over.
+pub(super) const TRACE_SESSIONS_CAP: usize = 4096;
+
+impl Incident {
+    /// Gives attempt `id` a new cause: recounted for its user, and every
+    /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
+    /// user's line references for the drill-down).
+    pub(super) fn set_attempt_cause(&mut self, id: usize, cause: Cause) {
+        let Some(a) = self.join.attempt_mut(id) else {
+            return;
+        };
+        let old = a.cause;
+        if old == cause {
+            return;
+        }
+        a.cause = cause;
+        let (user, ts, lines) = (a.user, a.ts, a.lines.clone());
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            decrement(&mut stats.causes, old);
+            *stats.causes.entry(cause).or_default() += 1;
+            if ts.is_some() && ts >= stats.last_failure {
+                stats.last_cause = Some(cause);
+            }
+        }
+        for (family, index) in lines {
+            self.recause_line(user, family, index, cause);
+        }
+    }
+
+    /// Shows one line of `user`'s with `cause` from now on.
+    pub(super) fn recause_line(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        self.recause_filed(user, family, index, cause);
+        if self.cause_updates.len() >= CAUSE_UPDATES_CAP {
+            self.cause_updates.pop_front();
+        }
+        self.cause_updates.push_back(CauseUpdate {
+            family,
+            index,
+            cause,
+        });
+    }
+
+    /// Gives the reference to a line filed under `user` another cause
+    /// (the caller shows the line itself; see [`CauseUpdate`]).
+    pub(super) fn recause_filed(&mut self, user: usize, family: Family, index: u64, cause: Cause) {
+        if let Some((_, stats)) = self.users.get_mut(user) {
+            for r in stats.lines.iter_mut().rev() {
+                if r.family == family && r.index == index {
+                    r.cause = Some(cause);
+                }
+            }
+        }
+    }
+
+    /// An auth-server line (or, beside a headend log, a client line):
+    /// evidence about a login the headend also reports, so filed and
+    /// remembered but not counted.
+    /// Returns whether the line counted as an attempt (a client failure
+    /// only the laptop saw), and the cause the line is shown with: its
+    /// attempt's, once joined.
+    pub(super) fn apply_auth_server(
+        &mut self,
+        ev: &Event,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> (bool, Option<Cause>) {
+        let named = self.user_index(ev);
+        if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
+            self.remember_host(host, user);
+        }
+        // A laptop's lines rarely name the user; they belong to the user
+        // that laptop last named (`PasswordEntry username is …`).
+        let user = named.or_else(|| match (ev.family, ev.host) {
+            (Family::Client, Some(host)) => self.host_users.get(host).copied(),
+            _ => None,
+        });
+        if let Some(user) = user {
+            if let Some(ip) = ev.client_ip {
+                self.link_ip(user, ip);
+            }
+            let stats = &mut self.users[user].1;
+            stats.last_seen = ts.or(stats.last_seen);
+            if ev.outcome == Outcome::Failure
+                && ev.family == Family::AuthServer
+                && let Some(reason) = ev.reason
+            {
+                stats.auth_reason = Some(reason.to_string());
+            }
+        }
+        if ev.outcome == Outcome::Failure {
+            let name = match user.map(|u| &self.users[u].0) {
+                Some(UserKey::Named(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let cause = ev.cause.unwrap_or(Cause::Other);
+            let verdict = Verdict {
+                ts,
+                user: name,
+                ip: ev.client_ip.map(str::to_string),
+                cause,
+                // Kept while the verdict waits for its attempt: the line is
+                // shown by then and takes the attempt's cause when it joins.
+                line: line.map(|l| (l.family, l.index)),
+            };
+            if ev.family == Family::AuthServer {
+                self.join_watch.verdict(ts);
+            }
+            let joined = self.join.add_verdict(verdict.clone());
+            if let Some(id) = joined {
+                // Joined as it is applied: the line is shown with the
+                // attempt's cause from the start, no update needed.
+                self.apply_join(
+                    id,
+                    &Verdict {
+                        line: None,
+                        ..verdict
+                    },
+                );
+                let shown = self.join.attempt(id).map_or(cause, |a| a.cause);
+                if let Some(l) = line
+                    && let Some(a) = self.join.attempt_mut(id)
+                {
+                    a.lines.push((l.family, l.index));
+                }
+                if let Some(mut line) = line {
+                    line.cause = Some(shown);
+                    self.file_line(ev, user, line);
+                }
+                return (false, Some(shown));
+            } else if ev.family == Family::Client
+                && matches!(cause, Cause::Certificate | Cause::ClientNetwork)
+                && user.is_some()
+            {
+                // A certificate or network failure on the laptop ends the
+                // attempt before the headend authenticates anyone: the client
+                // log is its only record, so it counts.
+                return (self.count_client_attempt(ev, user, ts, line), ev.cause);
+            }
+        }
+        if let Some(mut line) = line {
+            line.cause = ev.cause;
+            self.file_line(ev, user, line);
+        }
+        (false, ev.cause)
+    }
+
+    /// A headend debug-trace line: what the directory answered. It is
+    /// evidence about an attempt the headend counts itself (113005 …), so
+    /// it is joined and filed like an auth-server verdict, under the user
+    /// its session is for when the line does not name one.
+    pub(super) fn apply_trace(
+        &mut self,
+        ev: &Event,
+        session: &str,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Option<Cause> {
+        let key = (ev.host.unwrap_or("").to_string(), session.to_string());
+        let name = match ev.user {
+            Some(u) => {
+                if self.trace_users.len() >= TRACE_SESSIONS_CAP {
+                    self.trace_users.clear();
+                }
+                self.trace_users.insert(key, u.to_string());
+                None
+            }
+            None => self.trace_users.get(&key).cloned(),
+        };
+        let mut named = ev.clone();
+        if let Some(n) = name.as_deref() {
+            named.user = Some(n);
+        }
+        // The directory's answer, relayed by the headend: a verdict like an
+        // auth server's (its reason becomes the user's auth-server reason).
+        named.family = Family::AuthServer;
+        let (_, cause) = self.apply_auth_server(&named, ts, line);
+        // AD's code in words, for the drill-down's auth-server reason.
+        if ev.outcome == Outcome::Failure
+            && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
+            && let Some(&u) = named.user.and_then(|n| self.named.get(n))
+            && let Some((_, stats)) = self.users.get_mut(u)
+        {
+            stats.auth_reason = Some(format!(
+                "Active Directory: data {code}, {}",
+                crate::parse::debug_trace::ad_data_meaning(code)
+            ));
+        }
+        cause
+    }
+
+    /// Counts a client-only failed attempt for `user` and files its line.
+    pub(super) fn count_client_attempt(
+        &mut self,
+        ev: &Event,
+        user: Option<usize>,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> bool {
+        if let Some(mut line) = line {
+            line.cause = ev.cause;
+            self.file_line(ev, user, line);
+        }
+        self.apply_failure(ev, user, ts, None).new_attempt
+    }
+
+    /// The user a laptop last named (allocating only for a new laptop).
+    pub(super) fn remember_host(&mut self, host: &str, user: usize) {
+        let full = self.host_users.len() >= LINKED_KEYS_CAP;
+        match self.host_users.get_mut(host) {
+            Some(last) => *last = user,
+            None if full => {}
+            None => {
+                self.host_users.insert(host.to_string(), user);
+            }
+        }
+    }
+
+    pub(super) fn link_ip(&mut self, user: usize, ip: &str) {
+        let full = self.ip_users.len() >= LINKED_KEYS_CAP;
+        let users = match self.ip_users.get_mut(ip) {
+            Some(users) => users,
+            // Past the cap a new address links no lines: bounded memory
+            // under a log of millions of addresses, and every user still
+            // gets the lines that name them.
+            None if full => return,
+            None => self.ip_users.entry(ip.to_string()).or_default(),
+        };
+        if !users.contains(&user) && users.len() < USERS_PER_IP_CAP {
+            users.push(user);
+        }
+    }
+
+    /// Files a line reference under the users the line is about: the user it
+    /// names; else every user seen with its client IP; else, on a client log,
+    /// the user that laptop last named.
+    pub(super) fn file_line(&mut self, ev: &Event, user: Option<usize>, line: LineRef) {
+        if let Some(user) = user {
+            if ev.family == Family::Client
+                && let Some(host) = ev.host
+            {
+                self.remember_host(host, user);
+            }
+            if let Some(stats) = self.users.get_mut(user) {
+                stats.1.push_line(line);
+            }
+            return;
+        }
+        let linked: Vec<usize> = match (ev.family, ev.client_ip, ev.host) {
+            (_, Some(ip), _) => self.ip_users.get(ip).cloned().unwrap_or_default(),
+            (Family::Client, _, Some(host)) => {
+                self.host_users.get(host).copied().into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
+        for u in linked {
+            if let Some(stats) = self.users.get_mut(u) {
+                stats.1.push_line(line);
+            }
+        }
+    }
+
+    /// Applies what the auth server said about attempt `id`: a hidden user
+    /// gets the name the server logged, and the attempt takes the more
+    /// specific cause.
+    pub(super) fn apply_join(&mut self, id: usize, verdict: &Verdict) {
+        self.join_watch.joined();
+        let Some(attempt) = self.join.attempt(id).cloned() else {
+            return;
+        };
+        let mut user = attempt.user;
+        // A hidden user, also one counted under `(other N users)` (its
+        // attempt has no name).
+        let hidden = match self.users.get(user) {
+            Some((UserKey::Hidden(_), _)) => true,
+            Some((UserKey::Other(_), _)) => attempt.name.is_none(),
+            _ => false,
+        };
+        if hidden && let Some(name) = &verdict.user {
+            let named = self.slot(UserKey::Named(name.clone()));
+            self.uncount_failure(user, attempt.cause, attempt.ts);
+            self.count_failure(named, attempt.cause, attempt.ts);
+            if let Some(ip) = &attempt.ip {
+                self.users[named].1.see_ip(Some(ip));
+                self.link_ip(named, ip);
+            }
+            // The hidden user's lines are the named user's now.
+            let lines: Vec<LineRef> = self.users[user].1.lines.iter().copied().collect();
+            for line in lines {
+                self.users[named].1.push_line(line);
+            }
+            self.join.rename(id, named, name);
+            self.totals.hidden_resolved += 1;
+            user = named;
+        }
+        debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
+        self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
+        // A verdict that waited for its attempt: its line was shown with its
+        // own cause and now shows the attempt's.
+        if let Some((family, index)) = verdict.line {
+            let shown = self.join.attempt(id).map_or(verdict.cause, |a| a.cause);
+            if let Some(a) = self.join.attempt_mut(id) {
+                a.lines.push((family, index));
+            }
+            if shown != verdict.cause {
+                self.recause_line(user, family, index, shown);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::incident::fixtures::*;
+    use crate::engine::incident::*;
+    use crate::parse::{Cause, Event, Family, Outcome};
+
+    #[test]
+    fn lines_are_filed_by_user_client_ip_and_laptop() {
+        let mut inc = Incident::default();
+        let h = Family::Headend;
+        inc.apply_line(
+            &ev(0, "113005", Outcome::Failure, "ned", "192.0.2.40"),
+            at_ref(h, 0, 0),
+        );
+        // A headend line naming only the client IP (an SSL handshake).
+        let mut tls = Event::new(h, Outcome::Info);
+        tls.ts = at(1);
+        tls.msg_id = Some("725001");
+        tls.client_ip = Some("192.0.2.40");
+        inc.apply_line(&tls, at_ref(h, 1, 1));
+        // The laptop names the user once, then logs lines without a name.
+        let mut named_line = Event::new(Family::Client, Outcome::Info);
+        named_line.ts = at(2);
+        named_line.host = Some("lap-ned");
+        named_line.user = Some("ned");
+        inc.apply_line(&named_line, at_ref(Family::Client, 0, 2));
+        let mut anon = Event::new(Family::Client, Outcome::Failure);
+        anon.ts = at(3);
+        anon.host = Some("lap-ned");
+        anon.cause = Some(Cause::BadCredentials);
+        inc.apply_line(&anon, at_ref(Family::Client, 1, 3));
+        let mut other = anon.clone();
+        other.host = Some("lap-other");
+        inc.apply_line(&other, at_ref(Family::Client, 2, 3));
+        let lines: Vec<(Family, u64)> = inc
+            .user(&named("ned"))
+            .map(|s| s.lines.iter().map(|r| (r.family, r.index)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            lines,
+            [(h, 0), (h, 1), (Family::Client, 0), (Family::Client, 1)]
+        );
+        assert_eq!(
+            inc.user(&named("ned")).map(|s| s.failures),
+            Some(1),
+            "filing a line does not count it"
+        );
+    }
+
+    #[test]
+    fn a_moved_attempt_takes_its_first_line_along() {
+        let mut inc = Incident::default();
+        let h = Family::Headend;
+        inc.apply_line(
+            &ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.50"),
+            at_ref(h, 7, 0),
+        );
+        inc.apply_line(
+            &ev(1, "716039", Outcome::Failure, "ola", "192.0.2.50"),
+            at_ref(h, 8, 1),
+        );
+        let ola = inc.user(&named("ola")).cloned().unwrap_or_default();
+        let idx: Vec<u64> = ola.lines.iter().map(|r| r.index).collect();
+        assert_eq!(idx, [8, 7]);
+        assert_eq!(ola.failures_in(inc.latest(), 1), 1);
+        let hidden = UserKey::Hidden("192.0.2.50".into());
+        assert_eq!(
+            inc.user(&hidden).map(|s| s.failures_in(inc.latest(), 15)),
+            Some(0),
+            "the hidden user's window gives the attempt back"
+        );
+        assert_eq!(inc.recent(1).attempts, 1);
+    }
+
+    #[test]
+    fn auth_server_lines_are_evidence_not_attempts() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "quin", "192.0.2.70"));
+        let mut ise = ev(0, "5400", Outcome::Failure, "quin", "192.0.2.70");
+        ise.family = Family::AuthServer;
+        ise.reason = Some("24408 wrong password");
+        ise.server = Some("ise-psn-01");
+        inc.apply_line(&ise, at_ref(Family::AuthServer, 0, 0));
+        let mut ok = ev(60, "5200", Outcome::Success, "quin", "192.0.2.70");
+        ok.family = Family::AuthServer;
+        inc.apply(&ok);
+        let quin = inc.user(&named("quin")).cloned().unwrap_or_default();
+        assert_eq!((quin.failures, quin.successes), (1, 0));
+        assert_eq!(quin.auth_reason.as_deref(), Some("24408 wrong password"));
+        assert_eq!(quin.lines.len(), 1);
+        assert_eq!(inc.totals().failures, 1);
+        assert!(
+            inc.servers().is_empty(),
+            "an ISE node is not a headend AAA server"
+        );
+    }
+}
+
+#[cfg(test)]
+mod join_tests {
+    use crate::engine::incident::*;
+    use crate::parse::{Cause, Event, Family, Outcome};
+    use jiff::Timestamp;
+
+    fn at(secs: i64) -> Option<Timestamp> {
+        Timestamp::from_second(1_800_000_000 + secs).ok()
+    }
+
+    fn headend<'a>(secs: i64, id: &'a str, user: &'a str, ip: &'a str, cause: Cause) -> Event<'a> {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some(id);
+        // As the parser says it.
+        e.role = crate::parse::asa::role(id);
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        e.cause = Some(cause);
+        e
+    }
+
+    fn server<'a>(secs: i64, user: &'a str, ip: &'a str, cause: Cause) -> Event<'a> {
+        let mut e = Event::new(Family::AuthServer, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some("5400");
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        e.cause = Some(cause);
+        e
+    }
+
+    fn named(n: &str) -> UserKey {
+        UserKey::Named(n.into())
+    }
+
+    #[test]
+    fn the_scope_is_unknown_until_a_headend_line_is_recognised() {
+        use crate::engine::scope::Verdict;
+        let mut inc = Incident::default();
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.apply(&server(5, "ann", "192.0.2.1", Cause::AccountLocked));
+        assert_eq!(
+            inc.scope().verdict,
+            Verdict::Unknown,
+            "an auth server is not the headend"
+        );
+        inc.apply(&Event::new(Family::Headend, Outcome::Info));
+        assert_eq!(inc.scope().verdict, Verdict::None);
+        // Counted without being applied (the bulk reader), then noted.
+        let mut inc = Incident::default();
+        inc.count_events(3, at(1));
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        inc.note_headend_seen();
+        assert_eq!(inc.scope().verdict, Verdict::None);
+    }
+
+    #[test]
+    fn every_line_of_an_attempt_gets_its_final_cause() {
+        let line = |index| LineRef {
+            family: Family::Headend,
+            index,
+            ts: None,
+            cause: None,
+        };
+        let mut inc = Incident::default();
+        let first = inc.apply_line(
+            &headend(10, "113005", "ann", "192.0.2.1", Cause::Other),
+            line(0),
+        );
+        assert_eq!((first.new_attempt, first.cause), (true, Some(Cause::Other)));
+        // The follow-up is more specific: the attempt (and its first line)
+        // take its cause.
+        let follow = inc.apply_line(
+            &headend(11, "716039", "ann", "192.0.2.1", Cause::BadCredentials),
+            line(1),
+        );
+        assert_eq!(
+            (follow.new_attempt, follow.cause),
+            (false, Some(Cause::BadCredentials))
+        );
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [(0, Cause::BadCredentials)]
+        );
+        // The server explains it: both lines change, counts follow.
+        let verdict = LineRef {
+            family: Family::AuthServer,
+            ..line(0)
+        };
+        let applied = inc.apply_line(
+            &server(12, "ann", "192.0.2.1", Cause::AccountLocked),
+            verdict,
+        );
+        assert_eq!(applied.cause, Some(Cause::AccountLocked));
+        let updates = inc.take_cause_updates();
+        assert_eq!(
+            updates
+                .iter()
+                .map(|u| (u.family, u.index, u.cause))
+                .collect::<Vec<_>>(),
+            [
+                (Family::Headend, 0, Cause::AccountLocked),
+                (Family::Headend, 1, Cause::AccountLocked)
+            ]
+        );
+        assert!(inc.take_cause_updates().is_empty(), "taken once");
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+        assert_eq!(ann.causes.len(), 1);
+        // The drill-down's references carry it too.
+        let headend_causes: Vec<_> = ann
+            .lines
+            .iter()
+            .filter(|r| r.family == Family::Headend)
+            .map(|r| r.cause)
+            .collect();
+        assert_eq!(headend_causes, [Some(Cause::AccountLocked); 2]);
+    }
+
+    #[test]
+    fn a_joined_verdict_line_shows_its_attempts_cause_in_either_order() {
+        // The server says only "bad credentials", but the headend saw a token
+        // challenge first: the attempt is a token problem, and the server's
+        // line, one line of that attempt, says so too.
+        let at = |family, index| LineRef {
+            family,
+            index,
+            ts: None,
+            cause: None,
+        };
+        for server_first in [false, true] {
+            let mut inc = Incident::default();
+            let challenge = headend(5, "113010", "ann", "192.0.2.1", Cause::Other);
+            inc.apply(&Event {
+                outcome: Outcome::Info,
+                cause: None,
+                role: Role::AaaChallenge,
+                ..challenge
+            });
+            let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
+            let s = server(10, "ann", "192.0.2.1", Cause::BadCredentials);
+            let (server_cause, updates) = if server_first {
+                let shown = inc.apply_line(&s, at(Family::AuthServer, 0)).cause;
+                inc.apply_line(&h, at(Family::Headend, 0));
+                (shown, inc.take_cause_updates())
+            } else {
+                inc.apply_line(&h, at(Family::Headend, 0));
+                let shown = inc.apply_line(&s, at(Family::AuthServer, 0)).cause;
+                (shown, inc.take_cause_updates())
+            };
+            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            assert_eq!(ann.last_cause, Some(Cause::TokenRequired));
+            if server_first {
+                // Shown before its attempt existed: updated when it joined.
+                assert_eq!(server_cause, Some(Cause::BadCredentials));
+                assert!(
+                    updates.iter().any(|u| u.family == Family::AuthServer
+                        && u.index == 0
+                        && u.cause == Cause::TokenRequired),
+                    "{updates:?}"
+                );
+            } else {
+                // Joined as it was applied: shown with the attempt's cause.
+                assert_eq!(server_cause, Some(Cause::TokenRequired));
+            }
+        }
+    }
+
+    #[test]
+    fn the_server_reason_replaces_a_generic_headend_cause_in_either_order() {
+        for server_first in [false, true] {
+            let mut inc = Incident::default();
+            let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
+            let s = server(10, "ann", "192.0.2.1", Cause::AccountLocked);
+            if server_first {
+                inc.apply(&s);
+                inc.apply(&h);
+            } else {
+                inc.apply(&h);
+                inc.apply(&s);
+            }
+            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            assert_eq!(
+                ann.failures, 1,
+                "server lines are not attempts (server first: {server_first})"
+            );
+            assert_eq!(
+                ann.last_cause,
+                Some(Cause::AccountLocked),
+                "server first: {server_first}"
+            );
+            assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
+            assert_eq!(ann.causes.get(&Cause::BadCredentials), None);
+            assert_eq!(inc.totals().failures, 1);
+        }
+    }
+
+    #[test]
+    fn a_server_line_outside_the_window_explains_nothing() {
+        let mut inc = Incident::default();
+        inc.apply(&headend(
+            0,
+            "113005",
+            "bo",
+            "192.0.2.2",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&server(11, "bo", "192.0.2.2", Cause::AccountLocked));
+        let bo = inc.user(&named("bo")).cloned().unwrap_or_default();
+        assert_eq!(bo.last_cause, Some(Cause::BadCredentials));
+    }
+
+    #[test]
+    fn a_hidden_user_is_resolved_by_the_server_name() {
+        let mut inc = Incident::default();
+        inc.apply(&headend(
+            0,
+            "113005",
+            HIDDEN_USER,
+            "192.0.2.9",
+            Cause::UnknownUser,
+        ));
+        inc.apply(&headend(
+            1,
+            "716039",
+            HIDDEN_USER,
+            "192.0.2.9",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser));
+        let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
+        assert_eq!(j.failures, 1);
+        assert_eq!(j.last_cause, Some(Cause::UnknownUser));
+        assert_eq!(j.client_ips, ["192.0.2.9"]);
+        let hidden = inc
+            .user(&UserKey::Hidden("192.0.2.9".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hidden.failures, 0);
+        assert_eq!(inc.totals().hidden_resolved, 1);
+        assert_eq!(inc.totals().failures, 1);
+        let listed: Vec<String> = inc
+            .users_by_failures()
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(listed, ["jsmyth"]);
+    }
+
+    #[test]
+    fn a_server_verdict_joins_only_one_attempt() {
+        let mut inc = Incident::default();
+        inc.apply(&server(5, "cy", "192.0.2.3", Cause::PasswordExpired));
+        inc.apply(&headend(
+            5,
+            "113005",
+            "cy",
+            "192.0.2.3",
+            Cause::BadCredentials,
+        ));
+        inc.apply(&headend(
+            8,
+            "113005",
+            "cy",
+            "192.0.2.3",
+            Cause::BadCredentials,
+        ));
+        let cy = inc.user(&named("cy")).cloned().unwrap_or_default();
+        assert_eq!(cy.failures, 2);
+        assert_eq!(cy.causes.get(&Cause::PasswordExpired), Some(&1));
+        assert_eq!(cy.causes.get(&Cause::BadCredentials), Some(&1));
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use crate::engine::incident::*;
+    use crate::parse::{Cause, Event, Family, Outcome};
+    use jiff::Timestamp;
+
+    fn client_failure(secs: i64, user: &str, cause: Cause) -> Event<'_> {
+        let mut e = Event::new(Family::Client, Outcome::Failure);
+        e.ts = Timestamp::from_second(1_800_000_000 + secs).ok();
+        e.user = Some(user);
+        e.cause = Some(cause);
+        e
+    }
+
+    #[test]
+    fn without_a_headend_the_lines_of_one_client_attempt_count_once() {
+        let mut inc = Incident::for_sources([Family::Client]);
+        inc.apply(&client_failure(0, "hs", Cause::Certificate));
+        inc.apply(&client_failure(1, "hs", Cause::Other));
+        inc.apply(&client_failure(90, "hs", Cause::Certificate));
+        let hs = inc
+            .user(&UserKey::Named("hs".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hs.failures, 2);
+        assert_eq!(hs.causes.get(&Cause::Certificate), Some(&2));
+    }
+
+    #[test]
+    fn beside_a_headend_client_lines_are_evidence_not_attempts() {
+        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        inc.apply(&client_failure(0, "hs", Cause::BadCredentials));
+        assert_eq!(inc.totals().failures, 0);
+        assert!(inc.users_by_failures().is_empty());
+    }
+
+    #[test]
+    fn a_certificate_failure_only_the_laptop_saw_counts_for_the_user_it_named() {
+        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        let mut named = Event::new(Family::Client, Outcome::Info);
+        named.ts = Timestamp::from_second(1_800_000_000).ok();
+        named.user = Some("hs");
+        named.host = Some("lap-hs");
+        inc.apply(&named);
+        for (secs, cause) in [
+            (1, Cause::Certificate),
+            (1, Cause::Certificate),
+            (2, Cause::Other),
+        ] {
+            let mut e = client_failure(secs, "", cause);
+            e.user = None;
+            e.host = Some("lap-hs");
+            inc.apply(&e);
+        }
+        let hs = inc
+            .user(&UserKey::Named("hs".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hs.failures, 1, "one attempt, however many lines");
+        assert_eq!(hs.last_cause, Some(Cause::Certificate));
+    }
+}

@@ -1,0 +1,767 @@
+//! Per-user failure statistics and AAA server health.
+//!
+//! Counts are of login *attempts*, not lines: one failed AnyConnect login
+//! usually logs an AAA rejection (113005 / 113015) and, a moment later, a
+//! WebVPN rejection (716039) for the same client. The second line belongs to
+//! the first attempt. Likewise a successful login logs several success lines
+//! (113004, 113008, 113039, 722051 …) that make one success.
+//!
+//! Hidden users (`*****`, the ASA's default `logging hide username`) are
+//! counted per client IP, never as one user called `*****`.
+//!
+//! Besides the counts, each user keeps per-minute failure buckets (for the
+//! 1/5/15-minute windows and the sparkline), session up/down counts, and a
+//! bounded list of references to their retained log lines (for the
+//! drill-down view), joined across sources by user name, client IP and, for
+//! client logs, the laptop that last named the user. Management logins
+//! (605xxx, 611xxx, 113021) are counted apart in [`Management`].
+//!
+//! Auth-server lines (RADIUS / ISE / NPS) describe the same logins the
+//! headend reports, so they never count as attempts or logins (that would
+//! count every login twice); they are filed under the user for the
+//! drill-down, and their failure reason is kept as [`UserStats::auth_reason`].
+//! A server failure is joined with the headend attempt it explains (see
+//! [`super::join`]): the attempt takes the server's more specific cause, and
+//! a hidden headend user is resolved to the name the server logged.
+//!
+//! This module holds the [`Incident`] itself and the one path every event
+//! takes into it ([`Incident::apply`]); the parts live beside it:
+//! [`users`] (who, their statistics and order), [`attempts`] (what counts
+//! as one failed attempt, lockouts, sprays), [`servers`] (AAA servers,
+//! groups, management logins) and [`linking`] (filing lines under users and
+//! joining auth-server and client verdicts with headend attempts).
+
+mod attempts;
+mod linking;
+mod servers;
+mod users;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use super::join::Joiner;
+use super::spray::Spray;
+use super::window::MinuteRing;
+use crate::parse::{Cause, Event, Family, Outcome, Role};
+
+use attempts::OpenAttempt;
+pub use servers::{
+    AaaGroup, AaaServer, GROUPS_CAP, MANAGEMENT_USERS_CAP, Management, OTHER_MANAGEMENT_USERS,
+    SERVERS_CAP, ServerHealth, TRANSITIONS_CAP,
+};
+use users::UsersOrder;
+pub use users::{
+    ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
+    RECENT_SORT_MINUTES, USER_LINES_CAP, UserKey, UserSort, UserState, UserStats, capped_name,
+    set_default_max_users,
+};
+
+/// The name the headend logs in place of an invalid or unknown user name.
+pub const HIDDEN_USER: &str = "*****";
+
+/// A follow-up rejection within this time of an AAA rejection from the same
+/// client is the same attempt.
+pub const ATTEMPT_WINDOW: SignedDuration = SignedDuration::from_secs(5);
+
+/// Success lines for one user within this time are one login.
+pub const SUCCESS_WINDOW: SignedDuration = SignedDuration::from_secs(30);
+
+/// A failure shortly after the AAA server challenged the user (113010: a
+/// SecurID next-tokencode or new-PIN prompt) is a token problem, whatever
+/// generic reason the rejection itself gives.
+pub const CHALLENGE_WINDOW: SignedDuration = SignedDuration::from_secs(120);
+
+/// A user counts as "failing now" when their last failure is this recent
+/// (log time) and no success came after it.
+pub const FAILING_NOW: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// Incident-wide counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Recognised events applied.
+    pub events: u64,
+    /// Failed login attempts (all users, hidden included).
+    pub failures: u64,
+    /// Successful logins.
+    pub successes: u64,
+    pub session_ends: u64,
+    /// Failure lines that name no user (certificate checks, server down …).
+    pub unattributed_failures: u64,
+    /// Hidden headend attempts that an auth-server line put a name to.
+    pub hidden_resolved: u64,
+    /// Failed attempts of password sprays, counted apart from `failures`
+    /// (see [`super::spray`]).
+    pub spray_attempts: u64,
+}
+
+/// What applying one event did, for callers that report per line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The line started a new failed attempt.
+    pub new_attempt: bool,
+    /// The cause the engine gives the line now (a failure's attempt cause:
+    /// `token_required` after a challenge, the attempt's cause on its
+    /// follow-up line; an auth-server or client line's own cause). `None`
+    /// for lines that are no failure: show the parser's cause. A later line
+    /// may still change it: see [`Incident::take_cause_updates`].
+    pub cause: Option<Cause>,
+    /// A client failure line that follows the line opening its attempt
+    /// (see [`super::client_attempts`]): context, not another failure.
+    pub follow_on: bool,
+}
+
+/// A line applied earlier whose cause the engine has changed: a join with
+/// an auth-server or client verdict, or a more specific follow-up line,
+/// gave its attempt another cause. `index` is the one the caller gave in
+/// the line's [`LineRef`]. Every output shows a line with the last cause
+/// the engine gave it, so the engine is the one authority for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CauseUpdate {
+    pub family: Family,
+    pub index: u64,
+    pub cause: Cause,
+}
+
+/// Cause updates kept for a caller that does not take them (a scan that
+/// reads without lines makes none); the oldest are dropped beyond this.
+const CAUSE_UPDATES_CAP: usize = 65_536;
+
+/// Per-user statistics, AAA servers and totals for one incident.
+#[derive(Clone, Debug, Default)]
+pub struct Incident {
+    users: Vec<(UserKey, UserStats)>,
+    /// Slot of each user, by name and by hidden user's client IP: two maps
+    /// keyed by `String` so that an event's `&str` finds its user without
+    /// allocating (this runs for every event).
+    named: HashMap<String, usize>,
+    hidden: HashMap<String, usize>,
+    sprays: HashMap<String, usize>,
+    /// Password spray and many-address attack detection.
+    spray: Spray<Cause>,
+    /// Per spray slot, the named users tried from it.
+    spray_names: HashMap<usize, std::collections::BTreeSet<usize>>,
+    servers: Vec<AaaServer>,
+    totals: Totals,
+    first_failure: Option<Timestamp>,
+    latest: Option<Timestamp>,
+    /// "Now" as the caller's clock says (see [`clock_now`]); `None` reads
+    /// "now" as the latest log time.
+    clock: Option<Timestamp>,
+    /// The last AAA rejection per client IP, for pairing its follow-up line.
+    open_attempts: HashMap<String, OpenAttempt>,
+    /// The last AAA challenge per user.
+    challenges: HashMap<usize, Option<Timestamp>>,
+    groups: Vec<AaaGroup>,
+    management: Management,
+    /// Incident-wide per-minute counts for the scope verdict.
+    logins: MinuteRing,
+    attempts: MinuteRing,
+    capacity: MinuteRing,
+    unreachable: MinuteRing,
+    last_capacity_reason: Option<String>,
+    /// Client IP → users seen with it, for joining lines that name no user.
+    ip_users: HashMap<String, Vec<usize>>,
+    /// Client log host (laptop) → the user it last named.
+    host_users: HashMap<String, usize>,
+    /// Headend attempts and auth-server verdicts waiting to meet.
+    join: Joiner,
+    /// Lines whose cause changed after they were applied, until taken.
+    cause_updates: VecDeque<CauseUpdate>,
+    /// Debug-trace session (host, session) → the user it is for (see
+    /// `parse::debug_trace`); bounded by [`linking::TRACE_SESSIONS_CAP`].
+    trace_users: HashMap<(String, String), String>,
+    /// A headend line has been recognised: until then the scope verdict is
+    /// `unknown` (see [`Incident::scope`]).
+    headend_seen: bool,
+    /// A headend log is being read: client lines describe the same attempts
+    /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
+    client_lines_are_evidence: bool,
+    /// Which client failure lines open a client attempt.
+    client_attempts: super::client_attempts::ClientAttempts,
+    /// Whether auth-server verdicts ever meet headend attempts.
+    join_watch: super::skew::JoinWatch,
+    /// The orders of [`Incident::users_sorted`], one per [`UserSort`], each
+    /// sorted at most once per change: the dashboard asks for it several
+    /// times a frame (header, users pane), and re-sorting 10 000 users each
+    /// time cost more than the whole 2 ms frame budget. Cleared by every
+    /// event (`apply_inner`).
+    by_failures: [std::sync::OnceLock<UsersOrder>; UserSort::ALL.len()],
+    /// The last computed orders, kept across changes: the users whose sort
+    /// key did not change keep their relative order, so only the few that
+    /// changed are sorted and merged in (no comparison of 10 000 names).
+    by_failures_hint: [UsersOrder; UserSort::ALL.len()],
+    /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
+    /// at most once per change (they also move with the log clock, so
+    /// [`Incident::count_events`] clears them too).
+    failing: std::sync::OnceLock<usize>,
+    scope: std::sync::OnceLock<super::scope::Scope>,
+    cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
+    /// The cap on users tracked one by one; `None`: the process default
+    /// (see [`Incident::max_users`]).
+    max_users: Option<usize>,
+    /// The `(other N users)` slot, once the cap was reached.
+    other: Option<usize>,
+    /// A hash of each user counted under `other`, for an exact N.
+    other_keys: std::collections::HashSet<u64>,
+    /// Slot of each AAA server by address.
+    server_index: HashMap<String, usize>,
+    /// `open_attempts`' size at which expired ones are next dropped.
+    open_prune_at: usize,
+    /// Per user counted under `(other N users)`, the times its windows
+    /// need, while they can matter.
+    overflow_times: HashMap<u64, users::OverflowTimes>,
+    overflow_prune_at: usize,
+}
+
+/// Incident-wide counts over the recent windows, for the scope verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recent {
+    pub logins: u32,
+    pub attempts: u32,
+    pub capacity: u32,
+    pub unreachable: u32,
+}
+
+impl Incident {
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Log time of the first failed attempt: when the incident was detected.
+    pub fn first_failure(&self) -> Option<Timestamp> {
+        self.first_failure
+    }
+
+    /// The latest log time seen.
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.latest
+    }
+
+    /// "Now" for everything measured against the clock: failing now, the
+    /// 1/5/15-minute windows, user states, the scope verdict and the users'
+    /// order. The clock the caller set ([`Incident::set_clock`]), never
+    /// before the latest log line; else the latest log time (headless
+    /// commands, which read logs of the past).
+    pub fn now(&self) -> Option<Timestamp> {
+        match (self.clock, self.latest) {
+            (Some(c), Some(l)) => Some(c.max(l)),
+            (c, l) => c.or(l),
+        }
+    }
+
+    /// Sets the clock [`Incident::now`] reads, from [`clock_now`]. The
+    /// derived values are recomputed only when it moves by a whole second.
+    pub fn set_clock(&mut self, now: Option<Timestamp>) {
+        let second = |t: Option<Timestamp>| t.map(|t| t.as_second());
+        if second(now) != second(self.clock) {
+            self.clock = now;
+            self.changed();
+        }
+    }
+
+    /// Incident-wide counts in the last `minutes` minutes of log time:
+    /// successful logins, failed attempts, capacity failure lines and AAA
+    /// unreachable reports (113014, 409023).
+    pub fn recent(&self, minutes: u32) -> Recent {
+        let now = self.now();
+        Recent {
+            logins: self.logins.last(now, minutes),
+            attempts: self.attempts.last(now, minutes),
+            capacity: self.capacity.last(now, minutes),
+            unreachable: self.unreachable.last(now, minutes),
+        }
+    }
+
+    /// The reason text of the last capacity failure, for the evidence line.
+    pub fn last_capacity_reason(&self) -> Option<&str> {
+        self.last_capacity_reason.as_deref()
+    }
+
+    /// Users currently failing (see [`UserStats::failing_now`]); a spray
+    /// source is not a user.
+    pub fn failing_now(&self) -> usize {
+        *self.failing.get_or_init(|| {
+            self.users
+                .iter()
+                .filter(|(k, s)| !matches!(k, UserKey::Spray(_)) && s.failing_now(self.now()))
+                .count()
+        })
+    }
+
+    /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
+    /// The scope verdict; `unknown` until a headend line was recognised:
+    /// without the headend's view, no failures means "cannot see", never
+    /// "none".
+    pub fn scope(&self) -> &super::scope::Scope {
+        self.scope.get_or_init(|| {
+            if self.headend_seen {
+                super::scope::assess(self)
+            } else {
+                super::scope::Scope {
+                    verdict: super::scope::Verdict::Unknown,
+                    evidence: "no headend log line recognised".to_string(),
+                    cause: None,
+                }
+            }
+        })
+    }
+
+    /// A headend line was recognised that was counted without being
+    /// applied (see [`Incident::count_events`]).
+    pub fn note_headend_seen(&mut self) {
+        if !self.headend_seen {
+            self.headend_seen = true;
+            self.changed();
+        }
+    }
+
+    /// Failures by cause for the suggested step ([`super::suggest::tally`]),
+    /// computed at most once per change.
+    pub fn cause_tally(&self) -> &super::suggest::CauseTally {
+        self.cause_tally.get_or_init(|| super::suggest::tally(self))
+    }
+
+    /// Forgets every derived value: the incident changed.
+    fn changed(&mut self) {
+        for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
+            if let Some(order) = cache.take() {
+                *hint = order;
+            }
+        }
+        self.failing.take();
+        self.scope.take();
+        self.cause_tally.take();
+    }
+
+    /// Applies one parsed event.
+    pub fn apply(&mut self, ev: &Event) -> Applied {
+        self.apply_inner(ev, None)
+    }
+
+    /// Applies one parsed event whose line is retained at `line`, and files
+    /// the reference under every user the line is about (see the module
+    /// docs for the join).
+    pub fn apply_line(&mut self, ev: &Event, line: LineRef) -> Applied {
+        self.apply_inner(ev, Some(line))
+    }
+
+    /// Applies a line's event `repeats` times (a syslog "last message
+    /// repeated N times" stands for that many lines), as one [`Applied`]:
+    /// a new attempt or a follow-on if any application was, with the cause
+    /// the last one gave.
+    pub fn apply_repeated(&mut self, ev: &Event, line: LineRef, repeats: u32) -> Applied {
+        let mut merged = Applied::default();
+        for _ in 0..repeats {
+            let a = self.apply_inner(ev, Some(line));
+            merged.new_attempt |= a.new_attempt;
+            merged.follow_on |= a.follow_on;
+            merged.cause = a.cause;
+        }
+        merged
+    }
+
+    /// Whether applying `ev` (without a retained line) does nothing but
+    /// count it and advance the log clock: no user, server or server group,
+    /// not a failure, session end or management login, and no laptop whose
+    /// last named user the event would belong to. Most headend traffic
+    /// (302013, 106023 …) is like this, so the bulk reader (`app/bulk.rs`)
+    /// does not ship such events to the engine; it reports them with
+    /// [`Incident::count_events`]. Applying an event takes the same gate
+    /// (`apply_event` returns right after counting when this holds), so the
+    /// two cannot drift apart.
+    pub fn only_counts(ev: &Event) -> bool {
+        ev.user.is_none()
+            && ev.server.is_none()
+            && ev.server_group.is_none()
+            && matches!(ev.outcome, Outcome::Info | Outcome::Success)
+            && !ev.role.is_management()
+            && !(ev.family == Family::Client && ev.host.is_some())
+            && ev.trace_session.is_none()
+    }
+
+    /// The effect of applying `n` events for which [`Incident::only_counts`]
+    /// holds, the latest of whose times is `latest`.
+    pub fn count_events(&mut self, n: u64, latest: Option<Timestamp>) {
+        self.totals.events += n;
+        if let Some(t) = latest
+            && self.latest.is_none_or(|l| t > l)
+        {
+            self.latest = Some(t);
+            self.changed();
+        }
+    }
+
+    /// The lines whose cause changed since the last call, oldest first.
+    /// A caller that shows lines (a pane, `events`) restyles each.
+    pub fn take_cause_updates(&mut self) -> Vec<CauseUpdate> {
+        self.cause_updates.drain(..).collect()
+    }
+
+    fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
+        let mut applied = self.apply_event(ev, line, follow_on);
+        applied.follow_on = follow_on;
+        applied
+    }
+
+    fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
+        self.changed();
+        self.headend_seen |= ev.family == Family::Headend;
+        self.totals.events += 1;
+        let ts = ev.ts.or(self.latest);
+        if let Some(t) = ev.ts
+            && self.latest.is_none_or(|l| t > l)
+        {
+            self.latest = Some(t);
+        }
+        let evidence = ev.family == Family::AuthServer
+            || (ev.family == Family::Client && self.client_lines_are_evidence);
+        if line.is_none() && Self::only_counts(ev) {
+            // Counted above and nothing more: what `count_events` does for
+            // the events the bulk reader never ships.
+            return Applied {
+                cause: if evidence { ev.cause } else { None },
+                ..Applied::default()
+            };
+        }
+        if evidence {
+            let (counted, cause) = self.apply_auth_server(ev, ts, line);
+            return Applied {
+                new_attempt: counted,
+                cause,
+                ..Applied::default()
+            };
+        }
+        if let Some(session) = ev.trace_session {
+            let cause = self.apply_trace(ev, session, ts, line);
+            return Applied {
+                cause,
+                ..Applied::default()
+            };
+        }
+        self.apply_server(ev, ts);
+        self.count_recent(ev, ts);
+
+        if ev.role.is_management() {
+            self.apply_management(ev, ts);
+            return Applied::default();
+        }
+
+        let mut user = self.user_index(ev);
+        if ev.family == Family::Client
+            && let Some(host) = ev.host
+        {
+            // A user's own bundle: its lines rarely name the user; they
+            // belong to the user that laptop last named, as beside a
+            // headend log (`apply_auth_server`).
+            match user {
+                Some(u) => self.remember_host(host, u),
+                None => user = self.host_users.get(host).copied(),
+            }
+        }
+        if let Some(user) = user
+            && let Some(ip) = ev.client_ip
+        {
+            self.link_ip(user, ip);
+        }
+        let failure_cause =
+            (ev.outcome == Outcome::Failure).then(|| self.effective_cause(ev, user, ts));
+        let line = line.map(|line| LineRef {
+            cause: failure_cause,
+            ..line
+        });
+        if let Some(line) = line {
+            self.file_line(ev, user, line);
+        }
+        let given = Applied {
+            new_attempt: false,
+            cause: failure_cause,
+            ..Applied::default()
+        };
+
+        if ev.role == Role::AaaChallenge {
+            // An AAA challenge is a prompt, not a failure; remember it so the
+            // rejection that follows is read as a token problem.
+            if let Some(user) = user {
+                self.challenges.insert(user, ts);
+            }
+            return given;
+        }
+        if ev.role == Role::GroupFallback {
+            // The server group is unreachable and the headend falls back
+            // (usually to LOCAL); the fallback's own 113012/113015 decides
+            // the attempt. Counted for the group and the scope, not the user.
+            if let Some(user) = user {
+                let stats = &mut self.users[user].1;
+                stats.last_seen = ts.or(stats.last_seen);
+            }
+            return given;
+        }
+
+        match ev.outcome {
+            // A follow-on line of a client attempt nobody is named for: the
+            // line that opened the attempt counted it.
+            Outcome::Failure if follow_on && user.is_none() => Applied::default(),
+            Outcome::Failure => self.apply_failure(ev, user, ts, line),
+            Outcome::Success => {
+                if let Some(user) = user {
+                    self.apply_success(ev, user, ts);
+                }
+                Applied::default()
+            }
+            Outcome::SessionEnd => {
+                self.totals.session_ends += 1;
+                if let Some(user) = user {
+                    let own = self.is_many(user).then(|| self.overflow_times(ev));
+                    let last_down = match own {
+                        Some(t) => {
+                            let next = ts.or(t.last_session_down);
+                            std::mem::replace(&mut t.last_session_down, next)
+                        }
+                        None => self.users[user].1.last_session_down,
+                    };
+                    let stats = &mut self.users[user].1;
+                    stats.last_seen = ts.or(stats.last_seen);
+                    if !within(last_down, ts, SUCCESS_WINDOW) || last_down.is_none() {
+                        stats.sessions_down += 1;
+                    }
+                    stats.last_session_down = ts.or(stats.last_session_down);
+                }
+                Applied::default()
+            }
+            Outcome::Info => {
+                if let Some(user) = user {
+                    let stats = &mut self.users[user].1;
+                    stats.see_ip(ev.client_ip);
+                }
+                Applied::default()
+            }
+        }
+    }
+
+    /// Auth-server failures and headend attempts have both been seen for 10
+    /// minutes of log time and not one joined: a clock skew or a zone-less
+    /// headend log read in the wrong zone (see [`super::skew`]).
+    pub fn join_skew_suspected(&self) -> bool {
+        self.join_watch.suspect(self.latest)
+    }
+
+    /// Tells the incident whether a headend log is among its sources. With
+    /// one, a client's failure lines are evidence about attempts the headend
+    /// counts (joined like an auth server's, so a client certificate or
+    /// network error still names the cause). Without one (a user's own
+    /// bundle), they are the only record of the attempts and are counted:
+    /// the two or three lines one failed attempt leaves within
+    /// [`ATTEMPT_WINDOW`] count once.
+    pub fn set_headend_present(&mut self, present: bool) {
+        self.client_lines_are_evidence = present;
+    }
+
+    /// An incident read from sources of these families.
+    pub fn for_sources(families: impl IntoIterator<Item = Family>) -> Self {
+        let mut incident = Incident::default();
+        incident.set_headend_present(families.into_iter().any(|f| f == Family::Headend));
+        incident
+    }
+
+    /// Incident-wide per-minute counts that do not depend on the user.
+    fn count_recent(&mut self, ev: &Event, ts: Option<Timestamp>) {
+        if ev.outcome != Outcome::Failure {
+            return;
+        }
+        match ev.cause {
+            Some(Cause::Capacity) => {
+                self.capacity.add(ts, 1);
+                if let Some(reason) = ev.reason {
+                    self.last_capacity_reason = Some(reason.to_string());
+                }
+            }
+            Some(Cause::AaaUnreachable) if ev.server_state.is_none() => {
+                self.unreachable.add(ts, 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The one definition of "now" for the console (incident age, KPI age,
+/// failing now, the windows): the latest log time while the backlog is
+/// being counted or when the logs are not live (a replay, old files: their
+/// latest line is more than [`super::kpi::RECONCILE`] behind the wall clock,
+/// or ahead of it); the wall clock once the logs are live.
+pub fn clock_now(
+    latest_log: Option<Timestamp>,
+    wall: Timestamp,
+    counting_backlog: bool,
+) -> Option<Timestamp> {
+    let latest = latest_log?;
+    let behind = wall.duration_since(latest);
+    let live = behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE;
+    Some(if live && !counting_backlog {
+        wall
+    } else {
+        latest
+    })
+}
+
+/// Whether `later` is no more than `window` after `earlier`. Lines without
+/// a time are taken to be close together: they arrived together.
+fn within(earlier: Option<Timestamp>, later: Option<Timestamp>, window: SignedDuration) -> bool {
+    match (earlier, later) {
+        (Some(a), Some(b)) => {
+            let d = b.duration_since(a);
+            d >= SignedDuration::ZERO && d <= window
+        }
+        _ => true,
+    }
+}
+
+/// Lowers a per-cause count, dropping causes that reach zero.
+fn decrement(causes: &mut BTreeMap<Cause, u32>, cause: Cause) {
+    if let Some(n) = causes.get_mut(&cause) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            causes.remove(&cause);
+        }
+    }
+}
+
+/// Events and keys the tests of every part build incidents from.
+#[cfg(test)]
+mod fixtures {
+    use super::*;
+    pub fn at(secs: i64) -> Option<Timestamp> {
+        Some(Timestamp::from_second(1_800_000_000 + secs).unwrap())
+    }
+
+    pub fn ev<'a>(
+        secs: i64,
+        id: &'a str,
+        outcome: Outcome,
+        user: &'a str,
+        ip: &'a str,
+    ) -> Event<'a> {
+        let mut e = Event::new(Family::Headend, outcome);
+        e.ts = at(secs);
+        e.msg_id = Some(id);
+        // As the parser says it.
+        e.role = crate::parse::asa::role(id);
+        e.user = Some(user);
+        e.client_ip = Some(ip);
+        if outcome == Outcome::Failure {
+            e.cause = Some(Cause::BadCredentials);
+        }
+        e
+    }
+
+    pub fn named(n: &str) -> UserKey {
+        UserKey::Named(n.into())
+    }
+
+    pub fn lockout(secs: i64, user: &str) -> Event<'_> {
+        let mut e = Event::new(Family::Headend, Outcome::Failure);
+        e.ts = at(secs);
+        e.msg_id = Some("113006");
+        e.role = crate::parse::asa::role("113006");
+        e.user = Some(user);
+        e.cause = Some(Cause::AccountLocked);
+        e
+    }
+
+    pub fn at_ref(family: Family, index: u64, secs: i64) -> LineRef {
+        LineRef {
+            family,
+            index,
+            ts: at(secs),
+            cause: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::incident::fixtures::*;
+
+    #[test]
+    fn a_laptop_line_naming_nobody_is_not_only_counted() {
+        // The laptop named the user before; its later success line names
+        // nobody but belongs to that user, so the bulk reader must ship it.
+        let mut naming = Event::new(Family::Client, Outcome::Info);
+        naming.ts = at(0);
+        naming.host = Some("lap-7");
+        naming.user = Some("ann");
+        let mut up = Event::new(Family::Client, Outcome::Success);
+        up.ts = at(1);
+        up.host = Some("lap-7");
+        assert!(!Incident::only_counts(&up));
+        let mut inc = Incident::for_sources([Family::Client]);
+        inc.apply(&naming);
+        inc.apply(&up);
+        assert_eq!(inc.user(&named("ann")).map(|u| u.successes), Some(1));
+    }
+
+    #[test]
+    fn an_event_that_only_counts_changes_nothing_else() {
+        // Applying such an event and counting it leave the same incident.
+        let mut plain = Event::new(Family::Headend, Outcome::Info);
+        plain.ts = at(5);
+        plain.client_ip = Some("192.0.2.9");
+        plain.msg_id = Some("302013");
+        assert!(Incident::only_counts(&plain));
+        let mut applied = Incident::default();
+        let mut counted = Incident::default();
+        for inc in [&mut applied, &mut counted] {
+            inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.9"));
+        }
+        applied.apply(&plain);
+        counted.count_events(1, plain.ts);
+        assert_eq!(applied.totals(), counted.totals());
+        assert_eq!(applied.latest(), counted.latest());
+        let users = |i: &Incident| format!("{:?}", i.users().collect::<Vec<_>>());
+        assert_eq!(users(&applied), users(&counted));
+    }
+
+    #[test]
+    fn one_clock_log_time_in_replay_wall_time_once_live() {
+        let t = |secs| at(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        // Live: the wall clock, unless the backlog is being counted.
+        assert_eq!(clock_now(at(0), t(30), false), at(30));
+        assert_eq!(clock_now(at(0), t(30), true), at(0));
+        // A replay (logs over an hour old) or a headend clock ahead: log time.
+        assert_eq!(clock_now(at(0), t(7200), false), at(0));
+        assert_eq!(clock_now(at(100), t(0), false), at(100));
+        assert_eq!(clock_now(None, t(0), false), None);
+
+        // Live logs that went quiet: "failing now" ages with the wall clock.
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
+        inc.set_clock(clock_now(inc.latest(), t(60), false));
+        assert_eq!(inc.failing_now(), 1);
+        assert_eq!(inc.recent(5).attempts, 1);
+        inc.set_clock(clock_now(inc.latest(), t(FAILING_NOW.as_secs() + 1), false));
+        assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
+        assert_eq!(inc.recent(5).attempts, 0);
+        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        assert_eq!(ann.state(inc.now()), UserState::Failed);
+        // The clock never reads before the latest line.
+        inc.set_clock(at(-50));
+        assert_eq!(inc.now(), at(0));
+    }
+
+    #[test]
+    fn capacity_failures_are_counted_incident_wide() {
+        let mut inc = Incident::default();
+        let mut pool = Event::new(Family::Headend, Outcome::Failure);
+        pool.ts = at(0);
+        pool.msg_id = Some("737012");
+        pool.cause = Some(Cause::Capacity);
+        pool.reason = Some("Address pool exhausted");
+        inc.apply(&pool);
+        assert_eq!(inc.recent(15).capacity, 1);
+        assert_eq!(inc.last_capacity_reason(), Some("Address pool exhausted"));
+        assert_eq!(inc.totals().unattributed_failures, 1);
+    }
+}

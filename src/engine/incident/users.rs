@@ -1,0 +1,985 @@
+//! Who the incident is about: the [`UserKey`] of a named user, a hidden
+//! user (known by client IP) or a spray source; each one's [`UserStats`];
+//! the slots that find a user from an event without allocating; and the
+//! users pane's orders ([`UserSort`]), kept sorted incrementally.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{FAILING_NOW, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
+use crate::engine::window::MinuteRing;
+use crate::parse::{Cause, Event, Family, Role};
+
+/// Line references kept per user for the drill-down view; older ones are
+/// dropped first. A few hundred lines cover a long incident for one person.
+pub const USER_LINES_CAP: usize = 400;
+
+/// The state of one user, as the users pane, the drill-down, `scan` and
+/// `scan --json` show it. The account states come first: a locked-out user
+/// retrying is locked, whatever the clock says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserState {
+    /// The last failure was a lockout or a disabled account
+    /// (`account_locked`, `account_disabled`), and no success since.
+    Locked,
+    /// The last failure was an unknown user name (`unknown_user`), and no
+    /// success since.
+    Unknown,
+    /// Failed within [`FAILING_NOW`] of now, no success since.
+    Failing,
+    /// Had failures, none within [`FAILING_NOW`], and no success since: not
+    /// failing now, but not in either (they may have given up).
+    Failed,
+    /// Had failures, and a success after the last one.
+    Recovered,
+    /// No failed attempt.
+    Ok,
+}
+
+impl UserState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Locked => "locked",
+            UserState::Unknown => "unknown",
+            UserState::Failing => "failing",
+            UserState::Failed => "failed",
+            UserState::Recovered => "recovered",
+            UserState::Ok => "ok",
+        }
+    }
+
+    /// The glyph shown before the word (never colour alone).
+    pub fn glyph(self) -> &'static str {
+        match self {
+            UserState::Locked => "⊘",
+            UserState::Unknown => "?",
+            UserState::Failing => "✖",
+            UserState::Failed => "✗",
+            UserState::Recovered => "✔",
+            UserState::Ok => "·",
+        }
+    }
+
+    /// Glyph and word, as the Users pane and `scan` show it: `⊘ locked`.
+    pub fn label(self) -> String {
+        format!("{} {}", self.glyph(), self.as_str())
+    }
+}
+
+/// A reference to one retained log line: which pane's store, the line's
+/// index in it (see [`LineStore::total`](super::LineStore::total)), and its
+/// log time for merging the two sources in time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineRef {
+    pub family: Family,
+    pub index: u64,
+    pub ts: Option<Timestamp>,
+    /// The cause the engine gave a failure line (a rejection after a token
+    /// challenge is `token_required` whatever the line says); set when filed.
+    pub cause: Option<Cause>,
+}
+
+/// Who a statistic is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserKey {
+    Named(String),
+    /// A hidden user, known only by client IP.
+    Hidden(String),
+    /// The failed attempts of a password spray from one client IP, counted
+    /// apart from the names tried (see [`super::spray`]).
+    Spray(String),
+    /// Every user seen after the cap on tracked users was reached (see
+    /// [`Incident::set_max_users`]), counted together: how many distinct
+    /// users that is, exactly.
+    Other(u64),
+}
+
+impl std::fmt::Display for UserKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserKey::Named(n) => f.write_str(n),
+            UserKey::Hidden(ip) => write!(f, "(hidden) {ip}"),
+            UserKey::Spray(ip) => write!(f, "(spray) {ip}"),
+            UserKey::Other(n) => write!(f, "(other {n} users)"),
+        }
+    }
+}
+
+/// Client addresses listed per user (a spray source or `(other N users)`
+/// sees thousands).
+pub const CLIENT_IPS_CAP: usize = 64;
+
+/// The per-user times that decide whether a line is another line of the
+/// same login, session or attempt, for one user counted under
+/// `(other N users)`: the totals stay those of users tracked one by one.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct OverflowTimes {
+    pub(super) last_success: Option<Timestamp>,
+    pub(super) last_failure: Option<Timestamp>,
+    pub(super) last_session_up: Option<Timestamp>,
+    pub(super) last_session_down: Option<Timestamp>,
+    pub(super) lone_lockout: Option<Timestamp>,
+}
+
+impl OverflowTimes {
+    fn newest(&self) -> Option<Timestamp> {
+        [
+            self.last_success,
+            self.last_failure,
+            self.last_session_up,
+            self.last_session_down,
+            self.lone_lockout,
+        ]
+        .into_iter()
+        .max()
+        .flatten()
+    }
+}
+
+/// Overflow users' times kept before stale ones are dropped.
+const OVERFLOW_PRUNE_ABOVE: usize = 4096;
+
+/// Who an event names, as a 64-bit identity (a hidden user by address).
+fn overflow_id(ev: &Event) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match ev.user {
+        Some(HIDDEN_USER) => ("h", ev.client_ip).hash(&mut h),
+        user => ("n", user).hash(&mut h),
+    }
+    h.finish()
+}
+
+/// Users tracked one by one unless told otherwise (`--max-users`); further
+/// users are counted together under [`UserKey::Other`].
+pub const DEFAULT_MAX_USERS: usize = 100_000;
+
+/// The longest user name kept, in bytes; a longer one is cut at a character
+/// boundary and ends with [`NAME_CUT_MARKER`] (within the limit), so a
+/// hostile log cannot make one name cost megabytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// What ends a name cut to [`MAX_NAME_BYTES`].
+pub const NAME_CUT_MARKER: &str = "…";
+
+/// `name` as kept: cut to [`MAX_NAME_BYTES`] with [`NAME_CUT_MARKER`].
+pub fn capped_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= MAX_NAME_BYTES {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut end = MAX_NAME_BYTES - NAME_CUT_MARKER.len();
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}{NAME_CUT_MARKER}", &name[..end]))
+}
+
+/// The cap on tracked users a new incident takes (set once from
+/// `--max-users`; every command builds its incidents in its own place, so
+/// the flag sets this default rather than threading through each one).
+static MAX_USERS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_USERS);
+
+/// Sets the cap on tracked users for incidents that do not set their own.
+pub fn set_default_max_users(n: usize) {
+    MAX_USERS.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// What the log says about one user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserStats {
+    /// Failed login attempts.
+    pub failures: u32,
+    /// Successful logins.
+    pub successes: u32,
+    /// Failed attempts by cause.
+    pub causes: BTreeMap<Cause, u32>,
+    pub last_cause: Option<Cause>,
+    pub last_reason: Option<String>,
+    /// The auth server's reason for the user's last rejection (ISE
+    /// `FailureReason`, NPS reason), often more precise than the headend's.
+    pub auth_reason: Option<String>,
+    pub last_client_ip: Option<String>,
+    /// The client IPs seen for this user, in order of first appearance,
+    /// the first [`CLIENT_IPS_CAP`] of them.
+    pub client_ips: Vec<String>,
+    /// The same addresses, to look one up without scanning the list.
+    client_ip_set: std::collections::HashSet<String>,
+    pub first_failure: Option<Timestamp>,
+    pub last_failure: Option<Timestamp>,
+    pub last_success: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// VPN sessions that came up / went down (several lines of one session
+    /// change count once).
+    pub sessions_up: u32,
+    pub sessions_down: u32,
+    pub(super) last_session_up: Option<Timestamp>,
+    pub(super) last_session_down: Option<Timestamp>,
+    /// The join id of the user's latest counted attempt, for a follow-on
+    /// notice (113006) that changes its cause.
+    pub(super) last_attempt: Option<usize>,
+    /// When a lockout notice was counted as an attempt of its own (no
+    /// rejection before it): a rejection logged just after it is that
+    /// same attempt.
+    pub(super) lone_lockout: Option<Timestamp>,
+    /// Failed attempts per minute of log time.
+    pub recent: MinuteRing,
+    /// This user's retained lines, oldest first, at most [`USER_LINES_CAP`].
+    pub lines: VecDeque<LineRef>,
+}
+
+impl UserStats {
+    /// The user's state relative to `now` (log time).
+    pub fn state(&self, now: Option<Timestamp>) -> UserState {
+        let unrecovered = self.failures > 0
+            && self
+                .last_success
+                .is_none_or(|s| self.last_failure.is_some_and(|f| f > s));
+        if unrecovered {
+            match self.last_cause {
+                Some(Cause::AccountLocked | Cause::AccountDisabled) => return UserState::Locked,
+                Some(Cause::UnknownUser) => return UserState::Unknown,
+                _ => {}
+            }
+        }
+        if self.failing_now(now) {
+            UserState::Failing
+        } else if unrecovered {
+            UserState::Failed
+        } else if self.failures > 0 {
+            UserState::Recovered
+        } else {
+            UserState::Ok
+        }
+    }
+
+    /// Failed attempts in the last `minutes` whole minutes of log time.
+    pub fn failures_in(&self, now: Option<Timestamp>, minutes: u32) -> u32 {
+        self.recent.last(now, minutes)
+    }
+
+    pub(super) fn push_line(&mut self, line: LineRef) {
+        if self.lines.back() == Some(&line) {
+            return;
+        }
+        if self.lines.len() >= USER_LINES_CAP {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
+    /// Failed recently (relative to `now`, log time) with no success since.
+    pub fn failing_now(&self, now: Option<Timestamp>) -> bool {
+        if self.failures == 0 {
+            // Every attempt moved elsewhere (a hidden user named, a spray).
+            return false;
+        }
+        let Some(last_failure) = self.last_failure else {
+            return self.failures > 0 && self.last_success.is_none();
+        };
+        if self.last_success.is_some_and(|s| s >= last_failure) {
+            return false;
+        }
+        match now {
+            Some(now) => now.duration_since(last_failure) <= FAILING_NOW,
+            None => true,
+        }
+    }
+
+    pub(super) fn see_ip(&mut self, ip: Option<&str>) {
+        if let Some(ip) = ip {
+            if self.last_client_ip.as_deref() != Some(ip) {
+                self.last_client_ip = Some(ip.to_string());
+            }
+            if self.client_ips.len() < CLIENT_IPS_CAP && self.client_ip_set.insert(ip.to_string()) {
+                self.client_ips.push(ip.to_string());
+            }
+        }
+    }
+}
+
+/// How the Users pane orders users with failures (`o` cycles through them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UserSort {
+    /// For the bridge: failing now first, then most failures in the last
+    /// [`RECENT_SORT_MINUTES`] minutes, then most failures in all.
+    #[default]
+    Recent,
+    /// Most failures in all.
+    Total,
+    /// By name.
+    Name,
+    /// Most recently seen first.
+    LastSeen,
+}
+
+/// The window of [`UserSort::Recent`]'s second key, in minutes.
+pub const RECENT_SORT_MINUTES: u32 = 15;
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [
+        UserSort::Recent,
+        UserSort::Total,
+        UserSort::Name,
+        UserSort::LastSeen,
+    ];
+
+    /// The next order (`o`).
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// As the Users pane title names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Recent => "recent",
+            UserSort::Total => "total",
+            UserSort::Name => "name",
+            UserSort::LastSeen => "last seen",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+
+    /// The user's sort key under this order: larger keys come first, equal
+    /// keys by name.
+    fn key(self, s: &UserStats, now: Option<Timestamp>) -> SortKey {
+        match self {
+            UserSort::Recent => (
+                u8::from(s.failing_now(now)),
+                s.failures_in(now, RECENT_SORT_MINUTES),
+                s.failures,
+                s.last_failure,
+            ),
+            UserSort::Total => (0, 0, s.failures, s.last_failure),
+            // Whether the user is listed at all is part of every key, so a
+            // user who starts failing counts as moved.
+            UserSort::Name => (0, 0, u32::from(s.failures > 0), None),
+            UserSort::LastSeen => (0, 0, u32::from(s.failures > 0), s.last_seen),
+        }
+    }
+}
+
+/// (failing now, recent failures, failures, a time), compared descending.
+pub(super) type SortKey = (u8, u32, u32, Option<Timestamp>);
+
+/// Users with failures in one of the users pane's orders, and every user's
+/// sort key when it was computed (to tell which users moved since).
+#[derive(Clone, Debug, Default)]
+pub(super) struct UsersOrder {
+    order: Vec<usize>,
+    keys: Vec<SortKey>,
+}
+
+/// A view of the users with failures in the users pane's order
+/// ([`Incident::users_by_failures`]): a borrowed index, so asking for the
+/// count or one row does not copy 10 000 references.
+#[derive(Clone, Copy, Debug)]
+pub struct ByFailures<'a> {
+    order: &'a [usize],
+    users: &'a [(UserKey, UserStats)],
+}
+
+impl<'a> ByFailures<'a> {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The `i`-th user in this order.
+    pub fn get(&self, i: usize) -> Option<(&'a UserKey, &'a UserStats)> {
+        let (k, s) = self.users.get(*self.order.get(i)?)?;
+        Some((k, s))
+    }
+
+    pub fn iter(&self) -> ByFailuresIter<'a> {
+        ByFailuresIter {
+            order: self.order.iter(),
+            users: self.users,
+        }
+    }
+}
+
+impl<'a> IntoIterator for ByFailures<'a> {
+    type Item = (&'a UserKey, &'a UserStats);
+    type IntoIter = ByFailuresIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over [`ByFailures`].
+#[derive(Clone, Debug)]
+pub struct ByFailuresIter<'a> {
+    order: std::slice::Iter<'a, usize>,
+    users: &'a [(UserKey, UserStats)],
+}
+
+impl<'a> Iterator for ByFailuresIter<'a> {
+    type Item = (&'a UserKey, &'a UserStats);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Indices come from `users` itself, so they are in range.
+        self.order
+            .by_ref()
+            .find_map(|&i| self.users.get(i).map(|(k, s)| (k, s)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.order.len()))
+    }
+}
+
+impl Incident {
+    pub fn user(&self, key: &UserKey) -> Option<&UserStats> {
+        self.find(key).map(|i| &self.users[i].1)
+    }
+
+    pub fn users(&self) -> impl Iterator<Item = (&UserKey, &UserStats)> {
+        self.users.iter().map(|(k, s)| (k, s))
+    }
+
+    /// Users with at least one failure in the users pane's default order
+    /// ([`UserSort::Recent`]).
+    pub fn users_by_failures(&self) -> ByFailures<'_> {
+        self.users_sorted(UserSort::Recent)
+    }
+
+    /// Users with at least one failure in the order `sort`; equal keys by
+    /// name.
+    pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
+        let slot = sort.slot();
+        let order = &self.by_failures[slot]
+            .get_or_init(|| self.order_users(sort, &self.by_failures_hint[slot]))
+            .order;
+        ByFailures {
+            order,
+            users: &self.users,
+        }
+    }
+
+    /// [`Incident::users_sorted`]'s order, from the previous one.
+    pub(super) fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
+        let users = &self.users;
+        let now = self.now();
+        let keys: Vec<SortKey> = users.iter().map(|(_, s)| sort.key(s, now)).collect();
+        let cmp =
+            |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
+        // Users whose key is as it was keep their order among themselves
+        // (the name breaks ties, so the order is total).
+        let moved: Vec<bool> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| prev.keys.get(i) != Some(key))
+            .collect();
+        let kept: Vec<usize> = prev
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| moved.get(i) == Some(&false))
+            .collect();
+        let mut changed: Vec<usize> = (0..users.len())
+            .filter(|&i| moved[i] && users[i].1.failures > 0)
+            .collect();
+        changed.sort_by(cmp);
+        let mut order = Vec::with_capacity(kept.len() + changed.len());
+        let mut rest = kept.as_slice();
+        for c in changed {
+            let at = rest.partition_point(|k| cmp(k, &c) == std::cmp::Ordering::Less);
+            order.extend_from_slice(&rest[..at]);
+            order.push(c);
+            rest = &rest[at..];
+        }
+        order.extend_from_slice(rest);
+        UsersOrder { order, keys }
+    }
+
+    pub(super) fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
+        // `(other N users)`: each user's own times decide (see
+        // [`OverflowTimes`]).
+        let own = self.is_many(user).then(|| *self.overflow_times(ev));
+        let stats = &mut self.users[user].1;
+        stats.see_ip(ev.client_ip);
+        let (last_success, last_session_up) = match &own {
+            Some(t) => (t.last_success, t.last_session_up),
+            None => (stats.last_success, stats.last_session_up),
+        };
+        let same_login = last_success.is_some() && within(last_success, ts, SUCCESS_WINDOW);
+        if !same_login {
+            stats.successes += 1;
+            self.totals.successes += 1;
+            self.logins.add(ts, 1);
+        }
+        if ev.role == Role::SessionUp {
+            let same_session =
+                last_session_up.is_some() && within(last_session_up, ts, SUCCESS_WINDOW);
+            if !same_session {
+                stats.sessions_up += 1;
+            }
+            stats.last_session_up = ts.or(stats.last_session_up);
+        }
+        stats.last_success = ts.or(stats.last_success);
+        stats.last_seen = ts.or(stats.last_seen);
+        self.challenges.remove(&user);
+        if let Some(mut t) = own {
+            if ev.role == Role::SessionUp {
+                t.last_session_up = ts.or(t.last_session_up);
+            }
+            t.last_success = ts.or(t.last_success);
+            *self.overflow_times(ev) = t;
+        }
+    }
+
+    /// The statistics slot for the event's user, created on first sight.
+    /// `None` when the event names no user (and no client for a hidden one).
+    pub(super) fn user_index(&mut self, ev: &Event) -> Option<usize> {
+        match ev.user {
+            Some(HIDDEN_USER) => {
+                let ip = capped_name(ev.client_ip?);
+                match self.hidden.get(ip.as_ref()) {
+                    Some(&i) => Some(i),
+                    None => Some(self.slot(UserKey::Hidden(ip.into_owned()))),
+                }
+            }
+            Some(name) if !name.is_empty() => {
+                let name = capped_name(name);
+                match self.named.get(name.as_ref()) {
+                    Some(&i) => Some(i),
+                    None => Some(self.slot(UserKey::Named(name.into_owned()))),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The slot of a user seen before.
+    pub(super) fn find(&self, key: &UserKey) -> Option<usize> {
+        match key {
+            UserKey::Named(name) => self.named.get(name),
+            UserKey::Hidden(ip) => self.hidden.get(ip),
+            UserKey::Spray(ip) => self.sprays.get(ip),
+            UserKey::Other(_) => self.other.as_ref(),
+        }
+        .copied()
+    }
+
+    /// The statistics slot for a user, created on first sight.
+    pub(super) fn slot(&mut self, key: UserKey) -> usize {
+        if let Some(i) = self.find(&key) {
+            return i;
+        }
+        let tracked = self.named.len() + self.hidden.len();
+        if matches!(key, UserKey::Named(_) | UserKey::Hidden(_)) && tracked >= self.max_users() {
+            return self.other_slot(&key);
+        }
+        let i = self.users.len();
+        match &key {
+            UserKey::Named(name) => self.named.insert(name.clone(), i),
+            UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
+            UserKey::Spray(ip) => self.sprays.insert(ip.clone(), i),
+            UserKey::Other(_) => self.other.replace(i),
+        };
+        self.users.push((key, UserStats::default()));
+        i
+    }
+
+    /// The cap on users tracked one by one (named and hidden; a spray
+    /// source is bounded by the spray detector).
+    pub fn max_users(&self) -> usize {
+        self.max_users
+            .unwrap_or_else(|| MAX_USERS.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Tracks at most `n` users one by one; the rest are counted under one
+    /// `(other N users)` slot, N exact (a 64-bit hash per user is kept).
+    pub fn set_max_users(&mut self, n: usize) {
+        self.max_users = Some(n.max(1));
+    }
+
+    /// Users counted under `(other N users)`: N, 0 while under the cap.
+    pub fn other_users(&self) -> u64 {
+        self.other_keys.len() as u64
+    }
+
+    /// The `(other N users)` slot, counting `key` among them.
+    fn other_slot(&mut self, key: &UserKey) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        self.other_keys.insert(h.finish());
+        let n = self.other_users();
+        let i = match self.other {
+            Some(i) => i,
+            None => self.slot(UserKey::Other(n)),
+        };
+        self.users[i].0 = UserKey::Other(n);
+        i
+    }
+
+    /// Who `ev` names, for telling names apart in the spray detector: the
+    /// slot of a user tracked one by one, else (a name counted under
+    /// `(other N users)`) a hash of the name with the top bit set, so that
+    /// it is no slot.
+    pub(super) fn name_id(&self, ev: &Event, user: usize) -> u64 {
+        if !self.is_many(user) {
+            return user as u64;
+        }
+        overflow_id(ev) | (1 << 63)
+    }
+
+    /// The times of the user `ev` names, for a user counted under
+    /// `(other N users)`: kept while they can still decide a window (the
+    /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
+    /// doubled since it was last pruned.
+    pub(super) fn overflow_times(&mut self, ev: &Event) -> &mut OverflowTimes {
+        let id = overflow_id(ev);
+        if self.overflow_times.len() >= self.overflow_prune_at.max(OVERFLOW_PRUNE_ABOVE)
+            && !self.overflow_times.contains_key(&id)
+        {
+            if let Some(now) = ev.ts {
+                self.overflow_times.retain(|_, t| {
+                    t.newest()
+                        .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
+                });
+            }
+            if self.overflow_times.len() >= OVERFLOW_PRUNE_ABOVE {
+                let mut times: Vec<Option<Timestamp>> = self
+                    .overflow_times
+                    .values()
+                    .map(OverflowTimes::newest)
+                    .collect();
+                times.sort_unstable();
+                let cut = times[times.len() / 2];
+                self.overflow_times.retain(|_, t| t.newest() > cut);
+            }
+            self.overflow_prune_at = 2 * self.overflow_times.len();
+        }
+        self.overflow_times.entry(id).or_default()
+    }
+
+    /// Whether slot `user` stands for many users (`(other N users)`): the
+    /// windows that join one user's lines into one attempt or login do
+    /// not apply to it.
+    pub(super) fn is_many(&self, user: usize) -> bool {
+        matches!(self.users.get(user), Some((UserKey::Other(_), _)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::incident::fixtures::*;
+    use crate::engine::incident::*;
+    use crate::parse::{Cause, Family, Outcome};
+
+    /// Failures and successes of `names`, each from address `ip(i)`.
+    fn logins(inc: &mut Incident, names: &[String], ip: impl Fn(usize) -> String) {
+        for (i, n) in names.iter().enumerate() {
+            let addr = ip(i);
+            inc.apply(&ev(i as i64, "113005", Outcome::Failure, n, &addr));
+            inc.apply(&ev(i as i64, "716039", Outcome::Failure, n, &addr));
+            inc.apply(&lockout(i as i64, n));
+            // Two success lines of one login, then a session's two ends.
+            inc.apply(&ev(i as i64 + 1, "113004", Outcome::Success, n, &addr));
+            inc.apply(&ev(i as i64 + 2, "113039", Outcome::Success, n, &addr));
+            inc.apply(&ev(i as i64 + 3, "722023", Outcome::SessionEnd, n, &addr));
+            inc.apply(&ev(i as i64 + 3, "113019", Outcome::SessionEnd, n, &addr));
+        }
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("user{i:03}")).collect()
+    }
+
+    #[test]
+    fn past_the_cap_users_are_counted_exactly_under_other() {
+        let names = names(10);
+        let ip = |i: usize| format!("198.51.100.{i}");
+        let mut all = Incident::default();
+        logins(&mut all, &names, ip);
+        let mut capped = Incident::default();
+        capped.set_max_users(3);
+        logins(&mut capped, &names, ip);
+        // The totals are those of the uncapped incident, to the attempt.
+        assert_eq!(capped.totals(), all.totals());
+        assert_eq!(capped.totals().failures, 10);
+        assert_eq!(capped.totals().successes, 10);
+        assert_eq!(capped.other_users(), 7);
+        let keys: Vec<String> = capped.users().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys, ["user000", "user001", "user002", "(other 7 users)"]);
+        let other = capped
+            .user(&UserKey::Other(7))
+            .map(|s| (s.failures, s.successes));
+        assert_eq!(other, Some((7, 7)));
+        let downs = |i: &Incident| i.users().map(|(_, s)| s.sessions_down).sum::<u32>();
+        assert_eq!(downs(&capped), downs(&all));
+        // A user seen again is counted once among the others.
+        capped.apply(&ev(
+            20,
+            "113005",
+            Outcome::Failure,
+            "user009",
+            "198.51.100.9",
+        ));
+        assert_eq!(capped.other_users(), 7);
+        assert_eq!(capped.totals().failures, 11);
+    }
+
+    #[test]
+    fn a_spray_past_the_cap_is_still_collapsed_under_its_address() {
+        // Twenty addresses each try twenty names: more names than the cap.
+        let names: Vec<String> = (0..400).map(|i| format!("guess{i}")).collect();
+        let ip = |i: usize| format!("203.0.113.{}", i / 20);
+        let run = |cap: Option<usize>| {
+            let mut inc = Incident::default();
+            if let Some(cap) = cap {
+                inc.set_max_users(cap);
+            }
+            for (i, n) in names.iter().enumerate() {
+                inc.apply(&ev(i as i64 / 20, "113005", Outcome::Failure, n, &ip(i)));
+            }
+            inc
+        };
+        let (all, capped) = (run(None), run(Some(50)));
+        assert_eq!(capped.totals(), all.totals());
+        assert_eq!(capped.totals().spray_attempts, 400);
+        let sprays = |inc: &Incident| {
+            inc.users()
+                .filter(|(k, s)| matches!(k, UserKey::Spray(_)) && s.failures > 0)
+                .count()
+        };
+        assert_eq!(sprays(&capped), 20);
+        assert_eq!(sprays(&all), 20);
+        assert_eq!(capped.other_users(), 350);
+        // The spray's names are no users failing.
+        assert_eq!(capped.failing_now(), 0);
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_marker() {
+        let long = "é".repeat(400);
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, &long, "192.0.2.1"));
+        let (key, _) = inc.users().next().expect("one user");
+        let UserKey::Named(kept) = key else {
+            panic!("a named user: {key:?}");
+        };
+        assert!(kept.len() <= MAX_NAME_BYTES, "{}", kept.len());
+        assert!(kept.ends_with(NAME_CUT_MARKER));
+        assert!(long.starts_with(kept.trim_end_matches(NAME_CUT_MARKER)));
+        assert_eq!(capped_name("ann"), "ann");
+    }
+
+    #[test]
+    fn client_addresses_per_user_are_bounded() {
+        let mut inc = Incident::default();
+        let ips: Vec<String> = (0..CLIENT_IPS_CAP + 20)
+            .map(|i| format!("198.51.100.{i}"))
+            .collect();
+        for (i, ip) in ips.iter().enumerate() {
+            inc.apply(&ev(i as i64 * 60, "113004", Outcome::Success, "ann", ip));
+            inc.apply(&ev(
+                i as i64 * 60,
+                "113004",
+                Outcome::Success,
+                "ann",
+                &ips[0],
+            ));
+        }
+        let ann = inc.user(&named("ann")).expect("ann");
+        assert_eq!(ann.client_ips.len(), CLIENT_IPS_CAP);
+        assert_eq!(ann.client_ips.first(), ips.first());
+        assert_eq!(ann.last_client_ip.as_ref(), ips.first());
+    }
+
+    #[test]
+    fn states_name_locked_and_unknown_accounts_until_a_success() {
+        let mut inc = Incident::default();
+        let mut locked = ev(0, "113005", Outcome::Failure, "kat", "192.0.2.3");
+        locked.cause = Some(Cause::AccountDisabled);
+        inc.apply(&locked);
+        let mut unknown = ev(0, "113005", Outcome::Failure, "lou", "192.0.2.4");
+        unknown.cause = Some(Cause::UnknownUser);
+        inc.apply(&unknown);
+        inc.apply(&ev(0, "113005", Outcome::Failure, "max", "192.0.2.5"));
+        inc.apply(&ev(0, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        let state = |inc: &Incident, n: &str| inc.user(&named(n)).map(|s| s.state(inc.latest()));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failing));
+        assert_eq!(state(&inc, "ned"), Some(UserState::Ok));
+        // An hour later: still locked and unknown; max no longer failing
+        // now, but not in either.
+        inc.apply(&ev(3600, "113039", Outcome::Success, "ned", "192.0.2.6"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Locked));
+        assert_eq!(state(&inc, "lou"), Some(UserState::Unknown));
+        assert_eq!(state(&inc, "max"), Some(UserState::Failed));
+        inc.apply(&ev(3601, "113039", Outcome::Success, "kat", "192.0.2.3"));
+        assert_eq!(state(&inc, "kat"), Some(UserState::Recovered));
+        assert_eq!(UserState::Locked.label(), "⊘ locked");
+    }
+
+    /// The users order re-sorted from the previous one after each change
+    /// equals a full sort from scratch, including when a hidden user's
+    /// failure moves to a named one and when users succeed.
+    #[test]
+    fn users_order_after_each_change_equals_a_fresh_sort() {
+        let mut inc = Incident::default();
+        let mut names: Vec<String> = (0..24).map(|i| format!("user{i:02}")).collect();
+        names.push(HIDDEN_USER.to_string());
+        let ips: Vec<String> = (1..=12).map(|i| format!("192.0.2.{i}")).collect();
+        let mut seed = 7u32;
+        for step in 0..2000i64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let user = names[seed as usize % names.len()].as_str();
+            // Few users per address: no password spray (see `spray`).
+            let ip = ips[(seed >> 8) as usize % ips.len()].as_str();
+            let (id, outcome) = match (seed >> 4) % 4 {
+                0 => ("113004", Outcome::Success),
+                1 => ("716039", Outcome::Failure),
+                _ => ("113005", Outcome::Failure),
+            };
+            // Several events in one second: ties on the last failure.
+            // Seconds apart, so the 5- and 15-minute windows move too.
+            inc.apply(&ev(step * 7, id, outcome, user, ip));
+            // Not every order every step: a cache left stale for a while
+            // must still catch up.
+            for sort in UserSort::ALL
+                .into_iter()
+                .filter(|s| step % 3 != s.slot() as i64 % 3)
+            {
+                let shown: Vec<UserKey> = inc
+                    .users_sorted(sort)
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let now = inc.latest();
+                let mut fresh: Vec<(&UserKey, &UserStats)> =
+                    inc.users().filter(|(_, s)| s.failures > 0).collect();
+                fresh.sort_by(|(ka, a), (kb, b)| {
+                    sort.key(b, now).cmp(&sort.key(a, now)).then(ka.cmp(kb))
+                });
+                let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
+                assert_eq!(shown, fresh, "{sort:?} after step {step}");
+            }
+        }
+        assert!(inc.users_by_failures().len() >= 20);
+    }
+
+    #[test]
+    fn success_lines_of_one_login_count_once() {
+        let mut inc = Incident::default();
+        for (t, id) in [(0, "113004"), (0, "113008"), (1, "113039"), (2, "722051")] {
+            inc.apply(&ev(t, id, Outcome::Success, "cy", "192.0.2.3"));
+        }
+        inc.apply(&ev(600, "113039", Outcome::Success, "cy", "192.0.2.3"));
+        assert_eq!(inc.user(&named("cy")).map(|s| s.successes), Some(2));
+        assert_eq!(inc.totals().successes, 2);
+    }
+
+    #[test]
+    fn failing_now_clears_after_success_and_after_five_minutes() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "eve", "192.0.2.5"));
+        assert_eq!(inc.failing_now(), 1);
+        inc.apply(&ev(300, "113039", Outcome::Success, "zed", "192.0.2.6"));
+        assert_eq!(inc.failing_now(), 1, "exactly five minutes is still now");
+        inc.apply(&ev(301, "113039", Outcome::Success, "zed", "192.0.2.6"));
+        inc.apply(&ev(302, "113039", Outcome::Success, "zed", "192.0.2.6"));
+        inc.apply(&ev(400, "113005", Outcome::Failure, "fay", "192.0.2.7"));
+        assert_eq!(inc.failing_now(), 1, "eve aged out, fay is failing");
+        inc.apply(&ev(401, "113039", Outcome::Success, "fay", "192.0.2.7"));
+        assert_eq!(inc.failing_now(), 0);
+        let fay = inc.user(&named("fay")).cloned().unwrap_or_default();
+        assert_eq!((fay.failures, fay.successes), (1, 1));
+    }
+
+    #[test]
+    fn sessions_up_and_down_count_once_per_session() {
+        let mut inc = Incident::default();
+        for (t, id) in [(0, "113039"), (1, "716001"), (1, "722022"), (2, "722022")] {
+            inc.apply(&ev(t, id, Outcome::Success, "kim", "192.0.2.20"));
+        }
+        for (t, id) in [(600, "722023"), (600, "716002"), (601, "113019")] {
+            inc.apply(&ev(t, id, Outcome::SessionEnd, "kim", "192.0.2.20"));
+        }
+        inc.apply(&ev(900, "113039", Outcome::Success, "kim", "192.0.2.20"));
+        let kim = inc.user(&named("kim")).cloned().unwrap_or_default();
+        assert_eq!((kim.sessions_up, kim.sessions_down), (2, 1));
+        assert_eq!(
+            inc.user(&named("kim")).map(|s| s.state(inc.latest())),
+            Some(UserState::Ok)
+        );
+    }
+
+    #[test]
+    fn line_references_per_user_are_capped() {
+        let mut inc = Incident::default();
+        for i in 0..(USER_LINES_CAP as u64 + 10) {
+            inc.apply_line(
+                &ev(i as i64, "113008", Outcome::Info, "pam", "192.0.2.60"),
+                at_ref(Family::Headend, i, i as i64),
+            );
+        }
+        let pam = inc.user(&named("pam")).cloned().unwrap_or_default();
+        assert_eq!(pam.lines.len(), USER_LINES_CAP);
+        assert_eq!(
+            pam.lines.front().map(|r| r.index),
+            Some(10),
+            "oldest dropped"
+        );
+    }
+
+    #[test]
+    fn the_default_order_puts_users_failing_now_first() {
+        let mut inc = Incident::default();
+        // "old" failed often long ago and recovered; "mid" failed 10 min
+        // ago (not failing now, but recent); "now" failed once just now.
+        for i in 0..9 {
+            inc.apply(&ev(i, "113005", Outcome::Failure, "old", "192.0.2.1"));
+        }
+        inc.apply(&ev(10, "113039", Outcome::Success, "old", "192.0.2.1"));
+        inc.apply(&ev(1800, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(1801, "113005", Outcome::Failure, "mid", "192.0.2.2"));
+        inc.apply(&ev(2400, "113005", Outcome::Failure, "now", "192.0.2.3"));
+        let names = |sort| -> Vec<String> {
+            inc.users_sorted(sort)
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect()
+        };
+        assert_eq!(names(UserSort::Recent), ["now", "mid", "old"]);
+        assert_eq!(names(UserSort::Total), ["old", "mid", "now"]);
+        assert_eq!(names(UserSort::Name), ["mid", "now", "old"]);
+        assert_eq!(names(UserSort::LastSeen), ["now", "mid", "old"]);
+        assert_eq!(UserSort::Recent.next(), UserSort::Total);
+        assert_eq!(UserSort::LastSeen.next(), UserSort::Recent);
+    }
+
+    #[test]
+    fn ordering_puts_most_failures_first() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "a", "192.0.2.1"));
+        inc.apply(&ev(10, "113005", Outcome::Failure, "b", "192.0.2.2"));
+        inc.apply(&ev(20, "113005", Outcome::Failure, "b", "192.0.2.2"));
+        let order: Vec<String> = inc
+            .users_by_failures()
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(order, ["b", "a"]);
+        assert_eq!(inc.first_failure(), at(0));
+    }
+}

@@ -1,0 +1,80 @@
+//! Bounded state through the binary: past `--max-users` the further users
+//! share one `(other N users)` row and every total stays exact.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const HEADEND: &str = "sample-logs/asa-headend.log";
+
+fn scan_json(extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .args(["scan", "--json"])
+        .args(extra)
+        .arg(HEADEND)
+        .output()
+        .expect("vpnwatch runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+#[test]
+fn past_max_users_the_totals_stay_exact_and_the_rest_share_a_row() {
+    let all = scan_json(&[]);
+    let capped = scan_json(&["--max-users", "3"]);
+    for key in [
+        "failures",
+        "successes",
+        "session_ends",
+        "spray_attempts",
+        "events",
+    ] {
+        assert_eq!(capped["totals"][key], all["totals"][key], "{key}");
+    }
+    let users = |v: &Value| v["users"].as_array().expect("users").len();
+    assert!(users(&all) > 10, "the sample has many users");
+    let others: Vec<String> = capped["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["user"].as_str())
+        .filter(|u| u.starts_with("(other "))
+        .map(str::to_string)
+        .collect();
+    // Every user of the uncapped scan is one of the 3 tracked or among N.
+    let all_seen = all["users"].as_array().expect("users").len();
+    assert_eq!(others.len(), 1, "{others:?}");
+    let n: usize = others[0]
+        .trim_start_matches("(other ")
+        .trim_end_matches(" users)")
+        .parse()
+        .expect("a count");
+    assert!(n + 3 >= all_seen, "{n} others, {all_seen} users in all");
+    let failures: u64 = capped["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["failures"].as_u64())
+        .sum();
+    assert_eq!(Some(failures), all["totals"]["failures"].as_u64());
+}
+
+#[test]
+fn max_users_is_accepted_by_every_headless_command() {
+    for cmd in ["scan", "events"] {
+        let out = Command::cargo_bin("vpnwatch")
+            .expect("binary is built")
+            .args([cmd, "--max-users", "5", HEADEND])
+            .output()
+            .expect("vpnwatch runs");
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
