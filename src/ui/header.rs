@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::draw::{WIDE, clock, hms};
+use super::theme::emphasis;
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
@@ -40,11 +41,14 @@ pub(super) fn draw_header(
         (None, _) if counting => top.push(Span::styled(" COUNTING ", theme.paused)),
         _ if blind.is_some() => top.push(Span::styled(
             " ◌ BLIND ",
-            theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
+            emphasis(theme.alert.add_modifier(ratatui::style::Modifier::REVERSED)),
         )),
         (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            top.push(Span::styled(format!(" INCIDENT {} ", hms(age)), style));
+            top.push(Span::styled(
+                format!(" INCIDENT {} ", hms(age)),
+                emphasis(style),
+            ));
         }
         _ => top.push(Span::styled(" NO AUTH FAILURES ", theme.ok)),
     }
@@ -91,10 +95,16 @@ pub(super) fn draw_header(
             theme.header,
         ));
     }
+    top.push(Span::styled(" · ", theme.header));
     top.push(Span::styled(
-        format!(" · {failing} failing now · "),
-        theme.header,
+        format!("{failing} failing now"),
+        if failing > 0 {
+            emphasis(theme.failure)
+        } else {
+            theme.header
+        },
     ));
+    top.push(Span::styled(" · ", theme.header));
     top.push(Span::styled(
         format!("✔ {} logins", totals.successes),
         theme.success,
@@ -231,7 +241,7 @@ pub(super) fn draw_header(
     let scope_line = if let Some(reason) = &blind {
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(" SCOPE UNKNOWN ", theme.marker),
+            Span::styled(" SCOPE UNKNOWN ", emphasis(theme.marker)),
             Span::styled(format!("  {}", sanitize_str(reason)), theme.header),
         ])
     } else if counting {
@@ -248,7 +258,7 @@ pub(super) fn draw_header(
             Span::raw(" "),
             Span::styled(
                 format!(" SCOPE {} ", verdict.verdict.as_str().to_uppercase()),
-                verdict_style,
+                emphasis(verdict_style),
             ),
             Span::styled(
                 format!("  {}", sanitize_str(&verdict.evidence)),
