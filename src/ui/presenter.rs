@@ -21,12 +21,22 @@ use crate::engine::suggest::suggest;
 use crate::engine::{Model, UserState, Verdict};
 use crate::sanitize::sanitize_str;
 
-/// The verdict as the header shows it: the word, its evidence, and whether
-/// it is an alarm.
+/// How loud the verdict is, as the header colours it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// Infrastructure, widespread, attack, blind: the alert style.
+    Alarm,
+    /// Isolated, unknown, counting: the marker style.
+    Notice,
+    /// None: the ok style.
+    Calm,
+}
+
+/// The verdict as the header shows it: the word, its evidence, its level.
 pub(super) struct VerdictView {
     pub word: String,
     pub evidence: String,
-    pub alarm: bool,
+    pub level: Level,
 }
 
 /// The header's verdict, from the same engine values: counting the earlier
@@ -37,24 +47,25 @@ pub(super) fn verdict_view(model: &Model) -> VerdictView {
         return VerdictView {
             word: "COUNTING".into(),
             evidence: "no verdict until the earlier lines are counted".into(),
-            alarm: false,
+            level: Level::Notice,
         };
     }
     if let Some(reason) = model.blind() {
         return VerdictView {
             word: "BLIND".into(),
             evidence: format!("SCOPE UNKNOWN · {}", sanitize_str(&reason)),
-            alarm: true,
+            level: Level::Alarm,
         };
     }
     let scope = model.incident.scope();
     VerdictView {
         word: scope.verdict.as_str().to_uppercase(),
         evidence: sanitize_str(&scope.evidence),
-        alarm: matches!(
-            scope.verdict,
-            Verdict::Infrastructure | Verdict::Widespread | Verdict::Attack | Verdict::Unknown
-        ),
+        level: match scope.verdict {
+            Verdict::Infrastructure | Verdict::Widespread | Verdict::Attack => Level::Alarm,
+            Verdict::Isolated | Verdict::Unknown => Level::Notice,
+            Verdict::None => Level::Calm,
+        },
     }
 }
 
@@ -128,10 +139,10 @@ pub(super) fn draw_presenter(
 ) {
     let inc = &model.incident;
     let verdict = verdict_view(model);
-    let word_style = if verdict.alarm {
-        theme.alert
-    } else {
-        theme.ok
+    let word_style = match verdict.level {
+        Level::Alarm => theme.alert,
+        Level::Notice => theme.marker,
+        Level::Calm => theme.ok,
     };
     // As large as fits in the width and a third of the height; a word too
     // long even at scale 1 is shown as text in reverse video.
@@ -145,19 +156,35 @@ pub(super) fn draw_presenter(
     let failing = inc.failing_now();
     let totals = inc.totals();
     let suggestion = suggest(inc, &model.checklist);
-    let [title, word, _, evidence, counts, _, users, step, kpis, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(big_rows),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(2),
-        Constraint::Length(2),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let sorted = inc.users_sorted(ui.user_sort);
+    // The evidence wraps onto a second row when it is longer than the width.
+    let evidence_rows = if verdict.evidence.chars().count() + verdict.word.len() + 6 > width {
+        2
+    } else {
+        1
+    };
+    // The users take what the other rows leave, up to all of them; the
+    // rest is blank at the bottom, so the step stays under the users.
+    let fixed = 1 + big_rows + 1 + evidence_rows + 1 + 1 + 2 + 1 + 1;
+    let users_rows = area
+        .height
+        .saturating_sub(fixed)
+        .min(sorted.len().max(1) as u16 + 2);
+    let [title, word, _, evidence, counts, _, users, step, kpis, _, footer] =
+        Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(big_rows),
+            Constraint::Length(1),
+            Constraint::Length(evidence_rows),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(users_rows),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
 
     frame.render_widget(
         Paragraph::new(Line::from(vec![
@@ -186,7 +213,8 @@ pub(super) fn draw_presenter(
             Span::raw(" "),
             Span::styled(format!(" {} ", verdict.word), emphasis(word_style)),
             Span::styled(format!("  {}", verdict.evidence), theme.header),
-        ])),
+        ]))
+        .wrap(ratatui::widgets::Wrap { trim: false }),
         evidence,
     );
     let failing_style = if failing > 0 {
@@ -213,12 +241,11 @@ pub(super) fn draw_presenter(
 
     // The Users pane's order, so the two never disagree on who is on top.
     let now = inc.now();
-    let sorted = inc.users_sorted(ui.user_sort);
     let mut lines = vec![Line::styled(
         format!(" {:<12} {:<28} {:>5}  CAUSE", "STATE", "TOP USERS", "FAIL"),
         theme.muted,
     )];
-    let room = usize::from(users.height).saturating_sub(1);
+    let room = usize::from(users.height).saturating_sub(2);
     for (key, stats) in sorted.iter().take(room) {
         let state = stats.state(now);
         let style = match state {

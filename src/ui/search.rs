@@ -131,14 +131,37 @@ pub struct Find {
     pub auth_only: bool,
 }
 
-/// An auth, session or AAA event (or vpnwatch's own marker): what `a`
-/// keeps. Connection Built/Teardown, ACL denies and other lines no parser
-/// names as an event are hidden.
-pub fn is_auth_line(meta: &LineMeta) -> bool {
-    matches!(
-        meta.kind,
-        LineKind::Event { .. } | LineKind::FollowOn { .. } | LineKind::Marker
-    )
+/// Message id families of the headend that are auth, session or AAA
+/// events: 109 and 113 (AAA), 502 and 605 (management logins), 611 (VPN
+/// client), 713 and 751 (IKE), 716 (WebVPN sessions), 722 (SVC), 725 (SSL
+/// handshakes), 734 (DAP). Connections, translations and ACLs are not.
+const AUTH_ID_FAMILIES: [&str; 11] = [
+    "109", "113", "502", "605", "611", "713", "716", "722", "725", "734", "751",
+];
+
+/// What `a` keeps: an event of the client or auth-server logs, a headend
+/// event of an auth, session or AAA message id, a follow-on line of a
+/// failed attempt, vpnwatch's own markers. Connection Built/Teardown,
+/// translations, ACL denies and unrecognised lines are hidden.
+pub fn is_auth_line(bytes: &[u8], meta: &LineMeta) -> bool {
+    match meta.kind {
+        LineKind::FollowOn { .. } | LineKind::Marker => true,
+        LineKind::Plain | LineKind::Continuation => false,
+        LineKind::Event { .. } => match msg_id(bytes) {
+            Some(id) => AUTH_ID_FAMILIES.iter().any(|f| id.starts_with(f)),
+            None => true,
+        },
+    }
+}
+
+/// The headend message id of a line (`%ASA-6-716039:` → `716039`).
+fn msg_id(bytes: &[u8]) -> Option<&str> {
+    let at = memchr::memmem::find(bytes, b"%ASA-").or_else(|| memchr::memmem::find(bytes, b"%FTD-"))?;
+    let rest = bytes.get(at + 5..)?;
+    let dash = rest.iter().position(|&b| b == b'-')?;
+    let rest = &rest[dash + 1..];
+    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&rest[..end]).ok().filter(|id| id.len() == 6)
 }
 
 impl Find {
@@ -149,7 +172,7 @@ impl Find {
 
     /// Whether a log pane shows this line under the filter and `a`.
     pub fn shows(&self, bytes: &[u8], meta: &LineMeta) -> bool {
-        (!self.auth_only || is_auth_line(meta))
+        (!self.auth_only || is_auth_line(bytes, meta))
             && self.filter.as_ref().is_none_or(|q| q.matches(bytes, meta))
     }
 
@@ -408,9 +431,16 @@ mod tests {
             auth_only: true,
             ..Find::default()
         };
+        let info = meta(LineKind::Event {
+            outcome: crate::parse::Outcome::Info,
+            cause: None,
+        });
+        store.push(b"fw1 : %ASA-6-305012: Teardown dynamic TCP translation", info);
+        store.push(b"fw1 : %ASA-6-113008: AAA transaction status ACCEPT", info);
         let rows = filtered_rows(&store, &find, None, 10);
-        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1].1, b"fw1 : %ASA-6-113008: AAA transaction status ACCEPT");
         assert_eq!(rows[0].1, b"session started");
-        assert_eq!(filtered_rows(&store, &Find::default(), None, 10).len(), 2);
+        assert_eq!(filtered_rows(&store, &Find::default(), None, 10).len(), 4);
     }
 }
