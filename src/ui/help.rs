@@ -22,10 +22,16 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         // Last: on a narrow terminal the help and quit hints matter more.
         ("Enter", "user"),
         ("f", "filter"),
+        ("/", "search"),
+        ("P", "present"),
         ("n", "note"),
         ("e", "bundle"),
         ("r", "report"),
         ("M/R", "mitigated/resolved"),
+        ("U", "undo"),
+        ("F", "filter text"),
+        ("a", "auth only"),
+        ("t", "theme"),
     ];
     // The status (a save error, where a bundle went) comes first: it must
     // not be cut off by hints. Then as many whole hints as fit.
@@ -64,11 +70,25 @@ const HELP: &[(&str, &str)] = &[
         "n  y",
         "note on the step (Enter saves) / copy its command (OSC 52)",
     ),
-    ("M  R", "mark the incident mitigated / resolved (journaled)"),
+    (
+        "M  R",
+        "mark the incident mitigated / resolved: y confirms, Esc cancels",
+    ),
+    ("U", "undo the last record this console journaled (journaled)"),
     (
         "e  r",
-        "evidence bundle for the selected user / postmortem report",
+        "Users pane or drill-down: evidence bundle / postmortem report",
     ),
+    (
+        "/  n N",
+        "search the log pane; n older, N newer match (n: note in Runbook)",
+    ),
+    (
+        "F  a",
+        "filter: text re: id: cause: host: (Esc clears) / auth lines only",
+    ),
+    ("P  t", "presenter view / next theme"),
+    ("mouse", "click: focus, open a user, select a step; wheel scrolls"),
     (
         "Enter",
         "Users pane: open the selected user's events (Esc returns)",
