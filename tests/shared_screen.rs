@@ -129,12 +129,24 @@ fn p_opens_the_presenter_view_and_p_returns() {
     let mut ui = UiState::default();
     ui.apply(key('P'), &model);
     assert!(ui.presenter);
-    let text = screen_text(&render(&model, &ui, &Theme::load("default").unwrap(), 80, 24));
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        80,
+        24,
+    ));
     assert!(text.contains("presenter view"), "{text}");
     assert!(text.contains("██"), "block letters: {text}");
     ui.apply(key('P'), &model);
     assert!(!ui.presenter);
-    let text = screen_text(&render(&model, &ui, &Theme::load("default").unwrap(), 80, 24));
+    let text = screen_text(&render(
+        &model,
+        &ui,
+        &Theme::load("default").unwrap(),
+        80,
+        24,
+    ));
     assert!(!text.contains("presenter view"), "{text}");
 }
 
@@ -188,7 +200,10 @@ fn the_presenter_says_what_the_header_and_users_pane_say() {
             assert!(pres.contains(" BLIND "), "{pres}");
             assert!(pres.contains("SCOPE UNKNOWN"), "{pres}");
         } else {
-            assert!(pres.contains(&format!(" {word} ")), "{what}: {word}\n{pres}");
+            assert!(
+                pres.contains(&format!(" {word} ")),
+                "{what}: {word}\n{pres}"
+            );
         }
         assert!(pres.contains(&evidence), "{what}: {evidence}\n{pres}");
         let failing = model.incident.failing_now();
@@ -283,7 +298,10 @@ fn slash_searches_the_focused_pane_and_n_walks_the_matches() {
     let hits = ui.find.search.as_ref().unwrap().hits;
     assert!(hits > 2, "{hits}");
     let text = screen_text(&render(&model, &ui, &theme, 160, 48));
-    assert!(text.contains(&format!("/ id:113005 {hits}/{hits}")), "{text}");
+    assert!(
+        text.contains(&format!("/ id:113005 {hits}/{hits}")),
+        "{text}"
+    );
     // The current match is in reverse video.
     let terminal = render(&model, &ui, &theme, 160, 48);
     let at = ui.find.search.as_ref().unwrap().at.unwrap();
@@ -295,7 +313,10 @@ fn slash_searches_the_focused_pane_and_n_walks_the_matches() {
     });
     assert!(reversed, "{text}");
     // n: the next older match; N back; both wrap round.
-    assert!(ui.n_is_next_match(), "n is next-match in a searched log pane");
+    assert!(
+        ui.n_is_next_match(),
+        "n is next-match in a searched log pane"
+    );
     ui.step_search(&model, true);
     assert_eq!(ui.find.search.as_ref().unwrap().pos, hits - 1);
     ui.apply(key('N'), &model);
@@ -333,8 +354,7 @@ fn f_filters_every_log_pane_and_esc_clears_it() {
     assert!(shown_lines > 0);
     for r in &rows {
         assert!(
-            r.contains("vpn-asa-01 : %ASA-6-113004")
-                || r.contains("vpn-asa-01 : %ASA-6-113005"),
+            r.contains("vpn-asa-01 : %ASA-6-113004") || r.contains("vpn-asa-01 : %ASA-6-113005"),
             "{r}\n{text}"
         );
     }
@@ -400,7 +420,12 @@ fn clicks_focus_panes_open_users_select_steps_and_the_wheel_scrolls() {
     // A click on the second user's row opens that user's drill-down.
     let users = rect(Focus::Users);
     let click = MouseEventKind::Down(MouseButton::Left);
-    ui::mouse::handle(mouse(click, users.x + 5, users.y + 3), &info, &mut ui, &model);
+    ui::mouse::handle(
+        mouse(click, users.x + 5, users.y + 3),
+        &info,
+        &mut ui,
+        &model,
+    );
     assert_eq!(ui.focus, Focus::Users);
     let second = model
         .incident
@@ -414,7 +439,12 @@ fn clicks_focus_panes_open_users_select_steps_and_the_wheel_scrolls() {
     let before = model.checklist.clone();
     let info = draw_info(&model, &ui, 160, 48);
     let (y, step) = info.step_rows[2];
-    ui::mouse::handle(mouse(click, rect(Focus::Checklist).x + 3, y), &info, &mut ui, &model);
+    ui::mouse::handle(
+        mouse(click, rect(Focus::Checklist).x + 3, y),
+        &info,
+        &mut ui,
+        &model,
+    );
     assert_eq!((ui.focus, ui.step_selected), (Focus::Checklist, step));
     assert_eq!(model.checklist, before);
     // The wheel over the headend pane scrolls it (and pauses it).

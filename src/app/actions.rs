@@ -192,11 +192,20 @@ pub fn handle(
                 "RESOLVED"
             };
             ui.confirm = Some(action);
-            ui.status = Some(format!("mark the incident {word}?  y confirms · Esc cancels"));
+            ui.status = Some(format!(
+                "mark the incident {word}?  y confirms · Esc cancels"
+            ));
         }
         Action::Undo => undo_last(model, ui, &config.operator, journal),
         Action::ExportEvidence | Action::WriteReport
-            if needs_users_pane(ui, if action == Action::ExportEvidence { 'e' } else { 'r' }) => {}
+            if needs_users_pane(
+                ui,
+                if action == Action::ExportEvidence {
+                    'e'
+                } else {
+                    'r'
+                },
+            ) => {}
         Action::ExportEvidence => export_evidence(model, ui, config, journal, now),
         Action::WriteReport => {
             let md = report::render(&report::ReportInput {
@@ -396,16 +405,28 @@ mod tests {
         confirm_key(&mut m, &mut ui, key(KeyCode::Char('y')), "ana", &mut j);
         assert_eq!(marks(&path), 1);
         let first_failure = Some(Timestamp::from_second(1_700_000_000).unwrap());
-        assert!(kpi::compute(first_failure, &m.checklist).mitigated.is_some());
+        assert!(
+            kpi::compute(first_failure, &m.checklist)
+                .mitigated
+                .is_some()
+        );
         // U takes it back, journaled; a fresh reader of the file agrees.
         undo_last(&mut m, &mut ui, "ana", &mut j);
-        assert!(kpi::compute(first_failure, &m.checklist).mitigated.is_none());
+        assert!(
+            kpi::compute(first_failure, &m.checklist)
+                .mitigated
+                .is_none()
+        );
         let (mut other, mut ui2, mut j2) = console(&path);
         sync(&mut other, &mut ui2, &mut j2);
         for r in crate::journal::replay(&path, &std::fs::read(&path).unwrap()).records {
             other.checklist.apply(&r);
         }
-        assert!(kpi::compute(first_failure, &other.checklist).mitigated.is_none());
+        assert!(
+            kpi::compute(first_failure, &other.checklist)
+                .mitigated
+                .is_none()
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(r#""kind":"undo""#), "{text}");
         // Nothing left of this console's to undo.

@@ -74,7 +74,10 @@ const HELP: &[(&str, &str)] = &[
         "M  R",
         "mark the incident mitigated / resolved: y confirms, Esc cancels",
     ),
-    ("U", "undo the last record this console journaled (journaled)"),
+    (
+        "U",
+        "undo the last record this console journaled (journaled)",
+    ),
     (
         "e  r",
         "Users pane or drill-down: evidence bundle / postmortem report",
@@ -88,7 +91,10 @@ const HELP: &[(&str, &str)] = &[
         "filter: text re: id: cause: host: (Esc clears) / auth lines only",
     ),
     ("P  t", "presenter view / next theme"),
-    ("mouse", "click: focus, open a user, select a step; wheel scrolls"),
+    (
+        "mouse",
+        "click: focus, open a user, select a step; wheel scrolls",
+    ),
     (
         "Enter",
         "Users pane: open the selected user's events (Esc returns)",

@@ -200,9 +200,9 @@ pub(super) fn draw_log(
         // underlined (legible without colour).
         lines.push(match search {
             Some(s) if index.is_some() && index == s.at => line.style(theme.selected),
-            Some(s) if s.query.matches(bytes, &meta) => line.style(
-                ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED,
-            ),
+            Some(s) if s.query.matches(bytes, &meta) => {
+                line.style(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
+            }
             _ => line,
         });
     }

@@ -36,9 +36,7 @@ pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model)
             match focus {
                 Focus::Users => click_user(rect, at.y, ui, model),
                 Focus::Checklist => {
-                    if let Some((_, step)) =
-                        info.step_rows.iter().rev().find(|(y, _)| *y <= at.y)
-                    {
+                    if let Some((_, step)) = info.step_rows.iter().rev().find(|(y, _)| *y <= at.y) {
                         ui.step_selected = *step;
                         ui.copy_next = 0;
                     }

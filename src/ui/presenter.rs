@@ -106,7 +106,11 @@ fn glyph(c: char) -> [&'static str; 5] {
 /// one string per row; `None` when it does not fit in `width`.
 pub(super) fn big_text(word: &str, scale: usize, width: usize) -> Option<Vec<String>> {
     let glyphs: Vec<_> = word.chars().map(glyph).collect();
-    let cols: usize = glyphs.iter().map(|g| g[0].len() + 1).sum::<usize>().saturating_sub(1);
+    let cols: usize = glyphs
+        .iter()
+        .map(|g| g[0].len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
     if cols * scale > width {
         return None;
     }
@@ -170,29 +174,37 @@ pub(super) fn draw_presenter(
         .height
         .saturating_sub(fixed)
         .min(sorted.len().max(1) as u16 + 2);
-    let [title, word, _, evidence, counts, _, users, step, kpis, _, footer] =
-        Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(big_rows),
-            Constraint::Length(1),
-            Constraint::Length(evidence_rows),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(users_rows),
-            Constraint::Length(2),
-            Constraint::Length(1),
-            Constraint::Min(0),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+    let [
+        title,
+        word,
+        _,
+        evidence,
+        counts,
+        _,
+        users,
+        step,
+        kpis,
+        _,
+        footer,
+    ] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(big_rows),
+        Constraint::Length(1),
+        Constraint::Length(evidence_rows),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(users_rows),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
 
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(" vpnwatch · presenter view ", theme.title),
-            Span::styled(
-                format!(" {}", sanitize_str(&model.time_note)),
-                theme.muted,
-            ),
+            Span::styled(format!(" {}", sanitize_str(&model.time_note)), theme.muted),
         ])),
         title,
     );
@@ -264,7 +276,7 @@ pub(super) fn draw_presenter(
             style,
         ));
     }
-    if sorted.len() == 0 {
+    if sorted.is_empty() {
         lines.push(Line::styled("  no failed logins", theme.muted));
     }
     frame.render_widget(Paragraph::new(lines), users);

@@ -156,12 +156,15 @@ pub fn is_auth_line(bytes: &[u8], meta: &LineMeta) -> bool {
 
 /// The headend message id of a line (`%ASA-6-716039:` → `716039`).
 fn msg_id(bytes: &[u8]) -> Option<&str> {
-    let at = memchr::memmem::find(bytes, b"%ASA-").or_else(|| memchr::memmem::find(bytes, b"%FTD-"))?;
+    let at =
+        memchr::memmem::find(bytes, b"%ASA-").or_else(|| memchr::memmem::find(bytes, b"%FTD-"))?;
     let rest = bytes.get(at + 5..)?;
     let dash = rest.iter().position(|&b| b == b'-')?;
     let rest = &rest[dash + 1..];
     let end = rest.iter().position(|b| !b.is_ascii_digit())?;
-    std::str::from_utf8(&rest[..end]).ok().filter(|id| id.len() == 6)
+    std::str::from_utf8(&rest[..end])
+        .ok()
+        .filter(|id| id.len() == 6)
 }
 
 impl Find {
@@ -211,10 +214,7 @@ impl Find {
         let last = *hits.last()?;
         let pos = match search.at {
             None => hits.len() - 1,
-            Some(at) if older => hits
-                .iter()
-                .rposition(|&h| h < at)
-                .unwrap_or(hits.len() - 1),
+            Some(at) if older => hits.iter().rposition(|&h| h < at).unwrap_or(hits.len() - 1),
             Some(at) => hits.iter().position(|&h| h > at).unwrap_or(0),
         };
         let at = hits.get(pos).copied().unwrap_or(last);
@@ -234,7 +234,9 @@ pub(super) fn filtered_rows<'a>(
     rows: usize,
 ) -> Vec<(u64, &'a [u8], LineMeta)> {
     let base = store.evicted();
-    let end = pinned_bottom.map_or(store.total(), |b| b + 1).min(store.total());
+    let end = pinned_bottom
+        .map_or(store.total(), |b| b + 1)
+        .min(store.total());
     let start = end.saturating_sub(FILTER_SCAN).max(base);
     let mut out = Vec::with_capacity(rows);
     for index in (start..end).rev() {
@@ -262,7 +264,10 @@ pub(super) fn title_spans(
     use crate::sanitize::sanitize_str;
     use ratatui::text::Span;
     if let Some(q) = &find.filter {
-        title.insert(1, Span::styled(format!("F {} ", sanitize_str(&q.spec)), theme.marker));
+        title.insert(
+            1,
+            Span::styled(format!("F {} ", sanitize_str(&q.spec)), theme.marker),
+        );
     }
     if find.auth_only {
         title.insert(1, Span::styled("auth only ", theme.marker));
@@ -435,11 +440,17 @@ mod tests {
             outcome: crate::parse::Outcome::Info,
             cause: None,
         });
-        store.push(b"fw1 : %ASA-6-305012: Teardown dynamic TCP translation", info);
+        store.push(
+            b"fw1 : %ASA-6-305012: Teardown dynamic TCP translation",
+            info,
+        );
         store.push(b"fw1 : %ASA-6-113008: AAA transaction status ACCEPT", info);
         let rows = filtered_rows(&store, &find, None, 10);
         assert_eq!(rows.len(), 2, "{rows:?}");
-        assert_eq!(rows[1].1, b"fw1 : %ASA-6-113008: AAA transaction status ACCEPT");
+        assert_eq!(
+            rows[1].1,
+            b"fw1 : %ASA-6-113008: AAA transaction status ACCEPT"
+        );
         assert_eq!(rows[0].1, b"session started");
         assert_eq!(filtered_rows(&store, &Find::default(), None, 10).len(), 4);
     }
