@@ -455,4 +455,56 @@ mod tests {
         ui.focus = crate::ui::Focus::Users;
         assert!(!needs_users_pane(&mut ui, 'r'));
     }
+
+    fn config(journal: &Path) -> ConsoleConfig {
+        ConsoleConfig {
+            inputs: Vec::new(),
+            families: Vec::new(),
+            runbook: runbook::parse("## Steps\n1. one\n2. two\n").unwrap(),
+            journal: journal.to_path_buf(),
+            operator: "ana".into(),
+            theme: crate::ui::Theme::default(),
+            retain: 10,
+            ingest: super::super::sources::SourceSettings::default(),
+            quiet_after: jiff::SignedDuration::from_secs(120),
+            mouse: true,
+        }
+    }
+
+    #[test]
+    fn keys_ask_refuse_or_redirect_before_anything_is_journaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut m, mut ui, mut j) = console(&path);
+        let cfg = config(&path);
+        // M asks in the footer; nothing is journaled yet.
+        assert!(handle(Action::MarkMitigated, &mut m, &mut ui, &cfg, &mut j));
+        assert_eq!(ui.confirm, Some(Action::MarkMitigated));
+        assert!(ui.status.as_deref().unwrap().contains("y confirms"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        ui.confirm = None;
+        // e and r on the Headend pane say where to go, and write nothing.
+        for action in [Action::ExportEvidence, Action::WriteReport] {
+            ui.status = None;
+            assert!(handle(action, &mut m, &mut ui, &cfg, &mut j));
+            assert!(ui.status.as_deref().unwrap().contains("Users pane"));
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        // n: the note editor in the Runbook pane, the next match in a log
+        // pane with a search.
+        ui.focus = crate::ui::Focus::Headend;
+        ui.find.search = Some(crate::ui::search::Search {
+            focus: crate::ui::Focus::Headend,
+            query: crate::ui::search::Query::parse("x").unwrap(),
+            at: None,
+            pos: 0,
+            hits: 0,
+        });
+        assert!(handle(Action::EditNote, &mut m, &mut ui, &cfg, &mut j));
+        assert_eq!(ui.note_editor, None);
+        assert_eq!(ui.status.as_deref(), Some("no match"));
+        ui.focus = crate::ui::Focus::Checklist;
+        assert!(handle(Action::EditNote, &mut m, &mut ui, &cfg, &mut j));
+        assert_eq!(ui.note_editor.as_deref(), Some(""));
+    }
 }
