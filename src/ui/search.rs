@@ -30,8 +30,10 @@ pub enum InputKind {
 
 #[derive(Clone, Debug)]
 enum Matcher {
-    Text(String),
-    Regex(regex::Regex),
+    /// Plain text and `re:` alike: a byte regex (plain text escaped),
+    /// case-insensitive, matched without decoding or allocating per line,
+    /// as a filtered pane tests many lines per frame.
+    Regex(regex::bytes::Regex),
     MsgId(String),
     Cause(Cause),
     Host(String),
@@ -52,8 +54,8 @@ impl Query {
         if spec.is_empty() {
             return Err("empty query".into());
         }
-        let matcher = if let Some(p) = spec.strip_prefix("re:") {
-            let re = regex::RegexBuilder::new(p)
+        let pattern = |p: &str| {
+            regex::bytes::RegexBuilder::new(p)
                 .case_insensitive(true)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(REGEX_SIZE_LIMIT)
@@ -62,8 +64,10 @@ impl Query {
                     let first = e.to_string();
                     let first = first.lines().last().unwrap_or("").trim().to_string();
                     format!("regex not used: {first}")
-                })?;
-            Matcher::Regex(re)
+                })
+        };
+        let matcher = if let Some(p) = spec.strip_prefix("re:") {
+            Matcher::Regex(pattern(p)?)
         } else if let Some(id) = spec.strip_prefix("id:") {
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("id:{id}: a message id is digits, e.g. id:716039"));
@@ -78,7 +82,7 @@ impl Query {
         } else if let Some(h) = spec.strip_prefix("host:") {
             Matcher::Host(h.to_ascii_lowercase())
         } else {
-            Matcher::Text(spec.to_lowercase())
+            Matcher::Regex(pattern(&regex::escape(spec))?)
         };
         Ok(Query {
             spec: spec.to_string(),
@@ -87,25 +91,18 @@ impl Query {
     }
 
     pub fn matches(&self, bytes: &[u8], meta: &LineMeta) -> bool {
-        let text = || String::from_utf8_lossy(bytes);
         match &self.matcher {
-            Matcher::Text(t) => text().to_lowercase().contains(t.as_str()),
-            Matcher::Regex(re) => re.is_match(&text()),
-            // `%ASA-6-716039:` (and FTD's `%FTD-…`): the id between the
-            // severity and the colon.
-            Matcher::MsgId(id) => {
-                let t = text();
-                t.match_indices(&format!("-{id}:"))
-                    .any(|(at, _)| t[..at].rfind('%').is_some_and(|p| at - p <= 8))
-            }
+            Matcher::Regex(re) => re.is_match(bytes),
+            // `%ASA-6-716039:` (and FTD's `%FTD-…`).
+            Matcher::MsgId(id) => msg_id(bytes) == Some(id.as_str()),
             Matcher::Cause(c) => matches!(
                 meta.kind,
                 LineKind::Event { cause: Some(k), .. } | LineKind::FollowOn { cause: Some(k) }
                     if k == *c
             ),
-            Matcher::Host(h) => text()
-                .split(|c: char| c.is_whitespace() || c == ':')
-                .any(|w| w.eq_ignore_ascii_case(h)),
+            Matcher::Host(h) => bytes
+                .split(|b| b.is_ascii_whitespace() || *b == b':')
+                .any(|w| w.eq_ignore_ascii_case(h.as_bytes())),
         }
     }
 }
