@@ -396,8 +396,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             follow: true,
             roles,
             ingest,
-            ..
-        }) => run_follow(&roles, &ingest),
+            user,
+        }) => run_follow(&roles, &ingest, user.as_deref()),
         Some(Command::Events { roles, user, .. }) => {
             let files = headless_files(&roles, user.as_deref())?;
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
@@ -569,8 +569,9 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 }
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
-fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
-    let inputs = inputs(roles, None);
+fn run_follow(roles: &RoleArgs, ingest: &IngestArgs, user: Option<&str>) -> anyhow::Result<()> {
+    // `--user` names the person a client log is about, as in `events`.
+    let inputs = inputs(roles, user);
     check_inputs(&inputs, ingest, "no log files given");
     let families = app::resolve_families(&inputs)?;
     let config = FollowConfig {
