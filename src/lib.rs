@@ -18,11 +18,13 @@
 //! itself turns on for tests, benches and examples: it does not ship.
 
 pub mod app;
+pub mod config;
 pub mod engine;
 pub mod journal;
 #[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
+pub mod probe;
 pub mod runbook;
 pub mod sanitize;
 pub mod source;

@@ -117,6 +117,22 @@ pub struct Undo {
     pub what: String,
 }
 
+/// An AAA server probe run from the dashboard (`A`): what the server
+/// answered, never the secret used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeCheck {
+    pub ts: Timestamp,
+    pub operator: String,
+    /// `radius`, `ldap` or `tcp`.
+    pub protocol: String,
+    /// The server as probed (`10.20.0.11:1812`, `ldaps://dc01:636`).
+    pub target: String,
+    /// It answered and accepted the probe's own credentials.
+    pub ok: bool,
+    /// What happened, one line (`answered Status-Server in 4 ms`).
+    pub detail: String,
+}
+
 /// A journal record. The `kind` field names the variant, so later kinds of
 /// record can be added without breaking old journals: `step` (the first
 /// kind) is unchanged, and a kind this version does not know is read as
@@ -132,6 +148,7 @@ pub enum Record {
     /// `U`: takes back an earlier record of the same console. Every console
     /// and the report read the undo from the journal like any record.
     Undo(Undo),
+    Probe(ProbeCheck),
     /// A kind written by a newer vpnwatch. Never written.
     #[serde(other)]
     Unknown,
@@ -146,6 +163,7 @@ impl Record {
             Record::Mitigated(m) | Record::Resolved(m) => Some(m.ts),
             Record::Evidence(e) => Some(e.ts),
             Record::Undo(u) => Some(u.ts),
+            Record::Probe(p) => Some(p.ts),
             Record::Unknown => None,
         }
     }
@@ -170,6 +188,7 @@ impl Record {
             Record::Mitigated(m) | Record::Resolved(m) => Some(&m.operator),
             Record::Evidence(e) => Some(&e.operator),
             Record::Undo(u) => Some(&u.operator),
+            Record::Probe(p) => Some(&p.operator),
             Record::Unknown => None,
         }
     }
@@ -183,6 +202,7 @@ impl Record {
             Record::Resolved(_) => "resolved",
             Record::Evidence(_) => "evidence",
             Record::Undo(_) => "undo",
+            Record::Probe(_) => "probe",
             Record::Unknown => "unknown",
         }
     }
@@ -207,6 +227,13 @@ impl Record {
                 e.path
             ),
             Record::Undo(u) => format!("undid: {}", u.what),
+            Record::Probe(p) => format!(
+                "AAA probe {} {} {}: {}",
+                if p.ok { "✔" } else { "✖" },
+                p.protocol,
+                p.target,
+                p.detail
+            ),
             Record::Unknown => "unknown record".to_string(),
         }
     }
@@ -425,7 +452,8 @@ impl Checklist {
                     text: note.note.clone(),
                 });
             }
-            Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) => {}
+            Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) | Record::Probe(_) => {
+            }
             Record::Undo(_) | Record::Unknown => return false,
         }
         true

@@ -27,6 +27,7 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         ("n", "note"),
         ("e", "bundle"),
         ("r", "report"),
+        ("A", "probe AAA"),
         ("M/R", "mitigated/resolved"),
         ("U", "undo"),
         ("F", "filter text"),
@@ -75,25 +76,20 @@ const HELP: &[(&str, &str)] = &[
         "mark the incident mitigated / resolved: y confirms, Esc cancels",
     ),
     (
-        "U",
-        "undo the last record this console journaled (journaled)",
-    ),
-    (
         "e  r",
         "Users pane or drill-down: evidence bundle / postmortem report",
     ),
     (
-        "/  n N",
-        "search the log pane; n older, N newer match (n: note in Runbook)",
+        "/ n N  F  a",
+        "search (n older, N newer; n: note in Runbook) / filter / auth only",
     ),
     (
-        "F  a",
-        "filter: text re: id: cause: host: (Esc clears) / auth lines only",
+        "U  P  t",
+        "undo own last record (journaled) / presenter view / next theme",
     ),
-    ("P  t", "presenter view / next theme"),
     (
-        "mouse",
-        "click: focus, open a user, select a step; wheel scrolls",
+        "A",
+        "probe the AAA servers the logs named (AAA line; journaled)",
     ),
     (
         "Enter",

@@ -94,6 +94,20 @@ pub enum Action {
     StartFilter,
     /// `a`: show auth, session and AAA events only in every log pane.
     ToggleAuthOnly,
+    /// `A`: probe every AAA server the logs named (`a` is left for "auth
+    /// lines only").
+    Probe,
+}
+
+/// A probe's result as the AAA header line shows it, by server address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeMark {
+    /// Answered and accepted the probe's own credentials.
+    pub ok: bool,
+    /// Any answer at all came back.
+    pub answered: bool,
+    /// `✔ probe 4 ms`, `✖ probe timeout`, `… probing`.
+    pub short: String,
 }
 
 /// Where a log pane is looking.
@@ -140,6 +154,8 @@ pub struct UiState {
     pub written: Vec<crate::engine::checklist::Record>,
     /// Search, filter and "auth lines only" of the log panes.
     pub find: search::Find,
+    /// The last probe of each AAA server (`A`), by address as logged.
+    pub probes: std::collections::BTreeMap<String, ProbeMark>,
 }
 
 impl Default for UiState {
@@ -164,6 +180,7 @@ impl Default for UiState {
             confirm: None,
             written: Vec::new(),
             find: search::Find::default(),
+            probes: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -351,7 +368,8 @@ impl UiState {
             | Action::MarkMitigated
             | Action::MarkResolved
             | Action::ExportEvidence
-            | Action::WriteReport => {}
+            | Action::WriteReport
+            | Action::Probe => {}
             Action::SetStep(state) => {
                 self.focus = Focus::Checklist;
                 return Some(state);
@@ -489,6 +507,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('R') => Action::MarkResolved,
         KeyCode::Char('e') => Action::ExportEvidence,
         KeyCode::Char('r') => Action::WriteReport,
+        KeyCode::Char('A') => Action::Probe,
         KeyCode::Char('x') => Action::SetStep(StepState::Done),
         KeyCode::Char('w') => Action::SetStep(StepState::Doing),
         KeyCode::Char('s') => Action::SetStep(StepState::Skipped),
