@@ -268,4 +268,25 @@ mod tests {
         assert!(err.to_string().starts_with("journal "), "{err}");
         assert!(dir.path().is_dir());
     }
+
+    #[test]
+    fn an_undo_record_round_trips_and_names_what_it_takes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let done = rec("1", StepState::Done);
+        let undo = done
+            .undo("ana", Timestamp::from_second(1_800_000_060).unwrap())
+            .unwrap();
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            j.append(&done).unwrap();
+            j.append(&undo).unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""kind":"undo""#), "{text}");
+        assert!(text.contains(r#""undoes":"step""#), "{text}");
+        let (_, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.records, [done, undo.clone()]);
+        assert_eq!(undo.describe(), "undid: step 1: todo → done");
+    }
 }

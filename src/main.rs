@@ -186,7 +186,8 @@ struct DashboardArgs {
     #[arg(long, value_name = "NAME")]
     operator: Option<String>,
 
-    /// Theme: default, light, high-contrast, or a path to a .toml theme.
+    /// Theme: default, light, high-contrast, colorblind, or a path to a
+    /// .toml theme (`t` cycles the bundled ones at run time).
     #[arg(long, value_name = "NAME", default_value = "default")]
     theme: String,
 
@@ -198,6 +199,11 @@ struct DashboardArgs {
     /// move on before the header marks it `⚠ quiet`.
     #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
     quiet_after: i64,
+
+    /// Leave the mouse to the terminal (select and copy text) instead of
+    /// clicking panes and scrolling with the wheel.
+    #[arg(long)]
+    no_mouse: bool,
 }
 
 #[derive(Subcommand)]
@@ -697,6 +703,7 @@ fn console_config(
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
         quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
+        mouse: !args.no_mouse,
         probe: match vpnwatch::config::load(None) {
             Ok(c) => c.probe,
             Err(e) => {

@@ -229,3 +229,57 @@ fn the_bytes_before_the_backlog_are_counted_in_the_background() {
         tmux.screen().contains("earlier bytes counted, not shown")
     });
 }
+
+/// The mouse flags the dashboard leaves in the pane while it runs and
+/// after `q`: (any-event reporting on, SGR encoding on) for each.
+fn mouse_flags(extra: &[&str]) -> ((String, String), (String, String)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("asa.log"),
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1\n",
+    )
+    .expect("write the log");
+    let script = format!(
+        "cd '{dir}'\n'{bin}' --journal journal.jsonl {extra} asa.log\ntouch done\nexec sleep 120\n",
+        dir = d.display(),
+        bin = env!("CARGO_BIN_EXE_vpnwatch"),
+        extra = extra.join(" "),
+    );
+    std::fs::write(d.join("run.sh"), script).expect("write the script");
+    let tmux = Tmux {
+        socket: format!("vpnwatch-mouse-{}-{}", std::process::id(), extra.len()),
+    };
+    let run = d.join("run.sh");
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-s",
+        "t",
+        &format!("sh '{}'", run.display()),
+    ]);
+    assert!(started.status.success());
+    wait_until("the dashboard", &tmux, || {
+        tmux.pane("#{alternate_on}") == "1" && tmux.screen().contains("Headend")
+    });
+    let flags = |t: &Tmux| (t.pane("#{mouse_any_flag}"), t.pane("#{mouse_sgr_flag}"));
+    let during = flags(&tmux);
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    wait_until("the dashboard to quit", &tmux, || d.join("done").exists());
+    (during, flags(&tmux))
+}
+
+#[test]
+fn the_mouse_is_reported_unless_no_mouse_and_released_on_quit() {
+    if !tmux_available() {
+        return;
+    }
+    let on = ("1".to_string(), "1".to_string());
+    let off = ("0".to_string(), "0".to_string());
+    assert_eq!(mouse_flags(&[]), (on, off.clone()));
+    assert_eq!(mouse_flags(&["--no-mouse"]), (off.clone(), off));
+}

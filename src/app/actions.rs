@@ -189,7 +189,77 @@ pub fn record(
     rec: Record,
     saved: Option<String>,
 ) {
+    // What `U` can take back (counted when submitted: an undo of a record
+    // that did not reach the disk matches nothing and changes nothing); an
+    // undo itself is not undone.
+    if !matches!(rec, Record::Undo(_)) {
+        ui.written.push(rec.clone());
+    }
     journal.submit(model, ui, JournalJob::Append { record: rec, saved });
+}
+
+/// A key while the footer asks to confirm `M` or `R`: `y` journals the
+/// mark, any other key (Esc) cancels it.
+pub fn confirm_key(
+    model: &mut Model,
+    ui: &mut UiState,
+    key: ratatui::crossterm::event::KeyEvent,
+    operator: &str,
+    journal: &mut dyn Journaling,
+) {
+    use ratatui::crossterm::event::{KeyCode, KeyEventKind};
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    let Some(action) = ui.confirm.take() else {
+        return;
+    };
+    if key.code != KeyCode::Char('y') {
+        ui.status = Some("not marked".into());
+        return;
+    }
+    let mark = Mark {
+        ts: Timestamp::now(),
+        operator: operator.to_string(),
+        note: None,
+    };
+    let (rec, word) = if action == Action::MarkMitigated {
+        (Record::Mitigated(mark), "MITIGATED")
+    } else {
+        (Record::Resolved(mark), "RESOLVED")
+    };
+    let saved = format!("incident marked {word} (U undoes)");
+    record(model, ui, journal, rec, Some(saved));
+}
+
+/// `U`: journals an undo of the newest record this console wrote that is
+/// still in force; every console and the report read it back.
+pub fn undo_last(
+    model: &mut Model,
+    ui: &mut UiState,
+    operator: &str,
+    journal: &mut dyn Journaling,
+) {
+    let Some(last) = ui.written.pop() else {
+        ui.status = Some("nothing this console journaled is left to undo".into());
+        return;
+    };
+    if let Some(undo) = last.undo(operator, Timestamp::now()) {
+        let saved = format!("undone: {}", last.describe());
+        record(model, ui, journal, undo, Some(saved));
+    }
+}
+
+/// `e` and `r` act on the user in the Users pane or the drill-down; from
+/// another pane they say so instead of picking the top user silently.
+fn needs_users_pane(ui: &mut UiState, key: char) -> bool {
+    if ui.focus == crate::ui::Focus::Users || ui.detail.is_some() {
+        return false;
+    }
+    ui.status = Some(format!(
+        "{key}: focus the Users pane (Tab) or open a user (Enter) first"
+    ));
+    true
 }
 
 /// A step change, journaled first.
@@ -258,6 +328,8 @@ pub fn handle(
 ) -> bool {
     let now = Timestamp::now();
     match action {
+        // `n` in a log pane with a search: the next match.
+        Action::EditNote if ui.n_is_next_match() => ui.step_search(model, true),
         Action::EditNote => {
             if model.checklist.items().get(ui.step_selected).is_some() {
                 ui.focus = crate::ui::Focus::Checklist;
@@ -266,24 +338,26 @@ pub fn handle(
         }
         Action::CopyCommand => copy_command(model, ui),
         Action::MarkMitigated | Action::MarkResolved => {
-            let mark = Mark {
-                ts: now,
-                operator: config.operator.clone(),
-                note: None,
-            };
-            let (rec, word) = if action == Action::MarkMitigated {
-                (Record::Mitigated(mark), "MITIGATED")
+            let word = if action == Action::MarkMitigated {
+                "MITIGATED"
             } else {
-                (Record::Resolved(mark), "RESOLVED")
+                "RESOLVED"
             };
-            record(
-                model,
-                ui,
-                journal,
-                rec,
-                Some(format!("incident marked {word}")),
-            );
+            ui.confirm = Some(action);
+            ui.status = Some(format!(
+                "mark the incident {word}?  y confirms · Esc cancels"
+            ));
         }
+        Action::Undo => undo_last(model, ui, &config.operator, journal),
+        Action::ExportEvidence | Action::WriteReport
+            if needs_users_pane(
+                ui,
+                if action == Action::ExportEvidence {
+                    'e'
+                } else {
+                    'r'
+                },
+            ) => {}
         Action::ExportEvidence => {
             let files = bundle_files(config);
             if let Some(mut job) = evidence_job(model, ui, files, &config.operator, now) {
@@ -710,5 +784,144 @@ mod tests {
         drop(queue);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[test]
+    fn m_asks_first_and_u_journals_an_undo_every_reader_sees() {
+        use crate::engine::kpi;
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut m, mut ui, mut j) = console(&path);
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        let marks = |path: &Path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .matches(r#""kind":"mitigated""#)
+                .count()
+        };
+        // M asks; Esc cancels without journaling.
+        ui.confirm = Some(Action::MarkMitigated);
+        confirm_key(&mut m, &mut ui, key(KeyCode::Esc), "ana", &mut j);
+        assert_eq!(marks(&path), 0);
+        assert_eq!(ui.confirm, None);
+        // y confirms.
+        ui.confirm = Some(Action::MarkMitigated);
+        confirm_key(&mut m, &mut ui, key(KeyCode::Char('y')), "ana", &mut j);
+        assert_eq!(marks(&path), 1);
+        let first_failure = Some(Timestamp::from_second(1_700_000_000).unwrap());
+        assert!(
+            kpi::compute(first_failure, &m.checklist)
+                .mitigated
+                .is_some()
+        );
+        // U takes it back, journaled; a fresh reader of the file agrees.
+        undo_last(&mut m, &mut ui, "ana", &mut j);
+        assert!(
+            kpi::compute(first_failure, &m.checklist)
+                .mitigated
+                .is_none()
+        );
+        let (mut other, _, _) = console(&path);
+        for r in crate::journal::replay(&path, &std::fs::read(&path).unwrap()).records {
+            other.checklist.apply(&r);
+        }
+        assert!(
+            kpi::compute(first_failure, &other.checklist)
+                .mitigated
+                .is_none()
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""kind":"undo""#), "{text}");
+        // Nothing left of this console's to undo.
+        undo_last(&mut m, &mut ui, "ana", &mut j);
+        assert_eq!(text, std::fs::read_to_string(&path).unwrap());
+    }
+
+    #[test]
+    fn u_reverts_a_step_change_of_this_console() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut m, mut ui, mut j) = console(&path);
+        set_step(&mut m, &mut ui, StepState::Doing, "ana", &mut j);
+        set_step(&mut m, &mut ui, StepState::Done, "ana", &mut j);
+        undo_last(&mut m, &mut ui, "ana", &mut j);
+        assert_eq!(states(&m), [StepState::Doing, StepState::Todo]);
+        undo_last(&mut m, &mut ui, "ana", &mut j);
+        assert_eq!(states(&m), [StepState::Todo, StepState::Todo]);
+    }
+
+    fn config(journal: &Path) -> ConsoleConfig {
+        ConsoleConfig {
+            inputs: Vec::new(),
+            families: Vec::new(),
+            runbook: runbook::parse("## Steps\n1. one\n2. two\n").unwrap(),
+            journal: journal.to_path_buf(),
+            operator: "ana".into(),
+            theme: crate::ui::Theme::default(),
+            retain: 10,
+            ingest: super::super::sources::SourceSettings::default(),
+            quiet_after: jiff::SignedDuration::from_secs(120),
+            mouse: true,
+            probe: crate::config::ProbeConfig::default(),
+        }
+    }
+
+    #[test]
+    fn keys_ask_refuse_or_redirect_before_anything_is_journaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut m, mut ui, mut j) = console(&path);
+        let cfg = config(&path);
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let bg = Background {
+            finished: tx,
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        // M asks in the footer; nothing is journaled yet.
+        assert!(handle(
+            Action::MarkMitigated,
+            &mut m,
+            &mut ui,
+            &cfg,
+            &mut j,
+            &bg
+        ));
+        assert_eq!(ui.confirm, Some(Action::MarkMitigated));
+        assert!(ui.status.as_deref().unwrap().contains("y confirms"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        ui.confirm = None;
+        // e and r on the Headend pane say where to go, and write nothing.
+        for action in [Action::ExportEvidence, Action::WriteReport] {
+            ui.status = None;
+            assert!(handle(action, &mut m, &mut ui, &cfg, &mut j, &bg));
+            assert!(ui.status.as_deref().unwrap().contains("Users pane"));
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        // n: the note editor in the Runbook pane, the next match in a log
+        // pane with a search.
+        ui.focus = crate::ui::Focus::Headend;
+        ui.find.search = Some(crate::ui::search::Search {
+            focus: crate::ui::Focus::Headend,
+            query: crate::ui::search::Query::parse("x").unwrap(),
+            at: None,
+            pos: 0,
+            hits: 0,
+        });
+        assert!(handle(Action::EditNote, &mut m, &mut ui, &cfg, &mut j, &bg));
+        assert_eq!(ui.note_editor, None);
+        assert_eq!(ui.status.as_deref(), Some("no match"));
+        ui.focus = crate::ui::Focus::Checklist;
+        assert!(handle(Action::EditNote, &mut m, &mut ui, &cfg, &mut j, &bg));
+        assert_eq!(ui.note_editor.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn e_and_r_outside_the_users_pane_say_so() {
+        let mut ui = UiState::default();
+        assert!(needs_users_pane(&mut ui, 'e'));
+        assert!(ui.status.as_deref().unwrap().contains("Users pane"));
+        ui.focus = crate::ui::Focus::Users;
+        assert!(!needs_users_pane(&mut ui, 'r'));
     }
 }

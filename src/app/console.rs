@@ -58,6 +58,9 @@ pub struct ConsoleConfig {
     pub ingest: SourceSettings,
     /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
     pub quiet_after: jiff::SignedDuration,
+    /// Clicks and the wheel (`--no-mouse` turns them off so the terminal
+    /// selects text).
+    pub mouse: bool,
     /// `[probe]` of the config file: how `A` probes the AAA servers.
     pub probe: crate::config::ProbeConfig,
 }
@@ -149,6 +152,12 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         ..UiState::default()
     };
     let mut terminal = ratatui::init();
+    if config.mouse {
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::EnableMouseCapture
+        );
+    }
     let result = event_loop(&mut terminal, &shared, &mut ui_state, &config, journal).await;
     restore_terminal();
     ingest.abort();
@@ -357,6 +366,9 @@ async fn event_loop(
     // keeps: one read at a time, off the terminal loop.
     let (recalled_tx, mut recalled_rx) = mpsc::unbounded_channel();
     let mut recall_in_flight: Option<(Family, std::ops::Range<u64>)> = None;
+    // `t` cycles themes; where the last frame drew each pane (the mouse).
+    let mut theme = config.theme.clone();
+    let mut last_frame = ui::draw::FrameInfo::default();
     // AAA probes (`A`): one run at a time, off the terminal loop and never
     // under the model lock; the results arrive here.
     let (probed_tx, mut probed_rx) = mpsc::unbounded_channel();
@@ -378,12 +390,23 @@ async fn event_loop(
                         let mut model = shared.model();
                         actions::note_key(&mut model, ui_state, k, &config.operator, journal);
                     }
+                    TermEvent::Key(k) if ui_state.find.input.is_some() => {
+                        let model = shared.model();
+                        ui::search::input_key(ui_state, k, &model);
+                    }
+                    TermEvent::Key(k) if ui_state.confirm.is_some() => {
+                        let mut model = shared.model();
+                        actions::confirm_key(&mut model, ui_state, k, &config.operator, journal);
+                    }
                     TermEvent::Key(k) => {
                         if let Some(action) = ui::action_for_key(k) {
                             if action == Action::Quit {
                                 return Ok(());
                             }
-                            if action == Action::Probe && !ui_state.show_help {
+                            if action == Action::CycleTheme {
+                                theme = theme.next_builtin();
+                                ui_state.status = Some(format!("theme {} (t for the next)", theme.name));
+                            } else if action == Action::Probe && !ui_state.show_help {
                                 if probe_in_flight {
                                     ui_state.status = Some("probe already running".into());
                                 } else {
@@ -393,6 +416,10 @@ async fn event_loop(
                                 handle_action(action, shared, ui_state, config, journal, &background);
                             }
                         }
+                    }
+                    TermEvent::Mouse(m) if config.mouse => {
+                        let model = shared.model();
+                        ui::mouse::handle(m, &last_frame, ui_state, &model);
                     }
                     TermEvent::Resize(..) => {}
                     _ => continue,
@@ -446,10 +473,11 @@ async fn event_loop(
                 model.set_wall_clock(wall);
                 let mut info = ui::draw::FrameInfo::default();
                 terminal
-                    .draw(|f| info = ui::draw(f, &model, ui_state, &config.theme, wall))
+                    .draw(|f| info = ui::draw(f, &model, ui_state, &theme, wall))
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);
+                last_frame = info;
                 frames.drawn(Instant::now());
             }
         }
@@ -633,9 +661,13 @@ fn arm_exit_fallback(signo: i32) {
 
 /// Everything vpnwatch changes in the terminal, undone: raw mode and the
 /// alternate screen (`ratatui::restore`) and the hidden cursor (normally
-/// shown again when the `Terminal` is dropped, which an exit skips). Mouse
-/// capture, bracketed paste and keyboard flags are never enabled.
+/// shown again when the `Terminal` is dropped, which an exit skips), and
+/// mouse capture. Bracketed paste and keyboard flags are never enabled.
 fn restore_terminal() {
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        ratatui::crossterm::event::DisableMouseCapture
+    );
     ratatui::restore();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
 }

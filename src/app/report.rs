@@ -469,3 +469,34 @@ pub fn write_file(dir: &Path, md: &str, at: Timestamp) -> anyhow::Result<PathBuf
         .with_context(|| path.display().to_string())?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Model;
+    use crate::engine::checklist::{Mark, Record};
+    use crate::parse::ParseContext;
+
+    #[test]
+    fn an_undone_mark_is_in_the_timeline_and_not_a_milestone() {
+        let rb = crate::runbook::parse("## Steps\n1. one\n").unwrap();
+        let mut model = Model::new(Vec::new(), &rb, 10, ParseContext::default());
+        let t = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mark = Record::Mitigated(Mark {
+            ts: t(0),
+            operator: "ana".into(),
+            note: None,
+        });
+        assert!(model.checklist.apply(&mark));
+        assert!(model.checklist.apply(&mark.undo("ana", t(60)).unwrap()));
+        let md = render(&ReportInput {
+            incident: &model.incident,
+            checklist: &model.checklist,
+            sources: &[],
+            journal: "j.jsonl",
+            generated_at: t(120),
+        });
+        assert!(md.contains("ana: undid: marked MITIGATED"), "{md}");
+        assert!(!md.contains("mitigated at"), "{md}");
+    }
+}

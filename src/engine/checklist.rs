@@ -103,6 +103,20 @@ pub struct Evidence {
     pub redacted: bool,
 }
 
+/// An undo (`U` in the dashboard): names the record it takes back by kind,
+/// time and operator, which together identify one record of one console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undo {
+    pub ts: Timestamp,
+    pub operator: String,
+    /// The undone record's `kind`.
+    pub undoes: String,
+    /// The undone record's `ts`.
+    pub undoes_ts: Timestamp,
+    /// What the undone record did, for timelines that show the undo alone.
+    pub what: String,
+}
+
 /// An AAA server probe run from the dashboard (`A`): what the server
 /// answered, never the secret used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +145,9 @@ pub enum Record {
     Mitigated(Mark),
     Resolved(Mark),
     Evidence(Evidence),
+    /// `U`: takes back an earlier record of the same console. Every console
+    /// and the report read the undo from the journal like any record.
+    Undo(Undo),
     Probe(ProbeCheck),
     /// A kind written by a newer vpnwatch. Never written.
     #[serde(other)]
@@ -145,9 +162,23 @@ impl Record {
             Record::Note(n) => Some(n.ts),
             Record::Mitigated(m) | Record::Resolved(m) => Some(m.ts),
             Record::Evidence(e) => Some(e.ts),
+            Record::Undo(u) => Some(u.ts),
             Record::Probe(p) => Some(p.ts),
             Record::Unknown => None,
         }
+    }
+
+    /// The undo record that takes this one back.
+    pub fn undo(&self, operator: &str, ts: Timestamp) -> Option<Record> {
+        (!matches!(self, Record::Undo(_) | Record::Unknown)).then(|| {
+            Record::Undo(Undo {
+                ts,
+                operator: operator.to_string(),
+                undoes: self.kind().to_string(),
+                undoes_ts: self.ts().unwrap_or(ts),
+                what: self.describe(),
+            })
+        })
     }
 
     pub fn operator(&self) -> Option<&str> {
@@ -156,6 +187,7 @@ impl Record {
             Record::Note(n) => Some(&n.operator),
             Record::Mitigated(m) | Record::Resolved(m) => Some(&m.operator),
             Record::Evidence(e) => Some(&e.operator),
+            Record::Undo(u) => Some(&u.operator),
             Record::Probe(p) => Some(&p.operator),
             Record::Unknown => None,
         }
@@ -169,6 +201,7 @@ impl Record {
             Record::Mitigated(_) => "mitigated",
             Record::Resolved(_) => "resolved",
             Record::Evidence(_) => "evidence",
+            Record::Undo(_) => "undo",
             Record::Probe(_) => "probe",
             Record::Unknown => "unknown",
         }
@@ -193,6 +226,7 @@ impl Record {
                 if e.redacted { " (redacted)" } else { "" },
                 e.path
             ),
+            Record::Undo(u) => format!("undid: {}", u.what),
             Record::Probe(p) => format!(
                 "AAA probe {} {} {}: {}",
                 if p.ok { "✔" } else { "✖" },
@@ -246,6 +280,8 @@ pub struct Checklist {
     history: Vec<Record>,
     /// When every step became done or skipped (cleared when one reopens).
     all_closed_at: Option<Timestamp>,
+    /// Indexes into `history` of records an undo took back.
+    undone: Vec<usize>,
 }
 
 impl Checklist {
@@ -271,7 +307,49 @@ impl Checklist {
             last_change: None,
             history: Vec::new(),
             all_closed_at: None,
+            undone: Vec::new(),
         }
+    }
+
+    /// The records in force: every applied record but undos and the
+    /// records they took back. The KPIs count these.
+    pub fn effective(&self) -> impl Iterator<Item = &Record> {
+        self.history
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| !matches!(r, Record::Undo(_)) && !self.undone.contains(i))
+            .map(|(_, r)| r)
+    }
+
+    /// Whether `history()[index]` was taken back by an undo.
+    pub fn is_undone(&self, index: usize) -> bool {
+        self.undone.contains(&index)
+    }
+
+    /// Applies an undo: marks the newest matching record not yet undone and
+    /// rebuilds the steps from the records still in force.
+    fn apply_undo(&mut self, undo: &Undo) -> bool {
+        let Some(target) = self.history.iter().enumerate().rposition(|(i, r)| {
+            !self.undone.contains(&i)
+                && r.kind() == undo.undoes
+                && r.ts() == Some(undo.undoes_ts)
+                && r.operator() == Some(undo.operator.as_str())
+        }) else {
+            return false;
+        };
+        self.undone.push(target);
+        for item in &mut self.items {
+            item.state = StepState::Todo;
+            item.changed_by = None;
+            item.changed_at = None;
+            item.notes.clear();
+        }
+        self.all_closed_at = None;
+        let kept: Vec<Record> = self.effective().cloned().collect();
+        for r in &kept {
+            self.apply_to_items(r);
+        }
+        true
     }
 
     /// Every applied record, in journal order.
@@ -337,10 +415,9 @@ impl Checklist {
         })
     }
 
-    /// Applies a record. Returns false (and changes nothing) for a step the
-    /// runbook does not have, e.g. a journal written for another runbook,
-    /// and for a record kind this version does not know.
-    pub fn apply(&mut self, record: &Record) -> bool {
+    /// A step change or note applied to its step; false for a step the
+    /// runbook does not have.
+    fn apply_to_items(&mut self, record: &Record) -> bool {
         match record {
             Record::Step(change) => {
                 let Some(item) = self.items.iter_mut().find(|i| i.id == change.step) else {
@@ -377,7 +454,27 @@ impl Checklist {
             }
             Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) | Record::Probe(_) => {
             }
+            Record::Undo(_) | Record::Unknown => return false,
+        }
+        true
+    }
+
+    /// Applies a record. Returns false (and changes nothing) for a step the
+    /// runbook does not have, e.g. a journal written for another runbook,
+    /// and for a record kind this version does not know.
+    pub fn apply(&mut self, record: &Record) -> bool {
+        match record {
+            Record::Undo(undo) => {
+                if !self.apply_undo(undo) {
+                    return false;
+                }
+            }
             Record::Unknown => return false,
+            _ => {
+                if !self.apply_to_items(record) {
+                    return false;
+                }
+            }
         }
         if let Some(ts) = record.ts() {
             self.last_change = Some(self.last_change.map_or(ts, |t| t.max(ts)));

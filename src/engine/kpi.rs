@@ -84,9 +84,11 @@ pub fn compute(first_failure: Option<Timestamp>, checklist: &Checklist) -> Kpis 
         }),
         (None, _) => None,
     };
+    // Undone records are not milestones (an `M` taken back with `U` is
+    // not a mitigation); the undo itself is still an update.
     let first = |pick: &dyn Fn(&Record) -> bool| {
-        history
-            .iter()
+        checklist
+            .effective()
             .filter(|r| pick(r))
             .filter_map(Record::ts)
             .min()
@@ -319,5 +321,28 @@ mod tests {
     fn an_action_before_the_first_failure_counts_as_zero() {
         let k = compute(Some(t(10)), &checklist(&[step("1", StepState::Doing, 5)]));
         assert_eq!(k.ttfa(), Some(SignedDuration::ZERO));
+    }
+
+    #[test]
+    fn an_undone_mark_or_step_is_no_milestone_but_an_update() {
+        let mark = Record::Mitigated(Mark {
+            ts: t(20),
+            operator: "ana".into(),
+            note: None,
+        });
+        let doing = step("1", StepState::Doing, 15);
+        let mut c = checklist(&[doing.clone(), mark.clone()]);
+        assert_eq!(compute(Some(t(10)), &c).mitigated, Some(t(20)));
+        assert!(c.apply(&mark.undo("ana", t(21)).unwrap()));
+        assert!(c.apply(&doing.undo("ana", t(22)).unwrap()));
+        let k = compute(Some(t(10)), &c);
+        assert_eq!(k.mitigated, None);
+        assert_eq!(k.first_action, None);
+        assert_eq!(k.last_update, Some(t(22)));
+        assert_eq!(c.items()[0].state, StepState::Todo);
+        assert_eq!(c.items()[0].changed_by, None);
+        // An undo of something never journaled changes nothing.
+        let stray = step("2", StepState::Done, 30).undo("ana", t(31)).unwrap();
+        assert!(!c.apply(&stray));
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn draw_checklist(
     model: &Model,
     ui: &UiState,
     theme: &Theme,
-) {
+) -> Vec<(u16, usize)> {
     let list = &model.checklist;
     let (closed, total) = list.progress();
     let title = vec![
@@ -50,8 +50,11 @@ pub(super) fn draw_checklist(
     // screen when notes and commands make steps taller than one row.
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_rows = 0..0;
+    // The first row of each step, for mouse clicks.
+    let mut starts = Vec::new();
     for (i, item) in list.items().iter().enumerate() {
         let first = lines.len();
+        starts.push((first, i));
         let selected = focused && i == ui.step_selected;
         let indent = "  ".repeat(item.depth);
         let style = step_style(item.state, theme);
@@ -85,7 +88,7 @@ pub(super) fn draw_checklist(
         if let Some(s) = suggestion.as_ref().filter(|s| s.index == i) {
             lines.push(Line::from(vec![
                 Span::raw(format!("{indent}    ")),
-                Span::styled(" ★ SUGGESTED ", theme.alert),
+                Span::styled(" ★ SUGGESTED ", super::theme::emphasis(theme.alert)),
                 Span::styled(
                     format!(
                         " {}{}",
@@ -152,4 +155,9 @@ pub(super) fn draw_checklist(
     };
     let visible: Vec<Line> = lines.into_iter().skip(offset).take(rows).collect();
     frame.render_widget(Paragraph::new(visible), inner);
+    starts
+        .into_iter()
+        .filter(|(first, _)| (offset..offset + rows).contains(first))
+        .map(|(first, i)| (inner.y + (first - offset) as u16, i))
+        .collect()
 }

@@ -34,10 +34,14 @@ pub(super) const WIDE: u16 = 110;
 pub const COMPACT_BELOW: u16 = 32;
 
 /// What the caller needs to know about the frame just drawn.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrameInfo {
     /// Rows of content in the focused pane (the page size for PgUp/PgDn).
     pub page_rows: usize,
+    /// Where each pane was drawn, for the mouse.
+    pub panes: Vec<(Focus, Rect)>,
+    /// Screen row of the first row of each runbook step drawn: (y, step).
+    pub step_rows: Vec<(u16, usize)>,
 }
 
 /// Draws the whole dashboard. `wall` is the current wall-clock time, for the
@@ -67,6 +71,14 @@ pub fn draw(
         return FrameInfo::default();
     }
 
+    if ui.presenter {
+        super::presenter::draw_presenter(frame, area, model, ui, theme, wall);
+        if ui.show_help {
+            draw_help(frame, area, theme);
+        }
+        return FrameInfo::default();
+    }
+
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Min(0),
@@ -76,6 +88,8 @@ pub fn draw(
     draw_header(frame, header, model, ui, theme, wall);
     if ui.note_editor.is_some() {
         super::editor::draw_note_editor(frame, footer, model, ui, theme);
+    } else if ui.find.input.is_some() {
+        super::search::draw_input(frame, footer, ui, theme);
     } else {
         draw_footer(frame, footer, ui, theme);
     }
@@ -88,6 +102,7 @@ pub fn draw(
         }
         return FrameInfo {
             page_rows: body.height.saturating_sub(7) as usize,
+            ..FrameInfo::default()
         };
     }
 
@@ -150,6 +165,7 @@ fn draw_full(
         if ui.focus == focus {
             info.page_rows = area.height.saturating_sub(2) as usize;
         }
+        info.panes.push((focus, area));
     };
     let families = log_panes(model);
     let weights: u16 = families.iter().map(|(_, _, w)| w).sum();
@@ -162,9 +178,10 @@ fn draw_full(
         note_rows(*focus, *pane);
     }
     draw_users(frame, users, model, ui, theme);
-    draw_checklist(frame, steps, model, ui, theme);
+    let step_rows = draw_checklist(frame, steps, model, ui, theme);
     note_rows(Focus::Users, users);
     note_rows(Focus::Checklist, steps);
+    info.step_rows = step_rows;
 
     info
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::draw::{WIDE, clock, hms};
+use super::theme::emphasis;
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
@@ -110,11 +111,11 @@ pub(super) fn header_lines(
         (None, _) if counting => Span::styled(" COUNTING ", theme.paused),
         _ if blind.is_some() => Span::styled(
             " ◌ BLIND ",
-            theme.alert.add_modifier(ratatui::style::Modifier::REVERSED),
+            emphasis(theme.alert.add_modifier(ratatui::style::Modifier::REVERSED)),
         ),
         (Some(_), Some(age)) => {
             let style = if failing > 0 { theme.alert } else { theme.ok };
-            Span::styled(format!(" INCIDENT {} ", hms(age)), style)
+            Span::styled(format!(" INCIDENT {} ", hms(age)), emphasis(style))
         }
         _ => Span::styled(" NO AUTH FAILURES ", theme.ok),
     };
@@ -150,7 +151,11 @@ pub(super) fn header_lines(
     top.one(
         P::FailingNow,
         format!("  {failing} failing now"),
-        theme.header,
+        if failing > 0 {
+            emphasis(theme.failure)
+        } else {
+            theme.header
+        },
     );
     let failed = if narrow { "failed" } else { "failed attempts" };
     top.one(
@@ -340,7 +345,7 @@ pub(super) fn header_lines(
     let scope_line = if let Some(reason) = &blind {
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(" SCOPE UNKNOWN ", theme.marker),
+            Span::styled(" SCOPE UNKNOWN ", emphasis(theme.marker)),
             Span::styled(format!("  {}", sanitize_str(reason)), theme.header),
         ])
     } else if counting {
@@ -357,7 +362,7 @@ pub(super) fn header_lines(
             Span::raw(" "),
             Span::styled(
                 format!(" SCOPE {} ", verdict.verdict.as_str().to_uppercase()),
-                verdict_style,
+                emphasis(verdict_style),
             ),
             Span::styled(
                 format!("  {}", sanitize_str(&verdict.evidence)),

@@ -54,13 +54,21 @@ pub(super) fn footer_hints(ui: &UiState) -> Vec<(&'static str, &'static str)> {
         ]);
         return hints;
     }
-    hints.extend([("Tab 1-5", "pane"), ("?", "help"), ("q", "quit")]);
+    hints.extend([
+        ("Tab 1-5", "pane"),
+        ("?", "help"),
+        ("q", "quit"),
+        ("P", "present"),
+    ]);
     match ui.focus {
         Focus::Headend | Focus::Client | Focus::Auth => hints.extend([
             ("↑↓", "scroll"),
             ("End", "follow"),
             ("p", "pause"),
             ("Enter", "line"),
+            ("/", "search"),
+            ("F", "filter"),
+            ("a", "auth only"),
             ("v", "raw"),
             ("w", "wrap"),
             ("←→", "sideways"),
@@ -80,6 +88,7 @@ pub(super) fn footer_hints(ui: &UiState) -> Vec<(&'static str, &'static str)> {
             ("n", "note"),
             ("y", "copy"),
             ("M/R", "mitigated/resolved"),
+            ("U", "undo"),
         ]),
     }
     hints
@@ -114,10 +123,21 @@ const HELP: &[(&str, &str)] = &[
         "n  y",
         "note on the step (Enter saves) / copy its command (OSC 52)",
     ),
-    ("M  R", "mark the incident mitigated / resolved (journaled)"),
+    (
+        "M  R",
+        "mark the incident mitigated / resolved: y confirms, Esc cancels",
+    ),
     (
         "e  r",
-        "evidence bundle for the selected user / postmortem report",
+        "Users pane or drill-down: evidence bundle / postmortem report",
+    ),
+    (
+        "/ n N  F  a",
+        "search (n older, N newer; n: note in Runbook) / filter / auth only",
+    ),
+    (
+        "U  P  t",
+        "undo own last record (journaled) / presenter view / next theme",
     ),
     (
         "A",

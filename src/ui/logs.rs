@@ -134,6 +134,7 @@ pub(super) fn draw_log(
         // Right after the pane's name, so a narrow pane still shows it.
         title.insert(1, Span::styled(filter_title(key), theme.marker));
     }
+    super::search::title_spans(&mut title, &ui.find, focus, theme);
     let block = pane_block(title, ui.focus == focus, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -153,22 +154,30 @@ pub(super) fn draw_log(
         Vec::new()
     };
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let shown: Vec<Row> = match filter {
+    let shown: Vec<(Option<u64>, Row)> = match filter {
         Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows)
             .into_iter()
-            .map(|(bytes, meta)| Row::Line(bytes, meta))
+            .map(|(bytes, meta)| (None, Row::Line(bytes, meta)))
             .collect(),
         Some((_, None)) => Vec::new(),
+        // `F` and `a`: the kept lines that pass.
+        None if ui.find.filters() => {
+            super::search::filtered_rows(store, &ui.find, view.pinned_bottom, rows)
+                .into_iter()
+                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
+                .collect()
+        }
         None => visible(store, view, rows - pending.len())
-            .map(|i| row_at(store, i))
+            .map(|i| (Some(i), row_at(store, i)))
             .collect(),
     };
-    let pending = if filter.is_some() {
+    let search = ui.find.search_in(focus);
+    let pending = if filter.is_some() || ui.find.filters() {
         Vec::new()
     } else {
         pending
     };
-    for row in shown {
+    for (index, row) in shown {
         let (bytes, meta) = match row {
             Row::Line(bytes, meta) => (bytes, meta),
             Row::Reading => {
@@ -186,7 +195,16 @@ pub(super) fn draw_log(
                 continue;
             }
         };
-        lines.push(log_line(bytes, meta, ui.line_view.raw, theme));
+        let line = log_line(bytes, meta, ui.line_view.raw, theme);
+        // `/`: the current match in reverse video, the others bold and
+        // underlined (legible without colour).
+        lines.push(match search {
+            Some(s) if index.is_some() && index == s.at => line.style(theme.selected),
+            Some(s) if s.query.matches(bytes, &meta) => {
+                line.style(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
+            }
+            _ => line,
+        });
     }
     for bytes in pending {
         lines.push(Line::from(vec![

@@ -14,6 +14,9 @@ mod header;
 mod help;
 mod kpi;
 mod logs;
+pub mod mouse;
+mod presenter;
+pub mod search;
 pub mod theme;
 mod users;
 
@@ -75,6 +78,22 @@ pub enum Action {
     Back,
     /// `o`: the next order of the Users pane.
     CycleSort,
+    /// `P`: the presenter view, or back to the dashboard.
+    TogglePresenter,
+    /// `t`: the next bundled theme.
+    CycleTheme,
+    /// `U`: undo the last journal record this console wrote.
+    Undo,
+    /// `y` while the footer asks to confirm `M`/`R`.
+    Confirm,
+    /// `/`: type a search for the focused log pane.
+    StartSearch,
+    /// `N`: the previous match (`n`, the next one, shares the note key).
+    SearchPrev,
+    /// `F`: type a filter for every log pane.
+    StartFilter,
+    /// `a`: show auth, session and AAA events only in every log pane.
+    ToggleAuthOnly,
     /// `A`: probe every AAA server the logs named (`a` is left for "auth
     /// lines only").
     Probe,
@@ -162,6 +181,14 @@ pub struct UiState {
     pub filter: Option<UserKey>,
     /// The Users pane's order (`o` cycles).
     pub user_sort: UserSort,
+    /// `P`: the presenter view fills the screen.
+    pub presenter: bool,
+    /// `M` or `R` waiting for `y` (Esc or any other key cancels).
+    pub confirm: Option<Action>,
+    /// Records this console journaled, newest last: what `U` takes back.
+    pub written: Vec<crate::engine::checklist::Record>,
+    /// Search, filter and "auth lines only" of the log panes.
+    pub find: search::Find,
     /// The last probe of each AAA server (`A`), by address as logged.
     pub probes: std::collections::BTreeMap<String, ProbeMark>,
     /// `p` paused every log pane (the header says PAUSED); a pane scrolled
@@ -188,6 +215,10 @@ impl Default for UiState {
             detail_scroll: 0,
             filter: None,
             user_sort: UserSort::default(),
+            presenter: false,
+            confirm: None,
+            written: Vec::new(),
+            find: search::Find::default(),
             probes: std::collections::BTreeMap::new(),
             paused: false,
             line_view: LineView::default(),
@@ -224,7 +255,7 @@ impl UiState {
         model: &Model,
         margin: u64,
     ) -> Option<(Family, std::ops::Range<u64>)> {
-        if self.filter.is_some() {
+        if self.filter.is_some() || self.find.filters() {
             // The filtered view shows kept lines only.
             return None;
         }
@@ -384,13 +415,36 @@ impl UiState {
             Action::Back => {
                 if self.show_help {
                     self.show_help = false;
+                } else if self.presenter {
+                    self.presenter = false;
                 } else if self.detail.is_some() {
                     self.detail = None;
-                } else {
+                } else if !self.find.clear() {
                     self.filter = None;
                 }
             }
+            Action::TogglePresenter => self.presenter = !self.presenter,
+            Action::ToggleAuthOnly => {
+                self.find.auth_only = !self.find.auth_only;
+                self.status = Some(if self.find.auth_only {
+                    "auth lines only: auth, session and AAA events (a shows all)".into()
+                } else {
+                    "all lines shown".into()
+                });
+            }
+            Action::StartSearch => {
+                if matches!(self.focus, Focus::Headend | Focus::Client | Focus::Auth) {
+                    self.find.input = Some((search::InputKind::Search, String::new()));
+                } else {
+                    self.status = Some("/ searches a log pane: focus one with Tab".into());
+                }
+            }
+            Action::StartFilter => {
+                self.find.input = Some((search::InputKind::Filter, String::new()));
+            }
+            Action::SearchPrev => self.step_search(model, false),
             // Journaled or I/O actions: the console carries them out.
+            Action::CycleTheme | Action::Undo | Action::Confirm => {}
             Action::EditNote
             | Action::CopyCommand
             | Action::MarkMitigated
@@ -442,6 +496,38 @@ impl UiState {
         }
     }
 
+    /// `n`: the next search match when a log pane with a search is
+    /// focused; the note editor otherwise (the console decides).
+    pub fn n_is_next_match(&self) -> bool {
+        self.find.search_in(self.focus).is_some()
+    }
+
+    /// Moves to the next (or previous) match of the focused pane's search,
+    /// wrapping round, and scrolls the pane to it.
+    pub fn step_search(&mut self, model: &Model, forward: bool) {
+        let Some(family) = family_of(self.focus) else {
+            return;
+        };
+        let store = model.store(family);
+        let Some(at) = self.find.step(store, self.focus, forward) else {
+            self.status = Some("no match".into());
+            return;
+        };
+        // The match half a page above the bottom row, so it has context.
+        let last = store.total().saturating_sub(1);
+        let bottom = (at + (self.page_rows / 2) as u64).min(last);
+        let view = LogView {
+            pinned_bottom: (bottom < last).then_some(bottom),
+            ..LogView::default()
+        };
+        match self.focus {
+            Focus::Headend => self.headend_view = view,
+            Focus::Client => self.client_view = view,
+            Focus::Auth => self.auth_view = view,
+            Focus::Users | Focus::Checklist => {}
+        }
+    }
+
     fn move_by(&mut self, rows: isize, model: &Model) {
         match self.focus {
             Focus::Headend => scroll(&mut self.headend_view, &model.headend, rows, self.page_rows),
@@ -457,6 +543,16 @@ impl UiState {
                 self.copy_next = 0;
             }
         }
+    }
+}
+
+/// The log family a focus shows, if it is a log pane.
+pub(crate) fn family_of(focus: Focus) -> Option<Family> {
+    match focus {
+        Focus::Headend => Some(Family::Headend),
+        Focus::Client => Some(Family::Client),
+        Focus::Auth => Some(Family::AuthServer),
+        Focus::Users | Focus::Checklist => None,
     }
 }
 
@@ -512,6 +608,13 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Enter => Action::Open,
         KeyCode::Char('f') => Action::ToggleFilter,
         KeyCode::Char('o') => Action::CycleSort,
+        KeyCode::Char('P') => Action::TogglePresenter,
+        KeyCode::Char('t') => Action::CycleTheme,
+        KeyCode::Char('U') => Action::Undo,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Char('N') => Action::SearchPrev,
+        KeyCode::Char('F') => Action::StartFilter,
+        KeyCode::Char('a') => Action::ToggleAuthOnly,
         KeyCode::Char(' ') => Action::AdvanceStep,
         KeyCode::Char('n') => Action::EditNote,
         KeyCode::Char('y') => Action::CopyCommand,

@@ -12,15 +12,24 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-/// Bundled themes: (name, TOML source).
-pub const BUILTIN: [(&str, &str); 3] = [
+/// Bundled themes: (name, TOML source), in the order `t` cycles them.
+pub const BUILTIN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
     (
         "high-contrast",
         include_str!("../../themes/high-contrast.toml"),
     ),
+    ("colorblind", include_str!("../../themes/colorblind.toml")),
 ];
+
+/// What must stand out on a shared screen in any theme and without colour
+/// (the verdict, INCIDENT, BLIND, failing now, the suggested step): bold
+/// and underlined on top of the theme's style. Without colour the badges
+/// are in reverse video too ([`Theme::without_colour`]).
+pub fn emphasis(style: Style) -> Style {
+    style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Theme {
@@ -55,7 +64,7 @@ pub enum ThemeError {
     #[error("theme {origin}: {message}")]
     Invalid { origin: String, message: String },
     #[error(
-        "unknown theme {0:?}: use one of default, light, high-contrast, or a path to a .toml file"
+        "unknown theme {0:?}: use one of default, light, high-contrast, colorblind, or a path to a .toml file"
     )]
     Unknown(String),
 }
@@ -117,10 +126,28 @@ impl Theme {
         Ok(theme)
     }
 
+    /// The next bundled theme after this one (`t`), without colour when
+    /// `NO_COLOR` asks; a theme loaded from a file is followed by the first.
+    pub fn next_builtin(&self) -> Theme {
+        let here = BUILTIN.iter().position(|(n, _)| *n == self.name);
+        let (name, src) = BUILTIN[here.map_or(0, |i| (i + 1) % BUILTIN.len())];
+        let theme = Theme::from_toml(src, name).unwrap_or_default();
+        if no_color_requested() {
+            theme.without_colour()
+        } else {
+            theme
+        }
+    }
+
     /// Drops every colour, keeping bold, reverse and the other modifiers.
+    /// A style that stood out by its background (the LIVE, PAUSED and alert
+    /// badges) is shown in reverse video instead.
     pub fn without_colour(mut self) -> Theme {
         for key in STYLE_KEYS {
             if let Some(slot) = self.slot(key) {
+                if slot.bg.is_some_and(|c| c != Color::Reset) {
+                    *slot = slot.add_modifier(Modifier::REVERSED);
+                }
                 slot.fg = None;
                 slot.bg = None;
             }
@@ -270,5 +297,23 @@ mod tests {
         assert_eq!(theme.failure.fg, None);
         assert_eq!(theme.live.bg, None);
         assert!(theme.failure.add_modifier.contains(Modifier::BOLD));
+        assert!(
+            theme.alert.add_modifier.contains(Modifier::REVERSED),
+            "a badge keeps standing out without its background"
+        );
+    }
+
+    #[test]
+    fn t_cycles_through_every_bundled_theme() {
+        let mut theme = Theme::load("default").unwrap();
+        let mut seen = vec![theme.name.clone()];
+        for _ in 0..BUILTIN.len() {
+            theme = theme.next_builtin();
+            seen.push(theme.name.clone());
+        }
+        assert_eq!(
+            seen,
+            ["default", "light", "high-contrast", "colorblind", "default"]
+        );
     }
 }

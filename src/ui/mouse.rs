@@ -1,0 +1,66 @@
+//! The mouse: a click focuses a pane, the wheel scrolls the pane under the
+//! pointer, a click on a user opens the drill-down, a click on a step
+//! selects it (changing a step still needs a key). Works wherever the
+//! terminal reports mouse events (xterm SGR mode, as in tmux and over ssh);
+//! `--no-mouse` leaves the mouse to the terminal so text can be selected.
+
+use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::draw::{FrameInfo, scroll_offset};
+use super::{Action, Focus, UiState};
+use crate::engine::Model;
+
+/// Rows the wheel scrolls per notch.
+const WHEEL_ROWS: isize = 3;
+
+/// Applies a mouse event to the view, given where the last frame drew
+/// each pane.
+pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model) {
+    let at = Position::new(ev.column, ev.row);
+    let Some((focus, rect)) = info.panes.iter().find(|(_, r)| r.contains(at)).copied() else {
+        return;
+    };
+    match ev.kind {
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            ui.focus = focus;
+            let rows = if ev.kind == MouseEventKind::ScrollUp {
+                -WHEEL_ROWS
+            } else {
+                WHEEL_ROWS
+            };
+            ui.apply(Action::Move(rows), model);
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            ui.focus = focus;
+            match focus {
+                Focus::Users => click_user(rect, at.y, ui, model),
+                Focus::Checklist => {
+                    if let Some((_, step)) = info.step_rows.iter().rev().find(|(y, _)| *y <= at.y) {
+                        ui.step_selected = *step;
+                        ui.copy_next = 0;
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A click on a user's row selects the user and opens the drill-down; on
+/// the column header or the border it only focuses.
+fn click_user(rect: Rect, y: u16, ui: &mut UiState, model: &Model) {
+    // Inside the border, below the table's header row.
+    let first_row = rect.y + 2;
+    let rows = rect.height.saturating_sub(3) as usize;
+    if y < first_row || y >= rect.y + rect.height.saturating_sub(1) {
+        return;
+    }
+    let offset = scroll_offset(ui.user_selected, rows);
+    let index = offset + usize::from(y - first_row);
+    if index < model.incident.users_sorted(ui.user_sort).len() {
+        ui.user_selected = index;
+        ui.apply(Action::Open, model);
+    }
+}
