@@ -142,7 +142,7 @@ struct DashboardArgs {
     operator: Option<String>,
 
     /// Theme: default, light, high-contrast, or a path to a .toml theme.
-    #[arg(long, value_name = "NAME", default_value = "default")]
+    #[arg(long, value_name = "NAME", default_value = "default", value_parser = parse_theme)]
     theme: String,
 
     /// Log lines kept in memory per pane.
@@ -158,6 +158,10 @@ struct DashboardArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Replay the bundled sample incident as live logs in the dashboard.
+    #[command(mut_arg("journal", |a| a.help(
+        "Journal of checklist changes (JSONL, append-only). Default: journal.jsonl in the demo's \
+         temporary directory, removed when the demo ends (its ticks are practice)"
+    )))]
     Demo {
         /// Replay speed as a multiple of real time (default: the story plays in about a minute).
         #[arg(long)]
@@ -226,9 +230,10 @@ enum Command {
     },
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
     Report {
-        /// The incident's journal (read only).
+        /// The incident's journal (read only). Default: today's journal,
+        /// vpnwatch-YYYY-MM-DD.jsonl in the current directory.
         #[arg(long, value_name = "FILE")]
-        journal: PathBuf,
+        journal: Option<PathBuf>,
         /// The runbook the journal belongs to (default: the bundled one).
         #[arg(long, value_name = "FILE")]
         runbook: Option<PathBuf>,
@@ -282,6 +287,14 @@ fn install_time_rules(roles: &RoleArgs) {
     }
 }
 
+/// `--theme NAME|FILE`, loaded once here so a wrong name is a usage error
+/// (exit 2) before the terminal is touched.
+fn parse_theme(name: &str) -> Result<String, String> {
+    Theme::load(name)
+        .map(|_| name.to_string())
+        .map_err(|e| e.to_string())
+}
+
 /// `--format NAME`, checked against the known formats.
 fn parse_format(name: &str) -> Result<Format, String> {
     Format::from_name(name)
@@ -289,7 +302,12 @@ fn parse_format(name: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    if let Some(name) = matches.subcommand_name() {
+        let _ = SUBCOMMAND.set(name.to_string());
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -304,9 +322,14 @@ fn main() -> ExitCode {
 
 /// `head` closing the pipe is the reader being done, not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().any(|e| {
+        let kind = e
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            // serde_json wraps the write error in its own type.
+            .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn one_line(err: &anyhow::Error) -> String {
@@ -316,11 +339,66 @@ fn one_line(err: &anyhow::Error) -> String {
         .join(": ")
 }
 
+/// The subcommand being run, so a usage error shows its usage rather than
+/// the top-level one.
+static SUBCOMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn usage_error(message: &str) -> ! {
     use clap::CommandFactory;
-    Cli::command()
+    let mut cmd = Cli::command();
+    // Building fills in each subcommand's `vpnwatch NAME` for its usage line.
+    cmd.build();
+    let sub = SUBCOMMAND
+        .get()
+        .and_then(|name| cmd.find_subcommand_mut(name))
+        .map(|s| s.clone());
+    sub.unwrap_or(cmd)
         .error(clap::error::ErrorKind::ValueValidation, message)
         .exit()
+}
+
+/// Standard input carries data (a pipe, a file or a socket), as in
+/// `zcat asa.log.gz | vpnwatch scan`: then it is read when no file is
+/// named. A terminal or /dev/null is not taken for a log.
+fn stdin_is_data() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd).metadata().is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_fifo() || t.is_file() || t.is_socket()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::IsTerminal;
+        !std::io::stdin().is_terminal()
+    }
+}
+
+/// A FILE argument that does not exist but reads as `HOST:PORT` is almost
+/// surely a listener address that lost its `=` (`--syslog-udp 0.0.0.0:514`):
+/// say so instead of waiting for that file for ever.
+fn check_address_like_files(inputs: &[Input]) {
+    for input in inputs {
+        let InputPath::File(path) = &input.path else {
+            continue;
+        };
+        if path.exists() {
+            continue;
+        }
+        let text = path.to_string_lossy();
+        if text.parse::<SocketAddr>().is_ok() {
+            usage_error(&format!(
+                "{text} is not a file; to receive syslog there write --syslog-udp={text} \
+                 or --syslog-tcp={text} (with `=`)"
+            ));
+        }
+    }
 }
 
 /// The inputs named on the command line, each with its forced role, format
@@ -350,6 +428,22 @@ fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
     all
 }
 
+/// [`inputs`], or standard input when no file is named and stdin carries
+/// data (`vpnwatch scan < asa.log`).
+fn inputs_or_stdin(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
+    let all = inputs(roles, user);
+    if !all.is_empty() || !stdin_is_data() {
+        return all;
+    }
+    let mut all = vec![Input {
+        format: roles.format,
+        user: user.map(str::to_string),
+        ..Input::new(InputPath::Stdin)
+    }];
+    app::resolve_formats(&mut all);
+    all
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         None => install_time_rules(&cli.roles),
@@ -363,8 +457,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Some(Command::Formats) => {
-            print!("{}", vpnwatch::parse::formats::describe_formats());
-            Ok(())
+            let mut out = std::io::stdout().lock();
+            out.write_all(vpnwatch::parse::formats::describe_formats().as_bytes())?;
+            Ok(out.flush()?)
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
@@ -439,6 +534,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless_files(&roles, None)?
             };
+            let journal = match journal {
+                Some(j) => j,
+                None => {
+                    let today = app::default_journal_path();
+                    if !today.exists() {
+                        usage_error(&format!(
+                            "no journal today ({} not found here); name one with --journal FILE",
+                            today.display()
+                        ));
+                    }
+                    today
+                }
+            };
             incident_cmd::report(
                 &journal,
                 &load_runbook(runbook.as_deref())?,
@@ -449,6 +557,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => {
             let inputs = inputs(&cli.roles, cli.user.as_deref());
+            check_address_like_files(&inputs);
             check_inputs(
                 &inputs,
                 &cli.ingest,
@@ -464,9 +573,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn headless_files(roles: &RoleArgs, user: Option<&str>) -> anyhow::Result<Vec<HeadlessFile>> {
-    let inputs = inputs(roles, user);
+    let inputs = inputs_or_stdin(roles, user);
     if inputs.is_empty() {
-        usage_error("no log files given");
+        usage_error("no log files given (name them, or pipe a log into standard input)");
     }
     let families = app::resolve_families(&inputs)?;
     inputs
@@ -535,6 +644,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
         .prefix("vpnwatch-demo-")
         .tempdir()
         .context("creating the demo directory")?;
+    console::remove_on_signal_exit(dir.path());
     let paths = demo::create_files(dir.path()).context("creating the demo files")?;
     let ctx = ParseContext::default();
     let plan = demo::schedule(&demo::SAMPLE_LOGS, &ctx);
@@ -563,7 +673,12 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
 fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
-    let inputs = inputs(roles, None);
+    let inputs = if ingest.has_other_sources() {
+        inputs(roles, None)
+    } else {
+        inputs_or_stdin(roles, None)
+    };
+    check_address_like_files(&inputs);
     check_inputs(&inputs, ingest, "no log files given");
     let families = app::resolve_families(&inputs)?;
     let config = FollowConfig {

@@ -1475,12 +1475,22 @@ impl Incident {
     /// the attempt keeps the more specific cause, in the user's tally, in
     /// the join and on every line of the attempt, this one (`line`, filed
     /// already) included. Returns the attempt's cause now.
-    fn set_last_attempt_cause(&mut self, user: usize, cause: Cause, line: Option<LineRef>) -> Cause {
+    fn set_last_attempt_cause(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        line: Option<LineRef>,
+    ) -> Cause {
         let stats = &mut self.users[user].1;
-        let Some(id) = stats.last_attempt.filter(|&id| self.join.attempt(id).is_some()) else {
+        let Some(id) = stats
+            .last_attempt
+            .filter(|&id| self.join.attempt(id).is_some())
+        else {
             // No joinable attempt behind it (a laptop-only attempt): the
             // user's tally alone changes.
-            let better = stats.last_cause.map_or(cause, |last| join::more_specific(last, cause));
+            let better = stats
+                .last_cause
+                .map_or(cause, |last| join::more_specific(last, cause));
             if let Some(last) = stats.last_cause
                 && last != better
             {

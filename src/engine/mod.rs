@@ -25,8 +25,8 @@ pub mod kpi;
 pub mod lines;
 pub mod recall;
 pub mod scope;
-pub mod spray;
 pub mod skew;
+pub mod spray;
 pub mod suggest;
 pub mod window;
 
