@@ -744,7 +744,13 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
     use std::io::{Seek, SeekFrom};
     const EDGE: u64 = 64 * 1024;
     let mut f = File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
+    let meta = f.metadata().ok()?;
+    // A pipe (`cat x | vpnwatch scan -`) has no blocks, and reading its head
+    // here would take those lines from the line-by-line reader.
+    if !meta.is_file() {
+        return None;
+    }
+    let len = meta.len();
     let mut head = Vec::new();
     (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
     let mut tail = Vec::new();

@@ -1,0 +1,304 @@
+//! The command line's habits: what a script or a new user runs into at the
+//! edges (a closed pipe, a usage error in a subcommand, a log on stdin, a
+//! mistyped flag), through the binary.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+
+const HEADEND: &str = "sample-logs/asa-headend.log";
+const CLIENT: &str = "sample-logs/anyconnect-client.log";
+
+fn vpnwatch() -> Command {
+    Command::cargo_bin("vpnwatch").expect("binary is built")
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_vpnwatch")
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs vpnwatch with its stdout a pipe whose reading end is already
+/// closed (`vpnwatch … | head` after head has quit): every write fails
+/// with EPIPE, deterministically.
+fn run_into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    StdCommand::new(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run vpnwatch")
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_exit_0_for_every_command_that_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    std::fs::write(&journal, "").unwrap();
+    let journal = journal.to_str().unwrap();
+    let runs: [&[&str]; 7] = [
+        &["scan", "--json", HEADEND, CLIENT],
+        &["scan", HEADEND, CLIENT],
+        &["events", HEADEND],
+        &["formats"],
+        &["report", "--journal", journal, HEADEND],
+        &["runbook", "check", "runbooks/anyconnect-auth-failed.md"],
+        &["--help"],
+    ];
+    for args in runs {
+        if args[0] == "runbook" && !std::path::Path::new(args[2]).exists() {
+            continue;
+        }
+        let out = run_into_closed_pipe(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), "", "{args:?} printed to stderr");
+    }
+}
+
+#[test]
+fn a_usage_error_in_a_subcommand_shows_that_subcommands_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, usage) in [
+        (&["scan"][..], "Usage: vpnwatch scan "),
+        (&["events"][..], "Usage: vpnwatch events "),
+        (&["bundle", "--user", "x"][..], "Usage: vpnwatch bundle "),
+        (&["report"][..], "Usage: vpnwatch report "),
+    ] {
+        let out = StdCommand::new(bin())
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(usage), "{args:?}: {err}");
+        assert!(!err.contains("vpnwatch <COMMAND>"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn scan_and_events_read_a_piped_stdin_when_no_file_is_named() {
+    // assert_cmd writes stdin through a pipe: every line must be read (the
+    // block reader must not take the first 64 KiB to look at the stamps).
+    let log = std::fs::read(HEADEND).unwrap();
+    let out = vpnwatch()
+        .args(["scan", "--json"])
+        .write_stdin(log.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_file: serde_json::Value = serde_json::from_slice(
+        &vpnwatch()
+            .args(["scan", "--json", HEADEND])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(report["totals"], from_file["totals"]);
+    assert_eq!(report["users"], from_file["users"]);
+
+    let out = vpnwatch()
+        .arg("events")
+        .write_stdin(log.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let events = String::from_utf8_lossy(&out.stdout);
+    let from_file = vpnwatch().args(["events", HEADEND]).output().unwrap();
+    // From a pipe, a line whose cause changes later is followed by an
+    // `{"update": …}` record (it cannot be read twice); the line records
+    // themselves are the file's.
+    let records = |text: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with("{\"update\""))
+            .count()
+    };
+    assert_eq!(
+        records(&events),
+        records(&String::from_utf8_lossy(&from_file.stdout))
+    );
+    assert!(records(&events) > 100);
+
+    // `scan < file`: stdin a regular file, read the same.
+    let out = StdCommand::new(bin())
+        .args(["scan", "--json"])
+        .stdin(std::fs::File::open(HEADEND).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let redirected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(redirected["totals"], report["totals"]);
+
+    // No file and nothing piped (/dev/null): still a usage error.
+    let out = StdCommand::new(bin())
+        .arg("scan")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+}
+
+#[test]
+fn report_reads_todays_journal_when_none_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = jiff::Zoned::now().date();
+    let name = format!("vpnwatch-{today}.jsonl");
+    let out = vpnwatch()
+        .arg("report")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&name), "the missing journal is named: {err}");
+
+    std::fs::write(
+        dir.path().join(&name),
+        "{\"kind\":\"step\",\"ts\":\"2026-11-28T08:50:00Z\",\"operator\":\"oncall\",\"step\":\"1.1\",\"from\":\"todo\",\"to\":\"done\"}\n",
+    )
+    .unwrap();
+    let out = vpnwatch()
+        .arg("report")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains(&format!("from the journal `{name}`")), "{md}");
+    assert!(md.contains("oncall"), "{md}");
+}
+
+#[test]
+fn an_unknown_theme_is_a_usage_error() {
+    for args in [
+        &["--theme", "nope", HEADEND][..],
+        &["demo", "--theme", "nope"][..],
+    ] {
+        let out = vpnwatch().args(args).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("unknown theme \"nope\""), "{err}");
+    }
+}
+
+#[test]
+fn demo_help_and_readme_agree_on_the_demo_journal() {
+    let out = vpnwatch().args(["demo", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    let readme = std::fs::read_to_string("README.md")
+        .unwrap()
+        .replace('\n', " ");
+    let said = "journal.jsonl in the demo's temporary directory";
+    assert!(help.contains(said), "{help}");
+    assert!(readme.contains(said), "README does not say {said:?}");
+    assert!(
+        !help.contains("Default: vpnwatch-YYYY-MM-DD.jsonl in the current directory"),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_address_given_as_a_file_gets_a_hint() {
+    for args in [
+        &["0.0.0.0:514"][..],
+        &["events", "--follow", "127.0.0.1:5514"][..],
+    ] {
+        let out = vpnwatch().args(args).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let addr = args[args.len() - 1];
+        assert!(
+            err.lines()
+                .next()
+                .unwrap_or("")
+                .contains(&format!("--syslog-udp={addr}")),
+            "{err}"
+        );
+    }
+    // A file of that name that exists is read, not second-guessed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(HEADEND, dir.path().join("10.0.0.1:514")).unwrap();
+    let out = vpnwatch()
+        .args(["scan", "10.0.0.1:514"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn a_bad_journal_line_is_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    std::fs::write(
+        &journal,
+        "{\"kind\":\"step\",\"ts\":\"2026-11-28T08:50:00Z\",\"operator\":\"a\",\"step\":\"1.1\",\"from\":\"todo\",\"to\":\"done\"}\n\
+         {\"kind\":\"step\",\"ts\":\"26-11-28T08:51:00Z\",\"operator\":\"a\",\"step\":\"1.2\",\"from\":\"todo\",\"to\":\"done\"}\n\
+         {\"kind\":\"step\",\"ts\":\"2026-11-28T08:52:00Z\",\"operator\":\"a\",\"step\":\"1.3\",\"from\":\"todo\",\"to\":\"done\"}\n",
+    )
+    .unwrap();
+    let out = vpnwatch()
+        .args(["report", "--journal", journal.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("year"))
+        .unwrap_or_else(|| panic!("no warning for the bad ts: {err}"));
+    assert!(warning.contains("j.jsonl:2:"), "{warning}");
+}
+
+#[test]
+fn a_bundle_write_error_names_the_bundle_not_its_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir").join("out.tar.gz");
+    let out = vpnwatch()
+        .args(["bundle", "--user", "tbrennan", "-o"])
+        .arg(&missing)
+        .args(["--journal"])
+        .arg(dir.path().join("j.jsonl"))
+        .args([HEADEND, CLIENT])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("out.tar.gz"), "{err}");
+    assert!(
+        !err.contains(".vpnwatch-bundle-"),
+        "a temporary path: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// A pipe closed while `events --follow` prints: it stops quietly, too.
+#[test]
+fn events_follow_stops_quietly_when_its_reader_goes() {
+    let mut child = StdCommand::new(bin())
+        .args(["events", "--follow", "--from-start", HEADEND])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out), "");
+}
