@@ -23,6 +23,7 @@ pub mod journal;
 #[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
+pub mod plural;
 pub mod runbook;
 pub mod sanitize;
 pub mod source;

@@ -302,3 +302,97 @@ fn events_follow_stops_quietly_when_its_reader_goes() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out), "");
 }
+
+/// One of each: no "1 failed attempts · 1 users · 1 lines" anywhere.
+#[test]
+fn a_count_of_one_is_singular_in_scan_report_and_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("asa.log");
+    std::fs::write(
+        &log,
+        "<166>Nov 28 2026 08:43:11 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.20.0.13 : user = apatel : user IP = 192.0.2.251\n",
+    )
+    .unwrap();
+    let log = log.to_str().unwrap();
+
+    let out = vpnwatch().args(["scan", log]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 failed attempt by 1 user (1 failing at the end), 0 successful logins, 0 session ends, 1 line read"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 transition") || text.contains("0 transitions"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("1 transitions") && !text.contains("1 unreachable reports"),
+        "{text}"
+    );
+
+    let journal = dir.path().join("j.jsonl");
+    std::fs::write(&journal, "").unwrap();
+    let out = vpnwatch()
+        .args(["report", "--journal", journal.to_str().unwrap(), log])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("(headend, 1 line)"), "{md}");
+    assert!(md.contains("- 1 failed login attempt by 1 user "), "{md}");
+
+    let bundle = dir.path().join("b.tar.gz");
+    let out = vpnwatch()
+        .args(["bundle", "--user", "apatel", "--context", "1", "-o"])
+        .arg(&bundle)
+        .arg("--journal")
+        .arg(&journal)
+        .arg(log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let tar = flate2::read::GzDecoder::new(std::fs::File::open(&bundle).unwrap());
+    let mut archive = tar::Archive::new(tar);
+    let mut readme = String::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().ends_with("README.txt") {
+            entry.read_to_string(&mut readme).unwrap();
+        }
+    }
+    assert!(
+        readme.contains("Context:   1 line before and after"),
+        "{readme}"
+    );
+}
+
+/// An AAA server the headend called unreachable but never marked failed is
+/// shown with a documented glyph and word, not a bare `?`.
+#[test]
+fn an_unreachable_unmarked_server_has_a_documented_glyph() {
+    use vpnwatch::engine::{Model, SourceState};
+    use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::source::{LineBatch, SourceId};
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(
+        vec![SourceState::new("asa.log".into(), Family::Headend)],
+        &runbook,
+        1000,
+        ParseContext { default_year: 2026 },
+    );
+    let mut batch = LineBatch::new(1);
+    batch.push(
+        b"<166>2026-11-28T08:51:48Z vpn-asa-02 : %ASA-6-113014: AAA authentication server not accessible : server = 10.20.0.13 : user = ewright",
+    );
+    model.ingest(SourceId(0), &batch);
+    let terminal = common::render(
+        &model,
+        &vpnwatch::ui::UiState::default(),
+        &vpnwatch::ui::Theme::default(),
+        200,
+        40,
+    );
+    let screen = common::screen_text(&terminal);
+    assert!(screen.contains("10.20.0.13 ⚠ 1 unreachable"), "{screen}");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains("`⚠ N unreachable`"), "README documents it");
+}
