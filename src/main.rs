@@ -30,7 +30,17 @@ use vpnwatch::ui::theme::no_color_requested;
 /// authentication failures, counts them per user, and keeps the runbook
 /// checklist beside the logs.
 #[derive(Parser)]
-#[command(name = "vpnwatch", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "vpnwatch",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:
+  vpnwatch demo                                  replay the sample incident
+  vpnwatch /var/log/asa/vpn.log laptop.log       follow logs, roles detected
+  vpnwatch --headend asa.log --client laptop.log force the roles
+  vpnwatch --syslog-udp=0.0.0.0:514              receive syslog (note the =)
+  vpnwatch --command 'ssh fw1 tail -F /var/log/asa.log'"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -162,6 +172,10 @@ enum Command {
         "Journal of checklist changes (JSONL, append-only). Default: journal.jsonl in the demo's \
          temporary directory, removed when the demo ends (its ticks are practice)"
     )))]
+    #[command(after_help = "Examples:
+  vpnwatch demo                     the story plays in about a minute
+  vpnwatch demo --speed 1           in real time (about half an hour)
+  vpnwatch demo --theme light       on a light terminal")]
     Demo {
         /// Replay speed as a multiple of real time (default: the story plays in about a minute).
         #[arg(long)]
@@ -170,6 +184,11 @@ enum Command {
         dashboard: DashboardArgs,
     },
     /// Read logs to the end and print the per-user failure table.
+    #[command(after_help = "Examples:
+  vpnwatch scan asa.log laptop.log
+  vpnwatch scan --json asa.log | jq '.users[] | select(.state == \"failing\")'
+  zcat asa.log.gz | vpnwatch scan             a piped log is read from stdin
+  vpnwatch scan --tz Europe/Berlin asa.log    stamps without a zone are Berlin time")]
     Scan {
         /// Print one JSON document instead of a table.
         #[arg(long)]
@@ -181,8 +200,15 @@ enum Command {
         roles: RoleArgs,
     },
     /// List the log formats vpnwatch reads, with an example line of each.
+    #[command(after_help = "Examples:
+  vpnwatch formats
+  vpnwatch scan --format cisco-ise auth.log    read a file as one of them")]
     Formats,
     /// Print one JSON object per recognised log line (NDJSON).
+    #[command(after_help = "Examples:
+  vpnwatch events asa.log | jq 'select(.outcome == \"failure\")'
+  vpnwatch events --follow asa.log            keep printing as lines arrive
+  vpnwatch events --follow --syslog-udp=0.0.0.0:514")]
     Events {
         /// Keep following the files (and any --command / --syslog-* source)
         /// as the dashboard does, printing lines as they arrive, until
@@ -198,11 +224,17 @@ enum Command {
         ingest: IngestArgs,
     },
     /// Runbook tools: `runbook check FILE` validates a runbook and prints its steps.
+    #[command(after_help = "Examples:
+  vpnwatch runbook check runbooks/anyconnect-auth-failed.md")]
     Runbook {
         #[command(subcommand)]
         command: RunbookCommand,
     },
     /// Write a .tar.gz of one user's log lines (with context), stats and the checklist.
+    #[command(after_help = "Examples:
+  vpnwatch bundle --user tbrennan asa.log laptop.log
+  vpnwatch bundle --user tbrennan --redact -o for-it.tar.gz asa.log
+  vpnwatch bundle --user 192.0.2.147 asa.log    a hidden user, by client IP")]
     Bundle {
         /// The user: a user name, or a hidden user's client IP.
         #[arg(long, value_name = "NAME")]
@@ -229,6 +261,9 @@ enum Command {
         roles: RoleArgs,
     },
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
+    #[command(after_help = "Examples:
+  vpnwatch report                              today's journal, to stdout
+  vpnwatch report --journal vpnwatch-2026-11-28.jsonl -o postmortem.md asa.log")]
     Report {
         /// The incident's journal (read only). Default: today's journal,
         /// vpnwatch-YYYY-MM-DD.jsonl in the current directory.
@@ -243,11 +278,28 @@ enum Command {
         #[command(flatten)]
         roles: RoleArgs,
     },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  vpnwatch completions bash > ~/.local/share/bash-completion/completions/vpnwatch
+  vpnwatch completions zsh > ~/.zfunc/_vpnwatch
+  vpnwatch completions fish > ~/.config/fish/completions/vpnwatch.fish
+  vpnwatch completions powershell >> $PROFILE")]
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Examples:
+  vpnwatch man | man -l -
+  vpnwatch man > /usr/local/share/man/man1/vpnwatch.1")]
+    Man,
 }
 
 #[derive(Subcommand)]
 enum RunbookCommand {
     /// Validate a runbook and print its steps, commands and cause hints.
+    #[command(after_help = "Examples:
+  vpnwatch runbook check my-runbook.md")]
     Check {
         /// The Markdown runbook.
         file: PathBuf,
@@ -318,6 +370,13 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes `bytes` to stdout; a write error (a closed pipe too) is returned.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    Ok(out.flush()?)
 }
 
 /// `head` closing the pipe is the reader being done, not an error.
@@ -457,9 +516,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Some(Command::Formats) => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(vpnwatch::parse::formats::describe_formats().as_bytes())?;
-            Ok(out.flush()?)
+            write_stdout(vpnwatch::parse::formats::describe_formats().as_bytes())
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
@@ -492,6 +549,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            // Into a buffer: `generate` panics on a write error, and a
+            // closed pipe is no reason to.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vpnwatch", &mut script);
+            write_stdout(&script)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            write_stdout(&page)
+        }
         Some(Command::Runbook {
             command: RunbookCommand::Check { file },
         }) => incident_cmd::runbook_check(&file, std::io::stdout().lock()),

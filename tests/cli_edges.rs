@@ -396,3 +396,77 @@ fn an_unreachable_unmarked_server_has_a_documented_glyph() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     assert!(readme.contains("`⚠ N unreachable`"), "README documents it");
 }
+
+/// The subcommands `vpnwatch --help` lists.
+fn subcommands() -> Vec<String> {
+    let out = vpnwatch().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    help.split("Commands:")
+        .nth(1)
+        .expect("a Commands: section")
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_help_has_examples_that_use_its_command() {
+    let names = subcommands();
+    for want in ["scan", "events", "report", "bundle", "completions", "man"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    let top = vpnwatch().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&top.stdout).contains("Examples:\n  vpnwatch "));
+    for name in names {
+        let out = vpnwatch().args([name.as_str(), "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}");
+        assert!(
+            help.contains(&format!("Examples:\n  vpnwatch {name}"))
+                || help.contains(&format!("Examples:\n  zcat")),
+            "{name} --help has no examples:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = vpnwatch().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr_of(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("vpnwatch"), "{shell}");
+        assert!(
+            script.contains("--syslog-udp"),
+            "{shell} completes the flags"
+        );
+        assert!(script.contains("scan"), "{shell} completes the subcommands");
+    }
+    if common::need::tool("bash", &["--version"]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vpnwatch.bash");
+        let out = vpnwatch().args(["completions", "bash"]).output().unwrap();
+        std::fs::write(&path, &out.stdout).unwrap();
+        let check = StdCommand::new("bash")
+            .arg("-n")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", stderr_of(&check));
+    }
+    let out = vpnwatch().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = vpnwatch().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH vpnwatch 1"), "{page}");
+    assert!(
+        page.contains("scan") && page.contains("\\-\\-theme"),
+        "{page}"
+    );
+}
