@@ -18,6 +18,7 @@
 //! itself turns on for tests, benches and examples: it does not ship.
 
 pub mod app;
+pub mod config;
 pub mod engine;
 pub mod journal;
 #[cfg(feature = "loggen")]

@@ -16,6 +16,7 @@ use vpnwatch::app::follow::{self, FollowConfig};
 use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
+use vpnwatch::config::{self, Config};
 use vpnwatch::engine::DEFAULT_RETAIN;
 use vpnwatch::parse::formats::Format;
 use vpnwatch::parse::{Family, ParseContext};
@@ -151,18 +152,20 @@ struct DashboardArgs {
     #[arg(long, value_name = "NAME")]
     operator: Option<String>,
 
-    /// Theme: default, light, high-contrast, or a path to a .toml theme.
-    #[arg(long, value_name = "NAME", default_value = "default", value_parser = parse_theme)]
-    theme: String,
+    /// Theme: default, light, high-contrast, or a path to a .toml theme
+    /// (default: the config file's `theme`, else default).
+    #[arg(long, value_name = "NAME", value_parser = parse_theme)]
+    theme: Option<String>,
 
     /// Log lines kept in memory per pane.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
     retain: usize,
 
     /// Seconds (log time) a headend log may be silent while other sources
-    /// move on before the header marks it `⚠ quiet`.
-    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
-    quiet_after: i64,
+    /// move on before the header marks it `⚠ quiet` (default: the config
+    /// file's `quiet_after`, else 120).
+    #[arg(long, value_name = "SECS")]
+    quiet_after: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -288,6 +291,20 @@ enum Command {
         /// The shell: bash, zsh, fish, powershell or elvish.
         shell: clap_complete::Shell,
     },
+    /// Show the configuration file: where it is looked for, or the settings
+    /// in force (the file merged over the defaults).
+    #[command(after_help = "Examples:
+  vpnwatch config --path                 where the file is looked for
+  vpnwatch config --print                every setting in force, as TOML
+  $EDITOR \"$(vpnwatch config --path)\"")]
+    Config {
+        /// Print the path of the configuration file (whether or not it exists).
+        #[arg(long, conflicts_with = "print", required_unless_present = "print")]
+        path: bool,
+        /// Print the settings in force, as TOML.
+        #[arg(long)]
+        print: bool,
+    },
     /// Print the manual page (roff).
     #[command(after_help = "Examples:
   vpnwatch man | man -l -
@@ -331,9 +348,16 @@ struct RoleArgs {
     tz: Vec<String>,
 }
 
-/// Installs the `--tz` rules before any log is read.
+/// Installs the `--tz` rules (else the config file's `tz`) before any log
+/// is read.
 fn install_time_rules(roles: &RoleArgs) {
-    match vpnwatch::parse::clock::TimeRules::parse(&roles.tz) {
+    let from_config: Vec<String> = user_config().tz.iter().cloned().collect();
+    let rules = if roles.tz.is_empty() {
+        &from_config
+    } else {
+        &roles.tz
+    };
+    match vpnwatch::parse::clock::TimeRules::parse(rules) {
         Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
         Err(message) => usage_error(&message),
     }
@@ -396,6 +420,75 @@ fn one_line(err: &anyhow::Error) -> String {
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
         .join(": ")
+}
+
+/// The configuration file, read once; an unusable one ends the process with
+/// one line naming the file, line and key, exit 2.
+fn user_config() -> &'static Config {
+    static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        config::load(None).unwrap_or_else(|e| {
+            eprintln!("vpnwatch: {e}");
+            std::process::exit(2)
+        })
+    })
+}
+
+/// The default journal: today's file in the config's `journal_dir`, else here.
+fn default_journal() -> PathBuf {
+    let name = app::default_journal_path();
+    match &user_config().journal_dir {
+        Some(dir) => dir.join(name),
+        None => name,
+    }
+}
+
+/// `config --print`: every setting in force, as TOML.
+fn print_config() -> anyhow::Result<()> {
+    use toml::Value;
+    let c = user_config();
+    let mut top = toml::Table::new();
+    let mut set = |k: &str, v: Value| {
+        top.insert(k.to_string(), v);
+    };
+    set(
+        "theme",
+        Value::String(c.theme.clone().unwrap_or_else(|| "default".into())),
+    );
+    set(
+        "operator",
+        Value::String(c.operator.clone().unwrap_or_else(app::default_operator)),
+    );
+    set(
+        "journal_dir",
+        Value::String(
+            c.journal_dir
+                .as_ref()
+                .map_or_else(|| ".".to_string(), |d| d.display().to_string()),
+        ),
+    );
+    set("mouse", Value::Boolean(c.mouse.unwrap_or(true)));
+    set(
+        "quiet_after",
+        Value::Integer(
+            c.quiet_after
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs() as i64),
+        ),
+    );
+    set(
+        "tz",
+        Value::String(c.tz.clone().unwrap_or_else(|| "UTC".into())),
+    );
+    let keys: toml::Table = vpnwatch::app::keys::ACTIONS
+        .iter()
+        .map(|(action, default)| {
+            let key = c.keys.get(*action).map_or(*default, String::as_str);
+            (action.to_string(), Value::String(key.to_string()))
+        })
+        .collect();
+    set("keys", Value::Table(keys));
+    set("probe", Value::Table(c.probe.clone()));
+    write_stdout(toml::to_string(&top)?.as_bytes())
 }
 
 /// The subcommand being run, so a usage error shows its usage rather than
@@ -557,6 +650,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "vpnwatch", &mut script);
             write_stdout(&script)
         }
+        Some(Command::Config { path, .. }) => {
+            if path {
+                let path = config::default_path()
+                    .ok_or_else(|| anyhow::anyhow!("neither XDG_CONFIG_HOME nor HOME is set"))?;
+                write_stdout(format!("{}\n", path.display()).as_bytes())
+            } else {
+                print_config()
+            }
+        }
         Some(Command::Man) => {
             use clap::CommandFactory;
             let mut page = Vec::new();
@@ -585,7 +687,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 redact,
                 output,
                 journal,
-                operator: operator.unwrap_or_else(app::default_operator),
+                operator: operator
+                    .or_else(|| user_config().operator.clone())
+                    .unwrap_or_else(app::default_operator),
                 runbook: load_runbook(runbook.as_deref())?,
             };
             incident_cmd::bundle(&args, &files, std::io::stdout().lock())
@@ -608,7 +712,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let journal = match journal {
                 Some(j) => j,
                 None => {
-                    let today = app::default_journal_path();
+                    let today = default_journal();
                     if !today.exists() {
                         usage_error(&format!(
                             "no journal today ({} not found here); name one with --journal FILE",
@@ -683,7 +787,9 @@ fn console_config(
     args: &DashboardArgs,
     default_journal: Option<PathBuf>,
 ) -> anyhow::Result<ConsoleConfig> {
-    let mut theme = Theme::load(&args.theme)?;
+    let cfg = user_config();
+    let theme_name = args.theme.as_ref().or(cfg.theme.as_ref());
+    let mut theme = Theme::load(theme_name.map_or("default", String::as_str))?;
     if no_color_requested() {
         theme = theme.without_colour();
     }
@@ -695,12 +801,22 @@ fn console_config(
             .journal
             .clone()
             .or(default_journal)
-            .unwrap_or_else(app::default_journal_path),
-        operator: args.operator.clone().unwrap_or_else(app::default_operator),
+            .unwrap_or_else(self::default_journal),
+        operator: args
+            .operator
+            .clone()
+            .or_else(|| cfg.operator.clone())
+            .unwrap_or_else(app::default_operator),
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
-        quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
+        quiet_after: jiff::SignedDuration::from_secs(
+            args.quiet_after
+                .or(cfg.quiet_after)
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs() as i64)
+                .max(1),
+        ),
+        keys: cfg.key_map(),
     })
 }
 

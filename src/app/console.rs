@@ -58,6 +58,8 @@ pub struct ConsoleConfig {
     pub ingest: SourceSettings,
     /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
     pub quiet_after: jiff::SignedDuration,
+    /// The configuration file's `[keys]` (see [`super::keys`]).
+    pub keys: super::keys::KeyMap,
 }
 
 struct Shared {
@@ -366,6 +368,7 @@ async fn event_loop(
                         actions::note_key(&mut model, ui_state, k, &config.operator, journal);
                     }
                     TermEvent::Key(k) => {
+                        let Some(k) = config.keys.translate(k) else { continue };
                         if let Some(action) = ui::action_for_key(k) {
                             if action == Action::Quit {
                                 return Ok(());
