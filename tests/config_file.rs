@@ -199,3 +199,28 @@ fn journal_dir_and_operator_reach_the_commands() {
         );
     }
 }
+
+/// The README's example file is a valid configuration.
+#[test]
+fn the_readme_example_is_accepted() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("## Configuration file")
+        .nth(1)
+        .expect("README has a Configuration file section");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a toml example");
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), example);
+    let out = vpnwatch(dir.path())
+        .args(["config", "--print"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let merged: toml::Table = toml::from_str(&stdout(&out)).unwrap();
+    assert_eq!(merged["theme"].as_str(), Some("high-contrast"));
+    assert_eq!(merged["keys"]["quit"].as_str(), Some("Q"));
+}
