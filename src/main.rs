@@ -472,7 +472,7 @@ fn print_config() -> anyhow::Result<()> {
         "quiet_after",
         Value::Integer(
             c.quiet_after
-                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs() as i64),
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs()),
         ),
     );
     set(
@@ -813,7 +813,7 @@ fn console_config(
         quiet_after: jiff::SignedDuration::from_secs(
             args.quiet_after
                 .or(cfg.quiet_after)
-                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs() as i64)
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())
                 .max(1),
         ),
         keys: cfg.key_map(),
