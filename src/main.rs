@@ -635,8 +635,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             follow: true,
             roles,
             ingest,
-            ..
-        }) => run_follow(&roles, &ingest),
+            user,
+        }) => run_follow(&roles, &ingest, user.as_deref()),
         Some(Command::Events { roles, user, .. }) => {
             let files = headless_files(&roles, user.as_deref())?;
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
@@ -859,11 +859,12 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 }
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
-fn run_follow(roles: &RoleArgs, ingest: &IngestArgs) -> anyhow::Result<()> {
+fn run_follow(roles: &RoleArgs, ingest: &IngestArgs, user: Option<&str>) -> anyhow::Result<()> {
+    // `--user` names the person a client log is about, as in `events`.
     let inputs = if ingest.has_other_sources() {
-        inputs(roles, None)
+        inputs(roles, user)
     } else {
-        inputs_or_stdin(roles, None)
+        inputs_or_stdin(roles, user)
     };
     check_address_like_files(&inputs);
     check_inputs(&inputs, ingest, "no log files given");

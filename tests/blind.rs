@@ -144,10 +144,19 @@ fn follow_detects_a_late_file_from_its_first_lines() {
 fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
     let rb = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
     let report = |logs: &[(std::path::PathBuf, vpnwatch::parse::Family)]| {
+        let files: Vec<vpnwatch::app::headless::HeadlessFile> = logs
+            .iter()
+            .map(|(path, family)| vpnwatch::app::headless::HeadlessFile {
+                path: path.clone(),
+                family: *family,
+                format: None,
+                user: None,
+            })
+            .collect();
         vpnwatch::app::report::from_files(
             "tests/fixtures/journal/sample-incident.jsonl".as_ref(),
             &rb,
-            logs,
+            &files,
             &vpnwatch::parse::ParseContext { default_year: 2026 },
             "2026-11-28T10:00:00Z".parse().unwrap(),
         )

@@ -210,3 +210,132 @@ fn hidden_users_are_bundled_by_client_ip_and_unknown_users_are_an_error() {
     assert!(err.contains("does not appear in the logs"), "{err}");
     assert!(!dir.path().join("x.tar.gz").exists());
 }
+
+/// `vpnwatch bundle --user USER ARGS... -o OUT` in the crate root; the
+/// bundle's files.
+fn bundle_of(user: &str, args: &[&str], dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let out = dir.join("b.tar.gz");
+    Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .current_dir(root())
+        .args(["bundle", "--user", user, "-o"])
+        .arg(&out)
+        .args(args)
+        .assert()
+        .success();
+    unpack(&out)
+}
+
+/// The user's failures as `scan --json --user USER ARGS...` counts them:
+/// a bundle agrees with every other output.
+fn scan_failures(user: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .current_dir(root())
+        .args(["scan", "--json", "--user", user])
+        .args(args)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user"] == user)
+        .map(|u| u["failures"].clone())
+        .unwrap_or_default()
+}
+
+/// The lines a bundle's excerpt marks as the user's.
+fn marked(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| l.starts_with('>')).collect()
+}
+
+#[test]
+fn a_dart_export_is_read_as_records_and_its_failures_are_the_users() {
+    // A DART export is collected from one person: its records rarely name
+    // the user, and the bundle's user is theirs.
+    let dir = tempfile::tempdir().unwrap();
+    let files = bundle_of(
+        "cmorales",
+        &["tests/fixtures/formats/anyconnect-dart.txt"],
+        dir.path(),
+    );
+    let text = file(&files, "1-anyconnect-dart.txt.log");
+    let lines = marked(text);
+    // The failed login's whole record (several lines) is marked, and its
+    // last line carries the cause the engine gave it.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("[bad_credentials]") || l.contains("[client_network]")),
+        "{text}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("Login failed")),
+        "whole records are marked: {text}"
+    );
+    assert!(lines.len() > 5, "whole records are marked: {text}");
+    let user: serde_json::Value = serde_json::from_str(file(&files, "user.json")).unwrap();
+    assert!(user["failures"].as_u64() > Some(0), "{user}");
+    assert_eq!(
+        user["failures"],
+        scan_failures("cmorales", &["tests/fixtures/formats/anyconnect-dart.txt"])
+    );
+}
+
+#[test]
+fn a_windows_event_xml_export_is_the_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = bundle_of(
+        "ann",
+        &["tests/fixtures/formats/anyconnect-windows-wevtutil.xml"],
+        dir.path(),
+    );
+    let text = file(&files, "1-anyconnect-windows-wevtutil.xml.log");
+    let lines = marked(text);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("[bad_credentials]") && l.contains("<Event")),
+        "{text}"
+    );
+    let user: serde_json::Value = serde_json::from_str(file(&files, "user.json")).unwrap();
+    assert_eq!(user["user"], "ann");
+    assert!(user["failures"].as_u64() > Some(0), "{user}");
+    assert_eq!(
+        user["failures"],
+        scan_failures(
+            "ann",
+            &["tests/fixtures/formats/anyconnect-windows-wevtutil.xml"]
+        )
+    );
+}
+
+#[test]
+fn a_segmented_ise_message_names_its_user_once_joined() {
+    // The user name is cut across two segments of one ISE message,
+    // interleaved with another message.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ise.log");
+    let head = "<181>Nov 28 08:50:35 ise-psn-01 CISE_Failed_Attempts 0000004248 2";
+    let other = "<181>Nov 28 08:50:36 ise-psn-01 CISE_Passed_Authentications 0000004249 1 0 2026-11-28 08:50:36.100000 +00:00 0000773180 5200 NOTICE Passed-Authentication: Authentication succeeded, UserName=apatel, Calling-Station-ID=203.0.113.71,";
+    std::fs::write(
+        &log,
+        format!(
+            "{head} 0 2026-11-28 08:50:35.667424 +00:00 0000773179 5400 NOTICE Failed-Attempt: Authentication failed, UserName=mk\n\
+             {other}\n\
+             {head} 1 owalski, Calling-Station-ID=198.51.100.77, FailureReason=24415 User authentication against Active Directory failed since user's account is locked out,\n"
+        ),
+    )
+    .unwrap();
+    let files = bundle_of("mkowalski", &["--auth", log.to_str().unwrap()], dir.path());
+    let text = file(&files, "1-ise.log");
+    let lines = marked(text);
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("owalski, Calling-Station-ID"), "{text}");
+    assert!(
+        !text.contains(">      2:"),
+        "apatel's line is context: {text}"
+    );
+}

@@ -238,3 +238,33 @@ fn bad_values_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn follow_applies_the_user_a_client_log_is_about() {
+    // A client log that names no one: `--user` says whose it is, in
+    // `events --follow` as in `events`.
+    let line =
+        "Nov 28 08:45:29 lap acvpnui[1]: Message type error sent to the user: Login failed.\n";
+    let mut users = Vec::new();
+    for follow in [true, false] {
+        let mut child = vpnwatch()
+            .arg("events")
+            .args(if follow { &["--follow"][..] } else { &[][..] })
+            .args(["--user", "ann", "--client", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vpnwatch");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(line.as_bytes()).expect("write");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let v: serde_json::Value =
+            serde_json::from_str(text.lines().next().unwrap_or("null")).expect("NDJSON");
+        users.push(v["user"].clone());
+    }
+    assert_eq!(users, ["ann", "ann"]);
+}

@@ -3,16 +3,26 @@
 
 use std::path::PathBuf;
 
+use vpnwatch::app::headless::HeadlessFile;
 use vpnwatch::app::report;
 use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 
 const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
 
-fn logs() -> Vec<(PathBuf, Family)> {
+fn file(path: &str, family: Family) -> HeadlessFile {
+    HeadlessFile {
+        path: PathBuf::from(path),
+        family,
+        format: None,
+        user: None,
+    }
+}
+
+fn logs() -> Vec<HeadlessFile> {
     vec![
-        ("sample-logs/asa-headend.log".into(), Family::Headend),
-        ("sample-logs/anyconnect-client.log".into(), Family::Client),
+        file("sample-logs/asa-headend.log", Family::Headend),
+        file("sample-logs/anyconnect-client.log", Family::Client),
     ]
 }
 

@@ -2,33 +2,89 @@
 //! evidence bundles, reports, copying a command, and keeping the checklist
 //! in step with the shared journal.
 //!
-//! Every journaled action goes through [`record`]: append (fsynced), then
-//! read the journal back from where this console last read it and apply
-//! every new record in file order — this console's own and any other
-//! console's. Nothing is applied that is not on disk, and every console
-//! applies the same records in the same order, so all of them show what a
-//! fresh replay of the file would.
+//! Every journaled action goes through [`Journaling::submit`]: append
+//! (fsynced), then read the journal back from where this console last read
+//! it and apply every new record in file order — this console's own and any
+//! other console's. Nothing is applied that is not on disk, and every
+//! console applies the same records in the same order, so all of them show
+//! what a fresh replay of the file would.
+//!
+//! Nothing slow runs under the model's lock or on the terminal loop: the
+//! dashboard's journal lives on a writer thread ([`spawn_journal_writer`])
+//! whose replies the loop applies; `e` copies the user, the checklist and
+//! the list of files and writes the bundle on a blocking thread; `r`
+//! renders the report (pure) and writes it on a blocking thread. Their
+//! outcomes come back as [`Finished`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
+use tokio::sync::mpsc::UnboundedSender;
 
 use super::bundle::{self, BundleJob};
 use super::console::ConsoleConfig;
+use super::headless::HeadlessFile;
 use super::{InputPath, clipboard, report};
 use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
-use crate::engine::{Model, StepState};
-use crate::journal::Journal;
+use crate::engine::{Model, StepState, UserKey};
+use crate::journal::{Journal, Replay};
 use crate::parse::ParseContext;
 use crate::ui::editor::{NoteEdit, edit_note_key};
 use crate::ui::{Action, UiState};
 
-/// Applies every record appended to the journal since this console last
-/// read it. Returns whether anything changed.
-pub fn sync(model: &mut Model, ui: &mut UiState, journal: &mut Journal) -> bool {
-    match journal.poll() {
+/// What the journal is asked to do.
+#[derive(Debug)]
+pub enum JournalJob {
+    /// Append a record, then read back; `saved` is the status to show once
+    /// it is on disk.
+    Append {
+        record: Record,
+        saved: Option<String>,
+    },
+    /// Read back what other consoles appended.
+    Poll,
+}
+
+/// What the journal did: the records read back (or why not), and for an
+/// append whether it was saved.
+#[derive(Debug)]
+pub struct JournalReply {
+    read: Result<Replay, String>,
+    appended: Option<Result<Option<String>, String>>,
+}
+
+/// Does a journal job: the journal's I/O (append with fsync, read back).
+pub fn run_journal_job(journal: &mut Journal, job: JournalJob) -> JournalReply {
+    let poll = |j: &mut Journal| j.poll().map_err(|e| e.to_string());
+    match job {
+        JournalJob::Poll => JournalReply {
+            read: poll(journal),
+            appended: None,
+        },
+        JournalJob::Append { record, saved } => match journal.append(&record) {
+            Ok(()) => JournalReply {
+                read: poll(journal),
+                appended: Some(Ok(saved)),
+            },
+            Err(e) => JournalReply {
+                read: Ok(Replay::default()),
+                appended: Some(Err(format!("not saved: {e}"))),
+            },
+        },
+    }
+}
+
+/// Applies a journal reply to the model (pure). Returns whether anything
+/// changed.
+pub fn apply_journal_reply(model: &mut Model, ui: &mut UiState, reply: JournalReply) -> bool {
+    if let Some(Ok(_)) = &reply.appended {
+        ui.status = None;
+    }
+    let changed = match reply.read {
         Ok(replay) => {
             if let Some(w) = replay.warnings.last() {
                 ui.status = Some(w.clone());
@@ -43,23 +99,97 @@ pub fn sync(model: &mut Model, ui: &mut UiState, journal: &mut Journal) -> bool 
             ui.status = Some(format!("journal not read: {e}"));
             true
         }
+    };
+    match reply.appended {
+        Some(Ok(Some(saved))) => ui.status = Some(saved),
+        Some(Err(why)) => ui.status = Some(why),
+        _ => return changed,
+    }
+    true
+}
+
+/// Where journal jobs go: straight to a [`Journal`] (tests, one-shot
+/// commands) or to the dashboard's writer thread.
+pub trait Journaling {
+    fn submit(&mut self, model: &mut Model, ui: &mut UiState, job: JournalJob);
+}
+
+impl Journaling for Journal {
+    fn submit(&mut self, model: &mut Model, ui: &mut UiState, job: JournalJob) {
+        let reply = run_journal_job(self, job);
+        apply_journal_reply(model, ui, reply);
     }
 }
 
-/// Journals a record and then shows it (by reading it back). Returns false
-/// when it could not be saved; the status line says why.
-pub fn record(model: &mut Model, ui: &mut UiState, journal: &mut Journal, rec: &Record) -> bool {
-    match journal.append(rec) {
-        Ok(()) => {
-            ui.status = None;
-            sync(model, ui, journal);
-            true
-        }
-        Err(e) => {
-            ui.status = Some(format!("not saved: {e}"));
-            false
+/// The dashboard's journal: jobs go to the writer thread, replies come
+/// back to the terminal loop. Dropping it waits until every job submitted
+/// is on disk (an action taken just before quitting is not lost).
+pub struct JournalQueue {
+    jobs: Option<std::sync::mpsc::Sender<JournalJob>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Journaling for JournalQueue {
+    fn submit(&mut self, _model: &mut Model, ui: &mut UiState, job: JournalJob) {
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
+        if !sent {
+            ui.status = Some("not saved: the journal writer stopped".into());
         }
     }
+}
+
+impl Drop for JournalQueue {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Moves the journal to a thread of its own: appends (each fsynced) and
+/// reads happen there, in the order submitted; each reply goes to
+/// `replies`. The thread ends when the queue is dropped, after the jobs
+/// already submitted.
+pub fn spawn_journal_writer(
+    mut journal: Journal,
+    replies: UnboundedSender<JournalReply>,
+) -> std::io::Result<JournalQueue> {
+    let (tx, rx) = std::sync::mpsc::channel::<JournalJob>();
+    let writer = std::thread::Builder::new()
+        .name("vpnwatch-journal".into())
+        .spawn(move || {
+            for job in rx {
+                // Once the terminal loop is gone nobody reads the replies,
+                // but what was submitted is still written.
+                let _ = replies.send(run_journal_job(&mut journal, job));
+            }
+        })?;
+    Ok(JournalQueue {
+        jobs: Some(tx),
+        writer: Some(writer),
+    })
+}
+
+/// Applies every record appended to the journal since this console last
+/// read it.
+pub fn sync(model: &mut Model, ui: &mut UiState, journal: &mut dyn Journaling) {
+    journal.submit(model, ui, JournalJob::Poll);
+}
+
+/// Journals a record and then shows it (by reading it back); `saved` is
+/// the status once it is on disk. A failure shows in the status line.
+pub fn record(
+    model: &mut Model,
+    ui: &mut UiState,
+    journal: &mut dyn Journaling,
+    rec: Record,
+    saved: Option<String>,
+) {
+    journal.submit(model, ui, JournalJob::Append { record: rec, saved });
 }
 
 /// A step change, journaled first.
@@ -68,13 +198,13 @@ pub fn set_step(
     ui: &mut UiState,
     to: StepState,
     operator: &str,
-    journal: &mut Journal,
+    journal: &mut dyn Journaling,
 ) {
     if let Some(rec) = model
         .checklist
         .change(ui.step_selected, to, operator, Timestamp::now())
     {
-        record(model, ui, journal, &rec);
+        record(model, ui, journal, rec, None);
     }
 }
 
@@ -84,16 +214,36 @@ pub fn note_key(
     ui: &mut UiState,
     key: ratatui::crossterm::event::KeyEvent,
     operator: &str,
-    journal: &mut Journal,
+    journal: &mut dyn Journaling,
 ) {
     if let NoteEdit::Save(text) = edit_note_key(ui, key)
         && let Some(rec) = model
             .checklist
             .note(ui.step_selected, &text, operator, Timestamp::now())
-        && record(model, ui, journal, &rec)
     {
-        ui.status = Some("note saved".into());
+        record(model, ui, journal, rec, Some("note saved".into()));
     }
+}
+
+/// Work that finished off the terminal loop.
+#[derive(Debug)]
+pub enum Finished {
+    /// An evidence bundle for `user` taken at `at`: its path, or why not.
+    Bundle {
+        user: UserKey,
+        at: Timestamp,
+        result: Result<PathBuf, String>,
+    },
+    /// A report: its path, or why not.
+    Report(Result<PathBuf, String>),
+}
+
+/// Where the actions that run off the terminal loop report back, and the
+/// flag that stops them when the dashboard quits.
+#[derive(Clone, Debug)]
+pub struct Background {
+    pub finished: UnboundedSender<Finished>,
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// Carries out the actions that journal or write files. Returns false for
@@ -103,7 +253,8 @@ pub fn handle(
     model: &mut Model,
     ui: &mut UiState,
     config: &ConsoleConfig,
-    journal: &mut Journal,
+    journal: &mut dyn Journaling,
+    background: &Background,
 ) -> bool {
     let now = Timestamp::now();
     match action {
@@ -125,12 +276,23 @@ pub fn handle(
             } else {
                 (Record::Resolved(mark), "RESOLVED")
             };
-            if record(model, ui, journal, &rec) {
-                ui.status = Some(format!("incident marked {word}"));
+            record(
+                model,
+                ui,
+                journal,
+                rec,
+                Some(format!("incident marked {word}")),
+            );
+        }
+        Action::ExportEvidence => {
+            let files = bundle_files(config);
+            if let Some(mut job) = evidence_job(model, ui, files, &config.operator, now) {
+                job.dir = output_dir(config);
+                spawn_bundle(job, background.clone());
             }
         }
-        Action::ExportEvidence => export_evidence(model, ui, config, journal, now),
         Action::WriteReport => {
+            // Rendering is pure; the file is written off the loop.
             let md = report::render(&report::ReportInput {
                 incident: &model.incident,
                 checklist: &model.checklist,
@@ -142,14 +304,49 @@ pub fn handle(
                 journal: &config.journal.display().to_string(),
                 generated_at: now,
             });
-            ui.status = Some(match report::write_file(&output_dir(config), &md, now) {
-                Ok(p) => format!("report written: {}", p.display()),
-                Err(e) => format!("report not written: {e:#}"),
+            let dir = output_dir(config);
+            let done = background.finished.clone();
+            ui.status = Some("writing the report…".into());
+            tokio::task::spawn_blocking(move || {
+                let result = report::write_file(&dir, &md, now).map_err(|e| format!("{e:#}"));
+                let _ = done.send(Finished::Report(result));
             });
         }
         _ => return false,
     }
     true
+}
+
+/// Applies what finished off the loop: a written bundle is journaled.
+pub fn finished(
+    done: Finished,
+    model: &mut Model,
+    ui: &mut UiState,
+    operator: &str,
+    journal: &mut dyn Journaling,
+) {
+    match done {
+        Finished::Bundle {
+            user,
+            at,
+            result: Ok(path),
+        } => {
+            let rec = Record::Evidence(Evidence {
+                ts: at,
+                operator: operator.to_string(),
+                user: user.to_string(),
+                path: path.display().to_string(),
+                redacted: false,
+            });
+            let saved = format!("evidence bundle written: {}", path.display());
+            record(model, ui, journal, rec, Some(saved));
+        }
+        Finished::Bundle { result: Err(e), .. } => {
+            ui.status = Some(format!("evidence bundle not written: {e}"))
+        }
+        Finished::Report(Ok(p)) => ui.status = Some(format!("report written: {}", p.display())),
+        Finished::Report(Err(e)) => ui.status = Some(format!("report not written: {e}")),
+    }
 }
 
 /// Where bundles and reports go: the current directory, where the default
@@ -186,58 +383,67 @@ fn copy_command(model: &Model, ui: &mut UiState) {
     ui.copy_next = (ui.copy_next + 1) % n;
 }
 
-fn export_evidence(
-    model: &mut Model,
-    ui: &mut UiState,
-    config: &ConsoleConfig,
-    journal: &mut Journal,
-    now: Timestamp,
-) {
-    let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
-        ui.status = Some("no user selected (Users pane)".into());
-        return;
-    };
-    // Files only: stdin and network sources cannot be read again.
-    let files: Vec<_> = config
+/// The dashboard's inputs a bundle can read again, with their format and
+/// `--user`: files only (stdin and network sources cannot be read again).
+pub fn bundle_files(config: &ConsoleConfig) -> Vec<HeadlessFile> {
+    config
         .inputs
         .iter()
         .zip(&config.families)
         .filter_map(|(input, family)| match &input.path {
-            InputPath::File(p) if Path::new(p).is_file() => Some((p.clone(), *family)),
+            InputPath::File(p) if Path::new(p).is_file() => Some(HeadlessFile {
+                path: p.clone(),
+                family: *family,
+                format: input.format,
+                user: input.user.clone(),
+            }),
             _ => None,
         })
-        .collect();
-    let result = bundle::read_sources(&files).and_then(|sources| {
-        bundle::write(&BundleJob {
-            user: &user,
-            stats: model.incident.user(&user),
-            sources: &sources,
-            checklist: &model.checklist,
-            context: DEFAULT_CONTEXT,
-            redact: false,
-            operator: &config.operator,
-            ctx: ParseContext::default(),
-            out: None,
-            dir: output_dir(config),
-            taken_at: now,
-            incident_now: model.incident.now(),
-        })
-    });
-    match result {
-        Ok(path) => {
-            let rec = Record::Evidence(Evidence {
-                ts: now,
-                operator: config.operator.clone(),
-                user: user.to_string(),
-                path: path.display().to_string(),
-                redacted: false,
-            });
-            if record(model, ui, journal, &rec) {
-                ui.status = Some(format!("evidence bundle written: {}", path.display()));
-            }
-        }
-        Err(e) => ui.status = Some(format!("evidence bundle not written: {e:#}")),
-    }
+        .collect()
+}
+
+/// `e`: what the bundle needs, copied out of the model (the user, the
+/// user's statistics, the checklist), so the model's lock can be released
+/// before any of `files` is read. Written in the current directory.
+pub fn evidence_job(
+    model: &Model,
+    ui: &mut UiState,
+    files: Vec<HeadlessFile>,
+    operator: &str,
+    now: Timestamp,
+) -> Option<BundleJob> {
+    let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
+        ui.status = Some("no user selected (Users pane)".into());
+        return None;
+    };
+    ui.status = Some(format!("writing the evidence bundle for {user}…"));
+    Some(BundleJob {
+        stats: model.incident.user(&user).cloned(),
+        user,
+        files,
+        checklist: model.checklist.clone(),
+        context: DEFAULT_CONTEXT,
+        redact: false,
+        operator: operator.to_string(),
+        ctx: ParseContext::default(),
+        out: None,
+        dir: PathBuf::new(),
+        taken_at: now,
+        incident_now: model.incident.now(),
+    })
+}
+
+/// Writes a bundle on a blocking thread; the outcome goes to
+/// `background.finished`.
+pub fn spawn_bundle(job: BundleJob, background: Background) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        let result = bundle::write(&job, &background.cancel).map_err(|e| format!("{e:#}"));
+        let _ = background.finished.send(Finished::Bundle {
+            user: job.user,
+            at: job.taken_at,
+            result,
+        });
+    })
 }
 
 #[cfg(test)]
@@ -269,9 +475,8 @@ mod tests {
         // B read A's record back before its own: it already agrees.
         assert_eq!(states(&mb), [StepState::Skipped, StepState::Todo]);
         assert_eq!(states(&ma), [StepState::Doing, StepState::Todo]);
-        assert!(sync(&mut ma, &mut ua, &mut ja), "A picks up B's change");
-        assert_eq!(states(&ma), states(&mb));
-        assert!(!sync(&mut ma, &mut ua, &mut ja), "nothing new");
+        sync(&mut ma, &mut ua, &mut ja);
+        assert_eq!(states(&ma), states(&mb), "A picks up B's change");
 
         // The state equals a fresh replay of the file.
         let rb = runbook::parse("## Steps\n1. one\n2. two\n").unwrap();
@@ -302,5 +507,208 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.contains(r#""kind":"note""#), "{text}");
+    }
+
+    const ANN_FAILS: &str = "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5\n";
+    const OTHER: &str = "<166>Nov 28 2026 08:46:00 vpn-asa-01 : %ASA-6-302013: Built inbound TCP connection 1 for x\n";
+
+    /// A dashboard model that has seen ann fail, with ann selected.
+    fn model_with_ann() -> (Model, UiState) {
+        let rb = runbook::parse("## Steps\n1. one\n").unwrap();
+        let sources = vec![crate::engine::SourceState::new(
+            "asa.log".into(),
+            crate::parse::Family::Headend,
+        )];
+        let mut model = Model::new(sources, &rb, 100, ParseContext::default());
+        let ctx = ParseContext::default();
+        let ev =
+            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
+                .unwrap();
+        model.incident.apply(&ev);
+        let ui = UiState {
+            detail: Some(UserKey::Named("ann".into())),
+            ..UiState::default()
+        };
+        (model, ui)
+    }
+
+    fn headend(path: &Path) -> HeadlessFile {
+        HeadlessFile {
+            path: path.to_path_buf(),
+            family: crate::parse::Family::Headend,
+            format: None,
+            user: None,
+        }
+    }
+
+    /// A runtime that does not wait for blocking tasks when dropped, so a
+    /// failing test ends instead of waiting on a log that never comes.
+    struct Runtime(Option<tokio::runtime::Runtime>);
+
+    impl std::ops::Deref for Runtime {
+        type Target = tokio::runtime::Runtime;
+        fn deref(&self) -> &Self::Target {
+            self.0.as_ref().unwrap()
+        }
+    }
+
+    impl Drop for Runtime {
+        fn drop(&mut self) {
+            if let Some(rt) = self.0.take() {
+                rt.shutdown_background();
+            }
+        }
+    }
+
+    fn runtime() -> Runtime {
+        Runtime(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap(),
+        ))
+    }
+
+    /// How long a test waits for something that must happen before it
+    /// fails; nothing here sleeps.
+    const BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
+    #[test]
+    fn e_reads_the_logs_off_the_loop_without_the_model_lock_while_ingest_goes_on() {
+        let rt = runtime();
+        let _enter = rt.enter();
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO stands for a log whose reading takes as long as the test
+        // says: every pass over it waits until the test writes it.
+        let log = dir.path().join("asa.log");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&log)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (model, mut ui) = model_with_ann();
+        let model = std::sync::Mutex::new(model);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let background = Background {
+            finished: tx,
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        // The key: copy under the lock, then start the bundle. Done on a
+        // thread of its own so that reading the log here would fail the
+        // test (no writer yet: the read would block) instead of hanging it.
+        let (started_tx, started) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let (model, ui) = (&model, &mut ui);
+            let log = log.clone();
+            let dir = dir.path().to_path_buf();
+            scope.spawn(move || {
+                let job = {
+                    let guard = model.lock().unwrap();
+                    evidence_job(&guard, ui, vec![headend(&log)], "ana", Timestamp::now())
+                };
+                let mut job = job.expect("ann is selected");
+                job.dir = dir;
+                let _ = started_tx.send(job);
+            });
+        });
+        let job = started
+            .recv_timeout(BOUND)
+            .expect("e must copy and return, not read the logs");
+        assert_eq!(
+            ui.status.as_deref(),
+            Some("writing the evidence bundle for ann…")
+        );
+        // Starting the bundle must not read the log either (no writer yet:
+        // a read would block), on the terminal loop's thread or any other
+        // the caller waits for.
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let rt_handle = rt.handle().clone();
+        std::thread::spawn(move || {
+            let _enter = rt_handle.enter();
+            let _ = handle_tx.send(spawn_bundle(job, background));
+        });
+        let handle = handle_rx
+            .recv_timeout(BOUND)
+            .expect("starting the bundle returns at once");
+
+        // The bundle now waits on its log. Meanwhile the model is free and
+        // lines keep being counted.
+        let before = model.try_lock().expect("the model is not locked").sources[0].lines;
+        let mut batch = crate::source::LineBatch::new(1);
+        batch.push(OTHER.trim_end().as_bytes());
+        model
+            .try_lock()
+            .expect("the model is not locked")
+            .ingest(crate::source::SourceId(0), &batch);
+        assert_eq!(model.lock().unwrap().sources[0].lines, before + 1);
+
+        // Now the log arrives. The first pass is reading the FIFO; the
+        // later passes (match, copy) open the path again and find a regular
+        // file with the same lines, moved over the FIFO before it is fed.
+        let content = format!("{OTHER}{ANN_FAILS}{OTHER}");
+        let mut fifo = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+        let regular = dir.path().join("asa.log.new");
+        std::fs::write(&regular, &content).unwrap();
+        std::fs::rename(&regular, &log).unwrap();
+        fifo.write_all(content.as_bytes()).unwrap();
+        drop(fifo);
+        // The model stays locked by us until the bundle is done: its I/O
+        // does not need the lock.
+        let guard = model.lock().unwrap();
+        let done = rt
+            .block_on(async { tokio::time::timeout(BOUND, rx.recv()).await })
+            .expect("the bundle finishes while the model is locked");
+        drop(guard);
+        rt.block_on(handle).unwrap();
+        match done {
+            Some(Finished::Bundle {
+                user,
+                result: Ok(path),
+                ..
+            }) => {
+                assert_eq!(user, UserKey::Named("ann".into()));
+                assert!(path.starts_with(dir.path()), "{}", path.display());
+                // The user's line, found in the log read after `e`.
+                let file = std::fs::File::open(&path).unwrap();
+                let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+                let mut lines = String::new();
+                for entry in tar.entries().unwrap() {
+                    let mut entry = entry.unwrap();
+                    if entry.path().unwrap().to_string_lossy().contains("lines/") {
+                        std::io::Read::read_to_string(&mut entry, &mut lines).unwrap();
+                    }
+                }
+                assert!(lines.contains(">      2: "), "{lines}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_dashboards_journal_is_written_on_its_own_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut model, mut ui, journal) = console(&path);
+        let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
+        let mut queue = spawn_journal_writer(journal, tx).unwrap();
+        set_step(&mut model, &mut ui, StepState::Doing, "ana", &mut queue);
+        // Submitting only queues: nothing is applied that is not on disk.
+        assert_eq!(states(&model), [StepState::Todo, StepState::Todo]);
+        let reply = replies.blocking_recv().expect("the writer replies");
+        // The writer appended (and fsynced) before replying.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""kind":"step""#), "{text}");
+        assert!(apply_journal_reply(&mut model, &mut ui, reply));
+        assert_eq!(states(&model), [StepState::Doing, StepState::Todo]);
+
+        // Quitting right after an action: the loop (the replies' reader) is
+        // gone, and the action is still written before the queue is gone.
+        drop(replies);
+        ui.step_selected = 1;
+        set_step(&mut model, &mut ui, StepState::Done, "ana", &mut queue);
+        drop(queue);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
     }
 }

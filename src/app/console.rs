@@ -81,7 +81,7 @@ impl Shared {
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     return_large_frees_to_the_system();
-    let (mut journal, replay) = Journal::open(&config.journal)?;
+    let (journal, replay) = Journal::open(&config.journal)?;
     let plan = sources::plan(&config.inputs, &config.families, &config.ingest);
     let sources: Vec<SourceState> = plan
         .iter()
@@ -149,7 +149,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
         ..UiState::default()
     };
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &shared, &mut ui_state, &config, &mut journal).await;
+    let result = event_loop(&mut terminal, &shared, &mut ui_state, &config, journal).await;
     restore_terminal();
     // restore_terminal has shown the cursor. Dropping the `Terminal` would
     // try again and, on a terminal that has hung up, print its failure with
@@ -334,9 +334,23 @@ async fn event_loop(
     shared: &Shared,
     ui_state: &mut UiState,
     config: &ConsoleConfig,
-    journal: &mut Journal,
+    journal: Journal,
 ) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
+    // The journal's appends (fsynced) and reads run on a thread of their
+    // own; its replies are applied here. Bundles and reports are written on
+    // blocking threads and report back on `finished`.
+    let (replies_tx, mut replies) = mpsc::unbounded_channel();
+    let mut queue = actions::spawn_journal_writer(journal, replies_tx)
+        .context("starting the journal writer")?;
+    let journal = &mut queue;
+    let (finished_tx, mut finished) = mpsc::unbounded_channel();
+    let background = actions::Background {
+        finished: finished_tx,
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    // A bundle still being written when the dashboard quits stops.
+    let _cancel_on_exit = CancelOnDrop(background.cancel.clone());
     let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
@@ -373,7 +387,7 @@ async fn event_loop(
                             if action == Action::Quit {
                                 return Ok(());
                             }
-                            handle_action(action, shared, ui_state, config, journal);
+                            handle_action(action, shared, ui_state, config, journal, &background);
                         }
                     }
                     TermEvent::Resize(..) => {}
@@ -390,9 +404,18 @@ async fn event_loop(
             _ = tick.tick() => frames.changed(),
             _ = journal_poll.tick() => {
                 let mut model = shared.model();
-                if actions::sync(&mut model, ui_state, journal) {
+                actions::sync(&mut model, ui_state, journal);
+            }
+            Some(reply) = replies.recv() => {
+                let mut model = shared.model();
+                if actions::apply_journal_reply(&mut model, ui_state, reply) {
                     frames.changed();
                 }
+            }
+            Some(done) = finished.recv() => {
+                let mut model = shared.model();
+                actions::finished(done, &mut model, ui_state, &config.operator, journal);
+                frames.changed();
             }
             _ = sigterm.recv() => {
                 arm_exit_fallback(SIGTERM);
@@ -449,6 +472,15 @@ fn start_recall(
         let _ = done.send((family, recalled));
     });
     Some((family, wanted))
+}
+
+/// Sets its flag when dropped (the terminal loop returned).
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// When the terminal loop draws: only when something changed, at most
@@ -578,14 +610,15 @@ fn handle_action(
     shared: &Shared,
     ui_state: &mut UiState,
     config: &ConsoleConfig,
-    journal: &mut Journal,
+    journal: &mut actions::JournalQueue,
+    background: &actions::Background,
 ) {
     if ui_state.show_help && !matches!(action, Action::ToggleHelp | Action::CloseHelp) {
         ui_state.show_help = false;
         return;
     }
     let mut model = shared.model();
-    if actions::handle(action, &mut model, ui_state, config, journal) {
+    if actions::handle(action, &mut model, ui_state, config, journal, background) {
         return;
     }
     let Some(target) = ui_state.apply(action, &model) else {

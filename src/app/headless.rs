@@ -1,8 +1,7 @@
 //! The headless commands for scripts and CI: `scan` (per-user table) and
 //! `events` (one JSON object per recognised line).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -11,17 +10,16 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
+use super::read;
 use crate::engine::incident::Applied;
 use crate::engine::scope::{self, Scope};
 use crate::engine::skew;
 use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
 use crate::parse::clock;
 use crate::parse::formats::Format;
-use crate::parse::reader::RecordReader;
 use crate::parse::{self, Cause, Family, ParseContext};
 use crate::plural::count;
 use crate::sanitize::sanitize_str;
-use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 
 /// A file to read headlessly, with its family.
 #[derive(Clone, Debug)]
@@ -82,76 +80,44 @@ fn read_all(
     let mut summaries = Vec::new();
     let mut index = 0u64;
     for file in files {
-        let reader = File::open(&file.path)
-            .with_context(|| file.path.display().to_string())?
-            .take(limit);
-        let mut summary = FileSummary {
-            path: file.path.display().to_string(),
-            family: file.family,
-            lines: 0,
-            recognised: 0,
-        };
-        let mut failed: Option<io::Error> = None;
-        let mut records = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
-            .for_source(&file.path.to_string_lossy());
-        let mut last_line = 0;
-        let mut on_record =
-            |line_no: u64, record: &str, event: Option<parse::Event>, repeats: u32| {
-                let mut applied = Applied::default();
-                let mut updates = Vec::new();
-                if let Some(ev) = &event {
-                    summary.recognised += 1;
-                    let line = LineRef {
-                        family: ev.family,
-                        index,
-                        ts: ev.ts,
-                        cause: None,
-                    };
-                    for _ in 0..repeats {
-                        let a = incident.apply_line(ev, line);
-                        applied.new_attempt |= a.new_attempt;
-                        applied.follow_on |= a.follow_on;
-                        applied.cause = a.cause;
-                    }
-                    updates = incident.take_cause_updates();
-                }
-                let seen = Seen {
-                    path: &file.path,
-                    line_no,
-                    raw: record,
-                    event: event.as_ref(),
-                    applied,
+        let counts = read::read_file(file, limit, ctx, |record| {
+            let mut applied = Applied::default();
+            let mut updates = Vec::new();
+            if let Some(ev) = record.event {
+                let line = LineRef {
+                    family: ev.family,
                     index,
-                    updates: &updates,
+                    ts: ev.ts,
+                    cause: None,
                 };
-                index += 1;
-                if failed.is_none()
-                    && let Err(e) = each(seen)
-                {
-                    failed = Some(e);
-                }
+                applied = incident.apply_repeated(ev, line, record.repeats);
+                updates = incident.take_cause_updates();
+            }
+            let seen = Seen {
+                path: &file.path,
+                line_no: record.completed_on,
+                raw: record.text,
+                event: record.event,
+                applied,
+                index,
+                updates: &updates,
             };
-        for_each_line(reader, DEFAULT_MAX_LINE, |line_no, bytes| {
-            summary.lines += 1;
-            last_line = line_no;
-            let text = String::from_utf8_lossy(bytes);
-            records.feed(&text, |record, event, repeats| {
-                on_record(line_no, record, event, repeats)
-            });
-        })
-        .with_context(|| file.path.display().to_string())?;
-        records.finish(|record, event, repeats| on_record(last_line, record, event, repeats));
-        if records.dropped() > 0 {
+            index += 1;
+            each(seen)
+        })?;
+        if counts.dropped > 0 {
             eprintln!(
                 "vpnwatch: {}: {} multi-line records incomplete or over the size cap; not counted",
                 file.path.display(),
-                records.dropped()
+                counts.dropped
             );
         }
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        summaries.push(summary);
+        summaries.push(FileSummary {
+            path: file.path.display().to_string(),
+            family: file.family,
+            lines: counts.lines,
+            recognised: counts.recognised,
+        });
     }
     Ok(summaries)
 }
@@ -748,7 +714,8 @@ fn count_file(
 /// years (it crosses New Year), needs the line-by-line reader's clock; a
 /// yearless file within one year is read with that year.
 fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
-    use std::io::{Seek, SeekFrom};
+    use std::fs::File;
+    use std::io::{Read, Seek, SeekFrom};
     const EDGE: u64 = 64 * 1024;
     let mut f = File::open(path).ok()?;
     let meta = f.metadata().ok()?;

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -14,6 +15,7 @@ use crate::engine::Checklist;
 use crate::engine::checklist::{Evidence, Record};
 use crate::journal::{self, Journal};
 use crate::parse::ParseContext;
+use crate::parse::formats::Format;
 use crate::runbook::{self, Runbook, Step};
 use crate::sanitize::sanitize_str;
 
@@ -89,11 +91,11 @@ pub fn bundle(
     files: &[HeadlessFile],
     mut out: impl Write,
 ) -> anyhow::Result<()> {
+    let cancel = AtomicBool::new(false);
     let ctx = ParseContext::default();
-    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
-    let sources = bundle::read_sources(&paths)?;
-    let incident = bundle::incident_of(&sources, &ctx);
-    let Some((user, stats)) = bundle::find_user(&incident, &args.user) else {
+    let files = &for_one_person(files);
+    let survey = bundle::survey(files, &ctx, args.redact, &cancel)?;
+    let Some((user, stats)) = bundle::find_user(&survey.incident, &args.user) else {
         anyhow::bail!(
             "user {:?} does not appear in the logs (give a user name, or a hidden user's client IP)",
             sanitize_str(&args.user)
@@ -109,20 +111,21 @@ pub fn bundle(
         eprintln!("vpnwatch: {w}");
     }
     let now = Timestamp::now();
-    let path = bundle::write(&BundleJob {
-        user: &user,
-        stats: Some(&stats),
-        sources: &sources,
-        checklist: &checklist,
+    let job = BundleJob {
+        user: user.clone(),
+        stats: Some(stats.clone()),
+        files: files.to_vec(),
+        checklist,
         context: args.context,
         redact: args.redact,
-        operator: &args.operator,
+        operator: args.operator.clone(),
         ctx,
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
-        incident_now: incident.now(),
-    })?;
+        incident_now: survey.incident.now(),
+    };
+    let path = bundle::write_surveyed(&job, &survey, &user, Some(&stats), &cancel)?;
     if let Some(journal_path) = &args.journal {
         let (mut journal, _) = Journal::open(journal_path)?;
         journal.append(&Record::Evidence(Evidence {
@@ -137,6 +140,24 @@ pub fn bundle(
     Ok(())
 }
 
+/// The bundle's user is the user of a client log collected from one person
+/// (a DART bundle, a Windows event export) even where its records name
+/// no one; a client log in syslog gathers many laptops, and the user's
+/// laptops are found by the name they logged instead (see
+/// [`crate::engine::evidence`]).
+fn for_one_person(files: &[HeadlessFile]) -> Vec<HeadlessFile> {
+    files
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if f.format.is_none_or(|fmt| fmt == Format::AnyConnectSyslog) {
+                f.user = None;
+            }
+            f
+        })
+        .collect()
+}
+
 /// `vpnwatch report`: the postmortem, to `output` or stdout.
 pub fn report(
     journal: &Path,
@@ -145,11 +166,10 @@ pub fn report(
     output: Option<&Path>,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    let paths: Vec<_> = files.iter().map(|f| (f.path.clone(), f.family)).collect();
     let (md, warnings) = report::from_files(
         journal,
         runbook,
-        &paths,
+        files,
         &ParseContext::default(),
         Timestamp::now(),
     )?;

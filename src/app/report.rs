@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use jiff::Timestamp;
 
-use super::bundle::{incident_of, read_sources};
 use crate::engine::checklist::Checklist;
 use crate::engine::kpi::{self, ResolvedBy, StartBasis};
 use crate::engine::{Incident, ServerHealth, UserKey};
@@ -424,7 +423,7 @@ fn describe_user(key: &UserKey) -> String {
 pub fn from_files(
     journal_path: &Path,
     runbook: &Runbook,
-    logs: &[(PathBuf, Family)],
+    logs: &[super::headless::HeadlessFile],
     ctx: &ParseContext,
     generated_at: Timestamp,
 ) -> anyhow::Result<(String, Vec<String>)> {
@@ -444,11 +443,21 @@ pub fn from_files(
             journal_path.display()
         ));
     }
-    let sources = read_sources(logs)?;
-    let incident = incident_of(&sources, ctx);
-    let names: Vec<(String, Family, u64)> = sources
+    // The logs through the one reading path, as `scan` reads them.
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let survey = super::bundle::survey(logs, ctx, false, &never)?;
+    let incident = survey.incident;
+    let names: Vec<(String, Family, u64)> = logs
         .iter()
-        .map(|s| (s.name.clone(), s.family, s.lines.len() as u64))
+        .zip(&survey.counts)
+        .map(|(f, c)| {
+            let name = f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| f.path.display().to_string());
+            (name, f.family, c.lines)
+        })
         .collect();
     let md = render(&ReportInput {
         incident: &incident,

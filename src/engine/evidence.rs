@@ -1,12 +1,19 @@
 //! The pure half of the evidence bundle (the runbook's "gather logs for IT
 //! review"): which lines belong to a user, with how much context, what goes
-//! into each file of the bundle, and redaction. The I/O (reading the logs,
-//! writing the `.tar.gz`) is in `app::bundle`.
+//! into each file of the bundle, and redaction. The I/O (reading the logs
+//! through the one reading path, `app::read`, and writing the `.tar.gz`) is
+//! in `app::bundle`; what is kept here is per line or per name, never a
+//! whole log.
 //!
-//! A user's lines are found by parsing: a line whose user name is the user's
+//! A user's lines are found from the events the source's reader made of
+//! them (so multi-line Windows, DART and ISE records and `--user` count as
+//! everywhere else): a record whose user name is the user's
 //! (case-insensitive), or whose client IP is one of the user's client IPs.
 //! In a client log, every line of a laptop (syslog host) that logged the
 //! user's name is the user's too: client logs rarely repeat the name.
+//! A failure line's cause is the one the engine gave its attempt (a
+//! rejection after a token challenge is `token_required` whatever the line
+//! says), never re-read from the line here.
 //!
 //! Redaction replaces, in every file of the bundle and in the file names,
 //! every user name, IPv4 address and host name (syslog hosts and AAA server
@@ -25,18 +32,23 @@ use serde_json::json;
 
 use super::checklist::Checklist;
 use super::incident::{HIDDEN_USER, UserKey, UserStats};
-use crate::parse::{self, Event, Family, ParseContext};
+use crate::parse::{Cause, Event, Family};
 
 /// Lines before and after each of the user's lines, unless told otherwise.
 pub const DEFAULT_CONTEXT: usize = 3;
 
-/// One log, read whole.
+/// One log's share of the bundle: the user's lines with their context,
+/// already laid out (see [`ExcerptWriter`]).
 #[derive(Clone, Debug)]
-pub struct SourceLines {
+pub struct Excerpt {
     /// Shown and used for the file name in the bundle.
     pub name: String,
     pub family: Family,
-    pub lines: Vec<String>,
+    /// Lines in the log.
+    pub lines: u64,
+    /// The user's lines among them.
+    pub matched: u64,
+    pub text: String,
 }
 
 /// What identifies a user's lines.
@@ -64,53 +76,58 @@ impl UserMatch {
         m
     }
 
-    fn names_user(&self, ev: &Event) -> bool {
+    /// Whether the event names one of the user's names.
+    pub fn names_user(&self, ev: &Event) -> bool {
         ev.user
             .is_some_and(|u| self.names.iter().any(|n| n.eq_ignore_ascii_case(u)))
     }
 
-    fn matches(&self, ev: &Event) -> bool {
+    /// Whether the event's record is the user's: it names the user, comes
+    /// from one of the user's client IPs, or comes from one of `laptops`
+    /// (client logs: the hosts that logged the user's name, see
+    /// [`ClientHosts`]).
+    pub fn matches(&self, ev: &Event, laptops: &BTreeSet<String>) -> bool {
         self.names_user(ev)
             || ev
                 .client_ip
                 .is_some_and(|ip| self.ips.iter().any(|i| i == ip))
+            || ev.host.is_some_and(|h| laptops.contains(h))
     }
 }
 
-/// Indexes of the user's lines in one source.
-pub fn matching_lines(source: &SourceLines, ctx: &ParseContext, user: &UserMatch) -> Vec<usize> {
-    let events: Vec<Option<Event>> = source
-        .lines
-        .iter()
-        .map(|l| parse::parse_line(l, source.family, ctx))
-        .collect();
-    let laptops: BTreeSet<&str> = if source.family == Family::Client {
-        events
-            .iter()
-            .flatten()
-            .filter(|ev| user.names_user(ev))
-            .filter_map(|ev| ev.host)
-            .collect()
-    } else {
-        BTreeSet::new()
-    };
-    events
-        .iter()
-        .enumerate()
-        .filter(|(_, ev)| {
-            ev.as_ref()
-                .is_some_and(|ev| user.matches(ev) || ev.host.is_some_and(|h| laptops.contains(h)))
-        })
-        .map(|(i, _)| i)
-        .collect()
+/// In a client log, which user names each laptop (syslog host) logged; the
+/// user's laptops are those that logged the user's name.
+#[derive(Clone, Debug, Default)]
+pub struct ClientHosts {
+    names: HashMap<String, BTreeSet<String>>,
 }
 
-/// The matched lines widened by `context` lines each side, merged where
-/// they touch or overlap, in order.
-pub fn with_context(matches: &[usize], len: usize, context: usize) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::new();
+impl ClientHosts {
+    pub fn see(&mut self, ev: &Event) {
+        if let (Some(host), Some(user)) = (ev.host, ev.user) {
+            self.names
+                .entry(host.to_string())
+                .or_default()
+                .insert(user.to_lowercase());
+        }
+    }
+
+    /// The hosts that logged one of the user's names.
+    pub fn laptops(&self, user: &UserMatch) -> BTreeSet<String> {
+        self.names
+            .iter()
+            .filter(|(_, names)| user.names.iter().any(|n| names.contains(n)))
+            .map(|(host, _)| host.clone())
+            .collect()
+    }
+}
+
+/// The matched lines (1-based, sorted) widened by `context` lines each
+/// side within `1..=last`, merged where they touch or overlap, in order.
+pub fn with_context(matches: &[u64], last: u64, context: u64) -> Vec<Range<u64>> {
+    let mut out: Vec<Range<u64>> = Vec::new();
     for &m in matches {
-        let r = m.saturating_sub(context)..(m + context + 1).min(len);
+        let r = m.saturating_sub(context).max(1)..(m + context + 1).min(last + 1);
         match out.last_mut() {
             Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
             _ => out.push(r),
@@ -118,6 +135,116 @@ pub fn with_context(matches: &[usize], len: usize, context: usize) -> Vec<Range<
     }
     out
 }
+
+/// Lays out one log's excerpt as its lines stream past: `ranges` (from
+/// [`with_context`]) are the lines kept; `marked` (sorted) the user's own,
+/// with the cause the engine gave the line where it gave one.
+#[derive(Debug)]
+pub struct ExcerptWriter<'a> {
+    ranges: &'a [Range<u64>],
+    marked: &'a [(u64, Option<Cause>)],
+    range: usize,
+    mark: usize,
+    text: String,
+}
+
+impl<'a> ExcerptWriter<'a> {
+    pub fn new(ranges: &'a [Range<u64>], marked: &'a [(u64, Option<Cause>)]) -> Self {
+        ExcerptWriter {
+            ranges,
+            marked,
+            range: 0,
+            mark: 0,
+            text: String::new(),
+        }
+    }
+
+    /// Line `line_no` of the log, in order; kept when in a range.
+    pub fn line(&mut self, line_no: u64, text: &str) {
+        while self
+            .ranges
+            .get(self.range)
+            .is_some_and(|r| r.end <= line_no)
+        {
+            self.range += 1;
+        }
+        let Some(range) = self.ranges.get(self.range) else {
+            return;
+        };
+        if line_no < range.start {
+            return;
+        }
+        if line_no == range.start && self.range > 0 {
+            self.text.push_str("--\n");
+        }
+        while self.marked.get(self.mark).is_some_and(|m| m.0 < line_no) {
+            self.mark += 1;
+        }
+        let (mark, cause) = match self.marked.get(self.mark) {
+            Some(&(m, cause)) if m == line_no => ('>', cause),
+            _ => (' ', None),
+        };
+        let cause = cause.map(|c| format!("[{}] ", c.id())).unwrap_or_default();
+        self.text
+            .push_str(&format!("{mark}{line_no:>7}: {cause}{text}\n"));
+    }
+
+    /// True once every range has been written (the rest of the log can be
+    /// skipped).
+    pub fn done(&self, line_no: u64) -> bool {
+        self.ranges.last().is_none_or(|r| line_no >= r.end)
+    }
+
+    pub fn finish(self) -> String {
+        self.text
+    }
+}
+
+/// Every user name, IPv4 address and host name seen in the logs, in order
+/// of first appearance, for [`Redactor::new`].
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    users: Vec<String>,
+    ips: Vec<String>,
+    hosts: Vec<String>,
+    known: std::collections::HashSet<(u8, String)>,
+}
+
+impl Seen {
+    fn push(&mut self, kind: u8, v: &str) {
+        let v = v.trim();
+        if v.is_empty() || !self.known.insert((kind, v.to_lowercase())) {
+            return;
+        }
+        let list = match kind {
+            0 => &mut self.users,
+            1 => &mut self.ips,
+            _ => &mut self.hosts,
+        };
+        list.push(v.to_string());
+    }
+
+    /// A record: every IPv4 address in its text, and its event's user,
+    /// host and server names.
+    pub fn see(&mut self, text: &str, ev: Option<&Event>) {
+        for m in IPV4.find_iter(text) {
+            self.push(1, m.as_str());
+        }
+        let Some(ev) = ev else {
+            return;
+        };
+        if let Some(u) = ev.user.filter(|u| *u != HIDDEN_USER) {
+            self.push(0, u);
+        }
+        for host in [ev.host, ev.server].into_iter().flatten() {
+            if !IPV4.is_match(host) {
+                self.push(2, host);
+            }
+        }
+    }
+}
+
+static IPV4: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(ipv4);
 
 /// Replaces user names, IPs and host names with stable pseudonyms.
 #[derive(Clone, Debug)]
@@ -136,42 +263,34 @@ fn ipv4() -> Regex {
 }
 
 impl Redactor {
-    /// Collects every user, IP and host in the sources. `user` is numbered
-    /// first, so the bundle's subject is always `user-1` (or `ip-1` when
-    /// only known by IP).
-    pub fn new(user: &UserKey, sources: &[SourceLines], ctx: &ParseContext) -> Self {
+    /// Numbers every user, IP and host `seen` in the logs. `user` is
+    /// numbered first, so the bundle's subject is always `user-1` (or `ip-1`
+    /// when only known by IP).
+    pub fn new(user: &UserKey, seen: &Seen) -> Self {
         let mut users: Vec<String> = Vec::new();
         let mut ips: Vec<String> = Vec::new();
-        let mut hosts: Vec<String> = Vec::new();
-        let push = |list: &mut Vec<String>, v: &str| {
-            let v = v.trim();
-            if !v.is_empty() && !list.iter().any(|k| k.eq_ignore_ascii_case(v)) {
-                list.push(v.to_string());
-            }
-        };
         match user {
-            UserKey::Named(n) => push(&mut users, n),
-            UserKey::Hidden(ip) | UserKey::Spray(ip) => push(&mut ips, ip),
+            UserKey::Named(n) => users.push(n.trim().to_string()),
+            UserKey::Hidden(ip) | UserKey::Spray(ip) => ips.push(ip.trim().to_string()),
         }
-        let ip_re = ipv4();
-        for source in sources {
-            for line in &source.lines {
-                for m in ip_re.find_iter(line) {
-                    push(&mut ips, m.as_str());
-                }
-                let Some(ev) = parse::parse_line(line, source.family, ctx) else {
-                    continue;
-                };
-                if let Some(u) = ev.user.filter(|u| *u != HIDDEN_USER) {
-                    push(&mut users, u);
-                }
-                for host in [ev.host, ev.server].into_iter().flatten() {
-                    if !ip_re.is_match(host) {
-                        push(&mut hosts, host);
-                    }
-                }
-            }
-        }
+        // The subject is numbered once, first.
+        let fresh =
+            |list: &Vec<String>, v: &String| !list.iter().any(|k| k.eq_ignore_ascii_case(v));
+        let more: Vec<String> = seen
+            .users
+            .iter()
+            .filter(|v| fresh(&users, v))
+            .cloned()
+            .collect();
+        users.extend(more);
+        let more: Vec<String> = seen
+            .ips
+            .iter()
+            .filter(|v| fresh(&ips, v))
+            .cloned()
+            .collect();
+        ips.extend(more);
+        let hosts = seen.hosts.clone();
         let mut map = HashMap::new();
         let mut originals = Vec::new();
         for (prefix, list) in [("user", users), ("ip", ips), ("host", hosts)] {
@@ -230,13 +349,13 @@ impl Redactor {
 pub struct BundleRequest<'a> {
     pub user: &'a UserKey,
     pub stats: Option<&'a UserStats>,
-    pub sources: &'a [SourceLines],
+    pub sources: &'a [Excerpt],
     pub context: usize,
-    pub redact: bool,
+    /// Set to redact the bundle.
+    pub redactor: Option<&'a Redactor>,
     pub checklist: &'a Checklist,
     pub taken_at: Timestamp,
     pub operator: &'a str,
-    pub ctx: ParseContext,
     /// The incident's now, for the user's state.
     pub incident_now: Option<Timestamp>,
 }
@@ -250,11 +369,8 @@ pub struct BundleFile {
 
 /// The bundle's directory name and files, redacted when asked.
 pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
-    let matcher = UserMatch::for_user(req.user, req.stats);
-    let redactor = req
-        .redact
-        .then(|| Redactor::new(req.user, req.sources, &req.ctx));
-    let scrub = |s: &str| match &redactor {
+    let redactor = req.redactor;
+    let scrub = |s: &str| match redactor {
         Some(r) => r.apply(s),
         None => s.to_string(),
     };
@@ -269,38 +385,20 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
     let mut files = Vec::new();
     let mut summary = Vec::new();
     for (n, source) in req.sources.iter().enumerate() {
-        let matched = matching_lines(source, &req.ctx, &matcher);
-        let ranges = with_context(&matched, source.lines.len(), req.context);
-        let mut text = String::new();
-        let mut matched_iter = matched.iter().peekable();
-        for (r, range) in ranges.iter().enumerate() {
-            if r > 0 {
-                text.push_str("--\n");
-            }
-            for i in range.clone() {
-                while matched_iter.next_if(|&&m| m < i).is_some() {}
-                let mark = if matched_iter.peek() == Some(&&i) {
-                    '>'
-                } else {
-                    ' '
-                };
-                text.push_str(&format!("{mark}{:>7}: {}\n", i + 1, source.lines[i]));
-            }
-        }
         let mut path = format!("lines/{}-{}", n + 1, safe_name(&scrub(&source.name)));
         if !path.ends_with(".log") {
             path.push_str(".log");
         }
         summary.push(format!(
             "  {path}: {} of the user's lines out of {} in {} ({} log)",
-            matched.len(),
-            source.lines.len(),
+            source.matched,
+            source.lines,
             scrub(&source.name),
             source.family.as_str()
         ));
         files.push(BundleFile {
             path,
-            bytes: scrub(&text).into_bytes(),
+            bytes: scrub(&source.text).into_bytes(),
         });
     }
 
@@ -343,7 +441,8 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          user.json       the user's failed attempts, logins, causes and client IPs\n\
          checklist.json  the runbook checklist at the time: each step's state, who, when, notes\n\
          lines/          the user's lines from every source, numbered as in the source;\n\
-         \x20               '>' marks the user's own lines, '--' separates distant excerpts\n\
+         \x20               '>' marks the user's own lines, with [cause] on a failure the\n\
+         \x20               engine counted, '--' separates distant excerpts\n\
          {summary}\n\n\
          A line is the user's when it names the user or comes from one of the user's\n\
          client IPs; in a client log, every line of a laptop that logged the user's name.\n",
@@ -351,7 +450,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         taken = req.taken_at.strftime("%Y-%m-%d %H:%M:%S"),
         operator = req.operator,
         context = crate::plural::count(req.context, "line", "lines"),
-        redacted = match &redactor {
+        redacted = match redactor {
             Some(r) => format!(
                 "yes: {} (user names, IPs and host names) replaced by stable pseudonyms \
                  (user-N, ip-N, host-N) in every file and file name",
@@ -421,25 +520,37 @@ mod tests {
 
     #[test]
     fn context_ranges_merge_and_clip() {
-        assert_eq!(with_context(&[0, 2, 10], 12, 1), [0..4, 9..12]);
-        assert_eq!(with_context(&[], 12, 3), Vec::<Range<usize>>::new());
-        assert_eq!(with_context(&[5], 6, 0), vec![5..6]);
+        assert_eq!(with_context(&[1, 3, 11], 12, 1), [1..5, 10..13]);
+        assert_eq!(with_context(&[], 12, 3), Vec::<Range<u64>>::new());
+        assert_eq!(with_context(&[6], 6, 0), vec![6..7]);
+    }
+
+    #[test]
+    fn an_excerpt_keeps_its_ranges_marks_the_users_lines_and_their_causes() {
+        let ranges = with_context(&[2, 9], 10, 1);
+        let marked = [(2, Some(Cause::TokenRequired)), (9, None)];
+        let mut w = ExcerptWriter::new(&ranges, &marked);
+        for n in 1..=10u64 {
+            assert!(!w.done(n));
+            w.line(n, &format!("line {n}"));
+        }
+        assert!(w.done(11));
+        assert_eq!(
+            w.finish(),
+            "       1: line 1\n>      2: [token_required] line 2\n       3: line 3\n--\n       8: line 8\n>      9: line 9\n      10: line 10\n"
+        );
     }
 
     #[test]
     fn redaction_is_stable_longest_first_and_case_insensitive() {
-        let sources = [SourceLines {
-            name: "asa.log".into(),
-            family: Family::Headend,
-            lines: vec![
-                "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5".into(),
-            ],
-        }];
-        let r = Redactor::new(
-            &UserKey::Named("ann".into()),
-            &sources,
-            &ParseContext::default(),
+        let line = "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5";
+        let mut seen = Seen::default();
+        let ctx = crate::parse::ParseContext::default();
+        seen.see(
+            line,
+            crate::parse::parse_line(line, Family::Headend, &ctx).as_ref(),
         );
+        let r = Redactor::new(&UserKey::Named("ann".into()), &seen);
         let out = r.apply("ANN from 203.0.113.5 via vpn-asa-01 and 10.20.0.11; ann again");
         // Numbered in order of appearance: the server comes first in the line.
         assert_eq!(out, "user-1 from ip-2 via host-1 and ip-1; user-1 again");

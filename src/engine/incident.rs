@@ -900,10 +900,10 @@ impl Incident {
         if ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence)
         {
-            let counted = self.apply_auth_server(ev, ts, line);
+            let (counted, cause) = self.apply_auth_server(ev, ts, line);
             return Applied {
                 new_attempt: counted,
-                cause: ev.cause,
+                cause,
                 ..Applied::default()
             };
         }
@@ -1036,7 +1036,7 @@ impl Incident {
         ev: &Event,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
-    ) -> bool {
+    ) -> (bool, Option<Cause>) {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
             self.remember_host(host, user);
@@ -1071,13 +1071,35 @@ impl Incident {
                 user: name,
                 ip: ev.client_ip.map(str::to_string),
                 cause,
+                // Kept while the verdict waits for its attempt: the line is
+                // shown by then and takes the attempt's cause when it joins.
+                line: line.map(|l| (l.family, l.index)),
             };
             if ev.family == Family::AuthServer {
                 self.join_watch.verdict(ts);
             }
             let joined = self.join.add_verdict(verdict.clone());
             if let Some(id) = joined {
-                self.apply_join(id, &verdict);
+                // Joined as it is applied: the line is shown with the
+                // attempt's cause from the start, no update needed.
+                self.apply_join(
+                    id,
+                    &Verdict {
+                        line: None,
+                        ..verdict
+                    },
+                );
+                let shown = self.join.attempt(id).map_or(cause, |a| a.cause);
+                if let Some(l) = line
+                    && let Some(a) = self.join.attempt_mut(id)
+                {
+                    a.lines.push((l.family, l.index));
+                }
+                if let Some(mut line) = line {
+                    line.cause = Some(shown);
+                    self.file_line(ev, user, line);
+                }
+                return (false, Some(shown));
             } else if ev.family == Family::Client
                 && matches!(cause, Cause::Certificate | Cause::ClientNetwork)
                 && user.is_some()
@@ -1085,14 +1107,14 @@ impl Incident {
                 // A certificate or network failure on the laptop ends the
                 // attempt before the headend authenticates anyone: the client
                 // log is its only record, so it counts.
-                return self.count_client_attempt(ev, user, ts, line);
+                return (self.count_client_attempt(ev, user, ts, line), ev.cause);
             }
         }
         if let Some(mut line) = line {
             line.cause = ev.cause;
             self.file_line(ev, user, line);
         }
-        false
+        (false, ev.cause)
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
@@ -1677,6 +1699,17 @@ impl Incident {
         }
         debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
         self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
+        // A verdict that waited for its attempt: its line was shown with its
+        // own cause and now shows the attempt's.
+        if let Some((family, index)) = verdict.line {
+            let shown = self.join.attempt(id).map_or(verdict.cause, |a| a.cause);
+            if let Some(a) = self.join.attempt_mut(id) {
+                a.lines.push((family, index));
+            }
+            if shown != verdict.cause {
+                self.recause_line(user, family, index, shown);
+            }
+        }
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an
@@ -2544,6 +2577,55 @@ mod join_tests {
             .map(|r| r.cause)
             .collect();
         assert_eq!(headend_causes, [Some(Cause::AccountLocked); 2]);
+    }
+
+    #[test]
+    fn a_joined_verdict_line_shows_its_attempts_cause_in_either_order() {
+        // The server says only "bad credentials", but the headend saw a token
+        // challenge first: the attempt is a token problem, and the server's
+        // line, one line of that attempt, says so too.
+        let at = |family, index| LineRef {
+            family,
+            index,
+            ts: None,
+            cause: None,
+        };
+        for server_first in [false, true] {
+            let mut inc = Incident::default();
+            let challenge = headend(5, "113010", "ann", "192.0.2.1", Cause::Other);
+            inc.apply(&Event {
+                outcome: Outcome::Info,
+                cause: None,
+                role: Role::AaaChallenge,
+                ..challenge
+            });
+            let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
+            let s = server(10, "ann", "192.0.2.1", Cause::BadCredentials);
+            let (server_cause, updates) = if server_first {
+                let shown = inc.apply_line(&s, at(Family::AuthServer, 0)).cause;
+                inc.apply_line(&h, at(Family::Headend, 0));
+                (shown, inc.take_cause_updates())
+            } else {
+                inc.apply_line(&h, at(Family::Headend, 0));
+                let shown = inc.apply_line(&s, at(Family::AuthServer, 0)).cause;
+                (shown, inc.take_cause_updates())
+            };
+            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            assert_eq!(ann.last_cause, Some(Cause::TokenRequired));
+            if server_first {
+                // Shown before its attempt existed: updated when it joined.
+                assert_eq!(server_cause, Some(Cause::BadCredentials));
+                assert!(
+                    updates.iter().any(|u| u.family == Family::AuthServer
+                        && u.index == 0
+                        && u.cause == Cause::TokenRequired),
+                    "{updates:?}"
+                );
+            } else {
+                // Joined as it was applied: shown with the attempt's cause.
+                assert_eq!(server_cause, Some(Cause::TokenRequired));
+            }
+        }
     }
 
     #[test]

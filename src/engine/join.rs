@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::parse::Cause;
+use crate::parse::{Cause, Family};
 
 /// How far apart (log time, either direction) a headend attempt and an
 /// auth-server verdict may be and still be one login. Servers answer within
@@ -73,6 +73,9 @@ pub struct Verdict {
     pub user: Option<String>,
     pub ip: Option<String>,
     pub cause: Cause,
+    /// The verdict's own line (family, index), shown with the cause of the
+    /// attempt it joins: one cause per attempt on every line of it.
+    pub line: Option<(Family, u64)>,
 }
 
 /// The cause a joined attempt is counted under. `other` says least, then
@@ -256,6 +259,7 @@ mod tests {
             user: user.map(str::to_string),
             ip: ip.map(str::to_string),
             cause,
+            line: None,
         }
     }
 
@@ -354,7 +358,8 @@ mod tests {
                 ts: None,
                 user: None,
                 ip: Some("192.0.2.5".into()),
-                cause: Cause::Other
+                cause: Cause::Other,
+                line: None,
             }),
             None
         );
