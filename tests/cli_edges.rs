@@ -363,6 +363,15 @@ fn a_count_of_one_is_singular_in_scan_report_and_bundle() {
         readme.contains("Context:   1 line before and after"),
         "{readme}"
     );
+
+    let junk = dir.path().join("junk.log");
+    std::fs::write(&junk, "not a log line\n").unwrap();
+    let out = vpnwatch()
+        .args(["scan", "--headend", junk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("junk.log: 0 of 1 line recognised"), "{text}");
 }
 
 /// An AAA server the headend called unreachable but never marked failed is
