@@ -535,6 +535,43 @@ for t in [at("08:50:31"), at("08:52:58"), at("08:56:44")]:
     rejected(tr, LOCKED_HOST, LOCKED_USER, LOCKED_IP, EMP_GP, RADIUS_A, "Account has been locked out")
     lap.login_failed(tr + 1.6)
 
+# --- 09:01:40, the IT-side check: the network engineer turns on
+# `logging debug-trace` and `debug ldap 255` on vpn-asa-01 and runs
+# `test aaa-server authentication CORP-AD host 10.20.0.21 username mkowalski`.
+# The trace (asa-debug-trace.log, `%ASA-7-711001:`) shows Active Directory's
+# answer, `data 775`: the account is locked out. No random draws here, so the
+# other files stay as they were.
+trace_records = []
+AD_DC = "10.20.0.21"
+
+
+def trace(t, text):
+    sev = 7
+    line = "%s %%ASA-%d-711001: %s" % (asa_header(ASA1, t, sev), sev, text)
+    trace_records.append((t, _next_seq(), line))
+
+
+TRACE_AT, TRACE_SESSION = at("09:01:40"), 57
+for dt_, text in [
+    (0.00, "Session Start"),
+    (0.00, "New request Session, context 0x00007f4a1c2e5b70, reqType = Authentication"),
+    (0.00, "Fiber started"),
+    (0.01, "Creating LDAP context with uri=ldap://%s:389" % AD_DC),
+    (0.02, "Connect to LDAP server: ldap://%s:389, status = Successful" % AD_DC),
+    (0.02, "supportedLDAPVersion: value = 3"),
+    (0.03, "Binding as administrator"),
+    (0.03, "Performing Simple authentication for svc-vpn-bind to %s" % AD_DC),
+    (0.06, "User DN = [CN=Marek Kowalski,OU=Staff,DC=corp,DC=example]"),
+    (0.06, "Talking to Active Directory server %s" % AD_DC),
+    (0.07, "Binding as user"),
+    (0.07, "Performing Simple authentication for %s to %s" % (LOCKED_USER, AD_DC)),
+    (0.10, "Simple authentication for %s returned code (49) Invalid credentials" % LOCKED_USER),
+    (0.10, "80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v4563"),
+    (0.11, "Fiber exit Tx=611 bytes Rx=2205 bytes, status=-1"),
+    (0.11, "Session End"),
+]:
+    trace(TRACE_AT + dt_, "[%d] %s" % (TRACE_SESSION, text))
+
 # --- Somebody types a name the directory does not know (logged as *****).
 t = at("08:49:26")
 tls_handshake(t, HIDDEN_HOST, HIDDEN_IP)
@@ -722,9 +759,15 @@ def main():
         for _, _, line in ise_records:
             f.write(line + "\n")
 
+    trace_records.sort()
+    with open(os.path.join(args.out, "asa-debug-trace.log"), "w", newline="\n") as f:
+        for _, _, line in trace_records:
+            f.write(line + "\n")
+
     per_user, attempts = count([(t, line) for t, _, line in asa_records])
-    print("asa-headend.log: %d lines, anyconnect-client.log: %d lines, ise-auth.log: %d lines" % (
-        len(asa_records), len(client_records), len(ise_records)))
+    print("asa-headend.log: %d lines, anyconnect-client.log: %d lines, ise-auth.log: %d lines, "
+          "asa-debug-trace.log: %d lines" % (
+              len(asa_records), len(client_records), len(ise_records), len(trace_records)))
     ise_count = defaultdict(lambda: defaultdict(int))
     for _, _, line in ise_records:
         m = re.search(r"UserName=([^,]+),", line)

@@ -1,13 +1,12 @@
 //! The user's configuration file, `$XDG_CONFIG_HOME/vpnwatch/config.toml`
 //! (else `~/.config/vpnwatch/config.toml`): settings that belong to the
-//! operator's machine rather than to one command line. Command-line flags
-//! override it.
+//! operator's machine rather than to one command line.
 //!
 //! Top-level keys for the dashboard and the commands (`theme`, `operator`,
-//! `journal_dir`, `mouse`, `quiet_after`, `tz`), `[keys]` for key bindings
-//! and `[probe]` for the AAA probe (kept as a table here; the probe reads
-//! it). Unknown keys and bad values are errors (a typo must not silently
-//! fall back to a default), reported on one line as
+//! `journal_dir`, `mouse`, `quiet_after`, `tz`; command-line flags override
+//! them), `[keys]` for key bindings and `[probe]` for the AAA servers to
+//! check and how. Unknown keys and bad values are errors (a typo must not
+//! silently fall back to a default), reported on one line as
 //! `FILE:LINE: key KEY: what is wrong`.
 
 use std::collections::BTreeMap;
@@ -15,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The whole file. Every key is optional.
+/// The whole file. Every key and section is optional.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -36,13 +35,45 @@ pub struct Config {
     /// Action name → key (see [`crate::app::keys`]).
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
-    /// The AAA probe's settings, read by the probe.
     #[serde(default)]
-    pub probe: toml::Table,
+    pub probe: ProbeConfig,
 }
 
-/// The file looked for: `$XDG_CONFIG_HOME/vpnwatch/config.toml`, else
-/// `~/.config/vpnwatch/config.toml`; `None` when neither variable is set.
+/// `[probe]`: what `vpnwatch probe` and the dashboard's probe key check.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    /// RADIUS servers, `HOST[:PORT]` (port 1812 when left out).
+    #[serde(default)]
+    pub radius: Vec<String>,
+    /// LDAP servers as URLs (`ldap://dc01`, `ldaps://dc01:636`).
+    #[serde(default)]
+    pub ldap: Vec<String>,
+    /// Anything else, `HOST:PORT`, checked by a TCP connect.
+    #[serde(default)]
+    pub tcp: Vec<String>,
+    /// File holding the RADIUS shared secret (first line).
+    pub secret_file: Option<PathBuf>,
+    /// The LDAP service account's DN (anonymous bind when unset).
+    pub bind_dn: Option<String>,
+    /// File holding the service account's password (first line).
+    pub bind_password_file: Option<PathBuf>,
+    /// Where `--user` lookups search.
+    pub base_dn: Option<String>,
+    /// The lookup filter; `{user}` is replaced by the escaped name.
+    /// Default `(sAMAccountName={user})`.
+    pub user_filter: Option<String>,
+    /// Seconds to wait for each try (default 2).
+    pub timeout: Option<f64>,
+    /// Sends per RADIUS request (default 3).
+    pub tries: Option<u32>,
+    /// What the servers named by logs speak: "radius" (default), "ldap",
+    /// "ldaps" or "tcp:PORT".
+    pub log_servers: Option<String>,
+}
+
+/// The file looked for when none is named: `$XDG_CONFIG_HOME/vpnwatch/config.toml`,
+/// else `~/.config/vpnwatch/config.toml`.
 pub fn default_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
@@ -84,15 +115,21 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// `LINE: key KEY: message` (the file name is the caller's).
 pub fn parse(text: &str) -> Result<Config, String> {
     let config: Config = toml::from_str(text).map_err(|e| describe(text, &e))?;
-    config.check().map_err(|(key, msg)| {
+    let named = |(key, msg): (String, String)| {
         let line = line_of_key(text, &key).unwrap_or(1);
         format!("{line}: key {key}: {msg}")
-    })?;
+    };
+    config.check().map_err(named)?;
+    config
+        .probe
+        .check()
+        .map_err(|(key, msg)| named((key.to_string(), msg)))?;
     Ok(config)
 }
 
 impl Config {
-    /// Values the types allow but vpnwatch does not.
+    /// Values the types allow but vpnwatch does not (the top level and
+    /// `[keys]`; `[probe]` checks its own).
     fn check(&self) -> Result<(), (String, String)> {
         if let Some(theme) = &self.theme {
             crate::ui::Theme::load(theme).map_err(|e| ("theme".to_string(), e.to_string()))?;
@@ -123,6 +160,31 @@ impl Config {
     /// The `[keys]` bindings as the dashboard applies them.
     pub fn key_map(&self) -> crate::app::keys::KeyMap {
         crate::app::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.as_str())))
+    }
+}
+
+impl ProbeConfig {
+    /// Values the types allow but the probe does not.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if let Some(t) = self.timeout
+            && !(t.is_finite() && t > 0.0 && t <= 60.0)
+        {
+            return Err(("timeout", format!("{t} is not between 0 and 60 seconds")));
+        }
+        if let Some(n) = self.tries
+            && !(1..=10).contains(&n)
+        {
+            return Err(("tries", format!("{n} is not between 1 and 10")));
+        }
+        if let Some(k) = &self.log_servers
+            && crate::probe::LogServerKind::parse(k).is_none()
+        {
+            return Err((
+                "log_servers",
+                format!("{k:?} is not radius, ldap, ldaps or tcp:PORT"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -163,6 +225,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn probe_section_reads() {
+        let c = parse(
+            "[probe]\nradius = [\"10.0.0.1\", \"10.0.0.2:1645\"]\nsecret_file = \"/s\"\ntries = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.probe.radius, ["10.0.0.1", "10.0.0.2:1645"]);
+        assert_eq!(c.probe.tries, Some(2));
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = parse("[probe]\nradius = []\nsecrt_file = \"/s\"\n").unwrap_err();
+        assert!(err.starts_with("3: key secrt_file: "), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_names_line_and_key() {
+        let err = parse("[probe]\n\ntimeout = \"soon\"\n").unwrap_err();
+        assert!(err.starts_with("3: key timeout: "), "{err}");
+        let err = parse("[probe]\ntries = 99\n").unwrap_err();
+        assert_eq!(err, "2: key tries: 99 is not between 1 and 10");
+        let err = parse("[probe]\nlog_servers = \"smtp\"\n").unwrap_err();
+        assert!(err.starts_with("2: key log_servers: "), "{err}");
+    }
+
+    #[test]
+    fn unknown_section_is_an_error() {
+        let err = parse("[prob]\nradius = []\n").unwrap_err();
+        assert!(err.starts_with("1: "), "{err}");
+        assert!(err.contains("prob"), "{err}");
+    }
+
+    #[test]
+    fn named_missing_file_is_an_error_default_missing_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        assert!(load(Some(&missing)).is_err());
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[probe]\nnope = 1\n").unwrap();
+        let err = load(Some(&bad)).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{}:2: key nope: ", bad.display())),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn every_setting_reads() {
         let c = parse(
             "theme = \"light\"\noperator = \"oncall\"\njournal_dir = \"/srv/incidents\"\n\
@@ -177,19 +288,13 @@ mod tests {
         assert_eq!(c.quiet_after, Some(300));
         assert_eq!(c.tz.as_deref(), Some("Europe/Berlin"));
         assert_eq!(c.keys["mitigated"], "m");
-        assert!(c.probe.contains_key("radius"));
-        assert_eq!(parse("").unwrap(), Config::default());
+        assert_eq!(c.probe.radius, ["10.0.0.1"]);
     }
 
     #[test]
-    fn an_unknown_key_names_line_and_key() {
+    fn a_bad_top_level_value_names_line_and_key() {
         let err = parse("theme = \"light\"\n\nthem = \"dark\"\n").unwrap_err();
         assert!(err.starts_with("3: key them: "), "{err}");
-        assert!(err.contains("unknown field"), "{err}");
-    }
-
-    #[test]
-    fn a_bad_value_names_line_and_key() {
         let err = parse("operator = \"x\"\nquiet_after = \"soon\"\n").unwrap_err();
         assert!(err.starts_with("2: key quiet_after: "), "{err}");
         assert_eq!(

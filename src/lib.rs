@@ -25,6 +25,7 @@ pub mod journal;
 pub mod loggen;
 pub mod parse;
 pub mod plural;
+pub mod probe;
 pub mod runbook;
 pub mod sanitize;
 pub mod source;

@@ -263,6 +263,9 @@ enum Command {
         #[command(flatten)]
         roles: RoleArgs,
     },
+    /// Check the AAA servers: RADIUS Status-Server, LDAP bind, TCP connect.
+    /// Secrets come from files, the environment or a prompt, never a flag.
+    Probe(ProbeCli),
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
     #[command(after_help = "Examples:
   vpnwatch report                              today's journal, to stdout
@@ -310,6 +313,60 @@ enum Command {
   vpnwatch man | man -l -
   vpnwatch man > /usr/local/share/man/man1/vpnwatch.1")]
     Man,
+}
+
+/// `vpnwatch probe` flags. Exit 0 when every target answered, 1 when one
+/// did not (or refused the probe's credentials), 2 on usage errors.
+#[derive(Args)]
+struct ProbeCli {
+    /// RADIUS server HOST[:PORT] (port 1812 by default); repeatable.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    radius: Vec<String>,
+    /// LDAP server URL (ldap://HOST[:PORT], ldaps://HOST[:PORT]); repeatable.
+    #[arg(long, value_name = "URL")]
+    ldap: Vec<String>,
+    /// Any other server, checked by a TCP connect; repeatable.
+    #[arg(long, value_name = "HOST:PORT")]
+    tcp: Vec<String>,
+    /// Also probe every AAA server these logs name (`log_servers` in the
+    /// config says what they speak; RADIUS by default).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    from_logs: Vec<PathBuf>,
+    /// File whose first line is the RADIUS shared secret (else
+    /// $VPNWATCH_RADIUS_SECRET, the config's secret_file, or a prompt).
+    #[arg(long, value_name = "FILE")]
+    secret_file: Option<PathBuf>,
+    /// LDAP service account DN for the bind (anonymous when unset).
+    #[arg(long, value_name = "DN")]
+    bind_dn: Option<String>,
+    /// File whose first line is the bind password (else
+    /// $VPNWATCH_LDAP_PASSWORD, the config's bind_password_file, or a prompt).
+    #[arg(long, value_name = "FILE")]
+    bind_password_file: Option<PathBuf>,
+    /// Where `--user` is looked up in LDAP.
+    #[arg(long, value_name = "DN")]
+    base_dn: Option<String>,
+    /// Look this user up in LDAP and report the account's state.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Send a test Access-Request for this account to each RADIUS server.
+    #[arg(long, value_name = "NAME")]
+    test_user: Option<String>,
+    /// File whose first line is the test account's password (else a prompt).
+    #[arg(long, value_name = "FILE", requires = "test_user")]
+    test_password_file: Option<PathBuf>,
+    /// Seconds to wait for each try (default 2; at most 60).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Sends per RADIUS request (default 3; at most 10).
+    #[arg(long, value_name = "N")]
+    tries: Option<u32>,
+    /// Print one JSON array instead of lines.
+    #[arg(long)]
+    json: bool,
+    /// Configuration file (default: $XDG_CONFIG_HOME/vpnwatch/config.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -487,7 +544,7 @@ fn print_config() -> anyhow::Result<()> {
         })
         .collect();
     set("keys", Value::Table(keys));
-    set("probe", Value::Table(c.probe.clone()));
+    set("probe", Value::Table(toml::Table::try_from(&c.probe)?));
     write_stdout(toml::to_string(&top)?.as_bytes())
 }
 
@@ -694,6 +751,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             incident_cmd::bundle(&args, &files, std::io::stdout().lock())
         }
+        Some(Command::Probe(args)) => run_probe(args),
         Some(Command::Report {
             journal,
             runbook,
@@ -743,6 +801,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut config = console_config(inputs, families, &cli.dashboard, None)?;
             config.ingest = cli.ingest.settings();
             run_console(config)
+        }
+    }
+}
+
+fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
+    use vpnwatch::app::probe_cmd::{self, ProbeArgs};
+    if let Some(t) = cli.timeout
+        && !(t.is_finite() && t > 0.0 && t <= 60.0)
+    {
+        usage_error("--timeout must be a number of seconds between 0 and 60");
+    }
+    if let Some(n) = cli.tries
+        && !(1..=vpnwatch::probe::MAX_TRIES).contains(&n)
+    {
+        usage_error("--tries must be between 1 and 10");
+    }
+    let config = match vpnwatch::config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vpnwatch: {e}");
+            std::process::exit(2);
+        }
+    };
+    let from_logs = if cli.from_logs.is_empty() {
+        Vec::new()
+    } else {
+        let roles = RoleArgs {
+            files: cli.from_logs.clone(),
+            headend: Vec::new(),
+            client: Vec::new(),
+            auth: Vec::new(),
+            format: None,
+            tz: Vec::new(),
+        };
+        headless_files(&roles, None)?
+    };
+    let args = ProbeArgs {
+        radius: cli.radius,
+        ldap: cli.ldap,
+        tcp: cli.tcp,
+        from_logs,
+        secret_file: cli.secret_file,
+        bind_dn: cli.bind_dn,
+        bind_password_file: cli.bind_password_file,
+        base_dn: cli.base_dn,
+        user: cli.user,
+        test_user: cli.test_user,
+        test_password_file: cli.test_password_file,
+        timeout: cli.timeout,
+        tries: cli.tries,
+        json: cli.json,
+    };
+    let mut out = std::io::stdout().lock();
+    match probe_cmd::run(&args, &config, &mut out)? {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            out.flush()?;
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("vpnwatch: probe: {e}");
+            std::process::exit(2);
         }
     }
 }
@@ -817,6 +937,7 @@ fn console_config(
                 .max(1),
         ),
         keys: cfg.key_map(),
+        probe: cfg.probe.clone(),
     })
 }
 

@@ -88,6 +88,7 @@ struct Shipped {
     server: Span,
     server_group: Span,
     reason: Span,
+    trace_session: Span,
 }
 
 type Span = Option<(u32, u32)>;
@@ -130,6 +131,7 @@ impl BlockResult {
             server_state,
             reason,
             role,
+            trace_session,
         } = *ev;
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
@@ -148,6 +150,7 @@ impl BlockResult {
             server: self.store(server),
             server_group: self.store(server_group),
             reason: self.store(reason),
+            trace_session: self.store(trace_session),
         };
         self.events.push(shipped);
     }
@@ -216,6 +219,7 @@ impl BlockResult {
                 server_state: s.server_state,
                 reason: get(s.reason),
                 role: s.role,
+                trace_session: get(s.trace_session),
             };
             incident.apply(&ev);
         }

@@ -60,6 +60,8 @@ pub struct ConsoleConfig {
     pub quiet_after: jiff::SignedDuration,
     /// The configuration file's `[keys]` (see [`super::keys`]).
     pub keys: super::keys::KeyMap,
+    /// `[probe]` of the config file: how `A` probes the AAA servers.
+    pub probe: crate::config::ProbeConfig,
 }
 
 struct Shared {
@@ -364,6 +366,10 @@ async fn event_loop(
     // keeps: one read at a time, off the terminal loop.
     let (recalled_tx, mut recalled_rx) = mpsc::unbounded_channel();
     let mut recall_in_flight: Option<(Family, std::ops::Range<u64>)> = None;
+    // AAA probes (`A`): one run at a time, off the terminal loop and never
+    // under the model lock; the results arrive here.
+    let (probed_tx, mut probed_rx) = mpsc::unbounded_channel();
+    let mut probe_in_flight = false;
 
     loop {
         if shared.dirty.swap(false, Ordering::AcqRel) {
@@ -387,13 +393,27 @@ async fn event_loop(
                             if action == Action::Quit {
                                 return Ok(());
                             }
-                            handle_action(action, shared, ui_state, config, journal, &background);
+                            if action == Action::Probe && !ui_state.show_help {
+                                if probe_in_flight {
+                                    ui_state.status = Some("probe already running".into());
+                                } else {
+                                    probe_in_flight = start_probe(shared, ui_state, config, &probed_tx);
+                                }
+                            } else {
+                                handle_action(action, shared, ui_state, config, journal, &background);
+                            }
                         }
                     }
                     TermEvent::Resize(..) => {}
                     _ => continue,
                 }
                 frames.key(Instant::now());
+            }
+            Some(results) = probed_rx.recv() => {
+                probe_in_flight = false;
+                let mut model = shared.model();
+                super::probe_cmd::apply_results(&mut model, ui_state, journal, &config.operator, &results);
+                frames.changed();
             }
             Some((family, recalled)) = recalled_rx.recv() => {
                 shared.model().set_recalled(family, recalled);
@@ -444,6 +464,57 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Starts probing every AAA server the logs named (`A`); the results
+/// arrive on `done`. False when nothing was started (the status says why).
+fn start_probe(
+    shared: &Shared,
+    ui_state: &mut UiState,
+    config: &ConsoleConfig,
+    done: &mpsc::UnboundedSender<Vec<(String, crate::probe::ProbeResult)>>,
+) -> bool {
+    use super::probe_cmd;
+    // The lock is held only to copy the addresses.
+    let addresses: Vec<String> = shared
+        .model()
+        .incident
+        .servers()
+        .iter()
+        .map(|s| s.address.clone())
+        .collect();
+    let pairs = probe_cmd::targets_for_servers(&addresses, &config.probe);
+    if pairs.is_empty() {
+        ui_state.status = Some("probe: the logs name no AAA server yet".into());
+        return false;
+    }
+    let targets: Vec<crate::probe::Target> = pairs.iter().map(|(_, t)| t.clone()).collect();
+    let settings = match probe_cmd::dashboard_settings(&config.probe, &targets) {
+        Ok(s) => s,
+        Err(e) => {
+            ui_state.status = Some(format!("probe: {e}"));
+            return false;
+        }
+    };
+    for (address, _) in &pairs {
+        ui_state.probes.insert(
+            address.clone(),
+            ui::ProbeMark {
+                ok: false,
+                answered: false,
+                short: "… probing".into(),
+            },
+        );
+    }
+    ui_state.status = Some(format!("probing {} AAA servers…", pairs.len()));
+    let done = done.clone();
+    tokio::spawn(async move {
+        let results = crate::probe::run(&targets, &settings).await;
+        let addresses = pairs.into_iter().map(|(a, _)| a);
+        // The console may have quit meanwhile; nothing to do then.
+        let _ = done.send(addresses.zip(results).collect());
+    });
+    true
 }
 
 /// Starts reading back the lines the focused pane shows but no longer

@@ -16,7 +16,7 @@ use crate::parse::formats::Format;
 use crate::parse::{self, Family, ParseContext};
 
 /// The bundled story: file name, family, contents.
-pub const SAMPLE_LOGS: [(&str, Family, &str); 3] = [
+pub const SAMPLE_LOGS: [(&str, Family, &str); 4] = [
     (
         "asa-headend.log",
         Family::Headend,
@@ -31,6 +31,13 @@ pub const SAMPLE_LOGS: [(&str, Family, &str); 3] = [
         "ise-auth.log",
         Family::AuthServer,
         include_str!("../../sample-logs/ise-auth.log"),
+    ),
+    // The IT-side check's debug trace (`%ASA-7-711001:`): AD names
+    // mkowalski's lockout.
+    (
+        "asa-debug-trace.log",
+        Family::Headend,
+        include_str!("../../sample-logs/asa-debug-trace.log"),
     ),
 ];
 

@@ -12,6 +12,7 @@ pub mod follow;
 pub mod headless;
 pub mod incident_cmd;
 pub mod keys;
+pub mod probe_cmd;
 pub mod read;
 pub mod recall;
 pub mod report;

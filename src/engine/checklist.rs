@@ -103,6 +103,22 @@ pub struct Evidence {
     pub redacted: bool,
 }
 
+/// An AAA server probe run from the dashboard (`A`): what the server
+/// answered, never the secret used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeCheck {
+    pub ts: Timestamp,
+    pub operator: String,
+    /// `radius`, `ldap` or `tcp`.
+    pub protocol: String,
+    /// The server as probed (`10.20.0.11:1812`, `ldaps://dc01:636`).
+    pub target: String,
+    /// It answered and accepted the probe's own credentials.
+    pub ok: bool,
+    /// What happened, one line (`answered Status-Server in 4 ms`).
+    pub detail: String,
+}
+
 /// A journal record. The `kind` field names the variant, so later kinds of
 /// record can be added without breaking old journals: `step` (the first
 /// kind) is unchanged, and a kind this version does not know is read as
@@ -115,6 +131,7 @@ pub enum Record {
     Mitigated(Mark),
     Resolved(Mark),
     Evidence(Evidence),
+    Probe(ProbeCheck),
     /// A kind written by a newer vpnwatch. Never written.
     #[serde(other)]
     Unknown,
@@ -128,6 +145,7 @@ impl Record {
             Record::Note(n) => Some(n.ts),
             Record::Mitigated(m) | Record::Resolved(m) => Some(m.ts),
             Record::Evidence(e) => Some(e.ts),
+            Record::Probe(p) => Some(p.ts),
             Record::Unknown => None,
         }
     }
@@ -138,6 +156,7 @@ impl Record {
             Record::Note(n) => Some(&n.operator),
             Record::Mitigated(m) | Record::Resolved(m) => Some(&m.operator),
             Record::Evidence(e) => Some(&e.operator),
+            Record::Probe(p) => Some(&p.operator),
             Record::Unknown => None,
         }
     }
@@ -150,6 +169,7 @@ impl Record {
             Record::Mitigated(_) => "mitigated",
             Record::Resolved(_) => "resolved",
             Record::Evidence(_) => "evidence",
+            Record::Probe(_) => "probe",
             Record::Unknown => "unknown",
         }
     }
@@ -172,6 +192,13 @@ impl Record {
                 e.user,
                 if e.redacted { " (redacted)" } else { "" },
                 e.path
+            ),
+            Record::Probe(p) => format!(
+                "AAA probe {} {} {}: {}",
+                if p.ok { "✔" } else { "✖" },
+                p.protocol,
+                p.target,
+                p.detail
             ),
             Record::Unknown => "unknown record".to_string(),
         }
@@ -348,7 +375,8 @@ impl Checklist {
                     text: note.note.clone(),
                 });
             }
-            Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) => {}
+            Record::Mitigated(_) | Record::Resolved(_) | Record::Evidence(_) | Record::Probe(_) => {
+            }
             Record::Unknown => return false,
         }
         if let Some(ts) = record.ts() {

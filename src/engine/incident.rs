@@ -258,6 +258,10 @@ impl UserStats {
     }
 }
 
+/// Debug-trace sessions remembered; a trace runs for one attempt, so a few
+/// thousand open sessions means a hostile or runaway log: start over.
+const TRACE_SESSIONS_CAP: usize = 4096;
+
 /// Health of one AAA server as the headend last reported it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -410,6 +414,9 @@ pub struct Incident {
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
+    /// Debug-trace session (host, session) → the user it is for (see
+    /// `parse::debug_trace`); bounded by [`TRACE_SESSIONS_CAP`].
+    trace_users: HashMap<(String, String), String>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -806,6 +813,7 @@ impl Incident {
     /// test compares the bulk scan with applying every event.
     pub fn only_counts(ev: &Event) -> bool {
         ev.user.is_none()
+            && ev.trace_session.is_none()
             && ev.server.is_none()
             && ev.server_group.is_none()
             && matches!(ev.outcome, Outcome::Info | Outcome::Success)
@@ -903,6 +911,13 @@ impl Incident {
             let (counted, cause) = self.apply_auth_server(ev, ts, line);
             return Applied {
                 new_attempt: counted,
+                cause,
+                ..Applied::default()
+            };
+        }
+        if let Some(session) = ev.trace_session {
+            let cause = self.apply_trace(ev, session, ts, line);
+            return Applied {
                 cause,
                 ..Applied::default()
             };
@@ -1115,6 +1130,50 @@ impl Incident {
             self.file_line(ev, user, line);
         }
         (false, ev.cause)
+    }
+
+    /// A headend debug-trace line: what the directory answered. It is
+    /// evidence about an attempt the headend counts itself (113005 …), so
+    /// it is joined and filed like an auth-server verdict, under the user
+    /// its session is for when the line does not name one.
+    fn apply_trace(
+        &mut self,
+        ev: &Event,
+        session: &str,
+        ts: Option<Timestamp>,
+        line: Option<LineRef>,
+    ) -> Option<Cause> {
+        let key = (ev.host.unwrap_or("").to_string(), session.to_string());
+        let name = match ev.user {
+            Some(u) => {
+                if self.trace_users.len() >= TRACE_SESSIONS_CAP {
+                    self.trace_users.clear();
+                }
+                self.trace_users.insert(key, u.to_string());
+                None
+            }
+            None => self.trace_users.get(&key).cloned(),
+        };
+        let mut named = ev.clone();
+        if let Some(n) = name.as_deref() {
+            named.user = Some(n);
+        }
+        // The directory's answer, relayed by the headend: a verdict like an
+        // auth server's (its reason becomes the user's auth-server reason).
+        named.family = Family::AuthServer;
+        let (_, cause) = self.apply_auth_server(&named, ts, line);
+        // AD's code in words, for the drill-down's auth-server reason.
+        if ev.outcome == Outcome::Failure
+            && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
+            && let Some(&u) = named.user.and_then(|n| self.named.get(n))
+            && let Some((_, stats)) = self.users.get_mut(u)
+        {
+            stats.auth_reason = Some(format!(
+                "Active Directory: data {code}, {}",
+                crate::parse::debug_trace::ad_data_meaning(code)
+            ));
+        }
+        cause
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.

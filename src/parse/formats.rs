@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::records::{RecordMode, is_star_rule};
-use super::{Event, Family, ParseContext, asa, auth, client, dart, winevent};
+use super::{Event, Family, ParseContext, asa, auth, client, dart, debug_trace, winevent};
 
 /// A log format vpnwatch can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,10 +42,13 @@ pub enum Format {
     Ise,
     /// FreeRADIUS `radius.log`.
     FreeRadius,
+    /// The headend's debug trace pasted from the console (`debug ldap 255`,
+    /// `debug radius`, `debug aaa authentication`, `debug webvpn anyconnect`).
+    AsaDebugTrace,
 }
 
 impl Format {
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::AsaSyslog,
         Format::AnyConnectSyslog,
         Format::AnyConnectCli,
@@ -59,6 +62,7 @@ impl Format {
         Format::Nps,
         Format::Ise,
         Format::FreeRadius,
+        Format::AsaDebugTrace,
     ];
 
     /// The stable kebab-case id (`--format NAME`).
@@ -77,6 +81,7 @@ impl Format {
             Format::Nps => "nps",
             Format::Ise => "cisco-ise",
             Format::FreeRadius => "freeradius",
+            Format::AsaDebugTrace => "asa-debug-trace",
         }
     }
 
@@ -88,7 +93,7 @@ impl Format {
     /// Which pane and family its events belong to.
     pub fn family(self) -> Family {
         match self {
-            Format::AsaSyslog => Family::Headend,
+            Format::AsaSyslog | Format::AsaDebugTrace => Family::Headend,
             Format::AnyConnectSyslog
             | Format::AnyConnectCli
             | Format::AnyConnectWindowsXml
@@ -120,7 +125,8 @@ impl Format {
             | Format::AnyConnectSyslog
             | Format::AnyConnectCli
             | Format::Nps
-            | Format::FreeRadius => RecordMode::Lines,
+            | Format::FreeRadius
+            | Format::AsaDebugTrace => RecordMode::Lines,
         }
     }
 
@@ -156,6 +162,9 @@ impl Format {
                 "Cisco ISE syslog: CISE_Failed_Attempts, CISE_Passed_Authentications (segments joined)"
             }
             Format::FreeRadius => "FreeRADIUS radius.log (Login incorrect / Login OK)",
+            Format::AsaDebugTrace => {
+                "ASA / FTD debug trace pasted from the console (debug ldap 255, debug radius, debug aaa authentication, debug webvpn anyconnect); as %ASA-7-711001 syslog it is read with asa"
+            }
         }
     }
 
@@ -199,6 +208,9 @@ impl Format {
             Format::FreeRadius => {
                 "Sat Nov 28 08:41:09 2026 : Auth: (41) Login incorrect (mschap: External script says Logon failure (0xc000006d)): [ewright] (from client asa port 0 cli 198.51.100.77)"
             }
+            Format::AsaDebugTrace => {
+                "[41] 80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v4563"
+            }
         }
     }
 }
@@ -227,6 +239,7 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
         Format::Nps => auth::parse_nps_dts(record, ctx),
         Format::Ise => auth::parse_ise(record, ctx),
         Format::FreeRadius => auth::parse_freeradius(record, ctx),
+        Format::AsaDebugTrace => debug_trace::parse_console(record, ctx),
     }
 }
 
@@ -263,6 +276,10 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
         }
         if auth::parse_freeradius(line, &ctx).is_some() {
             score[idx(Format::FreeRadius)] += 1;
+            continue;
+        }
+        if debug_trace::parse_console(line, &ctx).is_some() {
+            score[idx(Format::AsaDebugTrace)] += 1;
             continue;
         }
         if line.contains("<Event>") && auth::parse_nps_dts(line, &ctx).is_some() {

@@ -21,6 +21,7 @@ pub mod cause;
 pub mod client;
 pub mod clock;
 pub mod dart;
+pub mod debug_trace;
 pub mod formats;
 pub mod reader;
 pub mod records;
@@ -274,6 +275,10 @@ pub struct Event<'a> {
     /// Free-text reason given by the device.
     pub reason: Option<&'a str>,
     pub role: Role,
+    /// The headend debug-trace session a line belongs to (`[53]` of
+    /// `debug ldap`, or the RADIUS trace), for the engine to tie lines
+    /// that do not name the user to the one that did.
+    pub trace_session: Option<&'a str>,
 }
 
 impl<'a> Event<'a> {
@@ -294,6 +299,7 @@ impl<'a> Event<'a> {
             server_state: None,
             reason: None,
             role: Role::Plain,
+            trace_session: None,
         }
     }
 }
@@ -319,7 +325,9 @@ impl Default for ParseContext {
 /// Parses one line as the given family. `None` when the line is not recognised.
 pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Option<Event<'a>> {
     match family {
-        Family::Headend => asa::parse(line, ctx),
+        // Debug-trace console output pasted among (or instead of) syslog
+        // lines is headend output too.
+        Family::Headend => asa::parse(line, ctx).or_else(|| debug_trace::parse_console(line, ctx)),
         Family::Client => client::parse(line, ctx),
         Family::AuthServer => auth::parse(line, ctx),
     }
@@ -342,7 +350,8 @@ impl StreamParser {
         ctx: &ParseContext,
     ) -> Option<Event<'a>> {
         match family {
-            Family::Headend => asa::parse_cached(line, ctx, &mut self.headers),
+            Family::Headend => asa::parse_cached(line, ctx, &mut self.headers)
+                .or_else(|| debug_trace::parse_console(line, ctx)),
             _ => parse_line(line, family, ctx),
         }
     }

@@ -151,6 +151,17 @@ pub(super) fn draw_header(
                 format!("{} {word}", sanitize_str(&server.address)),
                 style,
             ));
+            if let Some(probe) = ui.probes.get(&server.address) {
+                let healthy = server.health == ServerHealth::Active
+                    || (server.health == ServerHealth::Unknown && server.unreachable == 0);
+                probe_spans(
+                    &mut bottom,
+                    probe,
+                    server.health == ServerHealth::Failed,
+                    healthy,
+                    theme,
+                );
+            }
         }
         bottom.push(Span::styled("  │ ", theme.muted));
     }
@@ -263,6 +274,25 @@ pub(super) fn draw_header(
         super::kpi::kpi_line(model, theme, wall, narrow),
     ];
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// The probe's result beside the log-derived health (`A`), and a warning
+/// when the two disagree: the logs say FAILED but the server answers now,
+/// or the logs have no complaint but the probe got no answer.
+fn probe_spans(
+    out: &mut Vec<Span<'static>>,
+    probe: &super::ProbeMark,
+    logs_failed: bool,
+    logs_healthy: bool,
+    theme: &Theme,
+) {
+    let style = if probe.ok { theme.ok } else { theme.failure };
+    out.push(Span::styled(format!(" {}", probe.short), style));
+    if logs_failed && probe.ok {
+        out.push(Span::styled(" ⚠ logs FAILED, probe answers", theme.marker));
+    } else if logs_healthy && !probe.answered && !probe.short.starts_with('…') {
+        out.push(Span::styled(" ⚠ logs ok, probe no answer", theme.marker));
+    }
 }
 
 /// Words for a notice worth showing in the header; `None` for routine ones.

@@ -25,6 +25,7 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
         ("n", "note"),
         ("e", "bundle"),
         ("r", "report"),
+        ("A", "probe AAA"),
         ("M/R", "mitigated/resolved"),
     ];
     // The status (a save error, where a bundle went) comes first: it must
@@ -68,6 +69,10 @@ const HELP: &[(&str, &str)] = &[
     (
         "e  r",
         "evidence bundle for the selected user / postmortem report",
+    ),
+    (
+        "A",
+        "probe the AAA servers the logs named (AAA line; journaled)",
     ),
     (
         "Enter",

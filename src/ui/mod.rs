@@ -75,6 +75,20 @@ pub enum Action {
     Back,
     /// `o`: the next order of the Users pane.
     CycleSort,
+    /// `A`: probe every AAA server the logs named (`a` is left for "auth
+    /// lines only").
+    Probe,
+}
+
+/// A probe's result as the AAA header line shows it, by server address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeMark {
+    /// Answered and accepted the probe's own credentials.
+    pub ok: bool,
+    /// Any answer at all came back.
+    pub answered: bool,
+    /// `✔ probe 4 ms`, `✖ probe timeout`, `… probing`.
+    pub short: String,
 }
 
 /// Where a log pane is looking.
@@ -113,6 +127,8 @@ pub struct UiState {
     pub filter: Option<UserKey>,
     /// The Users pane's order (`o` cycles).
     pub user_sort: UserSort,
+    /// The last probe of each AAA server (`A`), by address as logged.
+    pub probes: std::collections::BTreeMap<String, ProbeMark>,
 }
 
 impl Default for UiState {
@@ -133,6 +149,7 @@ impl Default for UiState {
             detail_scroll: 0,
             filter: None,
             user_sort: UserSort::default(),
+            probes: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -297,7 +314,8 @@ impl UiState {
             | Action::MarkMitigated
             | Action::MarkResolved
             | Action::ExportEvidence
-            | Action::WriteReport => {}
+            | Action::WriteReport
+            | Action::Probe => {}
             Action::SetStep(state) => {
                 self.focus = Focus::Checklist;
                 return Some(state);
@@ -387,6 +405,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('R') => Action::MarkResolved,
         KeyCode::Char('e') => Action::ExportEvidence,
         KeyCode::Char('r') => Action::WriteReport,
+        KeyCode::Char('A') => Action::Probe,
         KeyCode::Char('x') => Action::SetStep(StepState::Done),
         KeyCode::Char('w') => Action::SetStep(StepState::Doing),
         KeyCode::Char('s') => Action::SetStep(StepState::Skipped),

@@ -81,6 +81,7 @@ extractors! {
         409023 => aaa_fallback(ev, body),
         605004 | 605005 => mgmt_login(ev, body),
         611101..=611103 => mgmt_user_auth(ev, body),
+        711001 => crate::parse::debug_trace::extract(ev, body),
         713000..=713999 => ikev1(ev, id, body),
         716000..=716999 => webvpn(ev, id, body),
         717000..=717999 => certificate(ev, id, body),

@@ -1,0 +1,240 @@
+//! Every output tells the same story: for each user with failed attempts,
+//! `scan --json`, `events`, the postmortem (`report`) and the evidence
+//! bundle (`bundle`) give the same number of failed attempts, the same
+//! causes and the same state, on the sample incident and on a fixture where
+//! the auth server's verdict changes the headend's cause.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
+
+const SAMPLE: &[&str] = &[
+    "sample-logs/asa-headend.log",
+    "sample-logs/anyconnect-client.log",
+    "sample-logs/ise-auth.log",
+    "sample-logs/asa-debug-trace.log",
+];
+
+const JOINED: &[&str] = &[
+    "tests/fixtures/join/headend.log",
+    "tests/fixtures/join/ise.log",
+];
+
+/// Failed attempts, causes (`cause count, …` sorted) and state word.
+type Story = (u64, String, String);
+
+fn vpnwatch() -> Command {
+    let mut cmd = Command::cargo_bin("vpnwatch").expect("binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn causes_text(causes: &BTreeMap<String, u64>) -> String {
+    causes
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `scan --json`: every user with failed attempts.
+fn scan(files: &[&str]) -> BTreeMap<String, Story> {
+    let out = vpnwatch()
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["failures"].as_u64() > Some(0))
+        .map(|u| {
+            let causes: BTreeMap<String, u64> = u["causes"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(c, n)| (c.clone(), n.as_u64().unwrap()))
+                .collect();
+            (
+                u["user"].as_str().unwrap().to_string(),
+                (
+                    u["failures"].as_u64().unwrap(),
+                    causes_text(&causes),
+                    u["state"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// What names no user in `events`: a laptop's line (the engine gives it the
+/// user that laptop last named) or a hidden `*****` the auth server named;
+/// `events` prints the user as logged.
+const UNNAMED: &str = "(unnamed)";
+
+/// `events`: the lines that counted as a new attempt, by the user the line
+/// names (else [`UNNAMED`]) and cause.
+fn events(files: &[&str]) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let out = vpnwatch().arg("events").args(files).output().unwrap();
+    let mut per_user: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        if record["attempt"] == true {
+            let user = record["user"]
+                .as_str()
+                .filter(|u| *u != "*****")
+                .unwrap_or(UNNAMED);
+            let cause = record["cause"].as_str().unwrap_or("none");
+            *per_user
+                .entry(user.to_string())
+                .or_default()
+                .entry(cause.to_string())
+                .or_default() += 1;
+        }
+    }
+    per_user
+}
+
+/// The postmortem's users table (the top users), and how many more it
+/// says there are.
+fn report(files: &[&str]) -> (BTreeMap<String, Story>, usize) {
+    let out = vpnwatch()
+        .args(["report", "--journal", JOURNAL])
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    let more = md
+        .lines()
+        .find_map(|l| l.strip_prefix("and ")?.strip_suffix(" more.")?.parse().ok())
+        .unwrap_or(0);
+    let rows = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| User | State |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+            for part in cells[4].split(", ").filter(|p| !p.is_empty()) {
+                let (cause, n) = part.rsplit_once(' ').unwrap();
+                causes.insert(cause.to_string(), n.parse().unwrap());
+            }
+            // "⊘ locked" → "locked".
+            let state = cells[1].rsplit(' ').next().unwrap().to_string();
+            (
+                cells[0].to_string(),
+                (cells[2].parse().unwrap(), causes_text(&causes), state),
+            )
+        })
+        .collect();
+    (rows, more)
+}
+
+/// `user.json` of the user's evidence bundle.
+fn bundle(user: &str, files: &[&str], dir: &Path) -> Story {
+    let out = dir.join(format!("{user}.tar.gz"));
+    vpnwatch()
+        .args(["bundle", "--user", user, "-o"])
+        .arg(&out)
+        .args(files)
+        .assert()
+        .success();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&out).unwrap(),
+    ));
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().ends_with("user.json") {
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            let json: Value = serde_json::from_str(&text).unwrap();
+            let causes: BTreeMap<String, u64> = json["causes"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(c, n)| (c.clone(), n.as_u64().unwrap()))
+                .collect();
+            return (
+                json["failures"].as_u64().unwrap(),
+                causes_text(&causes),
+                json["state"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    panic!("no user.json in the bundle of {user}");
+}
+
+fn check(files: &[&str], bundled: &[&str]) {
+    let scan = scan(files);
+    assert!(!scan.is_empty(), "the logs have failed attempts");
+
+    let events = events(files);
+    let mut unnamed = events.get(UNNAMED).cloned().unwrap_or_default();
+    for (user, (failures, causes, _)) in &scan {
+        match events.get(user) {
+            Some(by_cause) => assert_eq!(
+                (by_cause.values().sum::<u64>(), causes_text(by_cause)),
+                (*failures, causes.clone()),
+                "events vs scan for {user}"
+            ),
+            // Its lines name no user: its attempts are among the unnamed
+            // ones, with the same causes.
+            None => {
+                for part in causes.split(", ") {
+                    let (cause, n) = part.rsplit_once(' ').unwrap();
+                    let n: u64 = n.parse().unwrap();
+                    let left = unnamed.entry(cause.to_string()).or_default();
+                    assert!(*left >= n, "events vs scan for {user}: {cause} {n}");
+                    *left -= n;
+                }
+            }
+        }
+    }
+    assert!(
+        unnamed.values().all(|&n| n == 0),
+        "events counts attempts scan does not: {unnamed:?}"
+    );
+
+    let (rows, more) = report(files);
+    assert_eq!(rows.len() + more, scan.len(), "report vs scan: users");
+    for (user, story) in &rows {
+        assert_eq!(Some(story), scan.get(user), "report vs scan for {user}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    for user in bundled {
+        assert_eq!(
+            Some(&bundle(user, files, dir.path())),
+            scan.get(*user),
+            "bundle vs scan for {user}"
+        );
+    }
+}
+
+#[test]
+fn every_output_agrees_on_the_sample_incident() {
+    // A token problem the ISE log names, a lockout the debug trace names,
+    // a name only the ISE log knows.
+    check(SAMPLE, &["tbrennan", "mkowalski", "jsmyth"]);
+}
+
+#[test]
+fn every_output_agrees_when_the_auth_server_changes_the_cause() {
+    let scan = scan(JOINED);
+    let users: Vec<&str> = scan.keys().map(String::as_str).collect();
+    check(JOINED, &users);
+}
