@@ -265,6 +265,11 @@ enum Command {
     },
     /// Check the AAA servers: RADIUS Status-Server, LDAP bind, TCP connect.
     /// Secrets come from files, the environment or a prompt, never a flag.
+    #[command(after_help = "Examples:
+  vpnwatch probe                                 the servers in the config's [probe]
+  vpnwatch probe --radius 10.20.0.13 --secret-file ~/.radius-secret
+  vpnwatch probe --ldap ldaps://dc01 --user tbrennan --base-dn dc=corp,dc=example
+  vpnwatch probe --from-logs asa.log             every AAA server the log names")]
     Probe(ProbeCli),
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
     #[command(after_help = "Examples:
