@@ -2,25 +2,45 @@
 //! (else `~/.config/vpnwatch/config.toml`): settings that belong to the
 //! operator's machine rather than to one command line.
 //!
-//! One table per concern; today only `[probe]` (the AAA servers to check and
-//! how). Later sections are added as fields of [`Config`]. Unknown keys and
-//! bad values are errors (a typo must not silently fall back to a default),
-//! reported on one line as `FILE:LINE: key KEY: what is wrong`.
+//! Top-level keys for the dashboard and the commands (`theme`, `operator`,
+//! `journal_dir`, `mouse`, `quiet_after`, `tz`; command-line flags override
+//! them), `[keys]` for key bindings and `[probe]` for the AAA servers to
+//! check and how. Unknown keys and bad values are errors (a typo must not
+//! silently fall back to a default), reported on one line as
+//! `FILE:LINE: key KEY: what is wrong`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The whole file. Every section is optional.
+/// The whole file. Every key and section is optional.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `--theme`: a built-in theme's name or a `.toml` theme's path.
+    pub theme: Option<String>,
+    /// `--operator`: the name recorded with each checklist change.
+    pub operator: Option<String>,
+    /// Where the default journal (`vpnwatch-YYYY-MM-DD.jsonl`) is kept,
+    /// instead of the current directory.
+    pub journal_dir: Option<PathBuf>,
+    /// Mouse capture in the dashboard (`false` leaves the mouse to the
+    /// terminal, so text can be selected).
+    pub mouse: Option<bool>,
+    /// `--quiet-after`, in seconds.
+    pub quiet_after: Option<i64>,
+    /// `--tz ZONE`: the zone of time stamps that carry none.
+    pub tz: Option<String>,
+    /// Action name → key (see [`crate::app::keys`]).
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
     #[serde(default)]
     pub probe: ProbeConfig,
 }
 
 /// `[probe]`: what `vpnwatch probe` and the dashboard's probe key check.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeConfig {
     /// RADIUS servers, `HOST[:PORT]` (port 1812 when left out).
@@ -95,11 +115,52 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// `LINE: key KEY: message` (the file name is the caller's).
 pub fn parse(text: &str) -> Result<Config, String> {
     let config: Config = toml::from_str(text).map_err(|e| describe(text, &e))?;
-    config.probe.check().map_err(|(key, msg)| {
-        let line = line_of_key(text, key).unwrap_or(1);
+    let named = |(key, msg): (String, String)| {
+        let line = line_of_key(text, &key).unwrap_or(1);
         format!("{line}: key {key}: {msg}")
-    })?;
+    };
+    config.check().map_err(named)?;
+    config
+        .probe
+        .check()
+        .map_err(|(key, msg)| named((key.to_string(), msg)))?;
     Ok(config)
+}
+
+impl Config {
+    /// Values the types allow but vpnwatch does not (the top level and
+    /// `[keys]`; `[probe]` checks its own).
+    fn check(&self) -> Result<(), (String, String)> {
+        if let Some(theme) = &self.theme {
+            crate::ui::Theme::load(theme).map_err(|e| ("theme".to_string(), e.to_string()))?;
+        }
+        if let Some(secs) = self.quiet_after
+            && secs < 1
+        {
+            return Err((
+                "quiet_after".into(),
+                format!("{secs} is not a positive number of seconds"),
+            ));
+        }
+        if let Some(tz) = &self.tz {
+            crate::parse::clock::TimeRules::parse(std::slice::from_ref(tz))
+                .map_err(|e| ("tz".to_string(), e))?;
+        }
+        if let Some(op) = &self.operator
+            && op.trim().is_empty()
+        {
+            return Err(("operator".into(), "is empty".into()));
+        }
+        for (action, key) in &self.keys {
+            crate::app::keys::check(action, key).map_err(|e| (action.clone(), e))?;
+        }
+        Ok(())
+    }
+
+    /// The `[keys]` bindings as the dashboard applies them.
+    pub fn key_map(&self) -> crate::app::keys::KeyMap {
+        crate::app::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.as_str())))
+    }
 }
 
 impl ProbeConfig {
@@ -210,5 +271,41 @@ mod tests {
             err.starts_with(&format!("{}:2: key nope: ", bad.display())),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_setting_reads() {
+        let c = parse(
+            "theme = \"light\"\noperator = \"oncall\"\njournal_dir = \"/srv/incidents\"\n\
+             mouse = false\nquiet_after = 300\ntz = \"Europe/Berlin\"\n\
+             [keys]\nmitigated = \"m\"\n[probe]\nradius = [\"10.0.0.1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.operator.as_deref(), Some("oncall"));
+        assert_eq!(c.journal_dir, Some(PathBuf::from("/srv/incidents")));
+        assert_eq!(c.mouse, Some(false));
+        assert_eq!(c.quiet_after, Some(300));
+        assert_eq!(c.tz.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(c.keys["mitigated"], "m");
+        assert_eq!(c.probe.radius, ["10.0.0.1"]);
+    }
+
+    #[test]
+    fn a_bad_top_level_value_names_line_and_key() {
+        let err = parse("theme = \"light\"\n\nthem = \"dark\"\n").unwrap_err();
+        assert!(err.starts_with("3: key them: "), "{err}");
+        let err = parse("operator = \"x\"\nquiet_after = \"soon\"\n").unwrap_err();
+        assert!(err.starts_with("2: key quiet_after: "), "{err}");
+        assert_eq!(
+            parse("quiet_after = 0\n").unwrap_err(),
+            "1: key quiet_after: 0 is not a positive number of seconds"
+        );
+        let err = parse("theme = \"neon\"\n").unwrap_err();
+        assert!(err.starts_with("1: key theme: unknown theme"), "{err}");
+        let err = parse("tz = \"Mars/Olympus\"\n").unwrap_err();
+        assert!(err.starts_with("1: key tz: "), "{err}");
+        let err = parse("[keys]\nquit = \"q\"\nmitigate = \"m\"\n").unwrap_err();
+        assert!(err.starts_with("3: key mitigate: unknown action"), "{err}");
     }
 }

@@ -24,6 +24,7 @@ pub mod journal;
 #[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
+pub mod plural;
 pub mod probe;
 pub mod runbook;
 pub mod sanitize;

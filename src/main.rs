@@ -16,6 +16,7 @@ use vpnwatch::app::follow::{self, FollowConfig};
 use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
+use vpnwatch::config::{self, Config};
 use vpnwatch::engine::DEFAULT_RETAIN;
 use vpnwatch::parse::formats::Format;
 use vpnwatch::parse::{Family, ParseContext};
@@ -30,7 +31,17 @@ use vpnwatch::ui::theme::no_color_requested;
 /// authentication failures, counts them per user, and keeps the runbook
 /// checklist beside the logs.
 #[derive(Parser)]
-#[command(name = "vpnwatch", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "vpnwatch",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:
+  vpnwatch demo                                  replay the sample incident
+  vpnwatch /var/log/asa/vpn.log laptop.log       follow logs, roles detected
+  vpnwatch --headend asa.log --client laptop.log force the roles
+  vpnwatch --syslog-udp=0.0.0.0:514              receive syslog (note the =)
+  vpnwatch --command 'ssh fw1 tail -F /var/log/asa.log'"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -187,21 +198,24 @@ struct DashboardArgs {
     operator: Option<String>,
 
     /// Theme: default, light, high-contrast, colorblind, or a path to a
-    /// .toml theme (`t` cycles the bundled ones at run time).
-    #[arg(long, value_name = "NAME", default_value = "default")]
-    theme: String,
+    /// .toml theme (default: the config file's `theme`, else default; `t`
+    /// cycles the bundled ones at run time).
+    #[arg(long, value_name = "NAME", value_parser = parse_theme)]
+    theme: Option<String>,
 
     /// Log lines kept in memory per pane.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETAIN)]
     retain: usize,
 
     /// Seconds (log time) a headend log may be silent while other sources
-    /// move on before the header marks it `⚠ quiet`.
-    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
-    quiet_after: i64,
+    /// move on before the header marks it `⚠ quiet` (default: the config
+    /// file's `quiet_after`, else 120).
+    #[arg(long, value_name = "SECS")]
+    quiet_after: Option<i64>,
 
     /// Leave the mouse to the terminal (select and copy text) instead of
-    /// clicking panes and scrolling with the wheel.
+    /// clicking panes and scrolling with the wheel (also `mouse = false` in
+    /// the config file).
     #[arg(long)]
     no_mouse: bool,
 }
@@ -209,6 +223,14 @@ struct DashboardArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Replay the bundled sample incident as live logs in the dashboard.
+    #[command(mut_arg("journal", |a| a.help(
+        "Journal of checklist changes (JSONL, append-only). Default: journal.jsonl in the demo's \
+         temporary directory, removed when the demo ends (its ticks are practice)"
+    )))]
+    #[command(after_help = "Examples:
+  vpnwatch demo                     the story plays in about a minute
+  vpnwatch demo --speed 1           in real time (about half an hour)
+  vpnwatch demo --theme light       on a light terminal")]
     Demo {
         /// Replay speed as a multiple of real time (default: the story plays in about a minute).
         #[arg(long)]
@@ -217,6 +239,11 @@ enum Command {
         dashboard: DashboardArgs,
     },
     /// Read logs to the end and print the per-user failure table.
+    #[command(after_help = "Examples:
+  vpnwatch scan asa.log laptop.log
+  vpnwatch scan --json asa.log | jq '.users[] | select(.state == \"failing\")'
+  zcat asa.log.gz | vpnwatch scan             a piped log is read from stdin
+  vpnwatch scan --tz Europe/Berlin asa.log    stamps without a zone are Berlin time")]
     Scan {
         /// Print one JSON document instead of a table.
         #[arg(long)]
@@ -228,8 +255,15 @@ enum Command {
         roles: RoleArgs,
     },
     /// List the log formats vpnwatch reads, with an example line of each.
+    #[command(after_help = "Examples:
+  vpnwatch formats
+  vpnwatch scan --format cisco-ise auth.log    read a file as one of them")]
     Formats,
     /// Print one JSON object per recognised log line (NDJSON).
+    #[command(after_help = "Examples:
+  vpnwatch events asa.log | jq 'select(.outcome == \"failure\")'
+  vpnwatch events --follow asa.log            keep printing as lines arrive
+  vpnwatch events --follow --syslog-udp=0.0.0.0:514")]
     Events {
         /// Keep following the files (and any --command / --syslog-* source)
         /// as the dashboard does, printing lines as they arrive, until
@@ -245,11 +279,17 @@ enum Command {
         ingest: IngestArgs,
     },
     /// Runbook tools: `runbook check FILE` validates a runbook and prints its steps.
+    #[command(after_help = "Examples:
+  vpnwatch runbook check runbooks/anyconnect-auth-failed.md")]
     Runbook {
         #[command(subcommand)]
         command: RunbookCommand,
     },
     /// Write a .tar.gz of one user's log lines (with context), stats and the checklist.
+    #[command(after_help = "Examples:
+  vpnwatch bundle --user tbrennan asa.log laptop.log
+  vpnwatch bundle --user tbrennan --redact -o for-it.tar.gz asa.log
+  vpnwatch bundle --user 192.0.2.147 asa.log    a hidden user, by client IP")]
     Bundle {
         /// The user: a user name, or a hidden user's client IP.
         #[arg(long, value_name = "NAME")]
@@ -277,12 +317,21 @@ enum Command {
     },
     /// Check the AAA servers: RADIUS Status-Server, LDAP bind, TCP connect.
     /// Secrets come from files, the environment or a prompt, never a flag.
+    #[command(after_help = "Examples:
+  vpnwatch probe                                 the servers in the config's [probe]
+  vpnwatch probe --radius 10.20.0.13 --secret-file ~/.radius-secret
+  vpnwatch probe --ldap ldaps://dc01 --user tbrennan --base-dn dc=corp,dc=example
+  vpnwatch probe --from-logs asa.log             every AAA server the log names")]
     Probe(ProbeCli),
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
+    #[command(after_help = "Examples:
+  vpnwatch report                              today's journal, to stdout
+  vpnwatch report --journal vpnwatch-2026-11-28.jsonl -o postmortem.md asa.log")]
     Report {
-        /// The incident's journal (read only).
+        /// The incident's journal (read only). Default: today's journal,
+        /// vpnwatch-YYYY-MM-DD.jsonl in the current directory.
         #[arg(long, value_name = "FILE")]
-        journal: PathBuf,
+        journal: Option<PathBuf>,
         /// The runbook the journal belongs to (default: the bundled one).
         #[arg(long, value_name = "FILE")]
         runbook: Option<PathBuf>,
@@ -292,6 +341,35 @@ enum Command {
         #[command(flatten)]
         roles: RoleArgs,
     },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  vpnwatch completions bash > ~/.local/share/bash-completion/completions/vpnwatch
+  vpnwatch completions zsh > ~/.zfunc/_vpnwatch
+  vpnwatch completions fish > ~/.config/fish/completions/vpnwatch.fish
+  vpnwatch completions powershell >> $PROFILE")]
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Show the configuration file: where it is looked for, or the settings
+    /// in force (the file merged over the defaults).
+    #[command(after_help = "Examples:
+  vpnwatch config --path                 where the file is looked for
+  vpnwatch config --print                every setting in force, as TOML
+  $EDITOR \"$(vpnwatch config --path)\"")]
+    Config {
+        /// Print the path of the configuration file (whether or not it exists).
+        #[arg(long, conflicts_with = "print", required_unless_present = "print")]
+        path: bool,
+        /// Print the settings in force, as TOML.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Examples:
+  vpnwatch man | man -l -
+  vpnwatch man > /usr/local/share/man/man1/vpnwatch.1")]
+    Man,
 }
 
 /// `vpnwatch probe` flags. Exit 0 when every target answered, 1 when one
@@ -351,6 +429,8 @@ struct ProbeCli {
 #[derive(Subcommand)]
 enum RunbookCommand {
     /// Validate a runbook and print its steps, commands and cause hints.
+    #[command(after_help = "Examples:
+  vpnwatch runbook check my-runbook.md")]
     Check {
         /// The Markdown runbook.
         file: PathBuf,
@@ -386,12 +466,27 @@ struct RoleArgs {
     tz: Vec<String>,
 }
 
-/// Installs the `--tz` rules before any log is read.
+/// Installs the `--tz` rules (else the config file's `tz`) before any log
+/// is read.
 fn install_time_rules(roles: &RoleArgs) {
-    match vpnwatch::parse::clock::TimeRules::parse(&roles.tz) {
+    let from_config: Vec<String> = user_config().tz.iter().cloned().collect();
+    let rules = if roles.tz.is_empty() {
+        &from_config
+    } else {
+        &roles.tz
+    };
+    match vpnwatch::parse::clock::TimeRules::parse(rules) {
         Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
         Err(message) => usage_error(&message),
     }
+}
+
+/// `--theme NAME|FILE`, loaded once here so a wrong name is a usage error
+/// (exit 2) before the terminal is touched.
+fn parse_theme(name: &str) -> Result<String, String> {
+    Theme::load(name)
+        .map(|_| name.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// `--format NAME`, checked against the known formats.
@@ -401,7 +496,12 @@ fn parse_format(name: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    if let Some(name) = matches.subcommand_name() {
+        let _ = SUBCOMMAND.set(name.to_string());
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // Every command builds its incidents in its own place; they all take
     // this cap.
     vpnwatch::engine::incident::set_default_max_users(cli.max_users);
@@ -417,11 +517,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `bytes` to stdout; a write error (a closed pipe too) is returned.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    Ok(out.flush()?)
+}
+
 /// `head` closing the pipe is the reader being done, not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().any(|e| {
+        let kind = e
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            // serde_json wraps the write error in its own type.
+            .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn one_line(err: &anyhow::Error) -> String {
@@ -431,11 +543,135 @@ fn one_line(err: &anyhow::Error) -> String {
         .join(": ")
 }
 
+/// The configuration file, read once; an unusable one ends the process with
+/// one line naming the file, line and key, exit 2.
+fn user_config() -> &'static Config {
+    static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        config::load(None).unwrap_or_else(|e| {
+            eprintln!("vpnwatch: {e}");
+            std::process::exit(2)
+        })
+    })
+}
+
+/// The default journal: today's file in the config's `journal_dir`, else here.
+fn default_journal() -> PathBuf {
+    let name = app::default_journal_path();
+    match &user_config().journal_dir {
+        Some(dir) => dir.join(name),
+        None => name,
+    }
+}
+
+/// `config --print`: every setting in force, as TOML.
+fn print_config() -> anyhow::Result<()> {
+    use toml::Value;
+    let c = user_config();
+    let mut top = toml::Table::new();
+    let mut set = |k: &str, v: Value| {
+        top.insert(k.to_string(), v);
+    };
+    set(
+        "theme",
+        Value::String(c.theme.clone().unwrap_or_else(|| "default".into())),
+    );
+    set(
+        "operator",
+        Value::String(c.operator.clone().unwrap_or_else(app::default_operator)),
+    );
+    set(
+        "journal_dir",
+        Value::String(
+            c.journal_dir
+                .as_ref()
+                .map_or_else(|| ".".to_string(), |d| d.display().to_string()),
+        ),
+    );
+    set("mouse", Value::Boolean(c.mouse.unwrap_or(true)));
+    set(
+        "quiet_after",
+        Value::Integer(
+            c.quiet_after
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs()),
+        ),
+    );
+    set(
+        "tz",
+        Value::String(c.tz.clone().unwrap_or_else(|| "UTC".into())),
+    );
+    let keys: toml::Table = vpnwatch::app::keys::ACTIONS
+        .iter()
+        .map(|(action, default)| {
+            let key = c.keys.get(*action).map_or(*default, String::as_str);
+            (action.to_string(), Value::String(key.to_string()))
+        })
+        .collect();
+    set("keys", Value::Table(keys));
+    set("probe", Value::Table(toml::Table::try_from(&c.probe)?));
+    write_stdout(toml::to_string(&top)?.as_bytes())
+}
+
+/// The subcommand being run, so a usage error shows its usage rather than
+/// the top-level one.
+static SUBCOMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn usage_error(message: &str) -> ! {
     use clap::CommandFactory;
-    Cli::command()
+    let mut cmd = Cli::command();
+    // Building fills in each subcommand's `vpnwatch NAME` for its usage line.
+    cmd.build();
+    let sub = SUBCOMMAND
+        .get()
+        .and_then(|name| cmd.find_subcommand_mut(name))
+        .map(|s| s.clone());
+    sub.unwrap_or(cmd)
         .error(clap::error::ErrorKind::ValueValidation, message)
         .exit()
+}
+
+/// Standard input carries data (a pipe, a file or a socket), as in
+/// `zcat asa.log.gz | vpnwatch scan`: then it is read when no file is
+/// named. A terminal or /dev/null is not taken for a log.
+fn stdin_is_data() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd).metadata().is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_fifo() || t.is_file() || t.is_socket()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::IsTerminal;
+        !std::io::stdin().is_terminal()
+    }
+}
+
+/// A FILE argument that does not exist but reads as `HOST:PORT` is almost
+/// surely a listener address that lost its `=` (`--syslog-udp 0.0.0.0:514`):
+/// say so instead of waiting for that file for ever.
+fn check_address_like_files(inputs: &[Input]) {
+    for input in inputs {
+        let InputPath::File(path) = &input.path else {
+            continue;
+        };
+        if path.exists() {
+            continue;
+        }
+        let text = path.to_string_lossy();
+        if text.parse::<SocketAddr>().is_ok() {
+            usage_error(&format!(
+                "{text} is not a file; to receive syslog there write --syslog-udp={text} \
+                 or --syslog-tcp={text} (with `=`)"
+            ));
+        }
+    }
 }
 
 /// The inputs named on the command line, each with its forced role, format
@@ -468,6 +704,22 @@ fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
     all
 }
 
+/// [`inputs`], or standard input when no file is named and stdin carries
+/// data (`vpnwatch scan < asa.log`).
+fn inputs_or_stdin(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
+    let all = inputs(roles, user);
+    if !all.is_empty() || !stdin_is_data() {
+        return all;
+    }
+    let mut all = vec![Input {
+        format: roles.format,
+        user: user.map(str::to_string),
+        ..Input::new(InputPath::Stdin)
+    }];
+    app::resolve_formats(&mut all);
+    all
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         None => install_time_rules(&cli.roles),
@@ -481,8 +733,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Some(Command::Formats) => {
-            print!("{}", vpnwatch::parse::formats::describe_formats());
-            Ok(())
+            write_stdout(vpnwatch::parse::formats::describe_formats().as_bytes())
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
@@ -515,6 +766,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            // Into a buffer: `generate` panics on a write error, and a
+            // closed pipe is no reason to.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vpnwatch", &mut script);
+            write_stdout(&script)
+        }
+        Some(Command::Config { path, .. }) => {
+            if path {
+                let path = config::default_path()
+                    .ok_or_else(|| anyhow::anyhow!("neither XDG_CONFIG_HOME nor HOME is set"))?;
+                write_stdout(format!("{}\n", path.display()).as_bytes())
+            } else {
+                print_config()
+            }
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            write_stdout(&page)
+        }
         Some(Command::Runbook {
             command: RunbookCommand::Check { file },
         }) => incident_cmd::runbook_check(&file, std::io::stdout().lock()),
@@ -537,7 +811,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 redact,
                 output,
                 journal,
-                operator: operator.unwrap_or_else(app::default_operator),
+                operator: operator
+                    .or_else(|| user_config().operator.clone())
+                    .unwrap_or_else(app::default_operator),
                 runbook: load_runbook(runbook.as_deref())?,
             };
             incident_cmd::bundle(&args, &files, std::io::stdout().lock())
@@ -558,6 +834,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless_files(&roles, None)?
             };
+            let journal = match journal {
+                Some(j) => j,
+                None => {
+                    let today = default_journal();
+                    if !today.exists() {
+                        usage_error(&format!(
+                            "no journal today ({} not found here); name one with --journal FILE",
+                            today.display()
+                        ));
+                    }
+                    today
+                }
+            };
             incident_cmd::report(
                 &journal,
                 &load_runbook(runbook.as_deref())?,
@@ -568,6 +857,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => {
             let inputs = inputs(&cli.roles, cli.user.as_deref());
+            check_address_like_files(&inputs);
             check_inputs(
                 &inputs,
                 &cli.ingest,
@@ -646,9 +936,9 @@ fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
 }
 
 fn headless_files(roles: &RoleArgs, user: Option<&str>) -> anyhow::Result<Vec<HeadlessFile>> {
-    let inputs = inputs(roles, user);
+    let inputs = inputs_or_stdin(roles, user);
     if inputs.is_empty() {
-        usage_error("no log files given");
+        usage_error("no log files given (name them, or pipe a log into standard input)");
     }
     let families = app::resolve_families(&inputs)?;
     inputs
@@ -685,7 +975,9 @@ fn console_config(
     args: &DashboardArgs,
     default_journal: Option<PathBuf>,
 ) -> anyhow::Result<ConsoleConfig> {
-    let mut theme = Theme::load(&args.theme)?;
+    let cfg = user_config();
+    let theme_name = args.theme.as_ref().or(cfg.theme.as_ref());
+    let mut theme = Theme::load(theme_name.map_or("default", String::as_str))?;
     if no_color_requested() {
         theme = theme.without_colour();
     }
@@ -697,20 +989,24 @@ fn console_config(
             .journal
             .clone()
             .or(default_journal)
-            .unwrap_or_else(app::default_journal_path),
-        operator: args.operator.clone().unwrap_or_else(app::default_operator),
+            .unwrap_or_else(self::default_journal),
+        operator: args
+            .operator
+            .clone()
+            .or_else(|| cfg.operator.clone())
+            .unwrap_or_else(app::default_operator),
         theme,
         retain: args.retain.max(1),
         ingest: SourceSettings::default(),
-        quiet_after: jiff::SignedDuration::from_secs(args.quiet_after.max(1)),
-        mouse: !args.no_mouse,
-        probe: match vpnwatch::config::load(None) {
-            Ok(c) => c.probe,
-            Err(e) => {
-                eprintln!("vpnwatch: {e}");
-                std::process::exit(2);
-            }
-        },
+        quiet_after: jiff::SignedDuration::from_secs(
+            args.quiet_after
+                .or(cfg.quiet_after)
+                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())
+                .max(1),
+        ),
+        keys: cfg.key_map(),
+        mouse: !args.no_mouse && cfg.mouse.unwrap_or(true),
+        probe: cfg.probe.clone(),
     })
 }
 
@@ -725,6 +1021,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
         .prefix("vpnwatch-demo-")
         .tempdir()
         .context("creating the demo directory")?;
+    console::remove_on_signal_exit(dir.path());
     let paths = demo::create_files(dir.path()).context("creating the demo files")?;
     let ctx = ParseContext::default();
     let plan = demo::schedule(&demo::SAMPLE_LOGS, &ctx);
@@ -754,7 +1051,12 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
 fn run_follow(roles: &RoleArgs, ingest: &IngestArgs, user: Option<&str>) -> anyhow::Result<()> {
     // `--user` names the person a client log is about, as in `events`.
-    let inputs = inputs(roles, user);
+    let inputs = if ingest.has_other_sources() {
+        inputs(roles, user)
+    } else {
+        inputs_or_stdin(roles, user)
+    };
+    check_address_like_files(&inputs);
     check_inputs(&inputs, ingest, "no log files given");
     let families = app::resolve_families(&inputs)?;
     let config = FollowConfig {

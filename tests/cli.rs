@@ -240,8 +240,15 @@ fn a_missing_file_is_a_one_line_error_naming_it() {
 
 #[test]
 fn usage_errors_exit_2() {
+    // Nothing named and nothing on stdin (a piped stdin is read instead).
     assert_eq!(
-        vpnwatch().args(["scan"]).output().unwrap().status.code(),
+        std::process::Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+            .args(["scan"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+            .status
+            .code(),
         Some(2)
     );
     assert_eq!(

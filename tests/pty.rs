@@ -283,3 +283,97 @@ fn the_mouse_is_reported_unless_no_mouse_and_released_on_quit() {
     assert_eq!(mouse_flags(&[]), (on, off.clone()));
     assert_eq!(mouse_flags(&["--no-mouse"]), (off.clone(), off));
 }
+
+/// `demo` under a terminal, ended by `signal`: its temporary directory (the
+/// copied logs and the practice journal) must be gone afterwards.
+fn demo_cleans_up_after(signal: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let tmp = d.join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp dir");
+    let script = format!(
+        "cd '{dir}'\n\
+         TMPDIR='{tmp}' sh -c 'echo $$ > pid.tmp && mv pid.tmp pid && exec \"$0\" \"$@\"' '{bin}' demo\n\
+         exec sleep 120\n",
+        dir = d.display(),
+        tmp = tmp.display(),
+        bin = env!("CARGO_BIN_EXE_vpnwatch"),
+    );
+    std::fs::write(d.join("run.sh"), script).expect("write the script");
+    let tmux = Tmux {
+        socket: format!("vpnwatch-test-{}-demo-{signal}", std::process::id()),
+    };
+    let run = d.join("run.sh");
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "t",
+        &format!("sh '{}'", run.display()),
+    ]);
+    assert!(started.status.success(), "tmux new-session failed");
+    let demo_dirs = || {
+        std::fs::read_dir(&tmp)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .starts_with("vpnwatch-demo-")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    wait_until("the demo dashboard", &tmux, || {
+        d.join("pid").exists() && demo_dirs() == 1 && tmux.screen().contains("Headend")
+    });
+    let pid = std::fs::read_to_string(d.join("pid")).expect("pid");
+    let pid = pid.trim();
+    if signal == "HUP" {
+        // A real hang-up: the terminal goes away (which sends SIGHUP to the
+        // session, more than once), not a polite single signal.
+        tmux.run(&["kill-server"]);
+    } else {
+        let killed = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid)
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+    }
+    let alive = || {
+        Command::new("kill")
+            .args(["-0", pid])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while alive() {
+        assert!(
+            Instant::now() < deadline,
+            "the demo did not exit after SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        demo_dirs(),
+        0,
+        "the demo directory is left after SIG{signal}"
+    );
+}
+
+#[test]
+fn the_demo_directory_is_removed_on_sighup_and_sigterm() {
+    if !tmux_available() {
+        return;
+    }
+    for signal in ["HUP", "TERM"] {
+        demo_cleans_up_after(signal);
+    }
+}

@@ -863,6 +863,7 @@ mod tests {
             ingest: super::super::sources::SourceSettings::default(),
             quiet_after: jiff::SignedDuration::from_secs(120),
             mouse: true,
+            keys: Default::default(),
             probe: crate::config::ProbeConfig::default(),
         }
     }

@@ -294,6 +294,12 @@ pub fn write_tar_gz(
     let tmp = tempfile::Builder::new()
         .prefix(".vpnwatch-bundle-")
         .tempfile_in(&parent)
+        // tempfile's error names the temporary file; the user asked for `path`.
+        .map_err(|e| {
+            e.raw_os_error()
+                .map(std::io::Error::from_raw_os_error)
+                .unwrap_or_else(|| std::io::Error::from(e.kind()))
+        })
         .with_context(named)?;
     {
         let gz = GzEncoder::new(tmp.as_file(), Compression::default());

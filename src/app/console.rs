@@ -61,6 +61,8 @@ pub struct ConsoleConfig {
     /// Clicks and the wheel (`--no-mouse` turns them off so the terminal
     /// selects text).
     pub mouse: bool,
+    /// The configuration file's `[keys]` (see [`super::keys`]).
+    pub keys: super::keys::KeyMap,
     /// `[probe]` of the config file: how `A` probes the AAA servers.
     pub probe: crate::config::ProbeConfig,
 }
@@ -160,9 +162,16 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     }
     let result = event_loop(&mut terminal, &shared, &mut ui_state, &config, journal).await;
     restore_terminal();
+    // restore_terminal has shown the cursor. Dropping the `Terminal` would
+    // try again and, on a terminal that has hung up, print its failure with
+    // `eprintln!`, which panics on the dead terminal and aborts the process
+    // before the demo's directory is removed.
+    std::mem::forget(terminal);
     ingest.abort();
+    let mut stderr = std::io::stderr();
     for w in warnings {
-        eprintln!("vpnwatch: {w}");
+        // Not eprintln!: after a hang-up stderr is gone, and that is no reason to abort.
+        let _ = std::io::Write::write_fmt(&mut stderr, format_args!("vpnwatch: {w}\n"));
     }
     result
 }
@@ -399,6 +408,7 @@ async fn event_loop(
                         actions::confirm_key(&mut model, ui_state, k, &config.operator, journal);
                     }
                     TermEvent::Key(k) => {
+                        let Some(k) = config.keys.translate(k) else { continue };
                         if let Some(action) = ui::action_for_key(k) {
                             if action == Action::Quit {
                                 return Ok(());
@@ -655,8 +665,32 @@ fn arm_exit_fallback(signo: i32) {
             () = tokio::time::sleep(EXIT_GRACE) => {}
         }
         restore_terminal();
+        remove_scratch_dirs();
         std::process::exit(128 + signo);
     });
+}
+
+/// Directories that exist only for this run (the demo's copy of the sample
+/// logs and its practice journal). The normal path removes them when their
+/// owner is dropped; the exit fallback skips every drop, so it removes them
+/// here. A terminal closing sends SIGHUP more than once, so that is the
+/// path a hang-up usually takes.
+static SCRATCH_DIRS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers `dir` to be removed if a signal ends the process through the
+/// exit fallback.
+pub fn remove_on_signal_exit(dir: &std::path::Path) {
+    if let Ok(mut dirs) = SCRATCH_DIRS.lock() {
+        dirs.push(dir.to_path_buf());
+    }
+}
+
+fn remove_scratch_dirs() {
+    if let Ok(dirs) = SCRATCH_DIRS.lock() {
+        for dir in dirs.iter() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// Everything vpnwatch changes in the terminal, undone: raw mode and the
@@ -668,7 +702,9 @@ fn restore_terminal() {
         std::io::stdout(),
         ratatui::crossterm::event::DisableMouseCapture
     );
-    ratatui::restore();
+    // Not `ratatui::restore`: it reports a failure with `eprintln!`, which
+    // panics when the terminal has hung up (SIGHUP) and so aborts the exit.
+    let _ = ratatui::try_restore();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
 }
 

@@ -18,6 +18,7 @@ use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserS
 use crate::parse::clock;
 use crate::parse::formats::Format;
 use crate::parse::{self, Cause, Family, ParseContext};
+use crate::plural::count;
 use crate::sanitize::sanitize_str;
 
 /// A file to read headlessly, with its family.
@@ -478,7 +479,13 @@ pub fn blind_scope(files: &[FileSummary]) -> Option<Scope> {
     let headends: Vec<String> = files
         .iter()
         .filter(|f| f.family == Family::Headend)
-        .map(|f| format!("{}: 0 of {} lines recognised", f.path, f.lines))
+        .map(|f| {
+            format!(
+                "{}: 0 of {} recognised",
+                f.path,
+                count(f.lines, "line", "lines")
+            )
+        })
         .collect();
     let evidence = if headends.is_empty() {
         "no headend log read: the attempts the headend saw are not known".to_string()
@@ -721,7 +728,13 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
     use std::io::{Read, Seek, SeekFrom};
     const EDGE: u64 = 64 * 1024;
     let mut f = File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
+    let meta = f.metadata().ok()?;
+    // A pipe (`cat x | vpnwatch scan -`) has no blocks, and reading its head
+    // here would take those lines from the line-by-line reader.
+    if !meta.is_file() {
+        return None;
+    }
+    let len = meta.len();
     let mut head = Vec::new();
     (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
     let mut tail = Vec::new();
@@ -821,8 +834,13 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{} failed attempts by {} users ({} failing at the end), {} successful logins, {} session ends, {} lines read",
-        t.failures, t.users_with_failures, t.users_failing, t.successes, t.session_ends, t.lines
+        "{} by {} ({} failing at the end), {}, {}, {} read",
+        count(t.failures, "failed attempt", "failed attempts"),
+        count(t.users_with_failures, "user", "users"),
+        t.users_failing,
+        count(t.successes, "successful login", "successful logins"),
+        count(t.session_ends, "session end", "session ends"),
+        count(t.lines, "line", "lines"),
     )?;
     for s in &report.aaa_servers {
         let state = match s.state {
@@ -832,22 +850,26 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "AAA server {}{}: {state}, {} transitions, {} unreachable reports",
+            "AAA server {}{}: {state}, {}, {}",
             sanitize_str(&s.address),
             s.group
                 .as_deref()
                 .map(|g| format!(" ({})", sanitize_str(g)))
                 .unwrap_or_default(),
-            s.transitions.len(),
-            s.unreachable
+            count(s.transitions.len(), "transition", "transitions"),
+            count(s.unreachable, "unreachable report", "unreachable reports"),
         )?;
     }
     for g in report.aaa_groups.iter().filter(|g| g.unreachable > 0) {
         writeln!(
             out,
-            "AAA server group {}: {} whole-group unreachable reports (409023)",
+            "AAA server group {}: {} (409023)",
             sanitize_str(&g.group),
-            g.unreachable
+            count(
+                g.unreachable,
+                "whole-group unreachable report",
+                "whole-group unreachable reports"
+            )
         )?;
     }
     let m = &report.management;

@@ -20,6 +20,7 @@ use crate::engine::kpi::{self, ResolvedBy, StartBasis};
 use crate::engine::{Incident, ServerHealth, UserKey};
 use crate::journal;
 use crate::parse::{Cause, Family, ParseContext};
+use crate::plural::count;
 use crate::runbook::Runbook;
 use crate::sanitize::sanitize_str;
 
@@ -85,7 +86,14 @@ pub fn render(input: &ReportInput) -> String {
         let names: Vec<String> = input
             .sources
             .iter()
-            .map(|(n, f, lines)| format!("`{}` ({}, {lines} lines)", cell(n), f.as_str()))
+            .map(|(n, f, lines)| {
+                format!(
+                    "`{}` ({}, {})",
+                    cell(n),
+                    f.as_str(),
+                    count(*lines, "line", "lines")
+                )
+            })
             .collect();
         line(&format!("Logs: {}.", names.join(", ")));
     }
@@ -103,22 +111,27 @@ pub fn render(input: &ReportInput) -> String {
     };
     line(&format!("- Status: {status}"));
     line(&format!(
-        "- {} failed login attempts by {} users ({} failing at the end of the logs); {} successful logins",
-        totals.failures,
-        inc.users_by_failures().len(),
+        "- {} by {} ({} failing at the end of the logs); {}",
+        count(
+            totals.failures,
+            "failed login attempt",
+            "failed login attempts"
+        ),
+        count(inc.users_by_failures().len(), "user", "users"),
         inc.failing_now(),
-        totals.successes
+        count(totals.successes, "successful login", "successful logins"),
     ));
     if totals.spray_attempts > 0 {
         line(&format!(
-            "- {} failed attempts of password sprays, counted apart (see Scope)",
-            totals.spray_attempts
+            "- {} of password sprays, counted apart (see Scope)",
+            count(totals.spray_attempts, "failed attempt", "failed attempts")
         ));
     }
     let admin = inc.management().failures;
     if admin > 0 {
         line(&format!(
-            "- {admin} failed logins to the headend itself (management, not VPN)"
+            "- {} to the headend itself (management, not VPN)",
+            count(admin, "failed login", "failed logins")
         ));
     }
     line(&format!(
@@ -128,7 +141,8 @@ pub fn render(input: &ReportInput) -> String {
     ));
     let (closed, steps) = list.progress();
     line(&format!(
-        "- Runbook: {closed} of {steps} steps done or skipped"
+        "- Runbook: {closed} of {} done or skipped",
+        count(steps, "step", "steps")
     ));
     line("");
 
@@ -367,10 +381,9 @@ fn timeline(inc: &Incident, list: &Checklist) -> Vec<(Timestamp, &'static str, S
                 ok,
                 "log",
                 format!(
-                    "{} logged in after {} failed attempt{}",
+                    "{} logged in after {}",
                     describe_user(key),
-                    stats.failures,
-                    if stats.failures == 1 { "" } else { "s" }
+                    count(stats.failures, "failed attempt", "failed attempts")
                 ),
             ));
         }

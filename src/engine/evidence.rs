@@ -436,7 +436,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          ========================\n\n\
          User:      {user}\n\
          Taken:     {taken} (UTC) by {operator}\n\
-         Context:   {context} lines before and after each of the user's lines\n\
+         Context:   {context} before and after each of the user's lines\n\
          Redacted:  {redacted}\n\n\
          Files\n\
          -----\n\
@@ -452,12 +452,12 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         user = req.user,
         taken = req.taken_at.strftime("%Y-%m-%d %H:%M:%S"),
         operator = req.operator,
-        context = req.context,
+        context = crate::plural::count(req.context, "line", "lines"),
         redacted = match redactor {
             Some(r) => format!(
-                "yes: {} user names, IPs and host names replaced by stable pseudonyms \
+                "yes: {} (user names, IPs and host names) replaced by stable pseudonyms \
                  (user-N, ip-N, host-N) in every file and file name",
-                r.originals().len()
+                crate::plural::count(r.originals().len(), "name", "names")
             ),
             None => "no".to_string(),
         },

@@ -444,7 +444,12 @@ impl Model {
             .map(|s| match (s.lines, &s.status) {
                 (0, Some(Notice::Waiting(_)) | None) => format!("{} waiting", s.name),
                 (0, _) => format!("{} empty", s.name),
-                (n, _) => format!("{}: 0 of {} lines recognised", s.name, thousands(n)),
+                (n, _) => format!(
+                    "{}: 0 of {} {} recognised",
+                    s.name,
+                    thousands(n),
+                    crate::plural::noun(n, "line", "lines")
+                ),
             })
             .collect();
         Some(format!("no headend log read yet: {}", each.join(", ")))

@@ -275,19 +275,16 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         .map(|(c, n)| format!("{n} {c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let users = if i.failing_users == 1 {
-        "user"
-    } else {
-        "users"
-    };
+    let users = crate::plural::noun(i.failing_users, "user", "users");
     let collapsed = u64::from(i.logins) * 100
         < u64::from(WIDESPREAD_LOGINS_PERCENT) * u64::from(i.failing_users);
     if i.failing_users >= WIDESPREAD_MIN_USERS && collapsed {
         return scope(
             Verdict::Widespread,
             format!(
-                "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} logins succeeded",
-                i.failing_users, i.logins
+                "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} succeeded",
+                i.failing_users,
+                crate::plural::count(i.logins, "login", "logins")
             ),
         );
     }
@@ -303,8 +300,9 @@ pub fn decide(i: &ScopeInputs) -> Scope {
     scope(
         Verdict::Isolated,
         format!(
-            "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}) while {} logins succeeded",
-            i.failing_users, i.logins
+            "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}) while {} succeeded",
+            i.failing_users,
+            crate::plural::count(i.logins, "login", "logins")
         ),
     )
 }

@@ -75,7 +75,9 @@ async fn run(id: SourceId, command: String, opts: CommandOptions, tx: mpsc::Send
     loop {
         let started = Instant::now();
         let outcome = run_once(id, &command, &opts, &mut batcher, &tx).await;
-        let Some(status) = outcome else { return };
+        let Some((status, last_stderr)) = outcome else {
+            return;
+        };
         // A run that lasted longer than the longest wait was healthy: the
         // next failure starts the backoff again from the bottom.
         if started.elapsed() > opts.backoff_max {
@@ -83,7 +85,13 @@ async fn run(id: SourceId, command: String, opts: CommandOptions, tx: mpsc::Send
         }
         failures = failures.saturating_add(1);
         let wait = backoff(failures, opts.backoff_min, opts.backoff_max);
-        let msg = format!("command {status}; restarting in {}", seconds(wait));
+        let restart = format!("command {status}; restarting in {}", seconds(wait));
+        // The notice replaces the last stderr line in the header; that line
+        // usually says why (`ssh: connect to host … refused`), so it stays.
+        let msg = match last_stderr {
+            Some(line) => format!("{line} ({restart})"),
+            None => restart,
+        };
         if tx
             .send(SourceMsg::Notice(id, Notice::Status(msg)))
             .await
@@ -107,14 +115,14 @@ fn seconds(d: Duration) -> String {
 }
 
 /// One run of the command. `None`: the receiver is gone, stop; otherwise
-/// how the command ended.
+/// how the command ended, and the last line it wrote to stderr.
 async fn run_once(
     id: SourceId,
     command: &str,
     opts: &CommandOptions,
     batcher: &mut Batcher,
     tx: &mpsc::Sender<SourceMsg>,
-) -> Option<String> {
+) -> Option<(String, Option<String>)> {
     let spawned = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -128,7 +136,7 @@ async fn run_once(
         .spawn();
     let mut child = match spawned {
         Ok(c) => c,
-        Err(e) => return Some(format!("could not start: {e}")),
+        Err(e) => return Some((format!("could not start: {e}"), None)),
     };
     let stderr = child.stderr.take().map(|err| {
         let tx = tx.clone();
@@ -149,13 +157,15 @@ async fn run_once(
         () = tx.closed() => return None,
     };
     // stderr ends with the process; wait so its last lines come first.
-    if let Some(task) = stderr {
-        let _ = task.await;
-    }
-    Some(match status {
+    let last_stderr = match stderr {
+        Some(task) => task.await.ok().flatten(),
+        None => None,
+    };
+    let status = match status {
         Ok(s) => format!("exited ({s})"),
         Err(e) => format!("could not be waited for: {e}"),
-    })
+    };
+    Some((status, last_stderr))
 }
 
 /// Copies stdout lines into batches until EOF; false when the receiver is
@@ -199,8 +209,13 @@ async fn pump<R: AsyncRead + Unpin>(
     true
 }
 
-/// Sends each stderr line as a status notice.
-async fn forward_stderr<R: AsyncRead + Unpin>(id: SourceId, err: R, tx: mpsc::Sender<SourceMsg>) {
+/// Sends each stderr line as a status notice; returns the last one.
+async fn forward_stderr<R: AsyncRead + Unpin>(
+    id: SourceId,
+    err: R,
+    tx: mpsc::Sender<SourceMsg>,
+) -> Option<String> {
+    let mut last = None;
     let mut lines = BufReader::new(err).split(b'\n');
     while let Ok(Some(line)) = lines.next_segment().await {
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
@@ -209,14 +224,16 @@ async fn forward_stderr<R: AsyncRead + Unpin>(id: SourceId, err: R, tx: mpsc::Se
         }
         let cut = &line[..line.len().min(MAX_STDERR_LINE)];
         let text = String::from_utf8_lossy(cut).into_owned();
+        last = Some(text.clone());
         if tx
             .send(SourceMsg::Notice(id, Notice::Status(text)))
             .await
             .is_err()
         {
-            return;
+            return last;
         }
     }
+    last
 }
 
 #[cfg(test)]
@@ -274,6 +291,43 @@ mod tests {
         assert!(
             statuses.iter().any(|s| s.contains("restarting in")),
             "{statuses:?}"
+        );
+    }
+
+    /// The restart notice replaces the stderr line in the header, so it
+    /// carries that line: the reason the command failed stays readable.
+    #[tokio::test]
+    async fn the_restart_notice_keeps_the_last_stderr_line() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let opts = CommandOptions {
+            backoff_min: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(30),
+            ..CommandOptions::default()
+        };
+        let task = spawn_command(
+            SourceId(1),
+            "echo first >&2; echo 'ssh: connect to host fw1 port 22: Connection refused' >&2; exit 255"
+                .to_string(),
+            opts,
+            tx,
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let restart = loop {
+            let msg = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .expect("timed out")
+                .expect("source ended");
+            if let SourceMsg::Notice(_, Notice::Status(s)) = msg
+                && s.contains("restarting in")
+            {
+                break s;
+            }
+        };
+        task.abort();
+        assert_eq!(
+            restart,
+            "ssh: connect to host fw1 port 22: Connection refused \
+             (command exited (exit status: 255); restarting in 30 s)"
         );
     }
 }

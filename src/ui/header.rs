@@ -239,7 +239,7 @@ pub(super) fn header_lines(
                 // Never marked: the headend has had no reason to fail it.
                 ServerHealth::Unknown if server.unreachable == 0 => ("✔ ok".to_string(), theme.ok),
                 ServerHealth::Unknown => (
-                    format!("? {} unreachable", server.unreachable),
+                    format!("⚠ {} unreachable", server.unreachable),
                     theme.marker,
                 ),
             };
