@@ -29,3 +29,4 @@ pub mod runbook;
 pub mod sanitize;
 pub mod source;
 pub mod ui;
+pub mod vocab;

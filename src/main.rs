@@ -17,12 +17,13 @@ use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
 use vpnwatch::engine::DEFAULT_RETAIN;
+use vpnwatch::parse::ParseContext;
 use vpnwatch::parse::formats::Format;
-use vpnwatch::parse::{Family, ParseContext};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
 use vpnwatch::source::syslog;
 use vpnwatch::ui::Theme;
 use vpnwatch::ui::theme::no_color_requested;
+use vpnwatch::vocab::Family;
 
 /// Terminal incident console for Cisco AnyConnect / Secure Client VPN outages.
 ///

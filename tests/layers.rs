@@ -16,8 +16,14 @@ const RULES: &[(&str, &[&str])] = &[
     ("parse", &["source", "pipeline", "engine", "ui", "app"]),
     ("engine", &["source", "pipeline", "ui", "app"]),
     ("ui", &["source", "parse", "pipeline", "app"]),
-    ("runbook.rs", &["source", "parse", "pipeline", "engine", "ui", "app"]),
-    ("vocab.rs", &["source", "parse", "pipeline", "engine", "ui", "app"]),
+    (
+        "runbook.rs",
+        &["source", "parse", "pipeline", "engine", "ui", "app"],
+    ),
+    (
+        "vocab.rs",
+        &["source", "parse", "pipeline", "engine", "ui", "app"],
+    ),
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {

@@ -14,10 +14,11 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use vpnwatch::source::SourceMsg;
 use vpnwatch::source::syslog::{
     Counters, Receiver, SyslogOptions, bind_tcp, bind_udp, spawn_tcp, spawn_udp,
 };
-use vpnwatch::source::{Notice, SourceId, SourceMsg, SourceStats};
+use vpnwatch::vocab::{Notice, SourceId, SourceStats};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const ID: SourceId = SourceId(3);

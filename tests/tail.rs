@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use vpnwatch::source::SourceMsg;
 use vpnwatch::source::file::{FileOptions, spawn_file};
-use vpnwatch::source::{Notice, SourceId, SourceMsg};
+use vpnwatch::vocab::{Notice, SourceId};
 
 mod common;
 
@@ -412,7 +413,7 @@ async fn late_file_into_model(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
     use vpnwatch::engine::SourceState;
-    use vpnwatch::parse::Family;
+    use vpnwatch::vocab::Family;
     let client: String = include_str!("../sample-logs/anyconnect-client.log")
         .lines()
         .take(40)
@@ -440,8 +441,9 @@ async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
 #[test]
 fn a_recreated_file_is_detected_again() {
     use vpnwatch::engine::{Model, SourceState};
-    use vpnwatch::parse::{Family, ParseContext};
-    use vpnwatch::source::LineBatch;
+    use vpnwatch::parse::ParseContext;
+    use vpnwatch::vocab::Family;
+    use vpnwatch::vocab::LineBatch;
     let batch = |text: &str| {
         let mut b = LineBatch::new(1);
         for l in text.lines().take(40) {

@@ -517,12 +517,12 @@ mod tests {
         let rb = runbook::parse("## Steps\n1. one\n").unwrap();
         let sources = vec![crate::engine::SourceState::new(
             "asa.log".into(),
-            crate::parse::Family::Headend,
+            crate::vocab::Family::Headend,
         )];
         let mut model = Model::new(sources, &rb, 100, ParseContext::default());
         let ctx = ParseContext::default();
         let ev =
-            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
+            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::vocab::Family::Headend, &ctx)
                 .unwrap();
         model.incident.apply(&ev);
         let ui = UiState {
@@ -535,7 +535,7 @@ mod tests {
     fn headend(path: &Path) -> HeadlessFile {
         HeadlessFile {
             path: path.to_path_buf(),
-            family: crate::parse::Family::Headend,
+            family: crate::vocab::Family::Headend,
             format: None,
             user: None,
         }
@@ -635,12 +635,12 @@ mod tests {
         // The bundle now waits on its log. Meanwhile the model is free and
         // lines keep being counted.
         let before = model.try_lock().expect("the model is not locked").sources[0].lines;
-        let mut batch = crate::source::LineBatch::new(1);
+        let mut batch = crate::vocab::LineBatch::new(1);
         batch.push(OTHER.trim_end().as_bytes());
         model
             .try_lock()
             .expect("the model is not locked")
-            .ingest(crate::source::SourceId(0), &batch);
+            .ingest(crate::vocab::SourceId(0), &batch);
         assert_eq!(model.lock().unwrap().sources[0].lines, before + 1);
 
         // Now the log arrives. The first pass is reading the FIFO; the

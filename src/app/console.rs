@@ -26,10 +26,12 @@ use super::{Input, actions, recall};
 use crate::engine::recall::Recalled;
 use crate::engine::{Incident, Model, SourceState};
 use crate::journal::Journal;
-use crate::parse::{Family, ParseContext};
+use crate::parse::ParseContext;
 use crate::runbook::Runbook;
-use crate::source::{Notice, SourceId, SourceMsg};
+use crate::source::SourceMsg;
 use crate::ui::{self, Action, Theme, UiState};
+use crate::vocab::Family;
+use crate::vocab::{Notice, SourceId};
 
 /// How often the journal is checked for records other consoles appended.
 const JOURNAL_POLL: Duration = Duration::from_millis(500);
@@ -693,7 +695,7 @@ mod tests {
         // Read now (detected at start), detected again if recreated.
         assert_eq!(late_detection(&file("asa.log")), (true, false));
         let forced = Input {
-            family: Some(crate::parse::Family::Client),
+            family: Some(crate::vocab::Family::Client),
             ..file("missing.log")
         };
         assert_eq!(late_detection(&forced), (false, false));

@@ -12,9 +12,10 @@ use std::ops::RangeInclusive;
 use anyhow::Context;
 
 use super::headless::HeadlessFile;
+use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
-use crate::parse::{Event, ParseContext};
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+use crate::vocab::Event;
 
 /// One record, as [`read_file`] hands it on.
 pub struct Record<'a> {

@@ -16,8 +16,8 @@ use crate::engine::client_attempts::ClientAttempts;
 use crate::engine::lines::LineMeta;
 use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
 use crate::parse::reader::RecordReader;
-use crate::source::SourceId;
 use crate::source::recall::{Piece, read_span};
+use crate::vocab::SourceId;
 
 /// Lines read around the ones on screen, so that scrolling a few pages does
 /// not read again.

@@ -19,9 +19,10 @@ use crate::engine::checklist::Checklist;
 use crate::engine::kpi::{self, ResolvedBy, StartBasis};
 use crate::engine::{Incident, ServerHealth, UserKey};
 use crate::journal;
-use crate::parse::{Cause, Family, ParseContext};
+use crate::parse::ParseContext;
 use crate::runbook::Runbook;
 use crate::sanitize::sanitize_str;
+use crate::vocab::{Cause, Family};
 
 /// Users listed in the report's table.
 const TOP_USERS: usize = 10;

@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::join::{self, Attempt, Joiner, Verdict};
 use super::spray::{Seen, Spray, Tried};
 use super::window::MinuteRing;
-use crate::parse::{Cause, Event, Family, Outcome, Role, ServerState};
+use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState};
 
 /// The name the headend logs in place of an invalid or unknown user name.
 pub const HIDDEN_USER: &str = "*****";
@@ -1926,7 +1926,7 @@ fn within(earlier: Option<Timestamp>, later: Option<Timestamp>, window: SignedDu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Family;
+    use crate::vocab::Family;
 
     fn at(secs: i64) -> Option<Timestamp> {
         Some(Timestamp::from_second(1_800_000_000 + secs).unwrap())

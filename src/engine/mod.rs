@@ -32,9 +32,10 @@ pub mod window;
 
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
-use crate::parse::{self, Event, Family, ParseContext};
+use crate::parse::{self, ParseContext};
 use crate::runbook::Runbook;
-use crate::source::{LineBatch, Notice, SourceId, SourceStats};
+use crate::vocab::{Event, Family};
+use crate::vocab::{LineBatch, Notice, SourceId, SourceStats};
 
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{

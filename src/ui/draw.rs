@@ -18,7 +18,7 @@ use super::logs::draw_log;
 use super::users::draw_users;
 use super::{Focus, Theme, UiState};
 use crate::engine::Model;
-use crate::parse::Family;
+use crate::vocab::Family;
 
 /// Below this the dashboard asks for a bigger terminal instead of drawing
 /// something unreadable.

@@ -10,7 +10,7 @@ use super::draw::{WIDE, clock, hms};
 use super::{Theme, UiState};
 use crate::engine::{Model, ServerHealth, Verdict};
 use crate::sanitize::sanitize_str;
-use crate::source::Notice;
+use crate::vocab::Notice;
 use jiff::Timestamp;
 
 pub(super) fn draw_header(
@@ -223,7 +223,7 @@ pub(super) fn draw_header(
         let auth = model
             .sources
             .iter()
-            .filter(|s| s.family == crate::parse::Family::AuthServer)
+            .filter(|s| s.family == crate::vocab::Family::AuthServer)
             .map(|s| s.name.as_str());
         bottom.push(Span::styled(
             format!("  {}", sanitize_str(&crate::engine::skew::warning(auth))),

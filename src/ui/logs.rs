@@ -15,8 +15,8 @@ use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
 use crate::engine::recall::RecalledLine;
 use crate::engine::{LineKind, LineMeta, LineStore, Model};
-use crate::parse::{Family, Outcome};
 use crate::sanitize::{sanitize, sanitize_str};
+use crate::vocab::{Family, Outcome};
 
 fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
     match kind {
@@ -221,7 +221,7 @@ mod tests {
     fn store_of_50(retain: usize) -> LineStore {
         let mut store = LineStore::new(retain);
         let meta = crate::engine::LineMeta {
-            source: crate::source::SourceId(0),
+            source: crate::vocab::SourceId(0),
             line_no: 1,
             kind: LineKind::Plain,
         };

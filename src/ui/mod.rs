@@ -20,7 +20,7 @@ mod users;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::engine::{LineStore, Model, StepState, UserKey, UserSort};
-use crate::parse::Family;
+use crate::vocab::Family;
 
 pub use draw::draw;
 pub use theme::Theme;
