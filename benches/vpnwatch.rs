@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use vpnwatch::engine::{Model, SourceState};
 use vpnwatch::loggen::{GenConfig, generate};
 use vpnwatch::parse::{self, ParseContext, StreamParser};
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{self, Theme, UiState};
 use vpnwatch::vocab::Family;

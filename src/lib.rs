@@ -24,6 +24,7 @@ pub mod journal;
 #[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
+pub mod pipeline;
 pub mod probe;
 pub mod runbook;
 pub mod sanitize;

@@ -16,9 +16,9 @@ use vpnwatch::app::follow::{self, FollowConfig};
 use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
-use vpnwatch::engine::DEFAULT_RETAIN;
 use vpnwatch::parse::ParseContext;
 use vpnwatch::parse::formats::Format;
+use vpnwatch::pipeline::DEFAULT_RETAIN;
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
 use vpnwatch::source::syslog;
 use vpnwatch::ui::Theme;
@@ -152,7 +152,7 @@ struct DashboardArgs {
 
     /// Seconds (log time) a headend log may be silent while other sources
     /// move on before the header marks it `⚠ quiet`.
-    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())]
+    #[arg(long, value_name = "SECS", default_value_t = vpnwatch::pipeline::DEFAULT_QUIET_AFTER.as_secs())]
     quiet_after: i64,
 }
 

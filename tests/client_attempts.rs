@@ -9,8 +9,9 @@ use std::io::Write;
 
 use common::{render, screen_text};
 use vpnwatch::app::headless::{self, HeadlessFile};
-use vpnwatch::engine::{LineKind, Model, SourceState, UserKey};
+use vpnwatch::engine::UserKey;
 use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{Theme, UiState};
 use vpnwatch::vocab::{Family, Outcome};

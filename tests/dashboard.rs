@@ -6,9 +6,10 @@ mod common;
 
 use common::{render, screen_text};
 use jiff::Timestamp;
+use vpnwatch::engine::UserKey;
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
-use vpnwatch::engine::{Model, SourceState, UserKey};
 use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{self, Focus, Theme, UiState};
 use vpnwatch::vocab::Family;

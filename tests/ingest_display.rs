@@ -7,8 +7,8 @@ use std::sync::Arc;
 mod common;
 
 use common::{render, screen_text};
-use vpnwatch::engine::{LineKind, Model, SourceState};
 use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{Theme, UiState};
 use vpnwatch::vocab::Family;

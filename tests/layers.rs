@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const RULES: &[(&str, &[&str])] = &[
     ("parse", &["source", "pipeline", "engine", "ui", "app"]),
     ("engine", &["source", "pipeline", "ui", "app"]),
-    ("ui", &["source", "parse", "pipeline", "app"]),
+    ("ui", &["source", "parse", "app"]),
     (
         "runbook.rs",
         &["source", "parse", "pipeline", "engine", "ui", "app"],

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use vpnwatch::engine::{LineKind, Model, SourceState, UserKey};
+use vpnwatch::engine::UserKey;
 use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{Theme, UiState};
 use vpnwatch::vocab::Family;

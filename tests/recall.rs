@@ -7,9 +7,9 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 use vpnwatch::app::recall;
-use vpnwatch::engine::recall::RecalledLine;
-use vpnwatch::engine::{LineKind, Model, SourceState};
 use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::recall::RecalledLine;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::SourceMsg;
 use vpnwatch::source::file::{FileOptions, spawn_file};

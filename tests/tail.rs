@@ -367,11 +367,11 @@ async fn ends_when_the_receiver_is_dropped() {
 /// `state`, writes `text` into the file once it has been waited for, and
 /// returns the model once every line has arrived.
 async fn late_file_into_model(
-    state: vpnwatch::engine::SourceState,
+    state: vpnwatch::pipeline::SourceState,
     text: &str,
-) -> vpnwatch::engine::Model {
-    use vpnwatch::engine::Model;
+) -> vpnwatch::pipeline::Model {
     use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::Model;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("late.log");
     let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
@@ -412,7 +412,7 @@ async fn late_file_into_model(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
-    use vpnwatch::engine::SourceState;
+    use vpnwatch::pipeline::SourceState;
     use vpnwatch::vocab::Family;
     let client: String = include_str!("../sample-logs/anyconnect-client.log")
         .lines()
@@ -440,8 +440,8 @@ async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
 /// again from its first lines, unless its role was forced.
 #[test]
 fn a_recreated_file_is_detected_again() {
-    use vpnwatch::engine::{Model, SourceState};
     use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::{Model, SourceState};
     use vpnwatch::vocab::Family;
     use vpnwatch::vocab::LineBatch;
     let batch = |text: &str| {

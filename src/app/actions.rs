@@ -30,9 +30,10 @@ use super::headless::HeadlessFile;
 use super::{InputPath, clipboard, report};
 use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
-use crate::engine::{Model, StepState, UserKey};
+use crate::engine::{StepState, UserKey};
 use crate::journal::{Journal, Replay};
 use crate::parse::ParseContext;
+use crate::pipeline::Model;
 use crate::ui::editor::{NoteEdit, edit_note_key};
 use crate::ui::{Action, UiState};
 
@@ -515,7 +516,7 @@ mod tests {
     /// A dashboard model that has seen ann fail, with ann selected.
     fn model_with_ann() -> (Model, UiState) {
         let rb = runbook::parse("## Steps\n1. one\n").unwrap();
-        let sources = vec![crate::engine::SourceState::new(
+        let sources = vec![crate::pipeline::SourceState::new(
             "asa.log".into(),
             crate::vocab::Family::Headend,
         )];

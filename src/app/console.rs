@@ -23,10 +23,11 @@ use tokio::time::Instant;
 use super::headless::{self, HeadlessFile};
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
 use super::{Input, actions, recall};
-use crate::engine::recall::Recalled;
-use crate::engine::{Incident, Model, SourceState};
+use crate::engine::Incident;
 use crate::journal::Journal;
 use crate::parse::ParseContext;
+use crate::pipeline::recall::Recalled;
+use crate::pipeline::{Model, SourceState};
 use crate::runbook::Runbook;
 use crate::source::SourceMsg;
 use crate::ui::{self, Action, Theme, UiState};
@@ -58,7 +59,7 @@ pub struct ConsoleConfig {
     pub retain: usize,
     /// How files are followed, and the commands and receivers to start.
     pub ingest: SourceSettings,
-    /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
+    /// See [`crate::pipeline::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
     pub quiet_after: jiff::SignedDuration,
     /// `[probe]` of the config file: how `A` probes the AAA servers.
     pub probe: crate::config::ProbeConfig,

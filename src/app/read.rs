@@ -3,7 +3,7 @@
 //! `--user` a client log is about, rsyslog repeats). `scan`, `events`,
 //! `bundle`, `report` and the dashboard's `e` all read files through
 //! [`read_file`]; the dashboard and `events --follow` feed the same reader
-//! batch by batch (see `engine::Model::ingest` and `follow.rs`).
+//! batch by batch (see `pipeline::Model::ingest` and `follow.rs`).
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -16,7 +16,8 @@ use super::draw::{clock, pane_block};
 use super::users::{SPARK_FULL_SCALE, sparkline, user_name};
 use super::{LogView, Theme, UiState};
 use crate::engine::window::WINDOWS;
-use crate::engine::{LineKind, LineMeta, LineRef, LineStore, Model, UserKey, UserState, UserStats};
+use crate::engine::{LineRef, UserKey, UserState, UserStats};
+use crate::pipeline::{LineKind, LineMeta, LineStore, Model};
 use crate::sanitize::{sanitize, sanitize_str};
 use crate::vocab::{Family, Outcome};
 

@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::draw::{WIDE, clock, hms};
 use super::{Theme, UiState};
-use crate::engine::{Model, ServerHealth, Verdict};
+use crate::engine::{ServerHealth, Verdict};
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
 use crate::vocab::Notice;
 use jiff::Timestamp;
