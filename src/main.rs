@@ -102,6 +102,37 @@ struct IngestArgs {
         default_missing_value = syslog::DEFAULT_ADDR
     )]
     syslog_tcp: Option<SocketAddr>,
+
+    /// Receive syslog over TLS (RFC 5425, octet-counted frames), as
+    /// enterprise relays forward it: `--syslog-tls=ADDR`, with --tls-cert
+    /// and --tls-key.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "127.0.0.1:6514",
+        requires_all = ["tls_cert", "tls_key"]
+    )]
+    syslog_tls: Option<SocketAddr>,
+
+    /// The receiver's certificate chain (PEM) for --syslog-tls.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) for --syslog-tls.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+
+    /// Accept syslog only from senders in this address block (192.0.2.0/24,
+    /// or one address); others are dropped and counted. Repeatable.
+    #[arg(long, value_name = "CIDR")]
+    syslog_allow: Vec<syslog::Cidr>,
+
+    /// UDP receive buffer to ask the kernel for, in bytes; the size granted
+    /// is shown in the source's status.
+    #[arg(long, value_name = "BYTES", default_value_t = syslog::DEFAULT_RCVBUF)]
+    syslog_rcvbuf: usize,
 }
 
 impl IngestArgs {
@@ -117,12 +148,20 @@ impl IngestArgs {
             commands: self.commands.clone(),
             syslog_udp: self.syslog_udp,
             syslog_tcp: self.syslog_tcp,
+            syslog_tls: self.syslog_tls,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            syslog_allow: self.syslog_allow.clone(),
+            syslog_rcvbuf: self.syslog_rcvbuf,
         }
     }
 
     /// Sources besides files and stdin were asked for.
     fn has_other_sources(&self) -> bool {
-        !self.commands.is_empty() || self.syslog_udp.is_some() || self.syslog_tcp.is_some()
+        !self.commands.is_empty()
+            || self.syslog_udp.is_some()
+            || self.syslog_tcp.is_some()
+            || self.syslog_tls.is_some()
     }
 }
 
@@ -325,6 +364,10 @@ struct RoleArgs {
     /// Read every file in this format instead of detecting it (`vpnwatch formats` lists them).
     #[arg(long, value_name = "NAME", value_parser = parse_format)]
     format: Option<Format>,
+    /// In JSON input (a log store's export), the raw line is at this field
+    /// path (`payload.text`), tried before the known fields.
+    #[arg(long, value_name = "PATH")]
+    json_field: Option<String>,
     /// The zone of time stamps that carry none (default UTC): `--tz ZONE`
     /// for every file, `--tz FILE=ZONE` for one (repeatable). ZONE is an
     /// IANA name (Europe/Berlin), UTC, or an offset (+02:00).
@@ -384,6 +427,9 @@ fn usage_error(message: &str) -> ! {
 /// The inputs named on the command line, each with its forced role, format
 /// and user, and the format detected where none was forced.
 fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
+    if let Some(path) = &roles.json_field {
+        vpnwatch::parse::envelope::set_json_field(path.clone());
+    }
     let input = |p: &PathBuf, family| Input {
         family,
         format: roles.format,
@@ -551,6 +597,7 @@ fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
             auth: Vec::new(),
             format: None,
             tz: Vec::new(),
+            json_field: None,
         };
         headless_files(&roles, None)?
     };

@@ -249,6 +249,26 @@ pub struct Event<'a> {
     /// `debug ldap`, or the RADIUS trace), for the engine to tie lines
     /// that do not name the user to the one that did.
     pub trace_session: Option<&'a str>,
+    /// Where `ts` came from.
+    pub ts_from: TimeFrom,
+}
+
+/// Where an event's time came from. Lines a collector stripped of their
+/// header have no time of their own: they take their JSON envelope's, else
+/// the time they were read, and say so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFrom {
+    /// The line's own header (or none at all, for a header with no usable time).
+    #[default]
+    Line,
+    /// Set by a parser: the line has no header, so no time of its own (the
+    /// record reader replaces it with one of the two below).
+    Missing,
+    /// The JSON envelope the line came in.
+    Envelope,
+    /// The time vpnwatch read the line.
+    Read,
 }
 
 impl<'a> Event<'a> {
@@ -270,6 +290,7 @@ impl<'a> Event<'a> {
             reason: None,
             role: Role::Plain,
             trace_session: None,
+            ts_from: TimeFrom::Line,
         }
     }
 }
@@ -466,4 +487,9 @@ pub struct SourceStats {
     /// Messages or frames that were not valid syslog (kept as text when
     /// there was any text to keep).
     pub malformed: u64,
+    /// Datagrams and connections from senders outside `--syslog-allow`.
+    pub disallowed: u64,
+    /// Datagrams the kernel dropped before they were read (receive buffer
+    /// full; Linux's per-socket counter).
+    pub kernel_dropped: u64,
 }

@@ -139,7 +139,7 @@ const CASES: &[Case] = &[
     Case {
         file: "windows-security-wevtutil.xml",
         format: Format::WindowsSecurityXml,
-        unrecognised: 1,
+        unrecognised: 0,
         expect: &[
             "failure bad_credentials ewright 192.0.2.20",
             "failure account_locked mkowalski -",
@@ -148,6 +148,8 @@ const CASES: &[Case] = &[
             "failure bad_credentials spereira 198.51.100.23",
             "failure account_locked spereira 198.51.100.23",
             "success - apatel 203.0.113.71",
+            // 4624, a logon (read since JSON shippers brought it in).
+            "success - apatel -",
         ],
     },
     Case {
@@ -222,6 +224,12 @@ const CASES: &[Case] = &[
 #[test]
 fn every_format_has_a_fixture() {
     for f in Format::ALL {
+        // JSON envelopes are unwrapped by the record reader, not by
+        // `parse_record`: their fixtures are read through the binary in
+        // tests/siem.rs.
+        if f.record_mode() == vpnwatch::parse::records::RecordMode::Json {
+            continue;
+        }
         assert!(
             CASES.iter().any(|c| c.format == f),
             "no fixture for {}",

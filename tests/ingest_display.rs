@@ -42,6 +42,7 @@ fn header_shows_drop_truncation_malformed_counts_and_polling() {
         dropped: 7,
         truncated: 2,
         malformed: 3,
+        ..SourceStats::default()
     };
     m.notice(SourceId(0), Notice::Stats(stats));
     m.notice(SourceId(0), Notice::Polling("inotify limit reached".into()));
@@ -53,6 +54,26 @@ fn header_shows_drop_truncation_malformed_counts_and_polling() {
     assert!(s.contains("✖ 2 truncated"), "{s}");
     assert!(s.contains("✖ 3 malformed"), "{s}");
     assert!(s.contains("polling: inotify limit reached"), "{s}");
+}
+
+#[test]
+fn header_shows_disallowed_senders_and_kernel_drops() {
+    let mut m = model();
+    let s = screen(&m);
+    assert!(
+        !s.contains("disallowed") && !s.contains("by the kernel"),
+        "{s}"
+    );
+    let stats = SourceStats {
+        received: 100,
+        disallowed: 4,
+        kernel_dropped: 9,
+        ..SourceStats::default()
+    };
+    m.notice(SourceId(0), Notice::Stats(stats));
+    let s = screen(&m);
+    assert!(s.contains("✖ 4 from disallowed senders"), "{s}");
+    assert!(s.contains("✖ 9 dropped by the kernel"), "{s}");
 }
 
 #[test]

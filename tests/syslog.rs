@@ -16,9 +16,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use vpnwatch::source::SourceMsg;
 use vpnwatch::source::syslog::{
-    Counters, Receiver, SyslogOptions, bind_tcp, bind_udp, spawn_tcp, spawn_udp,
+    Cidr, Counters, Receiver, SyslogOptions, bind_tcp, bind_udp, spawn_tcp, spawn_tls, spawn_udp,
+    tls_acceptor,
 };
 use vpnwatch::vocab::{Notice, SourceId, SourceStats};
+
+mod common;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const ID: SourceId = SourceId(3);
@@ -129,6 +132,7 @@ async fn udp_rfc3164_rfc5424_malformed_and_oversized() {
         dropped: 0,
         truncated: 1,
         malformed: 2,
+        ..SourceStats::default()
     };
     assert_eq!(r.counters.stats(), want);
     got.until(&mut rx, "the stats notice", |g| g.stats == Some(want))
@@ -278,4 +282,201 @@ async fn udp_flood_counts_every_datagram() {
     assert_eq!(s.received, N);
     assert!(s.dropped > 0, "the flood did not overrun the queue: {s:?}");
     assert_eq!(got.lines.len() as u64, c.delivered());
+}
+
+#[tokio::test]
+async fn senders_outside_the_allow_list_are_dropped_and_counted() {
+    let opts = SyslogOptions {
+        allow: vec!["192.0.2.0/24".parse::<Cidr>().unwrap()],
+        ..SyslogOptions::default()
+    };
+    let (udp, mut udp_rx) = udp_receiver(opts.clone(), 64).await;
+    let (tcp, mut tcp_rx) = tcp_receiver(opts, 64).await;
+    let sender = UdpSocket::bind(loopback()).await.unwrap();
+    for _ in 0..3 {
+        sender
+            .send_to(
+                b"<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-113005: spoofed",
+                udp.local_addr,
+            )
+            .await
+            .unwrap();
+    }
+    let mut conn = TcpStream::connect(tcp.local_addr).await.unwrap();
+    // The connection is closed at once: the write may or may not fail.
+    let _ = conn.write_all(b"<166>Nov 28 2026 10:00:00 fw1 : x\n").await;
+    wait_counters(&udp.counters, "3 disallowed datagrams", |c| {
+        c.stats().disallowed == 3
+    })
+    .await;
+    wait_counters(&tcp.counters, "1 disallowed connection", |c| {
+        c.stats().disallowed == 1
+    })
+    .await;
+    let (mut got_udp, mut got_tcp) = (Got::default(), Got::default());
+    got_udp
+        .until(&mut udp_rx, "the stats notice", |g| {
+            g.stats.is_some_and(|s| s.disallowed == 3)
+        })
+        .await;
+    got_tcp
+        .until(&mut tcp_rx, "the stats notice", |g| {
+            g.stats.is_some_and(|s| s.disallowed == 1)
+        })
+        .await;
+    assert!(got_udp.lines.is_empty() && got_tcp.lines.is_empty());
+    assert_eq!(
+        (udp.counters.stats().received, tcp.counters.stats().received),
+        (0, 0)
+    );
+
+    // The same sender allowed: delivered.
+    let opts = SyslogOptions {
+        allow: vec![
+            "127.0.0.0/8".parse().unwrap(),
+            "2001:db8::/32".parse().unwrap(),
+        ],
+        ..SyslogOptions::default()
+    };
+    let (udp, mut udp_rx) = udp_receiver(opts, 64).await;
+    sender.send_to(b"<166>ok", udp.local_addr).await.unwrap();
+    let mut got = Got::default();
+    got.until(&mut udp_rx, "the allowed datagram", |g| g.lines.len() == 1)
+        .await;
+    assert_eq!(udp.counters.stats().disallowed, 0);
+}
+
+#[test]
+fn cidr_blocks() {
+    let c: Cidr = "10.1.0.0/16".parse().unwrap();
+    assert!(c.contains("10.1.200.3".parse().unwrap()));
+    assert!(c.contains("::ffff:10.1.0.9".parse().unwrap()));
+    assert!(!c.contains("10.2.0.1".parse().unwrap()));
+    assert!(!c.contains("2001:db8::1".parse().unwrap()));
+    let one: Cidr = "192.0.2.7".parse().unwrap();
+    assert!(one.contains("192.0.2.7".parse().unwrap()));
+    assert!(!one.contains("192.0.2.8".parse().unwrap()));
+    assert!(
+        "0.0.0.0/0"
+            .parse::<Cidr>()
+            .unwrap()
+            .contains("203.0.113.1".parse().unwrap())
+    );
+    for bad in ["10.0.0.0/33", "fw1", "10.0.0.0/x", "::/129"] {
+        assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+    }
+}
+
+/// Datagrams sent while the receiver cannot read overflow a small socket
+/// buffer; the kernel's counter makes `received + kernel_dropped` exact.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn datagrams_the_kernel_drops_are_counted() {
+    const N: u64 = 2_000;
+    let opts = SyslogOptions {
+        rcvbuf: 1, // the kernel's minimum
+        ..SyslogOptions::default()
+    };
+    // A full queue holds the receiver at its first notice, before it reads.
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.send(SourceMsg::Notice(ID, Notice::Finished))
+        .await
+        .unwrap();
+    let socket = bind_udp(loopback()).await.unwrap();
+    let r = spawn_udp(ID, socket, opts, tx).unwrap();
+    let sender = UdpSocket::bind(loopback()).await.unwrap();
+    let msg = format!("<166>Nov 28 2026 10:00:00 fw1 : {}", "x".repeat(200));
+    for _ in 0..N {
+        sender.send_to(msg.as_bytes(), r.local_addr).await.unwrap();
+    }
+    // Let the receiver read.
+    assert!(matches!(
+        rx.recv().await,
+        Some(SourceMsg::Notice(_, Notice::Finished))
+    ));
+    // The kernel tells its count with the next datagram it queues: send one
+    // at a time until one arrives that carries it.
+    let mut sent = N;
+    while r.counters.stats().kernel_dropped == 0 {
+        assert!(sent < N + 1_000, "no drop count after {} probes", sent - N);
+        let before = r.counters.stats().received;
+        sender.send_to(msg.as_bytes(), r.local_addr).await.unwrap();
+        sent += 1;
+        wait_counters(&r.counters, "the receiver to read", |c| {
+            c.stats().received > before
+        })
+        .await;
+    }
+    wait_counters(&r.counters, "every datagram counted", |c| {
+        let s = c.stats();
+        s.received + s.kernel_dropped == sent
+    })
+    .await;
+    let s = r.counters.stats();
+    assert!(s.kernel_dropped > 0 && s.received > 0, "{s:?}");
+    let mut got = Got::default();
+    got.until(&mut rx, "the stats notice", |g| {
+        g.stats
+            .is_some_and(|st| st.kernel_dropped == s.kernel_dropped)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tls_receiver_reads_octet_counted_frames() {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(ca) = common::testca::make(dir.path()) else {
+        return;
+    };
+    let acceptor = tls_acceptor(&ca.server_cert, &ca.server_key).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let listener = bind_tcp(loopback()).await.unwrap();
+    let r = spawn_tls(ID, listener, acceptor, SyslogOptions::default(), tx).unwrap();
+
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&ca.ca_cert).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(r.local_addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let a = "<166>1 2026-11-28T10:00:00Z fw1 asa - - - %ASA-6-113005: one";
+    let b = "<166>Nov 28 2026 10:00:01 fw1 : %ASA-6-113005: two\nwith a newline inside";
+    for m in [a, b] {
+        tls.write_all(format!("{} {m}", m.len()).as_bytes())
+            .await
+            .unwrap();
+    }
+    tls.flush().await.unwrap();
+    let mut got = Got::default();
+    got.until(&mut rx, "2 messages", |g| g.lines.len() >= 2)
+        .await;
+    assert_eq!(texts(&got), [a, b]);
+    assert!(
+        got.lines
+            .iter()
+            .all(|(o, _)| o.starts_with("tls://127.0.0.1:"))
+    );
+
+    // A client that does not speak TLS is counted, not read as syslog.
+    let mut plain = TcpStream::connect(r.local_addr).await.unwrap();
+    let _ = plain
+        .write_all(b"<166>Nov 28 2026 10:00:00 fw1 : plain\n")
+        .await;
+    let _ = plain.shutdown().await;
+    wait_counters(&r.counters, "the failed handshake", |c| {
+        c.stats().malformed == 1
+    })
+    .await;
+    assert_eq!(r.counters.stats().received, 2);
 }

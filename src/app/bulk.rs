@@ -30,7 +30,7 @@ use jiff::Timestamp;
 use crate::engine::Incident;
 use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
-use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState};
+use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
 /// enough that two workers' buffers stay far below the memory budget.
@@ -81,6 +81,7 @@ struct Shipped {
     cause: Option<Cause>,
     server_state: Option<ServerState>,
     role: Role,
+    ts_from: TimeFrom,
     host: Span,
     msg_id: Span,
     user: Span,
@@ -133,7 +134,14 @@ impl BlockResult {
             reason,
             role,
             trace_session,
+            ts_from,
         } = *ev;
+        // A line with no time of its own takes the time it is read, as the
+        // record reader gives it (see `RecordReader`).
+        let (ts, ts_from) = match (ts, ts_from) {
+            (None, TimeFrom::Missing) => (Some(Timestamp::now()), TimeFrom::Read),
+            other => other,
+        };
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_latest: self.counted_after_latest.take(),
@@ -143,6 +151,7 @@ impl BlockResult {
             cause,
             server_state,
             role,
+            ts_from,
             host: self.store(host),
             msg_id: self.store(msg_id),
             user: self.store(user),
@@ -221,6 +230,7 @@ impl BlockResult {
                 reason: get(s.reason),
                 role: s.role,
                 trace_session: get(s.trace_session),
+                ts_from: s.ts_from,
             };
             incident.apply(&ev);
         }

@@ -267,8 +267,8 @@ fn notice_line(notice: &Notice) -> Option<String> {
         Notice::Status(s) => sanitize_str(s),
         Notice::Finished => "finished".to_string(),
         Notice::Stats(s) => format!(
-            "{} received, {} dropped, {} truncated, {} malformed",
-            s.received, s.dropped, s.truncated, s.malformed
+            "{} received, {} dropped, {} truncated, {} malformed, {} from disallowed senders, {} dropped by the kernel",
+            s.received, s.dropped, s.truncated, s.malformed, s.disallowed, s.kernel_dropped
         ),
         Notice::Opened(_) | Notice::Pending(_) => return None,
     })

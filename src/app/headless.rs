@@ -129,6 +129,10 @@ struct EventRecord<'a> {
     line: u64,
     family: Family,
     ts: Option<Timestamp>,
+    /// Where `ts` came from when not the line's own header: `envelope`
+    /// (its JSON record) or `read` (when vpnwatch read it); absent otherwise.
+    #[serde(skip_serializing_if = "is_line_time")]
+    ts_from: parse::TimeFrom,
     host: Option<&'a str>,
     msg_id: Option<&'a str>,
     outcome: parse::Outcome,
@@ -148,6 +152,10 @@ struct EventRecord<'a> {
     server: Option<&'a str>,
     reason: Option<&'a str>,
     raw: &'a str,
+}
+
+fn is_line_time(t: &parse::TimeFrom) -> bool {
+    matches!(t, parse::TimeFrom::Line | parse::TimeFrom::Missing)
 }
 
 /// `vpnwatch events`: NDJSON, one object per recognised line, each with
@@ -291,6 +299,7 @@ pub(crate) fn write_event(
         line,
         family: ev.family,
         ts: ev.ts,
+        ts_from: ev.ts_from,
         host: ev.host,
         msg_id: ev.msg_id,
         outcome: ev.role.management_outcome().unwrap_or(ev.outcome),

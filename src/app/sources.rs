@@ -39,6 +39,14 @@ pub struct SourceSettings {
     pub commands: Vec<String>,
     pub syslog_udp: Option<SocketAddr>,
     pub syslog_tcp: Option<SocketAddr>,
+    /// `--syslog-tls`, with `--tls-cert` / `--tls-key`.
+    pub syslog_tls: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// `--syslog-allow`: senders the receivers accept (empty: all).
+    pub syslog_allow: Vec<syslog::Cidr>,
+    /// `--syslog-rcvbuf`: UDP receive buffer asked for, in bytes.
+    pub syslog_rcvbuf: usize,
 }
 
 impl Default for SourceSettings {
@@ -51,6 +59,11 @@ impl Default for SourceSettings {
             commands: Vec::new(),
             syslog_udp: None,
             syslog_tcp: None,
+            syslog_tls: None,
+            tls_cert: None,
+            tls_key: None,
+            syslog_allow: Vec::new(),
+            syslog_rcvbuf: syslog::DEFAULT_RCVBUF,
         }
     }
 }
@@ -65,6 +78,7 @@ pub enum SourceSpec {
     Command(String),
     SyslogUdp(SocketAddr),
     SyslogTcp(SocketAddr),
+    SyslogTls(SocketAddr),
 }
 
 /// A source with the name shown for it and the family its lines are parsed
@@ -115,6 +129,13 @@ pub fn plan(inputs: &[Input], families: &[Family], settings: &SourceSettings) ->
         out.push(Planned {
             spec: SourceSpec::SyslogTcp(addr),
             name: format!("tcp://{addr}"),
+            family: Family::Headend,
+        });
+    }
+    if let Some(addr) = settings.syslog_tls {
+        out.push(Planned {
+            spec: SourceSpec::SyslogTls(addr),
+            name: format!("tls://{addr}"),
             family: Family::Headend,
         });
     }
@@ -175,6 +196,7 @@ pub async fn start(
     // Bind first: a taken port is a start-up error, not a header notice.
     let mut udp = Vec::new();
     let mut tcp = Vec::new();
+    let mut tls = Vec::new();
     for (i, p) in plan.iter().enumerate() {
         match p.spec {
             SourceSpec::SyslogUdp(addr) => udp.push((
@@ -189,15 +211,33 @@ pub async fn start(
                     .await
                     .with_context(|| format!("--syslog-tcp {addr}"))?,
             )),
+            SourceSpec::SyslogTls(addr) => {
+                let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) else {
+                    anyhow::bail!("--syslog-tls needs --tls-cert FILE and --tls-key FILE");
+                };
+                let acceptor = syslog::tls_acceptor(cert, key)?;
+                let listener = syslog::bind_tcp(addr)
+                    .await
+                    .with_context(|| format!("--syslog-tls {addr}"))?;
+                tls.push((i, listener, acceptor));
+            }
             _ => {}
         }
     }
     let id = source_id;
+    let opts = SyslogOptions {
+        allow: settings.syslog_allow.clone(),
+        rcvbuf: settings.syslog_rcvbuf,
+        ..SyslogOptions::default()
+    };
     for (i, socket) in udp {
-        syslog::spawn_udp(id(i), socket, SyslogOptions::default(), tx.clone())?;
+        syslog::spawn_udp(id(i), socket, opts.clone(), tx.clone())?;
     }
     for (i, listener) in tcp {
-        syslog::spawn_tcp(id(i), listener, SyslogOptions::default(), tx.clone())?;
+        syslog::spawn_tcp(id(i), listener, opts.clone(), tx.clone())?;
+    }
+    for (i, listener, acceptor) in tls {
+        syslog::spawn_tls(id(i), listener, acceptor, opts.clone(), tx.clone())?;
     }
     let file_opts = FileOptions {
         follow: true,
@@ -230,7 +270,7 @@ pub async fn start(
                 };
                 spawn_command(id(i), cmd.clone(), opts, tx.clone());
             }
-            SourceSpec::SyslogUdp(_) | SourceSpec::SyslogTcp(_) => {}
+            SourceSpec::SyslogUdp(_) | SourceSpec::SyslogTcp(_) | SourceSpec::SyslogTls(_) => {}
         }
     }
     Ok(())

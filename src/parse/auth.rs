@@ -35,13 +35,13 @@ use super::{Cause, Event, Family, Outcome, ParseContext, cause, field_or_dash, t
 pub fn parse<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.contains(" CISE_") {
+    if line.contains(" CISE_") || line.starts_with("CISE_") {
         return parse_ise(line, ctx);
     }
     if line.contains("<Event") {
         return parse_nps_dts(line, ctx).or_else(|| parse_security_xml(line, ctx));
     }
-    parse_freeradius(line, ctx)
+    parse_freeradius(line, ctx).or_else(|| parse_ise(line, ctx))
 }
 
 // ---- code tables ----
@@ -245,11 +245,27 @@ const FNPS_SERVER: Field = f(
 );
 const FNPS_REASON_CODE: Field = f("ReasonCode", "Authentication Details:", "Reason Code:");
 const FNPS_REASON: Field = f("Reason", "Authentication Details:", "Reason:");
+const F4624_USER: Field = f("TargetUserName", "New Logon:", "Account Name:");
+const F4624_IP: Field = f(
+    "IpAddress",
+    "Network Information:",
+    "Source Network Address:",
+);
+const F4768_USER: Field = f("TargetUserName", "Account Information:", "Account Name:");
+const F4768_STATUS: Field = f("Status", "Additional Information:", "Result Code:");
+const F4768_IP: Field = f("IpAddress", "Network Information:", "Client Address:");
+// 4776's rendered message has no section heading: its fields follow a blank line.
+const F4776_USER: Field = f("TargetUserName", "", "Logon Account:");
+const F4776_WORKSTATION: Field = f("Workstation", "", "Source Workstation:");
+const F4776_STATUS: Field = f("Status", "", "Error Code:");
 
 /// A Security event's fields, from XML `Data` or from a rendered message.
 enum Fields<'a> {
     Xml(&'a str),
     Text(&'a str),
+    /// NXLog's top-level fields or Winlogbeat's `winlog.event_data`, named
+    /// as the XML `Data` elements are.
+    Json(&'a serde_json::Map<String, serde_json::Value>),
 }
 
 impl<'a> Fields<'a> {
@@ -257,6 +273,10 @@ impl<'a> Fields<'a> {
         match *self {
             Fields::Xml(body) => winevent::data(body, field.xml),
             Fields::Text(msg) => labeled(msg, field.section, field.label),
+            Fields::Json(map) => map
+                .get(field.xml)
+                .and_then(serde_json::Value::as_str)
+                .and_then(field_or_dash),
         }
     }
 }
@@ -280,7 +300,9 @@ fn labeled<'a>(msg: &'a str, section: &str, label: &str) -> Option<&'a str> {
 }
 
 /// The Security event ids this module reads.
-pub const SECURITY_EVENT_IDS: [&str; 6] = ["4625", "4740", "4771", "6272", "6273", "6279"];
+pub const SECURITY_EVENT_IDS: [&str; 11] = [
+    "4624", "4625", "4740", "4768", "4771", "4776", "6272", "6273", "6274", "6276", "6279",
+];
 
 /// One Security-log event from a `wevtutil` or Event Viewer XML export.
 /// `None` for events other than [`SECURITY_EVENT_IDS`].
@@ -295,6 +317,39 @@ pub fn parse_security_xml<'a>(record: &'a str, _ctx: &ParseContext) -> Option<Ev
 pub fn parse_security_row<'a>(record: &'a str, sep: u8, _ctx: &ParseContext) -> Option<Event<'a>> {
     let w = winevent::parse_row(record, sep)?;
     security_event(&w, &Fields::Text(w.body))
+}
+
+/// One Security-log event as JSON: NXLog's `to_json()` (`EventID`,
+/// `TargetUserName`, `Status` … at the top level, `Hostname`, `EventTime`)
+/// or Winlogbeat / ECS (`winlog.event_id`, `winlog.event_data.*`,
+/// `winlog.computer_name`, `source.ip`, `@timestamp`). Numbers must already
+/// be strings (see [`envelope`](super::envelope)). Read with the same field
+/// names and code tables as the XML form. `None` for other events.
+pub fn parse_security_json(v: &serde_json::Value) -> Option<Event<'_>> {
+    use super::envelope::lookup;
+    use serde_json::Value;
+    let obj = v.as_object()?;
+    let s = |path: &str| lookup(obj, path).and_then(Value::as_str);
+    let data = match lookup(obj, "winlog.event_data") {
+        Some(Value::Object(m)) => m,
+        _ => obj,
+    };
+    let w = winevent::WinEvent {
+        provider: s("winlog.provider_name").or_else(|| s("SourceName")),
+        event_id: s("winlog.event_id").or_else(|| s("EventID")),
+        ts: super::envelope::envelope_time(obj),
+        computer: s("winlog.computer_name")
+            .or_else(|| s("Hostname"))
+            .or_else(|| s("host.name")),
+        channel: s("winlog.channel").or_else(|| s("Channel")),
+        level: None,
+        body: "",
+    };
+    let mut ev = security_event(&w, &Fields::Json(data))?;
+    if ev.client_ip.is_none() {
+        ev.client_ip = s("source.ip").and_then(ip);
+    }
+    Some(ev)
 }
 
 fn security_event<'a>(w: &winevent::WinEvent<'a>, fields: &Fields<'a>) -> Option<Event<'a>> {
@@ -318,6 +373,34 @@ fn security_event<'a>(w: &winevent::WinEvent<'a>, fields: &Fields<'a>) -> Option
             };
             ev.reason = ntstatus_text(shown).or(Some("account failed to log on"));
         }
+        "4624" => {
+            ev.outcome = Outcome::Success;
+            ev.user = fields.get(&F4624_USER);
+            ev.client_ip = fields.get(&F4624_IP).and_then(ip);
+        }
+        // Kerberos TGT (4768) and NTLM credential validation (4776): a
+        // non-zero result code is a failure, read with the 4771 and 4625
+        // tables; success is only information (every domain logon makes one).
+        "4768" => {
+            ev.user = fields.get(&F4768_USER);
+            ev.client_ip = fields.get(&F4768_IP).and_then(ip);
+            let code = fields.get(&F4768_STATUS).and_then(hex).unwrap_or(0);
+            if code != 0 {
+                ev.outcome = Outcome::Failure;
+                ev.cause = Some(cause_from_kerberos(code));
+                ev.reason = kerberos_text(code).or(Some("Kerberos TGT request failed"));
+            }
+        }
+        "4776" => {
+            ev.user = fields.get(&F4776_USER);
+            ev.server = fields.get(&F4776_WORKSTATION);
+            let code = fields.get(&F4776_STATUS).and_then(hex).unwrap_or(0);
+            if code != 0 {
+                ev.outcome = Outcome::Failure;
+                ev.cause = Some(cause_from_ntstatus(code, 0));
+                ev.reason = ntstatus_text(code).or(Some("credential validation failed"));
+            }
+        }
         "4740" => {
             ev.outcome = Outcome::Failure;
             ev.cause = Some(Cause::AccountLocked);
@@ -334,12 +417,14 @@ fn security_event<'a>(w: &winevent::WinEvent<'a>, fields: &Fields<'a>) -> Option
             ev.cause = Some(cause_from_kerberos(code));
             ev.reason = kerberos_text(code).or(Some("Kerberos pre-authentication failed"));
         }
-        "6272" | "6273" | "6279" => {
+        "6272" | "6273" | "6274" | "6276" | "6279" => {
             ev.user = fields.get(&FNPS_USER).or_else(|| fields.get(&FNPS_FQ_USER));
             ev.client_ip = fields.get(&FNPS_CALLING).and_then(ip);
             ev.server = fields.get(&FNPS_SERVER).or(w.computer);
             match id {
                 "6272" => ev.outcome = Outcome::Success,
+                // Quarantined: granted, with restricted access.
+                "6276" => ev.reason = Some("NPS quarantined the user"),
                 "6279" => {
                     ev.outcome = Outcome::Failure;
                     ev.cause = Some(Cause::AccountLocked);
@@ -429,10 +514,19 @@ pub fn parse_nps_dts<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>
 /// One Cisco ISE syslog message (segments already joined). `None` unless it
 /// has a `CISE_` category and a message code.
 pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
-    let seg = super::records::ise_segment(line)?;
+    let Some(seg) = super::records::ise_segment(line) else {
+        return ise_body_only(line, ctx);
+    };
     let mut key = seg.key.split(' ');
-    let host = key.next().filter(|h| !h.is_empty());
-    let category = key.next()?.strip_prefix("CISE_")?;
+    let first = key.next()?;
+    // A collector may have removed the syslog header up to the category.
+    let (host, category) = match first.strip_prefix("CISE_") {
+        Some(category) => (None, category),
+        None => (
+            Some(first).filter(|h| !h.is_empty()),
+            key.next()?.strip_prefix("CISE_")?,
+        ),
+    };
     let mut ev = Event::new(Family::AuthServer, Outcome::Info);
     ev.host = host;
     ev.server = host;
@@ -444,7 +538,44 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         None => header,
     };
     ev.ts = time::parse_prefix(header, ctx.default_year).and_then(|(ts, _)| ts);
-    let mut body = seg.text;
+    Some(ise_body(ev, seg.text, category, ctx))
+}
+
+/// An ISE message with everything before its own time removed:
+/// `2026-11-28 08:41:09.118 +00:00 0001234567 5400 NOTICE Failed-Attempt: …`.
+/// The category is told by the class (`Failed-Attempt`, `Passed-Authentication`).
+fn ise_body_only<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
+    let (Some(_), n) = time::parse_prefix(line, ctx.default_year)? else {
+        return None;
+    };
+    let mut words = line.get(n..)?.trim_start().splitn(5, ' ');
+    let (_seq, code, _severity, class) =
+        (words.next()?, words.next()?, words.next()?, words.next()?);
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let category = match class {
+        "Failed-Attempt:" => "Failed_Attempts",
+        "Passed-Authentication:" | "Passed-Auth:" => "Passed_Authentications",
+        _ => return None,
+    };
+    let mut ev = Event::new(Family::AuthServer, Outcome::Info);
+    ev.ts_from = super::TimeFrom::Missing;
+    let ev = ise_body(ev, line, category, ctx);
+    // ISE's own time is in the body: it is the line's.
+    Some(Event {
+        ts_from: if ev.ts.is_some() {
+            super::TimeFrom::Line
+        } else {
+            super::TimeFrom::Missing
+        },
+        ..ev
+    })
+}
+
+/// The part of an ISE message after its segment numbers.
+fn ise_body<'a>(mut ev: Event<'a>, text: &'a str, category: &str, ctx: &ParseContext) -> Event<'a> {
+    let mut body = text;
     if let Some((ts, n)) = time::parse_prefix(body, ctx.default_year) {
         if ts.is_some() {
             ev.ts = ts;
@@ -487,7 +618,7 @@ pub fn parse_ise<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         "Passed_Authentications" if code == 5200 => ev.outcome = Outcome::Success,
         _ => {}
     }
-    Some(ev)
+    ev
 }
 
 /// `key=value` in ISE's `, `-separated attribute list; the value runs to the
@@ -522,6 +653,9 @@ pub fn parse_freeradius<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'
     let mut ev = Event::new(Family::AuthServer, Outcome::Info);
     ev.ts = ts;
     ev.host = host;
+    if body.len() == line.len() {
+        ev.ts_from = super::TimeFrom::Missing;
+    }
     let mut body = body.trim_start();
     let mut is_auth = false;
     if let Some(b) = body.strip_prefix("Auth:") {
@@ -639,6 +773,9 @@ fn radius_header<'a>(
     if let Some(r) = ctime_header(line, ctx) {
         return Some(r);
     }
+    if is_bare_radius_body(line) {
+        return Some((None, None, line));
+    }
     // syslog: time, host, then the daemon's tag.
     let (ts, n) = time::parse_prefix(line, ctx.default_year)?;
     let rest = line.get(n..)?.trim_start();
@@ -646,6 +783,27 @@ fn radius_header<'a>(
     let (tag, body) = rest.split_once(": ")?;
     let name = tag.split('[').next().unwrap_or(tag);
     matches!(name, "radiusd" | "freeradius").then_some((ts, field_or_dash(host), body))
+}
+
+/// A radius.log body whose header a collector removed: `Auth: …`,
+/// `(12) Login incorrect …`, `Login OK: …`, `Invalid user …`.
+fn is_bare_radius_body(line: &str) -> bool {
+    let body = line.trim_start();
+    let body = body.strip_prefix("Auth:").map_or(body, str::trim_start);
+    let body = match body.strip_prefix('(').and_then(|b| b.split_once(')')) {
+        Some((n, rest)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
+            rest.trim_start()
+        }
+        _ => body,
+    };
+    [
+        "Login incorrect",
+        "Login OK",
+        "Invalid user",
+        "Home server says invalid user",
+    ]
+    .iter()
+    .any(|p| body.starts_with(p))
 }
 
 /// `Wed Mar 26 12:54:17 2014 : body`.
@@ -676,6 +834,7 @@ fn ctime_header<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::TimeFrom;
 
     fn ctx() -> ParseContext {
         ParseContext { default_year: 2026 }
@@ -917,7 +1076,182 @@ mod tests {
         let e = parse_security_xml(&locked, &ctx()).unwrap();
         assert_eq!(e.cause, Some(Cause::AccountLocked));
         // Other Security events are not ours.
-        assert!(parse_security_xml(&sec_xml("4624", &base), &ctx()).is_none());
+        assert!(parse_security_xml(&sec_xml("4634", &base), &ctx()).is_none());
+    }
+
+    #[test]
+    fn headerless_freeradius_and_ise_bodies() {
+        for body in [
+            "(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)",
+            "Auth: Login incorrect: [ewright] (from client asa port 0 cli 198.51.100.77)",
+        ] {
+            let e = parse(body, &ctx()).unwrap();
+            assert_eq!(
+                (e.outcome, e.user, e.client_ip, e.ts, e.ts_from),
+                (
+                    Outcome::Failure,
+                    Some("ewright"),
+                    Some("198.51.100.77"),
+                    None,
+                    TimeFrom::Missing
+                ),
+                "{body}"
+            );
+        }
+        let e = parse("Invalid user: [ghost] (from client asa port 0)", &ctx()).unwrap();
+        assert_eq!(e.cause, Some(Cause::UnknownUser));
+        assert!(parse("(12) something else entirely", &ctx()).is_none());
+        let cat = "CISE_Failed_Attempts 0000000001 1 0 2026-11-28 08:46:02.118 +00:00 0000000002 5400 NOTICE Failed-Attempt: Authentication failed, UserName=rn, FailureReason=24415 locked,";
+        let e = parse(cat, &ctx()).unwrap();
+        assert_eq!(
+            (e.host, e.user, e.cause),
+            (None, Some("rn"), Some(Cause::AccountLocked))
+        );
+        let bare = "2026-11-28 08:46:02.118 +00:00 0000000002 5400 NOTICE Failed-Attempt: Authentication failed, UserName=rn, FailureReason=24415 locked,";
+        let e = parse(bare, &ctx()).unwrap();
+        assert_eq!(
+            (e.user, e.cause, e.ts_from, e.ts),
+            (
+                Some("rn"),
+                Some(Cause::AccountLocked),
+                TimeFrom::Line,
+                "2026-11-28T08:46:02.118Z".parse().ok()
+            )
+        );
+        assert_eq!(
+            crate::parse::formats::detect_format(&[bare, cat]),
+            Some(crate::parse::formats::Format::Ise)
+        );
+    }
+
+    #[test]
+    fn xml_4624_4768_4776_6274() {
+        let ok = sec_xml(
+            "4624",
+            &format!(
+                "{}{}",
+                d("TargetUserName", "ann"),
+                d("IpAddress", "::ffff:198.51.100.7")
+            ),
+        );
+        let e = parse_security_xml(&ok, &ctx()).unwrap();
+        assert_eq!(
+            (e.outcome, e.user, e.client_ip),
+            (Outcome::Success, Some("ann"), Some("198.51.100.7"))
+        );
+        let tgt = |code: &str| {
+            sec_xml(
+                "4768",
+                &format!("{}{}", d("TargetUserName", "bo"), d("Status", code)),
+            )
+        };
+        let rec = tgt("0x12");
+        let e = parse_security_xml(&rec, &ctx()).unwrap();
+        assert_eq!(
+            (e.outcome, e.cause),
+            (Outcome::Failure, Some(Cause::AccountDisabled))
+        );
+        let rec = tgt("0x0");
+        let e = parse_security_xml(&rec, &ctx()).unwrap();
+        assert_eq!((e.outcome, e.cause), (Outcome::Info, None));
+        let ntlm = sec_xml(
+            "4776",
+            &format!("{}{}", d("TargetUserName", "cy"), d("Status", "0xC0000234")),
+        );
+        let e = parse_security_xml(&ntlm, &ctx()).unwrap();
+        assert_eq!(
+            (e.outcome, e.cause, e.user),
+            (Outcome::Failure, Some(Cause::AccountLocked), Some("cy"))
+        );
+        let discarded = sec_xml(
+            "6274",
+            &format!("{}{}", d("SubjectUserName", "di"), d("ReasonCode", "117")),
+        );
+        let e = parse_security_xml(&discarded, &ctx()).unwrap();
+        assert_eq!(
+            (e.outcome, e.cause),
+            (Outcome::Failure, Some(Cause::AaaUnreachable))
+        );
+    }
+
+    fn json(text: &str) -> serde_json::Value {
+        let mut items = Vec::new();
+        crate::parse::envelope::unwrap(
+            serde_json::from_str(text).unwrap_or_default(),
+            None,
+            &mut items,
+        );
+        match items.pop() {
+            Some(crate::parse::envelope::Item::Windows(v)) => v,
+            other => panic!("not a Windows event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nxlog_json_reads_like_the_xml() {
+        let v = json(
+            r#"{"EventTime":"2026-11-28 08:44:10","Hostname":"dc01.corp.example","EventID":4625,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security","TargetUserName":"ewright","Status":"0xC000006D","SubStatus":"0xC0000064","IpAddress":"198.51.100.77","FailureReason":"%%2313"}"#,
+        );
+        let j = parse_security_json(&v).unwrap();
+        let xml = sec_xml(
+            "4625",
+            &format!(
+                "{}{}{}{}",
+                d("TargetUserName", "ewright"),
+                d("Status", "0xC000006D"),
+                d("SubStatus", "0xC0000064"),
+                d("IpAddress", "198.51.100.77")
+            ),
+        );
+        let x = parse_security_xml(&xml, &ctx()).unwrap();
+        assert_eq!(j.cause, Some(Cause::UnknownUser));
+        assert_eq!(
+            (
+                j.outcome,
+                j.cause,
+                j.user,
+                j.client_ip,
+                j.reason,
+                j.msg_id,
+                j.host
+            ),
+            (
+                x.outcome,
+                x.cause,
+                x.user,
+                x.client_ip,
+                x.reason,
+                x.msg_id,
+                x.host
+            )
+        );
+        assert_eq!(j.ts, "2026-11-28T08:44:10Z".parse().ok());
+    }
+
+    #[test]
+    fn winlogbeat_json_nps_and_lockout() {
+        let v = json(
+            r#"{"@timestamp":"2026-11-28T08:44:10.123Z","winlog":{"event_id":6273,"computer_name":"nps01","channel":"Security","event_data":{"SubjectUserName":"dokafor","CallingStationID":"203.0.113.88","ReasonCode":"65","Reason":"Permission denied."}}}"#,
+        );
+        let e = parse_security_json(&v).unwrap();
+        assert_eq!(
+            (e.outcome, e.cause, e.user, e.client_ip, e.host),
+            (
+                Outcome::Failure,
+                Some(Cause::AuthorizationDenied),
+                Some("dokafor"),
+                Some("203.0.113.88"),
+                Some("nps01")
+            )
+        );
+        let v = json(
+            r#"{"winlog":{"event_id":"4771","event_data":{"TargetUserName":"fi","Status":"0x18"}},"source":{"ip":"198.51.100.9"}}"#,
+        );
+        let e = parse_security_json(&v).unwrap();
+        assert_eq!(
+            (e.cause, e.client_ip),
+            (Some(Cause::BadCredentials), Some("198.51.100.9"))
+        );
     }
 
     // ---- Windows Security text / CSV ----

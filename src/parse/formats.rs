@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 
 use super::records::{RecordMode, is_star_rule};
-use super::{Event, Family, ParseContext, asa, auth, client, dart, debug_trace, winevent};
+use super::{
+    Event, Family, ParseContext, asa, auth, client, dart, debug_trace, envelope, winevent,
+};
 
 /// A log format vpnwatch can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,10 +47,17 @@ pub enum Format {
     /// The headend's debug trace pasted from the console (`debug ldap 255`,
     /// `debug radius`, `debug aaa authentication`, `debug webvpn anyconnect`).
     AsaDebugTrace,
+    /// JSON from a log store or shipper with headend lines inside (see [`envelope`]).
+    JsonHeadend,
+    /// JSON from a log store or shipper with client lines inside.
+    JsonClient,
+    /// JSON with auth-server lines inside, or Windows Security / NPS events
+    /// as NXLog or Winlogbeat write them.
+    JsonAuth,
 }
 
 impl Format {
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 17] = [
         Format::AsaSyslog,
         Format::AnyConnectSyslog,
         Format::AnyConnectCli,
@@ -63,6 +72,9 @@ impl Format {
         Format::Ise,
         Format::FreeRadius,
         Format::AsaDebugTrace,
+        Format::JsonHeadend,
+        Format::JsonClient,
+        Format::JsonAuth,
     ];
 
     /// The stable kebab-case id (`--format NAME`).
@@ -82,6 +94,9 @@ impl Format {
             Format::Ise => "cisco-ise",
             Format::FreeRadius => "freeradius",
             Format::AsaDebugTrace => "asa-debug-trace",
+            Format::JsonHeadend => "json-headend",
+            Format::JsonClient => "json-client",
+            Format::JsonAuth => "json-auth",
         }
     }
 
@@ -93,7 +108,9 @@ impl Format {
     /// Which pane and family its events belong to.
     pub fn family(self) -> Family {
         match self {
-            Format::AsaSyslog | Format::AsaDebugTrace => Family::Headend,
+            Format::AsaSyslog | Format::AsaDebugTrace | Format::JsonHeadend => Family::Headend,
+            Format::JsonClient => Family::Client,
+            Format::JsonAuth => Family::AuthServer,
             Format::AnyConnectSyslog
             | Format::AnyConnectCli
             | Format::AnyConnectWindowsXml
@@ -121,6 +138,7 @@ impl Format {
             }
             Format::Dart => RecordMode::Dart,
             Format::Ise => RecordMode::IseSegments,
+            Format::JsonHeadend | Format::JsonClient | Format::JsonAuth => RecordMode::Json,
             Format::AsaSyslog
             | Format::AnyConnectSyslog
             | Format::AnyConnectCli
@@ -164,6 +182,13 @@ impl Format {
             Format::FreeRadius => "FreeRADIUS radius.log (Login incorrect / Login OK)",
             Format::AsaDebugTrace => {
                 "ASA / FTD debug trace pasted from the console (debug ldap 255, debug radius, debug aaa authentication, debug webvpn anyconnect); as %ASA-7-711001 syslog it is read with asa"
+            }
+            Format::JsonHeadend => {
+                "JSON from a log store or shipper, headend lines inside (Elastic/OpenSearch, Splunk, Graylog, Loki, journald, Fluent Bit, Vector)"
+            }
+            Format::JsonClient => "JSON from a log store or shipper, client lines inside",
+            Format::JsonAuth => {
+                "JSON from a log store or shipper, auth-server lines inside, or Windows Security/NPS events from NXLog or Winlogbeat"
             }
         }
     }
@@ -211,6 +236,37 @@ impl Format {
             Format::AsaDebugTrace => {
                 "[41] 80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v4563"
             }
+            Format::JsonHeadend => {
+                r#"{"@timestamp":"2026-11-28T08:41:07.000Z","host":{"name":"vpn-asa-01"},"event":{"original":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = ***** : user IP = 203.0.113.57"}}"#
+            }
+            Format::JsonClient => {
+                r#"{"__REALTIME_TIMESTAMP":"1795855267000000","_HOSTNAME":"lt-0042","SYSLOG_IDENTIFIER":"csc_vpnapi","_PID":"2231","MESSAGE":"Message type error sent to the user: Login failed."}"#
+            }
+            Format::JsonAuth => {
+                r#"{"EventTime":"2026-11-28 08:41:09","Hostname":"dc01.example.com","EventID":4625,"SourceName":"Microsoft-Windows-Security-Auditing","Channel":"Security","TargetUserName":"mkowalski","Status":"0xc000006d","SubStatus":"0xc000006a","IpAddress":"198.51.100.40","FailureReason":"%%2313"}"#
+            }
+        }
+    }
+
+    /// More examples, one per store or shipper, for the JSON formats.
+    pub fn more_examples(self) -> &'static [&'static str] {
+        match self {
+            Format::JsonHeadend => &[
+                r#"Elastic/OpenSearch _search: {"hits":{"hits":[{"_source":{"@timestamp":"2026-11-28T08:41:07Z","host":{"name":"vpn-asa-01"},"message":"%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = ***** : user IP = 203.0.113.57"}}]}}"#,
+                r#"Splunk export: {"preview":false,"result":{"_raw":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113039: Group <GP-Staff> User <ann> IP <203.0.113.57> AnyConnect parent session started.","_time":"2026-11-28T08:41:07.000+00:00","host":"vpn-asa-01"}}"#,
+                r#"Graylog: {"timestamp":"2026-11-28T08:41:07.000Z","source":"vpn-asa-01","message":"%ASA-6-113005: …","full_message":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …"}"#,
+                r#"Loki (logcli --output=jsonl): {"labels":{"host":"vpn-asa-01"},"line":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …","timestamp":"2026-11-28T08:41:07Z"}"#,
+                r#"Loki query API: {"status":"success","data":{"resultType":"streams","result":[{"stream":{"host":"vpn-asa-01"},"values":[["1795855267000000000","%ASA-6-113005: …"]]}]}}"#,
+                r#"Fluent Bit / Vector: {"date":1795855267.25,"host":"vpn-asa-01","log":"<166>Nov 28 2026 08:41:07 vpn-asa-01 : %ASA-6-113005: …"}"#,
+            ],
+            Format::JsonClient => &[
+                r#"journalctl -o json: {"__REALTIME_TIMESTAMP":"…","_HOSTNAME":"lt-0042","SYSLOG_IDENTIFIER":"csc_vpnapi","MESSAGE":"…"}"#,
+            ],
+            Format::JsonAuth => &[
+                r#"Winlogbeat: {"@timestamp":"2026-11-28T08:41:09.000Z","winlog":{"event_id":"6273","computer_name":"nps01","event_data":{"SubjectUserName":"dokafor","CallingStationID":"203.0.113.88","ReasonCode":"16","Reason":"Authentication failed due to a user credentials mismatch."}},"source":{"ip":"203.0.113.88"}}"#,
+                r#"FreeRADIUS body in a shipper's record: {"timestamp":"2026-11-28T08:41:09Z","host":"radius01","message":"(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)"}"#,
+            ],
+            _ => &[],
         }
     }
 }
@@ -240,6 +296,11 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
         Format::Ise => auth::parse_ise(record, ctx),
         Format::FreeRadius => auth::parse_freeradius(record, ctx),
         Format::AsaDebugTrace => debug_trace::parse_console(record, ctx),
+        // Envelopes are unwrapped by the record reader; a record here is
+        // a raw line from one, in whatever format it is.
+        Format::JsonHeadend | Format::JsonClient | Format::JsonAuth => detect_format(&[record])
+            .filter(|f| f.record_mode() != RecordMode::Json)
+            .and_then(|f| parse_record(f, record, ctx)),
     }
 }
 
@@ -254,9 +315,21 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
     let mut dart_keys = 0;
     // Event Viewer export headers seen, by separator.
     let mut headers = [false; 2];
+    // JSON from a store is JSON throughout: the raw lines inside a
+    // pretty-printed document must not vote as lines of their own.
+    let json_text = first_lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| envelope::looks_like_json(l));
     for raw in first_lines {
         let line = raw.strip_prefix('\u{feff}').unwrap_or(raw);
         let line = line.trim_end_matches(['\r', '\n']);
+        if json_text {
+            if let Ok(v) = serde_json::from_str(line) {
+                score_json(v, &mut score, idx);
+            }
+            continue;
+        }
         if asa::parse(line, &ctx).is_some() {
             score[idx(Format::AsaSyslog)] += 1;
             continue;
@@ -270,7 +343,9 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
             score[idx(Format::AnyConnectCli)] += 1;
             continue;
         }
-        if line.contains(" CISE_") && auth::parse_ise(line, &ctx).is_some() {
+        if (line.contains("CISE_") || line.contains(" NOTICE "))
+            && auth::parse_ise(line, &ctx).is_some()
+        {
             score[idx(Format::Ise)] += 1;
             continue;
         }
@@ -327,6 +402,24 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
             }
         }
     }
+    // A JSON document over many lines (pretty-printed, an array): read what
+    // is complete of it; a document too big to complete is read as headend.
+    let json = [Format::JsonHeadend, Format::JsonClient, Format::JsonAuth].map(idx);
+    if json_text && json.iter().all(|&i| score[i] == 0) {
+        let mut splitter = envelope::JsonSplitter::default();
+        for line in first_lines {
+            splitter.feed(line, |p| {
+                if let envelope::Piece::Json(text) = p
+                    && let Ok(v) = serde_json::from_str(&text)
+                {
+                    score_json(v, &mut score, idx);
+                }
+            });
+        }
+        if json.iter().all(|&i| score[i] == 0) {
+            score[idx(Format::JsonHeadend)] += 1;
+        }
+    }
     if star_rules > 0 && dart_keys > 0 {
         score[idx(Format::Dart)] += dart_keys;
     }
@@ -342,6 +435,30 @@ pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
     (best_score > 0)
         .then(|| Format::ALL.get(best).copied())
         .flatten()
+}
+
+/// Scores the JSON format of the family of what one JSON value holds.
+fn score_json(v: serde_json::Value, score: &mut [usize], idx: impl Fn(Format) -> usize) {
+    let mut items = Vec::new();
+    envelope::unwrap(v, None, &mut items);
+    for item in items {
+        let family = match item {
+            envelope::Item::Line { raw, .. } if !envelope::looks_like_json(&raw) => {
+                detect_format(&[&raw]).map(Format::family)
+            }
+            envelope::Item::Windows(_) => Some(Family::AuthServer),
+            _ => None,
+        };
+        let format = match family {
+            Some(Family::Headend) => Format::JsonHeadend,
+            Some(Family::Client) => Format::JsonClient,
+            Some(Family::AuthServer) => Format::JsonAuth,
+            None => continue,
+        };
+        if let Some(s) = score.get_mut(idx(format)) {
+            *s += 1;
+        }
+    }
 }
 
 /// Event Viewer exports: separator, client format, Security format.
@@ -414,6 +531,9 @@ pub fn describe_formats() -> String {
             f.description(),
             f.example()
         ));
+        for more in f.more_examples() {
+            out.push_str(&format!("    e.g. {more}\n"));
+        }
     }
     out
 }
@@ -472,6 +592,11 @@ mod tests {
                 f,
                 Format::Dart | Format::WindowsSecurityCsv | Format::WindowsSecurityText
             ) {
+                continue;
+            }
+            // Envelopes are read by the record reader (tested there).
+            if f.record_mode() == RecordMode::Json {
+                assert_eq!(detect_format(&[f.example()]), Some(f), "{}", f.name());
                 continue;
             }
             let e = parse_record(f, f.example(), &ctx)

@@ -22,6 +22,7 @@ pub mod client;
 pub mod clock;
 pub mod dart;
 pub mod debug_trace;
+pub mod envelope;
 pub mod formats;
 pub mod reader;
 pub mod records;
@@ -31,7 +32,7 @@ pub mod winevent;
 
 // What a line says is shared vocabulary; named here too for the parsers'
 // own modules.
-pub use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState};
+pub use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
 /// A field's text trimmed; `None` when nothing is left.
 pub(crate) fn field(s: &str) -> Option<&str> {

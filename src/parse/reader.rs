@@ -11,9 +11,10 @@
 //! Pure: it keeps state between lines but does no I/O.
 
 use super::clock::Clock;
+use super::envelope::{self, Item, JsonSplitter, Piece};
 use super::formats::{self, Format};
 use super::records::{RecordAssembler, RecordMode};
-use super::{Event, Family, ParseContext, StreamParser, client};
+use super::{Event, Family, ParseContext, StreamParser, TimeFrom, auth, client};
 
 #[derive(Debug)]
 pub struct RecordReader {
@@ -25,6 +26,24 @@ pub struct RecordReader {
     ctx: ParseContext,
     /// The zone and year of stamps that carry none (see [`super::clock`]).
     clock: Clock,
+    /// Set when the input is JSON envelopes (by format, or sniffed from the
+    /// first line when no format was detected: stdin, `--command`).
+    json: Option<JsonState>,
+    /// Whether the first non-blank line has been looked at.
+    sniffed: bool,
+    /// `--json-field`: where the raw line is in an envelope.
+    json_field: Option<String>,
+    /// The time a line is read, for lines with no time of their own.
+    read_clock: fn() -> jiff::Timestamp,
+}
+
+/// Reading JSON envelopes: the splitter, the field path, and the format of
+/// the raw lines seen so far (tried first on the next one).
+#[derive(Debug, Default)]
+struct JsonState {
+    splitter: JsonSplitter,
+    field: Option<String>,
+    inner: Option<Format>,
 }
 
 impl RecordReader {
@@ -39,8 +58,15 @@ impl RecordReader {
     ) -> Self {
         let assembler = format
             .map(Format::record_mode)
-            .filter(|m| *m != RecordMode::Lines)
+            .filter(|m| !matches!(m, RecordMode::Lines | RecordMode::Json))
             .map(RecordAssembler::new);
+        let json_field = envelope::json_field().map(str::to_string);
+        let json = format
+            .is_some_and(|f| f.record_mode() == RecordMode::Json)
+            .then(|| JsonState {
+                field: json_field.clone(),
+                ..JsonState::default()
+            });
         RecordReader {
             family: format.map_or(family, Format::family),
             format,
@@ -49,7 +75,17 @@ impl RecordReader {
             default_user,
             ctx,
             clock: Clock::for_source("", ctx.default_year),
+            json,
+            sniffed: format.is_some(),
+            json_field,
+            read_clock: jiff::Timestamp::now,
         }
+    }
+
+    /// Uses `read_clock` for the time a line is read (tests fix it).
+    pub fn with_read_clock(mut self, read_clock: fn() -> jiff::Timestamp) -> Self {
+        self.read_clock = read_clock;
+        self
     }
 
     /// This reader for the source named `name` (its path): a `--tz
@@ -65,6 +101,15 @@ impl RecordReader {
         self
     }
 
+    /// A line with no time of its own and none from an envelope takes the
+    /// time it is read, marked as such.
+    fn stamp(&self, ev: &mut Event<'_>) {
+        if ev.ts_from == TimeFrom::Missing && ev.ts.is_none() {
+            ev.ts = Some((self.read_clock)());
+            ev.ts_from = TimeFrom::Read;
+        }
+    }
+
     pub fn family(&self) -> Family {
         self.family
     }
@@ -73,12 +118,30 @@ impl RecordReader {
     /// whose segments never all arrived).
     pub fn dropped(&self) -> u64 {
         self.assembler.as_ref().map_or(0, |a| a.dropped().records)
+            + self.json.as_ref().map_or(0, |j| j.splitter.dropped())
     }
 
     /// Feeds one line. For every record it completes, calls `f` with the
     /// record's text, its event (`None` when not recognised) and how many
     /// events it stands for.
     pub fn feed(&mut self, line: &str, mut f: impl FnMut(&str, Option<Event<'_>>, u32)) {
+        if !self.sniffed && !line.trim().is_empty() {
+            self.sniffed = true;
+            if envelope::looks_like_json(line) {
+                self.json = Some(JsonState {
+                    field: self.json_field.clone(),
+                    ..JsonState::default()
+                });
+            }
+        }
+        if let Some(json) = self.json.as_mut() {
+            let mut pieces = Vec::new();
+            json.splitter.feed(line, |p| pieces.push(p));
+            for piece in pieces {
+                self.parse_piece(piece, &mut f);
+            }
+            return;
+        }
         let Some(assembler) = self.assembler.as_mut() else {
             self.parse(line, &mut f);
             return;
@@ -93,6 +156,9 @@ impl RecordReader {
     /// Completes whatever record is in progress (the input ended or moved to
     /// another file: a record never spans either).
     pub fn finish(&mut self, mut f: impl FnMut(&str, Option<Event<'_>>, u32)) {
+        if let Some(json) = self.json.as_mut() {
+            json.splitter.finish();
+        }
         let Some(assembler) = self.assembler.as_mut() else {
             return;
         };
@@ -100,6 +166,71 @@ impl RecordReader {
         assembler.finish_all(|rec| records.push(rec.to_string()));
         for record in records {
             self.parse(&record, &mut f);
+        }
+    }
+
+    /// One piece of a JSON input: each item of a value is one record; text
+    /// that is not JSON, and objects with nothing to read, are records with
+    /// no event (counted as unparsed, never dropped).
+    fn parse_piece(&mut self, piece: Piece, f: &mut impl FnMut(&str, Option<Event<'_>>, u32)) {
+        let text = match piece {
+            Piece::Text(t) => return f(&t, None, 1),
+            Piece::Json(text) => text,
+        };
+        let Ok(value) = serde_json::from_str(&text) else {
+            return f(&text, None, 1);
+        };
+        let mut items = Vec::new();
+        let field = self.json.as_ref().and_then(|j| j.field.as_deref());
+        envelope::unwrap(value, field, &mut items);
+        for item in items {
+            match item {
+                Item::Line { raw, ts, host } => {
+                    let mut event = self.parse_inner(&raw);
+                    if let Some(ev) = event.as_mut() {
+                        // The line's own stamp, read with the --tz rules, wins;
+                        // the envelope fills gaps.
+                        if let Some(own) = ev.ts {
+                            ev.ts = Some(self.clock.fix_record(&raw, own, self.ctx.default_year));
+                        } else if ts.is_some() {
+                            ev.ts = ts;
+                            ev.ts_from = TimeFrom::Envelope;
+                        }
+                        ev.host = ev.host.or(host.as_deref());
+                        self.stamp(ev);
+                    }
+                    f(&raw, event, 1);
+                }
+                Item::Windows(v) => {
+                    let event = auth::parse_security_json(&v);
+                    f(&v.to_string(), event, 1);
+                }
+                Item::Unusable(t) => f(&t, None, 1),
+            }
+        }
+    }
+
+    /// A raw line from an envelope, in the format of the previous one when
+    /// it reads so, else in the format it looks like.
+    fn parse_inner<'a>(&mut self, raw: &'a str) -> Option<Event<'a>> {
+        let inner = self.json.as_ref().and_then(|j| j.inner);
+        if let Some(format) = inner
+            && let Some(ev) = self.parse_as(format, raw)
+        {
+            return Some(ev);
+        }
+        let format =
+            formats::detect_format(&[raw]).filter(|f| f.record_mode() != RecordMode::Json)?;
+        if let Some(json) = self.json.as_mut() {
+            json.inner = Some(format);
+        }
+        self.parse_as(format, raw)
+    }
+
+    fn parse_as<'a>(&mut self, format: Format, raw: &'a str) -> Option<Event<'a>> {
+        match format {
+            Format::AsaSyslog => self.stream.parse(raw, Family::Headend, &self.ctx),
+            _ => formats::parse_record(format, raw, &self.ctx),
         }
     }
 
@@ -122,6 +253,9 @@ impl RecordReader {
             Family::Client => client::repeated(record).map_or(1, |(n, _)| n.max(1)),
             _ => 1,
         };
+        if let Some(ev) = event.as_mut() {
+            self.stamp(ev);
+        }
         if let Some(ev) = event.as_mut()
             && ev.user.is_none()
             && self.family == Family::Client
@@ -176,6 +310,132 @@ mod tests {
             |_, ev, n| counts.push((ev.is_some(), n)),
         );
         assert_eq!(counts, [(true, 3)]);
+    }
+
+    type Seen = (
+        String,
+        Option<(Family, Outcome, Option<String>, Option<String>)>,
+    );
+
+    fn read_all(r: &mut RecordReader, lines: &[&str]) -> Vec<Seen> {
+        let mut seen = Vec::new();
+        let mut f = |rec: &str, ev: Option<Event<'_>>, _| {
+            seen.push((
+                rec.to_string(),
+                ev.map(|e| {
+                    (
+                        e.family,
+                        e.outcome,
+                        e.user.map(str::to_string),
+                        e.host.map(str::to_string),
+                    )
+                }),
+            ))
+        };
+        for l in lines {
+            r.feed(l, &mut f);
+        }
+        r.finish(&mut f);
+        seen
+    }
+
+    const ASA: &str = "<166>Nov 28 2026 08:45:27 fw : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4";
+
+    #[test]
+    fn json_envelopes_are_unwrapped_and_unusable_objects_kept() {
+        let doc =
+            serde_json::json!({"_source": {"event": {"original": ASA}, "host": {"name": "fw"}}});
+        let pretty = serde_json::to_string_pretty(&serde_json::json!([doc, {"level": "info"}]))
+            .unwrap_or_default();
+        let lines: Vec<&str> = pretty.lines().collect();
+        let mut r = RecordReader::new(Family::Headend, Some(Format::JsonHeadend), None, ctx());
+        let seen = read_all(&mut r, &lines);
+        assert_eq!(
+            seen,
+            [
+                (
+                    ASA.to_string(),
+                    Some((
+                        Family::Headend,
+                        Outcome::Failure,
+                        Some("ann".into()),
+                        Some("fw".into())
+                    ))
+                ),
+                (r#"{"level":"info"}"#.to_string(), None)
+            ]
+        );
+        assert_eq!(r.dropped(), 0);
+    }
+
+    #[test]
+    fn a_stream_of_json_is_sniffed_and_windows_events_read() {
+        let mut r = RecordReader::new(Family::Headend, None, None, ctx());
+        let seen = read_all(
+            &mut r,
+            &[
+                "",
+                r#"{"EventID":4740,"Channel":"Security","Hostname":"dc01","TargetUserName":"bo","TargetDomainName":"LT-7"}"#,
+                "stray text",
+                r#"{"unfinished": "#,
+            ],
+        );
+        // The blank line before the first value is read as any blank line is.
+        let seen = &seen[1..];
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!(
+            seen.first().and_then(|s| s.1.clone()),
+            Some((
+                Family::AuthServer,
+                Outcome::Failure,
+                Some("bo".into()),
+                Some("dc01".into())
+            ))
+        );
+        assert_eq!(seen.get(1), Some(&("stray text".to_string(), None)));
+        assert_eq!(r.dropped(), 1, "the unfinished value is counted");
+        // A plain log is not taken for JSON.
+        let mut plain = RecordReader::new(Family::Headend, None, None, ctx());
+        assert!(
+            read_all(&mut plain, &[ASA])
+                .first()
+                .is_some_and(|s| s.1.is_some())
+        );
+    }
+
+    fn fixed_clock() -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000).unwrap_or_default()
+    }
+
+    #[test]
+    fn headerless_lines_take_the_envelope_time_else_the_read_time() {
+        let body = "(12) Login incorrect (Invalid password): [ewright] (from client asa port 0 cli 198.51.100.77)";
+        let mut times = Vec::new();
+        let mut r =
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_read_clock(fixed_clock);
+        r.feed(body, |_, ev, _| {
+            times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
+        });
+        let doc = serde_json::json!({"@timestamp": "2026-11-28T08:41:09Z", "host": "radius01", "message": body}).to_string();
+        let mut j =
+            RecordReader::new(Family::AuthServer, None, None, ctx()).with_read_clock(fixed_clock);
+        j.feed(&doc, |_, ev, _| {
+            times.push(ev.map(|e| (e.ts, e.ts_from, e.cause, e.user.map(str::to_string))))
+        });
+        let who = Some("ewright".to_string());
+        let bad = Some(crate::parse::Cause::BadCredentials);
+        assert_eq!(
+            times,
+            [
+                Some((Some(fixed_clock()), TimeFrom::Read, bad, who.clone())),
+                Some((
+                    "2026-11-28T08:41:09Z".parse().ok(),
+                    TimeFrom::Envelope,
+                    bad,
+                    who
+                ))
+            ]
+        );
     }
 
     #[test]

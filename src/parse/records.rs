@@ -40,6 +40,9 @@ pub enum RecordMode {
     Delimited(u8),
     Dart,
     IseSegments,
+    /// JSON envelopes: cut into values by the record reader's
+    /// [`JsonSplitter`](super::envelope::JsonSplitter), not here.
+    Json,
 }
 
 /// Limits on what may be pending.
@@ -140,7 +143,7 @@ impl RecordAssembler {
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         match self.mode {
-            RecordMode::Lines => Some(Cow::Borrowed(line)),
+            RecordMode::Lines | RecordMode::Json => Some(Cow::Borrowed(line)),
             RecordMode::XmlEvents => self.push_xml(line),
             RecordMode::Delimited(sep) => self.push_delimited(line, sep),
             RecordMode::Dart => self.push_dart(line),
@@ -190,7 +193,7 @@ impl RecordAssembler {
                 }
                 None
             }
-            RecordMode::Lines => None,
+            RecordMode::Lines | RecordMode::Json => None,
         }
     }
 
@@ -426,9 +429,14 @@ pub struct IseSegment<'a> {
 
 /// Reads `… host CISE_Category msgId total segNo text` from an ISE line.
 pub fn ise_segment(line: &str) -> Option<IseSegment<'_>> {
-    let cat = line.find(" CISE_")? + 1;
+    // The category, after a host, or first when a collector removed the header.
+    let cat = match line.find(" CISE_") {
+        Some(i) => i + 1,
+        None if line.starts_with("CISE_") => 0,
+        None => return None,
+    };
     // The host is the word before the category.
-    let before = line.get(..cat - 1)?;
+    let before = line.get(..cat.saturating_sub(1))?;
     let host_start = before.rfind(' ').map_or(0, |i| i + 1);
     let rest = line.get(cat..)?;
     let mut pos = cat;

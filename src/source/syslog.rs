@@ -1,4 +1,5 @@
-//! Syslog receivers: `--syslog-udp ADDR` and `--syslog-tcp ADDR`.
+//! Syslog receivers: `--syslog-udp ADDR`, `--syslog-tcp ADDR` and
+//! `--syslog-tls ADDR` (RFC 5425: TLS, octet-counted frames).
 //!
 //! Each message (RFC 3164 or RFC 5424, `<PRI>` header included) becomes one
 //! line, exactly as received, so the same parsers read it as a line from a
@@ -16,19 +17,25 @@
 //!   the receiver keeps one batch of its own, and only when that is full too
 //!   are messages dropped, each one counted. `received = delivered +
 //!   dropped`, exactly; the counters reach the engine as [`Notice::Stats`].
-//!   Datagrams the kernel drops before we read them (socket buffer full) are
-//!   not seen and not counted.
+//!   Datagrams the kernel drops before we read them (socket buffer full)
+//!   never reach us: the UDP socket asks for a large receive buffer
+//!   ([`SyslogOptions::rcvbuf`]) and, on Linux, reads the kernel's own drop
+//!   counter (`SO_RXQ_OVFL`), reported as `kernel_dropped`.
+//! * `--syslog-allow CIDR` ([`SyslogOptions::allow`]): datagrams and
+//!   connections from other senders are dropped and counted
+//!   (`disallowed`), so a spoofed datagram cannot put a failure on screen.
 //! * At most [`SyslogOptions::max_connections`] TCP connections at once; more
 //!   are closed at once (and reported).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::JoinHandle;
 
@@ -48,6 +55,10 @@ const STATS_EVERY: Duration = Duration::from_millis(200);
 /// How soon a batch held back by a full queue is offered again.
 const RETRY_EVERY: Duration = Duration::from_millis(10);
 
+/// The UDP receive buffer asked for unless told otherwise: a burst of
+/// 200,000 ASA lines in under a second overflows the usual 208 KiB.
+pub const DEFAULT_RCVBUF: usize = 8 * 1024 * 1024;
+
 /// Limits of a receiver.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyslogOptions {
@@ -55,6 +66,10 @@ pub struct SyslogOptions {
     /// Messages a receiver holds back while the queue is full (and per batch).
     pub batch_lines: usize,
     pub max_connections: usize,
+    /// Senders accepted; empty accepts all.
+    pub allow: Vec<Cidr>,
+    /// UDP receive buffer asked of the kernel, in bytes (0 leaves the default).
+    pub rcvbuf: usize,
 }
 
 impl Default for SyslogOptions {
@@ -63,7 +78,72 @@ impl Default for SyslogOptions {
             max_message: DEFAULT_MAX_MESSAGE,
             batch_lines: DEFAULT_BATCH_LINES,
             max_connections: 64,
+            allow: Vec::new(),
+            rcvbuf: DEFAULT_RCVBUF,
         }
+    }
+}
+
+impl SyslogOptions {
+    /// Whether a sender may deliver messages.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        self.allow.is_empty() || self.allow.iter().any(|c| c.contains(ip))
+    }
+}
+
+/// An address block, `192.0.2.0/24`, `2001:db8::/32`, or one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, p) = s.split_once('/').unwrap_or((s, ""));
+        let addr: IpAddr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an address or address block (192.0.2.0/24)"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = if p.is_empty() {
+            max
+        } else {
+            p.trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| format!("{s:?}: prefix length must be 0 to {max}"))?
+        };
+        Ok(Cidr { addr, prefix })
+    }
+}
+
+impl Cidr {
+    /// Whether `ip` is in the block (an IPv4-mapped IPv6 address counts as
+    /// its IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| match a {
+            IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 32u32),
+            IpAddr::V6(v) => (u128::from(v), 128u32),
+        };
+        let ((net, width), (host, host_width)) = (bits(self.addr), bits(ip));
+        if width != host_width {
+            return false;
+        }
+        let prefix = u32::from(self.prefix);
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u128::MAX << (128 - prefix)
+        };
+        net & mask == host & mask
     }
 }
 
@@ -75,6 +155,8 @@ pub struct Counters {
     dropped: AtomicU64,
     truncated: AtomicU64,
     malformed: AtomicU64,
+    disallowed: AtomicU64,
+    kernel_dropped: AtomicU64,
 }
 
 impl Counters {
@@ -84,6 +166,8 @@ impl Counters {
             dropped: self.dropped.load(Ordering::Relaxed),
             truncated: self.truncated.load(Ordering::Relaxed),
             malformed: self.malformed.load(Ordering::Relaxed),
+            disallowed: self.disallowed.load(Ordering::Relaxed),
+            kernel_dropped: self.kernel_dropped.load(Ordering::Relaxed),
         }
     }
 
@@ -296,6 +380,31 @@ pub async fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     UdpSocket::bind(addr).await
 }
 
+/// Loads the certificate chain and private key (PEM files) for
+/// `--syslog-tls`. Errors name the file.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use anyhow::Context;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("{}: no certificate in the file", cert.display());
+    }
+    let key =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("--tls-cert and --tls-key do not make a usable pair")?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
 /// Binds a TCP receiver (`tokio` runtime needed).
 pub async fn bind_tcp(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::bind(addr).await
@@ -312,8 +421,18 @@ pub fn spawn_udp(
     let counters = Arc::new(Counters::default());
     spawn_stats(id, counters.clone(), tx.clone());
     let c = counters.clone();
+    let granted = (opts.rcvbuf > 0)
+        .then(|| kernel::set_rcvbuf(&socket, opts.rcvbuf))
+        .flatten();
+    let counted = kernel::enable_drop_counter(&socket);
     let task = tokio::spawn(async move {
-        let status = format!("listening on udp://{local_addr}");
+        let mut status = format!("listening on udp://{local_addr}");
+        if let Some(g) = granted {
+            status.push_str(&format!(", receive buffer {} KiB", g / 1024));
+        }
+        if !counted {
+            status.push_str(", kernel drops not counted on this system");
+        }
         if tx
             .send(SourceMsg::Notice(id, Notice::Status(status)))
             .await
@@ -327,7 +446,7 @@ pub fn spawn_udp(
         let mut origin: Option<(SocketAddr, Arc<str>)> = None;
         loop {
             let recv = tokio::select! {
-                r = socket.recv_from(&mut buf) => Some(r),
+                r = socket.async_io(tokio::io::Interest::READABLE, || kernel::recv(&socket, &mut buf)) => Some(r),
                 () = tokio::time::sleep(RETRY_EVERY), if out.holding() => None,
                 () = tx.closed() => return,
             };
@@ -337,7 +456,23 @@ pub fn spawn_udp(
                 while let Some(r) = next.take() {
                     // Errors (ICMP reports of earlier sends and the like)
                     // leave the socket usable: skip them.
-                    if let Ok((n, from)) = r {
+                    if let Ok((n, from, drops)) = r {
+                        if let Some(d) = drops {
+                            // A running total since the socket was made.
+                            c.kernel_dropped.fetch_max(u64::from(d), Ordering::Relaxed);
+                        }
+                        if !opts.allows(from.ip()) {
+                            c.disallowed.fetch_add(1, Ordering::Relaxed);
+                            if out.pending_len() < opts.batch_lines {
+                                match socket.try_io(tokio::io::Interest::READABLE, || {
+                                    kernel::recv(&socket, &mut buf)
+                                }) {
+                                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                                    r => next = Some(r),
+                                }
+                            }
+                            continue;
+                        }
                         let o = match &origin {
                             Some((a, o)) if *a == from => o.clone(),
                             _ => {
@@ -357,7 +492,9 @@ pub fn spawn_udp(
                         }
                     }
                     if out.pending_len() < opts.batch_lines {
-                        match socket.try_recv_from(&mut buf) {
+                        match socket.try_io(tokio::io::Interest::READABLE, || {
+                            kernel::recv(&socket, &mut buf)
+                        }) {
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                             r => next = Some(r),
                         }
@@ -392,12 +529,36 @@ pub fn spawn_tcp(
     opts: SyslogOptions,
     tx: mpsc::Sender<SourceMsg>,
 ) -> io::Result<Receiver> {
+    spawn_stream(id, listener, None, opts, tx)
+}
+
+/// Accepts TLS connections (RFC 5425) on `listener` until the receiver of
+/// `tx` is dropped. A failed handshake is reported once and counted as
+/// malformed.
+pub fn spawn_tls(
+    id: SourceId,
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    opts: SyslogOptions,
+    tx: mpsc::Sender<SourceMsg>,
+) -> io::Result<Receiver> {
+    spawn_stream(id, listener, Some(acceptor), opts, tx)
+}
+
+fn spawn_stream(
+    id: SourceId,
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    opts: SyslogOptions,
+    tx: mpsc::Sender<SourceMsg>,
+) -> io::Result<Receiver> {
     let local_addr = listener.local_addr()?;
     let counters = Arc::new(Counters::default());
     spawn_stats(id, counters.clone(), tx.clone());
     let c = counters.clone();
+    let scheme = if tls.is_some() { "tls" } else { "tcp" };
     let task = tokio::spawn(async move {
-        let status = format!("listening on tcp://{local_addr}");
+        let status = format!("listening on {scheme}://{local_addr}");
         if tx
             .send(SourceMsg::Notice(id, Notice::Status(status)))
             .await
@@ -420,12 +581,17 @@ pub fn spawn_tcp(
                     continue;
                 }
             };
+            if !opts.allows(from.ip()) {
+                drop(stream);
+                c.disallowed.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             if open.load(Ordering::Acquire) >= opts.max_connections {
                 drop(stream);
                 if !refused_reported {
                     refused_reported = true;
                     let msg = format!(
-                        "tcp://{local_addr}: more than {} connections; closing new ones",
+                        "{scheme}://{local_addr}: more than {} connections; closing new ones",
                         opts.max_connections
                     );
                     let _ = tx.try_send(SourceMsg::Notice(id, Notice::Error(msg)));
@@ -434,8 +600,19 @@ pub fn spawn_tcp(
             }
             open.fetch_add(1, Ordering::AcqRel);
             let (tx, c, opts, open) = (tx.clone(), c.clone(), opts.clone(), open.clone());
+            let tls = tls.clone();
             tokio::spawn(async move {
-                connection(id, stream, from, &opts, c, &tx).await;
+                match tls {
+                    None => connection(id, stream, from, "tcp", &opts, c, &tx).await,
+                    Some(acceptor) => match acceptor.accept(stream).await {
+                        Ok(s) => connection(id, s, from, "tls", &opts, c, &tx).await,
+                        Err(e) => {
+                            c.malformed.fetch_add(1, Ordering::Relaxed);
+                            let msg = format!("tls://{from}: handshake failed: {e}");
+                            let _ = tx.try_send(SourceMsg::Notice(id, Notice::Error(msg)));
+                        }
+                    },
+                }
                 open.fetch_sub(1, Ordering::AcqRel);
             });
         }
@@ -449,13 +626,14 @@ pub fn spawn_tcp(
 
 async fn connection(
     id: SourceId,
-    mut stream: TcpStream,
+    mut stream: impl AsyncRead + Unpin,
     from: SocketAddr,
+    scheme: &str,
     opts: &SyslogOptions,
     c: Arc<Counters>,
     tx: &mpsc::Sender<SourceMsg>,
 ) {
-    let origin: Arc<str> = Arc::from(format!("tcp://{from}"));
+    let origin: Arc<str> = Arc::from(format!("{scheme}://{from}"));
     let mut framer = Framer::new(opts.max_message);
     let mut out = Outbox::new(id, opts, c.clone());
     let mut buf = vec![0u8; 64 * 1024];
@@ -615,7 +793,15 @@ fn spawn_stats(id: SourceId, counters: Arc<Counters>, tx: mpsc::Sender<SourceMsg
             let now = counters.stats();
             // `received` alone changes with every message; only what the
             // header shows is worth a notice.
-            let shown = |s: &SourceStats| (s.dropped, s.truncated, s.malformed);
+            let shown = |s: &SourceStats| {
+                (
+                    s.dropped,
+                    s.truncated,
+                    s.malformed,
+                    s.disallowed,
+                    s.kernel_dropped,
+                )
+            };
             if shown(&now) != shown(&sent) {
                 match tx.try_send(SourceMsg::Notice(id, Notice::Stats(now))) {
                     Ok(()) => sent = now,
@@ -625,6 +811,143 @@ fn spawn_stats(id: SourceId, counters: Arc<Counters>, tx: mpsc::Sender<SourceMsg
             }
         }
     });
+}
+
+/// The kernel's side of a UDP socket: the receive buffer and its drop
+/// counter (Linux), read with `recvmsg` control messages.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod kernel {
+    use std::io;
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+    use std::os::fd::AsRawFd;
+
+    use tokio::net::UdpSocket;
+
+    fn set_int(fd: i32, opt: libc::c_int, value: libc::c_int) -> bool {
+        // SAFETY: a valid descriptor and a pointer to an int of the size given.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                opt,
+                (&raw const value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        r == 0
+    }
+
+    /// Asks for `bytes` of receive buffer (beyond `rmem_max` when allowed);
+    /// the size granted, as the kernel reports it.
+    pub fn set_rcvbuf(socket: &UdpSocket, bytes: usize) -> Option<usize> {
+        let fd = socket.as_raw_fd();
+        let want = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        if !set_int(fd, libc::SO_RCVBUFFORCE, want) {
+            set_int(fd, libc::SO_RCVBUF, want);
+        }
+        let mut got: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: a valid descriptor, an int and its length.
+        let r = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&raw mut got).cast(),
+                &raw mut len,
+            )
+        };
+        (r == 0).then(|| usize::try_from(got).unwrap_or(0))
+    }
+
+    /// Turns on the per-socket drop counter; false when the kernel refuses.
+    pub fn enable_drop_counter(socket: &UdpSocket) -> bool {
+        set_int(socket.as_raw_fd(), libc::SO_RXQ_OVFL, 1)
+    }
+
+    /// One datagram without waiting: its length, sender and the kernel's
+    /// running count of datagrams dropped on this socket (when it sent one).
+    pub fn recv(
+        socket: &UdpSocket,
+        buf: &mut [u8],
+    ) -> io::Result<(usize, SocketAddr, Option<u32>)> {
+        // SAFETY: all-zero is a valid sockaddr_storage and msghdr.
+        let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // u64s for alignment; room for a few control messages.
+        let mut control = [0u64; 16];
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = (&raw mut addr).cast();
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        msg.msg_iov = &raw mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control);
+        // SAFETY: every pointer in `msg` points at a live buffer of the length given.
+        let n = unsafe { libc::recvmsg(socket.as_raw_fd(), &raw mut msg, libc::MSG_DONTWAIT) };
+        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+        let mut drops = None;
+        // SAFETY: walking the control messages the kernel wrote into `control`.
+        unsafe {
+            let mut cmsg = libc::CMSG_FIRSTHDR(&raw const msg);
+            while !cmsg.is_null() {
+                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SO_RXQ_OVFL
+                {
+                    drops = Some(libc::CMSG_DATA(cmsg).cast::<u32>().read_unaligned());
+                }
+                cmsg = libc::CMSG_NXTHDR(&raw const msg, cmsg);
+            }
+        }
+        let from = match i32::from(addr.ss_family) {
+            libc::AF_INET => {
+                // SAFETY: the kernel wrote a sockaddr_in for AF_INET.
+                let a = unsafe { &*(&raw const addr).cast::<libc::sockaddr_in>() };
+                SocketAddr::V4(SocketAddrV4::new(
+                    Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)),
+                    u16::from_be(a.sin_port),
+                ))
+            }
+            libc::AF_INET6 => {
+                // SAFETY: the kernel wrote a sockaddr_in6 for AF_INET6.
+                let a = unsafe { &*(&raw const addr).cast::<libc::sockaddr_in6>() };
+                SocketAddr::V6(SocketAddrV6::new(
+                    Ipv6Addr::from(a.sin6_addr.s6_addr),
+                    u16::from_be(a.sin6_port),
+                    a.sin6_flowinfo,
+                    a.sin6_scope_id,
+                ))
+            }
+            _ => return Err(io::Error::other("datagram from an unknown address family")),
+        };
+        Ok((n, from, drops))
+    }
+}
+
+/// Elsewhere: the operating system's defaults, and no drop counter.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod kernel {
+    use std::io;
+    use std::net::SocketAddr;
+
+    use tokio::net::UdpSocket;
+
+    pub fn set_rcvbuf(_: &UdpSocket, _: usize) -> Option<usize> {
+        None
+    }
+
+    pub fn enable_drop_counter(_: &UdpSocket) -> bool {
+        false
+    }
+
+    pub fn recv(
+        socket: &UdpSocket,
+        buf: &mut [u8],
+    ) -> io::Result<(usize, SocketAddr, Option<u32>)> {
+        socket.try_recv_from(buf).map(|(n, a)| (n, a, None))
+    }
 }
 
 #[cfg(test)]

@@ -197,6 +197,8 @@ pub(super) fn draw_header(
             (st.dropped, "dropped"),
             (st.truncated, "truncated"),
             (st.malformed, "malformed"),
+            (st.disallowed, "from disallowed senders"),
+            (st.kernel_dropped, "dropped by the kernel"),
             (src.records_dropped, "records dropped"),
         ] {
             if n > 0 {

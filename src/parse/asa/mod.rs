@@ -92,6 +92,9 @@ fn parse_inner<'a>(
             };
             ev.ts = head.ts;
             ev.host = head.host;
+            if headerless(header) {
+                ev.ts_from = super::TimeFrom::Missing;
+            }
             ev.msg_id = Some(tag.id);
             ev.role = role_of(tag.num);
             extract(&mut ev, tag.num, tag.body);
@@ -295,6 +298,17 @@ fn tag_at(b: &[u8], p: usize) -> Option<(usize, usize)> {
     Some((id_at, i))
 }
 
+/// Nothing but a `<PRI>` (or nothing at all) before the message: a
+/// collector removed the header, so the line has no time of its own.
+fn headerless(header: &str) -> bool {
+    let h = header.trim();
+    let h = match h.strip_prefix('<').and_then(|r| r.split_once('>')) {
+        Some((pri, rest)) if pri.bytes().all(|b| b.is_ascii_digit()) => rest.trim(),
+        _ => h,
+    };
+    h.is_empty() || h == ":"
+}
+
 // ---------------------------------------------------------------------------
 // Tagless lines
 
@@ -332,9 +346,13 @@ fn tagless<'a>(line: &'a str, ctx: &ParseContext) -> Option<Event<'a>> {
         } else {
             continue;
         };
-        let head = read_header(line.get(..pos).unwrap_or(""), ctx.default_year);
+        let header = line.get(..pos).unwrap_or("");
+        let head = read_header(header, ctx.default_year);
         ev.ts = head.ts;
         ev.host = head.host;
+        if headerless(header) {
+            ev.ts_from = super::TimeFrom::Missing;
+        }
         ev.msg_id = Some(id);
         finish(&mut ev);
         return Some(ev);
@@ -354,6 +372,33 @@ mod tests {
 
     pub(super) fn p(line: &str) -> Event<'_> {
         parse(line, &ctx()).unwrap_or_else(|| panic!("not parsed: {line}"))
+    }
+
+    #[test]
+    fn headerless_lines_say_they_have_no_time_of_their_own() {
+        for line in [
+            "%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4",
+            " %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4",
+            "<166>%FTD-session-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4",
+            " AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4",
+        ] {
+            let e = p(line);
+            assert_eq!(
+                (e.outcome, e.user, e.ts, e.ts_from, e.msg_id),
+                (
+                    Outcome::Failure,
+                    Some("ann"),
+                    None,
+                    crate::parse::TimeFrom::Missing,
+                    Some("113005")
+                ),
+                "{line}"
+            );
+        }
+        let full = p(
+            "<166>Nov 28 2026 08:45:27 fw : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4",
+        );
+        assert_eq!(full.ts_from, crate::parse::TimeFrom::Line);
     }
 
     pub(super) fn ts(s: &str) -> Option<Timestamp> {
