@@ -10,12 +10,13 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use vpnwatch::engine::{Model, SourceState};
 use vpnwatch::loggen::{GenConfig, generate};
-use vpnwatch::parse::{self, Family, ParseContext, StreamParser};
+use vpnwatch::parse::{self, ParseContext, StreamParser};
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, SourceId};
 use vpnwatch::ui::{self, Theme, UiState};
+use vpnwatch::vocab::Family;
+use vpnwatch::vocab::{LineBatch, SourceId};
 
 const CTX: ParseContext = ParseContext { default_year: 2026 };
 

@@ -26,13 +26,14 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use vpnwatch::engine::{Model, SourceState};
 use vpnwatch::loggen::{GenConfig, generate};
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::lines::{DEFAULT_BATCH_LINES, LineSplitter};
-use vpnwatch::source::{LineBatch, SourceId};
 use vpnwatch::ui::{self, Theme, UiState};
+use vpnwatch::vocab::Family;
+use vpnwatch::vocab::{LineBatch, SourceId};
 
 struct Shared {
     model: Model,

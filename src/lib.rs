@@ -1,14 +1,26 @@
 //! vpnwatch: a terminal incident console for Cisco AnyConnect / Secure Client VPN outages.
 //!
-//! Data flows one way through four layers:
+//! Data flows one way through these layers:
 //!
-//! * [`source`] — where bytes come from (files with `tail -F` semantics, stdin).
-//!   Produces batches of raw lines with provenance; knows nothing about Cisco.
-//! * [`parse`] — pure functions from one raw line to a typed [`parse::Event`].
-//! * [`engine`] — pure incident state: per-user statistics, AAA server health,
-//!   retained log lines, the runbook checklist. Deterministic and testable
-//!   without a terminal.
-//! * [`ui`] — ratatui rendering of that state, and keys turned into actions.
+//! ```text
+//! source ─▶ pipeline (reader → parse) ─▶ engine ─▶ ui
+//! ```
+//!
+//! * [`source`] — where bytes come from (files with `tail -F` semantics,
+//!   globs, stdin, commands, syslog). Produces batches of raw lines with
+//!   provenance and notices; knows nothing about Cisco.
+//! * [`parse`] — pure functions from one raw line or record to a typed
+//!   [`vocab::Event`].
+//! * [`pipeline`] — the reading path: [`pipeline::Model`] owns each source's
+//!   reader and state and the line store of each pane, parses each batch
+//!   and hands the events to the engine.
+//! * [`engine`] — pure incident state from events: per-user statistics,
+//!   AAA server health, the runbook checklist. Deterministic and testable
+//!   without a terminal; names nothing from `source`, `pipeline`, `ui` or
+//!   `app` (`tests/layers.rs` checks).
+//! * [`ui`] — ratatui rendering of the model, and keys turned into actions.
+//! * [`vocab`] — the types every layer may name: events, causes, families,
+//!   source ids, line batches and notices.
 //!
 //! [`app`] wires the layers together at run time; [`runbook`] and [`journal`]
 //! hold the incident lead's checklist definition and its crash-safe record.
@@ -24,9 +36,11 @@ pub mod journal;
 #[cfg(feature = "loggen")]
 pub mod loggen;
 pub mod parse;
+pub mod pipeline;
 pub mod plural;
 pub mod probe;
 pub mod runbook;
 pub mod sanitize;
 pub mod source;
 pub mod ui;
+pub mod vocab;

@@ -17,13 +17,14 @@ use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
 use vpnwatch::config::{self, Config};
-use vpnwatch::engine::DEFAULT_RETAIN;
+use vpnwatch::parse::ParseContext;
 use vpnwatch::parse::formats::Format;
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::pipeline::DEFAULT_RETAIN;
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK, Runbook};
 use vpnwatch::source::syslog;
 use vpnwatch::ui::Theme;
 use vpnwatch::ui::theme::no_color_requested;
+use vpnwatch::vocab::Family;
 
 /// Terminal incident console for Cisco AnyConnect / Secure Client VPN outages.
 ///
@@ -593,7 +594,7 @@ fn print_config() -> anyhow::Result<()> {
         "quiet_after",
         Value::Integer(
             c.quiet_after
-                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs()),
+                .unwrap_or(vpnwatch::pipeline::DEFAULT_QUIET_AFTER.as_secs()),
         ),
     );
     set(
@@ -1001,7 +1002,7 @@ fn console_config(
         quiet_after: jiff::SignedDuration::from_secs(
             args.quiet_after
                 .or(cfg.quiet_after)
-                .unwrap_or(vpnwatch::engine::DEFAULT_QUIET_AFTER.as_secs())
+                .unwrap_or(vpnwatch::pipeline::DEFAULT_QUIET_AFTER.as_secs())
                 .max(1),
         ),
         keys: cfg.key_map(),

@@ -18,7 +18,7 @@
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::parse::Cause;
+use crate::vocab::Cause;
 
 /// The runbook the console uses when none is given.
 pub const DEFAULT_RUNBOOK: &str = include_str!("../runbooks/anyconnect-auth-failed.md");

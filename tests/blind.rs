@@ -143,7 +143,7 @@ fn follow_detects_a_late_file_from_its_first_lines() {
 #[test]
 fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
     let rb = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
-    let report = |logs: &[(std::path::PathBuf, vpnwatch::parse::Family)]| {
+    let report = |logs: &[(std::path::PathBuf, vpnwatch::vocab::Family)]| {
         let files: Vec<vpnwatch::app::headless::HeadlessFile> = logs
             .iter()
             .map(|(path, family)| vpnwatch::app::headless::HeadlessFile {
@@ -163,7 +163,7 @@ fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
         .unwrap()
         .0
     };
-    use vpnwatch::parse::Family;
+    use vpnwatch::vocab::Family;
     let md = report(&[("sample-logs/ise-auth.log".into(), Family::AuthServer)]);
     assert!(md.contains("**unknown**"), "{md}");
     assert!(!md.contains("**none**"), "{md}");

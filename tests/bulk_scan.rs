@@ -12,7 +12,8 @@ use serde_json::Value;
 use vpnwatch::app::bulk::BulkOptions;
 use vpnwatch::app::headless::{HeadlessFile, ScanMode, scan_with};
 use vpnwatch::loggen::{GenConfig, GroundTruth, generate};
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::parse::ParseContext;
+use vpnwatch::vocab::Family;
 
 fn generated(dir: &Path, lines: u64) -> (std::path::PathBuf, GroundTruth) {
     let path = dir.join("asa.log");

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use regex::Regex;
-use vpnwatch::parse::{self, Family, ParseContext};
+use vpnwatch::parse::{self, ParseContext};
+use vpnwatch::vocab::Family;
 
 const HEADEND: &str = "sample-logs/asa-headend.log";
 const CLIENT: &str = "sample-logs/anyconnect-client.log";

@@ -378,8 +378,8 @@ fn a_count_of_one_is_singular_in_scan_report_and_bundle() {
 /// shown with a documented glyph and word, not a bare `?`.
 #[test]
 fn an_unreachable_unmarked_server_has_a_documented_glyph() {
-    use vpnwatch::engine::{Model, SourceState};
     use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::pipeline::{Model, SourceState};
     use vpnwatch::source::{LineBatch, SourceId};
     let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
     let mut model = Model::new(

@@ -9,11 +9,13 @@ use std::io::Write;
 
 use common::{render, screen_text};
 use vpnwatch::app::headless::{self, HeadlessFile};
-use vpnwatch::engine::{LineKind, Model, SourceState, UserKey};
-use vpnwatch::parse::{Family, Outcome, ParseContext};
+use vpnwatch::engine::UserKey;
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, SourceId};
 use vpnwatch::ui::{Theme, UiState};
+use vpnwatch::vocab::{Family, Outcome};
+use vpnwatch::vocab::{LineBatch, SourceId};
 
 /// Two failed attempts by one user (the second a certificate problem)
 /// and a success, as a Linux AnyConnect 4.x client logs them.

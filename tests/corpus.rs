@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use vpnwatch::parse::{Outcome, ParseContext, asa};
+use vpnwatch::parse::{ParseContext, asa};
+use vpnwatch::vocab::Outcome;
 
 mod common;
 

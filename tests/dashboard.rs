@@ -6,12 +6,14 @@ mod common;
 
 use common::{render, screen_text};
 use jiff::Timestamp;
+use vpnwatch::engine::UserKey;
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
-use vpnwatch::engine::{Model, SourceState, UserKey};
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, Notice, SourceId};
 use vpnwatch::ui::{self, Focus, Theme, UiState};
+use vpnwatch::vocab::Family;
+use vpnwatch::vocab::{LineBatch, Notice, SourceId};
 
 fn source(name: &str, family: Family) -> SourceState {
     SourceState::new(name.into(), family)

@@ -25,7 +25,8 @@ use std::process::Command;
 use assert_cmd::cargo::cargo_bin;
 use vpnwatch::engine::incident::{Incident, LineRef, UserKey};
 use vpnwatch::parse::formats::{self, Format};
-use vpnwatch::parse::{Cause, Family, Outcome, ParseContext, asa, debug_trace};
+use vpnwatch::parse::{ParseContext, asa, debug_trace};
+use vpnwatch::vocab::{Cause, Family, Outcome};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -144,7 +144,8 @@ fn backlog_of_a_huge_file_shows_its_last_lines_then_follows() {
 #[tokio::test]
 async fn backlog_of_a_huge_file_reads_only_its_tail() {
     use vpnwatch::source::file::{FileOptions, spawn_file};
-    use vpnwatch::source::{SourceId, SourceMsg, io_count};
+    use vpnwatch::source::{SourceMsg, io_count};
+    use vpnwatch::vocab::SourceId;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("huge.log");

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use vpnwatch::parse::formats::{Format, detect_format, parse_record};
 use vpnwatch::parse::records::RecordAssembler;
-use vpnwatch::parse::{Event, Family, Outcome, ParseContext, client};
+use vpnwatch::parse::{ParseContext, client};
+use vpnwatch::vocab::{Event, Family, Outcome};
 
 mod common;
 

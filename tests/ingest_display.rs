@@ -7,11 +7,12 @@ use std::sync::Arc;
 mod common;
 
 use common::{render, screen_text};
-use vpnwatch::engine::{LineKind, Model, SourceState};
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, Notice, SourceId, SourceStats};
 use vpnwatch::ui::{Theme, UiState};
+use vpnwatch::vocab::Family;
+use vpnwatch::vocab::{LineBatch, Notice, SourceId, SourceStats};
 
 fn model() -> Model {
     let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();

@@ -10,11 +10,13 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use vpnwatch::engine::{LineKind, Model, SourceState, UserKey};
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::engine::UserKey;
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, SourceId};
 use vpnwatch::ui::{Theme, UiState};
+use vpnwatch::vocab::Family;
+use vpnwatch::vocab::{LineBatch, SourceId};
 
 const HEADEND: &str = "sample-logs/asa-headend.log";
 const ISE: &str = "sample-logs/ise-auth.log";
@@ -135,7 +137,7 @@ fn pane_causes(model: &Model, user: &str) -> Vec<(String, String)> {
             let (_, meta) = model.headend.get(i as usize)?;
             match meta.kind {
                 LineKind::Event {
-                    outcome: vpnwatch::parse::Outcome::Failure,
+                    outcome: vpnwatch::vocab::Outcome::Failure,
                     cause,
                 } => {
                     assert_eq!(model.line_cause(Family::Headend, r.index), cause);

@@ -518,10 +518,11 @@ fn dashboard_probe_shows_on_the_aaa_line_and_is_journaled() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use vpnwatch::app::probe_cmd;
-    use vpnwatch::engine::Model;
     use vpnwatch::journal::Journal;
-    use vpnwatch::parse::{Event, Family, Outcome, ParseContext, ServerState};
+    use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::Model;
     use vpnwatch::ui::{self, Theme, UiState};
+    use vpnwatch::vocab::{Event, Family, Outcome, ServerState};
 
     let Some(server) = start_radius() else { return };
     let tmp = tempfile::tempdir().unwrap();

@@ -7,12 +7,14 @@ use std::path::Path;
 
 use tokio::sync::mpsc;
 use vpnwatch::app::recall;
-use vpnwatch::engine::recall::RecalledLine;
-use vpnwatch::engine::{LineKind, Model, SourceState};
-use vpnwatch::parse::{Family, Outcome, ParseContext};
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::recall::RecalledLine;
+use vpnwatch::pipeline::{LineKind, Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+use vpnwatch::source::SourceMsg;
 use vpnwatch::source::file::{FileOptions, spawn_file};
-use vpnwatch::source::{LineBatch, SourceId, SourceMsg};
+use vpnwatch::vocab::{Family, Outcome};
+use vpnwatch::vocab::{LineBatch, SourceId};
 
 const CTX: ParseContext = ParseContext { default_year: 2026 };
 const MAX_LINE: usize = 200;
@@ -167,7 +169,7 @@ fn stream_lines_and_markers_say_what_they_are() {
     m.ingest(SourceId(0), &batch);
     m.notice(
         SourceId(0),
-        vpnwatch::source::Notice::Truncated("asa.log".into()),
+        vpnwatch::vocab::Notice::Truncated("asa.log".into()),
     );
     let mut batch = LineBatch::new(1);
     for l in ["four", "five"] {

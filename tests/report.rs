@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use vpnwatch::app::headless::HeadlessFile;
 use vpnwatch::app::report;
-use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::parse::ParseContext;
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+use vpnwatch::vocab::Family;
 
 const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
 

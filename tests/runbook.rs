@@ -86,7 +86,7 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn the_bundled_runbook_maps_causes_to_steps_from_its_front_matter() {
-    use vpnwatch::parse::Cause;
+    use vpnwatch::vocab::Cause;
     let rb = runbook::parse(DEFAULT_RUNBOOK).unwrap();
     let causes = |i: usize| rb.steps[i].causes.clone();
     assert!(causes(0).contains(&Cause::TokenRequired));
@@ -114,7 +114,7 @@ fn the_seed_document_has_no_hints_and_needs_none() {
 
 #[test]
 fn a_task_list_runbook_with_a_comment_hint() {
-    use vpnwatch::parse::Cause;
+    use vpnwatch::vocab::Cause;
     let rb = runbook::parse(&fixture("tasklist.md")).unwrap();
     let ids: Vec<&str> = rb.items().iter().map(|(_, s)| s.id.as_str()).collect();
     assert_eq!(ids, ["1", "2", "2.1", "2.2", "3"]);
@@ -126,7 +126,7 @@ fn a_task_list_runbook_with_a_comment_hint() {
 
 #[test]
 fn nested_steps_fold_deeper_bullets_and_keep_commands() {
-    use vpnwatch::parse::Cause;
+    use vpnwatch::vocab::Cause;
     let rb = runbook::parse(&fixture("nested.md")).unwrap();
     assert_eq!(rb.title, "Nested steps");
     assert_eq!(rb.steps.len(), 3);
@@ -143,7 +143,7 @@ fn nested_steps_fold_deeper_bullets_and_keep_commands() {
 
 #[test]
 fn hints_come_from_front_matter_and_comments_together() {
-    use vpnwatch::parse::Cause;
+    use vpnwatch::vocab::Cause;
     let rb = runbook::parse(&fixture("hints.md")).unwrap();
     assert_eq!(
         rb.steps[0].causes,

@@ -8,7 +8,8 @@ use jiff::Timestamp;
 
 use vpnwatch::engine::scope::{self, Verdict};
 use vpnwatch::engine::{Incident, UserKey, UserState};
-use vpnwatch::parse::{Family, ParseContext, parse_line};
+use vpnwatch::parse::{ParseContext, parse_line};
+use vpnwatch::vocab::Family;
 
 const HEADEND: &str = include_str!("../sample-logs/asa-headend.log");
 const CLIENT: &str = include_str!("../sample-logs/anyconnect-client.log");
@@ -149,8 +150,8 @@ fn scan_json_carries_the_analysis() {
 fn during_the_radius_flap_the_suggested_step_is_the_headend_check() {
     use vpnwatch::engine::Checklist;
     use vpnwatch::engine::suggest::suggest;
-    use vpnwatch::parse::Cause;
     use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+    use vpnwatch::vocab::Cause;
     let checklist = Checklist::new(&runbook::parse(DEFAULT_RUNBOOK).unwrap());
     let mut inc = Incident::default();
     feed(&mut inc, HEADEND, Family::Headend, at("08:53:00"));
@@ -185,7 +186,7 @@ fn locked_and_unknown_users_and_successes_only_users_are_reported() {
     let mk = inc.user(&named("mkowalski")).cloned().unwrap_or_default();
     assert_eq!(mk.failures, 8);
     assert_eq!(
-        mk.causes.get(&vpnwatch::parse::Cause::AccountLocked),
+        mk.causes.get(&vpnwatch::vocab::Cause::AccountLocked),
         Some(&4)
     );
     let report = vpnwatch::app::headless::report(&inc, Vec::new());

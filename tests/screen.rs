@@ -5,8 +5,8 @@
 mod common;
 
 use common::{render, screen_text};
-use vpnwatch::engine::{Model, SourceState};
 use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::{LineBatch, SourceId};
 use vpnwatch::ui::{Action, Focus, Theme, UiState};

@@ -11,8 +11,8 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::style::Modifier;
-use vpnwatch::engine::{Model, SourceState};
 use vpnwatch::parse::{Family, ParseContext};
+use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::source::{LineBatch, Notice, SourceId};
 use vpnwatch::ui::draw::FrameInfo;

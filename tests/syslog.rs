@@ -14,11 +14,12 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use vpnwatch::source::SourceMsg;
 use vpnwatch::source::syslog::{
     Cidr, Counters, Receiver, SyslogOptions, bind_tcp, bind_udp, spawn_tcp, spawn_tls, spawn_udp,
     tls_acceptor,
 };
-use vpnwatch::source::{Notice, SourceId, SourceMsg, SourceStats};
+use vpnwatch::vocab::{Notice, SourceId, SourceStats};
 
 mod common;
 

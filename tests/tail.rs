@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use vpnwatch::source::SourceMsg;
 use vpnwatch::source::file::{FileOptions, spawn_file};
-use vpnwatch::source::{Notice, SourceId, SourceMsg};
+use vpnwatch::vocab::{Notice, SourceId};
 
 mod common;
 
@@ -366,11 +367,11 @@ async fn ends_when_the_receiver_is_dropped() {
 /// `state`, writes `text` into the file once it has been waited for, and
 /// returns the model once every line has arrived.
 async fn late_file_into_model(
-    state: vpnwatch::engine::SourceState,
+    state: vpnwatch::pipeline::SourceState,
     text: &str,
-) -> vpnwatch::engine::Model {
-    use vpnwatch::engine::Model;
+) -> vpnwatch::pipeline::Model {
     use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::Model;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("late.log");
     let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
@@ -411,8 +412,8 @@ async fn late_file_into_model(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
-    use vpnwatch::engine::SourceState;
-    use vpnwatch::parse::Family;
+    use vpnwatch::pipeline::SourceState;
+    use vpnwatch::vocab::Family;
     let client: String = include_str!("../sample-logs/anyconnect-client.log")
         .lines()
         .take(40)
@@ -439,9 +440,10 @@ async fn a_late_file_gets_its_role_and_format_from_its_first_lines() {
 /// again from its first lines, unless its role was forced.
 #[test]
 fn a_recreated_file_is_detected_again() {
-    use vpnwatch::engine::{Model, SourceState};
-    use vpnwatch::parse::{Family, ParseContext};
-    use vpnwatch::source::LineBatch;
+    use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::{Model, SourceState};
+    use vpnwatch::vocab::Family;
+    use vpnwatch::vocab::LineBatch;
     let batch = |text: &str| {
         let mut b = LineBatch::new(1);
         for l in text.lines().take(40) {

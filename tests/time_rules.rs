@@ -171,11 +171,12 @@ fn a_yearless_log_crossing_new_year_rolls_over_on_every_output() {
 
 #[test]
 fn the_dashboard_header_says_utc_and_warns_when_nothing_joins() {
-    use vpnwatch::engine::{Model, SourceState};
-    use vpnwatch::parse::{Family, ParseContext};
+    use vpnwatch::parse::ParseContext;
+    use vpnwatch::pipeline::{Model, SourceState};
     use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-    use vpnwatch::source::{LineBatch, SourceId};
     use vpnwatch::ui::{Theme, UiState};
+    use vpnwatch::vocab::Family;
+    use vpnwatch::vocab::{LineBatch, SourceId};
     let dir = tempfile::tempdir().unwrap();
     let (asa, ise) = joined_logs(dir.path());
     let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();

@@ -30,9 +30,10 @@ use super::headless::HeadlessFile;
 use super::{InputPath, clipboard, report};
 use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
-use crate::engine::{Model, StepState, UserKey};
+use crate::engine::{StepState, UserKey};
 use crate::journal::{Journal, Replay};
 use crate::parse::ParseContext;
+use crate::pipeline::Model;
 use crate::ui::editor::{NoteEdit, edit_note_key};
 use crate::ui::{Action, UiState};
 
@@ -589,14 +590,14 @@ mod tests {
     /// A dashboard model that has seen ann fail, with ann selected.
     fn model_with_ann() -> (Model, UiState) {
         let rb = runbook::parse("## Steps\n1. one\n").unwrap();
-        let sources = vec![crate::engine::SourceState::new(
+        let sources = vec![crate::pipeline::SourceState::new(
             "asa.log".into(),
-            crate::parse::Family::Headend,
+            crate::vocab::Family::Headend,
         )];
         let mut model = Model::new(sources, &rb, 100, ParseContext::default());
         let ctx = ParseContext::default();
         let ev =
-            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::parse::Family::Headend, &ctx)
+            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::vocab::Family::Headend, &ctx)
                 .unwrap();
         model.incident.apply(&ev);
         let ui = UiState {
@@ -609,7 +610,7 @@ mod tests {
     fn headend(path: &Path) -> HeadlessFile {
         HeadlessFile {
             path: path.to_path_buf(),
-            family: crate::parse::Family::Headend,
+            family: crate::vocab::Family::Headend,
             format: None,
             user: None,
         }
@@ -709,12 +710,12 @@ mod tests {
         // The bundle now waits on its log. Meanwhile the model is free and
         // lines keep being counted.
         let before = model.try_lock().expect("the model is not locked").sources[0].lines;
-        let mut batch = crate::source::LineBatch::new(1);
+        let mut batch = crate::vocab::LineBatch::new(1);
         batch.push(OTHER.trim_end().as_bytes());
         model
             .try_lock()
             .expect("the model is not locked")
-            .ingest(crate::source::SourceId(0), &batch);
+            .ingest(crate::vocab::SourceId(0), &batch);
         assert_eq!(model.lock().unwrap().sources[0].lines, before + 1);
 
         // Now the log arrives. The first pass is reading the FIFO; the

@@ -28,10 +28,9 @@ use std::sync::mpsc;
 use jiff::Timestamp;
 
 use crate::engine::Incident;
-use crate::parse::{
-    Cause, Event, Family, Outcome, ParseContext, Role, ServerState, StreamParser, TimeFrom,
-};
+use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
+use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
 /// enough that two workers' buffers stay far below the memory budget.

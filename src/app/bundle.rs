@@ -28,8 +28,9 @@ use crate::engine::evidence::{
     self, BundleFile, BundleRequest, ClientHosts, Excerpt, ExcerptWriter, Redactor, Seen, UserMatch,
 };
 use crate::engine::{Checklist, Incident, LineRef, UserKey, UserStats};
-use crate::parse::{Cause, Family, ParseContext};
+use crate::parse::ParseContext;
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+use crate::vocab::{Cause, Family};
 
 /// What the first pass over the logs learnt.
 pub struct Survey {

@@ -23,13 +23,16 @@ use tokio::time::Instant;
 use super::headless::{self, HeadlessFile};
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
 use super::{Input, actions, recall};
-use crate::engine::recall::Recalled;
-use crate::engine::{Incident, Model, SourceState};
+use crate::engine::Incident;
 use crate::journal::Journal;
-use crate::parse::{Family, ParseContext};
+use crate::parse::ParseContext;
+use crate::pipeline::recall::Recalled;
+use crate::pipeline::{Model, SourceState};
 use crate::runbook::Runbook;
-use crate::source::{Notice, SourceId, SourceMsg};
+use crate::source::SourceMsg;
 use crate::ui::{self, Action, Theme, UiState};
+use crate::vocab::Family;
+use crate::vocab::{Notice, SourceId};
 
 /// How often the journal is checked for records other consoles appended.
 const JOURNAL_POLL: Duration = Duration::from_millis(500);
@@ -56,7 +59,7 @@ pub struct ConsoleConfig {
     pub retain: usize,
     /// How files are followed, and the commands and receivers to start.
     pub ingest: SourceSettings,
-    /// See [`crate::engine::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
+    /// See [`crate::pipeline::DEFAULT_QUIET_AFTER`] (`--quiet-after`).
     pub quiet_after: jiff::SignedDuration,
     /// Clicks and the wheel (`--no-mouse` turns them off so the terminal
     /// selects text).
@@ -761,7 +764,7 @@ mod tests {
         // Read now (detected at start), detected again if recreated.
         assert_eq!(late_detection(&file("asa.log")), (true, false));
         let forced = Input {
-            family: Some(crate::parse::Family::Client),
+            family: Some(crate::vocab::Family::Client),
             ..file("missing.log")
         };
         assert_eq!(late_detection(&forced), (false, false));

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::parse::formats::Format;
-use crate::parse::{self, Family, ParseContext};
+use crate::parse::{self, ParseContext};
+use crate::vocab::Family;
 
 /// The bundled story: file name, family, contents.
 pub const SAMPLE_LOGS: [(&str, Family, &str); 4] = [

@@ -21,10 +21,12 @@ use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
 use crate::engine::{Incident, LineRef};
+use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
-use crate::parse::{Family, ParseContext};
 use crate::sanitize::sanitize_str;
-use crate::source::{LineBatch, Notice, SourceId, SourceMsg};
+use crate::source::SourceMsg;
+use crate::vocab::Family;
+use crate::vocab::{LineBatch, Notice, SourceId};
 
 /// Everything `events --follow` needs, resolved from the command line.
 pub struct FollowConfig {
@@ -234,7 +236,7 @@ fn print_record(
     (index, names): (&mut u64, &mut headless::LineNames),
     mut out: impl Write,
     (source, line_no, raw): (&str, u64, &str),
-    ev: &crate::parse::Event,
+    ev: &crate::vocab::Event,
     repeats: u32,
 ) -> std::io::Result<()> {
     let line = LineRef {

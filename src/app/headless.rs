@@ -17,9 +17,10 @@ use crate::engine::skew;
 use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
 use crate::parse::clock;
 use crate::parse::formats::Format;
-use crate::parse::{self, Cause, Family, ParseContext};
+use crate::parse::{self, ParseContext};
 use crate::plural::count;
 use crate::sanitize::sanitize_str;
+use crate::vocab::{Cause, Family};
 
 /// A file to read headlessly, with its family.
 #[derive(Clone, Debug)]

@@ -22,8 +22,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::parse::Family;
 use crate::parse::formats::{self, Format};
+use crate::vocab::Family;
 
 /// How many bytes of a file are looked at to guess its family.
 const DETECT_BYTES: usize = 64 * 1024;

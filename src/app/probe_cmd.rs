@@ -330,7 +330,7 @@ pub fn write_results(
 /// on the AAA line, each journaled (so the report's timeline has it), and a
 /// summary in the status line.
 pub fn apply_results(
-    model: &mut crate::engine::Model,
+    model: &mut crate::pipeline::Model,
     ui: &mut crate::ui::UiState,
     journal: &mut dyn super::actions::Journaling,
     operator: &str,

@@ -3,7 +3,7 @@
 //! `--user` a client log is about, rsyslog repeats). `scan`, `events`,
 //! `bundle`, `report` and the dashboard's `e` all read files through
 //! [`read_file`]; the dashboard and `events --follow` feed the same reader
-//! batch by batch (see `engine::Model::ingest` and `follow.rs`).
+//! batch by batch (see `pipeline::Model::ingest` and `follow.rs`).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,9 +12,10 @@ use std::ops::RangeInclusive;
 use anyhow::Context;
 
 use super::headless::HeadlessFile;
+use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
-use crate::parse::{Event, ParseContext};
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+use crate::vocab::Event;
 
 /// One record, as [`read_file`] hands it on.
 pub struct Record<'a> {

@@ -1,5 +1,5 @@
 //! Reads lines a pane no longer keeps back from their files, for the
-//! console: the pane's [`RecallIndex`](crate::engine::recall::RecallIndex)
+//! console: the pane's [`RecallIndex`](crate::pipeline::recall::RecallIndex)
 //! says where they are, [`crate::source::recall`] reads and checks them, and
 //! this module styles them the way the pane styles kept lines.
 //!
@@ -11,21 +11,22 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::engine::LineKind;
 use crate::engine::client_attempts::ClientAttempts;
-use crate::engine::compact_of;
-use crate::engine::lines::{Compact, LineMeta};
-use crate::engine::recall::{Recalled, RecalledLine, Run, RunKind};
 use crate::parse::reader::RecordReader;
-use crate::source::SourceId;
+use crate::pipeline::LineKind;
+use crate::pipeline::compact_of;
+use crate::pipeline::lines::Compact;
+use crate::pipeline::lines::LineMeta;
+use crate::pipeline::recall::{Recalled, RecalledLine, Run, RunKind};
 use crate::source::recall::{Piece, read_span};
+use crate::vocab::SourceId;
 
 /// Lines read around the ones on screen, so that scrolling a few pages does
 /// not read again.
 pub const MARGIN: u64 = 1_000;
 
 /// The lines `range` of a pane whose index returned `runs` (see
-/// [`RecallIndex::runs_for`](crate::engine::recall::RecallIndex::runs_for)).
+/// [`RecallIndex::runs_for`](crate::pipeline::recall::RecallIndex::runs_for)).
 /// Lines no run covers, or whose file cannot give them back, are
 /// [`RecalledLine::Missing`] with the reason.
 pub fn read(

@@ -19,10 +19,11 @@ use crate::engine::checklist::Checklist;
 use crate::engine::kpi::{self, ResolvedBy, StartBasis};
 use crate::engine::{Incident, ServerHealth, UserKey};
 use crate::journal;
-use crate::parse::{Cause, Family, ParseContext};
+use crate::parse::ParseContext;
 use crate::plural::count;
 use crate::runbook::Runbook;
 use crate::sanitize::sanitize_str;
+use crate::vocab::{Cause, Family};
 
 /// Users listed in the report's table.
 const TOP_USERS: usize = 10;
@@ -486,9 +487,9 @@ pub fn write_file(dir: &Path, md: &str, at: Timestamp) -> anyhow::Result<PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Model;
     use crate::engine::checklist::{Mark, Record};
     use crate::parse::ParseContext;
+    use crate::pipeline::Model;
 
     #[test]
     fn an_undone_mark_is_in_the_timeline_and_not_a_milestone() {

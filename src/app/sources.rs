@@ -10,14 +10,15 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use super::{Input, InputPath};
-use crate::parse::Family;
+use crate::source::SourceMsg;
 use crate::source::command::{CommandOptions, spawn_command};
 use crate::source::file::{FileOptions, backlog_start, spawn_file};
 use crate::source::glob::{is_pattern, spawn_glob};
 use crate::source::lines::DEFAULT_MAX_LINE;
 use crate::source::stdin::spawn_stdin;
 use crate::source::syslog::{self, SyslogOptions};
-use crate::source::{SourceId, SourceMsg};
+use crate::vocab::Family;
+use crate::vocab::SourceId;
 
 /// Lines shown from each existing file at start-up unless told otherwise.
 pub const DEFAULT_BACKLOG: u64 = 10_000;

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use super::incident::ATTEMPT_WINDOW;
-use crate::parse::{Event, Family, Outcome};
+use crate::vocab::{Event, Family, Outcome};
 
 /// Laptops tracked at once; past this the oldest half is forgotten (a
 /// hostile log naming a million hosts must not grow memory).
@@ -61,7 +61,7 @@ impl ClientAttempts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Cause;
+    use crate::vocab::Cause;
 
     fn fail<'a>(host: Option<&'a str>, secs: i64) -> (Event<'a>, Option<Timestamp>) {
         let mut ev = Event::new(Family::Client, Outcome::Failure);

@@ -32,7 +32,7 @@ use serde_json::json;
 
 use super::checklist::Checklist;
 use super::incident::{HIDDEN_USER, UserKey, UserStats};
-use crate::parse::{Cause, Event, Family};
+use crate::vocab::{Cause, Event, Family};
 
 /// Lines before and after each of the user's lines, unless told otherwise.
 pub const DEFAULT_CONTEXT: usize = 3;

@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::parse::{Cause, Family};
+use crate::vocab::{Cause, Family};
 
 /// How far apart (log time, either direction) a headend attempt and an
 /// auth-server verdict may be and still be one login. Servers answer within
@@ -42,7 +42,7 @@ pub struct Attempt {
     /// The retained lines of this attempt (its rejection and follow-up
     /// lines, by pane family and store index): when the attempt's cause
     /// changes, each of them is shown with the new one.
-    pub lines: Vec<(crate::parse::Family, u64)>,
+    pub lines: Vec<(crate::vocab::Family, u64)>,
     joined: bool,
 }
 

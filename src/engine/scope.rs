@@ -39,7 +39,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::incident::{Incident, ServerHealth, UserState};
-use crate::parse::Cause;
+use crate::vocab::Cause;
 
 /// The window for failing users, logins and capacity failures, in minutes.
 pub const SCOPE_WINDOW_MINUTES: u32 = 15;

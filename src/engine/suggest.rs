@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use super::checklist::Checklist;
 use super::incident::{Incident, UserState};
 use super::scope::Verdict;
-use crate::parse::Cause;
+use crate::vocab::Cause;
 
 /// The window "what is hurting now" looks at, in whole minutes of log time
 /// (the scope verdict's window too).
@@ -157,8 +157,8 @@ pub fn suggest(incident: &Incident, checklist: &Checklist) -> Option<Suggestion>
 mod tests {
     use super::*;
     use crate::engine::checklist::{Record, StepChange, StepState};
-    use crate::parse::{Event, Family, Outcome};
     use crate::runbook::{self, DEFAULT_RUNBOOK};
+    use crate::vocab::{Event, Family, Outcome};
     use jiff::Timestamp;
 
     fn fail(inc: &mut Incident, min: i64, user: &str, ip: &str, cause: Cause) {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry, ldap_escape};
 
-use crate::parse::Cause;
 use crate::parse::debug_trace::{ad_data_cause, ad_data_code};
+use crate::vocab::Cause;
 
 /// The attributes a `--user` lookup reads.
 pub const AD_ATTRIBUTES: [&str; 6] = [

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::parse::Cause;
 use crate::sanitize::sanitize_str;
+use crate::vocab::Cause;
 
 pub const RADIUS_PORT: u16 = 1812;
 pub const LDAP_PORT: u16 = 389;

@@ -10,8 +10,9 @@ use ratatui::widgets::Paragraph;
 
 use super::draw::{clock, pane_block, wrap_line};
 use super::{Focus, Theme, UiState};
+use crate::engine::StepState;
 use crate::engine::suggest::suggest;
-use crate::engine::{Model, StepState};
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
 
 fn step_style(state: StepState, theme: &Theme) -> Style {

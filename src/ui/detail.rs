@@ -16,9 +16,10 @@ use super::draw::{clock, pane_block};
 use super::users::{SPARK_FULL_SCALE, sparkline, user_name};
 use super::{LogView, Theme, UiState};
 use crate::engine::window::WINDOWS;
-use crate::engine::{LineKind, LineMeta, LineRef, LineStore, Model, UserKey, UserState, UserStats};
-use crate::parse::{Family, Outcome};
+use crate::engine::{LineRef, UserKey, UserState, UserStats};
+use crate::pipeline::{LineKind, LineMeta, LineStore, Model};
 use crate::sanitize::sanitize_str;
+use crate::vocab::{Family, Outcome};
 
 /// Minutes of history in the drill-down's sparkline.
 const SPARK_MINUTES: usize = 15;

@@ -17,8 +17,8 @@ use super::help::{draw_footer, draw_help};
 use super::logs::draw_log;
 use super::users::draw_users;
 use super::{Focus, Theme, UiState};
-use crate::engine::Model;
-use crate::parse::Family;
+use crate::pipeline::Model;
+use crate::vocab::Family;
 
 /// Below this the dashboard asks for a bigger terminal instead of drawing
 /// something unreadable.

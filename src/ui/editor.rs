@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, UiState};
-use crate::engine::Model;
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
 
 /// Longest note accepted, in characters: one line on the bridge's screen.

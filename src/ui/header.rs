@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 use super::draw::{WIDE, clock, hms};
 use super::theme::emphasis;
 use super::{Theme, UiState};
-use crate::engine::{Model, ServerHealth, Verdict};
+use crate::engine::{ServerHealth, Verdict};
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
-use crate::source::Notice;
+use crate::vocab::Notice;
 use jiff::Timestamp;
 
 /// What survives when the header narrows, most important first: a part of
@@ -325,7 +326,7 @@ pub(super) fn header_lines(
         let auth = model
             .sources
             .iter()
-            .filter(|s| s.family == crate::parse::Family::AuthServer)
+            .filter(|s| s.family == crate::vocab::Family::AuthServer)
             .map(|s| s.name.as_str());
         bottom.one(
             P::SourceAlerts,

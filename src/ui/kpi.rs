@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 
 use super::Theme;
 use super::draw::hms;
-use crate::engine::Model;
 use crate::engine::kpi;
+use crate::pipeline::Model;
 
 /// A journal quiet for this long is flagged: the bridge expects an update
 /// at least every half hour.

@@ -13,10 +13,10 @@ use super::detail::{filter_title, filtered_lines};
 use super::draw::pane_block;
 use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
-use crate::engine::recall::RecalledLine;
-use crate::engine::{LineKind, LineMeta, LineStore, Model};
-use crate::parse::{Family, Outcome};
+use crate::pipeline::recall::RecalledLine;
+use crate::pipeline::{LineKind, LineMeta, LineStore, Model};
 use crate::sanitize::{sanitize, sanitize_str};
+use crate::vocab::{Family, Outcome};
 
 fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
     match kind {
@@ -418,11 +418,11 @@ mod tests {
     /// A store that was given 50 one-byte lines and keeps `retain`.
     fn store_of_50(retain: usize) -> LineStore {
         let mut store = LineStore::new(retain);
-        let meta = crate::engine::LineMeta {
-            source: crate::source::SourceId(0),
+        let meta = crate::pipeline::LineMeta {
+            source: crate::vocab::SourceId(0),
             line_no: 1,
             kind: LineKind::Plain,
-            compact: crate::engine::lines::Compact::default(),
+            compact: crate::pipeline::lines::Compact::default(),
         };
         for _ in 0..50 {
             store.push(b"x", meta);

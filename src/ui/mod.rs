@@ -1,4 +1,4 @@
-//! The dashboard: ratatui rendering of the [`Model`](crate::engine::Model)
+//! The dashboard: ratatui rendering of the [`Model`](crate::pipeline::Model)
 //! and the mapping from keys to [`Action`]s.
 //!
 //! Drawing is a pure function of the model, the [`UiState`] (focus, scroll,
@@ -22,8 +22,9 @@ mod users;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::engine::{LineStore, Model, StepState, UserKey, UserSort};
-use crate::parse::Family;
+use crate::engine::{StepState, UserKey, UserSort};
+use crate::pipeline::{LineStore, Model};
+use crate::vocab::Family;
 
 pub use draw::draw;
 pub use theme::Theme;

@@ -9,7 +9,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::draw::{FrameInfo, scroll_offset};
 use super::{Action, Focus, UiState};
-use crate::engine::Model;
+use crate::pipeline::Model;
 
 /// Rows the wheel scrolls per notch.
 const WHEEL_ROWS: isize = 3;

@@ -18,7 +18,8 @@ use super::theme::emphasis;
 use super::users::user_name;
 use super::{Theme, UiState};
 use crate::engine::suggest::suggest;
-use crate::engine::{Model, UserState, Verdict};
+use crate::engine::{UserState, Verdict};
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
 
 /// How loud the verdict is, as the header colours it.

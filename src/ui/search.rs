@@ -10,8 +10,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Focus, UiState};
-use crate::engine::{LineKind, LineMeta, LineStore, Model};
-use crate::parse::Cause;
+use crate::pipeline::{LineKind, LineMeta, LineStore, Model};
+use crate::vocab::Cause;
 
 /// Compiled-program limit of a `re:` pattern (the regex crate's
 /// `size_limit`); a larger pattern is refused with a one-line error.
@@ -353,7 +353,7 @@ pub fn input_key(ui: &mut UiState, key: KeyEvent, model: &Model) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceId;
+    use crate::vocab::SourceId;
 
     fn meta(kind: LineKind) -> LineMeta {
         LineMeta {
@@ -368,7 +368,7 @@ mod tests {
     fn queries_by_text_regex_id_cause_and_host() {
         let line = b"<166>Nov 28 2026 09:00:01 vpn-fw1 : %ASA-6-716039: Group <G> User <ana> IP <192.0.2.7> Authentication: rejected";
         let failed = meta(LineKind::Event {
-            outcome: crate::parse::Outcome::Failure,
+            outcome: crate::vocab::Outcome::Failure,
             cause: Some(Cause::BadCredentials),
         });
         let yes = |q: &str| Query::parse(q).unwrap().matches(line, &failed);
@@ -426,7 +426,7 @@ mod tests {
         let mut store = LineStore::new(100);
         store.push(b"Built inbound TCP", meta(LineKind::Plain));
         let ev = meta(LineKind::Event {
-            outcome: crate::parse::Outcome::Success,
+            outcome: crate::vocab::Outcome::Success,
             cause: None,
         });
         store.push(b"session started", ev);
@@ -435,7 +435,7 @@ mod tests {
             ..Find::default()
         };
         let info = meta(LineKind::Event {
-            outcome: crate::parse::Outcome::Info,
+            outcome: crate::vocab::Outcome::Info,
             cause: None,
         });
         store.push(

@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::draw::{clock, pane_block, scroll_offset};
 use super::{Focus, Theme, UiState};
-use crate::engine::{Model, UserKey, UserState};
+use crate::engine::{UserKey, UserState};
+use crate::pipeline::Model;
 use crate::sanitize::sanitize_str;
 
 /// Minutes of history in the users pane's sparklines, at most; narrow

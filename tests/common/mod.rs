@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use vpnwatch::engine::Model;
+use vpnwatch::pipeline::Model;
 use vpnwatch::ui::{self, Theme, UiState};
 
 /// Long after any test log's time, so the incident clock uses log time.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::lines::LineMeta;
 use crate::source::recall::{Expect, line_hash};
-use crate::source::{FileSpan, LineBatch, SourceId};
+use crate::vocab::{FileSpan, LineBatch, SourceId};
 
 /// A run of one file's lines is closed at this many bytes, so reading any
 /// line again reads at most this much.
@@ -282,7 +282,7 @@ impl Recalled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileKey;
+    use crate::vocab::FileKey;
 
     fn file_batch(file: &Arc<FileKey>, first_line: u64, start: u64, lines: &[&str]) -> LineBatch {
         let mut b = LineBatch::new(first_line);

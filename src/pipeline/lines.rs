@@ -16,8 +16,8 @@
 use std::collections::VecDeque;
 
 use super::recall::{RecallIndex, Recalled};
-use crate::parse::{Cause, Event, Outcome};
-use crate::source::{LineBatch, SourceId};
+use crate::vocab::{Cause, Event, Outcome};
+use crate::vocab::{LineBatch, SourceId};
 
 /// How a stored line is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
