@@ -70,7 +70,7 @@ impl UserState {
 }
 
 /// A reference to one retained log line: which pane's store, the line's
-/// index in it (see [`LineStore::total`](super::LineStore::total)), and its
+/// index in it (counted from the first line the pane ever kept), and its
 /// log time for merging the two sources in time order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineRef {
