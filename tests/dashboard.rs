@@ -556,6 +556,41 @@ fn a_headend_silent_while_others_move_is_quiet() {
 }
 
 #[test]
+fn a_count_of_one_is_singular_in_the_header() {
+    let model = model_of(&[(
+        source("fw.log", Family::Headend),
+        "Nov 28 2026 09:00:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = ann : user IP = 203.0.113.9\n\
+         Nov 28 2026 09:00:30 fw1 : %ASA-6-113004: AAA user authentication Successful : server = 192.0.2.10 : user = bob\n\
+         Nov 28 2026 09:00:31 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n",
+    )]);
+    let text = screen_text(&render(
+        &model,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        200,
+        48,
+    ));
+    let header: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
+    for one in [
+        "✖ 1 failed attempt ",
+        "· 1 user ",
+        "✔ 1 login ",
+        "✖ 1 admin login failure ",
+        "fw.log 3 lines",
+    ] {
+        assert!(header.contains(one), "{one:?} in {header}");
+    }
+    for many in [
+        "1 failed attempts",
+        "1 users",
+        "1 logins",
+        "1 admin login failures",
+    ] {
+        assert!(!header.contains(many), "{many:?} in {header}");
+    }
+}
+
+#[test]
 fn the_header_counts_admin_login_failures_apart() {
     let model = model_of(&[(
         source("fw.log", Family::Headend),

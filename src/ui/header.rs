@@ -11,6 +11,7 @@ use super::theme::emphasis;
 use super::{Theme, UiState};
 use crate::engine::{ServerHealth, Verdict};
 use crate::pipeline::Model;
+use crate::plural::count;
 use crate::sanitize::sanitize_str;
 use crate::vocab::Notice;
 use jiff::Timestamp;
@@ -158,28 +159,35 @@ pub(super) fn header_lines(
             theme.header
         },
     );
-    let failed = if narrow { "failed" } else { "failed attempts" };
-    top.one(
-        P::Failed,
-        format!(" · ✖ {} {failed}", totals.failures),
-        theme.failure,
-    );
+    let failed = if narrow {
+        count(totals.failures, "failed", "failed")
+    } else {
+        count(totals.failures, "failed attempt", "failed attempts")
+    };
+    top.one(P::Failed, format!(" · ✖ {failed}"), theme.failure);
     if totals.spray_attempts > 0 {
         // Counted apart: a spray is an attack, not users failing.
         top.one(
             P::Failed,
-            format!(" · ⚠ {} spray attempts", totals.spray_attempts),
+            format!(
+                " · ⚠ {}",
+                count(totals.spray_attempts, "spray attempt", "spray attempts")
+            ),
             theme.marker,
         );
     }
     let users = inc.users_by_failures().len();
-    top.one(P::Users, format!(" · {users} users"), theme.header);
+    top.one(
+        P::Users,
+        format!(" · {}", count(users, "user", "users")),
+        theme.header,
+    );
     let others = inc.other_users();
     if others > 0 {
         // Past --max-users: the counts stay exact, the names are not listed.
         top.one(
             P::Users,
-            format!(" · ⚠ {others} users past --max-users"),
+            format!(" · ⚠ {} past --max-users", count(others, "user", "users")),
             theme.marker,
         );
     }
@@ -189,13 +197,20 @@ pub(super) fn header_lines(
         // administrator account being guessed is its own alarm.
         top.one(
             P::Users,
-            format!(" · ✖ {admin_failures} admin login failures"),
+            format!(
+                " · ✖ {}",
+                count(
+                    admin_failures,
+                    "admin login failure",
+                    "admin login failures"
+                )
+            ),
             theme.failure,
         );
     }
     top.one(
         P::Logins,
-        format!(" · ✔ {} logins", totals.successes),
+        format!(" · ✔ {}", count(totals.successes, "login", "logins")),
         theme.success,
     );
     if totals.hidden_resolved > 0 {
@@ -267,7 +282,11 @@ pub(super) fn header_lines(
         let sep = if i > 0 { " · " } else { "" };
         bottom.one(
             P::Sources,
-            format!("{sep}{} {} lines", sanitize_str(&src.name), src.lines),
+            format!(
+                "{sep}{} {}",
+                sanitize_str(&src.name),
+                count(src.lines, "line", "lines")
+            ),
             theme.muted,
         );
         if src.lines > 0 && src.recognised == 0 && !counting {
