@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{render, screen_text};
+use common::{feed, headend_and_client_samples, model_of, render, screen_text, source};
 use jiff::Timestamp;
 use vpnwatch::engine::UserKey;
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
@@ -13,48 +13,11 @@ use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{self, Focus, Theme, UiState};
 use vpnwatch::vocab::Family;
-use vpnwatch::vocab::{LineBatch, Notice, SourceId};
-
-fn source(name: &str, family: Family) -> SourceState {
-    SourceState::new(name.into(), family)
-}
-
-fn feed(model: &mut Model, id: u16, text: &str) {
-    let mut batch = LineBatch::new(1);
-    for line in text.lines() {
-        batch.push(line.as_bytes());
-    }
-    model.ingest(SourceId(id), &batch);
-}
-
-/// A model fed with the bundled sample logs, one source each.
-fn model_of(logs: &[(SourceState, &str)]) -> Model {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = logs.iter().map(|(s, _)| s.clone()).collect();
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
-    for (id, (_, text)) in logs.iter().enumerate() {
-        feed(&mut model, id as u16, text);
-    }
-    model
-}
+use vpnwatch::vocab::{Notice, SourceId};
 
 /// The headend and client samples, with three checklist changes.
 fn sample_model() -> Model {
-    let mut model = model_of(&[
-        (
-            source("asa-headend.log", Family::Headend),
-            include_str!("../sample-logs/asa-headend.log"),
-        ),
-        (
-            source("anyconnect-client.log", Family::Client),
-            include_str!("../sample-logs/anyconnect-client.log"),
-        ),
-    ]);
+    let mut model = model_of(&headend_and_client_samples());
     let change = |step: &str, to, min| {
         Record::Step(StepChange {
             ts: "2026-11-28T08:50:00Z".parse::<Timestamp>().unwrap()

@@ -4,45 +4,14 @@
 
 mod common;
 
-use common::{render, screen_text};
-use vpnwatch::parse::{Family, ParseContext};
-use vpnwatch::pipeline::{Model, SourceState};
-use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, SourceId};
+use common::{feed, headend_and_client_samples, model_of, render, screen_text, source};
+use vpnwatch::parse::Family;
+use vpnwatch::pipeline::Model;
 use vpnwatch::ui::{Action, Focus, Theme, UiState};
-
-fn feed(model: &mut Model, id: u16, text: &str) {
-    let mut batch = LineBatch::new(1);
-    for line in text.lines() {
-        batch.push(line.as_bytes());
-    }
-    model.ingest(SourceId(id), &batch);
-}
 
 /// The bundled headend and client samples.
 fn sample_model() -> Model {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = vec![
-        SourceState::new("asa-headend.log".into(), Family::Headend),
-        SourceState::new("anyconnect-client.log".into(), Family::Client),
-    ];
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
-    feed(
-        &mut model,
-        0,
-        include_str!("../sample-logs/asa-headend.log"),
-    );
-    feed(
-        &mut model,
-        1,
-        include_str!("../sample-logs/anyconnect-client.log"),
-    );
-    model
+    model_of(&headend_and_client_samples())
 }
 
 fn theme() -> Theme {
@@ -355,29 +324,15 @@ fn scrolling_up_pauses_that_pane_only() {
 /// The three bundled samples at 160x48, the README's first screen.
 #[test]
 fn readme_screenshot() {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = vec![
-        SourceState::new("asa-headend.log".into(), Family::Headend),
-        SourceState::new("anyconnect-client.log".into(), Family::Client),
-        SourceState::new("ise-auth.log".into(), Family::AuthServer),
-    ];
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
-    feed(
-        &mut model,
-        0,
-        include_str!("../sample-logs/asa-headend.log"),
-    );
-    feed(
-        &mut model,
-        1,
-        include_str!("../sample-logs/anyconnect-client.log"),
-    );
-    feed(&mut model, 2, include_str!("../sample-logs/ise-auth.log"));
+    let [headend, client] = headend_and_client_samples();
+    let mut model = model_of(&[
+        headend,
+        client,
+        (
+            source("ise-auth.log", Family::AuthServer),
+            include_str!("../sample-logs/ise-auth.log"),
+        ),
+    ]);
     // The incident lead has started step 1.
     let at: jiff::Timestamp = "2026-11-28T08:50:00Z".parse().unwrap();
     let start = model

@@ -4,17 +4,16 @@
 
 mod common;
 
-use common::{render, screen_text, wall};
+use common::{headend_and_client_samples, model_of, render, screen_text, source, wall};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::style::Modifier;
-use vpnwatch::parse::{Family, ParseContext};
-use vpnwatch::pipeline::{Model, SourceState};
-use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::{LineBatch, Notice, SourceId};
+use vpnwatch::parse::Family;
+use vpnwatch::pipeline::Model;
+use vpnwatch::source::{Notice, SourceId};
 use vpnwatch::ui::draw::FrameInfo;
 use vpnwatch::ui::search::{InputKind, Query};
 use vpnwatch::ui::{self, Action, Focus, Theme, UiState};
@@ -22,41 +21,8 @@ use vpnwatch::ui::{self, Action, Focus, Theme, UiState};
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 const THEMES: [&str; 4] = ["default", "light", "high-contrast", "colorblind"];
 
-fn model_of(logs: &[(&str, Family, &str)]) -> Model {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = logs
-        .iter()
-        .map(|(name, family, _)| SourceState::new((*name).into(), *family))
-        .collect();
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
-    for (id, (_, _, text)) in logs.iter().enumerate() {
-        let mut batch = LineBatch::new(1);
-        for line in text.lines() {
-            batch.push(line.as_bytes());
-        }
-        model.ingest(SourceId(id as u16), &batch);
-    }
-    model
-}
-
 fn sample_model() -> Model {
-    model_of(&[
-        (
-            "asa-headend.log",
-            Family::Headend,
-            include_str!("../sample-logs/asa-headend.log"),
-        ),
-        (
-            "anyconnect-client.log",
-            Family::Client,
-            include_str!("../sample-logs/anyconnect-client.log"),
-        ),
-    ])
+    model_of(&headend_and_client_samples())
 }
 
 fn spray_model() -> Model {
@@ -67,11 +33,11 @@ fn spray_model() -> Model {
             )
         })
         .collect();
-    model_of(&[("asa.log", Family::Headend, lines.as_str())])
+    model_of(&[(source("asa.log", Family::Headend), lines.as_str())])
 }
 
 fn blind_model() -> Model {
-    let mut model = model_of(&[("x.log", Family::Headend, "")]);
+    let mut model = model_of(&[(source("x.log", Family::Headend), "")]);
     model.notice(SourceId(0), Notice::Waiting("x.log".into()));
     model
 }

@@ -10,12 +10,60 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use vpnwatch::pipeline::Model;
+use vpnwatch::parse::ParseContext;
+use vpnwatch::pipeline::{Model, SourceState};
+use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::ui::{self, Theme, UiState};
+use vpnwatch::vocab::{Family, LineBatch, SourceId};
 
 /// Long after any test log's time, so the incident clock uses log time.
 pub fn wall() -> Timestamp {
     "2027-01-01T00:00:00Z".parse().unwrap()
+}
+
+/// A source of the given name and family.
+pub fn source(name: &str, family: Family) -> SourceState {
+    SourceState::new(name.into(), family)
+}
+
+/// Hands `text` to source `id` of `model` as one batch of lines.
+pub fn feed(model: &mut Model, id: u16, text: &str) {
+    let mut batch = LineBatch::new(1);
+    for line in text.lines() {
+        batch.push(line.as_bytes());
+    }
+    model.ingest(SourceId(id), &batch);
+}
+
+/// A model with the bundled runbook and one source per log, each fed its
+/// text in order (stamps without a year read as 2026, the samples' year).
+pub fn model_of(logs: &[(SourceState, &str)]) -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let sources = logs.iter().map(|(s, _)| s.clone()).collect();
+    let mut model = Model::new(
+        sources,
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    for (id, (_, text)) in logs.iter().enumerate() {
+        feed(&mut model, id as u16, text);
+    }
+    model
+}
+
+/// The bundled headend and client samples, as [`model_of`] takes them.
+pub fn headend_and_client_samples() -> [(SourceState, &'static str); 2] {
+    [
+        (
+            source("asa-headend.log", Family::Headend),
+            include_str!("../../sample-logs/asa-headend.log"),
+        ),
+        (
+            source("anyconnect-client.log", Family::Client),
+            include_str!("../../sample-logs/anyconnect-client.log"),
+        ),
+    ]
 }
 
 /// One frame of the dashboard at `width` x `height`.
