@@ -27,6 +27,30 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A server on its own socket named `socket`, with one session `t` of
+    /// `width` x `height` running `command`.
+    fn start(socket: String, width: u16, height: u16, command: &str) -> Tmux {
+        let tmux = Tmux { socket };
+        let (width, height) = (width.to_string(), height.to_string());
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            "-s",
+            "t",
+            command,
+        ]);
+        assert!(
+            started.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        tmux
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .args(["-L", &self.socket, "-f", "/dev/null"])
@@ -94,25 +118,12 @@ fn restore_after(signal: &str) {
         bin = env!("CARGO_BIN_EXE_vpnwatch"),
     );
     std::fs::write(d.join("run.sh"), script).expect("write the script");
-    let tmux = Tmux {
-        socket: format!("vpnwatch-test-{}-{signal}", std::process::id()),
-    };
     let run = d.join("run.sh");
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-s",
-        "t",
+    let tmux = Tmux::start(
+        format!("vpnwatch-test-{}-{signal}", std::process::id()),
+        100,
+        30,
         &format!("sh '{}'", run.display()),
-    ]);
-    assert!(
-        started.status.success(),
-        "tmux new-session failed: {}",
-        String::from_utf8_lossy(&started.stderr)
     );
 
     let exists = |p: &str| Path::new(&d.join(p)).exists();
@@ -195,26 +206,17 @@ fn the_bytes_before_the_backlog_are_counted_in_the_background() {
         }
     }
     std::fs::write(d.join("asa.log"), log).expect("write the log");
-    let tmux = Tmux {
-        socket: format!("vpnwatch-test-{}-backlog", std::process::id()),
-    };
     let cmd = format!(
         "cd '{}' && '{}' --backlog 60 --journal journal.jsonl asa.log",
         d.display(),
         env!("CARGO_BIN_EXE_vpnwatch")
     );
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        "-s",
-        "t",
+    let tmux = Tmux::start(
+        format!("vpnwatch-test-{}-backlog", std::process::id()),
+        160,
+        40,
         &cmd,
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
+    );
     wait_until("all six failed attempts counted", &tmux, || {
         let screen = tmux.screen();
         screen.contains("✖ 6 failed attempts") && !screen.contains("counting earlier lines")
@@ -247,22 +249,13 @@ fn mouse_flags(extra: &[&str]) -> ((String, String), (String, String)) {
         extra = extra.join(" "),
     );
     std::fs::write(d.join("run.sh"), script).expect("write the script");
-    let tmux = Tmux {
-        socket: format!("vpnwatch-mouse-{}-{}", std::process::id(), extra.len()),
-    };
     let run = d.join("run.sh");
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-s",
-        "t",
+    let tmux = Tmux::start(
+        format!("vpnwatch-mouse-{}-{}", std::process::id(), extra.len()),
+        100,
+        30,
         &format!("sh '{}'", run.display()),
-    ]);
-    assert!(started.status.success());
+    );
     wait_until("the dashboard", &tmux, || {
         tmux.pane("#{alternate_on}") == "1" && tmux.screen().contains("Headend")
     });
@@ -300,22 +293,13 @@ fn demo_cleans_up_after(signal: &str) {
         bin = env!("CARGO_BIN_EXE_vpnwatch"),
     );
     std::fs::write(d.join("run.sh"), script).expect("write the script");
-    let tmux = Tmux {
-        socket: format!("vpnwatch-test-{}-demo-{signal}", std::process::id()),
-    };
     let run = d.join("run.sh");
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-s",
-        "t",
+    let tmux = Tmux::start(
+        format!("vpnwatch-test-{}-demo-{signal}", std::process::id()),
+        120,
+        40,
         &format!("sh '{}'", run.display()),
-    ]);
-    assert!(started.status.success(), "tmux new-session failed");
+    );
     let demo_dirs = || {
         std::fs::read_dir(&tmp)
             .map(|rd| {
