@@ -38,14 +38,14 @@ pub(super) fn filtered_lines<'a>(
     stats: &UserStats,
     view: LogView,
     rows: usize,
-) -> Vec<(&'a [u8], LineMeta)> {
-    let mut shown: Vec<(&[u8], LineMeta)> = stats
+) -> Vec<(u64, &'a [u8], LineMeta)> {
+    let mut shown: Vec<(u64, &[u8], LineMeta)> = stats
         .lines
         .iter()
         .rev()
         .filter(|r| r.family == family)
         .filter(|r| view.pinned_bottom.is_none_or(|b| r.index <= b))
-        .filter_map(|r| resolve(store, r))
+        .filter_map(|r| resolve(store, r).map(|(b, m)| (r.index, b, m)))
         .take(rows)
         .collect();
     shown.reverse();

@@ -5,7 +5,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -140,43 +140,16 @@ pub(super) fn draw_log(
     frame.render_widget(block, area);
 
     let rows = inner.height as usize;
-    // Unterminated last lines, shown below the others in a muted style while
-    // the pane follows; the complete line replaces them when it arrives.
-    let pending: Vec<&[u8]> = if view.pinned_bottom.is_none() {
-        model
-            .sources
-            .iter()
-            .filter(|s| s.family == family)
-            .filter_map(|s| s.pending.as_deref())
-            .take(rows.saturating_sub(1))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let pending = pending_lines(model, ui, family, rows);
+    let shown = shown_rows(model, ui, family, rows - pending.len());
+    let filter = filter.is_some();
+    // The line cursor, in the focused pane only (reverse video, so it shows
+    // without colour too).
+    let cursor = (ui.focus == focus)
+        .then(|| pick_cursor(&shown, view.cursor))
+        .flatten();
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let shown: Vec<(Option<u64>, Row)> = match filter {
-        Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows)
-            .into_iter()
-            .map(|(bytes, meta)| (None, Row::Line(bytes, meta)))
-            .collect(),
-        Some((_, None)) => Vec::new(),
-        // `F` and `a`: the kept lines that pass.
-        None if ui.find.filters() => {
-            super::search::filtered_rows(store, &ui.find, view.pinned_bottom, rows)
-                .into_iter()
-                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
-                .collect()
-        }
-        None => visible(store, view, rows - pending.len())
-            .map(|i| (Some(i), row_at(store, i)))
-            .collect(),
-    };
     let search = ui.find.search_in(focus);
-    let pending = if filter.is_some() || ui.find.filters() {
-        Vec::new()
-    } else {
-        pending
-    };
     for (index, row) in shown {
         let (bytes, meta) = match row {
             Row::Line(bytes, meta) => (bytes, meta),
@@ -199,6 +172,9 @@ pub(super) fn draw_log(
         // `/`: the current match in reverse video, the others bold and
         // underlined (legible without colour).
         lines.push(match search {
+            _ if index.is_some() && index == cursor => {
+                line.patch_style(Style::new().add_modifier(Modifier::REVERSED))
+            }
             Some(s) if index.is_some() && index == s.at => line.style(theme.selected),
             Some(s) if s.query.matches(bytes, &meta) => {
                 line.style(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
@@ -213,7 +189,7 @@ pub(super) fn draw_log(
             Span::styled(" (no newline yet)", theme.muted),
         ]));
     }
-    if lines.is_empty() && filter.is_some() {
+    if lines.is_empty() && filter {
         lines.push(Line::styled(
             "  no lines of this user in this pane",
             theme.muted,
@@ -234,6 +210,94 @@ pub(super) fn draw_log(
         paragraph = paragraph.scroll((0, ui.line_view.sideways));
     }
     frame.render_widget(paragraph, inner);
+}
+
+/// Unterminated last lines, shown below the others in a muted style while
+/// the pane follows unfiltered; the complete line replaces them when it
+/// arrives.
+fn pending_lines<'a>(model: &'a Model, ui: &UiState, family: Family, rows: usize) -> Vec<&'a [u8]> {
+    if ui.view(family).pinned_bottom.is_some() || ui.filter.is_some() || ui.find.filters() {
+        return Vec::new();
+    }
+    model
+        .sources
+        .iter()
+        .filter(|s| s.family == family)
+        .filter_map(|s| s.pending.as_deref())
+        .take(rows.saturating_sub(1))
+        .collect()
+}
+
+/// The lines a log pane shows in `rows` rows, top to bottom, each with its
+/// index in the pane's store: the user filter (`f`), the text filter and
+/// "auth only" (`F`, `a`), or every line.
+fn shown_rows<'a>(
+    model: &'a Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Vec<(Option<u64>, Row<'a>)> {
+    let store = model.store(family);
+    let view = ui.view(family);
+    match &ui.filter {
+        Some(key) => match model.incident.user(key) {
+            Some(stats) => filtered_lines(store, family, stats, view, rows)
+                .into_iter()
+                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
+                .collect(),
+            None => Vec::new(),
+        },
+        None if ui.find.filters() => {
+            super::search::filtered_rows(store, &ui.find, view.pinned_bottom, rows)
+                .into_iter()
+                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
+                .collect()
+        }
+        None => visible(store, view, rows)
+            .map(|i| (Some(i), row_at(store, i)))
+            .collect(),
+    }
+}
+
+/// The row the cursor is drawn on: the cursor's line, or the nearest line
+/// shown above it (a filter may hide the line itself), or the newest line
+/// shown when the pane follows.
+fn pick_cursor(shown: &[(Option<u64>, Row)], cursor: Option<u64>) -> Option<u64> {
+    let mut indexes = shown.iter().filter_map(|(i, _)| *i);
+    match cursor {
+        None => indexes.next_back(),
+        Some(c) => {
+            let first = indexes.clone().next();
+            indexes.filter(|i| *i <= c).next_back().or(first)
+        }
+    }
+}
+
+/// The index of the line under the cursor of `family`'s pane, as a pane of
+/// `rows` rows shows it: what Enter opens and `y` copies.
+pub(super) fn cursor_index(model: &Model, ui: &UiState, family: Family, rows: usize) -> Option<u64> {
+    let pending = pending_lines(model, ui, family, rows).len();
+    let shown = shown_rows(model, ui, family, rows.saturating_sub(pending).max(1));
+    pick_cursor(&shown, ui.view(family).cursor)
+}
+
+/// The index of each row of `family`'s pane of `rows` rows, top to bottom
+/// (for a mouse click; `None` for a row that shows no stored line).
+pub(super) fn row_indexes(model: &Model, ui: &UiState, family: Family, rows: usize) -> Vec<Option<u64>> {
+    let pending = pending_lines(model, ui, family, rows).len();
+    shown_rows(model, ui, family, rows - pending)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The bytes of the line at `index` of `family`'s pane, when kept or read
+/// back (for `y`).
+pub(super) fn line_bytes(model: &Model, family: Family, index: u64) -> Option<&[u8]> {
+    match row_at(model.store(family), index) {
+        Row::Line(bytes, _) => Some(bytes),
+        Row::Reading | Row::Missing(_) => None,
+    }
 }
 
 /// A log pane not shown on a small screen, in one row: its key, name,
