@@ -32,11 +32,39 @@ pub struct Config {
     pub quiet_after: Option<i64>,
     /// `--tz ZONE`: the zone of time stamps that carry none.
     pub tz: Option<String>,
-    /// Action name → key (see [`crate::app::keys`]).
+    /// Action name → its key, or a list of keys (see [`crate::ui::keys`]).
     #[serde(default)]
-    pub keys: BTreeMap<String, String>,
+    pub keys: BTreeMap<String, Keys>,
     #[serde(default)]
     pub probe: ProbeConfig,
+}
+
+/// One key (`quit = "Q"`) or several (`down = ["Down", "ctrl-n"]`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(from = "OneOrMany")]
+pub struct Keys(pub Vec<String>);
+
+/// A value that is one string or a list of them (`[keys]`, `tz`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for Keys {
+    fn from(v: OneOrMany) -> Keys {
+        Keys(v.into_vec())
+    }
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// `[probe]`: what `vpnwatch probe` and the dashboard's probe key check.
@@ -151,15 +179,13 @@ impl Config {
         {
             return Err(("operator".into(), "is empty".into()));
         }
-        for (action, key) in &self.keys {
-            crate::app::keys::check(action, key).map_err(|e| (action.clone(), e))?;
-        }
+        crate::ui::keys::check_all(self.keys.iter().map(|(a, k)| (a.as_str(), k.0.as_slice())))?;
         Ok(())
     }
 
     /// The `[keys]` bindings as the dashboard applies them.
-    pub fn key_map(&self) -> crate::app::keys::KeyMap {
-        crate::app::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.as_str())))
+    pub fn key_map(&self) -> crate::ui::keys::KeyMap {
+        crate::ui::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.0.as_slice())))
     }
 }
 
@@ -287,7 +313,7 @@ mod tests {
         assert_eq!(c.mouse, Some(false));
         assert_eq!(c.quiet_after, Some(300));
         assert_eq!(c.tz.as_deref(), Some("Europe/Berlin"));
-        assert_eq!(c.keys["mitigated"], "m");
+        assert_eq!(c.keys["mitigated"].0, ["m"]);
         assert_eq!(c.probe.radius, ["10.0.0.1"]);
     }
 

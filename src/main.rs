@@ -601,11 +601,18 @@ fn print_config() -> anyhow::Result<()> {
         "tz",
         Value::String(c.tz.clone().unwrap_or_else(|| "UTC".into())),
     );
-    let keys: toml::Table = vpnwatch::app::keys::ACTIONS
+    let keys: toml::Table = vpnwatch::ui::keys::ACTIONS
         .iter()
-        .map(|(action, default)| {
-            let key = c.keys.get(*action).map_or(*default, String::as_str);
-            (action.to_string(), Value::String(key.to_string()))
+        .map(|(action, defaults)| {
+            let keys: Vec<String> = match c.keys.get(*action) {
+                Some(k) => k.0.clone(),
+                None => defaults.iter().map(|d| d.to_string()).collect(),
+            };
+            let value = match keys.as_slice() {
+                [one] => Value::String(one.clone()),
+                _ => Value::Array(keys.into_iter().map(Value::String).collect()),
+            };
+            (action.to_string(), value)
         })
         .collect();
     set("keys", Value::Table(keys));

@@ -501,6 +501,7 @@ mod tests {
         let pinned = LogView {
             pinned_bottom: Some(19),
             since: 0,
+            cursor: None,
         };
         assert_eq!(visible(&store, pinned, 10), 10..20);
         assert_eq!(visible(&store, pinned, 100), 0..20);
@@ -513,6 +514,7 @@ mod tests {
         let pinned = LogView {
             pinned_bottom: Some(4),
             since: 0,
+            cursor: None,
         };
         assert_eq!(visible(&store, pinned, 10), 0..5);
         assert!(matches!(row_at(&store, 3), Row::Reading));

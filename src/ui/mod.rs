@@ -12,6 +12,7 @@ pub mod draw;
 pub mod editor;
 mod header;
 mod help;
+pub mod keys;
 mod kpi;
 mod logs;
 pub mod mouse;
@@ -200,6 +201,9 @@ pub struct UiState {
     /// up on its own is only `⇡ scrolled`.
     pub paused: bool,
     pub line_view: LineView,
+    /// The key bindings in force, so the footer and the help name the keys
+    /// as bound.
+    pub keys: keys::KeyMap,
 }
 
 impl Default for UiState {
@@ -227,6 +231,7 @@ impl Default for UiState {
             probes: std::collections::BTreeMap::new(),
             paused: false,
             line_view: LineView::default(),
+            keys: keys::KeyMap::default(),
         }
     }
 }
