@@ -470,7 +470,12 @@ struct RoleArgs {
 /// Installs the `--tz` rules (else the config file's `tz`) before any log
 /// is read.
 fn install_time_rules(roles: &RoleArgs) {
-    let from_config: Vec<String> = user_config().tz.iter().cloned().collect();
+    // The flags replace the file's rules, all of them.
+    let from_config: Vec<String> = user_config()
+        .tz
+        .as_ref()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let rules = if roles.tz.is_empty() {
         &from_config
     } else {
@@ -599,7 +604,11 @@ fn print_config() -> anyhow::Result<()> {
     );
     set(
         "tz",
-        Value::String(c.tz.clone().unwrap_or_else(|| "UTC".into())),
+        match c.tz.as_ref().map(|t| t.0.as_slice()) {
+            None => Value::String("UTC".into()),
+            Some([one]) => Value::String(one.clone()),
+            Some(rules) => Value::Array(rules.iter().cloned().map(Value::String).collect()),
+        },
     );
     let keys: toml::Table = vpnwatch::ui::keys::ACTIONS
         .iter()
