@@ -321,11 +321,14 @@ mod tests {
         assert_eq!(c.tz.unwrap().0, ["asa.log=Europe/Berlin"]);
         let c = parse("tz = [\"+02:00\", \"client.log=America/New_York\"]\n").unwrap();
         let rules = crate::parse::clock::TimeRules::parse(&c.tz.unwrap().0).unwrap();
-        assert_eq!(rules.zone_for("logs/client.log").map(|z| z.0), Some("America/New_York"));
+        assert_eq!(
+            rules.zone_for("logs/client.log").map(|z| z.0),
+            Some("America/New_York")
+        );
         assert_eq!(rules.zone_for("asa.log").map(|z| z.0), Some("+02:00"));
         // A bad rule in a list names the line and the key.
-        let err = parse("operator = \"x\"\ntz = [\"UTC\", \"client.log=Mars/Olympus\"]\n")
-            .unwrap_err();
+        let err =
+            parse("operator = \"x\"\ntz = [\"UTC\", \"client.log=Mars/Olympus\"]\n").unwrap_err();
         assert!(err.starts_with("2: key tz: "), "{err}");
         assert!(err.contains("Mars/Olympus"), "{err}");
         let err = parse("tz = [\"UTC\", \"Europe/Berlin\"]\n").unwrap_err();

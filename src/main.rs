@@ -590,8 +590,7 @@ fn man_pages(words: &[String], dir: Option<&Path>) -> anyhow::Result<()> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let mut written = String::new();
         let mut pages = vec![cmd];
         while let Some(cmd) = pages.pop() {

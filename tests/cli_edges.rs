@@ -484,7 +484,11 @@ fn long_options(help: &str) -> Vec<String> {
     let mut options: Vec<String> = help
         .split(|c: char| c.is_whitespace() || c == ',' || c == '=' || c == '[' || c == ']')
         .filter(|w| w.starts_with("--") && w.len() > 2)
-        .filter(|w| w[2..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| {
+            w[2..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .map(str::to_string)
         .collect();
     options.sort();
@@ -513,12 +517,19 @@ fn each_subcommand_has_a_man_page_with_its_options() {
         }
     }
     // A nested subcommand's page, and a name that is none.
-    let out = vpnwatch().args(["man", "runbook", "check"]).output().unwrap();
+    let out = vpnwatch()
+        .args(["man", "runbook", "check"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH vpnwatch-runbook-check 1"));
     let out = vpnwatch().args(["man", "scna"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("no manual page for \"scna\""), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("no manual page for \"scna\""),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
@@ -531,7 +542,10 @@ fn man_dir_writes_every_page() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let listed = String::from_utf8_lossy(&out.stdout);
-    let mut want = vec!["vpnwatch.1".to_string(), "vpnwatch-runbook-check.1".to_string()];
+    let mut want = vec![
+        "vpnwatch.1".to_string(),
+        "vpnwatch-runbook-check.1".to_string(),
+    ];
     want.extend(subcommands().iter().map(|n| format!("vpnwatch-{n}.1")));
     for file in want {
         let path = dir.path().join(&file);

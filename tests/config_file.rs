@@ -172,7 +172,10 @@ fn a_bad_tz_rule_or_a_key_conflict_names_file_line_and_key() {
         dir.path(),
         "operator = \"oncall\"\ntz = [\"UTC\", \"asa.log=Mars/Olympus\"]\n",
     );
-    let out = vpnwatch(dir.path()).args(["scan", HEADEND]).output().unwrap();
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -182,7 +185,10 @@ fn a_bad_tz_rule_or_a_key_conflict_names_file_line_and_key() {
     );
     assert!(err.contains("Mars/Olympus"), "{err}");
     write_config(dir.path(), "[keys]\nmitigated = \"m\"\nquit = \"p\"\n");
-    let out = vpnwatch(dir.path()).args(["scan", HEADEND]).output().unwrap();
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -191,7 +197,10 @@ fn a_bad_tz_rule_or_a_key_conflict_names_file_line_and_key() {
     );
     assert!(err.contains("also bound to pause"), "{err}");
     write_config(dir.path(), "[keys]\ndown = [\"Down\", \"PgDown\"]\n");
-    let out = vpnwatch(dir.path()).args(["scan", HEADEND]).output().unwrap();
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
     assert!(
         stderr(&out).contains(":2: key down: \"PgDown\" is not a key"),
         "{}",

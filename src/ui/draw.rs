@@ -112,8 +112,7 @@ pub fn draw(
         draw_full(frame, body, model, ui, theme, area.width)
     };
     if let Some((family, index)) = ui.line_view.open {
-        let scroll = ui.line_view.open_scroll;
-        super::logs::draw_open_line(frame, body, model, (family, index), scroll, theme);
+        super::logs::draw_open_line(frame, body, model, (family, index), ui, theme);
     }
     if ui.show_help {
         draw_help(frame, area, ui, theme);

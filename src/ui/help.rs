@@ -43,7 +43,11 @@ pub(super) fn footer_hints(ui: &UiState) -> Vec<(String, &'static str)> {
     let slash = |a: &str, b: &str| format!("{}/{}", k(a), k(b));
     let mut hints = Vec::new();
     if ui.line_view.open.is_some() {
-        hints.extend([(k("back"), "close"), (k("help"), "help"), (k("quit"), "quit")]);
+        hints.extend([
+            (k("back"), "close"),
+            (k("help"), "help"),
+            (k("quit"), "quit"),
+        ]);
         return hints;
     }
     if ui.detail.is_some() {
@@ -109,7 +113,10 @@ enum Keys {
 use Keys::{Bound, Fixed};
 
 const HELP: &[(Keys, &str)] = &[
-    (Bound(&["focus_next", "focus_prev"]), "move focus between panes"),
+    (
+        Bound(&["focus_next", "focus_prev"]),
+        "move focus between panes",
+    ),
     (Fixed("1 2 3 4 5"), "focus the n-th pane (Tab order)"),
     (
         Bound(&["up", "down"]),
@@ -122,7 +129,7 @@ const HELP: &[(Keys, &str)] = &[
     ),
     (
         Bound(&["pause"]),
-        "pause all log panes (+N: new lines since); cursor up pauses one (⇡)",
+        "pause all log panes (+N: new since); cursor up pauses one (⇡)",
     ),
     (
         Bound(&["raw"]),
@@ -147,7 +154,7 @@ const HELP: &[(Keys, &str)] = &[
     ),
     (
         Bound(&["note", "copy_command"]),
-        "note on the step (Enter saves) / copy its command, or the line under the cursor (OSC 52)",
+        "step note (Enter saves) / copy the step's command or cursor line",
     ),
     (
         Bound(&["mitigated", "resolved"]),
@@ -159,11 +166,11 @@ const HELP: &[(Keys, &str)] = &[
     ),
     (
         Bound(&["search", "note", "search_prev"]),
-        "search; next match older / newer (in Runbook the note key writes a note)",
+        "search / next match older (Runbook: a note) / newer",
     ),
     (
         Bound(&["text_filter", "auth_only"]),
-        "filter the log panes by text, regex, id, cause, host / auth lines only",
+        "filter by text, regex, id, cause or host / auth lines only",
     ),
     (
         Bound(&["undo", "presenter", "theme"]),
@@ -266,11 +273,20 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &The
         width,
         height,
     };
+    // Keys rebound to long names widen the key column.
+    let column = entries
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .clamp(15, 30)
+        + 1;
     let lines: Vec<Line> = entries
         .into_iter()
         .map(|(k, v)| {
+            let pad = " ".repeat(column.saturating_sub(k.width()));
             Line::from(vec![
-                Span::styled(format!(" {k:<16}"), theme.key),
+                Span::styled(format!(" {k}{pad}"), theme.key),
                 Span::styled(v, theme.base),
             ])
         })

@@ -361,7 +361,10 @@ mod tests {
     fn a_key_two_actions_would_share_is_a_conflict() {
         // `p` is still pause's.
         let err = check(&[("quit", &["p"])]).unwrap_err();
-        assert_eq!(err, ("quit".into(), "key \"p\" is also bound to pause".into()));
+        assert_eq!(
+            err,
+            ("quit".into(), "key \"p\" is also bound to pause".into())
+        );
         // Both rebound to one key.
         let err = check(&[("mitigated", &["m"]), ("resolved", &["m"])]).unwrap_err();
         assert!(err.1.contains("also bound to"), "{err:?}");

@@ -275,7 +275,12 @@ fn pick_cursor(shown: &[(Option<u64>, Row)], cursor: Option<u64>) -> Option<u64>
 
 /// The index of the line under the cursor of `family`'s pane, as a pane of
 /// `rows` rows shows it: what Enter opens and `y` copies.
-pub(super) fn cursor_index(model: &Model, ui: &UiState, family: Family, rows: usize) -> Option<u64> {
+pub(super) fn cursor_index(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Option<u64> {
     let pending = pending_lines(model, ui, family, rows).len();
     let shown = shown_rows(model, ui, family, rows.saturating_sub(pending).max(1));
     pick_cursor(&shown, ui.view(family).cursor)
@@ -283,7 +288,12 @@ pub(super) fn cursor_index(model: &Model, ui: &UiState, family: Family, rows: us
 
 /// The index of each row of `family`'s pane of `rows` rows, top to bottom
 /// (for a mouse click; `None` for a row that shows no stored line).
-pub(super) fn row_indexes(model: &Model, ui: &UiState, family: Family, rows: usize) -> Vec<Option<u64>> {
+pub(super) fn row_indexes(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Vec<Option<u64>> {
     let pending = pending_lines(model, ui, family, rows).len();
     shown_rows(model, ui, family, rows - pending)
         .into_iter()
@@ -355,9 +365,10 @@ pub(super) fn draw_open_line(
     area: Rect,
     model: &Model,
     (family, index): (Family, u64),
-    scroll: u16,
+    ui: &UiState,
     theme: &Theme,
 ) {
+    let scroll = ui.line_view.open_scroll;
     let store = model.store(family);
     let mut lines = Vec::new();
     match row_at(store, index) {
@@ -390,7 +401,15 @@ pub(super) fn draw_open_line(
     let block = pane_block(
         vec![
             Span::styled(format!(" {} line ", pane_label(family)), theme.title),
-            Span::styled(" Esc closes · ↑↓ scroll ", theme.muted),
+            Span::styled(
+                format!(
+                    " {} closes · {}{} scroll ",
+                    ui.keys.first("back"),
+                    ui.keys.first("up"),
+                    ui.keys.first("down")
+                ),
+                theme.muted,
+            ),
         ],
         true,
         theme,

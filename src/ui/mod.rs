@@ -565,8 +565,12 @@ impl UiState {
 
     fn move_by(&mut self, rows: isize, model: &Model) {
         match self.focus {
-            Focus::Headend => move_cursor(&mut self.headend_view, &model.headend, rows, self.page_rows),
-            Focus::Client => move_cursor(&mut self.client_view, &model.client, rows, self.page_rows),
+            Focus::Headend => {
+                move_cursor(&mut self.headend_view, &model.headend, rows, self.page_rows)
+            }
+            Focus::Client => {
+                move_cursor(&mut self.client_view, &model.client, rows, self.page_rows)
+            }
             Focus::Auth => move_cursor(&mut self.auth_view, &model.auth, rows, self.page_rows),
             Focus::Users => {
                 let n = model.incident.users_sorted(self.user_sort).len();
