@@ -244,7 +244,7 @@ fn footer_and_help_show_the_keys_as_bound() {
     );
     let text = screen_text(&render(&model, &ui, &Theme::default(), 160, 48));
     let footer = text.lines().last().unwrap();
-    for hint in ["h help", "Q quit", "Ctrl-PCtrl-N cursor", "l line"] {
+    for hint in ["h help", "Q quit", "Ctrl-P/Ctrl-N cursor", "l line"] {
         assert!(footer.contains(hint), "{hint}: {footer}");
     }
     assert!(

@@ -39,7 +39,15 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
 /// a narrow terminal they matter most.
 pub(super) fn footer_hints(ui: &UiState) -> Vec<(String, &'static str)> {
     let k = |action: &str| ui.keys.first(action);
-    let pair = |a: &str, b: &str| format!("{}{}", k(a), k(b));
+    // `↑↓` as one; keys with longer names apart (`Ctrl-P/Ctrl-N`).
+    let pair = |a: &str, b: &str| {
+        let (a, b) = (k(a), k(b));
+        if a.chars().count() == 1 && b.chars().count() == 1 {
+            format!("{a}{b}")
+        } else {
+            format!("{a}/{b}")
+        }
+    };
     let slash = |a: &str, b: &str| format!("{}/{}", k(a), k(b));
     let mut hints = Vec::new();
     if ui.line_view.open.is_some() {

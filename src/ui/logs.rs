@@ -268,7 +268,7 @@ fn pick_cursor(shown: &[(Option<u64>, Row)], cursor: Option<u64>) -> Option<u64>
         None => indexes.next_back(),
         Some(c) => {
             let first = indexes.clone().next();
-            indexes.filter(|i| *i <= c).next_back().or(first)
+            indexes.rfind(|i| *i <= c).or(first)
         }
     }
 }
