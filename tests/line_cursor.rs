@@ -273,3 +273,35 @@ fn footer_and_help_show_the_keys_as_bound() {
     assert!(text.contains("↑/k  ↓/j"), "{text}");
     assert!(text.contains(" ?  Esc "), "{text}");
 }
+
+#[test]
+fn in_a_filtered_pane_the_cursor_steps_over_the_lines_shown() {
+    let model = model();
+    let mut ui = headend_ui();
+    // `F`: only the three failures fed last and others of the id.
+    ui.apply(Action::StartFilter, &model);
+    for c in "cursor".chars() {
+        ui::search::input_key(&mut ui, KeyEvent::from(KeyCode::Char(c)), &model);
+    }
+    ui::search::input_key(&mut ui, KeyEvent::from(KeyCode::Enter), &model);
+    assert!(ui.find.filters());
+    let last = model.store(Family::Headend).total() - 1;
+    assert_eq!(ui.cursor_line(&model), Some((Family::Headend, last)));
+    ui.apply(key(KeyCode::Up), &model);
+    assert_eq!(ui.cursor_line(&model), Some((Family::Headend, last - 1)));
+    ui.apply(key(KeyCode::Up), &model);
+    assert_eq!(ui.cursor_line(&model), Some((Family::Headend, last - 2)));
+    // No shown line above: the cursor stays on the oldest shown.
+    ui.apply(key(KeyCode::Up), &model);
+    assert_eq!(ui.cursor_line(&model), Some((Family::Headend, last - 2)));
+    let terminal = render(&model, &ui, &Theme::default(), 120, 40);
+    assert!(reversed(&terminal, at_minute(&terminal, 10).unwrap()));
+    ui.apply(key(KeyCode::Enter), &model);
+    assert_eq!(ui.line_view.open, Some((Family::Headend, last - 2)));
+    ui.apply(Action::Back, &model);
+    ui.apply(key(KeyCode::Down), &model);
+    ui.apply(key(KeyCode::Down), &model);
+    assert_eq!(ui.cursor_line(&model), Some((Family::Headend, last)));
+    ui.apply(key(KeyCode::Down), &model);
+    assert!(ui.is_live(), "past the newest line shown: following");
+}

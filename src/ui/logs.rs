@@ -286,6 +286,55 @@ pub(super) fn cursor_index(
     pick_cursor(&shown, ui.view(family).cursor)
 }
 
+/// Where the cursor lands `steps` shown lines from line `from` in a
+/// filtered pane (`f`, `F`, `a`): hidden lines are skipped, so one ↑ is
+/// one row. `None` when no shown line lies that way: the cursor stays, or
+/// (going down) the pane follows again.
+pub(super) fn step_filtered(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    from: u64,
+    steps: isize,
+) -> Option<u64> {
+    let store = model.store(family);
+    let floor = store.evicted();
+    let last = store.total().checked_sub(1)?;
+    let user = ui.filter.as_ref().map(|key| model.incident.user(key));
+    let shown = |index: u64| match user {
+        Some(Some(stats)) => stats
+            .lines
+            .iter()
+            .any(|r| r.family == family && r.index == index),
+        Some(None) => false,
+        None => match row_at(store, index) {
+            Row::Line(bytes, meta) => ui.find.shows(bytes, &meta),
+            Row::Reading | Row::Missing(_) => false,
+        },
+    };
+    let mut left = steps.unsigned_abs();
+    let mut at = from;
+    let mut found = None;
+    // As far as a filtered pane looks back (see `filtered_rows`).
+    for _ in 0..super::search::FILTER_SCAN {
+        let next = if steps < 0 {
+            at.checked_sub(1).filter(|i| *i >= floor)
+        } else {
+            Some(at + 1).filter(|i| *i <= last)
+        };
+        let Some(next) = next else { break };
+        at = next;
+        if shown(at) {
+            found = Some(at);
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
 /// The index of each row of `family`'s pane of `rows` rows, top to bottom
 /// (for a mouse click; `None` for a row that shows no stored line).
 pub(super) fn row_indexes(

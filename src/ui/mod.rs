@@ -556,6 +556,28 @@ impl UiState {
         }
     }
 
+    /// Moves the cursor of a filtered log pane over the lines it shows.
+    fn move_filtered(&mut self, family: Family, rows: isize, model: &Model) {
+        let page = self.page_rows.max(1);
+        let Some(here) = logs::cursor_index(model, self, family, page) else {
+            return;
+        };
+        let to = logs::step_filtered(model, self, family, here, rows);
+        let store = model.store(family);
+        let view = match family {
+            Family::Headend => &mut self.headend_view,
+            Family::Client => &mut self.client_view,
+            Family::AuthServer => &mut self.auth_view,
+        };
+        match to {
+            Some(to) => cursor_to(view, store, to, page),
+            // Past the newest line shown: follow again.
+            None if rows > 0 => *view = LogView::default(),
+            // Past the oldest: the cursor stays.
+            None => {}
+        }
+    }
+
     /// The line under the focused log pane's cursor, as shown in the last
     /// frame's page: what Enter opens and `y` copies.
     pub fn cursor_line(&self, model: &Model) -> Option<(Family, u64)> {
@@ -564,6 +586,11 @@ impl UiState {
     }
 
     fn move_by(&mut self, rows: isize, model: &Model) {
+        if let Some(family) = self.log_focus()
+            && (self.filter.is_some() || self.find.filters())
+        {
+            return self.move_filtered(family, rows, model);
+        }
         match self.focus {
             Focus::Headend => {
                 move_cursor(&mut self.headend_view, &model.headend, rows, self.page_rows)
