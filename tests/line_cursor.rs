@@ -305,3 +305,18 @@ fn in_a_filtered_pane_the_cursor_steps_over_the_lines_shown() {
     ui.apply(key(KeyCode::Down), &model);
     assert!(ui.is_live(), "past the newest line shown: following");
 }
+
+#[test]
+fn pane_titles_name_their_keys_as_bound() {
+    let model = model();
+    let mut ui = UiState {
+        focus: Focus::Users,
+        ..bound_ui("[keys]\nsort = \"O\"\nraw = \"ctrl-r\"\n")
+    };
+    ui.apply(Action::ToggleRaw, &model);
+    let text = screen_text(&render(&model, &ui, &Theme::default(), 160, 48));
+    assert!(text.contains("by recent (O)"), "{text}");
+    assert!(text.contains(" raw (Ctrl-R) "), "{text}");
+    let text = screen_text(&render(&model, &headend_ui(), &Theme::default(), 160, 48));
+    assert!(text.contains("by recent (o)"), "{text}");
+}

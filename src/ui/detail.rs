@@ -53,8 +53,12 @@ pub(super) fn filtered_lines<'a>(
 }
 
 /// The title words for a filtered log pane.
-pub(super) fn filter_title(key: &UserKey) -> String {
-    format!(" filter: {} (f clears) ", user_name(key))
+pub(super) fn filter_title(key: &UserKey, keys: &super::keys::KeyMap) -> String {
+    format!(
+        " filter: {} ({} clears) ",
+        user_name(key),
+        keys.first("filter")
+    )
 }
 
 fn outcome_glyph(meta: &LineMeta) -> &'static str {

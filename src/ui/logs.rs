@@ -123,7 +123,10 @@ pub(super) fn draw_log(
         title.push(Span::styled(format!(" {word} +{newer} "), theme.paused));
     }
     if ui.line_view.raw {
-        title.push(Span::styled(" raw (v) ", theme.muted));
+        title.push(Span::styled(
+            format!(" raw ({}) ", ui.keys.first("raw")),
+            theme.muted,
+        ));
     }
     // `f`: only the lines the engine filed under the selected user.
     let filter = ui
@@ -132,7 +135,7 @@ pub(super) fn draw_log(
         .map(|key| (key, model.incident.user(key)));
     if let Some((key, _)) = filter {
         // Right after the pane's name, so a narrow pane still shows it.
-        title.insert(1, Span::styled(filter_title(key), theme.marker));
+        title.insert(1, Span::styled(filter_title(key, &ui.keys), theme.marker));
     }
     super::search::title_spans(&mut title, &ui.find, focus, theme);
     let block = pane_block(title, ui.focus == focus, theme);
