@@ -250,3 +250,44 @@ fn formats_lists_the_json_forms_with_an_example_each() {
         );
     }
 }
+
+/// Segmented ISE messages (`CISE_… msgId total segNo`) that arrive each in
+/// an envelope of its own are joined as in a plain ISE log: in order, out
+/// of order and interleaved with other messages; a message whose segments
+/// never all arrive is counted, not lost silently.
+#[test]
+fn ise_segments_inside_json_envelopes_are_joined() {
+    let path = fixture("siem/ise-segments.jsonl");
+    let got: Vec<String> = events(std::slice::from_ref(&path))
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                summary(e),
+                e["client_ip"].as_str().unwrap_or("-"),
+                e["line"],
+                e["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "5400 failure account_locked pia ise-psn02 2026-12-01T11:05:00.2Z - 198.51.100.61 2 24415 User authentication against Active Directory failed since user's account is locked out",
+            "5400 failure bad_credentials rae ise-psn02 2026-12-01T11:06:01Z - 198.51.100.63 5 24408 User authentication against Active Directory failed since user has entered the wrong password",
+            "5400 failure unknown_user quill ise-psn02 2026-12-01T11:06:00.29Z - 198.51.100.62 6 24412 User not found in Active Directory",
+        ]
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["scan", "--json", &path.display().to_string()])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["lines"], 7, "{v}");
+    assert_eq!(v["files"][0]["recognised"], 3, "{v}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ise-segments.jsonl: 1 multi-line records incomplete"),
+        "the lone first segment of message 504 is counted: {stderr}"
+    );
+}
