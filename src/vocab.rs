@@ -301,7 +301,7 @@ impl<'a> Event<'a> {
 
 /// Identifies one source for the lifetime of the process (index into the
 /// list of sources the console was started with).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(pub u16);
 
 /// A file lines were read from, named so that they can be read again when

@@ -73,6 +73,7 @@ pub fn survey(
     let mut counts = Vec::new();
     let mut hosts = Vec::new();
     for (i, file) in files.iter().enumerate() {
+        incident.set_source(crate::vocab::SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
         let mut laptops = ClientHosts::default();
         let c = read::read_file(file, u64::MAX, ctx, |record| {
             check(cancel)?;

@@ -176,6 +176,7 @@ impl<W: Write> Printer<'_, W> {
             return Ok(());
         };
         let mut result = Ok(());
+        self.incident.set_source(id);
         for line in batch.line_refs() {
             if line.continued {
                 continue;
@@ -209,6 +210,7 @@ impl<W: Write> Printer<'_, W> {
             return Ok(());
         };
         let mut result = Ok(());
+        self.incident.set_source(id);
         let (incident, out) = (&mut self.incident, &mut self.out);
         let (index, names) = (&mut self.index, &mut self.names);
         reader.finish(|record, event, repeats| {

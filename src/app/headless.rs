@@ -80,7 +80,12 @@ fn read_all(
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
     let mut index = 0u64;
-    for file in files {
+    // One source per file, numbered on from the source the caller set (a
+    // caller reading one file of several sets its number first).
+    let first = incident.source().0;
+    for (i, file) in files.iter().enumerate() {
+        let n = u16::try_from(i).unwrap_or(u16::MAX);
+        incident.set_source(crate::vocab::SourceId(first.saturating_add(n)));
         let counts = read::read_file(file, limit, ctx, |record| {
             let mut applied = Applied::default();
             let mut updates = Vec::new();
@@ -147,6 +152,11 @@ struct EventRecord<'a> {
     /// opening its attempt: context, not another failure.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     follow_on: bool,
+    /// Present (true) on a copy of a headend line that another source
+    /// already delivered (a relay and the headend's file): shown, not
+    /// counted again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    duplicate: bool,
     user: Option<&'a str>,
     client_ip: Option<&'a str>,
     group: Option<&'a str>,
@@ -312,6 +322,7 @@ pub(crate) fn write_event(
         cause,
         attempt: applied.new_attempt,
         follow_on: applied.follow_on,
+        duplicate: applied.duplicate,
         user: ev.user,
         client_ip: ev.client_ip,
         group: ev.group,
@@ -427,6 +438,9 @@ pub struct TotalsReport {
     pub session_ends: u64,
     pub unattributed_failures: u64,
     pub events: u64,
+    /// Copies of headend lines that another source had already delivered
+    /// (a relay and the headend's own file), counted once.
+    pub duplicates: u64,
     pub lines: u64,
     pub first_failure: Option<Timestamp>,
     pub latest: Option<Timestamp>,
@@ -618,6 +632,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         session_ends: t.session_ends,
         unattributed_failures: t.unattributed_failures,
         events: t.events,
+        duplicates: t.duplicates,
         lines: files.iter().map(|f| f.lines).sum(),
         first_failure: incident.first_failure(),
         latest: now,
@@ -785,7 +800,11 @@ pub fn scan_with(
     let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
     let summaries = files
         .iter()
-        .map(|file| count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {}))
+        .enumerate()
+        .map(|(i, file)| {
+            incident.set_source(crate::vocab::SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
+            count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {})
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(report(&incident, summaries))
 }
@@ -835,13 +854,16 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{} by {} ({} failing at the end), {}, {}, {} read",
+        "{} by {} ({} failing at the end), {}, {}, {} read{}",
         count(t.failures, "failed attempt", "failed attempts"),
         count(t.users_with_failures, "user", "users"),
         t.users_failing,
         count(t.successes, "successful login", "successful logins"),
         count(t.session_ends, "session end", "session ends"),
         count(t.lines, "line", "lines"),
+        crate::engine::dedup::folded(t.duplicates)
+            .map(|d| format!(", {d}"))
+            .unwrap_or_default(),
     )?;
     for s in &report.aaa_servers {
         let state = match s.state {

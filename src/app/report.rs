@@ -128,6 +128,12 @@ pub fn render(input: &ReportInput) -> String {
             count(totals.spray_attempts, "failed attempt", "failed attempts")
         ));
     }
+    if let Some(folded) = crate::engine::dedup::folded(totals.duplicates) {
+        // A relay and the headend's own file: one line each, counted once.
+        line(&format!(
+            "- {folded} (the same headend line from two sources)"
+        ));
+    }
     let admin = inc.management().failures;
     if admin > 0 {
         line(&format!(

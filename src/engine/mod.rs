@@ -12,9 +12,11 @@
 //! * [`scope`] — the verdict: infrastructure, widespread, attack, isolated or none.
 //! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
+//! * [`dedup`] — one headend line delivered by two sources counts once.
 
 pub mod checklist;
 pub mod client_attempts;
+pub mod dedup;
 pub mod evidence;
 pub mod incident;
 pub mod join;

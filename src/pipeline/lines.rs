@@ -32,6 +32,9 @@ pub enum LineKind {
     /// A failure line that follows the line opening its client attempt
     /// (see [`super::client_attempts`]): context, shown muted, not a `✖`.
     FollowOn { cause: Option<Cause> },
+    /// A copy of a headend line another source already delivered (a relay
+    /// and the headend's own file): counted once, shown muted with `=`.
+    Duplicate { outcome: Outcome },
     /// Written by vpnwatch itself (rotation, truncation …), not from a log.
     Marker,
     /// A piece of a line longer than the cap, after its first piece.

@@ -327,6 +327,12 @@ impl Model {
         }
         let headend = self.has_family(Family::Headend);
         self.incident.set_headend_present(headend);
+        let headends = self
+            .sources
+            .iter()
+            .filter(|s| s.family == Family::Headend)
+            .count();
+        self.incident.set_headend_sources(headends);
     }
 
     /// Parses a batch shown from pane index `first` on and applies its
@@ -464,6 +470,8 @@ impl Model {
         i: usize,
     ) -> Option<(Family, &mut Incident, &mut LineStore, &mut RecordReader)> {
         let family = self.reader(i)?.family();
+        self.incident
+            .set_source(SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
         let Model {
             incident,
             headend,
@@ -661,9 +669,13 @@ fn apply_event(
     };
     let applied = incident.apply_repeated(ev, line, repeats);
     // The engine's cause, not the parser's: one cause per attempt.
-    store.set_kind(
-        index,
-        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on),
-    );
+    let kind = if applied.duplicate {
+        LineKind::Duplicate {
+            outcome: ev.outcome,
+        }
+    } else {
+        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on)
+    };
+    store.set_kind(index, kind);
     store.set_compact(index, compact);
 }

@@ -73,6 +73,7 @@ fn outcome_glyph(meta: &LineMeta) -> &'static str {
         } => "○",
         // A follow-on line of a failed client attempt: context.
         LineKind::FollowOn { .. } => "·",
+        LineKind::Duplicate { .. } => "=",
         _ => " ",
     }
 }
@@ -215,7 +216,9 @@ pub(super) fn draw_detail(
                 outcome: Outcome::SessionEnd,
                 ..
             } => (outcome_glyph(meta), theme.session_end),
-            LineKind::FollowOn { .. } => (outcome_glyph(meta), theme.muted),
+            LineKind::FollowOn { .. } | LineKind::Duplicate { .. } => {
+                (outcome_glyph(meta), theme.muted)
+            }
             _ => (" ", theme.info),
         };
         // The engine's cause (token_required after a challenge), not the

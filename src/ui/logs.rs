@@ -38,6 +38,8 @@ fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
         } => ("  ", theme.info),
         // A follow-on line of a failed client attempt: context, muted.
         LineKind::FollowOn { .. } => ("· ", theme.muted),
+        // A copy of a line another headend source delivered: counted once.
+        LineKind::Duplicate { .. } => ("= ", theme.muted),
         LineKind::Plain => ("  ", theme.plain),
         LineKind::Marker => ("", theme.marker),
         LineKind::Continuation => ("↪ ", theme.muted),
