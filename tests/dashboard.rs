@@ -784,3 +784,52 @@ fn a_spray_is_collapsed_under_its_address_and_the_verdict_says_attack() {
         "{text}"
     );
 }
+
+/// The headend's file and what a relay forwarded of it (rsyslog's RFC 3339
+/// header), read live into two panes' worth of sources: every failure
+/// counts once, the copies are shown muted with `=`, and the header says
+/// how many were folded.
+#[test]
+fn a_line_from_two_headend_sources_counts_once_on_the_dashboard() {
+    let file = include_str!("fixtures/dedup/asa-file.log");
+    let relay: String = file
+        .lines()
+        .map(|l| {
+            let (pri, rest) = l.split_at(5);
+            let (stamp, rest) = rest.split_at(20);
+            format!(
+                "{pri}2026-12-{}T{}+00:00{rest}\n",
+                &stamp[4..6],
+                &stamp[12..20]
+            )
+        })
+        .collect();
+    let alone = model_of(&[(source("asa.log", Family::Headend), file)]);
+    // The relay's lines arrive first, then the file's.
+    let both = model_of(&[
+        (source("relay", Family::Headend), relay.as_str()),
+        (source("asa.log", Family::Headend), file),
+    ]);
+    let (a, b) = (alone.incident.totals(), both.incident.totals());
+    assert_eq!((b.failures, b.successes), (a.failures, a.successes));
+    assert_eq!(a.failures, 4, "gus's two attempts in one second count");
+    // Every applied line of the file is a copy: 7 of its 8 (the 302013
+    // traffic line is only counted).
+    assert_eq!(b.duplicates, 7);
+    let terminal = render(
+        &both,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        200,
+        40,
+    );
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("= 7 lines delivered twice, counted once"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= 14:02:10 vpn-asa-02 113005 AAA user authentication Rejected"),
+        "{text}"
+    );
+}
