@@ -270,6 +270,7 @@ pub fn write_surveyed(
         taken_at: job.taken_at,
         incident_now: job.incident_now,
         operator: &job.operator,
+        time_marks: Some(survey.incident.time_marks()),
     });
     let path = job
         .out

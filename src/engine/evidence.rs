@@ -360,6 +360,27 @@ pub struct BundleRequest<'a> {
     pub operator: &'a str,
     /// The incident's now, for the user's state.
     pub incident_now: Option<Timestamp>,
+    /// Which of the user's times are not their lines' own (a JSON
+    /// record's, the read time): named in `user.json`'s `times_from`.
+    pub time_marks: Option<&'a super::timemarks::TimeMarks>,
+}
+
+/// `{"first_failure": "read", …}`: the user's times that a JSON record
+/// or the reading gave, by field (absent fields are the lines' own).
+fn times_from(stats: &UserStats, marks: Option<&super::timemarks::TimeMarks>) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (field, ts) in [
+        ("first_failure", stats.first_failure),
+        ("last_failure", stats.last_failure),
+        ("last_success", stats.last_success),
+        ("last_seen", stats.last_seen),
+    ] {
+        let from = marks.zip(ts).map(|(m, t)| m.get(t)).unwrap_or_default();
+        if !from.mark().is_empty() {
+            out.insert(field.into(), json!(from));
+        }
+    }
+    serde_json::Value::Object(out)
 }
 
 /// One file of the bundle, path relative to the bundle's directory.
@@ -421,6 +442,9 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "last_failure": stats.last_failure,
         "last_success": stats.last_success,
         "last_seen": stats.last_seen,
+        // Only the times that are not their lines' own, by where they came
+        // from: `envelope` (a JSON record's) or `read` (when read).
+        "times_from": times_from(&stats, req.time_marks),
     });
     files.push(BundleFile {
         path: "user.json".into(),
@@ -441,7 +465,9 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          Files\n\
          -----\n\
          README.txt      this file\n\
-         user.json       the user's failed attempts, logins, causes and client IPs\n\
+         user.json       the user's failed attempts, logins, causes and client IPs;\n\
+         \x20               'times_from' names each time that is not its line's own\n\
+         \x20               ('envelope': its JSON record's, 'read': when it was read)\n\
          checklist.json  the runbook checklist at the time: each step's state, who, when, notes\n\
          lines/          the user's lines from every source, numbered as in the source;\n\
          \x20               '>' marks the user's own lines, with [cause] on a failure the\n\

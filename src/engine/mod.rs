@@ -13,6 +13,7 @@
 //! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
 //! * [`dedup`] — one headend line delivered by two sources counts once.
+//! * [`timemarks`] — which times are a JSON record's or the read time.
 
 pub mod checklist;
 pub mod client_attempts;
@@ -25,6 +26,7 @@ pub mod scope;
 pub mod skew;
 pub mod spray;
 pub mod suggest;
+pub mod timemarks;
 pub mod window;
 
 pub use checklist::{Checklist, StepChange, StepState};

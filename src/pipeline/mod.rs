@@ -638,13 +638,15 @@ impl Seen {
 /// Where the parts of `ev`, parsed from `record`, sit in the line of
 /// `bytes` (see [`lines::Compact`]): only when the record is that line's own
 /// bytes (a record of one line, valid UTF-8), so offsets in the record are
-/// offsets in the line; else none and the line shows raw.
+/// offsets in the line; else only the event's time and where it came from
+/// (a JSON record around the line: the pane shows the time, then the line
+/// raw).
 pub fn compact_of(bytes: &[u8], record: &str, ev: &Event) -> lines::Compact {
     let same = std::ptr::eq(bytes.as_ptr(), record.as_ptr()) && bytes.len() == record.len();
     if same || bytes == record.as_bytes() {
         lines::Compact::of(record, ev)
     } else {
-        lines::Compact::default()
+        lines::Compact::time_only(ev)
     }
 }
 

@@ -216,6 +216,8 @@ pub struct Incident {
     server_index: HashMap<String, usize>,
     /// Headend lines already delivered by another source.
     dedup: super::dedup::Dedup,
+    /// Times that are not their lines' own (a JSON record's, the read time).
+    time_marks: super::timemarks::TimeMarks,
     /// The source the events applied next come from (see
     /// [`Incident::set_source`]).
     source: crate::vocab::SourceId,
@@ -432,6 +434,19 @@ impl Incident {
         }
     }
 
+    /// Which times are not their lines' own, for the outputs to mark
+    /// ([`crate::vocab::TimeFrom::mark`]).
+    pub fn time_marks(&self) -> &super::timemarks::TimeMarks {
+        &self.time_marks
+    }
+
+    /// The mark for a time this incident holds: `~` a JSON record's, `?`
+    /// the time a line was read, empty for a line's own (see
+    /// [`super::timemarks`]).
+    pub fn time_mark(&self, ts: Option<Timestamp>) -> &'static str {
+        ts.map_or("", |t| self.time_marks.get(t).mark())
+    }
+
     /// Copies of headend lines the dedup table could no longer recognise
     /// (its oldest keys forgotten to stay bounded).
     pub fn duplicates_forgotten(&self) -> u64 {
@@ -464,6 +479,9 @@ impl Incident {
             && self.latest.is_none_or(|l| t > l)
         {
             self.latest = Some(t);
+        }
+        if let Some(t) = ev.ts {
+            self.time_marks.note(t, ev.ts_from);
         }
         let evidence = ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence);
