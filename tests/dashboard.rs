@@ -833,3 +833,59 @@ fn a_line_from_two_headend_sources_counts_once_on_the_dashboard() {
         "{text}"
     );
 }
+
+/// When lines with no time of their own were read in these tests.
+fn read_at() -> Timestamp {
+    "2026-11-28T08:41:10Z".parse().unwrap()
+}
+
+/// A Graylog export of the headend (two of its lines lost their syslog
+/// header: they take their record's time) and a RADIUS log without any
+/// header (its line takes the time it was read).
+fn shipped_model() -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(
+        vec![
+            source("graylog.jsonl", Family::Headend),
+            source("radius.log", Family::AuthServer),
+        ],
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    model.read_clock = read_at;
+    feed(&mut model, 0, include_str!("fixtures/siem/graylog.jsonl"));
+    feed(
+        &mut model,
+        1,
+        "(7) Login incorrect (Invalid password): [bo] (from client vpn-asa-01 port 0 cli 203.0.113.12)",
+    );
+    model
+}
+
+/// A time that is not its line's own is marked where it is shown: `~` a
+/// JSON record's, `?` the read time, in the panes and in the drill-down
+/// (its timeline and its first/last failure), with or without colour.
+#[test]
+fn times_not_their_lines_own_are_marked_in_panes_and_drill_down() {
+    let model = shipped_model();
+    let theme = Theme::load("default").unwrap().without_colour();
+    let panes = render(&model, &UiState::default(), &theme, 120, 40);
+    let text = screen_text(&panes);
+    assert!(
+        text.contains("08:41:07 {\"_id\":\"01a\""),
+        "own time: {text}"
+    );
+    assert!(text.contains("08:41:09~ {\"_id\":\"01b\""), "{text}");
+    assert!(text.contains("08:41:10? (7) Login incorrect"), "{text}");
+    insta::assert_snapshot!("time_marks_panes", panes.backend());
+
+    let mut ui = select_user(&model, "bo");
+    ui.apply(ui::Action::Open, &model);
+    let detail = render(&model, &ui, &theme, 120, 40);
+    let text = screen_text(&detail);
+    assert!(text.contains("first failure 08:41:09~"), "{text}");
+    assert!(text.contains(" 08:41:09~ headend"), "{text}");
+    assert!(text.contains(" 08:41:10? auth"), "{text}");
+    insta::assert_snapshot!("time_marks_drill_down", detail.backend());
+}

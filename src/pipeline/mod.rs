@@ -129,6 +129,9 @@ pub struct Model {
     /// Which zone times are shown in and how zone-less stamps are read
     /// (`--tz`), for the header and help.
     pub time_note: String,
+    /// The time a line with no time anywhere is given (see
+    /// [`RecordReader::with_read_clock`]): the wall clock, fixed in tests.
+    pub read_clock: fn() -> jiff::Timestamp,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -168,6 +171,7 @@ impl Model {
             counted_before: Vec::new(),
             quiet_after: DEFAULT_QUIET_AFTER,
             time_note: crate::parse::clock::rules().short(),
+            read_clock: jiff::Timestamp::now,
         }
     }
 
@@ -506,7 +510,8 @@ impl Model {
         let src = self.sources.get(i)?;
         Some(
             RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
-                .for_source(&src.name),
+                .for_source(&src.name)
+                .with_read_clock(self.read_clock),
         )
     }
 
