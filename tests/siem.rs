@@ -291,3 +291,66 @@ fn ise_segments_inside_json_envelopes_are_joined() {
         "the lone first segment of message 504 is counted: {stderr}"
     );
 }
+
+/// `report` and `bundle` mark the times a JSON record gave a line whose
+/// header was removed (`~`, `envelope`), and leave the lines' own alone.
+#[test]
+fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
+    let path = fixture("siem/graylog.jsonl").display().to_string();
+    let journal = fixture("journal/sample-incident.jsonl")
+        .display()
+        .to_string();
+    let md = vpnwatch(&["report", "--journal", &journal, &path]);
+    assert!(
+        md.contains(
+            "| bo | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.12 | 2026-11-28 08:41:09~ |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| ann | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.11 | 2026-11-28 08:41:07 |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("First failure 2026-11-28 08:41:07 UTC;"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Times marked `~` are a JSON record's time"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 2026-11-28 08:41:09~ | log | last failed login in the logs |"),
+        "{md}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let user_json = |user: &str| -> Value {
+        let out = dir.path().join(format!("{user}.tar.gz"));
+        vpnwatch(&[
+            "bundle",
+            "--user",
+            user,
+            "-o",
+            &out.display().to_string(),
+            &path,
+        ]);
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(&out).unwrap(),
+        ));
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap().ends_with("user.json") {
+                return serde_json::from_reader(&mut entry).unwrap();
+            }
+        }
+        panic!("no user.json for {user}");
+    };
+    assert_eq!(
+        user_json("bo")["times_from"],
+        serde_json::json!({"first_failure": "envelope", "last_failure": "envelope", "last_seen": "envelope"})
+    );
+    assert_eq!(user_json("ann")["times_from"], serde_json::json!({}));
+}
