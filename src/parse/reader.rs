@@ -227,7 +227,7 @@ impl RecordReader {
     /// line comes back as it is. The whole message takes the envelope of
     /// the segment that completed it; ISE writes its own time in segment 0.
     fn join_ise_segment(&mut self, raw: String) -> Option<String> {
-        if !records::ise_segment(&raw).is_some_and(|s| s.total > 1) {
+        if records::ise_segment(&raw).is_none_or(|s| s.total <= 1) {
             return Some(raw);
         }
         let json = self.json.as_mut()?;
