@@ -466,14 +466,14 @@ mod tests {
         let c = Compact::of(&far, &ev);
         assert_eq!(c.host(), None);
         assert!(c.body().is_some());
-        // A copy of the line that is not the line (lossy text): raw.
+        // A copy of the line that is not the line (lossy text): raw, after
+        // the event's time.
         let bytes = [line.as_bytes(), b" \xff"].concat();
         let text = String::from_utf8_lossy(&bytes);
         let ev = crate::parse::asa::parse(&text, &ctx).unwrap();
-        assert_eq!(
-            super::super::compact_of(&bytes, &text, &ev),
-            Compact::default()
-        );
+        let c = super::super::compact_of(&bytes, &text, &ev);
+        assert_eq!((c.body(), c.host(), c.msg_id()), (None, None, None));
+        assert_eq!(c.time_of_day(), Some(8 * 3600 + 43 * 60 + 11));
         // No body: no compact form.
         assert_eq!(Compact::default().body(), None);
         // Where the time came from is kept beside it.
