@@ -292,7 +292,7 @@ fn ise_segments_inside_json_envelopes_are_joined() {
     );
 }
 
-/// `report` and `bundle` mark the times a JSON record gave a line whose
+/// `scan`, `report` and `bundle` mark the times a JSON record gave a line whose
 /// header was removed (`~`, `envelope`), and leave the lines' own alone.
 #[test]
 fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
@@ -324,6 +324,39 @@ fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
     assert!(
         md.contains("| 2026-11-28 08:41:09~ | log | last failed login in the logs |"),
         "{md}"
+    );
+
+    let table = vpnwatch(&["scan", &path]);
+    assert!(
+        table.contains(
+            "bo         1       0  bad_credentials       ✖ failing    2026-11-28T08:41:09Z~\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "ann        1       0  bad_credentials       ✖ failing    2026-11-28T08:41:07Z\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("Times marked ~ are a JSON record's time"),
+        "{table}"
+    );
+    let scan: Value = serde_json::from_str(&vpnwatch(&["scan", "--json", &path])).unwrap();
+    let times_from: Vec<String> = scan["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("{} {}", u["user"], u["times_from"]))
+        .collect();
+    assert_eq!(
+        times_from,
+        [
+            r#""bo" {"first_failure":"envelope","last_failure":"envelope","last_seen":"envelope"}"#,
+            r#""ann" {}"#,
+            r#""cy" {"last_seen":"envelope","last_success":"envelope"}"#,
+        ]
     );
 
     let dir = tempfile::tempdir().unwrap();

@@ -355,6 +355,9 @@ pub struct UserReport {
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
+    /// The times above that are not their lines' own, by field:
+    /// `envelope` (a JSON record's) or `read` (when vpnwatch read it).
+    pub times_from: std::collections::BTreeMap<&'static str, parse::TimeFrom>,
     /// `locked`, `unknown`, `failing`, `recovered` or `ok` (see
     /// [`UserState`] and the README).
     pub state: UserState,
@@ -561,6 +564,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 first_failure: s.first_failure,
                 last_failure: s.last_failure,
                 last_seen: s.last_seen,
+                times_from: incident.time_marks().of_user(s),
                 state: s.state(now),
                 sessions: SessionsReport {
                     up: s.sessions_up,
@@ -847,7 +851,12 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
             u.state.label(),
-            time_or_dash(u.last_seen),
+            // `~` / `?` when the time is a JSON record's or the read time.
+            format!(
+                "{}{}",
+                time_or_dash(u.last_seen),
+                u.times_from.get("last_seen").map_or("", |f| f.mark())
+            ),
         )?;
     }
     let t = &report.totals;
@@ -865,6 +874,12 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             .map(|d| format!(", {d}"))
             .unwrap_or_default(),
     )?;
+    if report.users.iter().any(|u| !u.times_from.is_empty()) {
+        writeln!(
+            out,
+            "Times marked ~ are a JSON record's time (the line had none of its own), ? the time vpnwatch read the line"
+        )?;
+    }
     for s in &report.aaa_servers {
         let state = match s.state {
             ServerHealth::Active => "ACTIVE",

@@ -365,24 +365,6 @@ pub struct BundleRequest<'a> {
     pub time_marks: Option<&'a super::timemarks::TimeMarks>,
 }
 
-/// `{"first_failure": "read", …}`: the user's times that a JSON record
-/// or the reading gave, by field (absent fields are the lines' own).
-fn times_from(stats: &UserStats, marks: Option<&super::timemarks::TimeMarks>) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for (field, ts) in [
-        ("first_failure", stats.first_failure),
-        ("last_failure", stats.last_failure),
-        ("last_success", stats.last_success),
-        ("last_seen", stats.last_seen),
-    ] {
-        let from = marks.zip(ts).map(|(m, t)| m.get(t)).unwrap_or_default();
-        if !from.mark().is_empty() {
-            out.insert(field.into(), json!(from));
-        }
-    }
-    serde_json::Value::Object(out)
-}
-
 /// One file of the bundle, path relative to the bundle's directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundleFile {
@@ -444,7 +426,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "last_seen": stats.last_seen,
         // Only the times that are not their lines' own, by where they came
         // from: `envelope` (a JSON record's) or `read` (when read).
-        "times_from": times_from(&stats, req.time_marks),
+        "times_from": req.time_marks.map(|m| m.of_user(&stats)).unwrap_or_default(),
     });
     files.push(BundleFile {
         path: "user.json".into(),

@@ -13,10 +13,11 @@
 //! [`TimeMarks::incomplete`] says so and the outputs say a mark may be
 //! missing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use jiff::Timestamp;
 
+use super::incident::UserStats;
 use crate::vocab::TimeFrom;
 
 /// Times remembered (about 40 bytes each).
@@ -48,6 +49,22 @@ impl TimeMarks {
     /// Where `ts` came from: [`TimeFrom::Line`] unless noted.
     pub fn get(&self, ts: Timestamp) -> TimeFrom {
         self.from.get(&ts).copied().unwrap_or_default()
+    }
+
+    /// Which of a user's times are not their lines' own, by field
+    /// (`first_failure`, `last_failure`, `last_success`, `last_seen`): the
+    /// `times_from` of `scan --json` and a bundle's `user.json`.
+    pub fn of_user(&self, stats: &UserStats) -> BTreeMap<&'static str, TimeFrom> {
+        [
+            ("first_failure", stats.first_failure),
+            ("last_failure", stats.last_failure),
+            ("last_success", stats.last_success),
+            ("last_seen", stats.last_seen),
+        ]
+        .into_iter()
+        .filter_map(|(field, ts)| Some((field, self.get(ts?))))
+        .filter(|(_, from)| !from.mark().is_empty())
+        .collect()
     }
 
     /// Whether any time is marked.
