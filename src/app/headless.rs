@@ -165,6 +165,10 @@ struct EventRecord<'a> {
     raw: &'a str,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn is_line_time(t: &parse::TimeFrom) -> bool {
     matches!(t, parse::TimeFrom::Line | parse::TimeFrom::Missing)
 }
@@ -444,6 +448,10 @@ pub struct TotalsReport {
     /// Copies of headend lines that another source had already delivered
     /// (a relay and the headend's own file), counted once.
     pub duplicates: u64,
+    /// Lines the comparison forgot to stay bounded (more than 262,144
+    /// compared): a copy of one of them counted again. Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicates_forgotten: u64,
     pub lines: u64,
     pub first_failure: Option<Timestamp>,
     pub latest: Option<Timestamp>,
@@ -637,6 +645,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         unattributed_failures: t.unattributed_failures,
         events: t.events,
         duplicates: t.duplicates,
+        duplicates_forgotten: incident.duplicates_forgotten(),
         lines: files.iter().map(|f| f.lines).sum(),
         first_failure: incident.first_failure(),
         latest: now,
@@ -870,7 +879,7 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         count(t.successes, "successful login", "successful logins"),
         count(t.session_ends, "session end", "session ends"),
         count(t.lines, "line", "lines"),
-        crate::engine::dedup::folded(t.duplicates)
+        crate::engine::dedup::folded(t.duplicates, t.duplicates_forgotten)
             .map(|d| format!(", {d}"))
             .unwrap_or_default(),
     )?;

@@ -149,7 +149,9 @@ pub fn render(input: &ReportInput) -> String {
             count(totals.spray_attempts, "failed attempt", "failed attempts")
         ));
     }
-    if let Some(folded) = crate::engine::dedup::folded(totals.duplicates) {
+    if let Some(folded) =
+        crate::engine::dedup::folded(totals.duplicates, inc.duplicates_forgotten())
+    {
         // A relay and the headend's own file: one line each, counted once.
         line(&format!(
             "- {folded} (the same headend line from two sources)"

@@ -114,15 +114,27 @@ impl Dedup {
     }
 }
 
-/// `N lines delivered twice, counted once` when copies were folded: the
-/// words the header, `scan` and `report` use.
-pub fn folded(n: u64) -> Option<String> {
-    (n > 0).then(|| {
+/// `N lines delivered twice, counted once` when copies were folded, and
+/// a warning when the table forgot lines (`forgotten` keys, see
+/// [`Dedup::forgotten`]): the words the header, `scan` and `report` use.
+pub fn folded(n: u64, forgotten: u64) -> Option<String> {
+    let mut s = (n > 0).then(|| {
         format!(
             "{}, counted once",
             crate::plural::count(n, "line delivered twice", "lines delivered twice")
         )
-    })
+    });
+    if forgotten > 0 {
+        let warn = format!(
+            "⚠ copies of lines older than the last {} compared may count twice",
+            crate::engine::thousands(DEDUP_KEYS_CAP as u64)
+        );
+        s = Some(match s {
+            Some(s) => format!("{s} ({warn})"),
+            None => warn,
+        });
+    }
+    s
 }
 
 /// The key of a headend line that can have a copy: host, message id,
@@ -222,6 +234,13 @@ mod tests {
         }
         assert_eq!(d.keys.len(), DEDUP_KEYS_CAP);
         assert_eq!(d.forgotten(), 10);
+        assert_eq!(
+            folded(3, 10).as_deref(),
+            Some(
+                "3 lines delivered twice, counted once (⚠ copies of lines older than the last 262,144 compared may count twice)"
+            )
+        );
+        assert_eq!(folded(0, 0), None);
         // The oldest is forgotten (counts again), the newest is known.
         assert!(!d.is_copy(B, &line("fw", 0, &bodies[0])));
         assert!(d.is_copy(B, &line("fw", 0, &bodies[DEDUP_KEYS_CAP + 9])));
