@@ -854,18 +854,15 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     for u in &report.users {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}",
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}{}",
             name(u),
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
             u.state.label(),
+            time_or_dash(u.last_seen),
             // `~` / `?` when the time is a JSON record's or the read time.
-            format!(
-                "{}{}",
-                time_or_dash(u.last_seen),
-                u.times_from.get("last_seen").map_or("", |f| f.mark())
-            ),
+            u.times_from.get("last_seen").map_or("", |f| f.mark()),
         )?;
     }
     let t = &report.totals;
