@@ -170,6 +170,14 @@ impl<W: Write> Printer<'_, W> {
             ) {
                 let user = self.users.get(i).cloned().flatten();
                 *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+                // A stream found to be a headend log: copies of its lines in
+                // another headend source count once.
+                let headends = self
+                    .readers
+                    .iter()
+                    .filter(|r| r.family() == crate::vocab::Family::Headend)
+                    .count();
+                self.incident.set_headend_sources(headends);
             }
         }
         let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
