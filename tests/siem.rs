@@ -303,7 +303,7 @@ fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
     let md = vpnwatch(&["report", "--journal", &journal, &path]);
     assert!(
         md.contains(
-            "| bo | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.12 | 2026-11-28 08:41:09~ |"
+            "| bo | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.12 | 2026-11-28 08:41:09\\~ |"
         ),
         "{md}"
     );
@@ -322,7 +322,7 @@ fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
         "{md}"
     );
     assert!(
-        md.contains("| 2026-11-28 08:41:09~ | log | last failed login in the logs |"),
+        md.contains("| 2026-11-28 08:41:09\\~ | log | last failed login in the logs |"),
         "{md}"
     );
 

@@ -50,7 +50,16 @@ fn opt_utc(ts: Option<Timestamp>) -> String {
 /// record's time, `?` the time the line was read (see
 /// [`crate::vocab::TimeFrom::mark`]).
 fn log_utc(inc: &Incident, ts: Option<Timestamp>) -> String {
-    format!("{}{}", opt_utc(ts), inc.time_mark(ts))
+    format!("{}{}", opt_utc(ts), md_mark(inc.time_mark(ts)))
+}
+
+/// A time mark as Markdown text: two `~` in one table row would otherwise
+/// strike through what lies between them.
+fn md_mark(mark: &str) -> &str {
+    match mark {
+        "~" => "\\~",
+        other => other,
+    }
 }
 
 /// What the marks of [`log_utc`] mean, when any time carries one.
@@ -360,7 +369,7 @@ pub fn render(input: &ReportInput) -> String {
     for (ts, source, what) in timeline(inc, list) {
         // Journal times are wall times, never a line's.
         let mark = if source == "log" {
-            inc.time_mark(Some(ts))
+            md_mark(inc.time_mark(Some(ts)))
         } else {
             ""
         };
