@@ -240,3 +240,218 @@ fn sample_trace_names_the_demo_lockout() {
         without["users"].as_array().unwrap().len()
     );
 }
+
+/// `tests/fixtures/debug-trace/aaa-webvpn.log`: `debug aaa authentication`
+/// and `debug ldap` traces of two attempts by jdoe four seconds apart (the
+/// directory says `52e`, then `775`), one by asmith traced by the AAA
+/// transaction alone, and bkim's accepted login with its tunnel request.
+fn aaa_webvpn_incident() -> Incident {
+    let ctx = ParseContext::default();
+    let text = std::fs::read_to_string(fixture("aaa-webvpn.log")).unwrap();
+    let mut incident = Incident::for_sources([Family::Headend]);
+    for (i, line) in text.lines().enumerate() {
+        let ev = asa::parse(line, &ctx).unwrap();
+        let r = LineRef {
+            family: Family::Headend,
+            index: i as u64,
+            ts: ev.ts,
+            cause: None,
+        };
+        incident.apply_line(&ev, r);
+    }
+    incident
+}
+
+#[test]
+fn aaa_and_webvpn_trace_lines_name_their_session_and_outcome() {
+    let ctx = ParseContext::default();
+    let parse = |text: &'static str| {
+        let syslog = format!("{HEAD}{text}");
+        let ev = asa::parse(&syslog, &ctx).unwrap();
+        let console = debug_trace::parse_console(text, &ctx).unwrap();
+        let fields = |e: &vpnwatch::parse::Event<'_>| {
+            (
+                e.trace_session.map(str::to_string),
+                e.user.map(str::to_string),
+                e.outcome,
+                e.cause,
+                e.role,
+            )
+        };
+        assert_eq!(
+            fields(&ev),
+            fields(&console),
+            "{text}: syslog and console forms read alike"
+        );
+        (
+            console.trace_session,
+            console.user,
+            console.outcome,
+            console.cause,
+            console.role,
+        )
+    };
+    use vpnwatch::vocab::Role;
+    let aaa = Some(debug_trace::AAA_SESSION);
+    let webvpn = Some(debug_trace::WEBVPN_SESSION);
+    let info = Outcome::Info;
+    for (text, want) in [
+        (
+            "AAA API: In aaa_open",
+            (aaa, None, info, None, Role::TraceStart),
+        ),
+        (
+            "AAA session opened: handle = 31",
+            (aaa, None, info, None, Role::TraceStart),
+        ),
+        ("User: jdoe", (aaa, Some("jdoe"), info, None, Role::Plain)),
+        (
+            "Checking simultaneous login restriction (max allowance=3) for user jdoe",
+            (aaa, Some("jdoe"), info, None, Role::Plain),
+        ),
+        (
+            "Authentication Status: -1 (REJECT)",
+            (
+                aaa,
+                None,
+                Outcome::Failure,
+                Some(Cause::BadCredentials),
+                Role::Plain,
+            ),
+        ),
+        (
+            "AAA_NextFunction: i_fsm_state = IFSM_PRIM_AUTHENTICATE, auth_status = CHALLENGE",
+            (
+                aaa,
+                None,
+                Outcome::Failure,
+                Some(Cause::TokenRequired),
+                Role::Plain,
+            ),
+        ),
+        (
+            "AAA_NextFunction: i_fsm_state = IFSM_PRIM_AUTHENTICATE, auth_status = TIMEOUT",
+            (
+                aaa,
+                None,
+                Outcome::Failure,
+                Some(Cause::AaaUnreachable),
+                Role::Plain,
+            ),
+        ),
+        (
+            "Authentication Status: 1 (ACCEPT)",
+            (aaa, None, Outcome::Success, None, Role::Plain),
+        ),
+        (
+            "webvpn_rx_data_tunnel_connect",
+            (webvpn, None, info, None, Role::TraceStart),
+        ),
+        (
+            "webvpn_aggauth_process: authentication failed for user 'jdoe'",
+            (
+                webvpn,
+                Some("jdoe"),
+                Outcome::Failure,
+                Some(Cause::BadCredentials),
+                Role::Plain,
+            ),
+        ),
+        (
+            "webvpn_aggauth_process: <username>jdoe</username>",
+            (webvpn, Some("jdoe"), info, None, Role::Plain),
+        ),
+        (
+            "CSTP state = CONNECTED",
+            (webvpn, None, Outcome::Success, None, Role::Plain),
+        ),
+        (
+            "[12] Session Start",
+            (Some("12"), None, info, None, Role::TraceStart),
+        ),
+        (
+            "radius mkreq: 0x2a",
+            (
+                Some(debug_trace::RADIUS_SESSION),
+                None,
+                info,
+                None,
+                Role::TraceStart,
+            ),
+        ),
+    ] {
+        assert_eq!(parse(text), want, "{text}");
+    }
+    // A hidden name names no one.
+    assert_eq!(parse("webvpn_aggauth_process: for user *****").1, None);
+}
+
+#[test]
+fn aaa_and_webvpn_trace_lines_join_the_attempt_they_belong_to() {
+    let path = fixture("aaa-webvpn.log");
+    let out = run(&["scan", "--json", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let users = v["users"].as_array().unwrap();
+    let names: Vec<&str> = users.iter().filter_map(|u| u["user"].as_str()).collect();
+    assert_eq!(names.len(), 3, "the trace adds no user: {names:?}");
+    let user = |n: &str| users.iter().find(|u| u["user"] == n).unwrap();
+    let jdoe = user("jdoe");
+    assert_eq!(jdoe["failures"], 2, "the trace adds no attempt: {jdoe}");
+    assert_eq!(jdoe["causes"]["bad_credentials"], 1, "{jdoe}");
+    assert_eq!(jdoe["causes"]["account_locked"], 1, "{jdoe}");
+    // The second attempt's trace (775) is its own, not the first's: a
+    // trace session opened anew is another login.
+    assert_eq!(jdoe["last_cause"], "account_locked", "{jdoe}");
+    let asmith = user("asmith");
+    assert_eq!(
+        (asmith["failures"].as_u64(), asmith["last_cause"].as_str()),
+        (Some(1), Some("bad_credentials")),
+        "the AAA transaction's REJECT confirms the rejection: {asmith}"
+    );
+    let bkim = user("bkim");
+    assert_eq!(bkim["failures"], 0, "{bkim}");
+}
+
+#[test]
+fn drill_down_shows_aaa_and_webvpn_lines_in_the_attempts_timeline() {
+    let incident = aaa_webvpn_incident();
+    let lines = |name: &str| -> Vec<(u64, Option<Cause>)> {
+        incident
+            .user(&UserKey::Named(name.into()))
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| (l.index, l.cause))
+            .collect()
+    };
+    let jdoe = lines("jdoe");
+    let filed: Vec<u64> = jdoe.iter().map(|(i, _)| *i).collect();
+    // From `User: jdoe` (7) to the WebVPN failure after the rejection (20),
+    // less the LDAP session's lines before it named jdoe (8–10); the second
+    // attempt from its `User: jdoe` (24) on, less its LDAP session's
+    // unnamed lines (25, 26). Neither the second transaction's opening
+    // lines (21–23) nor asmith's or bkim's are filed under jdoe.
+    assert_eq!(
+        filed,
+        [
+            7, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 24, 27, 28, 29, 30, 31, 32, 33
+        ]
+    );
+    let cause_of = |i: u64| jdoe.iter().find(|(n, _)| *n == i).and_then(|(_, c)| *c);
+    // Every verdict line shows its own attempt's cause.
+    for i in [12, 15, 16, 19, 20] {
+        assert_eq!(cause_of(i), Some(Cause::BadCredentials), "line {i}");
+    }
+    for i in [28, 30, 31, 33] {
+        assert_eq!(cause_of(i), Some(Cause::AccountLocked), "line {i}");
+    }
+    assert_eq!(
+        lines("asmith").iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [36, 37, 38, 39]
+    );
+    let bkim: Vec<u64> = lines("bkim").iter().map(|(i, _)| *i).collect();
+    assert!(
+        [42, 43, 44, 48, 49].iter().all(|i| bkim.contains(i)),
+        "{bkim:?}"
+    );
+}
