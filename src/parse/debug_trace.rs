@@ -109,7 +109,17 @@ fn read_trace<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
         ldap_line(ev, rest);
         return true;
     }
-    radius_line(ev, text) || aaa_line(ev, text) || webvpn_line(ev, text)
+    radius_line(ev, text) || aaa_line(ev, text) || webvpn_line(ev, text) || ldap_search_part(text)
+}
+
+/// The lines `debug ldap` prints under `[N] LDAP Search:` without the
+/// session number (`Base DN = [...]`, `Filter  = [...]`, `Scope   =
+/// [SUBTREE]`): trace lines, but of no session the line says.
+fn ldap_search_part(text: &str) -> bool {
+    ["Base DN", "Filter", "Scope"].iter().any(|k| {
+        text.strip_prefix(k)
+            .is_some_and(|rest| rest.trim_start().starts_with("= ["))
+    })
 }
 
 /// `debug aaa authentication` lines (the ASA's AAA task and state machine).
@@ -260,6 +270,12 @@ fn ldap_line<'a>(ev: &mut Event<'a>, rest: &'a str) {
     {
         ev.user = Some(after[..end].trim()).filter(|u| !u.is_empty());
         ev.reason = Some(after[end + 1..].trim());
+        return;
+    }
+    // `Reading password policy for jdoe, dn:CN=…`: the user being
+    // authenticated, named once their entry is found.
+    if let Some(after) = rest.strip_prefix("Reading password policy for ") {
+        ev.user = after.split([',', ' ']).next().filter(|u| !u.is_empty());
         return;
     }
     if let Some(code) = ad_data_code(rest) {
