@@ -1,6 +1,9 @@
 //! `vpnwatch probe`: gathers targets (flags, the config file, the servers
 //! the logs name), loads the secrets (files, environment, prompt — never a
-//! flag value), runs the probes and prints one line per target or JSON.
+//! flag value), runs the probes, prints one line per target or JSON, and
+//! journals each result (the dashboard's `A` does too), so the report's
+//! timeline has the check. A result holds no secret, so neither does the
+//! journal.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -34,6 +37,10 @@ pub struct ProbeArgs {
     pub timeout: Option<f64>,
     pub tries: Option<u32>,
     pub json: bool,
+    /// The journal each result is appended to (`None`: not journaled).
+    pub journal: Option<PathBuf>,
+    /// Who ran the probe, as the journal records it.
+    pub operator: String,
 }
 
 /// A usage error (exit 2): the message is one line.
@@ -301,13 +308,51 @@ pub fn run(
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };
+    // Opened before any probe is sent: a journal that cannot be written
+    // stops the run instead of losing its results.
+    let mut journal = match &args.journal {
+        Some(path) => match crate::journal::Journal::open(path) {
+            Ok((j, _)) => Some(j),
+            Err(e) => return Ok(Err(UsageError(e.to_string()))),
+        },
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let results = runtime.block_on(probe::run(&targets, &settings));
     write_results(&results, args.json, out)?;
+    if let Some(journal) = &mut journal {
+        let now = jiff::Timestamp::now();
+        for r in &results {
+            journal.append(&journal_record(r, &args.operator, now))?;
+        }
+        eprintln!(
+            "vpnwatch: probe: {} journaled to {}",
+            crate::plural::count(results.len(), "result", "results"),
+            journal.path().display()
+        );
+    }
     Ok(Ok(results.iter().all(|r| r.ok)))
+}
+
+/// The journal record of one probe result (the same for `vpnwatch probe`
+/// and the dashboard's `A`).
+fn journal_record(
+    r: &ProbeResult,
+    operator: &str,
+    ts: jiff::Timestamp,
+) -> crate::engine::checklist::Record {
+    use crate::engine::checklist::{ProbeCheck, Record};
+    Record::Probe(ProbeCheck {
+        ts,
+        operator: operator.to_string(),
+        protocol: r.kind.as_str().to_string(),
+        target: r.target.clone(),
+        ok: r.ok,
+        detail: r.detail.clone(),
+    })
 }
 
 pub fn write_results(
@@ -336,7 +381,6 @@ pub fn apply_results(
     operator: &str,
     results: &[(String, ProbeResult)],
 ) {
-    use crate::engine::checklist::{ProbeCheck, Record};
     let now = jiff::Timestamp::now();
     let ok = results.iter().filter(|(_, r)| r.ok).count();
     let summary = format!(
@@ -352,14 +396,7 @@ pub fn apply_results(
                 short: r.short(),
             },
         );
-        let rec = Record::Probe(ProbeCheck {
-            ts: now,
-            operator: operator.to_string(),
-            protocol: r.kind.as_str().to_string(),
-            target: r.target.clone(),
-            ok: r.ok,
-            detail: r.detail.clone(),
-        });
+        let rec = journal_record(r, operator, now);
         // The summary shows once the last record is on disk; a failed
         // write shows instead.
         let saved = (i + 1 == results.len()).then(|| summary.clone());
