@@ -324,6 +324,7 @@ enum Command {
   vpnwatch probe                                 the servers in the config's [probe]
   vpnwatch probe --radius 10.20.0.13 --secret-file ~/.radius-secret
   vpnwatch probe --ldap ldaps://dc01 --user tbrennan --base-dn dc=corp,dc=example
+  vpnwatch probe --ldap ldaps://dc01 --ldap-ca corp-root-ca.pem
   vpnwatch probe --from-logs asa.log             every AAA server the log names
   vpnwatch probe --journal vpnwatch-2026-11-28.jsonl --from-logs asa.log")]
     Probe(ProbeCli),
@@ -407,6 +408,10 @@ struct ProbeCli {
     /// Where `--user` is looked up in LDAP.
     #[arg(long, value_name = "DN")]
     base_dn: Option<String>,
+    /// Trust the CA certificates in this PEM file for ldaps:// (a private
+    /// CA), instead of the system's store (else the config's ldap_ca).
+    #[arg(long, value_name = "FILE")]
+    ldap_ca: Option<PathBuf>,
     /// Look this user up in LDAP and report the account's state.
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
@@ -926,6 +931,7 @@ fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
         bind_dn: cli.bind_dn,
         bind_password_file: cli.bind_password_file,
         base_dn: cli.base_dn,
+        ldap_ca: cli.ldap_ca,
         user: cli.user,
         test_user: cli.test_user,
         test_password_file: cli.test_password_file,

@@ -31,6 +31,8 @@ pub struct ProbeArgs {
     pub bind_dn: Option<String>,
     pub bind_password_file: Option<PathBuf>,
     pub base_dn: Option<String>,
+    /// PEM file of the CA the LDAPS servers' certificates are signed by.
+    pub ldap_ca: Option<PathBuf>,
     pub user: Option<String>,
     pub test_user: Option<String>,
     pub test_password_file: Option<PathBuf>,
@@ -134,6 +136,7 @@ pub fn dashboard_settings(
         bind_dn: config.bind_dn.clone(),
         base_dn: config.base_dn.clone(),
         user_filter: config.user_filter.clone(),
+        ldap_tls: ldap_tls(config.ldap_ca.as_deref())?,
         ..Settings::default()
     };
     if has(probe::Kind::Radius) {
@@ -165,6 +168,14 @@ pub fn dashboard_settings(
         );
     }
     Ok(s)
+}
+
+/// The LDAPS trust settings for a private CA file, when one is given.
+fn ldap_tls(
+    ca: Option<&Path>,
+) -> Result<Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>, UsageError> {
+    ca.map(|ca| probe::ldap::tls_config(ca).map_err(|e| UsageError(format!("LDAPS CA file {e}"))))
+        .transpose()
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Vec<u8>, UsageError> {
@@ -225,6 +236,7 @@ pub fn settings(
         base_dn: args.base_dn.clone().or_else(|| config.base_dn.clone()),
         user_filter: config.user_filter.clone(),
         user: args.user.clone(),
+        ldap_tls: ldap_tls(args.ldap_ca.as_deref().or(config.ldap_ca.as_deref()))?,
         ..Settings::default()
     };
     if has(probe::Kind::Radius) {
