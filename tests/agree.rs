@@ -250,5 +250,5 @@ fn every_output_agrees_when_aaa_and_webvpn_traces_amend_the_cause() {
         scan.get("jdoe").map(|s| s.1.as_str()),
         Some("account_locked 1, bad_credentials 1")
     );
-    check(files, &["jdoe", "asmith"]);
+    check(files, &["jdoe", "asmith", "cwu"]);
 }

@@ -285,7 +285,8 @@ fn sample_trace_names_the_demo_lockout() {
 /// `tests/fixtures/debug-trace/aaa-webvpn.log`: `debug aaa authentication`
 /// and `debug ldap` traces of two attempts by jdoe four seconds apart (the
 /// directory says `52e`, then `775`), one by asmith traced by the AAA
-/// transaction alone, and bkim's accepted login with its tunnel request.
+/// transaction alone, bkim's accepted login with its tunnel request, and
+/// cwu's untraced attempt followed four seconds later by a traced one.
 fn aaa_webvpn_incident() -> Incident {
     let ctx = ParseContext::default();
     let text = std::fs::read_to_string(fixture("aaa-webvpn.log")).unwrap();
@@ -434,7 +435,7 @@ fn aaa_and_webvpn_trace_lines_join_the_attempt_they_belong_to() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let users = v["users"].as_array().unwrap();
     let names: Vec<&str> = users.iter().filter_map(|u| u["user"].as_str()).collect();
-    assert_eq!(names.len(), 3, "the trace adds no user: {names:?}");
+    assert_eq!(names.len(), 4, "the trace adds no user: {names:?}");
     let user = |n: &str| users.iter().find(|u| u["user"] == n).unwrap();
     let jdoe = user("jdoe");
     assert_eq!(jdoe["failures"], 2, "the trace adds no attempt: {jdoe}");
@@ -451,6 +452,11 @@ fn aaa_and_webvpn_trace_lines_join_the_attempt_they_belong_to() {
     );
     let bkim = user("bkim");
     assert_eq!(bkim["failures"], 0, "{bkim}");
+    // cwu's first attempt was not traced; the trace that began four
+    // seconds later (AD 533) is the second attempt's, not the first's.
+    let cwu = user("cwu");
+    assert_eq!(cwu["causes"]["bad_credentials"], 1, "{cwu}");
+    assert_eq!(cwu["last_cause"], "account_disabled", "{cwu}");
 }
 
 #[test]

@@ -78,6 +78,15 @@ pub struct Verdict {
     /// line, or several when a debug trace states its answer on more than
     /// one (see [`Joiner::amend`]).
     pub lines: Vec<(Family, u64)>,
+    /// For a debug-trace verdict, when its trace session began: it is
+    /// about a login at or after then, never an earlier attempt.
+    pub since: Option<Timestamp>,
+}
+
+/// Whether an attempt at `attempt` can be the login of a verdict whose
+/// trace session began at `since`.
+fn after_start(attempt: Option<Timestamp>, since: Option<Timestamp>) -> bool {
+    since.is_none_or(|s| attempt.is_some_and(|t| t >= s))
 }
 
 /// What [`Joiner::amend`] found to amend.
@@ -228,7 +237,7 @@ impl Joiner {
             .flatten();
         for &id in candidates {
             let Some(a) = self.attempt(id) else { continue };
-            if a.joined {
+            if a.joined || !after_start(a.ts, verdict.since) {
                 continue;
             }
             if let Some(d) = close(a.ts, verdict.ts)
@@ -268,7 +277,7 @@ impl Joiner {
         since: Option<Timestamp>,
         verdict: &Verdict,
     ) -> Option<Amended> {
-        let in_run = |ts: Option<Timestamp>| since.is_none_or(|s| ts.is_some_and(|t| t >= s));
+        let in_run = |ts: Option<Timestamp>| after_start(ts, since);
         let pending = self.pending_by_name.get(name).and_then(|list| {
             list.iter()
                 .filter(|v| in_run(v.ts))
@@ -325,6 +334,9 @@ impl Joiner {
                 .and_then(|n| self.pending_by_name.get(n)),
         ];
         for v in lists.into_iter().flatten().flatten() {
+            if !after_start(attempt.ts, v.since) {
+                continue;
+            }
             if let Some(d) = close(v.ts, attempt.ts)
                 && best.as_ref().is_none_or(|(bd, _)| d < *bd)
             {
@@ -397,6 +409,7 @@ mod tests {
             ip: ip.map(str::to_string),
             cause,
             lines: Vec::new(),
+            since: None,
         }
     }
 
@@ -526,6 +539,7 @@ mod tests {
                 ip: Some("192.0.2.5".into()),
                 cause: Cause::Other,
                 lines: Vec::new(),
+                since: None,
             }),
             None
         );
@@ -547,6 +561,7 @@ mod tests {
                 ip: None,
                 cause: Cause::Other,
                 lines: Vec::new(),
+                since: None,
             });
         }
         assert!(j.index_keys() <= INDEX_KEYS + 1, "{}", j.index_keys());
@@ -558,6 +573,7 @@ mod tests {
             ip: None,
             cause: Cause::Other,
             lines: Vec::new(),
+            since: None,
         });
         assert_eq!(hit, Some(n - 1));
     }

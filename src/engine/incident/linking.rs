@@ -76,11 +76,14 @@ impl Incident {
     /// Returns whether the line counted as an attempt (a client failure
     /// only the laptop saw), and the cause the line is shown with: its
     /// attempt's, once joined.
+    /// `since`: for a debug-trace line, when its trace session began (its
+    /// verdict is about no earlier attempt).
     pub(super) fn apply_auth_server(
         &mut self,
         ev: &Event,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
+        since: Option<Timestamp>,
     ) -> (bool, Option<Cause>) {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
@@ -119,6 +122,7 @@ impl Incident {
                 // Kept while the verdict waits for its attempt: the line is
                 // shown by then and takes the attempt's cause when it joins.
                 lines: line.map(|l| (l.family, l.index)).into_iter().collect(),
+                since,
             };
             if ev.family == Family::AuthServer {
                 self.join_watch.verdict(ts);

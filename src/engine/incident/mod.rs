@@ -429,7 +429,7 @@ impl Incident {
             };
         }
         if evidence {
-            let (counted, cause) = self.apply_auth_server(ev, ts, line);
+            let (counted, cause) = self.apply_auth_server(ev, ts, line, None);
             return Applied {
                 new_attempt: counted,
                 cause,

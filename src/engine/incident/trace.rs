@@ -68,12 +68,13 @@ impl Incident {
         // The directory's answer, relayed by the headend: a verdict like an
         // auth server's (its reason becomes the user's auth-server reason).
         named.family = Family::AuthServer;
+        let since = traced.as_ref().and_then(|t| t.since);
         let cause = match (&traced, ev.outcome) {
             (Some(t), Outcome::Failure) => match self.amend_trace_verdict(&named, t, ts, line) {
                 Some(shown) => Some(shown),
-                None => self.apply_auth_server(&named, ts, line).1,
+                None => self.apply_auth_server(&named, ts, line, since).1,
             },
-            _ => self.apply_auth_server(&named, ts, line).1,
+            _ => self.apply_auth_server(&named, ts, line, since).1,
         };
         // AD's code in words, for the drill-down's auth-server reason.
         if ev.outcome == Outcome::Failure
@@ -105,6 +106,7 @@ impl Incident {
             ip: None,
             cause: ev.cause.unwrap_or(Cause::Other),
             lines: line.map(|l| (l.family, l.index)).into_iter().collect(),
+            since: traced.since,
         };
         let amended = self.join.amend(&traced.name, traced.since, &verdict)?;
         let user = self.named.get(&traced.name).copied();
