@@ -408,6 +408,14 @@ fn aaa_and_webvpn_trace_lines_name_their_session_and_outcome() {
             (webvpn, None, Outcome::Success, None, Role::Plain),
         ),
         (
+            "CSTP state = ESTABLISHED",
+            (webvpn, None, Outcome::Success, None, Role::Plain),
+        ),
+        (
+            "CSTP state = WAIT_FOR_ADDRESS",
+            (webvpn, None, info, None, Role::Plain),
+        ),
+        (
             "[12] Session Start",
             (Some("12"), None, info, None, Role::TraceStart),
         ),

@@ -198,7 +198,9 @@ fn webvpn_line<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
     }
     ev.user = named_user(text);
     let lower = text.to_ascii_lowercase();
-    if lower.contains("cstp state = connected") {
+    // The tunnel's last state; its name differs between descriptions
+    // (`CONNECTED`, `ESTABLISHED`).
+    if lower.contains("cstp state = connected") || lower.contains("cstp state = established") {
         ev.outcome = Outcome::Success;
     } else if [
         "login failed",
