@@ -197,6 +197,11 @@ pub enum Role {
     /// A notice about an attempt just counted (113006: the user was locked
     /// out by that rejection): part of that attempt, not another one.
     LockoutNotice,
+    /// A headend debug-trace line that opens a new trace session (`debug
+    /// ldap`'s `[N] Session Start`, an AAA transaction or RADIUS request
+    /// begun, an AnyConnect tunnel request): the session is for no user
+    /// until a later line names one, not for the one named before.
+    TraceStart,
 }
 
 impl Role {

@@ -336,3 +336,17 @@ fn a_line_from_two_headend_sources_counts_once_everywhere() {
         String::from_utf8_lossy(&md.stdout)
     );
 }
+
+#[test]
+fn every_output_agrees_when_aaa_and_webvpn_traces_amend_the_cause() {
+    // Two attempts of one user seconds apart, each with its own trace
+    // (52e then 775), an AAA trace confirming a rejection, an accepted
+    // login (tests/debug_trace.rs).
+    let files = &["tests/fixtures/debug-trace/aaa-webvpn.log"];
+    let scan = scan(files);
+    assert_eq!(
+        scan.get("jdoe").map(|s| s.1.as_str()),
+        Some("account_locked 1, bad_credentials 1")
+    );
+    check(files, &["jdoe", "asmith", "cwu"]);
+}

@@ -28,12 +28,14 @@
 //! takes into it ([`Incident::apply`]); the parts live beside it:
 //! [`users`] (who, their statistics and order), [`attempts`] (what counts
 //! as one failed attempt, lockouts, sprays), [`servers`] (AAA servers,
-//! groups, management logins) and [`linking`] (filing lines under users and
-//! joining auth-server and client verdicts with headend attempts).
+//! groups, management logins), [`linking`] (filing lines under users and
+//! joining auth-server and client verdicts with headend attempts) and
+//! [`trace`] (the headend's debug trace: its sessions' users and verdicts).
 
 mod attempts;
 mod linking;
 mod servers;
+mod trace;
 mod users;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -176,9 +178,9 @@ pub struct Incident {
     join: Joiner,
     /// Lines whose cause changed after they were applied, until taken.
     cause_updates: VecDeque<CauseUpdate>,
-    /// Debug-trace session (host, session) → the user it is for (see
-    /// `parse::debug_trace`); bounded by [`linking::TRACE_SESSIONS_CAP`].
-    trace_users: HashMap<(String, String), String>,
+    /// Debug-trace session (host, session) → the user it is for and since
+    /// when (see [`trace`]); bounded by [`trace::TRACE_SESSIONS_CAP`].
+    trace_users: HashMap<(String, String), trace::TraceUser>,
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
@@ -494,7 +496,7 @@ impl Incident {
             };
         }
         if evidence {
-            let (counted, cause) = self.apply_auth_server(ev, ts, line);
+            let (counted, cause) = self.apply_auth_server(ev, ts, line, None);
             return Applied {
                 new_attempt: counted,
                 cause,
