@@ -84,6 +84,9 @@ pub struct ProbeConfig {
     pub bind_dn: Option<String>,
     /// File holding the service account's password (first line).
     pub bind_password_file: Option<PathBuf>,
+    /// PEM file of the CA (or CAs) that signed the LDAPS servers'
+    /// certificates, trusted instead of the system's store (a private CA).
+    pub ldap_ca: Option<PathBuf>,
     /// Where `--user` lookups search.
     pub base_dn: Option<String>,
     /// The lookup filter; `{user}` is replaced by the escaped name.

@@ -318,11 +318,15 @@ enum Command {
     },
     /// Check the AAA servers: RADIUS Status-Server, LDAP bind, TCP connect.
     /// Secrets come from files, the environment or a prompt, never a flag.
+    /// Each result is journaled (today's journal unless named), so the
+    /// report's timeline has the check.
     #[command(after_help = "Examples:
   vpnwatch probe                                 the servers in the config's [probe]
   vpnwatch probe --radius 10.20.0.13 --secret-file ~/.radius-secret
   vpnwatch probe --ldap ldaps://dc01 --user tbrennan --base-dn dc=corp,dc=example
-  vpnwatch probe --from-logs asa.log             every AAA server the log names")]
+  vpnwatch probe --ldap ldaps://dc01 --ldap-ca corp-root-ca.pem
+  vpnwatch probe --from-logs asa.log             every AAA server the log names
+  vpnwatch probe --journal vpnwatch-2026-11-28.jsonl --from-logs asa.log")]
     Probe(ProbeCli),
     /// Write the postmortem (Markdown) from the journal and, optionally, the logs.
     #[command(after_help = "Examples:
@@ -416,6 +420,10 @@ struct ProbeCli {
     /// Where `--user` is looked up in LDAP.
     #[arg(long, value_name = "DN")]
     base_dn: Option<String>,
+    /// Trust the CA certificates in this PEM file for ldaps:// (a private
+    /// CA), instead of the system's store (else the config's ldap_ca).
+    #[arg(long, value_name = "FILE")]
+    ldap_ca: Option<PathBuf>,
     /// Look this user up in LDAP and report the account's state.
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
@@ -434,6 +442,14 @@ struct ProbeCli {
     /// Print one JSON array instead of lines.
     #[arg(long)]
     json: bool,
+    /// Journal each result here (JSONL, append-only), so the report's
+    /// timeline has the check. Default: today's journal
+    /// (vpnwatch-YYYY-MM-DD.jsonl in the config's journal_dir, else here).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Journal nothing.
+    #[arg(long, conflicts_with = "journal")]
+    no_journal: bool,
     /// Configuration file (default: $XDG_CONFIG_HOME/vpnwatch/config.toml).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -983,12 +999,28 @@ fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
         bind_dn: cli.bind_dn,
         bind_password_file: cli.bind_password_file,
         base_dn: cli.base_dn,
+        ldap_ca: cli.ldap_ca,
         user: cli.user,
         test_user: cli.test_user,
         test_password_file: cli.test_password_file,
         timeout: cli.timeout,
         tries: cli.tries,
         json: cli.json,
+        // Today's journal as the dashboard and `report` name it, from the
+        // config this run loaded (`--config` included).
+        journal: (!cli.no_journal).then(|| {
+            cli.journal.unwrap_or_else(|| {
+                let name = app::default_journal_path();
+                config
+                    .journal_dir
+                    .as_ref()
+                    .map_or(name.clone(), |d| d.join(&name))
+            })
+        }),
+        operator: config
+            .operator
+            .clone()
+            .unwrap_or_else(app::default_operator),
     };
     let mut out = std::io::stdout().lock();
     match probe_cmd::run(&args, &config, &mut out)? {

@@ -197,6 +197,11 @@ pub enum Role {
     /// A notice about an attempt just counted (113006: the user was locked
     /// out by that rejection): part of that attempt, not another one.
     LockoutNotice,
+    /// A headend debug-trace line that opens a new trace session (`debug
+    /// ldap`'s `[N] Session Start`, an AAA transaction or RADIUS request
+    /// begun, an AnyConnect tunnel request): the session is for no user
+    /// until a later line names one, not for the one named before.
+    TraceStart,
 }
 
 impl Role {
@@ -274,6 +279,22 @@ pub enum TimeFrom {
     Read,
 }
 
+impl TimeFrom {
+    /// The mark shown right after a time that is not the line's own, in
+    /// every output that prints times (panes, drill-down, `bundle`,
+    /// `report`): `~` the JSON record's time (the log store's or shipper's
+    /// stamp, near the event's), `?` the time vpnwatch read the line (no
+    /// time anywhere). Empty for the line's own time. Characters, not
+    /// colour, so they read the same without colour.
+    pub fn mark(self) -> &'static str {
+        match self {
+            TimeFrom::Line | TimeFrom::Missing => "",
+            TimeFrom::Envelope => "~",
+            TimeFrom::Read => "?",
+        }
+    }
+}
+
 impl<'a> Event<'a> {
     /// An event with only its family and outcome set; parsers fill in the rest.
     pub fn new(family: Family, outcome: Outcome) -> Self {
@@ -301,7 +322,7 @@ impl<'a> Event<'a> {
 
 /// Identifies one source for the lifetime of the process (index into the
 /// list of sources the console was started with).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(pub u16);
 
 /// A file lines were read from, named so that they can be read again when

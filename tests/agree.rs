@@ -238,3 +238,115 @@ fn every_output_agrees_when_the_auth_server_changes_the_cause() {
     let users: Vec<&str> = scan.keys().map(String::as_str).collect();
     check(JOINED, &users);
 }
+
+const HEADEND_FILE: &str = "tests/fixtures/dedup/asa-file.log";
+
+/// What a syslog relay forwarded of [`HEADEND_FILE`]: each line with
+/// rsyslog's RFC 3339 header, one of the two identical `gus` lines (the
+/// file has two real attempts in one second), and one line the file does
+/// not have (`ivo`).
+fn relayed(dir: &Path) -> String {
+    let file = std::fs::read_to_string(HEADEND_FILE).unwrap();
+    let mut out = String::new();
+    let mut gus = 0;
+    for line in file.lines() {
+        if line.contains("user = gus") {
+            gus += 1;
+            if gus > 1 {
+                continue;
+            }
+        }
+        // `<166>Dec 02 2026 14:00:00 host …` → `<166>2026-12-02T14:00:00+00:00 host …`
+        let (pri, rest) = line.split_at(5);
+        let (stamp, rest) = rest.split_at(20);
+        let day = &stamp[4..6];
+        let time = &stamp[12..20];
+        assert_eq!(&stamp[..3], "Dec", "{line}");
+        out.push_str(&format!("{pri}2026-12-{day}T{time}+00:00{rest}\n"));
+    }
+    out.push_str("<166>2026-12-02T14:07:00+00:00 vpn-asa-02 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.30.0.5 : user = ivo : user IP = 203.0.113.24\n");
+    let path = dir.join("relay.log");
+    std::fs::write(&path, out).unwrap();
+    path.display().to_string()
+}
+
+/// One failure that arrives through two headend sources (the relay and the
+/// file the headend also writes) counts once in every output; identical
+/// lines within one source still count each; the copies are marked in
+/// `events` and their number is said.
+#[test]
+fn a_line_from_two_headend_sources_counts_once_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = relayed(dir.path());
+    let both = [HEADEND_FILE, relay.as_str()];
+    let alone = scan(&[HEADEND_FILE]);
+    let mut want = alone.clone();
+    want.insert(
+        "ivo".into(),
+        (1, "bad_credentials 1".into(), "failing".into()),
+    );
+    assert_eq!(alone["gus"].0, 2, "two real attempts in one second");
+    assert_eq!(scan(&both), want, "file then relay");
+    assert_eq!(scan(&[&relay, HEADEND_FILE]), want, "relay then file");
+    // events, report and bundle tell the same story as scan.
+    check(&both, &["fola", "gus", "ivo"]);
+
+    // The copies: fola 113005 ×2 and 716039, one gus 113005, hana's 113004
+    // and 113039 (the 302013 traffic line is only counted, not compared).
+    let out = vpnwatch()
+        .args(["scan", "--json"])
+        .args(both)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["totals"]["duplicates"], 6, "{}", report["totals"]);
+    assert_eq!(report["totals"]["failures"], 5);
+    let table = vpnwatch().arg("scan").args(both).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("6 lines delivered twice, counted once"),
+        "{}",
+        String::from_utf8_lossy(&table.stdout)
+    );
+    let events = vpnwatch().arg("events").args(both).output().unwrap();
+    let marked: Vec<(String, u64)> = String::from_utf8_lossy(&events.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["duplicate"] == true)
+        .inspect(|r| assert_eq!(r["attempt"], false, "{r}"))
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let relay_lines: Vec<(String, u64)> = [1, 2, 3, 5, 6, 7]
+        .iter()
+        .map(|n| (relay.clone(), *n))
+        .collect();
+    assert_eq!(marked, relay_lines);
+    let md = vpnwatch()
+        .args(["report", "--journal", JOURNAL])
+        .args(both)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&md.stdout).contains("- 6 lines delivered twice, counted once"),
+        "{}",
+        String::from_utf8_lossy(&md.stdout)
+    );
+}
+
+#[test]
+fn every_output_agrees_when_aaa_and_webvpn_traces_amend_the_cause() {
+    // Two attempts of one user seconds apart, each with its own trace
+    // (52e then 775), an AAA trace confirming a rejection, an accepted
+    // login (tests/debug_trace.rs).
+    let files = &["tests/fixtures/debug-trace/aaa-webvpn.log"];
+    let scan = scan(files);
+    assert_eq!(
+        scan.get("jdoe").map(|s| s.1.as_str()),
+        Some("account_locked 1, bad_credentials 1")
+    );
+    check(files, &["jdoe", "asmith", "cwu"]);
+}

@@ -784,3 +784,108 @@ fn a_spray_is_collapsed_under_its_address_and_the_verdict_says_attack() {
         "{text}"
     );
 }
+
+/// The headend's file and what a relay forwarded of it (rsyslog's RFC 3339
+/// header), read live into two panes' worth of sources: every failure
+/// counts once, the copies are shown muted with `=`, and the header says
+/// how many were folded.
+#[test]
+fn a_line_from_two_headend_sources_counts_once_on_the_dashboard() {
+    let file = include_str!("fixtures/dedup/asa-file.log");
+    let relay: String = file
+        .lines()
+        .map(|l| {
+            let (pri, rest) = l.split_at(5);
+            let (stamp, rest) = rest.split_at(20);
+            format!(
+                "{pri}2026-12-{}T{}+00:00{rest}\n",
+                &stamp[4..6],
+                &stamp[12..20]
+            )
+        })
+        .collect();
+    let alone = model_of(&[(source("asa.log", Family::Headend), file)]);
+    // The relay's lines arrive first, then the file's.
+    let both = model_of(&[
+        (source("relay", Family::Headend), relay.as_str()),
+        (source("asa.log", Family::Headend), file),
+    ]);
+    let (a, b) = (alone.incident.totals(), both.incident.totals());
+    assert_eq!((b.failures, b.successes), (a.failures, a.successes));
+    assert_eq!(a.failures, 4, "gus's two attempts in one second count");
+    // Every applied line of the file is a copy: 7 of its 8 (the 302013
+    // traffic line is only counted).
+    assert_eq!(b.duplicates, 7);
+    let terminal = render(
+        &both,
+        &UiState::default(),
+        &Theme::load("default").unwrap(),
+        200,
+        40,
+    );
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("= 7 lines delivered twice, counted once"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= 14:02:10 vpn-asa-02 113005 AAA user authentication Rejected"),
+        "{text}"
+    );
+}
+
+/// When lines with no time of their own were read in these tests.
+fn read_at() -> Timestamp {
+    "2026-11-28T08:41:10Z".parse().unwrap()
+}
+
+/// A Graylog export of the headend (two of its lines lost their syslog
+/// header: they take their record's time) and a RADIUS log without any
+/// header (its line takes the time it was read).
+fn shipped_model() -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    let mut model = Model::new(
+        vec![
+            source("graylog.jsonl", Family::Headend),
+            source("radius.log", Family::AuthServer),
+        ],
+        &runbook,
+        10_000,
+        ParseContext { default_year: 2026 },
+    );
+    model.read_clock = read_at;
+    feed(&mut model, 0, include_str!("fixtures/siem/graylog.jsonl"));
+    feed(
+        &mut model,
+        1,
+        "(7) Login incorrect (Invalid password): [bo] (from client vpn-asa-01 port 0 cli 203.0.113.12)",
+    );
+    model
+}
+
+/// A time that is not its line's own is marked where it is shown: `~` a
+/// JSON record's, `?` the read time, in the panes and in the drill-down
+/// (its timeline and its first/last failure), with or without colour.
+#[test]
+fn times_not_their_lines_own_are_marked_in_panes_and_drill_down() {
+    let model = shipped_model();
+    let theme = Theme::load("default").unwrap().without_colour();
+    let panes = render(&model, &UiState::default(), &theme, 120, 40);
+    let text = screen_text(&panes);
+    assert!(
+        text.contains("08:41:07 {\"_id\":\"01a\""),
+        "own time: {text}"
+    );
+    assert!(text.contains("08:41:09~ {\"_id\":\"01b\""), "{text}");
+    assert!(text.contains("08:41:10? (7) Login incorrect"), "{text}");
+    insta::assert_snapshot!("time_marks_panes", panes.backend());
+
+    let mut ui = select_user(&model, "bo");
+    ui.apply(ui::Action::Open, &model);
+    let detail = render(&model, &ui, &theme, 120, 40);
+    let text = screen_text(&detail);
+    assert!(text.contains("first failure 08:41:09~"), "{text}");
+    assert!(text.contains(" 08:41:09~ headend"), "{text}");
+    assert!(text.contains(" 08:41:10? auth"), "{text}");
+    insta::assert_snapshot!("time_marks_drill_down", detail.backend());
+}

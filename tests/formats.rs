@@ -201,8 +201,9 @@ const CASES: &[Case] = &[
     Case {
         file: "asa-debug-trace.txt",
         format: Format::AsaDebugTrace,
-        // The indented lines of an `LDAP Search:` block carry no session.
-        unrecognised: 3,
+        // The indented lines of an `LDAP Search:` block carry no session,
+        // but are trace lines all the same.
+        unrecognised: 0,
         // The lines that say why name no user; the engine ties them to the
         // user their session named (tests/debug_trace.rs).
         expect: &["failure bad_credentials - -", "failure token_required - -"],

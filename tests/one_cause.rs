@@ -23,6 +23,8 @@ const ISE: &str = "sample-logs/ise-auth.log";
 const CLIENT: &str = "sample-logs/anyconnect-client.log";
 const J_HEADEND: &str = "tests/fixtures/join/headend.log";
 const J_ISE: &str = "tests/fixtures/join/ise.log";
+/// A headend debug trace: jdoe's two attempts, each with its own trace.
+const TRACE: &str = "tests/fixtures/debug-trace/aaa-webvpn.log";
 
 fn vpnwatch() -> Command {
     Command::cargo_bin("vpnwatch").expect("binary is built")
@@ -79,6 +81,7 @@ fn events_print_each_attempt_with_the_cause_scan_counts() {
         &[HEADEND, CLIENT, ISE],
         &[CLIENT],
         &[J_HEADEND, J_ISE],
+        &[TRACE],
     ] {
         let records = events(files);
         assert_eq!(attempt_causes(&records), scan_causes(files), "{files:?}");
@@ -163,6 +166,18 @@ fn panes_and_drill_down_show_the_final_cause() {
             ("token_required", "token_required")
         );
     }
+}
+
+#[test]
+fn trace_verdict_lines_show_their_own_attempt_s_cause() {
+    let model = model_of(&[(TRACE, Family::Headend)]);
+    let cause = |c: &str| (c.to_string(), c.to_string());
+    // The first attempt's verdict lines (AD 52e, the AAA transaction's two
+    // REJECT lines), its 113005 and the WebVPN failure after it; then the
+    // second attempt's (AD 775, two REJECT lines, its 113005).
+    let mut want = vec![cause("bad_credentials"); 5];
+    want.extend(vec![cause("account_locked"); 4]);
+    assert_eq!(pane_causes(&model, "jdoe"), want);
 }
 
 #[test]

@@ -250,3 +250,140 @@ fn formats_lists_the_json_forms_with_an_example_each() {
         );
     }
 }
+
+/// Segmented ISE messages (`CISE_… msgId total segNo`) that arrive each in
+/// an envelope of its own are joined as in a plain ISE log: in order, out
+/// of order and interleaved with other messages; a message whose segments
+/// never all arrive is counted, not lost silently.
+#[test]
+fn ise_segments_inside_json_envelopes_are_joined() {
+    let path = fixture("siem/ise-segments.jsonl");
+    let got: Vec<String> = events(std::slice::from_ref(&path))
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                summary(e),
+                e["client_ip"].as_str().unwrap_or("-"),
+                e["line"],
+                e["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "5400 failure account_locked pia ise-psn02 2026-12-01T11:05:00.2Z - 198.51.100.61 2 24415 User authentication against Active Directory failed since user's account is locked out",
+            "5400 failure bad_credentials rae ise-psn02 2026-12-01T11:06:01Z - 198.51.100.63 5 24408 User authentication against Active Directory failed since user has entered the wrong password",
+            "5400 failure unknown_user quill ise-psn02 2026-12-01T11:06:00.29Z - 198.51.100.62 6 24412 User not found in Active Directory",
+        ]
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["scan", "--json", &path.display().to_string()])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["lines"], 7, "{v}");
+    assert_eq!(v["files"][0]["recognised"], 3, "{v}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ise-segments.jsonl: 1 multi-line records incomplete"),
+        "the lone first segment of message 504 is counted: {stderr}"
+    );
+}
+
+/// `scan`, `report` and `bundle` mark the times a JSON record gave a line whose
+/// header was removed (`~`, `envelope`), and leave the lines' own alone.
+#[test]
+fn report_and_bundle_mark_times_that_are_not_the_lines_own() {
+    let path = fixture("siem/graylog.jsonl").display().to_string();
+    let journal = fixture("journal/sample-incident.jsonl")
+        .display()
+        .to_string();
+    let md = vpnwatch(&["report", "--journal", &journal, &path]);
+    assert!(
+        md.contains(
+            "| bo | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.12 | 2026-11-28 08:41:09\\~ |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| ann | ✖ failing | 1 | 0 | bad_credentials 1 | 203.0.113.11 | 2026-11-28 08:41:07 |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("First failure 2026-11-28 08:41:07 UTC;"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Times marked `~` are a JSON record's time"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 2026-11-28 08:41:09\\~ | log | last failed login in the logs |"),
+        "{md}"
+    );
+
+    let table = vpnwatch(&["scan", &path]);
+    assert!(
+        table.contains(
+            "bo         1       0  bad_credentials       ✖ failing    2026-11-28T08:41:09Z~\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "ann        1       0  bad_credentials       ✖ failing    2026-11-28T08:41:07Z\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("Times marked ~ are a JSON record's time"),
+        "{table}"
+    );
+    let scan: Value = serde_json::from_str(&vpnwatch(&["scan", "--json", &path])).unwrap();
+    let times_from: Vec<String> = scan["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("{} {}", u["user"], u["times_from"]))
+        .collect();
+    assert_eq!(
+        times_from,
+        [
+            r#""bo" {"first_failure":"envelope","last_failure":"envelope","last_seen":"envelope"}"#,
+            r#""ann" {}"#,
+            r#""cy" {"last_seen":"envelope","last_success":"envelope"}"#,
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let user_json = |user: &str| -> Value {
+        let out = dir.path().join(format!("{user}.tar.gz"));
+        vpnwatch(&[
+            "bundle",
+            "--user",
+            user,
+            "-o",
+            &out.display().to_string(),
+            &path,
+        ]);
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(&out).unwrap(),
+        ));
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap().ends_with("user.json") {
+                return serde_json::from_reader(&mut entry).unwrap();
+            }
+        }
+        panic!("no user.json for {user}");
+    };
+    assert_eq!(
+        user_json("bo")["times_from"],
+        serde_json::json!({"first_failure": "envelope", "last_failure": "envelope", "last_seen": "envelope"})
+    );
+    assert_eq!(user_json("ann")["times_from"], serde_json::json!({}));
+}

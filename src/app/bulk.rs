@@ -91,6 +91,9 @@ struct Shipped {
     server_group: Span,
     reason: Span,
     trace_session: Span,
+    /// The message body: a copy of a headend line that another source also
+    /// delivered is known by it (see `engine::dedup`).
+    body: Span,
 }
 
 type Span = Option<(u32, u32)>;
@@ -135,8 +138,7 @@ impl BlockResult {
             role,
             trace_session,
             ts_from,
-            // The panes' compact form only; a count needs none of it.
-            body: _,
+            body,
         } = *ev;
         // A line with no time of its own takes the time it is read, as the
         // record reader gives it (see `RecordReader`).
@@ -163,6 +165,7 @@ impl BlockResult {
             server_group: self.store(server_group),
             reason: self.store(reason),
             trace_session: self.store(trace_session),
+            body: self.store(body),
         };
         self.events.push(shipped);
     }
@@ -233,7 +236,7 @@ impl BlockResult {
                 role: s.role,
                 trace_session: get(s.trace_session),
                 ts_from: s.ts_from,
-                body: None,
+                body: get(s.body),
             };
             incident.apply(&ev);
         }

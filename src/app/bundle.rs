@@ -73,6 +73,7 @@ pub fn survey(
     let mut counts = Vec::new();
     let mut hosts = Vec::new();
     for (i, file) in files.iter().enumerate() {
+        incident.set_source(crate::vocab::SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
         let mut laptops = ClientHosts::default();
         let c = read::read_file(file, u64::MAX, ctx, |record| {
             check(cancel)?;
@@ -269,6 +270,7 @@ pub fn write_surveyed(
         taken_at: job.taken_at,
         incident_now: job.incident_now,
         operator: &job.operator,
+        time_marks: Some(survey.incident.time_marks()),
     });
     let path = job
         .out

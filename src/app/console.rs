@@ -280,6 +280,7 @@ fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
             shared.dirty.store(true, Ordering::Release);
             shared.changed.notify_one();
         };
+        incident.set_source(*source);
         if let Err(e) = headless::count_prefix(file, *bytes, &ctx, &mut incident, &mut progress) {
             release.outcome = Some(Err((*source, format!("{e:#}"))));
             return;

@@ -170,12 +170,21 @@ impl<W: Write> Printer<'_, W> {
             ) {
                 let user = self.users.get(i).cloned().flatten();
                 *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+                // A stream found to be a headend log: copies of its lines in
+                // another headend source count once.
+                let headends = self
+                    .readers
+                    .iter()
+                    .filter(|r| r.family() == crate::vocab::Family::Headend)
+                    .count();
+                self.incident.set_headend_sources(headends);
             }
         }
         let (Some(planned), Some(reader)) = (self.plan.get(i), self.readers.get_mut(i)) else {
             return Ok(());
         };
         let mut result = Ok(());
+        self.incident.set_source(id);
         for line in batch.line_refs() {
             if line.continued {
                 continue;
@@ -209,6 +218,7 @@ impl<W: Write> Printer<'_, W> {
             return Ok(());
         };
         let mut result = Ok(());
+        self.incident.set_source(id);
         let (incident, out) = (&mut self.incident, &mut self.out);
         let (index, names) = (&mut self.index, &mut self.names);
         reader.finish(|record, event, repeats| {

@@ -80,7 +80,12 @@ fn read_all(
 ) -> anyhow::Result<Vec<FileSummary>> {
     let mut summaries = Vec::new();
     let mut index = 0u64;
-    for file in files {
+    // One source per file, numbered on from the source the caller set (a
+    // caller reading one file of several sets its number first).
+    let first = incident.source().0;
+    for (i, file) in files.iter().enumerate() {
+        let n = u16::try_from(i).unwrap_or(u16::MAX);
+        incident.set_source(crate::vocab::SourceId(first.saturating_add(n)));
         let counts = read::read_file(file, limit, ctx, |record| {
             let mut applied = Applied::default();
             let mut updates = Vec::new();
@@ -147,12 +152,21 @@ struct EventRecord<'a> {
     /// opening its attempt: context, not another failure.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     follow_on: bool,
+    /// Present (true) on a copy of a headend line that another source
+    /// already delivered (a relay and the headend's file): shown, not
+    /// counted again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    duplicate: bool,
     user: Option<&'a str>,
     client_ip: Option<&'a str>,
     group: Option<&'a str>,
     server: Option<&'a str>,
     reason: Option<&'a str>,
     raw: &'a str,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn is_line_time(t: &parse::TimeFrom) -> bool {
@@ -312,6 +326,7 @@ pub(crate) fn write_event(
         cause,
         attempt: applied.new_attempt,
         follow_on: applied.follow_on,
+        duplicate: applied.duplicate,
         user: ev.user,
         client_ip: ev.client_ip,
         group: ev.group,
@@ -344,6 +359,9 @@ pub struct UserReport {
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
+    /// The times above that are not their lines' own, by field:
+    /// `envelope` (a JSON record's) or `read` (when vpnwatch read it).
+    pub times_from: std::collections::BTreeMap<&'static str, parse::TimeFrom>,
     /// `locked`, `unknown`, `failing`, `recovered` or `ok` (see
     /// [`UserState`] and the README).
     pub state: UserState,
@@ -427,6 +445,13 @@ pub struct TotalsReport {
     pub session_ends: u64,
     pub unattributed_failures: u64,
     pub events: u64,
+    /// Copies of headend lines that another source had already delivered
+    /// (a relay and the headend's own file), counted once.
+    pub duplicates: u64,
+    /// Lines the comparison forgot to stay bounded (more than 262,144
+    /// compared): a copy of one of them counted again. Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicates_forgotten: u64,
     pub lines: u64,
     pub first_failure: Option<Timestamp>,
     pub latest: Option<Timestamp>,
@@ -547,6 +572,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 first_failure: s.first_failure,
                 last_failure: s.last_failure,
                 last_seen: s.last_seen,
+                times_from: incident.time_marks().of_user(s),
                 state: s.state(now),
                 sessions: SessionsReport {
                     up: s.sessions_up,
@@ -618,6 +644,8 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         session_ends: t.session_ends,
         unattributed_failures: t.unattributed_failures,
         events: t.events,
+        duplicates: t.duplicates,
+        duplicates_forgotten: incident.duplicates_forgotten(),
         lines: files.iter().map(|f| f.lines).sum(),
         first_failure: incident.first_failure(),
         latest: now,
@@ -785,7 +813,11 @@ pub fn scan_with(
     let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
     let summaries = files
         .iter()
-        .map(|file| count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {}))
+        .enumerate()
+        .map(|(i, file)| {
+            incident.set_source(crate::vocab::SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
+            count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {})
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(report(&incident, summaries))
 }
@@ -822,27 +854,38 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     for u in &report.users {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}",
+            "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}{}",
             name(u),
             u.failures,
             u.successes,
             u.last_cause.map(|c| c.id()).unwrap_or("-"),
             u.state.label(),
             time_or_dash(u.last_seen),
+            // `~` / `?` when the time is a JSON record's or the read time.
+            u.times_from.get("last_seen").map_or("", |f| f.mark()),
         )?;
     }
     let t = &report.totals;
     writeln!(out)?;
     writeln!(
         out,
-        "{} by {} ({} failing at the end), {}, {}, {} read",
+        "{} by {} ({} failing at the end), {}, {}, {} read{}",
         count(t.failures, "failed attempt", "failed attempts"),
         count(t.users_with_failures, "user", "users"),
         t.users_failing,
         count(t.successes, "successful login", "successful logins"),
         count(t.session_ends, "session end", "session ends"),
         count(t.lines, "line", "lines"),
+        crate::engine::dedup::folded(t.duplicates, t.duplicates_forgotten)
+            .map(|d| format!(", {d}"))
+            .unwrap_or_default(),
     )?;
+    if report.users.iter().any(|u| !u.times_from.is_empty()) {
+        writeln!(
+            out,
+            "Times marked ~ are a JSON record's time (the line had none of its own), ? the time vpnwatch read the line"
+        )?;
+    }
     for s in &report.aaa_servers {
         let state = match s.state {
             ServerHealth::Active => "ACTIVE",

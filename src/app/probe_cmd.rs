@@ -1,6 +1,9 @@
 //! `vpnwatch probe`: gathers targets (flags, the config file, the servers
 //! the logs name), loads the secrets (files, environment, prompt — never a
-//! flag value), runs the probes and prints one line per target or JSON.
+//! flag value), runs the probes, prints one line per target or JSON, and
+//! journals each result (the dashboard's `A` does too), so the report's
+//! timeline has the check. A result holds no secret, so neither does the
+//! journal.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -28,12 +31,18 @@ pub struct ProbeArgs {
     pub bind_dn: Option<String>,
     pub bind_password_file: Option<PathBuf>,
     pub base_dn: Option<String>,
+    /// PEM file of the CA the LDAPS servers' certificates are signed by.
+    pub ldap_ca: Option<PathBuf>,
     pub user: Option<String>,
     pub test_user: Option<String>,
     pub test_password_file: Option<PathBuf>,
     pub timeout: Option<f64>,
     pub tries: Option<u32>,
     pub json: bool,
+    /// The journal each result is appended to (`None`: not journaled).
+    pub journal: Option<PathBuf>,
+    /// Who ran the probe, as the journal records it.
+    pub operator: String,
 }
 
 /// A usage error (exit 2): the message is one line.
@@ -127,6 +136,7 @@ pub fn dashboard_settings(
         bind_dn: config.bind_dn.clone(),
         base_dn: config.base_dn.clone(),
         user_filter: config.user_filter.clone(),
+        ldap_tls: ldap_tls(config.ldap_ca.as_deref())?,
         ..Settings::default()
     };
     if has(probe::Kind::Radius) {
@@ -158,6 +168,14 @@ pub fn dashboard_settings(
         );
     }
     Ok(s)
+}
+
+/// The LDAPS trust settings for a private CA file, when one is given.
+fn ldap_tls(
+    ca: Option<&Path>,
+) -> Result<Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>, UsageError> {
+    ca.map(|ca| probe::ldap::tls_config(ca).map_err(|e| UsageError(format!("LDAPS CA file {e}"))))
+        .transpose()
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Vec<u8>, UsageError> {
@@ -218,6 +236,7 @@ pub fn settings(
         base_dn: args.base_dn.clone().or_else(|| config.base_dn.clone()),
         user_filter: config.user_filter.clone(),
         user: args.user.clone(),
+        ldap_tls: ldap_tls(args.ldap_ca.as_deref().or(config.ldap_ca.as_deref()))?,
         ..Settings::default()
     };
     if has(probe::Kind::Radius) {
@@ -301,13 +320,51 @@ pub fn run(
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };
+    // Opened before any probe is sent: a journal that cannot be written
+    // stops the run instead of losing its results.
+    let mut journal = match &args.journal {
+        Some(path) => match crate::journal::Journal::open(path) {
+            Ok((j, _)) => Some(j),
+            Err(e) => return Ok(Err(UsageError(e.to_string()))),
+        },
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let results = runtime.block_on(probe::run(&targets, &settings));
     write_results(&results, args.json, out)?;
+    if let Some(journal) = &mut journal {
+        let now = jiff::Timestamp::now();
+        for r in &results {
+            journal.append(&journal_record(r, &args.operator, now))?;
+        }
+        eprintln!(
+            "vpnwatch: probe: {} journaled to {}",
+            crate::plural::count(results.len(), "result", "results"),
+            journal.path().display()
+        );
+    }
     Ok(Ok(results.iter().all(|r| r.ok)))
+}
+
+/// The journal record of one probe result (the same for `vpnwatch probe`
+/// and the dashboard's `A`).
+fn journal_record(
+    r: &ProbeResult,
+    operator: &str,
+    ts: jiff::Timestamp,
+) -> crate::engine::checklist::Record {
+    use crate::engine::checklist::{ProbeCheck, Record};
+    Record::Probe(ProbeCheck {
+        ts,
+        operator: operator.to_string(),
+        protocol: r.kind.as_str().to_string(),
+        target: r.target.clone(),
+        ok: r.ok,
+        detail: r.detail.clone(),
+    })
 }
 
 pub fn write_results(
@@ -336,7 +393,6 @@ pub fn apply_results(
     operator: &str,
     results: &[(String, ProbeResult)],
 ) {
-    use crate::engine::checklist::{ProbeCheck, Record};
     let now = jiff::Timestamp::now();
     let ok = results.iter().filter(|(_, r)| r.ok).count();
     let summary = format!(
@@ -352,14 +408,7 @@ pub fn apply_results(
                 short: r.short(),
             },
         );
-        let rec = Record::Probe(ProbeCheck {
-            ts: now,
-            operator: operator.to_string(),
-            protocol: r.kind.as_str().to_string(),
-            target: r.target.clone(),
-            ok: r.ok,
-            detail: r.detail.clone(),
-        });
+        let rec = journal_record(r, operator, now);
         // The summary shows once the last record is on disk; a failed
         // write shows instead.
         let saved = (i + 1 == results.len()).then(|| summary.clone());

@@ -46,6 +46,36 @@ fn opt_utc(ts: Option<Timestamp>) -> String {
     ts.map_or_else(|| "—".to_string(), utc)
 }
 
+/// A log time with its mark when it is not its line's own: `~` a JSON
+/// record's time, `?` the time the line was read (see
+/// [`crate::vocab::TimeFrom::mark`]).
+fn log_utc(inc: &Incident, ts: Option<Timestamp>) -> String {
+    format!("{}{}", opt_utc(ts), md_mark(inc.time_mark(ts)))
+}
+
+/// A time mark as Markdown text: two `~` in one table row would otherwise
+/// strike through what lies between them.
+fn md_mark(mark: &str) -> &str {
+    match mark {
+        "~" => "\\~",
+        other => other,
+    }
+}
+
+/// What the marks of [`log_utc`] mean, when any time carries one.
+fn time_marks_legend(inc: &Incident) -> Option<String> {
+    let marks = inc.time_marks();
+    marks.any().then(|| {
+        let mut s = "- Times marked `~` are a JSON record's time (the line had none of its own), \
+                     `?` the time vpnwatch read the line (no time anywhere)"
+            .to_string();
+        if marks.incomplete() {
+            s.push_str("; too many such times to mark them all: an unmarked time may be one");
+        }
+        s
+    })
+}
+
 fn dur(d: Option<jiff::SignedDuration>) -> String {
     match d {
         Some(d) => {
@@ -128,6 +158,14 @@ pub fn render(input: &ReportInput) -> String {
             count(totals.spray_attempts, "failed attempt", "failed attempts")
         ));
     }
+    if let Some(folded) =
+        crate::engine::dedup::folded(totals.duplicates, inc.duplicates_forgotten())
+    {
+        // A relay and the headend's own file: one line each, counted once.
+        line(&format!(
+            "- {folded} (the same headend line from two sources)"
+        ));
+    }
     let admin = inc.management().failures;
     if admin > 0 {
         line(&format!(
@@ -137,9 +175,12 @@ pub fn render(input: &ReportInput) -> String {
     }
     line(&format!(
         "- First failure {} UTC; logs end {} UTC",
-        opt_utc(inc.first_failure()),
-        opt_utc(inc.latest())
+        log_utc(inc, inc.first_failure()),
+        log_utc(inc, inc.latest())
     ));
+    if let Some(legend) = time_marks_legend(inc) {
+        line(&legend);
+    }
     let (closed, steps) = list.progress();
     line(&format!(
         "- Runbook: {closed} of {} done or skipped",
@@ -176,7 +217,7 @@ pub fn render(input: &ReportInput) -> String {
                 stats.successes,
                 causes.join(", "),
                 cell(&stats.client_ips.join(", ")),
-                opt_utc(stats.last_failure)
+                log_utc(inc, stats.last_failure)
             ));
         }
         if users.len() > TOP_USERS {
@@ -227,14 +268,14 @@ pub fn render(input: &ReportInput) -> String {
             let transitions: Vec<String> = s
                 .transitions
                 .iter()
-                .map(|(t, h)| format!("{} {}", health(*h), opt_utc(*t)))
+                .map(|(t, h)| format!("{} {}", health(*h), log_utc(inc, *t)))
                 .collect();
             line(&format!(
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&s.address),
                 cell(s.group.as_deref().unwrap_or("—")),
                 health(s.health),
-                opt_utc(s.since),
+                log_utc(inc, s.since),
                 s.unreachable,
                 if transitions.is_empty() {
                     "—".to_string()
@@ -326,7 +367,17 @@ pub fn render(input: &ReportInput) -> String {
     line("| Time (UTC) | Source | Event |");
     line("|---|---|---|");
     for (ts, source, what) in timeline(inc, list) {
-        line(&format!("| {} | {source} | {} |", utc(ts), cell(&what)));
+        // Journal times are wall times, never a line's.
+        let mark = if source == "log" {
+            md_mark(inc.time_mark(Some(ts)))
+        } else {
+            ""
+        };
+        line(&format!(
+            "| {}{mark} | {source} | {} |",
+            utc(ts),
+            cell(&what)
+        ));
     }
     md
 }

@@ -360,6 +360,9 @@ pub struct BundleRequest<'a> {
     pub operator: &'a str,
     /// The incident's now, for the user's state.
     pub incident_now: Option<Timestamp>,
+    /// Which of the user's times are not their lines' own (a JSON
+    /// record's, the read time): named in `user.json`'s `times_from`.
+    pub time_marks: Option<&'a super::timemarks::TimeMarks>,
 }
 
 /// One file of the bundle, path relative to the bundle's directory.
@@ -421,6 +424,9 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "last_failure": stats.last_failure,
         "last_success": stats.last_success,
         "last_seen": stats.last_seen,
+        // Only the times that are not their lines' own, by where they came
+        // from: `envelope` (a JSON record's) or `read` (when read).
+        "times_from": req.time_marks.map(|m| m.of_user(&stats)).unwrap_or_default(),
     });
     files.push(BundleFile {
         path: "user.json".into(),
@@ -441,7 +447,9 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          Files\n\
          -----\n\
          README.txt      this file\n\
-         user.json       the user's failed attempts, logins, causes and client IPs\n\
+         user.json       the user's failed attempts, logins, causes and client IPs;\n\
+         \x20               'times_from' names each time that is not its line's own\n\
+         \x20               ('envelope': its JSON record's, 'read': when it was read)\n\
          checklist.json  the runbook checklist at the time: each step's state, who, when, notes\n\
          lines/          the user's lines from every source, numbered as in the source;\n\
          \x20               '>' marks the user's own lines, with [cause] on a failure the\n\

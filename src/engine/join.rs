@@ -73,9 +73,36 @@ pub struct Verdict {
     pub user: Option<String>,
     pub ip: Option<String>,
     pub cause: Cause,
-    /// The verdict's own line (family, index), shown with the cause of the
-    /// attempt it joins: one cause per attempt on every line of it.
-    pub line: Option<(Family, u64)>,
+    /// The verdict's own lines (family, index), shown with the cause of the
+    /// attempt it joins: one cause per attempt on every line of it. One
+    /// line, or several when a debug trace states its answer on more than
+    /// one (see [`Joiner::amend`]).
+    pub lines: Vec<(Family, u64)>,
+    /// For a debug-trace verdict, when its trace session began: it is
+    /// about a login at or after then, never an earlier attempt.
+    pub since: Option<Timestamp>,
+}
+
+/// Whether an attempt at `attempt` can be the login of a verdict whose
+/// trace session began at `since`.
+fn after_start(attempt: Option<Timestamp>, since: Option<Timestamp>) -> bool {
+    since.is_none_or(|s| attempt.is_some_and(|t| t >= s))
+}
+
+/// What [`Joiner::amend`] found to amend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Amended {
+    /// A verdict still waiting for its attempt: it now has the more
+    /// specific `cause`, which the new line is shown with; `recause` holds
+    /// the verdict's earlier lines when the cause they were shown with
+    /// changed.
+    Pending {
+        cause: Cause,
+        recause: Vec<(Family, u64)>,
+    },
+    /// An attempt already joined: the caller gives it the more specific
+    /// cause.
+    Attempt(usize),
 }
 
 /// The cause a joined attempt is counted under. `other` says least, then
@@ -210,7 +237,7 @@ impl Joiner {
             .flatten();
         for &id in candidates {
             let Some(a) = self.attempt(id) else { continue };
-            if a.joined {
+            if a.joined || !after_start(a.ts, verdict.since) {
                 continue;
             }
             if let Some(d) = close(a.ts, verdict.ts)
@@ -235,6 +262,64 @@ impl Joiner {
         None
     }
 
+    /// A further verdict on a login another verdict is already about: a
+    /// debug trace states the directory's answer, then the AAA
+    /// transaction's, then the WebVPN request's, each on its own line, and
+    /// all are one login. Amends the pending verdict for `name` (else the
+    /// attempt for `name` already joined) that lies within [`JOIN_WINDOW`]
+    /// of `verdict` and not before `since` (when the trace session of the
+    /// new line began: an older verdict or attempt is another login's). The
+    /// amended verdict keeps the more specific cause ([`more_specific`]).
+    /// `None` when there is nothing to amend: the verdict is a new one.
+    pub fn amend(
+        &mut self,
+        name: &str,
+        since: Option<Timestamp>,
+        verdict: &Verdict,
+    ) -> Option<Amended> {
+        let in_run = |ts: Option<Timestamp>| after_start(ts, since);
+        let pending = self.pending_by_name.get(name).and_then(|list| {
+            list.iter()
+                .filter(|v| in_run(v.ts))
+                .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, v)| v)
+        });
+        if let Some(old) = pending {
+            let mut new = old.clone();
+            new.cause = more_specific(old.cause, verdict.cause);
+            let recause = if new.cause == old.cause {
+                Vec::new()
+            } else {
+                old.lines.clone()
+            };
+            new.lines.extend(verdict.lines.iter().copied());
+            // A verdict is remembered under its own address and name.
+            let keys = [
+                (&mut self.pending_by_ip, old.ip.as_deref()),
+                (&mut self.pending_by_name, old.user.as_deref()),
+            ];
+            for (map, key) in keys {
+                if let Some(list) = key.and_then(|k| map.get_mut(k)) {
+                    for v in list.iter_mut().filter(|v| **v == old) {
+                        *v = new.clone();
+                    }
+                }
+            }
+            return Some(Amended::Pending {
+                cause: new.cause,
+                recause,
+            });
+        }
+        let ids = self.attempts_by_name.get(name)?;
+        ids.iter()
+            .filter_map(|&id| self.attempt(id).map(|a| (id, a)))
+            .filter(|(_, a)| a.joined && in_run(a.ts))
+            .filter_map(|(id, a)| close(a.ts, verdict.ts).map(|d| (d, id)))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, id)| Amended::Attempt(id))
+    }
+
     /// The closest pending verdict for an attempt, removed from both indexes.
     fn take_pending(&mut self, attempt: &Attempt) -> Option<Verdict> {
         let mut best: Option<(SignedDuration, Verdict)> = None;
@@ -249,6 +334,9 @@ impl Joiner {
                 .and_then(|n| self.pending_by_name.get(n)),
         ];
         for v in lists.into_iter().flatten().flatten() {
+            if !after_start(attempt.ts, v.since) {
+                continue;
+            }
             if let Some(d) = close(v.ts, attempt.ts)
                 && best.as_ref().is_none_or(|(bd, _)| d < *bd)
             {
@@ -320,7 +408,8 @@ mod tests {
             user: user.map(str::to_string),
             ip: ip.map(str::to_string),
             cause,
-            line: None,
+            lines: Vec::new(),
+            since: None,
         }
     }
 
@@ -344,6 +433,35 @@ mod tests {
             None,
             "an attempt joins once"
         );
+    }
+
+    #[test]
+    fn a_further_trace_verdict_amends_the_one_of_its_login() {
+        let mut j = Joiner::default();
+        let mut first = verdict(0, Some("ann"), None, Cause::AccountLocked);
+        first.lines = vec![(Family::Headend, 1)];
+        assert_eq!(j.add_verdict(first), None);
+        // A generic verdict of the same trace keeps the specific cause.
+        let mut aaa = verdict(1, Some("ann"), None, Cause::BadCredentials);
+        aaa.lines = vec![(Family::Headend, 2)];
+        assert_eq!(
+            j.amend("ann", t(0), &aaa),
+            Some(Amended::Pending {
+                cause: Cause::AccountLocked,
+                recause: Vec::new()
+            })
+        );
+        // The attempt takes the one verdict, with both lines.
+        let (id, joined) = j.add_attempt(Attempt::new(t(2), 1, None, Some("ann"), Cause::Other));
+        let joined = joined.unwrap_or_else(|| verdict(0, None, None, Cause::Other));
+        assert_eq!(joined.cause, Cause::AccountLocked);
+        assert_eq!(joined.lines.len(), 2);
+        // A late line of the same trace amends the joined attempt; a trace
+        // session that began after the attempt is another login's.
+        let late = verdict(3, Some("ann"), None, Cause::BadCredentials);
+        assert_eq!(j.amend("ann", t(0), &late), Some(Amended::Attempt(id)));
+        assert_eq!(j.amend("ann", t(3), &late), None);
+        assert_eq!(j.amend("bob", t(0), &late), None);
     }
 
     #[test]
@@ -420,7 +538,8 @@ mod tests {
                 user: None,
                 ip: Some("192.0.2.5".into()),
                 cause: Cause::Other,
-                line: None,
+                lines: Vec::new(),
+                since: None,
             }),
             None
         );
@@ -441,7 +560,8 @@ mod tests {
                 user: Some(format!("x{i}")),
                 ip: None,
                 cause: Cause::Other,
-                line: None,
+                lines: Vec::new(),
+                since: None,
             });
         }
         assert!(j.index_keys() <= INDEX_KEYS + 1, "{}", j.index_keys());
@@ -452,7 +572,8 @@ mod tests {
             user: Some(format!("n{}", n - 1)),
             ip: None,
             cause: Cause::Other,
-            line: None,
+            lines: Vec::new(),
+            since: None,
         });
         assert_eq!(hit, Some(n - 1));
     }

@@ -12,9 +12,12 @@
 //! * [`scope`] — the verdict: infrastructure, widespread, attack, isolated or none.
 //! * [`spray`] — password sprays and many-address attacks on one name.
 //! * [`window`] — per-minute counts over the last minutes of log time.
+//! * [`dedup`] — one headend line delivered by two sources counts once.
+//! * [`timemarks`] — which times are a JSON record's or the read time.
 
 pub mod checklist;
 pub mod client_attempts;
+pub mod dedup;
 pub mod evidence;
 pub mod incident;
 pub mod join;
@@ -23,6 +26,7 @@ pub mod scope;
 pub mod skew;
 pub mod spray;
 pub mod suggest;
+pub mod timemarks;
 pub mod window;
 
 pub use checklist::{Checklist, StepChange, StepState};

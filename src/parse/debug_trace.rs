@@ -12,15 +12,35 @@
 //!
 //! Lines do not always name the user: `debug ldap` numbers every line with
 //! its LDAP session (`[53] …`) and names the user on some of them; `debug
-//! radius` names the user once (`got user 'NAME'`). The parser stays pure:
-//! it reports the session ([`Event::trace_session`]) and the name where a
-//! line gives it, and the engine remembers which user each session is for.
+//! radius` names the user once (`got user 'NAME'`); `debug aaa
+//! authentication` runs one AAA transaction at a time (`AAA session opened:
+//! handle = N` … `User: NAME` … `auth_status = REJECT`) and `debug webvpn
+//! anyconnect` one tunnel request at a time. The parser stays pure: it
+//! reports the session ([`Event::trace_session`]), marks the line that
+//! opens one ([`Role::TraceStart`]) and gives the name where a line does;
+//! the engine remembers which user each session is for.
+//!
+//! Lines that state an outcome are verdicts like an auth server's: the AD
+//! `data` code, a RADIUS challenge, the AAA transaction's final status
+//! (`REJECT` reads as the `bad_credentials` a 113005 "AAA failure" does,
+//! `CHALLENGE` as `token_required`, a timeout as `aaa_unreachable`), a
+//! WebVPN authentication failure (its words mapped as a rejection reason
+//! is, `parse::cause`). An accepted transaction or a connected tunnel is a
+//! success line, evidence only.
 
-use super::{Cause, Event, Family, Outcome, ParseContext};
+use super::{Cause, Event, Family, Outcome, ParseContext, Role};
 
 /// The session key for `debug radius` lines, which carry no number: they
 /// belong to the user the RADIUS trace last named.
 pub const RADIUS_SESSION: &str = "radius";
+
+/// The session key for `debug aaa authentication` lines: one AAA
+/// transaction at a time (the debug is turned on for one attempt).
+pub const AAA_SESSION: &str = "aaa";
+
+/// The session key for `debug webvpn anyconnect` lines: one AnyConnect
+/// request at a time (narrowed with `debug webvpn condition user NAME`).
+pub const WEBVPN_SESSION: &str = "webvpn";
 
 /// The cause Active Directory gives with a failed bind: the Win32 code after
 /// `data` in `AcceptSecurityContext error, data 775, v…` (Microsoft's
@@ -83,29 +103,152 @@ pub fn parse_console<'a>(line: &'a str, _ctx: &ParseContext) -> Option<Event<'a>
 fn read_trace<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
     if let Some((session, rest)) = ldap_session(text) {
         ev.trace_session = Some(session);
+        if rest == "Session Start" {
+            ev.role = Role::TraceStart;
+        }
         ldap_line(ev, rest);
         return true;
     }
-    if radius_line(ev, text) {
-        return true;
-    }
-    const AAA: [&str; 7] = [
+    radius_line(ev, text) || aaa_line(ev, text) || webvpn_line(ev, text) || ldap_search_part(text)
+}
+
+/// The lines `debug ldap` prints under `[N] LDAP Search:` without the
+/// session number (`Base DN = [...]`, `Filter  = [...]`, `Scope   =
+/// [SUBTREE]`): trace lines, but of no session the line says.
+fn ldap_search_part(text: &str) -> bool {
+    ["Base DN", "Filter", "Scope"].iter().any(|k| {
+        text.strip_prefix(k)
+            .is_some_and(|rest| rest.trim_start().starts_with("= ["))
+    })
+}
+
+/// `debug aaa authentication` lines (the ASA's AAA task and state machine).
+fn aaa_line<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
+    const AAA: [&str; 11] = [
         "AAA API:",
         "AAA FSM:",
         "AAA task:",
+        "AAA session ",
         "AAA_",
         "aaa_",
         "callback_aaa_task",
         "Initiating authentication to",
+        "Back End response",
+        "Authentication Status:",
+        "Checking simultaneous login restriction",
     ];
-    const WEBVPN: [&str; 5] = [
+    // `User: NAME` on a line of its own: the transaction's user, as the
+    // AAA state machine sends it to the server.
+    let user_line = text
+        .strip_prefix("User: ")
+        .map(str::trim)
+        .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace));
+    if user_line.is_none() && !AAA.iter().any(|p| text.starts_with(p)) {
+        return false;
+    }
+    ev.trace_session = Some(AAA_SESSION);
+    if text == "AAA API: In aaa_open" || text.starts_with("AAA session opened") {
+        ev.role = Role::TraceStart;
+    }
+    ev.user = user_line.or_else(|| named_user(text));
+    // The transaction's end state: `Authentication Status: … (REJECT)` or
+    // `AAA_NextFunction: … auth_status = REJECT`.
+    let status = text
+        .split_once("auth_status")
+        .or_else(|| text.split_once("Authentication Status:"))
+        .map(|(_, s)| s.to_ascii_uppercase());
+    if let Some(status) = status {
+        let verdict = if status.contains("REJECT") {
+            Some(Cause::BadCredentials)
+        } else if status.contains("CHALLENGE") {
+            Some(Cause::TokenRequired)
+        } else if status.contains("TIMEOUT") || status.contains("TIMED OUT") {
+            Some(Cause::AaaUnreachable)
+        } else {
+            if status.contains("ACCEPT") {
+                ev.outcome = Outcome::Success;
+            }
+            None
+        };
+        if let Some(cause) = verdict {
+            ev.outcome = Outcome::Failure;
+            ev.cause = Some(cause);
+            ev.reason = Some(text);
+        }
+    }
+    true
+}
+
+/// `debug webvpn anyconnect` lines (the AnyConnect request and tunnel).
+fn webvpn_line<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
+    const WEBVPN: [&str; 6] = [
         "webvpn_",
         "CSTP state",
         "Processing CSTP header line",
         "Validating address",
         "SVC message",
+        "SVC: ",
     ];
-    AAA.iter().chain(WEBVPN.iter()).any(|p| text.starts_with(p))
+    if !WEBVPN.iter().any(|p| text.starts_with(p)) {
+        return false;
+    }
+    ev.trace_session = Some(WEBVPN_SESSION);
+    if text.starts_with("webvpn_rx_data_tunnel_connect") {
+        ev.role = Role::TraceStart;
+    }
+    ev.user = named_user(text);
+    let lower = text.to_ascii_lowercase();
+    // The tunnel's last state; its name differs between descriptions
+    // (`CONNECTED`, `ESTABLISHED`).
+    if lower.contains("cstp state = connected") || lower.contains("cstp state = established") {
+        ev.outcome = Outcome::Success;
+    } else if [
+        "login failed",
+        "auth failed",
+        "authentication failed",
+        "authentication rejected",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+    {
+        ev.outcome = Outcome::Failure;
+        ev.cause = Some(super::cause::cause_from_reason(text));
+        ev.reason = Some(text);
+    }
+    true
+}
+
+/// The user an AAA or WebVPN trace line names: `for user NAME`, `user =
+/// NAME`, `user 'NAME'`, `username: NAME` or an XML `<username>NAME</username>`.
+/// A hidden (`*****`) or empty name names no one.
+fn named_user(text: &str) -> Option<&str> {
+    // A name ends at white space or the punctuation around it.
+    let token = |rest: &str| {
+        rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | '\'' | '"' | '<' | '!'))
+            .unwrap_or(rest.len())
+    };
+    let found = if let Some((_, rest)) = text.split_once("<username>") {
+        rest.split_once("</username>").map(|(u, _)| u)
+    } else if let Some((_, rest)) = text.split_once("user '") {
+        rest.split_once('\'').map(|(u, _)| u)
+    } else {
+        [
+            "for user ",
+            "user = ",
+            "username: ",
+            "Username: ",
+            "username = ",
+        ]
+        .iter()
+        .find_map(|k| text.split_once(k))
+        .and_then(|(_, rest)| {
+            let rest = rest.trim_start();
+            rest.get(..token(rest))
+        })
+    };
+    found
+        .map(str::trim)
+        .filter(|u| !u.is_empty() && !u.starts_with("*****"))
 }
 
 /// `[53] text` or `[-2147483611] text`: the LDAP session number and the rest.
@@ -129,6 +272,12 @@ fn ldap_line<'a>(ev: &mut Event<'a>, rest: &'a str) {
     {
         ev.user = Some(after[..end].trim()).filter(|u| !u.is_empty());
         ev.reason = Some(after[end + 1..].trim());
+        return;
+    }
+    // `Reading password policy for jdoe, dn:CN=…`: the user being
+    // authenticated, named once their entry is found.
+    if let Some(after) = rest.strip_prefix("Reading password policy for ") {
+        ev.user = after.split([',', ' ']).next().filter(|u| !u.is_empty());
         return;
     }
     if let Some(code) = ad_data_code(rest) {
@@ -166,6 +315,9 @@ fn radius_line<'a>(ev: &mut Event<'a>, text: &'a str) -> bool {
         "remove_req",
         "got password",
     ];
+    if text.starts_with("radius mkreq") {
+        ev.role = Role::TraceStart;
+    }
     let hex_dump = text.contains(" | ")
         && text.split(" | ").next().is_some_and(|h| {
             h.split_whitespace()

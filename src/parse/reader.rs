@@ -13,7 +13,7 @@
 use super::clock::Clock;
 use super::envelope::{self, Item, JsonSplitter, Piece};
 use super::formats::{self, Format};
-use super::records::{RecordAssembler, RecordMode};
+use super::records::{self, RecordAssembler, RecordMode};
 use super::{Event, Family, ParseContext, StreamParser, TimeFrom, auth, client};
 
 #[derive(Debug)]
@@ -44,6 +44,9 @@ struct JsonState {
     splitter: JsonSplitter,
     field: Option<String>,
     inner: Option<Format>,
+    /// Segmented ISE messages whose parts arrive each in an envelope of
+    /// its own, joined as in a plain ISE log (made at the first segment).
+    ise: Option<RecordAssembler>,
 }
 
 impl RecordReader {
@@ -118,7 +121,9 @@ impl RecordReader {
     /// whose segments never all arrived).
     pub fn dropped(&self) -> u64 {
         self.assembler.as_ref().map_or(0, |a| a.dropped().records)
-            + self.json.as_ref().map_or(0, |j| j.splitter.dropped())
+            + self.json.as_ref().map_or(0, |j| {
+                j.splitter.dropped() + j.ise.as_ref().map_or(0, |a| a.dropped().records)
+            })
     }
 
     /// Feeds one line. For every record it completes, calls `f` with the
@@ -158,6 +163,10 @@ impl RecordReader {
     pub fn finish(&mut self, mut f: impl FnMut(&str, Option<Event<'_>>, u32)) {
         if let Some(json) = self.json.as_mut() {
             json.splitter.finish();
+            // An ISE message still missing segments is counted as dropped.
+            if let Some(ise) = json.ise.as_mut() {
+                ise.finish_all(|_| {});
+            }
         }
         let Some(assembler) = self.assembler.as_mut() else {
             return;
@@ -186,6 +195,9 @@ impl RecordReader {
         for item in items {
             match item {
                 Item::Line { raw, ts, host } => {
+                    let Some(raw) = self.join_ise_segment(raw) else {
+                        continue;
+                    };
                     let mut event = self.parse_inner(&raw);
                     if let Some(ev) = event.as_mut() {
                         // The line's own stamp, read with the --tz rules, wins;
@@ -208,6 +220,21 @@ impl RecordReader {
                 Item::Unusable(t) => f(&t, None, 1),
             }
         }
+    }
+
+    /// An envelope's line that is one segment of a multi-part ISE message
+    /// is held until the message is whole (`None` until then); any other
+    /// line comes back as it is. The whole message takes the envelope of
+    /// the segment that completed it; ISE writes its own time in segment 0.
+    fn join_ise_segment(&mut self, raw: String) -> Option<String> {
+        if records::ise_segment(&raw).is_none_or(|s| s.total <= 1) {
+            return Some(raw);
+        }
+        let json = self.json.as_mut()?;
+        let ise = json
+            .ise
+            .get_or_insert_with(|| RecordAssembler::new(RecordMode::IseSegments));
+        ise.push(&raw).map(std::borrow::Cow::into_owned)
     }
 
     /// A raw line from an envelope, in the format of the previous one when

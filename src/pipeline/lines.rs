@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 
 use super::recall::{RecallIndex, Recalled};
-use crate::vocab::{Cause, Event, Outcome};
+use crate::vocab::{Cause, Event, Outcome, TimeFrom};
 use crate::vocab::{LineBatch, SourceId};
 
 /// How a stored line is shown.
@@ -32,6 +32,9 @@ pub enum LineKind {
     /// A failure line that follows the line opening its client attempt
     /// (see [`super::client_attempts`]): context, shown muted, not a `✖`.
     FollowOn { cause: Option<Cause> },
+    /// A copy of a headend line another source already delivered (a relay
+    /// and the headend's own file): counted once, shown muted with `=`.
+    Duplicate { outcome: Outcome },
     /// Written by vpnwatch itself (rotation, truncation …), not from a log.
     Marker,
     /// A piece of a line longer than the cap, after its first piece.
@@ -72,15 +75,18 @@ pub struct LineMeta {
 
 /// Where the parser found a recognised line's parts, so a pane can show the
 /// message first (`08:41:07 vpn-asa-01 113005 AAA user authentication …`)
-/// without parsing again: the time of day of the event's time (UTC), and
-/// the byte ranges of the host and the message id and the offset of the
-/// body in the raw line. Eight bytes: a time of day and a body offset fit
-/// 17 and 15 bits, and a host and message id sit in a line's first 255
-/// bytes (farther ones are left out, and the line shows raw).
+/// without parsing again: the time of day of the event's time (UTC) and
+/// where that time came from (the line, its JSON record, the read time:
+/// [`TimeFrom::mark`]), and the byte ranges of the host and the message id
+/// and the offset of the body in the raw line. Eight bytes: a time of day,
+/// its source and a body offset fit 17, 2 and 13 bits, and a host and
+/// message id sit in a line's first 255 bytes (farther ones are left out,
+/// and the line shows raw; so does a body past its first 8 KiB).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Compact {
     /// Seconds since midnight plus one (0: no time) in the low 17 bits,
-    /// the body offset plus one (0: none) in the high 15.
+    /// where the time came from in the next 2, the body offset plus one
+    /// (0: none) in the high 13.
     packed: u32,
     host: [u8; 2],
     msg_id: [u8; 2],
@@ -89,7 +95,9 @@ pub struct Compact {
 impl Compact {
     const TOD_BITS: u32 = 17;
     const TOD_MASK: u32 = (1 << Self::TOD_BITS) - 1;
-    const BODY_MAX: usize = (1 << (32 - Self::TOD_BITS)) - 2;
+    const FROM_BITS: u32 = 2;
+    const BODY_SHIFT: u32 = Self::TOD_BITS + Self::FROM_BITS;
+    const BODY_MAX: usize = (1 << (32 - Self::BODY_SHIFT)) - 2;
 
     /// The parts of a line whose text is `line` and whose event is `ev`
     /// (its fields borrowed from `line`); fields that are not within `line`
@@ -113,11 +121,26 @@ impl Compact {
             Some(r) if r.end <= 255 && !r.is_empty() => [r.start as u8, r.end as u8],
             _ => [0, 0],
         };
+        let from: u32 = match ev.ts_from {
+            TimeFrom::Line | TimeFrom::Missing => 0,
+            TimeFrom::Envelope => 1,
+            TimeFrom::Read => 2,
+        };
         Compact {
-            packed: tod | (body << Self::TOD_BITS),
+            packed: tod | (from << Self::TOD_BITS) | (body << Self::BODY_SHIFT),
             host: byte_range(ev.host),
             msg_id: byte_range(ev.msg_id),
         }
+    }
+
+    /// The event's time and where it came from, and no parts: for a line
+    /// that is not the record the event was read from (a JSON envelope).
+    pub fn time_only(ev: &Event) -> Self {
+        let mut c = Compact::of("", ev);
+        c.host = [0, 0];
+        c.msg_id = [0, 0];
+        c.packed &= (1 << Self::BODY_SHIFT) - 1;
+        c
     }
 
     /// Seconds since midnight (UTC) of the event's time.
@@ -125,9 +148,18 @@ impl Compact {
         (self.packed & Self::TOD_MASK).checked_sub(1)
     }
 
+    /// Where the event's time came from (see [`TimeFrom::mark`]).
+    pub fn time_from(&self) -> TimeFrom {
+        match (self.packed >> Self::TOD_BITS) & ((1 << Self::FROM_BITS) - 1) {
+            1 => TimeFrom::Envelope,
+            2 => TimeFrom::Read,
+            _ => TimeFrom::Line,
+        }
+    }
+
     /// Where the message body starts in the line; `None`: show it raw.
     pub fn body(&self) -> Option<usize> {
-        ((self.packed >> Self::TOD_BITS) as usize).checked_sub(1)
+        ((self.packed >> Self::BODY_SHIFT) as usize).checked_sub(1)
     }
 
     pub fn host(&self) -> Option<std::ops::Range<usize>> {
@@ -434,16 +466,32 @@ mod tests {
         let c = Compact::of(&far, &ev);
         assert_eq!(c.host(), None);
         assert!(c.body().is_some());
-        // A copy of the line that is not the line (lossy text): raw.
+        // A copy of the line that is not the line (lossy text): raw, after
+        // the event's time.
         let bytes = [line.as_bytes(), b" \xff"].concat();
         let text = String::from_utf8_lossy(&bytes);
         let ev = crate::parse::asa::parse(&text, &ctx).unwrap();
-        assert_eq!(
-            super::super::compact_of(&bytes, &text, &ev),
-            Compact::default()
-        );
+        let c = super::super::compact_of(&bytes, &text, &ev);
+        assert_eq!((c.body(), c.host(), c.msg_id()), (None, None, None));
+        assert_eq!(c.time_of_day(), Some(8 * 3600 + 43 * 60 + 11));
         // No body: no compact form.
         assert_eq!(Compact::default().body(), None);
+        // Where the time came from is kept beside it.
+        let ev = crate::parse::asa::parse(line, &ctx).unwrap();
+        assert_eq!(Compact::of(line, &ev).time_from(), TimeFrom::Line);
+        for from in [TimeFrom::Envelope, TimeFrom::Read] {
+            let ev = Event {
+                ts_from: from,
+                ..ev.clone()
+            };
+            let c = Compact::of(line, &ev);
+            assert_eq!(c.time_from(), from);
+            assert_eq!(c.time_of_day(), Some(8 * 3600 + 43 * 60 + 11));
+            assert_eq!(
+                c.body().map(|at| &line[at..]),
+                Some("AAA user authentication Rejected : user = ann")
+            );
+        }
     }
 
     #[test]

@@ -129,6 +129,9 @@ pub struct Model {
     /// Which zone times are shown in and how zone-less stamps are read
     /// (`--tz`), for the header and help.
     pub time_note: String,
+    /// The time a line with no time anywhere is given (see
+    /// [`RecordReader::with_read_clock`]): the wall clock, fixed in tests.
+    pub read_clock: fn() -> jiff::Timestamp,
 }
 
 /// Counting put off until the lines before them have been counted.
@@ -168,6 +171,7 @@ impl Model {
             counted_before: Vec::new(),
             quiet_after: DEFAULT_QUIET_AFTER,
             time_note: crate::parse::clock::rules().short(),
+            read_clock: jiff::Timestamp::now,
         }
     }
 
@@ -327,6 +331,12 @@ impl Model {
         }
         let headend = self.has_family(Family::Headend);
         self.incident.set_headend_present(headend);
+        let headends = self
+            .sources
+            .iter()
+            .filter(|s| s.family == Family::Headend)
+            .count();
+        self.incident.set_headend_sources(headends);
     }
 
     /// Parses a batch shown from pane index `first` on and applies its
@@ -464,6 +474,8 @@ impl Model {
         i: usize,
     ) -> Option<(Family, &mut Incident, &mut LineStore, &mut RecordReader)> {
         let family = self.reader(i)?.family();
+        self.incident
+            .set_source(SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
         let Model {
             incident,
             headend,
@@ -498,7 +510,8 @@ impl Model {
         let src = self.sources.get(i)?;
         Some(
             RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
-                .for_source(&src.name),
+                .for_source(&src.name)
+                .with_read_clock(self.read_clock),
         )
     }
 
@@ -630,13 +643,15 @@ impl Seen {
 /// Where the parts of `ev`, parsed from `record`, sit in the line of
 /// `bytes` (see [`lines::Compact`]): only when the record is that line's own
 /// bytes (a record of one line, valid UTF-8), so offsets in the record are
-/// offsets in the line; else none and the line shows raw.
+/// offsets in the line; else only the event's time and where it came from
+/// (a JSON record around the line: the pane shows the time, then the line
+/// raw).
 pub fn compact_of(bytes: &[u8], record: &str, ev: &Event) -> lines::Compact {
     let same = std::ptr::eq(bytes.as_ptr(), record.as_ptr()) && bytes.len() == record.len();
     if same || bytes == record.as_bytes() {
         lines::Compact::of(record, ev)
     } else {
-        lines::Compact::default()
+        lines::Compact::time_only(ev)
     }
 }
 
@@ -661,9 +676,13 @@ fn apply_event(
     };
     let applied = incident.apply_repeated(ev, line, repeats);
     // The engine's cause, not the parser's: one cause per attempt.
-    store.set_kind(
-        index,
-        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on),
-    );
+    let kind = if applied.duplicate {
+        LineKind::Duplicate {
+            outcome: ev.outcome,
+        }
+    } else {
+        LineKind::shown(ev.outcome, applied.cause.or(ev.cause), applied.follow_on)
+    };
+    store.set_kind(index, kind);
     store.set_compact(index, compact);
 }

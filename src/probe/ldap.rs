@@ -3,9 +3,12 @@
 //! attributes. Read-only: a bind and a search, nothing else.
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry, ldap_escape};
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
 use crate::parse::debug_trace::{ad_data_cause, ad_data_code};
 use crate::vocab::Cause;
@@ -64,6 +67,39 @@ pub struct LdapProbe<'a> {
     pub user_filter: &'a str,
     pub user: Option<&'a str>,
     pub timeout: Duration,
+    /// The TLS settings for `ldaps://` (a private CA, [`tls_config`]);
+    /// `None` trusts the system's certificate store.
+    pub tls: Option<Arc<ClientConfig>>,
+}
+
+/// TLS settings that trust the CA certificates in the PEM file `ca` (and
+/// only those, as `TLS_CACERT` does for OpenLDAP's tools). The error is one
+/// line and names the file.
+pub fn tls_config(ca: &Path) -> Result<Arc<ClientConfig>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let name = ca.display();
+    // Read first, so an unreadable file says why in the system's words.
+    let pem = std::fs::read(ca).map_err(|e| format!("{name}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{name}: not a PEM certificate file ({e})"))?;
+    if certs.is_empty() {
+        return Err(format!("{name}: no certificate in the file (PEM expected)"));
+    }
+    let mut roots = RootCertStore::empty();
+    for (i, cert) in certs.into_iter().enumerate() {
+        roots
+            .add(cert)
+            .map_err(|e| format!("{name}: certificate {}: {e}", i + 1))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("{name}: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// Result code names for the common bind answers.
@@ -86,7 +122,10 @@ pub fn rc_name(rc: u32) -> &'static str {
 
 pub async fn probe(p: &LdapProbe<'_>) -> LdapOutcome {
     let start = Instant::now();
-    let settings = LdapConnSettings::new().set_conn_timeout(p.timeout);
+    let mut settings = LdapConnSettings::new().set_conn_timeout(p.timeout);
+    if let Some(tls) = &p.tls {
+        settings = settings.set_config(Arc::clone(tls));
+    }
     let (conn, mut ldap) = match LdapConnAsync::with_settings(settings, p.url).await {
         Ok(c) => c,
         Err(e) => return LdapOutcome::Connect(connect_error(&e)),
@@ -208,6 +247,11 @@ pub fn account_causes(
 fn connect_error(e: &ldap3::LdapError) -> String {
     let text = match e {
         ldap3::LdapError::Timeout { .. } => "timed out".to_string(),
+        // A TLS failure says what the certificate check found
+        // ("invalid peer certificate: UnknownIssuer").
+        ldap3::LdapError::Io { source } if source.kind() == std::io::ErrorKind::InvalidData => {
+            format!("TLS: {source}")
+        }
         // The kind reads the same as the TCP probe's ("connection refused").
         ldap3::LdapError::Io { source } => source.kind().to_string().to_lowercase(),
         other => other.to_string(),

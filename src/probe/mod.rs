@@ -190,6 +190,8 @@ pub struct Settings {
     pub base_dn: Option<String>,
     pub user_filter: Option<String>,
     pub user: Option<String>,
+    /// TLS settings for LDAPS with a private CA (`--ldap-ca`).
+    pub ldap_tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -461,6 +463,7 @@ async fn probe_ldap(target: &Target, settings: &Settings) -> ProbeResult {
             .unwrap_or("(sAMAccountName={user})"),
         user: settings.user.as_deref(),
         timeout: settings.timeout(),
+        tls: settings.ldap_tls.clone(),
     };
     match ldap::probe(&p).await {
         ldap::LdapOutcome::Connect(e) => {

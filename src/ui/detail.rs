@@ -77,6 +77,7 @@ fn outcome_glyph(meta: &LineMeta) -> &'static str {
         } => "○",
         // A follow-on line of a failed client attempt: context.
         LineKind::FollowOn { .. } => "·",
+        LineKind::Duplicate { .. } => "=",
         _ => " ",
     }
 }
@@ -151,7 +152,11 @@ pub(super) fn draw_detail(
     } else {
         sanitize_str(&stats.client_ips.join(", "))
     };
-    let time = |t: Option<jiff::Timestamp>| t.map(clock).unwrap_or_else(|| "-".into());
+    // With `~` / `?` when the time is a JSON record's or the read time.
+    let time = |t: Option<jiff::Timestamp>| {
+        t.map(|t| format!("{}{}", clock(t), inc.time_mark(Some(t))))
+            .unwrap_or_else(|| "-".into())
+    };
     let spark = sparkline(&stats.recent.series(now, SPARK_MINUTES), SPARK_FULL_SCALE);
     let mut lines = vec![
         Line::from(vec![
@@ -219,7 +224,9 @@ pub(super) fn draw_detail(
                 outcome: Outcome::SessionEnd,
                 ..
             } => (outcome_glyph(meta), theme.session_end),
-            LineKind::FollowOn { .. } => (outcome_glyph(meta), theme.muted),
+            LineKind::FollowOn { .. } | LineKind::Duplicate { .. } => {
+                (outcome_glyph(meta), theme.muted)
+            }
             _ => (" ", theme.info),
         };
         // The engine's cause (token_required after a challenge), not the
@@ -232,11 +239,14 @@ pub(super) fn draw_detail(
             _ => "",
         };
         let src = format!("{:<7}", r.family.label());
+        // The time's mark (`~` a JSON record's, `?` the read time) sits in
+        // the column's second space.
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
-                    " {}  {src} ",
-                    r.ts.map(clock).unwrap_or_else(|| "--:--:--".into())
+                    " {}{:<1} {src} ",
+                    r.ts.map(clock).unwrap_or_else(|| "--:--:--".into()),
+                    meta.compact.time_from().mark()
                 ),
                 theme.muted,
             ),

@@ -340,6 +340,13 @@ pub(super) fn header_lines(
             );
         }
     }
+    // Copies of headend lines that two sources delivered (a relay and the
+    // headend's file): folded, and said so beside the sources.
+    if let Some(folded) =
+        crate::engine::dedup::folded(inc.totals().duplicates, inc.duplicates_forgotten())
+    {
+        bottom.one(P::Sources, format!(" · = {folded}"), theme.muted);
+    }
     // Doubt about the join: said beside the sources, whose clocks it doubts.
     if inc.join_skew_suspected() {
         let auth = model

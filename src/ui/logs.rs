@@ -38,6 +38,8 @@ fn line_style(kind: LineKind, theme: &Theme) -> (&'static str, Style) {
         } => ("  ", theme.info),
         // A follow-on line of a failed client attempt: context, muted.
         LineKind::FollowOn { .. } => ("· ", theme.muted),
+        // A copy of a line another headend source delivered: counted once.
+        LineKind::Duplicate { .. } => ("= ", theme.muted),
         LineKind::Plain => ("  ", theme.plain),
         LineKind::Marker => ("", theme.marker),
         LineKind::Continuation => ("↪ ", theme.muted),
@@ -526,15 +528,26 @@ pub(super) fn message_spans(
 ) -> Vec<Span<'static>> {
     let c = meta.compact;
     let body = c.body().and_then(|at| bytes.get(at..)).filter(|_| !raw);
-    let (Some(at), Some(body)) = (c.body(), body) else {
-        return vec![Span::styled(sanitize(bytes), style)];
-    };
-    let part = |r: Option<std::ops::Range<usize>>| r.and_then(|r| bytes.get(r)).map(sanitize);
     let mut spans = Vec::new();
-    if let Some(s) = c.time_of_day().filter(|_| with_time) {
-        let clock = format!("{:02}:{:02}:{:02} ", s / 3600, (s / 60) % 60, s % 60);
+    if let Some(s) = c.time_of_day().filter(|_| with_time && !raw) {
+        // A time that is not the line's own carries its mark: `~` its JSON
+        // record's, `?` the time it was read.
+        let clock = format!(
+            "{:02}:{:02}:{:02}{} ",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60,
+            c.time_from().mark()
+        );
         spans.push(Span::styled(clock, theme.muted));
     }
+    let (Some(at), Some(body)) = (c.body(), body) else {
+        // No parts placed (a JSON record around the line): the time, then
+        // the line raw.
+        spans.push(Span::styled(sanitize(bytes), style));
+        return spans;
+    };
+    let part = |r: Option<std::ops::Range<usize>>| r.and_then(|r| bytes.get(r)).map(sanitize);
     if let Some(host) = part(c.host()) {
         spans.push(Span::styled(format!("{host} "), theme.muted));
     }

@@ -142,7 +142,7 @@ const AUTH_ID_FAMILIES: [&str; 11] = [
 /// translations, ACL denies and unrecognised lines are hidden.
 pub fn is_auth_line(bytes: &[u8], meta: &LineMeta) -> bool {
     match meta.kind {
-        LineKind::FollowOn { .. } | LineKind::Marker => true,
+        LineKind::FollowOn { .. } | LineKind::Duplicate { .. } | LineKind::Marker => true,
         LineKind::Plain | LineKind::Continuation => false,
         LineKind::Event { .. } => match msg_id(bytes) {
             Some(id) => AUTH_ID_FAMILIES.iter().any(|f| id.starts_with(f)),

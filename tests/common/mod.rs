@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod need;
+pub mod servers;
 pub mod testca;
 
 use jiff::Timestamp;

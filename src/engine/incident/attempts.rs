@@ -206,7 +206,7 @@ impl Incident {
         Applied {
             new_attempt: true,
             cause: Some(self.join.attempt(attempt).map_or(cause, |a| a.cause)),
-            follow_on: false,
+            ..Applied::default()
         }
     }
 

@@ -19,10 +19,6 @@ const USERS_PER_IP_CAP: usize = 8;
 /// no user.
 pub const LINKED_KEYS_CAP: usize = 200_000;
 
-/// Debug-trace sessions remembered; a trace runs for one attempt, so a few
-/// thousand open sessions means a hostile or runaway log: start over.
-pub(super) const TRACE_SESSIONS_CAP: usize = 4096;
-
 impl Incident {
     /// Gives attempt `id` a new cause: recounted for its user, and every
     /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
@@ -80,11 +76,14 @@ impl Incident {
     /// Returns whether the line counted as an attempt (a client failure
     /// only the laptop saw), and the cause the line is shown with: its
     /// attempt's, once joined.
+    /// `since`: for a debug-trace line, when its trace session began (its
+    /// verdict is about no earlier attempt).
     pub(super) fn apply_auth_server(
         &mut self,
         ev: &Event,
         ts: Option<Timestamp>,
         line: Option<LineRef>,
+        since: Option<Timestamp>,
     ) -> (bool, Option<Cause>) {
         let named = self.user_index(ev);
         if let (Family::Client, Some(user), Some(host)) = (ev.family, named, ev.host) {
@@ -122,7 +121,8 @@ impl Incident {
                 cause,
                 // Kept while the verdict waits for its attempt: the line is
                 // shown by then and takes the attempt's cause when it joins.
-                line: line.map(|l| (l.family, l.index)),
+                lines: line.map(|l| (l.family, l.index)).into_iter().collect(),
+                since,
             };
             if ev.family == Family::AuthServer {
                 self.join_watch.verdict(ts);
@@ -134,7 +134,7 @@ impl Incident {
                 self.apply_join(
                     id,
                     &Verdict {
-                        line: None,
+                        lines: Vec::new(),
                         ..verdict
                     },
                 );
@@ -164,50 +164,6 @@ impl Incident {
             self.file_line(ev, user, line);
         }
         (false, ev.cause)
-    }
-
-    /// A headend debug-trace line: what the directory answered. It is
-    /// evidence about an attempt the headend counts itself (113005 …), so
-    /// it is joined and filed like an auth-server verdict, under the user
-    /// its session is for when the line does not name one.
-    pub(super) fn apply_trace(
-        &mut self,
-        ev: &Event,
-        session: &str,
-        ts: Option<Timestamp>,
-        line: Option<LineRef>,
-    ) -> Option<Cause> {
-        let key = (ev.host.unwrap_or("").to_string(), session.to_string());
-        let name = match ev.user {
-            Some(u) => {
-                if self.trace_users.len() >= TRACE_SESSIONS_CAP {
-                    self.trace_users.clear();
-                }
-                self.trace_users.insert(key, u.to_string());
-                None
-            }
-            None => self.trace_users.get(&key).cloned(),
-        };
-        let mut named = ev.clone();
-        if let Some(n) = name.as_deref() {
-            named.user = Some(n);
-        }
-        // The directory's answer, relayed by the headend: a verdict like an
-        // auth server's (its reason becomes the user's auth-server reason).
-        named.family = Family::AuthServer;
-        let (_, cause) = self.apply_auth_server(&named, ts, line);
-        // AD's code in words, for the drill-down's auth-server reason.
-        if ev.outcome == Outcome::Failure
-            && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
-            && let Some(&u) = named.user.and_then(|n| self.named.get(n))
-            && let Some((_, stats)) = self.users.get_mut(u)
-        {
-            stats.auth_reason = Some(format!(
-                "Active Directory: data {code}, {}",
-                crate::parse::debug_trace::ad_data_meaning(code)
-            ));
-        }
-        cause
     }
 
     /// Counts a client-only failed attempt for `user` and files its line.
@@ -318,8 +274,8 @@ impl Incident {
         self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
         // A verdict that waited for its attempt: its line was shown with its
         // own cause and now shows the attempt's.
-        if let Some((family, index)) = verdict.line {
-            let shown = self.join.attempt(id).map_or(verdict.cause, |a| a.cause);
+        let shown = self.join.attempt(id).map_or(verdict.cause, |a| a.cause);
+        for &(family, index) in &verdict.lines {
             if let Some(a) = self.join.attempt_mut(id) {
                 a.lines.push((family, index));
             }

@@ -28,12 +28,14 @@
 //! takes into it ([`Incident::apply`]); the parts live beside it:
 //! [`users`] (who, their statistics and order), [`attempts`] (what counts
 //! as one failed attempt, lockouts, sprays), [`servers`] (AAA servers,
-//! groups, management logins) and [`linking`] (filing lines under users and
-//! joining auth-server and client verdicts with headend attempts).
+//! groups, management logins), [`linking`] (filing lines under users and
+//! joining auth-server and client verdicts with headend attempts) and
+//! [`trace`] (the headend's debug trace: its sessions' users and verdicts).
 
 mod attempts;
 mod linking;
 mod servers;
+mod trace;
 mod users;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -94,6 +96,10 @@ pub struct Totals {
     /// Failed attempts of password sprays, counted apart from `failures`
     /// (see [`super::spray`]).
     pub spray_attempts: u64,
+    /// Headend lines that another source had already delivered (a relay
+    /// and the file of the same headend), counted once: not applied again
+    /// (see [`super::dedup`]).
+    pub duplicates: u64,
 }
 
 /// What applying one event did, for callers that report per line.
@@ -110,6 +116,9 @@ pub struct Applied {
     /// A client failure line that follows the line opening its attempt
     /// (see [`super::client_attempts`]): context, not another failure.
     pub follow_on: bool,
+    /// A copy of a headend line another source already delivered: not
+    /// counted again (see [`super::dedup`]).
+    pub duplicate: bool,
 }
 
 /// A line applied earlier whose cause the engine has changed: a join with
@@ -169,9 +178,9 @@ pub struct Incident {
     join: Joiner,
     /// Lines whose cause changed after they were applied, until taken.
     cause_updates: VecDeque<CauseUpdate>,
-    /// Debug-trace session (host, session) → the user it is for (see
-    /// `parse::debug_trace`); bounded by [`linking::TRACE_SESSIONS_CAP`].
-    trace_users: HashMap<(String, String), String>,
+    /// Debug-trace session (host, session) → the user it is for and since
+    /// when (see [`trace`]); bounded by [`trace::TRACE_SESSIONS_CAP`].
+    trace_users: HashMap<(String, String), trace::TraceUser>,
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
@@ -207,6 +216,13 @@ pub struct Incident {
     other_keys: std::collections::HashSet<u64>,
     /// Slot of each AAA server by address.
     server_index: HashMap<String, usize>,
+    /// Headend lines already delivered by another source.
+    dedup: super::dedup::Dedup,
+    /// Times that are not their lines' own (a JSON record's, the read time).
+    time_marks: super::timemarks::TimeMarks,
+    /// The source the events applied next come from (see
+    /// [`Incident::set_source`]).
+    source: crate::vocab::SourceId,
     /// `open_attempts`' size at which expired ones are next dropped.
     open_prune_at: usize,
     /// Per user counted under `(other N users)`, the times its windows
@@ -357,6 +373,7 @@ impl Incident {
             let a = self.apply_inner(ev, Some(line));
             merged.new_attempt |= a.new_attempt;
             merged.follow_on |= a.follow_on;
+            merged.duplicate |= a.duplicate;
             merged.cause = a.cause;
         }
         merged
@@ -399,7 +416,56 @@ impl Incident {
         self.cause_updates.drain(..).collect()
     }
 
+    /// Names the source the events applied from now on come from, so a
+    /// headend line that two sources deliver counts once (see
+    /// [`super::dedup`]). Readers set it before each file or batch.
+    pub fn set_source(&mut self, source: crate::vocab::SourceId) {
+        self.source = source;
+    }
+
+    /// The source set by [`Incident::set_source`].
+    pub fn source(&self) -> crate::vocab::SourceId {
+        self.source
+    }
+
+    /// How many headend sources the incident is read from: with two or
+    /// more, copies of one line are counted once.
+    pub fn set_headend_sources(&mut self, n: usize) {
+        if n >= 2 && !self.dedup.enabled() {
+            self.dedup = super::dedup::Dedup::for_headend_sources(n);
+        }
+    }
+
+    /// Which times are not their lines' own, for the outputs to mark
+    /// ([`crate::vocab::TimeFrom::mark`]).
+    pub fn time_marks(&self) -> &super::timemarks::TimeMarks {
+        &self.time_marks
+    }
+
+    /// The mark for a time this incident holds: `~` a JSON record's, `?`
+    /// the time a line was read, empty for a line's own (see
+    /// [`super::timemarks`]).
+    pub fn time_mark(&self, ts: Option<Timestamp>) -> &'static str {
+        ts.map_or("", |t| self.time_marks.get(t).mark())
+    }
+
+    /// Copies of headend lines the dedup table could no longer recognise
+    /// (its oldest keys forgotten to stay bounded).
+    pub fn duplicates_forgotten(&self) -> u64 {
+        self.dedup.forgotten()
+    }
+
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
+        if !Self::only_counts(ev) && self.dedup.is_copy(self.source, ev) {
+            // Still a recognised event (as `scan` counts lines); only
+            // what it would count again is left out.
+            self.totals.events += 1;
+            self.totals.duplicates += 1;
+            return Applied {
+                duplicate: true,
+                ..Applied::default()
+            };
+        }
         let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
         let mut applied = self.apply_event(ev, line, follow_on);
         applied.follow_on = follow_on;
@@ -416,6 +482,9 @@ impl Incident {
         {
             self.latest = Some(t);
         }
+        if let Some(t) = ev.ts {
+            self.time_marks.note(t, ev.ts_from);
+        }
         let evidence = ev.family == Family::AuthServer
             || (ev.family == Family::Client && self.client_lines_are_evidence);
         if line.is_none() && Self::only_counts(ev) {
@@ -427,7 +496,7 @@ impl Incident {
             };
         }
         if evidence {
-            let (counted, cause) = self.apply_auth_server(ev, ts, line);
+            let (counted, cause) = self.apply_auth_server(ev, ts, line, None);
             return Applied {
                 new_attempt: counted,
                 cause,
@@ -562,7 +631,12 @@ impl Incident {
     /// An incident read from sources of these families.
     pub fn for_sources(families: impl IntoIterator<Item = Family>) -> Self {
         let mut incident = Incident::default();
-        incident.set_headend_present(families.into_iter().any(|f| f == Family::Headend));
+        let headends = families
+            .into_iter()
+            .filter(|f| *f == Family::Headend)
+            .count();
+        incident.set_headend_present(headends > 0);
+        incident.set_headend_sources(headends);
         incident
     }
 
