@@ -30,13 +30,39 @@ pub struct Config {
     pub mouse: Option<bool>,
     /// `--quiet-after`, in seconds.
     pub quiet_after: Option<i64>,
-    /// `--tz ZONE`: the zone of time stamps that carry none.
-    pub tz: Option<String>,
-    /// Action name → key (see [`crate::app::keys`]).
+    /// `--tz`: the zone of time stamps that carry none, as the same rules
+    /// `--tz` takes: `ZONE` for every file, `FILE=ZONE` for one; a string
+    /// or a list (`tz = ["Europe/Berlin", "client.log=America/New_York"]`).
+    pub tz: Option<StringList>,
+    /// Action name → its key, or a list of keys (see [`crate::ui::keys`]).
     #[serde(default)]
-    pub keys: BTreeMap<String, String>,
+    pub keys: BTreeMap<String, StringList>,
     #[serde(default)]
     pub probe: ProbeConfig,
+}
+
+/// A setting given as one string or a list of them: a key
+/// (`quit = "Q"`) or several (`down = ["Down", "ctrl-n"]`), one `tz` rule
+/// or several.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(from = "OneOrMany")]
+pub struct StringList(pub Vec<String>);
+
+/// How [`StringList`] is written in the file.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for StringList {
+    fn from(v: OneOrMany) -> StringList {
+        StringList(match v {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        })
+    }
 }
 
 /// `[probe]`: what `vpnwatch probe` and the dashboard's probe key check.
@@ -146,23 +172,21 @@ impl Config {
             ));
         }
         if let Some(tz) = &self.tz {
-            crate::parse::clock::TimeRules::parse(std::slice::from_ref(tz))
-                .map_err(|e| ("tz".to_string(), e))?;
+            // The one reader of `--tz` rules, so both take the same.
+            crate::parse::clock::TimeRules::parse(&tz.0).map_err(|e| ("tz".to_string(), e))?;
         }
         if let Some(op) = &self.operator
             && op.trim().is_empty()
         {
             return Err(("operator".into(), "is empty".into()));
         }
-        for (action, key) in &self.keys {
-            crate::app::keys::check(action, key).map_err(|e| (action.clone(), e))?;
-        }
+        crate::ui::keys::check_all(self.keys.iter().map(|(a, k)| (a.as_str(), k.0.as_slice())))?;
         Ok(())
     }
 
     /// The `[keys]` bindings as the dashboard applies them.
-    pub fn key_map(&self) -> crate::app::keys::KeyMap {
-        crate::app::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.as_str())))
+    pub fn key_map(&self) -> crate::ui::keys::KeyMap {
+        crate::ui::keys::KeyMap::new(self.keys.iter().map(|(a, k)| (a.as_str(), k.0.as_slice())))
     }
 }
 
@@ -289,9 +313,30 @@ mod tests {
         assert_eq!(c.journal_dir, Some(PathBuf::from("/srv/incidents")));
         assert_eq!(c.mouse, Some(false));
         assert_eq!(c.quiet_after, Some(300));
-        assert_eq!(c.tz.as_deref(), Some("Europe/Berlin"));
-        assert_eq!(c.keys["mitigated"], "m");
+        assert_eq!(c.tz.map(|t| t.0), Some(vec!["Europe/Berlin".to_string()]));
+        assert_eq!(c.keys["mitigated"].0, ["m"]);
         assert_eq!(c.probe.radius, ["10.0.0.1"]);
+    }
+
+    #[test]
+    fn tz_takes_the_rules_of_the_flag_as_a_string_or_a_list() {
+        let c = parse("tz = \"asa.log=Europe/Berlin\"\n").unwrap();
+        assert_eq!(c.tz.unwrap().0, ["asa.log=Europe/Berlin"]);
+        let c = parse("tz = [\"+02:00\", \"client.log=America/New_York\"]\n").unwrap();
+        let rules = crate::parse::clock::TimeRules::parse(&c.tz.unwrap().0).unwrap();
+        assert_eq!(
+            rules.zone_for("logs/client.log").map(|z| z.0),
+            Some("America/New_York")
+        );
+        assert_eq!(rules.zone_for("asa.log").map(|z| z.0), Some("+02:00"));
+        // A bad rule in a list names the line and the key.
+        let err =
+            parse("operator = \"x\"\ntz = [\"UTC\", \"client.log=Mars/Olympus\"]\n").unwrap_err();
+        assert!(err.starts_with("2: key tz: "), "{err}");
+        assert!(err.contains("Mars/Olympus"), "{err}");
+        let err = parse("tz = [\"UTC\", \"Europe/Berlin\"]\n").unwrap_err();
+        assert!(err.starts_with("1: key tz: "), "{err}");
+        assert!(err.contains("only one zone"), "{err}");
     }
 
     #[test]

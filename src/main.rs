@@ -370,11 +370,23 @@ enum Command {
         #[arg(long)]
         print: bool,
     },
-    /// Print the manual page (roff).
+    /// Print a manual page (roff): vpnwatch(1), or one subcommand's with
+    /// its options (vpnwatch-scan(1)); `--dir` writes them all.
     #[command(after_help = "Examples:
-  vpnwatch man | man -l -
-  vpnwatch man > /usr/local/share/man/man1/vpnwatch.1")]
-    Man,
+  vpnwatch man | man -l -                 the main page
+  vpnwatch man scan | man -l -            vpnwatch-scan(1), with scan's options
+  vpnwatch man runbook check              a nested subcommand's page
+  vpnwatch man --dir /usr/local/share/man/man1   every page, one file each")]
+    Man {
+        /// The subcommand whose page to print (`scan`; `runbook check`);
+        /// none for the main page.
+        #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+        page: Vec<String>,
+        /// Write every page (vpnwatch.1, vpnwatch-scan.1, …) into DIR and
+        /// print their paths.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `vpnwatch probe` flags. Exit 0 when every target answered, 1 when one
@@ -486,7 +498,12 @@ struct RoleArgs {
 /// Installs the `--tz` rules (else the config file's `tz`) before any log
 /// is read.
 fn install_time_rules(roles: &RoleArgs) {
-    let from_config: Vec<String> = user_config().tz.iter().cloned().collect();
+    // The flags replace the file's rules, all of them.
+    let from_config: Vec<String> = user_config()
+        .tz
+        .as_ref()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let rules = if roles.tz.is_empty() {
         &from_config
     } else {
@@ -581,6 +598,51 @@ fn default_journal() -> PathBuf {
     }
 }
 
+/// `vpnwatch man`: the main page, one subcommand's page (named by its
+/// words, `runbook check`), or every page written into `dir`.
+fn man_pages(words: &[String], dir: Option<&Path>) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    // Built, so each subcommand is named `vpnwatch-scan` as its page is.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut written = String::new();
+        let mut pages = vec![cmd];
+        while let Some(cmd) = pages.pop() {
+            pages.extend(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+            let path = man_page(cmd)
+                .generate_to(dir)
+                .with_context(|| format!("writing a manual page into {}", dir.display()))?;
+            written.push_str(&format!("{}\n", path.display()));
+        }
+        return write_stdout(written.as_bytes());
+    }
+    let mut page = cmd;
+    for word in words {
+        let Some(sub) = page.find_subcommand(word).cloned() else {
+            let names: Vec<&str> = page.get_subcommands().map(|s| s.get_name()).collect();
+            usage_error(&format!(
+                "no manual page for {:?}; one of: {}",
+                words.join(" "),
+                names.join(", ")
+            ));
+        };
+        page = sub;
+    }
+    let mut roff = Vec::new();
+    man_page(page).render(&mut roff)?;
+    write_stdout(&roff)
+}
+
+/// One page, its footer naming vpnwatch and its version (a subcommand has
+/// no version of its own).
+fn man_page(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd)
+        .source(format!("vpnwatch {}", env!("CARGO_PKG_VERSION")))
+        .manual("vpnwatch manual")
+}
+
 /// `config --print`: every setting in force, as TOML.
 fn print_config() -> anyhow::Result<()> {
     use toml::Value;
@@ -615,13 +677,24 @@ fn print_config() -> anyhow::Result<()> {
     );
     set(
         "tz",
-        Value::String(c.tz.clone().unwrap_or_else(|| "UTC".into())),
+        match c.tz.as_ref().map(|t| t.0.as_slice()) {
+            None => Value::String("UTC".into()),
+            Some([one]) => Value::String(one.clone()),
+            Some(rules) => Value::Array(rules.iter().cloned().map(Value::String).collect()),
+        },
     );
-    let keys: toml::Table = vpnwatch::app::keys::ACTIONS
+    let keys: toml::Table = vpnwatch::ui::keys::ACTIONS
         .iter()
-        .map(|(action, default)| {
-            let key = c.keys.get(*action).map_or(*default, String::as_str);
-            (action.to_string(), Value::String(key.to_string()))
+        .map(|(action, defaults)| {
+            let keys: Vec<String> = match c.keys.get(*action) {
+                Some(k) => k.0.clone(),
+                None => defaults.iter().map(|d| d.to_string()).collect(),
+            };
+            let value = match keys.as_slice() {
+                [one] => Value::String(one.clone()),
+                _ => Value::Array(keys.into_iter().map(Value::String).collect()),
+            };
+            (action.to_string(), value)
         })
         .collect();
     set("keys", Value::Table(keys));
@@ -800,12 +873,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_config()
             }
         }
-        Some(Command::Man) => {
-            use clap::CommandFactory;
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
-            write_stdout(&page)
-        }
+        Some(Command::Man { page, dir }) => man_pages(&page, dir.as_deref()),
         Some(Command::Runbook {
             command: RunbookCommand::Check { file },
         }) => incident_cmd::runbook_check(&file, std::io::stdout().lock()),

@@ -478,3 +478,80 @@ fn completions_for_each_shell_and_a_man_page() {
         "{page}"
     );
 }
+
+/// The long options a subcommand's `--help` lists (`--json`, …).
+fn long_options(help: &str) -> Vec<String> {
+    let mut options: Vec<String> = help
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '=' || c == '[' || c == ']')
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .filter(|w| {
+            w[2..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(str::to_string)
+        .collect();
+    options.sort();
+    options.dedup();
+    options
+}
+
+#[test]
+fn each_subcommand_has_a_man_page_with_its_options() {
+    for name in subcommands() {
+        let out = vpnwatch().args(["man", name.as_str()]).output().unwrap();
+        assert!(out.status.success(), "man {name}: {}", stderr_of(&out));
+        let page = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            page.contains(&format!(".TH vpnwatch-{name} 1")),
+            "man {name}: {}",
+            page.lines().next().unwrap_or_default()
+        );
+        let help = vpnwatch().args([name.as_str(), "--help"]).output().unwrap();
+        let options = long_options(&String::from_utf8_lossy(&help.stdout));
+        // Every subcommand has at least --help; most have more.
+        assert!(!options.is_empty(), "{name}");
+        for option in options {
+            let roff = option.replace('-', "\\-");
+            assert!(page.contains(&roff), "man {name} lacks {option}");
+        }
+    }
+    // A nested subcommand's page, and a name that is none.
+    let out = vpnwatch()
+        .args(["man", "runbook", "check"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH vpnwatch-runbook-check 1"));
+    let out = vpnwatch().args(["man", "scna"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("no manual page for \"scna\""),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn man_dir_writes_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vpnwatch()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let mut want = vec![
+        "vpnwatch.1".to_string(),
+        "vpnwatch-runbook-check.1".to_string(),
+    ];
+    want.extend(subcommands().iter().map(|n| format!("vpnwatch-{n}.1")));
+    for file in want {
+        let path = dir.path().join(&file);
+        assert!(path.exists(), "{file} not written: {listed}");
+        assert!(listed.contains(&file), "{file} not listed: {listed}");
+    }
+    let scan = std::fs::read_to_string(dir.path().join("vpnwatch-scan.1")).unwrap();
+    assert!(scan.contains("\\-\\-json"), "{scan}");
+}

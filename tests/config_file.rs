@@ -148,6 +148,64 @@ fn tz_comes_from_the_file_and_the_flag_wins() {
     write_config(dir.path(), "tz = \"+02:00\"\n");
     assert_eq!(first_failure(&[]), "2026-11-28T06:43:11Z");
     assert_eq!(first_failure(&["--tz", "UTC"]), "2026-11-28T08:43:11Z");
+    // The rules `--tz` takes: FILE=ZONE, in a list, the file's own rule
+    // before the zone of every other file.
+    write_config(dir.path(), "tz = [\"UTC\", \"asa.log=-05:00\"]\n");
+    assert_eq!(first_failure(&[]), "2026-11-28T13:43:11Z");
+    write_config(dir.path(), "tz = \"other.log=-05:00\"\n");
+    assert_eq!(first_failure(&[]), "2026-11-28T08:43:11Z");
+    write_config(dir.path(), "tz = \"asa.log=+01:00\"\n");
+    assert_eq!(first_failure(&[]), "2026-11-28T07:43:11Z");
+    assert_eq!(
+        first_failure(&["--tz", "asa.log=UTC"]),
+        "2026-11-28T08:43:11Z",
+        "the flags win"
+    );
+}
+
+/// A bad `tz` rule, or a key two actions would share, is one line naming
+/// the file, the line and the key; exit 2.
+#[test]
+fn a_bad_tz_rule_or_a_key_conflict_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        "operator = \"oncall\"\ntz = [\"UTC\", \"asa.log=Mars/Olympus\"]\n",
+    );
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("vpnwatch: {}:2: key tz: ", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("Mars/Olympus"), "{err}");
+    write_config(dir.path(), "[keys]\nmitigated = \"m\"\nquit = \"p\"\n");
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!("vpnwatch: {}:3: key quit: ", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("also bound to pause"), "{err}");
+    write_config(dir.path(), "[keys]\ndown = [\"Down\", \"PgDown\"]\n");
+    let out = vpnwatch(dir.path())
+        .args(["scan", HEADEND])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains(":2: key down: \"PgDown\" is not a key"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `journal_dir` is where `report` looks for today's journal; `operator`

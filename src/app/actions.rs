@@ -432,6 +432,19 @@ fn output_dir(_config: &ConsoleConfig) -> PathBuf {
 }
 
 fn copy_command(model: &Model, ui: &mut UiState) {
+    // In a log pane `y` copies the line under the cursor.
+    if ui.detail.is_none() && ui.log_focus().is_some() {
+        let Some(line) = ui.cursor_text(model) else {
+            ui.status = Some("no line under the cursor to copy".into());
+            return;
+        };
+        let mut out = std::io::stdout().lock();
+        ui.status = Some(match clipboard::copy(&mut out, &line) {
+            Ok(()) => "line copied to the clipboard (OSC 52)".to_string(),
+            Err(e) => format!("not copied: {e}"),
+        });
+        return;
+    }
     let Some(item) = model.checklist.items().get(ui.step_selected) else {
         return;
     };

@@ -65,7 +65,7 @@ pub struct ConsoleConfig {
     /// selects text).
     pub mouse: bool,
     /// The configuration file's `[keys]` (see [`super::keys`]).
-    pub keys: super::keys::KeyMap,
+    pub keys: crate::ui::keys::KeyMap,
     /// `[probe]` of the config file: how `A` probes the AAA servers.
     pub probe: crate::config::ProbeConfig,
 }
@@ -154,6 +154,7 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
 
     let mut ui_state = UiState {
         status: warnings.first().cloned(),
+        keys: config.keys.clone(),
         ..UiState::default()
     };
     let mut terminal = ratatui::init();

@@ -11,7 +11,6 @@ pub mod demo;
 pub mod follow;
 pub mod headless;
 pub mod incident_cmd;
-pub mod keys;
 pub mod probe_cmd;
 pub mod read;
 pub mod recall;

@@ -38,14 +38,14 @@ pub(super) fn filtered_lines<'a>(
     stats: &UserStats,
     view: LogView,
     rows: usize,
-) -> Vec<(&'a [u8], LineMeta)> {
-    let mut shown: Vec<(&[u8], LineMeta)> = stats
+) -> Vec<(u64, &'a [u8], LineMeta)> {
+    let mut shown: Vec<(u64, &[u8], LineMeta)> = stats
         .lines
         .iter()
         .rev()
         .filter(|r| r.family == family)
         .filter(|r| view.pinned_bottom.is_none_or(|b| r.index <= b))
-        .filter_map(|r| resolve(store, r))
+        .filter_map(|r| resolve(store, r).map(|(b, m)| (r.index, b, m)))
         .take(rows)
         .collect();
     shown.reverse();
@@ -53,8 +53,12 @@ pub(super) fn filtered_lines<'a>(
 }
 
 /// The title words for a filtered log pane.
-pub(super) fn filter_title(key: &UserKey) -> String {
-    format!(" filter: {} (f clears) ", user_name(key))
+pub(super) fn filter_title(key: &UserKey, keys: &super::keys::KeyMap) -> String {
+    format!(
+        " filter: {} ({} clears) ",
+        user_name(key),
+        keys.first("filter")
+    )
 }
 
 fn outcome_glyph(meta: &LineMeta) -> &'static str {

@@ -74,7 +74,7 @@ pub fn draw(
     if ui.presenter {
         super::presenter::draw_presenter(frame, area, model, ui, theme, wall);
         if ui.show_help {
-            draw_help(frame, area, theme);
+            draw_help(frame, area, ui, theme);
         }
         return FrameInfo::default();
     }
@@ -98,7 +98,7 @@ pub fn draw(
     if let Some(key) = &ui.detail {
         draw_detail(frame, body, model, key, ui, theme);
         if ui.show_help {
-            draw_help(frame, area, theme);
+            draw_help(frame, area, ui, theme);
         }
         return FrameInfo {
             page_rows: body.height.saturating_sub(7) as usize,
@@ -112,11 +112,10 @@ pub fn draw(
         draw_full(frame, body, model, ui, theme, area.width)
     };
     if let Some((family, index)) = ui.line_view.open {
-        let scroll = ui.line_view.open_scroll;
-        super::logs::draw_open_line(frame, body, model, (family, index), scroll, theme);
+        super::logs::draw_open_line(frame, body, model, (family, index), ui, theme);
     }
     if ui.show_help {
-        draw_help(frame, area, theme);
+        draw_help(frame, area, ui, theme);
     }
     info
 }

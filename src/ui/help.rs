@@ -34,129 +34,178 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The keys that matter where the focus is (the `?` help has them all).
-/// Help and quit come early: on a narrow terminal they matter most.
-pub(super) fn footer_hints(ui: &UiState) -> Vec<(&'static str, &'static str)> {
+/// The keys that matter where the focus is (the `?` help has them all),
+/// named as bound ([`super::keys::KeyMap`]). Help and quit come early: on
+/// a narrow terminal they matter most.
+pub(super) fn footer_hints(ui: &UiState) -> Vec<(String, &'static str)> {
+    let k = |action: &str| ui.keys.first(action);
+    // `↑↓` as one; keys with longer names apart (`Ctrl-P/Ctrl-N`).
+    let pair = |a: &str, b: &str| {
+        let (a, b) = (k(a), k(b));
+        if a.chars().count() == 1 && b.chars().count() == 1 {
+            format!("{a}{b}")
+        } else {
+            format!("{a}/{b}")
+        }
+    };
+    let slash = |a: &str, b: &str| format!("{}/{}", k(a), k(b));
     let mut hints = Vec::new();
     if ui.line_view.open.is_some() {
-        hints.extend([("Esc", "close"), ("?", "help"), ("q", "quit")]);
+        hints.extend([
+            (k("back"), "close"),
+            (k("help"), "help"),
+            (k("quit"), "quit"),
+        ]);
         return hints;
     }
     if ui.detail.is_some() {
         hints.extend([
-            ("Esc", "back"),
-            ("↑↓", "scroll"),
-            ("?", "help"),
-            ("q", "quit"),
-            ("f", "filter logs"),
-            ("v", "raw"),
-            ("e", "bundle"),
+            (k("back"), "back"),
+            (pair("up", "down"), "scroll"),
+            (k("help"), "help"),
+            (k("quit"), "quit"),
+            (k("filter"), "filter logs"),
+            (k("raw"), "raw"),
+            (k("evidence"), "bundle"),
         ]);
         return hints;
     }
     hints.extend([
-        ("Tab 1-5", "pane"),
-        ("?", "help"),
-        ("q", "quit"),
-        ("P", "present"),
+        (format!("{} 1-5", k("focus_next")), "pane"),
+        (k("help"), "help"),
+        (k("quit"), "quit"),
+        (k("presenter"), "present"),
     ]);
     match ui.focus {
         Focus::Headend | Focus::Client | Focus::Auth => hints.extend([
-            ("↑↓", "scroll"),
-            ("End", "follow"),
-            ("p", "pause"),
-            ("Enter", "line"),
-            ("/", "search"),
-            ("F", "filter"),
-            ("a", "auth only"),
-            ("v", "raw"),
-            ("w", "wrap"),
-            ("←→", "sideways"),
+            (pair("up", "down"), "cursor"),
+            (k("open"), "line"),
+            (k("end"), "follow"),
+            (k("pause"), "pause"),
+            (k("copy_command"), "copy"),
+            (k("search"), "search"),
+            (k("text_filter"), "filter"),
+            (k("auth_only"), "auth only"),
+            (k("raw"), "raw"),
+            (k("step_doing"), "wrap"),
+            (pair("left", "right"), "sideways"),
         ]),
         Focus::Users => hints.extend([
-            ("↑↓", "select"),
-            ("Enter", "user"),
-            ("f", "filter"),
-            ("o", "order"),
-            ("e", "bundle"),
-            ("A", "probe AAA"),
+            (pair("up", "down"), "select"),
+            (k("open"), "user"),
+            (k("filter"), "filter"),
+            (k("sort"), "order"),
+            (k("evidence"), "bundle"),
+            (k("probe"), "probe AAA"),
         ]),
         Focus::Checklist => hints.extend([
-            ("↑↓", "step"),
-            ("Space", "advance"),
-            ("x/s", "done/skip"),
-            ("n", "note"),
-            ("y", "copy"),
-            ("M/R", "mitigated/resolved"),
-            ("U", "undo"),
+            (pair("up", "down"), "step"),
+            (k("advance_step"), "advance"),
+            (slash("step_done", "step_skipped"), "done/skip"),
+            (k("note"), "note"),
+            (k("copy_command"), "copy"),
+            (slash("mitigated", "resolved"), "mitigated/resolved"),
+            (k("undo"), "undo"),
         ]),
     }
     hints
 }
 
-const HELP: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "move focus between panes"),
-    ("1 2 3 4 5", "focus the n-th pane (Tab order)"),
-    ("↑ ↓  j k", "scroll the log pane, or move the selection"),
-    ("PgUp PgDn", "scroll a page"),
+/// A row of the help: the actions whose keys it names (as bound, two
+/// spaces between actions) or fixed text, and what they do.
+enum Keys {
+    Bound(&'static [&'static str]),
+    Fixed(&'static str),
+}
+
+use Keys::{Bound, Fixed};
+
+const HELP: &[(Keys, &str)] = &[
     (
-        "Home End  g G",
+        Bound(&["focus_next", "focus_prev"]),
+        "move focus between panes",
+    ),
+    (Fixed("1 2 3 4 5"), "focus the n-th pane (Tab order)"),
+    (
+        Bound(&["up", "down"]),
+        "move the line cursor in a log pane, or the selection",
+    ),
+    (Bound(&["page_up", "page_down"]), "move a page"),
+    (
+        Bound(&["home", "end"]),
         "oldest line (re-read from file) / newest (End follows again)",
     ),
     (
-        "p",
-        "pause all log panes (+N: new lines since); ↑ pauses one (⇡)",
+        Bound(&["pause"]),
+        "pause all log panes (+N: new since); cursor up pauses one (⇡)",
     ),
-    ("v", "log lines raw / message first (time host id message)"),
     (
-        "w",
+        Bound(&["raw"]),
+        "log lines raw / message first (time host id message)",
+    ),
+    (
+        Bound(&["step_doing"]),
         "log panes, drill-down: wrap lines; Runbook: step doing",
     ),
-    ("← →", "scroll the log panes sideways"),
+    (Bound(&["left", "right"]), "scroll the log panes sideways"),
     (
-        "Enter",
-        "log pane: open its newest line in view, whole (Esc closes)",
-    ),
-    ("Space", "advance the selected step: todo → doing → done"),
-    ("w x s u", "set the step to doing / done / skipped / todo"),
-    (
-        "n  y",
-        "note on the step (Enter saves) / copy its command (OSC 52)",
+        Bound(&["open"]),
+        "log pane: open the line under the cursor whole (Esc closes)",
     ),
     (
-        "M  R",
+        Bound(&["advance_step"]),
+        "advance the selected step: todo → doing → done",
+    ),
+    (
+        Bound(&["step_doing", "step_done", "step_skipped", "step_todo"]),
+        "set the step to doing / done / skipped / todo",
+    ),
+    (
+        Bound(&["note", "copy_command"]),
+        "step note (Enter saves) / copy the step's command or cursor line",
+    ),
+    (
+        Bound(&["mitigated", "resolved"]),
         "mark the incident mitigated / resolved: y confirms, Esc cancels",
     ),
     (
-        "e  r",
+        Bound(&["evidence", "report"]),
         "Users pane or drill-down: evidence bundle / postmortem report",
     ),
     (
-        "/ n N  F  a",
-        "search (n older, N newer; n: note in Runbook) / filter / auth only",
+        Bound(&["search", "note", "search_prev"]),
+        "search / next match older (Runbook: a note) / newer",
     ),
     (
-        "U  P  t",
+        Bound(&["text_filter", "auth_only"]),
+        "filter by text, regex, id, cause or host / auth lines only",
+    ),
+    (
+        Bound(&["undo", "presenter", "theme"]),
         "undo own last record (journaled) / presenter view / next theme",
     ),
     (
-        "A",
+        Bound(&["probe"]),
         "probe the AAA servers the logs named (AAA line; journaled)",
     ),
     (
-        "Enter",
+        Bound(&["open"]),
         "Users pane: open the selected user's events (Esc returns)",
     ),
     (
-        "f",
-        "filter the log panes to the selected user; f or Esc clears",
+        Bound(&["filter"]),
+        "filter the log panes to the selected user; again or Esc clears",
     ),
     (
-        "o",
+        Bound(&["sort"]),
         "Users order: recent (failing now, last 15 min, total), total, name, last seen",
     ),
-    ("? Esc", "show or hide this help"),
-    ("q  Ctrl-C", "quit"),
+    (Bound(&["help", "back"]), "show or hide this help"),
+    (Bound(&["quit"]), "quit (Ctrl-C always quits)"),
+];
+
+/// What the help says of the screen's words and glyphs, after the keys.
+const GLOSSARY: &[(&str, &str)] = &[
     ("", ""),
     (
         "INCIDENT",
@@ -201,10 +250,30 @@ const HELP: &[(&str, &str)] = &[
     ),
 ];
 
-pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// The help's rows: the keys as bound, then the glossary and the KPI
+/// definitions (they live with the KPIs, shared with the report).
+fn help_rows(keys: &super::keys::KeyMap) -> Vec<(String, &'static str)> {
+    let bound = HELP.iter().map(|(k, what)| {
+        let k = match k {
+            Bound(actions) => actions
+                .iter()
+                .map(|a| keys.all(a))
+                .collect::<Vec<_>>()
+                .join("  "),
+            Fixed(text) => text.to_string(),
+        };
+        (k, *what)
+    });
+    let words = GLOSSARY
+        .iter()
+        .chain(kpi::DEFINITIONS)
+        .map(|(k, what)| (k.to_string(), *what));
+    bound.chain(words).collect()
+}
+
+pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
     let width = area.width.min(84);
-    // The KPI definitions live with the KPIs, shared with the report.
-    let entries: Vec<&(&str, &str)> = HELP.iter().chain(kpi::DEFINITIONS).collect();
+    let entries = help_rows(&ui.keys);
     let height = (entries.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
@@ -212,12 +281,21 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         width,
         height,
     };
+    // Keys rebound to long names widen the key column.
+    let column = entries
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .clamp(15, 30)
+        + 1;
     let lines: Vec<Line> = entries
         .into_iter()
         .map(|(k, v)| {
+            let pad = " ".repeat(column.saturating_sub(k.width()));
             Line::from(vec![
-                Span::styled(format!(" {k:<16}"), theme.key),
-                Span::styled(*v, theme.base),
+                Span::styled(format!(" {k}{pad}"), theme.key),
+                Span::styled(v, theme.base),
             ])
         })
         .collect();

@@ -5,7 +5,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -125,7 +125,10 @@ pub(super) fn draw_log(
         title.push(Span::styled(format!(" {word} +{newer} "), theme.paused));
     }
     if ui.line_view.raw {
-        title.push(Span::styled(" raw (v) ", theme.muted));
+        title.push(Span::styled(
+            format!(" raw ({}) ", ui.keys.first("raw")),
+            theme.muted,
+        ));
     }
     // `f`: only the lines the engine filed under the selected user.
     let filter = ui
@@ -134,7 +137,7 @@ pub(super) fn draw_log(
         .map(|key| (key, model.incident.user(key)));
     if let Some((key, _)) = filter {
         // Right after the pane's name, so a narrow pane still shows it.
-        title.insert(1, Span::styled(filter_title(key), theme.marker));
+        title.insert(1, Span::styled(filter_title(key, &ui.keys), theme.marker));
     }
     super::search::title_spans(&mut title, &ui.find, focus, theme);
     let block = pane_block(title, ui.focus == focus, theme);
@@ -142,43 +145,16 @@ pub(super) fn draw_log(
     frame.render_widget(block, area);
 
     let rows = inner.height as usize;
-    // Unterminated last lines, shown below the others in a muted style while
-    // the pane follows; the complete line replaces them when it arrives.
-    let pending: Vec<&[u8]> = if view.pinned_bottom.is_none() {
-        model
-            .sources
-            .iter()
-            .filter(|s| s.family == family)
-            .filter_map(|s| s.pending.as_deref())
-            .take(rows.saturating_sub(1))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let pending = pending_lines(model, ui, family, rows);
+    let shown = shown_rows(model, ui, family, rows - pending.len());
+    let filter = filter.is_some();
+    // The line cursor, in the focused pane only (reverse video, so it shows
+    // without colour too).
+    let cursor = (ui.focus == focus)
+        .then(|| pick_cursor(&shown, view.cursor))
+        .flatten();
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let shown: Vec<(Option<u64>, Row)> = match filter {
-        Some((_, Some(stats))) => filtered_lines(store, family, stats, view, rows)
-            .into_iter()
-            .map(|(bytes, meta)| (None, Row::Line(bytes, meta)))
-            .collect(),
-        Some((_, None)) => Vec::new(),
-        // `F` and `a`: the kept lines that pass.
-        None if ui.find.filters() => {
-            super::search::filtered_rows(store, &ui.find, view.pinned_bottom, rows)
-                .into_iter()
-                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
-                .collect()
-        }
-        None => visible(store, view, rows - pending.len())
-            .map(|i| (Some(i), row_at(store, i)))
-            .collect(),
-    };
     let search = ui.find.search_in(focus);
-    let pending = if filter.is_some() || ui.find.filters() {
-        Vec::new()
-    } else {
-        pending
-    };
     for (index, row) in shown {
         let (bytes, meta) = match row {
             Row::Line(bytes, meta) => (bytes, meta),
@@ -201,6 +177,9 @@ pub(super) fn draw_log(
         // `/`: the current match in reverse video, the others bold and
         // underlined (legible without colour).
         lines.push(match search {
+            _ if index.is_some() && index == cursor => {
+                line.patch_style(Style::new().add_modifier(Modifier::REVERSED))
+            }
             Some(s) if index.is_some() && index == s.at => line.style(theme.selected),
             Some(s) if s.query.matches(bytes, &meta) => {
                 line.style(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
@@ -215,7 +194,7 @@ pub(super) fn draw_log(
             Span::styled(" (no newline yet)", theme.muted),
         ]));
     }
-    if lines.is_empty() && filter.is_some() {
+    if lines.is_empty() && filter {
         lines.push(Line::styled(
             "  no lines of this user in this pane",
             theme.muted,
@@ -236,6 +215,153 @@ pub(super) fn draw_log(
         paragraph = paragraph.scroll((0, ui.line_view.sideways));
     }
     frame.render_widget(paragraph, inner);
+}
+
+/// Unterminated last lines, shown below the others in a muted style while
+/// the pane follows unfiltered; the complete line replaces them when it
+/// arrives.
+fn pending_lines<'a>(model: &'a Model, ui: &UiState, family: Family, rows: usize) -> Vec<&'a [u8]> {
+    if ui.view(family).pinned_bottom.is_some() || ui.filter.is_some() || ui.find.filters() {
+        return Vec::new();
+    }
+    model
+        .sources
+        .iter()
+        .filter(|s| s.family == family)
+        .filter_map(|s| s.pending.as_deref())
+        .take(rows.saturating_sub(1))
+        .collect()
+}
+
+/// The lines a log pane shows in `rows` rows, top to bottom, each with its
+/// index in the pane's store: the user filter (`f`), the text filter and
+/// "auth only" (`F`, `a`), or every line.
+fn shown_rows<'a>(
+    model: &'a Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Vec<(Option<u64>, Row<'a>)> {
+    let store = model.store(family);
+    let view = ui.view(family);
+    match &ui.filter {
+        Some(key) => match model.incident.user(key) {
+            Some(stats) => filtered_lines(store, family, stats, view, rows)
+                .into_iter()
+                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
+                .collect(),
+            None => Vec::new(),
+        },
+        None if ui.find.filters() => {
+            super::search::filtered_rows(store, &ui.find, view.pinned_bottom, rows)
+                .into_iter()
+                .map(|(i, bytes, meta)| (Some(i), Row::Line(bytes, meta)))
+                .collect()
+        }
+        None => visible(store, view, rows)
+            .map(|i| (Some(i), row_at(store, i)))
+            .collect(),
+    }
+}
+
+/// The row the cursor is drawn on: the cursor's line, or the nearest line
+/// shown above it (a filter may hide the line itself), or the newest line
+/// shown when the pane follows.
+fn pick_cursor(shown: &[(Option<u64>, Row)], cursor: Option<u64>) -> Option<u64> {
+    let mut indexes = shown.iter().filter_map(|(i, _)| *i);
+    match cursor {
+        None => indexes.next_back(),
+        Some(c) => {
+            let first = indexes.clone().next();
+            indexes.rfind(|i| *i <= c).or(first)
+        }
+    }
+}
+
+/// The index of the line under the cursor of `family`'s pane, as a pane of
+/// `rows` rows shows it: what Enter opens and `y` copies.
+pub(super) fn cursor_index(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Option<u64> {
+    let pending = pending_lines(model, ui, family, rows).len();
+    let shown = shown_rows(model, ui, family, rows.saturating_sub(pending).max(1));
+    pick_cursor(&shown, ui.view(family).cursor)
+}
+
+/// Where the cursor lands `steps` shown lines from line `from` in a
+/// filtered pane (`f`, `F`, `a`): hidden lines are skipped, so one ↑ is
+/// one row. `None` when no shown line lies that way: the cursor stays, or
+/// (going down) the pane follows again.
+pub(super) fn step_filtered(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    from: u64,
+    steps: isize,
+) -> Option<u64> {
+    let store = model.store(family);
+    let floor = store.evicted();
+    let last = store.total().checked_sub(1)?;
+    let user = ui.filter.as_ref().map(|key| model.incident.user(key));
+    let shown = |index: u64| match user {
+        Some(Some(stats)) => stats
+            .lines
+            .iter()
+            .any(|r| r.family == family && r.index == index),
+        Some(None) => false,
+        None => match row_at(store, index) {
+            Row::Line(bytes, meta) => ui.find.shows(bytes, &meta),
+            Row::Reading | Row::Missing(_) => false,
+        },
+    };
+    let mut left = steps.unsigned_abs();
+    let mut at = from;
+    let mut found = None;
+    // As far as a filtered pane looks back (see `filtered_rows`).
+    for _ in 0..super::search::FILTER_SCAN {
+        let next = if steps < 0 {
+            at.checked_sub(1).filter(|i| *i >= floor)
+        } else {
+            Some(at + 1).filter(|i| *i <= last)
+        };
+        let Some(next) = next else { break };
+        at = next;
+        if shown(at) {
+            found = Some(at);
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The index of each row of `family`'s pane of `rows` rows, top to bottom
+/// (for a mouse click; `None` for a row that shows no stored line).
+pub(super) fn row_indexes(
+    model: &Model,
+    ui: &UiState,
+    family: Family,
+    rows: usize,
+) -> Vec<Option<u64>> {
+    let pending = pending_lines(model, ui, family, rows).len();
+    shown_rows(model, ui, family, rows - pending)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The bytes of the line at `index` of `family`'s pane, when kept or read
+/// back (for `y`).
+pub(super) fn line_bytes(model: &Model, family: Family, index: u64) -> Option<&[u8]> {
+    match row_at(model.store(family), index) {
+        Row::Line(bytes, _) => Some(bytes),
+        Row::Reading | Row::Missing(_) => None,
+    }
 }
 
 /// A log pane not shown on a small screen, in one row: its key, name,
@@ -293,9 +419,10 @@ pub(super) fn draw_open_line(
     area: Rect,
     model: &Model,
     (family, index): (Family, u64),
-    scroll: u16,
+    ui: &UiState,
     theme: &Theme,
 ) {
+    let scroll = ui.line_view.open_scroll;
     let store = model.store(family);
     let mut lines = Vec::new();
     match row_at(store, index) {
@@ -328,7 +455,15 @@ pub(super) fn draw_open_line(
     let block = pane_block(
         vec![
             Span::styled(format!(" {} line ", pane_label(family)), theme.title),
-            Span::styled(" Esc closes · ↑↓ scroll ", theme.muted),
+            Span::styled(
+                format!(
+                    " {} closes · {}{} scroll ",
+                    ui.keys.first("back"),
+                    ui.keys.first("up"),
+                    ui.keys.first("down")
+                ),
+                theme.muted,
+            ),
         ],
         true,
         theme,
@@ -450,6 +585,7 @@ mod tests {
         let pinned = LogView {
             pinned_bottom: Some(19),
             since: 0,
+            cursor: None,
         };
         assert_eq!(visible(&store, pinned, 10), 10..20);
         assert_eq!(visible(&store, pinned, 100), 0..20);
@@ -462,6 +598,7 @@ mod tests {
         let pinned = LogView {
             pinned_bottom: Some(4),
             since: 0,
+            cursor: None,
         };
         assert_eq!(visible(&store, pinned, 10), 0..5);
         assert!(matches!(row_at(&store, 3), Row::Reading));

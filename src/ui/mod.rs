@@ -12,6 +12,7 @@ pub mod draw;
 pub mod editor;
 mod header;
 mod help;
+pub mod keys;
 mod kpi;
 mod logs;
 pub mod mouse;
@@ -126,6 +127,10 @@ pub struct LogView {
     /// Lines the pane's store had been given when the view stopped
     /// following: `PAUSED +N` counts the lines that arrived since.
     pub since: u64,
+    /// The line cursor (reverse video in the focused pane): the index of
+    /// the line Enter opens and `y` copies. `None` is the newest line in
+    /// view, where the cursor sits while the pane follows.
+    pub cursor: Option<u64>,
 }
 
 impl LogView {
@@ -196,6 +201,9 @@ pub struct UiState {
     /// up on its own is only `⇡ scrolled`.
     pub paused: bool,
     pub line_view: LineView,
+    /// The key bindings in force, so the footer and the help name the keys
+    /// as bound.
+    pub keys: keys::KeyMap,
 }
 
 impl Default for UiState {
@@ -223,6 +231,7 @@ impl Default for UiState {
             probes: std::collections::BTreeMap::new(),
             paused: false,
             line_view: LineView::default(),
+            keys: keys::KeyMap::default(),
         }
     }
 }
@@ -344,10 +353,7 @@ impl UiState {
                 }
             }
             Action::Open if self.detail.is_none() && self.log_focus().is_some() => {
-                let family = self.log_focus().unwrap_or(Family::Headend);
-                let store = model.store(family);
-                let shown = logs::visible(store, self.view(family), self.page_rows.max(1));
-                self.line_view.open = shown.end.checked_sub(1).map(|i| (family, i));
+                self.line_view.open = self.cursor_line(model);
                 self.line_view.open_scroll = 0;
             }
             Action::Move(rows) => self.move_by(rows, model),
@@ -377,6 +383,7 @@ impl UiState {
                             *view = LogView {
                                 pinned_bottom: last_line(store),
                                 since: store.total(),
+                                cursor: None,
                             };
                         }
                     }
@@ -519,6 +526,8 @@ impl UiState {
         let bottom = (at + (self.page_rows / 2) as u64).min(last);
         let view = LogView {
             pinned_bottom: (bottom < last).then_some(bottom),
+            // The cursor on the match: Enter opens it.
+            cursor: Some(at),
             ..LogView::default()
         };
         match self.focus {
@@ -529,11 +538,67 @@ impl UiState {
         }
     }
 
+    /// The text of the line under the focused log pane's cursor, sanitised
+    /// (what `y` copies there), when the line is kept or read back.
+    pub fn cursor_text(&self, model: &Model) -> Option<String> {
+        let (family, index) = self.cursor_line(model)?;
+        logs::line_bytes(model, family, index).map(crate::sanitize::sanitize)
+    }
+
+    /// The line cursor of `family`'s pane, on line `index` (a mouse click).
+    pub(crate) fn set_cursor(&mut self, family: Family, index: u64, model: &Model) {
+        let store = model.store(family);
+        let page = self.page_rows;
+        match family {
+            Family::Headend => cursor_to(&mut self.headend_view, store, index, page),
+            Family::Client => cursor_to(&mut self.client_view, store, index, page),
+            Family::AuthServer => cursor_to(&mut self.auth_view, store, index, page),
+        }
+    }
+
+    /// Moves the cursor of a filtered log pane over the lines it shows.
+    fn move_filtered(&mut self, family: Family, rows: isize, model: &Model) {
+        let page = self.page_rows.max(1);
+        let Some(here) = logs::cursor_index(model, self, family, page) else {
+            return;
+        };
+        let to = logs::step_filtered(model, self, family, here, rows);
+        let store = model.store(family);
+        let view = match family {
+            Family::Headend => &mut self.headend_view,
+            Family::Client => &mut self.client_view,
+            Family::AuthServer => &mut self.auth_view,
+        };
+        match to {
+            Some(to) => cursor_to(view, store, to, page),
+            // Past the newest line shown: follow again.
+            None if rows > 0 => *view = LogView::default(),
+            // Past the oldest: the cursor stays.
+            None => {}
+        }
+    }
+
+    /// The line under the focused log pane's cursor, as shown in the last
+    /// frame's page: what Enter opens and `y` copies.
+    pub fn cursor_line(&self, model: &Model) -> Option<(Family, u64)> {
+        let family = self.log_focus()?;
+        logs::cursor_index(model, self, family, self.page_rows.max(1)).map(|i| (family, i))
+    }
+
     fn move_by(&mut self, rows: isize, model: &Model) {
+        if let Some(family) = self.log_focus()
+            && (self.filter.is_some() || self.find.filters())
+        {
+            return self.move_filtered(family, rows, model);
+        }
         match self.focus {
-            Focus::Headend => scroll(&mut self.headend_view, &model.headend, rows, self.page_rows),
-            Focus::Client => scroll(&mut self.client_view, &model.client, rows, self.page_rows),
-            Focus::Auth => scroll(&mut self.auth_view, &model.auth, rows, self.page_rows),
+            Focus::Headend => {
+                move_cursor(&mut self.headend_view, &model.headend, rows, self.page_rows)
+            }
+            Focus::Client => {
+                move_cursor(&mut self.client_view, &model.client, rows, self.page_rows)
+            }
+            Focus::Auth => move_cursor(&mut self.auth_view, &model.auth, rows, self.page_rows),
             Focus::Users => {
                 let n = model.incident.users_sorted(self.user_sort).len();
                 self.user_selected = clamp_add(self.user_selected, rows, n);
@@ -561,22 +626,47 @@ fn last_line(store: &LineStore) -> Option<u64> {
     store.total().checked_sub(1)
 }
 
-/// Moves a log view; scrolling up pins it, scrolling back to the newest line
-/// follows again.
-fn scroll(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
+/// Moves a log pane's line cursor, the view scrolling only when the cursor
+/// would leave it. The cursor leaving the newest line pins the pane (as
+/// scrolling up did: `⇡ scrolled`); reaching the newest line follows again.
+pub(crate) fn move_cursor(view: &mut LogView, store: &LineStore, rows: isize, page: usize) {
     let Some(last) = last_line(store) else { return };
+    let page = page.max(1) as u64;
+    // Lines no longer kept are read back from their file, so the cursor
+    // reaches back to the first line still indexed.
+    let floor = store.oldest_viewable();
+    let bottom = view.pinned_bottom.unwrap_or(last).clamp(floor, last);
+    // Where the cursor is drawn: on the bottom row when it has none.
+    let here = view.cursor.unwrap_or(bottom).clamp(floor, last);
+    let to = (here as i128 + rows as i128).clamp(floor as i128, last as i128) as u64;
+    cursor_to(view, store, to, page as usize);
+}
+
+/// Puts a log pane's line cursor on line `to` (see [`move_cursor`]).
+pub(crate) fn cursor_to(view: &mut LogView, store: &LineStore, to: u64, page: usize) {
+    let Some(last) = last_line(store) else { return };
+    let page = page.max(1) as u64;
+    let floor = store.oldest_viewable();
+    let bottom = view.pinned_bottom.unwrap_or(last).clamp(floor, last);
+    let to = to.clamp(floor, last);
+    if to == last {
+        *view = LogView::default();
+        return;
+    }
     if view.pinned_bottom.is_none() {
         // Stops following here: what arrives from now on is counted.
         view.since = store.total();
     }
-    // The oldest line that can be the bottom row: one page in, so the first
-    // page stays full. Lines no longer kept are read back from their file,
-    // so the view reaches back to the first line still indexed.
-    let oldest = store.oldest_viewable();
-    let first = (oldest + page.saturating_sub(1) as u64).min(last);
-    let bottom = view.pinned_bottom.unwrap_or(last) as i128 + rows as i128;
-    let bottom = bottom.clamp(first as i128, last as i128) as u64;
-    view.pinned_bottom = (bottom < last).then_some(bottom);
+    let top = (bottom + 1).saturating_sub(page);
+    let bottom = if to < top {
+        to + page - 1
+    } else {
+        bottom.max(to)
+    };
+    // The first page stays full.
+    let bottom = bottom.max(floor + page - 1).min(last);
+    view.pinned_bottom = Some(bottom);
+    view.cursor = Some(to);
 }
 
 fn clamp_add(value: usize, delta: isize, len: usize) -> usize {

@@ -41,11 +41,31 @@ pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model)
                         ui.copy_next = 0;
                     }
                 }
-                _ => {}
+                Focus::Headend | Focus::Client | Focus::Auth => click_line(rect, at.y, ui, model),
             }
         }
         _ => {}
     }
+}
+
+/// A click on a log line puts the line cursor on it (Enter then opens it);
+/// like ↑, a cursor above the newest line pins the pane. Wrapped lines
+/// take several rows each, so there a click only focuses.
+fn click_line(rect: Rect, y: u16, ui: &mut UiState, model: &Model) {
+    let Some(family) = super::family_of(ui.focus) else {
+        return;
+    };
+    if ui.line_view.wrap || y <= rect.y || y >= rect.y + rect.height.saturating_sub(1) {
+        return;
+    }
+    let rows = usize::from(rect.height.saturating_sub(2));
+    let indexes = super::logs::row_indexes(model, ui, family, rows);
+    let Some(Some(target)) = indexes.get(usize::from(y - rect.y - 1)).copied() else {
+        return;
+    };
+    // The pane just clicked may not be the one the last page size was of.
+    ui.page_rows = rows.max(1);
+    ui.set_cursor(family, target, model);
 }
 
 /// A click on a user's row selects the user and opens the drill-down; on

@@ -73,10 +73,11 @@ pub(super) fn draw_users(
         Span::styled(" Users ", theme.title),
         Span::styled(
             format!(
-                "{} failing now · {} with failures · by {} (o) ",
+                "{} failing now · {} with failures · by {} ({}) ",
                 inc.failing_now(),
                 users.len(),
-                ui.user_sort.label()
+                ui.user_sort.label(),
+                ui.keys.first("sort")
             ),
             theme.muted,
         ),
