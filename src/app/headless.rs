@@ -541,7 +541,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 successes: s.successes,
                 causes: s.causes.clone(),
                 last_cause: s.last_cause,
-                last_reason: s.last_reason.clone(),
+                last_reason: s.last_reason.as_deref().map(str::to_string),
                 auth_reason: s.auth_reason.clone(),
                 client_ips: s.client_ips.clone(),
                 first_failure: s.first_failure,

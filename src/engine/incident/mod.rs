@@ -132,11 +132,11 @@ const CAUSE_UPDATES_CAP: usize = 65_536;
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
     users: Vec<(UserKey, UserStats)>,
-    /// Slot of each user, by name and by hidden user's client IP: two maps
-    /// keyed by `String` so that an event's `&str` finds its user without
-    /// allocating (this runs for every event).
-    named: HashMap<String, usize>,
-    hidden: HashMap<String, usize>,
+    /// Slot of each user, by name and by hidden user's client IP, so that
+    /// an event's `&str` finds its user without allocating (this runs for
+    /// every event); the names themselves live in `users` only.
+    named: users::NameIndex,
+    hidden: users::NameIndex,
     sprays: HashMap<String, usize>,
     /// Password spray and many-address attack detection.
     spray: Spray<Cause>,
@@ -213,6 +213,8 @@ pub struct Incident {
     /// need, while they can matter.
     overflow_times: HashMap<u64, users::OverflowTimes>,
     overflow_prune_at: usize,
+    /// Shared reason texts (see [`users::Texts`]).
+    texts: users::Texts,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.
