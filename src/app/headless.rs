@@ -787,6 +787,7 @@ pub fn scan_with(
         .iter()
         .map(|file| count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {}))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    incident.finish_input();
     Ok(report(&incident, summaries))
 }
 

@@ -241,6 +241,15 @@ fn overflow_id(ev: &Event) -> u64 {
     h.finish()
 }
 
+/// A user counted under `(other N users)`, as a 64-bit identity: a hidden
+/// user by address, else by (capped) name.
+fn other_id(hidden: bool, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (hidden, name).hash(&mut h);
+    h.finish()
+}
+
 /// Users tracked one by one unless told otherwise (`--max-users`); further
 /// users are counted together under [`UserKey::Other`].
 pub const DEFAULT_MAX_USERS: usize = 100_000;
@@ -392,6 +401,10 @@ impl UserStats {
         };
         if known {
             return;
+        }
+        if self.client_ips.is_empty() {
+            // Most users have one address: no room for four.
+            self.client_ips.reserve_exact(1);
         }
         self.client_ips.push(ip.to_string());
         if let Some(set) = &mut self.client_ip_set {
@@ -649,6 +662,9 @@ impl Incident {
                 let ip = capped_name(ev.client_ip?);
                 match self.hidden.get(ip.as_ref(), &self.users, hidden_key) {
                     Some(i) => Some(i),
+                    // Past the cap: counted among the others without
+                    // copying the address (a spray's every line comes here).
+                    None if self.at_cap() => Some(self.other_slot(other_id(true, &ip))),
                     None => Some(self.slot(UserKey::Hidden(ip.into_owned()))),
                 }
             }
@@ -656,6 +672,7 @@ impl Incident {
                 let name = capped_name(name);
                 match self.named.get(name.as_ref(), &self.users, named_key) {
                     Some(i) => Some(i),
+                    None if self.at_cap() => Some(self.other_slot(other_id(false, &name))),
                     None => Some(self.slot(UserKey::Named(name.into_owned()))),
                 }
             }
@@ -678,9 +695,12 @@ impl Incident {
         if let Some(i) = self.find(&key) {
             return i;
         }
-        let tracked = self.named.len() + self.hidden.len();
-        if matches!(key, UserKey::Named(_) | UserKey::Hidden(_)) && tracked >= self.max_users() {
-            return self.other_slot(&key);
+        if self.at_cap() {
+            match &key {
+                UserKey::Named(name) => return self.other_slot(other_id(false, name)),
+                UserKey::Hidden(ip) => return self.other_slot(other_id(true, ip)),
+                _ => {}
+            }
         }
         let i = self.users.len();
         let spray = match &key {
@@ -702,6 +722,11 @@ impl Incident {
         i
     }
 
+    /// Whether as many users are tracked one by one as the cap allows.
+    fn at_cap(&self) -> bool {
+        self.named.len() + self.hidden.len() >= self.max_users()
+    }
+
     /// The cap on users tracked one by one (named and hidden; a spray
     /// source is bounded by the spray detector).
     pub fn max_users(&self) -> usize {
@@ -721,11 +746,8 @@ impl Incident {
     }
 
     /// The `(other N users)` slot, counting `key` among them.
-    fn other_slot(&mut self, key: &UserKey) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        self.other_keys.insert(h.finish());
+    fn other_slot(&mut self, id: u64) -> usize {
+        self.other_keys.insert(id);
         let n = self.other_users();
         let i = match self.other {
             Some(i) => i,
