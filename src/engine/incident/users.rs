@@ -307,6 +307,7 @@ pub struct UserStats {
     /// The same addresses, to look one up without scanning the list; made
     /// only once the list holds [`IP_SET_FROM`] of them (most users use
     /// one or two, and an empty set still costs 48 bytes a user).
+    #[allow(clippy::box_collection, reason = "8 bytes a user instead of 48")]
     client_ip_set: Option<Box<std::collections::HashSet<String>>>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
