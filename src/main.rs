@@ -529,8 +529,26 @@ fn parse_format(name: &str) -> Result<Format, String> {
         .ok_or_else(|| format!("unknown format {name:?}; `vpnwatch formats` lists the formats"))
 }
 
+/// Keeps glibc's allocator from holding on to freed large buffers. Its
+/// threshold for serving a large allocation from its own mapping rises to
+/// the size of the largest such buffer freed, after which the bulk
+/// reader's per-block results (several MiB each, from two worker threads)
+/// come from per-thread heaps that keep their pages: under a million-name
+/// spray that was 90 MiB of peak RSS for nothing (BENCHMARKS.md, issue 12).
+/// A fixed threshold of 128 KiB (glibc's default start) keeps large
+/// buffers in mappings returned on free.
+fn keep_large_buffers_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
+    keep_large_buffers_mapped();
     let matches = Cli::command().get_matches();
     if let Some(name) = matches.subcommand_name() {
         let _ = SUBCOMMAND.set(name.to_string());

@@ -309,7 +309,7 @@ fn scan_blocks(
     }
 
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<(usize, io::Result<BlockResult>)>(opts.threads * 2);
+    let (tx, rx) = mpsc::sync_channel::<(usize, io::Result<BlockResult>)>(opts.threads);
     std::thread::scope(|scope| {
         for _ in 0..opts.threads.min(blocks) {
             let tx = tx.clone();

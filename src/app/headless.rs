@@ -566,7 +566,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 successes: s.successes,
                 causes: s.causes.clone(),
                 last_cause: s.last_cause,
-                last_reason: s.last_reason.clone(),
+                last_reason: s.last_reason.as_deref().map(str::to_string),
                 auth_reason: s.auth_reason.clone(),
                 client_ips: s.client_ips.clone(),
                 first_failure: s.first_failure,
@@ -819,6 +819,7 @@ pub fn scan_with(
             count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {})
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    incident.finish_input();
     Ok(report(&incident, summaries))
 }
 

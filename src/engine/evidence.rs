@@ -418,7 +418,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "successes": stats.successes,
         "causes": stats.causes.iter().map(|(c, n)| (c.id().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
         "last_cause": stats.last_cause.map(|c| c.id()),
-        "last_reason": stats.last_reason,
+        "last_reason": stats.last_reason.as_deref(),
         "client_ips": stats.client_ips,
         "first_failure": stats.first_failure,
         "last_failure": stats.last_failure,

@@ -152,10 +152,17 @@ impl<C: Copy> Spray<C> {
             track.recent.pop_front();
         }
         track.recent.push_back(attempt);
-        let mut users: Vec<u64> = track.recent.iter().map(|t| t.name).collect();
+        // Distinct names among at most TRACK_CAP entries, on the stack: this
+        // runs for every failed attempt.
+        let mut users = [0u64; TRACK_CAP];
+        let n = track.recent.len().min(TRACK_CAP);
+        for (slot, t) in users.iter_mut().zip(&track.recent) {
+            *slot = t.name;
+        }
+        let users = &mut users[..n];
         users.sort_unstable();
-        users.dedup();
-        if users.len() < SPRAY_MIN_NAMES {
+        let distinct = usize::from(n > 0) + users.windows(2).filter(|w| w[0] != w[1]).count();
+        if distinct < SPRAY_MIN_NAMES {
             return Seen::Ordinary;
         }
         track.source = true;

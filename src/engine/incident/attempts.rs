@@ -291,8 +291,10 @@ impl Incident {
         if ev.role == Role::AaaRejection {
             stats.lone_lockout = None;
             stats.see_ip(ev.client_ip);
-            if let Some(reason) = ev.reason {
-                stats.last_reason = Some(reason.to_string());
+            if let Some(reason) = ev.reason
+                && stats.last_reason.as_deref() != Some(reason)
+            {
+                stats.last_reason = Some(self.texts.get(reason));
             }
             // Its WebVPN line (716039) is the same attempt too.
             if let (Some(ip), Some(attempt)) = (ev.client_ip, attempt) {
@@ -502,8 +504,10 @@ impl Incident {
         stats.recent.add(ts, 1);
         *stats.causes.entry(cause).or_default() += 1;
         stats.last_cause = Some(cause);
-        if let Some(reason) = ev.reason {
-            stats.last_reason = Some(reason.to_string());
+        if let Some(reason) = ev.reason
+            && stats.last_reason.as_deref() != Some(reason)
+        {
+            stats.last_reason = Some(self.texts.get(reason));
         }
         stats.see_ip(ev.client_ip);
         if stats.first_failure.is_none() {

@@ -141,11 +141,11 @@ const CAUSE_UPDATES_CAP: usize = 65_536;
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
     users: Vec<(UserKey, UserStats)>,
-    /// Slot of each user, by name and by hidden user's client IP: two maps
-    /// keyed by `String` so that an event's `&str` finds its user without
-    /// allocating (this runs for every event).
-    named: HashMap<String, usize>,
-    hidden: HashMap<String, usize>,
+    /// Slot of each user, by name and by hidden user's client IP, so that
+    /// an event's `&str` finds its user without allocating (this runs for
+    /// every event); the names themselves live in `users` only.
+    named: users::NameIndex,
+    hidden: users::NameIndex,
     sprays: HashMap<String, usize>,
     /// Password spray and many-address attack detection.
     spray: Spray<Cause>,
@@ -229,6 +229,8 @@ pub struct Incident {
     /// need, while they can matter.
     overflow_times: HashMap<u64, users::OverflowTimes>,
     overflow_prune_at: usize,
+    /// Shared reason texts (see [`users::Texts`]).
+    texts: users::Texts,
 }
 
 /// Incident-wide counts over the recent windows, for the scope verdict.
@@ -337,6 +339,24 @@ impl Incident {
     /// computed at most once per change.
     pub fn cause_tally(&self) -> &super::suggest::CauseTally {
         self.cause_tally.get_or_init(|| super::suggest::tally(self))
+    }
+
+    /// The input is complete (a headless command read all its files):
+    /// drops what only serves to join lines still to come (attempts
+    /// awaiting their follow-up or auth-server verdict, address and host
+    /// links, times of users counted under `(other N users)`), so the
+    /// report is built beside the counts alone. Under a spray of a million
+    /// names that is tens of MiB. Counts and every figure shown are kept;
+    /// a line applied afterwards is counted, but joins nothing before.
+    pub fn finish_input(&mut self) {
+        self.join = Joiner::default();
+        self.open_attempts = HashMap::new();
+        self.ip_users = HashMap::new();
+        self.host_users = HashMap::new();
+        self.overflow_times = HashMap::new();
+        self.challenges = HashMap::new();
+        self.trace_users = HashMap::new();
+        self.cause_updates = VecDeque::new();
     }
 
     /// Forgets every derived value: the incident changed.
@@ -758,6 +778,39 @@ mod fixtures {
 mod tests {
     use super::*;
     use crate::engine::incident::fixtures::*;
+
+    #[test]
+    fn finishing_the_input_drops_join_state_and_keeps_every_count() {
+        let mut inc = Incident::default();
+        inc.set_max_users(3);
+        for i in 0..20 {
+            let name = format!("user{i}");
+            let ip = format!("192.0.2.{i}");
+            inc.apply(&ev(i, "113005", Outcome::Failure, &name, &ip));
+            inc.apply(&ev(i, "716039", Outcome::Failure, &name, &ip));
+        }
+        let before: Vec<(UserKey, UserStats)> =
+            inc.users().map(|(k, s)| (k.clone(), s.clone())).collect();
+        let (totals, others) = (inc.totals(), inc.other_users());
+        assert!(!inc.ip_users.is_empty() && !inc.overflow_times.is_empty());
+        assert!(inc.join.attempt(0).is_some());
+        inc.finish_input();
+        assert!(inc.ip_users.is_empty() && inc.overflow_times.is_empty());
+        assert!(inc.open_attempts.is_empty() && inc.join.attempt(0).is_none());
+        let after: Vec<(UserKey, UserStats)> =
+            inc.users().map(|(k, s)| (k.clone(), s.clone())).collect();
+        assert_eq!(after, before);
+        assert_eq!((inc.totals(), inc.other_users()), (totals, others));
+    }
+
+    /// What one tracked user costs in the users list itself (a million-name
+    /// spray keeps `--max-users` of them): no empty hash set, no second
+    /// copy of the last address.
+    #[test]
+    fn a_tracked_user_stays_small() {
+        let entry = std::mem::size_of::<(UserKey, UserStats)>();
+        assert!(entry <= 456, "{entry} bytes per user");
+    }
 
     #[test]
     fn a_laptop_line_naming_nobody_is_not_only_counted() {

@@ -79,7 +79,9 @@ impl Incident {
         // AD's code in words, for the drill-down's auth-server reason.
         if ev.outcome == Outcome::Failure
             && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
-            && let Some(&u) = named.user.and_then(|n| self.named.get(n))
+            && let Some(u) = named
+                .user
+                .and_then(|n| self.named.get(n, &self.users, super::users::named_key))
             && let Some((_, stats)) = self.users.get_mut(u)
         {
             stats.auth_reason = Some(format!(
@@ -109,7 +111,9 @@ impl Incident {
             since: traced.since,
         };
         let amended = self.join.amend(&traced.name, traced.since, &verdict)?;
-        let user = self.named.get(&traced.name).copied();
+        let user = self
+            .named
+            .get(&traced.name, &self.users, super::users::named_key);
         let shown = match amended {
             Amended::Pending { cause, recause } => {
                 if let Some(u) = user {

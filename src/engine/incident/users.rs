@@ -4,6 +4,8 @@
 //! users pane's orders ([`UserSort`]), kept sorted incrementally.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -82,6 +84,66 @@ pub struct LineRef {
     pub cause: Option<Cause>,
 }
 
+/// Slots of users by name (or hidden users by address). The table holds
+/// slot numbers only: the name is compared against the user's own
+/// [`UserKey`], so a million names are stored once, not twice.
+#[derive(Clone, Debug, Default)]
+pub(super) struct NameIndex {
+    table: hashbrown::HashTable<u32>,
+    hasher: std::hash::RandomState,
+}
+
+/// The name a [`NameIndex`] knows a user by.
+type KeyName = fn(&UserKey) -> Option<&str>;
+
+/// A named user's name (the index of named users).
+pub(super) fn named_key(k: &UserKey) -> Option<&str> {
+    match k {
+        UserKey::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// A hidden user's address (the index of hidden users).
+pub(super) fn hidden_key(k: &UserKey) -> Option<&str> {
+    match k {
+        UserKey::Hidden(ip) => Some(ip),
+        _ => None,
+    }
+}
+
+impl NameIndex {
+    pub(super) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The slot of the user `of` calls `name`.
+    pub(super) fn get(
+        &self,
+        name: &str,
+        users: &[(UserKey, UserStats)],
+        of: KeyName,
+    ) -> Option<usize> {
+        let hash = self.hasher.hash_one(name);
+        self.table
+            .find(hash, |&i| {
+                users.get(i as usize).and_then(|(k, _)| of(k)) == Some(name)
+            })
+            .map(|&i| i as usize)
+    }
+
+    /// Files slot `slot`, whose key `of` calls `name` (not yet indexed).
+    fn insert(&mut self, name: &str, slot: usize, users: &[(UserKey, UserStats)], of: KeyName) {
+        let hasher = &self.hasher;
+        // Slots beyond u32 would need 4 billion users: far past any cap.
+        let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+        self.table.insert_unique(hasher.hash_one(name), slot, |&i| {
+            let name = users.get(i as usize).and_then(|(k, _)| of(k));
+            hasher.hash_one(name.unwrap_or(""))
+        });
+    }
+}
+
 /// Who a statistic is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UserKey {
@@ -111,6 +173,32 @@ impl std::fmt::Display for UserKey {
 /// Client addresses listed per user (a spray source or `(other N users)`
 /// sees thousands).
 pub const CLIENT_IPS_CAP: usize = 64;
+
+/// Addresses a user's list holds before they are also kept in a hash set.
+const IP_SET_FROM: usize = 8;
+
+/// Reason texts, one shared copy of each: a spray of a million names gives
+/// every user the same "Invalid password", which would otherwise be a
+/// million copies. At most [`Texts::CAP`] texts are shared; past that a
+/// text gets its own copy (still right, only larger).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Texts(std::collections::HashSet<Arc<str>>);
+
+impl Texts {
+    const CAP: usize = 4096;
+
+    /// The shared copy of `text`.
+    pub(super) fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        if self.0.len() < Self::CAP {
+            self.0.insert(Arc::clone(&shared));
+        }
+        shared
+    }
+}
 
 /// The per-user times that decide whether a line is another line of the
 /// same login, session or attempt, for one user counted under
@@ -150,6 +238,15 @@ fn overflow_id(ev: &Event) -> u64 {
         Some(HIDDEN_USER) => ("h", ev.client_ip).hash(&mut h),
         user => ("n", user).hash(&mut h),
     }
+    h.finish()
+}
+
+/// A user counted under `(other N users)`, as a 64-bit identity: a hidden
+/// user by address, else by (capped) name.
+fn other_id(hidden: bool, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (hidden, name).hash(&mut h);
     h.finish()
 }
 
@@ -198,16 +295,20 @@ pub struct UserStats {
     /// Failed attempts by cause.
     pub causes: BTreeMap<Cause, u32>,
     pub last_cause: Option<Cause>,
-    pub last_reason: Option<String>,
+    /// The headend's reason text for the last failure, shared with every
+    /// user given the same text (see [`Texts`]).
+    pub last_reason: Option<Arc<str>>,
     /// The auth server's reason for the user's last rejection (ISE
     /// `FailureReason`, NPS reason), often more precise than the headend's.
     pub auth_reason: Option<String>,
-    pub last_client_ip: Option<String>,
     /// The client IPs seen for this user, in order of first appearance,
     /// the first [`CLIENT_IPS_CAP`] of them.
     pub client_ips: Vec<String>,
-    /// The same addresses, to look one up without scanning the list.
-    client_ip_set: std::collections::HashSet<String>,
+    /// The same addresses, to look one up without scanning the list; made
+    /// only once the list holds [`IP_SET_FROM`] of them (most users use
+    /// one or two, and an empty set still costs 48 bytes a user).
+    #[allow(clippy::box_collection, reason = "8 bytes a user instead of 48")]
+    client_ip_set: Option<Box<std::collections::HashSet<String>>>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
@@ -290,13 +391,27 @@ impl UserStats {
     }
 
     pub(super) fn see_ip(&mut self, ip: Option<&str>) {
-        if let Some(ip) = ip {
-            if self.last_client_ip.as_deref() != Some(ip) {
-                self.last_client_ip = Some(ip.to_string());
-            }
-            if self.client_ips.len() < CLIENT_IPS_CAP && self.client_ip_set.insert(ip.to_string()) {
-                self.client_ips.push(ip.to_string());
-            }
+        let Some(ip) = ip else { return };
+        if self.client_ips.len() >= CLIENT_IPS_CAP {
+            return;
+        }
+        let known = match &self.client_ip_set {
+            Some(set) => set.contains(ip),
+            // At most IP_SET_FROM short strings: cheaper than one hash.
+            None => self.client_ips.iter().any(|known| known == ip),
+        };
+        if known {
+            return;
+        }
+        if self.client_ips.is_empty() {
+            // Most users have one address: no room for four.
+            self.client_ips.reserve_exact(1);
+        }
+        self.client_ips.push(ip.to_string());
+        if let Some(set) = &mut self.client_ip_set {
+            set.insert(ip.to_string());
+        } else if self.client_ips.len() >= IP_SET_FROM {
+            self.client_ip_set = Some(Box::new(self.client_ips.iter().cloned().collect()));
         }
     }
 }
@@ -546,15 +661,19 @@ impl Incident {
         match ev.user {
             Some(HIDDEN_USER) => {
                 let ip = capped_name(ev.client_ip?);
-                match self.hidden.get(ip.as_ref()) {
-                    Some(&i) => Some(i),
+                match self.hidden.get(ip.as_ref(), &self.users, hidden_key) {
+                    Some(i) => Some(i),
+                    // Past the cap: counted among the others without
+                    // copying the address (a spray's every line comes here).
+                    None if self.at_cap() => Some(self.other_slot(other_id(true, &ip))),
                     None => Some(self.slot(UserKey::Hidden(ip.into_owned()))),
                 }
             }
             Some(name) if !name.is_empty() => {
                 let name = capped_name(name);
-                match self.named.get(name.as_ref()) {
-                    Some(&i) => Some(i),
+                match self.named.get(name.as_ref(), &self.users, named_key) {
+                    Some(i) => Some(i),
+                    None if self.at_cap() => Some(self.other_slot(other_id(false, &name))),
                     None => Some(self.slot(UserKey::Named(name.into_owned()))),
                 }
             }
@@ -565,12 +684,11 @@ impl Incident {
     /// The slot of a user seen before.
     pub(super) fn find(&self, key: &UserKey) -> Option<usize> {
         match key {
-            UserKey::Named(name) => self.named.get(name),
-            UserKey::Hidden(ip) => self.hidden.get(ip),
-            UserKey::Spray(ip) => self.sprays.get(ip),
-            UserKey::Other(_) => self.other.as_ref(),
+            UserKey::Named(name) => self.named.get(name, &self.users, named_key),
+            UserKey::Hidden(ip) => self.hidden.get(ip, &self.users, hidden_key),
+            UserKey::Spray(ip) => self.sprays.get(ip).copied(),
+            UserKey::Other(_) => self.other,
         }
-        .copied()
     }
 
     /// The statistics slot for a user, created on first sight.
@@ -578,19 +696,36 @@ impl Incident {
         if let Some(i) = self.find(&key) {
             return i;
         }
-        let tracked = self.named.len() + self.hidden.len();
-        if matches!(key, UserKey::Named(_) | UserKey::Hidden(_)) && tracked >= self.max_users() {
-            return self.other_slot(&key);
+        if self.at_cap() {
+            match &key {
+                UserKey::Named(name) => return self.other_slot(other_id(false, name)),
+                UserKey::Hidden(ip) => return self.other_slot(other_id(true, ip)),
+                _ => {}
+            }
         }
         let i = self.users.len();
-        match &key {
-            UserKey::Named(name) => self.named.insert(name.clone(), i),
-            UserKey::Hidden(ip) => self.hidden.insert(ip.clone(), i),
-            UserKey::Spray(ip) => self.sprays.insert(ip.clone(), i),
-            UserKey::Other(_) => self.other.replace(i),
+        let spray = match &key {
+            UserKey::Spray(ip) => Some(ip.clone()),
+            _ => None,
         };
         self.users.push((key, UserStats::default()));
+        let (users, key) = (&self.users, &self.users[i].0);
+        match key {
+            UserKey::Named(name) => self.named.insert(name, i, users, named_key),
+            UserKey::Hidden(ip) => self.hidden.insert(ip, i, users, hidden_key),
+            UserKey::Spray(_) => {
+                if let Some(ip) = spray {
+                    self.sprays.insert(ip, i);
+                }
+            }
+            UserKey::Other(_) => self.other = Some(i),
+        }
         i
+    }
+
+    /// Whether as many users are tracked one by one as the cap allows.
+    fn at_cap(&self) -> bool {
+        self.named.len() + self.hidden.len() >= self.max_users()
     }
 
     /// The cap on users tracked one by one (named and hidden; a spray
@@ -612,11 +747,8 @@ impl Incident {
     }
 
     /// The `(other N users)` slot, counting `key` among them.
-    fn other_slot(&mut self, key: &UserKey) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        self.other_keys.insert(h.finish());
+    fn other_slot(&mut self, id: u64) -> usize {
+        self.other_keys.insert(id);
         let n = self.other_users();
         let i = match self.other {
             Some(i) => i,
@@ -799,7 +931,6 @@ mod tests {
         let ann = inc.user(&named("ann")).expect("ann");
         assert_eq!(ann.client_ips.len(), CLIENT_IPS_CAP);
         assert_eq!(ann.client_ips.first(), ips.first());
-        assert_eq!(ann.last_client_ip.as_ref(), ips.first());
     }
 
     #[test]

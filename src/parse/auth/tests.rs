@@ -1,6 +1,6 @@
 use super::*;
-use crate::parse::{Cause, Family, Outcome};
 use crate::parse::TimeFrom;
+use crate::parse::{Cause, Family, Outcome};
 
 fn ctx() -> ParseContext {
     ParseContext { default_year: 2026 }
