@@ -13,6 +13,7 @@ use vpnwatch::app::bulk::BulkOptions;
 use vpnwatch::app::headless::{HeadlessFile, ScanMode, scan_with};
 use vpnwatch::loggen::{GenConfig, GroundTruth, generate};
 use vpnwatch::parse::ParseContext;
+use vpnwatch::source::mapped::{FileBytes, MapDecision, MapPolicy, QUIET};
 use vpnwatch::vocab::Family;
 
 fn generated(dir: &Path, lines: u64) -> (std::path::PathBuf, GroundTruth) {
@@ -121,20 +122,32 @@ fn parallel_blocks_give_the_same_report_as_line_by_line() {
     f.write_all(b"Dec  7 00:00:01 asa-fw1 : %ASA-6-716039: Group <G> User <crlf> IP <100.99.0.2> Authentication: rejected, Session Type: WebVPN.\r\n").expect("write");
     f.write_all(b"Dec  7 00:00:02 asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = caf\xe9 : user IP = 100.99.0.3\n").expect("write");
     f.write_all(b"Dec  7 00:00:03 asa-fw2 : %ASA-6-716039: Group <G> User <tail> IP <100.99.0.4> Authentication: rejected, Session Type: WebVPN.").expect("write");
+    // An archived log, left alone: the block reader maps it.
+    f.set_modified(std::time::SystemTime::now() - 10 * QUIET)
+        .expect("set mtime");
     drop(f);
+    assert_eq!(
+        FileBytes::open(&path, MapPolicy::Auto)
+            .expect("open")
+            .decision(),
+        MapDecision::Map
+    );
 
     let reference = report_json(&path, ScanMode::Sequential);
-    for (threads, block_bytes) in [(1, 8 << 20), (2, 8 << 20), (2, 4096), (3, 1000), (2, 97)] {
-        let opts = BulkOptions {
-            threads,
-            block_bytes,
-            ..BulkOptions::default()
-        };
-        assert_eq!(
-            report_json(&path, ScanMode::Bulk(opts)),
-            reference,
-            "threads {threads}, blocks of {block_bytes} bytes"
-        );
+    for map in [MapPolicy::Auto, MapPolicy::Never] {
+        for (threads, block_bytes) in [(1, 8 << 20), (2, 8 << 20), (2, 4096), (3, 1000), (2, 97)] {
+            let opts = BulkOptions {
+                threads,
+                block_bytes,
+                map,
+                ..BulkOptions::default()
+            };
+            assert_eq!(
+                report_json(&path, ScanMode::Bulk(opts)),
+                reference,
+                "threads {threads}, blocks of {block_bytes} bytes, {map:?}"
+            );
+        }
     }
     assert_eq!(
         reference["totals"]["lines"],
