@@ -399,6 +399,8 @@ fn read_block(
     };
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
+    let first = pos;
+    file.will_use(first, (end - first) as usize);
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
         // in the CPU cache.
@@ -425,6 +427,9 @@ fn read_block(
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += piece_len as u64;
     }
+    // The block's pages leave the process: memory stays at the blocks in
+    // flight, whatever the file's size.
+    file.done_with(first, (pos - first) as usize);
     Ok(result)
 }
 

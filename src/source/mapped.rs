@@ -213,6 +213,37 @@ impl FileBytes {
         Ok(buf)
     }
 
+    /// Says that the bytes `at..at + len` are about to be used: a mapped
+    /// range is faulted in with one call rather than page by page.
+    pub fn will_use(&self, at: u64, len: usize) {
+        if let Some((map, range)) = self.map_range(at, len) {
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, range.0, range.1);
+        }
+    }
+
+    /// Says that the bytes `at..at + len` were used: a mapped range's pages
+    /// leave this process (the page cache keeps them), so mapping a 2 GB
+    /// file does not make the process's resident size 2 GB. Reading them
+    /// again is still correct: they fault back in from the file.
+    pub fn done_with(&self, at: u64, len: usize) {
+        if let Some((map, range)) = self.map_range(at, len) {
+            // SAFETY: the map is read-only and private, so no page holds
+            // data of our own that dropping it could lose; a later access
+            // reads the page from the file again.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.0, range.1)
+            };
+        }
+    }
+
+    /// The map and `at..at + len` clipped to it, as offset and length.
+    fn map_range(&self, at: u64, len: usize) -> Option<(&memmap2::Mmap, (usize, usize))> {
+        let (map, _) = self.map.as_ref()?;
+        let start = usize::try_from(at).ok()?.min(map.len());
+        let end = start.saturating_add(len).min(map.len());
+        (end > start).then_some((map, (start, end - start)))
+    }
+
     /// Calls `f` with the bytes of `0..limit` in order, in pieces (from the
     /// map, else read), until `limit` or the end of the file.
     pub fn for_each_piece(&self, limit: u64, mut f: impl FnMut(&[u8])) -> io::Result<()> {
@@ -228,12 +259,15 @@ impl FileBytes {
         while at < limit {
             let size = if self.mapped() { MAP_PIECE } else { READ_PIECE };
             let want = usize::try_from(limit - at).map_or(size, |left| left.min(size));
+            self.will_use(at, want);
             let piece = self.get(&mut buf, at, want)?;
             if piece.is_empty() {
                 break;
             }
             f(piece);
-            at += piece.len() as u64;
+            let n = piece.len();
+            self.done_with(at, n);
+            at += n as u64;
         }
         Ok(())
     }
