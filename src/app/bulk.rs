@@ -141,12 +141,6 @@ impl BlockResult {
             // The panes' compact form only; a count needs none of it.
             body: _,
         } = *ev;
-        // A line with no time of its own takes the time it is read, as the
-        // record reader gives it (see `RecordReader`).
-        let (ts, ts_from) = match (ts, ts_from) {
-            (None, TimeFrom::Missing) => (Some(Timestamp::now()), TimeFrom::Read),
-            other => other,
-        };
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_latest: self.counted_after_latest.take(),
@@ -182,7 +176,9 @@ impl BlockResult {
         self.counts.lines += 1;
         // Most headend lines are traffic the engine only counts: their time
         // is all that is needed, and the header gives it.
-        if let Some(ts) = p.plain_time(bytes, family, ctx) {
+        // A plain line with no time of its own is parsed: the general path
+        // gives it the time it is read (below), which moves the latest time.
+        if let Some(ts @ Some(_)) = p.plain_time(bytes, family, ctx) {
             self.counts.recognised += 1;
             self.counted_after += 1;
             if ts > self.counted_after_latest {
@@ -198,9 +194,15 @@ impl BlockResult {
                 &lossy
             }
         };
-        let Some(ev) = p.parse(text, family, ctx) else {
+        let Some(mut ev) = p.parse(text, family, ctx) else {
             return;
         };
+        // A line with no time of its own takes the time it is read, as the
+        // record reader gives it (see `RecordReader`).
+        if ev.ts.is_none() && ev.ts_from == TimeFrom::Missing {
+            ev.ts = Some(Timestamp::now());
+            ev.ts_from = TimeFrom::Read;
+        }
         self.counts.recognised += 1;
         if Incident::only_counts(&ev) {
             self.counted_after += 1;
