@@ -13,7 +13,7 @@ use anyhow::Context;
 use super::headless::HeadlessFile;
 use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
-use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
+use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter, lossy};
 use crate::source::mapped::{FileBytes, MapPolicy};
 use crate::vocab::Event;
 
@@ -83,7 +83,7 @@ pub fn read_file(
         counts.lines += 1;
         last_line += 1;
         let line_no = last_line;
-        let line = String::from_utf8_lossy(bytes);
+        let line = lossy(bytes);
         reader.feed(&line, |text, event, n| {
             on_record(line_no, Some(&line), text, event, n)
         });

@@ -199,6 +199,18 @@ impl LineSplitter {
     }
 }
 
+/// A line as text: `String::from_utf8_lossy`, but valid UTF-8 (nearly
+/// every log line) is recognised by `str::from_utf8`, which checks ASCII a
+/// word at a time where the lossy decoder goes byte by byte. Readers that
+/// turn every line into text use this.
+#[inline]
+pub fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// The offsets of every `\n` in `chunk`, in order.
 ///
 /// On x86-64, 64 bytes at a time are compared with SSE2 (part of every
@@ -609,6 +621,19 @@ mod tests {
             let want: Vec<usize> = memchr::memchr_iter(b'\n', &bytes).collect();
             proptest::prop_assert_eq!(newlines(&bytes).collect::<Vec<_>>(), want);
         }
+    }
+
+    #[test]
+    fn lossy_text_is_what_the_lossy_decoder_gives() {
+        for bytes in [
+            &b"plain ascii"[..],
+            "caf\u{e9}".as_bytes(),
+            b"caf\xe9 \xff end",
+            b"",
+        ] {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes));
+        }
+        assert!(matches!(lossy(b"valid"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
