@@ -169,7 +169,7 @@ fn mixed_line(kind: u8, user: u8, sec: u8, host: bool) -> Vec<u8> {
         1 => format!("%ASA-6-716039: Group <G> User <{user}> IP <100.64.0.{sec}> Authentication: rejected, Session Type: WebVPN."),
         2 => format!("%ASA-6-113039: Group <G> User <{user}> IP <100.64.0.{sec}> AnyConnect parent session started."),
         3 => format!("%ASA-6-113004: AAA user authentication Successful : server = 10.1.1.10 : user = {user}"),
-        4 | 5 | 6 => "%ASA-6-302013: Built outbound TCP connection 1 for outside:203.0.113.15/443 (203.0.113.15/443) to inside:10.1.1.1/5000 (10.1.1.1/5000)".to_string(),
+        4..=6 => "%ASA-6-302013: Built outbound TCP connection 1 for outside:203.0.113.15/443 (203.0.113.15/443) to inside:10.1.1.1/5000 (10.1.1.1/5000)".to_string(),
         7 => "%FTD-4-106023: Deny tcp src outside:198.18.0.1/1 dst inside:10.1.1.1/445 by access-group \"in\" [0x0, 0x0]".to_string(),
         8 => format!("%FTD-auth-6-113015: %ASA-6-113005: AAA user authentication Rejected : reason = Invalid password : server = 10.1.1.10 : user = {user} : user IP = 100.64.0.9"),
         9 => format!("AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = {user} : user IP = 100.64.0.8"),

@@ -227,7 +227,7 @@ impl FileBytes {
     /// again is still correct: they fault back in from the file.
     pub fn done_with(&self, at: u64, len: usize) {
         if let Some((map, range)) = self.map_range(at, len) {
-            // SAFETY: the map is read-only and private, so no page holds
+            // SAFETY: the map is read-only (never written), so no page holds
             // data of our own that dropping it could lose; a later access
             // reads the page from the file again.
             let _ = unsafe {
