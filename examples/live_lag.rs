@@ -4,20 +4,20 @@
 //! [--retain N]` (defaults: 1 000 000 lines/s for 10 s, 1 000 000 retained)
 //!
 //! A writer thread appends generated ASA lines to a file in a temporary
-//! directory every 10 ms, noting when each chunk was written. An ingest
-//! thread does what the console's ingest task does: reads what was appended
-//! (polling every 5 ms), splits it into `LineBatch`es and applies them with
-//! `Model::ingest`. The main thread plays the terminal loop: at most 30
-//! frames a second it draws the 200x60 dashboard into a ratatui
-//! `TestBackend`. A chunk's lag is the time from its write to the first frame
-//! drawn after it was ingested. The file tailer itself (notify, rotation) is
-//! not in the loop; its read path is the same `read` + `LineSplitter`.
+//! directory every 10 ms, noting when each chunk was written. The file is
+//! followed by the dashboard's own file source (`spawn_file`: the notify
+//! watcher, the stat timer, the follower's reads and batches) on a tokio
+//! runtime, and an ingest thread applies its `LineBatch`es with
+//! `Model::ingest`, as the console's ingest task does. The main thread plays
+//! the terminal loop: at most 30 frames a second it draws the 200x60
+//! dashboard into a ratatui `TestBackend`. A chunk's lag is the time from
+//! its write to the first frame drawn after its last line was ingested.
 //!
 //! Prints lag percentiles, the rate actually written and ingested, frame
 //! times and the process's peak RSS.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,14 +30,15 @@ use vpnwatch::loggen::{GenConfig, generate};
 use vpnwatch::parse::ParseContext;
 use vpnwatch::pipeline::{Model, SourceState};
 use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
-use vpnwatch::source::lines::{DEFAULT_BATCH_LINES, LineSplitter};
+use vpnwatch::source::SourceMsg;
+use vpnwatch::source::file::{FileOptions, spawn_file};
 use vpnwatch::ui::{self, Theme, UiState};
 use vpnwatch::vocab::Family;
-use vpnwatch::vocab::{LineBatch, SourceId};
+use vpnwatch::vocab::SourceId;
 
 struct Shared {
     model: Model,
-    /// File bytes applied to the model so far.
+    /// Lines applied to the model so far.
     ingested: u64,
 }
 
@@ -100,7 +101,7 @@ fn main() {
     );
     let shared = Arc::new(Mutex::new(Shared { model, ingested: 0 }));
     let done = Arc::new(AtomicBool::new(false));
-    // (end offset, when written) of every chunk.
+    // (lines written up to its end, when written) of every chunk.
     let chunks: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::new(Mutex::new(Vec::new()));
 
     let writer = {
@@ -113,7 +114,7 @@ fn main() {
             let tick = Duration::from_millis(10);
             let per_tick = (rate / 100).max(1) as usize;
             let start = Instant::now();
-            let (mut written, mut offset, mut next_line) = (0u64, 0u64, 0usize);
+            let (mut written, mut next_line) = (0u64, 0usize);
             let mut n = 0u32;
             while start.elapsed() < Duration::from_secs(secs) {
                 let from = if next_line == 0 {
@@ -124,14 +125,13 @@ fn main() {
                 let to_line = (next_line + per_tick).min(line_ends.len());
                 let to = line_ends[to_line - 1];
                 f.write_all(&pool[from..to]).expect("append");
-                offset += (to - from) as u64;
                 written += (to_line - next_line) as u64;
                 next_line = if to_line == line_ends.len() {
                     0
                 } else {
                     to_line
                 };
-                chunks.lock().expect("lock").push((offset, Instant::now()));
+                chunks.lock().expect("lock").push((written, Instant::now()));
                 n += 1;
                 // Absolute schedule, so a slow write does not lower the rate.
                 let due = start + tick * n;
@@ -147,52 +147,37 @@ fn main() {
     let ingest = {
         let (path, shared, done) = (path.clone(), shared.clone(), done.clone());
         std::thread::spawn(move || {
-            let mut f = File::open(&path).expect("open for reading");
-            let mut buf = vec![0u8; 1 << 20];
-            let mut splitter = LineSplitter::default();
-            let mut next_line = 1u64;
-            let mut busy = Duration::ZERO;
-            let mut writer_done = false;
-            loop {
-                let n = f.read(&mut buf).expect("read");
-                if n == 0 {
-                    // The writer sets `done` after its last write, so one
-                    // more read after seeing it finds everything.
-                    if writer_done {
-                        break;
-                    }
-                    writer_done = done.load(Ordering::Relaxed);
-                    if !writer_done {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    continue;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                // The dashboard's queue depth and file options.
+                let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+                let _source = spawn_file(SourceId(0), path, FileOptions::default(), tx);
+                let mut lines = 0u64;
+                let mut busy = Duration::ZERO;
+                loop {
+                    let msg = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+                    let batch = match msg {
+                        Ok(Some(SourceMsg::Lines(_, batch))) => batch,
+                        Ok(Some(SourceMsg::Notice(..))) => continue,
+                        Ok(None) => break,
+                        // Quiet for 200 ms after the writer stopped: all read.
+                        Err(_) if done.load(Ordering::Relaxed) => break,
+                        Err(_) => continue,
+                    };
+                    let t0 = Instant::now();
+                    let mut s = shared.lock().expect("lock");
+                    s.model.ingest(SourceId(0), &batch);
+                    lines += batch.len() as u64;
+                    s.ingested = lines;
+                    drop(s);
+                    busy += t0.elapsed();
                 }
-                let t0 = Instant::now();
-                let mut batches = Vec::new();
-                let mut batch = LineBatch::new(next_line);
-                splitter.feed(&buf[..n], |line| {
-                    batch.push(line);
-                    next_line += 1;
-                    if batch.len() >= DEFAULT_BATCH_LINES {
-                        batches.push(std::mem::replace(&mut batch, LineBatch::new(next_line)));
-                    }
-                });
-                if !batch.is_empty() {
-                    batches.push(batch);
-                }
-                // Complete lines only: bytes still in the splitter are not
-                // on screen yet.
-                let applied = n as u64 - splitter.pending().len() as u64;
-                let mut s = shared.lock().expect("lock");
-                for b in &batches {
-                    s.model.ingest(SourceId(0), b);
-                }
-                s.ingested += applied;
-                // The previous partial line is part of this read's lines.
-                drop(s);
-                busy += t0.elapsed();
-            }
-            (next_line - 1, busy)
+                (lines, busy)
+            })
         })
     };
 

@@ -13,14 +13,13 @@
 //!   count and their latest time; the others are copied into a small
 //!   per-block arena. Nothing else is retained, so memory stays at about
 //!   `threads × block size` whatever the file size.
-//! * Blocks are read with positioned reads into buffers the workers own, not
-//!   memory-mapped: a log being truncated under a mapping would kill the
-//!   process with SIGBUS.
+//! * Blocks come from a memory map of the file when it is safe, else from
+//!   positioned reads into buffers the workers own ([`FileBytes`]: a file
+//!   being written, a pipe, a network file system, or a file that changes
+//!   while it is read, are read).
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -30,6 +29,7 @@ use jiff::Timestamp;
 use crate::engine::Incident;
 use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
+use crate::source::mapped::{FileBytes, MapPolicy};
 use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
 /// Bytes per block: large enough that per-block overhead vanishes, small
@@ -43,6 +43,8 @@ pub struct BulkOptions {
     pub threads: usize,
     pub block_bytes: usize,
     pub max_line: usize,
+    /// Whether the file may be memory-mapped (see [`FileBytes`]).
+    pub map: MapPolicy,
 }
 
 impl Default for BulkOptions {
@@ -57,6 +59,7 @@ impl Default for BulkOptions {
             threads: threads.clamp(1, 8),
             block_bytes: DEFAULT_BLOCK_BYTES,
             max_line: DEFAULT_MAX_LINE,
+            map: MapPolicy::default(),
         }
     }
 }
@@ -140,12 +143,6 @@ impl BlockResult {
             ts_from,
             body,
         } = *ev;
-        // A line with no time of its own takes the time it is read, as the
-        // record reader gives it (see `RecordReader`).
-        let (ts, ts_from) = match (ts, ts_from) {
-            (None, TimeFrom::Missing) => (Some(Timestamp::now()), TimeFrom::Read),
-            other => other,
-        };
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_latest: self.counted_after_latest.take(),
@@ -182,7 +179,9 @@ impl BlockResult {
         self.counts.lines += 1;
         // Most headend lines are traffic the engine only counts: their time
         // is all that is needed, and the header gives it.
-        if let Some(ts) = p.plain_time(bytes, family, ctx) {
+        // A plain line with no time of its own is parsed: the general path
+        // gives it the time it is read (below), which moves the latest time.
+        if let Some(ts @ Some(_)) = p.plain_time(bytes, family, ctx) {
             self.counts.recognised += 1;
             self.counted_after += 1;
             if ts > self.counted_after_latest {
@@ -198,9 +197,15 @@ impl BlockResult {
                 &lossy
             }
         };
-        let Some(ev) = p.parse(text, family, ctx) else {
+        let Some(mut ev) = p.parse(text, family, ctx) else {
             return;
         };
+        // A line with no time of its own takes the time it is read, as the
+        // record reader gives it (see `RecordReader`).
+        if ev.ts.is_none() && ev.ts_from == TimeFrom::Missing {
+            ev.ts = Some(Timestamp::now());
+            ev.ts_from = TimeFrom::Read;
+        }
         self.counts.recognised += 1;
         if Incident::only_counts(&ev) {
             self.counted_after += 1;
@@ -288,13 +293,12 @@ fn scan_blocks(
     opts: BulkOptions,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Option<BulkCounts>> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
+    let file = FileBytes::open(path, opts.map)?;
+    if !file.is_file() {
         // A pipe or device has no length to cut into blocks.
         return Ok(None);
     }
-    let len = meta.len().min(limit);
+    let len = file.len().min(limit);
     let block = opts.block_bytes.max(1) as u64;
     let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
     let mut total = BulkCounts::default();
@@ -359,29 +363,13 @@ fn add(total: &mut BulkCounts, c: BulkCounts) {
     total.recognised += c.recognised;
 }
 
-/// Reads into `buf` from `at` until it holds `want` bytes or the file ends.
-fn read_at_most(file: &File, buf: &mut Vec<u8>, at: u64, want: usize) -> io::Result<()> {
-    buf.resize(want, 0);
-    let mut got = 0;
-    while got < want {
-        match file.read_at(&mut buf[got..], at + got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(got);
-    Ok(())
-}
-
 /// Read size within a block: small enough that a piece is still in the
 /// CPU cache when it is split and parsed right after the read.
 const PIECE: usize = 256 * 1024;
 
 /// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`).
 fn read_block(
-    file: &File,
+    file: &FileBytes,
     i: usize,
     len: u64,
     family: Family,
@@ -404,7 +392,7 @@ fn read_block(
                 return Ok(result);
             }
             let want = (end - 1 - p).min(PIECE as u64) as usize;
-            read_at_most(file, buf, p, want)?;
+            let buf = file.get(buf, p, want)?;
             if buf.is_empty() {
                 return Ok(result);
             }
@@ -416,9 +404,14 @@ fn read_block(
     };
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
+    let first = pos;
+    file.will_use(first, (end - first) as usize);
     while pos < end {
-        let want = (end - pos).min(PIECE as u64) as usize;
-        read_at_most(file, buf, pos, want)?;
+        // A mapped block is split in one piece: there is no copy to keep
+        // in the CPU cache.
+        let piece = if file.mapped() { block as usize } else { PIECE };
+        let want = (end - pos).min(piece as u64) as usize;
+        let buf = file.get(buf, pos, want)?;
         if buf.is_empty() {
             break; // truncated while we read
         }
@@ -429,16 +422,19 @@ fn read_block(
     // Usually a few bytes remain; small blocks (tests) read little.
     let step = (block as usize).clamp(4096, PIECE);
     while !splitter.pending().is_empty() {
-        read_at_most(file, buf, pos, step)?;
+        let buf = file.get(buf, pos, step)?;
         if buf.is_empty() {
             splitter.finish(|line| result.line(line, None, family, ctx, &mut parser));
             break;
         }
         let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
-        buf.truncate(piece_len);
+        let buf = buf.get(..piece_len).unwrap_or(buf);
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += piece_len as u64;
     }
+    // The block's pages leave the process: memory stays at the blocks in
+    // flight, whatever the file's size.
+    file.done_with(first, (pos - first) as usize);
     Ok(result)
 }
 

@@ -677,7 +677,13 @@ fn join_warning(incident: &Incident, files: &[FileSummary]) -> Option<String> {
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
 pub fn scan(files: &[HeadlessFile], ctx: &ParseContext) -> anyhow::Result<ScanReport> {
-    scan_with(files, ctx, ScanMode::Bulk(BulkOptions::default()))
+    // `VPNWATCH_SCAN_READER=lines`: the line-by-line reference reader, for
+    // benchmarks to check that the fast reader's output is the same.
+    let mode = match std::env::var("VPNWATCH_SCAN_READER") {
+        Ok(v) if v == "lines" => ScanMode::Sequential,
+        _ => ScanMode::Bulk(BulkOptions::default()),
+    };
+    scan_with(files, ctx, mode)
 }
 
 /// How `scan` reads its files. Both give the same report.

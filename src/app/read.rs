@@ -5,8 +5,7 @@
 //! [`read_file`]; the dashboard and `events --follow` feed the same reader
 //! batch by batch (see `pipeline::Model::ingest` and `follow.rs`).
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::RangeInclusive;
 
 use anyhow::Context;
@@ -14,7 +13,8 @@ use anyhow::Context;
 use super::headless::HeadlessFile;
 use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
-use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter, lossy};
+use crate::source::mapped::{FileBytes, MapPolicy};
 use crate::vocab::Event;
 
 /// One record, as [`read_file`] hands it on.
@@ -54,7 +54,7 @@ pub fn read_file(
     mut each: impl FnMut(&Record) -> io::Result<()>,
 ) -> anyhow::Result<ReadCounts> {
     let name = || file.path.display().to_string();
-    let input = File::open(&file.path).with_context(name)?.take(limit);
+    let input = FileBytes::open(&file.path, MapPolicy::default()).with_context(name)?;
     let mut reader = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
         .for_source(&file.path.to_string_lossy());
     let mut counts = ReadCounts::default();
@@ -79,15 +79,22 @@ pub fn read_file(
             }
         };
     let mut last_line = 0;
-    for_each_line(input, DEFAULT_MAX_LINE, |line_no, bytes| {
+    let mut each_line = |bytes: &[u8]| {
         counts.lines += 1;
-        last_line = line_no;
-        let line = String::from_utf8_lossy(bytes);
+        last_line += 1;
+        let line_no = last_line;
+        let line = lossy(bytes);
         reader.feed(&line, |text, event, n| {
             on_record(line_no, Some(&line), text, event, n)
         });
-    })
-    .with_context(name)?;
+    };
+    // The same lines `for_each_line` would give, from a map when the file
+    // can be mapped (see `FileBytes`).
+    let mut splitter = LineSplitter::new(DEFAULT_MAX_LINE);
+    input
+        .for_each_piece(limit, |piece| splitter.feed(piece, &mut each_line))
+        .with_context(name)?;
+    splitter.finish(&mut each_line);
     reader.finish(|text, event, n| on_record(last_line, None, text, event, n));
     counts.dropped = reader.dropped();
     if let Some(e) = failed {

@@ -146,8 +146,9 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         .collect();
     let mut failing_users = 0;
     let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
-    for (key, stats) in incident.users() {
-        if incident.is_attack(key) {
+    let attack = incident.attack_flags();
+    for (i, (_, stats)) in incident.users().enumerate() {
+        if attack.get(i).copied().unwrap_or(false) {
             continue;
         }
         if stats.failures_in(now, SCOPE_WINDOW_MINUTES) > 0

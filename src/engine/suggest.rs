@@ -71,7 +71,14 @@ pub fn tally(incident: &Incident) -> CauseTally {
     let now = incident.now();
     let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
     // Spray and many-address attempts say nothing about what hurts users.
-    let users = || incident.users().filter(|(k, _)| !incident.is_attack(k));
+    let attack = incident.attack_flags();
+    let users = || {
+        incident
+            .users()
+            .enumerate()
+            .filter(|&(i, _)| !attack.get(i).copied().unwrap_or(false))
+            .map(|(_, u)| u)
+    };
     for (_, stats) in users() {
         let recent = stats.failures_in(now, RECENT_MINUTES);
         if recent > 0

@@ -352,7 +352,7 @@ impl Model {
             if line.continued {
                 continue;
             }
-            let text = String::from_utf8_lossy(line.bytes);
+            let text = crate::source::lines::lossy(line.bytes);
             reader.feed(&text, |record, event, repeats| match event {
                 Some(ev) => {
                     seen.note(&ev);

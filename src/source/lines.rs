@@ -80,7 +80,7 @@ impl LineSplitter {
         // One pass over the chunk for every line end (a search per line
         // costs a call and a set-up each).
         let mut start = 0;
-        for pos in memchr::memchr_iter(b'\n', chunk) {
+        for pos in newlines(chunk) {
             let head = &chunk[start..pos];
             if self.partial.is_empty() {
                 // The common case: the whole line is inside this chunk, and
@@ -196,6 +196,102 @@ impl LineSplitter {
             emit(piece, continued || !first, raw);
             first = false;
         }
+    }
+}
+
+/// A line as text: `String::from_utf8_lossy`, but valid UTF-8 (nearly
+/// every log line) is recognised by `str::from_utf8`, which checks ASCII a
+/// word at a time where the lossy decoder goes byte by byte. Readers that
+/// turn every line into text use this.
+#[inline]
+pub fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// The offsets of every `\n` in `chunk`, in order.
+///
+/// On x86-64, 64 bytes at a time are compared with SSE2 (part of every
+/// x86-64 CPU) into a 64-bit mask whose set bits are walked: a few
+/// instructions per line, where a `memchr` call per line costs its set-up
+/// each time (lines are short; this runs on every line of a whole-file
+/// read). Elsewhere, `memchr`'s iterator.
+fn newlines(chunk: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    #[cfg(target_arch = "x86_64")]
+    {
+        NewlineMasks {
+            chunk,
+            base: 0,
+            next: 0,
+            mask: 0,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        memchr::memchr_iter(b'\n', chunk)
+    }
+}
+
+/// See [`newlines`]: `mask` holds the `\n`s of the (up to) 64 bytes at
+/// offset `base` not yet returned; `chunk` is what follows them, at `next`.
+#[cfg(target_arch = "x86_64")]
+struct NewlineMasks<'a> {
+    chunk: &'a [u8],
+    base: usize,
+    next: usize,
+    mask: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Iterator for NewlineMasks<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let bit = self.mask.trailing_zeros() as usize;
+                self.mask &= self.mask - 1;
+                return Some(self.base + bit);
+            }
+            let (taken, mask) = match self.chunk.first_chunk::<64>() {
+                Some(block) => (64, newline_mask(block)),
+                None if self.chunk.is_empty() => return None,
+                None => {
+                    let mut mask = 0u64;
+                    for (i, &b) in self.chunk.iter().enumerate() {
+                        mask |= u64::from(b == b'\n') << i;
+                    }
+                    (self.chunk.len(), mask)
+                }
+            };
+            self.base = self.next;
+            self.next += taken;
+            self.chunk = self.chunk.get(taken..).unwrap_or_default();
+            self.mask = mask;
+        }
+    }
+}
+
+/// Bit `i` set when `block[i]` is `\n`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn newline_mask(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86-64 baseline; each load reads 16 of
+    // the 64 bytes `block` holds (unaligned loads are allowed).
+    unsafe {
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        let p = block.as_ptr().cast::<__m128i>();
+        let m = |i: usize| {
+            let v = _mm_loadu_si128(p.add(i));
+            u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) as u16)
+        };
+        m(0) | (m(1) << 16) | (m(2) << 32) | (m(3) << 48)
     }
 }
 
@@ -510,6 +606,34 @@ mod tests {
             }
             proptest::prop_assert_eq!(lines, want);
         }
+    }
+
+    proptest::proptest! {
+        /// The mask walk finds the `\n`s `memchr` finds, wherever they sit
+        /// against the 64-byte blocks.
+        #[test]
+        fn newlines_are_found_where_memchr_finds_them(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![1 => proptest::strategy::Just(b'\n'), 6 => proptest::prelude::any::<u8>()],
+                0..300,
+            ),
+        ) {
+            let want: Vec<usize> = memchr::memchr_iter(b'\n', &bytes).collect();
+            proptest::prop_assert_eq!(newlines(&bytes).collect::<Vec<_>>(), want);
+        }
+    }
+
+    #[test]
+    fn lossy_text_is_what_the_lossy_decoder_gives() {
+        for bytes in [
+            &b"plain ascii"[..],
+            "caf\u{e9}".as_bytes(),
+            b"caf\xe9 \xff end",
+            b"",
+        ] {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes));
+        }
+        assert!(matches!(lossy(b"valid"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! identity, the `--backlog` start and the directory watch in submodules),
 //! [`glob`] the files a pattern matches, [`stdin`], [`command`] and
 //! [`syslog`] the other sources, [`lines`] splits bytes into lines and
-//! batches, [`recall`] reads a batch's lines again from its file.
+//! batches, [`recall`] reads a batch's lines again from its file,
+//! [`mapped`] gives the whole-file readers a file's bytes (mapped or read).
 
 // Input and the environment must never panic the parsers or the sources:
 // every failure is a value. Tests may unwrap.
@@ -25,6 +26,7 @@ pub mod file;
 pub mod glob;
 pub mod io_count;
 pub mod lines;
+pub mod mapped;
 pub mod recall;
 pub mod stdin;
 pub mod syslog;

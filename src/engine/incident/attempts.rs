@@ -434,6 +434,23 @@ impl Incident {
         }
     }
 
+    /// [`is_attack`](Self::is_attack) for every user, by position in
+    /// [`users`](Self::users): computed once, without a lookup per user, for
+    /// the verdict and the tally, which look at every user after each change.
+    pub fn attack_flags(&self) -> Vec<bool> {
+        let mut flags: Vec<bool> = self
+            .users
+            .iter()
+            .map(|(k, _)| matches!(k, UserKey::Spray(_)))
+            .collect();
+        for (u, _) in self.spray.attacked_users(self.now()) {
+            if let Some(f) = flags.get_mut(u) {
+                *f = true;
+            }
+        }
+        flags
+    }
+
     /// Names under attack from many addresses: (name, addresses in the
     /// spray window).
     pub fn attacked_names(&self) -> Vec<(String, usize)> {

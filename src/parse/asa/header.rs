@@ -25,6 +25,9 @@ pub struct HeaderCache {
     next: usize,
     /// The entry that matched last, tried first.
     last_hit: usize,
+    /// The one that matched before it, tried second: two firewalls of a
+    /// pair logging the same second alternate between two headers.
+    prev_hit: usize,
 }
 
 const HEADER_CACHE_ENTRIES: usize = 4;
@@ -57,6 +60,7 @@ impl Default for HeaderCache {
             entries: std::array::from_fn(|_| empty.clone()),
             next: 0,
             last_hit: 0,
+            prev_hit: 0,
         }
     }
 }
@@ -98,7 +102,13 @@ impl HeaderCache {
     /// The first entry `matches` accepts, trying the last one hit first.
     fn find(&mut self, matches: impl Fn(&CachedHeader) -> bool) -> Option<&CachedHeader> {
         if !self.entries.get(self.last_hit).is_some_and(&matches) {
-            self.last_hit = self.entries.iter().position(&matches)?;
+            let hit = if self.entries.get(self.prev_hit).is_some_and(&matches) {
+                self.prev_hit
+            } else {
+                self.entries.iter().position(&matches)?
+            };
+            self.prev_hit = self.last_hit;
+            self.last_hit = hit;
         }
         self.entries.get(self.last_hit)
     }
