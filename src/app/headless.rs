@@ -34,13 +34,18 @@ pub struct HeadlessFile {
 }
 
 impl HeadlessFile {
-    /// Whether the parallel block reader can take this file: formats with
-    /// one record per line that need no context from other lines.
+    /// Whether the parallel block reader can take this file: it parses
+    /// lines by family, as the headend's syslog and the auth servers' one
+    /// line formats read. A file detected as another format (a pasted debug
+    /// trace, whose stray untimed `%ASA` lines the trace reader reads its
+    /// own way) is read line by line, so both readers agree.
     fn bulk_readable(&self) -> bool {
+        use crate::parse::formats::Format;
         self.user.is_none()
-            && self
-                .format
-                .is_none_or(|f| f.record_mode() == crate::parse::records::RecordMode::Lines)
+            && self.format.is_none_or(|f| {
+                f.record_mode() == crate::parse::records::RecordMode::Lines
+                    && f != Format::AsaDebugTrace
+            })
             && self.family != Family::Client
     }
 }
