@@ -536,7 +536,10 @@ fn pasted_ldap_session_in_the_published_shape_is_read_whole() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let file = &v["files"][1];
     assert_eq!(file["lines"], 21, "{file}");
-    assert_eq!(file["recognised"], 21, "every line is a trace line: {file}");
+    // Every trace line is read; the one untimed `%ASA-6-302014` teardown the
+    // console interleaved is traffic, counted as a line but not read as
+    // trace (its read time would move the incident's clock past the attempt).
+    assert_eq!(file["recognised"], 20, "every trace line is read: {file}");
     assert_eq!(v["users"][0]["last_cause"], "account_locked", "{out}");
 
     let ctx = ParseContext::default();
