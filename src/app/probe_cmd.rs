@@ -122,52 +122,14 @@ pub fn dashboard_settings(
     config: &ProbeConfig,
     targets: &[Target],
 ) -> Result<Settings, UsageError> {
-    let has = |k| targets.iter().any(|t| t.kind == k);
-    let from =
-        |env: &str, file: Option<&Path>, what: &str| -> Result<Option<Vec<u8>>, UsageError> {
-            if let Some(v) = std::env::var_os(env).filter(|v| !v.is_empty()) {
-                return Ok(Some(v.into_encoded_bytes()));
-            }
-            file.map(|f| read_secret_file(f, what)).transpose()
-        };
-    let mut s = Settings {
-        timeout: config.timeout.map(Duration::from_secs_f64),
-        tries: config.tries,
-        bind_dn: config.bind_dn.clone(),
-        base_dn: config.base_dn.clone(),
-        user_filter: config.user_filter.clone(),
-        ldap_tls: ldap_tls(config.ldap_ca.as_deref())?,
-        ..Settings::default()
-    };
-    if has(probe::Kind::Radius) {
-        s.radius_secret = from(
-            ENV_RADIUS_SECRET,
-            config.secret_file.as_deref(),
-            "RADIUS shared secret",
-        )?;
-        if s.radius_secret.is_none() {
-            return Err(UsageError(format!(
-                "no RADIUS shared secret: set {ENV_RADIUS_SECRET} or secret_file in [probe] of the config file"
-            )));
-        }
-    }
-    if has(probe::Kind::Ldap) && s.bind_dn.is_some() {
-        let pw = from(
-            ENV_LDAP_PASSWORD,
-            config.bind_password_file.as_deref(),
-            "LDAP bind password",
-        )?
-        .ok_or_else(|| {
-            UsageError(format!(
-                "no LDAP bind password: set {ENV_LDAP_PASSWORD} or bind_password_file in [probe]"
-            ))
-        })?;
-        s.bind_password = Some(
-            String::from_utf8(pw)
-                .map_err(|_| UsageError("the LDAP bind password is not UTF-8".into()))?,
-        );
-    }
-    Ok(s)
+    load_settings(&ProbeArgs::default(), config, targets, Prompt::Never)
+}
+
+/// Whether a missing secret may be asked for on the terminal.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prompt {
+    IfTerminal,
+    Never,
 }
 
 /// The LDAPS trust settings for a private CA file, when one is given.
@@ -193,8 +155,8 @@ fn read_secret_file(path: &Path, what: &str) -> Result<Vec<u8>, UsageError> {
     Ok(line.to_vec())
 }
 
-fn prompt(what: &str) -> Result<Option<Vec<u8>>, UsageError> {
-    if !std::io::stdin().is_terminal() {
+fn prompt(what: &str, may: Prompt) -> Result<Option<Vec<u8>>, UsageError> {
+    if may == Prompt::Never || !std::io::stdin().is_terminal() {
         return Ok(None);
     }
     let answer = rpassword::prompt_password(format!("{what}: "))
@@ -209,6 +171,7 @@ fn secret(
     env: &str,
     config_file: Option<&Path>,
     what: &str,
+    may: Prompt,
 ) -> Result<Option<Vec<u8>>, UsageError> {
     if let Some(f) = flag_file {
         return read_secret_file(f, what).map(Some);
@@ -219,7 +182,7 @@ fn secret(
     if let Some(f) = config_file {
         return read_secret_file(f, what).map(Some);
     }
-    prompt(what)
+    prompt(what, may)
 }
 
 /// The settings for a run, secrets loaded as needed by `targets`.
@@ -227,6 +190,15 @@ pub fn settings(
     args: &ProbeArgs,
     config: &ProbeConfig,
     targets: &[Target],
+) -> Result<Settings, UsageError> {
+    load_settings(args, config, targets, Prompt::IfTerminal)
+}
+
+fn load_settings(
+    args: &ProbeArgs,
+    config: &ProbeConfig,
+    targets: &[Target],
+    may: Prompt,
 ) -> Result<Settings, UsageError> {
     let has = |k| targets.iter().any(|t| t.kind == k);
     let mut s = Settings {
@@ -245,16 +217,22 @@ pub fn settings(
             ENV_RADIUS_SECRET,
             config.secret_file.as_deref(),
             "RADIUS shared secret",
+            may,
         )?;
         if s.radius_secret.is_none() {
+            let flag = if may == Prompt::Never {
+                ""
+            } else {
+                "give --secret-file FILE, "
+            };
             return Err(UsageError(format!(
-                "no RADIUS shared secret: give --secret-file FILE, set {ENV_RADIUS_SECRET}, or set secret_file in [probe]"
+                "no RADIUS shared secret: {flag}set {ENV_RADIUS_SECRET}, or set secret_file in [probe]"
             )));
         }
         if let Some(user) = &args.test_user {
             let pw = match &args.test_password_file {
                 Some(f) => Some(read_secret_file(f, "test password")?),
-                None => prompt(&format!("password for test user {user}"))?,
+                None => prompt(&format!("password for test user {user}"), may)?,
             };
             let pw = pw.ok_or_else(|| {
                 UsageError(
@@ -270,10 +248,12 @@ pub fn settings(
             ENV_LDAP_PASSWORD,
             config.bind_password_file.as_deref(),
             "LDAP bind password",
+            may,
         )?;
         let pw = pw.ok_or_else(|| {
+            let flag = if may == Prompt::Never { "" } else { "give --bind-password-file FILE, " };
             UsageError(format!(
-                "no LDAP bind password: give --bind-password-file FILE, set {ENV_LDAP_PASSWORD}, or set bind_password_file in [probe]"
+                "no LDAP bind password: {flag}set {ENV_LDAP_PASSWORD}, or set bind_password_file in [probe]"
             ))
         })?;
         s.bind_password = Some(
