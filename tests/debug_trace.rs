@@ -90,6 +90,35 @@ fn run(args: &[&str]) -> String {
 
 const HEAD: &str = "<167>Dec 04 2026 13:20:01 vpn-asa-01 : %ASA-7-711001: ";
 
+/// `scan --json` over one headend rejection of `user` ("AAA failure", the
+/// cause the trace must sharpen) and the pasted trace `fixture`.
+fn scan_rejection_with_trace(
+    user: &str,
+    server: &str,
+    client_ip: &str,
+    fixture_name: &str,
+) -> (String, serde_json::Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let asa = tmp.path().join("asa.log");
+    std::fs::write(
+        &asa,
+        format!(
+            "<166>Dec 04 2026 13:25:09 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : \
+             reason = AAA failure : server = {server} : user = {user} : user IP = {client_ip}\n"
+        ),
+    )
+    .unwrap();
+    let trace = fixture(fixture_name);
+    let out = run(&[
+        "scan",
+        "--json",
+        asa.to_str().unwrap(),
+        trace.to_str().unwrap(),
+    ]);
+    let v = serde_json::from_str(&out).unwrap();
+    (out, v)
+}
+
 #[test]
 fn every_ad_data_code_sets_its_cause() {
     let ctx = ParseContext::default();
@@ -190,22 +219,12 @@ fn ad_775_in_the_trace_makes_the_attempt_account_locked() {
 
 #[test]
 fn radius_challenge_in_a_pasted_trace_makes_the_attempt_token_required() {
-    let tmp = tempfile::tempdir().unwrap();
-    let asa = tmp.path().join("asa.log");
-    std::fs::write(
-        &asa,
-        "<166>Dec 04 2026 13:25:09 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : \
-         reason = AAA failure : server = 192.0.2.21 : user = mlopez : user IP = 203.0.113.9\n",
-    )
-    .unwrap();
-    let trace = fixture("console-radius-challenge.txt");
-    let out = run(&[
-        "scan",
-        "--json",
-        asa.to_str().unwrap(),
-        trace.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = scan_rejection_with_trace(
+        "mlopez",
+        "192.0.2.21",
+        "203.0.113.9",
+        "console-radius-challenge.txt",
+    );
     let mlopez = &v["users"][0];
     assert_eq!(mlopez["user"], "mlopez", "{out}");
     assert_eq!(mlopez["last_cause"], "token_required", "{out}");
@@ -518,22 +537,12 @@ fn drill_down_shows_aaa_and_webvpn_lines_in_the_attempts_timeline() {
 /// for`).
 #[test]
 fn pasted_ldap_session_in_the_published_shape_is_read_whole() {
-    let tmp = tempfile::tempdir().unwrap();
-    let asa = tmp.path().join("asa.log");
-    std::fs::write(
-        &asa,
-        "<166>Dec 04 2026 13:25:09 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : \
-         reason = AAA failure : server = 192.0.2.30 : user = pnguyen : user IP = 203.0.113.44\n",
-    )
-    .unwrap();
-    let trace = fixture("console-ldap-search.txt");
-    let out = run(&[
-        "scan",
-        "--json",
-        asa.to_str().unwrap(),
-        trace.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = scan_rejection_with_trace(
+        "pnguyen",
+        "192.0.2.30",
+        "203.0.113.44",
+        "console-ldap-search.txt",
+    );
     let file = &v["files"][1];
     assert_eq!(file["lines"], 21, "{file}");
     // Every trace line is read; the one untimed `%ASA-6-302014` teardown the
@@ -543,7 +552,7 @@ fn pasted_ldap_session_in_the_published_shape_is_read_whole() {
     assert_eq!(v["users"][0]["last_cause"], "account_locked", "{out}");
 
     let ctx = ParseContext::default();
-    let text = std::fs::read_to_string(&trace).unwrap();
+    let text = std::fs::read_to_string(fixture("console-ldap-search.txt")).unwrap();
     let mut incident = Incident::for_sources([Family::Headend]);
     for (i, line) in text.lines().enumerate() {
         let ev = vpnwatch::parse::parse_line(line, Family::Headend, &ctx).unwrap();
