@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{feed, headend_and_client_samples, model_of, render, screen_text, source};
+use common::{
+    default_screen, feed, headend_and_client_samples, model_of, render, screen_text, source,
+};
 use jiff::Timestamp;
 use vpnwatch::engine::UserKey;
 use vpnwatch::engine::checklist::{Record, StepChange, StepState};
@@ -156,13 +158,7 @@ fn hostile_log_lines_cannot_reach_the_terminal() {
 fn markers_show_where_a_file_rotated() {
     let mut model = sample_model();
     model.notice(SourceId(0), Notice::Rotated("/var/log/asa.log".into()));
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        120,
-        40,
-    ));
+    let text = default_screen(&model, 120, 40);
     assert!(text.contains("/var/log/asa.log rotated"), "{text}");
 }
 
@@ -188,13 +184,7 @@ fn a_tiny_terminal_gets_a_message_not_a_mess() {
     let model = sample_model();
     // Every screen it is shown on, down to a tmux pane split four ways.
     for (w, h) in [(59, 15), (60, 15), (59, 40), (40, 10), (20, 6)] {
-        let text = screen_text(&render(
-            &model,
-            &UiState::default(),
-            &Theme::load("default").unwrap(),
-            w,
-            h,
-        ));
+        let text = default_screen(&model, w, h);
         let words: Vec<&str> = text.split_whitespace().collect();
         let want = format!("vpnwatch needs 60x16; this is {w}x{h}. q quits.");
         assert_eq!(words.join(" "), want, "at {w}x{h}:\n{text}");
@@ -385,13 +375,7 @@ fn an_auth_server_log_adds_a_third_pane_and_names_hidden_users() {
             include_str!("../sample-logs/ise-auth.log"),
         ),
     ]);
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        200,
-        60,
-    ));
+    let text = default_screen(&model, 200, 60);
     assert!(text.contains("Auth server ise-auth.log"), "{text}");
     assert!(
         text.contains("Headend asa-headend.log") && text.contains("Client anyconnect-client.log")
@@ -526,13 +510,7 @@ fn a_count_of_one_is_singular_in_the_header() {
          Nov 28 2026 09:00:30 fw1 : %ASA-6-113004: AAA user authentication Successful : server = 192.0.2.10 : user = bob\n\
          Nov 28 2026 09:00:31 fw1 : %ASA-6-605004: Login denied from 198.51.100.50/50123 to mgmt:192.0.2.1/ssh for user \"admin\"\n",
     )]);
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        200,
-        48,
-    ));
+    let text = default_screen(&model, 200, 48);
     let header: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
     for one in [
         "✖ 1 failed attempt ",
@@ -561,24 +539,12 @@ fn the_header_counts_admin_login_failures_apart() {
          Nov 28 2026 09:00:01 fw1 : %ASA-6-611102: User authentication failed: IP address: 198.51.100.50, Uname: root\n\
          Nov 28 2026 09:00:02 fw1 : %ASA-6-605005: Login permitted from 198.51.100.51/50124 to mgmt:192.0.2.1/https for user \"ops\"\n",
     )]);
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        160,
-        48,
-    ));
+    let text = default_screen(&model, 160, 48);
     let top = text.lines().next().unwrap_or_default().to_string();
     assert!(top.contains("✖ 2 admin login failures"), "{top}");
     assert!(top.contains("✖ 0 failed attempts"), "{top}");
     // None, no mention.
-    let text = screen_text(&render(
-        &sample_model(),
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        160,
-        48,
-    ));
+    let text = default_screen(&sample_model(), 160, 48);
     assert!(!text.contains("admin login"), "{text}");
 }
 
@@ -599,13 +565,7 @@ fn users_past_the_cap_share_one_row_and_the_header_says_so() {
     );
     let others = model.incident.other_users();
     assert!(others > 50, "{others}");
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        160,
-        48,
-    ));
+    let text = default_screen(&model, 160, 48);
     let top = text.lines().next().unwrap_or_default().to_string();
     assert!(
         top.contains(&format!("⚠ {others} users past --max-users")),
@@ -764,13 +724,7 @@ fn a_spray_is_collapsed_under_its_address_and_the_verdict_says_attack() {
         })
         .collect();
     let model = model_of(&[(source("asa.log", Family::Headend), lines.as_str())]);
-    let text = screen_text(&render(
-        &model,
-        &UiState::default(),
-        &Theme::load("default").unwrap(),
-        160,
-        48,
-    ));
+    let text = default_screen(&model, 160, 48);
     assert!(text.contains("(spray) 198.51.100.66"), "{text}");
     assert_eq!(
         users_pane_rows(&text),

@@ -96,3 +96,10 @@ pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     }
     out
 }
+
+/// The text of one frame at `width` x `height` in the default theme, with
+/// nothing selected: what most header and pane checks read.
+pub fn default_screen(model: &Model, width: u16, height: u16) -> String {
+    let theme = Theme::load("default").unwrap();
+    screen_text(&render(model, &UiState::default(), &theme, width, height))
+}
