@@ -511,7 +511,9 @@ fn install_time_rules(roles: &RoleArgs) {
     };
     match vpnwatch::parse::clock::TimeRules::parse(rules) {
         Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
-        Err(message) => usage_error(&message),
+        // The config's rules were checked where it was read (file, line and
+        // key); an error here is the flag's.
+        Err(message) => usage_error(&format!("--tz: {message}")),
     }
 }
 

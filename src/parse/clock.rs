@@ -66,7 +66,7 @@ impl TimeRules {
                     let zone = v.trim_start_matches('=');
                     if rules.default.is_some() {
                         return Err(format!(
-                            "--tz {v:?}: only one zone for every source; use --tz FILE=ZONE for one source"
+                            "{v:?}: only one zone for every source; use FILE=ZONE for one source"
                         ));
                     }
                     rules.default = Some((zone.to_string(), zone_named(zone)?));
@@ -138,12 +138,10 @@ fn zone_named(name: &str) -> Result<TimeZone, String> {
                 return Ok(TimeZone::fixed(off));
             }
         }
-        return Err(format!("--tz: bad offset {name:?} (use +HH:MM)"));
+        return Err(format!("bad offset {name:?} (use +HH:MM)"));
     }
     TimeZone::get(name).map_err(|_| {
-        format!(
-            "--tz: unknown time zone {name:?} (an IANA name such as Europe/Berlin, UTC, or +HH:MM)"
-        )
+        format!("unknown time zone {name:?} (an IANA name such as Europe/Berlin, UTC, or +HH:MM)")
     })
 }
 
