@@ -38,11 +38,13 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::incident::{Incident, ServerHealth, UserState};
+use super::incident::{Incident, ServerHealth};
 use crate::vocab::Cause;
 
-/// The window for failing users, logins and capacity failures, in minutes.
-pub const SCOPE_WINDOW_MINUTES: u32 = 15;
+/// The window for failing users, logins and capacity failures, in minutes:
+/// the one recent window, so the verdict counts the failures the users
+/// pane and the suggested step count.
+pub const SCOPE_WINDOW_MINUTES: u32 = super::incident::RECENT_MINUTES;
 /// The window for AAA unreachable reports, in minutes: these come in bursts
 /// (one per login attempt) while a server is down.
 pub const UNREACHABLE_WINDOW_MINUTES: u32 = 5;
@@ -133,7 +135,6 @@ pub struct ScopeInputs {
 
 /// Gathers the inputs from the incident, at its clock ([`Incident::now`]).
 pub fn inputs(incident: &Incident) -> ScopeInputs {
-    let now = incident.now();
     let failed_servers = incident
         .servers()
         .iter()
@@ -146,14 +147,8 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         .collect();
     let mut failing_users = 0;
     let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
-    let attack = incident.attack_flags();
-    for (i, (_, stats)) in incident.users().enumerate() {
-        if attack.get(i).copied().unwrap_or(false) {
-            continue;
-        }
-        if stats.failures_in(now, SCOPE_WINDOW_MINUTES) > 0
-            && stats.state(now) != UserState::Recovered
-        {
+    for ((_, stats), user_now) in incident.users().zip(incident.users_now()) {
+        if user_now.unrecovered_recent() {
             failing_users += 1;
             if let Some(c) = stats.last_cause {
                 *causes.entry(c).or_default() += 1;

@@ -18,13 +18,13 @@
 use std::collections::BTreeMap;
 
 use super::checklist::Checklist;
-use super::incident::{Incident, UserState};
+use super::incident::Incident;
 use super::scope::Verdict;
 use crate::vocab::Cause;
 
-/// The window "what is hurting now" looks at, in whole minutes of log time
-/// (the scope verdict's window too).
-pub const RECENT_MINUTES: u32 = 15;
+/// The window "what is hurting now" looks at, in whole minutes of log time:
+/// the one recent window of the users pane and the scope verdict too.
+pub use super::incident::RECENT_MINUTES;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
@@ -68,31 +68,26 @@ pub struct CauseTally {
 
 /// Tallies the incident's failures by cause (see the module docs).
 pub fn tally(incident: &Incident) -> CauseTally {
-    let now = incident.now();
     let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
     // Spray and many-address attempts say nothing about what hurts users.
-    let attack = incident.attack_flags();
     let users = || {
         incident
             .users()
-            .enumerate()
-            .filter(|&(i, _)| !attack.get(i).copied().unwrap_or(false))
-            .map(|(_, u)| u)
+            .zip(incident.users_now())
+            .filter(|(_, user_now)| !user_now.attack)
     };
-    for (_, stats) in users() {
-        let recent = stats.failures_in(now, RECENT_MINUTES);
-        if recent > 0
-            && stats.state(now) != UserState::Recovered
+    for ((_, stats), user_now) in users() {
+        if user_now.unrecovered_recent()
             && let Some(cause) = stats.last_cause
         {
             let entry = per_cause.entry(cause).or_default();
-            entry.0 += recent;
+            entry.0 += user_now.recent_failures;
             entry.1 += 1;
         }
     }
     let is_recent = !per_cause.is_empty();
     if !is_recent {
-        for (_, stats) in users() {
+        for ((_, stats), _) in users() {
             for (&cause, &n) in &stats.causes {
                 if n > 0 {
                     let entry = per_cause.entry(cause).or_default();

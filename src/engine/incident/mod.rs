@@ -56,7 +56,7 @@ pub use servers::{
 use users::UsersOrder;
 pub use users::{
     ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
-    RECENT_SORT_MINUTES, USER_LINES_CAP, UserKey, UserSort, UserState, UserStats, capped_name,
+    RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState, UserStats, capped_name,
     set_default_max_users,
 };
 
@@ -205,6 +205,8 @@ pub struct Incident {
     /// at most once per change (they also move with the log clock, so
     /// [`Incident::count_events`] clears them too).
     failing: std::sync::OnceLock<usize>,
+    /// [`Incident::users_now`], likewise.
+    users_now: std::sync::OnceLock<Vec<UserNow>>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
     /// The cap on users tracked one by one; `None`: the process default
@@ -303,8 +305,23 @@ impl Incident {
         *self.failing.get_or_init(|| {
             self.users
                 .iter()
-                .filter(|(k, s)| !matches!(k, UserKey::Spray(_)) && s.failing_now(self.now()))
+                .zip(self.users_now())
+                .filter(|((k, _), now)| !matches!(k, UserKey::Spray(_)) && now.failing)
                 .count()
+        })
+    }
+
+    /// Every user's [`UserNow`], by position in [`users`](Self::users),
+    /// worked out at most once per change.
+    pub fn users_now(&self) -> &[UserNow] {
+        self.users_now.get_or_init(|| {
+            let now = self.now();
+            let attack = self.attack_flags();
+            self.users
+                .iter()
+                .zip(attack)
+                .map(|((_, stats), attack)| UserNow::of(stats, now, attack))
+                .collect()
         })
     }
 
@@ -367,6 +384,7 @@ impl Incident {
             }
         }
         self.failing.take();
+        self.users_now.take();
         self.scope.take();
         self.cause_tally.take();
     }

@@ -332,9 +332,50 @@ pub struct UserStats {
     pub lines: VecDeque<LineRef>,
 }
 
+/// What one user's counts say at the incident's current log time: derived
+/// once per change for every user ([`super::Incident::users_now`]) and read
+/// by the users pane's order, the failing count, the scope verdict and the
+/// suggested step's tally, which would otherwise each work it out again for
+/// every one of 10 000 users after every event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserNow {
+    /// [`UserStats::failing_now`].
+    pub failing: bool,
+    /// [`UserStats::state`].
+    pub state: UserState,
+    /// Failed attempts in the last [`RECENT_MINUTES`].
+    pub recent_failures: u32,
+    /// A spray slot, or a name under attack from many addresses: its
+    /// failures say nothing about what hurts users.
+    pub attack: bool,
+}
+
+impl UserNow {
+    pub(super) fn of(stats: &UserStats, now: Option<Timestamp>, attack: bool) -> UserNow {
+        let failing = stats.failing_now(now);
+        UserNow {
+            failing,
+            state: stats.state_given(failing),
+            recent_failures: stats.failures_in(now, RECENT_MINUTES),
+            attack,
+        }
+    }
+
+    /// Failed in the recent window and has not recovered since: counted by
+    /// the scope verdict and the suggested step's tally.
+    pub fn unrecovered_recent(&self) -> bool {
+        !self.attack && self.recent_failures > 0 && self.state != UserState::Recovered
+    }
+}
+
 impl UserStats {
     /// The user's state relative to `now` (log time).
     pub fn state(&self, now: Option<Timestamp>) -> UserState {
+        self.state_given(self.failing_now(now))
+    }
+
+    /// [`UserStats::state`] when whether the user is failing now is known.
+    fn state_given(&self, failing_now: bool) -> UserState {
         let unrecovered = self.failures > 0
             && self
                 .last_success
@@ -346,7 +387,7 @@ impl UserStats {
                 _ => {}
             }
         }
-        if self.failing_now(now) {
+        if failing_now {
             UserState::Failing
         } else if unrecovered {
             UserState::Failed
@@ -420,7 +461,7 @@ impl UserStats {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum UserSort {
     /// For the bridge: failing now first, then most failures in the last
-    /// [`RECENT_SORT_MINUTES`] minutes, then most failures in all.
+    /// [`RECENT_MINUTES`] minutes, then most failures in all.
     #[default]
     Recent,
     /// Most failures in all.
@@ -431,8 +472,11 @@ pub enum UserSort {
     LastSeen,
 }
 
-/// The window of [`UserSort::Recent`]'s second key, in minutes.
-pub const RECENT_SORT_MINUTES: u32 = 15;
+/// "Recent" failures, in minutes of log time: the window of
+/// [`UserSort::Recent`]'s second key, of the scope verdict's failing users
+/// and of the suggested step's tally. One window, so the users pane, the
+/// verdict and the suggestion count the same failures.
+pub const RECENT_MINUTES: u32 = 15;
 
 impl UserSort {
     pub const ALL: [UserSort; 4] = [
@@ -464,11 +508,11 @@ impl UserSort {
 
     /// The user's sort key under this order: larger keys come first, equal
     /// keys by name.
-    fn key(self, s: &UserStats, now: Option<Timestamp>) -> SortKey {
+    fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
         match self {
             UserSort::Recent => (
-                u8::from(s.failing_now(now)),
-                s.failures_in(now, RECENT_SORT_MINUTES),
+                u8::from(now.failing),
+                now.recent_failures,
                 s.failures,
                 s.last_failure,
             ),
@@ -586,8 +630,11 @@ impl Incident {
     /// [`Incident::users_sorted`]'s order, from the previous one.
     pub(super) fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
         let users = &self.users;
-        let now = self.now();
-        let keys: Vec<SortKey> = users.iter().map(|(_, s)| sort.key(s, now)).collect();
+        let keys: Vec<SortKey> = users
+            .iter()
+            .zip(self.users_now())
+            .map(|((_, s), now)| sort.key(s, now))
+            .collect();
         let cmp =
             |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
         // Users whose key is as it was keep their order among themselves
@@ -999,9 +1046,9 @@ mod tests {
                 let now = inc.latest();
                 let mut fresh: Vec<(&UserKey, &UserStats)> =
                     inc.users().filter(|(_, s)| s.failures > 0).collect();
-                fresh.sort_by(|(ka, a), (kb, b)| {
-                    sort.key(b, now).cmp(&sort.key(a, now)).then(ka.cmp(kb))
-                });
+                // Worked out afresh, not from the incident's per-change cache.
+                let key = |s: &UserStats| sort.key(s, &UserNow::of(s, now, false));
+                fresh.sort_by(|(ka, a), (kb, b)| key(b).cmp(&key(a)).then(ka.cmp(kb)));
                 let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
                 assert_eq!(shown, fresh, "{sort:?} after step {step}");
             }
