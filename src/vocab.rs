@@ -120,6 +120,12 @@ impl Cause {
     pub fn from_id(id: &str) -> Option<Cause> {
         Cause::ALL.into_iter().find(|c| c.id() == id)
     }
+
+    /// The cause's position in [`Cause::ALL`]: tallies over every user
+    /// count into a `[_; Cause::ALL.len()]` by it instead of a map.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl std::fmt::Display for Cause {
@@ -517,4 +523,16 @@ pub struct SourceStats {
     /// Datagrams the kernel dropped before they were read (receive buffer
     /// full; Linux's per-socket counter).
     pub kernel_dropped: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cause;
+
+    #[test]
+    fn a_cause_index_is_its_place_in_all() {
+        for (i, cause) in Cause::ALL.into_iter().enumerate() {
+            assert_eq!(cause.index(), i, "{cause}");
+        }
+    }
 }

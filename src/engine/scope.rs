@@ -33,8 +33,6 @@
 //! Windows are whole minutes up to the incident's now ([`Incident::now`]:
 //! log time, or the wall clock once live; see [`super::window`]).
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -146,16 +144,20 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         })
         .collect();
     let mut failing_users = 0;
-    let mut causes: BTreeMap<Cause, u32> = BTreeMap::new();
+    let mut per_cause = [0u32; Cause::ALL.len()];
     for ((_, stats), user_now) in incident.users().zip(incident.users_now()) {
         if user_now.unrecovered_recent() {
             failing_users += 1;
             if let Some(c) = stats.last_cause {
-                *causes.entry(c).or_default() += 1;
+                per_cause[c.index()] += 1;
             }
         }
     }
-    let mut causes: Vec<(Cause, u32)> = causes.into_iter().collect();
+    let mut causes: Vec<(Cause, u32)> = Cause::ALL
+        .into_iter()
+        .zip(per_cause)
+        .filter(|&(_, n)| n > 0)
+        .collect();
     causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let window = incident.recent(SCOPE_WINDOW_MINUTES);
     let (spray_sources, spray_names) = incident.spray_sources(SCOPE_WINDOW_MINUTES);

@@ -15,8 +15,6 @@
 //! with the verdict's evidence; users' own causes (a wrong password, a
 //! token) are suggested only when the verdict is not infrastructure.
 
-use std::collections::BTreeMap;
-
 use super::checklist::Checklist;
 use super::incident::Incident;
 use super::scope::Verdict;
@@ -68,7 +66,8 @@ pub struct CauseTally {
 
 /// Tallies the incident's failures by cause (see the module docs).
 pub fn tally(incident: &Incident) -> CauseTally {
-    let mut per_cause: BTreeMap<Cause, (u32, usize)> = BTreeMap::new();
+    // (attempts, users) by cause.
+    let mut per_cause = [(0u32, 0usize); Cause::ALL.len()];
     // Spray and many-address attempts say nothing about what hurts users.
     let users = || {
         incident
@@ -80,25 +79,27 @@ pub fn tally(incident: &Incident) -> CauseTally {
         if user_now.unrecovered_recent()
             && let Some(cause) = stats.last_cause
         {
-            let entry = per_cause.entry(cause).or_default();
+            let entry = &mut per_cause[cause.index()];
             entry.0 += user_now.recent_failures;
             entry.1 += 1;
         }
     }
-    let is_recent = !per_cause.is_empty();
+    let is_recent = per_cause.iter().any(|&(_, users)| users > 0);
     if !is_recent {
         for ((_, stats), _) in users() {
             for (&cause, &n) in &stats.causes {
                 if n > 0 {
-                    let entry = per_cause.entry(cause).or_default();
+                    let entry = &mut per_cause[cause.index()];
                     entry.0 += n;
                     entry.1 += 1;
                 }
             }
         }
     }
-    let mut ranked: Vec<_> = per_cause
+    let mut ranked: Vec<_> = Cause::ALL
         .into_iter()
+        .zip(per_cause)
+        .filter(|&(_, (_, users))| users > 0)
         .map(|(cause, (attempts, users))| (cause, attempts, users))
         .collect();
     ranked.sort_by(|(ca, na, ua), (cb, nb, ub)| nb.cmp(na).then(ub.cmp(ua)).then(ca.cmp(cb)));

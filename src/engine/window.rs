@@ -90,7 +90,19 @@ impl MinuteRing {
         // Only minutes the ring still holds: (head - MINUTES, head].
         let lo = from.max(head - MINUTES as i64 + 1);
         let hi = now.min(head);
-        (lo..=hi).map(|m| self.buckets[slot(m)]).sum()
+        if hi < lo {
+            return 0;
+        }
+        // At most MINUTES buckets from `lo`'s slot on, wrapping once: two
+        // slices, not a division per minute (this runs for every user
+        // after every change).
+        let start = slot(lo);
+        let end = start + (hi - lo + 1) as usize;
+        let (tail, wrapped) = (start..end.min(MINUTES), 0..end.saturating_sub(MINUTES));
+        self.buckets[tail]
+            .iter()
+            .chain(&self.buckets[wrapped])
+            .sum()
     }
 
     /// Per-minute counts for the `minutes` minutes ending at the minute of
@@ -169,5 +181,35 @@ mod tests {
         assert_eq!(r.last(t(0, 0), 15), 0);
         r.add(t(0, 0), 1);
         assert_eq!(r.last(None, 15), 0);
+    }
+
+    /// Every window ending at every minute around a ring that has wrapped
+    /// several times: the count is the events of the window's minutes that
+    /// the ring still holds, as a list of every event would count them.
+    #[test]
+    fn windows_count_what_a_list_of_events_would_across_the_wrap() {
+        let mut r = MinuteRing::default();
+        let mut kept: Vec<i64> = Vec::new();
+        // Minute m gets m % 3 + 1 events, minutes 0..=40 (the ring wraps).
+        for m in 0..=40 {
+            r.add(t(m, 5), (m % 3 + 1) as u32);
+            kept.push(m);
+        }
+        let head = 40;
+        for now in 20..=60 {
+            for minutes in [1, 5, 15, 16, 40] {
+                let from = now - i64::from(minutes).min(MINUTES as i64) + 1;
+                let expected: u32 = kept
+                    .iter()
+                    .filter(|&&m| m >= from && m <= now && head - m < MINUTES as i64)
+                    .map(|m| (m % 3 + 1) as u32)
+                    .sum();
+                assert_eq!(
+                    r.last(t(now, 30), minutes),
+                    expected,
+                    "now {now}, {minutes} min"
+                );
+            }
+        }
     }
 }
