@@ -17,6 +17,7 @@ use vpnwatch::app::headless::{self, HeadlessFile};
 use vpnwatch::app::sources::{self, SourceSettings};
 use vpnwatch::app::{self, Input, InputPath, demo, incident_cmd};
 use vpnwatch::config::{self, Config};
+use vpnwatch::engine::IncidentLimits;
 use vpnwatch::parse::ParseContext;
 use vpnwatch::parse::formats::Format;
 use vpnwatch::pipeline::DEFAULT_RETAIN;
@@ -495,9 +496,9 @@ struct RoleArgs {
     tz: Vec<String>,
 }
 
-/// Installs the `--tz` rules (else the config file's `tz`) before any log
-/// is read.
-fn install_time_rules(roles: &RoleArgs) {
+/// How the logs named in `roles` are parsed: this year for stamps without
+/// one, the `--tz` rules (else the config file's `tz`) and `--json-field`.
+fn parse_context(roles: &RoleArgs) -> ParseContext {
     // The flags replace the file's rules, all of them.
     let from_config: Vec<String> = user_config()
         .tz
@@ -510,7 +511,9 @@ fn install_time_rules(roles: &RoleArgs) {
         &roles.tz
     };
     match vpnwatch::parse::clock::TimeRules::parse(rules) {
-        Ok(rules) => vpnwatch::parse::clock::set_rules(rules),
+        Ok(rules) => ParseContext::default()
+            .with_time_rules(rules)
+            .with_json_field(roles.json_field.as_deref()),
         // The config's rules were checked where it was read (file, line and
         // key); an error here is the flag's.
         Err(message) => usage_error(&format!("--tz: {message}")),
@@ -556,9 +559,6 @@ fn main() -> ExitCode {
         let _ = SUBCOMMAND.set(name.to_string());
     }
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    // Every command builds its incidents in its own place; they all take
-    // this cap.
-    vpnwatch::engine::incident::set_default_max_users(cli.max_users);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -787,9 +787,6 @@ fn check_address_like_files(inputs: &[Input]) {
 /// The inputs named on the command line, each with its forced role, format
 /// and user, and the format detected where none was forced.
 fn inputs(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
-    if let Some(path) = &roles.json_field {
-        vpnwatch::parse::envelope::set_json_field(path.clone());
-    }
     let input = |p: &PathBuf, family| Input {
         family,
         format: roles.format,
@@ -831,23 +828,27 @@ fn inputs_or_stdin(roles: &RoleArgs, user: Option<&str>) -> Vec<Input> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match &cli.command {
-        None => install_time_rules(&cli.roles),
+    // Read before anything else, so a bad --tz is the first error.
+    let ctx = match &cli.command {
+        None => parse_context(&cli.roles),
         Some(
             Command::Scan { roles, .. }
             | Command::Events { roles, .. }
             | Command::Bundle { roles, .. }
             | Command::Report { roles, .. },
-        ) => install_time_rules(roles),
-        Some(_) => {}
-    }
+        ) => parse_context(roles),
+        Some(_) => ParseContext::default(),
+    };
+    let limits = IncidentLimits {
+        max_users: cli.max_users,
+    };
     match cli.command {
         Some(Command::Formats) => {
             write_stdout(vpnwatch::parse::formats::describe_formats().as_bytes())
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            let report = headless::scan(&files, &ParseContext::default())?;
+            let report = headless::scan(&files, &ctx, limits)?;
             // Stdout is line-buffered: unbuffered, the pretty JSON would be
             // one write(2) per line (130 k on a 2 M-line log).
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -872,12 +873,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             roles,
             ingest,
             user,
-        }) => run_follow(&roles, &ingest, user.as_deref()),
+        }) => run_follow(&roles, &ingest, user.as_deref(), ctx, limits),
         Some(Command::Events { roles, user, .. }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            headless::events(&files, &ParseContext::default(), std::io::stdout().lock())
+            headless::events(&files, &ctx, limits, std::io::stdout().lock())
         }
-        Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard),
+        Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard, limits),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             // Into a buffer: `generate` panics on a write error, and a
@@ -922,10 +923,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .or_else(|| user_config().operator.clone())
                     .unwrap_or_else(app::default_operator),
                 runbook: load_runbook(runbook.as_deref())?,
+                ctx,
+                limits,
             };
             incident_cmd::bundle(&args, &files, std::io::stdout().lock())
         }
-        Some(Command::Probe(args)) => run_probe(args),
+        Some(Command::Probe(args)) => run_probe(args, limits),
         Some(Command::Report {
             journal,
             runbook,
@@ -958,6 +961,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &journal,
                 &load_runbook(runbook.as_deref())?,
                 &files,
+                &ctx,
+                limits,
                 output.as_deref(),
                 std::io::stdout().lock(),
             )
@@ -972,14 +977,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             need_terminal()?;
             let families = app::resolve_families(&inputs)?;
-            let mut config = console_config(inputs, families, &cli.dashboard, None)?;
+            let mut config = console_config(inputs, families, &cli.dashboard, None, ctx, limits)?;
             config.ingest = cli.ingest.settings();
             run_console(config)
         }
     }
 }
 
-fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
+fn run_probe(cli: ProbeCli, limits: IncidentLimits) -> anyhow::Result<()> {
     use vpnwatch::app::probe_cmd::{self, ProbeArgs};
     if let Some(t) = cli.timeout
         && !(t.is_finite() && t > 0.0 && t <= 60.0)
@@ -1043,6 +1048,7 @@ fn run_probe(cli: ProbeCli) -> anyhow::Result<()> {
             .operator
             .clone()
             .unwrap_or_else(app::default_operator),
+        limits,
     };
     let mut out = std::io::stdout().lock();
     match probe_cmd::run(&args, &config, &mut out)? {
@@ -1097,6 +1103,8 @@ fn console_config(
     families: Vec<Family>,
     args: &DashboardArgs,
     default_journal: Option<PathBuf>,
+    ctx: ParseContext,
+    limits: IncidentLimits,
 ) -> anyhow::Result<ConsoleConfig> {
     let cfg = user_config();
     let theme_name = args.theme.as_ref().or(cfg.theme.as_ref());
@@ -1130,10 +1138,12 @@ fn console_config(
         keys: cfg.key_map(),
         mouse: !args.no_mouse && cfg.mouse.unwrap_or(true),
         probe: cfg.probe.clone(),
+        ctx,
+        limits,
     })
 }
 
-fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
+fn run_demo(speed: Option<f64>, args: DashboardArgs, limits: IncidentLimits) -> anyhow::Result<()> {
     if let Some(s) = speed
         && !(s.is_finite() && s > 0.0)
     {
@@ -1146,6 +1156,7 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
         .context("creating the demo directory")?;
     console::remove_on_signal_exit(dir.path());
     let paths = demo::create_files(dir.path()).context("creating the demo files")?;
+    // The demo reads its own sample logs: no --tz, no --json-field.
     let ctx = ParseContext::default();
     let plan = demo::schedule(&demo::SAMPLE_LOGS, &ctx);
     let speed = speed.unwrap_or_else(|| demo::default_speed(&plan));
@@ -1166,13 +1177,21 @@ fn run_demo(speed: Option<f64>, args: DashboardArgs) -> anyhow::Result<()> {
         families,
         &args,
         Some(dir.path().join("journal.jsonl")),
+        ctx,
+        limits,
     )?;
     let _writer = demo::spawn_writer(plan, paths, speed);
     run_console(config)
 }
 
 /// `events --follow`: the dashboard's sources, printed as NDJSON.
-fn run_follow(roles: &RoleArgs, ingest: &IngestArgs, user: Option<&str>) -> anyhow::Result<()> {
+fn run_follow(
+    roles: &RoleArgs,
+    ingest: &IngestArgs,
+    user: Option<&str>,
+    ctx: ParseContext,
+    limits: IncidentLimits,
+) -> anyhow::Result<()> {
     // `--user` names the person a client log is about, as in `events`.
     let inputs = if ingest.has_other_sources() {
         inputs(roles, user)
@@ -1186,7 +1205,8 @@ fn run_follow(roles: &RoleArgs, ingest: &IngestArgs, user: Option<&str>) -> anyh
         inputs,
         families,
         ingest: ingest.settings(),
-        ctx: ParseContext::default(),
+        ctx,
+        limits,
     };
     block_on(follow::run(
         config,

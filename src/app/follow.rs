@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
-use crate::engine::{Incident, LineRef};
+use crate::engine::{Incident, IncidentLimits, LineRef};
 use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
 use crate::sanitize::sanitize_str;
@@ -34,7 +34,10 @@ pub struct FollowConfig {
     /// Family of each input, in the same order.
     pub families: Vec<Family>,
     pub ingest: SourceSettings,
+    /// How lines are parsed (year, `--tz`, `--json-field`).
     pub ctx: ParseContext,
+    /// The incident's bounds (`--max-users`).
+    pub limits: IncidentLimits,
 }
 
 /// Follows the sources, writing NDJSON to `out` and notices to `err`.
@@ -63,7 +66,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
                 p.family,
                 input.and_then(|i| i.format),
                 input.and_then(|i| i.user.clone()),
-                config.ctx,
+                config.ctx.clone(),
             )
             .for_source(&p.name)
         })
@@ -71,7 +74,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
     let mut printer = Printer {
         plan: &plan,
         readers,
-        incident: Incident::for_sources(plan.iter().map(|p| p.family)),
+        incident: Incident::for_sources(plan.iter().map(|p| p.family), config.limits),
         index: 0,
         names: headless::LineNames::default(),
         detect: plan
@@ -169,7 +172,7 @@ impl<W: Write> Printer<'_, W> {
                 self.readers.get_mut(i),
             ) {
                 let user = self.users.get(i).cloned().flatten();
-                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx.clone());
                 // A stream found to be a headend log: copies of its lines in
                 // another headend source count once.
                 let headends = self

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::bulk::{self, BulkOptions};
 use super::read;
-use crate::engine::incident::Applied;
+use crate::engine::incident::{Applied, IncidentLimits};
 use crate::engine::scope::{self, Scope};
 use crate::engine::skew;
 use crate::engine::{CauseUpdate, Incident, LineRef, ServerHealth, UserKey, UserState};
@@ -187,9 +187,14 @@ fn is_line_time(t: &parse::TimeFrom) -> bool {
 /// engine settle every line's cause, the second prints each line with it.
 /// Input that cannot be read twice (a pipe) is read once, and a changed
 /// cause is printed as an `{"update": …}` record, as `events --follow` does.
-pub fn events(files: &[HeadlessFile], ctx: &ParseContext, out: impl Write) -> anyhow::Result<()> {
+pub fn events(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    limits: IncidentLimits,
+    out: impl Write,
+) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
-    let families = || Incident::for_sources(files.iter().map(|f| f.family));
+    let families = || Incident::for_sources(files.iter().map(|f| f.family), limits);
     let rereadable = files
         .iter()
         .all(|f| std::fs::metadata(&f.path).is_ok_and(|m| m.is_file()));
@@ -681,14 +686,18 @@ fn join_warning(incident: &Incident, files: &[FileSummary]) -> Option<String> {
 }
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
-pub fn scan(files: &[HeadlessFile], ctx: &ParseContext) -> anyhow::Result<ScanReport> {
+pub fn scan(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    limits: IncidentLimits,
+) -> anyhow::Result<ScanReport> {
     // `VPNWATCH_SCAN_READER=lines`: the line-by-line reference reader, for
     // benchmarks to check that the fast reader's output is the same.
     let mode = match std::env::var("VPNWATCH_SCAN_READER") {
         Ok(v) if v == "lines" => ScanMode::Sequential,
         _ => ScanMode::Bulk(BulkOptions::default()),
     };
-    scan_with(files, ctx, mode)
+    scan_with(files, ctx, limits, mode)
 }
 
 /// How `scan` reads its files. Both give the same report.
@@ -793,17 +802,17 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
             .find_map(|l| clock::stamp_facts(l, ctx.default_year))
     };
     let Some(first) = facts(&head, false) else {
-        return Some(*ctx);
+        return Some(ctx.clone());
     };
     let last = facts(if tail.is_empty() { &head } else { &tail }, true).unwrap_or(first);
     let name = path.to_string_lossy();
-    if first.zoneless && clock::rules().zone_for(&name).is_some() {
+    if first.zoneless && ctx.time_rules.zone_for(&name).is_some() {
         return None;
     }
     if !first.yearless {
-        return Some(*ctx);
+        return Some(ctx.clone());
     }
-    let mut c = clock::Clock::for_source(&name, ctx.default_year);
+    let mut c = clock::Clock::for_source(ctx, &name);
     let y1 = c
         .fix(first.ts, true, first.zoneless)
         .to_zoned(TimeZone::UTC)
@@ -812,16 +821,20 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
         .fix(last.ts, true, last.zoneless)
         .to_zoned(TimeZone::UTC)
         .year();
-    (y1 == y2).then_some(ParseContext { default_year: y1 })
+    (y1 == y2).then(|| ParseContext {
+        default_year: y1,
+        ..ctx.clone()
+    })
 }
 
 /// [`scan`] with a chosen reader.
 pub fn scan_with(
     files: &[HeadlessFile],
     ctx: &ParseContext,
+    limits: IncidentLimits,
     mode: ScanMode,
 ) -> anyhow::Result<ScanReport> {
-    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family), limits);
     let summaries = files
         .iter()
         .enumerate()
