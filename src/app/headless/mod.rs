@@ -2,10 +2,10 @@
 //! `events` (one JSON object per recognised line).
 //!
 //! This module holds what both read: the files to read and the one loop
-//! that reads them through the engine; beside it, [`count`] (reading files
+//! that reads them through the engine; beside it, `count` (reading files
 //! into an incident for `scan`, with the block reader where it can),
-//! [`scan_report`] (the `scan --json` document built from an incident),
-//! [`table`] (the same as a table for a terminal) and [`events`] (the
+//! `scan_report` (the `scan --json` document built from an incident),
+//! `table` (the same as a table for a terminal) and `events` (the
 //! NDJSON records, also those of `events --follow`).
 
 mod count;
