@@ -167,12 +167,15 @@ impl<W: Write> Printer<'_, W> {
                 .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
                 .collect();
             let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
-            if let (Some(format), Some(reader)) = (
+            if let (Some(format), Some(reader), Some(planned)) = (
                 crate::parse::formats::detect_format(&lines),
                 self.readers.get_mut(i),
+                self.plan.get(i),
             ) {
                 let user = self.users.get(i).cloned().flatten();
-                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx.clone());
+                // For this source, as at start: its `--tz FILE=ZONE` applies.
+                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx.clone())
+                    .for_source(&planned.name);
                 // A stream found to be a headend log: copies of its lines in
                 // another headend source count once.
                 let headends = self
