@@ -3,8 +3,9 @@
 //! One module per log family: [`asa`] reads Cisco ASA / FTD syslog (the VPN
 //! headend), [`client`] reads AnyConnect / Secure Client logs from a user's
 //! machine. Parsers never do I/O and keep no state between lines; anything a
-//! line cannot tell on its own (such as the year of a yearless syslog
-//! timestamp) comes in through [`ParseContext`].
+//! line cannot tell on its own (the year of a yearless syslog timestamp, the
+//! `--tz` zone of a stamp without one, the `--json-field` path) comes in
+//! through [`ParseContext`], never from a process-wide setting.
 //!
 //! Shared by the parsers: [`cause`] maps free-text rejection reasons to a
 //! [`Cause`], and `text` holds the small substring helpers.
