@@ -97,7 +97,7 @@ fn main() {
         vec![SourceState::new("asa.log".into(), Family::Headend)],
         &runbook,
         retain,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     );
     let shared = Arc::new(Mutex::new(Shared { model, ingested: 0 }));
     let done = Arc::new(AtomicBool::new(false));

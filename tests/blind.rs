@@ -157,7 +157,8 @@ fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
             "tests/fixtures/journal/sample-incident.jsonl".as_ref(),
             &rb,
             &files,
-            &vpnwatch::parse::ParseContext { default_year: 2026 },
+            &vpnwatch::parse::ParseContext::for_year(2026),
+            vpnwatch::engine::IncidentLimits::default(),
             "2026-11-28T10:00:00Z".parse().unwrap(),
         )
         .unwrap()

@@ -35,8 +35,9 @@ fn report_json(path: &Path, mode: ScanMode) -> Value {
         user: None,
     }];
     // A fixed year: yearless headers must not depend on today's date.
-    let ctx = ParseContext { default_year: 2026 };
-    let report = scan_with(&files, &ctx, mode).expect("scan");
+    let ctx = ParseContext::for_year(2026);
+    let limits = vpnwatch::engine::IncidentLimits::default();
+    let report = scan_with(&files, &ctx, limits, mode).expect("scan");
     serde_json::to_value(&report).expect("report serialises")
 }
 

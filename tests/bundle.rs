@@ -137,7 +137,7 @@ fn a_bundle_holds_the_users_lines_stats_checklist_and_readme() {
 /// Every user name, host name and IPv4 address in the sample logs.
 fn originals() -> Vec<String> {
     let ip = Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").unwrap();
-    let ctx = ParseContext { default_year: 2026 };
+    let ctx = ParseContext::for_year(2026);
     let mut out = std::collections::BTreeSet::new();
     for (path, family) in [(HEADEND, Family::Headend), (CLIENT, Family::Client)] {
         let text = std::fs::read_to_string(root().join(path)).unwrap();

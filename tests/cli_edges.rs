@@ -386,7 +386,7 @@ fn an_unreachable_unmarked_server_has_a_documented_glyph() {
         vec![SourceState::new("asa.log".into(), Family::Headend)],
         &runbook,
         1000,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     );
     let mut batch = LineBatch::new(1);
     batch.push(

@@ -38,7 +38,7 @@ fn model() -> Model {
         vec![SourceState::new("client.log".into(), Family::Client)],
         &runbook,
         1000,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     );
     let mut batch = LineBatch::new(1);
     for line in LOG {
@@ -109,15 +109,16 @@ fn scan_and_events_agree_with_the_pane() {
         format: None,
         user: None,
     }];
-    let ctx = ParseContext { default_year: 2026 };
-    let report = headless::scan(&files, &ctx).unwrap();
+    let ctx = ParseContext::for_year(2026);
+    let limits = vpnwatch::engine::IncidentLimits::default();
+    let report = headless::scan(&files, &ctx, limits).unwrap();
     assert_eq!(report.totals.failures, 2);
     assert_eq!(report.totals.unattributed_failures, 0);
     let ann = report.users.iter().find(|u| u.user == "ann").unwrap();
     assert_eq!((ann.failures, ann.successes), (2, 1));
 
     let mut out = Vec::new();
-    headless::events(&files, &ctx, &mut out).unwrap();
+    headless::events(&files, &ctx, limits, &mut out).unwrap();
     let records: Vec<serde_json::Value> = String::from_utf8(out)
         .unwrap()
         .lines()

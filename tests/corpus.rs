@@ -19,7 +19,7 @@ mod common;
 use common::need::corpus_dir;
 
 fn ctx() -> ParseContext {
-    ParseContext { default_year: 2024 }
+    ParseContext::for_year(2024)
 }
 
 /// The corpus's `.log` files, each as (name, lines).

@@ -555,9 +555,9 @@ fn users_past_the_cap_share_one_row_and_the_header_says_so() {
         vec![source("asa-headend.log", Family::Headend)],
         &runbook,
         10_000,
-        ParseContext { default_year: 2026 },
-    );
-    model.incident.set_max_users(3);
+        ParseContext::for_year(2026),
+    )
+    .with_incident_limits(vpnwatch::engine::IncidentLimits { max_users: 3 });
     feed(
         &mut model,
         0,
@@ -805,7 +805,7 @@ fn shipped_model() -> Model {
         ],
         &runbook,
         10_000,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     );
     model.read_clock = read_at;
     feed(&mut model, 0, include_str!("fixtures/siem/graylog.jsonl"));

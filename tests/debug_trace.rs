@@ -234,7 +234,10 @@ fn radius_challenge_in_a_pasted_trace_makes_the_attempt_token_required() {
 fn drill_down_timeline_holds_the_trace_lines() {
     let ctx = ParseContext::default();
     let text = std::fs::read_to_string(fixture("ldap-locked.log")).unwrap();
-    let mut incident = Incident::for_sources([Family::Headend]);
+    let mut incident = Incident::for_sources(
+        [Family::Headend],
+        vpnwatch::engine::IncidentLimits::default(),
+    );
     let mut parsed = 0;
     for (i, line) in text.lines().enumerate() {
         let ev = asa::parse(line, &ctx).unwrap();
@@ -309,7 +312,10 @@ fn sample_trace_names_the_demo_lockout() {
 fn aaa_webvpn_incident() -> Incident {
     let ctx = ParseContext::default();
     let text = std::fs::read_to_string(fixture("aaa-webvpn.log")).unwrap();
-    let mut incident = Incident::for_sources([Family::Headend]);
+    let mut incident = Incident::for_sources(
+        [Family::Headend],
+        vpnwatch::engine::IncidentLimits::default(),
+    );
     for (i, line) in text.lines().enumerate() {
         let ev = asa::parse(line, &ctx).unwrap();
         let r = LineRef {
@@ -553,7 +559,10 @@ fn pasted_ldap_session_in_the_published_shape_is_read_whole() {
 
     let ctx = ParseContext::default();
     let text = std::fs::read_to_string(fixture("console-ldap-search.txt")).unwrap();
-    let mut incident = Incident::for_sources([Family::Headend]);
+    let mut incident = Incident::for_sources(
+        [Family::Headend],
+        vpnwatch::engine::IncidentLimits::default(),
+    );
     for (i, line) in text.lines().enumerate() {
         let ev = vpnwatch::parse::parse_line(line, Family::Headend, &ctx).unwrap();
         let r = LineRef {

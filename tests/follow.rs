@@ -1,7 +1,8 @@
 //! `vpnwatch events --follow` from the outside: stdin to its end, the
 //! backlog of a huge (sparse) file (and, through the file source and its I/O
 //! counters, that it is not read), globs picking up new files, `--command`,
-//! and the usage errors of the new flags. Waits are bounded by [`TIMEOUT`].
+//! a file detected late read in its `--tz` zone, and the usage errors of
+//! the new flags. Waits are bounded by [`TIMEOUT`].
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -268,4 +269,32 @@ fn follow_applies_the_user_a_client_log_is_about() {
         users.push(v["user"].clone());
     }
     assert_eq!(users, ["ann", "ann"]);
+}
+
+#[test]
+fn a_file_detected_late_is_read_in_its_own_zone() {
+    // Empty at start, late.log's format is detected from its first lines;
+    // the reader made then reads it in its --tz FILE=ZONE, as the one made
+    // at start reads a file that had lines.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ready.log"), asa(1)).expect("write");
+    std::fs::write(dir.path().join("late.log"), "").expect("write");
+    let f = Follow::start(
+        &["--tz", "late.log=+02:00", "ready.log", "late.log"],
+        dir.path(),
+    );
+    // Its backlog line: the sources are planned, late.log as empty.
+    let ready = f.next("ready.log's line");
+    assert_eq!(ready["ts"], "2026-11-28T10:00:00Z");
+    let mut late = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("late.log"))
+        .expect("open");
+    late.write_all(asa(2).as_bytes()).expect("append");
+    let line = f.next("late.log's line");
+    assert_eq!(
+        (connection(&line), line["ts"].as_str()),
+        (2, Some("2026-11-28T08:00:00Z"))
+    );
+    f.stop();
 }

@@ -22,7 +22,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn ctx() -> ParseContext {
-    ParseContext { default_year: 2026 }
+    ParseContext::for_year(2026)
 }
 
 /// All records of a text in a format, as the ingest path would form them.

@@ -23,7 +23,7 @@ fn model() -> Model {
         )],
         &runbook,
         1000,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     )
 }
 
@@ -183,8 +183,7 @@ fn backlog_lines_show_at_once_and_count_after_the_earlier_bytes() {
     let mut earlier = m.new_incident();
     let line = failure("ann", 1);
     let ev =
-        vpnwatch::parse::parse_line(&line, Family::Headend, &ParseContext { default_year: 2026 })
-            .unwrap();
+        vpnwatch::parse::parse_line(&line, Family::Headend, &ParseContext::for_year(2026)).unwrap();
     earlier.apply(&ev);
     m.release(Some(earlier));
     assert_eq!(m.backlog_progress(), None);

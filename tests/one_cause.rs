@@ -109,12 +109,7 @@ fn model_of(files: &[(&str, Family)]) -> Model {
         .iter()
         .map(|(p, f)| SourceState::new((*p).into(), *f))
         .collect();
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
+    let mut model = Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026));
     for (id, (path, _)) in files.iter().enumerate() {
         let text = std::fs::read_to_string(path).unwrap();
         let mut batch = LineBatch::new(1);

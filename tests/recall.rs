@@ -16,7 +16,6 @@ use vpnwatch::source::file::{FileOptions, spawn_file};
 use vpnwatch::vocab::{Family, Outcome};
 use vpnwatch::vocab::{LineBatch, SourceId};
 
-const CTX: ParseContext = ParseContext { default_year: 2026 };
 const MAX_LINE: usize = 200;
 
 fn model(retain: usize) -> Model {
@@ -25,7 +24,7 @@ fn model(retain: usize) -> Model {
         vec![SourceState::new("asa.log".into(), Family::Headend)],
         &runbook,
         retain,
-        CTX,
+        ParseContext::for_year(2026),
     )
 }
 

@@ -34,7 +34,8 @@ fn report_of_the_sample_incident() {
         JOURNAL.as_ref(),
         &rb,
         &logs(),
-        &ParseContext { default_year: 2026 },
+        &ParseContext::for_year(2026),
+        vpnwatch::engine::IncidentLimits::default(),
         "2026-11-28T10:00:00Z".parse().unwrap(),
     )
     .unwrap();

@@ -15,7 +15,7 @@ const HEADEND: &str = include_str!("../sample-logs/asa-headend.log");
 const CLIENT: &str = include_str!("../sample-logs/anyconnect-client.log");
 
 fn ctx() -> ParseContext {
-    ParseContext { default_year: 2026 }
+    ParseContext::for_year(2026)
 }
 
 /// The incident after every line of `text` (of `family`) logged before `until`.
@@ -45,7 +45,10 @@ fn named(n: &str) -> UserKey {
 fn the_sample_incident_ends_isolated() {
     // Beside the headend log the client's lines are evidence, as every
     // output reads them.
-    let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+    let mut inc = Incident::for_sources(
+        [Family::Headend, Family::Client],
+        vpnwatch::engine::IncidentLimits::default(),
+    );
     feed(&mut inc, HEADEND, Family::Headend, None);
     feed(&mut inc, CLIENT, Family::Client, None);
     let s = scope::assess(&inc);

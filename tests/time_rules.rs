@@ -187,7 +187,7 @@ fn the_dashboard_header_says_utc_and_warns_when_nothing_joins() {
         ],
         &runbook,
         1000,
-        ParseContext { default_year: 2026 },
+        ParseContext::for_year(2026),
     );
     for (i, path) in [&asa, &ise].into_iter().enumerate() {
         let mut batch = LineBatch::new(1);
@@ -205,4 +205,43 @@ fn the_dashboard_header_says_utc_and_warns_when_nothing_joins() {
         header[2].contains("⚠ no headend attempt matched ise-auth.log — clock skew or zone?"),
         "{s}"
     );
+}
+
+/// The time a reader in `ctx` gives one zone-less ASA line read from
+/// `source`.
+fn time_read(ctx: &vpnwatch::parse::ParseContext, source: &str) -> Option<jiff::Timestamp> {
+    use vpnwatch::parse::reader::RecordReader;
+    use vpnwatch::vocab::Family;
+    let line = "<166>Nov 28 2026 09:45:27 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.12 : user = ann : user IP = 203.0.113.57";
+    let mut reader = RecordReader::new(Family::Headend, None, None, ctx.clone()).for_source(source);
+    let mut ts = None;
+    reader.feed(line, |_, ev, _| ts = ev.and_then(|e| e.ts));
+    ts
+}
+
+#[test]
+fn readers_with_different_zone_rules_read_the_same_line_apart_in_one_process() {
+    use vpnwatch::parse::ParseContext;
+    use vpnwatch::parse::clock::TimeRules;
+    let rules = |values: &[&str]| {
+        TimeRules::parse(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>()).unwrap()
+    };
+    let utc = ParseContext::for_year(2026);
+    let berlin = ParseContext::for_year(2026).with_time_rules(rules(&["Europe/Berlin"]));
+    let per_file = ParseContext::for_year(2026).with_time_rules(rules(&["asa.log=-05:00"]));
+    let at = |s: &str| s.parse::<jiff::Timestamp>().ok();
+    // The rules travel with each context, so neither reader changes the
+    // other's reading, whichever is built first.
+    assert_eq!(time_read(&berlin, "asa.log"), at("2026-11-28T08:45:27Z"));
+    assert_eq!(time_read(&utc, "asa.log"), at("2026-11-28T09:45:27Z"));
+    assert_eq!(
+        time_read(&per_file, "/var/log/asa.log"),
+        at("2026-11-28T14:45:27Z")
+    );
+    // A FILE=ZONE rule is that file's alone.
+    assert_eq!(
+        time_read(&per_file, "other.log"),
+        at("2026-11-28T09:45:27Z")
+    );
+    assert_eq!(time_read(&berlin, "asa.log"), at("2026-11-28T08:45:27Z"));
 }

@@ -32,7 +32,6 @@ use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
 use crate::engine::{StepState, UserKey};
 use crate::journal::{Journal, Replay};
-use crate::parse::ParseContext;
 use crate::pipeline::Model;
 use crate::ui::editor::{NoteEdit, edit_note_key};
 use crate::ui::{Action, UiState};
@@ -513,7 +512,8 @@ pub fn evidence_job(
         context: DEFAULT_CONTEXT,
         redact: false,
         operator: operator.to_string(),
-        ctx: ParseContext::default(),
+        ctx: model.ctx().clone(),
+        limits: model.incident.limits(),
         out: None,
         dir: PathBuf::new(),
         taken_at: now,
@@ -538,6 +538,7 @@ pub fn spawn_bundle(job: BundleJob, background: Background) -> tokio::task::Join
 mod tests {
     use super::*;
     use crate::engine::checklist::Checklist;
+    use crate::parse::ParseContext;
     use crate::runbook;
 
     fn console(path: &Path) -> (Model, UiState, Journal) {
@@ -879,6 +880,8 @@ mod tests {
             mouse: true,
             keys: Default::default(),
             probe: crate::config::ProbeConfig::default(),
+            ctx: ParseContext::default(),
+            limits: Default::default(),
         }
     }
 

@@ -27,7 +27,7 @@ use super::read::{self, ReadCounts};
 use crate::engine::evidence::{
     self, BundleFile, BundleRequest, ClientHosts, Excerpt, ExcerptWriter, Redactor, Seen, UserMatch,
 };
-use crate::engine::{Checklist, Incident, LineRef, UserKey, UserStats};
+use crate::engine::{Checklist, Incident, IncidentLimits, LineRef, UserKey, UserStats};
 use crate::parse::ParseContext;
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
 use crate::vocab::{Cause, Family};
@@ -65,10 +65,11 @@ fn check(cancel: &AtomicBool) -> io::Result<()> {
 pub fn survey(
     files: &[HeadlessFile],
     ctx: &ParseContext,
+    limits: IncidentLimits,
     redact: bool,
     cancel: &AtomicBool,
 ) -> anyhow::Result<Survey> {
-    let mut incident = Incident::for_sources(files.iter().map(|f| f.family));
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family), limits);
     let mut seen = redact.then(Seen::default);
     let mut counts = Vec::new();
     let mut hosts = Vec::new();
@@ -220,7 +221,10 @@ pub struct BundleJob {
     pub context: usize,
     pub redact: bool,
     pub operator: String,
+    /// How the files are parsed (year, `--tz`, `--json-field`).
     pub ctx: ParseContext,
+    /// The bounds of the incident the first pass builds (`--max-users`).
+    pub limits: IncidentLimits,
     /// The `.tar.gz` to write; default: `<bundle name>.tar.gz` in `dir`.
     pub out: Option<PathBuf>,
     pub dir: PathBuf,
@@ -233,7 +237,7 @@ pub struct BundleJob {
 /// Blocking, and slow on large logs: the dashboard runs it on a blocking
 /// thread with copies of what it needs. `cancel` stops it between records.
 pub fn write(job: &BundleJob, cancel: &AtomicBool) -> anyhow::Result<PathBuf> {
-    let survey = survey(&job.files, &job.ctx, job.redact, cancel)?;
+    let survey = survey(&job.files, &job.ctx, job.limits, job.redact, cancel)?;
     let stats = job
         .stats
         .clone()

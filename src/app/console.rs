@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use super::headless::{self, HeadlessFile};
 use super::sources::{self, Planned, SourceSettings, SourceSpec};
 use super::{Input, actions, recall};
-use crate::engine::Incident;
+use crate::engine::{Incident, IncidentLimits};
 use crate::journal::Journal;
 use crate::parse::ParseContext;
 use crate::pipeline::recall::Recalled;
@@ -68,6 +68,10 @@ pub struct ConsoleConfig {
     pub keys: crate::ui::keys::KeyMap,
     /// `[probe]` of the config file: how `A` probes the AAA servers.
     pub probe: crate::config::ProbeConfig,
+    /// How lines are parsed (year, `--tz`, `--json-field`).
+    pub ctx: ParseContext,
+    /// The incident's bounds (`--max-users`).
+    pub limits: IncidentLimits,
 }
 
 struct Shared {
@@ -105,12 +109,8 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
             state
         })
         .collect();
-    let mut model = Model::new(
-        sources,
-        &config.runbook,
-        config.retain,
-        ParseContext::default(),
-    );
+    let mut model = Model::new(sources, &config.runbook, config.retain, config.ctx.clone())
+        .with_incident_limits(config.limits);
     model.quiet_after = config.quiet_after;
     let mut warnings = replay.warnings;
     let unknown = replay
@@ -271,8 +271,11 @@ fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
         first: files.first().map(|(source, _, _)| *source),
         outcome: None,
     };
-    let ctx = ParseContext::default();
-    let mut incident = shared.model().new_incident();
+    // Read as the model reads its sources.
+    let (ctx, mut incident) = {
+        let model = shared.model();
+        (model.ctx().clone(), model.new_incident())
+    };
     let mut before = 0u64;
     for (source, file, bytes) in files {
         let mut progress = |done: u64| {

@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_schedule_holds_every_line_once_in_time_order() {
-        let ctx = ParseContext { default_year: 2026 };
+        let ctx = ParseContext::for_year(2026);
         let plan = schedule(&SAMPLE_LOGS, &ctx);
         let total: usize = SAMPLE_LOGS.iter().map(|(_, _, t)| t.lines().count()).sum();
         assert_eq!(plan.len(), total);
@@ -199,7 +199,7 @@ mod tests {
             ("a.log", Family::Headend, "one\ntwo\n"),
             ("b.log", Family::Client, "three\n"),
         ];
-        let plan = schedule(&files, &ParseContext { default_year: 2026 });
+        let plan = schedule(&files, &ParseContext::for_year(2026));
         let paths: Vec<PathBuf> = ["a.log", "b.log"]
             .iter()
             .map(|n| dir.path().join(n))

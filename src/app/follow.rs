@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::headless;
 use super::sources::{self, Planned, SourceSettings};
 use super::{Input, console};
-use crate::engine::{Incident, LineRef};
+use crate::engine::{Incident, IncidentLimits, LineRef};
 use crate::parse::ParseContext;
 use crate::parse::reader::RecordReader;
 use crate::sanitize::sanitize_str;
@@ -34,7 +34,10 @@ pub struct FollowConfig {
     /// Family of each input, in the same order.
     pub families: Vec<Family>,
     pub ingest: SourceSettings,
+    /// How lines are parsed (year, `--tz`, `--json-field`).
     pub ctx: ParseContext,
+    /// The incident's bounds (`--max-users`).
+    pub limits: IncidentLimits,
 }
 
 /// Follows the sources, writing NDJSON to `out` and notices to `err`.
@@ -63,7 +66,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
                 p.family,
                 input.and_then(|i| i.format),
                 input.and_then(|i| i.user.clone()),
-                config.ctx,
+                config.ctx.clone(),
             )
             .for_source(&p.name)
         })
@@ -71,7 +74,7 @@ pub async fn run(config: FollowConfig, out: impl Write, mut err: impl Write) -> 
     let mut printer = Printer {
         plan: &plan,
         readers,
-        incident: Incident::for_sources(plan.iter().map(|p| p.family)),
+        incident: Incident::for_sources(plan.iter().map(|p| p.family), config.limits),
         index: 0,
         names: headless::LineNames::default(),
         detect: plan
@@ -164,12 +167,15 @@ impl<W: Write> Printer<'_, W> {
                 .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
                 .collect();
             let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
-            if let (Some(format), Some(reader)) = (
+            if let (Some(format), Some(reader), Some(planned)) = (
                 crate::parse::formats::detect_format(&lines),
                 self.readers.get_mut(i),
+                self.plan.get(i),
             ) {
                 let user = self.users.get(i).cloned().flatten();
-                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx);
+                // For this source, as at start: its `--tz FILE=ZONE` applies.
+                *reader = RecordReader::new(format.family(), Some(format), user, self.ctx.clone())
+                    .for_source(&planned.name);
                 // A stream found to be a headend log: copies of its lines in
                 // another headend source count once.
                 let headends = self

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use super::bundle::{self, BundleJob};
 use super::headless::HeadlessFile;
 use super::report;
-use crate::engine::Checklist;
 use crate::engine::checklist::{Evidence, Record};
+use crate::engine::{Checklist, IncidentLimits};
 use crate::journal::{self, Journal};
 use crate::parse::ParseContext;
 use crate::parse::formats::Format;
@@ -82,6 +82,10 @@ pub struct BundleArgs {
     pub journal: Option<PathBuf>,
     pub operator: String,
     pub runbook: Runbook,
+    /// How the logs are parsed (year, `--tz`, `--json-field`).
+    pub ctx: ParseContext,
+    /// The incident's bounds (`--max-users`).
+    pub limits: IncidentLimits,
 }
 
 /// `vpnwatch bundle`: writes the user's evidence bundle, prints its path,
@@ -92,9 +96,8 @@ pub fn bundle(
     mut out: impl Write,
 ) -> anyhow::Result<()> {
     let cancel = AtomicBool::new(false);
-    let ctx = ParseContext::default();
     let files = &for_one_person(files);
-    let survey = bundle::survey(files, &ctx, args.redact, &cancel)?;
+    let survey = bundle::survey(files, &args.ctx, args.limits, args.redact, &cancel)?;
     let Some((user, stats)) = bundle::find_user(&survey.incident, &args.user) else {
         anyhow::bail!(
             "user {:?} does not appear in the logs (give a user name, or a hidden user's client IP)",
@@ -119,7 +122,8 @@ pub fn bundle(
         context: args.context,
         redact: args.redact,
         operator: args.operator.clone(),
-        ctx,
+        ctx: args.ctx.clone(),
+        limits: args.limits,
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
@@ -163,16 +167,13 @@ pub fn report(
     journal: &Path,
     runbook: &Runbook,
     files: &[HeadlessFile],
+    ctx: &ParseContext,
+    limits: IncidentLimits,
     output: Option<&Path>,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
-    let (md, warnings) = report::from_files(
-        journal,
-        runbook,
-        files,
-        &ParseContext::default(),
-        Timestamp::now(),
-    )?;
+    let (md, warnings) =
+        report::from_files(journal, runbook, files, ctx, limits, Timestamp::now())?;
     for w in warnings {
         eprintln!("vpnwatch: {w}");
     }

@@ -13,7 +13,7 @@ use anyhow::Context;
 
 use crate::app::headless::{self, HeadlessFile};
 use crate::config::{Config, ProbeConfig};
-use crate::engine::incident::Incident;
+use crate::engine::incident::{Incident, IncidentLimits};
 use crate::parse::ParseContext;
 use crate::probe::{self, LogServerKind, ProbeResult, Settings, Target};
 
@@ -43,6 +43,8 @@ pub struct ProbeArgs {
     pub journal: Option<PathBuf>,
     /// Who ran the probe, as the journal records it.
     pub operator: String,
+    /// The bounds of the incident `from_logs` are read into (`--max-users`).
+    pub limits: IncidentLimits,
 }
 
 /// A usage error (exit 2): the message is one line.
@@ -277,7 +279,8 @@ pub fn run(
     };
     if !args.from_logs.is_empty() {
         let ctx = ParseContext::default();
-        let mut incident = Incident::for_sources(args.from_logs.iter().map(|f| f.family));
+        let mut incident =
+            Incident::for_sources(args.from_logs.iter().map(|f| f.family), args.limits);
         for file in &args.from_logs {
             headless::count_prefix(file, u64::MAX, &ctx, &mut incident, &mut |_| {})?;
         }

@@ -55,7 +55,7 @@ pub fn read_file(
 ) -> anyhow::Result<ReadCounts> {
     let name = || file.path.display().to_string();
     let input = FileBytes::open(&file.path, MapPolicy::default()).with_context(name)?;
-    let mut reader = RecordReader::new(file.family, file.format, file.user.clone(), *ctx)
+    let mut reader = RecordReader::new(file.family, file.format, file.user.clone(), ctx.clone())
         .for_source(&file.path.to_string_lossy());
     let mut counts = ReadCounts::default();
     let mut failed: Option<io::Error> = None;

@@ -477,6 +477,7 @@ pub fn from_files(
     runbook: &Runbook,
     logs: &[super::headless::HeadlessFile],
     ctx: &ParseContext,
+    limits: crate::engine::IncidentLimits,
     generated_at: Timestamp,
 ) -> anyhow::Result<(String, Vec<String>)> {
     let bytes = std::fs::read(journal_path)
@@ -497,7 +498,7 @@ pub fn from_files(
     }
     // The logs through the one reading path, as `scan` reads them.
     let never = std::sync::atomic::AtomicBool::new(false);
-    let survey = super::bundle::survey(logs, ctx, false, &never)?;
+    let survey = super::bundle::survey(logs, ctx, limits, false, &never)?;
     let incident = survey.incident;
     let names: Vec<(String, Family, u64)> = logs
         .iter()

@@ -416,7 +416,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> ParseContext {
-        ParseContext { default_year: 2024 }
+        ParseContext::for_year(2024)
     }
 
     fn p(line: &str) -> Event<'_> {

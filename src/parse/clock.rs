@@ -18,35 +18,20 @@
 //! Times are shown in UTC everywhere (header, panes, `scan`, `events`).
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use super::time;
+use super::{ParseContext, time};
 
-/// The zones given with `--tz`, set once at start-up.
+/// The zones given with `--tz` (or the config file's `tz`), carried to
+/// every reader in its [`ParseContext`].
 #[derive(Clone, Debug, Default)]
 pub struct TimeRules {
     /// `--tz ZONE`: every source.
     pub default: Option<(String, TimeZone)>,
     /// `--tz FILE=ZONE`: the source named FILE (a path, or its last components).
     pub per_file: Vec<(String, String, TimeZone)>,
-}
-
-static RULES: OnceLock<TimeRules> = OnceLock::new();
-
-/// Installs the `--tz` rules for this process (the first call wins).
-pub fn set_rules(rules: TimeRules) {
-    let _ = RULES.set(rules);
-}
-
-/// The installed rules (none: zone-less stamps are UTC).
-pub fn rules() -> &'static TimeRules {
-    static NONE: OnceLock<TimeRules> = OnceLock::new();
-    RULES
-        .get()
-        .unwrap_or_else(|| NONE.get_or_init(TimeRules::default))
 }
 
 impl TimeRules {
@@ -250,18 +235,18 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// A clock for `source` under the installed `--tz` rules, inferring
-    /// years as of now, or as of the end of `latest_year` when that is
+    /// A clock for `source` under the context's `--tz` rules, inferring
+    /// years as of now, or as of the end of its default year when that is
     /// earlier (a context pinned to a year, as the tests and the demo pin
     /// theirs, reads the same in any later year).
-    pub fn for_source(source: &str, latest_year: i16) -> Clock {
+    pub fn for_source(ctx: &ParseContext, source: &str) -> Clock {
         let now = Timestamp::now();
-        let end_of_year = jiff::civil::Date::new(latest_year, 12, 31)
+        let end_of_year = jiff::civil::Date::new(ctx.default_year, 12, 31)
             .and_then(|d| d.at(23, 59, 59, 0).to_zoned(TimeZone::UTC))
             .map(|z| z.timestamp())
             .unwrap_or(now);
         Clock::new(
-            rules().zone_for(source).map(|(_, tz)| tz.clone()),
+            ctx.time_rules.zone_for(source).map(|(_, tz)| tz.clone()),
             now.min(end_of_year),
         )
     }
@@ -500,7 +485,7 @@ mod tests {
 
     #[test]
     fn a_context_pinned_to_a_year_reads_the_same_in_later_years() {
-        let mut c = Clock::for_source("asa.log", 2020);
+        let mut c = Clock::for_source(&ParseContext::for_year(2020), "asa.log");
         let line = "Nov 28 08:00:00 fw : x";
         let f = stamp_facts(line, 2020).unwrap();
         assert_eq!(c.fix_record(line, f.ts, 2020), ts("2020-11-28T08:00:00Z"));

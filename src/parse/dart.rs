@@ -193,7 +193,7 @@ mod tests {
     use crate::parse::Cause;
 
     fn ctx() -> ParseContext {
-        ParseContext { default_year: 2026 }
+        ParseContext::for_year(2026)
     }
 
     fn ts(s: &str) -> Option<jiff::Timestamp> {

@@ -454,20 +454,6 @@ fn stringify_numbers(v: &mut Value, depth: usize) {
     }
 }
 
-/// The `--json-field` path, set once at start-up for the whole run (like
-/// the default year, it applies to every source).
-static JSON_FIELD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Sets the `--json-field` path; a second call is ignored.
-pub fn set_json_field(path: String) {
-    let _ = JSON_FIELD.set(path);
-}
-
-/// The `--json-field` path, when one was given.
-pub fn json_field() -> Option<&'static str> {
-    JSON_FIELD.get().map(String::as_str)
-}
-
 /// True when a stream's first non-blank text starts a JSON value, so a
 /// source with no detected format (stdin, `--command`) is read as
 /// envelopes.

@@ -308,7 +308,7 @@ pub fn parse_record<'a>(format: Format, record: &'a str, ctx: &ParseContext) -> 
 /// records may be cut off at the end). `None` when nothing looks familiar.
 /// An ASA / FTD log is never taken for anything else: the headend wins ties.
 pub fn detect_format(first_lines: &[&str]) -> Option<Format> {
-    let ctx = ParseContext { default_year: 2000 };
+    let ctx = ParseContext::for_year(2000);
     let mut score = [0usize; Format::ALL.len()];
     let idx = |f: Format| Format::ALL.iter().position(|&g| g == f).unwrap_or(0);
     let mut star_rules = 0;
@@ -585,7 +585,7 @@ mod tests {
 
     #[test]
     fn single_line_examples_parse_as_their_format() {
-        let ctx = ParseContext { default_year: 2026 };
+        let ctx = ParseContext::for_year(2026);
         for f in Format::ALL {
             // The text-export and DART examples abbreviate a multi-line record.
             if matches!(

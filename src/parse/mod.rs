@@ -3,8 +3,9 @@
 //! One module per log family: [`asa`] reads Cisco ASA / FTD syslog (the VPN
 //! headend), [`client`] reads AnyConnect / Secure Client logs from a user's
 //! machine. Parsers never do I/O and keep no state between lines; anything a
-//! line cannot tell on its own (such as the year of a yearless syslog
-//! timestamp) comes in through [`ParseContext`].
+//! line cannot tell on its own (the year of a yearless syslog timestamp, the
+//! `--tz` zone of a stamp without one, the `--json-field` path) comes in
+//! through [`ParseContext`], never from a process-wide setting.
 //!
 //! Shared by the parsers: [`cause`] maps free-text rejection reasons to a
 //! [`Cause`], and `text` holds the small substring helpers.
@@ -46,20 +47,56 @@ pub(crate) fn field_or_dash(s: &str) -> Option<&str> {
     field(s).filter(|&t| t != "-")
 }
 
-/// What a parser needs to know that a single line does not say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a parser needs to know that a single line does not say, and how
+/// the run was told to read what lines leave out: given to every reader
+/// explicitly (never a process-wide setting), so two readers in one
+/// process may read with different rules.
+#[derive(Clone, Debug)]
 pub struct ParseContext {
     /// Year given to timestamps that carry none (`May  5 17:51:17`) as a
     /// line is parsed; the [`RecordReader`](reader::RecordReader)'s clock
     /// then infers their year (see [`clock`]) as of now, or as of the end
     /// of this year when that is earlier.
     pub default_year: i16,
+    /// The zones of stamps that carry none (`--tz`); shared, as every
+    /// source's reader takes a copy of the context.
+    pub time_rules: std::sync::Arc<clock::TimeRules>,
+    /// Where the raw line is in a JSON envelope (`--json-field`), tried
+    /// before the known fields.
+    pub json_field: Option<std::sync::Arc<str>>,
 }
 
 impl Default for ParseContext {
     fn default() -> Self {
+        ParseContext::for_year(jiff::Zoned::now().year())
+    }
+}
+
+impl ParseContext {
+    /// A context pinned to `default_year`, with no `--tz` rules (zone-less
+    /// stamps are UTC) and no `--json-field`.
+    pub fn for_year(default_year: i16) -> Self {
         ParseContext {
-            default_year: jiff::Zoned::now().year(),
+            default_year,
+            time_rules: std::sync::Arc::default(),
+            json_field: None,
+        }
+    }
+
+    /// This context reading zone-less stamps by `rules` (`--tz`).
+    pub fn with_time_rules(self, rules: clock::TimeRules) -> Self {
+        ParseContext {
+            time_rules: std::sync::Arc::new(rules),
+            ..self
+        }
+    }
+
+    /// This context looking for the raw line of a JSON envelope at `path`
+    /// first (`--json-field`).
+    pub fn with_json_field(self, path: Option<&str>) -> Self {
+        ParseContext {
+            json_field: path.map(std::sync::Arc::from),
+            ..self
         }
     }
 }

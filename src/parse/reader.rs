@@ -31,18 +31,15 @@ pub struct RecordReader {
     json: Option<JsonState>,
     /// Whether the first non-blank line has been looked at.
     sniffed: bool,
-    /// `--json-field`: where the raw line is in an envelope.
-    json_field: Option<String>,
     /// The time a line is read, for lines with no time of their own.
     read_clock: fn() -> jiff::Timestamp,
 }
 
-/// Reading JSON envelopes: the splitter, the field path, and the format of
-/// the raw lines seen so far (tried first on the next one).
+/// Reading JSON envelopes: the splitter, and the format of the raw lines
+/// seen so far (tried first on the next one).
 #[derive(Debug, Default)]
 struct JsonState {
     splitter: JsonSplitter,
-    field: Option<String>,
     inner: Option<Format>,
     /// Segmented ISE messages whose parts arrive each in an envelope of
     /// its own, joined as in a plain ISE log (made at the first segment).
@@ -63,24 +60,19 @@ impl RecordReader {
             .map(Format::record_mode)
             .filter(|m| !matches!(m, RecordMode::Lines | RecordMode::Json))
             .map(RecordAssembler::new);
-        let json_field = envelope::json_field().map(str::to_string);
         let json = format
             .is_some_and(|f| f.record_mode() == RecordMode::Json)
-            .then(|| JsonState {
-                field: json_field.clone(),
-                ..JsonState::default()
-            });
+            .then(JsonState::default);
         RecordReader {
+            clock: Clock::for_source(&ctx, ""),
             family: format.map_or(family, Format::family),
             format,
             assembler,
             stream: StreamParser::default(),
             default_user,
             ctx,
-            clock: Clock::for_source("", ctx.default_year),
             json,
             sniffed: format.is_some(),
-            json_field,
             read_clock: jiff::Timestamp::now,
         }
     }
@@ -94,7 +86,7 @@ impl RecordReader {
     /// This reader for the source named `name` (its path): a `--tz
     /// FILE=ZONE` for it applies.
     pub fn for_source(mut self, name: &str) -> Self {
-        self.clock = Clock::for_source(name, self.ctx.default_year);
+        self.clock = Clock::for_source(&self.ctx, name);
         self
     }
 
@@ -133,10 +125,7 @@ impl RecordReader {
         if !self.sniffed && !line.trim().is_empty() {
             self.sniffed = true;
             if envelope::looks_like_json(line) {
-                self.json = Some(JsonState {
-                    field: self.json_field.clone(),
-                    ..JsonState::default()
-                });
+                self.json = Some(JsonState::default());
             }
         }
         if let Some(json) = self.json.as_mut() {
@@ -190,8 +179,7 @@ impl RecordReader {
             return f(&text, None, 1);
         };
         let mut items = Vec::new();
-        let field = self.json.as_ref().and_then(|j| j.field.as_deref());
-        envelope::unwrap(value, field, &mut items);
+        envelope::unwrap(value, self.ctx.json_field.as_deref(), &mut items);
         for item in items {
             match item {
                 Item::Line { raw, ts, host } => {
@@ -300,7 +288,7 @@ mod tests {
     use crate::parse::Outcome;
 
     fn ctx() -> ParseContext {
-        ParseContext { default_year: 2026 }
+        ParseContext::for_year(2026)
     }
 
     #[test]
@@ -367,6 +355,24 @@ mod tests {
     }
 
     const ASA: &str = "<166>Nov 28 2026 08:45:27 fw : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.1 : user = ann : user IP = 192.0.2.4";
+
+    #[test]
+    fn the_json_field_is_the_contexts_so_two_readers_may_differ() {
+        let doc =
+            serde_json::json!({"payload": {"text": ASA}, "message": "not a log line"}).to_string();
+        let user_of = |ctx: ParseContext| {
+            let mut r = RecordReader::new(Family::Headend, Some(Format::JsonHeadend), None, ctx);
+            read_all(&mut r, &[&doc])
+                .pop()
+                .and_then(|(_, ev)| ev)
+                .and_then(|(_, _, user, _)| user)
+        };
+        let picked = ctx().with_json_field(Some("payload.text"));
+        assert_eq!(user_of(picked.clone()), Some("ann".into()));
+        // Without the field, `message` is read: no ASA line.
+        assert_eq!(user_of(ctx()), None);
+        assert_eq!(user_of(picked), Some("ann".into()));
+    }
 
     #[test]
     fn json_envelopes_are_unwrapped_and_unusable_objects_kept() {

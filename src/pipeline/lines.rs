@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn compact_parts_are_where_the_parser_found_them() {
-        let ctx = crate::parse::ParseContext { default_year: 2026 };
+        let ctx = crate::parse::ParseContext::for_year(2026);
         let line = "<166>Nov 28 2026 08:43:11 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : user = ann";
         let ev = crate::parse::asa::parse(line, &ctx).unwrap();
         let c = Compact::of(line, &ev);

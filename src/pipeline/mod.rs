@@ -14,7 +14,7 @@ pub mod lines;
 pub mod recall;
 
 use crate::engine::checklist::Checklist;
-use crate::engine::incident::{self, Incident, LineRef};
+use crate::engine::incident::{self, Incident, IncidentLimits, LineRef};
 use crate::engine::thousands;
 use crate::parse::formats::Format;
 use crate::parse::reader::RecordReader;
@@ -159,26 +159,46 @@ impl Model {
         ctx: ParseContext,
     ) -> Self {
         Model {
-            incident: Incident::for_sources(sources.iter().map(|s| s.family)),
+            incident: Incident::for_sources(
+                sources.iter().map(|s| s.family),
+                IncidentLimits::default(),
+            ),
             headend: LineStore::new(retain),
             client: LineStore::new(retain),
             auth: LineStore::new(retain),
             checklist: Checklist::new(runbook),
             readers: Vec::new(),
             sources,
-            ctx,
             held: None,
             counted_before: Vec::new(),
             quiet_after: DEFAULT_QUIET_AFTER,
-            time_note: crate::parse::clock::rules().short(),
+            time_note: ctx.time_rules.short(),
             read_clock: jiff::Timestamp::now,
+            ctx,
         }
     }
 
-    /// An empty incident of this model's sources, for counting elsewhere
-    /// what comes before everything this model was given.
+    /// This model, its incident built within `limits` (`--max-users`);
+    /// before any line is given to it.
+    pub fn with_incident_limits(mut self, limits: IncidentLimits) -> Self {
+        self.incident = Incident::for_sources(self.sources.iter().map(|s| s.family), limits);
+        self
+    }
+
+    /// How this model's sources are parsed (year, `--tz`, `--json-field`),
+    /// for reading their files elsewhere alike.
+    pub fn ctx(&self) -> &ParseContext {
+        &self.ctx
+    }
+
+    /// An empty incident of this model's sources, within its limits, for
+    /// counting elsewhere what comes before everything this model was
+    /// given.
     pub fn new_incident(&self) -> Incident {
-        Incident::for_sources(self.sources.iter().map(|s| s.family))
+        Incident::for_sources(
+            self.sources.iter().map(|s| s.family),
+            self.incident.limits(),
+        )
     }
 
     /// The earlier bytes (`total` in all) of `sources` are being counted
@@ -509,9 +529,14 @@ impl Model {
     pub fn new_reader(&self, i: usize) -> Option<RecordReader> {
         let src = self.sources.get(i)?;
         Some(
-            RecordReader::new(src.family, src.format, src.default_user.clone(), self.ctx)
-                .for_source(&src.name)
-                .with_read_clock(self.read_clock),
+            RecordReader::new(
+                src.family,
+                src.format,
+                src.default_user.clone(),
+                self.ctx.clone(),
+            )
+            .for_source(&src.name)
+            .with_read_clock(self.read_clock),
         )
     }
 

@@ -41,12 +41,7 @@ pub fn feed(model: &mut Model, id: u16, text: &str) {
 pub fn model_of(logs: &[(SourceState, &str)]) -> Model {
     let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
     let sources = logs.iter().map(|(s, _)| s.clone()).collect();
-    let mut model = Model::new(
-        sources,
-        &runbook,
-        10_000,
-        ParseContext { default_year: 2026 },
-    );
+    let mut model = Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026));
     for (id, (_, text)) in logs.iter().enumerate() {
         feed(&mut model, id as u16, text);
     }

@@ -679,7 +679,7 @@ mod client_tests {
 
     #[test]
     fn without_a_headend_the_lines_of_one_client_attempt_count_once() {
-        let mut inc = Incident::for_sources([Family::Client]);
+        let mut inc = Incident::for_sources([Family::Client], IncidentLimits::default());
         inc.apply(&client_failure(0, "hs", Cause::Certificate));
         inc.apply(&client_failure(1, "hs", Cause::Other));
         inc.apply(&client_failure(90, "hs", Cause::Certificate));
@@ -693,7 +693,8 @@ mod client_tests {
 
     #[test]
     fn beside_a_headend_client_lines_are_evidence_not_attempts() {
-        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        let mut inc =
+            Incident::for_sources([Family::Headend, Family::Client], IncidentLimits::default());
         inc.apply(&client_failure(0, "hs", Cause::BadCredentials));
         assert_eq!(inc.totals().failures, 0);
         assert!(inc.users_by_failures().is_empty());
@@ -701,7 +702,8 @@ mod client_tests {
 
     #[test]
     fn a_certificate_failure_only_the_laptop_saw_counts_for_the_user_it_named() {
-        let mut inc = Incident::for_sources([Family::Headend, Family::Client]);
+        let mut inc =
+            Incident::for_sources([Family::Headend, Family::Client], IncidentLimits::default());
         let mut named = Event::new(Family::Client, Outcome::Info);
         named.ts = Timestamp::from_second(1_800_000_000).ok();
         named.user = Some("hs");

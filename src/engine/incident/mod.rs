@@ -57,7 +57,6 @@ use users::UsersOrder;
 pub use users::{
     ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
     RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState, UserStats, capped_name,
-    set_default_max_users,
 };
 
 /// The name the headend logs in place of an invalid or unknown user name.
@@ -78,6 +77,24 @@ pub const CHALLENGE_WINDOW: SignedDuration = SignedDuration::from_secs(120);
 /// A user counts as "failing now" when their last failure is this recent
 /// (log time) and no success came after it.
 pub const FAILING_NOW: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// The bounds an [`Incident`] is built with: chosen by whoever builds it
+/// (`--max-users` for the commands), never a process-wide setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IncidentLimits {
+    /// Users tracked one by one (named and hidden); further users are
+    /// counted together, exactly, under one `(other N users)` slot (a
+    /// 64-bit hash per user is kept). At least 1.
+    pub max_users: usize,
+}
+
+impl Default for IncidentLimits {
+    fn default() -> Self {
+        IncidentLimits {
+            max_users: DEFAULT_MAX_USERS,
+        }
+    }
+}
 
 /// Incident-wide counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -209,9 +226,8 @@ pub struct Incident {
     users_now: std::sync::OnceLock<Vec<UserNow>>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
-    /// The cap on users tracked one by one; `None`: the process default
-    /// (see [`Incident::max_users`]).
-    max_users: Option<usize>,
+    /// The caps this incident was built with (see [`Incident::max_users`]).
+    limits: IncidentLimits,
     /// The `(other N users)` slot, once the cap was reached.
     other: Option<usize>,
     /// A hash of each user counted under `other`, for an exact N.
@@ -666,9 +682,18 @@ impl Incident {
         self.client_lines_are_evidence = present;
     }
 
-    /// An incident read from sources of these families.
-    pub fn for_sources(families: impl IntoIterator<Item = Family>) -> Self {
-        let mut incident = Incident::default();
+    /// An incident within `limits`, its sources not known (tests, and
+    /// callers that feed events themselves).
+    pub fn with_limits(limits: IncidentLimits) -> Self {
+        Incident {
+            limits,
+            ..Incident::default()
+        }
+    }
+
+    /// An incident read from sources of these families, within `limits`.
+    pub fn for_sources(families: impl IntoIterator<Item = Family>, limits: IncidentLimits) -> Self {
+        let mut incident = Incident::with_limits(limits);
         let headends = families
             .into_iter()
             .filter(|f| *f == Family::Headend)
@@ -676,6 +701,11 @@ impl Incident {
         incident.set_headend_present(headends > 0);
         incident.set_headend_sources(headends);
         incident
+    }
+
+    /// The limits this incident was built with.
+    pub fn limits(&self) -> IncidentLimits {
+        self.limits
     }
 
     /// Incident-wide per-minute counts that do not depend on the user.
@@ -799,8 +829,7 @@ mod tests {
 
     #[test]
     fn finishing_the_input_drops_join_state_and_keeps_every_count() {
-        let mut inc = Incident::default();
-        inc.set_max_users(3);
+        let mut inc = Incident::with_limits(IncidentLimits { max_users: 3 });
         for i in 0..20 {
             let name = format!("user{i}");
             let ip = format!("192.0.2.{i}");
@@ -842,7 +871,7 @@ mod tests {
         up.ts = at(1);
         up.host = Some("lap-7");
         assert!(!Incident::only_counts(&up));
-        let mut inc = Incident::for_sources([Family::Client]);
+        let mut inc = Incident::for_sources([Family::Client], IncidentLimits::default());
         inc.apply(&naming);
         inc.apply(&up);
         assert_eq!(inc.user(&named("ann")).map(|u| u.successes), Some(1));

@@ -154,7 +154,7 @@ pub enum UserKey {
     /// apart from the names tried (see [`super::spray`]).
     Spray(String),
     /// Every user seen after the cap on tracked users was reached (see
-    /// [`Incident::set_max_users`]), counted together: how many distinct
+    /// [`IncidentLimits`](super::IncidentLimits)), counted together: how many distinct
     /// users that is, exactly.
     Other(u64),
 }
@@ -272,17 +272,6 @@ pub fn capped_name(name: &str) -> std::borrow::Cow<'_, str> {
         end -= 1;
     }
     std::borrow::Cow::Owned(format!("{}{NAME_CUT_MARKER}", &name[..end]))
-}
-
-/// The cap on tracked users a new incident takes (set once from
-/// `--max-users`; every command builds its incidents in its own place, so
-/// the flag sets this default rather than threading through each one).
-static MAX_USERS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_USERS);
-
-/// Sets the cap on tracked users for incidents that do not set their own.
-pub fn set_default_max_users(n: usize) {
-    MAX_USERS.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// What the log says about one user.
@@ -776,16 +765,10 @@ impl Incident {
     }
 
     /// The cap on users tracked one by one (named and hidden; a spray
-    /// source is bounded by the spray detector).
+    /// source is bounded by the spray detector), from the incident's
+    /// [`IncidentLimits`](super::IncidentLimits).
     pub fn max_users(&self) -> usize {
-        self.max_users
-            .unwrap_or_else(|| MAX_USERS.load(std::sync::atomic::Ordering::Relaxed))
-    }
-
-    /// Tracks at most `n` users one by one; the rest are counted under one
-    /// `(other N users)` slot, N exact (a 64-bit hash per user is kept).
-    pub fn set_max_users(&mut self, n: usize) {
-        self.max_users = Some(n.max(1));
+        self.limits.max_users.max(1)
     }
 
     /// Users counted under `(other N users)`: N, 0 while under the cap.
@@ -886,8 +869,7 @@ mod tests {
         let ip = |i: usize| format!("198.51.100.{i}");
         let mut all = Incident::default();
         logins(&mut all, &names, ip);
-        let mut capped = Incident::default();
-        capped.set_max_users(3);
+        let mut capped = Incident::with_limits(IncidentLimits { max_users: 3 });
         logins(&mut capped, &names, ip);
         // The totals are those of the uncapped incident, to the attempt.
         assert_eq!(capped.totals(), all.totals());
@@ -920,10 +902,10 @@ mod tests {
         let names: Vec<String> = (0..400).map(|i| format!("guess{i}")).collect();
         let ip = |i: usize| format!("203.0.113.{}", i / 20);
         let run = |cap: Option<usize>| {
-            let mut inc = Incident::default();
-            if let Some(cap) = cap {
-                inc.set_max_users(cap);
-            }
+            let mut inc = match cap {
+                Some(max_users) => Incident::with_limits(IncidentLimits { max_users }),
+                None => Incident::default(),
+            };
             for (i, n) in names.iter().enumerate() {
                 inc.apply(&ev(i as i64 / 20, "113005", Outcome::Failure, n, &ip(i)));
             }

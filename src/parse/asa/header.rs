@@ -532,7 +532,7 @@ mod tests {
         assert_eq!(e.host, Some("relay-3"));
         let e2 = parse(
             "Jul  4 09:01:02 relay-3: %ASA-6-113012: AAA user authentication Successful : local database : user = ops1",
-            &ParseContext { default_year: 2019 },
+            &ParseContext::for_year(2019),
         )
         .unwrap();
         assert_eq!(e2.ts, ts("2019-07-04T09:01:02Z"));
@@ -640,7 +640,7 @@ mod tests {
         ];
         let mut cache = HeaderCache::default();
         for year in [2026, 2025] {
-            let ctx = ParseContext { default_year: year };
+            let ctx = ParseContext::for_year(year);
             for line in sample.lines().chain(extra) {
                 assert_eq!(
                     parse_cached(line, &ctx, &mut cache),

@@ -369,7 +369,7 @@ mod tests {
     use jiff::Timestamp;
 
     pub(super) fn ctx() -> ParseContext {
-        ParseContext { default_year: 2024 }
+        ParseContext::for_year(2024)
     }
 
     pub(super) fn p(line: &str) -> Event<'_> {

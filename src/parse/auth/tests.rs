@@ -3,7 +3,7 @@ use crate::parse::TimeFrom;
 use crate::parse::{Cause, Family, Outcome};
 
 fn ctx() -> ParseContext {
-    ParseContext { default_year: 2026 }
+    ParseContext::for_year(2026)
 }
 
 fn ts(s: &str) -> Option<jiff::Timestamp> {

@@ -1,0 +1,179 @@
+//! Reading files into an incident for `scan` (and the dashboard's count of
+//! what comes before its backlog): with the parallel block reader where
+//! the file and its format allow, else line by line; both give the same
+//! counts.
+
+use std::path::Path;
+
+use anyhow::Context;
+use jiff::tz::TimeZone;
+
+use super::scan_report::{ScanReport, report};
+use super::{FileSummary, HeadlessFile, read_all};
+use crate::app::bulk::{self, BulkOptions};
+use crate::engine::Incident;
+use crate::engine::incident::IncidentLimits;
+use crate::parse::ParseContext;
+use crate::parse::clock;
+
+/// `vpnwatch scan`: reads the files and builds the per-user report.
+pub fn scan(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    limits: IncidentLimits,
+) -> anyhow::Result<ScanReport> {
+    // `VPNWATCH_SCAN_READER=lines`: the line-by-line reference reader, for
+    // benchmarks to check that the fast reader's output is the same.
+    let mode = match std::env::var("VPNWATCH_SCAN_READER") {
+        Ok(v) if v == "lines" => ScanMode::Sequential,
+        _ => ScanMode::Bulk(BulkOptions::default()),
+    };
+    scan_with(files, ctx, limits, mode)
+}
+
+/// How `scan` reads its files. Both give the same report.
+#[derive(Clone, Copy, Debug)]
+pub enum ScanMode {
+    /// Line by line through the engine on this thread: the reference.
+    Sequential,
+    /// Blocks parsed in parallel, applied in order (see `bulk.rs`).
+    Bulk(BulkOptions),
+}
+
+/// Counts into `incident` the lines that start in the first `limit` bytes
+/// of `file` (the part of a file before the dashboard's backlog), calling
+/// `progress` with the bytes counted so far.
+pub fn count_prefix(
+    file: &HeadlessFile,
+    limit: u64,
+    ctx: &ParseContext,
+    incident: &mut Incident,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<()> {
+    let mode = ScanMode::Bulk(BulkOptions::default());
+    count_file(file, limit, ctx, mode, incident, progress).map(|_| ())
+}
+
+/// Reads the lines that start in the first `limit` bytes of one file into
+/// `incident`: with the block reader when `mode` and the format allow it and
+/// the file is a regular one, else line by line.
+fn count_file(
+    file: &HeadlessFile,
+    limit: u64,
+    ctx: &ParseContext,
+    mode: ScanMode,
+    incident: &mut Incident,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<FileSummary> {
+    if let ScanMode::Bulk(opts) = mode
+        && file.bulk_readable()
+        && let Some(bulk_ctx) = bulk_context(&file.path, ctx)
+    {
+        let counted = bulk::scan_prefix(
+            &file.path,
+            limit,
+            file.family,
+            &bulk_ctx,
+            incident,
+            opts,
+            progress,
+        )
+        .with_context(|| file.path.display().to_string())?;
+        if let Some(c) = counted {
+            return Ok(FileSummary {
+                path: file.path.display().to_string(),
+                family: file.family,
+                lines: c.lines,
+                recognised: c.recognised,
+            });
+        }
+        // Not a regular file (a pipe has no blocks): line by line.
+    }
+    let mut summaries = read_all(std::slice::from_ref(file), limit, ctx, incident, |_| Ok(()))?;
+    progress(limit);
+    summaries
+        .pop()
+        .with_context(|| file.path.display().to_string())
+}
+
+/// The context the block reader (which parses blocks apart, with no
+/// clock per source) can read `path` with so that it gets the times the
+/// line-by-line reader would: `None` when it cannot, and the file is read
+/// line by line. Decided from the file's first and last stamps: a zone-less
+/// file with a `--tz` zone, or a yearless file whose stamps fall in two
+/// years (it crosses New Year), needs the line-by-line reader's clock; a
+/// yearless file within one year is read with that year.
+fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
+    use std::fs::File;
+    use std::io::{Read, Seek, SeekFrom};
+    const EDGE: u64 = 64 * 1024;
+    let mut f = File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    // A pipe (`cat x | vpnwatch scan -`) has no blocks, and reading its head
+    // here would take those lines from the line-by-line reader.
+    if !meta.is_file() {
+        return None;
+    }
+    let len = meta.len();
+    let mut head = Vec::new();
+    (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
+    let mut tail = Vec::new();
+    if len > EDGE {
+        f.seek(SeekFrom::Start(len - EDGE)).ok()?;
+        f.take(EDGE).read_to_end(&mut tail).ok()?;
+    }
+    let facts = |bytes: &[u8], last: bool| {
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines: Vec<&str> = text.lines().collect();
+        if last {
+            lines.reverse();
+        }
+        lines
+            .into_iter()
+            .find_map(|l| clock::stamp_facts(l, ctx.default_year))
+    };
+    let Some(first) = facts(&head, false) else {
+        return Some(ctx.clone());
+    };
+    let last = facts(if tail.is_empty() { &head } else { &tail }, true).unwrap_or(first);
+    let name = path.to_string_lossy();
+    if first.zoneless && ctx.time_rules.zone_for(&name).is_some() {
+        return None;
+    }
+    if !first.yearless {
+        return Some(ctx.clone());
+    }
+    let mut c = clock::Clock::for_source(ctx, &name);
+    let y1 = c
+        .fix(first.ts, true, first.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    let y2 = c
+        .fix(last.ts, true, last.zoneless)
+        .to_zoned(TimeZone::UTC)
+        .year();
+    (y1 == y2).then(|| ParseContext {
+        default_year: y1,
+        ..ctx.clone()
+    })
+}
+
+/// [`scan`] with a chosen reader.
+pub fn scan_with(
+    files: &[HeadlessFile],
+    ctx: &ParseContext,
+    limits: IncidentLimits,
+    mode: ScanMode,
+) -> anyhow::Result<ScanReport> {
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family), limits);
+    let summaries = files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            incident.set_source(crate::vocab::SourceId(u16::try_from(i).unwrap_or(u16::MAX)));
+            count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {})
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    incident.finish_input();
+    Ok(report(&incident, summaries))
+}
