@@ -93,16 +93,24 @@ impl MinuteRing {
         if hi < lo {
             return 0;
         }
-        // At most MINUTES buckets from `lo`'s slot on, wrapping once: two
-        // slices, not a division per minute (this runs for every user
-        // after every change).
+        // The `len` buckets from `lo`'s slot on, wrapping: every bucket is
+        // looked at and masked in or out by its distance from the start, a
+        // loop without branches the compiler vectorises (this runs for
+        // every user after every change).
+        const _: () = assert!(MINUTES.is_power_of_two());
         let start = slot(lo);
-        let end = start + (hi - lo + 1) as usize;
-        let (tail, wrapped) = (start..end.min(MINUTES), 0..end.saturating_sub(MINUTES));
-        self.buckets[tail]
+        let len = (hi - lo + 1) as usize;
+        self.buckets
             .iter()
-            .chain(&self.buckets[wrapped])
-            .sum()
+            .enumerate()
+            .map(|(i, &n)| {
+                let distance = i.wrapping_sub(start) & (MINUTES - 1);
+                u64::from(n) * u64::from(distance < len)
+            })
+            .sum::<u64>()
+            // Buckets saturate; so does their sum.
+            .try_into()
+            .unwrap_or(u32::MAX)
     }
 
     /// Per-minute counts for the `minutes` minutes ending at the minute of

@@ -332,11 +332,12 @@ impl Incident {
     pub fn users_now(&self) -> &[UserNow] {
         self.users_now.get_or_init(|| {
             let now = self.now();
+            let cutoff = users::FailingCutoff::at(now);
             let attack = self.attack_flags();
             self.users
                 .iter()
                 .zip(attack)
-                .map(|((_, stats), attack)| UserNow::of(stats, now, attack))
+                .map(|((_, stats), attack)| UserNow::of(stats, now, cutoff, attack))
                 .collect()
         })
     }

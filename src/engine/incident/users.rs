@@ -339,9 +339,26 @@ pub struct UserNow {
     pub attack: bool,
 }
 
+/// The earliest last failure that is failing now: `now - FAILING_NOW`
+/// (`None`: any, when there is no log time yet or it reaches back past the
+/// earliest time there is). A comparison per user instead of a duration.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FailingCutoff(Option<Timestamp>);
+
+impl FailingCutoff {
+    pub(super) fn at(now: Option<Timestamp>) -> FailingCutoff {
+        FailingCutoff(now.and_then(|now| now.checked_sub(FAILING_NOW).ok()))
+    }
+}
+
 impl UserNow {
-    pub(super) fn of(stats: &UserStats, now: Option<Timestamp>, attack: bool) -> UserNow {
-        let failing = stats.failing_now(now);
+    pub(super) fn of(
+        stats: &UserStats,
+        now: Option<Timestamp>,
+        cutoff: FailingCutoff,
+        attack: bool,
+    ) -> UserNow {
+        let failing = stats.failing_since(cutoff);
         UserNow {
             failing,
             state: stats.state_given(failing),
@@ -404,6 +421,12 @@ impl UserStats {
 
     /// Failed recently (relative to `now`, log time) with no success since.
     pub fn failing_now(&self, now: Option<Timestamp>) -> bool {
+        self.failing_since(FailingCutoff::at(now))
+    }
+
+    /// [`UserStats::failing_now`] with the cutoff worked out once for every
+    /// user.
+    fn failing_since(&self, cutoff: FailingCutoff) -> bool {
         if self.failures == 0 {
             // Every attempt moved elsewhere (a hidden user named, a spray).
             return false;
@@ -414,8 +437,8 @@ impl UserStats {
         if self.last_success.is_some_and(|s| s >= last_failure) {
             return false;
         }
-        match now {
-            Some(now) => now.duration_since(last_failure) <= FAILING_NOW,
+        match cutoff.0 {
+            Some(earliest) => last_failure >= earliest,
             None => true,
         }
     }
@@ -1029,13 +1052,38 @@ mod tests {
                 let mut fresh: Vec<(&UserKey, &UserStats)> =
                     inc.users().filter(|(_, s)| s.failures > 0).collect();
                 // Worked out afresh, not from the incident's per-change cache.
-                let key = |s: &UserStats| sort.key(s, &UserNow::of(s, now, false));
+                let key = |s: &UserStats| {
+                    sort.key(s, &UserNow::of(s, now, FailingCutoff::at(now), false))
+                };
                 fresh.sort_by(|(ka, a), (kb, b)| key(b).cmp(&key(a)).then(ka.cmp(kb)));
                 let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
                 assert_eq!(shown, fresh, "{sort:?} after step {step}");
             }
         }
         assert!(inc.users_by_failures().len() >= 20);
+    }
+
+    #[test]
+    fn failing_now_holds_up_to_exactly_failing_now_after_the_last_failure() {
+        let failed_at: Timestamp = "2026-12-05T08:00:00Z".parse().unwrap();
+        let stats = UserStats {
+            failures: 1,
+            last_failure: Some(failed_at),
+            ..UserStats::default()
+        };
+        let edge = failed_at.checked_add(FAILING_NOW).unwrap();
+        let past = edge
+            .checked_add(jiff::SignedDuration::from_nanos(1))
+            .unwrap();
+        assert!(stats.failing_now(Some(edge)));
+        assert_eq!(stats.state(Some(edge)), UserState::Failing);
+        assert!(!stats.failing_now(Some(past)));
+        assert_eq!(stats.state(Some(past)), UserState::Failed);
+        assert!(stats.failing_now(None), "no log time yet: failing");
+        assert!(
+            stats.failing_now(Some(Timestamp::MIN)),
+            "a cutoff before the earliest time"
+        );
     }
 
     #[test]
