@@ -105,7 +105,7 @@ pub fn read_file(
 
 /// The lines a record completed on line `line_no` (text `line`; `None` at
 /// the end of the input, `line_no` then being the last line) came from.
-fn span(line_no: u64, line: Option<&str>, text: &str) -> RangeInclusive<u64> {
+pub(crate) fn span(line_no: u64, line: Option<&str>, text: &str) -> RangeInclusive<u64> {
     let n = text.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
     if n == 1 {
         // One line (ISE segments are joined into one line: the completing
