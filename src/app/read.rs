@@ -92,7 +92,10 @@ pub fn read_file(
     // can be mapped (see `FileBytes`).
     let mut splitter = LineSplitter::new(DEFAULT_MAX_LINE);
     input
-        .for_each_piece(limit, |piece| splitter.feed(piece, &mut each_line))
+        .for_each_piece(limit, |piece| {
+            crate::source::io_count::count_read(piece.len());
+            splitter.feed(piece, &mut each_line)
+        })
         .with_context(name)?;
     splitter.finish(&mut each_line);
     reader.finish(|text, event, n| on_record(last_line, None, text, event, n));
