@@ -309,16 +309,14 @@ pub struct Written {
     pub partial: Option<String>,
 }
 
-/// One file's share of a bundle made from filed lines: the lines read
-/// back (numbered as in the file), the records in them, and the user's
-/// lines among them.
+/// One file's share of a bundle made from filed lines: the user's lines
+/// and the lines around them (numbered as in the file), never the whole of
+/// what was read.
 #[derive(Default)]
 struct FileLines {
     text: BTreeMap<u64, String>,
     /// The user's lines, with the cause the engine gave a failure.
     marked: BTreeMap<u64, Option<Cause>>,
-    /// Every record read, to be marked by the rule `vpnwatch bundle` uses.
-    records: Vec<ReadRecord>,
     /// For a client log, the names each laptop logged.
     hosts: ClientHosts,
     /// The file's lines read back (its own numbers), in the order read.
@@ -328,10 +326,13 @@ struct FileLines {
     why: Option<String>,
 }
 
-/// A record read back: its lines, whether it names the user or comes
-/// from one of the user's client IPs, and the laptop that logged it.
+/// A record read back: its lines (numbered as in the file), the cause the
+/// engine gave it when the user's filed line completed it, whether it
+/// names the user or comes from one of the user's client IPs, and the
+/// laptop that logged it.
 struct ReadRecord {
     lines: RangeInclusive<u64>,
+    filed: Option<Option<Cause>>,
     direct: bool,
     host: Option<String>,
 }
@@ -356,15 +357,7 @@ pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Wr
         read_run(&mut filed, file, job, &matcher, into);
     }
     let mut excerpts = Vec::new();
-    for (file, got) in files.iter().zip(&mut found) {
-        let laptops = got.hosts.laptops(&matcher);
-        for record in &got.records {
-            if record.direct || record.host.as_ref().is_some_and(|h| laptops.contains(h)) {
-                for n in record.lines.clone() {
-                    got.marked.entry(n).or_insert(None);
-                }
-            }
-        }
+    for (file, got) in files.iter().zip(&found) {
         let numbers: Vec<u64> = got.marked.keys().copied().collect();
         let last = file.file_line(file.last_line).unwrap_or(file.last_line);
         let mut ranges = evidence::with_context(&numbers, last, job.context as u64);
@@ -414,8 +407,10 @@ pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Wr
     Ok(Written { path, partial })
 }
 
-/// Reads one run back with its context into `into`: its lines numbered
-/// as in the file, its records, and the user's filed lines in it.
+/// Reads one run back with its context into `into`: the user's lines in
+/// it, by the rule `vpnwatch bundle` uses (a laptop counts once it logged
+/// the user's name in what was read so far) and those the engine filed,
+/// and the lines within `context` of them; the rest of the run is let go.
 fn read_run(
     filed: &mut FiledRun,
     file: &FiledFile,
@@ -442,36 +437,22 @@ fn read_run(
     // start: the context before a run may be from before the pane's first.
     let first = *first_line_no;
     let number = |pane: u64| file.file_line(pane).unwrap_or(pane);
-    let before = around.before.len() as u64;
-    for (k, (bytes, _)) in (0u64..).zip(&around.before) {
-        if let Some(n) = (number(first) + k).checked_sub(before).filter(|&n| n >= 1) {
-            into.text
-                .insert(n, String::from_utf8_lossy(bytes).into_owned());
-        }
-    }
-    let after_first = first + around.lines.len() as u64;
-    for (k, (bytes, _)) in around.after.iter().enumerate() {
-        into.text.insert(
-            number(after_first + k as u64),
-            String::from_utf8_lossy(bytes).into_owned(),
-        );
-    }
     if !around.lines.is_empty() {
-        into.covered
-            .push(number(first)..=number(after_first.saturating_sub(1)));
+        let last = first + around.lines.len() as u64 - 1;
+        into.covered.push(number(first)..=number(last));
     }
-    // The run's own lines, read through a parser like the source's, as
-    // the source was read: a record joined from several lines is the
-    // user's whole, and a filed line that completed one marks all of it.
+
+    // The run's records, read through a parser like the source's, as the
+    // source was read: a record joined from several lines is the user's
+    // whole, and a filed line that completed one marks all of it.
+    let mut records = Vec::new();
     let mut reader = filed.reader.take();
     let no_laptops = Default::default();
     let mut pending = filed.marked.iter().peekable();
-    for (k, (bytes, continued)) in around.lines.iter().enumerate() {
-        let offset = k as u64;
-        let pane = first + offset;
-        let text = String::from_utf8_lossy(bytes);
+    for (k, (bytes, continued)) in (0u64..).zip(&around.lines) {
+        let pane = first + k;
         let cause = match pending.peek() {
-            Some(&&(at, cause)) if at == offset => {
+            Some(&&(at, cause)) if at == k => {
                 pending.next();
                 Some(cause)
             }
@@ -479,33 +460,85 @@ fn read_run(
         };
         let mut spanned = false;
         if let (Some(reader), false) = (reader.as_mut(), *continued) {
+            let text = String::from_utf8_lossy(bytes);
             reader.feed(&text, |record, event, _| {
                 let lines = read::span(pane, Some(&text), record);
-                let (start, end) = (number(*lines.start()), number(*lines.end()));
-                if let Some(cause) = cause {
-                    for n in start..=end {
-                        into.marked.insert(n, if n == end { cause } else { None });
+                spanned |= cause.is_some();
+                let (direct, host) = match &event {
+                    Some(ev) => {
+                        if file.family == Family::Client {
+                            into.hosts.see(ev);
+                        }
+                        (
+                            matcher.matches(ev, &no_laptops),
+                            ev.host.map(str::to_string),
+                        )
                     }
-                    spanned = true;
-                }
-                if let Some(ev) = event {
-                    if file.family == Family::Client {
-                        into.hosts.see(&ev);
-                    }
-                    into.records.push(ReadRecord {
-                        lines: start..=end,
-                        direct: matcher.matches(&ev, &no_laptops),
-                        host: ev.host.map(str::to_string),
-                    });
-                }
+                    None => (false, None),
+                };
+                records.push(ReadRecord {
+                    lines: number(*lines.start())..=number(*lines.end()),
+                    filed: cause,
+                    direct,
+                    host,
+                });
             });
         }
         if let Some(cause) = cause
             && !spanned
         {
-            into.marked.insert(number(pane), cause);
+            records.push(ReadRecord {
+                lines: number(pane)..=number(pane),
+                filed: Some(cause),
+                direct: false,
+                host: None,
+            });
         }
-        into.text.insert(number(pane), text.into_owned());
+    }
+    let laptops = into.hosts.laptops(matcher);
+    let mut here: Vec<u64> = Vec::new();
+    for record in &records {
+        let end = *record.lines.end();
+        if let Some(cause) = record.filed {
+            for n in record.lines.clone() {
+                into.marked.insert(n, if n == end { cause } else { None });
+                here.push(n);
+            }
+        }
+        if record.direct || record.host.as_ref().is_some_and(|h| laptops.contains(h)) {
+            for n in record.lines.clone() {
+                into.marked.entry(n).or_insert(None);
+                here.push(n);
+            }
+        }
+    }
+    if here.is_empty() {
+        return;
+    }
+    // Keep the lines within `context` of the user's lines in this run.
+    here.sort_unstable();
+    let near = |n: u64| {
+        let from = here.partition_point(|&m| m + (context as u64) < n);
+        here.get(from).is_some_and(|&m| m <= n + context as u64)
+    };
+    let mut keep = |n: u64, bytes: &[u8]| {
+        if near(n) {
+            into.text
+                .insert(n, String::from_utf8_lossy(bytes).into_owned());
+        }
+    };
+    let before = around.before.len() as u64;
+    for (k, (bytes, _)) in (0u64..).zip(&around.before) {
+        if let Some(n) = (number(first) + k).checked_sub(before).filter(|&n| n >= 1) {
+            keep(n, bytes);
+        }
+    }
+    for (k, (bytes, _)) in (0u64..).zip(&around.lines) {
+        keep(number(first + k), bytes);
+    }
+    let after_first = first + around.lines.len() as u64;
+    for (k, (bytes, _)) in (0u64..).zip(&around.after) {
+        keep(number(after_first + k), bytes);
     }
 }
 
