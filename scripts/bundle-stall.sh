@@ -10,9 +10,12 @@
 # adds a few ms). At the end it compares the lines the syslog source shows
 # with the lines sent.
 #
-#   scripts/bundle-stall.sh [--bytes N] [--rate R] [--seconds S] [--keep DIR] [--no-bundle]
+#   scripts/bundle-stall.sh [--bytes N] [--rate R] [--seconds S] [--keep DIR] [--no-bundle] [--from-start]
 #
 # --no-bundle sends the same flood without pressing `e`: the baseline.
+# --from-start shows the whole log (not only its last lines, `--backlog`),
+# so the user's lines are filed from all of it and `e` reads them back from
+# all over the 2 GB; it waits until every line is read.
 # Gaps are measured while the flood runs (after it, the screen changes only
 # when the clock does).
 #
@@ -34,6 +37,7 @@ rate=50000
 seconds=20
 keep=""
 press=e
+from_start=""
 port=$((20000 + RANDOM % 20000))
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,7 +46,8 @@ while [ $# -gt 0 ]; do
     --seconds) seconds="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
     --no-bundle) press=""; shift ;;
-    *) echo "usage: $0 [--bytes N] [--rate R] [--seconds S] [--keep DIR] [--no-bundle]" >&2; exit 2 ;;
+    --from-start) from_start="--from-start"; shift ;;
+    *) echo "usage: $0 [--bytes N] [--rate R] [--seconds S] [--keep DIR] [--no-bundle] [--from-start]" >&2; exit 2 ;;
   esac
 done
 
@@ -68,13 +73,20 @@ screen() { tmux capture-pane -p -t "$session" 2>/dev/null || true; }
 
 cd "$work"
 tmux new-session -d -s "$session" -x 200 -y 60 \
-  "$bin --journal $work/journal.jsonl --syslog-udp=127.0.0.1:$port $log"
+  "$bin --journal $work/journal.jsonl --syslog-udp=127.0.0.1:$port $from_start $log"
 start=$(now_ms)
 # Counted: the header no longer says it is counting earlier lines.
 until s="$(screen)"; grep -q "asa.log" <<<"$s" && ! grep -q "counting earlier lines" <<<"$s"; do
   sleep 0.05
   if [ $(( $(now_ms) - start )) -gt 600000 ]; then echo "log not counted in 10 min" >&2; exit 1; fi
 done
+if [ -n "$from_start" ]; then
+  total="$(wc -l < "$log")"
+  until screen | grep -q "asa.log $total lines"; do
+    sleep 0.2
+    if [ $(( $(now_ms) - start )) -gt 900000 ]; then echo "log not read in 15 min" >&2; exit 1; fi
+  done
+fi
 echo "log counted in $(( $(now_ms) - start )) ms"
 # Lines in the headend pane (the log's shown lines and the syslog's), from
 # its title: the syslog lines shown are what it gains during the flood.
@@ -138,6 +150,11 @@ while :; do
 done
 wait "$flood"
 sent="$(cat "$work/sent")"
+# What the bundle holds, from its README.
+for b in "$work"/*.tar.gz; do
+  [ -e "$b" ] || continue
+  tar -xzOf "$b" --wildcards '*/README.txt' | grep "of the user's lines out of\|^- " || true
+done
 # Let the last datagrams be counted, then read the syslog source's count.
 sleep 1
 shown=$(( $(pane_lines) - base ))
