@@ -836,6 +836,24 @@ mod tests {
     }
 
     #[test]
+    fn the_full_bundle_command_quotes_what_a_shell_would_split() {
+        let mut cfg = config(Path::new("j.jsonl"));
+        cfg.inputs = vec![
+            super::super::Input::new(InputPath::File("/var/log/my logs/asa.log".into())),
+            super::super::Input::new(InputPath::File("ise.log".into())),
+        ];
+        assert_eq!(
+            full_bundle_command(&cfg, &UserKey::Named("o'neil x".into())),
+            r"vpnwatch bundle --user 'o'\''neil x' '/var/log/my logs/asa.log' ise.log"
+        );
+        // A spray source as the Users pane and `bundle --user` name it.
+        assert_eq!(
+            full_bundle_command(&cfg, &UserKey::Spray("192.0.2.7".into())),
+            "vpnwatch bundle --user '(spray) 192.0.2.7' '/var/log/my logs/asa.log' ise.log"
+        );
+    }
+
+    #[test]
     fn e_waits_while_the_earlier_lines_are_counted() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("asa.log");
