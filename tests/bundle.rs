@@ -340,3 +340,121 @@ fn a_segmented_ise_message_names_its_user_once_joined() {
         "apatel's line is context: {text}"
     );
 }
+
+/// The sample logs read into a dashboard model through the file source, as
+/// the dashboard reads them (their format detected, each batch with the
+/// span of the file it came from).
+async fn dashboard_of(paths: &[PathBuf]) -> vpnwatch::pipeline::Model {
+    use vpnwatch::pipeline::{Model, SourceState};
+    use vpnwatch::source::SourceMsg;
+    use vpnwatch::source::file::{FileOptions, spawn_file};
+    use vpnwatch::vocab::SourceId;
+    let sources = paths
+        .iter()
+        .map(|p| {
+            let name = p.display().to_string();
+            match vpnwatch::app::detect_file_format(p).unwrap() {
+                Some(format) => SourceState::with_format(name, format),
+                None => SourceState::new(name, Family::Headend),
+            }
+        })
+        .collect();
+    let runbook = vpnwatch::runbook::parse(vpnwatch::runbook::DEFAULT_RUNBOOK).unwrap();
+    // Few lines retained: most of them are read back from their files.
+    let mut model = Model::new(sources, &runbook, 50, ParseContext::for_year(2026));
+    for (i, path) in paths.iter().enumerate() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let opts = FileOptions {
+            follow: false,
+            batch_lines: 64,
+            ..FileOptions::default()
+        };
+        let id = SourceId(i as u16);
+        let task = spawn_file(id, path.clone(), opts, tx);
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                SourceMsg::Lines(id, batch) => model.ingest(id, &batch),
+                SourceMsg::Notice(id, n) => model.notice(id, n),
+            }
+        }
+        task.await.unwrap();
+    }
+    model
+}
+
+/// The `lines/` files of a bundle, by name.
+fn excerpts(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
+    files
+        .iter()
+        .filter_map(|(k, v)| {
+            let (_, rest) = k.split_once('/')?;
+            rest.starts_with("lines/")
+                .then(|| (rest.to_string(), String::from_utf8_lossy(v).into_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
+    use std::sync::atomic::AtomicBool;
+    use vpnwatch::app::bundle::{FiledJob, write_filed};
+    use vpnwatch::engine::UserKey;
+    let logs = [HEADEND, CLIENT, "sample-logs/ise-auth.log"];
+    let paths: Vec<PathBuf> = logs.iter().map(|l| root().join(l)).collect();
+    let model = dashboard_of(&paths).await;
+    let users: Vec<(UserKey, vpnwatch::engine::UserStats)> = model
+        .incident
+        .users()
+        .filter(|(k, s)| matches!(k, UserKey::Named(_)) && s.failures > 0)
+        .map(|(k, s)| (k.clone(), s.clone()))
+        .collect();
+    assert!(users.len() >= 5, "{} users", users.len());
+    let dir = tempfile::tempdir().unwrap();
+    for (user, stats) in users {
+        let UserKey::Named(name) = &user else {
+            continue;
+        };
+        let mut job = FiledJob {
+            lines: model.user_lines(&user),
+            user: user.clone(),
+            stats: Some(stats),
+            checklist: model.checklist.clone(),
+            context: 3,
+            operator: "ana".into(),
+            dir: dir.path().to_path_buf(),
+            taken_at: jiff::Timestamp::now(),
+            incident_now: model.incident.now(),
+            time_marks: model.incident.time_marks().clone(),
+            max_line: vpnwatch::source::lines::DEFAULT_MAX_LINE,
+            full_command: String::new(),
+        };
+        assert!(job.lines.complete(), "{name}: every filed line is readable");
+        let written = write_filed(&mut job, &AtomicBool::new(false)).unwrap();
+        let from_e = excerpts(&unpack(&written.path));
+        let whole_dir = tempfile::tempdir().unwrap();
+        let from_bundle = excerpts(&bundle_of(name, &logs, whole_dir.path()));
+        assert_eq!(
+            from_e.keys().collect::<Vec<_>>(),
+            from_bundle.keys().collect::<Vec<_>>()
+        );
+        for (file, text) in &from_e {
+            let whole = &from_bundle[file];
+            let only = |a: &str, b: &str| -> Vec<String> {
+                a.lines()
+                    .filter(|l| !b.lines().any(|m| m == *l))
+                    .map(|l| l.chars().take(110).collect())
+                    .collect()
+            };
+            assert!(
+                text == whole,
+                "{name} {file}: e and bundle --user differ\nonly e: {:#?}\nonly bundle: {:#?}",
+                only(text, whole),
+                only(whole, text)
+            );
+        }
+        assert!(
+            from_e.values().any(|text| !marked(text).is_empty()),
+            "{name}: no line bundled"
+        );
+    }
+}

@@ -183,3 +183,62 @@ fn stream_lines_and_markers_say_what_they_are() {
     // The view scrolls back to the marker, not into the stream lines.
     assert_eq!(m.headend.oldest_viewable(), 3);
 }
+
+/// The lines around a span, for an evidence bundle's context: complete
+/// lines only, as many as asked and as the file has, an unterminated last
+/// line at the file's end included; a rewritten span is still an error.
+#[test]
+fn lines_around_a_span_are_read_with_it() {
+    use std::sync::Arc;
+    use vpnwatch::source::recall::{Expect, line_hash, read_span_around};
+    use vpnwatch::vocab::{FileKey, FileSpan};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let lines: Vec<String> = (1..=10).map(|n| format!("line {n}")).collect();
+    // The last line has no newline.
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let offset = |n: usize| -> u64 { lines[..n].iter().map(|l| l.len() as u64 + 1).sum() };
+    let file = Arc::new(FileKey {
+        path: path.clone(),
+        id: None,
+    });
+    // Lines `from..=to` (1-based) as a span.
+    let span = |from: usize, to: usize| {
+        let span = FileSpan {
+            file: file.clone(),
+            start: offset(from - 1),
+            end: offset(to).min(std::fs::metadata(&path).unwrap().len()),
+        };
+        let expect = Expect {
+            lines: (to - from + 1) as u64,
+            first_hash: line_hash(lines[from - 1].as_bytes()),
+            last_hash: line_hash(lines[to - 1].as_bytes()),
+            first_continued: false,
+        };
+        (span, expect)
+    };
+    let texts = |pieces: &[(Vec<u8>, bool)]| -> Vec<String> {
+        pieces
+            .iter()
+            .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    };
+    let (s, e) = span(4, 6);
+    let around = read_span_around(&s, 200, e, 2, 2).unwrap();
+    assert_eq!(texts(&around.before), ["line 2", "line 3"]);
+    assert_eq!(texts(&around.lines), ["line 4", "line 5", "line 6"]);
+    assert_eq!(texts(&around.after), ["line 7", "line 8"]);
+    // At the file's start and end: what there is.
+    let (s, e) = span(1, 2);
+    let around = read_span_around(&s, 200, e, 3, 0).unwrap();
+    assert!(around.before.is_empty());
+    assert!(around.after.is_empty());
+    let (s, e) = span(8, 8);
+    let around = read_span_around(&s, 200, e, 0, 5).unwrap();
+    assert_eq!(texts(&around.after), ["line 9", "line 10"]);
+    // Other bytes where the span was: an error, not other lines.
+    let (s, mut e) = span(4, 6);
+    e.first_hash = line_hash(b"something else");
+    assert!(read_span_around(&s, 200, e, 2, 2).is_err());
+}

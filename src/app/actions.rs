@@ -12,21 +12,21 @@
 //! Nothing slow runs under the model's lock or on the terminal loop: the
 //! dashboard's journal lives on a writer thread ([`spawn_journal_writer`])
 //! whose replies the loop applies; `e` copies the user, the checklist and
-//! the list of files and writes the bundle on a blocking thread; `r`
+//! where the user's filed lines are ([`Model::user_lines`]) and reads them
+//! back and writes the bundle on a blocking thread; `r`
 //! renders the report (pure) and writes it on a blocking thread. Their
 //! outcomes come back as [`Finished`].
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::bundle::{self, BundleJob};
+use super::bundle::{self, FiledJob, Written};
 use super::console::ConsoleConfig;
-use super::headless::HeadlessFile;
 use super::{InputPath, clipboard, report};
 use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
@@ -298,11 +298,12 @@ pub fn note_key(
 /// Work that finished off the terminal loop.
 #[derive(Debug)]
 pub enum Finished {
-    /// An evidence bundle for `user` taken at `at`: its path, or why not.
+    /// An evidence bundle for `user` taken at `at`: where it is (and
+    /// whether it lacks lines), or why not.
     Bundle {
         user: UserKey,
         at: Timestamp,
-        result: Result<PathBuf, String>,
+        result: Result<Written, String>,
     },
     /// A report: its path, or why not.
     Report(Result<PathBuf, String>),
@@ -359,8 +360,7 @@ pub fn handle(
                 },
             ) => {}
         Action::ExportEvidence => {
-            let files = bundle_files(config);
-            if let Some(mut job) = evidence_job(model, ui, files, &config.operator, now) {
+            if let Some(mut job) = evidence_job(model, ui, config, now) {
                 job.dir = output_dir(config);
                 spawn_bundle(job, background.clone());
             }
@@ -403,7 +403,7 @@ pub fn finished(
         Finished::Bundle {
             user,
             at,
-            result: Ok(path),
+            result: Ok(Written { path, partial }),
         } => {
             let rec = Record::Evidence(Evidence {
                 ts: at,
@@ -412,7 +412,10 @@ pub fn finished(
                 path: path.display().to_string(),
                 redacted: false,
             });
-            let saved = format!("evidence bundle written: {}", path.display());
+            let saved = match partial {
+                Some(note) => format!("evidence bundle written: {}; {note}", path.display()),
+                None => format!("evidence bundle written: {}", path.display()),
+            };
             record(model, ui, journal, rec, Some(saved));
         }
         Finished::Bundle { result: Err(e), .. } => {
@@ -470,62 +473,89 @@ fn copy_command(model: &Model, ui: &mut UiState) {
     ui.copy_next = (ui.copy_next + 1) % n;
 }
 
-/// The dashboard's inputs a bundle can read again, with their format and
-/// `--user`: files only (stdin and network sources cannot be read again).
-pub fn bundle_files(config: &ConsoleConfig) -> Vec<HeadlessFile> {
-    config
-        .inputs
-        .iter()
-        .zip(&config.families)
-        .filter_map(|(input, family)| match &input.path {
-            InputPath::File(p) if Path::new(p).is_file() => Some(HeadlessFile {
-                path: p.clone(),
-                family: *family,
-                format: input.format,
-                user: input.user.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
+/// The command that bundles every line of `user`'s from the dashboard's
+/// files, read whole: what a bundle made from the dashboard's references
+/// points to when it lacks lines.
+pub fn full_bundle_command(config: &ConsoleConfig, user: &UserKey) -> String {
+    let name = match user {
+        UserKey::Named(n) | UserKey::Hidden(n) => n.clone(),
+        UserKey::Spray(ip) => format!("(spray) {ip}"),
+        UserKey::Other(_) => user.to_string(),
+    };
+    let mut words = vec![
+        "vpnwatch".to_string(),
+        "bundle".into(),
+        "--user".into(),
+        shell_word(&name),
+    ];
+    for input in &config.inputs {
+        if let InputPath::File(p) = &input.path {
+            words.push(shell_word(&p.display().to_string()));
+        }
+    }
+    words.join(" ")
+}
+
+/// `word` as one shell word: as it is when it is plain, else in single
+/// quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./,:@+=".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// `e`: what the bundle needs, copied out of the model (the user, the
-/// user's statistics, the checklist), so the model's lock can be released
-/// before any of `files` is read. Written in the current directory.
+/// user's statistics, the checklist, where the user's filed lines are), so
+/// the model's lock can be released before any line is read back. Written
+/// in the current directory. While the lines before the panes' first are
+/// still being counted, their number (and so the line numbers) is not
+/// known yet: `e` says so and waits for another press.
 pub fn evidence_job(
     model: &Model,
     ui: &mut UiState,
-    files: Vec<HeadlessFile>,
-    operator: &str,
+    config: &ConsoleConfig,
     now: Timestamp,
-) -> Option<BundleJob> {
+) -> Option<FiledJob> {
     let Some(user) = ui.detail.clone().or_else(|| ui.selected_user(model)) else {
         ui.status = Some("no user selected (Users pane)".into());
         return None;
     };
+    if model.backlog_progress().is_some() {
+        ui.status = Some(
+            "e: the logs' earlier lines are still being counted (header); press e again when done"
+                .into(),
+        );
+        return None;
+    }
     ui.status = Some(format!("writing the evidence bundle for {user}…"));
-    Some(BundleJob {
+    Some(FiledJob {
         stats: model.incident.user(&user).cloned(),
+        lines: model.user_lines(&user),
+        full_command: full_bundle_command(config, &user),
         user,
-        files,
         checklist: model.checklist.clone(),
         context: DEFAULT_CONTEXT,
-        redact: false,
-        operator: operator.to_string(),
-        ctx: model.ctx().clone(),
-        limits: model.incident.limits(),
-        out: None,
+        operator: config.operator.clone(),
         dir: PathBuf::new(),
         taken_at: now,
         incident_now: model.incident.now(),
+        time_marks: model.incident.time_marks().clone(),
+        max_line: config.ingest.max_line,
     })
 }
 
 /// Writes a bundle on a blocking thread; the outcome goes to
 /// `background.finished`.
-pub fn spawn_bundle(job: BundleJob, background: Background) -> tokio::task::JoinHandle<()> {
+pub fn spawn_bundle(mut job: FiledJob, background: Background) -> tokio::task::JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
-        let result = bundle::write(&job, &background.cancel).map_err(|e| format!("{e:#}"));
+        let result =
+            bundle::write_filed(&mut job, &background.cancel).map_err(|e| format!("{e:#}"));
         let _ = background.finished.send(Finished::Bundle {
             user: job.user,
             at: job.taken_at,
@@ -540,6 +570,7 @@ mod tests {
     use crate::engine::checklist::Checklist;
     use crate::parse::ParseContext;
     use crate::runbook;
+    use std::path::Path;
 
     fn console(path: &Path) -> (Model, UiState, Journal) {
         let rb = runbook::parse("## Steps\n1. one\n2. two\n").unwrap();
@@ -601,19 +632,32 @@ mod tests {
     const ANN_FAILS: &str = "<166>Nov 28 2026 08:45:59 vpn-asa-01 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.11 : user = ann : user IP = 203.0.113.5\n";
     const OTHER: &str = "<166>Nov 28 2026 08:46:00 vpn-asa-01 : %ASA-6-302013: Built inbound TCP connection 1 for x\n";
 
-    /// A dashboard model that has seen ann fail, with ann selected.
-    fn model_with_ann() -> (Model, UiState) {
+    /// A dashboard model that read the lines of `text` from `skip` on from
+    /// the file at `path`, as its file source delivers them (a batch with
+    /// its span; the pane numbers them from 1), with ann selected.
+    fn model_of_file(path: &Path, text: &str, skip: usize, retain: usize) -> (Model, UiState) {
+        use crate::vocab::{FileKey, FileSpan, LineBatch, SourceId};
+        std::fs::write(path, text).unwrap();
         let rb = runbook::parse("## Steps\n1. one\n").unwrap();
         let sources = vec![crate::pipeline::SourceState::new(
             "asa.log".into(),
             crate::vocab::Family::Headend,
         )];
-        let mut model = Model::new(sources, &rb, 100, ParseContext::default());
-        let ctx = ParseContext::default();
-        let ev =
-            crate::parse::parse_line(ANN_FAILS.trim_end(), crate::vocab::Family::Headend, &ctx)
-                .unwrap();
-        model.incident.apply(&ev);
+        let mut model = Model::new(sources, &rb, retain, ParseContext::default());
+        let start: usize = text.lines().take(skip).map(|l| l.len() + 1).sum();
+        let mut batch = LineBatch::new(1);
+        for line in text.lines().skip(skip) {
+            batch.push(line.as_bytes());
+        }
+        batch.span = Some(FileSpan {
+            file: Arc::new(FileKey {
+                path: path.to_path_buf(),
+                id: None,
+            }),
+            start: start as u64,
+            end: text.len() as u64,
+        });
+        model.ingest(SourceId(0), &batch);
         let ui = UiState {
             detail: Some(UserKey::Named("ann".into())),
             ..UiState::default()
@@ -621,13 +665,18 @@ mod tests {
         (model, ui)
     }
 
-    fn headend(path: &Path) -> HeadlessFile {
-        HeadlessFile {
-            path: path.to_path_buf(),
-            family: crate::vocab::Family::Headend,
-            format: None,
-            user: None,
+    /// Every entry of a written bundle whose path contains `part`, joined.
+    fn entry(path: &Path, part: &str) -> String {
+        let file = std::fs::File::open(path).unwrap();
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        let mut text = String::new();
+        for entry in tar.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap().to_string_lossy().contains(part) {
+                std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            }
         }
+        text
     }
 
     /// A runtime that does not wait for blocking tasks when dropped, so a
@@ -664,114 +713,162 @@ mod tests {
     const BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 
     #[test]
-    fn e_reads_the_logs_off_the_loop_without_the_model_lock_while_ingest_goes_on() {
+    fn e_reads_the_users_lines_back_off_the_loop_without_the_model_lock() {
         let rt = runtime();
         let _enter = rt.enter();
         let dir = tempfile::tempdir().unwrap();
-        // A FIFO stands for a log whose reading takes as long as the test
-        // says: every pass over it waits until the test writes it.
         let log = dir.path().join("asa.log");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&log)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        let (model, mut ui) = model_with_ann();
+        let text = format!("{OTHER}{OTHER}{ANN_FAILS}{OTHER}{OTHER}{OTHER}{OTHER}{OTHER}");
+        // One line retained: ann's line is read back from the file.
+        let (model, mut ui) = model_of_file(&log, &text, 0, 1);
         let model = std::sync::Mutex::new(model);
+        let cfg = config(&dir.path().join("j.jsonl"));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let background = Background {
             finished: tx,
             cancel: Arc::new(AtomicBool::new(false)),
         };
-        // The key: copy under the lock, then start the bundle. Done on a
-        // thread of its own so that reading the log here would fail the
-        // test (no writer yet: the read would block) instead of hanging it.
-        let (started_tx, started) = std::sync::mpsc::channel();
-        std::thread::scope(|scope| {
-            let (model, ui) = (&model, &mut ui);
-            let log = log.clone();
-            let dir = dir.path().to_path_buf();
-            scope.spawn(move || {
-                let job = {
-                    let guard = model.lock().unwrap();
-                    evidence_job(&guard, ui, vec![headend(&log)], "ana", Timestamp::now())
-                };
-                let mut job = job.expect("ann is selected");
-                job.dir = dir;
-                let _ = started_tx.send(job);
-            });
-        });
-        let job = started
-            .recv_timeout(BOUND)
-            .expect("e must copy and return, not read the logs");
+        // The key copies under the lock; no file is opened.
+        let job = {
+            let guard = model.lock().unwrap();
+            evidence_job(&guard, &mut ui, &cfg, Timestamp::now())
+        };
+        let mut job = job.expect("ann is selected");
         assert_eq!(
             ui.status.as_deref(),
             Some("writing the evidence bundle for ann…")
         );
-        // Starting the bundle must not read the log either (no writer yet:
-        // a read would block), on the terminal loop's thread or any other
-        // the caller waits for.
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        let rt_handle = rt.handle().clone();
-        std::thread::spawn(move || {
-            let _enter = rt_handle.enter();
-            let _ = handle_tx.send(spawn_bundle(job, background));
-        });
-        let handle = handle_rx
-            .recv_timeout(BOUND)
-            .expect("starting the bundle returns at once");
-
-        // The bundle now waits on its log. Meanwhile the model is free and
-        // lines keep being counted.
-        let before = model.try_lock().expect("the model is not locked").sources[0].lines;
-        let mut batch = crate::vocab::LineBatch::new(1);
-        batch.push(OTHER.trim_end().as_bytes());
-        model
-            .try_lock()
-            .expect("the model is not locked")
-            .ingest(crate::vocab::SourceId(0), &batch);
-        assert_eq!(model.lock().unwrap().sources[0].lines, before + 1);
-
-        // Now the log arrives. The first pass is reading the FIFO; the
-        // later passes (match, copy) open the path again and find a regular
-        // file with the same lines, moved over the FIFO before it is fed.
-        let content = format!("{OTHER}{ANN_FAILS}{OTHER}");
-        let mut fifo = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
-        let regular = dir.path().join("asa.log.new");
-        std::fs::write(&regular, &content).unwrap();
-        std::fs::rename(&regular, &log).unwrap();
-        fifo.write_all(content.as_bytes()).unwrap();
-        drop(fifo);
-        // The model stays locked by us until the bundle is done: its I/O
-        // does not need the lock.
+        job.dir = dir.path().to_path_buf();
+        // The model stays locked until the bundle is written: its I/O does
+        // not need the lock.
         let guard = model.lock().unwrap();
+        let handle = spawn_bundle(job, background);
         let done = rt
             .block_on(async { tokio::time::timeout(BOUND, rx.recv()).await })
             .expect("the bundle finishes while the model is locked");
         drop(guard);
         rt.block_on(handle).unwrap();
-        match done {
-            Some(Finished::Bundle {
-                user,
-                result: Ok(path),
-                ..
-            }) => {
-                assert_eq!(user, UserKey::Named("ann".into()));
-                assert!(path.starts_with(dir.path()), "{}", path.display());
-                // The user's line, found in the log read after `e`.
-                let file = std::fs::File::open(&path).unwrap();
-                let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-                let mut lines = String::new();
-                for entry in tar.entries().unwrap() {
-                    let mut entry = entry.unwrap();
-                    if entry.path().unwrap().to_string_lossy().contains("lines/") {
-                        std::io::Read::read_to_string(&mut entry, &mut lines).unwrap();
-                    }
-                }
-                assert!(lines.contains(">      2: "), "{lines}");
-            }
-            other => panic!("{other:?}"),
-        }
+        let Some(Finished::Bundle {
+            user,
+            result: Ok(Written { path, partial }),
+            ..
+        }) = done
+        else {
+            panic!("{done:?}");
+        };
+        assert_eq!(user, UserKey::Named("ann".into()));
+        assert!(path.starts_with(dir.path()), "{}", path.display());
+        assert_eq!(partial, None, "every line of ann's is in it");
+        // Ann's line, marked with its cause, and three lines each side.
+        let lines = entry(&path, "lines/");
+        let numbers: Vec<&str> = lines.lines().map(|l| &l[..9]).collect();
+        assert_eq!(
+            numbers,
+            [
+                "       1:",
+                "       2:",
+                ">      3:",
+                "       4:",
+                "       5:",
+                "       6:"
+            ],
+            "{lines}"
+        );
+        assert!(
+            lines.contains(">      3: [bad_credentials] <166>"),
+            "{lines}"
+        );
+        let readme = entry(&path, "README.txt");
+        assert!(
+            readme.contains("1 of the user's lines out of 8 in asa.log"),
+            "{readme}"
+        );
+        assert!(!readme.contains("Not in this bundle"), "{readme}");
+    }
+
+    #[test]
+    fn past_the_cap_or_the_backlog_the_bundle_says_what_it_lacks_and_how_to_get_it() {
+        use crate::engine::incident::USER_LINES_CAP;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("asa.log");
+        // Five lines before the backlog, then ann failing past the cap.
+        let text = format!(
+            "{}{}",
+            OTHER.repeat(5),
+            ANN_FAILS.repeat(USER_LINES_CAP + 10)
+        );
+        let (mut model, mut ui) = model_of_file(&log, &text, 5, 1_000);
+        model.set_earlier(crate::vocab::SourceId(0), None, Some(5));
+        let mut cfg = config(&dir.path().join("j.jsonl"));
+        cfg.inputs = vec![super::super::Input::new(InputPath::File(log.clone()))];
+        let mut job = evidence_job(&model, &mut ui, &cfg, Timestamp::now()).unwrap();
+        job.dir = dir.path().to_path_buf();
+        let written = bundle::write_filed(&mut job, &AtomicBool::new(false)).unwrap();
+        let command = format!("vpnwatch bundle --user ann {}", log.display());
+        let partial = written.partial.expect("the status says it is not all");
+        assert!(partial.ends_with(&command), "{partial}");
+        let readme = entry(&written.path, "README.txt");
+        assert!(readme.contains("Not in this bundle"), "{readme}");
+        assert!(
+            readme.contains("10 older lines of the user's that the dashboard no longer refers to"),
+            "{readme}"
+        );
+        assert!(readme.contains("lines 1-5 of asa.log: counted"), "{readme}");
+        assert!(readme.contains(&command), "{readme}");
+        // Numbered as in the file. The older lines fall in the stretch read
+        // back for the newer ones, so they are marked as the user's too;
+        // the engine's cause is on the lines it still refers to.
+        let lines = entry(&written.path, "lines/");
+        let marked = lines.lines().filter(|l| l.starts_with('>')).count();
+        assert_eq!(marked, USER_LINES_CAP + 10, "{lines}");
+        let with_cause = lines
+            .lines()
+            .filter(|l| l.contains("[bad_credentials]"))
+            .count();
+        assert_eq!(with_cause, USER_LINES_CAP, "{lines}");
+        assert!(
+            lines.contains(">    415: [bad_credentials] <166>"),
+            "{lines}"
+        );
+        assert!(lines.contains(">     15: <166>"), "{lines}");
+        assert!(lines.contains("       5: <166>"), "{lines}");
+        assert!(!lines.contains("       1: <166>"), "{lines}");
+    }
+
+    #[test]
+    fn the_full_bundle_command_quotes_what_a_shell_would_split() {
+        let mut cfg = config(Path::new("j.jsonl"));
+        cfg.inputs = vec![
+            super::super::Input::new(InputPath::File("/var/log/my logs/asa.log".into())),
+            super::super::Input::new(InputPath::File("ise.log".into())),
+        ];
+        assert_eq!(
+            full_bundle_command(&cfg, &UserKey::Named("o'neil x".into())),
+            r"vpnwatch bundle --user 'o'\''neil x' '/var/log/my logs/asa.log' ise.log"
+        );
+        // A spray source as the Users pane and `bundle --user` name it.
+        assert_eq!(
+            full_bundle_command(&cfg, &UserKey::Spray("192.0.2.7".into())),
+            "vpnwatch bundle --user '(spray) 192.0.2.7' '/var/log/my logs/asa.log' ise.log"
+        );
+    }
+
+    #[test]
+    fn e_waits_while_the_earlier_lines_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("asa.log");
+        let (mut model, mut ui) = model_of_file(&log, ANN_FAILS, 0, 10);
+        model.hold_counting(vec![crate::vocab::SourceId(0)], 100);
+        let cfg = config(&dir.path().join("j.jsonl"));
+        assert!(evidence_job(&model, &mut ui, &cfg, Timestamp::now()).is_none());
+        assert!(
+            ui.status
+                .as_deref()
+                .unwrap()
+                .contains("still being counted"),
+            "{:?}",
+            ui.status
+        );
     }
 
     #[test]

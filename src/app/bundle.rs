@@ -1,19 +1,27 @@
-//! Writing an evidence bundle: reads the logs through the one reading path
-//! ([`super::read`]), asks [`crate::engine::evidence`] for the files, and
-//! writes them as one `.tar.gz`. Used by `e` in the dashboard (on a
-//! blocking thread, off the event loop and without the model's lock) and by
-//! `vpnwatch bundle`.
+//! Writing an evidence bundle: finds the user's lines, asks
+//! [`crate::engine::evidence`] for the files, and writes them as one
+//! `.tar.gz`. Two ways to find the lines, one layout:
 //!
-//! Logs are streamed, never held whole: a first pass applies every record
-//! to an incident (the engine decides each failure's cause and the user's
-//! client IPs, and files the user's lines with it), a second finds the
-//! user's records, and a third copies those lines and their context. What
-//! is kept in memory is the incident, the user's line numbers and the
-//! excerpt itself.
+//! * `vpnwatch bundle` ([`survey`], [`write_surveyed`]) reads the logs
+//!   whole through the one reading path ([`super::read`]), streamed, never
+//!   held: a first pass applies every record to an incident (the engine
+//!   decides each failure's cause and the user's client IPs, and files the
+//!   user's lines with it), a second finds the user's records, and a third
+//!   copies those lines and their context. What is kept in memory is the
+//!   incident, the user's line numbers and the excerpt itself.
+//! * `e` in the dashboard ([`write_filed`], on a blocking thread, off the
+//!   event loop and without the model's lock) reads only the runs of lines
+//!   that hold the lines the dashboard filed under the user
+//!   ([`crate::pipeline::user_lines`]), with their context: its cost is
+//!   the user's lines, not the size of the logs. What that leaves out
+//!   (references past the per-user cap, lines from streams, the part of a
+//!   file before `--backlog`'s first line) is named in the bundle's
+//!   README, with the `vpnwatch bundle` command that gives every line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Write};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -27,9 +35,15 @@ use super::read::{self, ReadCounts};
 use crate::engine::evidence::{
     self, BundleFile, BundleRequest, ClientHosts, Excerpt, ExcerptWriter, Redactor, Seen, UserMatch,
 };
+use crate::engine::incident::USER_LINES_CAP;
+use crate::engine::timemarks::TimeMarks;
 use crate::engine::{Checklist, Incident, IncidentLimits, LineRef, UserKey, UserStats};
 use crate::parse::ParseContext;
+use crate::pipeline::recall::RunKind;
+use crate::pipeline::user_lines::{FiledFile, FiledRun, UserLines};
+use crate::plural::count;
 use crate::source::lines::{DEFAULT_MAX_LINE, for_each_line};
+use crate::source::recall::read_span_around;
 use crate::vocab::{Cause, Family};
 
 /// What the first pass over the logs learnt.
@@ -196,11 +210,7 @@ pub fn excerpts(
             }
         }
         out.push(Excerpt {
-            name: file
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| file.path.display().to_string()),
+            name: file_name(&file.path),
             family: file.family,
             lines,
             matched: numbers.len() as u64,
@@ -213,8 +223,6 @@ pub fn excerpts(
 /// What to bundle and where.
 pub struct BundleJob {
     pub user: UserKey,
-    /// The user's statistics, when the caller has them (the dashboard's
-    /// incident); else those the first pass finds.
     pub stats: Option<UserStats>,
     pub files: Vec<HeadlessFile>,
     pub checklist: Checklist,
@@ -233,20 +241,9 @@ pub struct BundleJob {
     pub incident_now: Option<Timestamp>,
 }
 
-/// Reads the logs, builds the bundle and writes it; returns its path.
-/// Blocking, and slow on large logs: the dashboard runs it on a blocking
-/// thread with copies of what it needs. `cancel` stops it between records.
-pub fn write(job: &BundleJob, cancel: &AtomicBool) -> anyhow::Result<PathBuf> {
-    let survey = survey(&job.files, &job.ctx, job.limits, job.redact, cancel)?;
-    let stats = job
-        .stats
-        .clone()
-        .or_else(|| survey.incident.user(&job.user).cloned());
-    write_surveyed(job, &survey, &job.user, stats.as_ref(), cancel)
-}
-
-/// [`write`] after the first pass (`vpnwatch bundle` looks the user up in
-/// the survey first).
+/// Builds the bundle from the first pass and writes it; returns its path.
+/// Blocking, and slow on large logs (two more passes); `cancel` stops it
+/// between records.
 pub fn write_surveyed(
     job: &BundleJob,
     survey: &Survey,
@@ -275,6 +272,8 @@ pub fn write_surveyed(
         incident_now: job.incident_now,
         operator: &job.operator,
         time_marks: Some(survey.incident.time_marks()),
+        gaps: &[],
+        filed: false,
     });
     let path = job
         .out
@@ -282,6 +281,364 @@ pub fn write_surveyed(
         .unwrap_or_else(|| job.dir.join(format!("{name}.tar.gz")));
     write_tar_gz(&path, &name, &files, job.taken_at)?;
     Ok(path)
+}
+
+/// What `e` bundles, copied out of the model under its lock.
+pub struct FiledJob {
+    pub user: UserKey,
+    pub stats: Option<UserStats>,
+    /// Where the user's filed lines are.
+    pub lines: UserLines,
+    pub checklist: Checklist,
+    pub context: usize,
+    pub operator: String,
+    pub dir: PathBuf,
+    pub taken_at: Timestamp,
+    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
+    pub incident_now: Option<Timestamp>,
+    pub time_marks: TimeMarks,
+    /// The line cap the sources read with, so lines come back as the
+    /// panes showed them.
+    pub max_line: usize,
+    /// The command that bundles every line of the user's from the
+    /// dashboard's files (`vpnwatch bundle --user …`).
+    pub full_command: String,
+}
+
+/// A bundle `e` wrote: its path, and when it lacks some of the user's
+/// lines, a short note saying so for the status line.
+#[derive(Debug)]
+pub struct Written {
+    pub path: PathBuf,
+    pub partial: Option<String>,
+}
+
+/// One file's share of a bundle made from filed lines: the user's lines
+/// and the lines around them (numbered as in the file), never the whole of
+/// what was read.
+#[derive(Default)]
+struct FileLines {
+    text: BTreeMap<u64, String>,
+    /// The user's lines, with the cause the engine gave a failure.
+    marked: BTreeMap<u64, Option<Cause>>,
+    /// For a client log, the names each laptop logged.
+    hosts: ClientHosts,
+    /// The file's lines read back (its own numbers), in the order read.
+    covered: Vec<RangeInclusive<u64>>,
+    /// The user's filed lines that could not be read again, and why.
+    unread: u64,
+    why: Option<String>,
+}
+
+/// A record read back: its lines (numbered as in the file), the cause the
+/// engine gave it when the user's filed line completed it, whether it
+/// names the user or comes from one of the user's client IPs, and the
+/// laptop that logged it.
+struct ReadRecord {
+    lines: RangeInclusive<u64>,
+    filed: Option<Option<Cause>>,
+    direct: bool,
+    host: Option<String>,
+}
+
+/// Writes `e`'s bundle: reads back the runs that hold the user's filed
+/// lines, with `context` lines around each, and nothing else (see the
+/// module docs). In what it reads, a line is the user's by the rule
+/// `vpnwatch bundle` uses (so the two agree where `e` read the whole
+/// log), and the lines the engine filed under the user are the user's
+/// whatever the rule says. Blocking; `cancel` stops it between runs.
+pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Written> {
+    // The runs' parsers are used up reading them.
+    let runs = std::mem::take(&mut job.lines.runs);
+    let matcher = UserMatch::for_user(&job.user, job.stats.as_ref());
+    let files = &job.lines.files;
+    let mut found: Vec<FileLines> = files.iter().map(|_| FileLines::default()).collect();
+    for mut filed in runs {
+        check(cancel)?;
+        let (Some(file), Some(into)) = (files.get(filed.file), found.get_mut(filed.file)) else {
+            continue;
+        };
+        read_run(&mut filed, file, job, &matcher, into);
+    }
+    let mut excerpts = Vec::new();
+    for (file, got) in files.iter().zip(&found) {
+        let numbers: Vec<u64> = got.marked.keys().copied().collect();
+        let last = file.file_line(file.last_line).unwrap_or(file.last_line);
+        let mut ranges = evidence::with_context(&numbers, last, job.context as u64);
+        // A range starts at its first line read back, so that `--` still
+        // separates excerpts when context could not be read.
+        for r in &mut ranges {
+            if let Some((&first, _)) = got.text.range(r.clone()).next() {
+                r.start = first;
+            }
+        }
+        let marked: Vec<(u64, Option<Cause>)> = got.marked.iter().map(|(n, c)| (*n, *c)).collect();
+        let mut writer = ExcerptWriter::new(&ranges, &marked);
+        for (n, text) in &got.text {
+            writer.line(*n, text);
+        }
+        excerpts.push(Excerpt {
+            name: file_name(&file.key.path),
+            family: file.family,
+            lines: last,
+            matched: numbers.len() as u64,
+            text: writer.finish(),
+        });
+    }
+    let gaps = gaps(job, &found);
+    let (name, bundle_files) = evidence::build(&BundleRequest {
+        user: &job.user,
+        stats: job.stats.as_ref(),
+        sources: &excerpts,
+        context: job.context,
+        redactor: None,
+        checklist: &job.checklist,
+        taken_at: job.taken_at,
+        incident_now: job.incident_now,
+        operator: &job.operator,
+        time_marks: Some(&job.time_marks),
+        gaps: &gaps,
+        filed: true,
+    });
+    let path = job.dir.join(format!("{name}.tar.gz"));
+    write_tar_gz(&path, &name, &bundle_files, job.taken_at)?;
+    let partial = (!gaps.is_empty()).then(|| {
+        format!(
+            "it may lack some of the user's lines (README.txt says which); all of them: {}",
+            job.full_command
+        )
+    });
+    Ok(Written { path, partial })
+}
+
+/// Reads one run back with its context into `into`: the user's lines in
+/// it, by the rule `vpnwatch bundle` uses (a laptop counts once it logged
+/// the user's name in what was read so far) and those the engine filed,
+/// and the lines within `context` of them; the rest of the run is let go.
+fn read_run(
+    filed: &mut FiledRun,
+    file: &FiledFile,
+    job: &FiledJob,
+    matcher: &UserMatch,
+    into: &mut FileLines,
+) {
+    let RunKind::File { first_line_no, .. } = &filed.run.kind else {
+        return;
+    };
+    let Some((span, expect)) = filed.run.expect() else {
+        return;
+    };
+    let context = job.context;
+    let around = match read_span_around(span, job.max_line, expect, context, context) {
+        Ok(around) => around,
+        Err(e) => {
+            into.unread += filed.marked.len() as u64;
+            into.why = Some(e.to_string());
+            return;
+        }
+    };
+    // The pane numbers from its first line shown, the file from its
+    // start: the context before a run may be from before the pane's first.
+    let first = *first_line_no;
+    let number = |pane: u64| file.file_line(pane).unwrap_or(pane);
+    if !around.lines.is_empty() {
+        let last = first + around.lines.len() as u64 - 1;
+        into.covered.push(number(first)..=number(last));
+    }
+
+    // The run's records, read through a parser like the source's, as the
+    // source was read: a record joined from several lines is the user's
+    // whole, and a filed line that completed one marks all of it.
+    let mut records = Vec::new();
+    let mut reader = filed.reader.take();
+    let no_laptops = Default::default();
+    let mut pending = filed.marked.iter().peekable();
+    for (k, (bytes, continued)) in (0u64..).zip(&around.lines) {
+        let pane = first + k;
+        let cause = match pending.peek() {
+            Some(&&(at, cause)) if at == k => {
+                pending.next();
+                Some(cause)
+            }
+            _ => None,
+        };
+        let mut spanned = false;
+        if let (Some(reader), false) = (reader.as_mut(), *continued) {
+            let text = String::from_utf8_lossy(bytes);
+            reader.feed(&text, |record, event, _| {
+                let lines = read::span(pane, Some(&text), record);
+                spanned |= cause.is_some();
+                let (direct, host) = match &event {
+                    Some(ev) => {
+                        if file.family == Family::Client {
+                            into.hosts.see(ev);
+                        }
+                        (
+                            matcher.matches(ev, &no_laptops),
+                            ev.host.map(str::to_string),
+                        )
+                    }
+                    None => (false, None),
+                };
+                records.push(ReadRecord {
+                    lines: number(*lines.start())..=number(*lines.end()),
+                    filed: cause,
+                    direct,
+                    host,
+                });
+            });
+        }
+        if let Some(cause) = cause
+            && !spanned
+        {
+            records.push(ReadRecord {
+                lines: number(pane)..=number(pane),
+                filed: Some(cause),
+                direct: false,
+                host: None,
+            });
+        }
+    }
+    let laptops = into.hosts.laptops(matcher);
+    let mut here: Vec<u64> = Vec::new();
+    for record in &records {
+        let end = *record.lines.end();
+        if let Some(cause) = record.filed {
+            for n in record.lines.clone() {
+                into.marked.insert(n, if n == end { cause } else { None });
+                here.push(n);
+            }
+        }
+        if record.direct || record.host.as_ref().is_some_and(|h| laptops.contains(h)) {
+            for n in record.lines.clone() {
+                into.marked.entry(n).or_insert(None);
+                here.push(n);
+            }
+        }
+    }
+    if here.is_empty() {
+        return;
+    }
+    // Keep the lines within `context` of the user's lines in this run.
+    here.sort_unstable();
+    let near = |n: u64| {
+        let from = here.partition_point(|&m| m + (context as u64) < n);
+        here.get(from).is_some_and(|&m| m <= n + context as u64)
+    };
+    let mut keep = |n: u64, bytes: &[u8]| {
+        if near(n) {
+            into.text
+                .insert(n, String::from_utf8_lossy(bytes).into_owned());
+        }
+    };
+    let before = around.before.len() as u64;
+    for (k, (bytes, _)) in (0u64..).zip(&around.before) {
+        if let Some(n) = (number(first) + k).checked_sub(before).filter(|&n| n >= 1) {
+            keep(n, bytes);
+        }
+    }
+    for (k, (bytes, _)) in (0u64..).zip(&around.lines) {
+        keep(number(first + k), bytes);
+    }
+    let after_first = first + around.lines.len() as u64;
+    for (k, (bytes, _)) in (0u64..).zip(&around.after) {
+        keep(number(after_first + k), bytes);
+    }
+}
+
+/// What the bundle may lack of the user's lines, one sentence each.
+fn gaps(job: &FiledJob, found: &[FileLines]) -> Vec<String> {
+    let lines = &job.lines;
+    let mut out = Vec::new();
+    if lines.dropped > 0 {
+        out.push(format!(
+            "{} of the user's that the dashboard no longer refers to (it keeps the \
+             newest {} per user): they are here only where they fall in the stretches \
+             read back for the newer ones",
+            count(u64::from(lines.dropped), "older line", "older lines"),
+            USER_LINES_CAP
+        ));
+    }
+    if lines.unreadable > 0 {
+        out.push(format!(
+            "{} from syslog, stdin or a command, or older than the dashboard's recall \
+             index: they cannot be read again",
+            count(lines.unreadable, "line", "lines")
+        ));
+    }
+    for (file, got) in lines.files.iter().zip(found) {
+        let name = file_name(&file.key.path);
+        if got.unread > 0 {
+            out.push(format!(
+                "{} in {name}: {}",
+                count(got.unread, "line", "lines"),
+                got.why.as_deref().unwrap_or("not read again")
+            ));
+        }
+        let shown_from = match file.earlier {
+            Some(0) => 1,
+            Some(n) => {
+                out.push(format!(
+                    "lines 1-{n} of {name}: counted when the dashboard started but not kept \
+                     (--backlog), so the user's lines among them are not here"
+                ));
+                n + 1
+            }
+            None => {
+                out.push(format!(
+                    "the lines of {name} before the first one the dashboard showed: they \
+                     could not be counted, so its line numbers here count from that line"
+                ));
+                1
+            }
+        };
+        let last = file.file_line(file.last_line).unwrap_or(file.last_line);
+        let unread = not_covered(&got.covered, shown_from, last);
+        if unread > 0 {
+            out.push(format!(
+                "{} of {name} were not read back (only the stretches around the lines \
+                 the dashboard filed under the user are): the user's lines there that the \
+                 dashboard did not file (from the user's client IPs before the user was \
+                 seen with them, or from the user's laptop before it logged the name) are \
+                 not here",
+                count(unread, "line", "lines")
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push(format!("every line of the user's: {}", job.full_command));
+    }
+    out
+}
+
+/// How many of the lines `from..=to` none of `covered` holds.
+fn not_covered(covered: &[RangeInclusive<u64>], from: u64, to: u64) -> u64 {
+    if to < from {
+        return 0;
+    }
+    let mut ranges: Vec<(u64, u64)> = covered
+        .iter()
+        .map(|r| (*r.start().max(&from), *r.end().min(&to)))
+        .filter(|(a, b)| a <= b)
+        .collect();
+    ranges.sort_unstable();
+    let mut held = 0;
+    let mut next = from;
+    for (a, b) in ranges {
+        let a = a.max(next);
+        if a <= b {
+            held += b - a + 1;
+            next = b + 1;
+        }
+    }
+    (to - from + 1) - held
+}
+
+/// The name a log goes by in the bundle: its file name.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Writes the files under `dir/` in a gzip'd tar: to a temporary file next
@@ -332,4 +689,20 @@ pub fn write_tar_gz(
     tmp.as_file().sync_all().with_context(named)?;
     tmp.persist(path).map_err(|e| e.error).with_context(named)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_covered;
+
+    #[test]
+    fn lines_not_read_back_are_counted_once_whatever_the_overlaps() {
+        assert_eq!(not_covered(&[], 1, 10), 10);
+        assert_eq!(not_covered(&[1..=10], 1, 10), 0);
+        // Overlapping and out of order; outside the lines asked for.
+        assert_eq!(not_covered(&[5..=7, 0..=2, 6..=8, 20..=30], 1, 10), 4);
+        // From the first line shown on (after --backlog's earlier lines).
+        assert_eq!(not_covered(&[1..=3], 6, 10), 5);
+        assert_eq!(not_covered(&[1..=3], 6, 5), 0);
+    }
 }

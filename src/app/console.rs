@@ -243,7 +243,7 @@ fn backlog_files(
     jobs: &[sources::BacklogJob],
     inputs: &[Input],
     families: &[Family],
-) -> Vec<(SourceId, HeadlessFile, u64)> {
+) -> Vec<(sources::BacklogJob, HeadlessFile)> {
     jobs.iter()
         .filter_map(|job| {
             let i = job.source.0 as usize;
@@ -254,7 +254,7 @@ fn backlog_files(
                 format: input.format,
                 user: input.user.clone(),
             };
-            Some((job.source, file, job.bytes))
+            Some((job.clone(), file))
         })
         .collect()
 }
@@ -263,12 +263,12 @@ fn backlog_files(
 /// progress, then hands it to the model, which counts the lines it put off
 /// on top. On a read error the earlier bytes stay uncounted and the header
 /// says so.
-fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
+fn count_backlog(files: &[(sources::BacklogJob, HeadlessFile)], shared: &Shared) {
     // Counting is held until this ends; a panic in the count must not leave
     // it held (and the ingest task waiting) for the rest of the session.
     let mut release = Release {
         shared,
-        first: files.first().map(|(source, _, _)| *source),
+        first: files.first().map(|(job, _)| job.source),
         outcome: None,
     };
     // Read as the model reads its sources.
@@ -277,18 +277,28 @@ fn count_backlog(files: &[(SourceId, HeadlessFile, u64)], shared: &Shared) {
         (model.ctx().clone(), model.new_incident())
     };
     let mut before = 0u64;
-    for (source, file, bytes) in files {
+    // Until counted, the number of lines before each pane's first is not
+    // known (`e` numbers lines as in the file with it).
+    for (job, _) in files {
+        shared.model().set_earlier(job.source, job.file_id, None);
+    }
+    for (job, file) in files {
         let mut progress = |done: u64| {
             shared.model().set_backlog_done(before + done);
             shared.dirty.store(true, Ordering::Release);
             shared.changed.notify_one();
         };
-        incident.set_source(*source);
-        if let Err(e) = headless::count_prefix(file, *bytes, &ctx, &mut incident, &mut progress) {
-            release.outcome = Some(Err((*source, format!("{e:#}"))));
-            return;
+        incident.set_source(job.source);
+        match headless::count_prefix(file, job.bytes, &ctx, &mut incident, &mut progress) {
+            Ok(lines) => shared
+                .model()
+                .set_earlier(job.source, job.file_id, Some(lines)),
+            Err(e) => {
+                release.outcome = Some(Err((job.source, format!("{e:#}"))));
+                return;
+            }
         }
-        before += bytes;
+        before += job.bytes;
     }
     release.outcome = Some(Ok(incident));
 }

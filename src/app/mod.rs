@@ -16,6 +16,7 @@ pub mod read;
 pub mod recall;
 pub mod report;
 pub mod sources;
+pub mod spool;
 
 use std::fs::File;
 use std::io::Read;

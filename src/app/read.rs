@@ -92,7 +92,10 @@ pub fn read_file(
     // can be mapped (see `FileBytes`).
     let mut splitter = LineSplitter::new(DEFAULT_MAX_LINE);
     input
-        .for_each_piece(limit, |piece| splitter.feed(piece, &mut each_line))
+        .for_each_piece(limit, |piece| {
+            crate::source::io_count::count_read(piece.len());
+            splitter.feed(piece, &mut each_line)
+        })
         .with_context(name)?;
     splitter.finish(&mut each_line);
     reader.finish(|text, event, n| on_record(last_line, None, text, event, n));
@@ -105,7 +108,7 @@ pub fn read_file(
 
 /// The lines a record completed on line `line_no` (text `line`; `None` at
 /// the end of the input, `line_no` then being the last line) came from.
-fn span(line_no: u64, line: Option<&str>, text: &str) -> RangeInclusive<u64> {
+pub(crate) fn span(line_no: u64, line: Option<&str>, text: &str) -> RangeInclusive<u64> {
     let n = text.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
     if n == 1 {
         // One line (ISE segments are joined into one line: the completing

@@ -363,6 +363,13 @@ pub struct BundleRequest<'a> {
     /// Which of the user's times are not their lines' own (a JSON
     /// record's, the read time): named in `user.json`'s `times_from`.
     pub time_marks: Option<&'a super::timemarks::TimeMarks>,
+    /// What the bundle lacks of the user's lines, one sentence each (a
+    /// bundle made from the dashboard's references: see
+    /// `pipeline::user_lines`); empty when it holds them all.
+    pub gaps: &'a [String],
+    /// The lines are the ones the dashboard filed under the user (`e`),
+    /// not found by reading the logs whole (`vpnwatch bundle`).
+    pub filed: bool,
 }
 
 /// One file of the bundle, path relative to the bundle's directory.
@@ -455,8 +462,8 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          \x20               '>' marks the user's own lines, with [cause] on a failure the\n\
          \x20               engine counted, '--' separates distant excerpts\n\
          {summary}\n\n\
-         A line is the user's when it names the user or comes from one of the user's\n\
-         client IPs; in a client log, every line of a laptop that logged the user's name.\n",
+         {rule}\n\
+         {gaps}",
         user = req.user,
         taken = req.taken_at.strftime("%Y-%m-%d %H:%M:%S"),
         operator = req.operator,
@@ -470,6 +477,27 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
             None => "no".to_string(),
         },
         summary = summary.join("\n"),
+        rule = if req.filed {
+            "The lines are those the dashboard filed under the user (its drill-down's),\n\
+             read back from their files: a line that names the user, comes from one of the\n\
+             user's client IPs once the user was seen with it, or, in a client log, comes\n\
+             from a laptop that last logged the user's name."
+        } else {
+            "A line is the user's when it names the user or comes from one of the user's\n\
+             client IPs; in a client log, every line of a laptop that logged the user's name."
+        },
+        gaps = if req.gaps.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nNot in this bundle\n------------------\n{}\n",
+                req.gaps
+                    .iter()
+                    .map(|g| format!("- {g}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        },
     );
     files.insert(
         0,

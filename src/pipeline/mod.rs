@@ -9,9 +9,11 @@
 //!
 //! * [`lines`] — the bounded store of log lines each pane shows.
 //! * [`recall`] — where lines a pane no longer keeps can be read again.
+//! * [`user_lines`] — where a user's filed lines are, for `e`'s bundle.
 
 pub mod lines;
 pub mod recall;
+pub mod user_lines;
 
 use crate::engine::checklist::Checklist;
 use crate::engine::incident::{self, Incident, IncidentLimits, LineRef};
@@ -71,6 +73,21 @@ pub struct SourceState {
     /// Detect role and format from the next lines that arrive (the file did
     /// not exist, or was empty, when the console started).
     pub detect: bool,
+    /// The lines of the file before the first one shown (`--backlog`):
+    /// counted, never shown nor filed under users. The pane numbers its
+    /// lines from the first one shown.
+    pub earlier: Option<Earlier>,
+}
+
+/// The part of a file before the lines a pane shows of it (`--backlog`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Earlier {
+    /// (device, inode) of the file, where known: a file that replaces it
+    /// (rotation) is numbered from its own first line.
+    pub file_id: Option<(u64, u64)>,
+    /// How many lines they are; `None` while or when they could not be
+    /// counted.
+    pub lines: Option<u64>,
 }
 
 impl SourceState {
@@ -92,6 +109,7 @@ impl SourceState {
             last_ts: None,
             auto_detect: false,
             detect: false,
+            earlier: None,
         }
     }
 
@@ -211,6 +229,14 @@ impl Model {
             total,
             ..Held::default()
         });
+    }
+
+    /// Notes how many lines of source `id`'s file (identity `file_id`)
+    /// come before its first line shown; `None`: they could not be counted.
+    pub fn set_earlier(&mut self, id: SourceId, file_id: Option<(u64, u64)>, lines: Option<u64>) {
+        if let Some(src) = self.sources.get_mut(usize::from(id.0)) {
+            src.earlier = Some(Earlier { file_id, lines });
+        }
     }
 
     /// (bytes counted, bytes to count) of the earlier bytes, while held.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::lines::LineMeta;
 use crate::source::recall::{Expect, line_hash};
-use crate::vocab::{FileSpan, LineBatch, SourceId};
+use crate::vocab::{FileKey, FileSpan, LineBatch, SourceId};
 
 /// A run of one file's lines is closed at this many bytes, so reading any
 /// line again reads at most this much.
@@ -189,6 +189,27 @@ impl RecallIndex {
         self.runs.len()
     }
 
+    /// The newest run of file lines of `source`, if any is indexed.
+    pub fn newest_file_run(&self, source: SourceId) -> Option<&Run> {
+        self.runs
+            .iter()
+            .rev()
+            .find(|r| matches!(&r.kind, RunKind::File { source: s, .. } if *s == source))
+    }
+
+    /// The number of the last line of `file` indexed: how far the pane read
+    /// it (numbered as the pane numbers it).
+    pub fn last_line_of(&self, file: &FileKey) -> Option<u64> {
+        self.runs.iter().rev().find_map(|r| match &r.kind {
+            RunKind::File {
+                span,
+                first_line_no,
+                ..
+            } if *span.file == *file => Some(first_line_no + r.lines.saturating_sub(1)),
+            _ => None,
+        })
+    }
+
     /// The runs that hold any of the lines `range`, in order.
     pub fn runs_for(&self, range: Range<u64>) -> Vec<Run> {
         // Runs are in index order and do not overlap: find the first run
@@ -282,7 +303,6 @@ impl Recalled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::FileKey;
 
     fn file_batch(file: &Arc<FileKey>, first_line: u64, start: u64, lines: &[&str]) -> LineBatch {
         let mut b = LineBatch::new(first_line);

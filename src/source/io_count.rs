@@ -1,5 +1,5 @@
-//! Counters of the work the file sources do on disk: bytes read, reads, and
-//! seeks (a follower jumping to a position instead of reading up to it, as
+//! Counters of the work the file sources and the headless reading path do
+//! on disk: bytes read, reads, and seeks (a follower jumping to a position instead of reading up to it, as
 //! `--backlog` does). They let a test bound an operation by its work (the
 //! backlog of a huge file reads only its tail) rather than by wall-clock
 //! time, which a fast disk or a sparse file would make meaningless.
@@ -16,9 +16,11 @@ static SEEKS: AtomicU64 = AtomicU64::new(0);
 /// The counters at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IoCounts {
-    /// Bytes read from regular files at an offset.
+    /// Bytes read from regular files at an offset, or handed from a file
+    /// (mapped or read) to the one reading path that turns files into
+    /// events (`app::read`).
     pub bytes_read: u64,
-    /// Read calls on regular files.
+    /// Read calls on regular files (pieces, for the reading path).
     pub reads: u64,
     /// Jumps of a follower to a later position without reading up to it.
     pub seeks: u64,

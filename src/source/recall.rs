@@ -65,6 +65,35 @@ pub fn read_span(
     max_line: usize,
     expect: Expect,
 ) -> Result<Vec<Piece>, RecallError> {
+    read_span_around(span, max_line, expect, 0, 0).map(|around| around.lines)
+}
+
+/// How far before and after a span [`read_span_around`] looks for the
+/// lines around it: context lines longer than this are left out.
+pub const MARGIN_BYTES: u64 = 64 * 1024;
+
+/// The lines of a span read again, with lines of the file around them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Around {
+    /// Up to the asked number of lines that end where the span starts,
+    /// oldest first.
+    pub before: Vec<Piece>,
+    /// The span's own lines, checked as [`read_span`] checks them.
+    pub lines: Vec<Piece>,
+    /// Up to the asked number of lines that follow the span.
+    pub after: Vec<Piece>,
+}
+
+/// [`read_span`], also reading up to `before` lines that precede the span
+/// and `after` lines that follow it in the file, within [`MARGIN_BYTES`]
+/// each way (an evidence bundle's context lines).
+pub fn read_span_around(
+    span: &FileSpan,
+    max_line: usize,
+    expect: Expect,
+    before: usize,
+    after: usize,
+) -> Result<Around, RecallError> {
     let key = &span.file;
     let path = key.path.clone();
     let len = span.end.saturating_sub(span.start);
@@ -75,18 +104,40 @@ pub fn read_span(
     let Some(file) = file else {
         return Err(RecallError::Gone(path));
     };
-    let mut buf = vec![0u8; len as usize];
-    read_exact_at(&file, &mut buf, span.start).map_err(|e| match e.kind() {
+    let size = file
+        .metadata()
+        .map_err(|e| RecallError::Io(path.clone(), e))?
+        .len();
+    if size < span.end {
+        return Err(RecallError::Changed(path));
+    }
+    let from = if before > 0 {
+        span.start.saturating_sub(MARGIN_BYTES)
+    } else {
+        span.start
+    };
+    let to = if after > 0 {
+        span.end.saturating_add(MARGIN_BYTES).min(size)
+    } else {
+        span.end
+    };
+    let mut buf = vec![0u8; usize::try_from(to - from).unwrap_or(0)];
+    read_exact_at(&file, &mut buf, from).map_err(|e| match e.kind() {
         io::ErrorKind::UnexpectedEof => RecallError::Changed(path.clone()),
         _ => RecallError::Io(path.clone(), e),
     })?;
+    let head = usize::try_from(span.start - from).unwrap_or(0);
+    let body = usize::try_from(len).unwrap_or(0);
+    let (margin_before, rest) = buf.split_at(head.min(buf.len()));
+    let (own, margin_after) = rest.split_at(body.min(rest.len()));
+
     let mut lines = Vec::new();
     let mut splitter = LineSplitter::new(max_line);
     let mut first = expect.first_continued;
     let mut push = |line: &[u8], continued: bool| {
         lines.push((line.to_vec(), continued || std::mem::take(&mut first)));
     };
-    splitter.feed_marked(&buf, &mut push);
+    splitter.feed_marked(own, &mut push);
     splitter.finish_marked(&mut push);
     let same = lines.len() as u64 == expect.lines
         && lines.first().map(|(l, _)| line_hash(l)) == Some(expect.first_hash)
@@ -94,7 +145,34 @@ pub fn read_span(
     if !same {
         return Err(RecallError::Changed(path));
     }
-    Ok(lines)
+
+    // Before: the margin's first line is cut unless it starts the file.
+    let whole = if from == 0 {
+        margin_before
+    } else {
+        match margin_before.iter().position(|&b| b == b'\n') {
+            Some(at) => &margin_before[at + 1..],
+            None => &[],
+        }
+    };
+    let mut earlier = Vec::new();
+    LineSplitter::new(max_line).feed_marked(whole, |l, c| earlier.push((l.to_vec(), c)));
+    let skip = earlier.len().saturating_sub(before);
+    earlier.drain(..skip);
+
+    // After: complete lines, and an unterminated last one at the file's end.
+    let mut later = Vec::new();
+    let mut splitter = LineSplitter::new(max_line);
+    splitter.feed_marked(margin_after, |l, c| later.push((l.to_vec(), c)));
+    if to == size {
+        splitter.finish_marked(|l, c| later.push((l.to_vec(), c)));
+    }
+    later.truncate(after);
+    Ok(Around {
+        before: earlier,
+        lines,
+        after: later,
+    })
 }
 
 /// The file with identity `id`: at `path`, or renamed within its directory.

@@ -42,16 +42,17 @@ pub enum ScanMode {
 
 /// Counts into `incident` the lines that start in the first `limit` bytes
 /// of `file` (the part of a file before the dashboard's backlog), calling
-/// `progress` with the bytes counted so far.
+/// `progress` with the bytes counted so far. Returns how many lines they
+/// are.
 pub fn count_prefix(
     file: &HeadlessFile,
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
     progress: &mut dyn FnMut(u64),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
     let mode = ScanMode::Bulk(BulkOptions::default());
-    count_file(file, limit, ctx, mode, incident, progress).map(|_| ())
+    count_file(file, limit, ctx, mode, incident, progress).map(|summary| summary.lines)
 }
 
 /// Reads the lines that start in the first `limit` bytes of one file into

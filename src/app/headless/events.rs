@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::scan_report::{join_warning, unrecognised_warnings};
 use super::{HeadlessFile, read_all};
+use crate::app::spool::Spool;
 use crate::engine::incident::{Applied, IncidentLimits};
 use crate::engine::{CauseUpdate, Incident};
 use crate::parse::{self, ParseContext};
@@ -60,10 +61,11 @@ fn is_line_time(t: &parse::TimeFrom) -> bool {
 ///
 /// A later line (an auth-server verdict, a more specific follow-up) can
 /// change the cause of an attempt printed before it, possibly from another
-/// file. Regular files are therefore read twice: the first read lets the
-/// engine settle every line's cause, the second prints each line with it.
-/// Input that cannot be read twice (a pipe) is read once, and a changed
-/// cause is printed as an `{"update": …}` record, as `events --follow` does.
+/// file. The files are read once: when they are all regular files, the
+/// records wait in a [`Spool`] until every cause is final, and are then
+/// printed with them. Input that is not (a pipe) is printed as it is read,
+/// and a changed cause is printed as an `{"update": …}` record, as
+/// `events --follow` does.
 pub fn events(
     files: &[HeadlessFile],
     ctx: &ParseContext,
@@ -71,46 +73,37 @@ pub fn events(
     out: impl Write,
 ) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
-    let families = || Incident::for_sources(files.iter().map(|f| f.family), limits);
-    let rereadable = files
+    let regular = files
         .iter()
         .all(|f| std::fs::metadata(&f.path).is_ok_and(|m| m.is_file()));
-    let mut finals = std::collections::HashMap::new();
+    let mut spool = if regular { Some(Spool::new()?) } else { None };
     let mut names = LineNames::default();
-    if rereadable {
-        read_all(files, u64::MAX, ctx, &mut families(), |seen| {
-            for u in seen.updates {
-                finals.insert(u.index, u.cause);
-            }
-            Ok(())
-        })?;
-    }
-    let mut incident = families();
+    let mut incident = Incident::for_sources(files.iter().map(|f| f.family), limits);
     let summaries = read_all(files, u64::MAX, ctx, &mut incident, |seen| {
+        if let Some(spool) = &mut spool {
+            spool.update(seen.updates);
+        }
         let Some(ev) = seen.event else {
             return Ok(());
         };
         let source = seen.path.to_string_lossy();
-        let cause = finals
-            .get(&seen.index)
-            .copied()
-            .or(seen.applied.cause)
-            .or(ev.cause);
-        write_event(
-            &mut out,
-            &source,
-            seen.line_no,
-            seen.raw,
-            ev,
-            cause,
-            seen.applied,
-        )?;
-        if !rereadable {
-            names.note(seen.index, &source, seen.line_no, seen.applied);
-            names.write_updates(&mut out, seen.updates)?;
+        let cause = seen.applied.cause.or(ev.cause);
+        let write = |w: &mut dyn Write| {
+            write_event(w, &source, seen.line_no, seen.raw, ev, cause, seen.applied)
+        };
+        match &mut spool {
+            Some(spool) => spool.record(seen.index, write)?,
+            None => {
+                write(&mut out)?;
+                names.note(seen.index, &source, seen.line_no, seen.applied);
+                names.write_updates(&mut out, seen.updates)?;
+            }
         }
         Ok(())
     })?;
+    if let Some(spool) = spool {
+        spool.finish(&mut out)?;
+    }
     out.flush()?;
     for w in unrecognised_warnings(&summaries) {
         eprintln!("vpnwatch: {w}");

@@ -319,6 +319,9 @@ pub struct UserStats {
     pub recent: MinuteRing,
     /// This user's retained lines, oldest first, at most [`USER_LINES_CAP`].
     pub lines: VecDeque<LineRef>,
+    /// References dropped from [`UserStats::lines`] to stay within the cap
+    /// (saturating): a bundle made from the references says what it lacks.
+    pub lines_dropped: u32,
 }
 
 /// What one user's counts say at the incident's current log time: derived
@@ -415,6 +418,7 @@ impl UserStats {
         }
         if self.lines.len() >= USER_LINES_CAP {
             self.lines.pop_front();
+            self.lines_dropped = self.lines_dropped.saturating_add(1);
         }
         self.lines.push_back(line);
     }
@@ -1148,6 +1152,8 @@ mod tests {
             Some(10),
             "oldest dropped"
         );
+        // Counted, for whatever is made of the references.
+        assert_eq!(pam.lines_dropped, 10);
     }
 
     #[test]
