@@ -81,6 +81,7 @@ pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Opti
 #[derive(Clone, Debug, Default)]
 pub struct StreamParser {
     headers: asa::HeaderCache,
+    tags: asa::TagMemo,
 }
 
 impl StreamParser {
@@ -105,7 +106,7 @@ impl StreamParser {
     /// ids are plain); its header is not read. `false` means "parse the
     /// line".
     #[inline]
-    pub fn is_plain(&self, line: &[u8], family: Family) -> bool {
-        family == Family::Headend && asa::plain_header(line).is_some()
+    pub fn is_plain(&mut self, line: &[u8], family: Family) -> bool {
+        family == Family::Headend && asa::is_plain(line, &mut self.tags)
     }
 }
