@@ -10,9 +10,14 @@
 //!   whatever the block size.
 //! * Workers ship only what the engine needs: events for which
 //!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
-//!   count and their latest time; the others are copied into a small
-//!   per-block arena. Nothing else is retained, so memory stays at about
-//!   `threads × block size` whatever the file size.
+//!   count and the time of the last of each run, the only one the engine's
+//!   clock takes from them (see [`Incident::latest`]); the others are
+//!   copied into a small per-block arena. Nothing else is retained, so
+//!   memory stays at about `threads × block size` whatever the file size.
+//! * A plain line (its message id has no extractor in the catalogue) is
+//!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
+//!   is not read, except for the last line of a run, which is parsed when
+//!   the run ends.
 //! * Blocks come from a memory map of the file when it is safe, else from
 //!   positioned reads into buffers the workers own ([`FileBytes`]: a file
 //!   being written, a pipe, a network file system, or a file that changes
