@@ -155,8 +155,8 @@ pub struct Incident {
     totals: Totals,
     first_failure: Option<Timestamp>,
     /// The latest time of the events that are more than counted, and of
-    /// the counted event read last before each of them (see
-    /// [`Incident::latest`]).
+    /// the counted event read last before each of them from the same
+    /// source (see [`Incident::latest`]).
     latest: Option<Timestamp>,
     /// Per source, the time of the event read last from it, when that was
     /// one that only counts (see [`Incident::only_counts`]): it moves the
@@ -263,13 +263,13 @@ impl Incident {
     }
 
     /// The log clock: the latest time among the events that are more than
-    /// counted, and per source the counted event read just before each of
-    /// them and the event read last. The events that only count (firewall traffic, see
-    /// [`Incident::only_counts`]) move it only as the last of a run: so a
-    /// reader never needs the time of a traffic line in the middle of a
-    /// run, and the block reader (`app/bulk.rs`) reads none. In a log whose
-    /// times never go backwards it is the time of the last line read, as if
-    /// every line were read.
+    /// counted and, per source, the counted event read just before each of
+    /// them and the event read last. The events that only count (firewall
+    /// traffic, see [`Incident::only_counts`]) move it only as the last of
+    /// a run: so a reader never needs the time of a traffic line in the
+    /// middle of a run, and the block reader (`app/bulk.rs`) reads none. In
+    /// a log whose times never go backwards it is the time of the last line
+    /// read, as if every line were read.
     pub fn latest(&self) -> Option<Timestamp> {
         self.last_counted
             .iter()
