@@ -250,3 +250,57 @@ fn a_headerless_plain_line_takes_the_read_time_in_both_readers() {
         assert!(latest >= before, "{mode:?}: {latest}");
     }
 }
+
+/// The clock rule (README, "The log clock"): plain traffic moves the latest
+/// time only as the last line of a run, so the fast reader never reads the
+/// times of the traffic in between; both readers follow it.
+#[test]
+fn traffic_moves_the_latest_time_only_as_the_last_line_of_a_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let traffic = |time: &str| {
+        format!(
+            "Nov 28 {time} asa-fw1 : %ASA-6-302013: Built outbound TCP connection 1 for outside:203.0.113.15/443 (203.0.113.15/443) to inside:10.1.1.1/5000 (10.1.1.1/5000)\n"
+        )
+    };
+    let rejected = |time: &str| {
+        format!(
+            "Nov 28 {time} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = ann : user IP = 100.64.0.1\n"
+        )
+    };
+    let cases = [
+        // The skewed 09:00 line is inside a run: not the clock.
+        (
+            [
+                rejected("08:00:00"),
+                traffic("09:00:00"),
+                traffic("08:30:00"),
+            ]
+            .concat(),
+            "2026-11-28T08:30:00Z",
+        ),
+        // It ends a run (a failure follows): the clock.
+        (
+            [
+                traffic("09:00:00"),
+                rejected("08:00:00"),
+                traffic("08:30:00"),
+            ]
+            .concat(),
+            "2026-11-28T09:00:00Z",
+        ),
+    ];
+    for (i, (log, want)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("run{i}.log"));
+        std::fs::write(&path, log).expect("write");
+        for mode in [
+            ScanMode::Sequential,
+            ScanMode::Bulk(BulkOptions {
+                threads: 1,
+                ..BulkOptions::default()
+            }),
+        ] {
+            let report = report_json(&path, mode);
+            assert_eq!(report["totals"]["latest"], *want, "case {i}, {mode:?}");
+        }
+    }
+}

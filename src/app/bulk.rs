@@ -10,9 +10,14 @@
 //!   whatever the block size.
 //! * Workers ship only what the engine needs: events for which
 //!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
-//!   count and their latest time; the others are copied into a small
-//!   per-block arena. Nothing else is retained, so memory stays at about
-//!   `threads × block size` whatever the file size.
+//!   count and the time of the last of each run, the only one the engine's
+//!   clock takes from them (see [`Incident::latest`]); the others are
+//!   copied into a small per-block arena. Nothing else is retained, so
+//!   memory stays at about `threads × block size` whatever the file size.
+//! * A plain line (its message id has no extractor in the catalogue) is
+//!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
+//!   is not read, except for the last line of a run, which is parsed when
+//!   the run ends.
 //! * Blocks come from a memory map of the file when it is safe, else from
 //!   positioned reads into buffers the workers own ([`FileBytes`]: a file
 //!   being written, a pipe, a network file system, or a file that changes
@@ -77,7 +82,8 @@ pub struct BulkCounts {
 struct Shipped {
     /// Events before this one that only count (see [`Incident::only_counts`]).
     counted_before: u64,
-    counted_latest: Option<Timestamp>,
+    /// The time of the last of them: the only one the engine's clock needs.
+    counted_last: Option<Timestamp>,
     family: Family,
     ts: Option<Timestamp>,
     outcome: Outcome,
@@ -109,7 +115,13 @@ struct BlockResult {
     events: Vec<Shipped>,
     /// Counted-only events after the last shipped one.
     counted_after: u64,
-    counted_after_latest: Option<Timestamp>,
+    /// The time of the last of them, once known (see `unread`).
+    counted_last: Option<Timestamp>,
+    /// The last of them, when it is a plain line whose time was not read
+    /// yet: where it is in the piece being split. Its time is read only if
+    /// it stays the last (another plain line replaces it first, nearly
+    /// always), before the piece's bytes go.
+    unread: Option<(usize, usize)>,
 }
 
 impl BlockResult {
@@ -145,7 +157,7 @@ impl BlockResult {
         } = *ev;
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
-            counted_latest: self.counted_after_latest.take(),
+            counted_last: self.counted_last.take(),
             family,
             ts,
             outcome,
@@ -167,53 +179,80 @@ impl BlockResult {
         self.events.push(shipped);
     }
 
-    /// One line; `checked` is the line as text when already known valid.
+    /// One line of the piece `piece`, at offset `at` in it when it is a
+    /// slice of it (see [`LineSplitter::feed_at`]). Inlined into the
+    /// splitter's loop: for a plain line this is all that runs, and a call
+    /// per line cost a fifth of it.
+    #[inline(always)]
     fn line(
         &mut self,
+        piece: &[u8],
         bytes: &[u8],
-        checked: Option<&str>,
+        at: Option<usize>,
         family: Family,
         ctx: &ParseContext,
         p: &mut StreamParser,
     ) {
         self.counts.lines += 1;
-        // Most headend lines are traffic the engine only counts: their time
-        // is all that is needed, and the header gives it.
-        // A plain line with no time of its own is parsed: the general path
-        // gives it the time it is read (below), which moves the latest time.
-        if let Some(ts @ Some(_)) = p.plain_time(bytes, family, ctx) {
+        // Most headend lines are traffic the engine only counts, and only
+        // the last of a run of them moves its clock: their tag and id are
+        // all that is read.
+        if p.is_plain(bytes, family) {
             self.counts.recognised += 1;
             self.counted_after += 1;
-            if ts > self.counted_after_latest {
-                self.counted_after_latest = ts;
+            match at {
+                Some(at) => self.unread = Some((at, bytes.len())),
+                None => self.read_now(bytes, family, ctx, p),
             }
             return;
         }
-        let lossy;
-        let text = match checked.or_else(|| std::str::from_utf8(bytes).ok()) {
-            Some(text) => text,
-            None => {
-                lossy = String::from_utf8_lossy(bytes);
-                &lossy
+        self.parse(piece, bytes, family, ctx, p);
+    }
+
+    /// A plain line joined from two pieces: its time is read now.
+    #[cold]
+    #[inline(never)]
+    fn read_now(&mut self, bytes: &[u8], family: Family, ctx: &ParseContext, p: &mut StreamParser) {
+        self.unread = None;
+        self.counted_last = with_event(bytes, family, ctx, p, |ev| ev.ts).flatten();
+    }
+
+    /// A line that is not plain: parsed in full, out of line so that the
+    /// plain lines' path stays small.
+    #[inline(never)]
+    fn parse(
+        &mut self,
+        piece: &[u8],
+        bytes: &[u8],
+        family: Family,
+        ctx: &ParseContext,
+        p: &mut StreamParser,
+    ) {
+        self.read_unread(piece, family, ctx, p);
+        let recognised = with_event(bytes, family, ctx, p, |ev| {
+            if Incident::only_counts(ev) {
+                self.counted_after += 1;
+                self.counted_last = ev.ts;
+            } else {
+                self.take(ev);
             }
-        };
-        let Some(mut ev) = p.parse(text, family, ctx) else {
-            return;
-        };
-        // A line with no time of its own takes the time it is read, as the
-        // record reader gives it (see `RecordReader`).
-        if ev.ts.is_none() && ev.ts_from == TimeFrom::Missing {
-            ev.ts = Some(Timestamp::now());
-            ev.ts_from = TimeFrom::Read;
+        });
+        if recognised.is_some() {
+            self.counts.recognised += 1;
         }
-        self.counts.recognised += 1;
-        if Incident::only_counts(&ev) {
-            self.counted_after += 1;
-            if ev.ts > self.counted_after_latest {
-                self.counted_after_latest = ev.ts;
-            }
-        } else {
-            self.take(&ev);
+    }
+
+    /// Reads the time of the plain line left unread in `piece`, if any.
+    fn read_unread(
+        &mut self,
+        piece: &[u8],
+        family: Family,
+        ctx: &ParseContext,
+        p: &mut StreamParser,
+    ) {
+        if let Some((at, len)) = self.unread.take() {
+            let bytes = piece.get(at..at + len).unwrap_or_default();
+            self.counted_last = with_event(bytes, family, ctx, p, |ev| ev.ts).flatten();
         }
     }
 
@@ -221,9 +260,7 @@ impl BlockResult {
     fn apply(&self, incident: &mut Incident) -> BulkCounts {
         let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
         for s in &self.events {
-            if s.counted_before > 0 {
-                incident.count_events(s.counted_before, s.counted_latest);
-            }
+            incident.count_events(s.counted_before, s.counted_last);
             let ev = Event {
                 family: s.family,
                 ts: s.ts,
@@ -245,9 +282,7 @@ impl BlockResult {
             };
             incident.apply(&ev);
         }
-        if self.counted_after > 0 {
-            incident.count_events(self.counted_after, self.counted_after_latest);
-        }
+        incident.count_events(self.counted_after, self.counted_last);
         self.counts
     }
 }
@@ -424,7 +459,7 @@ fn read_block(
     while !splitter.pending().is_empty() {
         let buf = file.get(buf, pos, step)?;
         if buf.is_empty() {
-            splitter.finish(|line| result.line(line, None, family, ctx, &mut parser));
+            splitter.finish(|line| result.line(&[], line, None, family, ctx, &mut parser));
             break;
         }
         let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
@@ -447,9 +482,29 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    splitter.feed(piece, |line| {
-        // Checked per line, and only for lines that get parsed: most are
-        // counted from their ASCII header alone.
-        result.line(line, None, family, ctx, parser);
+    splitter.feed_at(piece, |line, at| {
+        result.line(piece, line, at, family, ctx, parser);
     });
+    // The piece's bytes go (a read buffer is reused) after this.
+    result.read_unread(piece, family, ctx, parser);
+}
+
+/// Calls `f` with the event of one line as the line-by-line reader gets
+/// it: the text (lossy when not UTF-8) parsed, and a line with no time of
+/// its own given the time it is read, as the record reader does (see
+/// `RecordReader`). `None` when the line is not recognised.
+fn with_event<R>(
+    bytes: &[u8],
+    family: Family,
+    ctx: &ParseContext,
+    p: &mut StreamParser,
+    f: impl FnOnce(&Event) -> R,
+) -> Option<R> {
+    let text = crate::source::lines::lossy(bytes);
+    let mut ev = p.parse(&text, family, ctx)?;
+    if ev.ts.is_none() && ev.ts_from == TimeFrom::Missing {
+        ev.ts = Some(Timestamp::now());
+        ev.ts_from = TimeFrom::Read;
+    }
+    Some(f(&ev))
 }

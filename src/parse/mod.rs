@@ -118,6 +118,7 @@ pub fn parse_line<'a>(line: &'a str, family: Family, ctx: &ParseContext) -> Opti
 #[derive(Clone, Debug, Default)]
 pub struct StreamParser {
     headers: asa::HeaderCache,
+    tags: asa::TagMemo,
 }
 
 impl StreamParser {
@@ -135,24 +136,14 @@ impl StreamParser {
         }
     }
 
-    /// For bulk readers that only aggregate: `Some(ts)` when the line is
-    /// recognised as a plain headend message (see [`asa::plain_header`]),
-    /// whose event would carry nothing but its time, host and id; `None`
-    /// means "parse the line".
+    /// For bulk readers that only aggregate: whether the line is a plain
+    /// headend message (see [`asa::plain_header`]), whose event would carry
+    /// nothing but its time, host and id, and which the engine only counts.
+    /// Decided from the tag and id alone (the one catalogue table says which
+    /// ids are plain); its header is not read. `false` means "parse the
+    /// line".
     #[inline]
-    pub fn plain_time(
-        &mut self,
-        line: &[u8],
-        family: Family,
-        ctx: &ParseContext,
-    ) -> Option<Option<jiff::Timestamp>> {
-        if family != Family::Headend {
-            return None;
-        }
-        if let Some(known) = self.headers.plain_time(line, ctx.default_year) {
-            return known;
-        }
-        let header = asa::plain_header(line)?;
-        self.headers.time(header, ctx.default_year)
+    pub fn is_plain(&mut self, line: &[u8], family: Family) -> bool {
+        family == Family::Headend && asa::is_plain(line, &mut self.tags)
     }
 }

@@ -77,6 +77,27 @@ impl LineSplitter {
     /// bytes of the stream the piece stands for (its terminator included),
     /// so a file source knows where each line is in its file.
     pub fn feed_raw(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], bool, usize)) {
+        self.feed_located(chunk, |line, continued, raw, _| emit(line, continued, raw));
+    }
+
+    /// [`feed`](Self::feed), also telling `emit` where in `chunk` a line
+    /// starts when it is a slice of `chunk` as it is (`None` for lines
+    /// joined from earlier chunks, and for pieces of cut lines), so a reader
+    /// can come back to a line of the chunk after later ones without
+    /// copying it.
+    pub fn feed_at(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], Option<usize>)) {
+        self.feed_located(chunk, |line, _, _, at| emit(line, at));
+    }
+
+    /// The one loop behind the `feed*` methods: `emit` gets the line, its
+    /// continuation mark, its length in the stream and where it starts in
+    /// `chunk` (see [`feed_at`](Self::feed_at)).
+    #[inline]
+    fn feed_located(
+        &mut self,
+        chunk: &[u8],
+        mut emit: impl FnMut(&[u8], bool, usize, Option<usize>),
+    ) {
         // One pass over the chunk for every line end (a search per line
         // costs a call and a set-up each).
         let mut start = 0;
@@ -87,14 +108,14 @@ impl LineSplitter {
                 // (nearly always) short enough to go out as it is.
                 let line = head.strip_suffix(b"\r").unwrap_or(head);
                 if !self.cut && line.len() <= self.max_line {
-                    emit(line, false, pos + 1 - start);
+                    emit(line, false, pos + 1 - start, Some(start));
                 } else {
-                    self.emit_line(head, 1, &mut emit);
+                    self.emit_line(head, 1, &mut |l, c, r| emit(l, c, r, None));
                 }
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(head);
-                self.emit_line(&line, 1, &mut emit);
+                self.emit_line(&line, 1, &mut |l, c, r| emit(l, c, r, None));
                 // Keep the allocation for the next partial line.
                 line.clear();
                 self.partial = line;
@@ -117,6 +138,7 @@ impl LineSplitter {
                 &self.partial[start..start + self.max_line],
                 self.cut,
                 self.max_line,
+                None,
             );
             // The first piece cut from the line is not a split yet: the
             // count is of cuts, made when the next piece follows.
@@ -525,6 +547,7 @@ mod tests {
     #[test]
     fn any_chunking_gives_the_same_lines() {
         let stream: &[u8] = b"a\r\n\r\nlong-line-here\nxy\r\r\n\n\rq\r\n0123456789\r\nz";
+        let mut located = 0;
         for max_line in [1, 2, 3, 4, 5, 100] {
             let mut whole = LineSplitter::new(max_line);
             let mut expected = Vec::new();
@@ -535,7 +558,14 @@ mod tests {
                     let mut s = LineSplitter::new(max_line);
                     let mut got = Vec::new();
                     for c in [&stream[..i], &stream[i..j], &stream[j..]] {
-                        s.feed(c, |l| got.push(l.to_vec()));
+                        s.feed_at(c, |l, at| {
+                            // A located line is that slice of its chunk.
+                            if let Some(at) = at {
+                                assert_eq!(c.get(at..at + l.len()), Some(l));
+                                located += 1;
+                            }
+                            got.push(l.to_vec());
+                        });
                     }
                     s.finish(|l| got.push(l.to_vec()));
                     assert_eq!(got, expected, "max_line={max_line} split at {i},{j}");
@@ -543,6 +573,10 @@ mod tests {
                 }
             }
         }
+        assert!(
+            located > 1000,
+            "lines inside a chunk are located: {located}"
+        );
     }
 
     /// Feeds `stream` cut at `cuts`, returning every piece with its

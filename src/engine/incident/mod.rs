@@ -171,7 +171,17 @@ pub struct Incident {
     servers: Vec<AaaServer>,
     totals: Totals,
     first_failure: Option<Timestamp>,
+    /// The latest time of the events that are more than counted, and of
+    /// the counted event read last before each of them from the same
+    /// source (see [`Incident::latest`]).
     latest: Option<Timestamp>,
+    /// Per source, the time of the event read last from it, when that was
+    /// one that only counts (see [`Incident::only_counts`]): it moves the
+    /// clock while it is the source's newest line, and the source's next
+    /// event that is more than counted settles it into `latest`. Per
+    /// source, so that the clock does not depend on how the lines of two
+    /// sources interleave. A handful of entries (one per source at most).
+    last_counted: Vec<(crate::vocab::SourceId, Timestamp)>,
     /// "Now" as the caller's clock says (see [`clock_now`]); `None` reads
     /// "now" as the latest log time.
     clock: Option<Timestamp>,
@@ -270,9 +280,31 @@ impl Incident {
         self.first_failure
     }
 
-    /// The latest log time seen.
+    /// The log clock: the latest time among the events that are more than
+    /// counted and, per source, the counted event read just before each of
+    /// them and the event read last. The events that only count (firewall
+    /// traffic, see [`Incident::only_counts`]) move it only as the last of
+    /// a run: so a reader never needs the time of a traffic line in the
+    /// middle of a run, and the block reader (`app/bulk.rs`) reads none. In
+    /// a log whose times never go backwards it is the time of the last line
+    /// read, as if every line were read.
     pub fn latest(&self) -> Option<Timestamp> {
-        self.latest
+        self.last_counted
+            .iter()
+            .fold(self.latest, |l, &(_, t)| later(l, Some(t)))
+    }
+
+    /// Takes the time of the counted event read last from the current
+    /// source into `latest`: an event that is more than counted follows it.
+    fn settle_clock(&mut self) {
+        if let Some(i) = self
+            .last_counted
+            .iter()
+            .position(|(s, _)| *s == self.source)
+        {
+            let (_, t) = self.last_counted.swap_remove(i);
+            self.latest = later(self.latest, Some(t));
+        }
     }
 
     /// "Now" for everything measured against the clock: failing now, the
@@ -281,10 +313,7 @@ impl Incident {
     /// before the latest log line; else the latest log time (headless
     /// commands, which read logs of the past).
     pub fn now(&self) -> Option<Timestamp> {
-        match (self.clock, self.latest) {
-            (Some(c), Some(l)) => Some(c.max(l)),
-            (c, l) => c.or(l),
-        }
+        later(self.clock, self.latest())
     }
 
     /// Sets the clock [`Incident::now`] reads, from [`clock_now`]. The
@@ -454,13 +483,28 @@ impl Incident {
     }
 
     /// The effect of applying `n` events for which [`Incident::only_counts`]
-    /// holds, the latest of whose times is `latest`.
-    pub fn count_events(&mut self, n: u64, latest: Option<Timestamp>) {
+    /// holds, the last of which (in line order) has the time `last`: the
+    /// times of the others do not matter (see [`Incident::latest`]).
+    pub fn count_events(&mut self, n: u64, last: Option<Timestamp>) {
+        if n == 0 {
+            return;
+        }
         self.totals.events += n;
-        if let Some(t) = latest
-            && self.latest.is_none_or(|l| t > l)
-        {
-            self.latest = Some(t);
+        self.count_time(last);
+    }
+
+    /// A counted event's time becomes the one read last from the current
+    /// source (none, when the event has no time).
+    fn count_time(&mut self, ts: Option<Timestamp>) {
+        let before = self.latest();
+        let source = self.source;
+        match (self.last_counted.iter_mut().find(|(s, _)| *s == source), ts) {
+            (Some(entry), Some(t)) => entry.1 = t,
+            (None, Some(t)) => self.last_counted.push((source, t)),
+            (Some(_), None) => self.last_counted.retain(|(s, _)| *s != source),
+            (None, None) => {}
+        }
+        if self.latest() != before {
             self.changed();
         }
     }
@@ -511,7 +555,11 @@ impl Incident {
     }
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
-        if !Self::only_counts(ev) && self.dedup.is_copy(self.source, ev) {
+        let counted = Self::only_counts(ev);
+        if !counted {
+            self.settle_clock();
+        }
+        if !counted && self.dedup.is_copy(self.source, ev) {
             // Still a recognised event (as `scan` counts lines); only
             // what it would count again is left out.
             self.totals.events += 1;
@@ -521,7 +569,7 @@ impl Incident {
                 ..Applied::default()
             };
         }
-        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest));
+        let follow_on = self.client_attempts.follow_on(ev, ev.ts.or(self.latest()));
         let mut applied = self.apply_event(ev, line, follow_on);
         applied.follow_on = follow_on;
         applied
@@ -531,11 +579,11 @@ impl Incident {
         self.changed();
         self.headend_seen |= ev.family == Family::Headend;
         self.totals.events += 1;
-        let ts = ev.ts.or(self.latest);
-        if let Some(t) = ev.ts
-            && self.latest.is_none_or(|l| t > l)
-        {
-            self.latest = Some(t);
+        let ts = ev.ts.or(self.latest());
+        if Self::only_counts(ev) {
+            self.count_time(ev.ts);
+        } else {
+            self.latest = later(self.latest, ev.ts);
         }
         if let Some(t) = ev.ts {
             self.time_marks.note(t, ev.ts_from);
@@ -669,7 +717,7 @@ impl Incident {
     /// minutes of log time and not one joined: a clock skew or a zone-less
     /// headend log read in the wrong zone (see [`super::skew`]).
     pub fn join_skew_suspected(&self) -> bool {
-        self.join_watch.suspect(self.latest)
+        self.join_watch.suspect(self.latest())
     }
 
     /// Tells the incident whether a headend log is among its sources. With
@@ -747,6 +795,11 @@ pub fn clock_now(
     } else {
         latest
     })
+}
+
+/// The later of two times, either of which may be unknown.
+fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    a.max(b)
 }
 
 /// Whether `later` is no more than `window` after `earlier`. Lines without
@@ -897,6 +950,61 @@ mod tests {
         assert_eq!(applied.latest(), counted.latest());
         let users = |i: &Incident| format!("{:?}", i.users().collect::<Vec<_>>());
         assert_eq!(users(&applied), users(&counted));
+    }
+
+    /// The clock rule of [`Incident::latest`]: counted traffic moves it only
+    /// as the last of a run (before an event that is more than counted, or
+    /// at the end of what was read), whatever the times in between, and
+    /// counting a run at once gives what applying its events does.
+    #[test]
+    fn counted_traffic_moves_the_clock_only_as_the_last_of_a_run() {
+        let plain = |secs| {
+            let mut e = Event::new(Family::Headend, Outcome::Info);
+            e.ts = at(secs);
+            e.msg_id = Some("302013");
+            e
+        };
+        let mut applied = Incident::default();
+        let mut counted = Incident::default();
+        for inc in [&mut applied, &mut counted] {
+            inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.9"));
+        }
+        // A run whose middle line is the latest: only its last line counts.
+        for secs in [10, 90, 20] {
+            applied.apply(&plain(secs));
+        }
+        counted.count_events(3, at(20));
+        assert_eq!(applied.latest(), at(20));
+        assert_eq!(counted.latest(), at(20));
+        // An event that is more than counted, at an earlier time, keeps
+        // the run's last time: the clock does not go back.
+        for inc in [&mut applied, &mut counted] {
+            inc.apply(&ev(5, "113005", Outcome::Failure, "bob", "192.0.2.8"));
+            assert_eq!(inc.latest(), at(20));
+        }
+        // A later run ending earlier than the clock leaves it.
+        applied.apply(&plain(100));
+        applied.apply(&plain(15));
+        counted.count_events(2, at(15));
+        assert_eq!(applied.latest(), at(20));
+        assert_eq!(counted.latest(), at(20));
+        assert_eq!(applied.totals(), counted.totals());
+        assert_eq!(applied.totals().events, 7);
+
+        // Runs are per source: another source's traffic, read after it,
+        // does not replace a source's last line.
+        let mut inc = Incident::default();
+        inc.set_source(crate::vocab::SourceId(0));
+        inc.count_events(2, at(50));
+        inc.set_source(crate::vocab::SourceId(1));
+        inc.count_events(2, at(30));
+        assert_eq!(inc.latest(), at(50));
+        inc.apply(&ev(40, "113005", Outcome::Failure, "ann", "192.0.2.9"));
+        inc.count_events(1, at(35));
+        assert_eq!(inc.latest(), at(50));
+        inc.set_source(crate::vocab::SourceId(0));
+        inc.count_events(1, at(45));
+        assert_eq!(inc.latest(), at(45), "source 0's run now ends at 45");
     }
 
     #[test]

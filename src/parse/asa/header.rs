@@ -5,7 +5,6 @@
 
 use jiff::Timestamp;
 
-use super::plain_at;
 use crate::parse::time;
 
 /// What a header says: the time of the line and the device (or relay) host.
@@ -66,39 +65,6 @@ impl Default for HeaderCache {
 }
 
 impl HeaderCache {
-    /// The time [`parse`](super::parse) would give a line with this header; `None` when
-    /// the header is not UTF-8 (the caller then parses the line).
-    pub fn time(&mut self, header: &[u8], default_year: i16) -> Option<Option<Timestamp>> {
-        if let Some(e) = self.lookup(header, default_year) {
-            return Some(e.ts);
-        }
-        let h = std::str::from_utf8(header).ok()?;
-        Some(self.read(h, default_year).ts)
-    }
-
-    /// The time of a plain line (see [`plain_header`](super::plain_header)) when its header is
-    /// one already cached: the line starts with the cached header bytes and
-    /// a tag follows. Those bytes are the same, so any `%` in them is not a
-    /// tag here either, and the search for the tag can be skipped.
-    /// `Some(None)`: the message is not plain; `None`: not cached.
-    #[inline]
-    pub fn plain_time(
-        &mut self,
-        line: &[u8],
-        default_year: i16,
-    ) -> Option<Option<Option<Timestamp>>> {
-        let starts = |e: &CachedHeader| {
-            let n = usize::from(e.len);
-            n > 0
-                && line.get(n) == Some(&b'%')
-                && e.default_year == default_year
-                && line.get(..n).is_some_and(|h| same_bytes(&e.bytes, h))
-        };
-        let e = self.find(starts)?;
-        let plain = plain_at(line, usize::from(e.len))?;
-        Some(plain.then_some(e.ts))
-    }
-
     /// The first entry `matches` accepts, trying the last one hit first.
     fn find(&mut self, matches: impl Fn(&CachedHeader) -> bool) -> Option<&CachedHeader> {
         if !self.entries.get(self.last_hit).is_some_and(&matches) {

@@ -113,14 +113,116 @@ fn parse_inner<'a>(
 /// header), `msg_id` and `body` (the text after the tag, for display) set. `None` means "parse the line".
 pub fn plain_header(line: &[u8]) -> Option<&[u8]> {
     let mut from = 0;
-    while let Some(off) = line.get(from..).and_then(|rest| memchr(b'%', rest)) {
-        let p = from + off;
+    while let Some(p) = find_percent(line, from) {
         if let Some(plain) = plain_at(line, p) {
             return plain.then(|| line.get(..p)).flatten();
         }
         from = p + 1;
     }
     None
+}
+
+/// Whether [`plain_header`] would find a header, with `memo` remembering
+/// the verdicts on the tags the stream repeats: bulk readers ask this of
+/// every line, and a busy log repeats a few dozen tags.
+#[inline]
+pub fn is_plain(line: &[u8], memo: &mut TagMemo) -> bool {
+    let mut from = 0;
+    while let Some(p) = find_percent(line, from) {
+        if let Some(plain) = memo.plain_at(line, p) {
+            return plain;
+        }
+        from = p + 1;
+    }
+    false
+}
+
+/// The verdicts of [`plain_at`] on recent standard tags
+/// (`%ASA-6-302013: B`), keyed by the 16 bytes from the `%`, for tags
+/// whose verdict those bytes alone decide. It remembers what the catalogue
+/// said; it is no table of its own.
+#[derive(Clone, Debug)]
+pub struct TagMemo {
+    /// The key's first word starts with `%`, so an empty (zero) entry
+    /// never matches.
+    entries: [(u64, u64, bool); TAG_MEMO_ENTRIES],
+}
+
+/// Enough that the few dozen tags of a log rarely share a slot.
+const TAG_MEMO_ENTRIES: usize = 256;
+
+impl Default for TagMemo {
+    fn default() -> Self {
+        TagMemo {
+            entries: [(0, 0, false); TAG_MEMO_ENTRIES],
+        }
+    }
+}
+
+impl TagMemo {
+    /// [`plain_at`], remembered.
+    #[inline]
+    fn plain_at(&mut self, line: &[u8], p: usize) -> Option<bool> {
+        let Some(w) = line.get(p..p + 16) else {
+            return plain_at(line, p);
+        };
+        let word = |r: std::ops::Range<usize>| {
+            w.get(r)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let (a, b) = (word(0..8), word(8..16));
+        // The id's last digits and what follows pick the slot.
+        let slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % TAG_MEMO_ENTRIES;
+        if let Some(&(ka, kb, plain)) = self.entries.get(slot)
+            && ka == a
+            && kb == b
+        {
+            return Some(plain);
+        }
+        let standard = plain_at_standard(line, p);
+        // The standard check reads past these 16 bytes only while spaces
+        // follow the colon: then the bytes do not decide alone.
+        let decided =
+            !(matches!(w.get(14), Some(b' ' | b'\t')) && matches!(w.get(15), Some(b' ' | b'\t')));
+        match standard {
+            Some(plain) => {
+                if decided && let Some(e) = self.entries.get_mut(slot) {
+                    *e = (a, b, plain);
+                }
+                Some(plain)
+            }
+            None => plain_at(line, p),
+        }
+    }
+}
+
+/// The first `%` in `line` at or after `from`. Headers are a few dozen
+/// bytes: on x86-64 they are searched 16 bytes at a time with SSE2 (part of
+/// every x86-64 CPU) with no call, which costs less than a `memchr` call's
+/// set-up; the rest, if any, with `memchr`.
+#[inline]
+fn find_percent(line: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = line.get(at..at + 16) {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the
+        // 16 bytes `block` holds (unaligned loads are allowed).
+        let mask = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'%' as i8))) as u32
+        };
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    line.get(at..)
+        .and_then(|rest| memchr(b'%', rest))
+        .map(|i| at + i)
 }
 
 /// For a `%` at `p` with no tag before it: `None` when no tag starts there,
@@ -687,6 +789,68 @@ mod tests {
             let _ = parse(&s, &ctx());
         }
     }
+    /// The memo of tag verdicts never changes one: every line, seen again
+    /// after others filled the memo (so that it is answered from there),
+    /// gets what `plain_header` says, including lines whose first 16 bytes
+    /// from the tag match a remembered tag's but whose verdict depends on
+    /// what follows (spaces, then a second tag).
+    #[test]
+    fn the_tag_memo_gives_what_plain_header_gives() {
+        let mut lines = Vec::new();
+        for id in [
+            302013u32, 302014, 106023, 113005, 716039, 113039, 722051, 733100,
+        ] {
+            for after in [
+                " Built x",
+                "  %ASA-6-113005: y",
+                "\t\t%FTD-6-302013: z",
+                " %ASA-6-113005: w",
+                "",
+                " ",
+                "B",
+            ] {
+                for head in [
+                    "Dec  5 08:14:02 fw : ",
+                    "",
+                    "x%y : ",
+                    "%%",
+                    "<166>2026-12-05T08:14:02Z fw ",
+                ] {
+                    for tag in [
+                        "%ASA-6-",
+                        "%FTD-4-",
+                        "%ASA-auth-6-",
+                        "%FTD<Up>-6-",
+                        "%PIX-6-",
+                    ] {
+                        lines.push(format!("{head}{tag}{id}:{after}"));
+                    }
+                }
+            }
+        }
+        let mut memo = TagMemo::default();
+        for round in 0..2 {
+            for line in &lines {
+                let want = plain_header(line.as_bytes()).is_some();
+                // Asked twice in a row: the second answer is the memo's
+                // whenever the first was remembered.
+                for _ in 0..2 {
+                    assert_eq!(
+                        is_plain(line.as_bytes(), &mut memo),
+                        want,
+                        "round {round}: {line:?}"
+                    );
+                }
+            }
+        }
+        let remembered = memo.entries.iter().filter(|e| e.0 != 0).count();
+        // At least one tag per id (`%ASA-6-` and `%FTD-4-` share a slot).
+        assert!(remembered >= 8, "the memo was used: {remembered} entries");
+        assert_eq!(find_percent(b"0123456789abcdef0123%", 0), Some(20));
+        assert_eq!(find_percent(b"%0123456789abcdef0123%", 1), Some(21));
+        assert_eq!(find_percent(b"no percent here at all, none", 0), None);
+    }
+
     /// The word-at-a-time check of the standard tag shape says what the
     /// general path says, or leaves the line to it: over every id and
     /// severity, and over bytes near the digits that a SWAR test could
