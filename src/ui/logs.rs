@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::{filter_title, filtered_lines};
-use super::draw::pane_block;
+use super::draw::{LogRows, pane_block};
 use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
 use crate::pipeline::recall::RecalledLine;
@@ -210,11 +210,16 @@ pub(super) fn draw_log(
         lines.push(Line::styled(format!("  {waiting}"), theme.muted));
     }
     let width = usize::from(inner.width.max(1));
-    let mut paragraph = Paragraph::new(fit_rows(lines, rows, width, ui.line_view.wrap));
-    if !ui.line_view.wrap {
-        paragraph = paragraph.scroll((0, ui.line_view.sideways));
-    }
-    frame.render_widget(paragraph, inner);
+    let rows = LogRows {
+        lines: fit_rows(lines, rows, width, ui.line_view.wrap),
+        // Wrapped rows fit the pane: nothing to scroll sideways.
+        sideways: if ui.line_view.wrap {
+            0
+        } else {
+            ui.line_view.sideways
+        },
+    };
+    frame.render_widget(rows, inner);
 }
 
 /// Unterminated last lines, shown below the others in a muted style while
