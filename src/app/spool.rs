@@ -29,7 +29,7 @@ impl Spool {
     /// (the file has no name).
     pub fn new() -> io::Result<Self> {
         Ok(Spool {
-            file: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
+            file: BufWriter::with_capacity(1 << 16, tempfile::tempfile().map_err(named)?),
             finals: HashMap::new(),
         })
     }
@@ -48,19 +48,19 @@ impl Spool {
         index: u64,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        write!(self.file, "{index}\t")?;
-        write(&mut self.file)
+        write!(self.file, "{index}\t").map_err(named)?;
+        write(&mut self.file).map_err(named)
     }
 
     /// Copies every record to `out`, in order, each with its final cause.
     pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
-        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
+        let mut file = self.file.into_inner().map_err(|e| named(e.into_error()))?;
+        file.rewind().map_err(named)?;
         let mut input = BufReader::with_capacity(1 << 16, file);
         let mut line = Vec::new();
         loop {
             line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
+            if input.read_until(b'\n', &mut line).map_err(named)? == 0 {
                 return Ok(());
             }
             let Some(tab) = line.iter().position(|&b| b == b'\t') else {
@@ -77,6 +77,21 @@ impl Spool {
             }
         }
     }
+}
+
+/// An error of the spool's own file, saying which file: without it the
+/// user would read "No space left on device" or "No such file or
+/// directory" as being about a log (the error is reported while a log is
+/// being read) and would not know that TMPDIR chooses where it goes.
+fn named(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "the temporary file holding the records until their causes are final, in {} \
+             (TMPDIR): {e}",
+            std::env::temp_dir().display()
+        ),
+    )
 }
 
 /// Writes an `events` record with its `"cause"` replaced. The record's
