@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
+use memchr::memmem;
+
 use crate::engine::CauseUpdate;
 use crate::vocab::Cause;
 
@@ -101,8 +103,8 @@ fn named(e: io::Error) -> io::Error {
 fn write_with_cause(out: &mut dyn Write, record: &[u8], cause: Cause) -> io::Result<()> {
     const FIELD: &[u8] = b",\"cause\":";
     const NEXT: &[u8] = b",\"attempt\":";
-    let at = find(record, FIELD).map(|i| i + FIELD.len());
-    let end = at.and_then(|at| find(&record[at..], NEXT).map(|n| at + n));
+    let at = memmem::find(record, FIELD).map(|i| i + FIELD.len());
+    let end = at.and_then(|at| memmem::find(&record[at..], NEXT).map(|n| at + n));
     let (Some(at), Some(end)) = (at, end) else {
         // Not a record this spool wrote: as it is.
         return out.write_all(record);
@@ -110,10 +112,6 @@ fn write_with_cause(out: &mut dyn Write, record: &[u8], cause: Cause) -> io::Res
     out.write_all(&record[..at])?;
     serde_json::to_writer(&mut *out, &cause)?;
     out.write_all(&record[end..])
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
