@@ -239,6 +239,46 @@ fn every_output_agrees_when_the_auth_server_changes_the_cause() {
     check(JOINED, &users);
 }
 
+/// Each user's times in `scan --json`, by user.
+fn scan_times(files: &[&str]) -> BTreeMap<String, Vec<Value>> {
+    let out = vpnwatch()
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let times = ["first_failure", "last_failure", "last_success", "last_seen"]
+                .iter()
+                .map(|k| u[*k].clone())
+                .collect();
+            (u["user"].as_str().unwrap().to_string(), times)
+        })
+        .collect()
+}
+
+/// A user's last line may be in any file: "last seen" is the latest of
+/// them, not the last one read, so naming the files in another order (the
+/// auth server's log, whose times come before the headend's last lines,
+/// named last) gives the same times.
+#[test]
+fn a_users_times_do_not_depend_on_the_order_the_files_are_named() {
+    let mut reversed = SAMPLE.to_vec();
+    reversed.reverse();
+    let named = scan_times(SAMPLE);
+    let other = scan_times(&reversed);
+    assert!(named.len() >= 5, "{named:?}");
+    assert_eq!(named, other);
+    // rnguyen's last line is the headend's 716039 at 09:07:15, after the
+    // auth server's verdict at 09:07:13.
+    assert_eq!(named["rnguyen"][3], "2026-11-28T09:07:15Z");
+}
+
 const HEADEND_FILE: &str = "tests/fixtures/dedup/asa-file.log";
 
 /// What a syslog relay forwarded of [`HEADEND_FILE`]: each line with

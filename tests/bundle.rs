@@ -430,9 +430,19 @@ async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
         };
         assert!(job.lines.complete(), "{name}: every filed line is readable");
         let written = write_filed(&mut job, &AtomicBool::new(false)).unwrap();
-        let from_e = excerpts(&unpack(&written.path));
+        let e_files = unpack(&written.path);
+        let from_e = excerpts(&e_files);
         let whole_dir = tempfile::tempdir().unwrap();
-        let from_bundle = excerpts(&bundle_of(name, &logs, whole_dir.path()));
+        let whole_files = bundle_of(name, &logs, whole_dir.path());
+        let from_bundle = excerpts(&whole_files);
+        // Both READMEs state the one rule both applied.
+        let whole_readme = file(&whole_files, "/README.txt");
+        let rule_at = whole_readme.find("A line is the user's").unwrap();
+        let rule = whole_readme[rule_at..].split("\n\n").next().unwrap().trim();
+        assert!(
+            file(&e_files, "/README.txt").contains(rule),
+            "{name}: e's README does not state bundle's rule: {rule}"
+        );
         assert_eq!(
             from_e.keys().collect::<Vec<_>>(),
             from_bundle.keys().collect::<Vec<_>>()

@@ -284,6 +284,27 @@ fn a_bundle_write_error_names_the_bundle_not_its_temporary_file() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// `events` holds its records in a temporary file until every cause is
+/// final: when that file cannot be made, the error says which file it is
+/// and that TMPDIR places it, not a bare "No such file or directory" a
+/// user would take to be about a log.
+#[test]
+fn an_events_spool_error_names_the_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-tmp");
+    let out = vpnwatch()
+        .env("TMPDIR", &missing)
+        .args(["events", HEADEND])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no-such-tmp"), "{err}");
+    assert!(err.contains("TMPDIR"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(out.stdout.is_empty(), "nothing printed before the error");
+}
+
 /// A pipe closed while `events --follow` prints: it stops quietly, too.
 #[test]
 fn events_follow_stops_quietly_when_its_reader_goes() {

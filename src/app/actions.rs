@@ -18,7 +18,7 @@
 //! outcomes come back as [`Finished`].
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -412,10 +412,7 @@ pub fn finished(
                 path: path.display().to_string(),
                 redacted: false,
             });
-            let saved = match partial {
-                Some(note) => format!("evidence bundle written: {}; {note}", path.display()),
-                None => format!("evidence bundle written: {}", path.display()),
-            };
+            let saved = bundle_written(&path, partial.as_deref());
             record(model, ui, journal, rec, Some(saved));
         }
         Finished::Bundle { result: Err(e), .. } => {
@@ -423,6 +420,21 @@ pub fn finished(
         }
         Finished::Report(Ok(p)) => ui.status = Some(format!("report written: {}", p.display())),
         Finished::Report(Err(e)) => ui.status = Some(format!("report not written: {e}")),
+    }
+}
+
+/// The status line after `e`. The status line is one row, cut at the
+/// terminal's width: that the bundle may lack lines comes before the path
+/// and the command, so that even 80 columns show it and a partial bundle
+/// never reads as complete.
+fn bundle_written(path: &Path, full_command: Option<&str>) -> String {
+    match full_command {
+        Some(command) => format!(
+            "evidence bundle written: may lack some of the user's lines (its README.txt says \
+             which): {}; all of them: {command}",
+            path.display()
+        ),
+        None => format!("evidence bundle written: {}", path.display()),
     }
 }
 
@@ -806,7 +818,12 @@ mod tests {
         let written = bundle::write_filed(&mut job, &AtomicBool::new(false)).unwrap();
         let command = format!("vpnwatch bundle --user ann {}", log.display());
         let partial = written.partial.expect("the status says it is not all");
-        assert!(partial.ends_with(&command), "{partial}");
+        assert_eq!(partial, command);
+        // Even an 80-column status line says the bundle is not all.
+        let status = bundle_written(&written.path, Some(&partial));
+        let seen: String = status.chars().take(79).collect();
+        assert!(seen.contains("may lack some"), "{status}");
+        assert!(status.ends_with(&command), "{status}");
         let readme = entry(&written.path, "README.txt");
         assert!(readme.contains("Not in this bundle"), "{readme}");
         assert!(

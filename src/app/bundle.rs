@@ -305,8 +305,8 @@ pub struct FiledJob {
     pub full_command: String,
 }
 
-/// A bundle `e` wrote: its path, and when it lacks some of the user's
-/// lines, a short note saying so for the status line.
+/// A bundle `e` wrote: its path, and when it may lack some of the user's
+/// lines (its README.txt says which), the command that gives them all.
 #[derive(Debug)]
 pub struct Written {
     pub path: PathBuf,
@@ -402,12 +402,7 @@ pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Wr
     });
     let path = job.dir.join(format!("{name}.tar.gz"));
     write_tar_gz(&path, &name, &bundle_files, job.taken_at)?;
-    let partial = (!gaps.is_empty()).then(|| {
-        format!(
-            "it may lack some of the user's lines (README.txt says which); all of them: {}",
-            job.full_command
-        )
-    });
+    let partial = (!gaps.is_empty()).then(|| job.full_command.clone());
     Ok(Written { path, partial })
 }
 

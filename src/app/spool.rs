@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
+use memchr::memmem;
+
 use crate::engine::CauseUpdate;
 use crate::vocab::Cause;
 
@@ -29,7 +31,7 @@ impl Spool {
     /// (the file has no name).
     pub fn new() -> io::Result<Self> {
         Ok(Spool {
-            file: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
+            file: BufWriter::with_capacity(1 << 16, tempfile::tempfile().map_err(named)?),
             finals: HashMap::new(),
         })
     }
@@ -48,19 +50,19 @@ impl Spool {
         index: u64,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        write!(self.file, "{index}\t")?;
-        write(&mut self.file)
+        write!(self.file, "{index}\t").map_err(named)?;
+        write(&mut self.file).map_err(named)
     }
 
     /// Copies every record to `out`, in order, each with its final cause.
     pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
-        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
+        let mut file = self.file.into_inner().map_err(|e| named(e.into_error()))?;
+        file.rewind().map_err(named)?;
         let mut input = BufReader::with_capacity(1 << 16, file);
         let mut line = Vec::new();
         loop {
             line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
+            if input.read_until(b'\n', &mut line).map_err(named)? == 0 {
                 return Ok(());
             }
             let Some(tab) = line.iter().position(|&b| b == b'\t') else {
@@ -79,6 +81,21 @@ impl Spool {
     }
 }
 
+/// An error of the spool's own file, saying which file: without it the
+/// user would read "No space left on device" or "No such file or
+/// directory" as being about a log (the error is reported while a log is
+/// being read) and would not know that TMPDIR chooses where it goes.
+fn named(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "the temporary file holding the records until their causes are final, in {} \
+             (TMPDIR): {e}",
+            std::env::temp_dir().display()
+        ),
+    )
+}
+
 /// Writes an `events` record with its `"cause"` replaced. The record's
 /// fields are in a fixed order, `"cause"` right before `"attempt"` (always
 /// written), and every string before it is JSON-escaped (a `"` inside one
@@ -86,8 +103,8 @@ impl Spool {
 fn write_with_cause(out: &mut dyn Write, record: &[u8], cause: Cause) -> io::Result<()> {
     const FIELD: &[u8] = b",\"cause\":";
     const NEXT: &[u8] = b",\"attempt\":";
-    let at = find(record, FIELD).map(|i| i + FIELD.len());
-    let end = at.and_then(|at| find(&record[at..], NEXT).map(|n| at + n));
+    let at = memmem::find(record, FIELD).map(|i| i + FIELD.len());
+    let end = at.and_then(|at| memmem::find(&record[at..], NEXT).map(|n| at + n));
     let (Some(at), Some(end)) = (at, end) else {
         // Not a record this spool wrote: as it is.
         return out.write_all(record);
@@ -95,10 +112,6 @@ fn write_with_cause(out: &mut dyn Write, record: &[u8], cause: Cause) -> io::Res
     out.write_all(&record[..at])?;
     serde_json::to_writer(&mut *out, &cause)?;
     out.write_all(&record[end..])
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -372,6 +372,10 @@ pub struct BundleRequest<'a> {
     pub filed: bool,
 }
 
+/// Which lines a bundle holds as the user's, as its README says it.
+const USER_RULE: &str = "A line is the user's when it names the user or comes from one of the user's\n\
+client IPs; in a client log, every line of a laptop that logged the user's name.";
+
 /// One file of the bundle, path relative to the bundle's directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundleFile {
@@ -477,14 +481,17 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
             None => "no".to_string(),
         },
         summary = summary.join("\n"),
+        // `e` applies `vpnwatch bundle`'s rule to what it reads back (and
+        // keeps every line the dashboard filed), so the two say the same rule.
         rule = if req.filed {
-            "The lines are those the dashboard filed under the user (its drill-down's),\n\
-             read back from their files: a line that names the user, comes from one of the\n\
-             user's client IPs once the user was seen with it, or, in a client log, comes\n\
-             from a laptop that last logged the user's name."
+            format!(
+                "The lines were read back from the stretches of the files around the lines\n\
+                 the dashboard filed under the user (its drill-down's), not from the whole\n\
+                 files. In those stretches: {USER_RULE}\n\
+                 Every line the dashboard filed under the user is here too."
+            )
         } else {
-            "A line is the user's when it names the user or comes from one of the user's\n\
-             client IPs; in a client log, every line of a laptop that logged the user's name."
+            USER_RULE.to_string()
         },
         gaps = if req.gaps.is_empty() {
             String::new()

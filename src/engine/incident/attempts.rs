@@ -96,7 +96,7 @@ impl Incident {
                 }
                 shown = better;
             }
-            stats.last_seen = ts.or(stats.last_seen);
+            stats.seen_at(ts);
             return Applied {
                 new_attempt: false,
                 cause: Some(shown),
@@ -131,7 +131,7 @@ impl Incident {
                 self.open_attempts.remove(ip);
                 let stats = &mut self.users[user].1;
                 stats.see_ip(ev.client_ip);
-                stats.last_seen = ts.or(stats.last_seen);
+                stats.seen_at(ts);
             }
             // One cause per attempt: a more specific follow-up line gives
             // the attempt (and its earlier lines) its cause, and a generic
@@ -287,7 +287,7 @@ impl Incident {
         };
         let shown = self.set_last_attempt_cause(user, cause, line);
         let stats = &mut self.users[user].1;
-        stats.last_seen = ts.or(stats.last_seen);
+        stats.seen_at(ts);
         if ev.role == Role::AaaRejection {
             stats.lone_lockout = None;
             stats.see_ip(ev.client_ip);
@@ -531,7 +531,7 @@ impl Incident {
             stats.first_failure = ts;
         }
         stats.last_failure = ts.or(stats.last_failure);
-        stats.last_seen = ts.or(stats.last_seen);
+        stats.seen_at(ts);
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an
@@ -554,9 +554,7 @@ impl Incident {
         if ts > stats.last_failure {
             stats.last_failure = ts;
         }
-        if ts > stats.last_seen {
-            stats.last_seen = ts;
-        }
+        stats.seen_at(ts);
     }
 
     /// Takes back one failed attempt of `user` with a known cause and time.

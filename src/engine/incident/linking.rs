@@ -100,7 +100,7 @@ impl Incident {
                 self.link_ip(user, ip);
             }
             let stats = &mut self.users[user].1;
-            stats.last_seen = ts.or(stats.last_seen);
+            stats.seen_at(ts);
             if ev.outcome == Outcome::Failure
                 && ev.family == Family::AuthServer
                 && let Some(reason) = ev.reason

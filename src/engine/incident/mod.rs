@@ -667,7 +667,7 @@ impl Incident {
             // the attempt. Counted for the group and the scope, not the user.
             if let Some(user) = user {
                 let stats = &mut self.users[user].1;
-                stats.last_seen = ts.or(stats.last_seen);
+                stats.seen_at(ts);
             }
             return given;
         }
@@ -695,7 +695,7 @@ impl Incident {
                         None => self.users[user].1.last_session_down,
                     };
                     let stats = &mut self.users[user].1;
-                    stats.last_seen = ts.or(stats.last_seen);
+                    stats.seen_at(ts);
                     if !within(last_down, ts, SUCCESS_WINDOW) || last_down.is_none() {
                         stats.sessions_down += 1;
                     }

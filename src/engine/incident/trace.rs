@@ -137,7 +137,7 @@ impl Incident {
             }
         };
         if let Some((_, stats)) = user.and_then(|u| self.users.get_mut(u)) {
-            stats.last_seen = ts.or(stats.last_seen);
+            stats.seen_at(ts);
         }
         if let Some(mut l) = line {
             l.cause = Some(shown);

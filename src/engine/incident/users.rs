@@ -447,6 +447,16 @@ impl UserStats {
         }
     }
 
+    /// Notes that the user was seen at `ts`: `last_seen` is the latest
+    /// time of any of the user's lines, whatever order the sources are read
+    /// in (a file named after another, a slower source), so `scan`, the
+    /// bundle and the users pane's "last seen" order agree.
+    pub(super) fn seen_at(&mut self, ts: Option<Timestamp>) {
+        if ts > self.last_seen {
+            self.last_seen = ts;
+        }
+    }
+
     pub(super) fn see_ip(&mut self, ip: Option<&str>) {
         let Some(ip) = ip else { return };
         if self.client_ips.len() >= CLIENT_IPS_CAP {
@@ -707,7 +717,7 @@ impl Incident {
             stats.last_session_up = ts.or(stats.last_session_up);
         }
         stats.last_success = ts.or(stats.last_success);
-        stats.last_seen = ts.or(stats.last_seen);
+        stats.seen_at(ts);
         self.challenges.remove(&user);
         if let Some(mut t) = own {
             if ev.role == Role::SessionUp {
