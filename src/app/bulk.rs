@@ -252,7 +252,13 @@ impl BlockResult {
     ) {
         if let Some((at, len)) = self.unread.take() {
             let bytes = piece.get(at..at + len).unwrap_or_default();
-            self.counted_last = with_event(bytes, family, ctx, p, |ev| ev.ts).flatten();
+            // A plain line's event is its header's time and host: read the
+            // header alone, as the full parse would (`plain_time` is tested
+            // against it).
+            self.counted_last = match p.plain_time(bytes, family, ctx) {
+                Some((ts, missing)) => time_or_now(ts, missing),
+                None => with_event(bytes, family, ctx, p, |ev| ev.ts).flatten(),
+            };
         }
     }
 
@@ -502,9 +508,17 @@ fn with_event<R>(
 ) -> Option<R> {
     let text = crate::source::lines::lossy(bytes);
     let mut ev = p.parse(&text, family, ctx)?;
-    if ev.ts.is_none() && ev.ts_from == TimeFrom::Missing {
-        ev.ts = Some(Timestamp::now());
+    if ev.ts_from == TimeFrom::Missing && ev.ts.is_none() {
+        ev.ts = time_or_now(None, true);
         ev.ts_from = TimeFrom::Read;
     }
     Some(f(&ev))
+}
+
+/// A line without a time of its own (no header) is dated when it is read.
+fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
+    match ts {
+        None if missing => Some(Timestamp::now()),
+        ts => ts,
+    }
 }

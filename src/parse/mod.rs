@@ -146,4 +146,20 @@ impl StreamParser {
     pub fn is_plain(&mut self, line: &[u8], family: Family) -> bool {
         family == Family::Headend && asa::is_plain(line, &mut self.tags)
     }
+
+    /// For bulk readers: the time of a line [`StreamParser::is_plain`] said
+    /// yes to, from its header alone (see [`asa::plain_time`]): the event's
+    /// `ts` and whether its time is [`TimeFrom::Missing`]. `None` means
+    /// "parse the line".
+    pub fn plain_time(
+        &mut self,
+        line: &[u8],
+        family: Family,
+        ctx: &ParseContext,
+    ) -> Option<(Option<jiff::Timestamp>, bool)> {
+        if family != Family::Headend {
+            return None;
+        }
+        asa::plain_time(line, ctx, &mut self.headers)
+    }
 }

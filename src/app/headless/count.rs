@@ -15,6 +15,7 @@ use crate::engine::Incident;
 use crate::engine::incident::IncidentLimits;
 use crate::parse::ParseContext;
 use crate::parse::clock;
+use crate::source::lines::lossy;
 
 /// `vpnwatch scan`: reads the files and builds the per-user report.
 pub fn scan(
@@ -123,15 +124,24 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
         f.seek(SeekFrom::Start(len - EDGE)).ok()?;
         f.take(EDGE).read_to_end(&mut tail).ok()?;
     }
+    // Line by line from the edge inwards, each line as text only when it is
+    // looked at: the first stamp is usually in the first line, and the tail
+    // starts mid-line (often mid-character), so the whole edge as text
+    // cost more than the search. The lines are those of `str::lines`.
     let facts = |bytes: &[u8], last: bool| {
-        let text = String::from_utf8_lossy(bytes);
-        let mut lines: Vec<&str> = text.lines().collect();
+        let stamp = |line: &[u8]| {
+            let line = match line.strip_suffix(b"\n") {
+                Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
+                None => line,
+            };
+            clock::stamp_facts(&lossy(line), ctx.default_year)
+        };
+        let mut lines = bytes.split_inclusive(|&b| b == b'\n');
         if last {
-            lines.reverse();
+            lines.rev().find_map(stamp)
+        } else {
+            lines.find_map(stamp)
         }
-        lines
-            .into_iter()
-            .find_map(|l| clock::stamp_facts(l, ctx.default_year))
     };
     let Some(first) = facts(&head, false) else {
         return Some(ctx.clone());
@@ -177,4 +187,45 @@ pub fn scan_with(
         .collect::<anyhow::Result<Vec<_>>>()?;
     incident.finish_input();
     Ok(report(&incident, summaries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default year `bulk_context` reads a file of these bytes with,
+    /// `None` when it sends the file to the line-by-line reader.
+    fn year_for(bytes: &[u8]) -> Option<i16> {
+        let mut f = tempfile::NamedTempFile::new().expect("a temporary file");
+        std::io::Write::write_all(&mut f, bytes).expect("write the file");
+        bulk_context(f.path(), &ParseContext::for_year(2024)).map(|c| c.default_year)
+    }
+
+    /// A file longer than both edges, so that the tail starts mid-line:
+    /// `first` and `last` are its first and last stamped lines, with
+    /// unstamped, CRLF-ended and broken (not UTF-8) lines around them.
+    fn file(first: &str, last: &str) -> Vec<u8> {
+        let mut bytes = b"no stamp here\r\n".to_vec();
+        bytes.extend(first.as_bytes());
+        bytes.extend(b"\r\n");
+        bytes.extend(std::iter::repeat_n(b'a', 150_000));
+        bytes.extend(b"\n\xe2\x82 broken\r\n");
+        bytes.extend(last.as_bytes());
+        bytes.extend(b"\r\n\xe2\x82 broken too\n\n");
+        bytes
+    }
+
+    #[test]
+    fn the_edge_stamps_decide_the_reader() {
+        let line = |stamp: &str| format!("{stamp} asa-fw1 : %ASA-6-302013: Built");
+        assert_eq!(
+            year_for(&file(&line("Dec 30 23:59:58"), &line("Dec 31 23:59:59"))),
+            Some(2024)
+        );
+        // Crossing New Year: the year is not one, the clock must roll.
+        assert_eq!(
+            year_for(&file(&line("Dec 31 23:59:58"), &line("Jan  1 00:00:01"))),
+            None
+        );
+    }
 }

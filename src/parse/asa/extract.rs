@@ -550,7 +550,7 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
     };
     let s = s.strip_prefix("IP")?.trim_start();
     let (ip, rest) = if let Some(inner) = s.strip_prefix('<') {
-        let close = inner.find('>')?;
+        let close = find(inner, ">")?;
         (inner.get(..close)?, inner.get(close + 1..)?)
     } else {
         let end = s.find(' ').unwrap_or(s.len());
@@ -567,7 +567,9 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
 fn bracket_or_until<'a>(s: &'a str, anchor: &str) -> Option<(&'a str, &'a str)> {
     let s = s.trim_start();
     if let Some(inner) = s.strip_prefix('<') {
-        let close = inner.find('>')?;
+        // `find` (memchr) rather than `str::find`, whose set-up costs more
+        // than the search of a short name: every session line comes here.
+        let close = find(inner, ">")?;
         Some((inner.get(..close)?, inner.get(close + 1..)?.trim_start()))
     } else {
         let pos = find(s, anchor)?;

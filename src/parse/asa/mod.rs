@@ -122,6 +122,22 @@ pub fn plain_header(line: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// For bulk readers: the time a plain line (one [`plain_header`] finds a
+/// header in) parses to, read from that header alone through `cache`: the
+/// event's `ts`, and whether the line has no header of its own (its
+/// `ts_from` is [`TimeFrom::Missing`](super::TimeFrom::Missing)). What
+/// [`parse_cached`] would give, without finding the tag again, checking the
+/// whole line's UTF-8 or running the catalogue. `None` when the line is not
+/// plain or its header is not UTF-8: parse the line then.
+pub fn plain_time(
+    line: &[u8],
+    ctx: &ParseContext,
+    cache: &mut HeaderCache,
+) -> Option<(Option<jiff::Timestamp>, bool)> {
+    let header = std::str::from_utf8(plain_header(line)?).ok()?;
+    Some((cache.read(header, ctx.default_year).ts, headerless(header)))
+}
+
 /// Whether [`plain_header`] would find a header, with `memo` remembering
 /// the verdicts on the tags the stream repeats: bulk readers ask this of
 /// every line, and a busy log repeats a few dozen tags.
@@ -476,6 +492,42 @@ mod tests {
 
     pub(super) fn p(line: &str) -> Event<'_> {
         parse(line, &ctx()).unwrap_or_else(|| panic!("not parsed: {line}"))
+    }
+
+    /// The header-only time of a plain line is the time its full parse
+    /// gives, with or without a header, a priority or a repeated header.
+    #[test]
+    fn plain_time_is_the_full_parse_time() {
+        let ctx = ctx();
+        let mut cache = HeaderCache::default();
+        let lines: [&[u8]; 7] = [
+            b"Dec  5 08:14:02 asa-fw1 : %ASA-6-302013: Built outbound TCP connection 1",
+            b"Dec  5 08:14:02 asa-fw1 : %ASA-6-302013: Built outbound TCP connection 2",
+            b"<166>Dec  5 08:14:03 asa-fw2 : %FTD-6-302014: Teardown TCP connection 1",
+            b"2024-12-05T08:14:04Z asa-fw1 : %ASA-4-106023: Deny tcp src outside:1.2.3.4/5",
+            b"%ASA-6-302013: Built outbound TCP connection 3",
+            b"<166>: %ASA-6-302013: Built outbound TCP connection 4",
+            b"Dec  5 08:14:05 asa-fw1 : %ASA-6-302013: Built \xff\xfe connection 5",
+        ];
+        for line in lines {
+            let text = String::from_utf8_lossy(line);
+            let full = parse(&text, &ctx).expect("a plain line parses");
+            let missing = full.ts_from == crate::parse::TimeFrom::Missing;
+            assert_eq!(
+                plain_time(line, &ctx, &mut cache),
+                Some((full.ts, missing)),
+                "{text}"
+            );
+        }
+        // Not plain, or a header that is not UTF-8: the line is parsed.
+        assert_eq!(
+            plain_time(b"Dec  5 08:14:02 asa : %ASA-6-113005: x", &ctx, &mut cache),
+            None
+        );
+        assert_eq!(
+            plain_time(b"Dec  5 \xff asa : %ASA-6-302013: x", &ctx, &mut cache),
+            None
+        );
     }
 
     #[test]
