@@ -6,7 +6,11 @@
 //! are for the same client IP or the same user name and lie within
 //! [`JOIN_WINDOW`] of each other. Sources are read independently (a headless
 //! scan reads one file after the other), so the join works in either
-//! arrival order: whichever side comes second finds the first.
+//! arrival order: whichever side comes second finds the first. An attempt
+//! takes one verdict of each kind, the auth server's and the client's
+//! ([`VerdictKind`]), so the two never compete for it, and its cause is
+//! settled from what each side said in one fixed order
+//! ([`Attempt::settled`]), not in the order the lines arrived.
 //!
 //! This module only keeps the bookkeeping and decides matches; the incident
 //! applies what a match means to the counts.
@@ -38,12 +42,20 @@ pub struct Attempt {
     pub ip: Option<String>,
     /// The user's name, `None` while the headend hides it.
     pub name: Option<String>,
+    /// The cause the attempt is counted and shown under. The incident sets
+    /// it to [`Attempt::settled`] whenever a side says more (recounting the
+    /// user's tally and re-showing the lines), so it lags only in between.
     pub cause: Cause,
     /// The retained lines of this attempt (its rejection and follow-up
     /// lines, by pane family and store index): when the attempt's cause
     /// changes, each of them is shown with the new one.
     pub lines: Vec<(crate::vocab::Family, u64)>,
-    joined: bool,
+    /// What the headend's own lines said (the most specific of them).
+    headend: Cause,
+    /// What the joined auth-server verdict said, once one joined.
+    server: Option<Cause>,
+    /// What the joined client verdict said, once one joined.
+    client: Option<Cause>,
 }
 
 impl Attempt {
@@ -61,14 +73,84 @@ impl Attempt {
             name: name.map(str::to_string),
             cause,
             lines: Vec::new(),
-            joined: false,
+            headend: cause,
+            server: None,
+            client: None,
         }
     }
+
+    /// The attempt's cause from what each side said, taken in one fixed
+    /// order whatever order the lines were read in: the headend's, then the
+    /// client's verdict, then the auth server's, each replacing the cause
+    /// so far when [`more_specific`] says so (the server, which knows why it
+    /// refused, has the last word between two specific causes).
+    pub fn settled(&self) -> Cause {
+        [self.client, self.server]
+            .into_iter()
+            .flatten()
+            .fold(self.headend, more_specific)
+    }
+
+    /// Notes that a line of `kind` (a headend follow-up line, or a further
+    /// line of the verdict already joined) said `cause` about the attempt:
+    /// each side keeps the most specific of what it said. The caller
+    /// applies [`Attempt::settled`].
+    pub fn hear(&mut self, kind: Side, cause: Cause) {
+        let said = match kind {
+            Side::Headend => {
+                self.headend = more_specific(self.headend, cause);
+                return;
+            }
+            Side::Verdict(VerdictKind::Server) => &mut self.server,
+            Side::Verdict(VerdictKind::Client) => &mut self.client,
+        };
+        *said = Some(said.map_or(cause, |c| more_specific(c, cause)));
+    }
+
+    /// Whether a verdict of `kind` has joined the attempt.
+    pub fn joined(&self, kind: VerdictKind) -> bool {
+        match kind {
+            VerdictKind::Server => self.server.is_some(),
+            VerdictKind::Client => self.client.is_some(),
+        }
+    }
+}
+
+/// Which side's verdict: an attempt takes at most one of each, so a
+/// client's "Login failed" and the auth server's reason for the same login
+/// both join it, whichever is read first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictKind {
+    /// An auth server's line, or the headend's debug trace relaying the
+    /// directory's answer.
+    Server,
+    /// A client (laptop) log's failure line beside a headend log.
+    Client,
+}
+
+impl VerdictKind {
+    /// The kind of verdict a line of `family` gives.
+    pub fn of(family: Family) -> Self {
+        if family == Family::Client {
+            VerdictKind::Client
+        } else {
+            VerdictKind::Server
+        }
+    }
+}
+
+/// Who said something about an attempt (see [`Attempt::hear`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The headend's own lines: the rejection and its follow-ups.
+    Headend,
+    Verdict(VerdictKind),
 }
 
 /// What the auth server said about a login.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
+    pub kind: VerdictKind,
     pub ts: Option<Timestamp>,
     pub user: Option<String>,
     pub ip: Option<String>,
@@ -100,8 +182,8 @@ pub enum Amended {
         cause: Cause,
         recause: Vec<(Family, u64)>,
     },
-    /// An attempt already joined: the caller gives it the more specific
-    /// cause.
+    /// An attempt already joined: its verdict now has the more specific
+    /// cause, and the caller applies [`Attempt::settled`].
     Attempt(usize),
 }
 
@@ -188,10 +270,15 @@ impl Joiner {
         self.attempts.get_mut(id.checked_sub(self.first_id)?)
     }
 
-    /// Records a new attempt. Returns its id and, if a pending verdict
-    /// matches it, that verdict (now consumed).
-    pub fn add_attempt(&mut self, attempt: Attempt) -> (usize, Option<Verdict>) {
-        let verdict = self.take_pending(&attempt);
+    /// Records a new attempt. Returns its id and the pending verdicts that
+    /// match it (now consumed), at most one of each [`VerdictKind`]. Their
+    /// causes are noted in the attempt; the caller applies
+    /// [`Attempt::settled`].
+    pub fn add_attempt(&mut self, mut attempt: Attempt) -> (usize, Vec<Verdict>) {
+        let verdicts = self.take_pending(&attempt);
+        for v in &verdicts {
+            attempt.hear(Side::Verdict(v.kind), v.cause);
+        }
         let id = self.first_id + self.attempts.len();
         if let Some(ip) = &attempt.ip {
             remember(&mut self.attempts_by_ip, ip, id);
@@ -200,13 +287,12 @@ impl Joiner {
             remember(&mut self.attempts_by_name, name, id);
         }
         self.prune();
-        let joined = verdict.is_some();
-        self.attempts.push_back(Attempt { joined, ..attempt });
+        self.attempts.push_back(attempt);
         if self.attempts.len() > ATTEMPTS_CAP {
             self.attempts.pop_front();
             self.first_id += 1;
         }
-        (id, verdict)
+        (id, verdicts)
     }
 
     /// Tells the joiner that attempt `id` now belongs to a named user (its
@@ -219,8 +305,10 @@ impl Joiner {
         remember(&mut self.attempts_by_name, name, id);
     }
 
-    /// Records a verdict. Returns the id of the unjoined attempt it belongs
-    /// to (now marked joined), or keeps it pending for a later attempt.
+    /// Records a verdict. Returns the id of the attempt it belongs to (one
+    /// no verdict of its kind has joined yet; its cause is noted in the
+    /// attempt and the caller applies [`Attempt::settled`]), or keeps it
+    /// pending for a later attempt.
     pub fn add_verdict(&mut self, verdict: Verdict) -> Option<usize> {
         let mut best: Option<(SignedDuration, usize)> = None;
         let candidates = verdict
@@ -237,7 +325,7 @@ impl Joiner {
             .flatten();
         for &id in candidates {
             let Some(a) = self.attempt(id) else { continue };
-            if a.joined || !after_start(a.ts, verdict.since) {
+            if a.joined(verdict.kind) || !after_start(a.ts, verdict.since) {
                 continue;
             }
             if let Some(d) = close(a.ts, verdict.ts)
@@ -248,7 +336,7 @@ impl Joiner {
         }
         if let Some((_, id)) = best {
             if let Some(a) = self.attempt_mut(id) {
-                a.joined = true;
+                a.hear(Side::Verdict(verdict.kind), verdict.cause);
             }
             return Some(id);
         }
@@ -280,7 +368,7 @@ impl Joiner {
         let in_run = |ts: Option<Timestamp>| after_start(ts, since);
         let pending = self.pending_by_name.get(name).and_then(|list| {
             list.iter()
-                .filter(|v| in_run(v.ts))
+                .filter(|v| v.kind == verdict.kind && in_run(v.ts))
                 .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
                 .min_by_key(|(d, _)| *d)
                 .map(|(_, v)| v)
@@ -312,17 +400,24 @@ impl Joiner {
             });
         }
         let ids = self.attempts_by_name.get(name)?;
-        ids.iter()
+        let id = ids
+            .iter()
             .filter_map(|&id| self.attempt(id).map(|a| (id, a)))
-            .filter(|(_, a)| a.joined && in_run(a.ts))
+            .filter(|(_, a)| a.joined(verdict.kind) && in_run(a.ts))
             .filter_map(|(id, a)| close(a.ts, verdict.ts).map(|d| (d, id)))
             .min_by_key(|(d, _)| *d)
-            .map(|(_, id)| Amended::Attempt(id))
+            .map(|(_, id)| id)?;
+        if let Some(a) = self.attempt_mut(id) {
+            a.hear(Side::Verdict(verdict.kind), verdict.cause);
+        }
+        Some(Amended::Attempt(id))
     }
 
-    /// The closest pending verdict for an attempt, removed from both indexes.
-    fn take_pending(&mut self, attempt: &Attempt) -> Option<Verdict> {
-        let mut best: Option<(SignedDuration, Verdict)> = None;
+    /// The closest pending verdict of each kind for an attempt, removed
+    /// from both indexes.
+    fn take_pending(&mut self, attempt: &Attempt) -> Vec<Verdict> {
+        // By kind: [server, client].
+        let mut best: [Option<(SignedDuration, Verdict)>; 2] = [None, None];
         let lists = [
             attempt
                 .ip
@@ -337,24 +432,27 @@ impl Joiner {
             if !after_start(attempt.ts, v.since) {
                 continue;
             }
+            let slot = &mut best[usize::from(v.kind == VerdictKind::Client)];
             if let Some(d) = close(v.ts, attempt.ts)
-                && best.as_ref().is_none_or(|(bd, _)| d < *bd)
+                && slot.as_ref().is_none_or(|(bd, _)| d < *bd)
             {
-                best = Some((d, v.clone()));
+                *slot = Some((d, v.clone()));
             }
         }
-        let (_, verdict) = best?;
-        // A verdict is remembered under its own address and name only.
-        let keys = [
-            (&mut self.pending_by_ip, verdict.ip.as_deref()),
-            (&mut self.pending_by_name, verdict.user.as_deref()),
-        ];
-        for (map, key) in keys {
-            if let Some(list) = key.and_then(|k| map.get_mut(k)) {
-                list.retain(|v| *v != verdict);
+        let verdicts: Vec<Verdict> = best.into_iter().flatten().map(|(_, v)| v).collect();
+        for verdict in &verdicts {
+            // A verdict is remembered under its own address and name only.
+            let keys = [
+                (&mut self.pending_by_ip, verdict.ip.as_deref()),
+                (&mut self.pending_by_name, verdict.user.as_deref()),
+            ];
+            for (map, key) in keys {
+                if let Some(list) = key.and_then(|k| map.get_mut(k)) {
+                    list.retain(|v| v != verdict);
+                }
             }
         }
-        Some(verdict)
+        verdicts
     }
 
     /// Keeps the indexes bounded (see [`INDEX_KEYS`]).
@@ -404,6 +502,7 @@ mod tests {
 
     fn verdict(s: i64, user: Option<&str>, ip: Option<&str>, cause: Cause) -> Verdict {
         Verdict {
+            kind: VerdictKind::Server,
             ts: t(s),
             user: user.map(str::to_string),
             ip: ip.map(str::to_string),
@@ -423,7 +522,7 @@ mod tests {
             Some("ann"),
             Cause::BadCredentials,
         ));
-        assert_eq!(pending, None);
+        assert_eq!(pending, []);
         assert_eq!(
             j.add_verdict(verdict(2, Some("ann"), None, Cause::AccountLocked)),
             Some(id)
@@ -433,6 +532,67 @@ mod tests {
             None,
             "an attempt joins once"
         );
+    }
+
+    #[test]
+    fn an_attempt_takes_one_verdict_of_each_kind_in_any_order() {
+        let client = |s| Verdict {
+            kind: VerdictKind::Client,
+            ..verdict(s, Some("ann"), None, Cause::BadCredentials)
+        };
+        let server = |s| verdict(s, Some("ann"), None, Cause::AccountLocked);
+        let attempt = || Attempt::new(t(0), 1, None, Some("ann"), Cause::TokenRequired);
+        // Attempt first, then the two verdicts in either order.
+        for client_first in [true, false] {
+            let mut j = Joiner::default();
+            let (id, _) = j.add_attempt(attempt());
+            let (first, second) = if client_first {
+                (client(1), server(1))
+            } else {
+                (server(1), client(1))
+            };
+            assert_eq!(j.add_verdict(first), Some(id));
+            assert_eq!(j.add_verdict(second), Some(id), "the other kind joins too");
+            assert_eq!(j.add_verdict(client(2)), None, "one of each kind");
+            assert_eq!(
+                j.attempt(id).map(Attempt::settled),
+                Some(Cause::AccountLocked)
+            );
+        }
+        // Both verdicts waiting: the attempt takes both.
+        let mut j = Joiner::default();
+        assert_eq!(j.add_verdict(client(1)), None);
+        assert_eq!(j.add_verdict(server(1)), None);
+        let (id, joined) = j.add_attempt(attempt());
+        let kinds: Vec<_> = joined.iter().map(|v| v.kind).collect();
+        assert_eq!(kinds, [VerdictKind::Server, VerdictKind::Client]);
+        assert_eq!(
+            j.attempt(id).map(Attempt::settled),
+            Some(Cause::AccountLocked)
+        );
+    }
+
+    #[test]
+    fn the_settled_cause_takes_each_side_in_one_order() {
+        // A specific client cause and a specific server cause: the server's
+        // stays, whichever was heard first.
+        for server_first in [true, false] {
+            let mut a = Attempt::new(t(0), 1, None, None, Cause::BadCredentials);
+            let said = [
+                (Side::Verdict(VerdictKind::Server), Cause::PasswordExpired),
+                (Side::Verdict(VerdictKind::Client), Cause::Certificate),
+            ];
+            for i in 0..2 {
+                let (side, cause) = said[if server_first { i } else { 1 - i }];
+                a.hear(side, cause);
+            }
+            assert_eq!(a.settled(), Cause::PasswordExpired);
+        }
+        // The headend's follow-up line counts whenever it comes.
+        let mut a = Attempt::new(t(0), 1, None, None, Cause::BadCredentials);
+        a.hear(Side::Verdict(VerdictKind::Client), Cause::BadCredentials);
+        a.hear(Side::Headend, Cause::AccountLocked);
+        assert_eq!(a.settled(), Cause::AccountLocked);
     }
 
     #[test]
@@ -453,7 +613,8 @@ mod tests {
         );
         // The attempt takes the one verdict, with both lines.
         let (id, joined) = j.add_attempt(Attempt::new(t(2), 1, None, Some("ann"), Cause::Other));
-        let joined = joined.unwrap_or_else(|| verdict(0, None, None, Cause::Other));
+        assert_eq!(joined.len(), 1);
+        let joined = &joined[0];
         assert_eq!(joined.cause, Cause::AccountLocked);
         assert_eq!(joined.lines.len(), 2);
         // A late line of the same trace amends the joined attempt; a trace
@@ -483,7 +644,8 @@ mod tests {
             None,
             Cause::UnknownUser,
         ));
-        assert_eq!(pending.map(|v| v.user), Some(Some("bo".to_string())));
+        let users: Vec<_> = pending.into_iter().map(|v| v.user).collect();
+        assert_eq!(users, [Some("bo".to_string())]);
         let (_, again) = j.add_attempt(Attempt::new(
             t(2),
             4,
@@ -491,7 +653,7 @@ mod tests {
             None,
             Cause::UnknownUser,
         ));
-        assert_eq!(again, None, "the verdict was consumed");
+        assert_eq!(again, [], "the verdict was consumed");
     }
 
     #[test]
@@ -534,6 +696,7 @@ mod tests {
         j.add_attempt(Attempt::new(None, 1, Some("192.0.2.5"), None, Cause::Other));
         assert_eq!(
             j.add_verdict(Verdict {
+                kind: VerdictKind::Server,
                 ts: None,
                 user: None,
                 ip: Some("192.0.2.5".into()),
@@ -556,6 +719,7 @@ mod tests {
             j.add_attempt(Attempt::new(ts, i, Some(&ip), Some(&name), Cause::Other));
             // A verdict for a user the headend never saw stays pending.
             j.add_verdict(Verdict {
+                kind: VerdictKind::Server,
                 ts,
                 user: Some(format!("x{i}")),
                 ip: None,
@@ -568,6 +732,7 @@ mod tests {
         // The newest still join.
         let last = Timestamp::from_second(1_800_000_000 + n as i64 - 1).ok();
         let hit = j.add_verdict(Verdict {
+            kind: VerdictKind::Server,
             ts: last,
             user: Some(format!("n{}", n - 1)),
             ip: None,
