@@ -30,8 +30,18 @@ pub const JOIN_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 const ATTEMPTS_CAP: usize = 65_536;
 
 /// Entries remembered per client IP or user name. A join looks only a few
-/// seconds around an event, so a short history per key suffices.
-const PER_KEY_CAP: usize = 16;
+/// seconds around an event, but a headless read takes one file after the
+/// other: a user's every verdict in the auth-server log (or every attempt in
+/// the headend log) is remembered before the first line of the other file
+/// is read, so the history must hold a long incident's worth of one user's
+/// failures (one every 10 s for almost three hours), or the first of them
+/// would join in one order of the files and not in the other.
+const PER_KEY_CAP: usize = 1024;
+
+/// Entries added to the indexes between prunings, at most: with
+/// [`PER_KEY_CAP`] entries a key, the number of keys alone does not bound
+/// them.
+const ENTRIES_BETWEEN_PRUNES: usize = 4 * ATTEMPTS_CAP;
 
 /// A failed attempt as the headend counted it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +232,8 @@ pub struct Joiner {
     /// Index sizes at which keys are next pruned (twice what was left at
     /// the last pruning, so pruning is O(1) per attempt amortised).
     prune_at: usize,
+    /// Entries added to the indexes since the last pruning.
+    added: usize,
 }
 
 /// Keys an index holds before it is first pruned: attempts that have left
@@ -250,7 +262,10 @@ fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
     }
 }
 
-fn remember<T>(map: &mut HashMap<String, Vec<T>>, key: &str, value: T) {
+/// Adds `value` to `key`'s list (the oldest goes past [`PER_KEY_CAP`]),
+/// counting it in `added`.
+fn remember<T>(map: &mut HashMap<String, Vec<T>>, key: &str, value: T, added: &mut usize) {
+    *added += 1;
     let list = match map.get_mut(key) {
         Some(list) => list,
         None => map.entry(key.to_string()).or_default(),
@@ -281,10 +296,10 @@ impl Joiner {
         }
         let id = self.first_id + self.attempts.len();
         if let Some(ip) = &attempt.ip {
-            remember(&mut self.attempts_by_ip, ip, id);
+            remember(&mut self.attempts_by_ip, ip, id, &mut self.added);
         }
         if let Some(name) = &attempt.name {
-            remember(&mut self.attempts_by_name, name, id);
+            remember(&mut self.attempts_by_name, name, id, &mut self.added);
         }
         self.prune();
         self.attempts.push_back(attempt);
@@ -302,7 +317,7 @@ impl Joiner {
             a.user = user;
             a.name = Some(name.to_string());
         }
-        remember(&mut self.attempts_by_name, name, id);
+        remember(&mut self.attempts_by_name, name, id, &mut self.added);
     }
 
     /// Records a verdict. Returns the id of the attempt it belongs to (one
@@ -342,10 +357,15 @@ impl Joiner {
         }
         self.prune();
         if let Some(ip) = verdict.ip.clone() {
-            remember(&mut self.pending_by_ip, &ip, verdict.clone());
+            remember(
+                &mut self.pending_by_ip,
+                &ip,
+                verdict.clone(),
+                &mut self.added,
+            );
         }
         if let Some(name) = verdict.user.clone() {
-            remember(&mut self.pending_by_name, &name, verdict);
+            remember(&mut self.pending_by_name, &name, verdict, &mut self.added);
         }
         None
     }
@@ -458,9 +478,10 @@ impl Joiner {
     /// Keeps the indexes bounded (see [`INDEX_KEYS`]).
     fn prune(&mut self) {
         let at = self.prune_at.max(INDEX_KEYS);
-        if self.index_keys() <= at {
+        if self.index_keys() <= at && self.added <= ENTRIES_BETWEEN_PRUNES {
             return;
         }
+        self.added = 0;
         let first = self.first_id;
         // All at once, so that the next pruning comes when the largest
         // index has doubled again, not when each one has.
