@@ -224,11 +224,13 @@ pub struct Joiner {
     attempts: VecDeque<Attempt>,
     /// Id of `attempts[0]`; ids are stable for an attempt's lifetime.
     first_id: usize,
-    attempts_by_ip: HashMap<String, Vec<usize>>,
-    attempts_by_name: HashMap<String, Vec<usize>>,
-    /// Verdicts that have not met their attempt yet.
-    pending_by_ip: HashMap<String, Vec<Verdict>>,
-    pending_by_name: HashMap<String, Vec<Verdict>>,
+    /// Attempts (time and id) by client IP and by user name, each list in
+    /// time order (see [`Timed`]).
+    attempts_by_ip: HashMap<String, VecDeque<(Timestamp, usize)>>,
+    attempts_by_name: HashMap<String, VecDeque<(Timestamp, usize)>>,
+    /// Verdicts that have not met their attempt yet, in time order.
+    pending_by_ip: HashMap<String, VecDeque<Verdict>>,
+    pending_by_name: HashMap<String, VecDeque<Verdict>>,
     /// Index sizes at which keys are next pruned (twice what was left at
     /// the last pruning, so pruning is O(1) per attempt amortised).
     prune_at: usize,
@@ -243,8 +245,8 @@ pub struct Joiner {
 const INDEX_KEYS: usize = 2 * ATTEMPTS_CAP;
 
 /// Drops the older half (by their newest verdict's time) of `map`'s keys.
-fn prune_pending(map: &mut HashMap<String, Vec<Verdict>>) {
-    let newest = |list: &Vec<Verdict>| list.iter().filter_map(|v| v.ts).max();
+fn prune_pending(map: &mut HashMap<String, VecDeque<Verdict>>) {
+    let newest = |list: &VecDeque<Verdict>| list.back().and_then(|v| v.ts);
     let mut times: Vec<Option<Timestamp>> = map.values().map(newest).collect();
     times.sort_unstable();
     let cut = times[times.len() / 2];
@@ -262,18 +264,76 @@ fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
     }
 }
 
-/// Adds `value` to `key`'s list (the oldest goes past [`PER_KEY_CAP`]),
-/// counting it in `added`.
-fn remember<T>(map: &mut HashMap<String, Vec<T>>, key: &str, value: T, added: &mut usize) {
+/// An entry of an index list, placed by its log time. A list is kept in
+/// time order (arrival order among equal times), so a join looks only at
+/// the entries within [`JOIN_WINDOW`] of a time, however long the list.
+trait Timed {
+    fn at(&self) -> Option<Timestamp>;
+}
+
+impl Timed for (Timestamp, usize) {
+    fn at(&self) -> Option<Timestamp> {
+        Some(self.0)
+    }
+}
+
+impl Timed for Verdict {
+    fn at(&self) -> Option<Timestamp> {
+        self.ts
+    }
+}
+
+/// Adds `value` to `key`'s list in time order (the earliest goes past
+/// [`PER_KEY_CAP`]), counting it in `added`. An entry without a time is
+/// not remembered: it can never be joined.
+fn remember<T: Timed>(
+    map: &mut HashMap<String, VecDeque<T>>,
+    key: &str,
+    value: T,
+    added: &mut usize,
+) {
+    let Some(at) = value.at() else { return };
     *added += 1;
     let list = match map.get_mut(key) {
         Some(list) => list,
         None => map.entry(key.to_string()).or_default(),
     };
     if list.len() >= PER_KEY_CAP {
-        list.remove(0);
+        list.pop_front();
     }
-    list.push(value);
+    // Lines mostly come in time order: usually at the back.
+    let place = list.partition_point(|e| e.at() <= Some(at));
+    list.insert(place, value);
+}
+
+/// The entries of `list` within [`JOIN_WINDOW`] of `ts`, in time order;
+/// none without a time.
+fn near<T: Timed>(list: Option<&VecDeque<T>>, ts: Option<Timestamp>) -> impl Iterator<Item = &T> {
+    let range = match (list, ts) {
+        (Some(list), Some(ts)) => {
+            let from = ts.checked_sub(JOIN_WINDOW).ok();
+            let to = ts.checked_add(JOIN_WINDOW).ok();
+            let lo = from.map_or(0, |f| list.partition_point(|e| e.at() < Some(f)));
+            let hi = to.map_or(list.len(), |t| list.partition_point(|e| e.at() <= Some(t)));
+            Some(list.range(lo..hi.max(lo)))
+        }
+        _ => None,
+    };
+    range.into_iter().flatten()
+}
+
+/// Removes `verdict` from `list`, looking only among entries of its time.
+fn forget(list: &mut VecDeque<Verdict>, verdict: &Verdict) {
+    let mut i = list.partition_point(|v| v.ts < verdict.ts);
+    let mut end = list.partition_point(|v| v.ts <= verdict.ts);
+    while i < end {
+        if list[i] == *verdict {
+            list.remove(i);
+            end -= 1;
+        } else {
+            i += 1;
+        }
+    }
 }
 
 impl Joiner {
@@ -295,11 +355,14 @@ impl Joiner {
             attempt.hear(Side::Verdict(v.kind), v.cause);
         }
         let id = self.first_id + self.attempts.len();
-        if let Some(ip) = &attempt.ip {
-            remember(&mut self.attempts_by_ip, ip, id, &mut self.added);
-        }
-        if let Some(name) = &attempt.name {
-            remember(&mut self.attempts_by_name, name, id, &mut self.added);
+        // Without a time the attempt is never joined, nor indexed.
+        if let Some(ts) = attempt.ts {
+            if let Some(ip) = &attempt.ip {
+                remember(&mut self.attempts_by_ip, ip, (ts, id), &mut self.added);
+            }
+            if let Some(name) = &attempt.name {
+                remember(&mut self.attempts_by_name, name, (ts, id), &mut self.added);
+            }
         }
         self.prune();
         self.attempts.push_back(attempt);
@@ -313,11 +376,14 @@ impl Joiner {
     /// Tells the joiner that attempt `id` now belongs to a named user (its
     /// WebVPN line named the user the AAA line hid).
     pub fn rename(&mut self, id: usize, user: usize, name: &str) {
-        if let Some(a) = self.attempt_mut(id) {
-            a.user = user;
-            a.name = Some(name.to_string());
+        let Some(a) = self.attempt_mut(id) else {
+            return;
+        };
+        a.user = user;
+        a.name = Some(name.to_string());
+        if let Some(ts) = a.ts {
+            remember(&mut self.attempts_by_name, name, (ts, id), &mut self.added);
         }
-        remember(&mut self.attempts_by_name, name, id, &mut self.added);
     }
 
     /// Records a verdict. Returns the id of the attempt it belongs to (one
@@ -326,19 +392,16 @@ impl Joiner {
     /// pending for a later attempt.
     pub fn add_verdict(&mut self, verdict: Verdict) -> Option<usize> {
         let mut best: Option<(SignedDuration, usize)> = None;
-        let candidates = verdict
+        let by_ip = verdict
             .ip
             .as_ref()
-            .and_then(|ip| self.attempts_by_ip.get(ip))
-            .into_iter()
-            .chain(
-                verdict
-                    .user
-                    .as_ref()
-                    .and_then(|n| self.attempts_by_name.get(n)),
-            )
-            .flatten();
-        for &id in candidates {
+            .and_then(|ip| self.attempts_by_ip.get(ip));
+        let by_name = verdict
+            .user
+            .as_ref()
+            .and_then(|n| self.attempts_by_name.get(n));
+        let candidates = near(by_ip, verdict.ts).chain(near(by_name, verdict.ts));
+        for &(_, id) in candidates {
             let Some(a) = self.attempt(id) else { continue };
             if a.joined(verdict.kind) || !after_start(a.ts, verdict.since) {
                 continue;
@@ -386,13 +449,11 @@ impl Joiner {
         verdict: &Verdict,
     ) -> Option<Amended> {
         let in_run = |ts: Option<Timestamp>| after_start(ts, since);
-        let pending = self.pending_by_name.get(name).and_then(|list| {
-            list.iter()
-                .filter(|v| v.kind == verdict.kind && in_run(v.ts))
-                .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, v)| v)
-        });
+        let pending = near(self.pending_by_name.get(name), verdict.ts)
+            .filter(|v| v.kind == verdict.kind && in_run(v.ts))
+            .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, v)| v);
         if let Some(old) = pending {
             let mut new = old.clone();
             new.cause = more_specific(old.cause, verdict.cause);
@@ -419,10 +480,8 @@ impl Joiner {
                 recause,
             });
         }
-        let ids = self.attempts_by_name.get(name)?;
-        let id = ids
-            .iter()
-            .filter_map(|&id| self.attempt(id).map(|a| (id, a)))
+        let id = near(self.attempts_by_name.get(name), verdict.ts)
+            .filter_map(|&(_, id)| self.attempt(id).map(|a| (id, a)))
             .filter(|(_, a)| a.joined(verdict.kind) && in_run(a.ts))
             .filter_map(|(id, a)| close(a.ts, verdict.ts).map(|d| (d, id)))
             .min_by_key(|(d, _)| *d)
@@ -438,17 +497,15 @@ impl Joiner {
     fn take_pending(&mut self, attempt: &Attempt) -> Vec<Verdict> {
         // By kind: [server, client].
         let mut best: [Option<(SignedDuration, Verdict)>; 2] = [None, None];
-        let lists = [
-            attempt
-                .ip
-                .as_ref()
-                .and_then(|ip| self.pending_by_ip.get(ip)),
-            attempt
-                .name
-                .as_ref()
-                .and_then(|n| self.pending_by_name.get(n)),
-        ];
-        for v in lists.into_iter().flatten().flatten() {
+        let by_ip = attempt
+            .ip
+            .as_ref()
+            .and_then(|ip| self.pending_by_ip.get(ip));
+        let by_name = attempt
+            .name
+            .as_ref()
+            .and_then(|n| self.pending_by_name.get(n));
+        for v in near(by_ip, attempt.ts).chain(near(by_name, attempt.ts)) {
             if !after_start(attempt.ts, v.since) {
                 continue;
             }
@@ -468,7 +525,7 @@ impl Joiner {
             ];
             for (map, key) in keys {
                 if let Some(list) = key.and_then(|k| map.get_mut(k)) {
-                    list.retain(|v| v != verdict);
+                    forget(list, verdict);
                 }
             }
         }
@@ -487,7 +544,7 @@ impl Joiner {
         // index has doubled again, not when each one has.
         for map in [&mut self.attempts_by_ip, &mut self.attempts_by_name] {
             map.retain(|_, ids| {
-                ids.retain(|&id| id >= first);
+                ids.retain(|&(_, id)| id >= first);
                 !ids.is_empty()
             });
         }
@@ -709,6 +766,35 @@ mod tests {
             j.add_verdict(verdict(7, None, Some("192.0.2.4"), Cause::Other)),
             Some(second)
         );
+    }
+
+    #[test]
+    fn a_users_whole_file_of_verdicts_waits_for_its_attempts() {
+        // The auth-server log read first: all of ann's verdicts wait, then
+        // each attempt takes the one of its own time, the first included.
+        let mut j = Joiner::default();
+        let n = 600;
+        for i in 0..n {
+            let cause = if i == 0 {
+                Cause::AccountLocked
+            } else {
+                Cause::BadCredentials
+            };
+            assert_eq!(
+                j.add_verdict(verdict(30 * i + 1, Some("ann"), None, cause)),
+                None
+            );
+        }
+        for i in 0..n {
+            let (_, joined) =
+                j.add_attempt(Attempt::new(t(30 * i), 1, None, Some("ann"), Cause::Other));
+            let times: Vec<_> = joined.iter().map(|v| v.ts).collect();
+            assert_eq!(times, [t(30 * i + 1)], "attempt {i}");
+            if i == 0 {
+                assert_eq!(joined[0].cause, Cause::AccountLocked);
+            }
+        }
+        assert!(j.pending_by_name.values().all(VecDeque::is_empty));
     }
 
     #[test]
