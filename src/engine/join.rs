@@ -6,7 +6,11 @@
 //! are for the same client IP or the same user name and lie within
 //! [`JOIN_WINDOW`] of each other. Sources are read independently (a headless
 //! scan reads one file after the other), so the join works in either
-//! arrival order: whichever side comes second finds the first.
+//! arrival order: whichever side comes second finds the first. An attempt
+//! takes one verdict of each kind, the auth server's and the client's
+//! ([`VerdictKind`]), so the two never compete for it, and its cause is
+//! settled from what each side said in one fixed order
+//! ([`Attempt::settled`]), not in the order the lines arrived.
 //!
 //! This module only keeps the bookkeeping and decides matches; the incident
 //! applies what a match means to the counts.
@@ -26,8 +30,18 @@ pub const JOIN_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 const ATTEMPTS_CAP: usize = 65_536;
 
 /// Entries remembered per client IP or user name. A join looks only a few
-/// seconds around an event, so a short history per key suffices.
-const PER_KEY_CAP: usize = 16;
+/// seconds around an event, but a headless read takes one file after the
+/// other: a user's every verdict in the auth-server log (or every attempt in
+/// the headend log) is remembered before the first line of the other file
+/// is read, so the history must hold a long incident's worth of one user's
+/// failures (one every 10 s for almost three hours), or the first of them
+/// would join in one order of the files and not in the other.
+const PER_KEY_CAP: usize = 1024;
+
+/// Entries added to the indexes between prunings, at most: with
+/// [`PER_KEY_CAP`] entries a key, the number of keys alone does not bound
+/// them.
+const ENTRIES_BETWEEN_PRUNES: usize = 4 * ATTEMPTS_CAP;
 
 /// A failed attempt as the headend counted it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,12 +52,20 @@ pub struct Attempt {
     pub ip: Option<String>,
     /// The user's name, `None` while the headend hides it.
     pub name: Option<String>,
+    /// The cause the attempt is counted and shown under. The incident sets
+    /// it to [`Attempt::settled`] whenever a side says more (recounting the
+    /// user's tally and re-showing the lines), so it lags only in between.
     pub cause: Cause,
     /// The retained lines of this attempt (its rejection and follow-up
     /// lines, by pane family and store index): when the attempt's cause
     /// changes, each of them is shown with the new one.
     pub lines: Vec<(crate::vocab::Family, u64)>,
-    joined: bool,
+    /// What the headend's own lines said (the most specific of them).
+    headend: Cause,
+    /// What the joined auth-server verdict said, once one joined.
+    server: Option<Cause>,
+    /// What the joined client verdict said, once one joined.
+    client: Option<Cause>,
 }
 
 impl Attempt {
@@ -61,14 +83,84 @@ impl Attempt {
             name: name.map(str::to_string),
             cause,
             lines: Vec::new(),
-            joined: false,
+            headend: cause,
+            server: None,
+            client: None,
         }
     }
+
+    /// The attempt's cause from what each side said, taken in one fixed
+    /// order whatever order the lines were read in: the headend's, then the
+    /// client's verdict, then the auth server's, each replacing the cause
+    /// so far when [`more_specific`] says so (the server, which knows why it
+    /// refused, has the last word between two specific causes).
+    pub fn settled(&self) -> Cause {
+        [self.client, self.server]
+            .into_iter()
+            .flatten()
+            .fold(self.headend, more_specific)
+    }
+
+    /// Notes that a line of `kind` (a headend follow-up line, or a further
+    /// line of the verdict already joined) said `cause` about the attempt:
+    /// each side keeps the most specific of what it said. The caller
+    /// applies [`Attempt::settled`].
+    pub fn hear(&mut self, kind: Side, cause: Cause) {
+        let said = match kind {
+            Side::Headend => {
+                self.headend = more_specific(self.headend, cause);
+                return;
+            }
+            Side::Verdict(VerdictKind::Server) => &mut self.server,
+            Side::Verdict(VerdictKind::Client) => &mut self.client,
+        };
+        *said = Some(said.map_or(cause, |c| more_specific(c, cause)));
+    }
+
+    /// Whether a verdict of `kind` has joined the attempt.
+    pub fn joined(&self, kind: VerdictKind) -> bool {
+        match kind {
+            VerdictKind::Server => self.server.is_some(),
+            VerdictKind::Client => self.client.is_some(),
+        }
+    }
+}
+
+/// Which side's verdict: an attempt takes at most one of each, so a
+/// client's "Login failed" and the auth server's reason for the same login
+/// both join it, whichever is read first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictKind {
+    /// An auth server's line, or the headend's debug trace relaying the
+    /// directory's answer.
+    Server,
+    /// A client (laptop) log's failure line beside a headend log.
+    Client,
+}
+
+impl VerdictKind {
+    /// The kind of verdict a line of `family` gives.
+    pub fn of(family: Family) -> Self {
+        if family == Family::Client {
+            VerdictKind::Client
+        } else {
+            VerdictKind::Server
+        }
+    }
+}
+
+/// Who said something about an attempt (see [`Attempt::hear`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The headend's own lines: the rejection and its follow-ups.
+    Headend,
+    Verdict(VerdictKind),
 }
 
 /// What the auth server said about a login.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
+    pub kind: VerdictKind,
     pub ts: Option<Timestamp>,
     pub user: Option<String>,
     pub ip: Option<String>,
@@ -100,8 +192,8 @@ pub enum Amended {
         cause: Cause,
         recause: Vec<(Family, u64)>,
     },
-    /// An attempt already joined: the caller gives it the more specific
-    /// cause.
+    /// An attempt already joined: its verdict now has the more specific
+    /// cause, and the caller applies [`Attempt::settled`].
     Attempt(usize),
 }
 
@@ -132,14 +224,18 @@ pub struct Joiner {
     attempts: VecDeque<Attempt>,
     /// Id of `attempts[0]`; ids are stable for an attempt's lifetime.
     first_id: usize,
-    attempts_by_ip: HashMap<String, Vec<usize>>,
-    attempts_by_name: HashMap<String, Vec<usize>>,
-    /// Verdicts that have not met their attempt yet.
-    pending_by_ip: HashMap<String, Vec<Verdict>>,
-    pending_by_name: HashMap<String, Vec<Verdict>>,
+    /// Attempts (time and id) by client IP and by user name, each list in
+    /// time order (see [`Timed`]).
+    attempts_by_ip: HashMap<String, VecDeque<(Timestamp, usize)>>,
+    attempts_by_name: HashMap<String, VecDeque<(Timestamp, usize)>>,
+    /// Verdicts that have not met their attempt yet, in time order.
+    pending_by_ip: HashMap<String, VecDeque<Verdict>>,
+    pending_by_name: HashMap<String, VecDeque<Verdict>>,
     /// Index sizes at which keys are next pruned (twice what was left at
     /// the last pruning, so pruning is O(1) per attempt amortised).
     prune_at: usize,
+    /// Entries added to the indexes since the last pruning.
+    added: usize,
 }
 
 /// Keys an index holds before it is first pruned: attempts that have left
@@ -149,8 +245,8 @@ pub struct Joiner {
 const INDEX_KEYS: usize = 2 * ATTEMPTS_CAP;
 
 /// Drops the older half (by their newest verdict's time) of `map`'s keys.
-fn prune_pending(map: &mut HashMap<String, Vec<Verdict>>) {
-    let newest = |list: &Vec<Verdict>| list.iter().filter_map(|v| v.ts).max();
+fn prune_pending(map: &mut HashMap<String, VecDeque<Verdict>>) {
+    let newest = |list: &VecDeque<Verdict>| list.back().and_then(|v| v.ts);
     let mut times: Vec<Option<Timestamp>> = map.values().map(newest).collect();
     times.sort_unstable();
     let cut = times[times.len() / 2];
@@ -168,15 +264,76 @@ fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
     }
 }
 
-fn remember<T>(map: &mut HashMap<String, Vec<T>>, key: &str, value: T) {
+/// An entry of an index list, placed by its log time. A list is kept in
+/// time order (arrival order among equal times), so a join looks only at
+/// the entries within [`JOIN_WINDOW`] of a time, however long the list.
+trait Timed {
+    fn at(&self) -> Option<Timestamp>;
+}
+
+impl Timed for (Timestamp, usize) {
+    fn at(&self) -> Option<Timestamp> {
+        Some(self.0)
+    }
+}
+
+impl Timed for Verdict {
+    fn at(&self) -> Option<Timestamp> {
+        self.ts
+    }
+}
+
+/// Adds `value` to `key`'s list in time order (the earliest goes past
+/// [`PER_KEY_CAP`]), counting it in `added`. An entry without a time is
+/// not remembered: it can never be joined.
+fn remember<T: Timed>(
+    map: &mut HashMap<String, VecDeque<T>>,
+    key: &str,
+    value: T,
+    added: &mut usize,
+) {
+    let Some(at) = value.at() else { return };
+    *added += 1;
     let list = match map.get_mut(key) {
         Some(list) => list,
         None => map.entry(key.to_string()).or_default(),
     };
     if list.len() >= PER_KEY_CAP {
-        list.remove(0);
+        list.pop_front();
     }
-    list.push(value);
+    // Lines mostly come in time order: usually at the back.
+    let place = list.partition_point(|e| e.at() <= Some(at));
+    list.insert(place, value);
+}
+
+/// The entries of `list` within [`JOIN_WINDOW`] of `ts`, in time order;
+/// none without a time.
+fn near<T: Timed>(list: Option<&VecDeque<T>>, ts: Option<Timestamp>) -> impl Iterator<Item = &T> {
+    let range = match (list, ts) {
+        (Some(list), Some(ts)) => {
+            let from = ts.checked_sub(JOIN_WINDOW).ok();
+            let to = ts.checked_add(JOIN_WINDOW).ok();
+            let lo = from.map_or(0, |f| list.partition_point(|e| e.at() < Some(f)));
+            let hi = to.map_or(list.len(), |t| list.partition_point(|e| e.at() <= Some(t)));
+            Some(list.range(lo..hi.max(lo)))
+        }
+        _ => None,
+    };
+    range.into_iter().flatten()
+}
+
+/// Removes `verdict` from `list`, looking only among entries of its time.
+fn forget(list: &mut VecDeque<Verdict>, verdict: &Verdict) {
+    let mut i = list.partition_point(|v| v.ts < verdict.ts);
+    let mut end = list.partition_point(|v| v.ts <= verdict.ts);
+    while i < end {
+        if list[i] == *verdict {
+            list.remove(i);
+            end -= 1;
+        } else {
+            i += 1;
+        }
+    }
 }
 
 impl Joiner {
@@ -188,56 +345,65 @@ impl Joiner {
         self.attempts.get_mut(id.checked_sub(self.first_id)?)
     }
 
-    /// Records a new attempt. Returns its id and, if a pending verdict
-    /// matches it, that verdict (now consumed).
-    pub fn add_attempt(&mut self, attempt: Attempt) -> (usize, Option<Verdict>) {
-        let verdict = self.take_pending(&attempt);
-        let id = self.first_id + self.attempts.len();
-        if let Some(ip) = &attempt.ip {
-            remember(&mut self.attempts_by_ip, ip, id);
+    /// Records a new attempt. Returns its id and the pending verdicts that
+    /// match it (now consumed), at most one of each [`VerdictKind`]. Their
+    /// causes are noted in the attempt; the caller applies
+    /// [`Attempt::settled`].
+    pub fn add_attempt(&mut self, mut attempt: Attempt) -> (usize, Vec<Verdict>) {
+        let verdicts = self.take_pending(&attempt);
+        for v in &verdicts {
+            attempt.hear(Side::Verdict(v.kind), v.cause);
         }
-        if let Some(name) = &attempt.name {
-            remember(&mut self.attempts_by_name, name, id);
+        let id = self.first_id + self.attempts.len();
+        // Without a time the attempt is never joined, nor indexed.
+        if let Some(ts) = attempt.ts {
+            if let Some(ip) = &attempt.ip {
+                remember(&mut self.attempts_by_ip, ip, (ts, id), &mut self.added);
+            }
+            if let Some(name) = &attempt.name {
+                remember(&mut self.attempts_by_name, name, (ts, id), &mut self.added);
+            }
         }
         self.prune();
-        let joined = verdict.is_some();
-        self.attempts.push_back(Attempt { joined, ..attempt });
+        self.attempts.push_back(attempt);
         if self.attempts.len() > ATTEMPTS_CAP {
             self.attempts.pop_front();
             self.first_id += 1;
         }
-        (id, verdict)
+        (id, verdicts)
     }
 
     /// Tells the joiner that attempt `id` now belongs to a named user (its
     /// WebVPN line named the user the AAA line hid).
     pub fn rename(&mut self, id: usize, user: usize, name: &str) {
-        if let Some(a) = self.attempt_mut(id) {
-            a.user = user;
-            a.name = Some(name.to_string());
+        let Some(a) = self.attempt_mut(id) else {
+            return;
+        };
+        a.user = user;
+        a.name = Some(name.to_string());
+        if let Some(ts) = a.ts {
+            remember(&mut self.attempts_by_name, name, (ts, id), &mut self.added);
         }
-        remember(&mut self.attempts_by_name, name, id);
     }
 
-    /// Records a verdict. Returns the id of the unjoined attempt it belongs
-    /// to (now marked joined), or keeps it pending for a later attempt.
+    /// Records a verdict. Returns the id of the attempt it belongs to (one
+    /// no verdict of its kind has joined yet; its cause is noted in the
+    /// attempt and the caller applies [`Attempt::settled`]), or keeps it
+    /// pending for a later attempt.
     pub fn add_verdict(&mut self, verdict: Verdict) -> Option<usize> {
         let mut best: Option<(SignedDuration, usize)> = None;
-        let candidates = verdict
+        let by_ip = verdict
             .ip
             .as_ref()
-            .and_then(|ip| self.attempts_by_ip.get(ip))
-            .into_iter()
-            .chain(
-                verdict
-                    .user
-                    .as_ref()
-                    .and_then(|n| self.attempts_by_name.get(n)),
-            )
-            .flatten();
-        for &id in candidates {
+            .and_then(|ip| self.attempts_by_ip.get(ip));
+        let by_name = verdict
+            .user
+            .as_ref()
+            .and_then(|n| self.attempts_by_name.get(n));
+        let candidates = near(by_ip, verdict.ts).chain(near(by_name, verdict.ts));
+        for &(_, id) in candidates {
             let Some(a) = self.attempt(id) else { continue };
-            if a.joined || !after_start(a.ts, verdict.since) {
+            if a.joined(verdict.kind) || !after_start(a.ts, verdict.since) {
                 continue;
             }
             if let Some(d) = close(a.ts, verdict.ts)
@@ -248,16 +414,21 @@ impl Joiner {
         }
         if let Some((_, id)) = best {
             if let Some(a) = self.attempt_mut(id) {
-                a.joined = true;
+                a.hear(Side::Verdict(verdict.kind), verdict.cause);
             }
             return Some(id);
         }
         self.prune();
         if let Some(ip) = verdict.ip.clone() {
-            remember(&mut self.pending_by_ip, &ip, verdict.clone());
+            remember(
+                &mut self.pending_by_ip,
+                &ip,
+                verdict.clone(),
+                &mut self.added,
+            );
         }
         if let Some(name) = verdict.user.clone() {
-            remember(&mut self.pending_by_name, &name, verdict);
+            remember(&mut self.pending_by_name, &name, verdict, &mut self.added);
         }
         None
     }
@@ -278,13 +449,11 @@ impl Joiner {
         verdict: &Verdict,
     ) -> Option<Amended> {
         let in_run = |ts: Option<Timestamp>| after_start(ts, since);
-        let pending = self.pending_by_name.get(name).and_then(|list| {
-            list.iter()
-                .filter(|v| in_run(v.ts))
-                .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, v)| v)
-        });
+        let pending = near(self.pending_by_name.get(name), verdict.ts)
+            .filter(|v| v.kind == verdict.kind && in_run(v.ts))
+            .filter_map(|v| close(v.ts, verdict.ts).map(|d| (d, v.clone())))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, v)| v);
         if let Some(old) = pending {
             let mut new = old.clone();
             new.cause = more_specific(old.cause, verdict.cause);
@@ -311,64 +480,71 @@ impl Joiner {
                 recause,
             });
         }
-        let ids = self.attempts_by_name.get(name)?;
-        ids.iter()
-            .filter_map(|&id| self.attempt(id).map(|a| (id, a)))
-            .filter(|(_, a)| a.joined && in_run(a.ts))
+        let id = near(self.attempts_by_name.get(name), verdict.ts)
+            .filter_map(|&(_, id)| self.attempt(id).map(|a| (id, a)))
+            .filter(|(_, a)| a.joined(verdict.kind) && in_run(a.ts))
             .filter_map(|(id, a)| close(a.ts, verdict.ts).map(|d| (d, id)))
             .min_by_key(|(d, _)| *d)
-            .map(|(_, id)| Amended::Attempt(id))
+            .map(|(_, id)| id)?;
+        if let Some(a) = self.attempt_mut(id) {
+            a.hear(Side::Verdict(verdict.kind), verdict.cause);
+        }
+        Some(Amended::Attempt(id))
     }
 
-    /// The closest pending verdict for an attempt, removed from both indexes.
-    fn take_pending(&mut self, attempt: &Attempt) -> Option<Verdict> {
-        let mut best: Option<(SignedDuration, Verdict)> = None;
-        let lists = [
-            attempt
-                .ip
-                .as_ref()
-                .and_then(|ip| self.pending_by_ip.get(ip)),
-            attempt
-                .name
-                .as_ref()
-                .and_then(|n| self.pending_by_name.get(n)),
-        ];
-        for v in lists.into_iter().flatten().flatten() {
+    /// The closest pending verdict of each kind for an attempt, removed
+    /// from both indexes.
+    fn take_pending(&mut self, attempt: &Attempt) -> Vec<Verdict> {
+        // By kind: [server, client].
+        let mut best: [Option<(SignedDuration, Verdict)>; 2] = [None, None];
+        let by_ip = attempt
+            .ip
+            .as_ref()
+            .and_then(|ip| self.pending_by_ip.get(ip));
+        let by_name = attempt
+            .name
+            .as_ref()
+            .and_then(|n| self.pending_by_name.get(n));
+        for v in near(by_ip, attempt.ts).chain(near(by_name, attempt.ts)) {
             if !after_start(attempt.ts, v.since) {
                 continue;
             }
+            let slot = &mut best[usize::from(v.kind == VerdictKind::Client)];
             if let Some(d) = close(v.ts, attempt.ts)
-                && best.as_ref().is_none_or(|(bd, _)| d < *bd)
+                && slot.as_ref().is_none_or(|(bd, _)| d < *bd)
             {
-                best = Some((d, v.clone()));
+                *slot = Some((d, v.clone()));
             }
         }
-        let (_, verdict) = best?;
-        // A verdict is remembered under its own address and name only.
-        let keys = [
-            (&mut self.pending_by_ip, verdict.ip.as_deref()),
-            (&mut self.pending_by_name, verdict.user.as_deref()),
-        ];
-        for (map, key) in keys {
-            if let Some(list) = key.and_then(|k| map.get_mut(k)) {
-                list.retain(|v| *v != verdict);
+        let verdicts: Vec<Verdict> = best.into_iter().flatten().map(|(_, v)| v).collect();
+        for verdict in &verdicts {
+            // A verdict is remembered under its own address and name only.
+            let keys = [
+                (&mut self.pending_by_ip, verdict.ip.as_deref()),
+                (&mut self.pending_by_name, verdict.user.as_deref()),
+            ];
+            for (map, key) in keys {
+                if let Some(list) = key.and_then(|k| map.get_mut(k)) {
+                    forget(list, verdict);
+                }
             }
         }
-        Some(verdict)
+        verdicts
     }
 
     /// Keeps the indexes bounded (see [`INDEX_KEYS`]).
     fn prune(&mut self) {
         let at = self.prune_at.max(INDEX_KEYS);
-        if self.index_keys() <= at {
+        if self.index_keys() <= at && self.added <= ENTRIES_BETWEEN_PRUNES {
             return;
         }
+        self.added = 0;
         let first = self.first_id;
         // All at once, so that the next pruning comes when the largest
         // index has doubled again, not when each one has.
         for map in [&mut self.attempts_by_ip, &mut self.attempts_by_name] {
             map.retain(|_, ids| {
-                ids.retain(|&id| id >= first);
+                ids.retain(|&(_, id)| id >= first);
                 !ids.is_empty()
             });
         }
@@ -404,6 +580,7 @@ mod tests {
 
     fn verdict(s: i64, user: Option<&str>, ip: Option<&str>, cause: Cause) -> Verdict {
         Verdict {
+            kind: VerdictKind::Server,
             ts: t(s),
             user: user.map(str::to_string),
             ip: ip.map(str::to_string),
@@ -423,7 +600,7 @@ mod tests {
             Some("ann"),
             Cause::BadCredentials,
         ));
-        assert_eq!(pending, None);
+        assert_eq!(pending, []);
         assert_eq!(
             j.add_verdict(verdict(2, Some("ann"), None, Cause::AccountLocked)),
             Some(id)
@@ -433,6 +610,67 @@ mod tests {
             None,
             "an attempt joins once"
         );
+    }
+
+    #[test]
+    fn an_attempt_takes_one_verdict_of_each_kind_in_any_order() {
+        let client = |s| Verdict {
+            kind: VerdictKind::Client,
+            ..verdict(s, Some("ann"), None, Cause::BadCredentials)
+        };
+        let server = |s| verdict(s, Some("ann"), None, Cause::AccountLocked);
+        let attempt = || Attempt::new(t(0), 1, None, Some("ann"), Cause::TokenRequired);
+        // Attempt first, then the two verdicts in either order.
+        for client_first in [true, false] {
+            let mut j = Joiner::default();
+            let (id, _) = j.add_attempt(attempt());
+            let (first, second) = if client_first {
+                (client(1), server(1))
+            } else {
+                (server(1), client(1))
+            };
+            assert_eq!(j.add_verdict(first), Some(id));
+            assert_eq!(j.add_verdict(second), Some(id), "the other kind joins too");
+            assert_eq!(j.add_verdict(client(2)), None, "one of each kind");
+            assert_eq!(
+                j.attempt(id).map(Attempt::settled),
+                Some(Cause::AccountLocked)
+            );
+        }
+        // Both verdicts waiting: the attempt takes both.
+        let mut j = Joiner::default();
+        assert_eq!(j.add_verdict(client(1)), None);
+        assert_eq!(j.add_verdict(server(1)), None);
+        let (id, joined) = j.add_attempt(attempt());
+        let kinds: Vec<_> = joined.iter().map(|v| v.kind).collect();
+        assert_eq!(kinds, [VerdictKind::Server, VerdictKind::Client]);
+        assert_eq!(
+            j.attempt(id).map(Attempt::settled),
+            Some(Cause::AccountLocked)
+        );
+    }
+
+    #[test]
+    fn the_settled_cause_takes_each_side_in_one_order() {
+        // A specific client cause and a specific server cause: the server's
+        // stays, whichever was heard first.
+        for server_first in [true, false] {
+            let mut a = Attempt::new(t(0), 1, None, None, Cause::BadCredentials);
+            let said = [
+                (Side::Verdict(VerdictKind::Server), Cause::PasswordExpired),
+                (Side::Verdict(VerdictKind::Client), Cause::Certificate),
+            ];
+            for i in 0..2 {
+                let (side, cause) = said[if server_first { i } else { 1 - i }];
+                a.hear(side, cause);
+            }
+            assert_eq!(a.settled(), Cause::PasswordExpired);
+        }
+        // The headend's follow-up line counts whenever it comes.
+        let mut a = Attempt::new(t(0), 1, None, None, Cause::BadCredentials);
+        a.hear(Side::Verdict(VerdictKind::Client), Cause::BadCredentials);
+        a.hear(Side::Headend, Cause::AccountLocked);
+        assert_eq!(a.settled(), Cause::AccountLocked);
     }
 
     #[test]
@@ -453,7 +691,8 @@ mod tests {
         );
         // The attempt takes the one verdict, with both lines.
         let (id, joined) = j.add_attempt(Attempt::new(t(2), 1, None, Some("ann"), Cause::Other));
-        let joined = joined.unwrap_or_else(|| verdict(0, None, None, Cause::Other));
+        assert_eq!(joined.len(), 1);
+        let joined = &joined[0];
         assert_eq!(joined.cause, Cause::AccountLocked);
         assert_eq!(joined.lines.len(), 2);
         // A late line of the same trace amends the joined attempt; a trace
@@ -483,7 +722,8 @@ mod tests {
             None,
             Cause::UnknownUser,
         ));
-        assert_eq!(pending.map(|v| v.user), Some(Some("bo".to_string())));
+        let users: Vec<_> = pending.into_iter().map(|v| v.user).collect();
+        assert_eq!(users, [Some("bo".to_string())]);
         let (_, again) = j.add_attempt(Attempt::new(
             t(2),
             4,
@@ -491,7 +731,7 @@ mod tests {
             None,
             Cause::UnknownUser,
         ));
-        assert_eq!(again, None, "the verdict was consumed");
+        assert_eq!(again, [], "the verdict was consumed");
     }
 
     #[test]
@@ -529,11 +769,41 @@ mod tests {
     }
 
     #[test]
+    fn a_users_whole_file_of_verdicts_waits_for_its_attempts() {
+        // The auth-server log read first: all of ann's verdicts wait, then
+        // each attempt takes the one of its own time, the first included.
+        let mut j = Joiner::default();
+        let n = 600;
+        for i in 0..n {
+            let cause = if i == 0 {
+                Cause::AccountLocked
+            } else {
+                Cause::BadCredentials
+            };
+            assert_eq!(
+                j.add_verdict(verdict(30 * i + 1, Some("ann"), None, cause)),
+                None
+            );
+        }
+        for i in 0..n {
+            let (_, joined) =
+                j.add_attempt(Attempt::new(t(30 * i), 1, None, Some("ann"), Cause::Other));
+            let times: Vec<_> = joined.iter().map(|v| v.ts).collect();
+            assert_eq!(times, [t(30 * i + 1)], "attempt {i}");
+            if i == 0 {
+                assert_eq!(joined[0].cause, Cause::AccountLocked);
+            }
+        }
+        assert!(j.pending_by_name.values().all(VecDeque::is_empty));
+    }
+
+    #[test]
     fn lines_without_time_never_join() {
         let mut j = Joiner::default();
         j.add_attempt(Attempt::new(None, 1, Some("192.0.2.5"), None, Cause::Other));
         assert_eq!(
             j.add_verdict(Verdict {
+                kind: VerdictKind::Server,
                 ts: None,
                 user: None,
                 ip: Some("192.0.2.5".into()),
@@ -556,6 +826,7 @@ mod tests {
             j.add_attempt(Attempt::new(ts, i, Some(&ip), Some(&name), Cause::Other));
             // A verdict for a user the headend never saw stays pending.
             j.add_verdict(Verdict {
+                kind: VerdictKind::Server,
                 ts,
                 user: Some(format!("x{i}")),
                 ip: None,
@@ -568,6 +839,7 @@ mod tests {
         // The newest still join.
         let last = Timestamp::from_second(1_800_000_000 + n as i64 - 1).ok();
         let hit = j.add_verdict(Verdict {
+            kind: VerdictKind::Server,
             ts: last,
             user: Some(format!("n{}", n - 1)),
             ip: None,

@@ -12,7 +12,7 @@ const OPEN_PRUNE_ABOVE: usize = 4096;
 use super::{
     ATTEMPT_WINDOW, Applied, CHALLENGE_WINDOW, Incident, LineRef, UserKey, decrement, within,
 };
-use crate::engine::join::{self, Attempt};
+use crate::engine::join::{self, Attempt, Side};
 use crate::engine::spray::{Seen, Tried};
 use crate::parse::{Cause, Event, Family, Role};
 
@@ -136,10 +136,7 @@ impl Incident {
             // One cause per attempt: a more specific follow-up line gives
             // the attempt (and its earlier lines) its cause, and a generic
             // one is shown with the attempt's.
-            let before = self.join.attempt(open.attempt).map(|a| a.cause);
-            if let Some(before) = before {
-                self.set_attempt_cause(open.attempt, join::more_specific(before, cause));
-            }
+            self.hear_attempt(open.attempt, Side::Headend, cause);
             let shown = self.join.attempt(open.attempt).map_or(cause, |a| a.cause);
             if let Some(l) = line {
                 if let Some(a) = self.join.attempt_mut(open.attempt) {
@@ -180,7 +177,7 @@ impl Incident {
         if let Some(l) = line {
             new.lines.push((l.family, l.index));
         }
-        let (attempt, verdict) = self.join.add_attempt(new);
+        let (attempt, verdicts) = self.join.add_attempt(new);
         let stats = &mut self.users[user].1;
         stats.last_attempt = Some(attempt);
         stats.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
@@ -200,8 +197,8 @@ impl Incident {
                 },
             );
         }
-        if let Some(verdict) = verdict {
-            self.apply_join(attempt, &verdict);
+        for verdict in &verdicts {
+            self.apply_join(attempt, verdict);
         }
         Applied {
             new_attempt: true,
@@ -350,8 +347,7 @@ impl Incident {
             }
             return better;
         };
-        let before = self.join.attempt(id).map_or(cause, |a| a.cause);
-        self.set_attempt_cause(id, join::more_specific(before, cause));
+        self.hear_attempt(id, Side::Headend, cause);
         let shown = self.join.attempt(id).map_or(cause, |a| a.cause);
         if let Some(l) = line {
             if let Some(a) = self.join.attempt_mut(id) {

@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 
 use super::{CAUSE_UPDATES_CAP, CauseUpdate, Incident, LineRef, UserKey, decrement};
-use crate::engine::join::{self, Verdict};
+use crate::engine::join::{Side, Verdict, VerdictKind};
 use crate::parse::{Cause, Event, Family, Outcome};
 
 /// Users a client IP is linked to, at most (a NAT address shared by a whole
@@ -20,14 +20,26 @@ const USERS_PER_IP_CAP: usize = 8;
 pub const LINKED_KEYS_CAP: usize = 200_000;
 
 impl Incident {
-    /// Gives attempt `id` a new cause: recounted for its user, and every
-    /// line of the attempt shown with it (a [`CauseUpdate`] each, and the
-    /// user's line references for the drill-down).
-    pub(super) fn set_attempt_cause(&mut self, id: usize, cause: Cause) {
+    /// Notes that `side` said `cause` about attempt `id` (a headend
+    /// follow-up line, or a further line of a joined verdict) and settles
+    /// the attempt's cause.
+    pub(super) fn hear_attempt(&mut self, id: usize, side: Side, cause: Cause) {
+        if let Some(a) = self.join.attempt_mut(id) {
+            a.hear(side, cause);
+        }
+        self.settle_attempt(id);
+    }
+
+    /// Gives attempt `id` the cause settled from what each side said
+    /// ([`crate::engine::join::Attempt::settled`]) when it changed: recounted for its user,
+    /// and every line of the attempt shown with it (a [`CauseUpdate`] each,
+    /// and the user's line references for the drill-down).
+    pub(super) fn settle_attempt(&mut self, id: usize) {
         let Some(a) = self.join.attempt_mut(id) else {
             return;
         };
         let old = a.cause;
+        let cause = a.settled();
         if old == cause {
             return;
         }
@@ -115,6 +127,7 @@ impl Incident {
             };
             let cause = ev.cause.unwrap_or(Cause::Other);
             let verdict = Verdict {
+                kind: VerdictKind::of(ev.family),
                 ts,
                 user: name,
                 ip: ev.client_ip.map(str::to_string),
@@ -237,9 +250,9 @@ impl Incident {
         }
     }
 
-    /// Applies what the auth server said about attempt `id`: a hidden user
-    /// gets the name the server logged, and the attempt takes the more
-    /// specific cause.
+    /// Applies what the auth server (or the client) said about attempt `id`:
+    /// a hidden user gets the name the verdict logged, and the attempt takes
+    /// the cause settled from what each side said.
     pub(super) fn apply_join(&mut self, id: usize, verdict: &Verdict) {
         self.join_watch.joined();
         let Some(attempt) = self.join.attempt(id).cloned() else {
@@ -271,7 +284,8 @@ impl Incident {
             user = named;
         }
         debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
-        self.set_attempt_cause(id, join::more_specific(attempt.cause, verdict.cause));
+        // The joiner noted the verdict's cause in the attempt.
+        self.settle_attempt(id);
         // A verdict that waited for its attempt: its line was shown with its
         // own cause and now shows the attempt's.
         let shown = self.join.attempt(id).map_or(verdict.cause, |a| a.cause);

@@ -15,7 +15,7 @@
 use jiff::Timestamp;
 
 use super::{Incident, LineRef};
-use crate::engine::join::{Amended, Verdict};
+use crate::engine::join::{Amended, Verdict, VerdictKind};
 use crate::parse::{Cause, Event, Family, Outcome, Role};
 
 /// Debug-trace sessions remembered; a trace runs for one attempt, so a few
@@ -103,6 +103,7 @@ impl Incident {
         line: Option<LineRef>,
     ) -> Option<Cause> {
         let verdict = Verdict {
+            kind: VerdictKind::Server,
             ts,
             user: Some(traced.name.clone()),
             ip: None,
@@ -124,16 +125,14 @@ impl Incident {
                 cause
             }
             Amended::Attempt(id) => {
-                let now = self.join.attempt(id).map(|a| a.cause);
-                let cause =
-                    crate::engine::join::more_specific(now.unwrap_or(verdict.cause), verdict.cause);
                 if let Some(l) = line
                     && let Some(a) = self.join.attempt_mut(id)
                 {
                     a.lines.push((l.family, l.index));
                 }
-                self.set_attempt_cause(id, cause);
-                cause
+                // The joiner noted the amended verdict in the attempt.
+                self.settle_attempt(id);
+                self.join.attempt(id).map_or(verdict.cause, |a| a.cause)
             }
         };
         if let Some((_, stats)) = user.and_then(|u| self.users.get_mut(u)) {
