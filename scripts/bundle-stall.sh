@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Does the dashboard keep drawing and counting while `e` writes an evidence
 # bundle from a large log? Runs `vpnwatch --syslog-udp=127.0.0.1:PORT LOG`
-# in a detached tmux session, waits until LOG is counted, presses `e`, and
-# while the bundle is written sends a syslog flood (UDP on loopback, RATE
-# lines a second for SECONDS seconds). Meanwhile it polls the screen every
+# in a detached tmux session, waits until LOG is counted, starts a syslog
+# flood (UDP on loopback, RATE lines a second for SECONDS seconds) and a
+# second into it presses `e`. Meanwhile it polls the screen every
 # few milliseconds and records when it changes: under the flood every frame
 # changes the screen, so the longest interval without a change while the
 # bundle is written is the longest frame gap (as tmux sees it: its capture
@@ -24,7 +24,9 @@
 #
 # Ends with one PASS/FAIL line per target and exits 1 if any failed:
 #   bundle    `e` wrote the bundle (skipped with --no-bundle)
-#   frames    no interval over 100 ms without a screen change while the flood ran
+#   frames    no interval over 100 ms without a screen change while `e` wrote
+#             the bundle (with --no-bundle: while the flood ran); the longest
+#             interval over the whole flood is printed beside it
 #   rate      the sender reached the asked rate (else the flood target was not tested)
 #   syslog    every line sent was shown, none reported dropped
 # The machine's load average is printed with them: on a loaded machine
@@ -115,22 +117,28 @@ while True:
 print(sent)
 PY
 
+# `e` acts on the top user of the Users pane: the next pane after the
+# headend's when the log is the only file. Focus it before the flood, then
+# let the flood run for a second before `e`, so the bundle is written
+# while the syslog source is busy.
 if [ -n "$press" ]; then
-  # `e` acts on the top user of the Users pane: the next pane after the
-  # headend's when the log is the only file.
   tmux send-keys -t "$session" Tab
   sleep 0.3
-  tmux send-keys -t "$session" "$press"
 fi
 python3 "$work/flood.py" "$port" "$rate" "$seconds" > "$work/sent" &
 flood=$!
-last="$(screen)"; last_t=$(now_ms); gap=0; frames=0; written=""; outcome=""
+sleep 1
+if [ -n "$press" ]; then tmux send-keys -t "$session" "$press"; fi
+last="$(screen)"; last_t=$(now_ms); gap=0; gap_e=0; frames=0; written=""; outcome=""
 bundle_start=$last_t
 while :; do
   s="$(screen)"; t=$(now_ms)
   if [ "$s" != "$last" ]; then
     d=$((t - last_t))
     if [ ! -s "$work/sent" ] && [ "$d" -gt "$gap" ]; then gap=$d; fi
+    # While the bundle is being written (the change that shows it written
+    # closes the interval).
+    if [ -z "$written" ] && [ "$d" -gt "$gap_e" ]; then gap_e=$d; fi
     frames=$((frames + 1)); last="$s"; last_t=$t
   fi
   if [ -z "$press" ] && [ -z "$written" ]; then written="(no bundle)"; fi
@@ -159,7 +167,8 @@ done
 sleep 1
 shown=$(( $(pane_lines) - base ))
 dropped="$(screen | { grep -o "✖ [0-9]* dropped" || true; } | awk '{s += $2} END {print s + 0}')"
-echo "bundle written in ${written} ms; screen changes seen: $frames; longest gap while the flood ran: ${gap} ms"
+echo "bundle written in ${written} ms; longest gap while it was written: ${gap_e} ms"
+echo "screen changes seen: $frames; longest gap while the flood ran: ${gap} ms"
 echo "syslog: $sent sent, $shown shown, $dropped reported dropped, $((sent - shown)) missing"
 missing=$((sent - shown))
 achieved=$((sent / seconds))
@@ -175,7 +184,11 @@ if [ -n "$press" ]; then
 else
   echo "SKIP bundle: --no-bundle"
 fi
-verdict frames "$([ "$gap" -le 100 ] && echo 1 || echo 0)" "longest gap ${gap} ms (target <= 100 ms)"
+if [ -n "$press" ]; then
+  verdict frames "$([ "$gap_e" -le 100 ] && echo 1 || echo 0)" "longest gap while e wrote the bundle ${gap_e} ms (target <= 100 ms; ${gap} ms over the whole flood)"
+else
+  verdict frames "$([ "$gap" -le 100 ] && echo 1 || echo 0)" "longest gap over the whole flood ${gap} ms (target <= 100 ms)"
+fi
 verdict rate "$([ "$achieved" -ge $((rate * 98 / 100)) ] && echo 1 || echo 0)" "sent ${achieved} lines/s (asked ${rate})"
 verdict syslog "$([ "$missing" -eq 0 ] && [ "$dropped" -eq 0 ] && echo 1 || echo 0)" "$missing missing, $dropped reported dropped of $sent"
 exit "$failed"
