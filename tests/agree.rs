@@ -5,11 +5,12 @@
 //! the auth server's verdict changes the headend's cause.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::{bundle_files, scan_json, vpnwatch};
 
 const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
 
@@ -28,10 +29,14 @@ const JOINED: &[&str] = &[
 /// Failed attempts, causes (`cause count, …` sorted) and state word.
 type Story = (u64, String, String);
 
-fn vpnwatch() -> Command {
-    let mut cmd = Command::cargo_bin("vpnwatch").expect("binary is built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
+/// A user's `causes` object (in `scan --json` and the bundle's `user.json`).
+fn causes_of(user: &Value) -> BTreeMap<String, u64> {
+    user["causes"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(c, n)| (c.clone(), n.as_u64().unwrap()))
+        .collect()
 }
 
 fn causes_text(causes: &BTreeMap<String, u64>) -> String {
@@ -44,25 +49,14 @@ fn causes_text(causes: &BTreeMap<String, u64>) -> String {
 
 /// `scan --json`: every user with failed attempts.
 fn scan(files: &[&str]) -> BTreeMap<String, Story> {
-    let out = vpnwatch()
-        .arg("scan")
-        .arg("--json")
-        .args(files)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = scan_json(files);
     report["users"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|u| u["failures"].as_u64() > Some(0))
         .map(|u| {
-            let causes: BTreeMap<String, u64> = u["causes"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .map(|(c, n)| (c.clone(), n.as_u64().unwrap()))
-                .collect();
+            let causes = causes_of(u);
             (
                 u["user"].as_str().unwrap().to_string(),
                 (
@@ -145,37 +139,18 @@ fn report(files: &[&str]) -> (BTreeMap<String, Story>, usize) {
 }
 
 /// `user.json` of the user's evidence bundle.
-fn bundle(user: &str, files: &[&str], dir: &Path) -> Story {
-    let out = dir.join(format!("{user}.tar.gz"));
-    vpnwatch()
-        .args(["bundle", "--user", user, "-o"])
-        .arg(&out)
-        .args(files)
-        .assert()
-        .success();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
-        std::fs::File::open(&out).unwrap(),
-    ));
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.path().unwrap().ends_with("user.json") {
-            let mut text = String::new();
-            entry.read_to_string(&mut text).unwrap();
-            let json: Value = serde_json::from_str(&text).unwrap();
-            let causes: BTreeMap<String, u64> = json["causes"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .map(|(c, n)| (c.clone(), n.as_u64().unwrap()))
-                .collect();
-            return (
-                json["failures"].as_u64().unwrap(),
-                causes_text(&causes),
-                json["state"].as_str().unwrap().to_string(),
-            );
-        }
-    }
-    panic!("no user.json in the bundle of {user}");
+fn bundle(user: &str, files: &[&str]) -> Story {
+    let (_, text) = bundle_files(user, files)
+        .into_iter()
+        .find(|(path, _)| path.ends_with("user.json"))
+        .unwrap_or_else(|| panic!("no user.json in the bundle of {user}"));
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let causes = causes_of(&json);
+    (
+        json["failures"].as_u64().unwrap(),
+        causes_text(&causes),
+        json["state"].as_str().unwrap().to_string(),
+    )
 }
 
 fn check(files: &[&str], bundled: &[&str]) {
@@ -215,10 +190,9 @@ fn check(files: &[&str], bundled: &[&str]) {
         assert_eq!(Some(story), scan.get(user), "report vs scan for {user}");
     }
 
-    let dir = tempfile::tempdir().unwrap();
     for user in bundled {
         assert_eq!(
-            Some(&bundle(user, files, dir.path())),
+            Some(&bundle(user, files)),
             scan.get(*user),
             "bundle vs scan for {user}"
         );
@@ -241,13 +215,7 @@ fn every_output_agrees_when_the_auth_server_changes_the_cause() {
 
 /// Each user's times in `scan --json`, by user.
 fn scan_times(files: &[&str]) -> BTreeMap<String, Vec<Value>> {
-    let out = vpnwatch()
-        .arg("scan")
-        .arg("--json")
-        .args(files)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = scan_json(files);
     report["users"]
         .as_array()
         .unwrap()

@@ -8,15 +8,12 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use assert_cmd::Command;
+use common::vpnwatch;
 use serde_json::Value;
 use vpnwatch::engine::UserKey;
-use vpnwatch::parse::ParseContext;
-use vpnwatch::pipeline::{LineKind, Model, SourceState};
-use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
+use vpnwatch::pipeline::{LineKind, Model};
 use vpnwatch::ui::{Theme, UiState};
 use vpnwatch::vocab::Family;
-use vpnwatch::vocab::{LineBatch, SourceId};
 
 const HEADEND: &str = "sample-logs/asa-headend.log";
 const ISE: &str = "sample-logs/ise-auth.log";
@@ -26,24 +23,13 @@ const J_ISE: &str = "tests/fixtures/join/ise.log";
 /// A headend debug trace: jdoe's two attempts, each with its own trace.
 const TRACE: &str = "tests/fixtures/debug-trace/aaa-webvpn.log";
 
-fn vpnwatch() -> Command {
-    Command::cargo_bin("vpnwatch").expect("binary is built")
-}
-
 /// Failed attempts by cause, all users together (`events` names a hidden
 /// user as the headend logged it, `scan` by the name the server gave).
 type Causes = BTreeMap<String, u64>;
 
 /// `scan --json`'s causes.
 fn scan_causes(files: &[&str]) -> Causes {
-    let out = vpnwatch()
-        .arg("scan")
-        .arg("--json")
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::scan_json(files);
     let mut causes = Causes::new();
     for u in v["users"].as_array().unwrap() {
         for (c, n) in u["causes"].as_object().unwrap() {
@@ -103,24 +89,6 @@ fn events_print_each_attempt_with_the_cause_scan_counts() {
     assert!(tbrennan.into_iter().all(|c| c == "token_required"));
 }
 
-fn model_of(files: &[(&str, Family)]) -> Model {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = files
-        .iter()
-        .map(|(p, f)| SourceState::new((*p).into(), *f))
-        .collect();
-    let mut model = Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026));
-    for (id, (path, _)) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut batch = LineBatch::new(1);
-        for line in text.lines() {
-            batch.push(line.as_bytes());
-        }
-        model.ingest(SourceId(id as u16), &batch);
-    }
-    model
-}
-
 /// The causes the Headend pane shows on each user's failure lines (the
 /// lines the drill-down and the `f` filter show), by the engine's
 /// [`Model::line_cause`] and by the drill-down's line references.
@@ -149,10 +117,11 @@ fn pane_causes(model: &Model, user: &str) -> Vec<(String, String)> {
 
 #[test]
 fn panes_and_drill_down_show_the_final_cause() {
-    let model = model_of(&[(J_HEADEND, Family::Headend), (J_ISE, Family::AuthServer)]);
+    let model =
+        common::model_of_files(&[(J_HEADEND, Family::Headend), (J_ISE, Family::AuthServer)]);
     let locked = ("account_locked".to_string(), "account_locked".to_string());
     assert_eq!(pane_causes(&model, "ann"), [locked.clone(), locked]);
-    let model = model_of(&[(HEADEND, Family::Headend), (ISE, Family::AuthServer)]);
+    let model = common::model_of_files(&[(HEADEND, Family::Headend), (ISE, Family::AuthServer)]);
     let lines = pane_causes(&model, "tbrennan");
     assert!(lines.len() >= 12);
     for (pane, drill) in lines {
@@ -165,7 +134,7 @@ fn panes_and_drill_down_show_the_final_cause() {
 
 #[test]
 fn trace_verdict_lines_show_their_own_attempt_s_cause() {
-    let model = model_of(&[(TRACE, Family::Headend)]);
+    let model = common::model_of_files(&[(TRACE, Family::Headend)]);
     let cause = |c: &str| (c.to_string(), c.to_string());
     // The first attempt's verdict lines (AD 52e, the AAA transaction's two
     // REJECT lines), its 113005 and the WebVPN failure after it; then the
@@ -177,7 +146,8 @@ fn trace_verdict_lines_show_their_own_attempt_s_cause() {
 
 #[test]
 fn the_filtered_pane_and_the_drill_down_draw_the_final_cause() {
-    let model = model_of(&[(J_HEADEND, Family::Headend), (J_ISE, Family::AuthServer)]);
+    let model =
+        common::model_of_files(&[(J_HEADEND, Family::Headend), (J_ISE, Family::AuthServer)]);
     let theme = Theme::load("default").unwrap();
     let ann = UserKey::Named("ann".into());
     for ui in [

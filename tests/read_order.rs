@@ -7,14 +7,12 @@
 //! the auth server and the laptop, with more attempts for one user than a
 //! short per-user history would hold.
 
-use std::collections::BTreeMap;
-use std::io::Read;
+mod common;
 
-use assert_cmd::Command;
+use std::collections::BTreeMap;
+
+use common::vpnwatch;
 use serde_json::Value;
-use vpnwatch::parse::ParseContext;
-use vpnwatch::pipeline::{Model, SourceState};
-use vpnwatch::runbook::{self, DEFAULT_RUNBOOK};
 use vpnwatch::vocab::{Family, LineBatch, SourceId};
 
 /// The sample logs, with the family each is read as.
@@ -37,10 +35,6 @@ const FIXTURE: [(&str, Family); 3] = [
 
 /// A line's place: its file and line number.
 type Place = (String, u64);
-
-fn vpnwatch() -> Command {
-    Command::cargo_bin("vpnwatch").expect("binary is built")
-}
 
 /// Every order of `items`.
 fn orders<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
@@ -80,21 +74,8 @@ fn events_causes(files: &[&str]) -> BTreeMap<Place, String> {
 /// The `[cause]` marks on `user`'s own lines in their evidence bundle, by
 /// the file (its name, without the bundle's order prefix) and line number.
 fn bundle_marks(user: &str, files: &[&str]) -> BTreeMap<Place, String> {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("bundle.tar.gz");
-    vpnwatch()
-        .args(["bundle", "--user", user, "-o"])
-        .arg(&out)
-        .args(files)
-        .assert()
-        .success();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
-        std::fs::File::open(&out).unwrap(),
-    ));
     let mut marks = BTreeMap::new();
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().into_owned();
+    for (path, text) in common::bundle_files(user, files) {
         if path.parent().and_then(|p| p.file_name()) != Some("lines".as_ref()) {
             continue;
         }
@@ -102,8 +83,6 @@ fn bundle_marks(user: &str, files: &[&str]) -> BTreeMap<Place, String> {
         // `2-asa-headend.log`: the prefix is the file's place on the
         // command line.
         let (_, name) = name.split_once('-').unwrap();
-        let mut text = String::new();
-        entry.read_to_string(&mut text).unwrap();
         for line in text.lines().filter(|l| l.starts_with('>')) {
             let (number, rest) = line[1..].split_once(": ").unwrap();
             if let Some(mark) = rest.strip_prefix('[') {
@@ -122,12 +101,12 @@ fn bundle_marks(user: &str, files: &[&str]) -> BTreeMap<Place, String> {
 /// file in turn, in the order given, as lines arrive from files followed
 /// live.
 fn dashboard_causes(files: &[(&str, Family)]) -> BTreeMap<Place, String> {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = files
-        .iter()
-        .map(|(p, f)| SourceState::new((*p).into(), *f))
-        .collect();
-    let mut model = Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026));
+    let mut model = common::empty_model(
+        files
+            .iter()
+            .map(|(path, family)| common::source(path, *family))
+            .collect(),
+    );
     let texts: Vec<String> = files
         .iter()
         .map(|(p, _)| std::fs::read_to_string(p).unwrap())

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: drawing the dashboard into a
-//! `TestBackend`, and [`need`] for what a test needs from its environment.
+//! `TestBackend`, running the binary's script commands (`scan --json`,
+//! `bundle`) and reading what they wrote, and [`need`] for what a test needs
+//! from its environment.
 //! Each test binary uses only some of them.
 #![allow(dead_code)]
 
@@ -39,13 +41,32 @@ pub fn feed(model: &mut Model, id: u16, text: &str) {
 /// A model with the bundled runbook and one source per log, each fed its
 /// text in order (stamps without a year read as 2026, the samples' year).
 pub fn model_of(logs: &[(SourceState, &str)]) -> Model {
-    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
-    let sources = logs.iter().map(|(s, _)| s.clone()).collect();
-    let mut model = Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026));
+    let mut model = empty_model(logs.iter().map(|(s, _)| s.clone()).collect());
     for (id, (_, text)) in logs.iter().enumerate() {
         feed(&mut model, id as u16, text);
     }
     model
+}
+
+/// A model with the bundled runbook and these sources, nothing read yet
+/// (stamps without a year read as 2026, the samples' year).
+pub fn empty_model(sources: Vec<SourceState>) -> Model {
+    let runbook = runbook::parse(DEFAULT_RUNBOOK).unwrap();
+    Model::new(sources, &runbook, 10_000, ParseContext::for_year(2026))
+}
+
+/// [`model_of`] the files at these paths, each read whole in its family.
+pub fn model_of_files(files: &[(&str, Family)]) -> Model {
+    let texts: Vec<String> = files
+        .iter()
+        .map(|(path, _)| std::fs::read_to_string(path).unwrap())
+        .collect();
+    let logs: Vec<(SourceState, &str)> = files
+        .iter()
+        .zip(&texts)
+        .map(|((path, family), text)| (source(path, *family), text.as_str()))
+        .collect();
+    model_of(&logs)
 }
 
 /// The bundled headend and client samples, as [`model_of`] takes them.
@@ -97,4 +118,52 @@ pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
 pub fn default_screen(model: &Model, width: u16, height: u16) -> String {
     let theme = Theme::load("default").unwrap();
     screen_text(&render(model, &UiState::default(), &theme, width, height))
+}
+
+/// The `vpnwatch` binary, run from the package's root (where the sample
+/// logs and fixtures are).
+pub fn vpnwatch() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("vpnwatch").expect("binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// `vpnwatch scan --json FILES…`'s report; the command must succeed.
+pub fn scan_json(files: &[&str]) -> serde_json::Value {
+    let out = vpnwatch()
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "scan --json {files:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The files of `vpnwatch bundle --user USER FILES…`'s archive, each as
+/// its path inside the archive and its text.
+pub fn bundle_files(user: &str, files: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle.tar.gz");
+    vpnwatch()
+        .args(["bundle", "--user", user, "-o"])
+        .arg(&out)
+        .args(files)
+        .assert()
+        .success();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&out).unwrap(),
+    ));
+    archive
+        .entries()
+        .unwrap()
+        .map(|entry| {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().into_owned();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            (path, text)
+        })
+        .collect()
 }
