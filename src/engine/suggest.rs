@@ -2,7 +2,7 @@
 //! the dominant cause of the failures.
 //!
 //! The dominant cause is what is hurting now: among users who failed in the
-//! last [`RECENT_MINUTES`] minutes of log time and have not logged in since,
+//! last [`RECENT_MINUTES`](super::incident::RECENT_MINUTES) minutes of log time and have not logged in since,
 //! each user's failed attempts in that window count for the user's current
 //! (last) cause. When nobody is in that state, all failed attempts of the
 //! incident count, by cause. Ties go to the cause affecting more users, then
@@ -20,10 +20,6 @@ use super::incident::Incident;
 use super::scope::Verdict;
 use crate::vocab::Cause;
 
-/// The window "what is hurting now" looks at, in whole minutes of log time:
-/// the one recent window of the users pane and the scope verdict too.
-pub use super::incident::RECENT_MINUTES;
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
     /// Index into [`Checklist::items`].
@@ -34,7 +30,7 @@ pub struct Suggestion {
     pub users: usize,
     /// Failed attempts of this cause.
     pub attempts: u32,
-    /// Counted over the last [`RECENT_MINUTES`] (else the whole incident).
+    /// Counted over the last [`RECENT_MINUTES`](super::incident::RECENT_MINUTES) (else the whole incident).
     pub recent: bool,
     /// The infrastructure verdict's evidence, when the step follows it.
     pub infrastructure: Option<String>,
@@ -60,7 +56,7 @@ impl Suggestion {
 pub struct CauseTally {
     /// (cause, failed attempts, users), most attempts first.
     pub ranked: Vec<(Cause, u32, usize)>,
-    /// Counted over the last [`RECENT_MINUTES`] (else the whole incident).
+    /// Counted over the last [`RECENT_MINUTES`](super::incident::RECENT_MINUTES) (else the whole incident).
     pub recent: bool,
 }
 

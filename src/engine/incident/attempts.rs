@@ -432,7 +432,7 @@ impl Incident {
 
     /// [`is_attack`](Self::is_attack) for every user, by position in
     /// [`users`](Self::users): computed once, without a lookup per user, for
-    /// the verdict and the tally, which look at every user after each change.
+    /// [`Incident::users_now`], which the verdict and the tally read.
     pub(super) fn attack_flags(&self) -> Vec<bool> {
         let mut flags: Vec<bool> = self
             .users
