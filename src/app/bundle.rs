@@ -417,10 +417,13 @@ fn read_run(
     matcher: &UserMatch,
     into: &mut FileLines,
 ) {
-    let RunKind::File { first_line_no, .. } = &filed.run.kind else {
-        return;
-    };
-    let Some((span, expect)) = filed.run.expect() else {
+    // Only file runs are filed (`Model::user_lines`); were another here,
+    // its lines are counted as not read again, never dropped unsaid.
+    let (RunKind::File { first_line_no, .. }, Some((span, expect))) =
+        (&filed.run.kind, filed.run.expect())
+    else {
+        into.unread += filed.marked.len() as u64;
+        into.why = Some("not from a file".to_string());
         return;
     };
     let context = job.context;

@@ -360,8 +360,7 @@ pub fn handle(
                 },
             ) => {}
         Action::ExportEvidence => {
-            if let Some(mut job) = evidence_job(model, ui, config, now) {
-                job.dir = output_dir(config);
+            if let Some(job) = evidence_job(model, ui, config, now) {
                 spawn_bundle(job, background.clone());
             }
         }
@@ -554,7 +553,7 @@ pub fn evidence_job(
         checklist: model.checklist.clone(),
         context: DEFAULT_CONTEXT,
         operator: config.operator.clone(),
-        dir: PathBuf::new(),
+        dir: output_dir(config),
         taken_at: now,
         incident_now: model.incident.now(),
         time_marks: model.incident.time_marks().clone(),
