@@ -633,7 +633,7 @@ fn not_covered(covered: &[RangeInclusive<u64>], from: u64, to: u64) -> u64 {
 }
 
 /// The name a log goes by in the bundle: its file name.
-fn file_name(path: &Path) -> String {
+pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())

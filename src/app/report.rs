@@ -503,14 +503,7 @@ pub fn from_files(
     let names: Vec<(String, Family, u64)> = logs
         .iter()
         .zip(&survey.counts)
-        .map(|(f, c)| {
-            let name = f
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| f.path.display().to_string());
-            (name, f.family, c.lines)
-        })
+        .map(|(f, c)| (super::bundle::file_name(&f.path), f.family, c.lines))
         .collect();
     let md = render(&ReportInput {
         incident: &incident,
