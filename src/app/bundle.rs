@@ -221,18 +221,15 @@ pub fn excerpts(
 }
 
 /// What to bundle and where.
+/// The user, the redaction and the incident's bounds are the survey's
+/// (see [`write_surveyed`]).
 pub struct BundleJob {
-    pub user: UserKey,
-    pub stats: Option<UserStats>,
     pub files: Vec<HeadlessFile>,
     pub checklist: Checklist,
     pub context: usize,
-    pub redact: bool,
     pub operator: String,
     /// How the files are parsed (year, `--tz`, `--json-field`).
     pub ctx: ParseContext,
-    /// The bounds of the incident the first pass builds (`--max-users`).
-    pub limits: IncidentLimits,
     /// The `.tar.gz` to write; default: `<bundle name>.tar.gz` in `dir`.
     pub out: Option<PathBuf>,
     pub dir: PathBuf,

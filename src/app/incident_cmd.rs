@@ -115,15 +115,11 @@ pub fn bundle(
     }
     let now = Timestamp::now();
     let job = BundleJob {
-        user: user.clone(),
-        stats: Some(stats.clone()),
         files: files.to_vec(),
         checklist,
         context: args.context,
-        redact: args.redact,
         operator: args.operator.clone(),
         ctx: args.ctx.clone(),
-        limits: args.limits,
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
