@@ -500,6 +500,10 @@ fn add(total: &mut BulkCounts, c: BulkCounts) {
 /// CPU cache when it is split and parsed right after the read.
 const PIECE: usize = 256 * 1024;
 
+/// Read size for the bytes of a line that crosses a block's edge: a line
+/// is nearly always shorter, and a longer one takes more reads.
+const EDGE: usize = 4096;
+
 /// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`)
 /// into `result`, an empty one (see [`Pool`]).
 #[allow(clippy::too_many_arguments)]
@@ -518,6 +522,9 @@ fn read_block(
     let end = (start + block).min(len);
     // A line starts at 0 and after each `\n`; find the first start in
     // `start..end` (a `\n` at `end - 1` starts the next block's first line).
+    // The byte before the block is the previous block's: it and the line's
+    // end are read, not mapped, so that a mapped block's pages are exactly
+    // those of `start..end`, all released at its end (see `FileBytes::read`).
     let mut pos = if i == 0 {
         0
     } else {
@@ -526,8 +533,8 @@ fn read_block(
             if p + 1 >= end {
                 return Ok(result);
             }
-            let want = (end - 1 - p).min(PIECE as u64) as usize;
-            let buf = file.get(buf, p, want)?;
+            let want = (end - 1 - p).min(EDGE as u64) as usize;
+            let buf = file.read(buf, p, want)?;
             if buf.is_empty() {
                 return Ok(result);
             }
@@ -539,8 +546,7 @@ fn read_block(
     };
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
-    let first = pos;
-    file.will_use(first, (end - first) as usize);
+    file.will_use(start, (end - start) as usize);
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
         // in the CPU cache.
@@ -553,11 +559,10 @@ fn read_block(
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += buf.len() as u64;
     }
-    // Finish the last line, which may run past the block.
-    // Usually a few bytes remain; small blocks (tests) read little.
-    let step = (block as usize).clamp(4096, PIECE);
+    // Finish the last line, which may run past the block: its bytes there
+    // are the next block's, read (not mapped) like the first line's edge.
     while !splitter.pending().is_empty() {
-        let buf = file.get(buf, pos, step)?;
+        let buf = file.read(buf, pos, EDGE)?;
         if buf.is_empty() {
             splitter.finish(|line| result.line(&[], line, None, family, ctx, &mut parser));
             break;
@@ -569,7 +574,7 @@ fn read_block(
     }
     // The block's pages leave the process: memory stays at the blocks in
     // flight, whatever the file's size.
-    file.done_with(first, (pos - first) as usize);
+    file.done_with(start, (end - start) as usize);
     Ok(result)
 }
 
@@ -641,6 +646,73 @@ mod tests {
         });
         assert_eq!(pool.state.lock().unwrap().made, 2);
         drop(b);
+    }
+
+    /// Resident bytes of this process's map of `path` (its `smaps` entries).
+    #[cfg(target_os = "linux")]
+    fn mapped_resident_kib(path: &Path) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let name = path.to_str().unwrap();
+        let mut ours = false;
+        let mut kib = 0;
+        for line in smaps.lines() {
+            if line.contains('-') && line.split_whitespace().count() >= 5 {
+                ours = line.ends_with(name);
+            } else if ours && let Some(rss) = line.strip_prefix("Rss:") {
+                kib += rss.trim().trim_end_matches(" kB").parse::<u64>().unwrap();
+            }
+        }
+        kib
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_mapped_block_leaves_none_of_the_files_pages_in_the_process() {
+        use std::io::Write;
+
+        use crate::source::mapped::{MapDecision, QUIET};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archived.log");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let line = "<166>Jun 01 2026 10:00:00 fw1 : %ASA-6-302013: Built outbound TCP connection 1 for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n";
+        while f.metadata().unwrap().len() < 3 << 20 {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        f.set_modified(std::time::SystemTime::now() - 10 * QUIET)
+            .unwrap();
+        drop(f);
+        let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
+        if file.decision() != MapDecision::Map {
+            return; // not a local file system here: nothing is mapped
+        }
+        let opts = BulkOptions {
+            threads: 1,
+            block_bytes: 1 << 20,
+            max_line: DEFAULT_MAX_LINE,
+            map: MapPolicy::Auto,
+        };
+        let ctx = ParseContext::for_year(2026);
+        let mut buf = Vec::new();
+        let mut lines = 0;
+        // In order, as one thread reads them: each block's first line
+        // looks at the byte before it, its last line past its end.
+        for i in 0..3 {
+            let r = read_block(
+                &file,
+                i,
+                file.len(),
+                Family::Headend,
+                &ctx,
+                opts,
+                &mut buf,
+                BlockResult::default(),
+            )
+            .unwrap();
+            lines += r.counts.lines;
+            assert_eq!(mapped_resident_kib(&path), 0, "after block {i}");
+        }
+        assert_eq!(lines * line.len() as u64, file.len());
     }
 
     #[test]
