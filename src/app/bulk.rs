@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 
 use jiff::Timestamp;
 
@@ -125,6 +125,20 @@ struct BlockResult {
 }
 
 impl BlockResult {
+    /// Empties the result for the next block, keeping its buffers'
+    /// capacity.
+    fn reset(&mut self) {
+        let mut arena = std::mem::take(&mut self.arena);
+        let mut events = std::mem::take(&mut self.events);
+        arena.clear();
+        events.clear();
+        *self = BlockResult {
+            arena,
+            events,
+            ..BlockResult::default()
+        };
+    }
+
     fn store(&mut self, s: Option<&str>) -> Span {
         let s = s?;
         let start = self.arena.len();
@@ -345,8 +359,10 @@ fn scan_blocks(
     let mut total = BulkCounts::default();
     if opts.threads <= 1 || blocks <= 1 {
         let mut buf = Vec::new();
+        let mut r = BlockResult::default();
         for i in 0..blocks {
-            let r = read_block(&file, i, len, family, ctx, opts, &mut buf)?;
+            r.reset();
+            r = read_block(&file, i, len, family, ctx, opts, &mut buf, r)?;
             add(&mut total, r.apply(incident));
             progress(((i as u64 + 1) * block).min(len));
         }
@@ -354,19 +370,27 @@ fn scan_blocks(
     }
 
     let next = AtomicUsize::new(0);
+    let workers = opts.threads.min(blocks);
+    // Each worker builds one result, one more may wait to be applied per
+    // worker, and one is being applied.
+    let pool = Pool::new(2 * workers + 1);
     let (tx, rx) = mpsc::sync_channel::<(usize, io::Result<BlockResult>)>(opts.threads);
     std::thread::scope(|scope| {
-        for _ in 0..opts.threads.min(blocks) {
+        for _ in 0..workers {
             let tx = tx.clone();
-            let (file, next) = (&file, &next);
+            let (file, next, pool) = (&file, &next, &pool);
             scope.spawn(move || {
                 let mut buf = Vec::new();
-                loop {
+                // The result is taken before the block number, so the
+                // block the applying thread waits for always has one.
+                while let Some(r) = pool.take() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= blocks {
+                        // Back for a worker that may be waiting for one.
+                        pool.give(r);
                         break;
                     }
-                    let r = read_block(file, i, len, family, ctx, opts, &mut buf);
+                    let r = read_block(file, i, len, family, ctx, opts, &mut buf, r);
                     let failed = r.is_err();
                     if tx.send((i, r)).is_err() || failed {
                         break;
@@ -384,11 +408,14 @@ fn scan_blocks(
                 match r {
                     Ok(r) => {
                         add(&mut total, r.apply(incident));
+                        pool.give(r);
                         progress(((want as u64 + 1) * block).min(len));
                     }
                     Err(e) => {
-                        // Stop the workers: they check the counter first.
+                        // Stop the workers: they check the counter, and
+                        // one waiting for a result is woken with none.
                         next.store(blocks, Ordering::Relaxed);
+                        pool.stop();
                         return Err(e);
                     }
                 }
@@ -397,6 +424,71 @@ fn scan_blocks(
         }
         Ok(Some(total))
     })
+}
+
+/// The block results in use, recycled: the applying thread gives each one
+/// back once applied and a worker fills it again, so a block's arena and
+/// event list reuse the memory of an earlier block's instead of being
+/// fresh pages from the system (large allocations are their own mappings:
+/// see `main.rs`), faulted in and zeroed, then unmapped, for every block.
+/// At most `cap` exist, which bounds memory whatever the order the blocks
+/// finish in.
+struct Pool {
+    state: Mutex<PoolState>,
+    given: Condvar,
+    cap: usize,
+}
+
+#[derive(Default)]
+struct PoolState {
+    free: Vec<BlockResult>,
+    made: usize,
+    stopped: bool,
+}
+
+impl Pool {
+    fn new(cap: usize) -> Pool {
+        Pool {
+            state: Mutex::new(PoolState::default()),
+            given: Condvar::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// An empty result: a recycled one, a new one while fewer than `cap`
+    /// exist, else the next one given back. `None` once stopped.
+    fn take(&self) -> Option<BlockResult> {
+        // A poisoned lock means a worker panicked; the state is still a
+        // list and two numbers, so carry on with it.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if state.stopped {
+                return None;
+            }
+            if let Some(mut r) = state.free.pop() {
+                r.reset();
+                return Some(r);
+            }
+            if state.made < self.cap {
+                state.made += 1;
+                return Some(BlockResult::default());
+            }
+            state = self.given.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn give(&self, r: BlockResult) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.free.push(r);
+        self.given.notify_one();
+    }
+
+    /// Wakes every waiting worker with no result: the scan failed.
+    fn stop(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.stopped = true;
+        self.given.notify_all();
+    }
 }
 
 fn add(total: &mut BulkCounts, c: BulkCounts) {
@@ -408,7 +500,13 @@ fn add(total: &mut BulkCounts, c: BulkCounts) {
 /// CPU cache when it is split and parsed right after the read.
 const PIECE: usize = 256 * 1024;
 
-/// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`).
+/// Read size for the bytes of a line that crosses a block's edge: a line
+/// is nearly always shorter, and a longer one takes more reads.
+const EDGE: usize = 4096;
+
+/// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`)
+/// into `result`, an empty one (see [`Pool`]).
+#[allow(clippy::too_many_arguments)]
 fn read_block(
     file: &FileBytes,
     i: usize,
@@ -417,13 +515,16 @@ fn read_block(
     ctx: &ParseContext,
     opts: BulkOptions,
     buf: &mut Vec<u8>,
+    mut result: BlockResult,
 ) -> io::Result<BlockResult> {
     let block = opts.block_bytes.max(1) as u64;
     let start = i as u64 * block;
     let end = (start + block).min(len);
-    let mut result = BlockResult::default();
     // A line starts at 0 and after each `\n`; find the first start in
     // `start..end` (a `\n` at `end - 1` starts the next block's first line).
+    // The byte before the block is the previous block's: it and the line's
+    // end are read, not mapped, so that a mapped block's pages are exactly
+    // those of `start..end`, all released at its end (see `FileBytes::read`).
     let mut pos = if i == 0 {
         0
     } else {
@@ -432,8 +533,8 @@ fn read_block(
             if p + 1 >= end {
                 return Ok(result);
             }
-            let want = (end - 1 - p).min(PIECE as u64) as usize;
-            let buf = file.get(buf, p, want)?;
+            let want = (end - 1 - p).min(EDGE as u64) as usize;
+            let buf = file.read(buf, p, want)?;
             if buf.is_empty() {
                 return Ok(result);
             }
@@ -445,8 +546,7 @@ fn read_block(
     };
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
-    let first = pos;
-    file.will_use(first, (end - first) as usize);
+    file.will_use(start, (end - start) as usize);
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
         // in the CPU cache.
@@ -459,11 +559,10 @@ fn read_block(
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += buf.len() as u64;
     }
-    // Finish the last line, which may run past the block.
-    // Usually a few bytes remain; small blocks (tests) read little.
-    let step = (block as usize).clamp(4096, PIECE);
+    // Finish the last line, which may run past the block: its bytes there
+    // are the next block's, read (not mapped) like the first line's edge.
     while !splitter.pending().is_empty() {
-        let buf = file.get(buf, pos, step)?;
+        let buf = file.read(buf, pos, EDGE)?;
         if buf.is_empty() {
             splitter.finish(|line| result.line(&[], line, None, family, ctx, &mut parser));
             break;
@@ -475,7 +574,7 @@ fn read_block(
     }
     // The block's pages leave the process: memory stays at the blocks in
     // flight, whatever the file's size.
-    file.done_with(first, (pos - first) as usize);
+    file.done_with(start, (end - start) as usize);
     Ok(result)
 }
 
@@ -520,5 +619,112 @@ fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
     match ts {
         None if missing => Some(Timestamp::now()),
         ts => ts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_makes_at_most_its_cap_and_hands_back_what_is_given() {
+        let pool = Pool::new(2);
+        let mut a = pool.take().unwrap();
+        let b = pool.take().unwrap();
+        a.arena.push_str("left over from a block");
+        a.events.reserve(100);
+        a.counted_after = 7;
+        let capacity = a.events.capacity();
+        std::thread::scope(|s| {
+            // Waits (or not, if it runs late) for the one given back.
+            let waiter = s.spawn(|| pool.take());
+            pool.give(a);
+            let again = waiter.join().unwrap().unwrap();
+            assert!(again.arena.is_empty() && again.events.is_empty());
+            assert_eq!(again.counted_after, 0);
+            assert_eq!(again.events.capacity(), capacity, "its memory is kept");
+        });
+        assert_eq!(pool.state.lock().unwrap().made, 2);
+        drop(b);
+    }
+
+    /// Resident bytes of this process's map of `path` (its `smaps` entries).
+    #[cfg(target_os = "linux")]
+    fn mapped_resident_kib(path: &Path) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let name = path.to_str().unwrap();
+        let mut ours = false;
+        let mut kib = 0;
+        for line in smaps.lines() {
+            if line.contains('-') && line.split_whitespace().count() >= 5 {
+                ours = line.ends_with(name);
+            } else if ours && let Some(rss) = line.strip_prefix("Rss:") {
+                kib += rss.trim().trim_end_matches(" kB").parse::<u64>().unwrap();
+            }
+        }
+        kib
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_mapped_block_leaves_none_of_the_files_pages_in_the_process() {
+        use std::io::Write;
+
+        use crate::source::mapped::{MapDecision, QUIET};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archived.log");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let line = "<166>Jun 01 2026 10:00:00 fw1 : %ASA-6-302013: Built outbound TCP connection 1 for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n";
+        while f.metadata().unwrap().len() < 3 << 20 {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        f.set_modified(std::time::SystemTime::now() - 10 * QUIET)
+            .unwrap();
+        drop(f);
+        let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
+        if file.decision() != MapDecision::Map {
+            return; // not a local file system here: nothing is mapped
+        }
+        let opts = BulkOptions {
+            threads: 1,
+            block_bytes: 1 << 20,
+            max_line: DEFAULT_MAX_LINE,
+            map: MapPolicy::Auto,
+        };
+        let ctx = ParseContext::for_year(2026);
+        let mut buf = Vec::new();
+        let mut lines = 0;
+        // In order, as one thread reads them: each block's first line
+        // looks at the byte before it, its last line past its end.
+        for i in 0..3 {
+            let r = read_block(
+                &file,
+                i,
+                file.len(),
+                Family::Headend,
+                &ctx,
+                opts,
+                &mut buf,
+                BlockResult::default(),
+            )
+            .unwrap();
+            lines += r.counts.lines;
+            assert_eq!(mapped_resident_kib(&path), 0, "after block {i}");
+        }
+        assert_eq!(lines * line.len() as u64, file.len());
+    }
+
+    #[test]
+    fn a_stopped_pool_wakes_its_waiters_with_nothing() {
+        let pool = Pool::new(1);
+        let held = pool.take().unwrap();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| pool.take());
+            pool.stop();
+            assert!(waiter.join().unwrap().is_none());
+        });
+        pool.give(held);
+        assert!(pool.take().is_none(), "stays stopped");
     }
 }

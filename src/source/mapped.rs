@@ -213,6 +213,17 @@ impl FileBytes {
         Ok(buf)
     }
 
+    /// Up to `want` bytes at offset `at`, always read into `buf`, never
+    /// taken from the map: for the few bytes a reader needs outside the
+    /// range it maps and releases (see [`done_with`](Self::done_with)).
+    /// Touching a mapped page maps the whole large folio of the page cache
+    /// it lies in (up to 2 MiB) into the process, where nothing would
+    /// release it.
+    pub fn read<'a>(&self, buf: &'a mut Vec<u8>, at: u64, want: usize) -> io::Result<&'a [u8]> {
+        read_at_most(&self.file, buf, at, want)?;
+        Ok(buf)
+    }
+
     /// Says that the bytes `at..at + len` are about to be used: a mapped
     /// range is faulted in with one call rather than page by page.
     pub fn will_use(&self, at: u64, len: usize) {
