@@ -29,9 +29,10 @@
 //! [`DEDUP_LANES`] headend sources that deliver such events (lines of
 //! later sources are counted as they come).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
+use super::hashing::HashMap;
 use crate::vocab::{Event, Family, SourceId, TimeFrom};
 
 /// Keys remembered (about 30 bytes each with the map's overhead).

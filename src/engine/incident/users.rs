@@ -90,7 +90,7 @@ pub struct LineRef {
 #[derive(Clone, Debug, Default)]
 pub(super) struct NameIndex {
     table: hashbrown::HashTable<u32>,
-    hasher: std::hash::RandomState,
+    hasher: crate::engine::hashing::KeyHasher,
 }
 
 /// The name a [`NameIndex`] knows a user by.
@@ -182,7 +182,7 @@ const IP_SET_FROM: usize = 8;
 /// million copies. At most [`Texts::CAP`] texts are shared; past that a
 /// text gets its own copy (still right, only larger).
 #[derive(Clone, Debug, Default)]
-pub(super) struct Texts(std::collections::HashSet<Arc<str>>);
+pub(super) struct Texts(crate::engine::hashing::HashSet<Arc<str>>);
 
 impl Texts {
     const CAP: usize = 4096;
@@ -297,7 +297,7 @@ pub struct UserStats {
     /// only once the list holds [`IP_SET_FROM`] of them (most users use
     /// one or two, and an empty set still costs 48 bytes a user).
     #[allow(clippy::box_collection, reason = "8 bytes a user instead of 48")]
-    client_ip_set: Option<Box<std::collections::HashSet<String>>>,
+    client_ip_set: Option<Box<crate::engine::hashing::HashSet<String>>>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
