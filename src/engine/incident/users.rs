@@ -718,7 +718,11 @@ impl Incident {
         }
         stats.last_success = ts.or(stats.last_success);
         stats.seen_at(ts);
-        self.challenges.remove(&user);
+        if !self.challenges.is_empty() {
+            // A removal hashes its key even from an empty map, and most
+            // logs have no challenge at all.
+            self.challenges.remove(&user);
+        }
         if let Some(mut t) = own {
             if ev.role == Role::SessionUp {
                 t.last_session_up = ts.or(t.last_session_up);
