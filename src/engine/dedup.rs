@@ -30,7 +30,6 @@
 //! later sources are counted as they come).
 
 use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
 
 use super::hashing::HashMap;
 use crate::vocab::{Event, Family, SourceId, TimeFrom};
@@ -145,9 +144,12 @@ fn key(ev: &Event) -> Option<u64> {
         return None;
     }
     let (ts, msg_id, body) = (ev.ts?, ev.msg_id?, ev.body?);
-    let mut h = std::hash::DefaultHasher::new();
-    (ev.host, msg_id, ts.as_second(), body.trim_end()).hash(&mut h);
-    Some(h.finish())
+    Some(super::hashing::identity(&(
+        ev.host,
+        msg_id,
+        ts.as_second(),
+        body.trim_end(),
+    )))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{FAILING_NOW, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
+use crate::engine::hashing::identity;
 use crate::engine::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Role};
 
@@ -232,22 +233,16 @@ const OVERFLOW_PRUNE_ABOVE: usize = 4096;
 
 /// Who an event names, as a 64-bit identity (a hidden user by address).
 fn overflow_id(ev: &Event) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
     match ev.user {
-        Some(HIDDEN_USER) => ("h", ev.client_ip).hash(&mut h),
-        user => ("n", user).hash(&mut h),
+        Some(HIDDEN_USER) => identity(&("h", ev.client_ip)),
+        user => identity(&("n", user)),
     }
-    h.finish()
 }
 
 /// A user counted under `(other N users)`, as a 64-bit identity: a hidden
 /// user by address, else by (capped) name.
 fn other_id(hidden: bool, name: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (hidden, name).hash(&mut h);
-    h.finish()
+    identity(&(hidden, name))
 }
 
 /// Users tracked one by one unless told otherwise (`--max-users`); further
