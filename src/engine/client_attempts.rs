@@ -10,10 +10,9 @@
 //! record of the attempts (see `Incident::apply_failure`), so the panes and
 //! the counts agree.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 
+use super::hashing::HashMap;
 use super::incident::ATTEMPT_WINDOW;
 use crate::vocab::{Event, Family, Outcome};
 

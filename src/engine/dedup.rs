@@ -29,9 +29,9 @@
 //! [`DEDUP_LANES`] headend sources that deliver such events (lines of
 //! later sources are counted as they come).
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::VecDeque;
 
+use super::hashing::HashMap;
 use crate::vocab::{Event, Family, SourceId, TimeFrom};
 
 /// Keys remembered (about 30 bytes each with the map's overhead).
@@ -144,9 +144,12 @@ fn key(ev: &Event) -> Option<u64> {
         return None;
     }
     let (ts, msg_id, body) = (ev.ts?, ev.msg_id?, ev.body?);
-    let mut h = std::hash::DefaultHasher::new();
-    (ev.host, msg_id, ts.as_second(), body.trim_end()).hash(&mut h);
-    Some(h.finish())
+    Some(super::hashing::identity(&(
+        ev.host,
+        msg_id,
+        ts.as_second(),
+        body.trim_end(),
+    )))
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@
 //! longer word is replaced too: a redacted bundle may read oddly, but it
 //! never leaks. IPv6 addresses are not recognised.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use super::hashing::{HashMap, HashSet};
 use std::ops::Range;
 
 use jiff::Timestamp;
@@ -208,7 +210,7 @@ pub struct Seen {
     users: Vec<String>,
     ips: Vec<String>,
     hosts: Vec<String>,
-    known: std::collections::HashSet<(u8, String)>,
+    known: HashSet<(u8, String)>,
 }
 
 impl Seen {
@@ -293,7 +295,7 @@ impl Redactor {
             .collect();
         ips.extend(more);
         let hosts = seen.hosts.clone();
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         let mut originals = Vec::new();
         for (prefix, list) in [("user", users), ("ip", ips), ("host", hosts)] {
             for (i, original) in list.into_iter().enumerate() {

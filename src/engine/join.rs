@@ -15,7 +15,9 @@
 //! This module only keeps the bookkeeping and decides matches; the incident
 //! applies what a match means to the counts.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::hashing::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 

@@ -14,11 +14,13 @@
 //! * [`window`] — per-minute counts over the last minutes of log time.
 //! * [`dedup`] — one headend line delivered by two sources counts once.
 //! * [`timemarks`] — which times are a JSON record's or the read time.
+//! * [`hashing`] — the one hasher of the engine's maps, keyed per process.
 
 pub mod checklist;
 pub mod client_attempts;
 pub mod dedup;
 pub mod evidence;
+pub mod hashing;
 pub mod incident;
 pub mod join;
 pub mod kpi;

@@ -24,7 +24,9 @@
 //! last window are kept, at most a few times the threshold, and idle
 //! entries are dropped when the maps grow.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::hashing::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -100,8 +102,8 @@ pub struct Spray<C> {
 impl<C> Default for Spray<C> {
     fn default() -> Self {
         Spray {
-            addresses: HashMap::new(),
-            names: HashMap::new(),
+            addresses: HashMap::default(),
+            names: HashMap::default(),
             prune_addresses_at: PRUNE_ABOVE,
             prune_names_at: PRUNE_ABOVE,
         }

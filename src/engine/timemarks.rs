@@ -13,10 +13,11 @@
 //! [`TimeMarks::incomplete`] says so and the outputs say a mark may be
 //! missing.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use jiff::Timestamp;
 
+use super::hashing::HashMap;
 use super::incident::UserStats;
 use crate::vocab::TimeFrom;
 

@@ -173,7 +173,9 @@ impl Incident {
         if ev.family == Family::Headend {
             self.join_watch.attempt(ts);
         }
-        let mut new = Attempt::new(ts, user, ev.client_ip, name.as_deref(), cause);
+        let mut new = Attempt::new(ts, user, ev.client_ip, None, cause);
+        // The name copied above, moved in rather than copied again.
+        new.name = name;
         if let Some(l) = line {
             new.lines.push((l.family, l.index));
         }

@@ -38,11 +38,12 @@ mod servers;
 mod trace;
 mod users;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use super::hashing::{HashMap, HashSet};
 use super::join::Joiner;
 use super::spray::Spray;
 use super::window::MinuteRing;
@@ -241,7 +242,7 @@ pub struct Incident {
     /// The `(other N users)` slot, once the cap was reached.
     other: Option<usize>,
     /// A hash of each user counted under `other`, for an exact N.
-    other_keys: std::collections::HashSet<u64>,
+    other_keys: HashSet<u64>,
     /// Slot of each AAA server by address.
     server_index: HashMap<String, usize>,
     /// Headend lines already delivered by another source.
@@ -413,12 +414,12 @@ impl Incident {
     /// a line applied afterwards is counted, but joins nothing before.
     pub fn finish_input(&mut self) {
         self.join = Joiner::default();
-        self.open_attempts = HashMap::new();
-        self.ip_users = HashMap::new();
-        self.host_users = HashMap::new();
-        self.overflow_times = HashMap::new();
-        self.challenges = HashMap::new();
-        self.trace_users = HashMap::new();
+        self.open_attempts = HashMap::default();
+        self.ip_users = HashMap::default();
+        self.host_users = HashMap::default();
+        self.overflow_times = HashMap::default();
+        self.challenges = HashMap::default();
+        self.trace_users = HashMap::default();
         self.cause_updates = VecDeque::new();
     }
 

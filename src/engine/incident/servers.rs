@@ -154,7 +154,10 @@ impl Incident {
                 &mut self.servers[last]
             }
         };
-        if let Some(group) = ev.server_group {
+        if let Some(group) = ev.server_group
+            && server.group.as_deref() != Some(group)
+        {
+            // Most lines name the group the server is in already: no copy.
             server.group = Some(group.to_string());
         }
         if unreachable {

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{FAILING_NOW, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
+use crate::engine::hashing::identity;
 use crate::engine::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Role};
 
@@ -90,7 +91,7 @@ pub struct LineRef {
 #[derive(Clone, Debug, Default)]
 pub(super) struct NameIndex {
     table: hashbrown::HashTable<u32>,
-    hasher: std::hash::RandomState,
+    hasher: crate::engine::hashing::KeyHasher,
 }
 
 /// The name a [`NameIndex`] knows a user by.
@@ -182,7 +183,7 @@ const IP_SET_FROM: usize = 8;
 /// million copies. At most [`Texts::CAP`] texts are shared; past that a
 /// text gets its own copy (still right, only larger).
 #[derive(Clone, Debug, Default)]
-pub(super) struct Texts(std::collections::HashSet<Arc<str>>);
+pub(super) struct Texts(crate::engine::hashing::HashSet<Arc<str>>);
 
 impl Texts {
     const CAP: usize = 4096;
@@ -232,22 +233,16 @@ const OVERFLOW_PRUNE_ABOVE: usize = 4096;
 
 /// Who an event names, as a 64-bit identity (a hidden user by address).
 fn overflow_id(ev: &Event) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
     match ev.user {
-        Some(HIDDEN_USER) => ("h", ev.client_ip).hash(&mut h),
-        user => ("n", user).hash(&mut h),
+        Some(HIDDEN_USER) => identity(&("h", ev.client_ip)),
+        user => identity(&("n", user)),
     }
-    h.finish()
 }
 
 /// A user counted under `(other N users)`, as a 64-bit identity: a hidden
 /// user by address, else by (capped) name.
 fn other_id(hidden: bool, name: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (hidden, name).hash(&mut h);
-    h.finish()
+    identity(&(hidden, name))
 }
 
 /// Users tracked one by one unless told otherwise (`--max-users`); further
@@ -297,7 +292,7 @@ pub struct UserStats {
     /// only once the list holds [`IP_SET_FROM`] of them (most users use
     /// one or two, and an empty set still costs 48 bytes a user).
     #[allow(clippy::box_collection, reason = "8 bytes a user instead of 48")]
-    client_ip_set: Option<Box<std::collections::HashSet<String>>>,
+    client_ip_set: Option<Box<crate::engine::hashing::HashSet<String>>>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
@@ -718,7 +713,11 @@ impl Incident {
         }
         stats.last_success = ts.or(stats.last_success);
         stats.seen_at(ts);
-        self.challenges.remove(&user);
+        if !self.challenges.is_empty() {
+            // A removal hashes its key even from an empty map, and most
+            // logs have no challenge at all.
+            self.challenges.remove(&user);
+        }
         if let Some(mut t) = own {
             if ev.role == Role::SessionUp {
                 t.last_session_up = ts.or(t.last_session_up);
