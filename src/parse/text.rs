@@ -122,6 +122,15 @@ pub(crate) fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str>
     find(rest, end).and_then(|p| rest.get(..p))
 }
 
+/// The text before the first of the ASCII bytes `stops` (all of it when
+/// none occurs): `s.split([…]).next()` without `std`'s multi-char
+/// searcher, whose set-up costs more than the few bytes searched.
+pub(crate) fn before_any<'a>(s: &'a str, stops: &[u8]) -> &'a str {
+    let end = s.bytes().position(|c| stops.contains(&c));
+    // An ASCII byte is a char boundary.
+    end.and_then(|e| s.get(..e)).unwrap_or(s)
+}
+
 /// The whitespace-delimited word after `pat`.
 pub(crate) fn word_after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
     first_word(after(s, pat)?)
@@ -193,6 +202,7 @@ mod tests {
             proptest::prop_assert_eq!(find(&s, pat), s.find(pat));
             proptest::prop_assert_eq!(rfind(&s, pat), s.rfind(pat));
             proptest::prop_assert_eq!(split_once(&s, pat), s.split_once(pat));
+            proptest::prop_assert_eq!(Some(before_any(&s, b" /:")), s.split([' ', '/', ':']).next());
         }
     }
 }

@@ -7,8 +7,8 @@ use memchr::{memchr, memchr_iter, memchr2_iter};
 
 use crate::parse::cause::cause_from_reason;
 use crate::parse::text::{
-    after, between, contains_ci, find, rfind, split_once, trim, trim_dot, trim_end, trim_start,
-    unquote, word_after,
+    after, before_any, between, contains_ci, find, rfind, split_once, trim, trim_dot, trim_end,
+    trim_start, unquote, word_after,
 };
 use crate::parse::{Cause, Event, Family, Outcome, ServerState, field};
 
@@ -287,7 +287,7 @@ pub(super) fn aaa_fallback<'a>(ev: &mut Event<'a>, body: &'a str) {
 pub(super) fn mgmt_login<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.reason = split_once(body, " from ").map(|(r, _)| r).and_then(field);
     ev.client_ip = after(body, " from ")
-        .and_then(|s| s.split(['/', ' ']).next())
+        .map(|s| before_any(s, b"/ "))
         .and_then(ip_nz);
     ev.user = after(body, " for user ").map(unquote).and_then(field);
 }
@@ -436,7 +436,7 @@ pub(super) fn svc<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
 /// handshake (725006) stays Info: internet scanners cause most of them.
 pub(super) fn ssl<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
     ev.client_ip = after(body, "client ")
-        .and_then(|s| s.split([' ', '/']).next())
+        .map(|s| before_any(s, b" /"))
         .and_then(|s| s.split_once(':').map(|(_, ip)| ip))
         .and_then(ip_nz);
     match id {
