@@ -37,7 +37,7 @@ pub use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFro
 
 /// A field's text trimmed; `None` when nothing is left.
 pub(crate) fn field(s: &str) -> Option<&str> {
-    let t = s.trim();
+    let t = text::trim(s);
     (!t.is_empty()).then_some(t)
 }
 

@@ -1,8 +1,78 @@
 //! Small text helpers shared by the line parsers: substring search (exact
 //! and ASCII case-insensitive), the text after or between markers, and
-//! trimming of quotes and full stops. All return borrowed slices.
+//! trimming of whitespace, quotes and full stops. All return borrowed slices.
+//!
+//! The trims and [`word_after`] give exactly what `str::trim` and
+//! `split_whitespace` give (Unicode whitespace), but look at ASCII bytes
+//! directly: the fields of a log line are nearly always ASCII at their
+//! edges, and the general char-by-char machinery cost more than the rest of
+//! a field's extraction. A non-ASCII byte at an edge hands over to `std`.
 
-use memchr::memchr_iter;
+use memchr::{memchr_iter, memrchr_iter};
+
+/// The ASCII bytes Unicode calls whitespace (`char::is_whitespace`): tab,
+/// line feed, vertical tab, form feed, carriage return, space. (Not
+/// `u8::is_ascii_whitespace`, which leaves out the vertical tab.)
+#[inline]
+fn ascii_space(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | b' ')
+}
+
+/// `str::trim_start`.
+#[inline]
+pub(crate) fn trim_start(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c >= 0x80 {
+            // `i` follows ASCII bytes only, so it is a char boundary.
+            return s.get(i..).unwrap_or("").trim_start();
+        }
+        if !ascii_space(c) {
+            break;
+        }
+        i += 1;
+    }
+    s.get(i..).unwrap_or("")
+}
+
+/// `str::trim_end`.
+#[inline]
+pub(crate) fn trim_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while let Some(&c) = end.checked_sub(1).and_then(|i| b.get(i)) {
+        if c >= 0x80 {
+            return s.get(..end).unwrap_or("").trim_end();
+        }
+        if !ascii_space(c) {
+            break;
+        }
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// `str::trim`.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    trim_end(trim_start(s))
+}
+
+/// `s.split_whitespace().next()`: the first whitespace-delimited word.
+pub(crate) fn first_word(s: &str) -> Option<&str> {
+    let s = trim_start(s);
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x80 {
+            return s.split_whitespace().next();
+        }
+        if ascii_space(c) {
+            return s.get(..i);
+        }
+    }
+    (!s.is_empty()).then_some(s)
+}
 
 /// ASCII case-insensitive substring test; `needle` must be lower case.
 pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
@@ -21,11 +91,24 @@ pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
 
 /// Byte offset of the first `pat` in `s`. Bodies are short, so anchoring on
 /// the first byte with memchr beats building a two-way or memmem searcher
-/// per call.
+/// per call (as `str::find` and `split_once` do).
 pub(crate) fn find(s: &str, pat: &str) -> Option<usize> {
     let (h, n) = (s.as_bytes(), pat.as_bytes());
     let &first = n.first()?;
     memchr_iter(first, h).find(|&i| h.get(i..i + n.len()) == Some(n))
+}
+
+/// Byte offset of the last `pat` in `s` ([`find`] from the end).
+pub(crate) fn rfind(s: &str, pat: &str) -> Option<usize> {
+    let (h, n) = (s.as_bytes(), pat.as_bytes());
+    let &first = n.first()?;
+    memrchr_iter(first, h).find(|&i| h.get(i..i + n.len()) == Some(n))
+}
+
+/// `s.split_once(pat)`, through [`find`].
+pub(crate) fn split_once<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
+    let p = find(s, pat)?;
+    Some((s.get(..p)?, s.get(p + pat.len()..)?))
 }
 
 /// Text after the first `pat`.
@@ -39,20 +122,29 @@ pub(crate) fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str>
     find(rest, end).and_then(|p| rest.get(..p))
 }
 
+/// The text before the first of the ASCII bytes `stops` (all of it when
+/// none occurs): `s.split([…]).next()` without `std`'s multi-char
+/// searcher, whose set-up costs more than the few bytes searched.
+pub(crate) fn before_any<'a>(s: &'a str, stops: &[u8]) -> &'a str {
+    let end = s.bytes().position(|c| stops.contains(&c));
+    // An ASCII byte is a char boundary.
+    end.and_then(|e| s.get(..e)).unwrap_or(s)
+}
+
 /// The whitespace-delimited word after `pat`.
 pub(crate) fn word_after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
-    after(s, pat)?.split_whitespace().next()
+    first_word(after(s, pat)?)
 }
 
 /// Trims whitespace and one trailing full stop.
 pub(crate) fn trim_dot(s: &str) -> &str {
-    let s = s.trim();
-    s.strip_suffix('.').unwrap_or(s).trim_end()
+    let s = trim(s);
+    trim_end(s.strip_suffix('.').unwrap_or(s))
 }
 
 /// Removes one pair of surrounding `'…'` or `"…"`.
 pub(crate) fn unquote(s: &str) -> &str {
-    let s = s.trim();
+    let s = trim(s);
     for q in ['\'', '"'] {
         if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
             return inner;
@@ -72,5 +164,45 @@ mod tests {
         assert!(!contains_ci("ab", "abc"));
         assert!(contains_ci("xxAbC", "abc"));
         assert!(!contains_ci("é", "e"));
+    }
+
+    /// Text made of the characters the byte-wise helpers treat apart: every
+    /// ASCII whitespace (the vertical tab among them), Unicode whitespace
+    /// (no-break space, em space, ideographic space, next line), other
+    /// non-ASCII letters, the search patterns' bytes and plain letters.
+    fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
+        let chars = proptest::sample::select(vec![
+            ' ', '\t', '\n', '\u{b}', '\u{c}', '\r', '\u{a0}', '\u{2003}', '\u{3000}', '\u{85}',
+            '\u{1c}', 'é', '日', 'a', 'b', 'R', ':', '.', '=', 'x',
+        ]);
+        proptest::collection::vec(chars, 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// The byte-wise trims and word split give what `std` gives.
+        #[test]
+        fn trims_and_words_are_stds(s in tricky_text()) {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
+            proptest::prop_assert_eq!(trim_start(&s), s.trim_start());
+            proptest::prop_assert_eq!(trim_end(&s), s.trim_end());
+            proptest::prop_assert_eq!(first_word(&s), s.split_whitespace().next());
+            proptest::prop_assert_eq!(trim_dot(&s), {
+                let t = s.trim();
+                t.strip_suffix('.').unwrap_or(t).trim_end()
+            });
+        }
+
+        /// The memchr-anchored searches find what `std`'s do.
+        #[test]
+        fn searches_are_stds(s in tricky_text(), pat in proptest::sample::select(vec![
+            "R", "a", "Ra", "R:", "x.", " R", "é", "日a", "aa",
+        ])) {
+            proptest::prop_assert_eq!(find(&s, pat), s.find(pat));
+            proptest::prop_assert_eq!(rfind(&s, pat), s.rfind(pat));
+            proptest::prop_assert_eq!(split_once(&s, pat), s.split_once(pat));
+            proptest::prop_assert_eq!(Some(before_any(&s, b" /:")), s.split([' ', '/', ':']).next());
+        }
     }
 }

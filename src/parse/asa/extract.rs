@@ -3,10 +3,13 @@
 //! outcome and [`Cause`] the message means. Which id runs which extractor is
 //! the table in [`super::catalogue`].
 
-use memchr::memchr_iter;
+use memchr::{memchr, memchr_iter, memchr2_iter};
 
 use crate::parse::cause::cause_from_reason;
-use crate::parse::text::{after, between, contains_ci, find, trim_dot, unquote, word_after};
+use crate::parse::text::{
+    after, before_any, between, contains_ci, find, rfind, split_once, trim, trim_dot, trim_end,
+    trim_start, unquote, word_after,
+};
 use crate::parse::{Cause, Event, Family, Outcome, ServerState, field};
 
 /// Invariants every event leaves with.
@@ -86,11 +89,11 @@ pub(super) fn retrieved_policy<'a>(ev: &mut Event<'a>, body: &'a str) {
     let Some(rest) = after(body, "group policy ") else {
         return;
     };
-    let Some((policy, user)) = rest.split_once(" for user") else {
+    let Some((policy, user)) = split_once(rest, " for user") else {
         return;
     };
-    ev.group = field(policy.trim().trim_start_matches('(').trim_end_matches(')'));
-    ev.user = field(user.trim_start().trim_start_matches('='));
+    ev.group = field(trim(policy).trim_start_matches('(').trim_end_matches(')'));
+    ev.user = field(trim_start(user).trim_start_matches('='));
 }
 
 /// 113010: `AAA challenge received for user U from server S.`
@@ -125,7 +128,7 @@ pub(super) fn session_disconnected<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.group = kv(body, "Group", true).and_then(field);
     ev.user = kv(body, "Username", true).and_then(field);
     ev.client_ip = kv(body, "IP", true).and_then(ip_nz);
-    if let Some(pos) = body.rfind("Reason:") {
+    if let Some(pos) = rfind(body, "Reason:") {
         ev.reason = body.get(pos + 7..).map(trim_dot).and_then(field);
     }
     let session_type = after(body, "Session Type:").map(|s| take_value(s, true));
@@ -154,8 +157,7 @@ pub(super) fn console_login_failed<'a>(ev: &mut Event<'a>, body: &'a str) {
         .strip_prefix("User ")
         .or_else(|| who.strip_prefix("user "))
         .unwrap_or(who);
-    ev.user = who
-        .split_once(" did NOT")
+    ev.user = split_once(who, " did NOT")
         .map(|(u, _)| unquote(u))
         .and_then(field);
     ev.reason = Some("Attempted console login failed");
@@ -186,7 +188,7 @@ pub(super) fn marking<'a>(ev: &mut Event<'a>, body: &'a str) -> Option<ServerSta
     let rest = body.strip_prefix("AAA Marking ")?;
     let (_protocol, rest) = rest.split_once(' ')?;
     let rest = rest.strip_prefix("server ").unwrap_or(rest);
-    let (server, rest) = rest.split_once(" in aaa-server group ")?;
+    let (server, rest) = split_once(rest, " in aaa-server group ")?;
     let (group, state) = rest.rsplit_once(" as ")?;
     let state = trim_dot(state);
     let state = if state.eq_ignore_ascii_case("FAILED") {
@@ -283,9 +285,9 @@ pub(super) fn aaa_fallback<'a>(ev: &mut Event<'a>, body: &'a str) {
 
 /// 605004 / 605005: `Login denied|permitted from SRC/PORT to IF:DST/SVC for user "U"`.
 pub(super) fn mgmt_login<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = body.split_once(" from ").map(|(r, _)| r).and_then(field);
+    ev.reason = split_once(body, " from ").map(|(r, _)| r).and_then(field);
     ev.client_ip = after(body, " from ")
-        .and_then(|s| s.split(['/', ' ']).next())
+        .map(|s| before_any(s, b"/ "))
         .and_then(ip_nz);
     ev.user = after(body, " for user ").map(unquote).and_then(field);
 }
@@ -331,7 +333,7 @@ pub(super) fn webvpn<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
     let rest = if body.starts_with("Authentication:") {
         // Older 716038/716039: `Authentication: rejected, group = G user = U , Session Type: T`.
         if let Some(g) = after(body, "group =") {
-            match g.split_once(" user =") {
+            match split_once(g, " user =") {
                 Some((group, user)) => {
                     ev.group = field(group);
                     ev.user = user.split(',').next().and_then(field);
@@ -434,7 +436,7 @@ pub(super) fn svc<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
 /// handshake (725006) stays Info: internet scanners cause most of them.
 pub(super) fn ssl<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
     ev.client_ip = after(body, "client ")
-        .and_then(|s| s.split([' ', '/']).next())
+        .map(|s| before_any(s, b" /"))
         .and_then(|s| s.split_once(':').map(|(_, ip)| ip))
         .and_then(ip_nz);
     match id {
@@ -473,7 +475,7 @@ pub(super) fn dap<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
 pub(super) fn ipaa<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
     let mut text = body.strip_prefix("IPAA:").unwrap_or(body).trim_start();
     if text.starts_with("Session=")
-        && let Some((_, t)) = text.split_once(", ")
+        && let Some((_, t)) = split_once(text, ", ")
     {
         text = t;
     }
@@ -542,38 +544,38 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
         return None;
     }
     let (group, s) = bracket_or_until(s, " User ")?;
-    let s = s.strip_prefix("User")?.trim_start();
+    let s = trim_start(s.strip_prefix("User")?);
     let (user, s) = if s.starts_with("IP ") || s.starts_with("IP<") {
         ("", s)
     } else {
         bracket_or_until(s, " IP ")?
     };
-    let s = s.strip_prefix("IP")?.trim_start();
+    let s = trim_start(s.strip_prefix("IP")?);
     let (ip, rest) = if let Some(inner) = s.strip_prefix('<') {
-        let close = find(inner, ">")?;
+        let close = memchr(b'>', inner.as_bytes())?;
         (inner.get(..close)?, inner.get(close + 1..)?)
     } else {
-        let end = s.find(' ').unwrap_or(s.len());
-        s.split_at(end)
+        let end = memchr(b' ', s.as_bytes()).unwrap_or(s.len());
+        s.split_at_checked(end)?
     };
     ev.group = field(group);
     ev.user = field(user);
     ev.client_ip = ip_nz(ip);
-    Some(rest.trim_start())
+    Some(trim_start(rest))
 }
 
 /// `<value> rest` or `value<anchor>rest`; returns the value and the text after
 /// it (starting at the anchor's first word).
 fn bracket_or_until<'a>(s: &'a str, anchor: &str) -> Option<(&'a str, &'a str)> {
-    let s = s.trim_start();
+    let s = trim_start(s);
     if let Some(inner) = s.strip_prefix('<') {
-        // `find` (memchr) rather than `str::find`, whose set-up costs more
-        // than the search of a short name: every session line comes here.
-        let close = find(inner, ">")?;
-        Some((inner.get(..close)?, inner.get(close + 1..)?.trim_start()))
+        // memchr rather than `str::find`, whose set-up costs more than the
+        // search of a short name: every session line comes here.
+        let close = memchr(b'>', inner.as_bytes())?;
+        Some((inner.get(..close)?, trim_start(inner.get(close + 1..)?)))
     } else {
         let pos = find(s, anchor)?;
-        Some((s.get(..pos)?, s.get(pos..)?.trim_start()))
+        Some((s.get(..pos)?, trim_start(s.get(pos..)?)))
     }
 }
 
@@ -616,29 +618,32 @@ fn take_value(s: &str, comma: bool) -> &str {
 }
 
 /// [`take_value`], also returning how many bytes of `s` the value used.
+/// Only the `:`s (and, with `comma`, the `,`s) can end a value, so memchr
+/// jumps from one to the next instead of testing every byte.
 fn take_value_span(s: &str, comma: bool) -> (&str, usize) {
-    let lead = s.len() - s.trim_start().len();
-    let t = s.get(lead..).unwrap_or("");
+    let t = trim_start(s);
+    let lead = s.len() - t.len();
     let b = t.as_bytes();
-    let mut end = b.len();
-    for (i, &c) in b.iter().enumerate() {
+    let stops = |i: usize| {
         let next = b.get(i + 1).copied();
-        let stop = match c {
-            b':' => {
+        match b.get(i) {
+            Some(b':') => {
                 i == 0
                     || matches!(next, Some(b' ' | b'\t'))
                     || (next.is_none() && b.get(i - 1) != Some(&b':'))
                     || b.get(i + 1..).is_some_and(starts_with_key)
             }
-            b',' => comma && matches!(next, None | Some(b' ' | b'\t')),
+            Some(b',') => matches!(next, None | Some(b' ' | b'\t')),
             _ => false,
-        };
-        if stop {
-            end = i;
-            break;
         }
+    };
+    let end = if comma {
+        memchr2_iter(b':', b',', b).find(|&i| stops(i))
+    } else {
+        memchr_iter(b':', b).find(|&i| stops(i))
     }
-    (t.get(..end).unwrap_or("").trim_end(), lead + end)
+    .unwrap_or(b.len());
+    (trim_end(t.get(..end).unwrap_or("")), lead + end)
 }
 
 /// Whether `s` starts with `word[ word]* =` (a key of the `key = value` form).

@@ -48,7 +48,7 @@ use std::sync::LazyLock;
 
 use memchr::{memchr, memmem};
 
-use super::text::contains_ci;
+use super::text::{contains_ci, trim};
 use super::{Event, Family, Outcome, ParseContext, ServerState};
 pub use catalogue::role;
 use catalogue::{extract, has_extractor, role_of};
@@ -92,7 +92,7 @@ fn parse_inner<'a>(
             };
             ev.ts = head.ts;
             ev.host = head.host;
-            if headerless(header) {
+            if head.ts.is_none() && headerless(header) {
                 ev.ts_from = super::TimeFrom::Missing;
             }
             ev.msg_id = Some(tag.id);
@@ -135,7 +135,8 @@ pub fn plain_time(
     cache: &mut HeaderCache,
 ) -> Option<(Option<jiff::Timestamp>, bool)> {
     let header = std::str::from_utf8(plain_header(line)?).ok()?;
-    Some((cache.read(header, ctx.default_year).ts, headerless(header)))
+    let ts = cache.read(header, ctx.default_year).ts;
+    Some((ts, ts.is_none() && headerless(header)))
 }
 
 /// Whether [`plain_header`] would find a header, with `memo` remembering
@@ -418,11 +419,13 @@ fn tag_at(b: &[u8], p: usize) -> Option<(usize, usize)> {
 }
 
 /// Nothing but a `<PRI>` (or nothing at all) before the message: a
-/// collector removed the header, so the line has no time of its own.
+/// collector removed the header, so the line has no time of its own. Such
+/// a header has no time in it either, so callers holding the header's time
+/// ask only when there is none.
 fn headerless(header: &str) -> bool {
-    let h = header.trim();
+    let h = trim(header);
     let h = match h.strip_prefix('<').and_then(|r| r.split_once('>')) {
-        Some((pri, rest)) if pri.bytes().all(|b| b.is_ascii_digit()) => rest.trim(),
+        Some((pri, rest)) if pri.bytes().all(|b| b.is_ascii_digit()) => trim(rest),
         _ => h,
     };
     h.is_empty() || h == ":"

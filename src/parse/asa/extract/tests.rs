@@ -862,3 +862,46 @@ fn m750_751_ikev2() {
     );
     assert_eq!(e.cause, Some(Cause::TokenRequired));
 }
+
+// ---- field helpers ----
+
+proptest::proptest! {
+    /// A value ends where the rule in [`super::take_value`]'s doc says,
+    /// checked here one byte at a time: the memchr jumps from stop
+    /// candidate to stop candidate skip nothing that could end it.
+    #[test]
+    fn values_end_where_the_byte_by_byte_rule_ends_them(
+        chars in proptest::collection::vec(
+            proptest::sample::select(vec![
+                ':', ',', ' ', '\t', '=', 'a', 'Z', '1', '.', 'é', '\u{a0}',
+            ]),
+            0..40,
+        ),
+        comma in proptest::prelude::any::<bool>(),
+    ) {
+        let s: String = chars.into_iter().collect();
+        let t = s.trim_start();
+        let lead = s.len() - t.len();
+        let b = t.as_bytes();
+        let mut end = b.len();
+        for (i, &c) in b.iter().enumerate() {
+            let next = b.get(i + 1).copied();
+            let stop = match c {
+                b':' => {
+                    i == 0
+                        || matches!(next, Some(b' ' | b'\t'))
+                        || (next.is_none() && b.get(i - 1) != Some(&b':'))
+                        || b.get(i + 1..).is_some_and(super::starts_with_key)
+                }
+                b',' => comma && matches!(next, None | Some(b' ' | b'\t')),
+                _ => false,
+            };
+            if stop {
+                end = i;
+                break;
+            }
+        }
+        let want = (t[..end].trim_end(), lead + end);
+        proptest::prop_assert_eq!(super::take_value_span(&s, comma), want);
+    }
+}
