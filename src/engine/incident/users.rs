@@ -533,8 +533,7 @@ impl UserSort {
     }
 
     /// The user's sort key under this order: larger keys come first, equal
-    /// keys by name. The third part is non-zero exactly for a user with
-    /// failures, under every order (the order lists only those).
+    /// keys by name.
     fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
         match self {
             UserSort::Recent => (
@@ -666,18 +665,19 @@ impl Incident {
             |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
         // Users whose key is as it was keep their order among themselves
         // (the name breaks ties, so the order is total).
-        let moved = |i: usize| prev.keys.get(i) != keys.get(i);
+        let moved: Vec<bool> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| prev.keys.get(i) != Some(key))
+            .collect();
         let kept: Vec<usize> = prev
             .order
             .iter()
             .copied()
-            .filter(|&i| i < keys.len() && !moved(i))
+            .filter(|&i| moved.get(i) == Some(&false))
             .collect();
-        // Every key's third part is non-zero exactly for a user with
-        // failures (see `UserSort::key`): the listed users are found from
-        // the keys alone, without reading each user's statistics again.
-        let mut changed: Vec<usize> = (0..keys.len())
-            .filter(|&i| keys[i].2 > 0 && moved(i))
+        let mut changed: Vec<usize> = (0..users.len())
+            .filter(|&i| moved[i] && users[i].1.failures > 0)
             .collect();
         changed.sort_by(cmp);
         let mut order = Vec::with_capacity(kept.len() + changed.len());
