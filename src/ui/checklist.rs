@@ -6,9 +6,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::draw::{clock, pane_block, wrap_line};
+use super::draw::{LogRows, clock, pane_block, wrap_line};
 use super::{Focus, Theme, UiState};
 use crate::engine::StepState;
 use crate::engine::suggest::suggest;
@@ -47,6 +46,7 @@ pub(super) fn draw_checklist(
 
     let suggestion = suggest(&model.incident, list);
     let width = usize::from(inner.width);
+    let rows = inner.height as usize;
     // Every row, and the rows of the selected step, so it can be kept on
     // screen when notes and commands make steps taller than one row.
     let mut lines: Vec<Line> = Vec::new();
@@ -145,9 +145,14 @@ pub(super) fn draw_checklist(
         } else {
             selected_rows
         };
+        // Past the selected step with the pane full: no later row can be
+        // on screen (the offset only reaches down to the selected step), so
+        // the rest of a long runbook is not built every frame.
+        if lines.len() >= rows && (!focused || i >= ui.step_selected) {
+            break;
+        }
     }
 
-    let rows = inner.height as usize;
     let offset = if selected_rows.end > rows {
         // Show the whole selected step, or at least its first row.
         (selected_rows.end - rows).min(selected_rows.start)
@@ -155,7 +160,15 @@ pub(super) fn draw_checklist(
         0
     };
     let visible: Vec<Line> = lines.into_iter().skip(offset).take(rows).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    // What `Paragraph::new(visible)` draws, cell for cell (see `LogRows`),
+    // without the Unicode width tables for the ASCII of the steps.
+    frame.render_widget(
+        LogRows {
+            lines: visible,
+            sideways: 0,
+        },
+        inner,
+    );
     starts
         .into_iter()
         .filter(|(first, _)| (offset..offset + rows).contains(first))

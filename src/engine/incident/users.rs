@@ -1076,6 +1076,93 @@ mod tests {
         assert!(inc.users_by_failures().len() >= 20);
     }
 
+    mod incremental {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One step: an event (`kind` < 3: a failure of two kinds or a
+        /// success, `secs` after the previous event) or a clock move
+        /// (`kind` 3: to `secs` around the latest event, back or forward,
+        /// or no clock when `user` is 0).
+        type Step = (u8, usize, usize, i64);
+
+        fn step() -> impl Strategy<Value = Step> {
+            (0u8..4, 0usize..10, 0usize..4, 0i64..500)
+        }
+
+        /// Everything the per-change caches derive, worked out from
+        /// nothing at the incident's clock.
+        fn check_against_a_full_recompute(inc: &Incident) -> Result<(), TestCaseError> {
+            let now = inc.now();
+            let cutoff = FailingCutoff::at(now);
+            let fresh: Vec<UserNow> = inc
+                .users()
+                .zip(inc.attack_flags())
+                .map(|((_, s), attack)| UserNow::of(s, now, cutoff, attack))
+                .collect();
+            prop_assert_eq!(inc.users_now(), fresh.as_slice());
+            let failing = inc
+                .users()
+                .zip(&fresh)
+                .filter(|((k, _), n)| !matches!(k, UserKey::Spray(_)) && n.failing)
+                .count();
+            prop_assert_eq!(inc.failing_now(), failing);
+            for sort in UserSort::ALL {
+                let shown: Vec<&UserKey> = inc.users_sorted(sort).iter().map(|(k, _)| k).collect();
+                let mut full: Vec<(&UserKey, SortKey)> = inc
+                    .users()
+                    .zip(&fresh)
+                    .filter(|((_, s), _)| s.failures > 0)
+                    .map(|((k, s), n)| (k, sort.key(s, n)))
+                    .collect();
+                full.sort_by(|(ka, a), (kb, b)| b.cmp(a).then(ka.cmp(kb)));
+                let full: Vec<&UserKey> = full.into_iter().map(|(k, _)| k).collect();
+                prop_assert_eq!(shown, full, "{:?}", sort);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            /// The orders kept from one change to the next, the failing
+            /// count and every user's state and recent failures equal a
+            /// full recompute after random events and clock moves: the
+            /// five-minute "failing now" and the 15-minute window roll
+            /// with the clock, forward and back.
+            #[test]
+            fn incremental_orders_equal_a_full_sort_as_events_and_clock_move(
+                steps in prop::collection::vec(step(), 1..60),
+            ) {
+                let names: Vec<String> = (0..9)
+                    .map(|i| format!("user{i}"))
+                    .chain([HIDDEN_USER.to_string()])
+                    .collect();
+                let ips: Vec<String> = (1..=4).map(|i| format!("192.0.2.{i}")).collect();
+                let mut inc = Incident::default();
+                let mut t = 0i64;
+                for (i, (kind, user, ip, secs)) in steps.into_iter().enumerate() {
+                    if kind == 3 {
+                        let clock = (user > 0).then(|| at(t + secs - 250)).flatten();
+                        inc.set_clock(clock);
+                    } else {
+                        t += secs;
+                        let (id, outcome) = match kind {
+                            0 => ("113005", Outcome::Failure),
+                            1 => ("716039", Outcome::Failure),
+                            _ => ("113004", Outcome::Success),
+                        };
+                        inc.apply(&ev(t, id, outcome, &names[user], &ips[ip]));
+                    }
+                    // Not after every step: a cache left for several
+                    // changes must catch up too.
+                    if i % 2 == 0 || kind == 3 {
+                        check_against_a_full_recompute(&inc)?;
+                    }
+                }
+                check_against_a_full_recompute(&inc)?;
+            }
+        }
+    }
+
     #[test]
     fn failing_now_holds_up_to_exactly_failing_now_after_the_last_failure() {
         let failed_at: Timestamp = "2026-12-05T08:00:00Z".parse().unwrap();
