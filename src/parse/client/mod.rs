@@ -32,6 +32,11 @@
 //! rsyslog's `message repeated N times: [ … ]` wrapper is unwrapped. Times
 //! without a zone are UTC (see [`time`]).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use memchr::memmem;
+
 use super::text::{after, contains_ci};
 use super::{Cause, Event, Family, Outcome, ParseContext, field, time};
 
@@ -68,8 +73,10 @@ pub(crate) fn classify_body<'a>(ev: &mut Event<'a>, body: &'a str) {
 /// line, including the old `last message repeated N times` (which has no
 /// inner message).
 pub fn repeated(line: &str) -> Option<(u32, &str)> {
+    // Asked of every client line: one searcher built once, not one per call.
+    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(PAT));
     const PAT: &str = "message repeated ";
-    let at = line.find(PAT)?;
+    let at = FINDER.find(line.as_bytes())?;
     if line.get(..at)?.ends_with("last ") {
         return None;
     }
@@ -108,37 +115,94 @@ pub fn cause_from_symbol(symbol: &str) -> Cause {
 /// message does not report a failure.
 pub fn cause_from_user_message(text: &str) -> Option<Cause> {
     let has = |needles: &[&str]| needles.iter().any(|n| contains_ci(text, n));
-    if has(&[
-        "login failed",
-        "login denied",
-        "authentication failed",
-        "authentication rejected",
-    ]) {
+    if has(LOGIN_FAILED) {
         return Some(if has(&["token", "passcode", " pin"]) {
             Cause::TokenRequired
         } else {
             Cause::BadCredentials
         });
     }
-    if has(&["certificate", "not be trustworthy"]) {
+    if has(UNTRUSTED) {
         return Some(Cause::Certificate);
     }
-    if has(&[
-        "timed out",
-        "unable to contact",
-        "domain name resolution",
-        "unable to resolve",
-    ]) {
+    if has(UNREACHABLE) {
         return Some(Cause::ClientNetwork);
     }
-    if has(&[
-        "connection attempt has failed",
-        "was not able to establish",
-        "could not establish",
-    ]) {
+    if has(NOT_ESTABLISHED) {
         return Some(Cause::Other);
     }
     None
+}
+
+// The words the free-text classifiers look for (ASCII case ignored). Each
+// list is used by its classifier and, all together, by [`OUTCOME_WORDS`]:
+// a text with none of them states no outcome, so most lines of a client
+// log (UI chatter, routing, interface changes) are passed over with one
+// search instead of a score of them.
+
+/// A login the user was told failed ([`cause_from_user_message`]).
+const LOGIN_FAILED: &[&str] = &[
+    "login failed",
+    "login denied",
+    "authentication failed",
+    "authentication rejected",
+];
+/// A server certificate the client did not trust.
+const UNTRUSTED: &[&str] = &["certificate", "not be trustworthy"];
+/// The headend could not be reached.
+const UNREACHABLE: &[&str] = &[
+    "timed out",
+    "unable to contact",
+    "domain name resolution",
+    "unable to resolve",
+];
+/// A connection that failed for no stated reason.
+const NOT_ESTABLISHED: &[&str] = &[
+    "connection attempt has failed",
+    "was not able to establish",
+    "could not establish",
+];
+/// Library errors [`stated_failure`] reads before the user's message:
+/// OpenSSL's and NSS's certificate errors and a failed DNS lookup (the
+/// case of `SEC_ERROR_` matters there; ignoring it here only lets more
+/// texts through to the exact check).
+const LIBRARY_ERRORS: &[&str] = &[
+    "X509_verify_cert",
+    "SEC_ERROR_",
+    "certificate verify failed",
+    "getaddrinfo",
+];
+/// A connection or login that succeeded ([`is_success_text`]).
+const SUCCEEDED: &[&str] = &[
+    "vpn connection has been established",
+    "complete vpn connection has been established",
+    "authentication succeeded",
+];
+
+/// Every word above in one automaton: whether a text may state an outcome
+/// at all. A prefilter only: the classifiers decide.
+static OUTCOME_WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let words = [
+        LOGIN_FAILED,
+        UNTRUSTED,
+        UNREACHABLE,
+        NOT_ESTABLISHED,
+        LIBRARY_ERRORS,
+        SUCCEEDED,
+    ]
+    .concat();
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .ok()
+});
+
+/// Whether `text` holds one of the words an outcome is stated with (true
+/// when the automaton could not be built: then every classifier runs).
+fn may_state_outcome(text: &str) -> bool {
+    OUTCOME_WORDS
+        .as_ref()
+        .is_none_or(|words| words.is_match(text))
 }
 
 const PROCESSES: [&str; 9] = [
@@ -285,6 +349,14 @@ fn is_context_symbol(symbol: &str) -> bool {
 /// local issuer certificate`) and NSS (`SEC_ERROR_…`), and DNS failures
 /// (`getaddrinfo failed`).
 fn stated_failure(text: &str) -> Option<Cause> {
+    if !may_state_outcome(text) {
+        return None;
+    }
+    stated_failure_unfiltered(text)
+}
+
+/// [`stated_failure`] without the prefilter (the tests hold the two equal).
+fn stated_failure_unfiltered(text: &str) -> Option<Cause> {
     let has = |n: &str| contains_ci(text, n);
     if has("X509_verify_cert") || text.contains("SEC_ERROR_") || has("certificate verify failed") {
         return Some(Cause::Certificate);
@@ -299,7 +371,10 @@ fn stated_failure(text: &str) -> Option<Cause> {
 /// the iOS messages file, a library load): a failure or success only when
 /// its text states one.
 fn classify_free_text(ev: &mut Event<'_>, body: &str) {
-    if let Some(cause) = stated_failure(body) {
+    if !may_state_outcome(body) {
+        return;
+    }
+    if let Some(cause) = stated_failure_unfiltered(body) {
         ev.outcome = Outcome::Failure;
         ev.cause = Some(cause);
     } else if is_success_text(body) {
@@ -309,13 +384,7 @@ fn classify_free_text(ev: &mut Event<'_>, body: &str) {
 
 /// Text that says a connection or login succeeded.
 fn is_success_text(text: &str) -> bool {
-    [
-        "vpn connection has been established",
-        "complete vpn connection has been established",
-        "authentication succeeded",
-    ]
-    .iter()
-    .any(|n| contains_ci(text, n))
+    SUCCEEDED.iter().any(|n| contains_ci(text, n))
 }
 
 /// One line of the `vpn` / `vpncli` command-line client's transcript

@@ -587,3 +587,91 @@ fn garbage_never_panics() {
         assert!(parse(&prefixed, &ctx()).is_some());
     }
 }
+
+// ---- the keyword prefilter ----
+
+/// Texts built from pieces of every classifier's words, in mixed case,
+/// cut and joined at random, with filler between: the prefilter never
+/// hides an outcome the classifiers would state.
+mod prefilter {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pieces() -> Vec<String> {
+        let mut words: Vec<&str> = [
+            LOGIN_FAILED,
+            UNTRUSTED,
+            UNREACHABLE,
+            NOT_ESTABLISHED,
+            LIBRARY_ERRORS,
+            SUCCEEDED,
+        ]
+        .concat();
+        words.extend(["token", "passcode", " pin", "fail", "error", "VPN", "é"]);
+        let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        // Halves of words too, so that a near miss is tried.
+        for w in &words {
+            let cut = w.len() / 2;
+            if let (Some(a), Some(b)) = (w.get(..cut), w.get(cut..)) {
+                out.push(a.to_string());
+                out.push(b.to_string());
+            }
+        }
+        out
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = pieces();
+        proptest::collection::vec(
+            (
+                proptest::sample::select(pieces),
+                "[ a-z.:]{0,3}",
+                any::<bool>(),
+            ),
+            0..6,
+        )
+        .prop_map(|parts| {
+            parts
+                .into_iter()
+                .map(|(word, filler, upper)| {
+                    let word = if upper {
+                        word.to_ascii_uppercase()
+                    } else {
+                        word
+                    };
+                    format!("{word}{filler}")
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_prefilter_never_hides_an_outcome(t in text()) {
+            prop_assert_eq!(stated_failure(&t), stated_failure_unfiltered(&t));
+            if !may_state_outcome(&t) {
+                prop_assert!(!is_success_text(&t));
+                prop_assert_eq!(stated_failure_unfiltered(&t), None);
+            }
+        }
+    }
+
+    #[test]
+    fn chatter_is_passed_over_and_outcomes_are_not() {
+        assert!(!may_state_outcome(
+            "A new network interface has been detected."
+        ));
+        assert!(!may_state_outcome(
+            "Function: ResolveHostname Resolved vpn.example.net"
+        ));
+        for t in [
+            "Login failed.",
+            "AUTHENTICATION SUCCEEDED",
+            "Untrusted Server Certificate!",
+            "x509_verify_cert returned 20",
+            "Connection attempt has timed out.",
+        ] {
+            assert!(may_state_outcome(t), "{t}");
+        }
+    }
+}
