@@ -473,6 +473,7 @@ pub(super) fn draw_open_line(
         true,
         theme,
     )
+    .into_block()
     .style(theme.base);
     frame.render_widget(ratatui::widgets::Clear, popup);
     frame.render_widget(
