@@ -380,6 +380,7 @@ fn scan_blocks(
             let tx = tx.clone();
             let (file, next, pool) = (&file, &next, &pool);
             scope.spawn(move || {
+                let _stop = StopOnPanic(pool);
                 let mut buf = Vec::new();
                 // The result is taken before the block number, so the
                 // block the applying thread waits for always has one.
@@ -458,8 +459,9 @@ impl Pool {
     /// An empty result: a recycled one, a new one while fewer than `cap`
     /// exist, else the next one given back. `None` once stopped.
     fn take(&self) -> Option<BlockResult> {
-        // A poisoned lock means a worker panicked; the state is still a
-        // list and two numbers, so carry on with it.
+        // The lock is never held while a block is read, so no panic in a
+        // parser can poison it; should it be poisoned anyway, the state is
+        // still a list, a number and a flag: carry on with it.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if state.stopped {
@@ -491,6 +493,21 @@ impl Pool {
     }
 }
 
+/// Held by each worker: if the worker unwinds (a bug in a parser), the
+/// result of its block never comes, the applying thread holds every later
+/// block back waiting for it, and the other workers would wait forever
+/// for results to be given back. Stopping the pool lets them finish, the
+/// channel close, and the scope pass the panic on.
+struct StopOnPanic<'a>(&'a Pool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
+}
+
 fn add(total: &mut BulkCounts, c: BulkCounts) {
     total.lines += c.lines;
     total.recognised += c.recognised;
@@ -500,9 +517,16 @@ fn add(total: &mut BulkCounts, c: BulkCounts) {
 /// CPU cache when it is split and parsed right after the read.
 const PIECE: usize = 256 * 1024;
 
-/// Read size for the bytes of a line that crosses a block's edge: a line
-/// is nearly always shorter, and a longer one takes more reads.
+/// First read size for the bytes of a line that crosses a block's edge: a
+/// line is nearly always shorter. Each further read for the same line is
+/// twice as large, up to [`PIECE`], so a long stretch without a line end
+/// (a preallocated, zero-filled tail) costs a few reads, not thousands.
 const EDGE: usize = 4096;
+
+/// The next edge read size after one of `size` found no line end.
+fn grow_edge(size: usize) -> usize {
+    size.saturating_mul(2).min(PIECE)
+}
 
 /// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`)
 /// into `result`, an empty one (see [`Pool`]).
@@ -523,17 +547,20 @@ fn read_block(
     // A line starts at 0 and after each `\n`; find the first start in
     // `start..end` (a `\n` at `end - 1` starts the next block's first line).
     // The byte before the block is the previous block's: it and the line's
-    // end are read, not mapped, so that a mapped block's pages are exactly
-    // those of `start..end`, all released at its end (see `FileBytes::read`).
+    // end are read, not mapped, so that a mapped block touches no page of
+    // its neighbours' (for blocks a whole number of pages long, as the
+    // default is) and releases all of its own at its end (see
+    // `FileBytes::read`).
     let mut pos = if i == 0 {
         0
     } else {
         let mut p = start - 1;
+        let mut size = EDGE;
         loop {
             if p + 1 >= end {
                 return Ok(result);
             }
-            let want = (end - 1 - p).min(EDGE as u64) as usize;
+            let want = (end - 1 - p).min(size as u64) as usize;
             let buf = file.read(buf, p, want)?;
             if buf.is_empty() {
                 return Ok(result);
@@ -542,6 +569,7 @@ fn read_block(
                 Some(nl) => break p + nl as u64 + 1,
                 None => p += buf.len() as u64,
             }
+            size = grow_edge(size);
         }
     };
     let mut parser = StreamParser::default();
@@ -561,8 +589,10 @@ fn read_block(
     }
     // Finish the last line, which may run past the block: its bytes there
     // are the next block's, read (not mapped) like the first line's edge.
+    let mut size = EDGE;
     while !splitter.pending().is_empty() {
-        let buf = file.read(buf, pos, EDGE)?;
+        let buf = file.read(buf, pos, size)?;
+        size = grow_edge(size);
         if buf.is_empty() {
             splitter.finish(|line| result.line(&[], line, None, family, ctx, &mut parser));
             break;
@@ -625,6 +655,23 @@ fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_worker_that_panics_wakes_the_others_with_nothing() {
+        let pool = Pool::new(1);
+        // The one result there is: a worker now waits for it to come back.
+        let held = pool.take();
+        assert!(held.is_some());
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| pool.take());
+            let crashed = s.spawn(|| {
+                let _stop = StopOnPanic(&pool);
+                panic!("a parser bug");
+            });
+            assert!(crashed.join().is_err());
+            assert!(waiter.join().unwrap().is_none());
+        });
+    }
 
     #[test]
     fn the_pool_makes_at_most_its_cap_and_hands_back_what_is_given() {
