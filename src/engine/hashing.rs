@@ -9,7 +9,7 @@
 //! [`KeyHasher`] is foldhash (the speed variant) under a seed drawn once
 //! per process from the operating system's randomness (through the
 //! standard library's `RandomState`), and a further per-map seed. foldhash
-//! states that no list of inputs collides for every seed; what it does not
+//! claims that no list of inputs collides for every seed; what it does not
 //! claim is resistance to an attacker who watches the process hash (its
 //! timings or iteration order) and works the seed out. Whoever writes the
 //! lines vpnwatch reads cannot watch vpnwatch: the log is written before
@@ -19,8 +19,8 @@
 //! besides (see the caps beside each map), so even a collision costs time
 //! only within a cap.
 //!
-//! [`identity`] is the same hash, in foldhash's quality variant under one
-//! seed for the whole process, where 64 bits stand for a key (a user
+//! [`identity`] is the same hash, in foldhash's quality variant under a
+//! seed of its own, drawn once for the whole process, where 64 bits stand for a key (a user
 //! counted under `(other N users)`, a headend line compared with its copy):
 //! with a fixed seed, a log's author could search out two names with one
 //! identity ahead of time and have them counted as one.
@@ -60,14 +60,15 @@ impl Default for KeyHasher {
     fn default() -> Self {
         static MAPS: AtomicU64 = AtomicU64::new(0);
         let n = MAPS.fetch_add(1, Ordering::Relaxed);
-        let per_map = random_u64_once() ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let per_map = map_seed_base() ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         KeyHasher(SeedableRandomState::with_seed(per_map, process_seed()))
     }
 }
 
-/// One random value for the per-map seeds, drawn once: making a map (an
-/// incident makes a dozen, a user's address set one) costs no SipHash.
-fn random_u64_once() -> u64 {
+/// One random value the per-map seeds are made from, drawn once: making a
+/// map (an incident makes a dozen, a user's address set one) costs no
+/// SipHash.
+fn map_seed_base() -> u64 {
     static BASE: OnceLock<u64> = OnceLock::new();
     *BASE.get_or_init(random_u64)
 }
@@ -78,7 +79,9 @@ pub fn identity<T: Hash + ?Sized>(value: &T) -> u64 {
     static IDENTITY: OnceLock<foldhash::quality::SeedableRandomState> = OnceLock::new();
     IDENTITY
         .get_or_init(|| {
-            foldhash::quality::SeedableRandomState::with_seed(random_u64_once(), process_seed())
+            // A draw of its own: with a map's seed, an identity would be a
+            // fixed function of that map's hash of the same value.
+            foldhash::quality::SeedableRandomState::with_seed(random_u64(), process_seed())
         })
         .hash_one(value)
 }
