@@ -74,16 +74,15 @@ pub(crate) fn first_word(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-/// ASCII case-insensitive substring test; `needle` must be lower case.
+/// ASCII case-insensitive substring test (of either case in the needle
+/// too: anchoring on only the needle's own case of its first letter
+/// would miss a hay that has the other).
 pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return true;
-    }
     let Some(&first) = n.first() else { return true };
-    let upper = first.to_ascii_uppercase();
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
     // Anchor on the first byte with memchr2, then compare the rest.
-    memchr::memchr2_iter(first, upper, h).any(|i| {
+    memchr::memchr2_iter(lower, upper, h).any(|i| {
         h.get(i..i + n.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(n))
     })
@@ -163,6 +162,8 @@ mod tests {
         assert!(contains_ci("abc", ""));
         assert!(!contains_ci("ab", "abc"));
         assert!(contains_ci("xxAbC", "abc"));
+        assert!(contains_ci("xxabc", "ABC"));
+        assert!(contains_ci("x509_verify_cert", "X509_verify_cert"));
         assert!(!contains_ci("é", "e"));
     }
 

@@ -673,5 +673,15 @@ mod prefilter {
         ] {
             assert!(may_state_outcome(t), "{t}");
         }
+        // And the classifier reads them: the case of a library's function
+        // name does not hide it.
+        assert_eq!(
+            stated_failure("x509_verify_cert returned 20"),
+            Some(Cause::Certificate)
+        );
+        assert_eq!(
+            stated_failure("X509_VERIFY_CERT failed"),
+            Some(Cause::Certificate)
+        );
     }
 }
