@@ -24,12 +24,12 @@
 //! never leaks. IPv6 addresses are not recognised.
 
 use std::collections::BTreeSet;
-
-use super::hashing::{HashMap, HashSet};
 use std::ops::Range;
 
 use jiff::Timestamp;
 use regex::Regex;
+
+use super::hashing::{HashMap, HashSet};
 use serde_json::json;
 
 use super::checklist::Checklist;

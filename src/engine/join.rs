@@ -17,9 +17,9 @@
 
 use std::collections::VecDeque;
 
-use super::hashing::HashMap;
-
 use jiff::{SignedDuration, Timestamp};
+
+use super::hashing::HashMap;
 
 use crate::vocab::{Cause, Family};
 

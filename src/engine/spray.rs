@@ -26,9 +26,9 @@
 
 use std::collections::VecDeque;
 
-use super::hashing::HashMap;
-
 use jiff::{SignedDuration, Timestamp};
+
+use super::hashing::HashMap;
 
 /// The window in which the names (or addresses) are counted.
 pub const SPRAY_WINDOW: SignedDuration = SignedDuration::from_mins(5);

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{FAILING_NOW, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
-use crate::engine::hashing::identity;
+use crate::engine::hashing::{self, identity};
 use crate::engine::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Role};
 
@@ -91,7 +91,7 @@ pub struct LineRef {
 #[derive(Clone, Debug, Default)]
 pub(super) struct NameIndex {
     table: hashbrown::HashTable<u32>,
-    hasher: crate::engine::hashing::KeyHasher,
+    hasher: hashing::KeyHasher,
 }
 
 /// The name a [`NameIndex`] knows a user by.
@@ -183,7 +183,7 @@ const IP_SET_FROM: usize = 8;
 /// million copies. At most [`Texts::CAP`] texts are shared; past that a
 /// text gets its own copy (still right, only larger).
 #[derive(Clone, Debug, Default)]
-pub(super) struct Texts(crate::engine::hashing::HashSet<Arc<str>>);
+pub(super) struct Texts(hashing::HashSet<Arc<str>>);
 
 impl Texts {
     const CAP: usize = 4096;
@@ -292,7 +292,7 @@ pub struct UserStats {
     /// only once the list holds [`IP_SET_FROM`] of them (most users use
     /// one or two, and an empty set still costs 48 bytes a user).
     #[allow(clippy::box_collection, reason = "8 bytes a user instead of 48")]
-    client_ip_set: Option<Box<crate::engine::hashing::HashSet<String>>>,
+    client_ip_set: Option<Box<hashing::HashSet<String>>>,
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
