@@ -11,6 +11,8 @@
 //! than five minutes of history. That is the usual resolution of such counters
 //! and is stated wherever the numbers are shown.
 
+use std::cell::Cell;
+
 use jiff::Timestamp;
 
 /// Buckets kept: enough for the longest window asked for (15 minutes).
@@ -20,13 +22,59 @@ pub const MINUTES: usize = 16;
 pub const WINDOWS: [u32; 3] = [1, 5, 15];
 
 /// Per-minute counts of one kind of event, for the newest [`MINUTES`] minutes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct MinuteRing {
     buckets: [u32; MINUTES],
     /// Minute number (seconds since the epoch / 60) of the newest bucket;
     /// `None` until the first timed event.
     head: Option<i64>,
+    /// The last answer of [`MinuteRing::last`] ([`KeptAnswer`]). After
+    /// every change to an incident each user's window is asked for again,
+    /// at the same minute of log time for most changes, and most users'
+    /// rings have not changed: the answer is kept until the ring changes.
+    last_answer: Cell<KeptAnswer>,
 }
+
+/// A window's count with the question it answers, in one word (a ring is
+/// kept for every user, up to `--max-users` of them): the count in the low
+/// 32 bits, the window's length (at most [`MINUTES`]) in the next 5, the
+/// minute it ends at as an offset from the ring's newest minute in the 26
+/// above, and the top bit set when an answer is kept.
+#[derive(Clone, Copy, Debug, Default)]
+struct KeptAnswer(u64);
+
+impl KeptAnswer {
+    const KEPT: u64 = 1 << 63;
+    /// Offsets are kept biased by this, in 26 bits.
+    const BIAS: i64 = 1 << 25;
+
+    /// The answer for a window of `minutes` ending at minute `now`, kept
+    /// for a ring whose newest minute is `head` (`None` when `now` is too
+    /// far from it to be written down: then nothing is kept).
+    fn of(now: i64, head: i64, minutes: i64, count: u32) -> Option<KeptAnswer> {
+        let offset = now.checked_sub(head)?.checked_add(Self::BIAS)?;
+        let offset = u64::try_from(offset).ok().filter(|&o| o < 1 << 26)?;
+        let minutes = u64::try_from(minutes).ok().filter(|&m| m < 1 << 5)?;
+        Some(KeptAnswer(
+            Self::KEPT | offset << 37 | minutes << 32 | u64::from(count),
+        ))
+    }
+
+    /// The count, if this is the answer for that window of that ring.
+    fn count(self, now: i64, head: i64, minutes: i64) -> Option<u32> {
+        let asked = KeptAnswer::of(now, head, minutes, 0)?;
+        (self.0 & !u64::from(u32::MAX) == asked.0).then_some(self.0 as u32)
+    }
+}
+
+/// Equal counts: the answer kept is left out.
+impl PartialEq for MinuteRing {
+    fn eq(&self, other: &Self) -> bool {
+        self.buckets == other.buckets && self.head == other.head
+    }
+}
+
+impl Eq for MinuteRing {}
 
 fn minute_of(ts: Timestamp) -> i64 {
     ts.as_second().div_euclid(60)
@@ -41,6 +89,7 @@ impl MinuteRing {
     /// events without a time cannot be placed and are ignored.
     pub fn add(&mut self, ts: Option<Timestamp>, n: u32) {
         let Some(ts) = ts else { return };
+        *self.last_answer.get_mut() = KeptAnswer::default();
         let minute = minute_of(ts);
         match self.head {
             Some(head) if minute <= head => {
@@ -75,6 +124,7 @@ impl MinuteRing {
         if minute <= head && head - minute < MINUTES as i64 {
             let b = &mut self.buckets[slot(minute)];
             *b = b.saturating_sub(n);
+            *self.last_answer.get_mut() = KeptAnswer::default();
         }
     }
 
@@ -86,6 +136,19 @@ impl MinuteRing {
         };
         let now = minute_of(now);
         let minutes = i64::from(minutes).min(MINUTES as i64);
+        if let Some(count) = self.last_answer.get().count(now, head, minutes) {
+            return count;
+        }
+        let count = self.count(now, head, minutes);
+        if let Some(kept) = KeptAnswer::of(now, head, minutes, count) {
+            self.last_answer.set(kept);
+        }
+        count
+    }
+
+    /// [`MinuteRing::last`] worked out, for the minute `now` and a ring
+    /// whose newest minute is `head`.
+    fn count(&self, now: i64, head: i64, minutes: i64) -> u32 {
         let from = now - minutes + 1;
         // Only minutes the ring still holds: (head - MINUTES, head].
         let lo = from.max(head - MINUTES as i64 + 1);
@@ -191,6 +254,45 @@ mod tests {
         assert_eq!(r.last(t(0, 0), 15), 0);
         r.add(t(0, 0), 1);
         assert_eq!(r.last(None, 15), 0);
+    }
+
+    mod kept_answer {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// The answer kept by `last` is always the one worked out
+            /// afresh, whatever was added or taken back in between and
+            /// whichever windows were asked for at whichever minutes.
+            #[test]
+            fn a_kept_answer_is_the_fresh_one(
+                // Few minutes and windows, so that questions repeat (a kept
+                // answer is used) and a jump now and then past the ring.
+                steps in prop::collection::vec(
+                    (0u8..3, prop_oneof![8 => 0i64..6, 1 => 0i64..40], 0i64..60, 0u32..4),
+                    1..80,
+                ),
+            ) {
+                let mut r = MinuteRing::default();
+                for (op, min, sec, n) in steps {
+                    match op {
+                        0 => r.add(t(min, sec), n),
+                        1 => r.remove(t(min, sec), n),
+                        _ => {
+                            let n = [1, 5, 15, 40][n as usize];
+                            let asked = r.last(t(min, sec), n);
+                            let fresh = match (t(min, sec), r.head) {
+                                (Some(now), Some(head)) => {
+                                    r.count(minute_of(now), head, i64::from(n).min(MINUTES as i64))
+                                }
+                                _ => 0,
+                            };
+                            prop_assert_eq!(asked, fresh);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Every window ending at every minute around a ring that has wrapped
