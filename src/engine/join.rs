@@ -20,7 +20,6 @@ use std::collections::VecDeque;
 use jiff::{SignedDuration, Timestamp};
 
 use super::hashing::HashMap;
-
 use crate::vocab::{Cause, Family};
 
 /// How far apart (log time, either direction) a headend attempt and an
@@ -75,14 +74,14 @@ impl Attempt {
         ts: Option<Timestamp>,
         user: usize,
         ip: Option<&str>,
-        name: Option<&str>,
+        name: Option<String>,
         cause: Cause,
     ) -> Self {
         Attempt {
             ts,
             user,
             ip: ip.map(str::to_string),
-            name: name.map(str::to_string),
+            name,
             cause,
             lines: Vec::new(),
             headend: cause,
@@ -599,7 +598,7 @@ mod tests {
             t(0),
             1,
             Some("192.0.2.1"),
-            Some("ann"),
+            Some("ann".into()),
             Cause::BadCredentials,
         ));
         assert_eq!(pending, []);
@@ -621,7 +620,7 @@ mod tests {
             ..verdict(s, Some("ann"), None, Cause::BadCredentials)
         };
         let server = |s| verdict(s, Some("ann"), None, Cause::AccountLocked);
-        let attempt = || Attempt::new(t(0), 1, None, Some("ann"), Cause::TokenRequired);
+        let attempt = || Attempt::new(t(0), 1, None, Some("ann".into()), Cause::TokenRequired);
         // Attempt first, then the two verdicts in either order.
         for client_first in [true, false] {
             let mut j = Joiner::default();
@@ -692,7 +691,13 @@ mod tests {
             })
         );
         // The attempt takes the one verdict, with both lines.
-        let (id, joined) = j.add_attempt(Attempt::new(t(2), 1, None, Some("ann"), Cause::Other));
+        let (id, joined) = j.add_attempt(Attempt::new(
+            t(2),
+            1,
+            None,
+            Some("ann".into()),
+            Cause::Other,
+        ));
         assert_eq!(joined.len(), 1);
         let joined = &joined[0];
         assert_eq!(joined.cause, Cause::AccountLocked);
@@ -788,8 +793,13 @@ mod tests {
             );
         }
         for i in 0..n {
-            let (_, joined) =
-                j.add_attempt(Attempt::new(t(30 * i), 1, None, Some("ann"), Cause::Other));
+            let (_, joined) = j.add_attempt(Attempt::new(
+                t(30 * i),
+                1,
+                None,
+                Some("ann".into()),
+                Cause::Other,
+            ));
             let times: Vec<_> = joined.iter().map(|v| v.ts).collect();
             assert_eq!(times, [t(30 * i + 1)], "attempt {i}");
             if i == 0 {
@@ -825,7 +835,13 @@ mod tests {
             let name = format!("n{i}");
             let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
             let ts = Timestamp::from_second(1_800_000_000 + i as i64).ok();
-            j.add_attempt(Attempt::new(ts, i, Some(&ip), Some(&name), Cause::Other));
+            j.add_attempt(Attempt::new(
+                ts,
+                i,
+                Some(&ip),
+                Some(name.clone()),
+                Cause::Other,
+            ));
             // A verdict for a user the headend never saw stays pending.
             j.add_verdict(Verdict {
                 kind: VerdictKind::Server,

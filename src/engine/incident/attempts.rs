@@ -173,9 +173,7 @@ impl Incident {
         if ev.family == Family::Headend {
             self.join_watch.attempt(ts);
         }
-        let mut new = Attempt::new(ts, user, ev.client_ip, None, cause);
-        // The name copied above, moved in rather than copied again.
-        new.name = name;
+        let mut new = Attempt::new(ts, user, ev.client_ip, name, cause);
         if let Some(l) = line {
             new.lines.push((l.family, l.index));
         }
