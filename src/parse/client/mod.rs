@@ -179,18 +179,20 @@ const SUCCEEDED: &[&str] = &[
     "authentication succeeded",
 ];
 
+/// Every list above: the words some classifier looks for.
+const OUTCOME_WORD_LISTS: [&[&str]; 6] = [
+    LOGIN_FAILED,
+    UNTRUSTED,
+    UNREACHABLE,
+    NOT_ESTABLISHED,
+    LIBRARY_ERRORS,
+    SUCCEEDED,
+];
+
 /// Every word above in one automaton: whether a text may state an outcome
 /// at all. A prefilter only: the classifiers decide.
 static OUTCOME_WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    let words = [
-        LOGIN_FAILED,
-        UNTRUSTED,
-        UNREACHABLE,
-        NOT_ESTABLISHED,
-        LIBRARY_ERRORS,
-        SUCCEEDED,
-    ]
-    .concat();
+    let words = OUTCOME_WORD_LISTS.concat();
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(words)

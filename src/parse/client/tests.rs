@@ -598,15 +598,8 @@ mod prefilter {
     use proptest::prelude::*;
 
     fn pieces() -> Vec<String> {
-        let mut words: Vec<&str> = [
-            LOGIN_FAILED,
-            UNTRUSTED,
-            UNREACHABLE,
-            NOT_ESTABLISHED,
-            LIBRARY_ERRORS,
-            SUCCEEDED,
-        ]
-        .concat();
+        let mut words: Vec<&str> = OUTCOME_WORD_LISTS.concat();
+        // The words only read after a listed one matched, and near misses.
         words.extend(["token", "passcode", " pin", "fail", "error", "VPN", "é"]);
         let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         // Halves of words too, so that a near miss is tried.
