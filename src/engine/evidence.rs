@@ -28,11 +28,10 @@ use std::ops::Range;
 
 use jiff::Timestamp;
 use regex::Regex;
-
-use super::hashing::{HashMap, HashSet};
 use serde_json::json;
 
 use super::checklist::Checklist;
+use super::hashing::{HashMap, HashSet};
 use super::incident::{HIDDEN_USER, UserKey, UserStats};
 use crate::vocab::{Cause, Event, Family};
 

@@ -20,10 +20,10 @@
 //! only within a cap.
 //!
 //! [`identity`] is the same hash, in foldhash's quality variant under a
-//! seed of its own, drawn once for the whole process, where 64 bits stand for a key (a user
-//! counted under `(other N users)`, a headend line compared with its copy):
-//! with a fixed seed, a log's author could search out two names with one
-//! identity ahead of time and have them counted as one.
+//! seed of its own drawn once per process, where 64 bits stand for a key
+//! (a user counted under `(other N users)`, a headend line compared with
+//! its copy): with a fixed seed, a log's author could search out two names
+//! with one identity ahead of time and have them counted as one.
 
 use std::hash::{BuildHasher, Hash};
 use std::sync::OnceLock;

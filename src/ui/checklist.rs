@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::draw::{LogRows, clock, pane_block, wrap_line};
+use super::draw::{LogRows, clock, pane_frame, wrap_line};
 use super::{Focus, Theme, UiState};
 use crate::engine::StepState;
 use crate::engine::suggest::suggest;
@@ -40,7 +40,7 @@ pub(super) fn draw_checklist(
         ),
     ];
     let focused = ui.focus == Focus::Checklist;
-    let block = pane_block(title, focused, theme);
+    let block = pane_frame(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::draw::{clock, pane_block};
+use super::draw::{clock, pane_frame};
 use super::users::{SPARK_FULL_SCALE, sparkline, user_name};
 use super::{LogView, Theme, UiState};
 use crate::engine::window::WINDOWS;
@@ -96,7 +96,7 @@ pub(super) fn draw_detail(
         Span::styled(format!(" User {} ", user_name(key)), theme.title),
         Span::styled(" Esc back · f filter the logs · ↑↓ scroll ", theme.muted),
     ];
-    let block = pane_block(title, true, theme);
+    let block = pane_frame(title, true, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(stats) = inc.user(key) else {

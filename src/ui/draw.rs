@@ -256,7 +256,7 @@ pub(super) fn clock(ts: Timestamp) -> String {
 
 /// A pane's frame: a thick border when the pane has the focus, a plain one
 /// otherwise, and its title on the top border.
-pub(super) fn pane_block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme) -> Pane<'a> {
+pub(super) fn pane_frame<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme) -> Pane<'a> {
     let (border, kind) = if focused {
         (theme.border_focused, BorderType::Thick)
     } else {
@@ -587,10 +587,10 @@ mod tests {
                 fill_style(&mut fast, area, style(base));
                 Block::default().style(style(base)).render(area, &mut block);
                 prop_assert_eq!(&fast, &block);
-                let pane = pane_block(title.clone(), focused, &theme);
-                prop_assert_eq!(pane.inner(area), pane_block(title.clone(), focused, &theme).into_block().inner(area));
+                let pane = pane_frame(title.clone(), focused, &theme);
+                prop_assert_eq!(pane.inner(area), pane_frame(title.clone(), focused, &theme).into_block().inner(area));
                 pane.render(area, &mut fast);
-                pane_block(title, focused, &theme).into_block().render(area, &mut block);
+                pane_frame(title, focused, &theme).into_block().render(area, &mut block);
                 prop_assert_eq!(fast, block);
             }
 

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::{filter_title, filtered_lines};
-use super::draw::{LogRows, pane_block};
+use super::draw::{LogRows, pane_frame};
 use super::header::notice_text;
 use super::{Focus, LogView, Theme, UiState};
 use crate::pipeline::recall::RecalledLine;
@@ -140,7 +140,7 @@ pub(super) fn draw_log(
         title.insert(1, Span::styled(filter_title(key, &ui.keys), theme.marker));
     }
     super::search::title_spans(&mut title, &ui.find, focus, theme);
-    let block = pane_block(title, ui.focus == focus, theme);
+    let block = pane_frame(title, ui.focus == focus, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -457,7 +457,7 @@ pub(super) fn draw_open_line(
         )),
     }
     let popup = area;
-    let block = pane_block(
+    let block = pane_frame(
         vec![
             Span::styled(format!(" {} line ", pane_label(family)), theme.title),
             Span::styled(

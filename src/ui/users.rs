@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::draw::{clock, pane_block, scroll_offset};
+use super::draw::{clock, pane_frame, scroll_offset};
 use super::{Focus, Theme, UiState};
 use crate::engine::{UserKey, UserState};
 use crate::pipeline::Model;
@@ -83,7 +83,7 @@ pub(super) fn draw_users(
         ),
     ];
     let focused = ui.focus == Focus::Users;
-    let block = pane_block(title, focused, theme);
+    let block = pane_frame(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if users.is_empty() {
