@@ -661,33 +661,34 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 fn arm_exit_fallback(signo: i32) {
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let second = async {
-            let kinds = [
-                SignalKind::terminate(),
-                SignalKind::hangup(),
-                SignalKind::interrupt(),
-            ];
-            // The first of the signals to arrive; dropping the set stops
-            // the other waits.
-            let mut waits = tokio::task::JoinSet::new();
-            for mut stream in kinds.into_iter().filter_map(|k| signal(k).ok()) {
-                waits.spawn(async move {
-                    stream.recv().await;
-                });
-            }
-            if waits.join_next().await.is_none() {
-                // No handler could be installed: only the grace period ends.
-                std::future::pending::<()>().await;
-            }
-        };
+        // Waited on here, not in tasks of their own: at the runtime's
+        // shutdown such tasks are cancelled, and a cancelled wait read as a
+        // second signal made a clean exit end with 128 + the signal.
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
         tokio::select! {
-            () = second => {}
+            () = delivered(term.as_mut()) => {}
+            () = delivered(hup.as_mut()) => {}
+            () = delivered(int.as_mut()) => {}
             () = tokio::time::sleep(EXIT_GRACE) => {}
         }
         restore_terminal();
         remove_scratch_dirs();
         std::process::exit(128 + signo);
     });
+}
+
+/// Completes when `signal` is delivered; never when it has no handler or
+/// its stream has ended (the runtime is shutting down), so only a real
+/// signal, never the end of a wait, counts as one.
+async fn delivered(signal: Option<&mut tokio::signal::unix::Signal>) {
+    if let Some(signal) = signal
+        && signal.recv().await.is_some()
+    {
+        return;
+    }
+    std::future::pending::<()>().await;
 }
 
 /// Directories that exist only for this run (the demo's copy of the sample
