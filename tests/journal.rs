@@ -1,21 +1,58 @@
 //! The journal under crashes and concurrency, with real processes.
 //!
-//! The writer processes are this test binary run again on its ignored
-//! `writer_process` entry with `VPNWATCH_JOURNAL_WRITER` set: it appends
-//! records and prints `acked N` after each one is fsynced, the way the
-//! console acknowledges a change by showing it. The entry is not a test on
-//! its own: ignored in a normal run, and failing when run without its
-//! variable.
+//! This test binary has its own `main` (`harness = false`, through
+//! libtest-mimic) so that it can also be a writer process: run again with
+//! `VPNWATCH_JOURNAL_WRITER` set, it appends records and prints `acked N`
+//! after each one is fsynced, the way the console acknowledges a change by
+//! showing it. Without the variable it runs the tests below, with the
+//! usual test-runner options (filters, `--list`, `--test-threads`).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 
 use jiff::Timestamp;
+use libtest_mimic::{Arguments, Trial};
 use vpnwatch::engine::checklist::{Record, StepNote};
 use vpnwatch::journal::{self, Journal};
 
 const WRITER_ENV: &str = "VPNWATCH_JOURNAL_WRITER";
+
+fn main() -> ExitCode {
+    if let Some(spec) = std::env::var_os(WRITER_ENV) {
+        return match write_records(&spec.to_string_lossy()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("journal writer: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let tests = [
+        (
+            "sigkill_mid_session_loses_no_acknowledged_change",
+            sigkill_mid_session_loses_no_acknowledged_change as fn(),
+        ),
+        (
+            "two_writer_processes_interleave_whole_records",
+            two_writer_processes_interleave_whole_records,
+        ),
+        (
+            "a_console_sees_another_consoles_records_in_file_order",
+            a_console_sees_another_consoles_records_in_file_order,
+        ),
+    ];
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            Trial::test(name, move || {
+                test();
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&Arguments::from_args(), trials).exit_code()
+}
 
 fn note(writer: &str, n: u64) -> Record {
     Record::Note(StepNote {
@@ -26,37 +63,32 @@ fn note(writer: &str, n: u64) -> Record {
     })
 }
 
-/// Not a test on its own: the body of a writer process (see the module docs).
-/// `VPNWATCH_JOURNAL_WRITER=PATH,NAME,COUNT` (COUNT 0: until killed).
-#[test]
-#[ignore = "the body of a writer child process, run by spawn_writer"]
-fn writer_process() {
-    let spec = std::env::var(WRITER_ENV)
-        .unwrap_or_else(|_| panic!("writer_process runs only as a child, with {WRITER_ENV} set"));
+/// The writer process: `PATH,NAME,COUNT` (COUNT 0: until killed).
+fn write_records(spec: &str) -> Result<(), String> {
     let mut parts = spec.split(',');
     let (Some(path), Some(name), Some(count)) = (parts.next(), parts.next(), parts.next()) else {
-        panic!("bad {WRITER_ENV}: {spec}");
+        return Err(format!("{WRITER_ENV} is not PATH,NAME,COUNT: {spec}"));
     };
-    let count: u64 = count.parse().unwrap_or(0);
-    let (mut j, _) = Journal::open(Path::new(path)).unwrap();
+    let count: u64 = count
+        .parse()
+        .map_err(|e| format!("{WRITER_ENV}: COUNT {count:?}: {e}"))?;
+    let (mut j, _) = Journal::open(Path::new(path)).map_err(|e| format!("{path}: {e}"))?;
+    let mut stdout = std::io::stdout().lock();
     let mut n = 1;
     while count == 0 || n <= count {
-        j.append(&note(name, n)).unwrap();
+        j.append(&note(name, n))
+            .map_err(|e| format!("{path}: {e}"))?;
         // Only after the fsync: this is the acknowledgement.
-        println!("acked {n}");
+        writeln!(stdout, "acked {n}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("stdout: {e}"))?;
         n += 1;
     }
+    Ok(())
 }
 
 fn spawn_writer(path: &Path, name: &str, count: u64) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "writer_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
         .env(WRITER_ENV, format!("{},{name},{count}", path.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -80,7 +112,6 @@ fn replay_file(path: &PathBuf) -> journal::Replay {
     journal::replay(path, &std::fs::read(path).unwrap())
 }
 
-#[test]
 fn sigkill_mid_session_loses_no_acknowledged_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
@@ -120,7 +151,6 @@ fn sigkill_mid_session_loses_no_acknowledged_change() {
     assert_eq!(numbers_of(&replay_file(&path).records, "after"), [1]);
 }
 
-#[test]
 fn two_writer_processes_interleave_whole_records() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
@@ -140,7 +170,6 @@ fn two_writer_processes_interleave_whole_records() {
     assert_eq!(numbers_of(&replay.records, "b"), expected);
 }
 
-#[test]
 fn a_console_sees_another_consoles_records_in_file_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
@@ -159,7 +188,6 @@ fn a_console_sees_another_consoles_records_in_file_order() {
     assert_eq!(theirs.poll().unwrap().records, got);
     assert!(mine.poll().unwrap().records.is_empty(), "nothing twice");
     // A record being written (no newline yet) waits for the next poll.
-    use std::io::Write;
     let mut raw = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
