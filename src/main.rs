@@ -73,10 +73,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    let mut parts: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    // A context that already ends with its cause's text would say it twice.
+    parts.dedup_by(|cause, context| context.ends_with(cause.as_str()));
+    // File names and messages echo input: they reach the terminal sanitised.
+    vpnwatch::sanitize::sanitize_str(&parts.join(": "))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -112,7 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             out.flush()?;
             for w in &report.warnings {
-                eprintln!("vpnwatch: {w}");
+                eprintln!("vpnwatch: {}", vpnwatch::sanitize::sanitize_str(w));
             }
             if report.files.iter().all(|f| f.recognised == 0) {
                 // Nothing was read: an empty report is no all-clear.
@@ -247,7 +248,7 @@ fn run_probe(cli: ProbeCli, limits: IncidentLimits) -> anyhow::Result<()> {
             std::process::exit(1);
         }
         Err(e) => {
-            eprintln!("vpnwatch: probe: {e}");
+            eprintln!("vpnwatch: probe: {}", vpnwatch::sanitize::sanitize_str(&e.to_string()));
             std::process::exit(2);
         }
     }

@@ -468,3 +468,27 @@ async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
         );
     }
 }
+
+/// The README is read with `cat` in a terminal: a user name carrying an
+/// escape sequence is shown as the panes show it, never sent raw, while the
+/// user's lines keep their bytes (they are the evidence).
+#[test]
+fn the_readme_never_carries_a_raw_escape_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("esc.log");
+    std::fs::write(
+        &log,
+        "<166>Dec 05 2026 10:00:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = ev\x1b[2Jil : user IP = 192.0.2.1\n",
+    )
+    .unwrap();
+    let files = bundle_of("ev\x1b[2Jil", &[log.to_str().unwrap()], dir.path());
+    let readme = file(&files, "README.txt");
+    assert!(!readme.contains('\x1b'), "raw ESC in the README: {readme:?}");
+    assert!(readme.contains("ev⟦ESC[2J⟧il"), "{readme}");
+    let lines = files
+        .iter()
+        .find(|(k, _)| k.contains("/lines/"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(lines.windows(4).any(|w| w == b"\x1b[2J"), "the evidence keeps its bytes");
+}

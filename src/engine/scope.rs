@@ -266,13 +266,7 @@ pub fn decide(i: &ScopeInputs) -> Scope {
             format!("no unrecovered failures in the last {SCOPE_WINDOW_MINUTES} min"),
         );
     }
-    let causes = i
-        .causes
-        .iter()
-        .take(2)
-        .map(|(c, n)| format!("{n} {c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let causes = cause_breakdown(&i.causes);
     let users = crate::plural::noun(i.failing_users, "user", "users");
     let collapsed = u64::from(i.logins) * 100
         < u64::from(WIDESPREAD_LOGINS_PERCENT) * u64::from(i.failing_users);
@@ -303,6 +297,24 @@ pub fn decide(i: &ScopeInputs) -> Scope {
             crate::plural::count(i.logins, "login", "logins")
         ),
     )
+}
+
+/// The two most common causes of the failing users, and how many users the
+/// rest account for: the evidence never leaves failing users out unsaid.
+fn cause_breakdown(causes: &[(Cause, u32)]) -> String {
+    const SHOWN: usize = 2;
+    let mut parts: Vec<String> = causes
+        .iter()
+        .take(SHOWN)
+        .map(|(c, n)| format!("{n} {c}"))
+        .collect();
+    let rest: u32 = causes.iter().skip(SHOWN).map(|(_, n)| n).sum();
+    if rest > 0 {
+        let kinds = causes.len() - SHOWN;
+        let with = crate::plural::noun(kinds, "another cause", "other causes");
+        parts.push(format!("{rest} more with {with}"));
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]
@@ -421,7 +433,7 @@ mod tests {
         assert_eq!(s.verdict, Verdict::Isolated);
         assert_eq!(
             s.evidence,
-            "5 users failed in the last 15 min (4 token_required, 1 account_locked) while 40 logins succeeded"
+            "5 users failed in the last 15 min (4 token_required, 1 account_locked, 1 more with another cause) while 40 logins succeeded"
         );
     }
 }
