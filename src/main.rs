@@ -248,7 +248,10 @@ fn run_probe(cli: ProbeCli, limits: IncidentLimits) -> anyhow::Result<()> {
             std::process::exit(1);
         }
         Err(e) => {
-            eprintln!("vpnwatch: probe: {}", vpnwatch::sanitize::sanitize_str(&e.to_string()));
+            eprintln!(
+                "vpnwatch: probe: {}",
+                vpnwatch::sanitize::sanitize_str(&e.to_string())
+            );
             std::process::exit(2);
         }
     }

@@ -483,12 +483,18 @@ fn the_readme_never_carries_a_raw_escape_sequence() {
     .unwrap();
     let files = bundle_of("ev\x1b[2Jil", &[log.to_str().unwrap()], dir.path());
     let readme = file(&files, "README.txt");
-    assert!(!readme.contains('\x1b'), "raw ESC in the README: {readme:?}");
+    assert!(
+        !readme.contains('\x1b'),
+        "raw ESC in the README: {readme:?}"
+    );
     assert!(readme.contains("ev⟦ESC[2J⟧il"), "{readme}");
     let lines = files
         .iter()
         .find(|(k, _)| k.contains("/lines/"))
         .map(|(_, v)| v.clone())
         .unwrap();
-    assert!(lines.windows(4).any(|w| w == b"\x1b[2J"), "the evidence keeps its bytes");
+    assert!(
+        lines.windows(4).any(|w| w == b"\x1b[2J"),
+        "the evidence keeps its bytes"
+    );
 }

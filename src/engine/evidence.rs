@@ -510,7 +510,10 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
     // The README is read with `cat` in a terminal: the user, the operator
     // and the summary's names are untrusted text, shown as the panes show
     // them. The `lines/` files stay byte for byte: they are the evidence.
-    let readme: Vec<String> = readme.split('\n').map(crate::sanitize::sanitize_str).collect();
+    let readme: Vec<String> = readme
+        .split('\n')
+        .map(crate::sanitize::sanitize_str)
+        .collect();
     files.insert(
         0,
         BundleFile {

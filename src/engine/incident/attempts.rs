@@ -9,6 +9,7 @@ use jiff::Timestamp;
 /// Open attempts kept before expired ones are dropped.
 const OPEN_PRUNE_ABOVE: usize = 4096;
 
+use super::users::FailureMarks;
 use super::{
     ATTEMPT_WINDOW, Applied, CHALLENGE_WINDOW, Incident, LineRef, UserKey, decrement, within,
 };
@@ -25,6 +26,9 @@ pub(super) struct OpenAttempt {
     line: Option<LineRef>,
     /// The attempt's id in the join with auth-server verdicts.
     attempt: usize,
+    /// A hidden user's failure marks before the attempt was counted: what
+    /// its taking back restores.
+    before: Option<FailureMarks>,
 }
 
 impl Incident {
@@ -115,7 +119,7 @@ impl Incident {
             if open.user != user {
                 // The first line hid the name; this one names the user, so
                 // the attempt moves to them.
-                let moved_cause = self.retract_failure(open.user, open.ts);
+                let moved_cause = self.retract_failure(open.user, open.ts, open.before);
                 self.open_attempts.remove(ip);
                 let moved_cause = moved_cause.unwrap_or(cause);
                 let counted = self.spray_check(ev, user, moved_cause, ts);
@@ -159,6 +163,7 @@ impl Incident {
         // source instead when its address is one.
         let named_user = user;
         let user = self.spray_check(ev, user, cause, ts);
+        let before = hidden.then(|| self.users[user].1.failure_marks());
         self.record_failure(user, cause, ev, ts);
         let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
@@ -194,6 +199,7 @@ impl Incident {
                     hidden,
                     line,
                     attempt,
+                    before,
                 },
             );
         }
@@ -304,6 +310,7 @@ impl Incident {
                         hidden: false,
                         line: None,
                         attempt,
+                        before: None,
                     },
                 );
             }
@@ -560,11 +567,17 @@ impl Incident {
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
         decrement(&mut stats.causes, cause);
+        stats.forget_failure_at(ts, None);
     }
 
     /// Takes back the last failure of a user (a hidden user whose attempt
     /// turned out to be a named user's); returns its cause.
-    pub(super) fn retract_failure(&mut self, user: usize, ts: Option<Timestamp>) -> Option<Cause> {
+    pub(super) fn retract_failure(
+        &mut self,
+        user: usize,
+        ts: Option<Timestamp>,
+        before: Option<FailureMarks>,
+    ) -> Option<Cause> {
         let stats = &mut self.users[user].1;
         let cause = stats.last_cause?;
         stats.failures = stats.failures.saturating_sub(1);
@@ -575,6 +588,7 @@ impl Incident {
                 stats.causes.remove(&cause);
             }
         }
+        stats.forget_failure_at(ts, before);
         // The attempt is re-counted for the named user.
         self.tally_attempt(user, ts, true);
         Some(cause)
@@ -700,6 +714,61 @@ mod tests {
         assert_eq!(inc.user(&hidden).map(|s| s.failures), Some(0));
         assert_eq!(inc.totals().failures, 1);
         assert_eq!(inc.users_by_failures().len(), 1);
+    }
+
+    /// An address's latest attempt goes to the name a later line gives; the
+    /// address keeps its earlier attempt, and with it that attempt's time
+    /// and cause, not the moved one's (it was shown "failing" with the
+    /// moved attempt's cause).
+    #[test]
+    fn a_moved_attempt_takes_its_time_and_cause_off_the_hidden_user() {
+        let mut inc = Incident::default();
+        let ip = "192.0.2.50";
+        let mut unknown = ev(0, "113005", Outcome::Failure, HIDDEN_USER, ip);
+        unknown.cause = Some(Cause::UnknownUser);
+        inc.apply(&unknown);
+        let mut wrong = ev(660, "113005", Outcome::Failure, HIDDEN_USER, ip);
+        wrong.cause = Some(Cause::BadCredentials);
+        inc.apply(&wrong);
+        inc.apply(&ev(661, "716039", Outcome::Failure, "erin", ip));
+        inc.apply(&ev(720, "113004", Outcome::Success, "erin", ip));
+
+        let hidden = inc
+            .user(&UserKey::Hidden(ip.into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hidden.failures, 1);
+        assert_eq!(hidden.last_cause, Some(Cause::UnknownUser));
+        assert_eq!(hidden.last_failure, at(0));
+        assert_eq!(hidden.first_failure, at(0));
+        assert!(
+            !hidden.failing_now(at(720)),
+            "its one attempt is 12 minutes old"
+        );
+        let erin = inc.user(&named("erin")).cloned().unwrap_or_default();
+        assert_eq!(
+            (erin.failures, erin.last_cause),
+            (1, Some(Cause::BadCredentials))
+        );
+        assert_eq!(inc.failing_now(), 0);
+    }
+
+    /// Every attempt moved: nothing of them stays on the address.
+    #[test]
+    fn an_address_whose_only_attempt_moved_keeps_no_failure_time_or_cause() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.9"));
+        inc.apply(&ev(1, "716039", Outcome::Failure, "bob", "192.0.2.9"));
+        let hidden = inc
+            .user(&UserKey::Hidden("192.0.2.9".into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hidden.failures, 0);
+        assert_eq!(
+            (hidden.last_cause, hidden.last_failure, hidden.first_failure),
+            (None, None, None)
+        );
+        assert!(hidden.last_reason.is_none());
     }
 
     #[test]

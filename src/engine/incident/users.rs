@@ -319,6 +319,15 @@ pub struct UserStats {
     pub lines_dropped: u32,
 }
 
+/// A user's first and last failure and last cause at one moment
+/// ([`UserStats::failure_marks`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct FailureMarks {
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    cause: Option<Cause>,
+}
+
 /// What one user's counts say at the incident's current log time: derived
 /// once per change for every user ([`super::Incident::users_now`]) and read
 /// by the users pane's order, the failing count, the scope verdict and the
@@ -399,6 +408,83 @@ impl UserStats {
             UserState::Recovered
         } else {
             UserState::Ok
+        }
+    }
+
+    /// The user's failure times and last cause now: what taking back a
+    /// failure counted after this restores (see
+    /// [`UserStats::forget_failure_at`]).
+    pub(super) fn failure_marks(&self) -> FailureMarks {
+        FailureMarks {
+            first: self.first_failure,
+            last: self.last_failure,
+            cause: self.last_cause,
+        }
+    }
+
+    /// After the failure at `ts` was taken back (it was another user's, or
+    /// a spray's): the first and last failure and the last cause are the
+    /// remaining attempts' again, so a hidden address whose latest attempt
+    /// went to its name does not stay "failing" with that attempt's cause.
+    /// They come from `before` (the marks when the attempt was counted),
+    /// else from the retained failure lines (each carries its cause), else
+    /// the most common remaining cause is named at the time there was. The
+    /// reason texts are not kept per attempt, so they are dropped rather
+    /// than left naming the attempt that went.
+    pub(super) fn forget_failure_at(
+        &mut self,
+        ts: Option<Timestamp>,
+        before: Option<FailureMarks>,
+    ) {
+        if self.failures == 0 {
+            self.last_cause = None;
+            self.last_reason = None;
+            self.auth_reason = None;
+            self.last_failure = None;
+            self.first_failure = None;
+            return;
+        }
+        let Some(taken) = ts else { return };
+        if ts != self.last_failure && ts != self.first_failure {
+            return;
+        }
+        if let Some(before) = before.filter(|b| b.last.is_some_and(|t| t <= taken)) {
+            if self.last_failure == ts {
+                self.last_failure = before.last;
+                self.last_cause = before.cause;
+                self.last_reason = None;
+                self.auth_reason = None;
+            }
+            return;
+        }
+        let failure_lines = || {
+            self.lines
+                .iter()
+                .filter_map(|l| Some((l.ts?, l.cause?)))
+                .filter(move |&(t, _)| t != taken)
+        };
+        if self.last_failure == ts {
+            match failure_lines()
+                .filter(|&(t, _)| t < taken)
+                .max_by_key(|&(t, _)| t)
+            {
+                Some((t, cause)) => {
+                    self.last_failure = Some(t);
+                    self.last_cause = Some(cause);
+                }
+                None => {
+                    self.last_cause = self.causes.iter().max_by_key(|&(_, n)| *n).map(|(c, _)| *c);
+                }
+            }
+            self.last_reason = None;
+            self.auth_reason = None;
+        }
+        if self.first_failure == ts
+            && let Some((t, _)) = failure_lines()
+                .filter(|&(t, _)| t > taken)
+                .min_by_key(|&(t, _)| t)
+        {
+            self.first_failure = Some(t);
         }
     }
 
