@@ -64,6 +64,15 @@ fn the_report_command_writes_markdown_and_never_creates_a_journal() {
     let md = std::fs::read_to_string(&out).unwrap();
     assert!(md.starts_with("# Postmortem: "), "{md}");
     assert!(md.contains("## Timeline (UTC)"), "{md}");
+    // No logs named: the logins are not known, never "none".
+    assert!(md.contains("- Logins not known: no logs were read"), "{md}");
+    assert!(!md.contains("No failed logins"), "{md}");
+    assert!(!md.contains("0 failed login attempts"), "{md}");
+    assert_eq!(
+        md.matches("Not known: no logs were read.").count(),
+        2,
+        "{md}"
+    );
 
     let missing = dir.path().join("nope.jsonl");
     assert_cmd::Command::cargo_bin("vpnwatch")

@@ -94,6 +94,10 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// The summary's line when the report read no logs.
+const NO_LOGS: &str =
+    "- Logins not known: no logs were read (`vpnwatch report --journal FILE LOGS…` reads them)";
+
 /// Renders the report.
 pub fn render(input: &ReportInput) -> String {
     let inc = input.incident;
@@ -141,17 +145,23 @@ pub fn render(input: &ReportInput) -> String {
         (None, None) => "open".to_string(),
     };
     line(&format!("- Status: {status}"));
-    line(&format!(
-        "- {} by {} ({} failing at the end of the logs); {}",
-        count(
-            totals.failures,
-            "failed login attempt",
-            "failed login attempts"
-        ),
-        count(inc.users_by_failures().len(), "user", "users"),
-        inc.failing_now(),
-        count(totals.successes, "successful login", "successful logins"),
-    ));
+    // Without logs zero failures means "not read", never "none".
+    let read_no_logs = input.sources.is_empty();
+    if read_no_logs {
+        line(NO_LOGS);
+    } else {
+        line(&format!(
+            "- {} by {} ({} failing at the end of the logs); {}",
+            count(
+                totals.failures,
+                "failed login attempt",
+                "failed login attempts"
+            ),
+            count(inc.users_by_failures().len(), "user", "users"),
+            inc.failing_now(),
+            count(totals.successes, "successful login", "successful logins"),
+        ));
+    }
     if totals.spray_attempts > 0 {
         line(&format!(
             "- {} of password sprays, counted apart (see Scope)",
@@ -198,7 +208,9 @@ pub fn render(input: &ReportInput) -> String {
     line("## Top users");
     line("");
     let users = inc.users_by_failures();
-    if users.is_empty() {
+    if read_no_logs {
+        line("Not known: no logs were read.");
+    } else if users.is_empty() {
         line("No failed logins.");
     } else {
         line("| User | State | Failed | OK | Causes | Client IPs | Last failure (UTC) |");
@@ -242,7 +254,9 @@ pub fn render(input: &ReportInput) -> String {
         }
     }
     causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    if causes.is_empty() {
+    if read_no_logs {
+        line("Not known: no logs were read.");
+    } else if causes.is_empty() {
         line("None.");
     } else {
         line("| Cause | Attempts | Users |");
