@@ -137,8 +137,8 @@ impl StreamParser {
     }
 
     /// For bulk readers that only aggregate: whether the line is a plain
-    /// headend message (see [`asa::plain_header`]), whose event would carry
-    /// nothing but its time, host and id, and which the engine only counts.
+    /// headend message (see [`asa::plain_header`]), which the engine only
+    /// counts, taking its time.
     /// Decided from the tag and id alone (the one catalogue table says which
     /// ids are plain); its header is not read. `false` means "parse the
     /// line".

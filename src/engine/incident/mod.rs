@@ -882,6 +882,37 @@ mod tests {
     use super::*;
     use crate::engine::incident::fixtures::*;
 
+    /// Bulk readers skip every headend line whose id the catalogue says the
+    /// engine takes nothing from but its time (`asa::engine_takes`),
+    /// counting it instead of applying it: that holds only if every such
+    /// line parses to an event the engine only counts, whatever its body.
+    #[test]
+    fn every_line_bulk_readers_skip_is_one_the_engine_only_counts() {
+        let bodies = [
+            "Group <G> User <u> IP <192.0.2.1> AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = u : user IP = 192.0.2.1, Username = u, Uname: u Reason: x",
+            "Device completed SSL handshake with client outside:192.0.2.1/40344 to 192.0.2.10/443 for TLSv1.2 session. Reason: certificate expired, user = u, Server = 10.1.1.1",
+            "DAP: User u, Addr 192.0.2.1, Connection AnyConnect: server group RADIUS-GRP failed, Peer[192.0.2.1] Session=0x0001",
+            "AAA retrieved default group policy (P) for user = u, transaction status ACCEPT : user = u",
+            "TunnelGroup T GroupPolicy P User <u> IP <192.0.2.1> Username = u, Group = G, Session Type: AnyConnect, Reason: x",
+        ];
+        let ctx = crate::parse::ParseContext::for_year(2026);
+        let mut skipped = 0;
+        for id in 100_000..=999_999u32 {
+            if crate::parse::asa::engine_takes(id) {
+                continue;
+            }
+            for body in bodies {
+                let line = format!("Dec  5 08:14:02 asa-fw1 : %ASA-6-{id}: {body}");
+                let Some(ev) = crate::parse::asa::parse(&line, &ctx) else {
+                    panic!("not parsed: {line}");
+                };
+                assert!(Incident::only_counts(&ev), "{line}: {ev:?}");
+                skipped += 1;
+            }
+        }
+        assert!(skipped > 2_000_000, "{skipped} lines checked");
+    }
+
     #[test]
     fn finishing_the_input_drops_join_state_and_keeps_every_count() {
         let mut inc = Incident::with_limits(IncidentLimits { max_users: 3 });

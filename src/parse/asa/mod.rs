@@ -50,8 +50,9 @@ use memchr::{memchr, memmem};
 
 use super::text::{contains_ci, trim};
 use super::{Event, Family, Outcome, ParseContext, ServerState};
+pub use catalogue::engine_takes;
 pub use catalogue::role;
-use catalogue::{extract, has_extractor, role_of};
+use catalogue::{extract, role_of};
 use extract::{aaa_rejected, aaa_successful, finish, marking};
 pub use header::HeaderCache;
 use header::read_header;
@@ -106,11 +107,14 @@ fn parse_inner<'a>(
     }
 }
 
-/// For bulk readers: the header of a line whose parse result is already
-/// known without running the parser, because its message id has no
-/// extractor (firewall traffic such as 302013 or 106023): such a line parses
-/// to an [`Outcome::Info`] event with only `ts`, `host` (both read from this
-/// header), `msg_id` and `body` (the text after the tag, for display) set. `None` means "parse the line".
+/// For bulk readers: the header of a line whose effect on the engine is
+/// known without running the parser, because the catalogue says the engine
+/// takes nothing from its message but its time ([`engine_takes`]). Such a
+/// line has no extractor (firewall traffic such as 302013 or 106023: it
+/// parses to an [`Outcome::Info`] event with only `ts`, `host` (both read
+/// from this header), `msg_id` and `body` set), or one in a row marked
+/// counted (TLS handshake progress: the event also carries what the panes
+/// show, such as the client's address). `None` means "parse the line".
 pub fn plain_header(line: &[u8]) -> Option<&[u8]> {
     let mut from = 0;
     while let Some(p) = find_percent(line, from) {
@@ -262,7 +266,7 @@ fn plain_at(line: &[u8], p: usize) -> Option<bool> {
     let num = id
         .iter()
         .fold(0u32, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')));
-    Some(!has_extractor(num))
+    Some(!engine_takes(num))
 }
 
 /// [`plain_at`] for the shape nearly every line has, `%ASA-6-302013: text`
@@ -304,7 +308,7 @@ fn plain_at_standard(line: &[u8], p: usize) -> Option<bool> {
     let id = d.to_le_bytes()[..6]
         .iter()
         .fold(0u32, |n, &v| n * 10 + u32::from(v));
-    Some(!has_extractor(id))
+    Some(!engine_takes(id))
 }
 
 // ---------------------------------------------------------------------------
@@ -924,7 +928,7 @@ mod tests {
             let num = id
                 .iter()
                 .fold(0u32, |n, d| n * 10 + u32::from(d.wrapping_sub(b'0')));
-            Some(!has_extractor(num))
+            Some(!engine_takes(num))
         };
         let mut checked = 0;
         let mut check = |line: &[u8]| {
