@@ -1,7 +1,7 @@
 //! Blind is a state, not an all-clear: a file of which no line was
 //! recognised is named on stderr, `scan` fails when nothing was read, and
 //! the scope verdict is `unknown` (never `none`) without a recognised
-//! headend line.
+//! headend line, or while the headend log shows no VPN login.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -170,4 +170,68 @@ fn the_report_of_logs_without_a_headend_line_has_an_unknown_scope() {
     assert!(!md.contains("**none**"), "{md}");
     let md = report(&[("sample-logs/asa-headend.log".into(), Family::Headend)]);
     assert!(!md.contains("**unknown**"), "{md}");
+}
+
+/// A headend log whose logging leaves the logins out (traffic only, or a
+/// level below informational that drops 113005) is read, but zero failures
+/// there are no all-clear: `scan` (both readers), its JSON and the
+/// postmortem all say the logins are not known.
+#[test]
+fn a_headend_log_with_traffic_only_leaves_the_logins_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let traffic: String = (0..50)
+        .map(|n| {
+            format!(
+                "Nov 28 2026 10:00:{:02} fw1 : %ASA-6-302013: Built inbound TCP connection {n} for outside:198.51.100.{n}/443\n",
+                n % 60
+            )
+        })
+        .collect();
+    let log = dir.path().join("asa.log");
+    std::fs::write(&log, &traffic).unwrap();
+    let path = log.to_str().unwrap();
+    for reader in ["blocks", "lines"] {
+        let out = vpnwatch()
+            .args(["scan", "--json", path])
+            .env("VPNWATCH_SCAN_READER", reader)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["scope"]["verdict"], "unknown", "{reader}: {v}");
+        let evidence = v["scope"]["evidence"].as_str().unwrap();
+        assert!(
+            evidence.starts_with("no VPN login or AAA line in the headend log"),
+            "{reader}: {evidence}"
+        );
+        assert_eq!(v["files"][0]["recognised"], 50, "{reader}");
+    }
+    let table = vpnwatch().args(["scan", path]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&table.stdout);
+    assert!(stdout.contains("Scope: unknown — no VPN login"), "{stdout}");
+
+    let md = vpnwatch()
+        .args([
+            "report",
+            "--journal",
+            "tests/fixtures/journal/sample-incident.jsonl",
+            path,
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("**unknown**"), "{md}");
+    assert!(
+        md.contains("- The headend's logins are not known: no VPN login or AAA line"),
+        "{md}"
+    );
+    assert!(!md.contains("No failed logins."), "{md}");
+
+    // One login line in the same log: now zero failures mean none.
+    let with_login = format!(
+        "{traffic}Nov 28 2026 10:01:00 fw1 : %ASA-6-113004: AAA user authentication Successful : server =  10.1.1.10 : user = bob\n"
+    );
+    std::fs::write(&log, with_login).unwrap();
+    let out = vpnwatch().args(["scan", "--json", path]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scope"]["verdict"], "none", "{v}");
 }

@@ -433,7 +433,7 @@ fn header_text(model: &Model) -> String {
 }
 
 #[test]
-fn blind_until_a_headend_line_is_recognised() {
+fn blind_until_the_headend_shows_a_login() {
     // A typo and a file that does not exist yet: nothing is seen.
     let mut model = model_of(&[
         (source("x.log", Family::Headend), ""),
@@ -473,11 +473,27 @@ fn blind_until_a_headend_line_is_recognised() {
         "{text}"
     );
 
-    // One recognised headend line ends it.
-    let model = model_of(&[(
-        source("asa.log", Family::Headend),
-        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x",
-    )]);
+    // Traffic only: the headend is read, but its logging may leave the
+    // logins out (a level below informational drops 113005), so no
+    // failure there is no all-clear.
+    let traffic =
+        "<166>Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for x";
+    let model = model_of(&[(source("asa.log", Family::Headend), traffic)]);
+    let text = header_text(&model);
+    assert!(
+        text.contains("◌ BLIND") && text.contains("SCOPE UNKNOWN"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no VPN login or AAA line in the headend log"),
+        "{text}"
+    );
+    assert!(!text.contains("NO AUTH FAILURES"), "{text}");
+
+    // One login the headend saw ends it.
+    let login = "<166>Nov 28 2026 10:00:01 fw1 : %ASA-6-113004: AAA user authentication Successful : server =  10.1.1.10 : user = bob";
+    let both = [traffic, login].join("\n");
+    let model = model_of(&[(source("asa.log", Family::Headend), &both)]);
     let text = header_text(&model);
     assert!(
         !text.contains("BLIND") && !text.contains("UNKNOWN"),

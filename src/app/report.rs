@@ -161,6 +161,11 @@ pub fn render(input: &ReportInput) -> String {
             inc.failing_now(),
             count(totals.successes, "successful login", "successful logins"),
         ));
+        if let Some(why) = inc.headend_blind() {
+            // Zero failures from a headend whose logins are not in its
+            // log is "cannot see", never "none".
+            line(&format!("- The headend's logins are not known: {why}"));
+        }
     }
     if totals.spray_attempts > 0 {
         line(&format!(
@@ -211,7 +216,12 @@ pub fn render(input: &ReportInput) -> String {
     if read_no_logs {
         line("Not known: no logs were read.");
     } else if users.is_empty() {
-        line("No failed logins.");
+        match inc.headend_blind() {
+            Some(why) => line(&format!(
+                "No failed logins in the lines read; the headend's are not known: {why}."
+            )),
+            None => line("No failed logins."),
+        }
     } else {
         line("| User | State | Failed | OK | Causes | Client IPs | Last failure (UTC) |");
         line("|---|---|---:|---:|---|---|---|");

@@ -461,9 +461,10 @@ impl Model {
 
     /// Why the console cannot see yet: no headend source has produced a
     /// recognised line (none given, none opened, or none of its lines read
-    /// as a headend log). `None` once one has. Zero counts mean "could not
-    /// see" until then, so the header says `BLIND` and the scope is
-    /// `UNKNOWN`, never `NONE`.
+    /// as a headend log), or none of the recognised lines is about a VPN
+    /// login or an AAA server (see [`Incident::headend_blind`]). `None`
+    /// once one is. Zero counts mean "could not see" until then, so the
+    /// header says `BLIND` and the scope is `UNKNOWN`, never `NONE`.
     pub fn blind(&self) -> Option<String> {
         let headends: Vec<&SourceState> = self
             .sources
@@ -471,7 +472,7 @@ impl Model {
             .filter(|s| s.family == Family::Headend)
             .collect();
         if headends.iter().any(|s| s.recognised > 0) {
-            return None;
+            return self.incident.headend_blind().map(str::to_string);
         }
         if headends.is_empty() {
             return Some("no headend log given".to_string());

@@ -435,7 +435,7 @@ mod join_tests {
     }
 
     #[test]
-    fn the_scope_is_unknown_until_a_headend_line_is_recognised() {
+    fn the_scope_is_unknown_until_the_headend_shows_a_login() {
         use crate::engine::scope::Verdict;
         let mut inc = Incident::default();
         assert_eq!(inc.scope().verdict, Verdict::Unknown);
@@ -445,13 +445,32 @@ mod join_tests {
             Verdict::Unknown,
             "an auth server is not the headend"
         );
+        // Traffic: the headend is read, but its logins are not in it.
         inc.apply(&Event::new(Family::Headend, Outcome::Info));
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        assert_eq!(inc.scope().evidence, super::super::HEADEND_WITHOUT_LOGINS);
+        // Nor are they in a management login or a debug trace.
+        let mut admin = headend(6, "611101", "admin", "192.0.2.9", Cause::Other);
+        (admin.outcome, admin.cause) = (Outcome::Info, None);
+        admin.role = crate::vocab::Role::ManagementLogin { denied: false };
+        inc.apply(&admin);
+        let mut trace = Event::new(Family::Headend, Outcome::Info);
+        trace.trace_session = Some("7");
+        inc.apply(&trace);
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        // A login the headend saw: now no failure there means none.
+        let mut login = headend(7, "113004", "bob", "192.0.2.2", Cause::Other);
+        (login.outcome, login.cause) = (Outcome::Success, None);
+        inc.apply(&login);
+        assert_eq!(inc.headend_blind(), None);
         assert_eq!(inc.scope().verdict, Verdict::None);
         // Counted without being applied (the bulk reader), then noted.
         let mut inc = Incident::default();
         inc.count_events(3, at(1));
         assert_eq!(inc.scope().verdict, Verdict::Unknown);
         inc.note_headend_seen();
+        assert_eq!(inc.scope().evidence, super::super::HEADEND_WITHOUT_LOGINS);
+        inc.apply(&login);
         assert_eq!(inc.scope().verdict, Verdict::None);
     }
 

@@ -156,6 +156,11 @@ pub struct CauseUpdate {
 const CAUSE_UPDATES_CAP: usize = 65_536;
 
 /// Per-user statistics, AAA servers and totals for one incident.
+/// The scope evidence while the headend log shows no login (see
+/// [`Incident::headend_blind`]).
+pub const HEADEND_WITHOUT_LOGINS: &str = "no VPN login or AAA line in the headend log (is its \
+     logging level below informational, or a logging list leaving them out?)";
+
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
     users: Vec<(UserKey, UserStats)>,
@@ -212,6 +217,11 @@ pub struct Incident {
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
+    /// A headend line about a VPN login or an AAA server was applied (see
+    /// [`Incident::about_logins`]): until then, a headend log that shows
+    /// only traffic, management logins or debug traces leaves the scope
+    /// `unknown`, because its logging may leave the login messages out.
+    headend_logins_seen: bool,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -377,17 +387,38 @@ impl Incident {
     /// without the headend's view, no failures means "cannot see", never
     /// "none".
     pub fn scope(&self) -> &super::scope::Scope {
-        self.scope.get_or_init(|| {
-            if self.headend_seen {
-                super::scope::assess(self)
-            } else {
-                super::scope::Scope {
-                    verdict: super::scope::Verdict::Unknown,
-                    evidence: "no headend log line recognised".to_string(),
-                    cause: None,
-                }
-            }
+        self.scope.get_or_init(|| match self.headend_blind() {
+            None => super::scope::assess(self),
+            Some(why) => super::scope::Scope {
+                verdict: super::scope::Verdict::Unknown,
+                evidence: why.to_string(),
+                cause: None,
+            },
         })
+    }
+
+    /// Why the headend's view of logins is missing, if it is: no headend
+    /// line recognised, or none about a VPN login or an AAA server. Zero
+    /// failures then mean "cannot see", never "none". Every output that
+    /// says so takes its words from here.
+    pub fn headend_blind(&self) -> Option<&'static str> {
+        if !self.headend_seen {
+            Some("no headend log line recognised")
+        } else if !self.headend_logins_seen {
+            Some(HEADEND_WITHOUT_LOGINS)
+        } else {
+            None
+        }
+    }
+
+    /// Whether a headend event tells of a VPN login or an AAA server (what
+    /// lets zero failures mean "none"): anything the engine keeps beyond a
+    /// count, except management logins and debug traces.
+    fn about_logins(ev: &Event) -> bool {
+        ev.family == Family::Headend
+            && !Self::only_counts(ev)
+            && !ev.role.is_management()
+            && ev.trace_session.is_none()
     }
 
     /// A headend line was recognised that was counted without being
@@ -579,6 +610,7 @@ impl Incident {
     fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
         self.changed();
         self.headend_seen |= ev.family == Family::Headend;
+        self.headend_logins_seen |= Self::about_logins(ev);
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest());
         if Self::only_counts(ev) {
