@@ -458,6 +458,23 @@ fn blind_until_the_headend_shows_a_login() {
     let cell = &terminal.backend().buffer()[(at as u16, 0)];
     assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
 
+    // Bytes but no line end (a binary file, one long unterminated line):
+    // not "empty".
+    let mut model = model_of(&[(source("blob.bin", Family::Headend), "")]);
+    model.notice(
+        SourceId(0),
+        Notice::Pending(b"\x7fELF\x02\x01\x01".to_vec()),
+    );
+    let text = header_text(&model);
+    assert!(
+        text.contains("blob.bin: no line end in its 7 bytes yet"),
+        "{text}"
+    );
+    let mut model = model_of(&[(source("new.log", Family::Headend), "")]);
+    model.notice(SourceId(0), Notice::Opened("new.log".into()));
+    let text = header_text(&model);
+    assert!(text.contains("new.log: no line yet"), "{text}");
+
     // Lines read, none recognised: the header says so, and stays blind.
     let not_a_log: String = (0..1204)
         .map(|n| format!("user{n}:x:{n}:{n}::/:\n"))

@@ -480,8 +480,15 @@ impl Model {
         let each: Vec<String> = headends
             .iter()
             .map(|s| match (s.lines, &s.status) {
+                // Bytes with no line end (a binary file, one long line)
+                // are not "empty".
+                (0, _) if s.pending.is_some() => format!(
+                    "{}: no line end in its {} bytes yet",
+                    s.name,
+                    thousands(s.pending.as_ref().map_or(0, |tail| tail.len() as u64))
+                ),
                 (0, Some(Notice::Waiting(_)) | None) => format!("{} waiting", s.name),
-                (0, _) => format!("{} empty", s.name),
+                (0, _) => format!("{}: no line yet", s.name),
                 (n, _) => format!(
                     "{}: 0 of {} {} recognised",
                     s.name,

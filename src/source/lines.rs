@@ -39,6 +39,9 @@ pub struct LineSplitter {
     partial: Vec<u8>,
     /// Pieces of the line now in `partial` were already emitted.
     cut: bool,
+    /// The line's start was emitted by [`settle_raw`](Self::settle_raw):
+    /// what follows it before its `\n` is a continuation.
+    settled: bool,
     /// How many times a line was cut because it exceeded `max_line` (a line
     /// cut into three pieces counts two).
     pub long_line_splits: u64,
@@ -57,6 +60,7 @@ impl LineSplitter {
             max_line: max_line.max(1),
             partial: Vec::new(),
             cut: false,
+            settled: false,
             long_line_splits: 0,
         }
     }
@@ -107,7 +111,7 @@ impl LineSplitter {
                 // The common case: the whole line is inside this chunk, and
                 // (nearly always) short enough to go out as it is.
                 let line = head.strip_suffix(b"\r").unwrap_or(head);
-                if !self.cut && line.len() <= self.max_line {
+                if !self.cut && !self.settled && line.len() <= self.max_line {
                     emit(line, false, pos + 1 - start, Some(start));
                 } else {
                     self.emit_line(head, 1, &mut |l, c, r| emit(l, c, r, None));
@@ -134,9 +138,10 @@ impl LineSplitter {
         // keeps the pieces independent of chunk boundaries.
         let mut start = 0;
         while self.committed_len() - start > self.max_line {
+            let continued = self.cut || std::mem::take(&mut self.settled);
             emit(
                 &self.partial[start..start + self.max_line],
-                self.cut,
+                continued,
                 self.max_line,
                 None,
             );
@@ -174,6 +179,26 @@ impl LineSplitter {
         self.emit_line(&line, 0, &mut emit);
     }
 
+    /// Emits the unterminated tail, if any, as a line while the stream goes
+    /// on: a followed file that has stopped growing with no `\n` at its end
+    /// (an exported log, a file saved by an editor) would otherwise never
+    /// have its last line counted, where a whole-file read counts it at the
+    /// end of input. Should the line go on after all, the rest is emitted
+    /// as a continuation (`continued`), as the pieces of a cut line are.
+    /// Returns whether a line was emitted.
+    pub fn settle_raw(&mut self, mut emit: impl FnMut(&[u8], bool, usize)) -> bool {
+        if self.partial.is_empty() {
+            return false;
+        }
+        let line = std::mem::take(&mut self.partial);
+        self.emit_line(&line, 0, &mut emit);
+        self.settled = true;
+        // Keep the allocation for the next partial line.
+        self.partial = line;
+        self.partial.clear();
+        true
+    }
+
     /// Bytes received after the last complete line (not yet emitted).
     pub fn pending(&self) -> &[u8] {
         &self.partial
@@ -194,8 +219,9 @@ impl LineSplitter {
         newline: usize,
         emit: &mut impl FnMut(&[u8], bool, usize),
     ) {
-        let continued = std::mem::take(&mut self.cut);
-        if continued {
+        let cut = std::mem::take(&mut self.cut);
+        let continued = cut || std::mem::take(&mut self.settled);
+        if cut {
             // The previous piece was cut from this line.
             self.long_line_splits += 1;
         }
@@ -678,6 +704,40 @@ mod tests {
             assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes));
         }
         assert!(matches!(lossy(b"valid"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_settled_tail_is_a_line_and_what_follows_it_a_continuation() {
+        let mut s = LineSplitter::new(100);
+        let mut got = Vec::new();
+        let mut push = |l: &[u8], c: bool, raw: usize| got.push((l.to_vec(), c, raw));
+        s.feed_raw(b"one\ntw", &mut push);
+        assert!(s.settle_raw(&mut push));
+        assert!(!s.settle_raw(&mut push), "nothing left to settle");
+        s.feed_raw(b"o\nthree\n", &mut push);
+        let want: Vec<(Vec<u8>, bool, usize)> = vec![
+            (b"one".to_vec(), false, 4),
+            (b"tw".to_vec(), false, 2),
+            (b"o".to_vec(), true, 2),
+            (b"three".to_vec(), false, 6),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(s.long_line_splits, 0);
+        // The continuation of a settled line that runs past `max_line` is
+        // cut like any line, its first piece still marked.
+        let mut s = LineSplitter::new(4);
+        let mut got = Vec::new();
+        let mut push = |l: &[u8], c: bool, _: usize| got.push((l.to_vec(), c));
+        s.feed_raw(b"ab", &mut push);
+        s.settle_raw(&mut push);
+        s.feed_raw(b"cdefghij", &mut push);
+        s.finish_raw(&mut push);
+        let want: Vec<(Vec<u8>, bool)> = vec![
+            (b"ab".to_vec(), false),
+            (b"cdef".to_vec(), true),
+            (b"ghij".to_vec(), true),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -64,6 +64,11 @@ const READ_CHUNK: usize = 256 * 1024;
 const MIN_POLL: Duration = Duration::from_millis(10);
 /// Silence after which an unterminated last line is shown as pending.
 pub const PENDING_AFTER: Duration = Duration::from_secs(1);
+/// Silence after which an unterminated last line is taken as a line (see
+/// [`LineSplitter::settle_raw`]): long enough that a writer that sends a
+/// line in two writes has sent the second, short enough that the last line
+/// of a finished file is counted while the bridge still looks.
+pub const SETTLE_AFTER: Duration = Duration::from_secs(5);
 
 /// How [`spawn_file`] reads its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,8 +135,10 @@ async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<So
     if opts.follow && !opts.poll_only {
         follower.watch = Some(DirWatch::new(&follower.path, wake.clone(), poll));
     }
-    // When an unterminated line last changed and has not been shown yet.
+    // When an unterminated line last changed and has not been shown yet,
+    // and when it is taken as a line if nothing follows it.
     let mut pending_deadline: Option<tokio::time::Instant> = None;
+    let mut settle_deadline: Option<tokio::time::Instant> = None;
     let mut tick = tokio::time::interval(poll);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // Arm the watch before the first look at the file, so that nothing
@@ -174,8 +181,10 @@ async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<So
             }
         }
         if follower.bytes_read != read_before {
-            pending_deadline = (!follower.splitter.pending().is_empty())
-                .then(|| tokio::time::Instant::now() + PENDING_AFTER);
+            let now = tokio::time::Instant::now();
+            let waiting = !follower.splitter.pending().is_empty();
+            pending_deadline = waiting.then(|| now + PENDING_AFTER);
+            settle_deadline = waiting.then(|| now + SETTLE_AFTER);
         }
         tokio::select! {
             () = wake.notified() => {}
@@ -187,6 +196,14 @@ async fn run(id: SourceId, path: PathBuf, opts: FileOptions, tx: mpsc::Sender<So
                     && tx.send(msg).await.is_err()
                 {
                     return;
+                }
+            }
+            () = sleep_until_some(settle_deadline) => {
+                settle_deadline = None;
+                for msg in follower.settle() {
+                    if tx.send(msg).await.is_err() {
+                        return;
+                    }
                 }
             }
         }
@@ -283,6 +300,22 @@ impl Follower {
             self.id,
             Notice::Pending(pending.to_vec()),
         ))
+    }
+
+    /// The unterminated tail, taken as a line after [`SETTLE_AFTER`] of
+    /// silence, and the provisional row cleared.
+    fn settle(&mut self) -> Vec<SourceMsg> {
+        let mut out = Vec::new();
+        let batcher = &mut self.batcher;
+        if self
+            .splitter
+            .settle_raw(|line, c, raw| batcher.push_raw(line, c, raw, &mut out))
+        {
+            self.batcher.flush(&mut out);
+            out.push(SourceMsg::Notice(self.id, Notice::Pending(Vec::new())));
+            self.pending_shown = false;
+        }
+        out
     }
 
     fn step(&mut self, out: &mut Vec<SourceMsg>) -> Progress {

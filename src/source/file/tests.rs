@@ -78,6 +78,22 @@ impl Harness {
         for _ in 0..100_000 {
             let mut out = Vec::new();
             let progress = self.f.step(&mut out);
+            self.take(out);
+            if progress != Progress::More {
+                return progress;
+            }
+        }
+        panic!("follower never caught up");
+    }
+
+    /// What the run loop does after [`SETTLE_AFTER`] of silence.
+    pub(super) fn settle(&mut self) {
+        let out = self.f.settle();
+        self.take(out);
+    }
+
+    fn take(&mut self, out: Vec<SourceMsg>) {
+        {
             for msg in out {
                 match msg {
                     SourceMsg::Lines(id, batch) => {
@@ -99,11 +115,7 @@ impl Harness {
                     }
                 }
             }
-            if progress != Progress::More {
-                return progress;
-            }
         }
-        panic!("follower never caught up");
     }
 
     pub(super) fn texts(&mut self) -> Vec<String> {
@@ -428,6 +440,36 @@ fn batches_continue_numbering_and_long_lines_are_cut() {
     assert_eq!(firsts, [1, 4, 7, 10]);
     assert_eq!(pieces, [READ_CHUNK, READ_CHUNK, 5]);
     assert_eq!(f.splitter.long_line_splits, 2);
+}
+
+/// A file that stops growing with no `\n` at its end has its last line
+/// counted after [`SETTLE_AFTER`] (as a whole-file read counts it); should
+/// the line go on after all, the rest is a continuation, and the lines
+/// after it are whole again.
+#[test]
+fn an_unterminated_last_line_is_taken_as_a_line_once_the_file_is_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut w = appender(&path);
+    w.write_all(b"first\nlast line").unwrap();
+    let mut h = Harness::new(&path, true);
+    h.sync();
+    assert_eq!(h.texts(), ["first"]);
+    h.notices();
+    h.settle();
+    assert_eq!(h.numbered(), numbered(&[(2, "last line")]));
+    assert_eq!(h.notices(), [Notice::Pending(Vec::new())]);
+    // Nothing left to settle: a second silence sends nothing.
+    h.settle();
+    assert!(h.numbered().is_empty() && h.notices().is_empty());
+    // The writer was only slow: the rest comes as a piece of its own (the
+    // splitter marks it as continuing the line), and each batch still
+    // reads back as exactly its lines.
+    w.write_all(b" goes on\nnext\n").unwrap();
+    h.sync();
+    assert_eq!(h.numbered(), numbered(&[(3, " goes on"), (4, "next")]));
+    h.assert_spans_readable();
+    assert_eq!(h.f.splitter.long_line_splits, 0, "no line was too long");
 }
 
 #[test]
