@@ -60,6 +60,40 @@ fn dashboard_80x24() {
     insta::assert_snapshot!(terminal.backend());
 }
 
+/// `● LIVE` is green for "this is happening now": only while the newest
+/// line is less than an hour old (the incident clock's own rule); an
+/// archived log or a replay says how old it is, and a log from the future
+/// (a wrong zone) how far ahead.
+#[test]
+fn live_only_while_the_newest_line_is_recent() {
+    let mut model = sample_model();
+    let theme = Theme::load("default").unwrap();
+    let mut first_line = |wall: &str| {
+        let wall: jiff::Timestamp = wall.parse().unwrap();
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|f| {
+                model.set_wall_clock(wall);
+                vpnwatch::ui::draw(f, &model, &UiState::default(), &theme, wall);
+            })
+            .unwrap();
+        screen_text(&terminal).lines().next().unwrap().to_string()
+    };
+    // The samples' last line is at 09:09:59.
+    let live = first_line("2026-11-28T09:10:30Z");
+    assert!(live.contains("● LIVE") && !live.contains("◷"), "{live}");
+    let old = first_line("2026-12-05T12:00:00Z");
+    assert!(
+        old.contains("◷ LOG 7d OLD") && !old.contains("LIVE"),
+        "{old}"
+    );
+    let hours = first_line("2026-11-28T12:30:00Z");
+    assert!(hours.contains("◷ LOG 3h OLD"), "{hours}");
+    let ahead = first_line("2026-11-28T04:00:00Z");
+    assert!(ahead.contains("◷ LOG 5h AHEAD"), "{ahead}");
+}
+
 #[test]
 fn help_overlay() {
     let model = sample_model();
@@ -84,7 +118,10 @@ fn header_tells_the_incident_at_a_glance() {
     let header: Vec<&str> = text.lines().take(3).collect();
     // First failure 08:43:11, last log line 09:09:59.
     assert!(header[0].contains("INCIDENT 00:26:48"), "{}", header[0]);
-    assert!(header[0].contains("● LIVE"), "{}", header[0]);
+    // The tests' wall clock is long after the samples: following, but
+    // not live (see `live_only_while_the_newest_line_is_recent`).
+    assert!(header[0].contains("◷ LOG 33d OLD"), "{}", header[0]);
+    assert!(!header[0].contains("LIVE"), "{}", header[0]);
     assert!(header[0].contains("✖ 65 failed attempts"), "{}", header[0]);
     assert!(
         header[0].contains("3 failing now · ✖ 65 failed attempts · 12 users"),

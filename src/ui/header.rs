@@ -29,7 +29,8 @@ pub(super) enum Priority {
     FailingNow,
     /// Failed attempts, and a spray's attempts counted apart (ATTACK).
     Failed,
-    /// Users with failures, and failed logins to the headend itself.
+    /// Users with failures, failed logins to the headend itself, and
+    /// `LOG … OLD` / `AHEAD` (the newest line is not now).
     Users,
     Logins,
     Runbook,
@@ -85,6 +86,18 @@ pub(super) fn draw_header(
 ) {
     let lines = header_lines(model, ui, theme, wall, area.width);
     frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// `33d`, `5h`, `12m` or `40s`: how far the newest line is from now, in
+/// the room the badge has.
+fn span_text(d: jiff::SignedDuration) -> String {
+    let secs = d.as_secs().max(0);
+    match secs {
+        86_400.. => format!("{}d", secs / 86_400),
+        3_600.. => format!("{}h", secs / 3_600),
+        60.. => format!("{}m", secs / 60),
+        _ => format!("{secs}s"),
+    }
 }
 
 /// The header's four lines at `width` columns: the incident's state and
@@ -145,10 +158,26 @@ pub(super) fn header_lines(
             vec![Span::raw(" "), Span::styled(" ‖ PAUSED ", theme.paused)],
         );
     } else {
-        top.push(
-            P::Details,
-            vec![Span::raw(" "), Span::styled(" ● LIVE ", theme.live)],
-        );
+        // Following, but the newest line is old (an archived log, a
+        // replay) or in the future (a wrong zone): not `LIVE`, whose green
+        // says "this is happening now". Kept before the logins and the
+        // runbook: it says the panes do not show now.
+        let stale = inc
+            .latest()
+            .filter(|&t| !crate::engine::incident::logs_live(t, wall))
+            .map(|t| wall.duration_since(t));
+        let (priority, badge) = match stale {
+            Some(d) if d.is_negative() => (
+                P::Users,
+                Span::styled(format!(" ◷ LOG {} AHEAD ", span_text(-d)), theme.paused),
+            ),
+            Some(d) => (
+                P::Users,
+                Span::styled(format!(" ◷ LOG {} OLD ", span_text(d)), theme.paused),
+            ),
+            None => (P::Details, Span::styled(" ● LIVE ", theme.live)),
+        };
+        top.push(priority, vec![Span::raw(" "), badge]);
     }
     top.one(
         P::FailingNow,

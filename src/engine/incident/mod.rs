@@ -821,13 +821,20 @@ pub fn clock_now(
     counting_backlog: bool,
 ) -> Option<Timestamp> {
     let latest = latest_log?;
-    let behind = wall.duration_since(latest);
-    let live = behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE;
-    Some(if live && !counting_backlog {
+    Some(if logs_live(latest, wall) && !counting_backlog {
         wall
     } else {
         latest
     })
+}
+
+/// Whether logs whose newest line is at `latest` are live at `wall`: no
+/// more than [`super::kpi::RECONCILE`] behind the wall clock, and not ahead
+/// of it. The incident clock ([`clock_now`]) and the header's `LIVE` both
+/// ask this.
+pub fn logs_live(latest: Timestamp, wall: Timestamp) -> bool {
+    let behind = wall.duration_since(latest);
+    behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE
 }
 
 /// The later of two times, either of which may be unknown.
