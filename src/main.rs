@@ -129,7 +129,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }) => run_follow(&roles, &ingest, user.as_deref(), ctx, limits),
         Some(Command::Events { roles, user, .. }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            headless::events(&files, &ctx, limits, std::io::stdout().lock())
+            if !headless::events(&files, &ctx, limits, std::io::stdout().lock())? {
+                // Nothing was read, as with `scan`: no all-clear.
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Some(Command::Demo { speed, dashboard }) => run_demo(speed, dashboard, limits),
         Some(Command::Completions { shell }) => {

@@ -78,6 +78,25 @@ fn scan_json_names_files_read_blind_and_keeps_the_verdict_unknown() {
     assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
 }
 
+/// `events` fails as `scan` does when no file recognised a line: an empty
+/// stream is no all-clear.
+#[test]
+fn events_of_files_that_are_no_logs_fails_like_scan() {
+    let f = not_a_log();
+    let path = f.path().to_str().unwrap();
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let empty_path = empty.path().to_str().unwrap();
+    for args in [vec!["events", path], vec!["events", empty_path, path]] {
+        let out = vpnwatch().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("recognised no log line"), "{stderr}");
+        let scan = vpnwatch().arg("scan").args(&args[1..]).output().unwrap();
+        assert_eq!(scan.status.code(), out.status.code(), "{args:?}");
+    }
+}
+
 #[test]
 fn events_names_each_file_that_recognised_nothing() {
     let f = not_a_log();

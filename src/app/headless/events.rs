@@ -66,12 +66,15 @@ fn is_line_time(t: &parse::TimeFrom) -> bool {
 /// printed with them. Input that is not (a pipe) is printed as it is read,
 /// and a changed cause is printed as an `{"update": …}` record, as
 /// `events --follow` does.
+///
+/// Returns whether any file had a line recognised: when none did, the
+/// command fails as `scan` does (an empty stream is no all-clear).
 pub fn events(
     files: &[HeadlessFile],
     ctx: &ParseContext,
     limits: IncidentLimits,
     out: impl Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let regular = files
         .iter()
@@ -111,7 +114,7 @@ pub fn events(
     if let Some(w) = join_warning(&incident, &summaries) {
         eprintln!("vpnwatch: {w}");
     }
-    Ok(())
+    Ok(summaries.iter().any(|s| s.recognised > 0))
 }
 
 /// Where the lines a cause update may name came from: the source and line
