@@ -29,6 +29,17 @@ pub enum JournalError {
         #[source]
         source: std::io::Error,
     },
+    /// No line of the file is a journal record, and it is no journal torn
+    /// by a crash either: most likely a log named by mistake, which the
+    /// console must neither take as an empty checklist nor append to.
+    #[error(
+        "journal {path}: not a vpnwatch journal (line {line}: {detail}); name the incident's .jsonl file"
+    )]
+    NotAJournal {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
 }
 
 /// What replaying an existing journal found.
@@ -64,7 +75,7 @@ impl Journal {
             .map_err(io_err)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err)?;
-        let replay = replay(path, &bytes);
+        let replay = replay(path, &bytes)?;
         // A torn fragment at the end is consumed here (and warned about
         // once); the next record starts on a fresh line.
         let lines_read = bytes.split(|&b| b == b'\n').count().saturating_sub(1)
@@ -153,9 +164,28 @@ impl Journal {
 }
 
 /// Parses journal bytes into records, skipping (with a warning) lines that
-/// are not valid records.
-pub fn replay(path: &Path, bytes: &[u8]) -> Replay {
-    parse_lines(path, bytes, 1, true)
+/// are not valid records. A file with lines but no record, one of which is
+/// not even the start of a JSON object, is no journal: an error.
+pub fn replay(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
+    let replay = parse_lines(path, bytes, 1, true);
+    if replay.records.is_empty() {
+        let not_json = bytes.split(|&b| b == b'\n').enumerate().find(|(_, l)| {
+            let l = l.trim_ascii_start();
+            !l.is_empty() && !l.starts_with(b"{")
+        });
+        if let Some((i, line)) = not_json {
+            let detail = match serde_json::from_slice::<Record>(line) {
+                Err(e) => e.to_string(),
+                Ok(_) => "not a record".to_string(),
+            };
+            return Err(JournalError::NotAJournal {
+                path: path.to_path_buf(),
+                line: i + 1,
+                detail,
+            });
+        }
+    }
+    Ok(replay)
 }
 
 /// Parses lines numbered from `first_line`; `last_may_be_torn` names a bad
@@ -252,12 +282,45 @@ mod tests {
 
     #[test]
     fn a_bad_line_in_the_middle_is_named() {
-        let r = replay(Path::new("x.jsonl"), b"not json\n\n");
-        assert!(r.records.is_empty());
+        let good = serde_json::to_string(&rec("1", StepState::Done)).unwrap();
+        let bytes = format!("{good}\nnot json\n{good}\n");
+        let r = replay(Path::new("x.jsonl"), bytes.as_bytes()).unwrap();
+        assert_eq!(r.records.len(), 2);
         assert_eq!(
             r.warnings,
-            ["journal x.jsonl:1: line skipped: expected ident at line 1 column 2"]
+            ["journal x.jsonl:2: line skipped: expected ident at line 1 column 2"]
         );
+    }
+
+    /// A log named as the journal by mistake is refused, never read as an
+    /// empty checklist nor appended to; a journal a crash tore on its first
+    /// record is still a journal.
+    #[test]
+    fn a_file_that_is_no_journal_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("asa.log");
+        let log = "Nov 28 2026 10:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1\n";
+        std::fs::write(&path, log).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("asa.log: not a vpnwatch journal (line 1: "),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            log,
+            "not appended to"
+        );
+        let torn = replay(Path::new("j.jsonl"), b"{\"kind\":\"step\",\"ts\":\"20").unwrap();
+        assert!(torn.records.is_empty() && torn.warnings.len() == 1);
+        assert!(
+            replay(Path::new("j.jsonl"), b"")
+                .unwrap()
+                .records
+                .is_empty()
+        );
+        assert!(replay(Path::new("j.jsonl"), b"\n  \n").is_ok());
     }
 
     #[test]

@@ -109,7 +109,7 @@ fn numbers_of(records: &[Record], writer: &str) -> Vec<u64> {
 }
 
 fn replay_file(path: &PathBuf) -> journal::Replay {
-    journal::replay(path, &std::fs::read(path).unwrap())
+    journal::replay(path, &std::fs::read(path).unwrap()).unwrap()
 }
 
 fn sigkill_mid_session_loses_no_acknowledged_change() {

@@ -82,4 +82,28 @@ fn the_report_command_writes_markdown_and_never_creates_a_journal() {
         .assert()
         .code(1);
     assert!(!missing.exists());
+
+    // A log named as the journal by mistake: refused, no postmortem.
+    let not_a_journal = assert_cmd::Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["report", "--journal", "sample-logs/asa-headend.log", "-o"])
+        .arg(&out)
+        .arg("sample-logs/asa-headend.log")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let before = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(not_a_journal.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&not_a_journal.stderr);
+    assert!(
+        stderr.contains("sample-logs/asa-headend.log: not a vpnwatch journal (line 1: "),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one line, not one per log line: {stderr}"
+    );
+    assert_eq!(before, md, "the earlier postmortem is left as it was");
 }

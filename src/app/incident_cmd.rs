@@ -66,7 +66,7 @@ pub fn checklist_from_journal(
         return Ok((checklist, Vec::new()));
     };
     let bytes = std::fs::read(path).with_context(|| format!("journal {}", path.display()))?;
-    let replay = journal::replay(path, &bytes);
+    let replay = journal::replay(path, &bytes)?;
     for r in &replay.records {
         checklist.apply(r);
     }

@@ -506,7 +506,7 @@ pub fn from_files(
 ) -> anyhow::Result<(String, Vec<String>)> {
     let bytes = std::fs::read(journal_path)
         .with_context(|| format!("journal {}", journal_path.display()))?;
-    let replay = journal::replay(journal_path, &bytes);
+    let replay = journal::replay(journal_path, &bytes)?;
     let mut checklist = Checklist::new(runbook);
     let mut warnings = replay.warnings;
     let skipped = replay

@@ -37,7 +37,7 @@ fn two_consoles_converge_on_the_files_order() {
     let rb = runbook::parse("## Steps\n1. one\n2. two\n").unwrap();
     let mut fresh = Checklist::new(&rb);
     let bytes = std::fs::read(&path).unwrap();
-    for r in crate::journal::replay(&path, &bytes).records {
+    for r in crate::journal::replay(&path, &bytes).unwrap().records {
         fresh.apply(&r);
     }
     assert_eq!(fresh, ma.checklist);
@@ -376,7 +376,10 @@ fn m_asks_first_and_u_journals_an_undo_every_reader_sees() {
             .is_none()
     );
     let (mut other, _, _) = console(&path);
-    for r in crate::journal::replay(&path, &std::fs::read(&path).unwrap()).records {
+    for r in crate::journal::replay(&path, &std::fs::read(&path).unwrap())
+        .unwrap()
+        .records
+    {
         other.checklist.apply(&r);
     }
     assert!(
