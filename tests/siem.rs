@@ -206,8 +206,14 @@ fn json_field_picks_another_field() {
     )
     .unwrap();
     let p = path.display().to_string();
-    let plain = vpnwatch(&["events", &p]);
-    assert!(plain.trim().is_empty(), "{plain}");
+    // Without the field, the summary line is no log line: nothing is
+    // printed and, nothing recognised, the command fails.
+    let plain = Command::new(env!("CARGO_BIN_EXE_vpnwatch"))
+        .args(["events", &p])
+        .output()
+        .unwrap();
+    assert!(plain.stdout.is_empty());
+    assert_eq!(plain.status.code(), Some(1));
     let picked = vpnwatch(&["events", "--json-field", "payload.text", &p]);
     assert!(picked.contains(r#""user":"ann""#), "{picked}");
 }
