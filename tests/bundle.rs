@@ -198,6 +198,32 @@ fn hidden_users_are_bundled_by_client_ip_and_unknown_users_are_an_error() {
     let user: serde_json::Value = serde_json::from_str(file(&files, "user.json")).unwrap();
     assert_eq!(user["hidden"], true);
     assert_eq!(user["state"], "unknown");
+    // Without the auth server's log nothing put a name to the address.
+    assert_eq!(user["attempts_named"], serde_json::json!({}));
+    assert!(!file(&files, "README.txt").contains("Named:"));
+
+    // With it, the address's attempts moved to the name ISE logged: the
+    // bundle says where they are instead of showing an address that never
+    // failed.
+    let named = bundle_of(
+        "192.0.2.147",
+        &[HEADEND, "sample-logs/ise-auth.log"],
+        dir.path(),
+    );
+    let user: serde_json::Value = serde_json::from_str(file(&named, "user.json")).unwrap();
+    assert_eq!(user["failures"], 0);
+    assert_eq!(user["attempts_named"], serde_json::json!({"jsmyth": 4}));
+    let jsmyth = scan_failures("jsmyth", &[HEADEND, "sample-logs/ise-auth.log"]);
+    assert_eq!(jsmyth, 4, "scan counts them under the name");
+    let readme = file(&named, "README.txt");
+    assert!(
+        readme.contains("Named:     4 failed attempts of this address moved to the name"),
+        "{readme}"
+    );
+    assert!(
+        readme.contains("jsmyth 4 (`vpnwatch bundle --user jsmyth`"),
+        "{readme}"
+    );
 
     let assert = Command::cargo_bin("vpnwatch")
         .expect("binary is built")
@@ -425,6 +451,7 @@ async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
             taken_at: jiff::Timestamp::now(),
             incident_now: model.incident.now(),
             time_marks: model.incident.time_marks().clone(),
+            named: vpnwatch::app::bundle::named_attempts(&model.incident, &user),
             max_line: vpnwatch::source::lines::DEFAULT_MAX_LINE,
             full_command: String::new(),
         };

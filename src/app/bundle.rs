@@ -271,6 +271,7 @@ pub fn write_surveyed(
         time_marks: Some(survey.incident.time_marks()),
         gaps: &[],
         filed: false,
+        named: &named_attempts(&survey.incident, user),
     });
     let path = job
         .out
@@ -294,12 +295,25 @@ pub struct FiledJob {
     /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
     pub incident_now: Option<Timestamp>,
     pub time_marks: TimeMarks,
+    /// Where a hidden user's attempts went once named.
+    pub named: evidence::NamedAttempts,
     /// The line cap the sources read with, so lines come back as the
     /// panes showed them.
     pub max_line: usize,
     /// The command that bundles every line of the user's from the
     /// dashboard's files (`vpnwatch bundle --user …`).
     pub full_command: String,
+}
+
+/// What the bundle says of where `user`'s attempts went once named (a
+/// hidden user's; empty for any other).
+pub fn named_attempts(
+    incident: &crate::engine::Incident,
+    user: &UserKey,
+) -> evidence::NamedAttempts {
+    let (named, others) = incident.attempts_named(user);
+    let named = named.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+    (named, others)
 }
 
 /// A bundle `e` wrote: its path, and when it may lack some of the user's
@@ -396,6 +410,7 @@ pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Wr
         time_marks: Some(&job.time_marks),
         gaps: &gaps,
         filed: true,
+        named: &job.named,
     });
     let path = job.dir.join(format!("{name}.tar.gz"));
     write_tar_gz(&path, &name, &bundle_files, job.taken_at)?;

@@ -371,7 +371,15 @@ pub struct BundleRequest<'a> {
     /// The lines are the ones the dashboard filed under the user (`e`),
     /// not found by reading the logs whole (`vpnwatch bundle`).
     pub filed: bool,
+    /// A hidden user's failed attempts that an auth-server line put a name
+    /// to, by name, and how many went to names past those (see
+    /// `Incident::attempts_named`): they are counted under the names now.
+    pub named: &'a NamedAttempts,
 }
+
+/// Names a hidden user's failed attempts moved to, with counts, and the
+/// count that went to names past those listed.
+pub type NamedAttempts = (Vec<(String, u32)>, u32);
 
 /// Which lines a bundle holds as the user's, as its README says it.
 const USER_RULE: &str = "A line is the user's when it names the user or comes from one of the user's\n\
@@ -382,6 +390,28 @@ client IPs; in a client log, every line of a laptop that logged the user's name.
 pub struct BundleFile {
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+/// The README's line saying where a hidden user's attempts went once
+/// named (empty when none did).
+fn named_line((named, others): &NamedAttempts) -> String {
+    let total: u32 = named.iter().map(|(_, n)| n).sum::<u32>() + others;
+    if total == 0 {
+        return String::new();
+    }
+    let mut names: Vec<String> = named.iter().map(|(u, n)| format!("{u} {n}")).collect();
+    if *others > 0 {
+        names.push(format!("{others} to other names"));
+    }
+    let first = named.first().map_or("NAME", |(u, _)| u.as_str());
+    format!(
+        "Named:     {} of this address moved to the name an auth-server\n\
+         \x20          line gave {}: {} (`vpnwatch bundle --user {first}`\n\
+         \x20          has them); this address's counts no longer hold them\n",
+        crate::plural::count(total, "failed attempt", "failed attempts"),
+        if total == 1 { "it" } else { "them" },
+        names.join(", "),
+    )
 }
 
 /// The bundle's directory name and files, redacted when asked.
@@ -440,6 +470,23 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         // from: `envelope` (a JSON record's) or `read` (when read).
         "times_from": req.time_marks.map(|m| m.of_user(&stats)).unwrap_or_default(),
     });
+    let mut user_json = user_json;
+    if matches!(req.user, UserKey::Hidden(_))
+        && let Some(map) = user_json.as_object_mut()
+    {
+        // Where the address's attempts went once named: not in its own
+        // counts any more.
+        let named: serde_json::Map<String, serde_json::Value> = req
+            .named
+            .0
+            .iter()
+            .map(|(name, n)| (name.clone(), json!(n)))
+            .collect();
+        map.insert("attempts_named".into(), json!(named));
+        if req.named.1 > 0 {
+            map.insert("attempts_named_others".into(), json!(req.named.1));
+        }
+    }
     files.push(BundleFile {
         path: "user.json".into(),
         bytes: scrub(&pretty(&user_json)).into_bytes(),
@@ -453,6 +500,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "vpnwatch evidence bundle\n\
          ========================\n\n\
          User:      {user}\n\
+         {named}\
          Taken:     {taken} (UTC) by {operator}\n\
          Context:   {context} before and after each of the user's lines\n\
          Redacted:  {redacted}\n\n\
@@ -470,6 +518,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
          {rule}\n\
          {gaps}",
         user = req.user,
+        named = named_line(req.named),
         taken = req.taken_at.strftime("%Y-%m-%d %H:%M:%S"),
         operator = req.operator,
         context = crate::plural::count(req.context, "line", "lines"),

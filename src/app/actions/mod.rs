@@ -549,6 +549,7 @@ pub fn evidence_job(
         stats: model.incident.user(&user).cloned(),
         lines: model.user_lines(&user),
         full_command: full_bundle_command(config, &user),
+        named: bundle::named_attempts(&model.incident, &user),
         user,
         checklist: model.checklist.clone(),
         context: DEFAULT_CONTEXT,

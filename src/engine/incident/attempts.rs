@@ -120,6 +120,9 @@ impl Incident {
                 // The first line hid the name; this one names the user, so
                 // the attempt moves to them.
                 let moved_cause = self.retract_failure(open.user, open.ts, open.before);
+                if matches!(self.users.get(open.user), Some((UserKey::Hidden(_), _))) {
+                    self.note_named(open.user, user);
+                }
                 self.open_attempts.remove(ip);
                 let moved_cause = moved_cause.unwrap_or(cause);
                 let counted = self.spray_check(ev, user, moved_cause, ts);

@@ -281,6 +281,7 @@ impl Incident {
             }
             self.join.rename(id, named, name);
             self.totals.hidden_resolved += 1;
+            self.note_named(user, named);
             user = named;
         }
         debug_assert!(self.join.attempt(id).is_none_or(|a| a.user == user));
@@ -634,6 +635,24 @@ mod join_tests {
         assert_eq!(bo.last_cause, Some(Cause::BadCredentials));
     }
 
+    /// One address a thousand names come through (a NAT): the names kept
+    /// are capped, the rest summed.
+    #[test]
+    fn the_names_kept_for_one_address_are_capped() {
+        let mut inc = Incident::default();
+        let hidden = inc.slot(UserKey::Hidden("198.51.100.1".into()));
+        for n in 0..40 {
+            let named = inc.slot(UserKey::Named(format!("u{n}")));
+            inc.note_named(hidden, named);
+        }
+        let first = inc.slot(UserKey::Named("u0".into()));
+        inc.note_named(hidden, first);
+        let (moved, others) = inc.attempts_named(&UserKey::Hidden("198.51.100.1".into()));
+        assert_eq!(moved.len(), super::super::NAMED_FROM_CAP);
+        assert_eq!(moved[0], (&named("u0"), 2), "most first");
+        assert_eq!(others, 40 - super::super::NAMED_FROM_CAP as u32);
+    }
+
     #[test]
     fn a_hidden_user_is_resolved_by_the_server_name() {
         let mut inc = Incident::default();
@@ -663,6 +682,11 @@ mod join_tests {
         assert_eq!(hidden.failures, 0);
         assert_eq!(inc.totals().hidden_resolved, 1);
         assert_eq!(inc.totals().failures, 1);
+        // The address says where its attempt went.
+        let hidden_key = UserKey::Hidden("192.0.2.9".into());
+        let (moved, others) = inc.attempts_named(&hidden_key);
+        assert_eq!((moved, others), (vec![(&named("jsmyth"), 1)], 0));
+        assert_eq!(inc.attempts_named(&named("jsmyth")), (Vec::new(), 0));
         let listed: Vec<String> = inc
             .users_by_failures()
             .iter()

@@ -156,6 +156,10 @@ pub struct CauseUpdate {
 const CAUSE_UPDATES_CAP: usize = 65_536;
 
 /// Per-user statistics, AAA servers and totals for one incident.
+/// Names kept per hidden address in [`Incident::attempts_named`] (a NAT
+/// address shared by a thousand people must not grow memory).
+const NAMED_FROM_CAP: usize = 16;
+
 /// The scope evidence while the headend log shows no login (see
 /// [`Incident::headend_blind`]).
 pub const HEADEND_WITHOUT_LOGINS: &str = "no VPN login or AAA line in the headend log (is its \
@@ -214,6 +218,11 @@ pub struct Incident {
     /// Debug-trace session (host, session) → the user it is for and since
     /// when (see [`trace`]); bounded by [`trace::TRACE_SESSIONS_CAP`].
     trace_users: HashMap<(String, String), trace::TraceUser>,
+    /// Hidden user (slot) → the named users (slots) its failed attempts
+    /// moved to when an auth-server line named them, with how many each
+    /// (see [`Incident::attempts_named`]); at most [`NAMED_FROM_CAP`]
+    /// names per address, the rest summed under `usize::MAX`.
+    named_from_hidden: HashMap<usize, Vec<(usize, u32)>>,
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
@@ -408,6 +417,51 @@ impl Incident {
             Some(HEADEND_WITHOUT_LOGINS)
         } else {
             None
+        }
+    }
+
+    /// Where the failed attempts of hidden user `key` went when an
+    /// auth-server line named them: each named user and how many, most
+    /// first, and how many went to names past the ones kept. Empty for any
+    /// other user. The hidden user's own counts no longer hold them, so a
+    /// bundle of the address says where they are.
+    pub fn attempts_named(&self, key: &UserKey) -> (Vec<(&UserKey, u32)>, u32) {
+        let Some(moved) = self.find(key).and_then(|i| self.named_from_hidden.get(&i)) else {
+            return (Vec::new(), 0);
+        };
+        let mut named: Vec<(&UserKey, u32)> = moved
+            .iter()
+            .filter_map(|&(slot, n)| self.users.get(slot).map(|(k, _)| (k, n)))
+            .collect();
+        named.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let others = moved
+            .iter()
+            .filter(|&&(slot, _)| slot == usize::MAX)
+            .map(|&(_, n)| n)
+            .sum();
+        (named, others)
+    }
+
+    /// Notes that one failed attempt of hidden user `hidden` moved to
+    /// `named` (see [`Incident::attempts_named`]).
+    fn note_named(&mut self, hidden: usize, named: usize) {
+        let moved = self.named_from_hidden.entry(hidden).or_default();
+        let slot = match moved.iter().position(|&(s, _)| s == named) {
+            Some(at) => at,
+            None if moved.len() < NAMED_FROM_CAP => {
+                moved.push((named, 0));
+                moved.len() - 1
+            }
+            None => match moved.iter().position(|&(s, _)| s == usize::MAX) {
+                Some(at) => at,
+                None => {
+                    moved.push((usize::MAX, 0));
+                    moved.len() - 1
+                }
+            },
+        };
+        if let Some(entry) = moved.get_mut(slot) {
+            entry.1 += 1;
         }
     }
 
