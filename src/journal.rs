@@ -164,28 +164,40 @@ impl Journal {
 }
 
 /// Parses journal bytes into records, skipping (with a warning) lines that
-/// are not valid records. A file with lines but no record, one of which is
-/// not even the start of a JSON object, is no journal: an error.
+/// are not valid records. A file with lines but no record this version
+/// knows is no journal (a log, a JSON export, `events` output named by
+/// mistake): an error, unless its only line is a record a crash tore.
 pub fn replay(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
     let replay = parse_lines(path, bytes, 1, true);
-    if replay.records.is_empty() {
-        let not_json = bytes.split(|&b| b == b'\n').enumerate().find(|(_, l)| {
-            let l = l.trim_ascii_start();
-            !l.is_empty() && !l.starts_with(b"{")
-        });
-        if let Some((i, line)) = not_json {
+    let known = replay.records.iter().any(|r| !matches!(r, Record::Unknown));
+    if known {
+        return Ok(replay);
+    }
+    let lines: Vec<(usize, &[u8])> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    let torn_only = matches!(
+        &lines[..],
+        [(i, line)] if *i + 1 == bytes.split(|&b| b == b'\n').count()
+            && line.trim_ascii_start().starts_with(b"{")
+            && serde_json::from_slice::<Record>(line).is_err()
+    );
+    match lines.first() {
+        Some(&(i, line)) if !torn_only => {
             let detail = match serde_json::from_slice::<Record>(line) {
                 Err(e) => e.to_string(),
-                Ok(_) => "not a record".to_string(),
+                Ok(_) => "no record kind this version knows".to_string(),
             };
-            return Err(JournalError::NotAJournal {
+            Err(JournalError::NotAJournal {
                 path: path.to_path_buf(),
                 line: i + 1,
                 detail,
-            });
+            })
         }
+        _ => Ok(replay),
     }
-    Ok(replay)
 }
 
 /// Parses lines numbered from `first_line`; `last_may_be_torn` names a bad
@@ -314,6 +326,22 @@ mod tests {
         );
         let torn = replay(Path::new("j.jsonl"), b"{\"kind\":\"step\",\"ts\":\"20").unwrap();
         assert!(torn.records.is_empty() && torn.warnings.len() == 1);
+        // JSON lines that are no journal records: a log store's export, and
+        // `events` output (whose `kind` is no record kind).
+        let export = b"{\"@timestamp\":\"2026-11-28T08:41:07Z\",\"message\":\"x\"}\n";
+        let err = replay(Path::new("export.jsonl"), export).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not a vpnwatch journal (line 1: missing field"),
+            "{err}"
+        );
+        let events = b"{\"source\":\"asa.log\",\"kind\":\"vpn\",\"outcome\":\"failure\"}\n";
+        let err = replay(Path::new("ev.jsonl"), events).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("(line 1: no record kind this version knows)"),
+            "{err}"
+        );
         assert!(
             replay(Path::new("j.jsonl"), b"")
                 .unwrap()

@@ -244,6 +244,14 @@ fn a_headend_log_with_traffic_only_leaves_the_logins_unknown() {
         "{md}"
     );
     assert!(!md.contains("No failed logins."), "{md}");
+    assert!(
+        !md.contains("\nNone.\n"),
+        "no bare 'None.' under Causes: {md}"
+    );
+    assert!(
+        md.contains("None in the lines read; the headend's logins are not known"),
+        "{md}"
+    );
 
     // One login line in the same log: now zero failures mean none.
     let with_login = format!(

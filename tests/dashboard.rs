@@ -543,6 +543,13 @@ fn blind_until_the_headend_shows_a_login() {
         "{text}"
     );
     assert!(!text.contains("NO AUTH FAILURES"), "{text}");
+    let theme = Theme::load("default").unwrap();
+    let screen = screen_text(&render(&model, &UiState::default(), &theme, 140, 30));
+    assert!(
+        screen.contains("no failed logins seen: logins not visible"),
+        "{screen}"
+    );
+    assert!(!screen.contains("no failed logins yet"), "{screen}");
 
     // One login the headend saw ends it.
     let login = "<166>Nov 28 2026 10:00:01 fw1 : %ASA-6-113004: AAA user authentication Successful : server =  10.1.1.10 : user = bob";

@@ -218,7 +218,7 @@ pub fn render(input: &ReportInput) -> String {
     } else if users.is_empty() {
         match inc.headend_blind() {
             Some(why) => line(&format!(
-                "No failed logins in the lines read; the headend's are not known: {why}."
+                "No failed logins in the lines read; the headend's logins are not known: {why}."
             )),
             None => line("No failed logins."),
         }
@@ -267,7 +267,12 @@ pub fn render(input: &ReportInput) -> String {
     if read_no_logs {
         line("Not known: no logs were read.");
     } else if causes.is_empty() {
-        line("None.");
+        match inc.headend_blind() {
+            Some(why) => line(&format!(
+                "None in the lines read; the headend's logins are not known: {why}."
+            )),
+            None => line("None."),
+        }
     } else {
         line("| Cause | Attempts | Users |");
         line("|---|---:|---:|");

@@ -173,6 +173,10 @@ impl LineSplitter {
     /// [`feed_raw`](Self::feed_raw)).
     pub fn finish_raw(&mut self, mut emit: impl FnMut(&[u8], bool, usize)) {
         if self.partial.is_empty() {
+            // Whatever comes next (a truncated or rotated file's first
+            // line) starts a line of its own: no continuation of the last.
+            self.cut = false;
+            self.settled = false;
             return;
         }
         let line = std::mem::take(&mut self.partial);

@@ -29,9 +29,10 @@ pub(super) enum Priority {
     FailingNow,
     /// Failed attempts, and a spray's attempts counted apart (ATTACK).
     Failed,
-    /// Users with failures, failed logins to the headend itself, and
-    /// `LOG … OLD` / `AHEAD` (the newest line is not now).
+    /// Users with failures, and failed logins to the headend itself.
     Users,
+    /// `LOG … OLD` / `AHEAD`: the newest line is not now.
+    Stale,
     Logins,
     Runbook,
     /// AAA server health, and what a source lacks (nothing recognised,
@@ -168,11 +169,11 @@ pub(super) fn header_lines(
             .map(|t| wall.duration_since(t));
         let (priority, badge) = match stale {
             Some(d) if d.is_negative() => (
-                P::Users,
+                P::Stale,
                 Span::styled(format!(" ◷ LOG {} AHEAD ", span_text(-d)), theme.paused),
             ),
             Some(d) => (
-                P::Users,
+                P::Stale,
                 Span::styled(format!(" ◷ LOG {} OLD ", span_text(d)), theme.paused),
             ),
             None => (P::Details, Span::styled(" ● LIVE ", theme.live)),

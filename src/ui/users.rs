@@ -87,10 +87,13 @@ pub(super) fn draw_users(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if users.is_empty() {
-        frame.render_widget(
-            Paragraph::new("  no failed logins yet").style(theme.muted),
-            inner,
-        );
+        // Blind, an empty list is "cannot see" (the SCOPE line says why).
+        let empty = if model.blind().is_some() {
+            "  no failed logins seen: logins not visible (SCOPE)"
+        } else {
+            "  no failed logins yet"
+        };
+        frame.render_widget(Paragraph::new(empty).style(theme.muted), inner);
         return;
     }
 

@@ -459,6 +459,12 @@ mod join_tests {
         trace.trace_session = Some("7");
         inc.apply(&trace);
         assert_eq!(inc.scope().verdict, Verdict::Unknown);
+        // Nor in a session's end: a headend at `logging trap warnings`
+        // sends 113019 (severity 4) and drops every login line.
+        let mut ended = headend(5, "113019", "carl", "192.0.2.3", Cause::Other);
+        (ended.outcome, ended.cause) = (Outcome::SessionEnd, None);
+        inc.apply(&ended);
+        assert_eq!(inc.scope().verdict, Verdict::Unknown);
         // A login the headend saw: now no failure there means none.
         let mut login = headend(7, "113004", "bob", "192.0.2.2", Cause::Other);
         (login.outcome, login.cause) = (Outcome::Success, None);

@@ -155,16 +155,16 @@ pub struct CauseUpdate {
 /// reads without lines makes none); the oldest are dropped beyond this.
 const CAUSE_UPDATES_CAP: usize = 65_536;
 
-/// Per-user statistics, AAA servers and totals for one incident.
 /// Names kept per hidden address in [`Incident::attempts_named`] (a NAT
 /// address shared by a thousand people must not grow memory).
 const NAMED_FROM_CAP: usize = 16;
 
 /// The scope evidence while the headend log shows no login (see
 /// [`Incident::headend_blind`]).
-pub const HEADEND_WITHOUT_LOGINS: &str = "no VPN login or AAA line in the headend log (is its \
-     logging level below informational, or a logging list leaving them out?)";
+pub const HEADEND_WITHOUT_LOGINS: &str = "no VPN login or AAA line in the headend log: none in \
+     the lines read, or its logging leaves them out (a level below informational, a logging list)";
 
+/// Per-user statistics, AAA servers and totals for one incident.
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
     users: Vec<(UserKey, UserStats)>,
@@ -469,10 +469,16 @@ impl Incident {
     /// lets zero failures mean "none"): anything the engine keeps beyond a
     /// count, except management logins and debug traces.
     fn about_logins(ev: &Event) -> bool {
+        // A login's outcome (113004/113005/716039 …, sent at informational)
+        // or a session coming up; an AAA server's state (113022 …). Not a
+        // session's end, which a headend at `logging trap warnings` still
+        // sends (113019 is severity 4) while it drops every login line.
         ev.family == Family::Headend
-            && !Self::only_counts(ev)
             && !ev.role.is_management()
             && ev.trace_session.is_none()
+            && (matches!(ev.outcome, Outcome::Success | Outcome::Failure)
+                || ev.role == Role::SessionUp
+                || ev.server_state.is_some())
     }
 
     /// A headend line was recognised that was counted without being
@@ -876,19 +882,26 @@ pub fn clock_now(
 ) -> Option<Timestamp> {
     let latest = latest_log?;
     Some(if logs_live(latest, wall) && !counting_backlog {
-        wall
+        // A line a little ahead of the wall clock (within the tolerance)
+        // is not in the future of "now".
+        wall.max(latest)
     } else {
         latest
     })
 }
 
-/// Whether logs whose newest line is at `latest` are live at `wall`: no
-/// more than [`super::kpi::RECONCILE`] behind the wall clock, and not ahead
-/// of it. The incident clock ([`clock_now`]) and the header's `LIVE` both
-/// ask this.
+/// How far ahead of the wall clock a live log's newest line may be: a
+/// device clock a few seconds fast, or a line stamped in the very second
+/// it is read, is no log from the future.
+pub const AHEAD_TOLERANCE: SignedDuration = SignedDuration::from_secs(60);
+
+/// Whether logs whose newest line is at `latest` are live at `wall`: less
+/// than [`super::kpi::RECONCILE`] behind the wall clock, and no more than
+/// [`AHEAD_TOLERANCE`] ahead of it. The incident clock ([`clock_now`]) and
+/// the header's `LIVE` both ask this.
 pub fn logs_live(latest: Timestamp, wall: Timestamp) -> bool {
     let behind = wall.duration_since(latest);
-    behind >= SignedDuration::ZERO && behind < super::kpi::RECONCILE
+    behind >= -AHEAD_TOLERANCE && behind < super::kpi::RECONCILE
 }
 
 /// The later of two times, either of which may be unknown.
@@ -1141,6 +1154,11 @@ mod tests {
         // A replay (logs over an hour old) or a headend clock ahead: log time.
         assert_eq!(clock_now(at(0), t(7200), false), at(0));
         assert_eq!(clock_now(at(100), t(0), false), at(100));
+        // A headend clock seconds fast is still live, and "now" is never
+        // before its newest line.
+        assert!(logs_live(at(30).unwrap(), t(0)) && !logs_live(at(100).unwrap(), t(0)));
+        assert_eq!(clock_now(at(30), t(0), false), at(30));
+        assert_eq!(clock_now(at(0), t(20), false), at(20));
         assert_eq!(clock_now(None, t(0), false), None);
 
         // Live logs that went quiet: "failing now" ages with the wall clock.

@@ -93,26 +93,24 @@ impl Harness {
     }
 
     fn take(&mut self, out: Vec<SourceMsg>) {
-        {
-            for msg in out {
-                match msg {
-                    SourceMsg::Lines(id, batch) => {
-                        assert_eq!(id, SourceId(1));
-                        assert!(!batch.is_empty(), "empty batch sent");
-                        self.check_span(&batch);
-                        for (n, line) in batch.lines() {
-                            assert_eq!(n, self.next_no, "line numbers must be consecutive");
-                            self.next_no += 1;
-                            self.lines
-                                .push((n, String::from_utf8(line.to_vec()).unwrap()));
-                        }
+        for msg in out {
+            match msg {
+                SourceMsg::Lines(id, batch) => {
+                    assert_eq!(id, SourceId(1));
+                    assert!(!batch.is_empty(), "empty batch sent");
+                    self.check_span(&batch);
+                    for (n, line) in batch.lines() {
+                        assert_eq!(n, self.next_no, "line numbers must be consecutive");
+                        self.next_no += 1;
+                        self.lines
+                            .push((n, String::from_utf8(line.to_vec()).unwrap()));
                     }
-                    SourceMsg::Notice(_, notice) => {
-                        if matches!(notice, Notice::Opened(_) | Notice::Truncated(_)) {
-                            self.next_no = 1;
-                        }
-                        self.notices.push(notice);
+                }
+                SourceMsg::Notice(_, notice) => {
+                    if matches!(notice, Notice::Opened(_) | Notice::Truncated(_)) {
+                        self.next_no = 1;
                     }
+                    self.notices.push(notice);
                 }
             }
         }
@@ -470,6 +468,70 @@ fn an_unterminated_last_line_is_taken_as_a_line_once_the_file_is_quiet() {
     assert_eq!(h.numbered(), numbered(&[(3, " goes on"), (4, "next")]));
     h.assert_spans_readable();
     assert_eq!(h.f.splitter.long_line_splits, 0, "no line was too long");
+}
+
+/// A settled last line and then the file truncated, or rotated away: the
+/// new file's first line is a line of its own, parsed and counted, never
+/// the continuation of the old file's last.
+#[test]
+fn after_a_settled_line_a_truncated_or_rotated_file_starts_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    std::fs::write(&path, "one\nunterminated").unwrap();
+    let mut h = Harness::new(&path, true);
+    h.sync();
+    h.settle();
+    assert_eq!(h.texts(), ["one", "unterminated"]);
+    // Truncated, then written again.
+    std::fs::write(&path, "").unwrap();
+    h.sync();
+    std::fs::write(&path, "alice\nbob\n").unwrap();
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        let mut out = Vec::new();
+        let progress = h.f.step(&mut out);
+        for msg in out {
+            if let SourceMsg::Lines(_, batch) = msg {
+                got.extend(
+                    batch
+                        .line_refs()
+                        .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
+                );
+            }
+        }
+        if progress != Progress::More {
+            break;
+        }
+    }
+    assert_eq!(
+        got,
+        [("alice".to_string(), false), ("bob".to_string(), false)]
+    );
+    // Settled again, then rotated away by rename and a new file created.
+    std::fs::write(&path, "alice\nbob\ntail").unwrap();
+    let mut h = Harness::new(&path, true);
+    h.sync();
+    h.settle();
+    std::fs::rename(&path, dir.path().join("a.log.1")).unwrap();
+    std::fs::write(&path, "carol\n").unwrap();
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        let mut out = Vec::new();
+        let progress = h.f.step(&mut out);
+        for msg in out {
+            if let SourceMsg::Lines(_, batch) = msg {
+                got.extend(
+                    batch
+                        .line_refs()
+                        .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
+                );
+            }
+        }
+        if progress == Progress::Idle && got.iter().any(|(t, _)| t == "carol") {
+            break;
+        }
+    }
+    assert!(got.contains(&("carol".to_string(), false)), "{got:?}");
 }
 
 #[test]
