@@ -484,6 +484,10 @@ fn blind_until_the_headend_shows_a_login() {
     assert!(text.contains("◌ BLIND"), "{text}");
     assert!(text.contains("SCOPE UNKNOWN"), "{text}");
     assert!(text.contains("no headend log read yet: x.log waiting, sacn waiting"));
+    assert!(
+        !text.contains("LIVE"),
+        "no line read: no LIVE badge: {text}"
+    );
     assert!(!text.contains("NO AUTH FAILURES") && !text.contains("SCOPE NONE"));
     // Reverse video on the word.
     let theme = Theme::load("default").unwrap();

@@ -287,6 +287,11 @@ fn paused_counts_the_lines_that_arrived_since_and_end_clears_it() {
     let text = text_at(&model, &ui, 120, 40);
     assert!(text.contains("‖ PAUSED +2"), "{text}");
     assert!(text.lines().next().unwrap().contains("‖ PAUSED"));
+    // Paused over old lines: both are said.
+    assert!(
+        text.lines().next().unwrap().contains("◷ LOG 33d OLD"),
+        "{text}"
+    );
     ui.apply(Action::End, &model);
     let text = text_at(&model, &ui, 120, 40);
     assert!(

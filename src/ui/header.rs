@@ -153,32 +153,38 @@ pub(super) fn header_lines(
             vec![Span::raw(" "), Span::styled(text, theme.paused)],
         );
     }
-    if ui.paused && !ui.is_live() {
+    let paused = ui.paused && !ui.is_live();
+    if paused {
         top.push(
             P::FailingNow,
             vec![Span::raw(" "), Span::styled(" ‖ PAUSED ", theme.paused)],
         );
-    } else {
-        // Following, but the newest line is old (an archived log, a
-        // replay) or in the future (a wrong zone): not `LIVE`, whose green
-        // says "this is happening now". Kept before the logins and the
-        // runbook: it says the panes do not show now.
-        let stale = inc
-            .latest()
-            .filter(|&t| !crate::engine::incident::logs_live(t, wall))
-            .map(|t| wall.duration_since(t));
-        let (priority, badge) = match stale {
-            Some(d) if d.is_negative() => (
+    }
+    // The newest line is old (an archived log, a replay) or in the future
+    // (a wrong zone): never `LIVE`, whose green says "this is happening
+    // now", and said beside `PAUSED` too. Kept before the logins and the
+    // runbook: the panes do not show now. No line yet: no badge.
+    let newest = inc.latest().map(|t| wall.duration_since(t));
+    let live = inc
+        .latest()
+        .is_some_and(|t| crate::engine::incident::logs_live(t, wall));
+    match newest {
+        Some(d) if !live => {
+            let text = if d.is_negative() {
+                format!(" ◷ LOG {} AHEAD ", span_text(-d))
+            } else {
+                format!(" ◷ LOG {} OLD ", span_text(d))
+            };
+            top.push(
                 P::Stale,
-                Span::styled(format!(" ◷ LOG {} AHEAD ", span_text(-d)), theme.paused),
-            ),
-            Some(d) => (
-                P::Stale,
-                Span::styled(format!(" ◷ LOG {} OLD ", span_text(d)), theme.paused),
-            ),
-            None => (P::Details, Span::styled(" ● LIVE ", theme.live)),
-        };
-        top.push(priority, vec![Span::raw(" "), badge]);
+                vec![Span::raw(" "), Span::styled(text, theme.paused)],
+            );
+        }
+        Some(_) if !paused => top.push(
+            P::Details,
+            vec![Span::raw(" "), Span::styled(" ● LIVE ", theme.live)],
+        ),
+        _ => {}
     }
     top.one(
         P::FailingNow,
