@@ -11,6 +11,8 @@ use super::*;
 pub(super) struct Harness {
     pub(super) f: Follower,
     pub(super) lines: Vec<(u64, String)>,
+    /// The same lines with their continuation marks.
+    pub(super) pieces: Vec<(String, bool)>,
     pub(super) notices: Vec<Notice>,
     pub(super) next_no: u64,
     /// Batches whose span read back as exactly their lines, and those
@@ -29,6 +31,7 @@ impl Harness {
         Harness {
             f: Follower::new(SourceId(1), path.to_path_buf(), &opts),
             lines: Vec::new(),
+            pieces: Vec::new(),
             notices: Vec::new(),
             next_no: 1,
             spans_ok: 0,
@@ -99,6 +102,11 @@ impl Harness {
                     assert_eq!(id, SourceId(1));
                     assert!(!batch.is_empty(), "empty batch sent");
                     self.check_span(&batch);
+                    self.pieces.extend(
+                        batch
+                            .line_refs()
+                            .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
+                    );
                     for (n, line) in batch.lines() {
                         assert_eq!(n, self.next_no, "line numbers must be consecutive");
                         self.next_no += 1;
@@ -122,6 +130,11 @@ impl Harness {
 
     pub(super) fn numbered(&mut self) -> Vec<(u64, String)> {
         std::mem::take(&mut self.lines)
+    }
+
+    /// The lines taken since the last call, with their continuation marks.
+    pub(super) fn pieces(&mut self) -> Vec<(String, bool)> {
+        std::mem::take(&mut self.pieces)
     }
 
     pub(super) fn notices(&mut self) -> Vec<Notice> {
@@ -486,25 +499,10 @@ fn after_a_settled_line_a_truncated_or_rotated_file_starts_whole() {
     std::fs::write(&path, "").unwrap();
     h.sync();
     std::fs::write(&path, "alice\nbob\n").unwrap();
-    let mut got = Vec::new();
-    for _ in 0..10 {
-        let mut out = Vec::new();
-        let progress = h.f.step(&mut out);
-        for msg in out {
-            if let SourceMsg::Lines(_, batch) = msg {
-                got.extend(
-                    batch
-                        .line_refs()
-                        .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
-                );
-            }
-        }
-        if progress != Progress::More {
-            break;
-        }
-    }
+    h.pieces();
+    h.sync();
     assert_eq!(
-        got,
+        h.pieces(),
         [("alice".to_string(), false), ("bob".to_string(), false)]
     );
     // Settled again, then rotated away by rename and a new file created.
@@ -514,20 +512,12 @@ fn after_a_settled_line_a_truncated_or_rotated_file_starts_whole() {
     h.settle();
     std::fs::rename(&path, dir.path().join("a.log.1")).unwrap();
     std::fs::write(&path, "carol\n").unwrap();
+    h.pieces();
     let mut got = Vec::new();
     for _ in 0..10 {
-        let mut out = Vec::new();
-        let progress = h.f.step(&mut out);
-        for msg in out {
-            if let SourceMsg::Lines(_, batch) = msg {
-                got.extend(
-                    batch
-                        .line_refs()
-                        .map(|l| (String::from_utf8(l.bytes.to_vec()).unwrap(), l.continued)),
-                );
-            }
-        }
-        if progress == Progress::Idle && got.iter().any(|(t, _)| t == "carol") {
+        h.sync();
+        got.extend(h.pieces());
+        if got.iter().any(|(t, _)| t == "carol") {
             break;
         }
     }
