@@ -123,7 +123,7 @@ impl Journal {
             return Ok(Replay::default());
         };
         let complete = &bytes[..=end];
-        let out = parse_lines(&self.path, complete, self.lines_read + 1, false);
+        let (out, _) = parse_lines(&self.path, complete, self.lines_read + 1, false);
         self.read_offset += complete.len() as u64;
         self.lines_read += complete.iter().filter(|&&b| b == b'\n').count();
         Ok(out)
@@ -166,51 +166,55 @@ impl Journal {
 /// Parses journal bytes into records, skipping (with a warning) lines that
 /// are not valid records. A file with lines but no record this version
 /// knows is no journal (a log, a JSON export, `events` output named by
-/// mistake): an error, unless its only line is a record a crash tore.
+/// mistake): an error, unless its only such line is a record a crash tore.
 pub fn replay(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
-    let replay = parse_lines(path, bytes, 1, true);
+    let (replay, unusable) = parse_lines(path, bytes, 1, true);
     let known = replay.records.iter().any(|r| !matches!(r, Record::Unknown));
-    if known {
-        return Ok(replay);
-    }
-    let lines: Vec<(usize, &[u8])> = bytes
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
-        .collect();
-    let torn_only = matches!(
-        &lines[..],
-        [(i, line)] if *i + 1 == bytes.split(|&b| b == b'\n').count()
-            && line.trim_ascii_start().starts_with(b"{")
-            && serde_json::from_slice::<Record>(line).is_err()
-    );
-    match lines.first() {
-        Some(&(i, line)) if !torn_only => {
-            let detail = match serde_json::from_slice::<Record>(line) {
-                Err(e) => e.to_string(),
-                Ok(_) => "no record kind this version knows".to_string(),
-            };
-            Err(JournalError::NotAJournal {
-                path: path.to_path_buf(),
-                line: i + 1,
-                detail,
-            })
-        }
+    match unusable {
+        Some(u) if !known && !u.torn => Err(JournalError::NotAJournal {
+            path: path.to_path_buf(),
+            line: u.line,
+            detail: u.detail,
+        }),
         _ => Ok(replay),
     }
 }
 
+/// The first line that gave no record this version knows.
+struct Unusable {
+    line: usize,
+    detail: String,
+    /// The last line, cut short: the start of a record a crash tore.
+    torn: bool,
+}
+
 /// Parses lines numbered from `first_line`; `last_may_be_torn` names a bad
-/// last line as torn.
-fn parse_lines(path: &Path, bytes: &[u8], first_line: usize, last_may_be_torn: bool) -> Replay {
+/// last line as torn. Also returns the first line that is no record this
+/// version knows.
+fn parse_lines(
+    path: &Path,
+    bytes: &[u8],
+    first_line: usize,
+    last_may_be_torn: bool,
+) -> (Replay, Option<Unusable>) {
     let mut out = Replay::default();
+    let mut unusable = None;
     let line_count = bytes.split(|&b| b == b'\n').count();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match serde_json::from_slice::<Record>(line) {
-            Ok(record) => out.records.push(record),
+            Ok(record) => {
+                if record == Record::Unknown && unusable.is_none() {
+                    unusable = Some(Unusable {
+                        line: first_line + i,
+                        detail: "no record kind this version knows".to_string(),
+                        torn: false,
+                    });
+                }
+                out.records.push(record);
+            }
             Err(err) => {
                 let torn = last_may_be_torn && i + 1 == line_count;
                 let what = if torn {
@@ -223,10 +227,17 @@ fn parse_lines(path: &Path, bytes: &[u8], first_line: usize, last_may_be_torn: b
                     path.display(),
                     first_line + i
                 ));
+                if unusable.is_none() {
+                    unusable = Some(Unusable {
+                        line: first_line + i,
+                        detail: err.to_string(),
+                        torn: torn && line.trim_ascii_start().starts_with(b"{"),
+                    });
+                }
             }
         }
     }
-    out
+    (out, unusable)
 }
 
 #[cfg(test)]
@@ -328,19 +339,17 @@ mod tests {
         assert!(torn.records.is_empty() && torn.warnings.len() == 1);
         // JSON lines that are no journal records: a log store's export, and
         // `events` output (whose `kind` is no record kind).
-        let export = b"{\"@timestamp\":\"2026-11-28T08:41:07Z\",\"message\":\"x\"}\n";
-        let err = replay(Path::new("export.jsonl"), export).unwrap_err();
+        let refused = |bytes: &[u8]| replay(Path::new("x.jsonl"), bytes).unwrap_err().to_string();
+        let export = refused(b"{\"@timestamp\":\"2026-11-28T08:41:07Z\",\"message\":\"x\"}\n");
         assert!(
-            err.to_string()
-                .contains("not a vpnwatch journal (line 1: missing field"),
-            "{err}"
+            export.contains("not a vpnwatch journal (line 1: missing field"),
+            "{export}"
         );
-        let events = b"{\"source\":\"asa.log\",\"kind\":\"vpn\",\"outcome\":\"failure\"}\n";
-        let err = replay(Path::new("ev.jsonl"), events).unwrap_err();
+        let events =
+            refused(b"{\"source\":\"asa.log\",\"kind\":\"vpn\",\"outcome\":\"failure\"}\n");
         assert!(
-            err.to_string()
-                .contains("(line 1: no record kind this version knows)"),
-            "{err}"
+            events.contains("(line 1: no record kind this version knows)"),
+            "{events}"
         );
         assert!(
             replay(Path::new("j.jsonl"), b"")
