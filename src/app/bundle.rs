@@ -312,8 +312,10 @@ pub fn named_attempts(
     user: &UserKey,
 ) -> evidence::NamedAttempts {
     let (named, others) = incident.attempts_named(user);
-    let named = named.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
-    (named, others)
+    evidence::NamedAttempts {
+        names: named.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+        others,
+    }
 }
 
 /// A bundle `e` wrote: its path, and when it may lack some of the user's

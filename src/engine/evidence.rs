@@ -379,7 +379,11 @@ pub struct BundleRequest<'a> {
 
 /// Names a hidden user's failed attempts moved to, with counts, and the
 /// count that went to names past those listed.
-pub type NamedAttempts = (Vec<(String, u32)>, u32);
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamedAttempts {
+    pub names: Vec<(String, u32)>,
+    pub others: u32,
+}
 
 /// Which lines a bundle holds as the user's, as its README says it.
 const USER_RULE: &str = "A line is the user's when it names the user or comes from one of the user's\n\
@@ -394,13 +398,14 @@ pub struct BundleFile {
 
 /// The README's line saying where a hidden user's attempts went once
 /// named (empty when none did).
-fn named_line((named, others): &NamedAttempts) -> String {
+fn named_line(attempts: &NamedAttempts) -> String {
+    let (named, others) = (&attempts.names, attempts.others);
     let total: u32 = named.iter().map(|(_, n)| n).sum::<u32>() + others;
     if total == 0 {
         return String::new();
     }
     let mut names: Vec<String> = named.iter().map(|(u, n)| format!("{u} {n}")).collect();
-    if *others > 0 {
+    if others > 0 {
         names.push(format!("{others} to other names"));
     }
     let first = named.first().map_or("NAME", |(u, _)| u.as_str());
@@ -478,13 +483,13 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         // counts any more.
         let named: serde_json::Map<String, serde_json::Value> = req
             .named
-            .0
+            .names
             .iter()
             .map(|(name, n)| (name.clone(), json!(n)))
             .collect();
         map.insert("attempts_named".into(), json!(named));
-        if req.named.1 > 0 {
-            map.insert("attempts_named_others".into(), json!(req.named.1));
+        if req.named.others > 0 {
+            map.insert("attempts_named_others".into(), json!(req.named.others));
         }
     }
     files.push(BundleFile {

@@ -164,6 +164,15 @@ const NAMED_FROM_CAP: usize = 16;
 pub const HEADEND_WITHOUT_LOGINS: &str = "no VPN login or AAA line in the headend log: none in \
      the lines read, or its logging leaves them out (a level below informational, a logging list)";
 
+/// The named users (slots) one hidden address's failed attempts moved
+/// to, with how many each: at most [`NAMED_FROM_CAP`] names, the attempts
+/// that went to names past those counted in `others`.
+#[derive(Clone, Debug, Default)]
+struct NamedFrom {
+    names: Vec<(usize, u32)>,
+    others: u32,
+}
+
 /// Per-user statistics, AAA servers and totals for one incident.
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
@@ -218,18 +227,16 @@ pub struct Incident {
     /// Debug-trace session (host, session) → the user it is for and since
     /// when (see [`trace`]); bounded by [`trace::TRACE_SESSIONS_CAP`].
     trace_users: HashMap<(String, String), trace::TraceUser>,
-    /// Hidden user (slot) → the named users (slots) its failed attempts
-    /// moved to when an auth-server line named them, with how many each
-    /// (see [`Incident::attempts_named`]); at most [`NAMED_FROM_CAP`]
-    /// names per address, the rest summed under `usize::MAX`.
-    named_from_hidden: HashMap<usize, Vec<(usize, u32)>>,
+    /// Hidden user (slot) → where its failed attempts went when an
+    /// auth-server line named them (see [`Incident::attempts_named`]).
+    named_from_hidden: HashMap<usize, NamedFrom>,
     /// A headend line has been recognised: until then the scope verdict is
     /// `unknown` (see [`Incident::scope`]).
     headend_seen: bool,
     /// A headend line about a VPN login or an AAA server was applied (see
     /// [`Incident::about_logins`]): until then, a headend log that shows
-    /// only traffic, management logins or debug traces leaves the scope
-    /// `unknown`, because its logging may leave the login messages out.
+    /// only traffic, session ends, management logins or debug traces leaves
+    /// the scope `unknown`, because its logging may leave the logins out.
     headend_logins_seen: bool,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
@@ -430,44 +437,30 @@ impl Incident {
             return (Vec::new(), 0);
         };
         let mut named: Vec<(&UserKey, u32)> = moved
+            .names
             .iter()
             .filter_map(|&(slot, n)| self.users.get(slot).map(|(k, _)| (k, n)))
             .collect();
         named.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let others = moved
-            .iter()
-            .filter(|&&(slot, _)| slot == usize::MAX)
-            .map(|&(_, n)| n)
-            .sum();
-        (named, others)
+        (named, moved.others)
     }
 
     /// Notes that one failed attempt of hidden user `hidden` moved to
     /// `named` (see [`Incident::attempts_named`]).
     fn note_named(&mut self, hidden: usize, named: usize) {
         let moved = self.named_from_hidden.entry(hidden).or_default();
-        let slot = match moved.iter().position(|&(s, _)| s == named) {
-            Some(at) => at,
-            None if moved.len() < NAMED_FROM_CAP => {
-                moved.push((named, 0));
-                moved.len() - 1
-            }
-            None => match moved.iter().position(|&(s, _)| s == usize::MAX) {
-                Some(at) => at,
-                None => {
-                    moved.push((usize::MAX, 0));
-                    moved.len() - 1
-                }
-            },
-        };
-        if let Some(entry) = moved.get_mut(slot) {
-            entry.1 += 1;
+        if let Some((_, n)) = moved.names.iter_mut().find(|(slot, _)| *slot == named) {
+            *n += 1;
+        } else if moved.names.len() < NAMED_FROM_CAP {
+            moved.names.push((named, 1));
+        } else {
+            moved.others += 1;
         }
     }
 
     /// Whether a headend event tells of a VPN login or an AAA server (what
-    /// lets zero failures mean "none"): anything the engine keeps beyond a
-    /// count, except management logins and debug traces.
+    /// lets zero failures mean "none"): a login's outcome, a session coming
+    /// up, or a server's state; never a management login or a debug trace.
     fn about_logins(ev: &Event) -> bool {
         // A login's outcome (113004/113005/716039 …, sent at informational)
         // or a session coming up; an AAA server's state (113022 …). Not a
