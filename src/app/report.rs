@@ -98,6 +98,12 @@ fn cell(s: &str) -> String {
 const NO_LOGS: &str =
     "- Logins not known: no logs were read (`vpnwatch report --journal FILE LOGS…` reads them)";
 
+/// What the report says wherever zero failures would read as "none" while
+/// the headend's view of logins is missing (`Incident::headend_blind`).
+fn headend_not_known(why: &str) -> String {
+    format!("headend's logins are not known: {why}")
+}
+
 /// Renders the report.
 pub fn render(input: &ReportInput) -> String {
     let inc = input.incident;
@@ -164,7 +170,7 @@ pub fn render(input: &ReportInput) -> String {
         if let Some(why) = inc.headend_blind() {
             // Zero failures from a headend whose logins are not in its
             // log is "cannot see", never "none".
-            line(&format!("- The headend's logins are not known: {why}"));
+            line(&format!("- The {}", headend_not_known(why)));
         }
     }
     if totals.spray_attempts > 0 {
@@ -218,7 +224,8 @@ pub fn render(input: &ReportInput) -> String {
     } else if users.is_empty() {
         match inc.headend_blind() {
             Some(why) => line(&format!(
-                "No failed logins in the lines read; the headend's logins are not known: {why}."
+                "No failed logins in the lines read; the {}.",
+                headend_not_known(why)
             )),
             None => line("No failed logins."),
         }
@@ -269,7 +276,8 @@ pub fn render(input: &ReportInput) -> String {
     } else if causes.is_empty() {
         match inc.headend_blind() {
             Some(why) => line(&format!(
-                "None in the lines read; the headend's logins are not known: {why}."
+                "None in the lines read; the {}.",
+                headend_not_known(why)
             )),
             None => line("None."),
         }

@@ -164,16 +164,13 @@ pub(super) fn header_lines(
     // (a wrong zone): never `LIVE`, whose green says "this is happening
     // now", and said beside `PAUSED` too. Kept before the logins and the
     // runbook: the panes do not show now. No line yet: no badge.
-    let newest = inc.latest().map(|t| wall.duration_since(t));
-    let live = inc
-        .latest()
-        .is_some_and(|t| crate::engine::incident::logs_live(t, wall));
-    match newest {
-        Some(d) if !live => {
-            let text = if d.is_negative() {
-                format!(" ◷ LOG {} AHEAD ", span_text(-d))
+    match inc.latest() {
+        Some(t) if !crate::engine::incident::logs_live(t, wall) => {
+            let behind = wall.duration_since(t);
+            let text = if behind.is_negative() {
+                format!(" ◷ LOG {} AHEAD ", span_text(-behind))
             } else {
-                format!(" ◷ LOG {} OLD ", span_text(d))
+                format!(" ◷ LOG {} OLD ", span_text(behind))
             };
             top.push(
                 P::Stale,
