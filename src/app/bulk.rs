@@ -139,16 +139,31 @@ impl BlockResult {
         };
     }
 
-    fn store(&mut self, s: Option<&str>) -> Span {
-        let s = s?;
+    /// Copies `s` to the end of the arena.
+    fn store(&mut self, s: &str) -> Span {
         let start = self.arena.len();
         self.arena.push_str(s);
-        // Blocks are a few MiB, far from 4 GiB; saturate rather than panic.
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Some((to_u32(start), to_u32(self.arena.len())))
+        Some((arena_offset(start), arena_offset(self.arena.len())))
     }
 
-    fn take(&mut self, ev: &Event) {
+    /// `s`, a field of an event parsed from `line`, whose copy starts at
+    /// `line_at` in the arena: its range in that copy when it is a slice of
+    /// the line (nearly every field is), else a copy of its own.
+    fn store_from(&mut self, s: Option<&str>, line: &str, line_at: usize) -> Span {
+        let s = s?;
+        // Where `s` starts in `line`, when it starts inside it.
+        let offset = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        if offset <= line.len() && s.len() <= line.len() - offset {
+            let start = line_at + offset;
+            return Some((arena_offset(start), arena_offset(start + s.len())));
+        }
+        self.store(s)
+    }
+
+    /// Ships `ev`, parsed from `line`: the line is copied once, and the
+    /// event's text fields become ranges of that copy (one copy per event
+    /// rather than one per field).
+    fn take(&mut self, ev: &Event, line: &str) {
         // Destructured in full so that a new field cannot be forgotten here.
         let Event {
             family,
@@ -169,6 +184,8 @@ impl BlockResult {
             ts_from,
             body,
         } = *ev;
+        let line_at = self.arena.len();
+        self.arena.push_str(line);
         let shipped = Shipped {
             counted_before: std::mem::take(&mut self.counted_after),
             counted_last: self.counted_last.take(),
@@ -179,16 +196,16 @@ impl BlockResult {
             server_state,
             role,
             ts_from,
-            host: self.store(host),
-            msg_id: self.store(msg_id),
-            user: self.store(user),
-            client_ip: self.store(client_ip),
-            group: self.store(group),
-            server: self.store(server),
-            server_group: self.store(server_group),
-            reason: self.store(reason),
-            trace_session: self.store(trace_session),
-            body: self.store(body),
+            host: self.store_from(host, line, line_at),
+            msg_id: self.store_from(msg_id, line, line_at),
+            user: self.store_from(user, line, line_at),
+            client_ip: self.store_from(client_ip, line, line_at),
+            group: self.store_from(group, line, line_at),
+            server: self.store_from(server, line, line_at),
+            server_group: self.store_from(server_group, line, line_at),
+            reason: self.store_from(reason, line, line_at),
+            trace_session: self.store_from(trace_session, line, line_at),
+            body: self.store_from(body, line, line_at),
         };
         self.events.push(shipped);
     }
@@ -228,7 +245,7 @@ impl BlockResult {
     #[inline(never)]
     fn read_now(&mut self, bytes: &[u8], family: Family, ctx: &ParseContext, p: &mut StreamParser) {
         self.unread = None;
-        self.counted_last = with_event(bytes, family, ctx, p, |ev| ev.ts).flatten();
+        self.counted_last = with_event(bytes, family, ctx, p, |ev, _| ev.ts).flatten();
     }
 
     /// A line that is not plain: parsed in full, out of line so that the
@@ -243,12 +260,12 @@ impl BlockResult {
         p: &mut StreamParser,
     ) {
         self.read_unread(piece, family, ctx, p);
-        let recognised = with_event(bytes, family, ctx, p, |ev| {
+        let recognised = with_event(bytes, family, ctx, p, |ev, line| {
             if Incident::only_counts(ev) {
                 self.counted_after += 1;
                 self.counted_last = ev.ts;
             } else {
-                self.take(ev);
+                self.take(ev, line);
             }
         });
         if recognised.is_some() {
@@ -271,7 +288,7 @@ impl BlockResult {
             // against it).
             self.counted_last = match p.plain_time(bytes, family, ctx) {
                 Some((ts, missing)) => time_or_now(ts, missing),
-                None => with_event(bytes, family, ctx, p, |ev| ev.ts).flatten(),
+                None => with_event(bytes, family, ctx, p, |ev, _| ev.ts).flatten(),
             };
         }
     }
@@ -625,7 +642,7 @@ fn feed(
 }
 
 /// Calls `f` with the event of one line as the line-by-line reader gets
-/// it: the text (lossy when not UTF-8) parsed, and a line with no time of
+/// it, and the text it was parsed from: the text (lossy when not UTF-8) parsed, and a line with no time of
 /// its own given the time it is read, as the record reader does (see
 /// `RecordReader`). `None` when the line is not recognised.
 fn with_event<R>(
@@ -633,7 +650,7 @@ fn with_event<R>(
     family: Family,
     ctx: &ParseContext,
     p: &mut StreamParser,
-    f: impl FnOnce(&Event) -> R,
+    f: impl FnOnce(&Event, &str) -> R,
 ) -> Option<R> {
     let text = crate::source::lines::lossy(bytes);
     let mut ev = p.parse(&text, family, ctx)?;
@@ -641,7 +658,13 @@ fn with_event<R>(
         ev.ts = time_or_now(None, true);
         ev.ts_from = TimeFrom::Read;
     }
-    Some(f(&ev))
+    Some(f(&ev, &text))
+}
+
+/// An arena offset as shipped. Blocks are a few MiB, far from 4 GiB;
+/// saturate rather than panic.
+fn arena_offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A line without a time of its own (no header) is dated when it is read.
@@ -693,6 +716,43 @@ mod tests {
         });
         assert_eq!(pool.state.lock().unwrap().made, 2);
         drop(b);
+    }
+
+    #[test]
+    fn a_shipped_event_reads_back_its_fields_whether_or_not_they_are_slices_of_its_line() {
+        let line = "fw1 : %ASA-6-113021: Attempted console login failed. User eve did NOT have appropriate Admin Rights.";
+        let ev = Event {
+            host: line.get(..3),
+            user: line.find("eve").and_then(|at| line.get(at..at + 3)),
+            // Text of the parser's own, not of the line.
+            reason: Some("Attempted console login failed"),
+            body: line.get(line.len()..),
+            ..Event::new(Family::Headend, Outcome::Failure)
+        };
+        let mut r = BlockResult::default();
+        r.arena.push_str("an earlier event's line");
+        r.take(&ev, line);
+        let shipped = r.events.last().unwrap();
+        let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
+        assert_eq!(get(shipped.host), Some("fw1"));
+        assert_eq!(get(shipped.user), Some("eve"));
+        assert_eq!(get(shipped.reason), Some("Attempted console login failed"));
+        assert_eq!(
+            get(shipped.body),
+            Some(""),
+            "an empty slice at the line's end"
+        );
+        assert_eq!(get(shipped.group), None);
+        let line_at = "an earlier event's line".len();
+        assert_eq!(
+            shipped.host,
+            Some((line_at as u32, line_at as u32 + 3)),
+            "a range of the line's one copy"
+        );
+        assert_eq!(
+            r.arena.len(),
+            line_at + line.len() + "Attempted console login failed".len()
+        );
     }
 
     /// Resident bytes of this process's map of `path` (its `smaps` entries).
