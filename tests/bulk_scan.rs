@@ -136,7 +136,14 @@ fn parallel_blocks_give_the_same_report_as_line_by_line() {
 
     let reference = report_json(&path, ScanMode::Sequential);
     for map in [MapPolicy::Auto, MapPolicy::Never] {
-        for (threads, block_bytes) in [(1, 8 << 20), (2, 8 << 20), (2, 4096), (3, 1000), (2, 97)] {
+        for (threads, block_bytes) in [
+            (1, 8 << 20),
+            (1, 97),
+            (2, 8 << 20),
+            (2, 4096),
+            (3, 1000),
+            (2, 97),
+        ] {
             let opts = BulkOptions {
                 threads,
                 block_bytes,

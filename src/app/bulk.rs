@@ -107,12 +107,36 @@ struct Shipped {
 
 type Span = Option<(u32, u32)>;
 
-/// What a worker found in one block.
+/// Where the events of a block go, in line order: shipped to the applying
+/// thread ([`Shipment`]) when workers read, or straight into the incident
+/// when the calling thread reads alone (there is no other thread to hand
+/// them to, and copying them out and back costs a tenth of the scan).
+/// Both get the same calls, so the incident is the same either way.
+trait Sink {
+    /// `counted` events that only count, the last of them at `last` (see
+    /// [`Incident::count_events`]), then `ev`, parsed from `line`.
+    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str);
+}
+
+impl Sink for &mut Incident {
+    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, _line: &str) {
+        self.count_events(counted, last);
+        self.apply(ev);
+    }
+}
+
+/// A block's events copied out of its lines, for the applying thread.
 #[derive(Debug, Default)]
-struct BlockResult {
-    counts: BulkCounts,
+struct Shipment {
     arena: String,
     events: Vec<Shipped>,
+}
+
+/// What was read of one block: its counts, and its events in `out`.
+#[derive(Debug, Default)]
+struct BlockResult<S = Shipment> {
+    counts: BulkCounts,
+    out: S,
     /// Counted-only events after the last shipped one.
     counted_after: u64,
     /// The time of the last of them, once known (see `unread`).
@@ -128,17 +152,44 @@ impl BlockResult {
     /// Empties the result for the next block, keeping its buffers'
     /// capacity.
     fn reset(&mut self) {
-        let mut arena = std::mem::take(&mut self.arena);
-        let mut events = std::mem::take(&mut self.events);
-        arena.clear();
-        events.clear();
+        let mut out = std::mem::take(&mut self.out);
+        out.arena.clear();
+        out.events.clear();
         *self = BlockResult {
-            arena,
-            events,
+            out,
             ..BlockResult::default()
         };
     }
 
+    /// Applies the block to the incident, in line order.
+    fn apply(&self, incident: &mut Incident) -> BulkCounts {
+        self.out.apply(incident);
+        incident.count_events(self.counted_after, self.counted_last);
+        self.counts
+    }
+}
+
+impl<'a> BlockResult<&'a mut Incident> {
+    /// A block read straight into `incident`.
+    fn direct(incident: &'a mut Incident) -> Self {
+        BlockResult {
+            counts: BulkCounts::default(),
+            out: incident,
+            counted_after: 0,
+            counted_last: None,
+            unread: None,
+        }
+    }
+
+    /// The block's last counted events go to the incident, as
+    /// [`BlockResult::apply`] gives them.
+    fn finish(self) -> BulkCounts {
+        self.out.count_events(self.counted_after, self.counted_last);
+        self.counts
+    }
+}
+
+impl Shipment {
     /// Copies `s` to the end of the arena.
     fn store(&mut self, s: &str) -> Span {
         let start = self.arena.len();
@@ -163,7 +214,7 @@ impl BlockResult {
     /// Ships `ev`, parsed from `line`: the line is copied once, and the
     /// event's text fields become ranges of that copy (one copy per event
     /// rather than one per field).
-    fn take(&mut self, ev: &Event, line: &str) {
+    fn take(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
         // Destructured in full so that a new field cannot be forgotten here.
         let Event {
             family,
@@ -187,8 +238,8 @@ impl BlockResult {
         let line_at = self.arena.len();
         self.arena.push_str(line);
         let shipped = Shipped {
-            counted_before: std::mem::take(&mut self.counted_after),
-            counted_last: self.counted_last.take(),
+            counted_before: counted,
+            counted_last: last,
             family,
             ts,
             outcome,
@@ -210,6 +261,42 @@ impl BlockResult {
         self.events.push(shipped);
     }
 
+    /// Applies the shipped events to the incident, in line order.
+    fn apply(&self, incident: &mut Incident) {
+        let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
+        for s in &self.events {
+            incident.count_events(s.counted_before, s.counted_last);
+            let ev = Event {
+                family: s.family,
+                ts: s.ts,
+                host: get(s.host),
+                msg_id: get(s.msg_id),
+                outcome: s.outcome,
+                cause: s.cause,
+                user: get(s.user),
+                client_ip: get(s.client_ip),
+                group: get(s.group),
+                server: get(s.server),
+                server_group: get(s.server_group),
+                server_state: s.server_state,
+                reason: get(s.reason),
+                role: s.role,
+                trace_session: get(s.trace_session),
+                ts_from: s.ts_from,
+                body: get(s.body),
+            };
+            incident.apply(&ev);
+        }
+    }
+}
+
+impl Sink for Shipment {
+    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
+        self.take(counted, last, ev, line);
+    }
+}
+
+impl<S: Sink> BlockResult<S> {
     /// One line of the piece `piece`, at offset `at` in it when it is a
     /// slice of it (see [`LineSplitter::feed_at`]). Inlined into the
     /// splitter's loop: for a plain line this is all that runs, and a call
@@ -265,7 +352,8 @@ impl BlockResult {
                 self.counted_after += 1;
                 self.counted_last = ev.ts;
             } else {
-                self.take(ev, line);
+                let counted = std::mem::take(&mut self.counted_after);
+                self.out.event(counted, self.counted_last.take(), ev, line);
             }
         });
         if recognised.is_some() {
@@ -291,36 +379,6 @@ impl BlockResult {
                 None => with_event(bytes, family, ctx, p, |ev, _| ev.ts).flatten(),
             };
         }
-    }
-
-    /// Applies the block to the incident, in line order.
-    fn apply(&self, incident: &mut Incident) -> BulkCounts {
-        let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
-        for s in &self.events {
-            incident.count_events(s.counted_before, s.counted_last);
-            let ev = Event {
-                family: s.family,
-                ts: s.ts,
-                host: get(s.host),
-                msg_id: get(s.msg_id),
-                outcome: s.outcome,
-                cause: s.cause,
-                user: get(s.user),
-                client_ip: get(s.client_ip),
-                group: get(s.group),
-                server: get(s.server),
-                server_group: get(s.server_group),
-                server_state: s.server_state,
-                reason: get(s.reason),
-                role: s.role,
-                trace_session: get(s.trace_session),
-                ts_from: s.ts_from,
-                body: get(s.body),
-            };
-            incident.apply(&ev);
-        }
-        incident.count_events(self.counted_after, self.counted_last);
-        self.counts
     }
 }
 
@@ -376,11 +434,10 @@ fn scan_blocks(
     let mut total = BulkCounts::default();
     if opts.threads <= 1 || blocks <= 1 {
         let mut buf = Vec::new();
-        let mut r = BlockResult::default();
         for i in 0..blocks {
-            r.reset();
-            r = read_block(&file, i, len, family, ctx, opts, &mut buf, r)?;
-            add(&mut total, r.apply(incident));
+            let r = BlockResult::direct(&mut *incident);
+            let r = read_block(&file, i, len, family, ctx, opts, &mut buf, r)?;
+            add(&mut total, r.finish());
             progress(((i as u64 + 1) * block).min(len));
         }
         return Ok(Some(total));
@@ -548,7 +605,7 @@ fn grow_edge(size: usize) -> usize {
 /// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`)
 /// into `result`, an empty one (see [`Pool`]).
 #[allow(clippy::too_many_arguments)]
-fn read_block(
+fn read_block<S: Sink>(
     file: &FileBytes,
     i: usize,
     len: u64,
@@ -556,8 +613,8 @@ fn read_block(
     ctx: &ParseContext,
     opts: BulkOptions,
     buf: &mut Vec<u8>,
-    mut result: BlockResult,
-) -> io::Result<BlockResult> {
+    mut result: BlockResult<S>,
+) -> io::Result<BlockResult<S>> {
     let block = opts.block_bytes.max(1) as u64;
     let start = i as u64 * block;
     let end = (start + block).min(len);
@@ -629,7 +686,7 @@ fn read_block(
 fn feed(
     splitter: &mut LineSplitter,
     piece: &[u8],
-    result: &mut BlockResult,
+    result: &mut BlockResult<impl Sink>,
     family: Family,
     ctx: &ParseContext,
     parser: &mut StreamParser,
@@ -701,18 +758,18 @@ mod tests {
         let pool = Pool::new(2);
         let mut a = pool.take().unwrap();
         let b = pool.take().unwrap();
-        a.arena.push_str("left over from a block");
-        a.events.reserve(100);
+        a.out.arena.push_str("left over from a block");
+        a.out.events.reserve(100);
         a.counted_after = 7;
-        let capacity = a.events.capacity();
+        let capacity = a.out.events.capacity();
         std::thread::scope(|s| {
             // Waits (or not, if it runs late) for the one given back.
             let waiter = s.spawn(|| pool.take());
             pool.give(a);
             let again = waiter.join().unwrap().unwrap();
-            assert!(again.arena.is_empty() && again.events.is_empty());
+            assert!(again.out.arena.is_empty() && again.out.events.is_empty());
             assert_eq!(again.counted_after, 0);
-            assert_eq!(again.events.capacity(), capacity, "its memory is kept");
+            assert_eq!(again.out.events.capacity(), capacity, "its memory is kept");
         });
         assert_eq!(pool.state.lock().unwrap().made, 2);
         drop(b);
@@ -729,9 +786,9 @@ mod tests {
             body: line.get(line.len()..),
             ..Event::new(Family::Headend, Outcome::Failure)
         };
-        let mut r = BlockResult::default();
+        let mut r = Shipment::default();
         r.arena.push_str("an earlier event's line");
-        r.take(&ev, line);
+        r.take(0, None, &ev, line);
         let shipped = r.events.last().unwrap();
         let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
         assert_eq!(get(shipped.host), Some("fw1"));
@@ -813,7 +870,7 @@ mod tests {
                 &ctx,
                 opts,
                 &mut buf,
-                BlockResult::default(),
+                BlockResult::<Shipment>::default(),
             )
             .unwrap();
             lines += r.counts.lines;
