@@ -385,6 +385,15 @@ pub fn for_each_line(
     Ok(())
 }
 
+/// Whether a piece is only the end of a line already sent whole: the `\n`
+/// of a line [`LineSplitter::settle_raw`] took as it was (the writer was
+/// slow with its terminator). It is no line: counting it would number every
+/// later line one higher than a whole-file read does, and show an empty
+/// continuation row. (Pieces of cut lines are never empty.)
+fn is_bare_end(line: &[u8], continued: bool) -> bool {
+    continued && line.is_empty()
+}
+
 /// Packs lines into [`LineBatch`]es with running line numbers and moves full
 /// batches into an outbox of [`SourceMsg`]s.
 #[derive(Debug)]
@@ -437,6 +446,10 @@ impl Batcher {
     /// [`push_piece`](Self::push_piece) for a line that stood for `raw`
     /// bytes of the file (see [`LineSplitter::feed_raw`]).
     pub fn push_raw(&mut self, line: &[u8], continued: bool, raw: usize, out: &mut Vec<SourceMsg>) {
+        if is_bare_end(line, continued) {
+            self.skip_bytes(raw as u64, out);
+            return;
+        }
         if let Some((file, offset)) = &mut self.file {
             let end = *offset + raw as u64;
             match &mut self.batch.span {
@@ -461,6 +474,9 @@ impl Batcher {
 
     /// Adds one line or piece of a cut line (`continued`: not the first).
     pub fn push_piece(&mut self, line: &[u8], continued: bool, out: &mut Vec<SourceMsg>) {
+        if is_bare_end(line, continued) {
+            return;
+        }
         if self.batch.is_empty() {
             self.batch.first_line = self.next_line;
             if let Some(origin) = &self.origin {

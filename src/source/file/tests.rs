@@ -483,6 +483,34 @@ fn an_unterminated_last_line_is_taken_as_a_line_once_the_file_is_quiet() {
     assert_eq!(h.f.splitter.long_line_splits, 0, "no line was too long");
 }
 
+/// A settled line whose writer was only slow with its `\n`: the
+/// terminator alone is no line, so the lines after it keep the numbers a
+/// whole-file read gives them, and no empty continuation row is shown.
+#[test]
+fn a_terminator_arriving_alone_after_a_settled_line_is_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut w = appender(&path);
+    w.write_all(b"first\nlast line").unwrap();
+    let mut h = Harness::new(&path, true);
+    h.sync();
+    h.settle();
+    assert_eq!(h.numbered(), numbered(&[(1, "first"), (2, "last line")]));
+    w.write_all(b"\r\nnext\n").unwrap();
+    h.sync();
+    assert_eq!(h.numbered(), numbered(&[(3, "next")]));
+    h.assert_spans_readable();
+    let whole = std::fs::read(&path).unwrap();
+    let mut lines = Vec::new();
+    crate::source::lines::for_each_line(&whole[..], 1024, |n, l| lines.push((n, l.to_vec())))
+        .unwrap();
+    assert_eq!(
+        lines.last(),
+        Some(&(3, b"next".to_vec())),
+        "as a whole-file read numbers it"
+    );
+}
+
 /// A settled last line and then the file truncated, or rotated away: the
 /// new file's first line is a line of its own, parsed and counted, never
 /// the continuation of the old file's last.
