@@ -924,3 +924,40 @@ fn times_not_their_lines_own_are_marked_in_panes_and_drill_down() {
     assert!(text.contains(" 08:41:10? auth"), "{text}");
     insta::assert_snapshot!("time_marks_drill_down", detail.backend());
 }
+
+/// During the RADIUS server's outage the verdict points at step 4, the
+/// headend checks, below what a 120x40 runbook pane holds from its top:
+/// the pane scrolls so that the suggested step and its ★ row are on
+/// screen, until the operator moves into the pane and picks a step.
+#[test]
+fn the_suggested_step_is_on_screen_however_far_down_the_runbook_it_is() {
+    let headend = include_str!("../sample-logs/asa-headend.log");
+    // The log up to 08:53:00, when 10.20.0.13 has been FAILED for a minute.
+    let until_flap: String = headend
+        .lines()
+        .take_while(|l| !l.contains("08:53:01"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let model = model_of(&[(source("asa-headend.log", Family::Headend), &until_flap)]);
+    let theme = Theme::load("default").unwrap();
+    let screen = screen_text(&render(&model, &UiState::default(), &theme, 120, 40));
+    assert!(screen.contains("INFRASTRUCTURE"), "{screen}");
+    let rows: Vec<&str> = screen.lines().collect();
+    let step4 = rows
+        .iter()
+        .position(|r| r.contains("TODO  4 IT-side headend checks"))
+        .expect("step 4 on screen");
+    assert!(
+        rows.get(step4 + 1)
+            .is_some_and(|r| r.contains("★ SUGGESTED") && r.contains("aaa_unreachable")),
+        "{screen}"
+    );
+    // With the pane focused, the operator's selection decides what shows.
+    let picking = UiState {
+        focus: Focus::Checklist,
+        step_selected: 0,
+        ..UiState::default()
+    };
+    let screen = screen_text(&render(&model, &picking, &theme, 120, 40));
+    assert!(screen.contains("TODO  1 Verify credentials"), "{screen}");
+}

@@ -47,10 +47,18 @@ pub(super) fn draw_checklist(
     let suggestion = suggest(&model.incident, list);
     let width = usize::from(inner.width);
     let rows = inner.height as usize;
-    // Every row, and the rows of the selected step, so it can be kept on
-    // screen when notes and commands make steps taller than one row.
+    // The step kept on screen: the selected one while the pane has focus,
+    // else the suggested one, so that its ★ row never sits below the
+    // pane's edge on a shorter screen (the header's verdict points at it).
+    let kept = if focused {
+        Some(ui.step_selected)
+    } else {
+        suggestion.as_ref().map(|s| s.index)
+    };
+    // Every row, and the rows of the kept step, so it can be kept on screen
+    // when notes and commands make steps taller than one row.
     let mut lines: Vec<Line> = Vec::new();
-    let mut selected_rows = 0..0;
+    let mut kept_rows = 0..0;
     // The first row of each step, for mouse clicks.
     let mut starts = Vec::new();
     for (i, item) in list.items().iter().enumerate() {
@@ -140,22 +148,20 @@ pub(super) fn draw_checklist(
                 ]));
             }
         }
-        selected_rows = if selected {
-            first..lines.len()
-        } else {
-            selected_rows
-        };
-        // Past the selected step with the pane full: no later row can be
-        // on screen (the offset only reaches down to the selected step), so
-        // the rest of a long runbook is not built every frame.
-        if lines.len() >= rows && (!focused || i >= ui.step_selected) {
+        if kept == Some(i) {
+            kept_rows = first..lines.len();
+        }
+        // Past the kept step with the pane full: no later row can be on
+        // screen (the offset only reaches down to the kept step), so the
+        // rest of a long runbook is not built every frame.
+        if lines.len() >= rows && kept.is_none_or(|k| i >= k) {
             break;
         }
     }
 
-    let offset = if selected_rows.end > rows {
-        // Show the whole selected step, or at least its first row.
-        (selected_rows.end - rows).min(selected_rows.start)
+    let offset = if kept_rows.end > rows {
+        // Show the whole kept step, or at least its first row.
+        (kept_rows.end - rows).min(kept_rows.start)
     } else {
         0
     };
