@@ -961,3 +961,55 @@ fn the_suggested_step_is_on_screen_however_far_down_the_runbook_it_is() {
     let screen = screen_text(&render(&model, &picking, &theme, 120, 40));
     assert!(screen.contains("TODO  1 Verify credentials"), "{screen}");
 }
+
+/// On a small screen the help does not fit: its title says which rows are
+/// shown of how many, the scrolling keys move through it instead of
+/// closing it, and a description too long for the width is wrapped, not
+/// cut off.
+#[test]
+fn the_help_scrolls_and_wraps_on_a_small_screen() {
+    let model = sample_model();
+    let theme = Theme::load("default").unwrap();
+    let mut ui = UiState::default();
+    ui.apply(ui::Action::ToggleHelp, &model);
+    let first = screen_text(&render(&model, &ui, &theme, 80, 24));
+    let title = first.lines().next().unwrap_or_default();
+    assert!(title.contains("Help rows 1–22 of"), "{first}");
+    assert!(first.contains("move focus between panes"), "{first}");
+    // Cut at 80 columns before: now the rest is on the next row.
+    assert!(first.contains("confirms, Esc"), "{first}");
+    assert!(first.contains("                 cancels"), "{first}");
+
+    ui.apply(ui::Action::End, &model);
+    assert!(ui.show_help, "End scrolls the help, it does not close it");
+    let last = screen_text(&render(&model, &ui, &theme, 80, 24));
+    assert!(!last.contains("move focus between panes"), "{last}");
+    assert!(last.contains("since the newest"), "the last row: {last}");
+    let title = last.lines().next().unwrap_or_default();
+    let total: String = title
+        .split(" of ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(title.contains(&format!("–{total} of {total}")), "{title}");
+
+    ui.apply(ui::Action::Home, &model);
+    ui.apply(ui::Action::Move(1), &model);
+    let second = screen_text(&render(&model, &ui, &theme, 80, 24));
+    assert!(
+        second
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("rows 2–23 of"),
+        "{second}"
+    );
+    ui.apply(ui::Action::ToggleHelp, &model);
+    ui.apply(ui::Action::ToggleHelp, &model);
+    assert_eq!(
+        ui.help_scroll, 0,
+        "opened again, the help starts at its top"
+    );
+}

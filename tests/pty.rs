@@ -361,3 +361,59 @@ fn the_demo_directory_is_removed_on_sighup_and_sigterm() {
         demo_cleans_up_after(signal);
     }
 }
+
+/// The help at 80x24, driven as an operator would: the scrolling keys move
+/// through it (↑ right after End moves at once), any other key closes it.
+#[test]
+fn the_help_scrolls_with_the_keys_and_any_other_key_closes_it() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("asa.log"),
+        "Dec  5 08:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1\n",
+    )
+    .expect("write the log");
+    let cmd = format!(
+        "cd '{}' && '{}' --journal journal.jsonl asa.log",
+        d.display(),
+        env!("CARGO_BIN_EXE_vpnwatch")
+    );
+    let tmux = Tmux::start(
+        format!("vpnwatch-test-{}-help", std::process::id()),
+        80,
+        24,
+        &cmd,
+    );
+    wait_until("the dashboard", &tmux, || tmux.screen().contains("asa.log"));
+    tmux.run(&["send-keys", "-t", "t", "?"]);
+    wait_until("the help's first rows", &tmux, || {
+        tmux.screen().contains("Help rows 1–22 of")
+    });
+    tmux.run(&["send-keys", "-t", "t", "End"]);
+    wait_until("the help's last rows", &tmux, || {
+        tmux.screen().contains("since the newest")
+    });
+    let bottom = tmux.screen();
+    let first_shown = |screen: &str| -> Option<usize> {
+        let title = screen.lines().next()?;
+        let rows = title.split("rows ").nth(1)?;
+        rows.split('–').next()?.parse().ok()
+    };
+    let at_end = first_shown(&bottom).expect("a row range in the title");
+    tmux.run(&["send-keys", "-t", "t", "Up"]);
+    wait_until("one row up from the end", &tmux, || {
+        first_shown(&tmux.screen()) == Some(at_end - 1)
+    });
+    tmux.run(&["send-keys", "-t", "t", "x"]);
+    wait_until("the help closed", &tmux, || {
+        !tmux.screen().contains("Help rows")
+    });
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    wait_until("vpnwatch to quit", &tmux, || !tmux.screen().contains("asa.log"));
+    // The key only closed the help: no step was journaled as done.
+    let journal = std::fs::read_to_string(d.join("journal.jsonl")).unwrap_or_default();
+    assert!(!journal.contains("\"done\""), "{journal}");
+}

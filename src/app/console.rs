@@ -505,6 +505,7 @@ async fn event_loop(
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);
+                ui_state.help_scroll = ui_state.help_scroll.min(info.help_scroll_max);
                 last_frame = info;
                 frames.drawn(Instant::now());
             }
@@ -737,7 +738,12 @@ fn handle_action(
     journal: &mut actions::JournalQueue,
     background: &actions::Background,
 ) {
-    if ui_state.show_help && !matches!(action, Action::ToggleHelp | Action::CloseHelp) {
+    // Over the help, the scrolling keys scroll it; any other key closes it.
+    let scrolls = matches!(
+        action,
+        Action::Move(_) | Action::PageUp | Action::PageDown | Action::Home | Action::End
+    );
+    if ui_state.show_help && !scrolls && !matches!(action, Action::ToggleHelp | Action::CloseHelp) {
         ui_state.show_help = false;
         return;
     }

@@ -44,6 +44,10 @@ pub struct FrameInfo {
     pub panes: Vec<(Focus, Rect)>,
     /// Screen row of the first row of each runbook step drawn: (y, step).
     pub step_rows: Vec<(u16, usize)>,
+    /// How far the help, when shown, can scroll: its rows past what the
+    /// screen holds (the caller clamps `UiState::help_scroll` to it, so
+    /// ↑ after End moves at once).
+    pub help_scroll_max: usize,
 }
 
 /// Draws the whole dashboard. `wall` is the current wall-clock time, for the
@@ -75,10 +79,10 @@ pub fn draw(
 
     if ui.presenter {
         super::presenter::draw_presenter(frame, area, model, ui, theme, wall);
-        if ui.show_help {
-            draw_help(frame, area, ui, theme);
-        }
-        return FrameInfo::default();
+        return FrameInfo {
+            help_scroll_max: help_over(frame, area, ui, theme),
+            ..FrameInfo::default()
+        };
     }
 
     let [header, body, footer] = Layout::vertical([
@@ -99,11 +103,9 @@ pub fn draw(
     // The drill-down takes the whole body; Esc brings the panes back.
     if let Some(key) = &ui.detail {
         draw_detail(frame, body, model, key, ui, theme);
-        if ui.show_help {
-            draw_help(frame, area, ui, theme);
-        }
         return FrameInfo {
             page_rows: body.height.saturating_sub(7) as usize,
+            help_scroll_max: help_over(frame, area, ui, theme),
             ..FrameInfo::default()
         };
     }
@@ -116,10 +118,19 @@ pub fn draw(
     if let Some((family, index)) = ui.line_view.open {
         super::logs::draw_open_line(frame, body, model, (family, index), ui, theme);
     }
-    if ui.show_help {
-        draw_help(frame, area, ui, theme);
+    FrameInfo {
+        help_scroll_max: help_over(frame, area, ui, theme),
+        ..info
     }
-    info
+}
+
+/// The help over the screen, when it is open; how far it can scroll.
+fn help_over(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) -> usize {
+    if ui.show_help {
+        draw_help(frame, area, ui, theme)
+    } else {
+        0
+    }
 }
 
 /// The log panes of the open sources: family, focus, share of the height.

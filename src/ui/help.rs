@@ -271,16 +271,11 @@ fn help_rows(keys: &super::keys::KeyMap) -> Vec<(String, &'static str)> {
     bound.chain(words).collect()
 }
 
-pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) {
+/// Draws the help; returns how far it can scroll (see
+/// [`FrameInfo::help_scroll_max`](super::draw::FrameInfo::help_scroll_max)).
+pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) -> usize {
     let width = area.width.min(84);
     let entries = help_rows(&ui.keys);
-    let height = (entries.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
     // Keys rebound to long names widen the key column.
     let column = entries
         .iter()
@@ -289,22 +284,60 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &The
         .unwrap_or(0)
         .clamp(15, 30)
         + 1;
-    let lines: Vec<Line> = entries
-        .into_iter()
-        .map(|(k, v)| {
-            let pad = " ".repeat(column.saturating_sub(k.width()));
-            Line::from(vec![
-                Span::styled(format!(" {k}{pad}"), theme.key),
-                Span::styled(v, theme.base),
-            ])
-        })
-        .collect();
+    // Each description wrapped beside its key: on a narrow screen the
+    // end of a line is never cut off.
+    let text_width = usize::from(width.saturating_sub(2)).saturating_sub(column + 1);
+    let mut lines: Vec<Line> = Vec::new();
+    for (k, v) in entries {
+        let pad = " ".repeat(column.saturating_sub(k.width()));
+        let rows = super::draw::wrap_line(Line::from(Span::styled(v, theme.base)), text_width);
+        for (i, row) in rows.into_iter().enumerate() {
+            let lead = if i == 0 {
+                Span::styled(format!(" {k}{pad}"), theme.key)
+            } else {
+                Span::raw(" ".repeat(column + 1))
+            };
+            let mut spans = vec![lead];
+            spans.extend(row.spans);
+            lines.push(Line::from(spans));
+        }
+    }
+    let total = lines.len();
+    let height = (total as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let shown = usize::from(height.saturating_sub(2));
+    let max_scroll = total.saturating_sub(shown);
+    let scroll = ui.help_scroll.min(max_scroll);
+    let mut title = vec![Span::styled(" Help ", theme.title)];
+    if shown < total {
+        // More than the screen holds: say so, and how to see the rest.
+        let k = |action: &str| ui.keys.first(action);
+        title.push(Span::styled(
+            format!(
+                "rows {}–{} of {total} · {}{} {} {} scroll ",
+                scroll + 1,
+                scroll + shown,
+                k("up"),
+                k("down"),
+                k("page_up"),
+                k("page_down"),
+            ),
+            theme.muted,
+        ));
+    }
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(shown).collect();
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(theme.border_focused)
-        .title(Span::styled(" Help ", theme.title))
+        .title(Line::from(title))
         .style(theme.base);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    frame.render_widget(Paragraph::new(visible).block(block), popup);
+    max_scroll
 }

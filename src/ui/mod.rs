@@ -169,6 +169,9 @@ pub struct UiState {
     pub user_selected: usize,
     pub step_selected: usize,
     pub show_help: bool,
+    /// Rows of the help scrolled past its top (↑ ↓ PgUp PgDn Home End
+    /// while it is open; clamped where it is drawn).
+    pub help_scroll: usize,
     /// One line for the footer: the last error or confirmation.
     pub status: Option<String>,
     /// Rows the focused pane showed in the last frame, for paging.
@@ -216,6 +219,7 @@ impl Default for UiState {
             user_selected: 0,
             step_selected: 0,
             show_help: false,
+            help_scroll: 0,
             status: None,
             page_rows: 10,
             note_editor: None,
@@ -318,6 +322,18 @@ impl UiState {
                 };
                 self.focus = order[next];
             }
+            // The help, over everything, takes the scrolling keys.
+            Action::Move(rows) if self.show_help => {
+                self.help_scroll = self.help_scroll.saturating_add_signed(rows);
+            }
+            Action::PageUp if self.show_help => {
+                self.help_scroll = self.help_scroll.saturating_sub(self.page_rows.max(1));
+            }
+            Action::PageDown if self.show_help => {
+                self.help_scroll = self.help_scroll.saturating_add(self.page_rows.max(1));
+            }
+            Action::Home if self.show_help => self.help_scroll = 0,
+            Action::End if self.show_help => self.help_scroll = usize::MAX,
             Action::Move(rows) if self.detail.is_some() => {
                 self.detail_scroll =
                     (self.detail_scroll as i128 - rows as i128).clamp(0, u32::MAX as i128) as usize;
@@ -389,7 +405,10 @@ impl UiState {
                     }
                 }
             }
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll = 0;
+            }
             Action::CloseHelp => self.show_help = false,
             Action::Open => {
                 if self.focus == Focus::Users {
