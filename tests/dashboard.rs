@@ -1012,4 +1012,21 @@ fn the_help_scrolls_and_wraps_on_a_small_screen() {
         ui.help_scroll, 0,
         "opened again, the help starts at its top"
     );
+
+    // Keys faster than frames: once the help has been drawn, End then ↑
+    // with no frame between still moves one row up from the end, and a
+    // page is the help's own (its rows less one), not a pane's.
+    let mut info = ui::draw::FrameInfo::default();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| info = ui::draw(f, &model, &ui, &theme, common::wall()))
+        .unwrap();
+    ui.help_drawn(info.help);
+    let view = ui.help_view.expect("drawn");
+    ui.apply(ui::Action::End, &model);
+    ui.apply(ui::Action::Move(-1), &model);
+    assert_eq!(ui.help_scroll, view.max_scroll - 1);
+    ui.apply(ui::Action::Home, &model);
+    ui.apply(ui::Action::PageDown, &model);
+    assert_eq!(ui.help_scroll, view.shown - 1);
 }

@@ -412,7 +412,9 @@ fn the_help_scrolls_with_the_keys_and_any_other_key_closes_it() {
         !tmux.screen().contains("Help rows")
     });
     tmux.run(&["send-keys", "-t", "t", "q"]);
-    wait_until("vpnwatch to quit", &tmux, || !tmux.screen().contains("asa.log"));
+    wait_until("vpnwatch to quit", &tmux, || {
+        !tmux.screen().contains("asa.log")
+    });
     // The key only closed the help: no step was journaled as done.
     let journal = std::fs::read_to_string(d.join("journal.jsonl")).unwrap_or_default();
     assert!(!journal.contains("\"done\""), "{journal}");

@@ -425,3 +425,27 @@ fn clicks_focus_panes_open_users_select_steps_and_the_wheel_scrolls() {
     assert_eq!(ui.focus, Focus::Headend);
     assert!(ui.headend_view.pinned_bottom.is_some());
 }
+
+/// Over the help nothing under it moves: the wheel scrolls the help (the
+/// focus stays), a click closes it and selects or opens nothing.
+#[test]
+fn over_the_help_the_wheel_scrolls_it_and_a_click_closes_it() {
+    let model = sample_model();
+    let mut ui = UiState::default();
+    ui.apply(Action::ToggleHelp, &model);
+    let info = draw_info(&model, &ui, 80, 24);
+    ui.help_drawn(info.help);
+    let focus = ui.focus;
+    ui::mouse::handle(
+        mouse(MouseEventKind::ScrollDown, 40, 12),
+        &info,
+        &mut ui,
+        &model,
+    );
+    assert_eq!(ui.help_scroll, 3, "one notch");
+    assert_eq!(ui.focus, focus, "the pane under the pointer is not focused");
+    let click = MouseEventKind::Down(MouseButton::Left);
+    ui::mouse::handle(mouse(click, 40, 12), &info, &mut ui, &model);
+    assert!(!ui.show_help);
+    assert_eq!((ui.focus, ui.detail.as_ref()), (focus, None));
+}

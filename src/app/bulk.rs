@@ -11,9 +11,11 @@
 //! * Workers ship only what the engine needs: events for which
 //!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
 //!   count and the time of the last of each run, the only one the engine's
-//!   clock takes from them (see [`Incident::latest`]); the others are
-//!   copied into a small per-block arena. Nothing else is retained, so
-//!   memory stays at about `threads × block size` whatever the file size.
+//!   clock takes from them (see [`Incident::latest`]); for the others the
+//!   line is copied once into a per-block arena and the event's fields are
+//!   ranges of it. Alone on the calling thread, the reader applies them to
+//!   the incident at once instead (see [`Sink`]). Nothing else is retained,
+//!   so memory stays at about `threads × block size` whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
 //!   is not read, except for the last line of a run, which is parsed when
@@ -110,7 +112,8 @@ type Span = Option<(u32, u32)>;
 /// Where the events of a block go, in line order: shipped to the applying
 /// thread ([`Shipment`]) when workers read, or straight into the incident
 /// when the calling thread reads alone (there is no other thread to hand
-/// them to, and copying them out and back costs a tenth of the scan).
+/// them to, and copying them out and back cost an eighth of the relevant
+/// lines' instructions).
 /// Both get the same calls, so the incident is the same either way.
 trait Sink {
     /// `counted` events that only count, the last of them at `last` (see
@@ -433,6 +436,10 @@ fn scan_blocks(
     let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
     let mut total = BulkCounts::default();
     if opts.threads <= 1 || blocks <= 1 {
+        // Straight into the incident: a read error part-way leaves the
+        // blocks before it (and part of the failing one) applied. Every
+        // caller drops the incident on an error; one that keeps it must
+        // not take it for the whole file.
         let mut buf = Vec::new();
         for i in 0..blocks {
             let r = BlockResult::direct(&mut *incident);
@@ -699,9 +706,10 @@ fn feed(
 }
 
 /// Calls `f` with the event of one line as the line-by-line reader gets
-/// it, and the text it was parsed from: the text (lossy when not UTF-8) parsed, and a line with no time of
-/// its own given the time it is read, as the record reader does (see
-/// `RecordReader`). `None` when the line is not recognised.
+/// it, and with the text it was parsed from: the text (lossy when not
+/// UTF-8) parsed, and a line with no time of its own given the time it is
+/// read, as the record reader does (see `RecordReader`). `None` when the
+/// line is not recognised.
 fn with_event<R>(
     bytes: &[u8],
     family: Family,

@@ -505,7 +505,7 @@ async fn event_loop(
                     .context("drawing the dashboard")?;
                 drop(model);
                 ui_state.page_rows = info.page_rows.max(1);
-                ui_state.help_scroll = ui_state.help_scroll.min(info.help_scroll_max);
+                ui_state.help_drawn(info.help);
                 last_frame = info;
                 frames.drawn(Instant::now());
             }

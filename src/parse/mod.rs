@@ -69,10 +69,10 @@ pub struct ParseContext {
 impl Default for ParseContext {
     /// This year in UTC: stamps without a zone are read as UTC unless
     /// `--tz` says otherwise, and the year clock (`clock::Clock`) compares
-    /// them with now in UTC, so a local year would be a year off for a few
-    /// hours at New Year west of Greenwich. (Asking for the local zone
-    /// also has the time library index the system's zone directory, a few
-    /// milliseconds on every run, seconds on a slow file system.)
+    /// them with now in UTC; a local year would differ from that for a few
+    /// hours at New Year away from Greenwich. (Asking for the local
+    /// zone also has the time library index the system's zone directory,
+    /// a few milliseconds on every run, seconds on a slow file system.)
     fn default() -> Self {
         let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
         ParseContext::for_year(now.year())

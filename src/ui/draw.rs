@@ -44,10 +44,9 @@ pub struct FrameInfo {
     pub panes: Vec<(Focus, Rect)>,
     /// Screen row of the first row of each runbook step drawn: (y, step).
     pub step_rows: Vec<(u16, usize)>,
-    /// How far the help, when shown, can scroll: its rows past what the
-    /// screen holds (the caller clamps `UiState::help_scroll` to it, so
-    /// ↑ after End moves at once).
-    pub help_scroll_max: usize,
+    /// How the help was drawn, when it is shown (hand it to
+    /// [`UiState::help_drawn`]).
+    pub help: Option<super::HelpView>,
 }
 
 /// Draws the whole dashboard. `wall` is the current wall-clock time, for the
@@ -80,7 +79,7 @@ pub fn draw(
     if ui.presenter {
         super::presenter::draw_presenter(frame, area, model, ui, theme, wall);
         return FrameInfo {
-            help_scroll_max: help_over(frame, area, ui, theme),
+            help: help_over(frame, area, ui, theme),
             ..FrameInfo::default()
         };
     }
@@ -105,7 +104,7 @@ pub fn draw(
         draw_detail(frame, body, model, key, ui, theme);
         return FrameInfo {
             page_rows: body.height.saturating_sub(7) as usize,
-            help_scroll_max: help_over(frame, area, ui, theme),
+            help: help_over(frame, area, ui, theme),
             ..FrameInfo::default()
         };
     }
@@ -119,18 +118,19 @@ pub fn draw(
         super::logs::draw_open_line(frame, body, model, (family, index), ui, theme);
     }
     FrameInfo {
-        help_scroll_max: help_over(frame, area, ui, theme),
+        help: help_over(frame, area, ui, theme),
         ..info
     }
 }
 
-/// The help over the screen, when it is open; how far it can scroll.
-fn help_over(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) -> usize {
-    if ui.show_help {
-        draw_help(frame, area, ui, theme)
-    } else {
-        0
-    }
+/// The help over the screen, when it is open, and how it was drawn.
+fn help_over(
+    frame: &mut Frame,
+    area: Rect,
+    ui: &UiState,
+    theme: &Theme,
+) -> Option<super::HelpView> {
+    ui.show_help.then(|| draw_help(frame, area, ui, theme))
 }
 
 /// The log panes of the open sources: family, focus, share of the height.

@@ -39,16 +39,8 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, ui: &UiState, theme: &T
 /// a narrow terminal they matter most.
 pub(super) fn footer_hints(ui: &UiState) -> Vec<(String, &'static str)> {
     let k = |action: &str| ui.keys.first(action);
-    // `↑↓` as one; keys with longer names apart (`Ctrl-P/Ctrl-N`).
-    let pair = |a: &str, b: &str| {
-        let (a, b) = (k(a), k(b));
-        if a.chars().count() == 1 && b.chars().count() == 1 {
-            format!("{a}{b}")
-        } else {
-            format!("{a}/{b}")
-        }
-    };
     let slash = |a: &str, b: &str| format!("{}/{}", k(a), k(b));
+    let pair = |a: &str, b: &str| key_pair(ui, a, b);
     let mut hints = Vec::new();
     if ui.line_view.open.is_some() {
         hints.extend([
@@ -204,6 +196,17 @@ const HELP: &[(Keys, &str)] = &[
     (Bound(&["quit"]), "quit (Ctrl-C always quits)"),
 ];
 
+/// The first keys of two actions as one hint: `↑↓` as one, keys with
+/// longer names apart (`Ctrl-P/Ctrl-N`, `PgUp/PgDn`).
+fn key_pair(ui: &UiState, a: &str, b: &str) -> String {
+    let (a, b) = (ui.keys.first(a), ui.keys.first(b));
+    if a.chars().count() == 1 && b.chars().count() == 1 {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
+    }
+}
+
 /// What the help says of the screen's words and glyphs, after the keys.
 const GLOSSARY: &[(&str, &str)] = &[
     ("", ""),
@@ -271,9 +274,13 @@ fn help_rows(keys: &super::keys::KeyMap) -> Vec<(String, &'static str)> {
     bound.chain(words).collect()
 }
 
-/// Draws the help; returns how far it can scroll (see
-/// [`FrameInfo::help_scroll_max`](super::draw::FrameInfo::help_scroll_max)).
-pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &Theme) -> usize {
+/// Draws the help; returns how it was drawn (see [`super::HelpView`]).
+pub(super) fn draw_help(
+    frame: &mut Frame,
+    area: Rect,
+    ui: &UiState,
+    theme: &Theme,
+) -> super::HelpView {
     let width = area.width.min(84);
     let entries = help_rows(&ui.keys);
     // Keys rebound to long names widen the key column.
@@ -316,16 +323,13 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &The
     let mut title = vec![Span::styled(" Help ", theme.title)];
     if shown < total {
         // More than the screen holds: say so, and how to see the rest.
-        let k = |action: &str| ui.keys.first(action);
         title.push(Span::styled(
             format!(
-                "rows {}–{} of {total} · {}{} {} {} scroll ",
+                "rows {}–{} of {total} · {} {} scroll ",
                 scroll + 1,
                 scroll + shown,
-                k("up"),
-                k("down"),
-                k("page_up"),
-                k("page_down"),
+                key_pair(ui, "up", "down"),
+                key_pair(ui, "page_up", "page_down"),
             ),
             theme.muted,
         ));
@@ -339,5 +343,5 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, ui: &UiState, theme: &The
         .title(Line::from(title))
         .style(theme.base);
     frame.render_widget(Paragraph::new(visible).block(block), popup);
-    max_scroll
+    super::HelpView { max_scroll, shown }
 }

@@ -170,8 +170,13 @@ pub struct UiState {
     pub step_selected: usize,
     pub show_help: bool,
     /// Rows of the help scrolled past its top (↑ ↓ PgUp PgDn Home End
-    /// while it is open; clamped where it is drawn).
+    /// while it is open).
     pub help_scroll: usize,
+    /// How far the help could scroll and how many of its rows showed, as
+    /// last drawn ([`UiState::help_drawn`]): the scrolling keys stay within
+    /// it and page by it, even when several keys come between two frames.
+    /// `None` until the open help has been drawn.
+    pub help_view: Option<HelpView>,
     /// One line for the footer: the last error or confirmation.
     pub status: Option<String>,
     /// Rows the focused pane showed in the last frame, for paging.
@@ -220,6 +225,7 @@ impl Default for UiState {
             step_selected: 0,
             show_help: false,
             help_scroll: 0,
+            help_view: None,
             status: None,
             page_rows: 10,
             note_editor: None,
@@ -240,7 +246,44 @@ impl Default for UiState {
     }
 }
 
+/// The help as last drawn: see [`UiState::help_view`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HelpView {
+    /// Its rows past what the screen holds.
+    pub max_scroll: usize,
+    /// Its rows on screen.
+    pub shown: usize,
+}
+
 impl UiState {
+    /// Notes how the help was just drawn ([`FrameInfo::help`]), and brings
+    /// the scroll back within it (a smaller terminal, or End before the
+    /// first frame).
+    ///
+    /// [`FrameInfo::help`]: draw::FrameInfo::help
+    pub fn help_drawn(&mut self, view: Option<HelpView>) {
+        self.help_view = view;
+        if let Some(v) = view {
+            self.help_scroll = self.help_scroll.min(v.max_scroll);
+        }
+    }
+
+    /// Scrolls the help by `rows` (negative is up), within what it can
+    /// scroll once it has been drawn.
+    fn scroll_help(&mut self, rows: isize) {
+        let scrolled = self.help_scroll.saturating_add_signed(rows);
+        self.help_scroll = match self.help_view {
+            Some(v) => scrolled.min(v.max_scroll),
+            None => scrolled,
+        };
+    }
+
+    /// A page of the help: the rows it shows, less one kept for context.
+    fn help_page(&self) -> isize {
+        let shown = self.help_view.map_or(10, |v| v.shown);
+        isize::try_from(shown.saturating_sub(1).max(1)).unwrap_or(1)
+    }
+
     /// All log panes follow new lines.
     pub fn is_live(&self) -> bool {
         [self.headend_view, self.client_view, self.auth_view]
@@ -323,17 +366,11 @@ impl UiState {
                 self.focus = order[next];
             }
             // The help, over everything, takes the scrolling keys.
-            Action::Move(rows) if self.show_help => {
-                self.help_scroll = self.help_scroll.saturating_add_signed(rows);
-            }
-            Action::PageUp if self.show_help => {
-                self.help_scroll = self.help_scroll.saturating_sub(self.page_rows.max(1));
-            }
-            Action::PageDown if self.show_help => {
-                self.help_scroll = self.help_scroll.saturating_add(self.page_rows.max(1));
-            }
+            Action::Move(rows) if self.show_help => self.scroll_help(rows),
+            Action::PageUp if self.show_help => self.scroll_help(-self.help_page()),
+            Action::PageDown if self.show_help => self.scroll_help(self.help_page()),
             Action::Home if self.show_help => self.help_scroll = 0,
-            Action::End if self.show_help => self.help_scroll = usize::MAX,
+            Action::End if self.show_help => self.scroll_help(isize::MAX),
             Action::Move(rows) if self.detail.is_some() => {
                 self.detail_scroll =
                     (self.detail_scroll as i128 - rows as i128).clamp(0, u32::MAX as i128) as usize;
@@ -408,6 +445,7 @@ impl UiState {
             Action::ToggleHelp => {
                 self.show_help = !self.show_help;
                 self.help_scroll = 0;
+                self.help_view = None;
             }
             Action::CloseHelp => self.show_help = false,
             Action::Open => {

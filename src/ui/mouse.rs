@@ -1,6 +1,7 @@
 //! The mouse: a click focuses a pane, the wheel scrolls the pane under the
 //! pointer, a click on a user opens the drill-down, a click on a step
-//! selects it (changing a step still needs a key). Works wherever the
+//! selects it (changing a step still needs a key). Over the help, the wheel
+//! scrolls it and a click closes it. Works wherever the
 //! terminal reports mouse events (xterm SGR mode, as in tmux and over ssh);
 //! `--no-mouse` leaves the mouse to the terminal so text can be selected.
 
@@ -17,6 +18,18 @@ const WHEEL_ROWS: isize = 3;
 /// Applies a mouse event to the view, given where the last frame drew
 /// each pane.
 pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model) {
+    if ui.show_help {
+        // The help is over the panes: the wheel scrolls it, a click closes
+        // it, and nothing under it moves.
+        let action = match ev.kind {
+            MouseEventKind::ScrollUp => Action::Move(-WHEEL_ROWS),
+            MouseEventKind::ScrollDown => Action::Move(WHEEL_ROWS),
+            MouseEventKind::Down(_) => Action::CloseHelp,
+            _ => return,
+        };
+        ui.apply(action, model);
+        return;
+    }
     let at = Position::new(ev.column, ev.row);
     let Some((focus, rect)) = info.panes.iter().find(|(_, r)| r.contains(at)).copied() else {
         return;

@@ -509,6 +509,20 @@ fn a_terminator_arriving_alone_after_a_settled_line_is_no_line() {
         Some(&(3, b"next".to_vec())),
         "as a whole-file read numbers it"
     );
+    // A bare `\n`, and a `\r` settled with its line before the `\n`
+    // comes: neither is a line either.
+    w.write_all(b"tail").unwrap();
+    h.sync();
+    h.settle();
+    assert_eq!(h.numbered(), numbered(&[(4, "tail")]));
+    w.write_all(b"\nmore\r").unwrap();
+    h.sync();
+    h.settle();
+    assert_eq!(h.numbered(), numbered(&[(5, "more")]));
+    w.write_all(b"\nlast\n").unwrap();
+    h.sync();
+    assert_eq!(h.numbered(), numbered(&[(6, "last")]));
+    h.assert_spans_readable();
 }
 
 /// A settled last line and then the file truncated, or rotated away: the
