@@ -200,7 +200,7 @@ impl HeaderCache {
 }
 
 /// The time of header `b` when it differs from the cached header only in
-/// the seconds (`…:SS` ending the time text at `span`): the cached time
+/// the seconds (`…:MM:SS` ending the time text at `span`): the cached time
 /// moved by the difference, which is what parsing would give (nothing else
 /// in the time changed, and within a minute no offset changes).
 fn next_second(
@@ -211,8 +211,14 @@ fn next_second(
 ) -> Option<Timestamp> {
     let ts = ts?;
     let head = end.checked_sub(2)?;
-    if head < start + 1
-        || b.get(head - 1) != Some(&b':')
+    // `:MM:` before the last two digits: they are seconds, not the
+    // minutes of a UTC offset (`+01:30`), which move the time by minutes
+    // the other way.
+    if head < start + 4
+        || !matches!(
+            b.get(head - 4..head),
+            Some([b':', b'0'..=b'5', b'0'..=b'9', b':'])
+        )
         || cached.get(start..head) != b.get(start..head)
     {
         return None;
@@ -679,6 +685,11 @@ mod tests {
                     }
                 }
             }
+        }
+        // A UTC offset whose minutes change while all else stays: not the
+        // next second.
+        for offset in ["+01:00", "+01:30", "+01:00", "-03:30", "-03:00"] {
+            headers.push(format!("2026-11-28T08:01:17{offset} asa-fw1 : "));
         }
         let mut cache = HeaderCache::default();
         for (round, h) in headers.iter().chain(headers.iter().rev()).enumerate() {
