@@ -6,10 +6,12 @@
 //! constant time and memory, and adding an event is O(1) amortised (a jump
 //! forward clears at most [`MINUTES`] buckets).
 //!
-//! Minutes are whole minutes of log time (`12:03:00`–`12:03:59`), so "the last
-//! 5 minutes" at `12:07:30` means the buckets `12:03`–`12:07`: up to 59 s more
-//! than five minutes of history. That is the usual resolution of such counters
-//! and is stated wherever the numbers are shown.
+//! Minutes are whole minutes of log time (`12:03:00`–`12:03:59`), and the
+//! current minute is the window's last, so "the last 5 minutes" at `12:07:30`
+//! means the buckets `12:03`–`12:07`: from `12:03:00` on, four and a half
+//! minutes of history (between four and five, by how far the current minute
+//! has gone). That is the usual resolution of such counters and is stated
+//! wherever the numbers are shown.
 
 use std::cell::Cell;
 
