@@ -78,6 +78,33 @@ impl Drop for Tmux {
     }
 }
 
+/// The dashboard on `log`, written as `asa.log` in a new directory it runs
+/// in (its journal beside it), with `flags` before the file, in a tmux
+/// session `name` of `width` x `height`. The directory lives as long as the
+/// returned guard.
+fn dashboard_on(
+    log: &str,
+    flags: &str,
+    name: &str,
+    width: u16,
+    height: u16,
+) -> (tempfile::TempDir, Tmux) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("asa.log"), log).expect("write the log");
+    let cmd = format!(
+        "cd '{}' && '{}' {flags} --journal journal.jsonl asa.log",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_vpnwatch")
+    );
+    let tmux = Tmux::start(
+        format!("vpnwatch-test-{}-{name}", std::process::id()),
+        width,
+        height,
+        &cmd,
+    );
+    (dir, tmux)
+}
+
 fn wait_until(what: &str, tmux: &Tmux, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + TIMEOUT;
     while !cond() {
@@ -188,8 +215,6 @@ fn the_bytes_before_the_backlog_are_counted_in_the_background() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
     let mut log = String::new();
     for i in 0..600 {
         if i % 100 == 50 {
@@ -205,18 +230,7 @@ fn the_bytes_before_the_backlog_are_counted_in_the_background() {
             ));
         }
     }
-    std::fs::write(d.join("asa.log"), log).expect("write the log");
-    let cmd = format!(
-        "cd '{}' && '{}' --backlog 60 --journal journal.jsonl asa.log",
-        d.display(),
-        env!("CARGO_BIN_EXE_vpnwatch")
-    );
-    let tmux = Tmux::start(
-        format!("vpnwatch-test-{}-backlog", std::process::id()),
-        160,
-        40,
-        &cmd,
-    );
+    let (_dir, tmux) = dashboard_on(&log, "--backlog 60", "backlog", 160, 40);
     wait_until("all six failed attempts counted", &tmux, || {
         let screen = tmux.screen();
         screen.contains("✖ 6 failed attempts") && !screen.contains("counting earlier lines")
@@ -369,23 +383,12 @@ fn the_help_scrolls_with_the_keys_and_any_other_key_closes_it() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    std::fs::write(
-        d.join("asa.log"),
+    let (dir, tmux) = dashboard_on(
         "Dec  5 08:00:00 fw1 : %ASA-6-302013: Built inbound TCP connection 1\n",
-    )
-    .expect("write the log");
-    let cmd = format!(
-        "cd '{}' && '{}' --journal journal.jsonl asa.log",
-        d.display(),
-        env!("CARGO_BIN_EXE_vpnwatch")
-    );
-    let tmux = Tmux::start(
-        format!("vpnwatch-test-{}-help", std::process::id()),
+        "",
+        "help",
         80,
         24,
-        &cmd,
     );
     wait_until("the dashboard", &tmux, || tmux.screen().contains("asa.log"));
     tmux.run(&["send-keys", "-t", "t", "?"]);
@@ -416,6 +419,6 @@ fn the_help_scrolls_with_the_keys_and_any_other_key_closes_it() {
         !tmux.screen().contains("asa.log")
     });
     // The key only closed the help: no step was journaled as done.
-    let journal = std::fs::read_to_string(d.join("journal.jsonl")).unwrap_or_default();
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap_or_default();
     assert!(!journal.contains("\"done\""), "{journal}");
 }
