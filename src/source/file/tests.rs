@@ -142,6 +142,19 @@ impl Harness {
     }
 }
 
+/// A file holding `start`, followed by a harness that has read it once:
+/// the set-up most tests here begin with. The directory lives as long as
+/// the returned guard; the file is open for appending.
+pub(super) fn followed(start: &[u8]) -> (tempfile::TempDir, PathBuf, File, Harness) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut w = appender(&path);
+    w.write_all(start).unwrap();
+    let mut h = Harness::new(&path, true);
+    h.sync();
+    (dir, path, w, h)
+}
+
 pub(super) fn appender(path: &Path) -> File {
     OpenOptions::new()
         .create(true)
@@ -297,12 +310,7 @@ fn replacing_the_file_by_rename_over_it_switches() {
 
 #[test]
 fn truncation_by_size_restarts_at_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut w = appender(&path);
-    w.write_all(b"one\ntwo\nthr").unwrap();
-    let mut h = Harness::new(&path, true);
-    h.sync();
+    let (_dir, path, mut w, mut h) = followed(b"one\ntwo\nthr");
     h.notices();
     w.set_len(0).unwrap();
     h.sync();
@@ -317,12 +325,7 @@ fn truncation_by_size_restarts_at_zero() {
 
 #[test]
 fn truncation_and_regrowth_between_polls_is_seen_by_content() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut w = appender(&path);
-    w.write_all(b"line-1\nline-2\n").unwrap();
-    let mut h = Harness::new(&path, true);
-    h.sync();
+    let (_dir, path, mut w, mut h) = followed(b"line-1\nline-2\n");
     h.texts();
     h.notices();
     // Same size as before, different first bytes.
@@ -384,12 +387,7 @@ fn copytruncate_with_a_non_append_writer_skips_leading_nuls() {
 
 #[test]
 fn delete_then_recreate() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut w = appender(&path);
-    w.write_all(b"x1\nx2-partial").unwrap();
-    let mut h = Harness::new(&path, true);
-    h.sync();
+    let (_dir, path, mut w, mut h) = followed(b"x1\nx2-partial");
     h.notices();
     std::fs::remove_file(&path).unwrap();
     // Written after the deletion but before the follower looked: still
@@ -459,12 +457,7 @@ fn batches_continue_numbering_and_long_lines_are_cut() {
 /// after it are whole again.
 #[test]
 fn an_unterminated_last_line_is_taken_as_a_line_once_the_file_is_quiet() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut w = appender(&path);
-    w.write_all(b"first\nlast line").unwrap();
-    let mut h = Harness::new(&path, true);
-    h.sync();
+    let (_dir, _path, mut w, mut h) = followed(b"first\nlast line");
     assert_eq!(h.texts(), ["first"]);
     h.notices();
     h.settle();
@@ -488,12 +481,7 @@ fn an_unterminated_last_line_is_taken_as_a_line_once_the_file_is_quiet() {
 /// whole-file read gives them, and no empty continuation row is shown.
 #[test]
 fn a_terminator_arriving_alone_after_a_settled_line_is_no_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut w = appender(&path);
-    w.write_all(b"first\nlast line").unwrap();
-    let mut h = Harness::new(&path, true);
-    h.sync();
+    let (_dir, path, mut w, mut h) = followed(b"first\nlast line");
     h.settle();
     assert_eq!(h.numbered(), numbered(&[(1, "first"), (2, "last line")]));
     w.write_all(b"\r\nnext\n").unwrap();
