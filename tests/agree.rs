@@ -272,7 +272,7 @@ fn relayed(dir: &Path) -> String {
         assert_eq!(&stamp[..3], "Dec", "{line}");
         out.push_str(&format!("{pri}2026-12-{day}T{time}+00:00{rest}\n"));
     }
-    out.push_str("<166>2026-12-02T14:07:00+00:00 vpn-asa-02 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.30.0.5 : user = ivo : user IP = 203.0.113.24\n");
+    out.push_str("<166>2026-12-02T14:06:50+00:00 vpn-asa-02 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.30.0.5 : user = ivo : user IP = 203.0.113.24\n");
     let path = dir.join("relay.log");
     std::fs::write(&path, out).unwrap();
     path.display().to_string()

@@ -11,7 +11,9 @@
 //! means the buckets `12:03`–`12:07`: from `12:03:00` on, four and a half
 //! minutes of history (between four and five, by how far the current minute
 //! has gone). That is the usual resolution of such counters and is stated
-//! wherever the numbers are shown.
+//! wherever the numbers are shown. "Failing now" asks the same question of
+//! a user's last failure through [`window_start`], so a user failing now
+//! always has a failure in the 5-minute count.
 
 use std::cell::Cell;
 
@@ -77,6 +79,16 @@ impl PartialEq for MinuteRing {
 }
 
 impl Eq for MinuteRing {}
+
+/// The first instant a window of `minutes` ending at `now` counts: the
+/// start of `now`'s minute, `minutes - 1` minutes back (see the module
+/// doc). Whatever asks "in the last N minutes?" of a single time asks it
+/// through this, so that it agrees with the counts (`None` before the
+/// earliest time there is).
+pub fn window_start(now: Timestamp, minutes: u32) -> Option<Timestamp> {
+    let first = minute_of(now) - i64::from(minutes.max(1)) + 1;
+    Timestamp::from_second(first.checked_mul(60)?).ok()
+}
 
 fn minute_of(ts: Timestamp) -> i64 {
     ts.as_second().div_euclid(60)

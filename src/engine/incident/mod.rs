@@ -75,9 +75,12 @@ pub const SUCCESS_WINDOW: SignedDuration = SignedDuration::from_secs(30);
 /// generic reason the rejection itself gives.
 pub const CHALLENGE_WINDOW: SignedDuration = SignedDuration::from_secs(120);
 
-/// A user counts as "failing now" when their last failure is this recent
-/// (log time) and no success came after it.
-pub const FAILING_NOW: SignedDuration = SignedDuration::from_secs(5 * 60);
+/// A user counts as "failing now" when their last failure falls in the
+/// last this many minutes (log time), counted as the windows count them
+/// (this minute and the ones before: [`super::window::window_start`]), and no
+/// success came after it. The same window as the `last 5 min` counts, so a
+/// user failing now always has a failure there.
+pub const FAILING_NOW_MINUTES: u32 = 5;
 
 /// The bounds an [`Incident`] is built with: chosen by whoever builds it
 /// (`--max-users` for the commands), never a process-wide setting.
@@ -1160,7 +1163,12 @@ mod tests {
         inc.set_clock(clock_now(inc.latest(), t(60), false));
         assert_eq!(inc.failing_now(), 1);
         assert_eq!(inc.recent(5).attempts, 1);
-        inc.set_clock(clock_now(inc.latest(), t(FAILING_NOW.as_secs() + 1), false));
+        // The failure fell at the start of a minute: five minutes on, the
+        // window (this minute and the four before) no longer holds it.
+        inc.set_clock(clock_now(inc.latest(), t(299), false));
+        assert_eq!(inc.failing_now(), 1);
+        assert_eq!(inc.recent(5).attempts, 1);
+        inc.set_clock(clock_now(inc.latest(), t(300), false));
         assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
         assert_eq!(inc.recent(5).attempts, 0);
         let ann = inc.user(&named("ann")).cloned().unwrap_or_default();

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{FAILING_NOW, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
+use super::{FAILING_NOW_MINUTES, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
 use crate::engine::hashing::{self, identity};
-use crate::engine::window::MinuteRing;
+use crate::engine::window::{MinuteRing, window_start};
 use crate::parse::{Cause, Event, Family, Role};
 
 /// Line references kept per user for the drill-down view; older ones are
@@ -31,9 +31,11 @@ pub enum UserState {
     /// The last failure was an unknown user name (`unknown_user`), and no
     /// success since.
     Unknown,
-    /// Failed within [`FAILING_NOW`] of now, no success since.
+    /// Failed within the last [`FAILING_NOW_MINUTES`] of now, no success
+    /// since.
     Failing,
-    /// Had failures, none within [`FAILING_NOW`], and no success since: not
+    /// Had failures, none within the last [`FAILING_NOW_MINUTES`], and no
+    /// success since: not
     /// failing now, but not in either (they may have given up).
     Failed,
     /// Had failures, and a success after the last one.
@@ -346,15 +348,15 @@ pub struct UserNow {
     pub attack: bool,
 }
 
-/// The earliest last failure that is failing now: `now - FAILING_NOW`
-/// (`None`: any, when there is no log time yet or it reaches back past the
-/// earliest time there is). A comparison per user instead of a duration.
+/// The earliest last failure that is failing now: the start of the
+/// [`FAILING_NOW_MINUTES`] window ending at `now` (`None`: any, when there
+/// is no log time yet or it reaches back past the earliest time there is). A comparison per user instead of a duration.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct FailingCutoff(Option<Timestamp>);
 
 impl FailingCutoff {
     pub(super) fn at(now: Option<Timestamp>) -> FailingCutoff {
-        FailingCutoff(now.and_then(|now| now.checked_sub(FAILING_NOW).ok()))
+        FailingCutoff(now.and_then(|now| window_start(now, FAILING_NOW_MINUTES)))
     }
 }
 
@@ -1250,25 +1252,38 @@ mod tests {
     }
 
     #[test]
-    fn failing_now_holds_up_to_exactly_failing_now_after_the_last_failure() {
-        let failed_at: Timestamp = "2026-12-05T08:00:00Z".parse().unwrap();
-        let stats = UserStats {
+    fn failing_now_is_the_five_minute_window_the_counts_use() {
+        // 08:02:50: the last failure, in the minute before the window that
+        // ends at 08:07:30 starts (08:03:00).
+        let failed_at: Timestamp = "2026-12-05T08:02:50Z".parse().unwrap();
+        let mut stats = UserStats {
             failures: 1,
             last_failure: Some(failed_at),
             ..UserStats::default()
         };
-        let edge = failed_at.checked_add(FAILING_NOW).unwrap();
-        let past = edge
-            .checked_add(jiff::SignedDuration::from_nanos(1))
-            .unwrap();
-        assert!(stats.failing_now(Some(edge)));
-        assert_eq!(stats.state(Some(edge)), UserState::Failing);
-        assert!(!stats.failing_now(Some(past)));
-        assert_eq!(stats.state(Some(past)), UserState::Failed);
+        stats.recent.add(Some(failed_at), 1);
+        let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+        for (now, failing) in [
+            ("2026-12-05T08:02:50Z", true),
+            ("2026-12-05T08:06:59.999Z", true),
+            ("2026-12-05T08:07:00Z", false),
+            ("2026-12-05T08:07:30Z", false),
+        ] {
+            let now = at(now);
+            assert_eq!(stats.failing_now(now), failing, "{now:?}");
+            // Failing now exactly when the last 5 minutes count a failure.
+            assert_eq!(stats.failures_in(now, FAILING_NOW_MINUTES) > 0, failing);
+            let state = if failing {
+                UserState::Failing
+            } else {
+                UserState::Failed
+            };
+            assert_eq!(stats.state(now), state);
+        }
         assert!(stats.failing_now(None), "no log time yet: failing");
         assert!(
             stats.failing_now(Some(Timestamp::MIN)),
-            "a cutoff before the earliest time"
+            "a window that starts before the earliest time"
         );
     }
 
@@ -1288,8 +1303,13 @@ mod tests {
         let mut inc = Incident::default();
         inc.apply(&ev(0, "113005", Outcome::Failure, "eve", "192.0.2.5"));
         assert_eq!(inc.failing_now(), 1);
+        // `ev`'s times start on a whole minute: the window ending in the
+        // fifth minute after it (this minute and the four before) still
+        // holds eve's failure, the sixth does not.
+        inc.apply(&ev(299, "113039", Outcome::Success, "zed", "192.0.2.6"));
+        assert_eq!(inc.failing_now(), 1, "four minutes and 59 s is still now");
         inc.apply(&ev(300, "113039", Outcome::Success, "zed", "192.0.2.6"));
-        assert_eq!(inc.failing_now(), 1, "exactly five minutes is still now");
+        assert_eq!(inc.failing_now(), 0, "five minutes on, eve aged out");
         inc.apply(&ev(301, "113039", Outcome::Success, "zed", "192.0.2.6"));
         inc.apply(&ev(302, "113039", Outcome::Success, "zed", "192.0.2.6"));
         inc.apply(&ev(400, "113005", Outcome::Failure, "fay", "192.0.2.7"));
