@@ -449,3 +449,62 @@ fn over_the_help_the_wheel_scrolls_it_and_a_click_closes_it() {
     assert!(!ui.show_help);
     assert_eq!((ui.focus, ui.detail.as_ref()), (focus, None));
 }
+
+/// An unfocused runbook pane keeps the suggested step on screen; the wheel
+/// over it moves on from the steps shown there, never back to a selected
+/// step above them (the pane would jump away from the pointer).
+#[test]
+fn the_wheel_over_the_runbook_moves_on_from_the_steps_on_screen() {
+    let headend = include_str!("../sample-logs/asa-headend.log");
+    // The log up to 08:53:00: 10.20.0.13 FAILED, step 4 suggested.
+    let until_flap: String = headend
+        .lines()
+        .take_while(|l| !l.contains("08:53:01"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let model = model_of(&[(source("asa-headend.log", Family::Headend), &until_flap)]);
+    let steps_shown = |ui: &UiState| {
+        let info = draw_info(&model, ui, 120, 40);
+        let steps: Vec<usize> = info.step_rows.iter().map(|&(_, s)| s).collect();
+        (info, steps)
+    };
+    let ui = UiState::default();
+    let (info, before) = steps_shown(&ui);
+    // Step 4 (index 3) is suggested and on screen; the selected first step
+    // is not.
+    assert!(before.contains(&3) && !before.contains(&0), "{before:?}");
+    let rect = info
+        .panes
+        .iter()
+        .find(|(p, _)| *p == Focus::Checklist)
+        .unwrap()
+        .1;
+    let over = |kind| mouse(kind, rect.x + 3, rect.y + 2);
+
+    let mut down = ui.clone();
+    ui::mouse::handle(over(MouseEventKind::ScrollDown), &info, &mut down, &model);
+    let last = *before.iter().max().unwrap();
+    assert_eq!(down.focus, Focus::Checklist);
+    assert_eq!(
+        down.step_selected,
+        last + 3,
+        "three steps past the last one shown"
+    );
+    let (_, after) = steps_shown(&down);
+    assert!(
+        after.iter().min() > before.iter().min(),
+        "{before:?} → {after:?}"
+    );
+
+    let mut up = ui.clone();
+    ui::mouse::handle(over(MouseEventKind::ScrollUp), &info, &mut up, &model);
+    let first = *before.iter().min().unwrap();
+    assert_eq!(up.step_selected, first.saturating_sub(3));
+
+    // Once the selected step is on screen, the wheel moves on from it.
+    let (info, shown) = steps_shown(&down);
+    assert!(shown.contains(&down.step_selected), "{shown:?}");
+    let from = down.step_selected;
+    ui::mouse::handle(over(MouseEventKind::ScrollUp), &info, &mut down, &model);
+    assert_eq!(down.step_selected, from - 3);
+}

@@ -662,10 +662,15 @@ impl UiState {
             }
             Focus::Checklist => {
                 let n = model.checklist.items().len();
-                self.step_selected = clamp_add(self.step_selected, rows, n);
-                self.copy_next = 0;
+                self.select_step(clamp_add(self.step_selected, rows, n));
             }
         }
+    }
+
+    /// Selects runbook step `step`; `y` then copies its first command.
+    pub(crate) fn select_step(&mut self, step: usize) {
+        self.step_selected = step;
+        self.copy_next = 0;
     }
 }
 

@@ -37,11 +37,11 @@ pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model)
     match ev.kind {
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
             ui.focus = focus;
-            let rows = if ev.kind == MouseEventKind::ScrollUp {
-                -WHEEL_ROWS
-            } else {
-                WHEEL_ROWS
-            };
+            let up = ev.kind == MouseEventKind::ScrollUp;
+            if focus == Focus::Checklist {
+                wheel_from_shown_steps(up, info, ui);
+            }
+            let rows = if up { -WHEEL_ROWS } else { WHEEL_ROWS };
             ui.apply(Action::Move(rows), model);
         }
         MouseEventKind::Down(MouseButton::Left) => {
@@ -50,14 +50,31 @@ pub fn handle(ev: MouseEvent, info: &FrameInfo, ui: &mut UiState, model: &Model)
                 Focus::Users => click_user(rect, at.y, ui, model),
                 Focus::Checklist => {
                     if let Some((_, step)) = info.step_rows.iter().rev().find(|(y, _)| *y <= at.y) {
-                        ui.step_selected = *step;
-                        ui.copy_next = 0;
+                        ui.select_step(*step);
                     }
                 }
                 Focus::Headend | Focus::Client | Focus::Auth => click_line(rect, at.y, ui, model),
             }
         }
         _ => {}
+    }
+}
+
+/// The wheel over the runbook moves on from the steps on screen. An
+/// unfocused runbook pane keeps the suggested step on screen, not the
+/// selected one (see `checklist::draw_checklist`); when the selected step is not
+/// among the steps shown, moving from it would jump the pane back to it,
+/// away from what the pointer is over. The step at the pane's edge in
+/// the wheel's direction is selected first, so a notch down shows the
+/// steps below the ones on screen, and a notch up those above.
+fn wheel_from_shown_steps(up: bool, info: &FrameInfo, ui: &mut UiState) {
+    let shown = || info.step_rows.iter().map(|&(_, step)| step);
+    if shown().any(|step| step == ui.step_selected) {
+        return;
+    }
+    let edge = if up { shown().min() } else { shown().max() };
+    if let Some(step) = edge {
+        ui.select_step(step);
     }
 }
 
