@@ -106,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // one write(2) per line (130 k on a 2 M-line log).
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             if json {
-                serde_json::to_writer_pretty(&mut out, &report)?;
+                headless::write_pretty(&mut out, &report)?;
                 writeln!(out)?;
             } else {
                 headless::write_table(&report, &mut out)?;

@@ -5,11 +5,13 @@
 //! that reads them through the engine; beside it, `count` (reading files
 //! into an incident for `scan`, with the block reader where it can),
 //! `scan_report` (the `scan --json` document built from an incident),
+//! `pretty` (writing it as indented JSON),
 //! `table` (the same as a table for a terminal) and `events` (the
 //! NDJSON records, also those of `events --follow`).
 
 mod count;
 mod events;
+mod pretty;
 mod scan_report;
 mod table;
 
@@ -28,6 +30,7 @@ use crate::vocab::Family;
 pub use count::{ScanMode, count_prefix, scan, scan_with};
 pub use events::events;
 pub(crate) use events::{LineNames, write_event};
+pub use pretty::write_pretty;
 pub use scan_report::{
     GroupReport, ManagementReport, ManagementUserReport, ScanReport, ServerReport, SessionsReport,
     TotalsReport, TransitionReport, UserReport, WindowsReport, blind_scope, report,
