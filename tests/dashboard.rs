@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    default_screen, feed, headend_and_client_samples, model_of, render, screen_text, source,
+    default_screen, feed, headend_and_client_samples, model_of, model_of_files, render,
+    screen_text, source,
 };
 use jiff::Timestamp;
 use vpnwatch::engine::UserKey;
@@ -1029,4 +1030,73 @@ fn the_help_scrolls_and_wraps_on_a_small_screen() {
     ui.apply(ui::Action::Home, &model);
     ui.apply(ui::Action::PageDown, &model);
     assert_eq!(ui.help_scroll, view.shown - 1);
+}
+
+/// The headend hid jsmyth's name (`*****`) on four attempts from one
+/// address, and the auth server named each. Each attempt's lines move to
+/// jsmyth once, with the attempt's cause (`unknown_user`, also on the
+/// WebVPN line whose own words say `bad_credentials`), whichever source
+/// is read first; the drill-down and the user filter show each once, in
+/// order.
+#[test]
+fn lines_of_hidden_attempts_a_verdict_named_are_the_users_once_each() {
+    let headend = ("sample-logs/asa-headend.log", Family::Headend);
+    let ise = ("sample-logs/ise-auth.log", Family::AuthServer);
+    for files in [[headend, ise], [ise, headend]] {
+        let model = model_of_files(&files);
+        let key = UserKey::Named("jsmyth".into());
+        let stats = model.incident.user(&key).expect("jsmyth named");
+        assert_eq!(stats.failures, 4);
+        let headend_lines: Vec<_> = stats
+            .lines
+            .iter()
+            .filter(|l| l.family == Family::Headend && l.cause.is_some())
+            .collect();
+        let mut indexes: Vec<u64> = headend_lines.iter().map(|l| l.index).collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        assert_eq!(
+            indexes.len(),
+            headend_lines.len(),
+            "{files:?}: a line twice"
+        );
+        // The rejection and its WebVPN line, for each of the four attempts.
+        assert_eq!(headend_lines.len(), 8, "{files:?}");
+        assert!(
+            headend_lines
+                .iter()
+                .all(|l| l.cause == Some(vpnwatch::vocab::Cause::UnknownUser)),
+            "{files:?}: {headend_lines:?}"
+        );
+
+        let theme = Theme::load("default").unwrap();
+        let drill = UiState {
+            detail: Some(key.clone()),
+            ..UiState::default()
+        };
+        let text = screen_text(&render(&model, &drill, &theme, 200, 60));
+        for time in ["08:49:33", "08:49:55", "08:50:36", "08:51:06"] {
+            let rows: Vec<&str> = text
+                .lines()
+                .filter(|r| r.contains(time) && r.contains("vpn-asa-01"))
+                .collect();
+            assert_eq!(rows.len(), 2, "{files:?} {time}: {text}");
+            assert!(rows.iter().all(|r| r.contains("unknown_user")), "{rows:?}");
+        }
+        let filtered = UiState {
+            filter: Some(key),
+            ..UiState::default()
+        };
+        let text = screen_text(&render(&model, &filtered, &theme, 200, 60));
+        let times: Vec<&str> = text
+            .lines()
+            .filter(|r| r.contains("716039"))
+            .filter_map(|r| r.split_whitespace().find(|w| w.starts_with("08:")))
+            .collect();
+        assert_eq!(
+            times,
+            ["08:49:33", "08:49:55", "08:50:36", "08:51:06"],
+            "{text}"
+        );
+    }
 }

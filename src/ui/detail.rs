@@ -39,12 +39,19 @@ pub(super) fn filtered_lines<'a>(
     view: LogView,
     rows: usize,
 ) -> Vec<(u64, &'a [u8], LineMeta)> {
-    let mut shown: Vec<(u64, &[u8], LineMeta)> = stats
+    // In the pane's order, by index: a line can be filed under a user
+    // after later ones (an attempt that a verdict named moves to the
+    // named user).
+    let mut refs: Vec<&LineRef> = stats
         .lines
         .iter()
-        .rev()
         .filter(|r| r.family == family)
         .filter(|r| view.pinned_bottom.is_none_or(|b| r.index <= b))
+        .collect();
+    refs.sort_by_key(|r| r.index);
+    let mut shown: Vec<(u64, &[u8], LineMeta)> = refs
+        .into_iter()
+        .rev()
         .filter_map(|r| resolve(store, r).map(|(b, m)| (r.index, b, m)))
         .take(rows)
         .collect();

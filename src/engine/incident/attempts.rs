@@ -149,10 +149,21 @@ impl Incident {
                 if let Some(a) = self.join.attempt_mut(open.attempt) {
                     a.lines.push((l.family, l.index));
                 }
+                // Filed above, under `user`, with the line's own cause.
                 if l.cause != Some(shown) {
-                    // Filed above with the line's own cause.
-                    let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
-                    self.recause_filed(owner, l.family, l.index, shown);
+                    self.recause_filed(user, l.family, l.index, shown);
+                }
+                // A verdict may have named the attempt since its first line
+                // (the headend hid the name): its follow-up lines are the
+                // named user's too.
+                let owner = self.join.attempt(open.attempt).map_or(user, |a| a.user);
+                if owner != user
+                    && let Some((_, stats)) = self.users.get_mut(owner)
+                {
+                    stats.file_once(LineRef {
+                        cause: Some(shown),
+                        ..l
+                    });
                 }
             }
             return Applied {

@@ -274,10 +274,18 @@ impl Incident {
                 self.users[named].1.see_ip(Some(ip));
                 self.link_ip(named, ip);
             }
-            // The hidden user's lines are the named user's now.
-            let lines: Vec<LineRef> = self.users[user].1.lines.iter().copied().collect();
-            for line in lines {
-                self.users[named].1.push_line(line);
+            // This attempt's lines are the named user's now, once each. Not
+            // the hidden slot's other lines: they are other attempts at that
+            // address, named by their own verdicts or not at all.
+            let moved: Vec<LineRef> = self.users[user]
+                .1
+                .lines
+                .iter()
+                .filter(|l| attempt.lines.contains(&(l.family, l.index)))
+                .copied()
+                .collect();
+            for line in moved {
+                self.users[named].1.file_once(line);
             }
             self.join.rename(id, named, name);
             self.totals.hidden_resolved += 1;

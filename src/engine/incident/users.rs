@@ -495,6 +495,18 @@ impl UserStats {
         self.recent.last(now, minutes)
     }
 
+    /// Files `line` unless it is filed already (a line of an attempt
+    /// that moved here from a hidden user).
+    pub(super) fn file_once(&mut self, line: LineRef) {
+        let filed = self
+            .lines
+            .iter()
+            .any(|l| l.family == line.family && l.index == line.index);
+        if !filed {
+            self.push_line(line);
+        }
+    }
+
     pub(super) fn push_line(&mut self, line: LineRef) {
         if self.lines.back() == Some(&line) {
             return;
