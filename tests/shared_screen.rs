@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use vpnwatch::parse::Family;
 use vpnwatch::pipeline::Model;
 use vpnwatch::source::{Notice, SourceId};
@@ -48,6 +48,11 @@ fn key(c: char) -> Action {
 
 /// The modifiers of the first cell of `word` on screen, if it is shown.
 fn modifiers_of(terminal: &Terminal<TestBackend>, word: &str) -> Option<Modifier> {
+    style_of(terminal, word).map(|s| s.add_modifier)
+}
+
+/// The style of the first cell of the first place `word` is on screen.
+fn style_of(terminal: &Terminal<TestBackend>, word: &str) -> Option<Style> {
     let buffer = terminal.backend().buffer();
     for y in 0..buffer.area.height {
         let row: Vec<&str> = (0..buffer.area.width)
@@ -56,7 +61,7 @@ fn modifiers_of(terminal: &Terminal<TestBackend>, word: &str) -> Option<Modifier
         let text: String = row.concat();
         if let Some(at) = text.find(word) {
             let x = text[..at].chars().count() as u16;
-            return Some(buffer[(x, y)].modifier);
+            return Some(buffer[(x, y)].style());
         }
     }
     None
@@ -507,4 +512,39 @@ fn the_wheel_over_the_runbook_moves_on_from_the_steps_on_screen() {
     let from = down.step_selected;
     ui::mouse::handle(over(MouseEventKind::ScrollUp), &info, &mut down, &model);
     assert_eq!(down.step_selected, from - 3);
+}
+
+/// Blind, neither the presenter view nor the header looks like an
+/// all-clear: the empty users list says the logins are not visible, and
+/// no zero is in the all-clear or success colour.
+#[test]
+fn blind_the_presenter_view_and_the_header_show_no_all_clear() {
+    let model = blind_model();
+    let theme = Theme::load("default").unwrap();
+    let shown = render(&model, &presenter(), &theme, 120, 40);
+    let text = screen_text(&shown);
+    assert!(text.contains("BLIND"), "{text}");
+    assert!(text.contains("logins not visible"), "{text}");
+    let failing = style_of(&shown, "0 failing now").expect("failing count");
+    assert_ne!(failing.fg, theme.ok.fg, "{text}");
+
+    let header = render(&model, &UiState::default(), &theme, 120, 40);
+    let logins = style_of(&header, "0 logins").expect("logins count");
+    assert_ne!(logins.fg, theme.success.fg);
+}
+
+/// The presenter view, like the header, says when the logs are not now:
+/// "failing now" in a week-old log is not happening now.
+#[test]
+fn the_presenter_view_says_the_log_is_old() {
+    let model = sample_model();
+    let text = screen_text(&render(
+        &model,
+        &presenter(),
+        &Theme::load("default").unwrap(),
+        80,
+        24,
+    ));
+    let title = text.lines().next().unwrap_or_default();
+    assert!(title.contains("LOG") && title.contains("OLD"), "{text}");
 }

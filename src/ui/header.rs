@@ -101,6 +101,38 @@ fn span_text(d: jiff::SignedDuration) -> String {
     }
 }
 
+/// How the newest line's time stands against the wall clock, as a badge.
+pub(super) enum LogTime {
+    /// `◷ LOG 7d OLD` or `◷ LOG 5h AHEAD`: what is on screen is not now.
+    NotNow(Span<'static>),
+    /// `● LIVE`.
+    Live(Span<'static>),
+}
+
+/// The header's badge for the newest line's time; the presenter view
+/// shows the same. The newest line is old (an archived log, a replay) or
+/// in the future (a wrong zone): never `LIVE`, whose green says "this is
+/// happening now", and said beside `PAUSED` too. `LIVE` is left out while
+/// paused; no line yet: no badge.
+pub(super) fn log_time_badge(
+    model: &Model,
+    wall: Timestamp,
+    paused: bool,
+    theme: &Theme,
+) -> Option<LogTime> {
+    let latest = model.incident.latest()?;
+    if crate::engine::incident::logs_live(latest, wall) {
+        return (!paused).then(|| LogTime::Live(Span::styled(" ● LIVE ", theme.live)));
+    }
+    let behind = wall.duration_since(latest);
+    let text = if behind.is_negative() {
+        format!(" ◷ LOG {} AHEAD ", span_text(-behind))
+    } else {
+        format!(" ◷ LOG {} OLD ", span_text(behind))
+    };
+    Some(LogTime::NotNow(Span::styled(text, theme.paused)))
+}
+
 /// The header's four lines at `width` columns: the incident's state and
 /// counts, the scope verdict, the AAA servers and sources, the KPIs.
 pub(super) fn header_lines(
@@ -160,28 +192,12 @@ pub(super) fn header_lines(
             vec![Span::raw(" "), Span::styled(" ‖ PAUSED ", theme.paused)],
         );
     }
-    // The newest line is old (an archived log, a replay) or in the future
-    // (a wrong zone): never `LIVE`, whose green says "this is happening
-    // now", and said beside `PAUSED` too. Kept before the logins and the
-    // runbook: the panes do not show now. No line yet: no badge.
-    match inc.latest() {
-        Some(t) if !crate::engine::incident::logs_live(t, wall) => {
-            let behind = wall.duration_since(t);
-            let text = if behind.is_negative() {
-                format!(" ◷ LOG {} AHEAD ", span_text(-behind))
-            } else {
-                format!(" ◷ LOG {} OLD ", span_text(behind))
-            };
-            top.push(
-                P::Stale,
-                vec![Span::raw(" "), Span::styled(text, theme.paused)],
-            );
-        }
-        Some(_) if !paused => top.push(
-            P::Details,
-            vec![Span::raw(" "), Span::styled(" ● LIVE ", theme.live)],
-        ),
-        _ => {}
+    // Kept before the logins and the runbook when the panes do not show
+    // now.
+    match log_time_badge(model, wall, paused, theme) {
+        Some(LogTime::NotNow(badge)) => top.push(P::Stale, vec![Span::raw(" "), badge]),
+        Some(LogTime::Live(badge)) => top.push(P::Details, vec![Span::raw(" "), badge]),
+        None => {}
     }
     top.one(
         P::FailingNow,
@@ -241,10 +257,16 @@ pub(super) fn header_lines(
             theme.failure,
         );
     }
+    // Blind, a count is what could be seen, not what happened: no green
+    // tick beside it.
     top.one(
         P::Logins,
         format!(" · ✔ {}", count(totals.successes, "login", "logins")),
-        theme.success,
+        if blind.is_some() {
+            theme.muted
+        } else {
+            theme.success
+        },
     );
     if totals.hidden_resolved > 0 {
         // Attempts the headend logged as ***** that an auth-server line named.

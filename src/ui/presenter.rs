@@ -14,6 +14,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::header::LogTime;
 use super::theme::emphasis;
 use super::users::user_name;
 use super::{Theme, UiState};
@@ -38,6 +39,8 @@ pub(super) struct VerdictView {
     pub word: String,
     pub evidence: String,
     pub level: Level,
+    /// Blind: zero counts mean "cannot see".
+    pub blind: bool,
 }
 
 /// The header's verdict, from the same engine values: counting the earlier
@@ -49,6 +52,7 @@ pub(super) fn verdict_view(model: &Model) -> VerdictView {
             word: "COUNTING".into(),
             evidence: "no verdict until the earlier lines are counted".into(),
             level: Level::Notice,
+            blind: false,
         };
     }
     if let Some(reason) = model.blind() {
@@ -56,6 +60,7 @@ pub(super) fn verdict_view(model: &Model) -> VerdictView {
             word: "BLIND".into(),
             evidence: format!("SCOPE UNKNOWN · {}", sanitize_str(&reason)),
             level: Level::Alarm,
+            blind: true,
         };
     }
     let scope = model.incident.scope();
@@ -67,6 +72,7 @@ pub(super) fn verdict_view(model: &Model) -> VerdictView {
             Verdict::Isolated | Verdict::Unknown => Level::Notice,
             Verdict::None => Level::Calm,
         },
+        blind: false,
     }
 }
 
@@ -202,13 +208,27 @@ pub(super) fn draw_presenter(
     ])
     .areas(area);
 
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" vpnwatch · presenter view ", theme.title),
-            Span::styled(format!(" {}", sanitize_str(&model.time_note)), theme.muted),
-        ])),
-        title,
-    );
+    // The header's badge for the newest line's time: an old log's
+    // "failing now" is not happening now, and the bridge must see that
+    // here too.
+    let mut title_spans = vec![Span::styled(" vpnwatch · presenter view ", theme.title)];
+    let paused = ui.paused && !ui.is_live();
+    if paused {
+        title_spans.push(Span::raw(" "));
+        title_spans.push(Span::styled(" ‖ PAUSED ", theme.paused));
+    }
+    match super::header::log_time_badge(model, wall, paused, theme) {
+        Some(LogTime::NotNow(badge) | LogTime::Live(badge)) => {
+            title_spans.push(Span::raw(" "));
+            title_spans.push(badge);
+        }
+        None => {}
+    }
+    title_spans.push(Span::styled(
+        format!(" {}", sanitize_str(&model.time_note)),
+        theme.muted,
+    ));
+    frame.render_widget(Paragraph::new(Line::from(title_spans)), title);
     let word_lines: Vec<Line> = match &big {
         Some(rows) => rows
             .iter()
@@ -230,8 +250,11 @@ pub(super) fn draw_presenter(
         .wrap(ratatui::widgets::Wrap { trim: false }),
         evidence,
     );
+    // Blind, zero failing is "cannot see": not in the all-clear style.
     let failing_style = if failing > 0 {
         emphasis(theme.alert)
+    } else if verdict.blind {
+        theme.muted
     } else {
         theme.ok
     };
@@ -278,7 +301,7 @@ pub(super) fn draw_presenter(
         ));
     }
     if sorted.is_empty() {
-        lines.push(Line::styled("  no failed logins", theme.muted));
+        lines.push(Line::styled(super::users::no_users(model), theme.muted));
     }
     frame.render_widget(Paragraph::new(lines), users);
 

@@ -87,13 +87,7 @@ pub(super) fn draw_users(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if users.is_empty() {
-        // Blind, an empty list is "cannot see" (the SCOPE line says why).
-        let empty = if model.blind().is_some() {
-            "  no failed logins seen: logins not visible (SCOPE)"
-        } else {
-            "  no failed logins yet"
-        };
-        frame.render_widget(Paragraph::new(empty).style(theme.muted), inner);
+        frame.render_widget(Paragraph::new(no_users(model)).style(theme.muted), inner);
         return;
     }
 
@@ -172,6 +166,16 @@ pub(super) fn draw_users(
         Table::new(body, widths).header(header).column_spacing(1),
         inner,
     );
+}
+
+/// What an empty users list says. Blind, it is "cannot see" (the SCOPE
+/// line says why), never an all-clear.
+pub(super) fn no_users(model: &Model) -> &'static str {
+    if model.blind().is_some() {
+        "  no failed logins seen: logins not visible (SCOPE)"
+    } else {
+        "  no failed logins yet"
+    }
 }
 
 #[cfg(test)]
