@@ -262,3 +262,52 @@ fn a_headend_log_with_traffic_only_leaves_the_logins_unknown() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["scope"]["verdict"], "none", "{v}");
 }
+
+/// Lines that are not the log a file was taken for are in no count; every
+/// output that counts the file's lines says how many, as the dashboard's
+/// `unparsed` does: the table, `scan --json` (both readers) and the report.
+#[test]
+fn lines_that_are_not_the_log_are_said_wherever_lines_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string("sample-logs/asa-headend.log").unwrap();
+    for i in 0..20 {
+        text.push_str(&format!("a note pasted into the log, number {i}\n"));
+    }
+    let log = dir.path().join("mixed.log");
+    std::fs::write(&log, &text).unwrap();
+    let path = log.to_str().unwrap();
+    let lines = text.lines().count() as u64;
+
+    let table = vpnwatch().args(["scan", path]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        stdout.contains(&format!("{lines} lines read (20 unparsed)")),
+        "{stdout}"
+    );
+    for reader in ["lines", "blocks"] {
+        let out = vpnwatch()
+            .args(["scan", "--json", path])
+            .env("VPNWATCH_SCAN_READER", reader)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let file = &v["files"][0];
+        assert_eq!(file["lines"], lines, "{reader}");
+        assert_eq!(file["unrecognised"], 20, "{reader}: {file}");
+        assert_eq!(file["recognised"], lines - 20, "{reader}: {file}");
+    }
+
+    let journal = dir.path().join("journal.jsonl");
+    std::fs::write(&journal, "").unwrap();
+    let report = vpnwatch()
+        .args(["report", "--journal", journal.to_str().unwrap(), path])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        md.contains(&format!(
+            "`mixed.log` (headend, {lines} lines, 20 unparsed)"
+        )),
+        "{md}"
+    );
+}

@@ -40,6 +40,10 @@ pub struct ReadCounts {
     pub lines: u64,
     /// Records recognised.
     pub recognised: u64,
+    /// Records not recognised: lines (or multi-line records) that are not
+    /// the log the file was taken for. Shown wherever the file's lines are
+    /// counted, as the dashboard's `unparsed`.
+    pub unrecognised: u64,
     /// Multi-line records given up on (see [`RecordReader::dropped`]).
     pub dropped: u64,
 }
@@ -63,6 +67,8 @@ pub fn read_file(
         |line_no: u64, line: Option<&str>, text: &str, event: Option<Event>, n: u32| {
             if event.is_some() {
                 counts.recognised += 1;
+            } else {
+                counts.unrecognised += 1;
             }
             if failed.is_some() {
                 return;

@@ -28,12 +28,21 @@ use crate::vocab::{Cause, Family};
 /// Users listed in the report's table.
 const TOP_USERS: usize = 10;
 
+/// One log a report was made from.
+pub struct ReportSource {
+    pub name: String,
+    pub family: Family,
+    pub lines: u64,
+    /// Lines (records) not recognised as that family's log.
+    pub unparsed: u64,
+}
+
 /// What a report is made from.
 pub struct ReportInput<'a> {
     pub incident: &'a Incident,
     pub checklist: &'a Checklist,
-    /// Log sources: name, family and line count.
-    pub sources: &'a [(String, Family, u64)],
+    /// The logs read.
+    pub sources: &'a [ReportSource],
     pub journal: &'a str,
     pub generated_at: Timestamp,
 }
@@ -127,12 +136,19 @@ pub fn render(input: &ReportInput) -> String {
         let names: Vec<String> = input
             .sources
             .iter()
-            .map(|(n, f, lines)| {
+            .map(|s| {
+                // What the dashboard shows as unparsed: lines that are not
+                // the log the file was taken for, in no count.
+                let unparsed = if s.unparsed > 0 {
+                    format!(", {} unparsed", s.unparsed)
+                } else {
+                    String::new()
+                };
                 format!(
-                    "`{}` ({}, {})",
-                    cell(n),
-                    f.as_str(),
-                    count(*lines, "line", "lines")
+                    "`{}` ({}, {}{unparsed})",
+                    cell(&s.name),
+                    s.family.as_str(),
+                    count(s.lines, "line", "lines")
                 )
             })
             .collect();
@@ -537,10 +553,15 @@ pub fn from_files(
     let never = std::sync::atomic::AtomicBool::new(false);
     let survey = super::bundle::survey(logs, ctx, limits, false, &never)?;
     let incident = survey.incident;
-    let names: Vec<(String, Family, u64)> = logs
+    let names: Vec<ReportSource> = logs
         .iter()
         .zip(&survey.counts)
-        .map(|(f, c)| (super::bundle::file_name(&f.path), f.family, c.lines))
+        .map(|(f, c)| ReportSource {
+            name: super::bundle::file_name(&f.path),
+            family: f.family,
+            lines: c.lines,
+            unparsed: c.unrecognised,
+        })
         .collect();
     let md = render(&ReportInput {
         incident: &incident,

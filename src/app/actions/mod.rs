@@ -372,7 +372,12 @@ pub fn handle(
                 sources: &model
                     .sources
                     .iter()
-                    .map(|s| (s.name.clone(), s.family, s.lines))
+                    .map(|s| report::ReportSource {
+                        name: s.name.clone(),
+                        family: s.family,
+                        lines: s.lines,
+                        unparsed: s.unrecognised,
+                    })
                     .collect::<Vec<_>>(),
                 journal: &config.journal.display().to_string(),
                 generated_at: now,

@@ -87,6 +87,8 @@ fn count_file(
                 family: file.family,
                 lines: c.lines,
                 recognised: c.recognised,
+                // The block reader's formats are a record a line.
+                unrecognised: c.lines.saturating_sub(c.recognised),
             });
         }
         // Not a regular file (a pipe has no blocks): line by line.

@@ -73,6 +73,9 @@ pub struct FileSummary {
     pub family: Family,
     pub lines: u64,
     pub recognised: u64,
+    /// Records not recognised (for line formats, lines): what the
+    /// dashboard shows as `unparsed`.
+    pub unrecognised: u64,
 }
 
 /// One record as [`read_all`] hands it on.
@@ -144,6 +147,7 @@ fn read_all(
             family: file.family,
             lines: counts.lines,
             recognised: counts.recognised,
+            unrecognised: counts.unrecognised,
         });
     }
     Ok(summaries)

@@ -57,13 +57,19 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{} by {} ({} failing at the end), {}, {}, {} read{}",
+        "{} by {} ({} failing at the end), {}, {}, {} read{}{}",
         count(t.failures, "failed attempt", "failed attempts"),
         count(t.users_with_failures, "user", "users"),
         t.users_failing,
         count(t.successes, "successful login", "successful logins"),
         count(t.session_ends, "session end", "session ends"),
         count(t.lines, "line", "lines"),
+        // Lines that are not the log they were taken for: in no count, so
+        // said (the dashboard's `unparsed`).
+        match report.files.iter().map(|f| f.unrecognised).sum::<u64>() {
+            0 => String::new(),
+            n => format!(" ({n} unparsed)"),
+        },
         crate::engine::dedup::folded(t.duplicates, t.duplicates_forgotten)
             .map(|d| format!(", {d}"))
             .unwrap_or_default(),
