@@ -446,7 +446,7 @@ fn health(h: ServerHealth) -> &'static str {
     match h {
         ServerHealth::Failed => "✖ FAILED",
         ServerHealth::Active => "✔ ACTIVE",
-        ServerHealth::Unknown => "never marked",
+        ServerHealth::Unknown => "not marked",
     }
 }
 

@@ -293,10 +293,21 @@ pub(super) fn header_lines(
     bottom.push(P::Verdict, vec![Span::raw(" ")]);
     if !inc.servers().is_empty() {
         let mut spans = vec![Span::styled("AAA ", theme.header)];
-        // By address, so a server does not jump along the line when it flaps.
+        // The servers the headend marked or reported unreachable first, by
+        // address (a server that flaps does not jump along the line); then
+        // those it never marked, in one group: the logs say nothing of
+        // their health (no tick: `scan` and the report say `not marked`),
+        // and on a narrow screen the marked ones must not be cut off for
+        // them. A probed server keeps its own place, with its answer.
         let mut servers: Vec<_> = inc.servers().iter().collect();
         servers.sort_by(|a, b| a.address.cmp(&b.address));
-        for (i, server) in servers.into_iter().enumerate() {
+        let quiet = |s: &&crate::engine::AaaServer| {
+            s.health == ServerHealth::Unknown
+                && s.unreachable == 0
+                && !ui.probes.contains_key(&s.address)
+        };
+        let (unmarked, shown): (Vec<_>, Vec<_>) = servers.into_iter().partition(quiet);
+        for (i, server) in shown.into_iter().enumerate() {
             if i > 0 {
                 spans.push(Span::styled(" · ", theme.muted));
             }
@@ -307,8 +318,9 @@ pub(super) fn header_lines(
             let (word, style) = match server.health {
                 ServerHealth::Failed => (format!("✖ FAILED{since}"), theme.failure),
                 ServerHealth::Active => (format!("✔ ACTIVE{since}"), theme.ok),
-                // Never marked: the headend has had no reason to fail it.
-                ServerHealth::Unknown if server.unreachable == 0 => ("✔ ok".to_string(), theme.ok),
+                ServerHealth::Unknown if server.unreachable == 0 => {
+                    ("not marked".to_string(), theme.header)
+                }
                 ServerHealth::Unknown => (
                     format!("⚠ {} unreachable", server.unreachable),
                     theme.marker,
@@ -329,6 +341,16 @@ pub(super) fn header_lines(
                     theme,
                 );
             }
+        }
+        if !unmarked.is_empty() {
+            if spans.len() > 1 {
+                spans.push(Span::styled(" · ", theme.muted));
+            }
+            let names: Vec<String> = unmarked.iter().map(|s| sanitize_str(&s.address)).collect();
+            spans.push(Span::styled(
+                format!("{} not marked", names.join(", ")),
+                theme.header,
+            ));
         }
         spans.push(Span::styled("  │ ", theme.muted));
         bottom.push(P::SourceAlerts, spans);
