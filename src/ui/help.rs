@@ -237,7 +237,7 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("✖ ✔ ○", "failure, success, session end"),
     (
         "SCOPE",
-        "infrastructure · widespread · attack · isolated · none",
+        "infrastructure · widespread · attack · isolated · none · unknown",
     ),
     (
         "FAIL/MIN",
