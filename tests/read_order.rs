@@ -246,3 +246,43 @@ fn a_lines_cause_does_not_depend_on_the_order_a_joined_fixture_is_read() {
     want.extend(["token_required"; 20]);
     assert_eq!(client, want);
 }
+
+/// Each user's auth-server reason, from `scan --json` of `files`.
+fn auth_reasons(files: &[&str]) -> BTreeMap<String, String> {
+    let out = vpnwatch()
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| {
+            let reason = u["auth_reason"].as_str()?;
+            Some((u["user"].as_str()?.to_string(), reason.to_string()))
+        })
+        .collect()
+}
+
+/// A user's auth-server reason is that of their latest rejection by log
+/// time, whatever order the files are named in: mkowalski's is the
+/// directory's answer in the debug trace (09:01:40), later than ISE's
+/// lockout line, also when ISE's log is read last.
+#[test]
+fn the_auth_server_reason_does_not_depend_on_the_order_the_logs_are_read() {
+    let mut first = None;
+    for order in orders(&SAMPLES) {
+        let named = paths(&order);
+        let reasons = auth_reasons(&named);
+        assert_eq!(
+            reasons.get("mkowalski").map(String::as_str),
+            Some("Active Directory: data 775, account locked out"),
+            "{named:?}"
+        );
+        let first = first.get_or_insert_with(|| reasons.clone());
+        assert_eq!(&reasons, first, "{named:?}");
+    }
+}

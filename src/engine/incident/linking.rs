@@ -117,7 +117,7 @@ impl Incident {
                 && ev.family == Family::AuthServer
                 && let Some(reason) = ev.reason
             {
-                stats.auth_reason = Some(reason.to_string());
+                stats.hear_auth_reason(ts, reason.to_string());
             }
         }
         if ev.outcome == Outcome::Failure {

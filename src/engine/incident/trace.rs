@@ -84,10 +84,13 @@ impl Incident {
                 .and_then(|n| self.named.get(n, &self.users, super::users::named_key))
             && let Some((_, stats)) = self.users.get_mut(u)
         {
-            stats.auth_reason = Some(format!(
-                "Active Directory: data {code}, {}",
-                crate::parse::debug_trace::ad_data_meaning(code)
-            ));
+            stats.hear_auth_reason(
+                ts,
+                format!(
+                    "Active Directory: data {code}, {}",
+                    crate::parse::debug_trace::ad_data_meaning(code)
+                ),
+            );
         }
         cause
     }

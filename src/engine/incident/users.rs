@@ -287,6 +287,8 @@ pub struct UserStats {
     /// The auth server's reason for the user's last rejection (ISE
     /// `FailureReason`, NPS reason), often more precise than the headend's.
     pub auth_reason: Option<String>,
+    /// The log time of the rejection [`UserStats::auth_reason`] is from.
+    pub(super) auth_reason_at: Option<Timestamp>,
     /// The client IPs seen for this user, in order of first appearance,
     /// the first [`CLIENT_IPS_CAP`] of them.
     pub client_ips: Vec<String>,
@@ -442,6 +444,7 @@ impl UserStats {
             self.last_cause = None;
             self.last_reason = None;
             self.auth_reason = None;
+            self.auth_reason_at = None;
             self.last_failure = None;
             self.first_failure = None;
             return;
@@ -456,6 +459,7 @@ impl UserStats {
                 self.last_cause = before.cause;
                 self.last_reason = None;
                 self.auth_reason = None;
+                self.auth_reason_at = None;
             }
             return;
         }
@@ -480,6 +484,7 @@ impl UserStats {
             }
             self.last_reason = None;
             self.auth_reason = None;
+            self.auth_reason_at = None;
         }
         if self.first_failure == ts
             && let Some((t, _)) = failure_lines()
@@ -493,6 +498,20 @@ impl UserStats {
     /// Failed attempts in the last `minutes` whole minutes of log time.
     pub fn failures_in(&self, now: Option<Timestamp>, minutes: u32) -> u32 {
         self.recent.last(now, minutes)
+    }
+
+    /// The auth server's reason for a rejection at `ts`: kept when it is
+    /// the latest by log time, so that the reason shown is the same
+    /// whatever order the sources are read in (files named in another
+    /// order, a live feed).
+    pub(super) fn hear_auth_reason(&mut self, ts: Option<Timestamp>, reason: String) {
+        if let (Some(ts), Some(at)) = (ts, self.auth_reason_at)
+            && ts < at
+        {
+            return;
+        }
+        self.auth_reason = Some(reason);
+        self.auth_reason_at = ts.or(self.auth_reason_at);
     }
 
     /// Files `line` unless it is filed already (a line of an attempt
