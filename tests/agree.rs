@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{bundle_files, scan_json, vpnwatch};
+use common::{bundle_files, default_screen, model_of, scan_json, source, vpnwatch};
 
 const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
 
@@ -357,4 +357,74 @@ fn every_output_agrees_when_aaa_and_webvpn_traces_amend_the_cause() {
         Some("account_locked 1, bad_credentials 1")
     );
     check(files, &["jdoe", "asmith", "cwu"]);
+}
+
+/// With the log of only one of two headends, the auth server's failures
+/// for logins on the other match no headend attempt and are in no count:
+/// every output says how many, in the same words, whichever order the
+/// files are read in and by either reader; with both headends' log, none.
+#[test]
+fn auth_server_failures_the_headend_log_does_not_show_are_said_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let one: String = std::fs::read_to_string("sample-logs/asa-headend.log")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("vpn-asa-02"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let asa02 = dir.path().join("asa02.log");
+    std::fs::write(&asa02, one).unwrap();
+    let asa02 = asa02.to_str().unwrap();
+    let ise = "sample-logs/ise-auth.log";
+    let note = "40 auth-server failures match no headend attempt: not counted (is a headend's log missing?)";
+
+    for files in [[asa02, ise], [ise, asa02]] {
+        for reader in ["lines", "blocks"] {
+            let out = vpnwatch()
+                .args(["scan", "--json"])
+                .args(files)
+                .env("VPNWATCH_SCAN_READER", reader)
+                .output()
+                .unwrap();
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                v["totals"]["unmatched_auth_failures"], 40,
+                "{files:?} {reader}"
+            );
+        }
+        let table = vpnwatch().arg("scan").args(files).output().unwrap();
+        let table = String::from_utf8_lossy(&table.stdout);
+        assert!(table.contains(&format!("⚠ {note}")), "{table}");
+    }
+    let journal = dir.path().join("journal.jsonl");
+    std::fs::write(&journal, "").unwrap();
+    let report = vpnwatch()
+        .args(["report", "--journal", journal.to_str().unwrap(), asa02, ise])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(report.contains(&format!("- {note}")), "{report}");
+    // As the dashboard reads them: ISE's log detected as such, so its
+    // messages split over several lines are put together.
+    let text = |p: &str| std::fs::read_to_string(p).unwrap();
+    let (headend, auth) = (text(asa02), text(ise));
+    let model = model_of(&[
+        (
+            source("asa02.log", vpnwatch::vocab::Family::Headend),
+            headend.as_str(),
+        ),
+        (
+            vpnwatch::pipeline::SourceState::with_format(
+                "ise-auth.log".into(),
+                vpnwatch::parse::formats::Format::Ise,
+            ),
+            auth.as_str(),
+        ),
+    ]);
+    let screen = default_screen(&model, 200, 60);
+    assert!(screen.contains(&format!("⚠ {note}")), "{screen}");
+
+    // Both headends' lines: every auth-server failure meets its attempt.
+    let all = scan_json(&["sample-logs/asa-headend.log", ise]);
+    assert_eq!(all["totals"]["unmatched_auth_failures"], 0);
 }

@@ -188,6 +188,9 @@ pub fn render(input: &ReportInput) -> String {
             // log is "cannot see", never "none".
             line(&format!("- The {}", headend_not_known(why)));
         }
+        if let Some(note) = crate::engine::incident::unmatched_note(inc.unmatched_auth_failures()) {
+            line(&format!("- {note}"));
+        }
     }
     if totals.spray_attempts > 0 {
         line(&format!(

@@ -232,6 +232,9 @@ pub struct Joiner {
     /// Verdicts that have not met their attempt yet, in time order.
     pending_by_ip: HashMap<String, VecDeque<Verdict>>,
     pending_by_name: HashMap<String, VecDeque<Verdict>>,
+    /// Pending verdicts dropped to stay bounded, never joined: they count
+    /// as unmatched (see [`Joiner::unmatched`]).
+    dropped_pending: u64,
     /// Index sizes at which keys are next pruned (twice what was left at
     /// the last pruning, so pruning is O(1) per attempt amortised).
     prune_at: usize,
@@ -246,12 +249,44 @@ pub struct Joiner {
 const INDEX_KEYS: usize = 2 * ATTEMPTS_CAP;
 
 /// Drops the older half (by their newest verdict's time) of `map`'s keys.
-fn prune_pending(map: &mut HashMap<String, VecDeque<Verdict>>) {
+/// Returns how many of the verdicts dropped `owns` (see
+/// [`Joiner::unmatched`]: each verdict is counted in one index).
+fn prune_pending(
+    map: &mut HashMap<String, VecDeque<Verdict>>,
+    owns: impl Fn(&Verdict) -> bool,
+) -> u64 {
     let newest = |list: &VecDeque<Verdict>| list.back().and_then(|v| v.ts);
     let mut times: Vec<Option<Timestamp>> = map.values().map(newest).collect();
     times.sort_unstable();
     let cut = times[times.len() / 2];
-    map.retain(|_, list| !list.is_empty() && newest(list) > cut);
+    let mut dropped = 0;
+    map.retain(|_, list| {
+        let keep = !list.is_empty() && newest(list) > cut;
+        if !keep {
+            dropped += list
+                .iter()
+                .filter(|v| counts_if_unmatched(v) && owns(v))
+                .count() as u64;
+        }
+        keep
+    });
+    dropped
+}
+
+/// Whether `verdict` is counted by [`Joiner::unmatched`] when it meets no
+/// attempt: an auth server's line. Not a client's (a failed client attempt
+/// leaves several lines; those the headend never sees, a certificate or
+/// the network, are counted as attempts already), nor a debug trace's
+/// (`test aaa-server` from the headend's console is traced too, and is no
+/// VPN login).
+fn counts_if_unmatched(verdict: &Verdict) -> bool {
+    verdict.kind == VerdictKind::Server && verdict.since.is_none()
+}
+
+/// Whether the index by client IP counts `verdict` (it has an address),
+/// else the index by name: each pending verdict is counted once.
+fn counted_by_ip(verdict: &Verdict) -> bool {
+    verdict.ip.is_some()
 }
 
 fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<SignedDuration> {
@@ -549,12 +584,50 @@ impl Joiner {
                 !ids.is_empty()
             });
         }
-        for map in [&mut self.pending_by_ip, &mut self.pending_by_name] {
-            if !map.is_empty() {
-                prune_pending(map);
-            }
+        if !self.pending_by_ip.is_empty() {
+            self.dropped_pending += prune_pending(&mut self.pending_by_ip, counted_by_ip);
+        }
+        if !self.pending_by_name.is_empty() {
+            self.dropped_pending += prune_pending(&mut self.pending_by_name, |v| !counted_by_ip(v));
         }
         self.prune_at = (2 * self.index_keys()).max(INDEX_KEYS);
+    }
+
+    /// Auth servers' failure verdicts that met no headend attempt: those
+    /// still waiting from before `past` (a time the headend's own log has
+    /// moved [`JOIN_WINDOW`] beyond, so their attempt would have come by
+    /// then) with no attempt near them at all, and those dropped to stay
+    /// bounded. A verdict with an attempt near it (one that another
+    /// verdict of the login joined first) is about a login the headend
+    /// shows. Decided from what is held when asked, so the same whatever
+    /// order the sources were read in. Each is counted once, though it
+    /// waits under both its address and its name (a per-key list that
+    /// overflowed loses its oldest under one key only: the count is then
+    /// low by those, never high). Only auth servers' lines count (see
+    /// [`counts_if_unmatched`]).
+    pub fn unmatched(&self, past: Timestamp) -> u64 {
+        let Ok(before) = past.checked_sub(JOIN_WINDOW) else {
+            return self.dropped_pending;
+        };
+        let near_attempt = |v: &Verdict| {
+            let by_ip = v.ip.as_ref().and_then(|ip| self.attempts_by_ip.get(ip));
+            let by_name = v.user.as_ref().and_then(|n| self.attempts_by_name.get(n));
+            near(by_ip, v.ts)
+                .chain(near(by_name, v.ts))
+                .next()
+                .is_some()
+        };
+        let waiting = |map: &HashMap<String, VecDeque<Verdict>>, by_ip: bool| -> u64 {
+            map.values()
+                .flat_map(|list| list.iter())
+                .filter(|v| counts_if_unmatched(v) && counted_by_ip(v) == by_ip)
+                .filter(|v| v.ts.is_some_and(|t| t < before))
+                .filter(|v| !near_attempt(v))
+                .count() as u64
+        };
+        self.dropped_pending
+            + waiting(&self.pending_by_ip, true)
+            + waiting(&self.pending_by_name, false)
     }
 
     /// Keys in the largest index.
@@ -891,5 +964,63 @@ mod tests {
                 "{headend} + {server}"
             );
         }
+    }
+
+    /// An auth server's failure that met no attempt counts once the
+    /// headend's log has come past it, once whether it waits under its
+    /// address, its name or both; not one with an attempt near it (a
+    /// second verdict on a login the headend shows), a client's, or a
+    /// debug trace's.
+    #[test]
+    fn unmatched_counts_auth_server_failures_no_attempt_came_for() {
+        let mut j = Joiner::default();
+        let (id, _) = j.add_attempt(Attempt::new(
+            t(100),
+            0,
+            Some("192.0.2.1"),
+            Some("ann".into()),
+            Cause::BadCredentials,
+        ));
+        assert_eq!(
+            j.add_verdict(verdict(101, Some("ann"), None, Cause::BadCredentials)),
+            Some(id)
+        );
+        // The attempt is joined: a second verdict on it waits, but is about
+        // a login the headend shows.
+        assert_eq!(
+            j.add_verdict(verdict(102, Some("ann"), None, Cause::AccountLocked)),
+            None
+        );
+        // No attempt near these.
+        j.add_verdict(verdict(
+            200,
+            Some("bob"),
+            Some("192.0.2.2"),
+            Cause::BadCredentials,
+        ));
+        j.add_verdict(verdict(210, None, Some("192.0.2.3"), Cause::BadCredentials));
+        j.add_verdict(verdict(220, Some("cy"), None, Cause::BadCredentials));
+        j.add_verdict(Verdict {
+            kind: VerdictKind::Client,
+            ..verdict(230, Some("dee"), None, Cause::BadCredentials)
+        });
+        j.add_verdict(Verdict {
+            since: t(239),
+            ..verdict(240, Some("eve"), None, Cause::AccountLocked)
+        });
+        let past = |s| t(s).unwrap();
+        // Not before the headend has come JOIN_WINDOW past each.
+        assert_eq!(j.unmatched(past(205)), 0);
+        assert_eq!(j.unmatched(past(211)), 1);
+        assert_eq!(j.unmatched(past(300)), 3, "bob, 192.0.2.3 and cy");
+        // A later attempt takes a waiting verdict: no longer unmatched.
+        j.add_attempt(Attempt::new(
+            t(221),
+            1,
+            None,
+            Some("cy".into()),
+            Cause::Other,
+        ));
+        assert_eq!(j.unmatched(past(300)), 2);
     }
 }

@@ -150,7 +150,7 @@ pub(super) fn draw_detail(
             theme.plain,
         ),
     ];
-    if let Some(reason) = &stats.auth_reason {
+    if let Some(reason) = stats.auth_reason() {
         reasons.push(Span::styled("   auth server says ", theme.muted));
         reasons.push(Span::styled(sanitize_str(reason), theme.plain));
     }

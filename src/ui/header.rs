@@ -437,6 +437,11 @@ pub(super) fn header_lines(
             theme.marker,
         );
     }
+    // Logins the headend log does not show: said beside the sources, one
+    // of which is missing.
+    if let Some(note) = crate::engine::incident::unmatched_note(inc.unmatched_auth_failures()) {
+        bottom.one(P::SourceAlerts, format!("  ⚠ {note}"), theme.marker);
+    }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
     let verdict = inc.scope();

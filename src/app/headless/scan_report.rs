@@ -124,6 +124,10 @@ pub struct TotalsReport {
     pub successes: u64,
     pub session_ends: u64,
     pub unattributed_failures: u64,
+    /// Auth-server (and, beside a headend log, client) failures that met
+    /// no headend attempt though the headend's log came past them: logins
+    /// the headend log read does not show, in no other count.
+    pub unmatched_auth_failures: u64,
     pub events: u64,
     /// Copies of headend lines that another source had already delivered
     /// (a relay and the headend's own file), counted once.
@@ -247,7 +251,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 causes: s.causes.clone(),
                 last_cause: s.last_cause,
                 last_reason: s.last_reason.as_deref().map(str::to_string),
-                auth_reason: s.auth_reason.clone(),
+                auth_reason: s.auth_reason().map(str::to_string),
                 client_ips: s.client_ips.clone(),
                 first_failure: s.first_failure,
                 last_failure: s.last_failure,
@@ -323,6 +327,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         successes: t.successes,
         session_ends: t.session_ends,
         unattributed_failures: t.unattributed_failures,
+        unmatched_auth_failures: incident.unmatched_auth_failures(),
         events: t.events,
         duplicates: t.duplicates,
         duplicates_forgotten: incident.duplicates_forgotten(),

@@ -127,5 +127,10 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
     if let Some(w) = &report.join_warning {
         writeln!(out, "{}", sanitize_str(w))?;
     }
+    if let Some(note) =
+        crate::engine::incident::unmatched_note(report.totals.unmatched_auth_failures)
+    {
+        writeln!(out, "⚠ {note}")?;
+    }
     Ok(())
 }

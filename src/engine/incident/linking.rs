@@ -397,7 +397,7 @@ mod tests {
         inc.apply(&ok);
         let quin = inc.user(&named("quin")).cloned().unwrap_or_default();
         assert_eq!((quin.failures, quin.successes), (1, 0));
-        assert_eq!(quin.auth_reason.as_deref(), Some("24408 wrong password"));
+        assert_eq!(quin.auth_reason(), Some("24408 wrong password"));
         assert_eq!(quin.lines.len(), 1);
         assert_eq!(inc.totals().failures, 1);
         assert!(

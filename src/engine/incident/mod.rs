@@ -60,6 +60,21 @@ pub use users::{
     RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState, UserStats, capped_name,
 };
 
+/// What every output says of [`Incident::unmatched_auth_failures`], when
+/// there are any: the same words in the header, `scan` and the report.
+pub fn unmatched_note(n: u64) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{} no headend attempt: not counted (is a headend's log missing?)",
+            crate::plural::count(
+                n,
+                "auth-server failure matches",
+                "auth-server failures match"
+            )
+        )
+    })
+}
+
 /// The name the headend logs in place of an invalid or unknown user name.
 pub const HIDDEN_USER: &str = "*****";
 
@@ -241,6 +256,15 @@ pub struct Incident {
     /// only traffic, session ends, management logins or debug traces leaves
     /// the scope `unknown`, because its logging may leave the logins out.
     headend_logins_seen: bool,
+    /// The latest time of a headend line about a login or an AAA server
+    /// (see [`Incident::about_logins`]): how far the headend's own log has
+    /// come, for [`Incident::unmatched_auth_failures`].
+    headend_logins_to: Option<Timestamp>,
+    /// [`Incident::unmatched_auth_failures`], worked out once per change.
+    unmatched: std::sync::OnceLock<u64>,
+    /// [`Incident::unmatched_auth_failures`] when the input was complete (see
+    /// [`Incident::finish_input`], which drops the verdicts waiting).
+    unmatched_at_finish: Option<u64>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -374,6 +398,20 @@ impl Incident {
         self.last_capacity_reason.as_deref()
     }
 
+    /// Auth-server failures that matched no headend attempt though the
+    /// headend's log has come past them: logins the headend log read does
+    /// not show (another headend's, a log that is not all of it), counted
+    /// nowhere else. Zero before a headend line about a login; see
+    /// `Joiner::unmatched`.
+    pub fn unmatched_auth_failures(&self) -> u64 {
+        *self.unmatched.get_or_init(|| {
+            let waiting = self
+                .headend_logins_to
+                .map_or(0, |past| self.join.unmatched(past));
+            self.unmatched_at_finish.unwrap_or(0) + waiting
+        })
+    }
+
     /// Users currently failing (see [`UserStats::failing_now`]); a spray
     /// source is not a user.
     pub fn failing_now(&self) -> usize {
@@ -500,7 +538,9 @@ impl Incident {
     /// names that is tens of MiB. Counts and every figure shown are kept;
     /// a line applied afterwards is counted, but joins nothing before.
     pub fn finish_input(&mut self) {
+        self.unmatched_at_finish = Some(self.unmatched_auth_failures());
         self.join = Joiner::default();
+        self.unmatched.take();
         self.open_attempts = HashMap::default();
         self.ip_users = HashMap::default();
         self.host_users = HashMap::default();
@@ -521,6 +561,7 @@ impl Incident {
         self.users_now.take();
         self.scope.take();
         self.cause_tally.take();
+        self.unmatched.take();
     }
 
     /// Applies one parsed event.
@@ -666,7 +707,10 @@ impl Incident {
     fn apply_event(&mut self, ev: &Event, line: Option<LineRef>, follow_on: bool) -> Applied {
         self.changed();
         self.headend_seen |= ev.family == Family::Headend;
-        self.headend_logins_seen |= Self::about_logins(ev);
+        if Self::about_logins(ev) {
+            self.headend_logins_seen = true;
+            self.headend_logins_to = later(self.headend_logins_to, ev.ts);
+        }
         self.totals.events += 1;
         let ts = ev.ts.or(self.latest());
         if Self::only_counts(ev) {

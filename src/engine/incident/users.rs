@@ -286,9 +286,9 @@ pub struct UserStats {
     pub last_reason: Option<Arc<str>>,
     /// The auth server's reason for the user's last rejection (ISE
     /// `FailureReason`, NPS reason), often more precise than the headend's.
-    pub auth_reason: Option<String>,
-    /// The log time of the rejection [`UserStats::auth_reason`] is from.
-    pub(super) auth_reason_at: Option<Timestamp>,
+    /// Boxed: few users have one, and every user's stats are kept (see
+    /// `a_tracked_user_stays_small`).
+    auth_reason: Option<Box<AuthReason>>,
     /// The client IPs seen for this user, in order of first appearance,
     /// the first [`CLIENT_IPS_CAP`] of them.
     pub client_ips: Vec<String>,
@@ -321,6 +321,13 @@ pub struct UserStats {
     /// References dropped from [`UserStats::lines`] to stay within the cap
     /// (saturating): a bundle made from the references says what it lacks.
     pub lines_dropped: u32,
+}
+
+/// The auth server's reason for a rejection, with the rejection's time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct AuthReason {
+    at: Option<Timestamp>,
+    text: String,
 }
 
 /// A user's first and last failure and last cause at one moment
@@ -444,7 +451,6 @@ impl UserStats {
             self.last_cause = None;
             self.last_reason = None;
             self.auth_reason = None;
-            self.auth_reason_at = None;
             self.last_failure = None;
             self.first_failure = None;
             return;
@@ -459,7 +465,6 @@ impl UserStats {
                 self.last_cause = before.cause;
                 self.last_reason = None;
                 self.auth_reason = None;
-                self.auth_reason_at = None;
             }
             return;
         }
@@ -484,7 +489,6 @@ impl UserStats {
             }
             self.last_reason = None;
             self.auth_reason = None;
-            self.auth_reason_at = None;
         }
         if self.first_failure == ts
             && let Some((t, _)) = failure_lines()
@@ -505,13 +509,23 @@ impl UserStats {
     /// whatever order the sources are read in (files named in another
     /// order, a live feed).
     pub(super) fn hear_auth_reason(&mut self, ts: Option<Timestamp>, reason: String) {
-        if let (Some(ts), Some(at)) = (ts, self.auth_reason_at)
+        let kept = self.auth_reason.as_ref().and_then(|r| r.at);
+        if let (Some(ts), Some(at)) = (ts, kept)
             && ts < at
         {
             return;
         }
-        self.auth_reason = Some(reason);
-        self.auth_reason_at = ts.or(self.auth_reason_at);
+        self.auth_reason = Some(Box::new(AuthReason {
+            at: ts.or(kept),
+            text: reason,
+        }));
+    }
+
+    /// The auth server's reason for the user's latest rejection (ISE
+    /// `FailureReason`, NPS reason, the directory's answer in a debug
+    /// trace), often more precise than the headend's.
+    pub fn auth_reason(&self) -> Option<&str> {
+        self.auth_reason.as_deref().map(|r| r.text.as_str())
     }
 
     /// Files `line` unless it is filed already (a line of an attempt
