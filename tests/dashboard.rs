@@ -1100,3 +1100,30 @@ fn lines_of_hidden_attempts_a_verdict_named_are_the_users_once_each() {
         );
     }
 }
+
+/// A headend log that stopped while the others moved on is said to be
+/// quiet; a debug trace (a capture pasted into a file) is not: it stops
+/// when the capture does, and says nothing of the headend.
+#[test]
+fn a_headend_log_that_stopped_is_quiet_and_a_debug_trace_is_not() {
+    let headend = include_str!("../sample-logs/asa-headend.log");
+    let early: String = headend
+        .lines()
+        .take(1000)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let model = model_of(&[
+        (source("asa-headend.log", Family::Headend), headend),
+        (source("early.log", Family::Headend), early.as_str()),
+        (
+            source("asa-debug-trace.log", Family::Headend),
+            include_str!("../sample-logs/asa-debug-trace.log"),
+        ),
+    ]);
+    assert_eq!(model.quiet(0), None);
+    assert!(model.quiet(1).is_some(), "its lines end 20 minutes early");
+    assert_eq!(model.quiet(2), None, "a debug trace");
+    let screen = default_screen(&model, 200, 60);
+    assert!(screen.contains("⚠ early.log quiet"), "{screen}");
+    assert!(!screen.contains("asa-debug-trace.log quiet"), "{screen}");
+}

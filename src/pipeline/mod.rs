@@ -64,7 +64,10 @@ pub struct SourceState {
     /// Records the parser recognised: a source that read lines but
     /// recognised none is not the log it was taken for.
     pub recognised: u64,
-    /// The log time of its newest recognised line (for [`Model::quiet`]).
+    /// The log time of its newest recognised line (for [`Model::quiet`]),
+    /// debug-trace lines left out: a trace (`debug aaa`, a capture pasted
+    /// into a file) stops when the capture does, and its silence says
+    /// nothing of the headend.
     pub last_ts: Option<jiff::Timestamp>,
     /// Neither role nor format was forced: when the file is created or
     /// recreated (rotation, truncation), both are detected again from its
@@ -693,7 +696,7 @@ struct Seen {
 impl Seen {
     fn note(&mut self, ev: &Event) {
         self.recognised += 1;
-        if ev.ts > self.last_ts {
+        if ev.trace_session.is_none() && ev.ts > self.last_ts {
             self.last_ts = ev.ts;
         }
     }
