@@ -525,3 +525,31 @@ fn the_readme_never_carries_a_raw_escape_sequence() {
         "the evidence keeps its bytes"
     );
 }
+
+/// A debug trace names its user once, on an early line of its session;
+/// the directory's answer on a later line of that session is the user's
+/// too (the engine files it under the user, the drill-down and the
+/// dashboard's bundle show it): `bundle --user` marks it, with the
+/// answer's cause.
+#[test]
+fn a_debug_traces_answer_is_the_users_in_the_bundle_as_on_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = bundle_of(
+        "mkowalski",
+        &[
+            "sample-logs/asa-headend.log",
+            "sample-logs/asa-debug-trace.log",
+        ],
+        dir.path(),
+    );
+    let trace = file(&files, "asa-debug-trace.log");
+    let marks = marked(trace);
+    for line in ["13:", "14: [account_locked]", "15:", "16:"] {
+        assert!(
+            marks
+                .iter()
+                .any(|m| m.trim_start_matches('>').trim_start().starts_with(line)),
+            "{line} not marked: {trace}"
+        );
+    }
+}

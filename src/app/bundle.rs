@@ -18,7 +18,7 @@
 //!   file before `--backlog`'s first line) is named in the bundle's
 //!   README, with the `vpnwatch bundle` command that gives every line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Write};
 use std::ops::RangeInclusive;
@@ -153,10 +153,16 @@ pub fn excerpts(
     cancel: &AtomicBool,
 ) -> anyhow::Result<Vec<Excerpt>> {
     let matcher = UserMatch::for_user(user, stats);
-    // The cause the engine gave each of the user's failure lines it filed.
+    // The cause the engine gave each of the user's failure lines it filed,
+    // and every line it filed: a line the engine tied to the user by what
+    // came before it (a debug trace's answer, whose session named the user
+    // on an earlier line) is the user's too, as the dashboard's bundle
+    // and drill-down show it.
     let mut causes: HashMap<u64, Cause> = HashMap::new();
-    if let Some(filed) = survey.incident.user(user) {
-        for line in &filed.lines {
+    let mut filed: HashSet<u64> = HashSet::new();
+    if let Some(stats) = survey.incident.user(user) {
+        for line in &stats.lines {
+            filed.insert(line.index);
             if let Some(c) = line.cause {
                 causes.insert(line.index, c);
             }
@@ -172,10 +178,10 @@ pub fn excerpts(
         let mut marked: Vec<(u64, Option<Cause>)> = Vec::new();
         read::read_file(file, u64::MAX, ctx, |record| {
             check(cancel)?;
+            let end = *record.lines.end();
             if let Some(ev) = record.event
-                && matcher.matches(ev, &laptops)
+                && (matcher.matches(ev, &laptops) || filed.contains(&line_key(i, end)))
             {
-                let end = *record.lines.end();
                 for n in record.lines.clone() {
                     let cause = (n == end)
                         .then(|| causes.get(&line_key(i, end)).copied())
