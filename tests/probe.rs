@@ -420,7 +420,7 @@ fn dashboard_probe_shows_on_the_aaa_line_and_is_journaled() {
         "{row}"
     );
     assert!(
-        row.contains("127.0.0.2 not marked ✖ probe timeout ⚠ logs ok, probe no answer"),
+        row.contains("127.0.0.2 not marked ✖ probe timeout ⚠ logs: no failure, probe no answer"),
         "{row}"
     );
 

@@ -27,6 +27,11 @@ use crate::vocab::{Cause, Family};
 /// a RADIUS timeout; clocks of different devices drift by a few seconds.
 pub const JOIN_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 
+/// Pending verdicts [`Joiner::unmatched`] looks at in each index, at
+/// most: it is asked for every frame the dashboard draws after a change,
+/// and a flood of auth-server lines must not make that slow.
+const UNMATCHED_LOOKED_AT: usize = 32_768;
+
 /// Attempts remembered for joining; older ones can no longer be joined.
 const ATTEMPTS_CAP: usize = 65_536;
 
@@ -174,6 +179,9 @@ pub struct Verdict {
     /// For a debug-trace verdict, when its trace session began: it is
     /// about a login at or after then, never an earlier attempt.
     pub since: Option<Timestamp>,
+    /// From a debug trace (a `test aaa-server` from the headend's console
+    /// is traced too, and is no VPN login).
+    pub traced: bool,
 }
 
 /// Whether an attempt at `attempt` can be the login of a verdict whose
@@ -232,9 +240,9 @@ pub struct Joiner {
     /// Verdicts that have not met their attempt yet, in time order.
     pending_by_ip: HashMap<String, VecDeque<Verdict>>,
     pending_by_name: HashMap<String, VecDeque<Verdict>>,
-    /// Pending verdicts dropped to stay bounded, never joined: they count
-    /// as unmatched (see [`Joiner::unmatched`]).
-    dropped_pending: u64,
+    /// Changes to what [`Joiner::unmatched`] depends on: attempts and
+    /// pending verdicts added, taken or dropped.
+    generation: u64,
     /// Index sizes at which keys are next pruned (twice what was left at
     /// the last pruning, so pruning is O(1) per attempt amortised).
     prune_at: usize,
@@ -249,28 +257,12 @@ pub struct Joiner {
 const INDEX_KEYS: usize = 2 * ATTEMPTS_CAP;
 
 /// Drops the older half (by their newest verdict's time) of `map`'s keys.
-/// Returns how many of the verdicts dropped `owns` (see
-/// [`Joiner::unmatched`]: each verdict is counted in one index).
-fn prune_pending(
-    map: &mut HashMap<String, VecDeque<Verdict>>,
-    owns: impl Fn(&Verdict) -> bool,
-) -> u64 {
+fn prune_pending(map: &mut HashMap<String, VecDeque<Verdict>>) {
     let newest = |list: &VecDeque<Verdict>| list.back().and_then(|v| v.ts);
     let mut times: Vec<Option<Timestamp>> = map.values().map(newest).collect();
     times.sort_unstable();
     let cut = times[times.len() / 2];
-    let mut dropped = 0;
-    map.retain(|_, list| {
-        let keep = !list.is_empty() && newest(list) > cut;
-        if !keep {
-            dropped += list
-                .iter()
-                .filter(|v| counts_if_unmatched(v) && owns(v))
-                .count() as u64;
-        }
-        keep
-    });
-    dropped
+    map.retain(|_, list| !list.is_empty() && newest(list) > cut);
 }
 
 /// Whether `verdict` is counted by [`Joiner::unmatched`] when it meets no
@@ -280,7 +272,7 @@ fn prune_pending(
 /// (`test aaa-server` from the headend's console is traced too, and is no
 /// VPN login).
 fn counts_if_unmatched(verdict: &Verdict) -> bool {
-    verdict.kind == VerdictKind::Server && verdict.since.is_none()
+    verdict.kind == VerdictKind::Server && !verdict.traced
 }
 
 /// Whether the index by client IP counts `verdict` (it has an address),
@@ -386,6 +378,7 @@ impl Joiner {
     /// causes are noted in the attempt; the caller applies
     /// [`Attempt::settled`].
     pub fn add_attempt(&mut self, mut attempt: Attempt) -> (usize, Vec<Verdict>) {
+        self.generation += 1;
         let verdicts = self.take_pending(&attempt);
         for v in &verdicts {
             attempt.hear(Side::Verdict(v.kind), v.cause);
@@ -455,6 +448,7 @@ impl Joiner {
             return Some(id);
         }
         self.prune();
+        self.generation += 1;
         if let Some(ip) = verdict.ip.clone() {
             remember(
                 &mut self.pending_by_ip,
@@ -484,6 +478,7 @@ impl Joiner {
         since: Option<Timestamp>,
         verdict: &Verdict,
     ) -> Option<Amended> {
+        self.generation += 1;
         let in_run = |ts: Option<Timestamp>| after_start(ts, since);
         let pending = near(self.pending_by_name.get(name), verdict.ts)
             .filter(|v| v.kind == verdict.kind && in_run(v.ts))
@@ -575,6 +570,7 @@ impl Joiner {
             return;
         }
         self.added = 0;
+        self.generation += 1;
         let first = self.first_id;
         // All at once, so that the next pruning comes when the largest
         // index has doubled again, not when each one has.
@@ -584,11 +580,10 @@ impl Joiner {
                 !ids.is_empty()
             });
         }
-        if !self.pending_by_ip.is_empty() {
-            self.dropped_pending += prune_pending(&mut self.pending_by_ip, counted_by_ip);
-        }
-        if !self.pending_by_name.is_empty() {
-            self.dropped_pending += prune_pending(&mut self.pending_by_name, |v| !counted_by_ip(v));
+        for map in [&mut self.pending_by_ip, &mut self.pending_by_name] {
+            if !map.is_empty() {
+                prune_pending(map);
+            }
         }
         self.prune_at = (2 * self.index_keys()).max(INDEX_KEYS);
     }
@@ -596,18 +591,19 @@ impl Joiner {
     /// Auth servers' failure verdicts that met no headend attempt: those
     /// still waiting from before `past` (a time the headend's own log has
     /// moved [`JOIN_WINDOW`] beyond, so their attempt would have come by
-    /// then) with no attempt near them at all, and those dropped to stay
-    /// bounded. A verdict with an attempt near it (one that another
-    /// verdict of the login joined first) is about a login the headend
-    /// shows. Decided from what is held when asked, so the same whatever
-    /// order the sources were read in. Each is counted once, though it
-    /// waits under both its address and its name (a per-key list that
-    /// overflowed loses its oldest under one key only: the count is then
-    /// low by those, never high). Only auth servers' lines count (see
+    /// then) with no attempt near them at all. A verdict with an attempt
+    /// near it (one that another verdict of the login joined first) is
+    /// about a login the headend shows. Decided from what is held when
+    /// asked, so the same whatever order the sources were read in, while
+    /// the indexes are within their bounds. Each is counted once, though
+    /// it waits under both its address and its name. Verdicts dropped to
+    /// stay bounded (pruning, a per-key list that overflowed) are not
+    /// counted, nor are those past the first [`UNMATCHED_LOOKED_AT`]: the
+    /// count is then low, never high. Only auth servers' lines count (see
     /// [`counts_if_unmatched`]).
     pub fn unmatched(&self, past: Timestamp) -> u64 {
         let Ok(before) = past.checked_sub(JOIN_WINDOW) else {
-            return self.dropped_pending;
+            return 0;
         };
         let near_attempt = |v: &Verdict| {
             let by_ip = v.ip.as_ref().and_then(|ip| self.attempts_by_ip.get(ip));
@@ -620,14 +616,20 @@ impl Joiner {
         let waiting = |map: &HashMap<String, VecDeque<Verdict>>, by_ip: bool| -> u64 {
             map.values()
                 .flat_map(|list| list.iter())
+                .take(UNMATCHED_LOOKED_AT)
                 .filter(|v| counts_if_unmatched(v) && counted_by_ip(v) == by_ip)
                 .filter(|v| v.ts.is_some_and(|t| t < before))
                 .filter(|v| !near_attempt(v))
                 .count() as u64
         };
-        self.dropped_pending
-            + waiting(&self.pending_by_ip, true)
-            + waiting(&self.pending_by_name, false)
+        waiting(&self.pending_by_ip, true) + waiting(&self.pending_by_name, false)
+    }
+
+    /// Changes to what [`Joiner::unmatched`] depends on since the joiner
+    /// was made: a caller that keeps its answer asks again only when this
+    /// moved.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Keys in the largest index.
@@ -661,6 +663,7 @@ mod tests {
             cause,
             lines: Vec::new(),
             since: None,
+            traced: false,
         }
     }
 
@@ -895,6 +898,7 @@ mod tests {
                 cause: Cause::Other,
                 lines: Vec::new(),
                 since: None,
+                traced: false,
             }),
             None
         );
@@ -924,6 +928,7 @@ mod tests {
                 cause: Cause::Other,
                 lines: Vec::new(),
                 since: None,
+                traced: false,
             });
         }
         assert!(j.index_keys() <= INDEX_KEYS + 1, "{}", j.index_keys());
@@ -937,6 +942,7 @@ mod tests {
             cause: Cause::Other,
             lines: Vec::new(),
             since: None,
+            traced: false,
         });
         assert_eq!(hit, Some(n - 1));
     }
@@ -1004,8 +1010,9 @@ mod tests {
             kind: VerdictKind::Client,
             ..verdict(230, Some("dee"), None, Cause::BadCredentials)
         });
+        // A debug trace's answer, its session's start not seen.
         j.add_verdict(Verdict {
-            since: t(239),
+            traced: true,
             ..verdict(240, Some("eve"), None, Cause::AccountLocked)
         });
         let past = |s| t(s).unwrap();

@@ -439,8 +439,10 @@ pub(super) fn header_lines(
     }
     // Logins the headend log does not show: said beside the sources, one
     // of which is missing.
-    if let Some(note) = crate::engine::incident::unmatched_note(inc.unmatched_auth_failures()) {
-        bottom.one(P::SourceAlerts, format!("  ⚠ {note}"), theme.marker);
+    // Ahead of the AAA servers when both do not fit: failures in no
+    // count are what a narrow screen must still say.
+    if let Some(note) = crate::engine::incident::unmatched_short(inc.unmatched_auth_failures()) {
+        bottom.one(P::Runbook, format!("  ⚠ {note}"), theme.marker);
     }
     // The verdict line: what the bridge asks first. The evidence quotes
     // log text (server names, reasons), hence the sanitiser.
@@ -505,7 +507,10 @@ fn probe_spans(
     if logs_failed && probe.ok {
         out.push(Span::styled(" ⚠ logs FAILED, probe answers", theme.marker));
     } else if logs_healthy && !probe.answered && !probe.short.starts_with('…') {
-        out.push(Span::styled(" ⚠ logs ok, probe no answer", theme.marker));
+        out.push(Span::styled(
+            " ⚠ logs: no failure, probe no answer",
+            theme.marker,
+        ));
     }
 }
 

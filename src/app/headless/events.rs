@@ -114,6 +114,10 @@ pub fn events(
     if let Some(w) = join_warning(&incident, &summaries) {
         eprintln!("vpnwatch: {w}");
     }
+    if let Some(note) = crate::engine::incident::unmatched_note(incident.unmatched_auth_failures())
+    {
+        eprintln!("vpnwatch: {note}");
+    }
     Ok(summaries.iter().any(|s| s.recognised > 0))
 }
 

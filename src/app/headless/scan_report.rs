@@ -124,9 +124,9 @@ pub struct TotalsReport {
     pub successes: u64,
     pub session_ends: u64,
     pub unattributed_failures: u64,
-    /// Auth-server (and, beside a headend log, client) failures that met
-    /// no headend attempt though the headend's log came past them: logins
-    /// the headend log read does not show, in no other count.
+    /// Auth-server failures that met no headend attempt though the
+    /// headend's log came past them: logins the headend log read does not
+    /// show (see `Incident::unmatched_auth_failures`), in no other count.
     pub unmatched_auth_failures: u64,
     pub events: u64,
     /// Copies of headend lines that another source had already delivered

@@ -117,7 +117,7 @@ impl Incident {
                 && ev.family == Family::AuthServer
                 && let Some(reason) = ev.reason
             {
-                stats.hear_auth_reason(ts, reason.to_string());
+                stats.hear_auth_reason(ts, false, reason.to_string());
             }
         }
         if ev.outcome == Outcome::Failure {
@@ -136,6 +136,7 @@ impl Incident {
                 // shown by then and takes the attempt's cause when it joins.
                 lines: line.map(|l| (l.family, l.index)).into_iter().collect(),
                 since,
+                traced: ev.trace_session.is_some(),
             };
             if ev.family == Family::AuthServer {
                 self.join_watch.verdict(ts);

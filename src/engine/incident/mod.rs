@@ -60,17 +60,25 @@ pub use users::{
     RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState, UserStats, capped_name,
 };
 
-/// What every output says of [`Incident::unmatched_auth_failures`], when
-/// there are any: the same words in the header, `scan` and the report.
-pub fn unmatched_note(n: u64) -> Option<String> {
+/// What the header says of [`Incident::unmatched_auth_failures`], when
+/// there are any; [`unmatched_note`] is the same with its why, for the
+/// outputs that have the room.
+pub fn unmatched_short(n: u64) -> Option<String> {
     (n > 0).then(|| {
         format!(
-            "{} no headend attempt: not counted (is a headend's log missing?)",
-            crate::plural::count(
-                n,
-                "auth-server failure matches",
-                "auth-server failures match"
-            )
+            "{} unmatched",
+            crate::plural::count(n, "auth-server failure", "auth-server failures")
+        )
+    })
+}
+
+/// What `scan`, `events` and the report say of
+/// [`Incident::unmatched_auth_failures`], when there are any.
+pub fn unmatched_note(n: u64) -> Option<String> {
+    unmatched_short(n).map(|short| {
+        format!(
+            "{short}: no headend attempt matches them, and they are in no count \
+             (another headend's log missing, or logins other than VPN?)"
         )
     })
 }
@@ -260,8 +268,10 @@ pub struct Incident {
     /// (see [`Incident::about_logins`]): how far the headend's own log has
     /// come, for [`Incident::unmatched_auth_failures`].
     headend_logins_to: Option<Timestamp>,
-    /// [`Incident::unmatched_auth_failures`], worked out once per change.
-    unmatched: std::sync::OnceLock<u64>,
+    /// [`Incident::unmatched_auth_failures`] with what it was worked out
+    /// from (the joiner's generation and the headend's time): asked for
+    /// every frame, worked out again only when either moved.
+    unmatched: std::cell::Cell<Option<(u64, Option<Timestamp>, u64)>>,
     /// [`Incident::unmatched_auth_failures`] when the input was complete (see
     /// [`Incident::finish_input`], which drops the verdicts waiting).
     unmatched_at_finish: Option<u64>,
@@ -404,12 +414,18 @@ impl Incident {
     /// nowhere else. Zero before a headend line about a login; see
     /// `Joiner::unmatched`.
     pub fn unmatched_auth_failures(&self) -> u64 {
-        *self.unmatched.get_or_init(|| {
-            let waiting = self
-                .headend_logins_to
-                .map_or(0, |past| self.join.unmatched(past));
-            self.unmatched_at_finish.unwrap_or(0) + waiting
-        })
+        let key = (self.join.generation(), self.headend_logins_to);
+        if let Some((generation, past, n)) = self.unmatched.get()
+            && (generation, past) == key
+        {
+            return n;
+        }
+        let waiting = self
+            .headend_logins_to
+            .map_or(0, |past| self.join.unmatched(past));
+        let n = self.unmatched_at_finish.unwrap_or(0) + waiting;
+        self.unmatched.set(Some((key.0, key.1, n)));
+        n
     }
 
     /// Users currently failing (see [`UserStats::failing_now`]); a spray
@@ -540,7 +556,7 @@ impl Incident {
     pub fn finish_input(&mut self) {
         self.unmatched_at_finish = Some(self.unmatched_auth_failures());
         self.join = Joiner::default();
-        self.unmatched.take();
+        self.unmatched.set(None);
         self.open_attempts = HashMap::default();
         self.ip_users = HashMap::default();
         self.host_users = HashMap::default();
@@ -561,7 +577,6 @@ impl Incident {
         self.users_now.take();
         self.scope.take();
         self.cause_tally.take();
-        self.unmatched.take();
     }
 
     /// Applies one parsed event.

@@ -86,6 +86,7 @@ impl Incident {
         {
             stats.hear_auth_reason(
                 ts,
+                true,
                 format!(
                     "Active Directory: data {code}, {}",
                     crate::parse::debug_trace::ad_data_meaning(code)
@@ -113,6 +114,7 @@ impl Incident {
             cause: ev.cause.unwrap_or(Cause::Other),
             lines: line.map(|l| (l.family, l.index)).into_iter().collect(),
             since: traced.since,
+            traced: true,
         };
         let amended = self.join.amend(&traced.name, traced.since, &verdict)?;
         let user = self

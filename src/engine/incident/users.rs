@@ -327,6 +327,9 @@ pub struct UserStats {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct AuthReason {
     at: Option<Timestamp>,
+    /// The directory's own answer decoded (a debug trace's AD `data`
+    /// code), which wins over other reasons of the same second.
+    decoded: bool,
     text: String,
 }
 
@@ -507,18 +510,33 @@ impl UserStats {
     /// The auth server's reason for a rejection at `ts`: kept when it is
     /// the latest by log time, so that the reason shown is the same
     /// whatever order the sources are read in (files named in another
-    /// order, a live feed).
-    pub(super) fn hear_auth_reason(&mut self, ts: Option<Timestamp>, reason: String) {
-        let kept = self.auth_reason.as_ref().and_then(|r| r.at);
-        if let (Some(ts), Some(at)) = (ts, kept)
-            && ts < at
-        {
-            return;
-        }
-        self.auth_reason = Some(Box::new(AuthReason {
-            at: ts.or(kept),
+    /// order, a live feed). Of two at the same time, the directory's
+    /// decoded answer (`decoded`), then the text that sorts last: a rule,
+    /// not the order they came in.
+    pub(super) fn hear_auth_reason(
+        &mut self,
+        ts: Option<Timestamp>,
+        decoded: bool,
+        reason: String,
+    ) {
+        let new = AuthReason {
+            at: ts,
+            decoded,
             text: reason,
-        }));
+        };
+        let key = |r: &AuthReason| (r.at, r.decoded);
+        if let Some(kept) = self.auth_reason.as_deref() {
+            let newer = match (new.at, kept.at) {
+                // A reason without a time does not displace one with.
+                (None, Some(_)) => false,
+                (Some(_), None) => true,
+                _ => (key(&new), new.text.as_str()) > (key(kept), kept.text.as_str()),
+            };
+            if !newer {
+                return;
+            }
+        }
+        self.auth_reason = Some(Box::new(new));
     }
 
     /// The auth server's reason for the user's latest rejection (ISE
@@ -1442,5 +1460,48 @@ mod tests {
             .collect();
         assert_eq!(order, ["b", "a"]);
         assert_eq!(inc.first_failure(), at(0));
+    }
+
+    /// The auth server's reason kept does not depend on the order the
+    /// reasons come in: the latest by time; at the same time the decoded
+    /// directory answer, then the text that sorts last; one without a time
+    /// never displaces one with.
+    #[test]
+    fn the_auth_reason_kept_does_not_depend_on_arrival_order() {
+        let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+        let reasons = [
+            (
+                at("2026-11-28T09:01:40Z"),
+                false,
+                "Simple authentication returned code (49)",
+            ),
+            (
+                at("2026-11-28T09:01:40Z"),
+                true,
+                "Active Directory: data 775, account locked out",
+            ),
+            (
+                at("2026-11-28T08:56:48Z"),
+                false,
+                "24415 account is locked out",
+            ),
+            (None, false, "Z without a time"),
+        ];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]] {
+            let mut stats = UserStats::default();
+            for i in order {
+                let (ts, decoded, text) = reasons[i];
+                stats.hear_auth_reason(ts, decoded, text.to_string());
+            }
+            assert_eq!(
+                stats.auth_reason(),
+                Some("Active Directory: data 775, account locked out"),
+                "{order:?}"
+            );
+        }
+        let mut plain = UserStats::default();
+        plain.hear_auth_reason(at("2026-11-28T09:00:00Z"), false, "b".into());
+        plain.hear_auth_reason(at("2026-11-28T09:00:00Z"), false, "a".into());
+        assert_eq!(plain.auth_reason(), Some("b"));
     }
 }
