@@ -421,6 +421,14 @@ fn auth_server_failures_the_headend_log_does_not_show_are_said_everywhere() {
             auth.as_str(),
         ),
     ]);
+    // The calm verdict says what it was made without.
+    let v = scan_json(&[asa02, ise]);
+    let evidence = v["scope"]["evidence"].as_str().unwrap_or_default();
+    assert_eq!(v["scope"]["verdict"], "isolated");
+    assert!(
+        evidence.ends_with("; 40 auth-server failures unmatched in all"),
+        "{evidence}"
+    );
     // The header has room for the count, not the why.
     let short = "⚠ 40 auth-server failures unmatched";
     for width in [80, 120, 200] {

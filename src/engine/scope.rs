@@ -129,6 +129,10 @@ pub struct ScopeInputs {
     pub spray_names: usize,
     /// Names under attack from many addresses: (name, addresses).
     pub attacked: Vec<(String, usize)>,
+    /// Auth-server failures no headend attempt matched, in all (see
+    /// [`Incident::unmatched_auth_failures`]): a `none` or `isolated`
+    /// verdict is made without them, and says so.
+    pub unmatched: u64,
 }
 
 /// Gathers the inputs from the incident, at its clock ([`Incident::now`]).
@@ -172,6 +176,7 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         failing_users,
         logins: window.logins,
         causes,
+        unmatched: incident.unmatched_auth_failures(),
     }
 }
 
@@ -213,10 +218,19 @@ fn attack_evidence(i: &ScopeInputs) -> Option<String> {
 
 /// Applies the thresholds in the module docs.
 pub fn decide(i: &ScopeInputs) -> Scope {
-    let scope = |verdict, evidence| Scope {
-        verdict,
-        evidence,
-        cause: None,
+    let scope = |verdict, mut evidence: String| {
+        // A calm verdict made without failures the headend log does not
+        // show says so: they may be the outage.
+        if matches!(verdict, Verdict::None | Verdict::Isolated)
+            && let Some(unmatched) = super::incident::unmatched_short(i.unmatched)
+        {
+            evidence.push_str(&format!("; {unmatched} in all"));
+        }
+        Scope {
+            verdict,
+            evidence,
+            cause: None,
+        }
     };
     let infrastructure = |cause, evidence| Scope {
         verdict: Verdict::Infrastructure,
@@ -435,5 +449,32 @@ mod tests {
             s.evidence,
             "5 users failed in the last 15 min (4 token_required, 1 account_locked, 1 more with another cause) while 40 logins succeeded"
         );
+    }
+
+    /// A calm verdict made without auth-server failures no headend
+    /// attempt matched says so in its evidence; an alarming one needs no
+    /// such doubt.
+    #[test]
+    fn a_calm_verdict_says_what_it_was_made_without() {
+        let with = |mut i: ScopeInputs| {
+            i.unmatched = 40;
+            decide(&i)
+        };
+        for (inputs, calm) in [
+            (failing(0, 40), true),
+            (failing(2, 40), true),
+            (failing(WIDESPREAD_MIN_USERS, 0), false),
+        ] {
+            let s = with(inputs);
+            assert_eq!(
+                s.evidence
+                    .ends_with("; 40 auth-server failures unmatched in all"),
+                calm,
+                "{:?}: {}",
+                s.verdict,
+                s.evidence
+            );
+        }
+        assert!(!decide(&failing(2, 40)).evidence.contains("unmatched"));
     }
 }
