@@ -10,7 +10,10 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{bundle_files, default_screen, model_of, scan_json, source, vpnwatch};
+use common::{
+    bundle_files, default_screen, model_of, report_of, scan_json, scan_json_read_by, source,
+    vpnwatch,
+};
 
 const JOURNAL: &str = "tests/fixtures/journal/sample-incident.jsonl";
 
@@ -380,13 +383,7 @@ fn auth_server_failures_the_headend_log_does_not_show_are_said_everywhere() {
 
     for files in [[asa02, ise], [ise, asa02]] {
         for reader in ["lines", "blocks"] {
-            let out = vpnwatch()
-                .args(["scan", "--json"])
-                .args(files)
-                .env("VPNWATCH_SCAN_READER", reader)
-                .output()
-                .unwrap();
-            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let v = scan_json_read_by(reader, &files);
             assert_eq!(
                 v["totals"]["unmatched_auth_failures"], 40,
                 "{files:?} {reader}"
@@ -396,13 +393,7 @@ fn auth_server_failures_the_headend_log_does_not_show_are_said_everywhere() {
         let table = String::from_utf8_lossy(&table.stdout);
         assert!(table.contains(&format!("⚠ {note}")), "{table}");
     }
-    let journal = dir.path().join("journal.jsonl");
-    std::fs::write(&journal, "").unwrap();
-    let report = vpnwatch()
-        .args(["report", "--journal", journal.to_str().unwrap(), asa02, ise])
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&report.stdout);
+    let report = report_of(dir.path(), &[asa02, ise]);
     assert!(report.contains(&format!("- {note}")), "{report}");
     // As the dashboard reads them: ISE's log detected as such, so its
     // messages split over several lines are put together.

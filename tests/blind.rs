@@ -3,12 +3,10 @@
 //! the scope verdict is `unknown` (never `none`) without a recognised
 //! headend line, or while the headend log shows no VPN login.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn vpnwatch() -> Command {
-    Command::cargo_bin("vpnwatch").expect("binary is built")
-}
+use common::{report_of, scan_json_read_by, vpnwatch};
+use serde_json::Value;
 
 fn not_a_log() -> tempfile::NamedTempFile {
     let f = tempfile::NamedTempFile::new().unwrap();
@@ -210,12 +208,7 @@ fn a_headend_log_with_traffic_only_leaves_the_logins_unknown() {
     std::fs::write(&log, &traffic).unwrap();
     let path = log.to_str().unwrap();
     for reader in ["blocks", "lines"] {
-        let out = vpnwatch()
-            .args(["scan", "--json", path])
-            .env("VPNWATCH_SCAN_READER", reader)
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = scan_json_read_by(reader, &[path]);
         assert_eq!(v["scope"]["verdict"], "unknown", "{reader}: {v}");
         let evidence = v["scope"]["evidence"].as_str().unwrap();
         assert!(
@@ -285,25 +278,14 @@ fn lines_that_are_not_the_log_are_said_wherever_lines_are_counted() {
         "{stdout}"
     );
     for reader in ["lines", "blocks"] {
-        let out = vpnwatch()
-            .args(["scan", "--json", path])
-            .env("VPNWATCH_SCAN_READER", reader)
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = scan_json_read_by(reader, &[path]);
         let file = &v["files"][0];
         assert_eq!(file["lines"], lines, "{reader}");
         assert_eq!(file["unrecognised"], 20, "{reader}: {file}");
         assert_eq!(file["recognised"], lines - 20, "{reader}: {file}");
     }
 
-    let journal = dir.path().join("journal.jsonl");
-    std::fs::write(&journal, "").unwrap();
-    let report = vpnwatch()
-        .args(["report", "--journal", journal.to_str().unwrap(), path])
-        .output()
-        .unwrap();
-    let md = String::from_utf8_lossy(&report.stdout);
+    let md = report_of(dir.path(), &[path]);
     assert!(
         md.contains(&format!(
             "`mixed.log` (headend, {lines} lines, 20 unparsed)"

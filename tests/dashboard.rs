@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    default_screen, feed, headend_and_client_samples, model_of, model_of_files, render,
-    screen_text, source,
+    default_screen, feed, headend_and_client_samples, headend_sample_until, model_of,
+    model_of_files, render, screen_text, source,
 };
 use jiff::Timestamp;
 use vpnwatch::engine::UserKey;
@@ -932,13 +932,8 @@ fn times_not_their_lines_own_are_marked_in_panes_and_drill_down() {
 /// screen, until the operator moves into the pane and picks a step.
 #[test]
 fn the_suggested_step_is_on_screen_however_far_down_the_runbook_it_is() {
-    let headend = include_str!("../sample-logs/asa-headend.log");
-    // The log up to 08:53:00, when 10.20.0.13 has been FAILED for a minute.
-    let until_flap: String = headend
-        .lines()
-        .take_while(|l| !l.contains("08:53:01"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    // The log up to 08:53:00: 10.20.0.13 FAILED, step 4 suggested.
+    let until_flap = headend_sample_until("08:53:01");
     let model = model_of(&[(source("asa-headend.log", Family::Headend), &until_flap)]);
     let theme = Theme::load("default").unwrap();
     let screen = screen_text(&render(&model, &UiState::default(), &theme, 120, 40));

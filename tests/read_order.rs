@@ -249,14 +249,7 @@ fn a_lines_cause_does_not_depend_on_the_order_a_joined_fixture_is_read() {
 
 /// Each user's auth-server reason, from `scan --json` of `files`.
 fn auth_reasons(files: &[&str]) -> BTreeMap<String, String> {
-    let out = vpnwatch()
-        .arg("scan")
-        .arg("--json")
-        .args(files)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["users"]
+    common::scan_json(files)["users"]
         .as_array()
         .unwrap()
         .iter()

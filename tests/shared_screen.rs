@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{headend_and_client_samples, model_of, render, screen_text, source, wall};
+use common::{
+    headend_and_client_samples, headend_sample_until, model_of, render, screen_text, source, wall,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{
@@ -460,13 +462,8 @@ fn over_the_help_the_wheel_scrolls_it_and_a_click_closes_it() {
 /// step above them (the pane would jump away from the pointer).
 #[test]
 fn the_wheel_over_the_runbook_moves_on_from_the_steps_on_screen() {
-    let headend = include_str!("../sample-logs/asa-headend.log");
     // The log up to 08:53:00: 10.20.0.13 FAILED, step 4 suggested.
-    let until_flap: String = headend
-        .lines()
-        .take_while(|l| !l.contains("08:53:01"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let until_flap = headend_sample_until("08:53:01");
     let model = model_of(&[(source("asa-headend.log", Family::Headend), &until_flap)]);
     let steps_shown = |ui: &UiState| {
         let info = draw_info(&model, ui, 120, 40);

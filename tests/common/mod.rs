@@ -130,14 +130,51 @@ pub fn vpnwatch() -> assert_cmd::Command {
 
 /// `vpnwatch scan --json FILES…`'s report; the command must succeed.
 pub fn scan_json(files: &[&str]) -> serde_json::Value {
+    scan_json_with(files, &[])
+}
+
+/// [`scan_json`] read by `reader` (`lines`: the line-by-line reader;
+/// `blocks`: the block reader), as `VPNWATCH_SCAN_READER` picks.
+pub fn scan_json_read_by(reader: &str, files: &[&str]) -> serde_json::Value {
+    scan_json_with(files, &[("VPNWATCH_SCAN_READER", reader)])
+}
+
+fn scan_json_with(files: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
     let out = vpnwatch()
         .arg("scan")
         .arg("--json")
         .args(files)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
-    assert!(out.status.success(), "scan --json {files:?}");
+    assert!(out.status.success(), "scan --json {files:?} {env:?}");
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `vpnwatch report` of FILES with an empty journal (written in `dir`):
+/// the postmortem's Markdown.
+pub fn report_of(dir: &std::path::Path, files: &[&str]) -> String {
+    let journal = dir.join("journal.jsonl");
+    std::fs::write(&journal, "").unwrap();
+    let out = vpnwatch()
+        .arg("report")
+        .arg("--journal")
+        .arg(&journal)
+        .args(files)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The bundled headend sample up to the first line stamped `stop`
+/// (`"08:53:01"`: 10.20.0.13 has been FAILED for a minute, the runbook's
+/// step 4 suggested).
+pub fn headend_sample_until(stop: &str) -> String {
+    include_str!("../../sample-logs/asa-headend.log")
+        .lines()
+        .take_while(|l| !l.contains(stop))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// The files of `vpnwatch bundle --user USER FILES…`'s archive, each as
