@@ -1,7 +1,9 @@
 //! The fast whole-file reader behind `vpnwatch scan`: a file is cut into
-//! large blocks that worker threads read (`pread`) and parse in parallel,
-//! and the engine applies their results in file order on the calling thread,
-//! so the incident is exactly what a line-by-line pass would build.
+//! large blocks that worker threads (the calling thread among them) read
+//! and parse in parallel, and their results are applied to the incident in
+//! file order, each by the worker that holds the next one when it is due
+//! ([`InOrder`]), so the incident is exactly what a line-by-line pass would
+//! build.
 //!
 //! * A line belongs to the block it starts in. A worker skips the tail of
 //!   the previous block's last line and reads past its own block's end to
@@ -13,7 +15,7 @@
 //!   count and the time of the last of each run, the only one the engine's
 //!   clock takes from them (see [`Incident::latest`]); for the others the
 //!   line is copied once into a per-block arena and the event's fields are
-//!   ranges of it. Alone on the calling thread, the reader applies them to
+//!   ranges of it. With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
 //!   so memory stays at about `threads × block size` whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
@@ -29,7 +31,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Condvar, Mutex};
 
 use jiff::Timestamp;
 
@@ -109,8 +111,9 @@ struct Shipped {
 
 type Span = Option<(u32, u32)>;
 
-/// Where the events of a block go, in line order: shipped to the applying
-/// thread ([`Shipment`]) when workers read, or straight into the incident
+/// Where the events of a block go, in line order: shipped to whichever
+/// worker applies the block ([`Shipment`], see [`InOrder`]) when workers
+/// read, or straight into the incident
 /// when the calling thread reads alone (there is no other thread to hand
 /// them to, and copying them out and back cost an eighth of the relevant
 /// lines' instructions).
@@ -128,7 +131,7 @@ impl Sink for &mut Incident {
     }
 }
 
-/// A block's events copied out of its lines, for the applying thread.
+/// A block's events copied out of its lines, to be applied in turn.
 #[derive(Debug, Default)]
 struct Shipment {
     arena: String,
@@ -407,7 +410,7 @@ pub fn scan_prefix(
     ctx: &ParseContext,
     incident: &mut Incident,
     opts: BulkOptions,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> io::Result<Option<BulkCounts>> {
     let counted = scan_blocks(path, limit, family, ctx, incident, opts, progress)?;
     if family == Family::Headend && counted.as_ref().is_some_and(|c| c.recognised > 0) {
@@ -424,7 +427,7 @@ fn scan_blocks(
     ctx: &ParseContext,
     incident: &mut Incident,
     opts: BulkOptions,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> io::Result<Option<BulkCounts>> {
     let file = FileBytes::open(path, opts.map)?;
     if !file.is_file() {
@@ -455,60 +458,169 @@ fn scan_blocks(
     // Each worker builds one result, one more may wait to be applied per
     // worker, and one is being applied.
     let pool = Pool::new(2 * workers + 1);
-    let (tx, rx) = mpsc::sync_channel::<(usize, io::Result<BlockResult>)>(opts.threads);
+    let order = InOrder::new(incident, progress);
+    let shared = Shared {
+        file: &file,
+        next: &next,
+        pool: &pool,
+        order: &order,
+        blocks,
+        len,
+        family,
+        ctx,
+        opts,
+    };
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (file, next, pool) = (&file, &next, &pool);
-            scope.spawn(move || {
-                let _stop = StopOnPanic(pool);
-                let mut buf = Vec::new();
-                // The result is taken before the block number, so the
-                // block the applying thread waits for always has one.
-                while let Some(r) = pool.take() {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= blocks {
-                        // Back for a worker that may be waiting for one.
-                        pool.give(r);
-                        break;
-                    }
-                    let r = read_block(file, i, len, family, ctx, opts, &mut buf, r);
-                    let failed = r.is_err();
-                    if tx.send((i, r)).is_err() || failed {
-                        break;
-                    }
-                }
-            });
+        // The calling thread is one of the workers: a thread more than
+        // there are cores would take turns with them, and each turn costs
+        // the caches the other had filled.
+        for _ in 1..workers {
+            scope.spawn(|| shared.work());
         }
-        drop(tx);
-        // Results arrive in any order; apply them in block order.
-        let mut waiting = BTreeMap::new();
-        let mut want = 0usize;
-        for (i, r) in rx {
-            waiting.insert(i, r);
-            while let Some(r) = waiting.remove(&want) {
-                match r {
-                    Ok(r) => {
-                        add(&mut total, r.apply(incident));
-                        pool.give(r);
-                        progress(((want as u64 + 1) * block).min(len));
-                    }
-                    Err(e) => {
-                        // Stop the workers: they check the counter, and
-                        // one waiting for a result is woken with none.
-                        next.store(blocks, Ordering::Relaxed);
-                        pool.stop();
-                        return Err(e);
-                    }
-                }
-                want += 1;
-            }
-        }
-        Ok(Some(total))
-    })
+        shared.work();
+    });
+    order.finish()
 }
 
-/// The block results in use, recycled: the applying thread gives each one
+/// What every worker of one scan shares.
+struct Shared<'s, 'i> {
+    file: &'s FileBytes,
+    next: &'s AtomicUsize,
+    pool: &'s Pool,
+    order: &'s InOrder<'i>,
+    blocks: usize,
+    len: u64,
+    family: Family,
+    ctx: &'s ParseContext,
+    opts: BulkOptions,
+}
+
+impl Shared<'_, '_> {
+    /// One worker: reads the next block not taken yet, hands it to
+    /// [`InOrder`], and goes on until the blocks or the pool run out.
+    fn work(&self) {
+        let _stop = StopOnPanic(self.pool);
+        let mut buf = Vec::new();
+        // The result is taken before the block number, so the block
+        // waited for is always held by a worker or waiting.
+        while let Some(r) = self.pool.take() {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.blocks {
+                // Back for a worker that may be waiting for one.
+                self.pool.give(r);
+                break;
+            }
+            let (file, family, ctx, opts) = (self.file, self.family, self.ctx, self.opts);
+            let r = read_block(file, i, self.len, family, ctx, opts, &mut buf, r);
+            if !self.order.deliver(i, r, self) {
+                break;
+            }
+        }
+    }
+}
+
+/// Block results applied in block order by whichever worker holds the
+/// next one: a block is nearly always applied by the worker that has just
+/// read it, while its events are still in that core's cache (applied on a
+/// thread of its own, the events crossed to the other core, and that
+/// thread took turns with the workers: together a quarter more CPU).
+struct InOrder<'i> {
+    state: Mutex<OrderState>,
+    /// Locked only by the one applying worker (`OrderState::applying`).
+    target: Mutex<Target<'i>>,
+}
+
+struct OrderState {
+    /// Results that came before their turn.
+    waiting: BTreeMap<usize, io::Result<BlockResult>>,
+    /// The next block to apply.
+    want: usize,
+    /// Whether a worker is applying: it applies every result that becomes
+    /// due meanwhile, so the others never wait for it.
+    applying: bool,
+    failed: Option<io::Error>,
+}
+
+struct Target<'i> {
+    incident: &'i mut Incident,
+    total: BulkCounts,
+    progress: &'i mut (dyn FnMut(u64) + Send),
+}
+
+impl<'i> InOrder<'i> {
+    fn new(incident: &'i mut Incident, progress: &'i mut (dyn FnMut(u64) + Send)) -> Self {
+        InOrder {
+            state: Mutex::new(OrderState {
+                waiting: BTreeMap::new(),
+                want: 0,
+                applying: false,
+                failed: None,
+            }),
+            target: Mutex::new(Target {
+                incident,
+                total: BulkCounts::default(),
+                progress,
+            }),
+        }
+    }
+
+    /// Hands over block `i`'s result, and applies it with every later one
+    /// that is waiting, unless another worker is applying (it will). Returns
+    /// whether the scan goes on (no block failed).
+    fn deliver(&self, i: usize, r: io::Result<BlockResult>, shared: &Shared<'_, '_>) -> bool {
+        // A poisoned lock means a worker panicked: the scope passes the
+        // panic on, and what is applied meanwhile is never returned.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.waiting.insert(i, r);
+        if state.applying {
+            return state.failed.is_none();
+        }
+        state.applying = true;
+        loop {
+            let want = state.want;
+            let Some(r) = state.waiting.remove(&want) else {
+                state.applying = false;
+                return state.failed.is_none();
+            };
+            state.want += 1;
+            drop(state);
+            match r {
+                Ok(r) => {
+                    let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
+                    let counts = r.apply(t.incident);
+                    add(&mut t.total, counts);
+                    let block = shared.opts.block_bytes.max(1) as u64;
+                    (t.progress)(((want as u64 + 1) * block).min(shared.len));
+                    drop(t);
+                    shared.pool.give(r);
+                }
+                Err(e) => {
+                    // Stop the workers: they check the counter, and one
+                    // waiting for a result is woken with none.
+                    shared.next.store(shared.blocks, Ordering::Relaxed);
+                    shared.pool.stop();
+                    let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                    state.failed.get_or_insert(e);
+                    state.applying = false;
+                    return false;
+                }
+            }
+            state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The counts of the whole scan, or the first block's error.
+    fn finish(self) -> io::Result<Option<BulkCounts>> {
+        let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = state.failed {
+            return Err(e);
+        }
+        let target = self.target.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(Some(target.total))
+    }
+}
+
+/// The block results in use, recycled: the applying worker gives each one
 /// back once applied and a worker fills it again, so a block's arena and
 /// event list reuse the memory of an earlier block's instead of being
 /// fresh pages from the system (large allocations are their own mappings:
@@ -575,10 +687,10 @@ impl Pool {
 }
 
 /// Held by each worker: if the worker unwinds (a bug in a parser), the
-/// result of its block never comes, the applying thread holds every later
-/// block back waiting for it, and the other workers would wait forever
-/// for results to be given back. Stopping the pool lets them finish, the
-/// channel close, and the scope pass the panic on.
+/// result of its block never comes, every later block waits for it
+/// unapplied, and the other workers would wait forever for results to be
+/// given back. Stopping the pool lets them finish, and the scope pass the
+/// panic on.
 struct StopOnPanic<'a>(&'a Pool);
 
 impl Drop for StopOnPanic<'_> {
@@ -885,6 +997,72 @@ mod tests {
             assert_eq!(mapped_resident_kib(&path), 0, "after block {i}");
         }
         assert_eq!(lines * line.len() as u64, file.len());
+    }
+
+    #[test]
+    fn workers_apply_blocks_in_file_order_and_report_each_once() {
+        use std::io::Write;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headend.log");
+        let mut f = std::fs::File::create(&path).unwrap();
+        // A failure per user every few lines, so that blocks applied out of
+        // order would give other last causes and times.
+        for n in 0..4000u32 {
+            let line = if n % 7 == 0 {
+                format!(
+                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = u{}\n",
+                    n / 60 % 60,
+                    n % 60,
+                    n % 13
+                )
+            } else {
+                format!(
+                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-302013: Built outbound TCP connection {n} for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n",
+                    n / 60 % 60,
+                    n % 60
+                )
+            };
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        drop(f);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let ctx = ParseContext::for_year(2026);
+        let scan = |threads: usize| {
+            let opts = BulkOptions {
+                threads,
+                block_bytes: 4096,
+                max_line: DEFAULT_MAX_LINE,
+                map: MapPolicy::Never,
+            };
+            let mut incident = Incident::default();
+            let mut seen = Vec::new();
+            let counts = scan_prefix(
+                &path,
+                u64::MAX,
+                Family::Headend,
+                &ctx,
+                &mut incident,
+                opts,
+                &mut |done| seen.push(done),
+            )
+            .unwrap()
+            .unwrap();
+            (counts, seen, incident)
+        };
+        let (one, _, alone) = scan(1);
+        for threads in [2, 3] {
+            let (counts, seen, incident) = scan(threads);
+            assert_eq!(counts, one, "{threads} threads");
+            let blocks = len.div_ceil(4096);
+            let want: Vec<u64> = (1..=blocks).map(|b| (b * 4096).min(len)).collect();
+            assert_eq!(
+                seen, want,
+                "{threads} threads: one report per block, in order"
+            );
+            assert_eq!(incident.totals(), alone.totals(), "{threads} threads");
+            assert_eq!(incident.latest(), alone.latest(), "{threads} threads");
+        }
     }
 
     #[test]

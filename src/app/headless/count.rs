@@ -50,7 +50,7 @@ pub fn count_prefix(
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<u64> {
     let mode = ScanMode::Bulk(BulkOptions::default());
     count_file(file, limit, ctx, mode, incident, progress).map(|summary| summary.lines)
@@ -65,7 +65,7 @@ fn count_file(
     ctx: &ParseContext,
     mode: ScanMode,
     incident: &mut Incident,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<FileSummary> {
     if let ScanMode::Bulk(opts) = mode
         && file.bulk_readable()
