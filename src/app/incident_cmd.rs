@@ -99,6 +99,17 @@ pub fn bundle(
     let files = &for_one_person(files);
     let survey = bundle::survey(files, &args.ctx, args.limits, args.redact, &cancel)?;
     let Some((user, stats)) = bundle::find_user(&survey.incident, &args.user) else {
+        let others = survey.incident.other_users();
+        if others > 0 {
+            // Past the cap the user may be one of the others: "not in the
+            // logs" would be wrong.
+            anyhow::bail!(
+                "user {:?} is not among the {} users tracked one by one: it may be one of the \
+                 {others} more counted together past --max-users; raise --max-users to bundle it",
+                sanitize_str(&args.user),
+                survey.incident.max_users()
+            );
+        }
         anyhow::bail!(
             "user {:?} does not appear in the logs (give a user name, or a hidden user's client IP)",
             sanitize_str(&args.user)

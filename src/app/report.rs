@@ -260,7 +260,7 @@ pub fn render(input: &ReportInput) -> String {
             line(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&key.to_string()),
-                stats.state(inc.now()).label(),
+                inc.state_of(key, stats).label(),
                 stats.failures,
                 stats.successes,
                 causes.join(", "),

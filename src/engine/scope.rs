@@ -36,7 +36,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::incident::{Incident, ServerHealth};
+use super::incident::{Incident, ServerHealth, UserKey};
 use crate::vocab::Cause;
 
 /// The window for failing users, logins and capacity failures, in minutes:
@@ -149,7 +149,16 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         .collect();
     let mut failing_users = 0;
     let mut per_cause = [0u32; Cause::ALL.len()];
-    for ((_, stats), user_now) in incident.users().zip(incident.users_now()) {
+    for ((key, stats), user_now) in incident.users().zip(incident.users_now()) {
+        if matches!(key, UserKey::Other(_)) {
+            // The row stands for many users: each counts on its own times.
+            let many = incident.many_now();
+            failing_users += many.recent;
+            for (n, m) in per_cause.iter_mut().zip(many.recent_by_cause) {
+                *n += m;
+            }
+            continue;
+        }
         if user_now.unrecovered_recent() {
             failing_users += 1;
             if let Some(c) = stats.last_cause {

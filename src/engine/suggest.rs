@@ -16,7 +16,7 @@
 //! token) are suggested only when the verdict is not infrastructure.
 
 use super::checklist::Checklist;
-use super::incident::Incident;
+use super::incident::{Incident, UserKey};
 use super::scope::Verdict;
 use crate::vocab::Cause;
 
@@ -71,7 +71,17 @@ pub fn tally(incident: &Incident) -> CauseTally {
             .zip(incident.users_now())
             .filter(|(_, user_now)| !user_now.attack)
     };
-    for ((_, stats), user_now) in users() {
+    for ((key, stats), user_now) in users() {
+        if matches!(key, UserKey::Other(_)) {
+            // Each user under `(other N users)` on their own times, with at
+            // least the one attempt that failed (see `ManyNow`).
+            let many = incident.many_now();
+            for (entry, n) in per_cause.iter_mut().zip(many.recent_by_cause) {
+                entry.0 += n;
+                entry.1 += n as usize;
+            }
+            continue;
+        }
         if user_now.unrecovered_recent()
             && let Some(cause) = stats.last_cause
         {

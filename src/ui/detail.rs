@@ -114,7 +114,7 @@ pub(super) fn draw_detail(
         return;
     };
 
-    let state = stats.state(now);
+    let state = inc.state_of(key, stats);
     let state_style = match state {
         UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
             theme.failure

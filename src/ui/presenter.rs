@@ -276,14 +276,13 @@ pub(super) fn draw_presenter(
     );
 
     // The Users pane's order, so the two never disagree on who is on top.
-    let now = inc.now();
     let mut lines = vec![Line::styled(
         format!(" {:<12} {:<28} {:>5}  CAUSE", "STATE", "TOP USERS", "FAIL"),
         theme.muted,
     )];
     let room = usize::from(users.height).saturating_sub(2);
     for (key, stats) in sorted.iter().take(room) {
-        let state = stats.state(now);
+        let state = inc.state_of(key, stats);
         let style = match state {
             UserState::Recovered => theme.success,
             UserState::Ok => theme.plain,

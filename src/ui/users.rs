@@ -107,7 +107,7 @@ pub(super) fn draw_users(
         .skip(offset)
         .take(rows)
         .map(|(i, (key, stats))| {
-            let state = stats.state(now);
+            let state = inc.state_of(key, stats);
             let style = match state {
                 UserState::Failing | UserState::Failed | UserState::Locked | UserState::Unknown => {
                     theme.failure

@@ -257,7 +257,7 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 last_failure: s.last_failure,
                 last_seen: s.last_seen,
                 times_from: incident.time_marks().of_user(s),
-                state: s.state(now),
+                state: incident.state_of(key, s),
                 sessions: SessionsReport {
                     up: s.sessions_up,
                     down: s.sessions_down,

@@ -256,9 +256,14 @@ impl Incident {
             }
             _ => None,
         };
-        if shown.is_none() {
-            t.last_failure = ts.or(t.last_failure);
-            t.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
+        match shown {
+            None => {
+                t.last_failure = ts.or(t.last_failure);
+                t.last_cause = Some(cause);
+                t.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
+            }
+            // A follow-on line gives the attempt its cause.
+            Some(c) => t.last_cause = Some(c),
         }
         shown.map(|cause| Applied {
             new_attempt: false,
@@ -407,12 +412,16 @@ impl Incident {
                 cause,
             },
         );
+        if !matches!(seen, Seen::Ordinary) {
+            self.mark_sprayed(user, name);
+        }
         let slot = match seen {
             Seen::Ordinary => return user,
             Seen::Spray => self.slot(UserKey::Spray(ip.to_string())),
             Seen::BecameSpray(earlier) => {
                 let slot = self.slot(UserKey::Spray(ip.to_string()));
                 for t in earlier {
+                    self.mark_sprayed(t.user, t.name);
                     self.uncount_failure(t.user, t.cause, t.ts);
                     self.count_failure(slot, t.cause, t.ts);
                     self.spray_names.entry(slot).or_default().insert(t.user);

@@ -56,8 +56,9 @@ pub use servers::{
 };
 use users::UsersOrder;
 pub use users::{
-    ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER,
-    RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState, UserStats, capped_name,
+    ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, ManyNow,
+    NAME_CUT_MARKER, RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState,
+    UserStats, capped_name,
 };
 
 /// What the header says of [`Incident::unmatched_auth_failures`], when
@@ -275,6 +276,9 @@ pub struct Incident {
     /// [`Incident::unmatched_auth_failures`] when the input was complete (see
     /// [`Incident::finish_input`], which drops the verdicts waiting).
     unmatched_at_finish: Option<u64>,
+    /// [`Incident::many_now`] when the input was complete: the times it
+    /// is made from go at [`Incident::finish_input`].
+    many_at_finish: Option<users::ManyNow>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -298,6 +302,7 @@ pub struct Incident {
     failing: std::sync::OnceLock<usize>,
     /// [`Incident::users_now`], likewise.
     users_now: std::sync::OnceLock<Vec<UserNow>>,
+    many_now: std::sync::OnceLock<users::ManyNow>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
     /// The caps this incident was built with (see [`Incident::max_users`]).
@@ -432,11 +437,34 @@ impl Incident {
     /// source is not a user.
     pub fn failing_now(&self) -> usize {
         *self.failing.get_or_init(|| {
-            self.users
+            let one_by_one = self
+                .users
                 .iter()
                 .zip(self.users_now())
-                .filter(|((k, _), now)| !matches!(k, UserKey::Spray(_)) && now.failing)
-                .count()
+                .filter(|((k, _), now)| {
+                    !matches!(k, UserKey::Spray(_) | UserKey::Other(_)) && now.failing
+                })
+                .count();
+            one_by_one + self.many_now().failing as usize
+        })
+    }
+
+    /// A user's state at the incident's clock: [`UserStats::state`], but
+    /// for `(other N users)` that of the users it stands for (see
+    /// [`users::ManyNow`]). Every output shows this one.
+    pub fn state_of(&self, key: &UserKey, stats: &UserStats) -> UserState {
+        match key {
+            UserKey::Other(_) => UserNow::of_many(stats, self.now(), &self.many_now(), false).state,
+            _ => stats.state(self.now()),
+        }
+    }
+
+    /// How the users counted under `(other N users)` stand, each on its own
+    /// times (see [`users::ManyNow`]), worked out at most once per change.
+    pub fn many_now(&self) -> users::ManyNow {
+        *self.many_now.get_or_init(|| {
+            self.many_at_finish
+                .unwrap_or_else(|| self.compute_many_now(self.now()))
         })
     }
 
@@ -450,7 +478,10 @@ impl Incident {
             self.users
                 .iter()
                 .zip(attack)
-                .map(|((_, stats), attack)| UserNow::of(stats, now, cutoff, attack))
+                .map(|((key, stats), attack)| match key {
+                    UserKey::Other(_) => UserNow::of_many(stats, now, &self.many_now(), attack),
+                    _ => UserNow::of(stats, now, cutoff, attack),
+                })
                 .collect()
         })
     }
@@ -555,6 +586,7 @@ impl Incident {
     /// a line applied afterwards is counted, but joins nothing before.
     pub fn finish_input(&mut self) {
         self.unmatched_at_finish = Some(self.unmatched_auth_failures());
+        self.many_at_finish = Some(self.many_now());
         self.join = Joiner::default();
         self.unmatched.set(None);
         self.open_attempts = HashMap::default();
@@ -575,6 +607,7 @@ impl Incident {
         }
         self.failing.take();
         self.users_now.take();
+        self.many_now.take();
         self.scope.take();
         self.cause_tally.take();
     }

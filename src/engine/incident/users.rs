@@ -210,6 +210,10 @@ impl Texts {
 pub(super) struct OverflowTimes {
     pub(super) last_success: Option<Timestamp>,
     pub(super) last_failure: Option<Timestamp>,
+    /// The cause of the attempt at `last_failure`, as the headend line gave it.
+    pub(super) last_cause: Option<Cause>,
+    /// A name a spray tried: its failures are the spray's, no user's.
+    pub(super) sprayed: bool,
     pub(super) last_session_up: Option<Timestamp>,
     pub(super) last_session_down: Option<Timestamp>,
     pub(super) lone_lockout: Option<Timestamp>,
@@ -228,6 +232,24 @@ impl OverflowTimes {
         .max()
         .flatten()
     }
+}
+
+/// How the users counted under `(other N users)` stand now, each on its
+/// own times ([`OverflowTimes`]): the row stands for many users, and one of
+/// them logging in says nothing of another still failing. Users whose
+/// times were dropped to stay bounded are not counted, so the figures err
+/// low, never high.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ManyNow {
+    /// Failing now, as [`UserStats::failing_now`] decides for one user.
+    pub failing: u32,
+    /// Failed in the last [`RECENT_MINUTES`] with no success since (what
+    /// [`UserNow::unrecovered_recent`] says of one user).
+    pub recent: u32,
+    /// `recent` by the cause of each one's last attempt.
+    pub recent_by_cause: [u32; Cause::ALL.len()],
+    /// No success since their last failure, however long ago.
+    pub unrecovered: u32,
 }
 
 /// Overflow users' times kept before stale ones are dropped.
@@ -383,6 +405,31 @@ impl UserNow {
         UserNow {
             failing,
             state: stats.state_given(failing),
+            recent_failures: stats.failures_in(now, RECENT_MINUTES),
+            attack,
+        }
+    }
+
+    /// The `(other N users)` row's: failing while any of its users is, and
+    /// not recovered while any of them is not (see [`ManyNow`]).
+    pub(super) fn of_many(
+        stats: &UserStats,
+        now: Option<Timestamp>,
+        many: &ManyNow,
+        attack: bool,
+    ) -> UserNow {
+        let state = if many.failing > 0 {
+            UserState::Failing
+        } else if many.unrecovered > 0 {
+            UserState::Failed
+        } else if stats.failures > 0 {
+            UserState::Recovered
+        } else {
+            UserState::Ok
+        };
+        UserNow {
+            failing: many.failing > 0,
+            state,
             recent_failures: stats.failures_in(now, RECENT_MINUTES),
             attack,
         }
@@ -986,6 +1033,21 @@ impl Incident {
         overflow_id(ev) | (1 << 63)
     }
 
+    /// The attempts of `name` ([`Incident::name_id`]) at slot `user` went to
+    /// a spray: past the cap, that name's times no longer make it a user
+    /// failing (see [`ManyNow`]).
+    pub(super) fn mark_sprayed(&mut self, user: usize, name: u64) {
+        if !self.is_many(user) {
+            return;
+        }
+        // `name_id` set the top bit of the identity, which had it or not.
+        for id in [name, name & !(1 << 63)] {
+            if let Some(t) = self.overflow_times.get_mut(&id) {
+                t.sprayed = true;
+            }
+        }
+    }
+
     /// The times of the user `ev` names, for a user counted under
     /// `(other N users)`: kept while they can still decide a window (the
     /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
@@ -996,9 +1058,16 @@ impl Incident {
             && !self.overflow_times.contains_key(&id)
         {
             if let Some(now) = ev.ts {
+                // A user still failing is kept while the verdict's window
+                // can count them (see [`ManyNow`]).
+                let recent_from = window_start(now, RECENT_MINUTES);
                 self.overflow_times.retain(|_, t| {
-                    t.newest()
-                        .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
+                    let unrecovered_recent = t.last_failure.is_some_and(|f| {
+                        recent_from.is_none_or(|r| f >= r) && t.last_success.is_none_or(|s| s < f)
+                    });
+                    unrecovered_recent
+                        || t.newest()
+                            .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
                 });
             }
             if self.overflow_times.len() >= OVERFLOW_PRUNE_ABOVE {
@@ -1014,6 +1083,43 @@ impl Incident {
             self.overflow_prune_at = 2 * self.overflow_times.len();
         }
         self.overflow_times.entry(id).or_default()
+    }
+
+    /// [`ManyNow`] at `now`, the incident's clock.
+    pub(super) fn compute_many_now(&self, now: Option<Timestamp>) -> ManyNow {
+        let failing_from = FailingCutoff::at(now).0;
+        let recent_from = now.and_then(|n| window_start(n, RECENT_MINUTES));
+        let mut many = ManyNow::default();
+        if self.other.is_none() {
+            return many;
+        }
+        // Lines that name nobody share one identity: not a user.
+        let nameless = [
+            identity(&("n", None::<&str>)),
+            identity(&("h", None::<&str>)),
+        ];
+        for (id, t) in &self.overflow_times {
+            if nameless.contains(id) || t.sprayed {
+                continue;
+            }
+            let Some(failed) = t.last_failure else {
+                continue;
+            };
+            if t.last_success.is_some_and(|s| s >= failed) {
+                continue;
+            }
+            many.unrecovered += 1;
+            if failing_from.is_none_or(|f| failed >= f) {
+                many.failing += 1;
+            }
+            if recent_from.is_none_or(|r| failed >= r) {
+                many.recent += 1;
+                if let Some(c) = t.last_cause {
+                    many.recent_by_cause[c.index()] += 1;
+                }
+            }
+        }
+        many
     }
 
     /// Whether slot `user` stands for many users (`(other N users)`): the
@@ -1081,6 +1187,37 @@ mod tests {
         ));
         assert_eq!(capped.other_users(), 7);
         assert_eq!(capped.totals().failures, 11);
+    }
+
+    #[test]
+    fn under_the_cap_one_users_login_does_not_clear_anothers_failure() {
+        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
+        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
+        // Past the cap: amy fails and stays failing; bob fails, then logs
+        // in, after amy's failure. The row's own last times say
+        // "recovered"; amy has not.
+        inc.apply(&ev(10, "113005", Outcome::Failure, "amy", "192.0.2.10"));
+        inc.apply(&ev(20, "113005", Outcome::Failure, "bob", "192.0.2.20"));
+        inc.apply(&ev(30, "113039", Outcome::Success, "bob", "192.0.2.20"));
+        let other = UserKey::Other(2);
+        let check = |inc: &Incident| {
+            let stats = inc.user(&other).expect("the other row");
+            assert_eq!(inc.state_of(&other, stats), UserState::Failing);
+            assert_eq!(inc.failing_now(), 1, "amy");
+            let many = inc.many_now();
+            assert_eq!((many.failing, many.recent, many.unrecovered), (1, 1, 1));
+            assert_eq!(inc.scope().verdict, crate::engine::scope::Verdict::Isolated);
+            assert!(
+                inc.scope().evidence.starts_with("1 user failed"),
+                "{}",
+                inc.scope().evidence
+            );
+        };
+        check(&inc);
+        // The times the figures come from go when the input is complete;
+        // the figures stay.
+        inc.finish_input();
+        check(&inc);
     }
 
     #[test]
