@@ -418,14 +418,15 @@ impl UserNow {
         many: &ManyNow,
         attack: bool,
     ) -> UserNow {
+        // Users whose times were dropped are not in `many`: without one
+        // failing or unrecovered there, the row's own times decide, as
+        // they did before (a row with no success is never "recovered").
         let state = if many.failing > 0 {
             UserState::Failing
         } else if many.unrecovered > 0 {
             UserState::Failed
-        } else if stats.failures > 0 {
-            UserState::Recovered
         } else {
-            UserState::Ok
+            stats.state_given(false)
         };
         UserNow {
             failing: many.failing > 0,
@@ -1062,9 +1063,11 @@ impl Incident {
                 // can count them (see [`ManyNow`]).
                 let recent_from = window_start(now, RECENT_MINUTES);
                 self.overflow_times.retain(|_, t| {
-                    let unrecovered_recent = t.last_failure.is_some_and(|f| {
-                        recent_from.is_none_or(|r| f >= r) && t.last_success.is_none_or(|s| s < f)
-                    });
+                    let unrecovered_recent = !t.sprayed
+                        && t.last_failure.is_some_and(|f| {
+                            recent_from.is_none_or(|r| f >= r)
+                                && t.last_success.is_none_or(|s| s < f)
+                        });
                     unrecovered_recent
                         || t.newest()
                             .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
@@ -1218,6 +1221,39 @@ mod tests {
         // the figures stay.
         inc.finish_input();
         check(&inc);
+    }
+
+    #[test]
+    fn past_the_cap_users_whose_times_were_dropped_are_not_called_recovered() {
+        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
+        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
+        // More users past the cap than their times are kept for, failing
+        // at the start; half an hour on, a spray's names make room by
+        // dropping the old users' times, and are no users themselves.
+        // Nobody past the cap ever logged in.
+        let ip = |i: usize| format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+        for i in 0..5000 {
+            inc.apply(&ev(1, "113005", Outcome::Failure, &format!("u{i}"), &ip(i)));
+        }
+        for i in 0..5000 {
+            let (name, from) = (format!("guess{i}"), format!("203.0.113.{}", i / 500));
+            inc.apply(&ev(1800, "113005", Outcome::Failure, &name, &from));
+        }
+        let other = inc
+            .users()
+            .map(|(k, _)| k.clone())
+            .find(|k| matches!(k, UserKey::Other(_)))
+            .expect("the other row");
+        let stats = inc.user(&other).expect("the other row");
+        assert_eq!(stats.successes, 0);
+        let many = inc.many_now();
+        assert_eq!(
+            (many.failing, many.unrecovered),
+            (0, 0),
+            "dropped or sprayed"
+        );
+        // Not "recovered": nobody logged in.
+        assert_eq!(inc.state_of(&other, stats), UserState::Failed);
     }
 
     #[test]
