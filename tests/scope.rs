@@ -56,8 +56,9 @@ fn the_sample_incident_ends_isolated() {
     // Window 08:55-09:09: rnguyen, tbrennan, lfischer, spereira (token) and
     // mkowalski (locked) still failing; dokafor recovered at 09:05.
     assert!(
-        s.evidence
-            .starts_with("5 users failed in the last 15 min (4 token_required, 1 account_locked)"),
+        s.evidence.starts_with(
+            "5 users failed in the last 15 min, not recovered (4 token_required, 1 account_locked)"
+        ),
         "{}",
         s.evidence
     );
@@ -308,7 +309,7 @@ fn a_spray_neither_hides_an_outage_nor_swamps_the_cause_tally() {
     assert_eq!(s.verdict, Verdict::Attack, "{}", s.evidence);
     assert!(
         s.evidence
-            .ends_with("besides, 3 users failed (3 account_locked)"),
+            .ends_with("besides, 3 users failed, not recovered (3 account_locked)"),
         "{}",
         s.evidence
     );

@@ -297,7 +297,7 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         return scope(
             Verdict::Widespread,
             format!(
-                "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}), only {} succeeded",
+                "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min, not recovered ({causes}), only {} succeeded",
                 i.failing_users,
                 crate::plural::count(i.logins, "login", "logins")
             ),
@@ -307,7 +307,7 @@ pub fn decide(i: &ScopeInputs) -> Scope {
         return scope(
             Verdict::Attack,
             format!(
-                "{evidence}; besides, {} {users} failed ({causes})",
+                "{evidence}; besides, {} {users} failed, not recovered ({causes})",
                 i.failing_users
             ),
         );
@@ -315,7 +315,7 @@ pub fn decide(i: &ScopeInputs) -> Scope {
     scope(
         Verdict::Isolated,
         format!(
-            "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min ({causes}) while {} succeeded",
+            "{} {users} failed in the last {SCOPE_WINDOW_MINUTES} min, not recovered ({causes}) while {} succeeded",
             i.failing_users,
             crate::plural::count(i.logins, "login", "logins")
         ),
@@ -440,7 +440,7 @@ mod tests {
         let s = decide(&failing(users, 3));
         assert_eq!(
             s.evidence,
-            "20 users failed in the last 15 min (20 bad_credentials), only 3 logins succeeded"
+            "20 users failed in the last 15 min, not recovered (20 bad_credentials), only 3 logins succeeded"
         );
     }
 
@@ -456,7 +456,7 @@ mod tests {
         assert_eq!(s.verdict, Verdict::Isolated);
         assert_eq!(
             s.evidence,
-            "5 users failed in the last 15 min (4 token_required, 1 account_locked, 1 more with another cause) while 40 logins succeeded"
+            "5 users failed in the last 15 min, not recovered (4 token_required, 1 account_locked, 1 more with another cause) while 40 logins succeeded"
         );
     }
 
