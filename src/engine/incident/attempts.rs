@@ -546,17 +546,27 @@ impl Incident {
         stats.failures += 1;
         stats.recent.add(ts, 1);
         *stats.causes.entry(cause).or_default() += 1;
-        stats.last_cause = Some(cause);
-        if let Some(reason) = ev.reason
-            && stats.last_reason.as_deref() != Some(reason)
-        {
-            stats.last_reason = Some(self.texts.get(reason));
+        // Files are read one after another, so a user's lines do not come
+        // in time order: the last failure is the latest by log time, not
+        // the last read (a debug trace read after the headend log would
+        // otherwise move it back, and the report say the failures stopped
+        // earlier than they did).
+        let latest = ts.is_none() || ts >= stats.last_failure;
+        if latest {
+            stats.last_cause = Some(cause);
+            if let Some(reason) = ev.reason
+                && stats.last_reason.as_deref() != Some(reason)
+            {
+                stats.last_reason = Some(self.texts.get(reason));
+            }
         }
         stats.see_ip(ev.client_ip);
-        if stats.first_failure.is_none() {
-            stats.first_failure = ts;
+        if let Some(t) = ts
+            && stats.first_failure.is_none_or(|f| t < f)
+        {
+            stats.first_failure = Some(t);
         }
-        stats.last_failure = ts.or(stats.last_failure);
+        stats.last_failure = stats.last_failure.max(ts);
         stats.seen_at(ts);
     }
 

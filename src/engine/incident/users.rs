@@ -1257,6 +1257,24 @@ mod tests {
     }
 
     #[test]
+    fn a_users_last_failure_is_the_latest_by_log_time_not_the_last_read() {
+        // A headless read takes one file after the other: the headend's
+        // later failure first, then a trace's earlier one.
+        let mut inc = Incident::default();
+        let mut later = ev(600, "113005", Outcome::Failure, "kim", "192.0.2.7");
+        later.cause = Some(Cause::TokenRequired);
+        inc.apply(&later);
+        let mut earlier = ev(60, "113005", Outcome::Failure, "kim", "192.0.2.8");
+        earlier.cause = Some(Cause::BadCredentials);
+        inc.apply(&earlier);
+        let kim = inc.user(&named("kim")).expect("kim");
+        assert_eq!(kim.failures, 2);
+        assert_eq!(kim.last_failure, later.ts);
+        assert_eq!(kim.first_failure, earlier.ts);
+        assert_eq!(kim.last_cause, Some(Cause::TokenRequired));
+    }
+
+    #[test]
     fn a_spray_past_the_cap_is_still_collapsed_under_its_address() {
         // Twenty addresses each try twenty names: more names than the cap.
         let names: Vec<String> = (0..400).map(|i| format!("guess{i}")).collect();
