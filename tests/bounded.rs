@@ -7,11 +7,16 @@ use serde_json::Value;
 const HEADEND: &str = "sample-logs/asa-headend.log";
 
 fn scan_json(extra: &[&str]) -> Value {
+    scan_json_of(extra, &[HEADEND])
+}
+
+/// `scan --json` with `extra` options over `logs`; the command must succeed.
+fn scan_json_of(extra: &[&str], logs: &[&str]) -> Value {
     let out = Command::cargo_bin("vpnwatch")
         .expect("binary is built")
         .args(["scan", "--json"])
         .args(extra)
-        .arg(HEADEND)
+        .args(logs)
         .output()
         .expect("vpnwatch runs");
     assert!(
@@ -90,21 +95,7 @@ fn past_max_users_failing_users_still_count_and_the_verdict_holds() {
         "sample-logs/ise-auth.log",
         "sample-logs/asa-debug-trace.log",
     ];
-    let scan = |extra: &[&str]| -> Value {
-        let out = Command::cargo_bin("vpnwatch")
-            .expect("binary is built")
-            .args(["scan", "--json"])
-            .args(extra)
-            .args(logs)
-            .output()
-            .expect("vpnwatch runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("one JSON document")
-    };
+    let scan = |extra: &[&str]| scan_json_of(extra, &logs);
     let all = scan(&[]);
     let capped = scan(&["--max-users", "2"]);
     assert_eq!(all["scope"]["verdict"], "isolated");
