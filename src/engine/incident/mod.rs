@@ -1047,6 +1047,13 @@ mod fixtures {
         e
     }
 
+    /// A headend AAA rejection (113005) of `user` with `cause`.
+    pub fn rejected<'a>(secs: i64, user: &'a str, ip: &'a str, cause: Cause) -> Event<'a> {
+        let mut e = ev(secs, "113005", Outcome::Failure, user, ip);
+        e.cause = Some(cause);
+        e
+    }
+
     pub fn named(n: &str) -> UserKey {
         UserKey::Named(n.into())
     }

@@ -1261,11 +1261,9 @@ mod tests {
         // A headless read takes one file after the other: the headend's
         // later failure first, then a trace's earlier one.
         let mut inc = Incident::default();
-        let mut later = ev(600, "113005", Outcome::Failure, "kim", "192.0.2.7");
-        later.cause = Some(Cause::TokenRequired);
+        let later = rejected(600, "kim", "192.0.2.7", Cause::TokenRequired);
         inc.apply(&later);
-        let mut earlier = ev(60, "113005", Outcome::Failure, "kim", "192.0.2.8");
-        earlier.cause = Some(Cause::BadCredentials);
+        let earlier = rejected(60, "kim", "192.0.2.8", Cause::BadCredentials);
         inc.apply(&earlier);
         let kim = inc.user(&named("kim")).expect("kim");
         assert_eq!(kim.failures, 2);
@@ -1343,12 +1341,8 @@ mod tests {
     #[test]
     fn states_name_locked_and_unknown_accounts_until_a_success() {
         let mut inc = Incident::default();
-        let mut locked = ev(0, "113005", Outcome::Failure, "kat", "192.0.2.3");
-        locked.cause = Some(Cause::AccountDisabled);
-        inc.apply(&locked);
-        let mut unknown = ev(0, "113005", Outcome::Failure, "lou", "192.0.2.4");
-        unknown.cause = Some(Cause::UnknownUser);
-        inc.apply(&unknown);
+        inc.apply(&rejected(0, "kat", "192.0.2.3", Cause::AccountDisabled));
+        inc.apply(&rejected(0, "lou", "192.0.2.4", Cause::UnknownUser));
         inc.apply(&ev(0, "113005", Outcome::Failure, "max", "192.0.2.5"));
         inc.apply(&ev(0, "113039", Outcome::Success, "ned", "192.0.2.6"));
         let state = |inc: &Incident, n: &str| inc.user(&named(n)).map(|s| s.state(inc.latest()));
