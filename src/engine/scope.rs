@@ -36,7 +36,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::incident::{Incident, ServerHealth, UserKey};
+use super::incident::{Incident, ServerHealth};
 use crate::vocab::Cause;
 
 /// The window for failing users, logins and capacity failures, in minutes:
@@ -147,25 +147,8 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
             since: s.since,
         })
         .collect();
-    let mut failing_users = 0;
-    let mut per_cause = [0u32; Cause::ALL.len()];
-    for ((key, stats), user_now) in incident.users().zip(incident.users_now()) {
-        if matches!(key, UserKey::Other(_)) {
-            // The row stands for many users: each counts on its own times.
-            let many = incident.many_now();
-            failing_users += many.recent;
-            for (n, m) in per_cause.iter_mut().zip(many.recent_by_cause) {
-                *n += m;
-            }
-            continue;
-        }
-        if user_now.unrecovered_recent() {
-            failing_users += 1;
-            if let Some(c) = stats.last_cause {
-                per_cause[c.index()] += 1;
-            }
-        }
-    }
+    let unrecovered = incident.unrecovered_recent();
+    let per_cause = unrecovered.by_cause.map(|(users, _)| users);
     let mut causes: Vec<(Cause, u32)> = Cause::ALL
         .into_iter()
         .zip(per_cause)
@@ -182,7 +165,7 @@ pub fn inputs(incident: &Incident) -> ScopeInputs {
         unreachable: incident.recent(UNREACHABLE_WINDOW_MINUTES).unreachable,
         capacity: window.capacity,
         capacity_reason: incident.last_capacity_reason().map(str::to_string),
-        failing_users,
+        failing_users: unrecovered.users,
         logins: window.logins,
         causes,
         unmatched: incident.unmatched_auth_failures(),

@@ -16,7 +16,7 @@
 //! token) are suggested only when the verdict is not infrastructure.
 
 use super::checklist::Checklist;
-use super::incident::{Incident, UserKey};
+use super::incident::Incident;
 use super::scope::Verdict;
 use crate::vocab::Cause;
 
@@ -62,8 +62,11 @@ pub struct CauseTally {
 
 /// Tallies the incident's failures by cause (see the module docs).
 pub fn tally(incident: &Incident) -> CauseTally {
-    // (attempts, users) by cause.
-    let mut per_cause = [(0u32, 0usize); Cause::ALL.len()];
+    // (attempts, users) by cause, of the users failing and not recovered.
+    let mut per_cause = incident
+        .unrecovered_recent()
+        .by_cause
+        .map(|(users, attempts)| (attempts, users as usize));
     // Spray and many-address attempts say nothing about what hurts users.
     let users = || {
         incident
@@ -71,25 +74,6 @@ pub fn tally(incident: &Incident) -> CauseTally {
             .zip(incident.users_now())
             .filter(|(_, user_now)| !user_now.attack)
     };
-    for ((key, stats), user_now) in users() {
-        if matches!(key, UserKey::Other(_)) {
-            // Each user under `(other N users)` on their own times, with at
-            // least the one attempt that failed (see `ManyNow`).
-            let many = incident.many_now();
-            for (entry, n) in per_cause.iter_mut().zip(many.recent_by_cause) {
-                entry.0 += n;
-                entry.1 += n as usize;
-            }
-            continue;
-        }
-        if user_now.unrecovered_recent()
-            && let Some(cause) = stats.last_cause
-        {
-            let entry = &mut per_cause[cause.index()];
-            entry.0 += user_now.recent_failures;
-            entry.1 += 1;
-        }
-    }
     let is_recent = per_cause.iter().any(|&(_, users)| users > 0);
     if !is_recent {
         for ((_, stats), _) in users() {

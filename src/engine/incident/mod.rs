@@ -57,8 +57,8 @@ pub use servers::{
 use users::UsersOrder;
 pub use users::{
     ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, ManyNow,
-    NAME_CUT_MARKER, RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow, UserSort, UserState,
-    UserStats, capped_name,
+    NAME_CUT_MARKER, RECENT_MINUTES, USER_LINES_CAP, Unrecovered, UserKey, UserNow, UserSort,
+    UserState, UserStats, capped_name,
 };
 
 /// What the header says of [`Incident::unmatched_auth_failures`], when

@@ -252,6 +252,18 @@ pub struct ManyNow {
     pub unrecovered: u32,
 }
 
+/// Users who failed in the last [`RECENT_MINUTES`] and have not logged in
+/// since, by the cause of their last failure: tracked users from their
+/// rows ([`UserNow::unrecovered_recent`]), users past the cap one by one
+/// ([`ManyNow`]). What the scope verdict and the suggested step count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unrecovered {
+    pub users: u32,
+    /// (users, their failed attempts in the window) by cause; a user past
+    /// the cap counts the one attempt that is known.
+    pub by_cause: [(u32, u32); Cause::ALL.len()],
+}
+
 /// Overflow users' times kept before stale ones are dropped.
 const OVERFLOW_PRUNE_ABOVE: usize = 4096;
 
@@ -1086,6 +1098,30 @@ impl Incident {
             self.overflow_prune_at = 2 * self.overflow_times.len();
         }
         self.overflow_times.entry(id).or_default()
+    }
+
+    /// [`Unrecovered`] at the incident's clock.
+    pub fn unrecovered_recent(&self) -> Unrecovered {
+        let mut out = Unrecovered::default();
+        for ((key, stats), user_now) in self.users.iter().zip(self.users_now()) {
+            if matches!(key, UserKey::Other(_)) {
+                // The row stands for many users: each on its own times.
+                let many = self.many_now();
+                out.users += many.recent;
+                for (entry, n) in out.by_cause.iter_mut().zip(many.recent_by_cause) {
+                    entry.0 += n;
+                    entry.1 += n;
+                }
+            } else if user_now.unrecovered_recent() {
+                out.users += 1;
+                if let Some(c) = stats.last_cause {
+                    let entry = &mut out.by_cause[c.index()];
+                    entry.0 += 1;
+                    entry.1 += user_now.recent_failures;
+                }
+            }
+        }
+        out
     }
 
     /// [`ManyNow`] at `now`, the incident's clock.
