@@ -810,9 +810,11 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    splitter.feed_at(piece, |line, at| {
-        result.line(piece, line, at, family, ctx, parser);
-    });
+    splitter.feed_at(
+        piece,
+        #[inline(always)]
+        |line, at| result.line(piece, line, at, family, ctx, parser),
+    );
     // The piece's bytes go (a read buffer is reused) after this.
     result.read_unread(piece, family, ctx, parser);
 }

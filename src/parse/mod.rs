@@ -148,8 +148,8 @@ impl StreamParser {
     /// counts, taking its time.
     /// Decided from the tag and id alone (the one catalogue table says which
     /// ids are plain); its header is not read. `false` means "parse the
-    /// line".
-    #[inline]
+    /// line". Inlined: bulk readers ask it of every line.
+    #[inline(always)]
     pub fn is_plain(&mut self, line: &[u8], family: Family) -> bool {
         family == Family::Headend && asa::is_plain(line, &mut self.tags)
     }

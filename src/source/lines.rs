@@ -31,6 +31,11 @@ pub const BATCH_MAX_BYTES: usize = 1024 * 1024;
 /// Read size for [`for_each_line`].
 const READ_CHUNK: usize = 256 * 1024;
 
+/// What the `feed*` methods call per line: the line, its continuation mark,
+/// its length in the stream and where it starts in the chunk (see
+/// [`LineSplitter::feed_at`]); as a `dyn` on the paths that rarely run.
+type EmitLocated<'a> = dyn FnMut(&[u8], bool, usize, Option<usize>) + 'a;
+
 /// Turns arbitrary byte chunks into complete lines, keeping the unterminated
 /// tail between calls.
 #[derive(Debug)]
@@ -90,46 +95,121 @@ impl LineSplitter {
     /// can come back to a line of the chunk after later ones without
     /// copying it.
     pub fn feed_at(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], Option<usize>)) {
-        self.feed_located(chunk, |line, _, _, at| emit(line, at));
+        // Inlined: the caller's per-line work belongs in the split loop.
+        self.feed_located(
+            chunk,
+            #[inline(always)]
+            |line, _, _, at| emit(line, at),
+        );
     }
 
     /// The one loop behind the `feed*` methods: `emit` gets the line, its
     /// continuation mark, its length in the stream and where it starts in
     /// `chunk` (see [`feed_at`](Self::feed_at)).
     #[inline]
-    fn feed_located(
+    fn feed_located(&mut self, chunk: &[u8], emit: impl FnMut(&[u8], bool, usize, Option<usize>)) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.feed_located_avx2(chunk, emit) };
+            return;
+        }
+        self.feed_located_with(newlines(chunk), chunk, emit);
+    }
+
+    /// [`feed_located`](Self::feed_located) compiled for AVX2, where the
+    /// line ends are found 32 bytes per instruction: the line split runs
+    /// on every byte of a whole-file read, and the caller's per-line work
+    /// (inlined here through `emit`) gets the wider instructions too.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn feed_located_avx2(
         &mut self,
+        chunk: &[u8],
+        emit: impl FnMut(&[u8], bool, usize, Option<usize>),
+    ) {
+        let ends = NewlineMasks::<true> {
+            chunk,
+            base: 0,
+            next: 0,
+            mask: 0,
+        };
+        self.feed_located_with(ends, chunk, emit);
+    }
+
+    /// The body of [`feed_located`](Self::feed_located), given the offsets
+    /// of the line ends in `chunk`.
+    #[inline(always)]
+    fn feed_located_with(
+        &mut self,
+        ends: impl Iterator<Item = usize>,
         chunk: &[u8],
         mut emit: impl FnMut(&[u8], bool, usize, Option<usize>),
     ) {
         // One pass over the chunk for every line end (a search per line
         // costs a call and a set-up each).
+        let mut ends = ends;
         let mut start = 0;
-        for pos in newlines(chunk) {
+        if !self.partial.is_empty() || self.cut || self.settled {
+            // The first line was begun in an earlier chunk, or its start
+            // was already emitted: it goes out whole or as a continuation.
+            if let Some(pos) = ends.next() {
+                self.finish_pending(chunk.get(..pos).unwrap_or_default(), &mut emit);
+                start = pos + 1;
+            }
+        }
+        // From here on (`emit_line` leaves nothing pending or cut) every
+        // line lies whole in this chunk: the loop that runs on every line
+        // of a whole-file read checks only its length, and calls `emit`
+        // in one place (the rare cases go through `dyn` calls out of line),
+        // so that `emit` is inlined into it.
+        let max_line = self.max_line;
+        for pos in ends {
+            // `ends` are the chunk's `\n`s in order: `start <= pos < len`.
             let head = &chunk[start..pos];
-            if self.partial.is_empty() {
-                // The common case: the whole line is inside this chunk, and
-                // (nearly always) short enough to go out as it is.
-                let line = head.strip_suffix(b"\r").unwrap_or(head);
-                if !self.cut && !self.settled && line.len() <= self.max_line {
-                    emit(line, false, pos + 1 - start, Some(start));
-                } else {
-                    self.emit_line(head, 1, &mut |l, c, r| emit(l, c, r, None));
-                }
+            let line = match head.split_last() {
+                Some((b'\r', line)) => line,
+                _ => head,
+            };
+            if line.len() <= max_line {
+                emit(line, false, pos + 1 - start, Some(start));
             } else {
-                let mut line = std::mem::take(&mut self.partial);
-                line.extend_from_slice(head);
-                self.emit_line(&line, 1, &mut |l, c, r| emit(l, c, r, None));
-                // Keep the allocation for the next partial line.
-                line.clear();
-                self.partial = line;
+                self.emit_long(head, &mut emit);
             }
             start = pos + 1;
         }
-        let rest = &chunk[start..];
-        if rest.is_empty() {
-            return;
+        let rest = chunk.get(start..).unwrap_or_default();
+        if !rest.is_empty() {
+            self.keep_tail(rest, &mut emit);
         }
+    }
+
+    /// The first line of a chunk when it completes the pending bytes, or
+    /// continues a line whose start was emitted.
+    #[inline(never)]
+    fn finish_pending(&mut self, head: &[u8], emit: &mut EmitLocated<'_>) {
+        let mut line = std::mem::take(&mut self.partial);
+        line.extend_from_slice(head);
+        self.emit_line(&line, 1, &mut |l, c, r| emit(l, c, r, None));
+        // Keep the allocation for the next partial line.
+        line.clear();
+        self.partial = line;
+    }
+
+    /// A whole line of the chunk longer than `max_line` (`head` is it with
+    /// its `\r`, if any): cut into pieces.
+    #[cold]
+    #[inline(never)]
+    fn emit_long(&mut self, head: &[u8], emit: &mut EmitLocated<'_>) {
+        self.emit_line(head, 1, &mut |l, c, r| emit(l, c, r, None));
+    }
+
+    /// Keeps the chunk's unterminated tail `rest` for the next chunk.
+    #[inline(never)]
+    fn keep_tail(&mut self, rest: &[u8], emit: &mut EmitLocated<'_>) {
         self.partial.extend_from_slice(rest);
         // Cut pieces off an overlong unterminated line now rather than
         // buffering it whole. A trailing `\r` may turn out to be part of the
@@ -273,7 +353,7 @@ pub fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 fn newlines(chunk: &[u8]) -> impl Iterator<Item = usize> + '_ {
     #[cfg(target_arch = "x86_64")]
     {
-        NewlineMasks {
+        NewlineMasks::<false> {
             chunk,
             base: 0,
             next: 0,
@@ -288,8 +368,11 @@ fn newlines(chunk: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 /// See [`newlines`]: `mask` holds the `\n`s of the (up to) 64 bytes at
 /// offset `base` not yet returned; `chunk` is what follows them, at `next`.
+/// `AVX2`: the masks are made with AVX2 instructions, which only code
+/// compiled for AVX2 on a CPU that has it may do (see
+/// [`LineSplitter::feed_located_avx2`]).
 #[cfg(target_arch = "x86_64")]
-struct NewlineMasks<'a> {
+struct NewlineMasks<'a, const AVX2: bool> {
     chunk: &'a [u8],
     base: usize,
     next: usize,
@@ -297,7 +380,7 @@ struct NewlineMasks<'a> {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Iterator for NewlineMasks<'_> {
+impl<const AVX2: bool> Iterator for NewlineMasks<'_, AVX2> {
     type Item = usize;
 
     #[inline]
@@ -309,6 +392,9 @@ impl Iterator for NewlineMasks<'_> {
                 return Some(self.base + bit);
             }
             let (taken, mask) = match self.chunk.first_chunk::<64>() {
+                // SAFETY: `AVX2` is only set by code compiled for AVX2,
+                // which runs only where the CPU has it.
+                Some(block) if AVX2 => (64, unsafe { newline_mask_avx2(block) }),
                 Some(block) => (64, newline_mask(block)),
                 None if self.chunk.is_empty() => return None,
                 None => {
@@ -355,6 +441,31 @@ fn newline_mask(block: &[u8; 64]) -> u64 {
         };
         m(0) | (m(1) << 16) | (m(2) << 32) | (m(3) << 48)
     }
+}
+
+/// [`newline_mask`] with AVX2: two 32-byte compares instead of four
+/// 16-byte ones.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn newline_mask_avx2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
+    };
+    // See `newline_mask` on the prefetch.
+    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+        block.as_ptr().wrapping_add(PREFETCH_AHEAD).cast::<i8>(),
+    );
+    let nl = _mm256_set1_epi8(b'\n' as i8);
+    let p = block.as_ptr().cast::<__m256i>();
+    // SAFETY: each load reads 32 of the 64 bytes `block` holds (unaligned
+    // loads are allowed).
+    let (lo, hi) = unsafe { (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1))) };
+    let m = |v| u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)) as u32);
+    m(lo) | (m(hi) << 32)
 }
 
 /// Reads `reader` to its end and calls `f(line_no, line)` for every line
@@ -710,6 +821,82 @@ mod tests {
         ) {
             let want: Vec<usize> = memchr::memchr_iter(b'\n', &bytes).collect();
             proptest::prop_assert_eq!(newlines(&bytes).collect::<Vec<_>>(), want);
+        }
+    }
+
+    /// Whether this machine can run the AVX2 path. CI's machines can: a
+    /// test of that path must not pass there without running it.
+    #[cfg(target_arch = "x86_64")]
+    fn has_avx2() -> bool {
+        let has = std::arch::is_x86_feature_detected!("avx2");
+        assert!(
+            has || std::env::var_os("CI").is_none(),
+            "CI runs on CPUs with AVX2; without it the AVX2 line split goes untested"
+        );
+        has
+    }
+
+    /// Everything `feed_located` emits for `stream` cut at `cuts`, through
+    /// the portable path or the AVX2 one.
+    #[cfg(target_arch = "x86_64")]
+    fn located(
+        stream: &[u8],
+        cuts: &[usize],
+        max_line: usize,
+        avx2: bool,
+    ) -> Vec<(Vec<u8>, bool, usize, Option<usize>)> {
+        let mut s = LineSplitter::new(max_line);
+        let mut got = Vec::new();
+        let mut at = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
+            let chunk = &stream[at..cut];
+            let emit = |l: &[u8], c: bool, raw: usize, off: Option<usize>| {
+                got.push((l.to_vec(), c, raw, off))
+            };
+            if avx2 {
+                // SAFETY: only called where `has_avx2` said yes.
+                unsafe { s.feed_located_avx2(chunk, emit) };
+            } else {
+                s.feed_located_with(newlines(chunk), chunk, emit);
+            }
+            at = cut;
+        }
+        got
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    proptest::proptest! {
+        /// The AVX2 path finds the line ends `memchr` finds, and the
+        /// splitter compiled for it emits what the portable one does (lines,
+        /// marks, stream lengths and offsets), however the stream is cut.
+        #[test]
+        fn the_avx2_split_is_the_portable_one(
+            stream in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::prelude::any::<u8>(),
+                    2 => proptest::strategy::Just(b'\n'),
+                    1 => proptest::strategy::Just(b'\r'),
+                    4 => b'a'..=b'c',
+                ],
+                0..400,
+            ),
+            mut cuts in proptest::collection::vec(0usize..=400, 0..12),
+            max_line in 1usize..96,
+        ) {
+            if has_avx2() {
+                let ends = NewlineMasks::<true> { chunk: &stream, base: 0, next: 0, mask: 0 };
+                // The CPU has AVX2 (checked above), which the masks need.
+                let found: Vec<usize> = ends.collect();
+                proptest::prop_assert_eq!(found, memchr::memchr_iter(b'\n', &stream).collect::<Vec<_>>());
+                for c in &mut cuts {
+                    *c = (*c).min(stream.len());
+                }
+                cuts.sort_unstable();
+                proptest::prop_assert_eq!(
+                    located(&stream, &cuts, max_line, true),
+                    located(&stream, &cuts, max_line, false)
+                );
+            }
         }
     }
 

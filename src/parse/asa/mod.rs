@@ -146,8 +146,23 @@ pub fn plain_time(
 /// Whether [`plain_header`] would find a header, with `memo` remembering
 /// the verdicts on the tags the stream repeats: bulk readers ask this of
 /// every line, and a busy log repeats a few dozen tags.
-#[inline]
+#[inline(always)]
 pub fn is_plain(line: &[u8], memo: &mut TagMemo) -> bool {
+    // Nearly every line: its first `%` starts a tag the memo knows. This
+    // path is kept small (it runs on every line); the rest is out of line.
+    if let Some(p) = find_percent(line, 0)
+        && let Some(plain) = memo.known(line, p)
+    {
+        return plain;
+    }
+    is_plain_learning(line, memo)
+}
+
+/// [`is_plain`] for a line whose first `%` the memo does not know: the
+/// tags are tried in turn, and what the catalogue says is remembered.
+#[cold]
+#[inline(never)]
+fn is_plain_learning(line: &[u8], memo: &mut TagMemo) -> bool {
     let mut from = 0;
     while let Some(p) = find_percent(line, from) {
         if let Some(plain) = memo.plain_at(line, p) {
@@ -181,20 +196,34 @@ impl Default for TagMemo {
 }
 
 impl TagMemo {
-    /// [`plain_at`], remembered.
-    #[inline]
-    fn plain_at(&mut self, line: &[u8], p: usize) -> Option<bool> {
-        let Some(w) = line.get(p..p + 16) else {
-            return plain_at(line, p);
-        };
+    /// The 16 bytes from the `%` at `p` as two words, and the slot they
+    /// pick (by the id's last digits and what follows).
+    #[inline(always)]
+    fn key(line: &[u8], p: usize) -> Option<(&[u8], u64, u64, usize)> {
+        let w = line.get(p..p + 16)?;
         let word = |r: std::ops::Range<usize>| {
             w.get(r)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map_or(0, u64::from_le_bytes)
         };
         let (a, b) = (word(0..8), word(8..16));
-        // The id's last digits and what follows pick the slot.
         let slot = (b.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % TAG_MEMO_ENTRIES;
+        Some((w, a, b, slot))
+    }
+
+    /// The remembered verdict on the tag at `p`, if the memo holds it.
+    #[inline(always)]
+    fn known(&self, line: &[u8], p: usize) -> Option<bool> {
+        let (_, a, b, slot) = Self::key(line, p)?;
+        let &(ka, kb, plain) = self.entries.get(slot)?;
+        (ka == a && kb == b).then_some(plain)
+    }
+
+    /// [`plain_at`], remembered.
+    fn plain_at(&mut self, line: &[u8], p: usize) -> Option<bool> {
+        let Some((w, a, b, slot)) = Self::key(line, p) else {
+            return plain_at(line, p);
+        };
         if let Some(&(ka, kb, plain)) = self.entries.get(slot)
             && ka == a
             && kb == b
@@ -222,7 +251,7 @@ impl TagMemo {
 /// bytes: on x86-64 they are searched 16 bytes at a time with SSE2 (part of
 /// every x86-64 CPU) with no call, which costs less than a `memchr` call's
 /// set-up; the rest, if any, with `memchr`.
-#[inline]
+#[inline(always)]
 fn find_percent(line: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     #[cfg(target_arch = "x86_64")]
