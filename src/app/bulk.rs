@@ -767,7 +767,6 @@ fn read_block<S: Sink>(
     };
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
-    file.will_use(start, (end - start) as usize);
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
         // in the CPU cache.

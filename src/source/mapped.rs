@@ -224,14 +224,6 @@ impl FileBytes {
         Ok(buf)
     }
 
-    /// Says that the bytes `at..at + len` are about to be used: a mapped
-    /// range is faulted in with one call rather than page by page.
-    pub fn will_use(&self, at: u64, len: usize) {
-        if let Some((map, range)) = self.map_range(at, len) {
-            let _ = map.advise_range(memmap2::Advice::PopulateRead, range.0, range.1);
-        }
-    }
-
     /// Says that the bytes `at..at + len` were used: a mapped range's pages
     /// leave this process (the page cache keeps them), so mapping a 2 GB
     /// file does not make the process's resident size 2 GB. Reading them
@@ -270,7 +262,6 @@ impl FileBytes {
         while at < limit {
             let size = if self.mapped() { MAP_PIECE } else { READ_PIECE };
             let want = usize::try_from(limit - at).map_or(size, |left| left.min(size));
-            self.will_use(at, want);
             let piece = self.get(&mut buf, at, want)?;
             if piece.is_empty() {
                 break;
