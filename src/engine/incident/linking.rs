@@ -215,7 +215,7 @@ impl Incident {
             // under a log of millions of addresses, and every user still
             // gets the lines that name them.
             None if full => return,
-            None => self.ip_users.entry(ip.to_string()).or_default(),
+            None => self.ip_users.entry(ip.into()).or_default(),
         };
         if !users.contains(&user) && users.len() < USERS_PER_IP_CAP {
             users.push(user);
@@ -238,7 +238,11 @@ impl Incident {
             return;
         }
         let linked: Vec<usize> = match (ev.family, ev.client_ip, ev.host) {
-            (_, Some(ip), _) => self.ip_users.get(ip).cloned().unwrap_or_default(),
+            (_, Some(ip), _) => self
+                .ip_users
+                .get(ip)
+                .map(|u| u.to_vec())
+                .unwrap_or_default(),
             (Family::Client, _, Some(host)) => {
                 self.host_users.get(host).copied().into_iter().collect()
             }

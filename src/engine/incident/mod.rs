@@ -244,7 +244,10 @@ pub struct Incident {
     unreachable: MinuteRing,
     last_capacity_reason: Option<String>,
     /// Client IP → users seen with it, for joining lines that name no user.
-    ip_users: HashMap<String, Vec<usize>>,
+    /// Keyed inline (an address fits in a `CompactString`) and with its
+    /// few users inline too: looked up for nearly every event, where a
+    /// `String` key and a `Vec` cost two reads elsewhere in memory.
+    ip_users: HashMap<compact_str::CompactString, smallvec::SmallVec<[usize; 2]>>,
     /// Client log host (laptop) → the user it last named.
     host_users: HashMap<String, usize>,
     /// Headend attempts and auth-server verdicts waiting to meet.
