@@ -34,6 +34,7 @@
 
 mod attempts;
 mod linking;
+mod name_index;
 mod servers;
 mod trace;
 mod users;
@@ -207,8 +208,8 @@ pub struct Incident {
     /// Slot of each user, by name and by hidden user's client IP, so that
     /// an event's `&str` finds its user without allocating (this runs for
     /// every event); the names themselves live in `users` only.
-    named: users::NameIndex,
-    hidden: users::NameIndex,
+    named: name_index::NameIndex,
+    hidden: name_index::NameIndex,
     sprays: HashMap<String, usize>,
     /// Password spray and many-address attack detection.
     spray: Spray<Cause>,

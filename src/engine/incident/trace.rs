@@ -81,7 +81,7 @@ impl Incident {
             && let Some(code) = ev.reason.and_then(crate::parse::debug_trace::ad_data_code)
             && let Some(u) = named
                 .user
-                .and_then(|n| self.named.get(n, &self.users, super::users::named_key))
+                .and_then(|n| self.named.get(n, &self.users, super::name_index::named_key))
             && let Some((_, stats)) = self.users.get_mut(u)
         {
             stats.hear_auth_reason(
@@ -119,7 +119,7 @@ impl Incident {
         let amended = self.join.amend(&traced.name, traced.since, &verdict)?;
         let user = self
             .named
-            .get(&traced.name, &self.users, super::users::named_key);
+            .get(&traced.name, &self.users, super::name_index::named_key);
         let shown = match amended {
             Amended::Pending { cause, recause } => {
                 if let Some(u) = user {

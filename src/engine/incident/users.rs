@@ -1,15 +1,16 @@
 //! Who the incident is about: the [`UserKey`] of a named user, a hidden
 //! user (known by client IP) or a spray source; each one's [`UserStats`];
-//! the slots that find a user from an event without allocating; and the
+//! the slots that find a user from an event without allocating (through
+//! the [`NameIndex`](super::name_index::NameIndex)); and the
 //! users pane's orders ([`UserSort`]), kept sorted incrementally.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::name_index::{hidden_key, named_key};
 use super::{FAILING_NOW_MINUTES, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
 use crate::engine::hashing::{self, identity};
 use crate::engine::window::{MinuteRing, window_start};
@@ -85,116 +86,6 @@ pub struct LineRef {
     /// The cause the engine gave a failure line (a rejection after a token
     /// challenge is `token_required` whatever the line says); set when filed.
     pub cause: Option<Cause>,
-}
-
-/// Slots of users by name (or hidden users by address). A short name (the
-/// usual user name or address) is kept in its table entry and compared
-/// there: a lookup runs for nearly every event, and the user's own
-/// [`UserKey`] is elsewhere in memory (its row, and the name's own
-/// allocation), two cache misses on a large incident. A longer name is
-/// compared against the user's key, so it is stored once, not twice.
-#[derive(Clone, Debug, Default)]
-pub(super) struct NameIndex {
-    table: hashbrown::HashTable<IndexEntry>,
-    hasher: hashing::KeyHasher,
-}
-
-/// One [`NameIndex`] entry: the user's slot and, when it fits, the name.
-#[derive(Clone, Copy, Debug)]
-struct IndexEntry {
-    slot: u32,
-    short: Option<ShortName>,
-}
-
-/// A name of at most [`SHORT_NAME`] bytes, zero-padded, with its length
-/// (a name may hold zero bytes: the length tells it apart).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ShortName {
-    len: u8,
-    bytes: [u8; SHORT_NAME],
-}
-
-const SHORT_NAME: usize = 16;
-
-impl ShortName {
-    /// `None` when `name` is longer than [`SHORT_NAME`] bytes.
-    fn of(name: &str) -> Option<ShortName> {
-        let b = name.as_bytes();
-        let mut bytes = [0u8; SHORT_NAME];
-        bytes.get_mut(..b.len())?.copy_from_slice(b);
-        Some(ShortName {
-            // At most SHORT_NAME (16): fits.
-            len: b.len() as u8,
-            bytes,
-        })
-    }
-}
-
-/// The name a [`NameIndex`] knows a user by.
-type KeyName = fn(&UserKey) -> Option<&str>;
-
-/// A named user's name (the index of named users).
-pub(super) fn named_key(k: &UserKey) -> Option<&str> {
-    match k {
-        UserKey::Named(n) => Some(n),
-        _ => None,
-    }
-}
-
-/// A hidden user's address (the index of hidden users).
-pub(super) fn hidden_key(k: &UserKey) -> Option<&str> {
-    match k {
-        UserKey::Hidden(ip) => Some(ip),
-        _ => None,
-    }
-}
-
-impl NameIndex {
-    pub(super) fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// The slot of the user `of` calls `name`.
-    pub(super) fn get(
-        &self,
-        name: &str,
-        users: &[(UserKey, UserStats)],
-        of: KeyName,
-    ) -> Option<usize> {
-        let hash = self.hasher.hash_one(name);
-        let short = ShortName::of(name);
-        self.table
-            .find(hash, |e| match (e.short, short) {
-                (Some(known), Some(asked)) => known == asked,
-                // One name fits and the other does not: not the same.
-                (Some(_), None) | (None, Some(_)) => false,
-                (None, None) => key_name(users, e.slot, of) == Some(name),
-            })
-            .map(|e| e.slot as usize)
-    }
-
-    /// Files slot `slot`, whose key `of` calls `name` (not yet indexed).
-    fn insert(&mut self, name: &str, slot: usize, users: &[(UserKey, UserStats)], of: KeyName) {
-        let hasher = &self.hasher;
-        // Slots beyond u32 would need 4 billion users: far past any cap.
-        let entry = IndexEntry {
-            slot: u32::try_from(slot).unwrap_or(u32::MAX),
-            short: ShortName::of(name),
-        };
-        self.table.insert_unique(hasher.hash_one(name), entry, |e| {
-            let short = e.short.as_ref().and_then(|n| {
-                let len = usize::from(n.len);
-                n.bytes.get(..len).and_then(|b| std::str::from_utf8(b).ok())
-            });
-            let name = short.or_else(|| key_name(users, e.slot, of));
-            hasher.hash_one(name.unwrap_or(""))
-        });
-    }
-}
-
-/// The name `of` gives the key of the user in `slot`.
-fn key_name(users: &[(UserKey, UserStats)], slot: u32, of: KeyName) -> Option<&str> {
-    users.get(slot as usize).and_then(|(k, _)| of(k))
 }
 
 /// Who a statistic is about.
@@ -1243,48 +1134,6 @@ mod tests {
 
     fn names(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("user{i:03}")).collect()
-    }
-
-    #[test]
-    fn the_name_index_finds_short_and_long_names_and_only_them() {
-        // 16 bytes fit in an entry, 17 do not; a name with a zero byte
-        // and its prefix are different names; enough names to make the
-        // table grow (and so re-hash entries of both kinds).
-        let mut keys: Vec<String> = vec![
-            "a".repeat(16),
-            "a".repeat(17),
-            "a".repeat(15),
-            "ab\0".to_string(),
-            "ab".to_string(),
-            String::new(),
-        ];
-        keys.extend((0..300).map(|i| {
-            format!(
-                "{}{i}",
-                if i % 2 == 0 {
-                    "u"
-                } else {
-                    "a-rather-long-user-name-"
-                }
-            )
-        }));
-        let mut users: Vec<(UserKey, UserStats)> = Vec::new();
-        let mut index = NameIndex::default();
-        for (slot, k) in keys.iter().enumerate() {
-            users.push((UserKey::Named(k.clone()), UserStats::default()));
-            index.insert(k, slot, &users, named_key);
-        }
-        for (slot, k) in keys.iter().enumerate() {
-            assert_eq!(index.get(k, &users, named_key), Some(slot), "{k:?}");
-        }
-        for absent in [
-            "a".repeat(14),
-            "a".repeat(18),
-            "ab\0\0".to_string(),
-            "u1".to_string(),
-        ] {
-            assert_eq!(index.get(&absent, &users, named_key), None, "{absent:?}");
-        }
     }
 
     #[test]
