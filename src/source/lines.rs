@@ -131,12 +131,8 @@ impl LineSplitter {
         chunk: &[u8],
         emit: impl FnMut(&[u8], bool, usize, Option<usize>),
     ) {
-        let ends = NewlineMasks::<true> {
-            chunk,
-            base: 0,
-            next: 0,
-            mask: 0,
-        };
+        // SAFETY: this function is only called where the CPU has AVX2.
+        let ends = unsafe { NewlineMasks::avx2(chunk) };
         self.feed_located_with(ends, chunk, emit);
     }
 
@@ -368,15 +364,31 @@ fn newlines(chunk: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 /// See [`newlines`]: `mask` holds the `\n`s of the (up to) 64 bytes at
 /// offset `base` not yet returned; `chunk` is what follows them, at `next`.
-/// `AVX2`: the masks are made with AVX2 instructions, which only code
-/// compiled for AVX2 on a CPU that has it may do (see
-/// [`LineSplitter::feed_located_avx2`]).
+/// `AVX2`: the masks are made with AVX2 instructions; such a walk is only
+/// made by [`NewlineMasks::avx2`], whose callers have checked that the CPU
+/// has AVX2 (see [`LineSplitter::feed_located_avx2`]).
 #[cfg(target_arch = "x86_64")]
 struct NewlineMasks<'a, const AVX2: bool> {
     chunk: &'a [u8],
     base: usize,
     next: usize,
     mask: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<'a> NewlineMasks<'a, true> {
+    /// The walk over `chunk`'s line ends that finds them with AVX2.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2: the walk runs AVX2 instructions.
+    unsafe fn avx2(chunk: &'a [u8]) -> Self {
+        NewlineMasks {
+            chunk,
+            base: 0,
+            next: 0,
+            mask: 0,
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -392,8 +404,8 @@ impl<const AVX2: bool> Iterator for NewlineMasks<'_, AVX2> {
                 return Some(self.base + bit);
             }
             let (taken, mask) = match self.chunk.first_chunk::<64>() {
-                // SAFETY: `AVX2` is only set by code compiled for AVX2,
-                // which runs only where the CPU has it.
+                // SAFETY: a walk with `AVX2` set is only made by
+                // `NewlineMasks::avx2`, whose callers checked the CPU has it.
                 Some(block) if AVX2 => (64, unsafe { newline_mask_avx2(block) }),
                 Some(block) => (64, newline_mask(block)),
                 None if self.chunk.is_empty() => return None,
@@ -884,8 +896,8 @@ mod tests {
             max_line in 1usize..96,
         ) {
             if has_avx2() {
-                let ends = NewlineMasks::<true> { chunk: &stream, base: 0, next: 0, mask: 0 };
-                // The CPU has AVX2 (checked above), which the masks need.
+                // SAFETY: the CPU has AVX2 (checked just above).
+                let ends = unsafe { NewlineMasks::avx2(&stream) };
                 let found: Vec<usize> = ends.collect();
                 proptest::prop_assert_eq!(found, memchr::memchr_iter(b'\n', &stream).collect::<Vec<_>>());
                 for c in &mut cuts {
