@@ -237,16 +237,12 @@ impl Incident {
             }
             return;
         }
-        let linked: Vec<usize> = match (ev.family, ev.client_ip, ev.host) {
-            (_, Some(ip), _) => self
-                .ip_users
-                .get(ip)
-                .map(|u| u.to_vec())
-                .unwrap_or_default(),
+        let linked: smallvec::SmallVec<[usize; 2]> = match (ev.family, ev.client_ip, ev.host) {
+            (_, Some(ip), _) => self.ip_users.get(ip).cloned().unwrap_or_default(),
             (Family::Client, _, Some(host)) => {
                 self.host_users.get(host).copied().into_iter().collect()
             }
-            _ => Vec::new(),
+            _ => smallvec::SmallVec::new(),
         };
         for u in linked {
             if let Some(stats) = self.users.get_mut(u) {

@@ -221,15 +221,12 @@ impl TagMemo {
 
     /// [`plain_at`], remembered.
     fn plain_at(&mut self, line: &[u8], p: usize) -> Option<bool> {
+        if let Some(plain) = self.known(line, p) {
+            return Some(plain);
+        }
         let Some((w, a, b, slot)) = Self::key(line, p) else {
             return plain_at(line, p);
         };
-        if let Some(&(ka, kb, plain)) = self.entries.get(slot)
-            && ka == a
-            && kb == b
-        {
-            return Some(plain);
-        }
         let standard = plain_at_standard(line, p);
         // The standard check reads past these 16 bytes only while spaces
         // follow the colon: then the bytes do not decide alone.
