@@ -57,13 +57,15 @@ if [ ! -s "$log" ] || [ ! -s "$truth" ]; then
   target/release/examples/genlog "$log" "$truth" --lines "$lines"
 fi
 touch -d '-1 minute' "$log"
-# The same page cache for every sitting: the file is dropped from the cache
-# and read back once in large sequential reads. How the cache holds a file
-# (in 4 KiB pages, or in the large folios readahead makes, which a map then
-# takes 2 MiB at a time) moves every command's system time several-fold:
-# 36-44 ms against 10-17 ms for `scan` on the 2 M-line file, 28-32 ms
-# against 7 ms for `rg -c` (BENCHMARKS.md, §16.17). A freshly generated
-# file is cached as it was written, in small pages.
+# The same page cache for every sitting: the file is written out, dropped
+# from the cache and read back once in large sequential reads. How the
+# cache holds a file (in 4 KiB pages, or in the large folios readahead
+# makes, which a map then takes 2 MiB at a time) moves every command's
+# system time several-fold: 36-44 ms against 8-21 ms for `scan` on the 2
+# M-line file, 28-32 ms against 2-7 ms for `rg -c` (BENCHMARKS.md, §16.17).
+# A freshly generated file is cached as it was written, in small pages, and
+# its dirty pages cannot be dropped until they are written: hence the sync.
+sync "$log"
 python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$log"
 cat "$log" > /dev/null
 
