@@ -772,28 +772,39 @@ mod tests {
         (got, s.long_line_splits)
     }
 
+    /// Streams of up to 400 bytes, thick with `\n` and `\r`.
+    fn line_stream() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            proptest::prop_oneof![
+                4 => proptest::prelude::any::<u8>(),
+                2 => proptest::strategy::Just(b'\n'),
+                2 => proptest::strategy::Just(b'\r'),
+                4 => b'a'..=b'c',
+            ],
+            0..400,
+        )
+    }
+
+    /// Cut offsets into a stream `len` bytes long, in order.
+    fn cuts_within(mut cuts: Vec<usize>, len: usize) -> Vec<usize> {
+        for c in &mut cuts {
+            *c = (*c).min(len);
+        }
+        cuts.sort_unstable();
+        cuts
+    }
+
     proptest::proptest! {
         /// Any chunking of any byte stream gives the same lines, pieces,
         /// continuation marks and split count as feeding it whole; and the
         /// pieces put back together are the stream without its terminators.
         #[test]
         fn arbitrary_chunkings_give_the_same_lines(
-            stream in proptest::collection::vec(
-                proptest::prop_oneof![
-                    4 => proptest::prelude::any::<u8>(),
-                    2 => proptest::strategy::Just(b'\n'),
-                    2 => proptest::strategy::Just(b'\r'),
-                    4 => b'a'..=b'c',
-                ],
-                0..400,
-            ),
-            mut cuts in proptest::collection::vec(0usize..=400, 0..24),
+            stream in line_stream(),
+            cuts in proptest::collection::vec(0usize..=400, 0..24),
             max_line in 1usize..48,
         ) {
-            for c in &mut cuts {
-                *c = (*c).min(stream.len());
-            }
-            cuts.sort_unstable();
+            let cuts = cuts_within(cuts, stream.len());
             let whole = split_marked(&stream, &[], max_line);
             let chunked = split_marked(&stream, &cuts, max_line);
             proptest::prop_assert_eq!(&chunked, &whole);
@@ -883,16 +894,8 @@ mod tests {
         /// marks, stream lengths and offsets), however the stream is cut.
         #[test]
         fn the_avx2_split_is_the_portable_one(
-            stream in proptest::collection::vec(
-                proptest::prop_oneof![
-                    4 => proptest::prelude::any::<u8>(),
-                    2 => proptest::strategy::Just(b'\n'),
-                    1 => proptest::strategy::Just(b'\r'),
-                    4 => b'a'..=b'c',
-                ],
-                0..400,
-            ),
-            mut cuts in proptest::collection::vec(0usize..=400, 0..12),
+            stream in line_stream(),
+            cuts in proptest::collection::vec(0usize..=400, 0..12),
             max_line in 1usize..96,
         ) {
             if has_avx2() {
@@ -900,10 +903,7 @@ mod tests {
                 let ends = unsafe { NewlineMasks::avx2(&stream) };
                 let found: Vec<usize> = ends.collect();
                 proptest::prop_assert_eq!(found, memchr::memchr_iter(b'\n', &stream).collect::<Vec<_>>());
-                for c in &mut cuts {
-                    *c = (*c).min(stream.len());
-                }
-                cuts.sort_unstable();
+                let cuts = cuts_within(cuts, stream.len());
                 proptest::prop_assert_eq!(
                     located(&stream, &cuts, max_line, true),
                     located(&stream, &cuts, max_line, false)
