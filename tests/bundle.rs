@@ -440,6 +440,7 @@ async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
         let UserKey::Named(name) = &user else {
             continue;
         };
+        let state = model.incident.state_of(&user, &stats);
         let mut job = FiledJob {
             lines: model.user_lines(&user),
             user: user.clone(),
@@ -449,7 +450,7 @@ async fn e_in_the_dashboard_bundles_the_same_lines_as_bundle_user() {
             operator: "ana".into(),
             dir: dir.path().to_path_buf(),
             taken_at: jiff::Timestamp::now(),
-            incident_now: model.incident.now(),
+            state,
             time_marks: model.incident.time_marks().clone(),
             named: vpnwatch::app::bundle::named_attempts(&model.incident, &user),
             max_line: vpnwatch::source::lines::DEFAULT_MAX_LINE,

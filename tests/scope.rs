@@ -62,8 +62,7 @@ fn the_sample_incident_ends_isolated() {
         "{}",
         s.evidence
     );
-    let now = inc.latest();
-    let state = |u: &str| inc.user(&named(u)).map(|s| s.state(now));
+    let state = |u: &str| inc.user(&named(u)).map(|s| inc.state_of(&named(u), s));
     assert_eq!(state("dokafor"), Some(UserState::Recovered));
     assert_eq!(state("rnguyen"), Some(UserState::Failing));
     assert_eq!(state("apatel"), Some(UserState::Recovered));
@@ -182,8 +181,7 @@ fn during_the_radius_flap_the_suggested_step_is_the_headend_check() {
 fn locked_and_unknown_users_and_successes_only_users_are_reported() {
     let mut inc = Incident::default();
     feed(&mut inc, HEADEND, Family::Headend, None);
-    let now = inc.latest();
-    let state = |u: &str| inc.user(&named(u)).map(|s| s.state(now));
+    let state = |u: &str| inc.user(&named(u)).map(|s| inc.state_of(&named(u), s));
     assert_eq!(state("mkowalski"), Some(UserState::Locked));
     // Five rejections, the lockout notice that the fifth caused (not an
     // attempt), then three rejections of the locked account.

@@ -191,7 +191,6 @@ fn the_presenter_says_what_the_header_and_users_pane_say() {
     let model = sample_model();
     let pres = screen_text(&render(&model, &presenter(), &theme, 120, 40));
     let sorted = model.incident.users_sorted(UiState::default().user_sort);
-    let now = model.incident.now();
     let rows: Vec<&str> = pres.lines().filter(|l| l.contains("FAIL")).collect();
     assert!(!rows.is_empty(), "{pres}");
     for (key, stats) in sorted.iter().take(3) {
@@ -200,7 +199,10 @@ fn the_presenter_says_what_the_header_and_users_pane_say() {
             .lines()
             .find(|l| l.contains(&format!(" {name} ")))
             .unwrap_or_else(|| panic!("{name} missing\n{pres}"));
-        assert!(line.contains(&stats.state(now).label()), "{line}");
+        assert!(
+            line.contains(&model.incident.state_of(key, stats).label()),
+            "{line}"
+        );
         assert!(
             line.contains(stats.last_cause.map(|c| c.id()).unwrap_or("")),
             "{line}"

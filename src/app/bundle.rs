@@ -37,7 +37,7 @@ use crate::engine::evidence::{
 };
 use crate::engine::incident::USER_LINES_CAP;
 use crate::engine::timemarks::TimeMarks;
-use crate::engine::{Checklist, Incident, IncidentLimits, LineRef, UserKey, UserStats};
+use crate::engine::{Checklist, Incident, IncidentLimits, LineRef, UserKey, UserState, UserStats};
 use crate::parse::ParseContext;
 use crate::pipeline::recall::RunKind;
 use crate::pipeline::user_lines::{FiledFile, FiledRun, UserLines};
@@ -240,8 +240,6 @@ pub struct BundleJob {
     pub out: Option<PathBuf>,
     pub dir: PathBuf,
     pub taken_at: Timestamp,
-    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
-    pub incident_now: Option<Timestamp>,
 }
 
 /// Builds the bundle from the first pass and writes it; returns its path.
@@ -272,7 +270,7 @@ pub fn write_surveyed(
         redactor: redactor.as_ref(),
         checklist: &job.checklist,
         taken_at: job.taken_at,
-        incident_now: job.incident_now,
+        state: stats.map_or(UserState::Ok, |s| survey.incident.state_of(user, s)),
         operator: &job.operator,
         time_marks: Some(survey.incident.time_marks()),
         gaps: &[],
@@ -298,8 +296,9 @@ pub struct FiledJob {
     pub operator: String,
     pub dir: PathBuf,
     pub taken_at: Timestamp,
-    /// The incident's now, for the user's state ([`crate::engine::Incident::now`]).
-    pub incident_now: Option<Timestamp>,
+    /// The user's state as the panes show it
+    /// ([`crate::engine::Incident::state_of`]).
+    pub state: UserState,
     pub time_marks: TimeMarks,
     /// Where a hidden user's attempts went once named.
     pub named: evidence::NamedAttempts,
@@ -413,7 +412,7 @@ pub fn write_filed(job: &mut FiledJob, cancel: &AtomicBool) -> anyhow::Result<Wr
         redactor: None,
         checklist: &job.checklist,
         taken_at: job.taken_at,
-        incident_now: job.incident_now,
+        state: job.state,
         operator: &job.operator,
         time_marks: Some(&job.time_marks),
         gaps: &gaps,

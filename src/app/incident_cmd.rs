@@ -134,7 +134,6 @@ pub fn bundle(
         out: args.output.clone(),
         dir: PathBuf::from("."),
         taken_at: now,
-        incident_now: survey.incident.now(),
     };
     let path = bundle::write_surveyed(&job, &survey, &user, Some(&stats), &cancel)?;
     if let Some(journal_path) = &args.journal {

@@ -359,8 +359,9 @@ pub struct BundleRequest<'a> {
     pub checklist: &'a Checklist,
     pub taken_at: Timestamp,
     pub operator: &'a str,
-    /// The incident's now, for the user's state.
-    pub incident_now: Option<Timestamp>,
+    /// The user's state as every other output shows it
+    /// ([`crate::engine::Incident::state_of`]).
+    pub state: crate::engine::UserState,
     /// Which of the user's times are not their lines' own (a JSON
     /// record's, the read time): named in `user.json`'s `times_from`.
     pub time_marks: Option<&'a super::timemarks::TimeMarks>,
@@ -460,7 +461,7 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "user": match req.user { UserKey::Named(n) => n.clone(), UserKey::Hidden(ip) | UserKey::Spray(ip) => ip.clone(), UserKey::Other(_) => req.user.to_string() },
         "hidden": matches!(req.user, UserKey::Hidden(_)),
         "spray": matches!(req.user, UserKey::Spray(_)),
-        "state": stats.state(req.incident_now),
+        "state": req.state,
         "failures": stats.failures,
         "successes": stats.successes,
         "causes": stats.causes.iter().map(|(c, n)| (c.id().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),

@@ -30,7 +30,7 @@ use super::console::ConsoleConfig;
 use super::{InputPath, clipboard, report};
 use crate::engine::checklist::{Evidence, Mark, Record};
 use crate::engine::evidence::DEFAULT_CONTEXT;
-use crate::engine::{StepState, UserKey};
+use crate::engine::{StepState, UserKey, UserState};
 use crate::journal::{Journal, Replay};
 use crate::pipeline::Model;
 use crate::ui::editor::{NoteEdit, edit_note_key};
@@ -550,8 +550,10 @@ pub fn evidence_job(
         return None;
     }
     ui.status = Some(format!("writing the evidence bundle for {user}…"));
+    let stats = model.incident.user(&user);
     Some(FiledJob {
-        stats: model.incident.user(&user).cloned(),
+        state: stats.map_or(UserState::Ok, |s| model.incident.state_of(&user, s)),
+        stats: stats.cloned(),
         lines: model.user_lines(&user),
         full_command: full_bundle_command(config, &user),
         named: bundle::named_attempts(&model.incident, &user),
@@ -561,7 +563,6 @@ pub fn evidence_job(
         operator: config.operator.clone(),
         dir: output_dir(config),
         taken_at: now,
-        incident_now: model.incident.now(),
         time_marks: model.incident.time_marks().clone(),
         max_line: config.ingest.max_line,
     })

@@ -483,3 +483,57 @@ fn e_and_r_outside_the_users_pane_say_so() {
     ui.focus = crate::ui::Focus::Users;
     assert!(!needs_users_pane(&mut ui, 'r'));
 }
+
+#[test]
+fn e_on_the_other_users_row_bundles_the_state_the_panes_show() {
+    use crate::engine::{IncidentLimits, UserState};
+    let rb = runbook::parse("## Steps\n1. one\n").unwrap();
+    let ctx = ParseContext::for_year(2026);
+    let mut model = Model::new(Vec::new(), &rb, 10, ctx.clone());
+    model.incident = crate::engine::Incident::with_limits(IncidentLimits { max_users: 1 });
+    let header = |s: u32| format!("Jun 01 2026 10:00:{s:02} fw1 : ");
+    let rejected = |s, u: &str| {
+        format!(
+            "{}%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = {u} : user IP = 192.0.2.9",
+            header(s)
+        )
+    };
+    let accepted = |s, u: &str| {
+        format!(
+            "{}%ASA-6-113004: AAA user authentication Successful : server = 10.0.0.5 : user = {u}",
+            header(s)
+        )
+    };
+    // Past the cap of one: amy fails and stays failing; bob fails, then
+    // logs in after her. The row's own last times read "recovered".
+    for line in [
+        accepted(0, "tracked"),
+        rejected(10, "amy"),
+        rejected(20, "bob"),
+        accepted(30, "bob"),
+    ] {
+        let ev = crate::parse::parse_line(&line, crate::vocab::Family::Headend, &ctx)
+            .expect("an ASA line");
+        model.incident.apply(&ev);
+    }
+    let other = model
+        .incident
+        .users()
+        .map(|(k, _)| k.clone())
+        .find(|k| matches!(k, UserKey::Other(_)))
+        .expect("the other row");
+    let stats = model.incident.user(&other).expect("the other row");
+    assert_eq!(model.incident.state_of(&other, stats), UserState::Failing);
+    let mut ui = UiState {
+        detail: Some(other),
+        ..UiState::default()
+    };
+    let cfg = config(Path::new("j.jsonl"));
+    let mut job = evidence_job(&model, &mut ui, &cfg, Timestamp::now()).expect("a job");
+    assert_eq!(job.state, UserState::Failing, "what the Users pane shows");
+    let dir = tempfile::tempdir().unwrap();
+    job.dir = dir.path().to_path_buf();
+    let written = bundle::write_filed(&mut job, &AtomicBool::new(false)).unwrap();
+    let user_json = entry(&written.path, "user.json");
+    assert!(user_json.contains(r#""state": "failing""#), "{user_json}");
+}

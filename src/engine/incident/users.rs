@@ -397,8 +397,11 @@ impl UserNow {
 }
 
 impl UserStats {
-    /// The user's state relative to `now` (log time).
-    pub fn state(&self, now: Option<Timestamp>) -> UserState {
+    /// The user's state relative to `now` (log time), from this row's own
+    /// times. Outputs show [`Incident::state_of`], which is this but for
+    /// `(other N users)`: kept to the engine so that no output can show the
+    /// other.
+    pub(super) fn state(&self, now: Option<Timestamp>) -> UserState {
         self.state_given(self.failing_now(now))
     }
 
