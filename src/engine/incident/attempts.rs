@@ -511,7 +511,8 @@ impl Incident {
 
     /// The cause of a failure line: the parser's, except that a generic
     /// rejection soon after an AAA challenge to the same user is a token
-    /// problem.
+    /// problem. Past the cap the user is the one the line names, not the
+    /// `(other N users)` slot shared with everyone else.
     pub(super) fn effective_cause(
         &self,
         ev: &Event,
@@ -521,12 +522,21 @@ impl Incident {
         let cause = ev.cause.unwrap_or(Cause::Other);
         if matches!(cause, Cause::BadCredentials | Cause::Other)
             && let Some(user) = user
-            && let Some(challenged) = self.challenges.get(&user)
-            && within(*challenged, ts, CHALLENGE_WINDOW)
+            && let Some(challenged) = self.challenged(ev, user)
+            && within(challenged, ts, CHALLENGE_WINDOW)
         {
             return Cause::TokenRequired;
         }
         cause
+    }
+
+    /// When the user of `ev` (at slot `user`) was last challenged, since
+    /// their last login.
+    fn challenged(&self, ev: &Event, user: usize) -> Option<Option<Timestamp>> {
+        if self.is_many(user) {
+            return self.overflow_times_of(ev).and_then(|t| t.challenged);
+        }
+        self.challenges.get(&user).copied()
     }
 
     pub(super) fn record_failure(
@@ -843,6 +853,37 @@ mod tests {
             1,
             "the challenge itself is not an attempt"
         );
+    }
+
+    #[test]
+    fn past_the_cap_one_users_challenge_is_not_anothers_token_problem() {
+        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
+        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
+        // Both past the cap, so both in `(other N users)`: dee is asked
+        // for a token, then eve mistypes her password, then dee's
+        // rejection follows her challenge.
+        let mut challenge = ev(10, "113010", Outcome::Info, "dee", "192.0.2.4");
+        challenge.client_ip = None;
+        inc.apply(&challenge);
+        inc.apply(&ev(12, "113005", Outcome::Failure, "eve", "192.0.2.5"));
+        inc.apply(&ev(13, "113005", Outcome::Failure, "dee", "192.0.2.4"));
+        let others = inc
+            .users()
+            .find(|(k, _)| matches!(k, UserKey::Other(_)))
+            .map(|(_, s)| s.clone())
+            .expect("the other row");
+        assert_eq!(others.failures, 2);
+        assert_eq!(others.causes.get(&Cause::BadCredentials), Some(&1), "eve's");
+        assert_eq!(others.causes.get(&Cause::TokenRequired), Some(&1), "dee's");
+        // A login ends dee's challenge: her next rejection is her password.
+        inc.apply(&ev(20, "113004", Outcome::Success, "dee", "192.0.2.4"));
+        inc.apply(&ev(25, "113005", Outcome::Failure, "dee", "192.0.2.4"));
+        let others = inc
+            .users()
+            .find(|(k, _)| matches!(k, UserKey::Other(_)))
+            .map(|(_, s)| s.clone())
+            .expect("the other row");
+        assert_eq!(others.causes.get(&Cause::BadCredentials), Some(&2));
     }
 
     #[test]

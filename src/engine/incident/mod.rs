@@ -234,7 +234,8 @@ pub struct Incident {
     clock: Option<Timestamp>,
     /// The last AAA rejection per client IP, for pairing its follow-up line.
     open_attempts: HashMap<String, OpenAttempt>,
-    /// The last AAA challenge per user.
+    /// The last AAA challenge per tracked user (past the cap, per user in
+    /// [`users::OverflowTimes`]).
     challenges: HashMap<usize, Option<Timestamp>>,
     groups: Vec<AaaGroup>,
     management: Management,
@@ -841,8 +842,12 @@ impl Incident {
         if ev.role == Role::AaaChallenge {
             // An AAA challenge is a prompt, not a failure; remember it so the
             // rejection that follows is read as a token problem.
-            if let Some(user) = user {
-                self.challenges.insert(user, ts);
+            match user {
+                Some(user) if self.is_many(user) => self.overflow_times(ev).challenged = Some(ts),
+                Some(user) => {
+                    self.challenges.insert(user, ts);
+                }
+                None => {}
             }
             return given;
         }

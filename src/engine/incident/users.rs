@@ -158,6 +158,10 @@ pub(super) struct OverflowTimes {
     pub(super) last_session_up: Option<Timestamp>,
     pub(super) last_session_down: Option<Timestamp>,
     pub(super) lone_lockout: Option<Timestamp>,
+    /// The user's last AAA challenge, at its time if the line had one (see
+    /// [`Incident::effective_cause`]), until a login: one user's token
+    /// prompt is no other's.
+    pub(super) challenged: Option<Option<Timestamp>>,
 }
 
 impl OverflowTimes {
@@ -168,6 +172,7 @@ impl OverflowTimes {
             self.last_session_up,
             self.last_session_down,
             self.lone_lockout,
+            self.challenged.flatten(),
         ]
         .into_iter()
         .max()
@@ -868,7 +873,7 @@ impl Incident {
         }
         stats.last_success = ts.or(stats.last_success);
         stats.seen_at(ts);
-        if !self.challenges.is_empty() {
+        if own.is_none() && !self.challenges.is_empty() {
             // A removal hashes its key even from an empty map, and most
             // logs have no challenge at all.
             self.challenges.remove(&user);
@@ -878,6 +883,7 @@ impl Incident {
                 t.last_session_up = ts.or(t.last_session_up);
             }
             t.last_success = ts.or(t.last_success);
+            t.challenged = None;
             *self.overflow_times(ev) = t;
         }
     }
@@ -1009,6 +1015,12 @@ impl Incident {
     /// `(other N users)`: kept while they can still decide a window (the
     /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
     /// doubled since it was last pruned.
+    /// The times of the user `ev` names, past the cap, if kept; unlike
+    /// [`Incident::overflow_times`], makes no entry.
+    pub(super) fn overflow_times_of(&self, ev: &Event) -> Option<&OverflowTimes> {
+        self.overflow_times.get(&overflow_id(ev))
+    }
+
     pub(super) fn overflow_times(&mut self, ev: &Event) -> &mut OverflowTimes {
         let id = overflow_id(ev);
         if self.overflow_times.len() >= self.overflow_prune_at.max(OVERFLOW_PRUNE_ABOVE)
