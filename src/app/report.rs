@@ -482,8 +482,12 @@ fn timeline(inc: &Incident, list: &Checklist) -> Vec<(Timestamp, &'static str, S
         }
     }
     for (key, stats) in inc.users_by_failures() {
+        // `(other N users)`: a login there is one user's, the failed
+        // attempts many users'; "logged in after" would say the row
+        // recovered while it may be failing.
         if let (Some(ok), Some(first)) = (stats.last_success, stats.first_failure)
             && ok > first
+            && !matches!(key, UserKey::Other(_))
         {
             out.push((
                 ok,
@@ -618,5 +622,55 @@ mod tests {
         });
         assert!(md.contains("ana: undid: marked MITIGATED"), "{md}");
         assert!(!md.contains("mitigated at"), "{md}");
+    }
+
+    #[test]
+    fn the_timeline_says_no_one_logged_in_for_the_users_past_the_cap() {
+        let rb = crate::runbook::parse("## Steps\n1. one\n").unwrap();
+        let ctx = ParseContext::for_year(2026);
+        let mut model = Model::new(Vec::new(), &rb, 10, ctx.clone());
+        model.incident = Incident::with_limits(crate::engine::IncidentLimits { max_users: 1 });
+        let at = |s: u32| format!("Jun 01 2026 10:00:{s:02} fw1 : %ASA-6-");
+        // Past the cap: amy fails and stays failing; bob fails, then logs in.
+        for line in [
+            format!(
+                "{}113004: AAA user authentication Successful : server = 10.0.0.5 : user = kim",
+                at(0)
+            ),
+            format!(
+                "{}113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = kim : user IP = 192.0.2.1",
+                at(5)
+            ),
+            format!(
+                "{}113004: AAA user authentication Successful : server = 10.0.0.5 : user = kim",
+                at(8)
+            ),
+            format!(
+                "{}113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = amy : user IP = 192.0.2.9",
+                at(10)
+            ),
+            format!(
+                "{}113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = bob : user IP = 192.0.2.8",
+                at(20)
+            ),
+            format!(
+                "{}113004: AAA user authentication Successful : server = 10.0.0.5 : user = bob",
+                at(30)
+            ),
+        ] {
+            let ev = crate::parse::parse_line(&line, crate::vocab::Family::Headend, &ctx)
+                .expect("an ASA line");
+            model.incident.apply(&ev);
+        }
+        let md = render(&ReportInput {
+            incident: &model.incident,
+            checklist: &model.checklist,
+            sources: &[],
+            journal: "j.jsonl",
+            generated_at: Timestamp::now(),
+        });
+        // The tracked user's login is there; the row's is not.
+        assert!(md.contains("kim logged in after 1 failed attempt"), "{md}");
+        assert!(!md.contains("users) logged in"), "{md}");
     }
 }
