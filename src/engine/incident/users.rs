@@ -165,6 +165,15 @@ pub(super) struct OverflowTimes {
 }
 
 impl OverflowTimes {
+    /// The user's last failure, when this is a user (not a name a spray
+    /// tried) who has not logged in since.
+    fn unrecovered_failure(&self) -> Option<Timestamp> {
+        let failed = self.last_failure.filter(|_| !self.sprayed)?;
+        self.last_success
+            .is_none_or(|s| s < failed)
+            .then_some(failed)
+    }
+
     fn newest(&self) -> Option<Timestamp> {
         [
             self.last_success,
@@ -215,10 +224,18 @@ const OVERFLOW_PRUNE_ABOVE: usize = 4096;
 
 /// Who an event names, as a 64-bit identity (a hidden user by address).
 fn overflow_id(ev: &Event) -> u64 {
-    match ev.user {
-        Some(HIDDEN_USER) => identity(&("h", ev.client_ip)),
+    overflow_key(ev.user, ev.client_ip)
+}
+
+/// [`overflow_id`] of a line naming `user` from `client_ip`. The top bit
+/// is set, so that an identity is never a slot number (see
+/// [`Incident::name_id`]).
+fn overflow_key(user: Option<&str>, client_ip: Option<&str>) -> u64 {
+    let id = match user {
+        Some(HIDDEN_USER) => identity(&("h", client_ip)),
         user => identity(&("n", user)),
-    }
+    };
+    id | (1 << 63)
 }
 
 /// A user counted under `(other N users)`, as a 64-bit identity: a hidden
@@ -987,13 +1004,13 @@ impl Incident {
 
     /// Who `ev` names, for telling names apart in the spray detector: the
     /// slot of a user tracked one by one, else (a name counted under
-    /// `(other N users)`) a hash of the name with the top bit set, so that
-    /// it is no slot.
+    /// `(other N users)`) the identity its times are kept under
+    /// ([`overflow_id`], never a slot number).
     pub(super) fn name_id(&self, ev: &Event, user: usize) -> u64 {
         if !self.is_many(user) {
             return user as u64;
         }
-        overflow_id(ev) | (1 << 63)
+        overflow_id(ev)
     }
 
     /// The attempts of `name` ([`Incident::name_id`]) at slot `user` went to
@@ -1003,11 +1020,8 @@ impl Incident {
         if !self.is_many(user) {
             return;
         }
-        // `name_id` set the top bit of the identity, which had it or not.
-        for id in [name, name & !(1 << 63)] {
-            if let Some(t) = self.overflow_times.get_mut(&id) {
-                t.sprayed = true;
-            }
+        if let Some(t) = self.overflow_times.get_mut(&name) {
+            t.sprayed = true;
         }
     }
 
@@ -1031,11 +1045,9 @@ impl Incident {
                 // can count them (see [`ManyNow`]).
                 let recent_from = window_start(now, RECENT_MINUTES);
                 self.overflow_times.retain(|_, t| {
-                    let unrecovered_recent = !t.sprayed
-                        && t.last_failure.is_some_and(|f| {
-                            recent_from.is_none_or(|r| f >= r)
-                                && t.last_success.is_none_or(|s| s < f)
-                        });
+                    let unrecovered_recent = t
+                        .unrecovered_failure()
+                        .is_some_and(|f| recent_from.is_none_or(|r| f >= r));
                     unrecovered_recent
                         || t.newest()
                             .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
@@ -1090,19 +1102,16 @@ impl Incident {
         }
         // Lines that name nobody share one identity: not a user.
         let nameless = [
-            identity(&("n", None::<&str>)),
-            identity(&("h", None::<&str>)),
+            overflow_key(None, None),
+            overflow_key(Some(HIDDEN_USER), None),
         ];
         for (id, t) in &self.overflow_times {
-            if nameless.contains(id) || t.sprayed {
+            if nameless.contains(id) {
                 continue;
             }
-            let Some(failed) = t.last_failure else {
+            let Some(failed) = t.unrecovered_failure() else {
                 continue;
             };
-            if t.last_success.is_some_and(|s| s >= failed) {
-                continue;
-            }
             many.unrecovered += 1;
             if failing_from.is_none_or(|f| failed >= f) {
                 many.failing += 1;
