@@ -258,12 +258,19 @@ impl Incident {
         };
         match shown {
             None => {
-                t.last_failure = ts.or(t.last_failure);
-                t.last_cause = Some(cause);
+                // The latest by log time, as for a tracked user (see
+                // `record_failure`): files are read one after another.
+                if ts.is_none() || ts >= t.last_failure {
+                    t.last_cause = Some(cause);
+                }
+                t.last_failure = t.last_failure.max(ts);
                 t.lone_lockout = (ev.role == Role::LockoutNotice).then_some(ts).flatten();
             }
-            // A follow-on line gives the attempt its cause.
-            Some(c) => t.last_cause = Some(c),
+            // A follow-on line of the attempt: the most specific cause is
+            // kept, as for a tracked user.
+            Some(c) => {
+                t.last_cause = Some(t.last_cause.map_or(c, |last| join::more_specific(last, c)));
+            }
         }
         shown.map(|cause| Applied {
             new_attempt: false,

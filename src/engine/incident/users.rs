@@ -1258,6 +1258,20 @@ mod tests {
     }
 
     #[test]
+    fn past_the_cap_a_users_last_cause_is_the_latest_by_log_time() {
+        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
+        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
+        // kim is past the cap: her later failure is read first, then an
+        // earlier one from a file read after it.
+        inc.apply(&rejected(600, "kim", "192.0.2.7", Cause::TokenRequired));
+        inc.apply(&rejected(60, "kim", "192.0.2.8", Cause::BadCredentials));
+        let many = inc.many_now();
+        assert_eq!(many.recent, 1);
+        assert_eq!(many.recent_by_cause[Cause::TokenRequired.index()], 1);
+        assert_eq!(many.recent_by_cause[Cause::BadCredentials.index()], 0);
+    }
+
+    #[test]
     fn a_users_last_failure_is_the_latest_by_log_time_not_the_last_read() {
         // A headless read takes one file after the other: the headend's
         // later failure first, then a trace's earlier one.
