@@ -236,6 +236,29 @@ fn an_address_given_as_a_file_gets_a_hint() {
 }
 
 #[test]
+fn a_command_after_an_option_of_its_own_gets_a_hint() {
+    // `--max-users` belongs after the command: before it, clap takes
+    // `scan` for a log file, and the dashboard would wait for it.
+    let out = vpnwatch()
+        .args(["--max-users", "2", "scan", HEADEND])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let first = err.lines().next().unwrap_or("");
+    assert!(first.contains("scan is not a file"), "{err}");
+    assert!(first.contains("vpnwatch scan --max-users N"), "{err}");
+    // Following files, too.
+    let out = vpnwatch()
+        .args(["events", "--follow", "report"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("report is not a file"), "{err}");
+}
+
+#[test]
 fn a_bad_journal_line_is_named_by_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");

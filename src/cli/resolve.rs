@@ -126,9 +126,12 @@ fn stdin_is_data() -> bool {
 }
 
 /// A FILE argument that does not exist but reads as `HOST:PORT` is almost
-/// surely a listener address that lost its `=` (`--syslog-udp 0.0.0.0:514`):
-/// say so instead of waiting for that file for ever.
+/// surely a listener address that lost its `=` (`--syslog-udp 0.0.0.0:514`),
+/// and one named like a command is a command typed after an option that
+/// belongs to it (`vpnwatch --max-users 2 scan …`): say so instead of
+/// waiting for that file for ever.
 pub fn check_address_like_files(inputs: &[Input]) {
+    let command = <super::Cli as clap::CommandFactory>::command();
     for input in inputs {
         let InputPath::File(path) = &input.path else {
             continue;
@@ -137,6 +140,12 @@ pub fn check_address_like_files(inputs: &[Input]) {
             continue;
         }
         let text = path.to_string_lossy();
+        if command.find_subcommand(text.as_ref()).is_some() {
+            usage_error(&format!(
+                "{text} is not a file: to run `vpnwatch {text}`, name it first and put its \
+                 options after it (`vpnwatch {text} --max-users N FILE…`)"
+            ));
+        }
         if text.parse::<SocketAddr>().is_ok() {
             usage_error(&format!(
                 "{text} is not a file; to receive syslog there write --syslog-udp={text} \
