@@ -119,6 +119,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // Nothing was read: an empty report is no all-clear.
                 std::process::exit(1);
             }
+            // Left to the process's exit, as the incident it came from (see
+            // `headless::scan`).
+            std::mem::forget(report);
             Ok(())
         }
         Some(Command::Events {
