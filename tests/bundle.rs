@@ -215,6 +215,20 @@ fn hidden_users_are_bundled_by_client_ip_and_unknown_users_are_an_error() {
     assert_eq!(user["attempts_named"], serde_json::json!({"jsmyth": 4}));
     let jsmyth = scan_failures("jsmyth", &[HEADEND, "sample-logs/ise-auth.log"]);
     assert_eq!(jsmyth, 4, "scan counts them under the name");
+    // The named user's bundle says why, as scan does: the headend's reason
+    // moved with the attempts, and the auth server's is there too.
+    let logs = [HEADEND, "sample-logs/ise-auth.log"];
+    let theirs = bundle_of("jsmyth", &logs, dir.path());
+    let theirs: serde_json::Value = serde_json::from_str(file(&theirs, "user.json")).unwrap();
+    let scanned = scan_user("jsmyth", &logs);
+    for key in ["last_cause", "last_reason", "auth_reason"] {
+        assert_eq!(theirs[key], scanned[key], "{key}");
+    }
+    assert_eq!(theirs["last_reason"], "User was not found");
+    assert_eq!(
+        theirs["auth_reason"],
+        "24412 User not found in Active Directory"
+    );
     let readme = file(&named, "README.txt");
     assert!(
         readme.contains("Named:     4 failed attempts of this address moved to the name"),
@@ -256,6 +270,11 @@ fn bundle_of(user: &str, args: &[&str], dir: &Path) -> BTreeMap<String, Vec<u8>>
 /// The user's failures as `scan --json --user USER ARGS...` counts them:
 /// a bundle agrees with every other output.
 fn scan_failures(user: &str, args: &[&str]) -> serde_json::Value {
+    scan_user(user, args)["failures"].clone()
+}
+
+/// The user's row of `scan --json --user USER ARGS...` (null if none).
+fn scan_user(user: &str, args: &[&str]) -> serde_json::Value {
     let out = Command::cargo_bin("vpnwatch")
         .expect("binary is built")
         .current_dir(root())
@@ -269,7 +288,7 @@ fn scan_failures(user: &str, args: &[&str]) -> serde_json::Value {
         .unwrap()
         .iter()
         .find(|u| u["user"] == user)
-        .map(|u| u["failures"].clone())
+        .cloned()
         .unwrap_or_default()
 }
 

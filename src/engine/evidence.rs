@@ -467,6 +467,8 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
         "causes": stats.causes.iter().map(|(c, n)| (c.id().to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
         "last_cause": stats.last_cause.map(|c| c.id()),
         "last_reason": stats.last_reason.as_deref(),
+        // What the auth server said, as `scan --json` gives it.
+        "auth_reason": stats.auth_reason(),
         "client_ips": stats.client_ips,
         "first_failure": stats.first_failure,
         "last_failure": stats.last_failure,

@@ -16,6 +16,7 @@
 //! applies what a match means to the counts.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -66,6 +67,11 @@ pub struct Attempt {
     /// lines, by pane family and store index): when the attempt's cause
     /// changes, each of them is shown with the new one.
     pub lines: Vec<(crate::vocab::Family, u64)>,
+    /// The reason the headend gave for the attempt (113005's `reason =
+    /// …`): an attempt moved to another user (a hidden user named by a
+    /// verdict or its WebVPN line) takes it along, so that user's last
+    /// reason is what the headend said.
+    pub reason: Option<Arc<str>>,
     /// What the headend's own lines said (the most specific of them).
     headend: Cause,
     /// What the joined auth-server verdict said, once one joined.
@@ -89,6 +95,7 @@ impl Attempt {
             name,
             cause,
             lines: Vec::new(),
+            reason: None,
             headend: cause,
             server: None,
             client: None,

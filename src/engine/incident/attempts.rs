@@ -4,6 +4,8 @@
 //! attempt moved to the name a later line gives; and the spray hooks that
 //! count a spraying address's attempts apart (see [`crate::engine::spray`]).
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 /// Open attempts kept before expired ones are dropped.
@@ -126,7 +128,13 @@ impl Incident {
                 self.open_attempts.remove(ip);
                 let moved_cause = moved_cause.unwrap_or(cause);
                 let counted = self.spray_check(ev, user, moved_cause, ts);
-                self.record_failure(counted, moved_cause, ev, ts);
+                // The WebVPN line gives no reason: the AAA line's moves too.
+                let first_reason = self
+                    .join
+                    .attempt(open.attempt)
+                    .and_then(|a| a.reason.clone());
+                let reason = ev.reason.or(first_reason.as_deref());
+                self.record_failure(counted, moved_cause, ev, reason, ts);
                 if let UserKey::Named(name) = &self.users[user].0 {
                     let name = name.clone();
                     self.join.rename(open.attempt, user, &name);
@@ -178,7 +186,7 @@ impl Incident {
         let named_user = user;
         let user = self.spray_check(ev, user, cause, ts);
         let before = hidden.then(|| self.users[user].1.failure_marks());
-        self.record_failure(user, cause, ev, ts);
+        self.record_failure(user, cause, ev, ev.reason, ts);
         let name = match &self.users[named_user].0 {
             UserKey::Named(n) => Some(n.clone()),
             // A name past the cap on tracked users is still the name the
@@ -193,6 +201,7 @@ impl Incident {
             self.join_watch.attempt(ts);
         }
         let mut new = Attempt::new(ts, user, ev.client_ip, name, cause);
+        new.reason = ev.reason.map(|r| self.texts.get(r));
         if let Some(l) = line {
             new.lines.push((l.family, l.index));
         }
@@ -430,7 +439,7 @@ impl Incident {
                 for t in earlier {
                     self.mark_sprayed(t.user, t.name);
                     self.uncount_failure(t.user, t.cause, t.ts);
-                    self.count_failure(slot, t.cause, t.ts);
+                    self.count_failure(slot, t.cause, None, t.ts);
                     self.spray_names.entry(slot).or_default().insert(t.user);
                 }
                 slot
@@ -546,11 +555,15 @@ impl Incident {
         self.challenges.get(&user).copied()
     }
 
+    /// Counts one failed attempt of `user`, read from `ev`; `reason` is
+    /// the headend's reason for it (`ev`'s own, or the first line's when
+    /// `ev` is a follow-up line that moved the attempt).
     pub(super) fn record_failure(
         &mut self,
         user: usize,
         cause: Cause,
         ev: &Event,
+        reason: Option<&str>,
         ts: Option<Timestamp>,
     ) {
         self.tally_attempt(user, ts, false);
@@ -571,7 +584,7 @@ impl Incident {
         let latest = ts.is_none() || ts >= stats.last_failure;
         if latest {
             stats.last_cause = Some(cause);
-            if let Some(reason) = ev.reason
+            if let Some(reason) = reason
                 && stats.last_reason.as_deref() != Some(reason)
             {
                 stats.last_reason = Some(self.texts.get(reason));
@@ -588,8 +601,16 @@ impl Incident {
     }
 
     /// Counts one failed attempt for `user` without a line behind it (an
-    /// attempt moved from a hidden user to the name the server gave).
-    pub(super) fn count_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+    /// attempt moved from a hidden user to the name the server gave, or
+    /// into a spray source), with the headend's `reason` for it when one
+    /// is known.
+    pub(super) fn count_failure(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        reason: Option<Arc<str>>,
+        ts: Option<Timestamp>,
+    ) {
         self.tally_attempt(user, ts, false);
         let stats = &mut self.users[user].1;
         stats.failures += 1;
@@ -597,6 +618,9 @@ impl Incident {
         *stats.causes.entry(cause).or_default() += 1;
         if ts.is_some() && ts >= stats.last_failure {
             stats.last_cause = Some(cause);
+            if reason.is_some() {
+                stats.last_reason = reason;
+            }
         }
         if stats
             .first_failure
@@ -776,9 +800,11 @@ mod tests {
         let ip = "192.0.2.50";
         let mut unknown = ev(0, "113005", Outcome::Failure, HIDDEN_USER, ip);
         unknown.cause = Some(Cause::UnknownUser);
+        unknown.reason = Some("User was not found");
         inc.apply(&unknown);
         let mut wrong = ev(660, "113005", Outcome::Failure, HIDDEN_USER, ip);
         wrong.cause = Some(Cause::BadCredentials);
+        wrong.reason = Some("Invalid password");
         inc.apply(&wrong);
         inc.apply(&ev(661, "716039", Outcome::Failure, "erin", ip));
         inc.apply(&ev(720, "113004", Outcome::Success, "erin", ip));
@@ -800,6 +826,10 @@ mod tests {
             (erin.failures, erin.last_cause),
             (1, Some(Cause::BadCredentials))
         );
+        // The reason goes with its attempt (the WebVPN line gives none), and
+        // the address keeps its own attempt's.
+        assert_eq!(erin.last_reason.as_deref(), Some("Invalid password"));
+        assert_eq!(hidden.last_reason.as_deref(), Some("User was not found"));
         assert_eq!(inc.failing_now(), 0);
     }
 

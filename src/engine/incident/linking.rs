@@ -270,7 +270,7 @@ impl Incident {
         if hidden && let Some(name) = &verdict.user {
             let named = self.slot(UserKey::Named(name.clone()));
             self.uncount_failure(user, attempt.cause, attempt.ts);
-            self.count_failure(named, attempt.cause, attempt.ts);
+            self.count_failure(named, attempt.cause, attempt.reason.clone(), attempt.ts);
             if let Some(ip) = &attempt.ip {
                 self.users[named].1.see_ip(Some(ip));
                 self.link_ip(named, ip);
@@ -708,6 +708,33 @@ mod join_tests {
             .map(|(k, _)| k.to_string())
             .collect();
         assert_eq!(listed, ["jsmyth"]);
+    }
+
+    /// The headend's reason for a hidden user's attempt is the named
+    /// user's last reason once a verdict names them (scan and the bundle
+    /// said none, while the pane showed the headend line's).
+    #[test]
+    fn a_named_hidden_attempt_keeps_the_headends_reason() {
+        for server_first in [false, true] {
+            let mut inc = Incident::default();
+            let mut h = headend(0, "113005", HIDDEN_USER, "192.0.2.9", Cause::UnknownUser);
+            h.reason = Some("User was not found");
+            let s = server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser);
+            if server_first {
+                inc.apply(&s);
+                inc.apply(&h);
+            } else {
+                inc.apply(&h);
+                inc.apply(&s);
+            }
+            let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
+            assert_eq!(j.failures, 1, "server first: {server_first}");
+            assert_eq!(
+                j.last_reason.as_deref(),
+                Some("User was not found"),
+                "server first: {server_first}"
+            );
+        }
     }
 
     #[test]

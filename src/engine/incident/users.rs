@@ -330,13 +330,14 @@ struct AuthReason {
     text: String,
 }
 
-/// A user's first and last failure and last cause at one moment
-/// ([`UserStats::failure_marks`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A user's first and last failure, last cause and last reason at one
+/// moment ([`UserStats::failure_marks`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct FailureMarks {
     first: Option<Timestamp>,
     last: Option<Timestamp>,
     cause: Option<Cause>,
+    reason: Option<Arc<str>>,
 }
 
 /// What one user's counts say at the incident's current log time: derived
@@ -459,6 +460,7 @@ impl UserStats {
             first: self.first_failure,
             last: self.last_failure,
             cause: self.last_cause,
+            reason: self.last_reason.clone(),
         }
     }
 
@@ -469,8 +471,9 @@ impl UserStats {
     /// They come from `before` (the marks when the attempt was counted),
     /// else from the retained failure lines (each carries its cause), else
     /// the most common remaining cause is named at the time there was. The
-    /// reason texts are not kept per attempt, so they are dropped rather
-    /// than left naming the attempt that went.
+    /// headend's reason comes back with `before`; without it, and for the
+    /// auth server's reason (neither is kept per line), the reason is
+    /// dropped rather than left naming the attempt that went.
     pub(super) fn forget_failure_at(
         &mut self,
         ts: Option<Timestamp>,
@@ -492,7 +495,7 @@ impl UserStats {
             if self.last_failure == ts {
                 self.last_failure = before.last;
                 self.last_cause = before.cause;
-                self.last_reason = None;
+                self.last_reason = before.reason;
                 self.auth_reason = None;
             }
             return;
