@@ -657,6 +657,21 @@ fn users_past_the_cap_share_one_row_and_the_header_says_so() {
         text.contains(&format!("(other {others} users)")),
         "the Users pane has the row: {text}"
     );
+    // Narrow, the users' count is never shown without it: it goes with the
+    // count or not at all (the scope line below counts every user).
+    for width in [60, 80, 100] {
+        let top = default_screen(&model, width, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let users = top.contains(" user");
+        let past = top.contains(&format!("⚠ +{others} past cap"));
+        assert_eq!(users, past, "at {width}: {top}");
+        if width == 80 {
+            assert!(past, "80 columns have room for both: {top}");
+        }
+    }
     // Not without the cap.
     assert!(!header_text(&sample_model()).contains("--max-users"));
 }

@@ -426,3 +426,38 @@ fn w_wraps_the_drill_down_lines_too() {
     let wrapped = text_at(&model, &ui, 100, 30);
     assert!(wrapped.contains("user = newperson"), "{wrapped}");
 }
+
+/// Every size the dashboard draws at (60x16 and up), with every pane
+/// focused and three log panes (two summary rows): a terminal resized on
+/// the bridge never takes the dashboard down. 60x20 with a log pane
+/// focused asked for a glance of at least five rows and at most four.
+#[test]
+fn every_size_from_the_smallest_draws_with_every_pane_focused() {
+    let model = common::model_of_files(&[
+        ("sample-logs/asa-headend.log", Family::Headend),
+        ("sample-logs/anyconnect-client.log", Family::Client),
+        ("sample-logs/ise-auth.log", Family::AuthServer),
+    ]);
+    let focuses = [
+        Focus::Headend,
+        Focus::Client,
+        Focus::Auth,
+        Focus::Users,
+        Focus::Checklist,
+    ];
+    for w in [60, 80, 120, 200] {
+        for h in 16..=40 {
+            for focus in focuses {
+                let ui = UiState {
+                    focus,
+                    ..UiState::default()
+                };
+                let text = text_at(&model, &ui, w, h);
+                assert!(
+                    text.contains("INCIDENT") && focused_rows(&text) > 0,
+                    "{focus:?} at {w}x{h} lacks the verdict or the focused pane:\n{text}"
+                );
+            }
+        }
+    }
+}

@@ -228,8 +228,11 @@ fn draw_compact(
     let mut info = FrameInfo::default();
     if let Some((family, _, _)) = shown {
         // The incident panes keep a glance: a third of the rest, at least
-        // a few rows, never more than leaves the log pane 8 rows of lines.
-        let glance = (rest.height / 3).clamp(5, rest.height.saturating_sub(10).max(3));
+        // a few rows, never more than leaves the log pane 8 rows of lines
+        // (that bound wins where the two meet: on a short screen with two
+        // summary rows the rest may leave no room for both).
+        let most = rest.height.saturating_sub(10).max(3);
+        let glance = (rest.height / 3).max(5).min(most);
         let [log, bottom] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(glance)]).areas(rest);
         let [users, steps] =

@@ -226,20 +226,23 @@ pub(super) fn header_lines(
         );
     }
     let users = inc.users_by_failures().len();
-    top.one(
-        P::Users,
+    let mut users_part = vec![Span::styled(
         format!(" · {}", count(users, "user", "users")),
         theme.header,
-    );
+    )];
     let others = inc.other_users();
     if others > 0 {
         // Past --max-users: the counts stay exact, the names are not listed.
-        top.one(
-            P::Users,
-            format!(" · ⚠ {} past --max-users", count(others, "user", "users")),
-            theme.marker,
-        );
+        // One part with the users' count, so that a narrow screen never
+        // shows the count without it (the scope line counts them all).
+        let past = if narrow {
+            format!(" ⚠ +{others} past cap")
+        } else {
+            format!(" · ⚠ {} past --max-users", count(others, "user", "users"))
+        };
+        users_part.push(Span::styled(past, theme.marker));
     }
+    top.push(P::Users, users_part);
     let admin_failures = inc.management().failures;
     if admin_failures > 0 {
         // Logins to the headend itself, counted apart from VPN users: an

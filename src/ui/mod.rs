@@ -695,8 +695,9 @@ pub(crate) fn move_cursor(view: &mut LogView, store: &LineStore, rows: isize, pa
     let Some(last) = last_line(store) else { return };
     let page = page.max(1) as u64;
     // Lines no longer kept are read back from their file, so the cursor
-    // reaches back to the first line still indexed.
-    let floor = store.oldest_viewable();
+    // reaches back to the first line still indexed (never past the newest:
+    // `clamp` panics on bounds the wrong way round).
+    let floor = store.oldest_viewable().min(last);
     let bottom = view.pinned_bottom.unwrap_or(last).clamp(floor, last);
     // Where the cursor is drawn: on the bottom row when it has none.
     let here = view.cursor.unwrap_or(bottom).clamp(floor, last);
@@ -708,7 +709,7 @@ pub(crate) fn move_cursor(view: &mut LogView, store: &LineStore, rows: isize, pa
 pub(crate) fn cursor_to(view: &mut LogView, store: &LineStore, to: u64, page: usize) {
     let Some(last) = last_line(store) else { return };
     let page = page.max(1) as u64;
-    let floor = store.oldest_viewable();
+    let floor = store.oldest_viewable().min(last);
     let bottom = view.pinned_bottom.unwrap_or(last).clamp(floor, last);
     let to = to.clamp(floor, last);
     if to == last {
