@@ -118,7 +118,15 @@ impl Incident {
             && within(open.ts, ts, ATTEMPT_WINDOW)
             && (open.user == user || open.hidden)
         {
-            if open.user != user {
+            // A verdict may have moved the attempt off the address already
+            // (an auth-server line read before this one named the user):
+            // then this line is a follow-up of the moved attempt, not a
+            // second move (which took another attempt off the address).
+            let still_there = self
+                .join
+                .attempt(open.attempt)
+                .is_none_or(|a| a.user == open.user);
+            if open.user != user && still_there {
                 // The first line hid the name; this one names the user, so
                 // the attempt moves to them.
                 let moved_cause = self.retract_failure(open.user, open.ts, open.before);
@@ -788,6 +796,27 @@ mod tests {
         assert_eq!(inc.user(&hidden).map(|s| s.failures), Some(0));
         assert_eq!(inc.totals().failures, 1);
         assert_eq!(inc.users_by_failures().len(), 1);
+    }
+
+    /// A verdict that named the hidden attempt before its WebVPN line came
+    /// (the auth-server line read first, or live) moved it already: the
+    /// WebVPN line is its follow-up, and the address keeps its other
+    /// attempt (it was taken as well, and the name counted twice).
+    #[test]
+    fn a_webvpn_line_after_the_verdict_moves_nothing_twice() {
+        let mut inc = Incident::default();
+        let ip = "192.0.2.9";
+        inc.apply(&ev(0, "113005", Outcome::Failure, HIDDEN_USER, ip));
+        inc.apply(&ev(100, "113005", Outcome::Failure, HIDDEN_USER, ip));
+        let mut verdict = ev(100, "5400", Outcome::Failure, "jsmyth", ip);
+        verdict.family = crate::parse::Family::AuthServer;
+        verdict.role = crate::parse::Role::Plain;
+        inc.apply(&verdict);
+        inc.apply(&ev(101, "716039", Outcome::Failure, "jsmyth", ip));
+        let failures = |k: UserKey| inc.user(&k).map_or(0, |s| s.failures);
+        assert_eq!(failures(named("jsmyth")), 1);
+        assert_eq!(failures(UserKey::Hidden(ip.into())), 1);
+        assert_eq!(inc.totals().failures, 2);
     }
 
     /// An address's latest attempt goes to the name a later line gives; the
