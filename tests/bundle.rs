@@ -189,6 +189,54 @@ fn a_redacted_bundle_leaks_no_name_ip_or_host_anywhere() {
     assert!(headend.contains("user = user-1"), "{headend}");
 }
 
+/// A `DOMAIN\user` name (as NPS and many directories give it) is written
+/// `DOMAIN\\user` in JSON: redaction looks at the text, so `user.json`
+/// hides it as the log excerpts do, also where the auth server's reason
+/// and the address come in.
+#[test]
+fn a_redacted_bundle_hides_a_domain_name_in_its_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // apatel's rejection and ISE's verdict on it, from the samples, with
+    // the name the directory gives.
+    let pick = |path: &str, id: &str| {
+        std::fs::read_to_string(root().join(path))
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("apatel") && l.contains(id))
+            .unwrap()
+            .replace("apatel", "CORP\\apatel")
+    };
+    let headend = dir.path().join("headend.log");
+    std::fs::write(&headend, pick(HEADEND, "113005") + "\n").unwrap();
+    let ise = dir.path().join("ise.log");
+    std::fs::write(
+        &ise,
+        pick("sample-logs/ise-auth.log", "CISE_Failed_Attempts") + "\n",
+    )
+    .unwrap();
+    let out = dir.path().join("red.tar.gz");
+    Command::cargo_bin("vpnwatch")
+        .expect("binary is built")
+        .args(["bundle", "--user", "CORP\\apatel", "--redact", "-o"])
+        .arg(&out)
+        .arg(&headend)
+        .arg(&ise)
+        .assert()
+        .success();
+    let files = unpack(&out);
+    let user = file(&files, "user.json");
+    for secret in ["apatel", "192.0.2.251"] {
+        for (name, bytes) in &files {
+            let text = String::from_utf8_lossy(bytes).to_lowercase();
+            assert!(!text.contains(secret), "{secret} survives in {name}");
+        }
+    }
+    let user: serde_json::Value = serde_json::from_str(user).unwrap();
+    assert_eq!(user["user"], "user-1");
+    assert_eq!(user["failures"], 1);
+    assert!(user["auth_reason"].is_string(), "{user}");
+}
+
 #[test]
 fn hidden_users_are_bundled_by_client_ip_and_unknown_users_are_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -497,11 +497,11 @@ pub fn build(req: &BundleRequest) -> (String, Vec<BundleFile>) {
     }
     files.push(BundleFile {
         path: "user.json".into(),
-        bytes: scrub(&pretty(&user_json)).into_bytes(),
+        bytes: pretty(&scrubbed(user_json, &scrub)).into_bytes(),
     });
     files.push(BundleFile {
         path: "checklist.json".into(),
-        bytes: scrub(&pretty(&checklist_json(req.checklist))).into_bytes(),
+        bytes: pretty(&scrubbed(checklist_json(req.checklist), &scrub)).into_bytes(),
     });
 
     let readme = format!(
@@ -596,6 +596,25 @@ pub fn checklist_json(checklist: &Checklist) -> serde_json::Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// `v` with every string in it (keys too) passed through `scrub`: the
+/// text, not its JSON spelling, is what a name is found in (`CORP\ann`
+/// is written `CORP\\ann` in JSON, where the redactor would miss it).
+fn scrubbed(v: serde_json::Value, scrub: &impl Fn(&str) -> String) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(scrub(&s)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|i| scrubbed(i, scrub)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, i)| (scrub(&k), scrubbed(i, scrub)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn pretty(v: &serde_json::Value) -> String {
