@@ -17,12 +17,16 @@ use crate::parse::ParseContext;
 use crate::parse::clock;
 use crate::source::lines::lossy;
 
-/// `vpnwatch scan`: reads the files and builds the per-user report.
+/// `vpnwatch scan`: reads the files and builds the per-user report, and
+/// hands back the incident it was built from: a command that exits once
+/// the report is written may leave the incident's many small allocations
+/// to the process's exit rather than free them one by one (a millisecond
+/// on a large log, which it would wait for).
 pub fn scan(
     files: &[HeadlessFile],
     ctx: &ParseContext,
     limits: IncidentLimits,
-) -> anyhow::Result<ScanReport> {
+) -> anyhow::Result<(ScanReport, Incident)> {
     // `VPNWATCH_SCAN_READER=lines`: the line-by-line reference reader, for
     // benchmarks to check that the fast reader's output is the same.
     let mode = match std::env::var("VPNWATCH_SCAN_READER") {
@@ -31,11 +35,7 @@ pub fn scan(
     };
     let (incident, summaries) = read_files(files, ctx, limits, mode)?;
     let report = report(&incident, summaries);
-    // The command ends once the report is written: the incident's many
-    // small allocations are left to the process's exit, not freed one by
-    // one (a millisecond on a large log, which the command would wait for).
-    std::mem::forget(incident);
-    Ok(report)
+    Ok((report, incident))
 }
 
 /// How `scan` reads its files. Both give the same report.
