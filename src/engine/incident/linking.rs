@@ -444,6 +444,21 @@ mod join_tests {
         UserKey::Named(n.into())
     }
 
+    /// An incident of a headend line and an auth-server line about the
+    /// same attempt, applied in the order given.
+    fn applied(headend: &Event, server: &Event, server_first: bool) -> Incident {
+        let mut inc = Incident::default();
+        let order = if server_first {
+            [server, headend]
+        } else {
+            [headend, server]
+        };
+        for ev in order {
+            inc.apply(ev);
+        }
+        inc
+    }
+
     #[test]
     fn the_scope_is_unknown_until_the_headend_shows_a_login() {
         use crate::engine::scope::Verdict;
@@ -609,16 +624,9 @@ mod join_tests {
     #[test]
     fn the_server_reason_replaces_a_generic_headend_cause_in_either_order() {
         for server_first in [false, true] {
-            let mut inc = Incident::default();
             let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
             let s = server(10, "ann", "192.0.2.1", Cause::AccountLocked);
-            if server_first {
-                inc.apply(&s);
-                inc.apply(&h);
-            } else {
-                inc.apply(&h);
-                inc.apply(&s);
-            }
+            let inc = applied(&h, &s, server_first);
             let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
             assert_eq!(
                 ann.failures, 1,
@@ -716,17 +724,10 @@ mod join_tests {
     #[test]
     fn a_named_hidden_attempt_keeps_the_headends_reason() {
         for server_first in [false, true] {
-            let mut inc = Incident::default();
             let mut h = headend(0, "113005", HIDDEN_USER, "192.0.2.9", Cause::UnknownUser);
             h.reason = Some("User was not found");
             let s = server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser);
-            if server_first {
-                inc.apply(&s);
-                inc.apply(&h);
-            } else {
-                inc.apply(&h);
-                inc.apply(&s);
-            }
+            let inc = applied(&h, &s, server_first);
             let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
             assert_eq!(j.failures, 1, "server first: {server_first}");
             assert_eq!(
