@@ -446,7 +446,7 @@ impl Incident {
                 let slot = self.slot(UserKey::Spray(ip.to_string()));
                 for t in earlier {
                     self.mark_sprayed(t.user, t.name);
-                    self.uncount_failure(t.user, t.cause, t.ts);
+                    self.uncount_failure(t.user, t.cause, t.ts, None);
                     self.count_failure(slot, t.cause, None, t.ts);
                     self.spray_names.entry(slot).or_default().insert(t.user);
                 }
@@ -642,14 +642,32 @@ impl Incident {
         stats.seen_at(ts);
     }
 
-    /// Takes back one failed attempt of `user` with a known cause and time.
-    pub(super) fn uncount_failure(&mut self, user: usize, cause: Cause, ts: Option<Timestamp>) {
+    /// Takes back one failed attempt of `user` with a known cause and time;
+    /// `before`: the user's marks when it was counted, if kept (see
+    /// [`Incident::marks_before`]).
+    pub(super) fn uncount_failure(
+        &mut self,
+        user: usize,
+        cause: Cause,
+        ts: Option<Timestamp>,
+        before: Option<FailureMarks>,
+    ) {
         self.tally_attempt(user, ts, true);
         let stats = &mut self.users[user].1;
         stats.failures = stats.failures.saturating_sub(1);
         stats.recent.remove(ts, 1);
         decrement(&mut stats.causes, cause);
-        stats.forget_failure_at(ts, None);
+        stats.forget_failure_at(ts, before);
+    }
+
+    /// A hidden user's marks from before attempt `attempt` from `ip` was
+    /// counted, while its WebVPN line may still come: what taking it back
+    /// restores (the time, cause and reason of the address's own attempt).
+    pub(super) fn marks_before(&self, ip: &str, attempt: usize) -> Option<FailureMarks> {
+        self.open_attempts
+            .get(ip)
+            .filter(|open| open.attempt == attempt)
+            .and_then(|open| open.before.clone())
     }
 
     /// Takes back the last failure of a user (a hidden user whose attempt

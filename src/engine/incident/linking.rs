@@ -269,7 +269,11 @@ impl Incident {
         };
         if hidden && let Some(name) = &verdict.user {
             let named = self.slot(UserKey::Named(name.clone()));
-            self.uncount_failure(user, attempt.cause, attempt.ts);
+            let before = attempt
+                .ip
+                .as_deref()
+                .and_then(|ip| self.marks_before(ip, id));
+            self.uncount_failure(user, attempt.cause, attempt.ts, before);
             self.count_failure(named, attempt.cause, attempt.reason.clone(), attempt.ts);
             if let Some(ip) = &attempt.ip {
                 self.users[named].1.see_ip(Some(ip));
@@ -736,6 +740,31 @@ mod join_tests {
                 "server first: {server_first}"
             );
         }
+    }
+
+    /// An address's later attempt named by a verdict: the address keeps its
+    /// earlier attempt's time, cause and reason, as when a WebVPN line
+    /// names it.
+    #[test]
+    fn a_verdict_that_moves_an_attempt_leaves_the_address_its_own_reason() {
+        let mut inc = Incident::default();
+        let ip = "192.0.2.9";
+        let mut first = headend(0, "113005", HIDDEN_USER, ip, Cause::UnknownUser);
+        first.reason = Some("User was not found");
+        inc.apply(&first);
+        let mut second = headend(660, "113005", HIDDEN_USER, ip, Cause::BadCredentials);
+        second.reason = Some("Invalid password");
+        inc.apply(&second);
+        inc.apply(&server(660, "erin", ip, Cause::BadCredentials));
+        let hidden = inc
+            .user(&UserKey::Hidden(ip.into()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hidden.failures, 1);
+        assert_eq!(hidden.last_cause, Some(Cause::UnknownUser));
+        assert_eq!(hidden.last_reason.as_deref(), Some("User was not found"));
+        let erin = inc.user(&named("erin")).cloned().unwrap_or_default();
+        assert_eq!(erin.last_reason.as_deref(), Some("Invalid password"));
     }
 
     #[test]
