@@ -749,7 +749,7 @@ mod tests {
         assert!(!inc.apply(&lockout(120, "hank")).new_attempt);
         assert!(!inc.apply(&lockout(121, "hank")).new_attempt);
         assert!(!inc.apply(&lockout(125, "hank")).new_attempt);
-        let hank = inc.user(&named("hank")).cloned().unwrap_or_default();
+        let hank = row(&inc, &named("hank"));
         assert_eq!(hank.failures, 7, "7 rejections, not 10");
         assert_eq!(hank.causes.get(&Cause::AccountLocked), Some(&1));
         assert_eq!(hank.causes.get(&Cause::BadCredentials), Some(&6));
@@ -774,7 +774,7 @@ mod tests {
             !inc.apply(&ev(1, "716039", Outcome::Failure, "ivy", "192.0.2.2"))
                 .new_attempt
         );
-        let ivy = inc.user(&named("ivy")).cloned().unwrap_or_default();
+        let ivy = row(&inc, &named("ivy"));
         assert_eq!(ivy.failures, 1);
         assert_eq!(ivy.last_cause, Some(Cause::AccountLocked));
         // A later lone notice, and another user's notice, count.
@@ -856,10 +856,7 @@ mod tests {
         inc.apply(&ev(661, "716039", Outcome::Failure, "erin", ip));
         inc.apply(&ev(720, "113004", Outcome::Success, "erin", ip));
 
-        let hidden = inc
-            .user(&UserKey::Hidden(ip.into()))
-            .cloned()
-            .unwrap_or_default();
+        let hidden = row(&inc, &UserKey::Hidden(ip.into()));
         assert_eq!(hidden.failures, 1);
         assert_eq!(hidden.last_cause, Some(Cause::UnknownUser));
         assert_eq!(hidden.last_failure, at(0));
@@ -868,7 +865,7 @@ mod tests {
             !hidden.failing_now(at(720)),
             "its one attempt is 12 minutes old"
         );
-        let erin = inc.user(&named("erin")).cloned().unwrap_or_default();
+        let erin = row(&inc, &named("erin"));
         assert_eq!(
             (erin.failures, erin.last_cause),
             (1, Some(Cause::BadCredentials))
@@ -886,10 +883,7 @@ mod tests {
         let mut inc = Incident::default();
         inc.apply(&ev(0, "113005", Outcome::Failure, HIDDEN_USER, "192.0.2.9"));
         inc.apply(&ev(1, "716039", Outcome::Failure, "bob", "192.0.2.9"));
-        let hidden = inc
-            .user(&UserKey::Hidden("192.0.2.9".into()))
-            .cloned()
-            .unwrap_or_default();
+        let hidden = row(&inc, &UserKey::Hidden("192.0.2.9".into()));
         assert_eq!(hidden.failures, 0);
         assert_eq!(
             (hidden.last_cause, hidden.last_failure, hidden.first_failure),
@@ -929,7 +923,7 @@ mod tests {
         challenge.client_ip = None;
         inc.apply(&challenge);
         inc.apply(&ev(3, "113005", Outcome::Failure, "dee", "192.0.2.4"));
-        let stats = inc.user(&named("dee")).cloned().unwrap_or_default();
+        let stats = row(&inc, &named("dee"));
         assert_eq!(stats.failures, 1);
         assert_eq!(stats.last_cause, Some(Cause::TokenRequired));
         assert_eq!(
@@ -951,22 +945,14 @@ mod tests {
         inc.apply(&challenge);
         inc.apply(&ev(12, "113005", Outcome::Failure, "eve", "192.0.2.5"));
         inc.apply(&ev(13, "113005", Outcome::Failure, "dee", "192.0.2.4"));
-        let others = inc
-            .users()
-            .find(|(k, _)| matches!(k, UserKey::Other(_)))
-            .map(|(_, s)| s.clone())
-            .expect("the other row");
+        let others = other_row(&inc);
         assert_eq!(others.failures, 2);
         assert_eq!(others.causes.get(&Cause::BadCredentials), Some(&1), "eve's");
         assert_eq!(others.causes.get(&Cause::TokenRequired), Some(&1), "dee's");
         // A login ends dee's challenge: her next rejection is her password.
         inc.apply(&ev(20, "113004", Outcome::Success, "dee", "192.0.2.4"));
         inc.apply(&ev(25, "113005", Outcome::Failure, "dee", "192.0.2.4"));
-        let others = inc
-            .users()
-            .find(|(k, _)| matches!(k, UserKey::Other(_)))
-            .map(|(_, s)| s.clone())
-            .expect("the other row");
+        let others = other_row(&inc);
         assert_eq!(others.causes.get(&Cause::BadCredentials), Some(&2));
     }
 
@@ -978,14 +964,14 @@ mod tests {
         inc.apply(&ev(240, "113005", Outcome::Failure, "lee", "192.0.2.21"));
         inc.apply(&ev(600, "113005", Outcome::Failure, "lee", "192.0.2.21"));
         let now = inc.latest();
-        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        let lee = row(&inc, &named("lee"));
         assert_eq!(lee.failures_in(now, 1), 1);
         assert_eq!(lee.failures_in(now, 5), 1, "minutes 6..=10");
         assert_eq!(lee.failures_in(now, 15), 3);
         assert_eq!(lee.state(now), UserState::Failing);
         assert_eq!(inc.recent(15).attempts, 3);
         inc.apply(&ev(610, "113039", Outcome::Success, "lee", "192.0.2.21"));
-        let lee = inc.user(&named("lee")).cloned().unwrap_or_default();
+        let lee = row(&inc, &named("lee"));
         assert_eq!(lee.state(inc.latest()), UserState::Recovered);
         assert_eq!(inc.recent(15).logins, 1);
     }

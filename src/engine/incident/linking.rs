@@ -375,7 +375,7 @@ mod tests {
             &ev(1, "716039", Outcome::Failure, "ola", "192.0.2.50"),
             at_ref(h, 8, 1),
         );
-        let ola = inc.user(&named("ola")).cloned().unwrap_or_default();
+        let ola = row(&inc, &named("ola"));
         let idx: Vec<u64> = ola.lines.iter().map(|r| r.index).collect();
         assert_eq!(idx, [8, 7]);
         assert_eq!(ola.failures_in(inc.latest(), 1), 1);
@@ -400,7 +400,7 @@ mod tests {
         let mut ok = ev(60, "5200", Outcome::Success, "quin", "192.0.2.70");
         ok.family = Family::AuthServer;
         inc.apply(&ok);
-        let quin = inc.user(&named("quin")).cloned().unwrap_or_default();
+        let quin = row(&inc, &named("quin"));
         assert_eq!((quin.failures, quin.successes), (1, 0));
         assert_eq!(quin.auth_reason(), Some("24408 wrong password"));
         assert_eq!(quin.lines.len(), 1);
@@ -414,6 +414,7 @@ mod tests {
 
 #[cfg(test)]
 mod join_tests {
+    use crate::engine::incident::fixtures::{named, row};
     use crate::engine::incident::*;
     use crate::parse::{Cause, Event, Family, Outcome};
     use jiff::Timestamp;
@@ -442,10 +443,6 @@ mod join_tests {
         e.client_ip = Some(ip);
         e.cause = Some(cause);
         e
-    }
-
-    fn named(n: &str) -> UserKey {
-        UserKey::Named(n.into())
     }
 
     /// An incident of a headend line and an auth-server line about the
@@ -563,7 +560,7 @@ mod join_tests {
             ]
         );
         assert!(inc.take_cause_updates().is_empty(), "taken once");
-        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        let ann = row(&inc, &named("ann"));
         assert_eq!(ann.causes.get(&Cause::AccountLocked), Some(&1));
         assert_eq!(ann.causes.len(), 1);
         // The drill-down's references carry it too.
@@ -607,7 +604,7 @@ mod join_tests {
                 let shown = inc.apply_line(&s, at(Family::AuthServer, 0)).cause;
                 (shown, inc.take_cause_updates())
             };
-            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            let ann = row(&inc, &named("ann"));
             assert_eq!(ann.last_cause, Some(Cause::TokenRequired));
             if server_first {
                 // Shown before its attempt existed: updated when it joined.
@@ -631,7 +628,7 @@ mod join_tests {
             let h = headend(10, "113005", "ann", "192.0.2.1", Cause::BadCredentials);
             let s = server(10, "ann", "192.0.2.1", Cause::AccountLocked);
             let inc = applied(&h, &s, server_first);
-            let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+            let ann = row(&inc, &named("ann"));
             assert_eq!(
                 ann.failures, 1,
                 "server lines are not attempts (server first: {server_first})"
@@ -658,7 +655,7 @@ mod join_tests {
             Cause::BadCredentials,
         ));
         inc.apply(&server(11, "bo", "192.0.2.2", Cause::AccountLocked));
-        let bo = inc.user(&named("bo")).cloned().unwrap_or_default();
+        let bo = row(&inc, &named("bo"));
         assert_eq!(bo.last_cause, Some(Cause::BadCredentials));
     }
 
@@ -698,14 +695,11 @@ mod join_tests {
             Cause::BadCredentials,
         ));
         inc.apply(&server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser));
-        let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
+        let j = row(&inc, &named("jsmyth"));
         assert_eq!(j.failures, 1);
         assert_eq!(j.last_cause, Some(Cause::UnknownUser));
         assert_eq!(j.client_ips, ["192.0.2.9"]);
-        let hidden = inc
-            .user(&UserKey::Hidden("192.0.2.9".into()))
-            .cloned()
-            .unwrap_or_default();
+        let hidden = row(&inc, &UserKey::Hidden("192.0.2.9".into()));
         assert_eq!(hidden.failures, 0);
         assert_eq!(inc.totals().hidden_resolved, 1);
         assert_eq!(inc.totals().failures, 1);
@@ -732,7 +726,7 @@ mod join_tests {
             h.reason = Some("User was not found");
             let s = server(0, "jsmyth", "192.0.2.9", Cause::UnknownUser);
             let inc = applied(&h, &s, server_first);
-            let j = inc.user(&named("jsmyth")).cloned().unwrap_or_default();
+            let j = row(&inc, &named("jsmyth"));
             assert_eq!(j.failures, 1, "server first: {server_first}");
             assert_eq!(
                 j.last_reason.as_deref(),
@@ -756,14 +750,11 @@ mod join_tests {
         second.reason = Some("Invalid password");
         inc.apply(&second);
         inc.apply(&server(660, "erin", ip, Cause::BadCredentials));
-        let hidden = inc
-            .user(&UserKey::Hidden(ip.into()))
-            .cloned()
-            .unwrap_or_default();
+        let hidden = row(&inc, &UserKey::Hidden(ip.into()));
         assert_eq!(hidden.failures, 1);
         assert_eq!(hidden.last_cause, Some(Cause::UnknownUser));
         assert_eq!(hidden.last_reason.as_deref(), Some("User was not found"));
-        let erin = inc.user(&named("erin")).cloned().unwrap_or_default();
+        let erin = row(&inc, &named("erin"));
         assert_eq!(erin.last_reason.as_deref(), Some("Invalid password"));
     }
 
@@ -785,7 +776,7 @@ mod join_tests {
             "192.0.2.3",
             Cause::BadCredentials,
         ));
-        let cy = inc.user(&named("cy")).cloned().unwrap_or_default();
+        let cy = row(&inc, &named("cy"));
         assert_eq!(cy.failures, 2);
         assert_eq!(cy.causes.get(&Cause::PasswordExpired), Some(&1));
         assert_eq!(cy.causes.get(&Cause::BadCredentials), Some(&1));

@@ -1067,6 +1067,19 @@ mod fixtures {
         UserKey::Named(n.into())
     }
 
+    /// `key`'s row (an empty one when there is none).
+    pub fn row(inc: &Incident, key: &UserKey) -> UserStats {
+        inc.user(key).cloned().unwrap_or_default()
+    }
+
+    /// The `(other N users)` row.
+    pub fn other_row(inc: &Incident) -> UserStats {
+        inc.users()
+            .find(|(k, _)| matches!(k, UserKey::Other(_)))
+            .map(|(_, s)| s.clone())
+            .expect("the other row")
+    }
+
     pub fn lockout(secs: i64, user: &str) -> Event<'_> {
         let mut e = Event::new(Family::Headend, Outcome::Failure);
         e.ts = at(secs);
@@ -1279,7 +1292,7 @@ mod tests {
         inc.set_clock(clock_now(inc.latest(), t(300), false));
         assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
         assert_eq!(inc.recent(5).attempts, 0);
-        let ann = inc.user(&named("ann")).cloned().unwrap_or_default();
+        let ann = row(&inc, &named("ann"));
         assert_eq!(ann.state(inc.now()), UserState::Failed);
         // The clock never reads before the latest line.
         inc.set_clock(at(-50));

@@ -1582,7 +1582,7 @@ mod tests {
         assert_eq!(inc.failing_now(), 1, "eve aged out, fay is failing");
         inc.apply(&ev(401, "113039", Outcome::Success, "fay", "192.0.2.7"));
         assert_eq!(inc.failing_now(), 0);
-        let fay = inc.user(&named("fay")).cloned().unwrap_or_default();
+        let fay = row(&inc, &named("fay"));
         assert_eq!((fay.failures, fay.successes), (1, 1));
     }
 
@@ -1596,7 +1596,7 @@ mod tests {
             inc.apply(&ev(t, id, Outcome::SessionEnd, "kim", "192.0.2.20"));
         }
         inc.apply(&ev(900, "113039", Outcome::Success, "kim", "192.0.2.20"));
-        let kim = inc.user(&named("kim")).cloned().unwrap_or_default();
+        let kim = row(&inc, &named("kim"));
         assert_eq!((kim.sessions_up, kim.sessions_down), (2, 1));
         assert_eq!(
             inc.user(&named("kim")).map(|s| s.state(inc.latest())),
@@ -1613,7 +1613,7 @@ mod tests {
                 at_ref(Family::Headend, i, i as i64),
             );
         }
-        let pam = inc.user(&named("pam")).cloned().unwrap_or_default();
+        let pam = row(&inc, &named("pam"));
         assert_eq!(pam.lines.len(), USER_LINES_CAP);
         assert_eq!(
             pam.lines.front().map(|r| r.index),
