@@ -1028,16 +1028,16 @@ impl Incident {
         }
     }
 
-    /// The times of the user `ev` names, for a user counted under
-    /// `(other N users)`: kept while they can still decide a window (the
-    /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
-    /// doubled since it was last pruned.
     /// The times of the user `ev` names, past the cap, if kept; unlike
     /// [`Incident::overflow_times`], makes no entry.
     pub(super) fn overflow_times_of(&self, ev: &Event) -> Option<&OverflowTimes> {
         self.overflow_times.get(&overflow_id(ev))
     }
 
+    /// The times of the user `ev` names, for a user counted under
+    /// `(other N users)`: kept while they can still decide a window (the
+    /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
+    /// doubled since it was last pruned.
     pub(super) fn overflow_times(&mut self, ev: &Event) -> &mut OverflowTimes {
         let id = overflow_id(ev);
         if self.overflow_times.len() >= self.overflow_prune_at.max(OVERFLOW_PRUNE_ABOVE)
