@@ -3,12 +3,10 @@
 //! outcome and [`Cause`] the message means. Which id runs which extractor is
 //! the table in [`super::catalogue`].
 
-use memchr::{memchr, memchr_iter, memchr2_iter};
-
 use crate::parse::cause::cause_from_reason;
 use crate::parse::text::{
-    after, before_any, between, contains_ci, find, rfind, split_once, trim, trim_dot, trim_end,
-    trim_start, unquote, word_after,
+    after, before_any, between, contains_ci, find, positions, rfind, split_once, trim, trim_dot,
+    trim_end, trim_start, unquote, word_after,
 };
 use crate::parse::{Cause, Event, Family, Outcome, ServerState, field};
 
@@ -34,8 +32,9 @@ fn fail(ev: &mut Event<'_>, cause: Cause) {
 /// 113004 / 113012 (and the tagless `AAA user authentication Successful`).
 /// Only `authentication` is a login; `authorization` and `accounting` are Info.
 pub(super) fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.server = kv(body, "server", true).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
+    let [server, user] = kvs(body, [("server", true), ("user", false)]);
+    ev.server = value(server);
+    ev.user = value(user);
     if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authentication")) {
         ev.outcome = Outcome::Success;
     }
@@ -44,10 +43,19 @@ pub(super) fn aaa_successful<'a>(ev: &mut Event<'a>, body: &'a str) {
 /// 113005 / 113015 / 113016 / 113017: `… Rejected : reason = R : server = S :
 /// user = U : user IP = A` (server or `local database`).
 pub(super) fn aaa_rejected<'a>(ev: &mut Event<'a>, body: &'a str) {
-    ev.reason = kv(body, "reason", false).and_then(field);
-    ev.server = kv(body, "server", true).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
-    ev.client_ip = kv(body, "user IP", true).and_then(ip_nz);
+    let [reason, server, user, ip] = kvs(
+        body,
+        [
+            ("reason", false),
+            ("server", true),
+            ("user", false),
+            ("user IP", true),
+        ],
+    );
+    ev.reason = value(reason);
+    ev.server = value(server);
+    ev.user = value(user);
+    ev.client_ip = ip.and_then(|(v, _)| ip_nz(v));
     let cause =
         if word_after(body, "AAA user ").is_some_and(|w| w.eq_ignore_ascii_case("authorization")) {
             Cause::AuthorizationDenied
@@ -108,8 +116,9 @@ pub(super) fn challenge<'a>(ev: &mut Event<'a>, body: &'a str) {
 /// 113013: `AAA unable to complete the request Error : reason = R : user = U`.
 pub(super) fn aaa_error<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.outcome = Outcome::Failure;
-    ev.reason = kv(body, "reason", false).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
+    let [reason, user] = kvs(body, [("reason", false), ("user", false)]);
+    ev.reason = value(reason);
+    ev.user = value(user);
     ev.cause = Some(cause_from_reason(ev.reason.unwrap_or("")));
 }
 
@@ -117,17 +126,19 @@ pub(super) fn aaa_error<'a>(ev: &mut Event<'a>, body: &'a str) {
 pub(super) fn server_not_accessible<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.outcome = Outcome::Failure;
     ev.cause = Some(Cause::AaaUnreachable);
-    ev.server = kv(body, "server", true).and_then(field);
-    ev.user = kv(body, "user", false).and_then(field);
+    let [server, user] = kvs(body, [("server", true), ("user", false)]);
+    ev.server = value(server);
+    ev.user = value(user);
 }
 
 /// 113019: `Group = G, Username = U, IP = A, Session disconnected. Session
 /// Type: T, Duration: …, Reason: R`.
 pub(super) fn session_disconnected<'a>(ev: &mut Event<'a>, body: &'a str) {
     ev.outcome = Outcome::SessionEnd;
-    ev.group = kv(body, "Group", true).and_then(field);
-    ev.user = kv(body, "Username", true).and_then(field);
-    ev.client_ip = kv(body, "IP", true).and_then(ip_nz);
+    let [group, user, ip] = kvs(body, [("Group", true), ("Username", true), ("IP", true)]);
+    ev.group = value(group);
+    ev.user = value(user);
+    ev.client_ip = ip.and_then(|(v, _)| ip_nz(v));
     if let Some(pos) = rfind(body, "Reason:") {
         ev.reason = body.get(pos + 7..).map(trim_dot).and_then(field);
     }
@@ -304,9 +315,9 @@ pub(super) fn mgmt_user_auth<'a>(ev: &mut Event<'a>, body: &'a str) {
 
 /// IKEv1 / ISAKMP (713xxx): `Group = G, Username = U, IP = A, <text>`.
 pub(super) fn ikev1<'a>(ev: &mut Event<'a>, id: u32, body: &'a str) {
-    ev.group = kv(body, "Group", true).and_then(field);
-    ev.user = kv(body, "Username", true).and_then(field);
-    let ip = kv_span(body, "IP", true);
+    let [group, user, ip] = kvs(body, [("Group", true), ("Username", true), ("IP", true)]);
+    ev.group = value(group);
+    ev.user = value(user);
     ev.client_ip = ip.and_then(|(v, _)| ip_nz(v));
     let text = match ip {
         Some((_, end)) => body.get(end..).unwrap_or("").trim_start_matches([',', ' ']),
@@ -552,10 +563,12 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
     };
     let s = trim_start(s.strip_prefix("IP")?);
     let (ip, rest) = if let Some(inner) = s.strip_prefix('<') {
-        let close = memchr(b'>', inner.as_bytes())?;
+        let close = positions(inner.as_bytes(), b'>', b'>').next()?;
         (inner.get(..close)?, inner.get(close + 1..)?)
     } else {
-        let end = memchr(b' ', s.as_bytes()).unwrap_or(s.len());
+        let end = positions(s.as_bytes(), b' ', b' ')
+            .next()
+            .unwrap_or(s.len());
         s.split_at_checked(end)?
     };
     ev.group = field(group);
@@ -569,9 +582,9 @@ fn gui<'a>(ev: &mut Event<'a>, body: &'a str, label: &str) -> Option<&'a str> {
 fn bracket_or_until<'a>(s: &'a str, anchor: &str) -> Option<(&'a str, &'a str)> {
     let s = trim_start(s);
     if let Some(inner) = s.strip_prefix('<') {
-        // memchr rather than `str::find`, whose set-up costs more than the
-        // search of a short name: every session line comes here.
-        let close = memchr(b'>', inner.as_bytes())?;
+        // A byte search rather than `str::find`, whose set-up costs more
+        // than the search of a short name: every session line comes here.
+        let close = positions(inner.as_bytes(), b'>', b'>').next()?;
         Some((inner.get(..close)?, trim_start(inner.get(close + 1..)?)))
     } else {
         let pos = find(s, anchor)?;
@@ -582,31 +595,52 @@ fn bracket_or_until<'a>(s: &'a str, anchor: &str) -> Option<(&'a str, &'a str)> 
 /// The value of `key = value` (key matched case-insensitively at a word
 /// boundary, any spacing around `=`). See [`take_value`] for where it ends.
 fn kv<'a>(body: &'a str, key: &str, comma: bool) -> Option<&'a str> {
-    kv_span(body, key, comma).map(|(v, _)| v)
+    let [found] = kvs(body, [(key, comma)]);
+    found.map(|(v, _)| v)
 }
 
-/// Like [`kv`], also returning the byte offset just past the value.
-fn kv_span<'a>(body: &'a str, key: &str, comma: bool) -> Option<(&'a str, usize)> {
+/// [`kv`] for several keys at once, each with its `comma` (see
+/// [`take_value`]): the value of each and the byte offset just past it.
+/// One pass over the body's `=`s, where a call per key went over them from
+/// the start each time (the AAA lines carry three or four keys).
+fn kvs<'a, const N: usize>(
+    body: &'a str,
+    keys: [(&str, bool); N],
+) -> [Option<(&'a str, usize)>; N] {
+    let mut found = [None; N];
     let b = body.as_bytes();
-    let k = key.as_bytes();
-    for eq in memchr_iter(b'=', b) {
+    let mut left = N;
+    for eq in positions(b, b'=', b'=') {
         let mut e = eq;
         while e > 0 && b.get(e - 1) == Some(&b' ') {
             e -= 1;
         }
-        let Some(s) = e.checked_sub(k.len()) else {
-            continue;
-        };
-        if !b.get(s..e).is_some_and(|w| w.eq_ignore_ascii_case(k)) {
-            continue;
+        for (&(key, comma), slot) in keys.iter().zip(found.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let k = key.as_bytes();
+            let Some(s) = e.checked_sub(k.len()) else {
+                continue;
+            };
+            if !b.get(s..e).is_some_and(|w| w.eq_ignore_ascii_case(k)) {
+                continue;
+            }
+            if s > 0 && !matches!(b.get(s - 1), Some(b' ' | b':' | b',')) {
+                continue;
+            }
+            let Some(rest) = body.get(eq + 1..) else {
+                continue;
+            };
+            let (value, used) = take_value_span(rest, comma);
+            *slot = Some((value, eq + 1 + used));
+            left -= 1;
         }
-        if s > 0 && !matches!(b.get(s - 1), Some(b' ' | b':' | b',')) {
-            continue;
+        if left == 0 {
+            break;
         }
-        let (value, used) = take_value_span(body.get(eq + 1..)?, comma);
-        return Some((value, eq + 1 + used));
     }
-    None
+    found
 }
 
 /// A value runs to the first `:` that ends a field (followed by whitespace,
@@ -618,8 +652,9 @@ fn take_value(s: &str, comma: bool) -> &str {
 }
 
 /// [`take_value`], also returning how many bytes of `s` the value used.
-/// Only the `:`s (and, with `comma`, the `,`s) can end a value, so memchr
-/// jumps from one to the next instead of testing every byte.
+/// Only the `:`s (and, with `comma`, the `,`s) can end a value, so the
+/// search jumps from one to the next ([`positions`]) instead of testing
+/// every byte.
 fn take_value_span(s: &str, comma: bool) -> (&str, usize) {
     let t = trim_start(s);
     let lead = s.len() - t.len();
@@ -638,9 +673,9 @@ fn take_value_span(s: &str, comma: bool) -> (&str, usize) {
         }
     };
     let end = if comma {
-        memchr2_iter(b':', b',', b).find(|&i| stops(i))
+        positions(b, b':', b',').find(|&i| stops(i))
     } else {
-        memchr_iter(b':', b).find(|&i| stops(i))
+        positions(b, b':', b':').find(|&i| stops(i))
     }
     .unwrap_or(b.len());
     (trim_end(t.get(..end).unwrap_or("")), lead + end)
@@ -676,6 +711,11 @@ fn strip_port(s: &str) -> &str {
         }
         _ => s,
     }
+}
+
+/// A value [`kvs`] found, as a field.
+fn value(found: Option<(&str, usize)>) -> Option<&str> {
+    found.and_then(|(v, _)| field(v))
 }
 
 /// Like [`field`], also dropping the ASA's `None` placeholder.

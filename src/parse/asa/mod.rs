@@ -353,8 +353,7 @@ struct Tag<'a> {
 fn find_tag(line: &str) -> Option<Tag<'_>> {
     let b = line.as_bytes();
     let mut from = 0;
-    while let Some(off) = b.get(from..).and_then(|rest| memchr(b'%', rest)) {
-        let p = from + off;
+    while let Some(p) = find_percent(b, from) {
         if let Some((mut id_at, mut after)) = tag_at(b, p) {
             // `%FTD-6-113005: %ASA-6-113005:`: the last of back-to-back tags wins.
             while b.get(after) == Some(&b'%') {
