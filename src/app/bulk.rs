@@ -37,7 +37,7 @@ use jiff::Timestamp;
 
 use crate::engine::Incident;
 use crate::parse::{ParseContext, StreamParser};
-use crate::source::lines::{DEFAULT_MAX_LINE, LineSplitter};
+use crate::source::lines::{DEFAULT_MAX_LINE, LineRuns, LineSplitter, Run};
 use crate::source::mapped::{FileBytes, MapPolicy};
 use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
@@ -303,31 +303,31 @@ impl Sink for Shipment {
 }
 
 impl<S: Sink> BlockResult<S> {
-    /// One line of the piece `piece`, at offset `at` in it when it is a
-    /// slice of it (see [`LineSplitter::feed_at`]). Inlined into the
-    /// splitter's loop: for a plain line this is all that runs, and a call
-    /// per line cost a fifth of it.
-    #[inline(always)]
+    /// Plain lines of the piece being split (see [`LineRuns`]): each is
+    /// recognised and only counted; the time of the last is read only if it
+    /// stays the last counted one (see `unread`).
+    fn plain_run(&mut self, run: Run) {
+        self.counts.lines += run.lines;
+        self.counts.recognised += run.lines;
+        self.counted_after += run.lines;
+        self.unread = Some(run.last);
+    }
+
+    /// A line that is not a whole line of the piece being split (joined
+    /// from two pieces, or a piece of a cut line).
     fn line(
         &mut self,
         piece: &[u8],
         bytes: &[u8],
-        at: Option<usize>,
         family: Family,
         ctx: &ParseContext,
         p: &mut StreamParser,
     ) {
-        self.counts.lines += 1;
-        // Most headend lines are traffic the engine only counts, and only
-        // the last of a run of them moves its clock: their tag and id are
-        // all that is read.
         if p.is_plain(bytes, family) {
+            self.counts.lines += 1;
             self.counts.recognised += 1;
             self.counted_after += 1;
-            match at {
-                Some(at) => self.unread = Some((at, bytes.len())),
-                None => self.read_now(bytes, family, ctx, p),
-            }
+            self.read_now(bytes, family, ctx, p);
             return;
         }
         self.parse(piece, bytes, family, ctx, p);
@@ -341,8 +341,8 @@ impl<S: Sink> BlockResult<S> {
         self.counted_last = with_event(bytes, family, ctx, p, |ev, _| ev.ts).flatten();
     }
 
-    /// A line that is not plain: parsed in full, out of line so that the
-    /// plain lines' path stays small.
+    /// A line that is not plain: counted and parsed in full, out of line
+    /// so that the split loop stays small.
     #[inline(never)]
     fn parse(
         &mut self,
@@ -352,6 +352,7 @@ impl<S: Sink> BlockResult<S> {
         ctx: &ParseContext,
         p: &mut StreamParser,
     ) {
+        self.counts.lines += 1;
         self.read_unread(piece, family, ctx, p);
         let recognised = with_event(bytes, family, ctx, p, |ev, line| {
             if Incident::only_counts(ev) {
@@ -786,7 +787,7 @@ fn read_block<S: Sink>(
         let buf = file.read(buf, pos, size)?;
         size = grow_edge(size);
         if buf.is_empty() {
-            splitter.finish(|line| result.line(&[], line, None, family, ctx, &mut parser));
+            splitter.finish(|line| result.line(&[], line, family, ctx, &mut parser));
             break;
         }
         let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
@@ -809,13 +810,48 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    splitter.feed_at(
+    let mut reader = PieceReader {
         piece,
-        #[inline(always)]
-        |line, at| result.line(piece, line, at, family, ctx, parser),
-    );
+        result: &mut *result,
+        family,
+        ctx,
+        parser: &mut *parser,
+    };
+    splitter.feed_runs(piece, &mut reader);
     // The piece's bytes go (a read buffer is reused) after this.
     result.read_unread(piece, family, ctx, parser);
+}
+
+/// One piece's lines going into a block's result: plain lines (see
+/// [`StreamParser::is_plain`]) in runs, which the split loop counts
+/// without a call, every other line through [`BlockResult::line`].
+struct PieceReader<'r, S> {
+    piece: &'r [u8],
+    result: &'r mut BlockResult<S>,
+    family: Family,
+    ctx: &'r ParseContext,
+    parser: &'r mut StreamParser,
+}
+
+impl<S: Sink> LineRuns for PieceReader<'_, S> {
+    #[inline(always)]
+    fn in_run(&mut self, line: &[u8]) -> bool {
+        self.parser.is_plain(line, self.family)
+    }
+
+    fn end_run(&mut self, run: Run) {
+        self.result.plain_run(run);
+    }
+
+    #[inline(always)]
+    fn line(&mut self, line: &[u8], _: bool, _: usize, at: Option<usize>) {
+        let (piece, family, ctx) = (self.piece, self.family, self.ctx);
+        match at {
+            // A whole line of the piece: `in_run` said it is not plain.
+            Some(_) => self.result.parse(piece, line, family, ctx, self.parser),
+            None => self.result.line(piece, line, family, ctx, self.parser),
+        }
+    }
 }
 
 /// Calls `f` with the event of one line as the line-by-line reader gets

@@ -52,6 +52,67 @@ pub struct LineSplitter {
     pub long_line_splits: u64,
 }
 
+/// Consecutive lines of one chunk that [`LineSplitter::feed_runs`] did not
+/// emit: how many, and where the last of them is in the chunk (offset and
+/// length, without its terminator).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Run {
+    pub lines: u64,
+    pub last: (usize, usize),
+}
+
+/// A reader of [`LineSplitter::feed_runs`]: most lines of a whole-file
+/// read are only counted (firewall traffic), so the split loop asks
+/// [`in_run`](Self::in_run) of each whole line of the chunk and, while it
+/// says yes, only counts the line, keeping the run in registers; the run
+/// goes to [`end_run`](Self::end_run) before the next line the reader gets
+/// through [`line`](Self::line), and at the end of the chunk. Lines joined
+/// from earlier chunks and pieces of cut lines always go to `line`.
+pub trait LineRuns {
+    /// Whether `line` only joins the current run.
+    fn in_run(&mut self, line: &[u8]) -> bool;
+    /// The lines `in_run` took since the last call.
+    fn end_run(&mut self, run: Run);
+    /// A line (or long-line piece): its continuation mark, its length in
+    /// the stream (terminator included) and where it starts in the chunk
+    /// when it is a slice of it (see [`LineSplitter::feed_at`]).
+    fn line(&mut self, line: &[u8], continued: bool, raw: usize, at: Option<usize>);
+}
+
+/// The reader of the `feed*` methods that emit every line.
+struct EveryPiece<F>(F);
+
+impl<F: FnMut(&[u8], bool, usize, Option<usize>)> LineRuns for EveryPiece<F> {
+    #[inline(always)]
+    fn in_run(&mut self, _: &[u8]) -> bool {
+        false
+    }
+
+    fn end_run(&mut self, _: Run) {}
+
+    #[inline(always)]
+    fn line(&mut self, line: &[u8], continued: bool, raw: usize, at: Option<usize>) {
+        (self.0)(line, continued, raw, at);
+    }
+}
+
+/// [`EveryPiece`] for [`LineSplitter::feed_at`]'s readers.
+struct EveryLine<F>(F);
+
+impl<F: FnMut(&[u8], Option<usize>)> LineRuns for EveryLine<F> {
+    #[inline(always)]
+    fn in_run(&mut self, _: &[u8]) -> bool {
+        false
+    }
+
+    fn end_run(&mut self, _: Run) {}
+
+    #[inline(always)]
+    fn line(&mut self, line: &[u8], _: bool, _: usize, at: Option<usize>) {
+        (self.0)(line, at);
+    }
+}
+
 impl Default for LineSplitter {
     fn default() -> Self {
         LineSplitter::new(DEFAULT_MAX_LINE)
@@ -94,56 +155,61 @@ impl LineSplitter {
     /// joined from earlier chunks, and for pieces of cut lines), so a reader
     /// can come back to a line of the chunk after later ones without
     /// copying it.
-    pub fn feed_at(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8], Option<usize>)) {
-        // Inlined: the caller's per-line work belongs in the split loop.
-        self.feed_located(
-            chunk,
-            #[inline(always)]
-            |line, _, _, at| emit(line, at),
-        );
+    pub fn feed_at(&mut self, chunk: &[u8], emit: impl FnMut(&[u8], Option<usize>)) {
+        self.feed_runs(chunk, &mut EveryLine(emit));
     }
 
-    /// The one loop behind the `feed*` methods: `emit` gets the line, its
-    /// continuation mark, its length in the stream and where it starts in
-    /// `chunk` (see [`feed_at`](Self::feed_at)).
+    /// [`feed_at`](Self::feed_at) for a reader that only counts most lines
+    /// (see [`LineRuns`]): the lines of the chunk its `in_run` takes are
+    /// not emitted but handed over in runs. Inlined: the reader's per-line
+    /// work belongs in the split loop.
     #[inline]
-    fn feed_located(&mut self, chunk: &[u8], emit: impl FnMut(&[u8], bool, usize, Option<usize>)) {
+    pub fn feed_runs(&mut self, chunk: &[u8], reader: &mut impl LineRuns) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { self.feed_located_avx2(chunk, emit) };
+            unsafe { self.feed_runs_avx2(chunk, reader) };
             return;
         }
-        self.feed_located_with(newlines(chunk), chunk, emit);
+        self.feed_runs_with(newlines(chunk), chunk, reader);
     }
 
-    /// [`feed_located`](Self::feed_located) compiled for AVX2, where the
-    /// line ends are found 32 bytes per instruction: the line split runs
-    /// on every byte of a whole-file read, and the caller's per-line work
-    /// (inlined here through `emit`) gets the wider instructions too.
+    /// The one loop behind the `feed*` methods, for those that want each
+    /// line's continuation mark and length in the stream too.
+    fn feed_located(&mut self, chunk: &[u8], emit: impl FnMut(&[u8], bool, usize, Option<usize>)) {
+        let mut every = EveryPiece(emit);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.feed_runs_avx2(chunk, &mut every) };
+            return;
+        }
+        self.feed_runs_with(newlines(chunk), chunk, &mut every);
+    }
+
+    /// [`feed_runs`](Self::feed_runs) compiled for AVX2, where the line
+    /// ends are found 32 bytes per instruction: the line split runs on
+    /// every byte of a whole-file read, and the reader's per-line work
+    /// (inlined here) gets the wider instructions too.
     ///
     /// # Safety
     /// The CPU must have AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn feed_located_avx2(
-        &mut self,
-        chunk: &[u8],
-        emit: impl FnMut(&[u8], bool, usize, Option<usize>),
-    ) {
+    unsafe fn feed_runs_avx2(&mut self, chunk: &[u8], reader: &mut impl LineRuns) {
         // SAFETY: this function is only called where the CPU has AVX2.
         let ends = unsafe { NewlineMasks::avx2(chunk) };
-        self.feed_located_with(ends, chunk, emit);
+        self.feed_runs_with(ends, chunk, reader);
     }
 
-    /// The body of [`feed_located`](Self::feed_located), given the offsets
-    /// of the line ends in `chunk`.
+    /// The body of [`feed_runs`](Self::feed_runs), given the offsets of
+    /// the line ends in `chunk`.
     #[inline(always)]
-    fn feed_located_with(
+    fn feed_runs_with(
         &mut self,
         ends: impl Iterator<Item = usize>,
         chunk: &[u8],
-        mut emit: impl FnMut(&[u8], bool, usize, Option<usize>),
+        reader: &mut impl LineRuns,
     ) {
         // One pass over the chunk for every line end (a search per line
         // costs a call and a set-up each).
@@ -153,16 +219,19 @@ impl LineSplitter {
             // The first line was begun in an earlier chunk, or its start
             // was already emitted: it goes out whole or as a continuation.
             if let Some(pos) = ends.next() {
-                self.finish_pending(chunk.get(..pos).unwrap_or_default(), &mut emit);
+                let head = chunk.get(..pos).unwrap_or_default();
+                self.finish_pending(head, &mut |l, c, r, a| reader.line(l, c, r, a));
                 start = pos + 1;
             }
         }
         // From here on (`emit_line` leaves nothing pending or cut) every
         // line lies whole in this chunk: the loop that runs on every line
-        // of a whole-file read checks only its length, and calls `emit`
-        // in one place (the rare cases go through `dyn` calls out of line),
-        // so that `emit` is inlined into it.
+        // of a whole-file read checks only its length, keeps the current
+        // run in locals, and calls the reader in one place for the lines it
+        // emits (the rare cases go through `dyn` calls out of line), so
+        // that the reader's methods are inlined into it.
         let max_line = self.max_line;
+        let mut run = Run::default();
         for pos in ends {
             // `ends` are the chunk's `\n`s in order: `start <= pos < len`.
             let head = &chunk[start..pos];
@@ -170,16 +239,27 @@ impl LineSplitter {
                 Some((b'\r', line)) => line,
                 _ => head,
             };
-            if line.len() <= max_line {
-                emit(line, false, pos + 1 - start, Some(start));
+            if line.len() <= max_line && reader.in_run(line) {
+                run.lines += 1;
+                run.last = (start, line.len());
             } else {
-                self.emit_long(head, &mut emit);
+                if run.lines > 0 {
+                    reader.end_run(std::mem::take(&mut run));
+                }
+                if line.len() <= max_line {
+                    reader.line(line, false, pos + 1 - start, Some(start));
+                } else {
+                    self.emit_long(head, &mut |l, c, r, a| reader.line(l, c, r, a));
+                }
             }
             start = pos + 1;
         }
+        if run.lines > 0 {
+            reader.end_run(run);
+        }
         let rest = chunk.get(start..).unwrap_or_default();
         if !rest.is_empty() {
-            self.keep_tail(rest, &mut emit);
+            self.keep_tail(rest, &mut |l, c, r, a| reader.line(l, c, r, a));
         }
     }
 
@@ -878,9 +958,9 @@ mod tests {
             };
             if avx2 {
                 // SAFETY: only called where `has_avx2` said yes.
-                unsafe { s.feed_located_avx2(chunk, emit) };
+                unsafe { s.feed_runs_avx2(chunk, &mut EveryPiece(emit)) };
             } else {
-                s.feed_located_with(newlines(chunk), chunk, emit);
+                s.feed_runs_with(newlines(chunk), chunk, &mut EveryPiece(emit));
             }
             at = cut;
         }
@@ -908,6 +988,70 @@ mod tests {
                     located(&stream, &cuts, max_line, true),
                     located(&stream, &cuts, max_line, false)
                 );
+            }
+        }
+    }
+
+    /// What a reader of `feed_runs` gets, in order.
+    #[derive(Debug, PartialEq)]
+    enum Got {
+        Line(Vec<u8>, Option<usize>),
+        Run(Run),
+    }
+
+    /// A [`LineRuns`] reader that takes the lines starting with `a` into
+    /// runs and writes down everything it gets.
+    struct Recorder(Vec<Got>);
+
+    impl LineRuns for Recorder {
+        fn in_run(&mut self, line: &[u8]) -> bool {
+            line.first() == Some(&b'a')
+        }
+        fn end_run(&mut self, run: Run) {
+            self.0.push(Got::Run(run));
+        }
+        fn line(&mut self, line: &[u8], _: bool, _: usize, at: Option<usize>) {
+            self.0.push(Got::Line(line.to_vec(), at));
+        }
+    }
+
+    proptest::proptest! {
+        /// `feed_runs` hands over the lines `feed_at` emits, but those of
+        /// the chunk its reader takes, in runs: each run's count and last
+        /// line are those of the lines it stands for, and a run ends before
+        /// the next line emitted and at the end of each chunk.
+        #[test]
+        fn runs_stand_for_the_lines_they_take(
+            stream in line_stream(),
+            cuts in proptest::collection::vec(0usize..=400, 0..12),
+            max_line in 1usize..96,
+        ) {
+            let cuts = cuts_within(cuts, stream.len());
+            let (mut runs, mut every) = (LineSplitter::new(max_line), LineSplitter::new(max_line));
+            let mut at = 0;
+            for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
+                let chunk = &stream[at..cut];
+                let mut got = Recorder(Vec::new());
+                runs.feed_runs(chunk, &mut got);
+                let mut want = Vec::new();
+                let mut run = Run::default();
+                every.feed_at(chunk, |line, at| match at {
+                    Some(start) if line.first() == Some(&b'a') => {
+                        run.lines += 1;
+                        run.last = (start, line.len());
+                    }
+                    _ => {
+                        if run.lines > 0 {
+                            want.push(Got::Run(std::mem::take(&mut run)));
+                        }
+                        want.push(Got::Line(line.to_vec(), at));
+                    }
+                });
+                if run.lines > 0 {
+                    want.push(Got::Run(run));
+                }
+                proptest::prop_assert_eq!(got.0, want);
+                at = cut;
             }
         }
     }
