@@ -810,14 +810,19 @@ fn feed(
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
-    let mut reader = PieceReader {
-        piece,
-        result: &mut *result,
-        family,
-        ctx,
-        parser: &mut *parser,
-    };
-    splitter.feed_runs(piece, &mut reader);
+    // Only headend logs have plain lines: for the others the split loop
+    // asks nothing of a line before emitting it.
+    if family == Family::Headend {
+        splitter.feed_runs(
+            piece,
+            &mut PieceReader::<_, true>::new(piece, result, family, ctx, parser),
+        );
+    } else {
+        splitter.feed_runs(
+            piece,
+            &mut PieceReader::<_, false>::new(piece, result, family, ctx, parser),
+        );
+    }
     // The piece's bytes go (a read buffer is reused) after this.
     result.read_unread(piece, family, ctx, parser);
 }
@@ -825,7 +830,8 @@ fn feed(
 /// One piece's lines going into a block's result: plain lines (see
 /// [`StreamParser::is_plain`]) in runs, which the split loop counts
 /// without a call, every other line through [`BlockResult::line`].
-struct PieceReader<'r, S> {
+/// `HEADEND`: the lines are a headend's, the one family with plain lines.
+struct PieceReader<'r, S, const HEADEND: bool> {
     piece: &'r [u8],
     result: &'r mut BlockResult<S>,
     family: Family,
@@ -833,10 +839,28 @@ struct PieceReader<'r, S> {
     parser: &'r mut StreamParser,
 }
 
-impl<S: Sink> LineRuns for PieceReader<'_, S> {
+impl<'r, S, const HEADEND: bool> PieceReader<'r, S, HEADEND> {
+    fn new(
+        piece: &'r [u8],
+        result: &'r mut BlockResult<S>,
+        family: Family,
+        ctx: &'r ParseContext,
+        parser: &'r mut StreamParser,
+    ) -> Self {
+        PieceReader {
+            piece,
+            result,
+            family,
+            ctx,
+            parser,
+        }
+    }
+}
+
+impl<S: Sink, const HEADEND: bool> LineRuns for PieceReader<'_, S, HEADEND> {
     #[inline(always)]
     fn in_run(&mut self, line: &[u8]) -> bool {
-        self.parser.is_plain(line, self.family)
+        HEADEND && self.parser.is_plain(line, Family::Headend)
     }
 
     fn end_run(&mut self, run: Run) {
