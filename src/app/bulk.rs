@@ -829,7 +829,10 @@ fn feed(
 
 /// One piece's lines going into a block's result: plain lines (see
 /// [`StreamParser::is_plain`]) in runs, which the split loop counts
-/// without a call, every other line through [`BlockResult::line`].
+/// without a call; every other whole line of the piece straight to
+/// [`BlockResult::parse`] (the split loop has asked about it already);
+/// lines joined from two pieces and pieces of cut lines through
+/// [`BlockResult::line`], which asks itself.
 /// `HEADEND`: the lines are a headend's, the one family with plain lines.
 struct PieceReader<'r, S, const HEADEND: bool> {
     piece: &'r [u8],

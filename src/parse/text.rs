@@ -81,7 +81,7 @@ pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let Some(&first) = n.first() else { return true };
     let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
-    // Anchor on the first byte with memchr2, then compare the rest.
+    // Anchor on the first byte (either case), then compare the rest.
     positions(h, lower, upper).any(|i| {
         h.get(i..i + n.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(n))
@@ -161,8 +161,8 @@ impl Iterator for Positions<'_> {
 }
 
 /// Bit `i` set when `block[i]` is `a` or `b`.
-#[inline]
-fn hits16(block: &[u8; 16], a: u8, b: u8) -> u32 {
+#[inline(always)]
+pub(crate) fn hits16(block: &[u8; 16], a: u8, b: u8) -> u32 {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{
@@ -311,10 +311,14 @@ mod tests {
                 0..100,
             ),
             two in proptest::prelude::any::<bool>(),
+            high in 0x80u8..=0xff,
         ) {
             let b = if two { b':' } else { b'=' };
             let want: Vec<usize> = memchr::memchr2_iter(b'=', b, &bytes).collect();
             proptest::prop_assert_eq!(positions(&bytes, b'=', b).collect::<Vec<_>>(), want);
+            // Bytes above 0x7f too (signed in the SSE2 compare).
+            let want: Vec<usize> = memchr::memchr_iter(high, &bytes).collect();
+            proptest::prop_assert_eq!(positions(&bytes, high, high).collect::<Vec<_>>(), want);
         }
     }
 }

@@ -446,7 +446,7 @@ fn newlines(chunk: &[u8]) -> impl Iterator<Item = usize> + '_ {
 /// offset `base` not yet returned; `chunk` is what follows them, at `next`.
 /// `AVX2`: the masks are made with AVX2 instructions; such a walk is only
 /// made by [`NewlineMasks::avx2`], whose callers have checked that the CPU
-/// has AVX2 (see [`LineSplitter::feed_located_avx2`]).
+/// has AVX2 (see [`LineSplitter::feed_runs_avx2`]).
 #[cfg(target_arch = "x86_64")]
 struct NewlineMasks<'a, const AVX2: bool> {
     chunk: &'a [u8],

@@ -1,7 +1,7 @@
 //! Cisco ASA / FTD syslog: one line in, one [`Event`] out.
 //!
 //! A line is `[header] %ASA-[class-]<sev>-<id>[:] <body>`. The parser finds the
-//! product tag with `memchr` (a `%`, then a check of what follows), reads the
+//! product tag by its `%` (then a check of what follows), reads the
 //! header in front of it (`<PRI>`, timestamps, device id; see [`time`](super::time)), turns
 //! the six-digit message id into a number and `match`es on it to a small
 //! hand-written extractor for that message family. Messages vpnwatch does not
@@ -48,7 +48,7 @@ use std::sync::LazyLock;
 
 use memchr::{memchr, memmem};
 
-use super::text::{contains_ci, trim};
+use super::text::{contains_ci, hits16, trim};
 use super::{Event, Family, Outcome, ParseContext, ServerState};
 pub use catalogue::engine_takes;
 pub use catalogue::role;
@@ -245,23 +245,16 @@ impl TagMemo {
 }
 
 /// The first `%` in `line` at or after `from`. Headers are a few dozen
-/// bytes: on x86-64 they are searched 16 bytes at a time with SSE2 (part of
-/// every x86-64 CPU) with no call, which costs less than a `memchr` call's
-/// set-up; the rest, if any, with `memchr`.
+/// bytes: they are searched 16 at a time ([`hits16`], SSE2 on x86-64) in a
+/// loop of their own, which costs less than a `memchr` call's set-up and
+/// less than [`positions`](super::text::positions)' general walk (this
+/// runs on every line of a whole-file read); the rest, if any, with
+/// `memchr`.
 #[inline(always)]
 fn find_percent(line: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
-    #[cfg(target_arch = "x86_64")]
-    while let Some(block) = line.get(at..at + 16) {
-        use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-        };
-        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the
-        // 16 bytes `block` holds (unaligned loads are allowed).
-        let mask = unsafe {
-            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'%' as i8))) as u32
-        };
+    while let Some(Ok(block)) = line.get(at..at + 16).map(<&[u8; 16]>::try_from) {
+        let mask = hits16(block, b'%', b'%');
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }

@@ -867,7 +867,7 @@ fn m750_751_ikev2() {
 
 proptest::proptest! {
     /// A value ends where the rule in [`super::take_value`]'s doc says,
-    /// checked here one byte at a time: the memchr jumps from stop
+    /// checked here one byte at a time: the search's jumps from stop
     /// candidate to stop candidate skip nothing that could end it.
     #[test]
     fn values_end_where_the_byte_by_byte_rule_ends_them(
@@ -903,5 +903,56 @@ proptest::proptest! {
         }
         let want = (t[..end].trim_end(), lead + end);
         proptest::prop_assert_eq!(super::take_value_span(&s, comma), want);
+    }
+}
+
+/// The first `key = value` of `key` in `body`, found as a search of its
+/// own would: every `=` from the start in turn, the key the word (or
+/// words) before it at a word boundary, case-blind.
+fn one_key<'a>(body: &'a str, key: &str, comma: bool) -> Option<(&'a str, usize)> {
+    let b = body.as_bytes();
+    for eq in memchr::memchr_iter(b'=', b) {
+        let e = b[..eq]
+            .iter()
+            .rposition(|&c| c != b' ')
+            .map_or(0, |i| i + 1);
+        let Some(s) = e.checked_sub(key.len()) else {
+            continue;
+        };
+        if b[s..e].eq_ignore_ascii_case(key.as_bytes())
+            && (s == 0 || matches!(b[s - 1], b' ' | b':' | b','))
+        {
+            let (value, used) = super::take_value_span(&body[eq + 1..], comma);
+            return Some((value, eq + 1 + used));
+        }
+    }
+    None
+}
+
+proptest::proptest! {
+    /// One pass for several keys finds, for each, what a search for that
+    /// key alone finds: keys that end others (`user`, `user IP`, `IP`),
+    /// repeated keys, keys in either case, `=` with and without spaces.
+    #[test]
+    fn keys_found_together_are_the_keys_found_one_by_one(
+        tokens in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "user", "User", "user IP", "IP", "server", "reason", " ", " = ", "=", " : ",
+                ", ", ":", "alice", "10.1.1.1", "é", "Rejected",
+            ]),
+            0..24,
+        ),
+        commas in proptest::prelude::any::<[bool; 4]>(),
+    ) {
+        let body: String = tokens.concat();
+        let keys = [
+            ("user", commas[0]),
+            ("user IP", commas[1]),
+            ("IP", commas[2]),
+            ("server", commas[3]),
+        ];
+        let got = super::kvs(&body, keys);
+        let want = keys.map(|(key, comma)| one_key(&body, key, comma));
+        proptest::prop_assert_eq!(got, want);
     }
 }
