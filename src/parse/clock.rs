@@ -232,6 +232,18 @@ pub struct Clock {
     year: Option<i16>,
     /// The latest time given to a yearless stamp.
     latest: Option<Timestamp>,
+    /// The last yearless stamp corrected, and how (see [`Clock::fix`]).
+    kept: Option<KeptFix>,
+}
+
+/// A yearless stamp's correction: the stamp as read, and the time and year
+/// it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct KeptFix {
+    ts: Timestamp,
+    zoneless: bool,
+    fixed: Timestamp,
+    year: i16,
 }
 
 impl Clock {
@@ -259,6 +271,7 @@ impl Clock {
             now,
             year: None,
             latest: None,
+            kept: None,
         }
     }
 
@@ -285,10 +298,51 @@ impl Clock {
 
     /// `ts` as read from a stamp (no zone: UTC wall clock; no year: any
     /// year), corrected.
+    ///
+    /// A busy log gives many lines the same yearless stamp in a row, and
+    /// choosing its year takes a dozen calendar conversions: the last
+    /// stamp's correction is kept, and given again while it is what the
+    /// rules below would give. They would: the year chosen from `now` is
+    /// the same for the same stamp; the source's year has not moved since
+    /// (it is the one kept, so the rule "never backwards" gives the kept
+    /// time); and no time given since is more than a day past the kept one
+    /// (so the rule "on to the next year" does not fire).
     pub fn fix(&mut self, ts: Timestamp, yearless: bool, zoneless: bool) -> Timestamp {
         if !(yearless || zoneless && self.zone.is_some()) {
             return ts;
         }
+        if yearless
+            && let Some(k) = self.kept
+            && k.ts == ts
+            && k.zoneless == zoneless
+            && self.year == Some(k.year)
+            && self
+                .latest
+                .is_none_or(|l| l <= k.fixed + SignedDuration::from_hours(24))
+        {
+            self.latest = Some(self.latest.map_or(k.fixed, |l| l.max(k.fixed)));
+            return k.fixed;
+        }
+        let (fixed, year) = self.fix_anew(ts, yearless, zoneless);
+        if let Some(year) = year {
+            self.kept = Some(KeptFix {
+                ts,
+                zoneless,
+                fixed,
+                year,
+            });
+        }
+        fixed
+    }
+
+    /// [`Clock::fix`] worked out: the time, and the year a yearless stamp
+    /// was given (`None` when it was given none and left as read).
+    fn fix_anew(
+        &mut self,
+        ts: Timestamp,
+        yearless: bool,
+        zoneless: bool,
+    ) -> (Timestamp, Option<i16>) {
         let wall = ts.to_zoned(TimeZone::UTC).datetime();
         let zone = match (&self.zone, zoneless) {
             (Some(z), true) => z.clone(),
@@ -296,7 +350,7 @@ impl Clock {
         };
         let at = |dt: jiff::civil::DateTime| dt.to_zoned(zone.clone()).ok().map(|z| z.timestamp());
         if !yearless {
-            return at(wall).unwrap_or(ts);
+            return (at(wall).unwrap_or(ts), None);
         }
         let limit = self.now + SignedDuration::from_hours(24);
         let this_year = self.now.to_zoned(zone.clone()).year();
@@ -311,7 +365,7 @@ impl Clock {
             }
         }
         let Some((mut year, mut t)) = chosen else {
-            return ts;
+            return (ts, None);
         };
         if let Some(last) = self.year
             && year < last
@@ -333,7 +387,7 @@ impl Clock {
         }
         self.year = Some(year);
         self.latest = Some(self.latest.map_or(t, |p| p.max(t)));
-        t
+        (t, Some(year))
     }
 }
 
@@ -376,6 +430,48 @@ mod tests {
             Some((true, true))
         );
         assert_eq!(f("no stamp here"), None);
+    }
+
+    proptest::proptest! {
+        /// Giving the kept correction again is what working it out again
+        /// gives, whatever came between: the same times and the same state
+        /// after every stamp, across a new year, a zone, stamps that repeat
+        /// or go back, and stamps far apart.
+        #[test]
+        fn a_kept_correction_is_the_one_worked_out(
+            steps in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "2026-12-31T23:59:58Z", "2026-01-01T00:00:03Z", "2026-01-01T00:10:00Z",
+                        "2026-06-15T12:00:00Z", "2026-03-29T01:30:00Z", "2026-12-30T08:00:00Z",
+                        "2026-01-03T00:00:00Z", "2026-02-28T23:59:59Z",
+                    ]),
+                    proptest::prelude::any::<bool>(),
+                    proptest::prelude::any::<bool>(),
+                    1usize..4,
+                ),
+                0..40,
+            ),
+            zoned in proptest::prelude::any::<bool>(),
+            read_in_january in proptest::prelude::any::<bool>(),
+        ) {
+            let zone = zoned.then(|| TimeZone::get("Europe/Berlin").unwrap());
+            let now = if read_in_january { "2027-01-02T10:00:00Z" } else { "2027-06-01T00:00:00Z" };
+            let mut kept = Clock::new(zone.clone(), ts(now));
+            let mut anew = Clock::new(zone, ts(now));
+            for (stamp, yearless, zoneless, repeats) in steps {
+                for _ in 0..repeats {
+                    let got = kept.fix(ts(stamp), yearless, zoneless);
+                    let want = if yearless || zoneless && anew.zone.is_some() {
+                        anew.fix_anew(ts(stamp), yearless, zoneless).0
+                    } else {
+                        ts(stamp)
+                    };
+                    proptest::prop_assert_eq!(got, want);
+                    proptest::prop_assert_eq!((kept.year, kept.latest), (anew.year, anew.latest));
+                }
+            }
+        }
     }
 
     #[test]
