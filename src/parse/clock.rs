@@ -22,6 +22,7 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
+use super::text::first_word;
 use super::{ParseContext, time};
 
 /// The zones given with `--tz` (or the config file's `tz`), carried to
@@ -165,7 +166,7 @@ pub fn stamp_facts(record: &str, default_year: i16) -> Option<StampFacts> {
         // After the clock: an offset or a zone name.
         let after_clock = stamp.split_once(':').map_or("", |(_, r)| r);
         let zoneless = !(stamp.ends_with(|c: char| c.is_ascii_alphabetic())
-            || after_clock.contains(['+', '-']));
+            || after_clock.bytes().any(|b| matches!(b, b'+' | b'-')));
         return Some(StampFacts {
             ts,
             yearless,
@@ -213,14 +214,25 @@ fn may_be_yearless(record: &str) -> bool {
     }
 }
 
-/// `Mon dd yyyy …` rather than `Mon dd HH:…`.
+/// `Mon dd yyyy …` rather than `Mon dd HH:…`. The third word, as
+/// `split_whitespace` gives it, through the parsers' ASCII-first
+/// [`first_word`] (this runs on every yearless line read line by line).
 fn has_year_after_day(stamp: &str) -> bool {
-    let mut words = stamp.split_whitespace();
-    words.next();
-    words.next();
-    words
-        .next()
+    let Some(month) = first_word(stamp) else {
+        return false;
+    };
+    let rest = after(stamp, month);
+    let Some(day) = first_word(rest) else {
+        return false;
+    };
+    first_word(after(rest, day))
         .is_some_and(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What follows `word`, a slice of `s` (as [`first_word`] gives it).
+fn after<'a>(s: &'a str, word: &str) -> &'a str {
+    let end = (word.as_ptr() as usize).wrapping_sub(s.as_ptr() as usize) + word.len();
+    s.get(end..).unwrap_or("")
 }
 
 /// The corrections for one source.
@@ -433,6 +445,28 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The third word is the one `split_whitespace` gives, whatever
+        /// the spacing (Unicode spaces too) and the words.
+        #[test]
+        fn the_year_after_the_day_is_the_third_word(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Nov", "28", "2026", "17:51:17", " ", "  ", "\t", "\u{a0}", "\u{2003}", "é",
+                    "12345", "x2026",
+                ]),
+                0..8,
+            ),
+        ) {
+            let stamp: String = parts.concat();
+            let mut words = stamp.split_whitespace();
+            words.next();
+            words.next();
+            let want = words
+                .next()
+                .is_some_and(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()));
+            proptest::prop_assert_eq!(has_year_after_day(&stamp), want, "{:?}", stamp);
+        }
+
         /// Giving the kept correction again is what working it out again
         /// gives, whatever came between: the same times and the same state
         /// after every stamp, across a new year, a zone, stamps that repeat
