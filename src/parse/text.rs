@@ -244,6 +244,17 @@ pub(crate) fn unquote(s: &str) -> &str {
     s
 }
 
+/// Test input for the parsers' property tests: texts of up to `most`
+/// of `tokens`, joined.
+#[cfg(test)]
+pub(crate) fn token_text(
+    tokens: Vec<&'static str>,
+    most: usize,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    proptest::collection::vec(proptest::sample::select(tokens), 0..most).prop_map(|v| v.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
