@@ -101,10 +101,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            let (report, incident) = headless::scan(&files, &ctx, limits)?;
-            // The command ends once the report is written: the incident is
-            // left to the process's exit (see `headless::scan`).
-            std::mem::forget(incident);
+            let scanned = headless::scan(&files, &ctx, limits)?;
+            let report = scanned.report();
             // Stdout is line-buffered: unbuffered, the pretty JSON would be
             // one write(2) per line (130 k on a 2 M-line log).
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -122,8 +120,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // Nothing was read: an empty report is no all-clear.
                 std::process::exit(1);
             }
-            // Left to the process's exit, as the incident it came from.
+            // The command ends once the report is written: the report and
+            // the incident it shows are left to the process's exit (see
+            // `headless::Scanned`).
             std::mem::forget(report);
+            std::mem::forget(scanned);
             Ok(())
         }
         Some(Command::Events {

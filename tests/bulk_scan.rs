@@ -37,8 +37,8 @@ fn report_json(path: &Path, mode: ScanMode) -> Value {
     // A fixed year: yearless headers must not depend on today's date.
     let ctx = ParseContext::for_year(2026);
     let limits = vpnwatch::engine::IncidentLimits::default();
-    let report = scan_with(&files, &ctx, limits, mode).expect("scan");
-    serde_json::to_value(&report).expect("report serialises")
+    let scanned = scan_with(&files, &ctx, limits, mode).expect("scan");
+    serde_json::to_value(scanned.report()).expect("report serialises")
 }
 
 #[test]

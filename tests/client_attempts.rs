@@ -111,7 +111,8 @@ fn scan_and_events_agree_with_the_pane() {
     }];
     let ctx = ParseContext::for_year(2026);
     let limits = vpnwatch::engine::IncidentLimits::default();
-    let (report, _) = headless::scan(&files, &ctx, limits).unwrap();
+    let scanned = headless::scan(&files, &ctx, limits).unwrap();
+    let report = scanned.report();
     assert_eq!(report.totals.failures, 2);
     assert_eq!(report.totals.unattributed_failures, 0);
     let ann = report.users.iter().find(|u| u.user == "ann").unwrap();

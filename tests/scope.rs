@@ -125,7 +125,7 @@ fn per_user_analysis_matches_the_ground_truth() {
 fn scan_json_carries_the_analysis() {
     let mut inc = Incident::default();
     feed(&mut inc, HEADEND, Family::Headend, None);
-    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let report = vpnwatch::app::headless::report(&inc, &[]);
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["scope"]["verdict"], "isolated");
     // Failing now first, then most failures in the last 15 min: lfischer
@@ -191,7 +191,7 @@ fn locked_and_unknown_users_and_successes_only_users_are_reported() {
         mk.causes.get(&vpnwatch::vocab::Cause::AccountLocked),
         Some(&4)
     );
-    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let report = vpnwatch::app::headless::report(&inc, &[]);
     let json = serde_json::to_value(&report).unwrap();
     let users = json["users"].as_array().cloned().unwrap_or_default();
     let find = |n: &str| users.iter().find(|u| u["user"] == n).cloned();
@@ -277,7 +277,7 @@ fn a_password_spray_is_an_attack_on_both_sides_of_the_threshold() {
         .collect();
     assert_eq!(listed, ["(spray) 198.51.100.66"]);
     assert_eq!(inc.failing_now(), 0, "a spray source is not a user failing");
-    let report = vpnwatch::app::headless::report(&inc, Vec::new());
+    let report = vpnwatch::app::headless::report(&inc, &[]);
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["scope"]["verdict"], "attack");
     assert_eq!(json["users"][0]["spray"], true);

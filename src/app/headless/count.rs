@@ -17,25 +17,36 @@ use crate::parse::ParseContext;
 use crate::parse::clock;
 use crate::source::lines::lossy;
 
-/// `vpnwatch scan`: reads the files and builds the per-user report, and
-/// hands back the incident it was built from: a command that exits once
-/// the report is written may leave the incident's many small allocations
-/// to the process's exit rather than free them one by one (a millisecond
-/// on a large log, which it would wait for).
+/// What `scan` read: the incident its files built, and their summaries.
+/// [`Scanned::report`] is a view of both. A command that exits once the
+/// report is written may leave the incident's many small allocations to
+/// the process's exit rather than free them one by one (a millisecond on a
+/// large log, which it would wait for).
+pub struct Scanned {
+    pub incident: Incident,
+    pub files: Vec<FileSummary>,
+}
+
+impl Scanned {
+    /// The per-user report of `scan`.
+    pub fn report(&self) -> ScanReport<'_> {
+        report(&self.incident, &self.files)
+    }
+}
+
+/// `vpnwatch scan`: reads the files into an incident.
 pub fn scan(
     files: &[HeadlessFile],
     ctx: &ParseContext,
     limits: IncidentLimits,
-) -> anyhow::Result<(ScanReport, Incident)> {
+) -> anyhow::Result<Scanned> {
     // `VPNWATCH_SCAN_READER=lines`: the line-by-line reference reader, for
     // benchmarks to check that the fast reader's output is the same.
     let mode = match std::env::var("VPNWATCH_SCAN_READER") {
         Ok(v) if v == "lines" => ScanMode::Sequential,
         _ => ScanMode::Bulk(BulkOptions::default()),
     };
-    let (incident, summaries) = read_files(files, ctx, limits, mode)?;
-    let report = report(&incident, summaries);
-    Ok((report, incident))
+    scan_with(files, ctx, limits, mode)
 }
 
 /// How `scan` reads its files. Both give the same report.
@@ -183,9 +194,9 @@ pub fn scan_with(
     ctx: &ParseContext,
     limits: IncidentLimits,
     mode: ScanMode,
-) -> anyhow::Result<ScanReport> {
-    let (incident, summaries) = read_files(files, ctx, limits, mode)?;
-    Ok(report(&incident, summaries))
+) -> anyhow::Result<Scanned> {
+    let (incident, files) = read_files(files, ctx, limits, mode)?;
+    Ok(Scanned { incident, files })
 }
 
 /// Reads `files` in turn into a new incident, with their summaries.

@@ -27,7 +27,7 @@ use crate::parse::formats::Format;
 use crate::parse::{self, ParseContext};
 use crate::vocab::Family;
 
-pub use count::{ScanMode, count_prefix, scan, scan_with};
+pub use count::{ScanMode, Scanned, count_prefix, scan, scan_with};
 pub use events::events;
 pub(crate) use events::{LineNames, write_event};
 pub use pretty::write_pretty;

@@ -2,6 +2,8 @@
 //! management logins, the totals and the scope verdict, built from an
 //! incident. Field names are a contract for scripts.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -19,9 +21,12 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// A user's line in `scan --json`. Field names are a contract for scripts.
+/// It borrows the user's texts from the incident it was built from: a log
+/// of thousands of users would otherwise copy every name, address and
+/// reason once more just to write them out.
 #[derive(Serialize)]
-pub struct UserReport {
-    pub user: String,
+pub struct UserReport<'a> {
+    pub user: Cow<'a, str>,
     /// The name was hidden by the headend; `user` is then the client IP.
     pub hidden: bool,
     /// The failed attempts of a password spray from the client IP in
@@ -29,13 +34,13 @@ pub struct UserReport {
     pub spray: bool,
     pub failures: u32,
     pub successes: u32,
-    pub causes: std::collections::BTreeMap<Cause, u32>,
+    pub causes: &'a std::collections::BTreeMap<Cause, u32>,
     pub last_cause: Option<Cause>,
-    pub last_reason: Option<String>,
+    pub last_reason: Option<&'a str>,
     /// The auth server's reason for the last rejection (ISE, NPS), when an
     /// auth-server log was read.
-    pub auth_reason: Option<String>,
-    pub client_ips: Vec<String>,
+    pub auth_reason: Option<&'a str>,
+    pub client_ips: &'a [String],
     pub first_failure: Option<Timestamp>,
     pub last_failure: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
@@ -141,16 +146,17 @@ pub struct TotalsReport {
     pub latest: Option<Timestamp>,
 }
 
-/// The whole `scan --json` document.
+/// The whole `scan --json` document, a view of the incident and the file
+/// summaries it was built from.
 #[derive(Serialize)]
-pub struct ScanReport {
-    pub users: Vec<UserReport>,
+pub struct ScanReport<'a> {
+    pub users: Vec<UserReport<'a>>,
     pub aaa_servers: Vec<ServerReport>,
     pub aaa_groups: Vec<GroupReport>,
     pub scope: Scope,
     pub management: ManagementReport,
     pub totals: TotalsReport,
-    pub files: Vec<FileSummary>,
+    pub files: &'a [FileSummary],
     /// What the reader could not see: one line per file that recognised no
     /// log line (also printed on stderr).
     pub warnings: Vec<String>,
@@ -217,8 +223,9 @@ fn windows(count: impl Fn(u32) -> u32) -> WindowsReport {
     }
 }
 
-/// Builds the scan report from an incident.
-pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
+/// Builds the scan report from an incident and the summaries of the files
+/// read into it.
+pub fn report<'a>(incident: &'a Incident, files: &'a [FileSummary]) -> ScanReport<'a> {
     let now = incident.latest();
     // Every user seen: those with failures in the Users pane's order, then
     // the others by name ("did bob get in?"). A hidden user whose attempts
@@ -229,18 +236,20 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         // line) has no login to report.
         .filter(|(_, s)| s.failures == 0 && s.successes > 0)
         .collect();
-    succeeded_only.sort_by(|a, b| a.0.cmp(b.0));
+    // Keys are unique, so an unstable sort gives the one order.
+    succeeded_only.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let users: Vec<UserReport> = incident
         .users_by_failures()
         .into_iter()
         .chain(succeeded_only)
         .map(|(key, s)| {
             let (user, hidden) = match key {
-                UserKey::Named(n) => (n.clone(), false),
-                UserKey::Hidden(ip) | UserKey::Spray(ip) => {
-                    (ip.clone(), matches!(key, UserKey::Hidden(_)))
-                }
-                UserKey::Other(_) => (key.to_string(), false),
+                UserKey::Named(n) => (Cow::Borrowed(n.as_str()), false),
+                UserKey::Hidden(ip) | UserKey::Spray(ip) => (
+                    Cow::Borrowed(ip.as_str()),
+                    matches!(key, UserKey::Hidden(_)),
+                ),
+                UserKey::Other(_) => (Cow::Owned(key.to_string()), false),
             };
             UserReport {
                 user,
@@ -248,11 +257,11 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
                 spray: matches!(key, UserKey::Spray(_)),
                 failures: s.failures,
                 successes: s.successes,
-                causes: s.causes.clone(),
+                causes: &s.causes,
                 last_cause: s.last_cause,
-                last_reason: s.last_reason.as_deref().map(str::to_string),
-                auth_reason: s.auth_reason().map(str::to_string),
-                client_ips: s.client_ips.clone(),
+                last_reason: s.last_reason.as_deref(),
+                auth_reason: s.auth_reason(),
+                client_ips: &s.client_ips,
                 first_failure: s.first_failure,
                 last_failure: s.last_failure,
                 last_seen: s.last_seen,
@@ -339,11 +348,11 @@ pub fn report(incident: &Incident, files: Vec<FileSummary>) -> ScanReport {
         users,
         aaa_servers,
         aaa_groups,
-        scope: blind_scope(&files).unwrap_or_else(|| incident.scope().clone()),
+        scope: blind_scope(files).unwrap_or_else(|| incident.scope().clone()),
         management,
         totals,
-        warnings: unrecognised_warnings(&files),
-        join_warning: join_warning(incident, &files),
+        warnings: unrecognised_warnings(files),
+        join_warning: join_warning(incident, files),
         files,
     }
 }
