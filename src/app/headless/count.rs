@@ -54,7 +54,7 @@ pub fn scan(
 pub enum ScanMode {
     /// Line by line through the engine on this thread: the reference.
     Sequential,
-    /// Blocks parsed in parallel, applied in order (see `bulk.rs`).
+    /// Blocks parsed in parallel, applied in order (see `app/bulk`).
     Bulk(BulkOptions),
 }
 

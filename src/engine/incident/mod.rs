@@ -359,7 +359,7 @@ impl Incident {
     /// them and the event read last. The events that only count (firewall
     /// traffic, see [`Incident::only_counts`]) move it only as the last of
     /// a run: so a reader never needs the time of a traffic line in the
-    /// middle of a run, and the block reader (`app/bulk.rs`) reads none. In
+    /// middle of a run, and the block reader (`app/bulk`) reads none. In
     /// a log whose times never go backwards it is the time of the last line
     /// read, as if every line were read.
     pub fn latest(&self) -> Option<Timestamp> {
@@ -649,7 +649,7 @@ impl Incident {
     /// count it and advance the log clock: no user, server or server group,
     /// not a failure, session end or management login, and no laptop whose
     /// last named user the event would belong to. Most headend traffic
-    /// (302013, 106023 …) is like this, so the bulk reader (`app/bulk.rs`)
+    /// (302013, 106023 …) is like this, so the bulk reader (`app/bulk`)
     /// does not ship such events to the engine; it reports them with
     /// [`Incident::count_events`]. Applying an event takes the same gate
     /// (`apply_event` returns right after counting when this holds), so the

@@ -26,12 +26,17 @@
 //!   positioned reads into buffers the workers own ([`FileBytes`]: a file
 //!   being written, a pipe, a network file system, or a file that changes
 //!   while it is read, are read).
+//!
+//! This module reads blocks into results; `ship` is what a worker hands
+//! over of a block read ahead of its turn, and `order` applies the
+//! results in file order and recycles them.
 
-use std::collections::BTreeMap;
+mod order;
+mod ship;
+
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
 
 use jiff::Timestamp;
 
@@ -39,7 +44,9 @@ use crate::engine::Incident;
 use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineRuns, LineSplitter, Run};
 use crate::source::mapped::{FileBytes, MapPolicy};
-use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
+use crate::vocab::{Event, Family, TimeFrom};
+use order::{InOrder, Pool, StopOnPanic};
+use ship::{Shipment, Sink};
 
 /// Bytes per block: large enough that per-block overhead vanishes (a
 /// block's lock, hand-over and `madvise` are +0.2 % instructions at this
@@ -85,64 +92,6 @@ impl Default for BulkOptions {
 pub struct BulkCounts {
     pub lines: u64,
     pub recognised: u64,
-}
-
-/// An event copied out of its line: text fields are ranges of the block's
-/// arena.
-#[derive(Clone, Debug)]
-struct Shipped {
-    /// Events before this one that only count (see [`Incident::only_counts`]).
-    counted_before: u64,
-    /// The time of the last of them: the only one the engine's clock needs.
-    counted_last: Option<Timestamp>,
-    family: Family,
-    ts: Option<Timestamp>,
-    outcome: Outcome,
-    cause: Option<Cause>,
-    server_state: Option<ServerState>,
-    role: Role,
-    ts_from: TimeFrom,
-    host: Span,
-    msg_id: Span,
-    user: Span,
-    client_ip: Span,
-    group: Span,
-    server: Span,
-    server_group: Span,
-    reason: Span,
-    trace_session: Span,
-    /// The message body: a copy of a headend line that another source also
-    /// delivered is known by it (see `engine::dedup`).
-    body: Span,
-}
-
-type Span = Option<(u32, u32)>;
-
-/// Where the events of a block go, in line order: shipped to whichever
-/// worker applies the block ([`Shipment`], see [`InOrder`]) when workers
-/// read, or straight into the incident
-/// when the calling thread reads alone (there is no other thread to hand
-/// them to, and copying them out and back cost an eighth of the relevant
-/// lines' instructions).
-/// Both get the same calls, so the incident is the same either way.
-trait Sink {
-    /// `counted` events that only count, the last of them at `last` (see
-    /// [`Incident::count_events`]), then `ev`, parsed from `line`.
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str);
-}
-
-impl Sink for &mut Incident {
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, _line: &str) {
-        self.count_events(counted, last);
-        self.apply(ev);
-    }
-}
-
-/// A block's events copied out of its lines, to be applied in turn.
-#[derive(Debug, Default)]
-struct Shipment {
-    arena: String,
-    events: Vec<Shipped>,
 }
 
 /// What was read of one block: its counts, and its events in `out`.
@@ -199,113 +148,6 @@ impl<'a> BlockResult<&'a mut Incident> {
     fn finish(self) -> BulkCounts {
         self.out.count_events(self.counted_after, self.counted_last);
         self.counts
-    }
-}
-
-impl Shipment {
-    /// Copies `s` to the end of the arena.
-    fn store(&mut self, s: &str) -> Span {
-        let start = self.arena.len();
-        self.arena.push_str(s);
-        Some((arena_offset(start), arena_offset(self.arena.len())))
-    }
-
-    /// `s`, a field of an event parsed from `line`, whose copy starts at
-    /// `line_at` in the arena: its range in that copy when it is a slice of
-    /// the line (nearly every field is), else a copy of its own.
-    fn store_from(&mut self, s: Option<&str>, line: &str, line_at: usize) -> Span {
-        let s = s?;
-        // Where `s` starts in `line`, when it starts inside it.
-        let offset = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
-        if offset <= line.len() && s.len() <= line.len() - offset {
-            let start = line_at + offset;
-            return Some((arena_offset(start), arena_offset(start + s.len())));
-        }
-        self.store(s)
-    }
-
-    /// Ships `ev`, parsed from `line`: the line is copied once, and the
-    /// event's text fields become ranges of that copy (one copy per event
-    /// rather than one per field).
-    fn take(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
-        // Destructured in full so that a new field cannot be forgotten here.
-        let Event {
-            family,
-            ts,
-            host,
-            msg_id,
-            outcome,
-            cause,
-            user,
-            client_ip,
-            group,
-            server,
-            server_group,
-            server_state,
-            reason,
-            role,
-            trace_session,
-            ts_from,
-            body,
-        } = *ev;
-        let line_at = self.arena.len();
-        self.arena.push_str(line);
-        let shipped = Shipped {
-            counted_before: counted,
-            counted_last: last,
-            family,
-            ts,
-            outcome,
-            cause,
-            server_state,
-            role,
-            ts_from,
-            host: self.store_from(host, line, line_at),
-            msg_id: self.store_from(msg_id, line, line_at),
-            user: self.store_from(user, line, line_at),
-            client_ip: self.store_from(client_ip, line, line_at),
-            group: self.store_from(group, line, line_at),
-            server: self.store_from(server, line, line_at),
-            server_group: self.store_from(server_group, line, line_at),
-            reason: self.store_from(reason, line, line_at),
-            trace_session: self.store_from(trace_session, line, line_at),
-            body: self.store_from(body, line, line_at),
-        };
-        self.events.push(shipped);
-    }
-
-    /// Applies the shipped events to the incident, in line order.
-    fn apply(&self, incident: &mut Incident) {
-        let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
-        for s in &self.events {
-            incident.count_events(s.counted_before, s.counted_last);
-            let ev = Event {
-                family: s.family,
-                ts: s.ts,
-                host: get(s.host),
-                msg_id: get(s.msg_id),
-                outcome: s.outcome,
-                cause: s.cause,
-                user: get(s.user),
-                client_ip: get(s.client_ip),
-                group: get(s.group),
-                server: get(s.server),
-                server_group: get(s.server_group),
-                server_state: s.server_state,
-                reason: get(s.reason),
-                role: s.role,
-                trace_session: get(s.trace_session),
-                ts_from: s.ts_from,
-                body: get(s.body),
-            };
-            incident.apply(&ev);
-        }
-    }
-}
-
-impl Sink for Shipment {
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
-        self.take(counted, last, ev, line);
     }
 }
 
@@ -527,188 +369,6 @@ impl Shared<'_, '_> {
     }
 }
 
-/// Block results applied in block order by whichever worker holds the
-/// next one: a block is nearly always applied by the worker that has just
-/// read it, while its events are still in that core's cache (applied on a
-/// thread of its own, the events crossed to the other core, and that
-/// thread took turns with the workers: together a quarter more CPU).
-struct InOrder<'i> {
-    state: Mutex<OrderState>,
-    /// Locked only by the one applying worker (`OrderState::applying`).
-    target: Mutex<Target<'i>>,
-}
-
-struct OrderState {
-    /// Results that came before their turn.
-    waiting: BTreeMap<usize, io::Result<BlockResult>>,
-    /// The next block to apply.
-    want: usize,
-    /// Whether a worker is applying: it applies every result that becomes
-    /// due meanwhile, so the others never wait for it.
-    applying: bool,
-    failed: Option<io::Error>,
-}
-
-struct Target<'i> {
-    incident: &'i mut Incident,
-    total: BulkCounts,
-    progress: &'i mut (dyn FnMut(u64) + Send),
-}
-
-impl<'i> InOrder<'i> {
-    fn new(incident: &'i mut Incident, progress: &'i mut (dyn FnMut(u64) + Send)) -> Self {
-        InOrder {
-            state: Mutex::new(OrderState {
-                waiting: BTreeMap::new(),
-                want: 0,
-                applying: false,
-                failed: None,
-            }),
-            target: Mutex::new(Target {
-                incident,
-                total: BulkCounts::default(),
-                progress,
-            }),
-        }
-    }
-
-    /// Hands over block `i`'s result, and applies it with every later one
-    /// that is waiting, unless another worker is applying (it will). Returns
-    /// whether the scan goes on (no block failed).
-    fn deliver(&self, i: usize, r: io::Result<BlockResult>, shared: &Shared<'_, '_>) -> bool {
-        // A poisoned lock means a worker panicked: the scope passes the
-        // panic on, and what is applied meanwhile is never returned.
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.waiting.insert(i, r);
-        if state.applying {
-            return state.failed.is_none();
-        }
-        state.applying = true;
-        loop {
-            let want = state.want;
-            let Some(r) = state.waiting.remove(&want) else {
-                state.applying = false;
-                return state.failed.is_none();
-            };
-            state.want += 1;
-            drop(state);
-            match r {
-                Ok(r) => {
-                    let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
-                    let counts = r.apply(t.incident);
-                    add(&mut t.total, counts);
-                    let block = shared.opts.block_bytes.max(1) as u64;
-                    (t.progress)(((want as u64 + 1) * block).min(shared.len));
-                    drop(t);
-                    shared.pool.give(r);
-                }
-                Err(e) => {
-                    // Stop the workers: they check the counter, and one
-                    // waiting for a result is woken with none.
-                    shared.next.store(shared.blocks, Ordering::Relaxed);
-                    shared.pool.stop();
-                    let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                    state.failed.get_or_insert(e);
-                    state.applying = false;
-                    return false;
-                }
-            }
-            state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    /// The counts of the whole scan, or the first block's error.
-    fn finish(self) -> io::Result<Option<BulkCounts>> {
-        let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = state.failed {
-            return Err(e);
-        }
-        let target = self.target.into_inner().unwrap_or_else(|e| e.into_inner());
-        Ok(Some(target.total))
-    }
-}
-
-/// The block results in use, recycled: the applying worker gives each one
-/// back once applied and a worker fills it again, so a block's arena and
-/// event list reuse the memory of an earlier block's instead of being
-/// fresh pages from the system (large allocations are their own mappings:
-/// see `main.rs`), faulted in and zeroed, then unmapped, for every block.
-/// At most `cap` exist, which bounds memory whatever the order the blocks
-/// finish in.
-struct Pool {
-    state: Mutex<PoolState>,
-    given: Condvar,
-    cap: usize,
-}
-
-#[derive(Default)]
-struct PoolState {
-    free: Vec<BlockResult>,
-    made: usize,
-    stopped: bool,
-}
-
-impl Pool {
-    fn new(cap: usize) -> Pool {
-        Pool {
-            state: Mutex::new(PoolState::default()),
-            given: Condvar::new(),
-            cap: cap.max(1),
-        }
-    }
-
-    /// An empty result: a recycled one, a new one while fewer than `cap`
-    /// exist, else the next one given back. `None` once stopped.
-    fn take(&self) -> Option<BlockResult> {
-        // The lock is never held while a block is read, so no panic in a
-        // parser can poison it; should it be poisoned anyway, the state is
-        // still a list, a number and a flag: carry on with it.
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if state.stopped {
-                return None;
-            }
-            if let Some(mut r) = state.free.pop() {
-                r.reset();
-                return Some(r);
-            }
-            if state.made < self.cap {
-                state.made += 1;
-                return Some(BlockResult::default());
-            }
-            state = self.given.wait(state).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn give(&self, r: BlockResult) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.free.push(r);
-        self.given.notify_one();
-    }
-
-    /// Wakes every waiting worker with no result: the scan failed.
-    fn stop(&self) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.stopped = true;
-        self.given.notify_all();
-    }
-}
-
-/// Held by each worker: if the worker unwinds (a bug in a parser), the
-/// result of its block never comes, every later block waits for it
-/// unapplied, and the other workers would wait forever for results to be
-/// given back. Stopping the pool lets them finish, and the scope pass the
-/// panic on.
-struct StopOnPanic<'a>(&'a Pool);
-
-impl Drop for StopOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.stop();
-        }
-    }
-}
-
 fn add(total: &mut BulkCounts, c: BulkCounts) {
     total.lines += c.lines;
     total.recognised += c.recognised;
@@ -909,12 +569,6 @@ fn with_event<R>(
     Some(f(&ev, &text))
 }
 
-/// An arena offset as shipped. Blocks are a few MiB, far from 4 GiB;
-/// saturate rather than panic.
-fn arena_offset(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 /// A line without a time of its own (no header) is dated when it is read.
 fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
     match ts {
@@ -926,81 +580,70 @@ fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
-    fn a_worker_that_panics_wakes_the_others_with_nothing() {
-        let pool = Pool::new(1);
-        // The one result there is: a worker now waits for it to come back.
-        let held = pool.take();
-        assert!(held.is_some());
-        std::thread::scope(|s| {
-            let waiter = s.spawn(|| pool.take());
-            let crashed = s.spawn(|| {
-                let _stop = StopOnPanic(&pool);
-                panic!("a parser bug");
-            });
-            assert!(crashed.join().is_err());
-            assert!(waiter.join().unwrap().is_none());
-        });
-    }
+    fn workers_apply_blocks_in_file_order_and_report_each_once() {
+        use std::io::Write;
 
-    #[test]
-    fn the_pool_makes_at_most_its_cap_and_hands_back_what_is_given() {
-        let pool = Pool::new(2);
-        let mut a = pool.take().unwrap();
-        let b = pool.take().unwrap();
-        a.out.arena.push_str("left over from a block");
-        a.out.events.reserve(100);
-        a.counted_after = 7;
-        let capacity = a.out.events.capacity();
-        std::thread::scope(|s| {
-            // Waits (or not, if it runs late) for the one given back.
-            let waiter = s.spawn(|| pool.take());
-            pool.give(a);
-            let again = waiter.join().unwrap().unwrap();
-            assert!(again.out.arena.is_empty() && again.out.events.is_empty());
-            assert_eq!(again.counted_after, 0);
-            assert_eq!(again.out.events.capacity(), capacity, "its memory is kept");
-        });
-        assert_eq!(pool.state.lock().unwrap().made, 2);
-        drop(b);
-    }
-
-    #[test]
-    fn a_shipped_event_reads_back_its_fields_whether_or_not_they_are_slices_of_its_line() {
-        let line = "fw1 : %ASA-6-113021: Attempted console login failed. User eve did NOT have appropriate Admin Rights.";
-        let ev = Event {
-            host: line.get(..3),
-            user: line.find("eve").and_then(|at| line.get(at..at + 3)),
-            // Text of the parser's own, not of the line.
-            reason: Some("Attempted console login failed"),
-            body: line.get(line.len()..),
-            ..Event::new(Family::Headend, Outcome::Failure)
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headend.log");
+        let mut f = std::fs::File::create(&path).unwrap();
+        // A failure per user every few lines, so that blocks applied out of
+        // order would give other last causes and times.
+        for n in 0..4000u32 {
+            let line = if n % 7 == 0 {
+                format!(
+                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = u{}\n",
+                    n / 60 % 60,
+                    n % 60,
+                    n % 13
+                )
+            } else {
+                format!(
+                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-302013: Built outbound TCP connection {n} for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n",
+                    n / 60 % 60,
+                    n % 60
+                )
+            };
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        drop(f);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let ctx = ParseContext::for_year(2026);
+        let scan = |threads: usize| {
+            let opts = BulkOptions {
+                threads,
+                block_bytes: 4096,
+                max_line: DEFAULT_MAX_LINE,
+                map: MapPolicy::Never,
+            };
+            let mut incident = Incident::default();
+            let mut seen = Vec::new();
+            let counts = scan_prefix(
+                &path,
+                u64::MAX,
+                Family::Headend,
+                &ctx,
+                &mut incident,
+                opts,
+                &mut |done| seen.push(done),
+            )
+            .unwrap()
+            .unwrap();
+            (counts, seen, incident)
         };
-        let mut r = Shipment::default();
-        r.arena.push_str("an earlier event's line");
-        r.take(0, None, &ev, line);
-        let shipped = r.events.last().unwrap();
-        let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
-        assert_eq!(get(shipped.host), Some("fw1"));
-        assert_eq!(get(shipped.user), Some("eve"));
-        assert_eq!(get(shipped.reason), Some("Attempted console login failed"));
-        assert_eq!(
-            get(shipped.body),
-            Some(""),
-            "an empty slice at the line's end"
-        );
-        assert_eq!(get(shipped.group), None);
-        let line_at = "an earlier event's line".len();
-        assert_eq!(
-            shipped.host,
-            Some((line_at as u32, line_at as u32 + 3)),
-            "a range of the line's one copy"
-        );
-        assert_eq!(
-            r.arena.len(),
-            line_at + line.len() + "Attempted console login failed".len()
-        );
+        let (one, _, alone) = scan(1);
+        for threads in [2, 3] {
+            let (counts, seen, incident) = scan(threads);
+            assert_eq!(counts, one, "{threads} threads");
+            let blocks = len.div_ceil(4096);
+            let want: Vec<u64> = (1..=blocks).map(|b| (b * 4096).min(len)).collect();
+            assert_eq!(
+                seen, want,
+                "{threads} threads: one report per block, in order"
+            );
+            assert_eq!(incident.totals(), alone.totals(), "{threads} threads");
+            assert_eq!(incident.latest(), alone.latest(), "{threads} threads");
+        }
     }
 
     /// Resident bytes of this process's map of `path` (its `smaps` entries).
@@ -1068,84 +711,5 @@ mod tests {
             assert_eq!(mapped_resident_kib(&path), 0, "after block {i}");
         }
         assert_eq!(lines * line.len() as u64, file.len());
-    }
-
-    #[test]
-    fn workers_apply_blocks_in_file_order_and_report_each_once() {
-        use std::io::Write;
-
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("headend.log");
-        let mut f = std::fs::File::create(&path).unwrap();
-        // A failure per user every few lines, so that blocks applied out of
-        // order would give other last causes and times.
-        for n in 0..4000u32 {
-            let line = if n % 7 == 0 {
-                format!(
-                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = u{}\n",
-                    n / 60 % 60,
-                    n % 60,
-                    n % 13
-                )
-            } else {
-                format!(
-                    "Jun 01 2026 10:{:02}:{:02} fw1 : %ASA-6-302013: Built outbound TCP connection {n} for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n",
-                    n / 60 % 60,
-                    n % 60
-                )
-            };
-            f.write_all(line.as_bytes()).unwrap();
-        }
-        drop(f);
-        let len = std::fs::metadata(&path).unwrap().len();
-        let ctx = ParseContext::for_year(2026);
-        let scan = |threads: usize| {
-            let opts = BulkOptions {
-                threads,
-                block_bytes: 4096,
-                max_line: DEFAULT_MAX_LINE,
-                map: MapPolicy::Never,
-            };
-            let mut incident = Incident::default();
-            let mut seen = Vec::new();
-            let counts = scan_prefix(
-                &path,
-                u64::MAX,
-                Family::Headend,
-                &ctx,
-                &mut incident,
-                opts,
-                &mut |done| seen.push(done),
-            )
-            .unwrap()
-            .unwrap();
-            (counts, seen, incident)
-        };
-        let (one, _, alone) = scan(1);
-        for threads in [2, 3] {
-            let (counts, seen, incident) = scan(threads);
-            assert_eq!(counts, one, "{threads} threads");
-            let blocks = len.div_ceil(4096);
-            let want: Vec<u64> = (1..=blocks).map(|b| (b * 4096).min(len)).collect();
-            assert_eq!(
-                seen, want,
-                "{threads} threads: one report per block, in order"
-            );
-            assert_eq!(incident.totals(), alone.totals(), "{threads} threads");
-            assert_eq!(incident.latest(), alone.latest(), "{threads} threads");
-        }
-    }
-
-    #[test]
-    fn a_stopped_pool_wakes_its_waiters_with_nothing() {
-        let pool = Pool::new(1);
-        let held = pool.take().unwrap();
-        std::thread::scope(|s| {
-            let waiter = s.spawn(|| pool.take());
-            pool.stop();
-            assert!(waiter.join().unwrap().is_none());
-        });
-        pool.give(held);
-        assert!(pool.take().is_none(), "stays stopped");
     }
 }
