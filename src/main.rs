@@ -31,7 +31,7 @@ use cli::{
 /// Keeps glibc's allocator from holding on to freed large buffers. Its
 /// threshold for serving a large allocation from its own mapping rises to
 /// the size of the largest such buffer freed, after which the bulk
-/// reader's per-block results (several MiB each, from two worker threads)
+/// reader's per-block results (up to a few MiB each, from two worker threads)
 /// come from per-thread heaps that keep their pages: under a million-name
 /// spray that was 90 MiB of peak RSS for nothing (BENCHMARKS.md, issue 12).
 /// A fixed threshold of 128 KiB (glibc's default start) keeps large
@@ -101,7 +101,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            let scanned = headless::scan(&files, &ctx, limits)?;
+            // The command ends once the report is written, or fails
+            // writing it: the incident is left to the process's exit on
+            // every path (see `headless::Scanned`).
+            let scanned = std::mem::ManuallyDrop::new(headless::scan(&files, &ctx, limits)?);
             let report = scanned.report();
             // Stdout is line-buffered: unbuffered, the pretty JSON would be
             // one write(2) per line (130 k on a 2 M-line log).
@@ -120,11 +123,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 // Nothing was read: an empty report is no all-clear.
                 std::process::exit(1);
             }
-            // The command ends once the report is written: the report and
-            // the incident it shows are left to the process's exit (see
-            // `headless::Scanned`).
+            // Its rows too.
             std::mem::forget(report);
-            std::mem::forget(scanned);
             Ok(())
         }
         Some(Command::Events {

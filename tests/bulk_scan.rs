@@ -9,7 +9,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use vpnwatch::app::bulk::BulkOptions;
+use vpnwatch::app::bulk::{BulkOptions, DEFAULT_BLOCK_BYTES};
 use vpnwatch::app::headless::{HeadlessFile, ScanMode, scan_with};
 use vpnwatch::loggen::{GenConfig, GroundTruth, generate};
 use vpnwatch::parse::ParseContext;
@@ -134,12 +134,18 @@ fn parallel_blocks_give_the_same_report_as_line_by_line() {
         MapDecision::Map
     );
 
+    let len = std::fs::metadata(&path).expect("metadata").len();
+    assert!(
+        len > DEFAULT_BLOCK_BYTES as u64,
+        "{len} bytes: the default size must cut the file in two"
+    );
     let reference = report_json(&path, ScanMode::Sequential);
     for map in [MapPolicy::Auto, MapPolicy::Never] {
         for (threads, block_bytes) in [
+            // The whole file in one block, then the default size.
             (1, 8 << 20),
+            (2, DEFAULT_BLOCK_BYTES),
             (1, 97),
-            (2, 8 << 20),
             (2, 4096),
             (3, 1000),
             (2, 97),

@@ -27,9 +27,9 @@
 //!   being written, a pipe, a network file system, or a file that changes
 //!   while it is read, are read).
 //!
-//! This module reads blocks into results; `ship` is what a worker hands
-//! over of a block read ahead of its turn, and `order` applies the
-//! results in file order and recycles them.
+//! This module reads blocks into results; `ship` is where a block's events
+//! go (copied out for a later turn, or straight into the incident), and
+//! `order` applies the results in file order and recycles them.
 
 mod order;
 mod ship;
@@ -308,12 +308,12 @@ fn scan_blocks(
     // Each worker builds one result, one more may wait to be applied per
     // worker, and one is being applied.
     let pool = Pool::new(2 * workers + 1);
-    let order = InOrder::new(incident, progress);
+    let in_order = InOrder::new(incident, progress);
     let shared = Shared {
         file: &file,
         next: &next,
         pool: &pool,
-        order: &order,
+        order: &in_order,
         blocks,
         len,
         family,
@@ -329,7 +329,7 @@ fn scan_blocks(
         }
         shared.work();
     });
-    order.finish()
+    in_order.finish()
 }
 
 /// What every worker of one scan shares.

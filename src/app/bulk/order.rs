@@ -179,7 +179,7 @@ impl Pool {
     }
 
     /// Wakes every waiting worker with no result: the scan failed.
-    pub(super) fn stop(&self) {
+    fn stop(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.stopped = true;
         self.given.notify_all();

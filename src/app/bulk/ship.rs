@@ -1,8 +1,9 @@
-//! What a worker hands over of a block it read ahead of its turn: each
-//! event copied out of its line into the block's arena, to be applied when
-//! the block is due (see [`super::order`]); and the [`Sink`] both that copy
-//! and a direct read go through, so the incident gets the same calls
-//! either way.
+//! Where a block's events go. With more than one worker, every block's
+//! events are copied out of their lines into the block's arena
+//! ([`Shipment`]), to be applied when the block is due, by whichever
+//! worker holds it then (see `super::order`); a lone reader applies them
+//! to the incident at once. Both go through [`Sink`], so the incident gets
+//! the same calls either way.
 
 use jiff::Timestamp;
 
@@ -41,7 +42,7 @@ pub(super) struct Shipped {
 type Span = Option<(u32, u32)>;
 
 /// Where the events of a block go, in line order: shipped to whichever
-/// worker applies the block ([`Shipment`], see [`InOrder`]) when workers
+/// worker applies the block ([`Shipment`], see [`super::order::InOrder`]) when workers
 /// read, or straight into the incident
 /// when the calling thread reads alone (there is no other thread to hand
 /// them to, and copying them out and back cost an eighth of the relevant

@@ -195,8 +195,11 @@ pub fn scan_with(
     limits: IncidentLimits,
     mode: ScanMode,
 ) -> anyhow::Result<Scanned> {
-    let (incident, files) = read_files(files, ctx, limits, mode)?;
-    Ok(Scanned { incident, files })
+    let (incident, summaries) = read_files(files, ctx, limits, mode)?;
+    Ok(Scanned {
+        incident,
+        files: summaries,
+    })
 }
 
 /// Reads `files` in turn into a new incident, with their summaries.
