@@ -4,6 +4,8 @@
 //! becomes a `Span`; only the rows on screen are sanitised, so drawing costs
 //! the same with ten lines retained or a million.
 
+use std::borrow::Cow;
+
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -445,10 +447,11 @@ pub(super) fn scroll_offset(selected: usize, rows: usize) -> usize {
 /// Log rows, one [`Line`] a row from the top, not wrapped, `sideways`
 /// columns scrolled off the left: what a [`Paragraph`] scrolled by
 /// `(0, sideways)` draws, cell for cell (a proptest holds them equal).
-/// Unscrolled, a span of printable ASCII (nearly all of a sanitised log
-/// line) is written one byte a cell instead of through Unicode segmentation
-/// and width tables, which were a fifth of a busy 200x60 frame; other spans
-/// are cut as the paragraph cuts them, grapheme by grapheme.
+/// Unscrolled, a span of printable ASCII and the panes' glyphs (nearly all
+/// of a sanitised log line, see [`one_cell_each`]) is written a character a
+/// cell instead of through Unicode segmentation and width tables, which
+/// were a fifth of a busy 200x60 frame; other spans are cut as the
+/// paragraph cuts them, grapheme by grapheme.
 pub(super) struct LogRows {
     pub lines: Vec<Line<'static>>,
     pub sideways: u16,
@@ -469,18 +472,11 @@ impl Widget for LogRows {
         for (line, y) in self.lines.iter().zip(area.top()..area.bottom()) {
             let mut x = area.left();
             'spans: for span in &line.spans {
-                if span
-                    .content
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() || b == b' ')
-                {
+                if one_cell_each(&span.content) {
                     let style = line.style.patch(span.style);
-                    for b in span.content.bytes() {
-                        if u32::from(x) + 1 > right {
-                            break 'spans;
-                        }
-                        buf[(x, y)].set_char(char::from(b)).set_style(style);
-                        x += 1;
+                    match put_cells(buf, &span.content, (x, y), area.right(), style) {
+                        Some(end) => x = end,
+                        None => break 'spans,
                     }
                     continue;
                 }
@@ -506,6 +502,131 @@ impl Widget for LogRows {
     }
 }
 
+/// The characters besides printable ASCII that the panes draw most: the
+/// users' state glyphs and the sparklines' blocks. Each is a grapheme of
+/// its own whatever stands beside it, one cell wide (a test checks both for
+/// every one).
+const ONE_CELL: [char; 13] = [
+    '·', '⊘', '✖', '✗', '✔', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█',
+];
+
+/// Whether every character of `text` takes one cell and is a grapheme of
+/// its own (printable ASCII and [`ONE_CELL`]), so it can be written a
+/// character a cell without segmenting it.
+fn one_cell_each(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_graphic() || c == ' ' || ONE_CELL.contains(&c))
+}
+
+/// Writes `text` (see [`one_cell_each`]) a character a cell from `(x, y)`
+/// on, each cell given `style`, stopping before column `right`: what
+/// ratatui's span drawing writes for it. The column after the last cell,
+/// or `None` when `text` did not fit.
+fn put_cells(
+    buf: &mut Buffer,
+    text: &str,
+    (x, y): (u16, u16),
+    right: u16,
+    style: Style,
+) -> Option<u16> {
+    let mut x = x;
+    for c in text.chars() {
+        if x >= right {
+            return None;
+        }
+        buf[(x, y)].set_char(c).set_style(style);
+        x += 1;
+    }
+    Some(x)
+}
+
+/// A table of one-line rows under a one-line header, in columns of
+/// `widths` one cell apart: what ratatui's `Table` with those rows, that
+/// header and no block, selection or highlight draws, cell for cell (a
+/// proptest holds them equal). A cell of printable ASCII and the panes'
+/// own glyphs (a state, a count, a cause, a sparkline, a time, nearly
+/// every name) is written a character a cell instead of through Unicode
+/// segmentation and width tables, which were an eighth of a busy 200x60
+/// frame in the users pane.
+pub(super) struct TableRows<'a> {
+    pub header: Vec<&'a str>,
+    pub header_style: Style,
+    /// Each row's cells and its style.
+    pub rows: Vec<(Vec<Cow<'a, str>>, Style)>,
+    pub widths: Vec<Constraint>,
+}
+
+impl Widget for TableRows<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        use ratatui::layout::Flex;
+        if area.is_empty() {
+            return;
+        }
+        // The table's own layout calls, so the geometry is its own: no
+        // selection column, then the columns; a header row, then the rows.
+        let [_, columns] = Layout::horizontal([Constraint::Length(0), Constraint::Fill(0)])
+            .areas(Rect::new(0, 0, area.width, 1));
+        // No widths: the table shares the width out evenly between as many
+        // columns as the longest row has cells.
+        let count = self.rows.iter().map(|(cells, _)| cells.len());
+        let count = count.chain([self.header.len()]).max().unwrap_or(0);
+        let even = vec![Constraint::Length(area.width / count.max(1) as u16); count];
+        let widths = if self.widths.is_empty() {
+            &even
+        } else {
+            &self.widths
+        };
+        let columns = Layout::horizontal(widths.iter().copied())
+            .flex(Flex::Start)
+            .spacing(1)
+            .split(columns);
+        let parts = Layout::vertical([
+            Constraint::Length(0),
+            Constraint::Length(1),
+            Constraint::Length(0),
+            Constraint::Min(0),
+            Constraint::Length(0),
+            Constraint::Length(0),
+            Constraint::Length(0),
+        ])
+        .split(area);
+        let (Some(&header_area), Some(&rows_area)) = (parts.get(1), parts.get(3)) else {
+            return;
+        };
+        let cell_area = |row: Rect, col: &Rect| {
+            Rect::new(row.x.saturating_add(col.x), row.y, col.width, row.height)
+        };
+        buf.set_style(header_area, self.header_style);
+        for (col, text) in columns.iter().zip(&self.header) {
+            put_cell(buf, text, cell_area(header_area, col));
+        }
+        for ((cells, style), y) in self.rows.iter().zip(rows_area.top()..rows_area.bottom()) {
+            let row_area = Rect {
+                y,
+                height: 1,
+                ..rows_area
+            };
+            buf.set_style(row_area, *style);
+            for (col, text) in columns.iter().zip(cells) {
+                put_cell(buf, text, cell_area(row_area, col));
+            }
+        }
+    }
+}
+
+/// One table cell: what the table's cell draws of `text`.
+fn put_cell(buf: &mut Buffer, text: &str, area: Rect) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    if one_cell_each(text) {
+        put_cells(buf, text, (area.x, area.y), area.right(), Style::default());
+    } else {
+        ratatui::text::Text::raw(text).render(area, buf);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,6 +634,25 @@ mod tests {
     #[test]
     fn hms_formats_long_incidents() {
         assert_eq!(hms(SignedDuration::from_secs(3 * 3600 + 61)), "03:01:01");
+    }
+
+    #[test]
+    fn each_one_cell_glyph_is_a_grapheme_one_cell_wide_beside_any_other() {
+        use ratatui::buffer::CellWidth;
+        for c in ONE_CELL {
+            for other in ONE_CELL.iter().copied().chain(['a', ' ', '~']) {
+                let text: String = [other, c, other, c, c].iter().collect();
+                let graphemes: Vec<String> = Span::raw(text.as_str())
+                    .styled_graphemes(Style::default())
+                    .map(|g| g.symbol.to_string())
+                    .collect();
+                let chars: Vec<String> = text.chars().map(String::from).collect();
+                assert_eq!(graphemes, chars, "{text:?}");
+            }
+            assert_eq!(c.to_string().as_str().cell_width(), 1, "{c:?}");
+            assert!(one_cell_each(&format!("a{c}b")));
+        }
+        assert!(!one_cell_each("✖\u{fe0f}"), "an emoji presentation is not");
     }
 
     mod log_rows {
@@ -539,6 +679,9 @@ mod tests {
             "👩\u{200d}💻",
             " ",
             "",
+            "▁▂█",
+            "✔ ✗",
+            "✖\u{fe0f}",
         ];
 
         fn style(n: u8) -> Style {
@@ -606,6 +749,64 @@ mod tests {
                 pane.render(area, &mut fast);
                 pane_frame(title, focused, &theme).into_block().render(area, &mut block);
                 prop_assert_eq!(fast, block);
+            }
+
+            /// Cell for cell (symbols and styles), what ratatui's table
+            /// draws of the same rows, header and widths, in any size down
+            /// to nothing and partly off the buffer.
+            #[test]
+            fn table_rows_draw_what_a_table_draws(
+                header in prop::collection::vec(0usize..64, 0..8),
+                rows in prop::collection::vec(
+                    (prop::collection::vec(prop::collection::vec(0usize..64, 0..4), 0..8), any::<u8>()),
+                    0..7,
+                ),
+                widths in prop::collection::vec((0u8..3, 0u16..12), 0..8),
+                (x, y) in (0u16..6, 0u16..4),
+                (width, height) in (0u16..40, 0u16..9),
+                (header_style, seed) in (any::<u8>(), any::<u8>()),
+            ) {
+                use ratatui::widgets::{Row, Table};
+                // A cell's text: pieces joined, so ASCII and the rest mix
+                // within a cell as within a user's name.
+                let text = |pieces: &[usize]| -> String {
+                    pieces.iter().map(|&p| PIECES[p % PIECES.len()]).collect()
+                };
+                let header: Vec<&str> = header.iter().map(|&p| PIECES[p % PIECES.len()]).collect();
+                let rows: Vec<(Vec<String>, Style)> = rows
+                    .into_iter()
+                    .map(|(cells, s)| (cells.iter().map(|c| text(c)).collect(), style(s)))
+                    .collect();
+                let widths: Vec<Constraint> = widths
+                    .into_iter()
+                    .map(|(kind, n)| match kind {
+                        0 => Constraint::Length(n),
+                        1 => Constraint::Min(n),
+                        _ => Constraint::Max(n),
+                    })
+                    .collect();
+                let screen = Rect::new(0, 0, 30, 8);
+                let area = Rect::new(x, y, width, height);
+                let mut fast = used_buffer(screen, seed);
+                let mut table = fast.clone();
+                TableRows {
+                    header: header.clone(),
+                    header_style: style(header_style),
+                    rows: rows
+                        .iter()
+                        .map(|(cells, s)| (cells.iter().map(|c| Cow::Borrowed(c.as_str())).collect(), *s))
+                        .collect(),
+                    widths: widths.clone(),
+                }
+                .render(area, &mut fast);
+                Table::new(
+                    rows.iter().map(|(cells, s)| Row::new(cells.clone()).style(*s)),
+                    widths,
+                )
+                .header(Row::new(header).style(style(header_style)))
+                .column_spacing(1)
+                .render(area, &mut table);
+                prop_assert_eq!(fast, table);
             }
 
             /// Cell for cell (symbols and styles), what a paragraph scrolled

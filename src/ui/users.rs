@@ -1,12 +1,15 @@
 //! The users pane: who is failing, how often, why, and a sparkline of
 //! their failed attempts per minute over the last minutes of log time.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 
-use super::draw::{clock, pane_frame, scroll_offset};
+use super::draw::{TableRows, clock, pane_frame, scroll_offset};
 use super::{Focus, Theme, UiState};
 use crate::engine::{UserKey, UserState};
 use crate::pipeline::Model;
@@ -101,7 +104,7 @@ pub(super) fn draw_users(
     let full_causes = spare >= SPARK_MINUTES + 10 + 10 + 10;
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_offset(ui.user_selected, rows);
-    let body: Vec<Row> = users
+    let body: Vec<(Vec<Cow<str>>, Style)> = users
         .iter()
         .enumerate()
         .skip(offset)
@@ -116,32 +119,32 @@ pub(super) fn draw_users(
                 UserState::Ok => theme.plain,
             };
 
-            let name = user_name(key);
             let cause = stats
                 .last_cause
                 .map(|c| if full_causes { c.id() } else { c.short_label() })
                 .unwrap_or_default();
-            let mut cells = vec![
-                state.label(),
-                name,
-                stats.failures.to_string(),
-                stats.successes.to_string(),
-                cause.to_string(),
+            let mut cells: Vec<Cow<str>> = vec![
+                Cow::Owned(state.label()),
+                Cow::Owned(user_name(key)),
+                Cow::Owned(stats.failures.to_string()),
+                Cow::Owned(stats.successes.to_string()),
+                Cow::Borrowed(cause),
             ];
             if show_spark {
                 // Only for visible rows: a series per user is the cost of a
                 // frame with 10 000 users.
                 let series = stats.recent.series(now, spark_minutes);
-                cells.push(sparkline(&series, SPARK_FULL_SCALE));
+                cells.push(Cow::Owned(sparkline(&series, SPARK_FULL_SCALE)));
             }
             if show_last {
-                cells.push(stats.last_failure.map(clock).unwrap_or_default());
+                cells.push(Cow::Owned(
+                    stats.last_failure.map(clock).unwrap_or_default(),
+                ));
             }
-            let row = Row::new(cells).style(style);
             if focused && i == ui.user_selected {
-                row.style(theme.selected.patch(style))
+                (cells, theme.selected.patch(style))
             } else {
-                row
+                (cells, style)
             }
         })
         .collect();
@@ -161,9 +164,13 @@ pub(super) fn draw_users(
         header.push("LAST FAIL");
         widths.push(Constraint::Length(9));
     }
-    let header = Row::new(header).style(theme.muted);
     frame.render_widget(
-        Table::new(body, widths).header(header).column_spacing(1),
+        TableRows {
+            header,
+            header_style: theme.muted,
+            rows: body,
+            widths,
+        },
         inner,
     );
 }

@@ -308,6 +308,9 @@ pub struct Incident {
     /// [`Incident::users_now`], likewise.
     users_now: std::sync::OnceLock<Vec<UserNow>>,
     many_now: std::sync::OnceLock<users::ManyNow>,
+    /// [`Incident::unrecovered_recent`]: the scope verdict and the cause
+    /// tally both count it, each a pass over every user.
+    unrecovered: std::sync::OnceLock<users::Unrecovered>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
     /// The caps this incident was built with (see [`Incident::max_users`]).
@@ -613,6 +616,7 @@ impl Incident {
         self.failing.take();
         self.users_now.take();
         self.many_now.take();
+        self.unrecovered.take();
         self.scope.take();
         self.cause_tally.take();
     }

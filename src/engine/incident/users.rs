@@ -1071,8 +1071,15 @@ impl Incident {
         self.overflow_times.entry(id).or_default()
     }
 
-    /// [`Unrecovered`] at the incident's clock.
+    /// [`Unrecovered`] at the incident's clock, worked out at most once per
+    /// change.
     pub fn unrecovered_recent(&self) -> Unrecovered {
+        *self
+            .unrecovered
+            .get_or_init(|| self.compute_unrecovered_recent())
+    }
+
+    fn compute_unrecovered_recent(&self) -> Unrecovered {
         let mut out = Unrecovered::default();
         for ((key, stats), user_now) in self.users.iter().zip(self.users_now()) {
             if matches!(key, UserKey::Other(_)) {
