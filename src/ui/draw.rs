@@ -503,9 +503,11 @@ impl Widget for LogRows {
 }
 
 /// The characters besides printable ASCII that the panes draw most: the
-/// users' state glyphs and the sparklines' blocks. Each is a grapheme of
-/// its own whatever stands beside it, one cell wide (a test checks both for
-/// every one).
+/// users' state glyphs and the sparklines' blocks. Each is one cell wide
+/// and a grapheme of its own beside ASCII and the others (a test checks
+/// both for every one); a mark that would join one (a combining accent, a
+/// variation selector) is not on the list, so a text holding it is not
+/// taken for one cell a character (see [`one_cell_each`]).
 const ONE_CELL: [char; 13] = [
     '·', '⊘', '✖', '✗', '✔', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█',
 ];
@@ -567,11 +569,13 @@ impl Widget for TableRows<'_> {
         let [_, columns] = Layout::horizontal([Constraint::Length(0), Constraint::Fill(0)])
             .areas(Rect::new(0, 0, area.width, 1));
         // No widths: the table shares the width out evenly between as many
-        // columns as the longest row has cells.
-        let count = self.rows.iter().map(|(cells, _)| cells.len());
-        let count = count.chain([self.header.len()]).max().unwrap_or(0);
-        let even = vec![Constraint::Length(area.width / count.max(1) as u16); count];
+        // columns as the header or the longest row has cells.
+        let even;
         let widths = if self.widths.is_empty() {
+            let count = self.rows.iter().map(|(cells, _)| cells.len());
+            let count = count.chain([self.header.len()]).max().unwrap_or(0);
+            let share = u16::try_from(count.max(1)).map_or(0, |n| area.width / n);
+            even = vec![Constraint::Length(share); count];
             &even
         } else {
             &self.widths
@@ -637,7 +641,7 @@ mod tests {
     }
 
     #[test]
-    fn each_one_cell_glyph_is_a_grapheme_one_cell_wide_beside_any_other() {
+    fn each_one_cell_glyph_is_a_grapheme_one_cell_wide_beside_ascii_and_the_others() {
         use ratatui::buffer::CellWidth;
         for c in ONE_CELL {
             for other in ONE_CELL.iter().copied().chain(['a', ' ', '~']) {

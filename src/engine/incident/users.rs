@@ -1468,6 +1468,7 @@ mod tests {
                 .filter(|((k, _), n)| !matches!(k, UserKey::Spray(_)) && n.failing)
                 .count();
             prop_assert_eq!(inc.failing_now(), failing);
+            prop_assert_eq!(inc.unrecovered_recent(), inc.compute_unrecovered_recent());
             for sort in UserSort::ALL {
                 let shown: Vec<&UserKey> = inc.users_sorted(sort).iter().map(|(k, _)| k).collect();
                 let mut full: Vec<(&UserKey, SortKey)> = inc
