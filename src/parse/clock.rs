@@ -22,7 +22,7 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use super::text::first_word;
+use super::text::{first_word, split_word};
 use super::{ParseContext, time};
 
 /// The zones given with `--tz` (or the config file's `tz`), carried to
@@ -216,23 +216,12 @@ fn may_be_yearless(record: &str) -> bool {
 
 /// `Mon dd yyyy …` rather than `Mon dd HH:…`. The third word, as
 /// `split_whitespace` gives it, through the parsers' ASCII-first
-/// [`first_word`] (this runs on every yearless line read line by line).
+/// [`split_word`] (this runs on every yearless line read line by line).
 fn has_year_after_day(stamp: &str) -> bool {
-    let Some(month) = first_word(stamp) else {
-        return false;
-    };
-    let rest = after(stamp, month);
-    let Some(day) = first_word(rest) else {
-        return false;
-    };
-    first_word(after(rest, day))
-        .is_some_and(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// What follows `word`, a slice of `s` (as [`first_word`] gives it).
-fn after<'a>(s: &'a str, word: &str) -> &'a str {
-    let end = (word.as_ptr() as usize).wrapping_sub(s.as_ptr() as usize) + word.len();
-    s.get(end..).unwrap_or("")
+    let third = split_word(stamp)
+        .and_then(|(_, rest)| split_word(rest))
+        .and_then(|(_, rest)| first_word(rest));
+    third.is_some_and(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The corrections for one source.
@@ -248,14 +237,13 @@ pub struct Clock {
     kept: Option<KeptFix>,
 }
 
-/// A yearless stamp's correction: the stamp as read, and the time and year
-/// it was given.
+/// A yearless stamp's correction: the stamp as read, and the time it was
+/// given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct KeptFix {
     ts: Timestamp,
     zoneless: bool,
     fixed: Timestamp,
-    year: i16,
 }
 
 impl Clock {
@@ -316,9 +304,10 @@ impl Clock {
     /// stamp's correction is kept, and given again while it is what the
     /// rules below would give. They would: the year chosen from `now` is
     /// the same for the same stamp; the source's year has not moved since
-    /// (it is the one kept, so the rule "never backwards" gives the kept
-    /// time); and no time given since is more than a day past the kept one
-    /// (so the rule "on to the next year" does not fire).
+    /// (only a yearless stamp worked out sets it, and that replaces the
+    /// kept correction, so the rule "never backwards" gives the kept time);
+    /// and no time given since is more than a day past the kept one (so
+    /// the rule "on to the next year" does not fire).
     pub fn fix(&mut self, ts: Timestamp, yearless: bool, zoneless: bool) -> Timestamp {
         if !(yearless || zoneless && self.zone.is_some()) {
             return ts;
@@ -327,7 +316,6 @@ impl Clock {
             && let Some(k) = self.kept
             && k.ts == ts
             && k.zoneless == zoneless
-            && self.year == Some(k.year)
             && self
                 .latest
                 .is_none_or(|l| l <= k.fixed + SignedDuration::from_hours(24))
@@ -335,26 +323,21 @@ impl Clock {
             self.latest = Some(self.latest.map_or(k.fixed, |l| l.max(k.fixed)));
             return k.fixed;
         }
-        let (fixed, year) = self.fix_anew(ts, yearless, zoneless);
-        if let Some(year) = year {
+        let (fixed, year_given) = self.fix_anew(ts, yearless, zoneless);
+        if year_given {
             self.kept = Some(KeptFix {
                 ts,
                 zoneless,
                 fixed,
-                year,
             });
         }
         fixed
     }
 
-    /// [`Clock::fix`] worked out: the time, and the year a yearless stamp
-    /// was given (`None` when it was given none and left as read).
-    fn fix_anew(
-        &mut self,
-        ts: Timestamp,
-        yearless: bool,
-        zoneless: bool,
-    ) -> (Timestamp, Option<i16>) {
+    /// [`Clock::fix`] worked out: the time, and whether a yearless stamp
+    /// was given a year (and the source's year set) rather than left as
+    /// read.
+    fn fix_anew(&mut self, ts: Timestamp, yearless: bool, zoneless: bool) -> (Timestamp, bool) {
         let wall = ts.to_zoned(TimeZone::UTC).datetime();
         let zone = match (&self.zone, zoneless) {
             (Some(z), true) => z.clone(),
@@ -362,7 +345,7 @@ impl Clock {
         };
         let at = |dt: jiff::civil::DateTime| dt.to_zoned(zone.clone()).ok().map(|z| z.timestamp());
         if !yearless {
-            return (at(wall).unwrap_or(ts), None);
+            return (at(wall).unwrap_or(ts), false);
         }
         let limit = self.now + SignedDuration::from_hours(24);
         let this_year = self.now.to_zoned(zone.clone()).year();
@@ -377,7 +360,7 @@ impl Clock {
             }
         }
         let Some((mut year, mut t)) = chosen else {
-            return (ts, None);
+            return (ts, false);
         };
         if let Some(last) = self.year
             && year < last
@@ -399,7 +382,7 @@ impl Clock {
         }
         self.year = Some(year);
         self.latest = Some(self.latest.map_or(t, |p| p.max(t)));
-        (t, Some(year))
+        (t, true)
     }
 }
 

@@ -60,18 +60,26 @@ pub(crate) fn trim(s: &str) -> &str {
 }
 
 /// `s.split_whitespace().next()`: the first whitespace-delimited word.
+#[inline]
 pub(crate) fn first_word(s: &str) -> Option<&str> {
+    split_word(s).map(|(word, _)| word)
+}
+
+/// The first whitespace-delimited word of `s` (as [`first_word`]) and
+/// the text after it, from the whitespace that ends it on.
+pub(crate) fn split_word(s: &str) -> Option<(&str, &str)> {
     let s = trim_start(s);
     let b = s.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         if c >= 0x80 {
-            return s.split_whitespace().next();
+            // What `split_whitespace` splits on, Unicode spaces too.
+            return Some(s.split_once(char::is_whitespace).unwrap_or((s, "")));
         }
         if ascii_space(c) {
-            return s.get(..i);
+            return Some((s.get(..i)?, s.get(i..)?));
         }
     }
-    (!s.is_empty()).then_some(s)
+    (!s.is_empty()).then_some((s, ""))
 }
 
 /// ASCII case-insensitive substring test (of either case in the needle
@@ -292,6 +300,11 @@ mod tests {
             proptest::prop_assert_eq!(trim_start(&s), s.trim_start());
             proptest::prop_assert_eq!(trim_end(&s), s.trim_end());
             proptest::prop_assert_eq!(first_word(&s), s.split_whitespace().next());
+            // The rest holds the other words.
+            let rest = split_word(&s).map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>());
+            let mut words = s.split_whitespace();
+            let want = words.next().map(|_| words.collect::<Vec<_>>());
+            proptest::prop_assert_eq!(rest, want);
             proptest::prop_assert_eq!(trim_dot(&s), {
                 let t = s.trim();
                 t.strip_suffix('.').unwrap_or(t).trim_end()
