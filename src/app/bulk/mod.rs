@@ -262,23 +262,6 @@ pub fn scan_prefix(
     opts: BulkOptions,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> io::Result<Option<BulkCounts>> {
-    let counted = scan_blocks(path, limit, family, ctx, incident, opts, progress)?;
-    if family == Family::Headend && counted.as_ref().is_some_and(|c| c.recognised > 0) {
-        // Lines that only count never reach the engine one by one.
-        incident.note_headend_seen();
-    }
-    Ok(counted)
-}
-
-fn scan_blocks(
-    path: &Path,
-    limit: u64,
-    family: Family,
-    ctx: &ParseContext,
-    incident: &mut Incident,
-    opts: BulkOptions,
-    progress: &mut (dyn FnMut(u64) + Send),
-) -> io::Result<Option<BulkCounts>> {
     let file = FileBytes::open(path, opts.map)?;
     if !file.is_file() {
         // A pipe or device has no length to cut into blocks.
@@ -287,12 +270,12 @@ fn scan_blocks(
     let len = file.len().min(limit);
     let block = opts.block_bytes.max(1) as u64;
     let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
-    let mut total = BulkCounts::default();
-    if opts.threads <= 1 || blocks <= 1 {
+    let total = if opts.threads <= 1 || blocks <= 1 {
         // Straight into the incident: a read error part-way leaves the
         // blocks before it (and part of the failing one) applied. Every
         // caller drops the incident on an error; one that keeps it must
         // not take it for the whole file.
+        let mut total = BulkCounts::default();
         let mut buf = Vec::new();
         for i in 0..blocks {
             let r = BlockResult::direct(&mut *incident);
@@ -300,36 +283,41 @@ fn scan_blocks(
             add(&mut total, r.finish());
             progress(((i as u64 + 1) * block).min(len));
         }
-        return Ok(Some(total));
-    }
-
-    let next = AtomicUsize::new(0);
-    let workers = opts.threads.min(blocks);
-    // Each worker builds one result, one more may wait to be applied per
-    // worker, and one is being applied.
-    let pool = Pool::new(2 * workers + 1);
-    let in_order = InOrder::new(incident, progress);
-    let shared = Shared {
-        file: &file,
-        next: &next,
-        pool: &pool,
-        order: &in_order,
-        blocks,
-        len,
-        family,
-        ctx,
-        opts,
+        total
+    } else {
+        let next = AtomicUsize::new(0);
+        let workers = opts.threads.min(blocks);
+        // Each worker builds one result, one more may wait to be applied
+        // per worker, and one is being applied.
+        let pool = Pool::new(2 * workers + 1);
+        let in_order = InOrder::new(&mut *incident, progress);
+        let shared = Shared {
+            file: &file,
+            next: &next,
+            pool: &pool,
+            order: &in_order,
+            blocks,
+            len,
+            family,
+            ctx,
+            opts,
+        };
+        std::thread::scope(|scope| {
+            // The calling thread is one of the workers: a thread more than
+            // there are cores would take turns with them, and each turn
+            // costs the caches the other had filled.
+            for _ in 1..workers {
+                scope.spawn(|| shared.work());
+            }
+            shared.work();
+        });
+        in_order.finish()?
     };
-    std::thread::scope(|scope| {
-        // The calling thread is one of the workers: a thread more than
-        // there are cores would take turns with them, and each turn costs
-        // the caches the other had filled.
-        for _ in 1..workers {
-            scope.spawn(|| shared.work());
-        }
-        shared.work();
-    });
-    in_order.finish()
+    if family == Family::Headend && total.recognised > 0 {
+        // Lines that only count never reach the engine one by one.
+        incident.note_headend_seen();
+    }
+    Ok(Some(total))
 }
 
 /// What every worker of one scan shares.

@@ -110,13 +110,13 @@ impl<'i> InOrder<'i> {
     }
 
     /// The counts of the whole scan, or the first block's error.
-    pub(super) fn finish(self) -> io::Result<Option<BulkCounts>> {
+    pub(super) fn finish(self) -> io::Result<BulkCounts> {
         let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = state.failed {
             return Err(e);
         }
         let target = self.target.into_inner().unwrap_or_else(|e| e.into_inner());
-        Ok(Some(target.total))
+        Ok(target.total)
     }
 }
 
