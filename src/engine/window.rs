@@ -90,7 +90,9 @@ pub fn window_start(now: Timestamp, minutes: u32) -> Option<Timestamp> {
     Timestamp::from_second(first.checked_mul(60)?).ok()
 }
 
-fn minute_of(ts: Timestamp) -> i64 {
+/// The whole minute of log time `ts` falls in (minutes since the epoch):
+/// every window here answers the same for any two times of one minute.
+pub fn minute_of(ts: Timestamp) -> i64 {
     ts.as_second().div_euclid(60)
 }
 

@@ -462,15 +462,24 @@ impl Incident {
     /// [`Incident::now`]), and the distinct user names tried from them.
     pub fn spray_sources(&self, minutes: u32) -> (usize, usize) {
         let now = self.now();
-        let mut names = std::collections::BTreeSet::new();
-        let mut sources = 0;
-        for (&slot, tried) in &self.spray_names {
-            if self.users[slot].1.failures_in(now, minutes) > 0 {
-                sources += 1;
-                names.extend(tried.iter().copied());
+        let active: Vec<&std::collections::BTreeSet<usize>> = self
+            .spray_names
+            .iter()
+            .filter(|&(&slot, _)| self.users[slot].1.failures_in(now, minutes) > 0)
+            .map(|(_, tried)| tried)
+            .collect();
+        let names = match active.as_slice() {
+            // One source (the usual spray): its names, without copying the
+            // thousands it may have tried after every change.
+            [one] => one.len(),
+            many => {
+                let mut all: Vec<usize> = many.iter().flat_map(|t| t.iter().copied()).collect();
+                all.sort_unstable();
+                all.dedup();
+                all.len()
             }
-        }
-        (sources, names.len())
+        };
+        (active.len(), names)
     }
 
     /// Whether a user is left out of the verdict and the cause tally: a
@@ -485,8 +494,10 @@ impl Incident {
     }
 
     /// [`is_attack`](Self::is_attack) for every user, by position in
-    /// [`users`](Self::users): computed once, without a lookup per user, for
-    /// [`Incident::users_now`], which the verdict and the tally read.
+    /// [`users`](Self::users), worked out from nothing: what
+    /// [`Incident::users_now`] keeps up to date change by change is held
+    /// to it.
+    #[cfg(test)]
     pub(super) fn attack_flags(&self) -> Vec<bool> {
         let mut flags: Vec<bool> = self
             .users
@@ -721,6 +732,48 @@ mod tests {
         let a = inc.apply(&ev(19_999, "716039", Outcome::Failure, "ann", last));
         assert!(!a.new_attempt);
         assert_eq!(inc.totals().failures, 20_000);
+    }
+
+    /// Two spray sources that tried some of the same names: each name is
+    /// counted once; one source's names are its own; a source quiet for
+    /// longer than the window is left out.
+    #[test]
+    fn spray_sources_count_each_name_once() {
+        use crate::engine::spray::SPRAY_MIN_NAMES;
+        let mut inc = Incident::default();
+        let n = SPRAY_MIN_NAMES;
+        // 10.0.0.9 tries user0..user{n}, long before the others.
+        for u in 0..=n {
+            inc.apply(&ev(
+                0,
+                "113005",
+                Outcome::Failure,
+                &format!("user{u}"),
+                "10.0.0.9",
+            ));
+        }
+        let t = 3_600;
+        for u in 0..n {
+            inc.apply(&ev(
+                t,
+                "113005",
+                Outcome::Failure,
+                &format!("user{u}"),
+                "10.0.0.1",
+            ));
+        }
+        assert_eq!(inc.spray_sources(15), (1, n));
+        // The second tries user5 … user{n + 4}: five names in common.
+        for u in 5..n + 5 {
+            inc.apply(&ev(
+                t + 1,
+                "113005",
+                Outcome::Failure,
+                &format!("user{u}"),
+                "10.0.0.2",
+            ));
+        }
+        assert_eq!(inc.spray_sources(15), (2, n + 5));
     }
 
     #[test]

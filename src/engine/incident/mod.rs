@@ -30,14 +30,19 @@
 //! as one failed attempt, lockouts, sprays), [`servers`] (AAA servers,
 //! groups, management logins), [`linking`] (filing lines under users and
 //! joining auth-server and client verdicts with headend attempts) and
-//! [`trace`] (the headend's debug trace: its sessions' users and verdicts).
+//! [`trace`] (the headend's debug trace: its sessions' users and verdicts);
+//! [`user_table`] holds the users' rows and notes which changed, and
+//! [`users_now`] keeps every user's state at the clock from one change to
+//! the next.
 
 mod attempts;
 mod linking;
 mod name_index;
 mod servers;
 mod trace;
+mod user_table;
 mod users;
+mod users_now;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -204,7 +209,7 @@ struct NamedFrom {
 /// Per-user statistics, AAA servers and totals for one incident.
 #[derive(Clone, Debug, Default)]
 pub struct Incident {
-    users: Vec<(UserKey, UserStats)>,
+    users: user_table::UserTable,
     /// Slot of each user, by name and by hidden user's client IP, so that
     /// an event's `&str` finds its user without allocating (this runs for
     /// every event); the names themselves live in `users` only.
@@ -306,7 +311,11 @@ pub struct Incident {
     /// [`Incident::count_events`] clears them too).
     failing: std::sync::OnceLock<usize>,
     /// [`Incident::users_now`], likewise.
-    users_now: std::sync::OnceLock<Vec<UserNow>>,
+    users_now: std::sync::OnceLock<users_now::UsersNow>,
+    /// The last [`Incident::users_now`] worked out, kept across changes:
+    /// only the users written since are worked out again while the clock
+    /// stands (see [`users_now`]).
+    users_now_hint: users_now::UsersNow,
     many_now: std::sync::OnceLock<users::ManyNow>,
     /// [`Incident::unrecovered_recent`]: the scope verdict and the cause
     /// tally both count it, each a pass over every user.
@@ -445,14 +454,7 @@ impl Incident {
     /// source is not a user.
     pub fn failing_now(&self) -> usize {
         *self.failing.get_or_init(|| {
-            let one_by_one = self
-                .users
-                .iter()
-                .zip(self.users_now())
-                .filter(|((k, _), now)| {
-                    !matches!(k, UserKey::Spray(_) | UserKey::Other(_)) && now.failing
-                })
-                .count();
+            let one_by_one = self.users_now_kept().failing_one_by_one(self.other);
             one_by_one + self.many_now().failing as usize
         })
     }
@@ -479,19 +481,12 @@ impl Incident {
     /// Every user's [`UserNow`], by position in [`users`](Self::users),
     /// worked out at most once per change.
     pub fn users_now(&self) -> &[UserNow] {
-        self.users_now.get_or_init(|| {
-            let now = self.now();
-            let cutoff = users::FailingCutoff::at(now);
-            let attack = self.attack_flags();
-            self.users
-                .iter()
-                .zip(attack)
-                .map(|((key, stats), attack)| match key {
-                    UserKey::Other(_) => UserNow::of_many(stats, now, &self.many_now(), attack),
-                    _ => UserNow::of(stats, now, cutoff, attack),
-                })
-                .collect()
-        })
+        &self.users_now_kept().values
+    }
+
+    fn users_now_kept(&self) -> &users_now::UsersNow {
+        self.users_now
+            .get_or_init(|| self.compute_users_now(&self.users_now_hint))
     }
 
     /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
@@ -614,7 +609,9 @@ impl Incident {
             }
         }
         self.failing.take();
-        self.users_now.take();
+        if let Some(kept) = self.users_now.take() {
+            self.users_now_hint = kept;
+        }
         self.many_now.take();
         self.unrecovered.take();
         self.scope.take();

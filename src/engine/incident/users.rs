@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::name_index::{hidden_key, named_key};
+use super::user_table::Moment;
 use super::{FAILING_NOW_MINUTES, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
 use crate::engine::hashing::{self, identity};
 use crate::engine::window::{MinuteRing, window_start};
@@ -356,6 +357,9 @@ pub struct UserNow {
     /// A spray slot, or a name under attack from many addresses: its
     /// failures say nothing about what hurts users.
     pub attack: bool,
+    /// [`UserStats::last_cause`], for the cause tally: the tally then
+    /// reads these values alone, not 10 000 users' rows.
+    pub last_cause: Option<Cause>,
 }
 
 /// The earliest last failure that is failing now: the start of the
@@ -383,6 +387,7 @@ impl UserNow {
             state: stats.state_given(failing),
             recent_failures: stats.failures_in(now, RECENT_MINUTES),
             attack,
+            last_cause: stats.last_cause,
         }
     }
 
@@ -409,6 +414,7 @@ impl UserNow {
             state,
             recent_failures: stats.failures_in(now, RECENT_MINUTES),
             attack,
+            last_cause: stats.last_cause,
         }
     }
 
@@ -709,6 +715,15 @@ impl UserSort {
 
     /// The user's sort key under this order: larger keys come first, equal
     /// keys by name.
+    /// The key of a user whose statistics did not change since `kept`,
+    /// their key then, was worked out: only what [`UserNow`] gives moves.
+    fn rekey(self, kept: SortKey, now: &UserNow) -> SortKey {
+        match self {
+            UserSort::Recent => (u8::from(now.failing), now.recent_failures, kept.2, kept.3),
+            UserSort::Total | UserSort::Name | UserSort::LastSeen => kept,
+        }
+    }
+
     fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
         match self {
             UserSort::Recent => (
@@ -735,6 +750,8 @@ pub(super) type SortKey = (u8, u32, u32, Option<Timestamp>);
 pub(super) struct UsersOrder {
     order: Vec<usize>,
     keys: Vec<SortKey>,
+    /// The user table's writes when the keys were worked out.
+    moment: Moment,
 }
 
 /// A view of the users with failures in the users pane's order
@@ -831,10 +848,16 @@ impl Incident {
     /// [`Incident::users_sorted`]'s order, from the previous one.
     pub(super) fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
         let users = &self.users;
-        let keys: Vec<SortKey> = users
+        // A user whose row was not written since keeps the statistics part
+        // of their key: their row is not read again.
+        let keys: Vec<SortKey> = self
+            .users_now()
             .iter()
-            .zip(self.users_now())
-            .map(|((_, s), now)| sort.key(s, now))
+            .enumerate()
+            .map(|(i, now)| match prev.keys.get(i) {
+                Some(&kept) if !users.written_since(i, prev.moment) => sort.rekey(kept, now),
+                _ => sort.key(&users[i].1, now),
+            })
             .collect();
         let cmp =
             |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
@@ -864,7 +887,11 @@ impl Incident {
             rest = &rest[at..];
         }
         order.extend_from_slice(rest);
-        UsersOrder { order, keys }
+        UsersOrder {
+            order,
+            keys,
+            moment: users.moment(),
+        }
     }
 
     pub(super) fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
@@ -1081,8 +1108,8 @@ impl Incident {
 
     fn compute_unrecovered_recent(&self) -> Unrecovered {
         let mut out = Unrecovered::default();
-        for ((key, stats), user_now) in self.users.iter().zip(self.users_now()) {
-            if matches!(key, UserKey::Other(_)) {
+        for (slot, user_now) in self.users_now().iter().enumerate() {
+            if self.other == Some(slot) {
                 // The row stands for many users: each on its own times.
                 let many = self.many_now();
                 out.users += many.recent;
@@ -1092,7 +1119,7 @@ impl Incident {
                 }
             } else if user_now.unrecovered_recent() {
                 out.users += 1;
-                if let Some(c) = stats.last_cause {
+                if let Some(c) = user_now.last_cause {
                     let entry = &mut out.by_cause[c.index()];
                     entry.0 += 1;
                     entry.1 += user_now.recent_failures;
@@ -1456,18 +1483,24 @@ mod tests {
         fn check_against_a_full_recompute(inc: &Incident) -> Result<(), TestCaseError> {
             let now = inc.now();
             let cutoff = FailingCutoff::at(now);
+            let many = inc.compute_many_now(now);
             let fresh: Vec<UserNow> = inc
                 .users()
                 .zip(inc.attack_flags())
-                .map(|((_, s), attack)| UserNow::of(s, now, cutoff, attack))
+                .map(|((k, s), attack)| match k {
+                    UserKey::Other(_) => UserNow::of_many(s, now, &many, attack),
+                    _ => UserNow::of(s, now, cutoff, attack),
+                })
                 .collect();
             prop_assert_eq!(inc.users_now(), fresh.as_slice());
             let failing = inc
                 .users()
                 .zip(&fresh)
-                .filter(|((k, _), n)| !matches!(k, UserKey::Spray(_)) && n.failing)
+                .filter(|((k, _), n)| {
+                    !matches!(k, UserKey::Spray(_) | UserKey::Other(_)) && n.failing
+                })
                 .count();
-            prop_assert_eq!(inc.failing_now(), failing);
+            prop_assert_eq!(inc.failing_now(), failing + many.failing as usize);
             prop_assert_eq!(inc.unrecovered_recent(), inc.compute_unrecovered_recent());
             for sort in UserSort::ALL {
                 let shown: Vec<&UserKey> = inc.users_sorted(sort).iter().map(|(k, _)| k).collect();
@@ -1517,6 +1550,60 @@ mod tests {
                     // Not after every step: a cache left for several
                     // changes must catch up too.
                     if i % 2 == 0 || kind == 3 {
+                        check_against_a_full_recompute(&inc)?;
+                    }
+                }
+                check_against_a_full_recompute(&inc)?;
+            }
+
+            /// The same with password sprays (one address failing on many
+            /// names), names under attack from many addresses, and users
+            /// past a small cap counted under `(other N users)`: a user's
+            /// attack flag moves without their row being written, and the
+            /// `(other N users)` row stands for users whose times are not
+            /// in it.
+            #[test]
+            fn incremental_values_hold_with_attacks_and_the_cap(
+                max_users in 2usize..12,
+                steps in prop::collection::vec(
+                    (0u8..6, 0usize..14, 0usize..24, 0i64..200),
+                    1..80,
+                ),
+            ) {
+                let names: Vec<String> = (0..14).map(|i| format!("user{i}")).collect();
+                let ips: Vec<String> = (1..=24).map(|i| format!("192.0.2.{i}")).collect();
+                let mut inc = Incident::with_limits(crate::engine::IncidentLimits { max_users });
+                let mut t = 0i64;
+                for (i, (kind, user, ip, secs)) in steps.into_iter().enumerate() {
+                    match kind {
+                        // A name failing from SPRAY_MIN_ADDRESSES addresses.
+                        4 => {
+                            t += secs;
+                            for k in 0..crate::engine::spray::SPRAY_MIN_ADDRESSES {
+                                let ip = &ips[(ip + k) % ips.len()];
+                                inc.apply(&ev(t, "113005", Outcome::Failure, &names[user], ip));
+                            }
+                        }
+                        // An address failing on SPRAY_MIN_NAMES names.
+                        5 => {
+                            t += secs;
+                            for k in 0..crate::engine::spray::SPRAY_MIN_NAMES {
+                                let name = &names[(user + k) % names.len()];
+                                inc.apply(&ev(t, "113005", Outcome::Failure, name, &ips[ip]));
+                            }
+                        }
+                        3 => inc.set_clock(at(t + secs * 4 - 400)),
+                        _ => {
+                            t += secs;
+                            let (id, outcome) = match kind {
+                                0 => ("113005", Outcome::Failure),
+                                1 => ("716039", Outcome::Failure),
+                                _ => ("113004", Outcome::Success),
+                            };
+                            inc.apply(&ev(t, id, outcome, &names[user], &ips[ip]));
+                        }
+                    }
+                    if i % 2 == 0 || kind >= 3 {
                         check_against_a_full_recompute(&inc)?;
                     }
                 }
