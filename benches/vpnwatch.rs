@@ -181,6 +181,32 @@ fn render(c: &mut Criterion) {
                 .map(|_| ())
         })
     });
+    // The busy case at its worst: every event is a minute of log time
+    // after the one before, so every user's state at the clock (the
+    // windows are whole minutes) is worked out again before every frame,
+    // not only the changed user's.
+    let mut minutes = 0i64;
+    let start: Timestamp = "2026-12-06T09:00:00Z".parse().expect("time");
+    group.bench_function("frame_200x60_1M_lines_10k_users_after_event_new_minute", |b| {
+        b.iter(|| {
+            minutes += 1;
+            let at = start + jiff::SignedDuration::from_mins(minutes);
+            let mut batch = LineBatch::new(4_000_000 + minutes as u64);
+            let line = format!(
+                "{} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = bench{} : user IP = 100.100.2.{}",
+                at.strftime("%b %d %Y %H:%M:%S"),
+                minutes % 10_000,
+                minutes % 200
+            );
+            batch.push(line.as_bytes());
+            m.ingest(SourceId(0), &batch);
+            terminal
+                .draw(|f| {
+                    ui::draw(f, &m, &ui, &theme, wall);
+                })
+                .map(|_| ())
+        })
+    });
     group.finish();
 }
 
