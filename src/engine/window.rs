@@ -144,6 +144,12 @@ impl MinuteRing {
         }
     }
 
+    /// The newest minute counted ([`minute_of`]), `None` before the first
+    /// timed event: a window that starts after it counts nothing.
+    pub fn newest_minute(&self) -> Option<i64> {
+        self.head
+    }
+
     /// Events in the `minutes` whole minutes up to and including the minute
     /// of `now` (at most [`MINUTES`]).
     pub fn last(&self, now: Option<Timestamp>, minutes: u32) -> u32 {

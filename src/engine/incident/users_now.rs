@@ -14,6 +14,10 @@
 use super::Incident;
 use super::user_table::Moment;
 use super::users::{FailingCutoff, UserKey, UserNow};
+use jiff::Timestamp;
+
+use super::FAILING_NOW_MINUTES;
+use super::users::RECENT_MINUTES;
 use crate::engine::window::minute_of;
 
 /// [`Incident::users_now`] and what it was worked out from.
@@ -26,6 +30,9 @@ pub(super) struct UsersNow {
     /// By slot: the flag the value was worked out with (see
     /// [`Incident::attack_flags`]).
     attack: Vec<bool>,
+    /// By slot: the newest minute the user's failure counts and last
+    /// failure hold (see [`quiet_before`]), [`NEVER_FAILED`] for none.
+    newest_failure: Vec<i64>,
     /// The minute of the incident's clock then.
     minute: Option<i64>,
     /// The user table's writes then.
@@ -65,48 +72,79 @@ impl Incident {
             }
         }
         let many = self.other.map(|_| self.many_now());
-        let work_out = |slot: usize, attack: bool| {
+        let minute = now.map(minute_of);
+        // A kept value holds while the user's newest failure is before
+        // this minute: any minute while the clock stays in its own, none
+        // when a clock is unknown.
+        let kept_below = if prev.minute == minute {
+            i64::MAX
+        } else {
+            quiet_before(prev.minute, minute).unwrap_or(i64::MIN)
+        };
+        let mut values = prev.values.clone();
+        values.truncate(users.len());
+        let mut newest = prev.newest_failure.clone();
+        newest.truncate(users.len());
+        for (slot, &attack) in attack.iter().enumerate() {
+            // The (other N users) row stands for users whose times are not
+            // in its row: always worked out again.
+            let kept = slot < values.len()
+                && !users.written_since(slot, prev.moment)
+                && prev.attack.get(slot) == Some(&attack)
+                && self.other != Some(slot)
+                && newest.get(slot).is_some_and(|&m| m < kept_below);
+            if kept {
+                continue;
+            }
             let stats = &users[slot].1;
-            match many {
+            let value = match many {
                 Some(many) if self.other == Some(slot) => {
                     UserNow::of_many(stats, now, &many, attack)
                 }
                 _ => UserNow::of(stats, now, cutoff, attack),
-            }
-        };
-        let minute = now.map(minute_of);
-        let values = if prev.minute == minute {
-            let mut values = prev.values.clone();
-            values.truncate(users.len());
-            for (slot, &attack) in attack.iter().enumerate() {
-                // The (other N users) row stands for users whose times are
-                // not in its row: always worked out again.
-                let stale = users.written_since(slot, prev.moment)
-                    || prev.attack.get(slot) != Some(&attack)
-                    || self.other == Some(slot);
-                if !stale {
-                    continue;
-                }
-                let value = work_out(slot, attack);
-                match values.get_mut(slot) {
-                    Some(v) => *v = value,
-                    None => values.push(value),
+            };
+            let failed = stats
+                .recent
+                .newest_minute()
+                .max(stats.last_failure.map(minute_of))
+                .unwrap_or(NEVER_FAILED);
+            match (values.get_mut(slot), newest.get_mut(slot)) {
+                (Some(v), Some(n)) => (*v, *n) = (value, failed),
+                _ => {
+                    values.push(value);
+                    newest.push(failed);
                 }
             }
-            values
-        } else {
-            attack
-                .iter()
-                .enumerate()
-                .map(|(slot, &attack)| work_out(slot, attack))
-                .collect()
-        };
+        }
         UsersNow {
             values,
             spray,
             attack,
+            newest_failure: newest,
             minute,
             moment: users.moment(),
         }
     }
+}
+
+/// [`UsersNow::newest_failure`] of a user with no timed failure: before
+/// any minute a clock can be in.
+const NEVER_FAILED: i64 = i64::MIN;
+
+/// The minute before which a user's newest failure must fall for their
+/// [`UserNow`] to read the same with the clock in minute `then` as in
+/// minute `now`: it is then outside the 15-minute window (and so the
+/// five-minute one) at both, so they count no recent failure and are not
+/// failing at either. `None` when either clock is unknown (every failure
+/// counts as recent without a clock).
+fn quiet_before(then: Option<i64>, now: Option<i64>) -> Option<i64> {
+    const _: () = assert!(RECENT_MINUTES >= FAILING_NOW_MINUTES);
+    let earlier = then?.min(now?);
+    // The first minute of the window ending at `earlier`; windows that
+    // end later start later.
+    let start = earlier.checked_sub(i64::from(RECENT_MINUTES) - 1)?;
+    // A time there is, so `FailingCutoff` at either clock is a time, not
+    // "any failure".
+    Timestamp::from_second(start.checked_mul(60)?).ok()?;
+    Some(start)
 }
