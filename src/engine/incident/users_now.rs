@@ -8,16 +8,16 @@
 //! change the previous values are kept for every user whose row was not
 //! written since (see [`super::user_table`]) and whose attack flag is as
 //! it was, while the clock stays in its minute; when it has moved to
-//! another, every user is worked out again. Either way the result is what
-//! a full recompute gives, which `users::tests::incremental` holds it to.
+//! another, so are those of users with no failure in the 15-minute window
+//! at either minute ([`quiet_before`]), and the others are worked out
+//! again. Either way the result is what a full recompute gives, which
+//! `users::tests::incremental` holds it to.
 
-use super::Incident;
-use super::user_table::Moment;
-use super::users::{FailingCutoff, UserKey, UserNow};
 use jiff::Timestamp;
 
-use super::FAILING_NOW_MINUTES;
-use super::users::RECENT_MINUTES;
+use super::user_table::Moment;
+use super::users::{FailingCutoff, RECENT_MINUTES, UserKey, UserNow};
+use super::{FAILING_NOW_MINUTES, Incident};
 use crate::engine::window::minute_of;
 
 /// [`Incident::users_now`] and what it was worked out from.
@@ -27,8 +27,8 @@ pub(super) struct UsersNow {
     pub(super) values: Vec<UserNow>,
     /// By slot: the row is a password spray's source, not a user.
     pub(super) spray: Vec<bool>,
-    /// By slot: the flag the value was worked out with (see
-    /// [`Incident::attack_flags`]).
+    /// By slot: the attack flag the value was worked out with (a spray
+    /// source, or a name under attack now).
     attack: Vec<bool>,
     /// By slot: the newest minute the user's failure counts and last
     /// failure hold (see [`quiet_before`]), [`NEVER_FAILED`] for none.
