@@ -32,10 +32,11 @@ pub struct MinuteRing {
     /// Minute number (seconds since the epoch / 60) of the newest bucket;
     /// `None` until the first timed event.
     head: Option<i64>,
-    /// The last answer of [`MinuteRing::last`] ([`KeptAnswer`]). After
-    /// every change to an incident each user's window is asked for again,
-    /// at the same minute of log time for most changes, and most users'
-    /// rings have not changed: the answer is kept until the ring changes.
+    /// The last answer of [`MinuteRing::last`] ([`KeptAnswer`]), kept
+    /// until the ring changes: a window is asked for again at the same
+    /// minute of log time (the users pane's sparkline and counts every
+    /// frame, the scope verdict's incident-wide windows after every
+    /// change), and most rings have not changed since.
     last_answer: Cell<KeptAnswer>,
 }
 

@@ -504,12 +504,18 @@ impl Incident {
             .iter()
             .map(|(k, _)| matches!(k, UserKey::Spray(_)))
             .collect();
+        self.mark_attacked(&mut flags);
+        flags
+    }
+
+    /// Sets the flag, by slot, of every name under attack from many
+    /// addresses now.
+    pub(super) fn mark_attacked(&self, flags: &mut [bool]) {
         for (u, _) in self.spray.attacked_users(self.now()) {
             if let Some(f) = flags.get_mut(u) {
                 *f = true;
             }
         }
-        flags
     }
 
     /// Names under attack from many addresses: (name, addresses in the

@@ -300,7 +300,7 @@ pub struct Incident {
     /// sorted at most once per change: the dashboard asks for it several
     /// times a frame (header, users pane), and re-sorting 10 000 users each
     /// time cost more than the whole 2 ms frame budget. Cleared by every
-    /// event (`apply_inner`).
+    /// change ([`Incident::changed`]).
     by_failures: [std::sync::OnceLock<UsersOrder>; UserSort::ALL.len()],
     /// The last computed orders, kept across changes: the users whose sort
     /// key did not change keep their relative order, so only the few that
@@ -313,8 +313,10 @@ pub struct Incident {
     /// [`Incident::users_now`], likewise.
     users_now: std::sync::OnceLock<users_now::UsersNow>,
     /// The last [`Incident::users_now`] worked out, kept across changes:
-    /// only the users written since are worked out again while the clock
-    /// stands (see [`users_now`]).
+    /// only the users written since, those whose attack flag moved, the
+    /// `(other N users)` row and, when the clock is in another minute,
+    /// those who failed in the last 15 minutes are worked out again (see
+    /// [`users_now`]).
     users_now_hint: users_now::UsersNow,
     many_now: std::sync::OnceLock<users::ManyNow>,
     /// [`Incident::unrecovered_recent`]: the scope verdict and the cause

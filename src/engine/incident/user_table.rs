@@ -10,8 +10,14 @@
 //! stamped since are worked out again (see [`super::Incident::users_now`]).
 //!
 //! The only ways to change a row are [`UserTable::get_mut`], indexing for
-//! writing and [`UserTable::push`], and each stamps the row: the table
-//! derefs to a slice for reading only, so no write can go unnoted.
+//! writing and [`UserTable::push`], and each stamps the row (whether or
+//! not anything is then written: a stamp too many only costs a user
+//! worked out again): the table derefs to a slice for reading only, so no
+//! write can go unnoted. That holds while nothing those derived values
+//! read sits behind interior mutability in a row (`MinuteRing`'s kept
+//! answer is a cache of what the ring gives), and while the table has no
+//! `DerefMut`, `iter_mut` or other way to a `&mut` row that does not
+//! stamp it.
 
 use std::ops::{Deref, Index, IndexMut};
 

@@ -341,8 +341,9 @@ pub(super) struct FailureMarks {
     reason: Option<Arc<str>>,
 }
 
-/// What one user's counts say at the incident's current log time: derived
-/// once per change for every user ([`super::Incident::users_now`]) and read
+/// What one user's counts say at the incident's current log time: kept for
+/// every user and brought up to date once per change
+/// ([`super::Incident::users_now`], [`super::users_now`]) and read
 /// by the users pane's order, the failing count, the scope verdict and the
 /// suggested step's tally, which would otherwise each work it out again for
 /// every one of 10 000 users after every event.
@@ -715,28 +716,29 @@ impl UserSort {
 
     /// The user's sort key under this order: larger keys come first, equal
     /// keys by name.
-    /// The key of a user whose statistics did not change since `kept`,
-    /// their key then, was worked out: only what [`UserNow`] gives moves.
-    fn rekey(self, kept: SortKey, now: &UserNow) -> SortKey {
-        match self {
-            UserSort::Recent => (u8::from(now.failing), now.recent_failures, kept.2, kept.3),
-            UserSort::Total | UserSort::Name | UserSort::LastSeen => kept,
-        }
+    fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
+        self.rekey(self.statistics_key(s), now)
     }
 
-    fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
+    /// The part of [`key`](Self::key) the user's statistics give, with the
+    /// part [`UserNow`] gives left at zero.
+    fn statistics_key(self, s: &UserStats) -> SortKey {
         match self {
-            UserSort::Recent => (
-                u8::from(now.failing),
-                now.recent_failures,
-                s.failures,
-                s.last_failure,
-            ),
-            UserSort::Total => (0, 0, s.failures, s.last_failure),
+            UserSort::Recent | UserSort::Total => (0, 0, s.failures, s.last_failure),
             // Whether the user is listed at all is part of every key, so a
             // user who starts failing counts as moved.
             UserSort::Name => (0, 0, u32::from(s.failures > 0), None),
             UserSort::LastSeen => (0, 0, u32::from(s.failures > 0), s.last_seen),
+        }
+    }
+
+    /// The key of a user whose statistics did not change since `kept` (a
+    /// key of theirs, or [`statistics_key`](Self::statistics_key)) was
+    /// worked out: the part [`UserNow`] gives is put in afresh.
+    fn rekey(self, kept: SortKey, now: &UserNow) -> SortKey {
+        match self {
+            UserSort::Recent => (u8::from(now.failing), now.recent_failures, kept.2, kept.3),
+            UserSort::Total | UserSort::Name | UserSort::LastSeen => kept,
         }
     }
 }
@@ -1478,9 +1480,33 @@ mod tests {
             (0u8..4, 0usize..10, 0usize..4, 0i64..500)
         }
 
+        /// A copy of `inc` that keeps nothing from earlier changes: every
+        /// derived value is worked out from the rows alone.
+        fn with_nothing_kept(inc: &Incident) -> Incident {
+            let mut copy = inc.clone();
+            copy.changed();
+            copy.users_now_hint = Default::default();
+            copy.by_failures_hint = Default::default();
+            copy
+        }
+
         /// Everything the per-change caches derive, worked out from
-        /// nothing at the incident's clock.
+        /// nothing at the incident's clock, and as a copy that kept
+        /// nothing gives it (which takes in what reads the kept values:
+        /// the cause tally and the scope verdict).
         fn check_against_a_full_recompute(inc: &Incident) -> Result<(), TestCaseError> {
+            let copy = with_nothing_kept(inc);
+            prop_assert_eq!(inc.users_now(), copy.users_now());
+            prop_assert_eq!(inc.failing_now(), copy.failing_now());
+            prop_assert_eq!(inc.unrecovered_recent(), copy.unrecovered_recent());
+            prop_assert_eq!(inc.cause_tally(), copy.cause_tally());
+            prop_assert_eq!(inc.scope(), copy.scope());
+            for sort in UserSort::ALL {
+                let kept: Vec<&UserKey> = inc.users_sorted(sort).iter().map(|(k, _)| k).collect();
+                let afresh: Vec<&UserKey> =
+                    copy.users_sorted(sort).iter().map(|(k, _)| k).collect();
+                prop_assert_eq!(kept, afresh, "{:?}", sort);
+            }
             let now = inc.now();
             let cutoff = FailingCutoff::at(now);
             let many = inc.compute_many_now(now);
@@ -1557,16 +1583,21 @@ mod tests {
             }
 
             /// The same with password sprays (one address failing on many
-            /// names), names under attack from many addresses, and users
-            /// past a small cap counted under `(other N users)`: a user's
-            /// attack flag moves without their row being written, and the
-            /// `(other N users)` row stands for users whose times are not
-            /// in it.
+            /// names), names under attack from many addresses, users past
+            /// a small cap counted under `(other N users)`, lockouts and
+            /// unknown users, untimed events, events out of order (some
+            /// older than the 16-minute ring), counted lines moving the
+            /// clock either way, and clock jumps of up to half an hour
+            /// back or forward. A user's attack flag moves without their
+            /// row being written, and the `(other N users)` row stands for
+            /// users whose times are not in it. Between checks a random
+            /// few of the derived values are asked for, so the kept orders
+            /// and the kept per-user values date from different changes.
             #[test]
             fn incremental_values_hold_with_attacks_and_the_cap(
                 max_users in 2usize..12,
                 steps in prop::collection::vec(
-                    (0u8..6, 0usize..14, 0usize..24, 0i64..200),
+                    (0u8..10, 0usize..14, 0usize..24, 0i64..200, any::<u8>()),
                     1..80,
                 ),
             ) {
@@ -1574,7 +1605,7 @@ mod tests {
                 let ips: Vec<String> = (1..=24).map(|i| format!("192.0.2.{i}")).collect();
                 let mut inc = Incident::with_limits(crate::engine::IncidentLimits { max_users });
                 let mut t = 0i64;
-                for (i, (kind, user, ip, secs)) in steps.into_iter().enumerate() {
+                for (kind, user, ip, secs, ask) in steps {
                     match kind {
                         // A name failing from SPRAY_MIN_ADDRESSES addresses.
                         4 => {
@@ -1592,7 +1623,36 @@ mod tests {
                                 inc.apply(&ev(t, "113005", Outcome::Failure, name, &ips[ip]));
                             }
                         }
-                        3 => inc.set_clock(at(t + secs * 4 - 400)),
+                        // The clock up to half an hour back or forward.
+                        3 => inc.set_clock(at(t + secs * 18 - 1800)),
+                        // A lockout or an unknown user.
+                        6 => {
+                            t += secs;
+                            let cause = if user % 2 == 0 {
+                                Cause::AccountLocked
+                            } else {
+                                Cause::UnknownUser
+                            };
+                            inc.apply(&rejected(t, &names[user], &ips[ip], cause));
+                        }
+                        // A failure with no time.
+                        7 => {
+                            let mut e = ev(t, "113005", Outcome::Failure, &names[user], &ips[ip]);
+                            e.ts = None;
+                            inc.apply(&e);
+                        }
+                        // A failure logged late: up to 40 minutes before
+                        // the latest, past the ring's 16.
+                        8 => {
+                            let late = t - secs * 12;
+                            inc.apply(&ev(late, "113005", Outcome::Failure, &names[user], &ips[ip]));
+                        }
+                        // Lines that only count, the last at a time either
+                        // side of the latest event's (or with none).
+                        9 => {
+                            let last = (user > 0).then(|| at(t + secs * 9 - 900)).flatten();
+                            inc.count_events(1 + ip as u64, last);
+                        }
                         _ => {
                             t += secs;
                             let (id, outcome) = match kind {
@@ -1603,7 +1663,19 @@ mod tests {
                             inc.apply(&ev(t, id, outcome, &names[user], &ips[ip]));
                         }
                     }
-                    if i % 2 == 0 || kind >= 3 {
+                    if ask & 1 != 0 {
+                        inc.users_now();
+                    }
+                    if ask & 2 != 0 {
+                        inc.users_sorted(UserSort::Recent);
+                    }
+                    if ask & 4 != 0 {
+                        inc.users_sorted(UserSort::LastSeen);
+                    }
+                    if ask & 8 != 0 {
+                        inc.scope();
+                    }
+                    if ask & 0x30 == 0 {
                         check_against_a_full_recompute(&inc)?;
                     }
                 }

@@ -7,11 +7,12 @@
 //! windows are whole minutes, see [`crate::engine::window`]). So after a
 //! change the previous values are kept for every user whose row was not
 //! written since (see [`super::user_table`]) and whose attack flag is as
-//! it was, while the clock stays in its minute; when it has moved to
-//! another, so are those of users with no failure in the 15-minute window
-//! at either minute ([`quiet_before`]), and the others are worked out
-//! again. Either way the result is what a full recompute gives, which
-//! `users::tests::incremental` holds it to.
+//! it was, while the clock stays in its minute. When it has moved to
+//! another, they are kept only for users whose newest failure precedes
+//! the 15-minute window at both minutes ([`quiet_before`]). The
+//! `(other N users)` row is always worked out again. Either way the
+//! result is what a full recompute gives, which `users::tests::incremental`
+//! holds it to.
 
 use jiff::Timestamp;
 
@@ -66,16 +67,12 @@ impl Incident {
             }
         }
         let mut attack = spray.clone();
-        for (u, _) in self.spray.attacked_users(now) {
-            if let Some(f) = attack.get_mut(u) {
-                *f = true;
-            }
-        }
+        self.mark_attacked(&mut attack);
         let many = self.other.map(|_| self.many_now());
         let minute = now.map(minute_of);
         // A kept value holds while the user's newest failure is before
-        // this minute: any minute while the clock stays in its own, none
-        // when a clock is unknown.
+        // this minute: any, while the clock stays in its minute (known or
+        // not); none, when it became known or unknown.
         let kept_below = if prev.minute == minute {
             i64::MAX
         } else {
@@ -135,8 +132,8 @@ const NEVER_FAILED: i64 = i64::MIN;
 /// [`UserNow`] to read the same with the clock in minute `then` as in
 /// minute `now`: it is then outside the 15-minute window (and so the
 /// five-minute one) at both, so they count no recent failure and are not
-/// failing at either. `None` when either clock is unknown (every failure
-/// counts as recent without a clock).
+/// failing at either. `None` when either clock is unknown (without a
+/// clock any unrecovered failure is "failing now").
 fn quiet_before(then: Option<i64>, now: Option<i64>) -> Option<i64> {
     const _: () = assert!(RECENT_MINUTES >= FAILING_NOW_MINUTES);
     let earlier = then?.min(now?);
