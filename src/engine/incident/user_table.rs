@@ -20,6 +20,7 @@
 //! stamp it.
 
 use std::ops::{Deref, Index, IndexMut};
+use std::sync::OnceLock;
 
 use super::users::{UserKey, UserStats};
 
@@ -35,6 +36,28 @@ pub(super) struct UserTable {
     written: Vec<u64>,
     /// Writes so far: a moment to compare stamps against.
     writes: u64,
+    /// [`UserTable::key_ranks`], worked out at most once per user added.
+    ranks: OnceLock<KeyRanks>,
+    /// The last [`UserTable::key_ranks`] worked out: users added since are
+    /// placed among them.
+    ranks_kept: KeyRanks,
+}
+
+/// Every row's place in the order of the rows' keys: comparing two places
+/// is comparing the two keys (names, addresses), without reading them.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KeyRanks {
+    /// Slots in key order.
+    by_key: Vec<u32>,
+    /// By slot: the place in `by_key`.
+    rank: Vec<u32>,
+}
+
+impl KeyRanks {
+    /// The place of the row at `slot` in key order.
+    pub(super) fn of(&self, slot: usize) -> u32 {
+        self.rank.get(slot).copied().unwrap_or(u32::MAX)
+    }
 }
 
 /// A moment in the table's writes ([`UserTable::moment`]): rows written
@@ -74,6 +97,39 @@ impl UserTable {
         self.rows.push(row);
         self.writes += 1;
         self.written.push(self.writes);
+        if let Some(ranks) = self.ranks.take() {
+            self.ranks_kept = ranks;
+        }
+    }
+
+    /// Every row's place in key order ([`KeyRanks`]). A row's key never
+    /// moves among the others once pushed: the only key ever rewritten is
+    /// the `(other N users)` row's count, and there is one such row, so
+    /// only rows added change the places.
+    pub(super) fn key_ranks(&self) -> &KeyRanks {
+        self.ranks.get_or_init(|| {
+            let kept = &self.ranks_kept;
+            let key = |slot: u32| &self.rows[slot as usize].0;
+            let mut by_key = kept.by_key.clone();
+            let added = kept.by_key.len()..self.rows.len();
+            if added.len() > by_key.len() / 8 {
+                // Many added (the first time, or a burst): one sort.
+                by_key.extend(added.filter_map(|s| u32::try_from(s).ok()));
+                by_key.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+            } else {
+                for slot in added.filter_map(|s| u32::try_from(s).ok()) {
+                    let at = by_key.partition_point(|&s| key(s) < key(slot));
+                    by_key.insert(at, slot);
+                }
+            }
+            let mut rank = vec![0; self.rows.len()];
+            for (place, &slot) in (0u32..).zip(&by_key) {
+                if let Some(r) = rank.get_mut(slot as usize) {
+                    *r = place;
+                }
+            }
+            KeyRanks { by_key, rank }
+        })
     }
 
     pub(super) fn get_mut(&mut self, slot: usize) -> Option<&mut UserRow> {
@@ -115,6 +171,34 @@ mod tests {
 
     /// Every way to write a row stamps it, reading does not, and a moment
     /// taken before tells the written rows from the others.
+    /// Places in key order, as users are added one at a time and in
+    /// bursts, match the order of the keys themselves.
+    #[test]
+    fn key_ranks_follow_the_keys_as_users_are_added() {
+        let mut t = UserTable::default();
+        let mut seed = 11u32;
+        for round in 0..40 {
+            // One user in most rounds, a burst in some.
+            let n = if round % 7 == 0 { 30 } else { 1 };
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let name = format!("u{}", seed % 100_000);
+                if t.iter().all(|(k, _)| *k != UserKey::Named(name.clone())) {
+                    t.push(named(&name));
+                }
+            }
+            let ranks = t.key_ranks();
+            let mut slots: Vec<usize> = (0..t.len()).collect();
+            slots.sort_by(|&a, &b| t[a].0.cmp(&t[b].0));
+            for (place, &slot) in slots.iter().enumerate() {
+                assert_eq!(ranks.of(slot), place as u32, "round {round}");
+            }
+        }
+        assert!(t.len() > 100);
+    }
+
     #[test]
     fn writes_are_stamped_and_reads_are_not() {
         let mut t = UserTable::default();

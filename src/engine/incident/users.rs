@@ -861,8 +861,14 @@ impl Incident {
                 _ => sort.key(&users[i].1, now),
             })
             .collect();
-        let cmp =
-            |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(users[ia].0.cmp(&users[ib].0));
+        // Ties by name (the user's key), through the names' places in key
+        // order rather than the names.
+        let ranks = users.key_ranks();
+        let cmp = |&ia: &usize, &ib: &usize| {
+            keys[ib]
+                .cmp(&keys[ia])
+                .then(ranks.of(ia).cmp(&ranks.of(ib)))
+        };
         // Users whose key is as it was keep their order among themselves
         // (the name breaks ties, so the order is total).
         let moved: Vec<bool> = keys
