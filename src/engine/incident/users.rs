@@ -861,14 +861,16 @@ impl Incident {
                 _ => sort.key(&users[i].1, now),
             })
             .collect();
-        // Ties by name (the user's key), through the names' places in key
-        // order rather than the names.
-        let ranks = users.key_ranks();
-        let cmp = |&ia: &usize, &ib: &usize| {
-            keys[ib]
-                .cmp(&keys[ia])
-                .then(ranks.of(ia).cmp(&ranks.of(ib)))
+        // Ties by name (the user's key): from one change to the next,
+        // through the names' places in key order rather than the names.
+        // The first order of an incident (`scan`'s only one) compares the
+        // names: placing every user would cost more than its few ties.
+        let ranks = (!prev.keys.is_empty()).then(|| users.key_ranks());
+        let by_name = |ia: usize, ib: usize| match ranks {
+            Some(r) => r.of(ia).cmp(&r.of(ib)),
+            None => users[ia].0.cmp(&users[ib].0),
         };
+        let cmp = |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(by_name(ia, ib));
         // Users whose key is as it was keep their order among themselves
         // (the name breaks ties, so the order is total).
         let moved: Vec<bool> = keys
