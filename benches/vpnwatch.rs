@@ -197,26 +197,24 @@ fn render(c: &mut Criterion) {
             user % 256
         )
     };
-    group.bench_function("frame_200x60_1M_lines_10k_users_after_event_new_minute", |b| {
-        b.iter(|| {
-            minutes += 1;
-            let at = start + jiff::SignedDuration::from_mins(minutes);
-            let mut batch = LineBatch::new(4_000_000 + minutes as u64);
-            let line = format!(
-                "{} asa-fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.10 : user = bench{} : user IP = 100.100.2.{}",
-                at.strftime("%b %d %Y %H:%M:%S"),
-                minutes % 10_000,
-                minutes % 200
-            );
-            batch.push(line.as_bytes());
-            m.ingest(SourceId(0), &batch);
-            terminal
-                .draw(|f| {
-                    ui::draw(f, &m, &ui, &theme, wall);
-                })
-                .map(|_| ())
-        })
-    });
+    group.bench_function(
+        "frame_200x60_1M_lines_10k_users_after_event_new_minute",
+        |b| {
+            b.iter(|| {
+                minutes += 1;
+                let at = start + jiff::SignedDuration::from_mins(minutes);
+                let mut batch = LineBatch::new(4_000_000 + minutes as u64);
+                let user = usize::try_from(minutes % 10_000).unwrap_or(0);
+                batch.push(failure_at(at, user).as_bytes());
+                m.ingest(SourceId(0), &batch);
+                terminal
+                    .draw(|f| {
+                        ui::draw(f, &m, &ui, &theme, wall);
+                    })
+                    .map(|_| ())
+            })
+        },
+    );
     // The frame after a new minute in an outage: 700 of the 10 000 users
     // fail in every minute of log time, so all of them failed in the last
     // 15 minutes and every user is worked out again before the frame.

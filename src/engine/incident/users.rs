@@ -1488,6 +1488,17 @@ mod tests {
             (0u8..4, 0usize..10, 0usize..4, 0i64..500)
         }
 
+        /// A step's login line: `kind` 0 an AAA rejection, 1 a WebVPN
+        /// rejection, else an AAA success (113004).
+        fn login_step<'a>(kind: u8, t: i64, user: &'a str, ip: &'a str) -> Event<'a> {
+            let (id, outcome) = match kind {
+                0 => ("113005", Outcome::Failure),
+                1 => ("716039", Outcome::Failure),
+                _ => ("113004", Outcome::Success),
+            };
+            ev(t, id, outcome, user, ip)
+        }
+
         /// A copy of `inc` that keeps nothing from earlier changes: every
         /// derived value is worked out from the rows alone.
         fn with_nothing_kept(inc: &Incident) -> Incident {
@@ -1574,12 +1585,7 @@ mod tests {
                         inc.set_clock(clock);
                     } else {
                         t += secs;
-                        let (id, outcome) = match kind {
-                            0 => ("113005", Outcome::Failure),
-                            1 => ("716039", Outcome::Failure),
-                            _ => ("113004", Outcome::Success),
-                        };
-                        inc.apply(&ev(t, id, outcome, &names[user], &ips[ip]));
+                        inc.apply(&login_step(kind, t, &names[user], &ips[ip]));
                     }
                     // Not after every step: a cache left for several
                     // changes must catch up too.
@@ -1663,12 +1669,7 @@ mod tests {
                         }
                         _ => {
                             t += secs;
-                            let (id, outcome) = match kind {
-                                0 => ("113005", Outcome::Failure),
-                                1 => ("716039", Outcome::Failure),
-                                _ => ("113004", Outcome::Success),
-                            };
-                            inc.apply(&ev(t, id, outcome, &names[user], &ips[ip]));
+                            inc.apply(&login_step(kind, t, &names[user], &ips[ip]));
                         }
                     }
                     if ask & 1 != 0 {
