@@ -31,11 +31,16 @@
 //! groups, management logins), [`linking`] (filing lines under users and
 //! joining auth-server and client verdicts with headend attempts) and
 //! [`trace`] (the headend's debug trace: its sessions' users and verdicts);
-//! [`user_table`] holds the users' rows and notes which changed, and
-//! [`users_now`] keeps every user's state at the clock from one change to
-//! the next.
+//! [`clock`] keeps the log clock and "now", [`input`] what the incident is
+//! told of its limits and sources, and [`derived`] what the outputs read
+//! that is worked out from every user, once per change; [`user_table`]
+//! holds the users' rows and notes which changed, and [`users_now`] keeps
+//! every user's state at the clock from one change to the next.
 
 mod attempts;
+mod clock;
+mod derived;
+mod input;
 mod linking;
 mod name_index;
 mod servers;
@@ -56,6 +61,8 @@ use super::window::MinuteRing;
 use crate::parse::{Cause, Event, Family, Outcome, Role};
 
 use attempts::OpenAttempt;
+pub use clock::{AHEAD_TOLERANCE, clock_now, logs_live};
+use clock::{later, within};
 pub use servers::{
     AaaGroup, AaaServer, GROUPS_CAP, MANAGEMENT_USERS_CAP, Management, OTHER_MANAGEMENT_USERS,
     SERVERS_CAP, ServerHealth, TRANSITIONS_CAP,
@@ -368,158 +375,6 @@ impl Incident {
         self.first_failure
     }
 
-    /// The log clock: the latest time among the events that are more than
-    /// counted and, per source, the counted event read just before each of
-    /// them and the event read last. The events that only count (firewall
-    /// traffic, see [`Incident::only_counts`]) move it only as the last of
-    /// a run: so a reader never needs the time of a traffic line in the
-    /// middle of a run, and the block reader (`app/bulk`) reads none. In
-    /// a log whose times never go backwards it is the time of the last line
-    /// read, as if every line were read.
-    pub fn latest(&self) -> Option<Timestamp> {
-        self.last_counted
-            .iter()
-            .fold(self.latest, |l, &(_, t)| later(l, Some(t)))
-    }
-
-    /// Takes the time of the counted event read last from the current
-    /// source into `latest`: an event that is more than counted follows it.
-    fn settle_clock(&mut self) {
-        if let Some(i) = self
-            .last_counted
-            .iter()
-            .position(|(s, _)| *s == self.source)
-        {
-            let (_, t) = self.last_counted.swap_remove(i);
-            self.latest = later(self.latest, Some(t));
-        }
-    }
-
-    /// "Now" for everything measured against the clock: failing now, the
-    /// 1/5/15-minute windows, user states, the scope verdict and the users'
-    /// order. The clock the caller set ([`Incident::set_clock`]), never
-    /// before the latest log line; else the latest log time (headless
-    /// commands, which read logs of the past).
-    pub fn now(&self) -> Option<Timestamp> {
-        later(self.clock, self.latest())
-    }
-
-    /// Sets the clock [`Incident::now`] reads, from [`clock_now`]. The
-    /// derived values are recomputed only when it moves by a whole second.
-    pub fn set_clock(&mut self, now: Option<Timestamp>) {
-        let second = |t: Option<Timestamp>| t.map(|t| t.as_second());
-        if second(now) != second(self.clock) {
-            self.clock = now;
-            self.changed();
-        }
-    }
-
-    /// Incident-wide counts in the last `minutes` minutes of log time:
-    /// successful logins, failed attempts, capacity failure lines and AAA
-    /// unreachable reports (113014, 409023).
-    pub fn recent(&self, minutes: u32) -> Recent {
-        let now = self.now();
-        Recent {
-            logins: self.logins.last(now, minutes),
-            attempts: self.attempts.last(now, minutes),
-            capacity: self.capacity.last(now, minutes),
-            unreachable: self.unreachable.last(now, minutes),
-        }
-    }
-
-    /// The reason text of the last capacity failure, for the evidence line.
-    pub fn last_capacity_reason(&self) -> Option<&str> {
-        self.last_capacity_reason.as_deref()
-    }
-
-    /// Auth-server failures that matched no headend attempt though the
-    /// headend's log has come past them: logins the headend log read does
-    /// not show (another headend's, a log that is not all of it), counted
-    /// nowhere else. Zero before a headend line about a login; see
-    /// `Joiner::unmatched`.
-    pub fn unmatched_auth_failures(&self) -> u64 {
-        let key = (self.join.generation(), self.headend_logins_to);
-        if let Some((generation, past, n)) = self.unmatched.get()
-            && (generation, past) == key
-        {
-            return n;
-        }
-        let waiting = self
-            .headend_logins_to
-            .map_or(0, |past| self.join.unmatched(past));
-        let n = self.unmatched_at_finish.unwrap_or(0) + waiting;
-        self.unmatched.set(Some((key.0, key.1, n)));
-        n
-    }
-
-    /// Users currently failing (see [`UserStats::failing_now`]); a spray
-    /// source is not a user.
-    pub fn failing_now(&self) -> usize {
-        *self.failing.get_or_init(|| {
-            let one_by_one = self.users_now_kept().failing_one_by_one(self.other);
-            one_by_one + self.many_now().failing as usize
-        })
-    }
-
-    /// A user's state at the incident's clock: [`UserStats::state`], but
-    /// for `(other N users)` that of the users it stands for (see
-    /// [`users::ManyNow`]). Every output shows this one.
-    pub fn state_of(&self, key: &UserKey, stats: &UserStats) -> UserState {
-        match key {
-            UserKey::Other(_) => UserNow::of_many(stats, self.now(), &self.many_now(), false).state,
-            _ => stats.state(self.now()),
-        }
-    }
-
-    /// How the users counted under `(other N users)` stand, each on its own
-    /// times (see [`users::ManyNow`]), worked out at most once per change.
-    pub fn many_now(&self) -> users::ManyNow {
-        *self.many_now.get_or_init(|| {
-            self.many_at_finish
-                .unwrap_or_else(|| self.compute_many_now(self.now()))
-        })
-    }
-
-    /// Every user's [`UserNow`], by position in [`users`](Self::users),
-    /// worked out at most once per change.
-    pub fn users_now(&self) -> &[UserNow] {
-        &self.users_now_kept().values
-    }
-
-    fn users_now_kept(&self) -> &users_now::UsersNow {
-        self.users_now
-            .get_or_init(|| self.compute_users_now(&self.users_now_hint))
-    }
-
-    /// The scope verdict for the incident as it stands ([`super::scope::assess`]).
-    /// The scope verdict; `unknown` until a headend line was recognised:
-    /// without the headend's view, no failures means "cannot see", never
-    /// "none".
-    pub fn scope(&self) -> &super::scope::Scope {
-        self.scope.get_or_init(|| match self.headend_blind() {
-            None => super::scope::assess(self),
-            Some(why) => super::scope::Scope {
-                verdict: super::scope::Verdict::Unknown,
-                evidence: why.to_string(),
-                cause: None,
-            },
-        })
-    }
-
-    /// Why the headend's view of logins is missing, if it is: no headend
-    /// line recognised, or none about a VPN login or an AAA server. Zero
-    /// failures then mean "cannot see", never "none". Every output that
-    /// says so takes its words from here.
-    pub fn headend_blind(&self) -> Option<&'static str> {
-        if !self.headend_seen {
-            Some("no headend log line recognised")
-        } else if !self.headend_logins_seen {
-            Some(HEADEND_WITHOUT_LOGINS)
-        } else {
-            None
-        }
-    }
-
     /// Where the failed attempts of hidden user `key` went when an
     /// auth-server line named them: each named user and how many, most
     /// first, and how many went to names past the ones kept. Empty for any
@@ -565,59 +420,6 @@ impl Incident {
             && (matches!(ev.outcome, Outcome::Success | Outcome::Failure)
                 || ev.role == Role::SessionUp
                 || ev.server_state.is_some())
-    }
-
-    /// A headend line was recognised that was counted without being
-    /// applied (see [`Incident::count_events`]).
-    pub fn note_headend_seen(&mut self) {
-        if !self.headend_seen {
-            self.headend_seen = true;
-            self.changed();
-        }
-    }
-
-    /// Failures by cause for the suggested step ([`super::suggest::tally`]),
-    /// computed at most once per change.
-    pub fn cause_tally(&self) -> &super::suggest::CauseTally {
-        self.cause_tally.get_or_init(|| super::suggest::tally(self))
-    }
-
-    /// The input is complete (a headless command read all its files):
-    /// drops what only serves to join lines still to come (attempts
-    /// awaiting their follow-up or auth-server verdict, address and host
-    /// links, times of users counted under `(other N users)`), so the
-    /// report is built beside the counts alone. Under a spray of a million
-    /// names that is tens of MiB. Counts and every figure shown are kept;
-    /// a line applied afterwards is counted, but joins nothing before.
-    pub fn finish_input(&mut self) {
-        self.unmatched_at_finish = Some(self.unmatched_auth_failures());
-        self.many_at_finish = Some(self.many_now());
-        self.join = Joiner::default();
-        self.unmatched.set(None);
-        self.open_attempts = HashMap::default();
-        self.ip_users = HashMap::default();
-        self.host_users = HashMap::default();
-        self.overflow_times = HashMap::default();
-        self.challenges = HashMap::default();
-        self.trace_users = HashMap::default();
-        self.cause_updates = VecDeque::new();
-    }
-
-    /// Forgets every derived value: the incident changed.
-    fn changed(&mut self) {
-        for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
-            if let Some(order) = cache.take() {
-                *hint = order;
-            }
-        }
-        self.failing.take();
-        if let Some(kept) = self.users_now.take() {
-            self.users_now_hint = kept;
-        }
-        self.many_now.take();
-        self.unrecovered.take();
-        self.scope.take();
-        self.cause_tally.take();
     }
 
     /// Applies one parsed event.
@@ -667,76 +469,10 @@ impl Incident {
             && ev.trace_session.is_none()
     }
 
-    /// The effect of applying `n` events for which [`Incident::only_counts`]
-    /// holds, the last of which (in line order) has the time `last`: the
-    /// times of the others do not matter (see [`Incident::latest`]).
-    pub fn count_events(&mut self, n: u64, last: Option<Timestamp>) {
-        if n == 0 {
-            return;
-        }
-        self.totals.events += n;
-        self.count_time(last);
-    }
-
-    /// A counted event's time becomes the one read last from the current
-    /// source (none, when the event has no time).
-    fn count_time(&mut self, ts: Option<Timestamp>) {
-        let before = self.latest();
-        let source = self.source;
-        match (self.last_counted.iter_mut().find(|(s, _)| *s == source), ts) {
-            (Some(entry), Some(t)) => entry.1 = t,
-            (None, Some(t)) => self.last_counted.push((source, t)),
-            (Some(_), None) => self.last_counted.retain(|(s, _)| *s != source),
-            (None, None) => {}
-        }
-        if self.latest() != before {
-            self.changed();
-        }
-    }
-
     /// The lines whose cause changed since the last call, oldest first.
     /// A caller that shows lines (a pane, `events`) restyles each.
     pub fn take_cause_updates(&mut self) -> Vec<CauseUpdate> {
         self.cause_updates.drain(..).collect()
-    }
-
-    /// Names the source the events applied from now on come from, so a
-    /// headend line that two sources deliver counts once (see
-    /// [`super::dedup`]). Readers set it before each file or batch.
-    pub fn set_source(&mut self, source: crate::vocab::SourceId) {
-        self.source = source;
-    }
-
-    /// The source set by [`Incident::set_source`].
-    pub fn source(&self) -> crate::vocab::SourceId {
-        self.source
-    }
-
-    /// How many headend sources the incident is read from: with two or
-    /// more, copies of one line are counted once.
-    pub fn set_headend_sources(&mut self, n: usize) {
-        if n >= 2 && !self.dedup.enabled() {
-            self.dedup = super::dedup::Dedup::for_headend_sources(n);
-        }
-    }
-
-    /// Which times are not their lines' own, for the outputs to mark
-    /// ([`crate::vocab::TimeFrom::mark`]).
-    pub fn time_marks(&self) -> &super::timemarks::TimeMarks {
-        &self.time_marks
-    }
-
-    /// The mark for a time this incident holds: `~` a JSON record's, `?`
-    /// the time a line was read, empty for a line's own (see
-    /// [`super::timemarks`]).
-    pub fn time_mark(&self, ts: Option<Timestamp>) -> &'static str {
-        ts.map_or("", |t| self.time_marks.get(t).mark())
-    }
-
-    /// Copies of headend lines the dedup table could no longer recognise
-    /// (its oldest keys forgotten to stay bounded).
-    pub fn duplicates_forgotten(&self) -> u64 {
-        self.dedup.forgotten()
     }
 
     fn apply_inner(&mut self, ev: &Event, line: Option<LineRef>) -> Applied {
@@ -906,50 +642,6 @@ impl Incident {
         }
     }
 
-    /// Auth-server failures and headend attempts have both been seen for 10
-    /// minutes of log time and not one joined: a clock skew or a zone-less
-    /// headend log read in the wrong zone (see [`super::skew`]).
-    pub fn join_skew_suspected(&self) -> bool {
-        self.join_watch.suspect(self.latest())
-    }
-
-    /// Tells the incident whether a headend log is among its sources. With
-    /// one, a client's failure lines are evidence about attempts the headend
-    /// counts (joined like an auth server's, so a client certificate or
-    /// network error still names the cause). Without one (a user's own
-    /// bundle), they are the only record of the attempts and are counted:
-    /// the two or three lines one failed attempt leaves within
-    /// [`ATTEMPT_WINDOW`] count once.
-    pub fn set_headend_present(&mut self, present: bool) {
-        self.client_lines_are_evidence = present;
-    }
-
-    /// An incident within `limits`, its sources not known (tests, and
-    /// callers that feed events themselves).
-    pub fn with_limits(limits: IncidentLimits) -> Self {
-        Incident {
-            limits,
-            ..Incident::default()
-        }
-    }
-
-    /// An incident read from sources of these families, within `limits`.
-    pub fn for_sources(families: impl IntoIterator<Item = Family>, limits: IncidentLimits) -> Self {
-        let mut incident = Incident::with_limits(limits);
-        let headends = families
-            .into_iter()
-            .filter(|f| *f == Family::Headend)
-            .count();
-        incident.set_headend_present(headends > 0);
-        incident.set_headend_sources(headends);
-        incident
-    }
-
-    /// The limits this incident was built with.
-    pub fn limits(&self) -> IncidentLimits {
-        self.limits
-    }
-
     /// Incident-wide per-minute counts that do not depend on the user.
     fn count_recent(&mut self, ev: &Event, ts: Option<Timestamp>) {
         if ev.outcome != Outcome::Failure {
@@ -967,57 +659,6 @@ impl Incident {
             }
             _ => {}
         }
-    }
-}
-
-/// The one definition of "now" for the console (incident age, KPI age,
-/// failing now, the windows): the latest log time while the backlog is
-/// being counted or when the logs are not live (a replay, old files: their
-/// latest line is more than [`super::kpi::RECONCILE`] behind the wall clock,
-/// or ahead of it); the wall clock once the logs are live.
-pub fn clock_now(
-    latest_log: Option<Timestamp>,
-    wall: Timestamp,
-    counting_backlog: bool,
-) -> Option<Timestamp> {
-    let latest = latest_log?;
-    Some(if logs_live(latest, wall) && !counting_backlog {
-        // A line a little ahead of the wall clock (within the tolerance)
-        // is not in the future of "now".
-        wall.max(latest)
-    } else {
-        latest
-    })
-}
-
-/// How far ahead of the wall clock a live log's newest line may be: a
-/// device clock a few seconds fast, or a line stamped in the very second
-/// it is read, is no log from the future.
-pub const AHEAD_TOLERANCE: SignedDuration = SignedDuration::from_secs(60);
-
-/// Whether logs whose newest line is at `latest` are live at `wall`: less
-/// than [`super::kpi::RECONCILE`] behind the wall clock, and no more than
-/// [`AHEAD_TOLERANCE`] ahead of it. The incident clock ([`clock_now`]) and
-/// the header's `LIVE` both ask this.
-pub fn logs_live(latest: Timestamp, wall: Timestamp) -> bool {
-    let behind = wall.duration_since(latest);
-    behind >= -AHEAD_TOLERANCE && behind < super::kpi::RECONCILE
-}
-
-/// The later of two times, either of which may be unknown.
-fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    a.max(b)
-}
-
-/// Whether `later` is no more than `window` after `earlier`. Lines without
-/// a time are taken to be close together: they arrived together.
-fn within(earlier: Option<Timestamp>, later: Option<Timestamp>, window: SignedDuration) -> bool {
-    match (earlier, later) {
-        (Some(a), Some(b)) => {
-            let d = b.duration_since(a);
-            d >= SignedDuration::ZERO && d <= window
-        }
-        _ => true,
     }
 }
 
@@ -1139,29 +780,6 @@ mod tests {
         assert!(skipped > 2_000_000, "{skipped} lines checked");
     }
 
-    #[test]
-    fn finishing_the_input_drops_join_state_and_keeps_every_count() {
-        let mut inc = Incident::with_limits(IncidentLimits { max_users: 3 });
-        for i in 0..20 {
-            let name = format!("user{i}");
-            let ip = format!("192.0.2.{i}");
-            inc.apply(&ev(i, "113005", Outcome::Failure, &name, &ip));
-            inc.apply(&ev(i, "716039", Outcome::Failure, &name, &ip));
-        }
-        let before: Vec<(UserKey, UserStats)> =
-            inc.users().map(|(k, s)| (k.clone(), s.clone())).collect();
-        let (totals, others) = (inc.totals(), inc.other_users());
-        assert!(!inc.ip_users.is_empty() && !inc.overflow_times.is_empty());
-        assert!(inc.join.attempt(0).is_some());
-        inc.finish_input();
-        assert!(inc.ip_users.is_empty() && inc.overflow_times.is_empty());
-        assert!(inc.open_attempts.is_empty() && inc.join.attempt(0).is_none());
-        let after: Vec<(UserKey, UserStats)> =
-            inc.users().map(|(k, s)| (k.clone(), s.clone())).collect();
-        assert_eq!(after, before);
-        assert_eq!((inc.totals(), inc.other_users()), (totals, others));
-    }
-
     /// What one tracked user costs in the users list itself (a million-name
     /// spray keeps `--max-users` of them): no empty hash set, no second
     /// copy of the last address.
@@ -1208,98 +826,6 @@ mod tests {
         assert_eq!(applied.latest(), counted.latest());
         let users = |i: &Incident| format!("{:?}", i.users().collect::<Vec<_>>());
         assert_eq!(users(&applied), users(&counted));
-    }
-
-    /// The clock rule of [`Incident::latest`]: counted traffic moves it only
-    /// as the last of a run (before an event that is more than counted, or
-    /// at the end of what was read), whatever the times in between, and
-    /// counting a run at once gives what applying its events does.
-    #[test]
-    fn counted_traffic_moves_the_clock_only_as_the_last_of_a_run() {
-        let plain = |secs| {
-            let mut e = Event::new(Family::Headend, Outcome::Info);
-            e.ts = at(secs);
-            e.msg_id = Some("302013");
-            e
-        };
-        let mut applied = Incident::default();
-        let mut counted = Incident::default();
-        for inc in [&mut applied, &mut counted] {
-            inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.9"));
-        }
-        // A run whose middle line is the latest: only its last line counts.
-        for secs in [10, 90, 20] {
-            applied.apply(&plain(secs));
-        }
-        counted.count_events(3, at(20));
-        assert_eq!(applied.latest(), at(20));
-        assert_eq!(counted.latest(), at(20));
-        // An event that is more than counted, at an earlier time, keeps
-        // the run's last time: the clock does not go back.
-        for inc in [&mut applied, &mut counted] {
-            inc.apply(&ev(5, "113005", Outcome::Failure, "bob", "192.0.2.8"));
-            assert_eq!(inc.latest(), at(20));
-        }
-        // A later run ending earlier than the clock leaves it.
-        applied.apply(&plain(100));
-        applied.apply(&plain(15));
-        counted.count_events(2, at(15));
-        assert_eq!(applied.latest(), at(20));
-        assert_eq!(counted.latest(), at(20));
-        assert_eq!(applied.totals(), counted.totals());
-        assert_eq!(applied.totals().events, 7);
-
-        // Runs are per source: another source's traffic, read after it,
-        // does not replace a source's last line.
-        let mut inc = Incident::default();
-        inc.set_source(crate::vocab::SourceId(0));
-        inc.count_events(2, at(50));
-        inc.set_source(crate::vocab::SourceId(1));
-        inc.count_events(2, at(30));
-        assert_eq!(inc.latest(), at(50));
-        inc.apply(&ev(40, "113005", Outcome::Failure, "ann", "192.0.2.9"));
-        inc.count_events(1, at(35));
-        assert_eq!(inc.latest(), at(50));
-        inc.set_source(crate::vocab::SourceId(0));
-        inc.count_events(1, at(45));
-        assert_eq!(inc.latest(), at(45), "source 0's run now ends at 45");
-    }
-
-    #[test]
-    fn one_clock_log_time_in_replay_wall_time_once_live() {
-        let t = |secs| at(secs).unwrap_or(Timestamp::UNIX_EPOCH);
-        // Live: the wall clock, unless the backlog is being counted.
-        assert_eq!(clock_now(at(0), t(30), false), at(30));
-        assert_eq!(clock_now(at(0), t(30), true), at(0));
-        // A replay (logs over an hour old) or a headend clock ahead: log time.
-        assert_eq!(clock_now(at(0), t(7200), false), at(0));
-        assert_eq!(clock_now(at(100), t(0), false), at(100));
-        // A headend clock seconds fast is still live, and "now" is never
-        // before its newest line.
-        assert!(logs_live(at(30).unwrap(), t(0)) && !logs_live(at(100).unwrap(), t(0)));
-        assert_eq!(clock_now(at(30), t(0), false), at(30));
-        assert_eq!(clock_now(at(0), t(20), false), at(20));
-        assert_eq!(clock_now(None, t(0), false), None);
-
-        // Live logs that went quiet: "failing now" ages with the wall clock.
-        let mut inc = Incident::default();
-        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1"));
-        inc.set_clock(clock_now(inc.latest(), t(60), false));
-        assert_eq!(inc.failing_now(), 1);
-        assert_eq!(inc.recent(5).attempts, 1);
-        // The failure fell at the start of a minute: five minutes on, the
-        // window (this minute and the four before) no longer holds it.
-        inc.set_clock(clock_now(inc.latest(), t(299), false));
-        assert_eq!(inc.failing_now(), 1);
-        assert_eq!(inc.recent(5).attempts, 1);
-        inc.set_clock(clock_now(inc.latest(), t(300), false));
-        assert_eq!(inc.failing_now(), 0, "five minutes of wall time passed");
-        assert_eq!(inc.recent(5).attempts, 0);
-        let ann = row(&inc, &named("ann"));
-        assert_eq!(ann.state(inc.now()), UserState::Failed);
-        // The clock never reads before the latest line.
-        inc.set_clock(at(-50));
-        assert_eq!(inc.now(), at(0));
     }
 
     #[test]
