@@ -1,16 +1,31 @@
 //! What the outputs read that is worked out from the counts rather than
 //! counted as events come: the incident-wide windows
 //! ([`Incident::recent`]), the users failing now, every user's state at
-//! the clock, the scope verdict, the cause tally and the auth-server
-//! failures no headend attempt matched. Most are worked out from every
-//! user, so each is kept until the next change, which
+//! the clock, the users who failed lately and have not logged in since
+//! ([`Unrecovered`]), the scope verdict, the cause tally and the
+//! auth-server failures no headend attempt matched. Most are worked out
+//! from every user, so each is kept until the next change, which
 //! [`Incident::changed`] notes; the apply path calls only that, so the
 //! reading side lives apart from it.
 
 use super::{
-    HEADEND_WITHOUT_LOGINS, Incident, Recent, UserKey, UserNow, UserState, UserStats, users,
+    HEADEND_WITHOUT_LOGINS, Incident, Recent, UserKey, UserNow, UserState, UserStats, overflow,
     users_now,
 };
+use crate::parse::Cause;
+
+/// Users who failed in the last [`RECENT_MINUTES`](super::RECENT_MINUTES)
+/// and have not logged in since, by the cause of their last failure:
+/// tracked users from their rows ([`UserNow::unrecovered_recent`]), users
+/// past the cap one by one ([`ManyNow`](overflow::ManyNow)). What the scope
+/// verdict and the suggested step count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unrecovered {
+    pub users: u32,
+    /// (users, their failed attempts in the window) by cause; a user past
+    /// the cap counts the one attempt that is known.
+    pub by_cause: [(u32, u32); Cause::ALL.len()],
+}
 
 impl Incident {
     /// Incident-wide counts in the last `minutes` minutes of log time:
@@ -62,7 +77,7 @@ impl Incident {
 
     /// A user's state at the incident's clock: [`UserStats::state`], but
     /// for `(other N users)` that of the users it stands for (see
-    /// [`users::ManyNow`]). Every output shows this one.
+    /// [`overflow::ManyNow`]). Every output shows this one.
     pub fn state_of(&self, key: &UserKey, stats: &UserStats) -> UserState {
         match key {
             UserKey::Other(_) => UserNow::of_many(stats, self.now(), &self.many_now(), false).state,
@@ -71,8 +86,8 @@ impl Incident {
     }
 
     /// How the users counted under `(other N users)` stand, each on its own
-    /// times (see [`users::ManyNow`]), worked out at most once per change.
-    pub fn many_now(&self) -> users::ManyNow {
+    /// times (see [`overflow::ManyNow`]), worked out at most once per change.
+    pub fn many_now(&self) -> overflow::ManyNow {
         *self.many_now.get_or_init(|| {
             self.many_at_finish
                 .unwrap_or_else(|| self.compute_many_now(self.now()))
@@ -124,6 +139,37 @@ impl Incident {
     pub fn cause_tally(&self) -> &crate::engine::suggest::CauseTally {
         self.cause_tally
             .get_or_init(|| crate::engine::suggest::tally(self))
+    }
+
+    /// [`Unrecovered`] at the incident's clock, worked out at most once per
+    /// change.
+    pub fn unrecovered_recent(&self) -> Unrecovered {
+        *self
+            .unrecovered
+            .get_or_init(|| self.compute_unrecovered_recent())
+    }
+
+    pub(super) fn compute_unrecovered_recent(&self) -> Unrecovered {
+        let mut out = Unrecovered::default();
+        for (slot, user_now) in self.users_now().iter().enumerate() {
+            if self.other == Some(slot) {
+                // The row stands for many users: each on its own times.
+                let many = self.many_now();
+                out.users += many.recent;
+                for (entry, n) in out.by_cause.iter_mut().zip(many.recent_by_cause) {
+                    entry.0 += n;
+                    entry.1 += n;
+                }
+            } else if user_now.unrecovered_recent() {
+                out.users += 1;
+                if let Some(c) = user_now.last_cause {
+                    let entry = &mut out.by_cause[c.index()];
+                    entry.0 += 1;
+                    entry.1 += user_now.recent_failures;
+                }
+            }
+        }
+        out
     }
 
     /// Forgets every derived value: the incident changed.

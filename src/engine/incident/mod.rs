@@ -26,9 +26,11 @@
 //!
 //! This module holds the [`Incident`] itself and the one path every event
 //! takes into it ([`Incident::apply`]); the parts live beside it:
-//! [`users`] (who, their statistics and order), [`attempts`] (what counts
-//! as one failed attempt, lockouts, sprays), [`servers`] (AAA servers,
-//! groups, management logins), [`linking`] (filing lines under users and
+//! [`users`] (who, their statistics and state), [`order`] (the users
+//! pane's orders), [`overflow`] (the users past the cap, counted together
+//! under `(other N users)`), [`attempts`] (what counts as one failed
+//! attempt, lockouts, sprays), [`servers`] (AAA servers, groups,
+//! management logins), [`linking`] (filing lines under users and
 //! joining auth-server and client verdicts with headend attempts) and
 //! [`trace`] (the headend's debug trace: its sessions' users and verdicts);
 //! [`clock`] keeps the log clock and "now", [`input`] what the incident is
@@ -43,6 +45,8 @@ mod derived;
 mod input;
 mod linking;
 mod name_index;
+mod order;
+mod overflow;
 mod servers;
 mod trace;
 mod user_table;
@@ -63,14 +67,16 @@ use crate::parse::{Cause, Event, Family, Outcome, Role};
 use attempts::OpenAttempt;
 pub use clock::{AHEAD_TOLERANCE, clock_now, logs_live};
 use clock::{later, within};
+pub use derived::Unrecovered;
+use order::UsersOrder;
+pub use order::{ByFailures, ByFailuresIter, UserSort};
+pub use overflow::{DEFAULT_MAX_USERS, ManyNow};
 pub use servers::{
     AaaGroup, AaaServer, GROUPS_CAP, MANAGEMENT_USERS_CAP, Management, OTHER_MANAGEMENT_USERS,
     SERVERS_CAP, ServerHealth, TRANSITIONS_CAP,
 };
-use users::UsersOrder;
 pub use users::{
-    ByFailures, ByFailuresIter, DEFAULT_MAX_USERS, LineRef, MAX_NAME_BYTES, ManyNow,
-    NAME_CUT_MARKER, RECENT_MINUTES, USER_LINES_CAP, Unrecovered, UserKey, UserNow, UserSort,
+    LineRef, MAX_NAME_BYTES, NAME_CUT_MARKER, RECENT_MINUTES, USER_LINES_CAP, UserKey, UserNow,
     UserState, UserStats, capped_name,
 };
 
@@ -247,7 +253,7 @@ pub struct Incident {
     /// The last AAA rejection per client IP, for pairing its follow-up line.
     open_attempts: HashMap<String, OpenAttempt>,
     /// The last AAA challenge per tracked user (past the cap, per user in
-    /// [`users::OverflowTimes`]).
+    /// [`overflow::OverflowTimes`]).
     challenges: HashMap<usize, Option<Timestamp>>,
     groups: Vec<AaaGroup>,
     management: Management,
@@ -295,7 +301,7 @@ pub struct Incident {
     unmatched_at_finish: Option<u64>,
     /// [`Incident::many_now`] when the input was complete: the times it
     /// is made from go at [`Incident::finish_input`].
-    many_at_finish: Option<users::ManyNow>,
+    many_at_finish: Option<overflow::ManyNow>,
     /// A headend log is being read: client lines describe the same attempts
     /// and are evidence, not attempts (see [`Incident::set_headend_present`]).
     client_lines_are_evidence: bool,
@@ -325,10 +331,10 @@ pub struct Incident {
     /// those who failed in the last 15 minutes are worked out again (see
     /// [`users_now`]).
     users_now_hint: users_now::UsersNow,
-    many_now: std::sync::OnceLock<users::ManyNow>,
+    many_now: std::sync::OnceLock<overflow::ManyNow>,
     /// [`Incident::unrecovered_recent`]: the scope verdict and the cause
     /// tally both count it, each a pass over every user.
-    unrecovered: std::sync::OnceLock<users::Unrecovered>,
+    unrecovered: std::sync::OnceLock<derived::Unrecovered>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
     /// The caps this incident was built with (see [`Incident::max_users`]).
@@ -350,7 +356,7 @@ pub struct Incident {
     open_prune_at: usize,
     /// Per user counted under `(other N users)`, the times its windows
     /// need, while they can matter.
-    overflow_times: HashMap<u64, users::OverflowTimes>,
+    overflow_times: HashMap<u64, overflow::OverflowTimes>,
     overflow_prune_at: usize,
     /// Shared reason texts (see [`users::Texts`]).
     texts: users::Texts,

@@ -1,8 +1,11 @@
 //! Who the incident is about: the [`UserKey`] of a named user, a hidden
-//! user (known by client IP) or a spray source; each one's [`UserStats`];
-//! the slots that find a user from an event without allocating (through
-//! the [`NameIndex`](super::name_index::NameIndex)); and the
-//! users pane's orders ([`UserSort`]), kept sorted incrementally.
+//! user (known by client IP) or a spray source; each one's [`UserStats`]
+//! and state ([`UserState`], [`UserNow`]); and the slots that find a user
+//! from an event without allocating (through the
+//! [`NameIndex`](super::name_index::NameIndex)). The users pane's orders
+//! are in [`order`](super::order), and the users past the cap on users
+//! tracked one by one, counted under `(other N users)`, in
+//! [`overflow`](super::overflow).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -11,9 +14,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::name_index::{hidden_key, named_key};
-use super::user_table::Moment;
+use super::overflow::{ManyNow, other_id};
 use super::{FAILING_NOW_MINUTES, HIDDEN_USER, Incident, SUCCESS_WINDOW, within};
-use crate::engine::hashing::{self, identity};
+use crate::engine::hashing;
 use crate::engine::window::{MinuteRing, window_start};
 use crate::parse::{Cause, Event, Family, Role};
 
@@ -145,110 +148,6 @@ impl Texts {
     }
 }
 
-/// The per-user times that decide whether a line is another line of the
-/// same login, session or attempt, for one user counted under
-/// `(other N users)`: the totals stay those of users tracked one by one.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct OverflowTimes {
-    pub(super) last_success: Option<Timestamp>,
-    pub(super) last_failure: Option<Timestamp>,
-    /// The cause of the attempt at `last_failure`, as the headend line gave it.
-    pub(super) last_cause: Option<Cause>,
-    /// A name a spray tried: its failures are the spray's, no user's.
-    pub(super) sprayed: bool,
-    pub(super) last_session_up: Option<Timestamp>,
-    pub(super) last_session_down: Option<Timestamp>,
-    pub(super) lone_lockout: Option<Timestamp>,
-    /// The user's last AAA challenge, at its time if the line had one (see
-    /// [`Incident::effective_cause`]), until a login: one user's token
-    /// prompt is no other's.
-    pub(super) challenged: Option<Option<Timestamp>>,
-}
-
-impl OverflowTimes {
-    /// The user's last failure, when this is a user (not a name a spray
-    /// tried) who has not logged in since.
-    fn unrecovered_failure(&self) -> Option<Timestamp> {
-        let failed = self.last_failure.filter(|_| !self.sprayed)?;
-        self.last_success
-            .is_none_or(|s| s < failed)
-            .then_some(failed)
-    }
-
-    fn newest(&self) -> Option<Timestamp> {
-        [
-            self.last_success,
-            self.last_failure,
-            self.last_session_up,
-            self.last_session_down,
-            self.lone_lockout,
-            self.challenged.flatten(),
-        ]
-        .into_iter()
-        .max()
-        .flatten()
-    }
-}
-
-/// How the users counted under `(other N users)` stand now, each on its
-/// own times ([`OverflowTimes`]): the row stands for many users, and one of
-/// them logging in says nothing of another still failing. Users whose
-/// times were dropped to stay bounded are not counted, so the figures err
-/// low, never high.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ManyNow {
-    /// Failing now, as [`UserStats::failing_now`] decides for one user.
-    pub failing: u32,
-    /// Failed in the last [`RECENT_MINUTES`] with no success since (what
-    /// [`UserNow::unrecovered_recent`] says of one user).
-    pub recent: u32,
-    /// `recent` by the cause of each one's last attempt.
-    pub recent_by_cause: [u32; Cause::ALL.len()],
-    /// No success since their last failure, however long ago.
-    pub unrecovered: u32,
-}
-
-/// Users who failed in the last [`RECENT_MINUTES`] and have not logged in
-/// since, by the cause of their last failure: tracked users from their
-/// rows ([`UserNow::unrecovered_recent`]), users past the cap one by one
-/// ([`ManyNow`]). What the scope verdict and the suggested step count.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Unrecovered {
-    pub users: u32,
-    /// (users, their failed attempts in the window) by cause; a user past
-    /// the cap counts the one attempt that is known.
-    pub by_cause: [(u32, u32); Cause::ALL.len()],
-}
-
-/// Overflow users' times kept before stale ones are dropped.
-const OVERFLOW_PRUNE_ABOVE: usize = 4096;
-
-/// Who an event names, as a 64-bit identity (a hidden user by address).
-fn overflow_id(ev: &Event) -> u64 {
-    overflow_key(ev.user, ev.client_ip)
-}
-
-/// [`overflow_id`] of a line naming `user` from `client_ip`. The top bit
-/// is set, so that an identity is never a slot number (see
-/// [`Incident::name_id`]).
-fn overflow_key(user: Option<&str>, client_ip: Option<&str>) -> u64 {
-    let id = match user {
-        Some(HIDDEN_USER) => identity(&("h", client_ip)),
-        user => identity(&("n", user)),
-    };
-    id | (1 << 63)
-}
-
-/// A user counted under `(other N users)`, as a 64-bit identity: a hidden
-/// user by address, else by (capped) name.
-fn other_id(hidden: bool, name: &str) -> u64 {
-    identity(&(hidden, name))
-}
-
-/// Users tracked one by one unless told otherwise (`--max-users`); further
-/// users are counted together under [`UserKey::Other`].
-pub const DEFAULT_MAX_USERS: usize = 100_000;
-
 /// The longest user name kept, in bytes; a longer one is cut at a character
 /// boundary and ends with [`NAME_CUT_MARKER`] (within the limit), so a
 /// hostile log cannot make one name cost megabytes.
@@ -367,7 +266,7 @@ pub struct UserNow {
 /// [`FAILING_NOW_MINUTES`] window ending at `now` (`None`: any, when there
 /// is no log time yet or it reaches back past the earliest time there is). A comparison per user instead of a duration.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct FailingCutoff(Option<Timestamp>);
+pub(super) struct FailingCutoff(pub(super) Option<Timestamp>);
 
 impl FailingCutoff {
     pub(super) fn at(now: Option<Timestamp>) -> FailingCutoff {
@@ -665,159 +564,12 @@ impl UserStats {
     }
 }
 
-/// How the Users pane orders users with failures (`o` cycles through them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum UserSort {
-    /// For the bridge: failing now first, then most failures in the last
-    /// [`RECENT_MINUTES`] minutes, then most failures in all.
-    #[default]
-    Recent,
-    /// Most failures in all.
-    Total,
-    /// By name.
-    Name,
-    /// Most recently seen first.
-    LastSeen,
-}
-
 /// "Recent" failures, in minutes of log time: the window of
-/// [`UserSort::Recent`]'s second key, of the scope verdict's failing users
-/// and of the suggested step's tally. One window, so the users pane, the
-/// verdict and the suggestion count the same failures.
+/// [`UserSort::Recent`](super::UserSort::Recent)'s second key, of the
+/// scope verdict's failing users and of the suggested step's tally. One
+/// window, so the users pane, the verdict and the suggestion count the
+/// same failures.
 pub const RECENT_MINUTES: u32 = 15;
-
-impl UserSort {
-    pub const ALL: [UserSort; 4] = [
-        UserSort::Recent,
-        UserSort::Total,
-        UserSort::Name,
-        UserSort::LastSeen,
-    ];
-
-    /// The next order (`o`).
-    pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
-
-    /// As the Users pane title names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            UserSort::Recent => "recent",
-            UserSort::Total => "total",
-            UserSort::Name => "name",
-            UserSort::LastSeen => "last seen",
-        }
-    }
-
-    fn slot(self) -> usize {
-        self as usize
-    }
-
-    /// The user's sort key under this order: larger keys come first, equal
-    /// keys by name.
-    fn key(self, s: &UserStats, now: &UserNow) -> SortKey {
-        self.rekey(self.statistics_key(s), now)
-    }
-
-    /// The part of [`key`](Self::key) the user's statistics give, with the
-    /// part [`UserNow`] gives left at zero.
-    fn statistics_key(self, s: &UserStats) -> SortKey {
-        match self {
-            UserSort::Recent | UserSort::Total => (0, 0, s.failures, s.last_failure),
-            // Whether the user is listed at all is part of every key, so a
-            // user who starts failing counts as moved.
-            UserSort::Name => (0, 0, u32::from(s.failures > 0), None),
-            UserSort::LastSeen => (0, 0, u32::from(s.failures > 0), s.last_seen),
-        }
-    }
-
-    /// The key of a user whose statistics did not change since `kept` (a
-    /// key of theirs, or [`statistics_key`](Self::statistics_key)) was
-    /// worked out: the part [`UserNow`] gives is put in afresh.
-    fn rekey(self, kept: SortKey, now: &UserNow) -> SortKey {
-        match self {
-            UserSort::Recent => (u8::from(now.failing), now.recent_failures, kept.2, kept.3),
-            UserSort::Total | UserSort::Name | UserSort::LastSeen => kept,
-        }
-    }
-}
-
-/// (failing now, recent failures, failures, a time), compared descending.
-pub(super) type SortKey = (u8, u32, u32, Option<Timestamp>);
-
-/// Users with failures in one of the users pane's orders, and every user's
-/// sort key when it was computed (to tell which users moved since).
-#[derive(Clone, Debug, Default)]
-pub(super) struct UsersOrder {
-    order: Vec<usize>,
-    keys: Vec<SortKey>,
-    /// The user table's writes when the keys were worked out.
-    moment: Moment,
-}
-
-/// A view of the users with failures in the users pane's order
-/// ([`Incident::users_by_failures`]): a borrowed index, so asking for the
-/// count or one row does not copy 10 000 references.
-#[derive(Clone, Copy, Debug)]
-pub struct ByFailures<'a> {
-    order: &'a [usize],
-    users: &'a [(UserKey, UserStats)],
-}
-
-impl<'a> ByFailures<'a> {
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// The `i`-th user in this order.
-    pub fn get(&self, i: usize) -> Option<(&'a UserKey, &'a UserStats)> {
-        let (k, s) = self.users.get(*self.order.get(i)?)?;
-        Some((k, s))
-    }
-
-    pub fn iter(&self) -> ByFailuresIter<'a> {
-        ByFailuresIter {
-            order: self.order.iter(),
-            users: self.users,
-        }
-    }
-}
-
-impl<'a> IntoIterator for ByFailures<'a> {
-    type Item = (&'a UserKey, &'a UserStats);
-    type IntoIter = ByFailuresIter<'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Iterator over [`ByFailures`].
-#[derive(Clone, Debug)]
-pub struct ByFailuresIter<'a> {
-    order: std::slice::Iter<'a, usize>,
-    users: &'a [(UserKey, UserStats)],
-}
-
-impl<'a> Iterator for ByFailuresIter<'a> {
-    type Item = (&'a UserKey, &'a UserStats);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        // Indices come from `users` itself, so they are in range.
-        self.order
-            .by_ref()
-            .find_map(|&i| self.users.get(i).map(|(k, s)| (k, s)))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.order.len()))
-    }
-}
 
 impl Incident {
     pub fn user(&self, key: &UserKey) -> Option<&UserStats> {
@@ -826,82 +578,6 @@ impl Incident {
 
     pub fn users(&self) -> impl Iterator<Item = (&UserKey, &UserStats)> {
         self.users.iter().map(|(k, s)| (k, s))
-    }
-
-    /// Users with at least one failure in the users pane's default order
-    /// ([`UserSort::Recent`]).
-    pub fn users_by_failures(&self) -> ByFailures<'_> {
-        self.users_sorted(UserSort::Recent)
-    }
-
-    /// Users with at least one failure in the order `sort`; equal keys by
-    /// name.
-    pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
-        let slot = sort.slot();
-        let order = &self.by_failures[slot]
-            .get_or_init(|| self.order_users(sort, &self.by_failures_hint[slot]))
-            .order;
-        ByFailures {
-            order,
-            users: &self.users,
-        }
-    }
-
-    /// [`Incident::users_sorted`]'s order, from the previous one.
-    pub(super) fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
-        let users = &self.users;
-        // A user whose row was not written since keeps the statistics part
-        // of their key: their row is not read again.
-        let keys: Vec<SortKey> = self
-            .users_now()
-            .iter()
-            .enumerate()
-            .map(|(i, now)| match prev.keys.get(i) {
-                Some(&kept) if !users.written_since(i, prev.moment) => sort.rekey(kept, now),
-                _ => sort.key(&users[i].1, now),
-            })
-            .collect();
-        // Ties by name (the user's key): from one change to the next,
-        // through the names' places in key order rather than the names.
-        // The first order of an incident (`scan`'s only one) compares the
-        // names: placing every user would cost more than its few ties.
-        let ranks = (!prev.keys.is_empty()).then(|| users.key_ranks());
-        let by_name = |ia: usize, ib: usize| match ranks {
-            Some(r) => r.of(ia).cmp(&r.of(ib)),
-            None => users[ia].0.cmp(&users[ib].0),
-        };
-        let cmp = |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(by_name(ia, ib));
-        // Users whose key is as it was keep their order among themselves
-        // (the name breaks ties, so the order is total).
-        let moved: Vec<bool> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| prev.keys.get(i) != Some(key))
-            .collect();
-        let kept: Vec<usize> = prev
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| moved.get(i) == Some(&false))
-            .collect();
-        let mut changed: Vec<usize> = (0..users.len())
-            .filter(|&i| moved[i] && users[i].1.failures > 0)
-            .collect();
-        changed.sort_by(cmp);
-        let mut order = Vec::with_capacity(kept.len() + changed.len());
-        let mut rest = kept.as_slice();
-        for c in changed {
-            let at = rest.partition_point(|k| cmp(k, &c) == std::cmp::Ordering::Less);
-            order.extend_from_slice(&rest[..at]);
-            order.push(c);
-            rest = &rest[at..];
-        }
-        order.extend_from_slice(rest);
-        UsersOrder {
-            order,
-            keys,
-            moment: users.moment(),
-        }
     }
 
     pub(super) fn apply_success(&mut self, ev: &Event, user: usize, ts: Option<Timestamp>) {
@@ -1012,173 +688,6 @@ impl Incident {
         }
         i
     }
-
-    /// Whether as many users are tracked one by one as the cap allows.
-    fn at_cap(&self) -> bool {
-        self.named.len() + self.hidden.len() >= self.max_users()
-    }
-
-    /// The cap on users tracked one by one (named and hidden; a spray
-    /// source is bounded by the spray detector), from the incident's
-    /// [`IncidentLimits`](super::IncidentLimits).
-    pub fn max_users(&self) -> usize {
-        self.limits.max_users.max(1)
-    }
-
-    /// Users counted under `(other N users)`: N, 0 while under the cap.
-    pub fn other_users(&self) -> u64 {
-        self.other_keys.len() as u64
-    }
-
-    /// The `(other N users)` slot, counting `key` among them.
-    fn other_slot(&mut self, id: u64) -> usize {
-        self.other_keys.insert(id);
-        let n = self.other_users();
-        let i = match self.other {
-            Some(i) => i,
-            None => self.slot(UserKey::Other(n)),
-        };
-        self.users[i].0 = UserKey::Other(n);
-        i
-    }
-
-    /// Who `ev` names, for telling names apart in the spray detector: the
-    /// slot of a user tracked one by one, else (a name counted under
-    /// `(other N users)`) the identity its times are kept under
-    /// ([`overflow_id`], never a slot number).
-    pub(super) fn name_id(&self, ev: &Event, user: usize) -> u64 {
-        if !self.is_many(user) {
-            return user as u64;
-        }
-        overflow_id(ev)
-    }
-
-    /// The attempts of `name` ([`Incident::name_id`]) at slot `user` went to
-    /// a spray: past the cap, that name's times no longer make it a user
-    /// failing (see [`ManyNow`]).
-    pub(super) fn mark_sprayed(&mut self, user: usize, name: u64) {
-        if !self.is_many(user) {
-            return;
-        }
-        if let Some(t) = self.overflow_times.get_mut(&name) {
-            t.sprayed = true;
-        }
-    }
-
-    /// The times of the user `ev` names, past the cap, if kept; unlike
-    /// [`Incident::overflow_times`], makes no entry.
-    pub(super) fn overflow_times_of(&self, ev: &Event) -> Option<&OverflowTimes> {
-        self.overflow_times.get(&overflow_id(ev))
-    }
-
-    /// The times of the user `ev` names, for a user counted under
-    /// `(other N users)`: kept while they can still decide a window (the
-    /// longest is [`super::CHALLENGE_WINDOW`]), dropped when the map has
-    /// doubled since it was last pruned.
-    pub(super) fn overflow_times(&mut self, ev: &Event) -> &mut OverflowTimes {
-        let id = overflow_id(ev);
-        if self.overflow_times.len() >= self.overflow_prune_at.max(OVERFLOW_PRUNE_ABOVE)
-            && !self.overflow_times.contains_key(&id)
-        {
-            if let Some(now) = ev.ts {
-                // A user still failing is kept while the verdict's window
-                // can count them (see [`ManyNow`]).
-                let recent_from = window_start(now, RECENT_MINUTES);
-                self.overflow_times.retain(|_, t| {
-                    let unrecovered_recent = t
-                        .unrecovered_failure()
-                        .is_some_and(|f| recent_from.is_none_or(|r| f >= r));
-                    unrecovered_recent
-                        || t.newest()
-                            .is_none_or(|n| now.duration_since(n) <= super::CHALLENGE_WINDOW)
-                });
-            }
-            if self.overflow_times.len() >= OVERFLOW_PRUNE_ABOVE {
-                let mut times: Vec<Option<Timestamp>> = self
-                    .overflow_times
-                    .values()
-                    .map(OverflowTimes::newest)
-                    .collect();
-                times.sort_unstable();
-                let cut = times[times.len() / 2];
-                self.overflow_times.retain(|_, t| t.newest() > cut);
-            }
-            self.overflow_prune_at = 2 * self.overflow_times.len();
-        }
-        self.overflow_times.entry(id).or_default()
-    }
-
-    /// [`Unrecovered`] at the incident's clock, worked out at most once per
-    /// change.
-    pub fn unrecovered_recent(&self) -> Unrecovered {
-        *self
-            .unrecovered
-            .get_or_init(|| self.compute_unrecovered_recent())
-    }
-
-    fn compute_unrecovered_recent(&self) -> Unrecovered {
-        let mut out = Unrecovered::default();
-        for (slot, user_now) in self.users_now().iter().enumerate() {
-            if self.other == Some(slot) {
-                // The row stands for many users: each on its own times.
-                let many = self.many_now();
-                out.users += many.recent;
-                for (entry, n) in out.by_cause.iter_mut().zip(many.recent_by_cause) {
-                    entry.0 += n;
-                    entry.1 += n;
-                }
-            } else if user_now.unrecovered_recent() {
-                out.users += 1;
-                if let Some(c) = user_now.last_cause {
-                    let entry = &mut out.by_cause[c.index()];
-                    entry.0 += 1;
-                    entry.1 += user_now.recent_failures;
-                }
-            }
-        }
-        out
-    }
-
-    /// [`ManyNow`] at `now`, the incident's clock.
-    pub(super) fn compute_many_now(&self, now: Option<Timestamp>) -> ManyNow {
-        let failing_from = FailingCutoff::at(now).0;
-        let recent_from = now.and_then(|n| window_start(n, RECENT_MINUTES));
-        let mut many = ManyNow::default();
-        if self.other.is_none() {
-            return many;
-        }
-        // Lines that name nobody share one identity: not a user.
-        let nameless = [
-            overflow_key(None, None),
-            overflow_key(Some(HIDDEN_USER), None),
-        ];
-        for (id, t) in &self.overflow_times {
-            if nameless.contains(id) {
-                continue;
-            }
-            let Some(failed) = t.unrecovered_failure() else {
-                continue;
-            };
-            many.unrecovered += 1;
-            if failing_from.is_none_or(|f| failed >= f) {
-                many.failing += 1;
-            }
-            if recent_from.is_none_or(|r| failed >= r) {
-                many.recent += 1;
-                if let Some(c) = t.last_cause {
-                    many.recent_by_cause[c.index()] += 1;
-                }
-            }
-        }
-        many
-    }
-
-    /// Whether slot `user` stands for many users (`(other N users)`): the
-    /// windows that join one user's lines into one attempt or login do
-    /// not apply to it.
-    pub(super) fn is_many(&self, user: usize) -> bool {
-        matches!(self.users.get(user), Some((UserKey::Other(_), _)))
-    }
 }
 
 #[cfg(test)]
@@ -1187,136 +696,6 @@ mod tests {
     use crate::engine::incident::fixtures::*;
     use crate::engine::incident::*;
     use crate::parse::{Cause, Family, Outcome};
-
-    /// Failures and successes of `names`, each from address `ip(i)`.
-    fn logins(inc: &mut Incident, names: &[String], ip: impl Fn(usize) -> String) {
-        for (i, n) in names.iter().enumerate() {
-            let addr = ip(i);
-            inc.apply(&ev(i as i64, "113005", Outcome::Failure, n, &addr));
-            inc.apply(&ev(i as i64, "716039", Outcome::Failure, n, &addr));
-            inc.apply(&lockout(i as i64, n));
-            // Two success lines of one login, then a session's two ends.
-            inc.apply(&ev(i as i64 + 1, "113004", Outcome::Success, n, &addr));
-            inc.apply(&ev(i as i64 + 2, "113039", Outcome::Success, n, &addr));
-            inc.apply(&ev(i as i64 + 3, "722023", Outcome::SessionEnd, n, &addr));
-            inc.apply(&ev(i as i64 + 3, "113019", Outcome::SessionEnd, n, &addr));
-        }
-    }
-
-    fn names(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("user{i:03}")).collect()
-    }
-
-    #[test]
-    fn past_the_cap_users_are_counted_exactly_under_other() {
-        let names = names(10);
-        let ip = |i: usize| format!("198.51.100.{i}");
-        let mut all = Incident::default();
-        logins(&mut all, &names, ip);
-        let mut capped = Incident::with_limits(IncidentLimits { max_users: 3 });
-        logins(&mut capped, &names, ip);
-        // The totals are those of the uncapped incident, to the attempt.
-        assert_eq!(capped.totals(), all.totals());
-        assert_eq!(capped.totals().failures, 10);
-        assert_eq!(capped.totals().successes, 10);
-        assert_eq!(capped.other_users(), 7);
-        let keys: Vec<String> = capped.users().map(|(k, _)| k.to_string()).collect();
-        assert_eq!(keys, ["user000", "user001", "user002", "(other 7 users)"]);
-        let other = capped
-            .user(&UserKey::Other(7))
-            .map(|s| (s.failures, s.successes));
-        assert_eq!(other, Some((7, 7)));
-        let downs = |i: &Incident| i.users().map(|(_, s)| s.sessions_down).sum::<u32>();
-        assert_eq!(downs(&capped), downs(&all));
-        // A user seen again is counted once among the others.
-        capped.apply(&ev(
-            20,
-            "113005",
-            Outcome::Failure,
-            "user009",
-            "198.51.100.9",
-        ));
-        assert_eq!(capped.other_users(), 7);
-        assert_eq!(capped.totals().failures, 11);
-    }
-
-    #[test]
-    fn under_the_cap_one_users_login_does_not_clear_anothers_failure() {
-        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
-        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
-        // Past the cap: amy fails and stays failing; bob fails, then logs
-        // in, after amy's failure. The row's own last times say
-        // "recovered"; amy has not.
-        inc.apply(&ev(10, "113005", Outcome::Failure, "amy", "192.0.2.10"));
-        inc.apply(&ev(20, "113005", Outcome::Failure, "bob", "192.0.2.20"));
-        inc.apply(&ev(30, "113039", Outcome::Success, "bob", "192.0.2.20"));
-        let other = UserKey::Other(2);
-        let check = |inc: &Incident| {
-            let stats = inc.user(&other).expect("the other row");
-            assert_eq!(inc.state_of(&other, stats), UserState::Failing);
-            assert_eq!(inc.failing_now(), 1, "amy");
-            let many = inc.many_now();
-            assert_eq!((many.failing, many.recent, many.unrecovered), (1, 1, 1));
-            assert_eq!(inc.scope().verdict, crate::engine::scope::Verdict::Isolated);
-            assert!(
-                inc.scope().evidence.starts_with("1 user failed"),
-                "{}",
-                inc.scope().evidence
-            );
-        };
-        check(&inc);
-        // The times the figures come from go when the input is complete;
-        // the figures stay.
-        inc.finish_input();
-        check(&inc);
-    }
-
-    #[test]
-    fn past_the_cap_users_whose_times_were_dropped_are_not_called_recovered() {
-        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
-        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
-        // More users past the cap than their times are kept for, failing
-        // at the start; half an hour on, a spray's names make room by
-        // dropping the old users' times, and are no users themselves.
-        // Nobody past the cap ever logged in.
-        let ip = |i: usize| format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
-        for i in 0..5000 {
-            inc.apply(&ev(1, "113005", Outcome::Failure, &format!("u{i}"), &ip(i)));
-        }
-        for i in 0..5000 {
-            let (name, from) = (format!("guess{i}"), format!("203.0.113.{}", i / 500));
-            inc.apply(&ev(1800, "113005", Outcome::Failure, &name, &from));
-        }
-        let other = inc
-            .users()
-            .map(|(k, _)| k.clone())
-            .find(|k| matches!(k, UserKey::Other(_)))
-            .expect("the other row");
-        let stats = inc.user(&other).expect("the other row");
-        assert_eq!(stats.successes, 0);
-        let many = inc.many_now();
-        assert_eq!(
-            (many.failing, many.unrecovered),
-            (0, 0),
-            "dropped or sprayed"
-        );
-        // Not "recovered": nobody logged in.
-        assert_eq!(inc.state_of(&other, stats), UserState::Failed);
-    }
-
-    #[test]
-    fn past_the_cap_a_users_last_cause_is_the_latest_by_log_time() {
-        let mut inc = Incident::with_limits(IncidentLimits { max_users: 1 });
-        inc.apply(&ev(0, "113039", Outcome::Success, "tracked", "192.0.2.1"));
-        // kim is past the cap: her later failure is read first, then an
-        // earlier one from a file read after it.
-        inc.apply(&rejected(600, "kim", "192.0.2.7", Cause::TokenRequired));
-        inc.apply(&rejected(60, "kim", "192.0.2.8", Cause::BadCredentials));
-        let many = inc.many_now();
-        assert_eq!(many.recent, 1);
-        assert_eq!(many.recent_by_cause[Cause::TokenRequired.index()], 1);
-        assert_eq!(many.recent_by_cause[Cause::BadCredentials.index()], 0);
-    }
 
     #[test]
     fn a_users_last_failure_is_the_latest_by_log_time_not_the_last_read() {
@@ -1332,36 +711,6 @@ mod tests {
         assert_eq!(kim.last_failure, later.ts);
         assert_eq!(kim.first_failure, earlier.ts);
         assert_eq!(kim.last_cause, Some(Cause::TokenRequired));
-    }
-
-    #[test]
-    fn a_spray_past_the_cap_is_still_collapsed_under_its_address() {
-        // Twenty addresses each try twenty names: more names than the cap.
-        let names: Vec<String> = (0..400).map(|i| format!("guess{i}")).collect();
-        let ip = |i: usize| format!("203.0.113.{}", i / 20);
-        let run = |cap: Option<usize>| {
-            let mut inc = match cap {
-                Some(max_users) => Incident::with_limits(IncidentLimits { max_users }),
-                None => Incident::default(),
-            };
-            for (i, n) in names.iter().enumerate() {
-                inc.apply(&ev(i as i64 / 20, "113005", Outcome::Failure, n, &ip(i)));
-            }
-            inc
-        };
-        let (all, capped) = (run(None), run(Some(50)));
-        assert_eq!(capped.totals(), all.totals());
-        assert_eq!(capped.totals().spray_attempts, 400);
-        let sprays = |inc: &Incident| {
-            inc.users()
-                .filter(|(k, s)| matches!(k, UserKey::Spray(_)) && s.failures > 0)
-                .count()
-        };
-        assert_eq!(sprays(&capped), 20);
-        assert_eq!(sprays(&all), 20);
-        assert_eq!(capped.other_users(), 350);
-        // The spray's names are no users failing.
-        assert_eq!(capped.failing_now(), 0);
     }
 
     #[test]
@@ -1423,59 +772,9 @@ mod tests {
         assert_eq!(UserState::Locked.label(), "⊘ locked");
     }
 
-    /// The users order re-sorted from the previous one after each change
-    /// equals a full sort from scratch, including when a hidden user's
-    /// failure moves to a named one and when users succeed.
-    #[test]
-    fn users_order_after_each_change_equals_a_fresh_sort() {
-        let mut inc = Incident::default();
-        let mut names: Vec<String> = (0..24).map(|i| format!("user{i:02}")).collect();
-        names.push(HIDDEN_USER.to_string());
-        let ips: Vec<String> = (1..=12).map(|i| format!("192.0.2.{i}")).collect();
-        let mut seed = 7u32;
-        for step in 0..2000i64 {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            let user = names[seed as usize % names.len()].as_str();
-            // Few users per address: no password spray (see `spray`).
-            let ip = ips[(seed >> 8) as usize % ips.len()].as_str();
-            let (id, outcome) = match (seed >> 4) % 4 {
-                0 => ("113004", Outcome::Success),
-                1 => ("716039", Outcome::Failure),
-                _ => ("113005", Outcome::Failure),
-            };
-            // Several events in one second: ties on the last failure.
-            // Seconds apart, so the 5- and 15-minute windows move too.
-            inc.apply(&ev(step * 7, id, outcome, user, ip));
-            // Not every order every step: a cache left stale for a while
-            // must still catch up.
-            for sort in UserSort::ALL
-                .into_iter()
-                .filter(|s| step % 3 != s.slot() as i64 % 3)
-            {
-                let shown: Vec<UserKey> = inc
-                    .users_sorted(sort)
-                    .iter()
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                let now = inc.latest();
-                let mut fresh: Vec<(&UserKey, &UserStats)> =
-                    inc.users().filter(|(_, s)| s.failures > 0).collect();
-                // Worked out afresh, not from the incident's per-change cache.
-                let key = |s: &UserStats| {
-                    sort.key(s, &UserNow::of(s, now, FailingCutoff::at(now), false))
-                };
-                fresh.sort_by(|(ka, a), (kb, b)| key(b).cmp(&key(a)).then(ka.cmp(kb)));
-                let fresh: Vec<UserKey> = fresh.into_iter().map(|(k, _)| k.clone()).collect();
-                assert_eq!(shown, fresh, "{sort:?} after step {step}");
-            }
-        }
-        assert!(inc.users_by_failures().len() >= 20);
-    }
-
     mod incremental {
         use super::*;
+        use crate::engine::incident::order::SortKey;
         use proptest::prelude::*;
 
         /// One step: an event (`kind` < 3: a failure of two kinds or a
@@ -1798,47 +1097,6 @@ mod tests {
         );
         // Counted, for whatever is made of the references.
         assert_eq!(pam.lines_dropped, 10);
-    }
-
-    #[test]
-    fn the_default_order_puts_users_failing_now_first() {
-        let mut inc = Incident::default();
-        // "old" failed often long ago and recovered; "mid" failed 10 min
-        // ago (not failing now, but recent); "now" failed once just now.
-        for i in 0..9 {
-            inc.apply(&ev(i, "113005", Outcome::Failure, "old", "192.0.2.1"));
-        }
-        inc.apply(&ev(10, "113039", Outcome::Success, "old", "192.0.2.1"));
-        inc.apply(&ev(1800, "113005", Outcome::Failure, "mid", "192.0.2.2"));
-        inc.apply(&ev(1801, "113005", Outcome::Failure, "mid", "192.0.2.2"));
-        inc.apply(&ev(2400, "113005", Outcome::Failure, "now", "192.0.2.3"));
-        let names = |sort| -> Vec<String> {
-            inc.users_sorted(sort)
-                .iter()
-                .map(|(k, _)| k.to_string())
-                .collect()
-        };
-        assert_eq!(names(UserSort::Recent), ["now", "mid", "old"]);
-        assert_eq!(names(UserSort::Total), ["old", "mid", "now"]);
-        assert_eq!(names(UserSort::Name), ["mid", "now", "old"]);
-        assert_eq!(names(UserSort::LastSeen), ["now", "mid", "old"]);
-        assert_eq!(UserSort::Recent.next(), UserSort::Total);
-        assert_eq!(UserSort::LastSeen.next(), UserSort::Recent);
-    }
-
-    #[test]
-    fn ordering_puts_most_failures_first() {
-        let mut inc = Incident::default();
-        inc.apply(&ev(0, "113005", Outcome::Failure, "a", "192.0.2.1"));
-        inc.apply(&ev(10, "113005", Outcome::Failure, "b", "192.0.2.2"));
-        inc.apply(&ev(20, "113005", Outcome::Failure, "b", "192.0.2.2"));
-        let order: Vec<String> = inc
-            .users_by_failures()
-            .iter()
-            .map(|(k, _)| k.to_string())
-            .collect();
-        assert_eq!(order, ["b", "a"]);
-        assert_eq!(inc.first_failure(), at(0));
     }
 
     /// The auth server's reason kept does not depend on the order the
