@@ -264,11 +264,12 @@ fn a_headerless_plain_line_takes_the_read_time_in_both_readers() {
     }
 }
 
-/// The clock rule (README, "The log clock"): plain traffic moves the latest
-/// time only as the last line of a run, so the fast reader never reads the
-/// times of the traffic in between; both readers follow it.
+/// The clock rule (README, "One clock"): plain traffic moves the latest
+/// time only while it is the last line read, so the fast reader never
+/// reads the times of the traffic before a line vpnwatch acts on; both
+/// readers follow it.
 #[test]
-fn traffic_moves_the_latest_time_only_as_the_last_line_of_a_run() {
+fn traffic_moves_the_latest_time_only_while_it_is_the_last_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let traffic = |time: &str| {
         format!(
@@ -291,12 +292,26 @@ fn traffic_moves_the_latest_time_only_as_the_last_line_of_a_run() {
             .concat(),
             "2026-11-28T08:30:00Z",
         ),
-        // It ends a run (a failure follows): the clock.
+        // It ends a run, but a failure follows and takes its place.
         (
             [
                 traffic("09:00:00"),
                 rejected("08:00:00"),
                 traffic("08:30:00"),
+            ]
+            .concat(),
+            "2026-11-28T08:30:00Z",
+        ),
+        (
+            [traffic("09:00:00"), rejected("08:00:00")].concat(),
+            "2026-11-28T08:00:00Z",
+        ),
+        // The last line read: the clock.
+        (
+            [
+                rejected("08:00:00"),
+                traffic("08:30:00"),
+                traffic("09:00:00"),
             ]
             .concat(),
             "2026-11-28T09:00:00Z",

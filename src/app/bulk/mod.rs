@@ -12,16 +12,18 @@
 //!   whatever the block size.
 //! * Workers ship only what the engine needs: events for which
 //!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
-//!   count and the time of the last of each run, the only one the engine's
-//!   clock takes from them (see [`Incident::latest`]); for the others the
+//!   count, and the time of the block's last line when it is one of them,
+//!   the only time the engine's clock takes from them (see
+//!   [`Incident::latest`]: a run's time goes when an event that is more
+//!   than counted follows it, so the reader never reads it); for the others the
 //!   line is copied once into a per-block arena and the event's fields are
 //!   ranges of it. With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
 //!   so memory stays at about `threads × block size` whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
-//!   is not read, except for the last line of a run, which is parsed when
-//!   the run ends.
+//!   is not read, except when it is the last recognised line of the piece
+//!   being split (a block, when mapped), whose time the clock may need.
 //! * Blocks come from a memory map of the file when it is safe, else from
 //!   positioned reads into buffers the workers own ([`FileBytes`]: a file
 //!   being written, a pipe, a network file system, or a file that changes
@@ -105,8 +107,8 @@ struct BlockResult<S = Shipment> {
     counted_last: Option<Timestamp>,
     /// The last of them, when it is a plain line whose time was not read
     /// yet: where it is in the piece being split. Its time is read only if
-    /// it stays the last (another plain line replaces it first, nearly
-    /// always), before the piece's bytes go.
+    /// no recognised line follows it in the piece (one nearly always
+    /// does), before the piece's bytes go.
     unread: Option<(usize, usize)>,
 }
 
@@ -153,8 +155,8 @@ impl<'a> BlockResult<&'a mut Incident> {
 
 impl<S: Sink> BlockResult<S> {
     /// Plain lines of the piece being split (see [`LineRuns`]): each is
-    /// recognised and only counted; the time of the last is read only if it
-    /// stays the last counted one (see `unread`).
+    /// recognised and only counted; the time of the last is read only if no
+    /// recognised line follows it in the piece (see `unread`).
     fn plain_run(&mut self, run: Run) {
         self.counts.lines += run.lines;
         self.counts.recognised += run.lines;
@@ -164,14 +166,7 @@ impl<S: Sink> BlockResult<S> {
 
     /// A line that is not a whole line of the piece being split (joined
     /// from two pieces, or a piece of a cut line).
-    fn line(
-        &mut self,
-        piece: &[u8],
-        bytes: &[u8],
-        family: Family,
-        ctx: &ParseContext,
-        p: &mut StreamParser,
-    ) {
+    fn line(&mut self, bytes: &[u8], family: Family, ctx: &ParseContext, p: &mut StreamParser) {
         if p.is_plain(bytes, family) {
             self.counts.lines += 1;
             self.counts.recognised += 1;
@@ -179,7 +174,7 @@ impl<S: Sink> BlockResult<S> {
             self.read_now(bytes, family, ctx, p);
             return;
         }
-        self.parse(piece, bytes, family, ctx, p);
+        self.parse(bytes, family, ctx, p);
     }
 
     /// A plain line joined from two pieces: its time is read now.
@@ -193,23 +188,22 @@ impl<S: Sink> BlockResult<S> {
     /// A line that is not plain: counted and parsed in full, out of line
     /// so that the split loop stays small.
     #[inline(never)]
-    fn parse(
-        &mut self,
-        piece: &[u8],
-        bytes: &[u8],
-        family: Family,
-        ctx: &ParseContext,
-        p: &mut StreamParser,
-    ) {
+    fn parse(&mut self, bytes: &[u8], family: Family, ctx: &ParseContext, p: &mut StreamParser) {
         self.counts.lines += 1;
-        self.read_unread(piece, family, ctx, p);
         let recognised = with_event(bytes, family, ctx, p, |ev, line| {
+            // The plain line left unread, if any, is not the last counted
+            // event any more: its time is never needed (see
+            // `Incident::latest`). An unrecognised line leaves it the last.
+            self.unread = None;
             if Incident::only_counts(ev) {
                 self.counted_after += 1;
                 self.counted_last = ev.ts;
             } else {
+                // Nor is the run's time before an event that is more than
+                // counted: the event takes the run's place in the clock.
                 let counted = std::mem::take(&mut self.counted_after);
-                self.out.event(counted, self.counted_last.take(), ev, line);
+                self.counted_last = None;
+                self.out.event(counted, ev, line);
             }
         });
         if recognised.is_some() {
@@ -442,7 +436,7 @@ fn read_block<S: Sink>(
         let buf = file.read(buf, pos, size)?;
         size = grow_edge(size);
         if buf.is_empty() {
-            splitter.finish(|line| result.line(&[], line, family, ctx, &mut parser));
+            splitter.finish(|line| result.line(line, family, ctx, &mut parser));
             break;
         }
         let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
@@ -470,12 +464,12 @@ fn feed(
     if family == Family::Headend {
         splitter.feed_runs(
             piece,
-            &mut PieceReader::<_, true>::new(piece, result, family, ctx, parser),
+            &mut PieceReader::<_, true>::new(result, family, ctx, parser),
         );
     } else {
         splitter.feed_runs(
             piece,
-            &mut PieceReader::<_, false>::new(piece, result, family, ctx, parser),
+            &mut PieceReader::<_, false>::new(result, family, ctx, parser),
         );
     }
     // The piece's bytes go (a read buffer is reused) after this.
@@ -490,7 +484,6 @@ fn feed(
 /// [`BlockResult::line`], which asks itself.
 /// `HEADEND`: the lines are a headend's, the one family with plain lines.
 struct PieceReader<'r, S, const HEADEND: bool> {
-    piece: &'r [u8],
     result: &'r mut BlockResult<S>,
     family: Family,
     ctx: &'r ParseContext,
@@ -499,14 +492,12 @@ struct PieceReader<'r, S, const HEADEND: bool> {
 
 impl<'r, S, const HEADEND: bool> PieceReader<'r, S, HEADEND> {
     fn new(
-        piece: &'r [u8],
         result: &'r mut BlockResult<S>,
         family: Family,
         ctx: &'r ParseContext,
         parser: &'r mut StreamParser,
     ) -> Self {
         PieceReader {
-            piece,
             result,
             family,
             ctx,
@@ -527,11 +518,11 @@ impl<S: Sink, const HEADEND: bool> LineRuns for PieceReader<'_, S, HEADEND> {
 
     #[inline(always)]
     fn line(&mut self, line: &[u8], _: bool, _: usize, at: Option<usize>) {
-        let (piece, family, ctx) = (self.piece, self.family, self.ctx);
+        let (family, ctx) = (self.family, self.ctx);
         match at {
             // A whole line of the piece: `in_run` said it is not plain.
-            Some(_) => self.result.parse(piece, line, family, ctx, self.parser),
-            None => self.result.line(piece, line, family, ctx, self.parser),
+            Some(_) => self.result.parse(line, family, ctx, self.parser),
+            None => self.result.line(line, family, ctx, self.parser),
         }
     }
 }

@@ -16,8 +16,6 @@ use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 pub(super) struct Shipped {
     /// Events before this one that only count (see [`Incident::only_counts`]).
     counted_before: u64,
-    /// The time of the last of them: the only one the engine's clock needs.
-    counted_last: Option<Timestamp>,
     family: Family,
     ts: Option<Timestamp>,
     outcome: Outcome,
@@ -49,14 +47,15 @@ type Span = Option<(u32, u32)>;
 /// lines' instructions).
 /// Both get the same calls, so the incident is the same either way.
 pub(super) trait Sink {
-    /// `counted` events that only count, the last of them at `last` (see
-    /// [`Incident::count_events`]), then `ev`, parsed from `line`.
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str);
+    /// `counted` events that only count, then `ev`, parsed from `line`.
+    /// The counted events' times are not needed: `ev` takes their place in
+    /// the engine's clock (see [`Incident::latest`]).
+    fn event(&mut self, counted: u64, ev: &Event, line: &str);
 }
 
 impl Sink for &mut Incident {
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, _line: &str) {
-        self.count_events(counted, last);
+    fn event(&mut self, counted: u64, ev: &Event, _line: &str) {
+        self.count_events(counted, None);
         self.apply(ev);
     }
 }
@@ -93,7 +92,7 @@ impl Shipment {
     /// Ships `ev`, parsed from `line`: the line is copied once, and the
     /// event's text fields become ranges of that copy (one copy per event
     /// rather than one per field).
-    fn take(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
+    fn take(&mut self, counted: u64, ev: &Event, line: &str) {
         // Destructured in full so that a new field cannot be forgotten here.
         let Event {
             family,
@@ -118,7 +117,6 @@ impl Shipment {
         self.arena.push_str(line);
         let shipped = Shipped {
             counted_before: counted,
-            counted_last: last,
             family,
             ts,
             outcome,
@@ -144,7 +142,7 @@ impl Shipment {
     pub(super) fn apply(&self, incident: &mut Incident) {
         let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
         for s in &self.events {
-            incident.count_events(s.counted_before, s.counted_last);
+            incident.count_events(s.counted_before, None);
             let ev = Event {
                 family: s.family,
                 ts: s.ts,
@@ -170,8 +168,8 @@ impl Shipment {
 }
 
 impl Sink for Shipment {
-    fn event(&mut self, counted: u64, last: Option<Timestamp>, ev: &Event, line: &str) {
-        self.take(counted, last, ev, line);
+    fn event(&mut self, counted: u64, ev: &Event, line: &str) {
+        self.take(counted, ev, line);
     }
 }
 
@@ -198,7 +196,7 @@ mod tests {
         };
         let mut r = Shipment::default();
         r.arena.push_str("an earlier event's line");
-        r.take(0, None, &ev, line);
+        r.take(0, &ev, line);
         let shipped = r.events.last().unwrap();
         let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
         assert_eq!(get(shipped.host), Some("fw1"));

@@ -1,6 +1,6 @@
 //! The incident's log clock: [`Incident::latest`], the latest log time
-//! read (a run of traffic lines that only count moves it only as its
-//! last), and [`Incident::now`], what failing now, the windows, the users'
+//! read (a run of traffic lines that only count moves it only while its
+//! last line is the newest read from its source), and [`Incident::now`], what failing now, the windows, the users'
 //! states and the scope verdict are measured against, from the clock the
 //! caller sets ([`clock_now`]: log time in a replay, wall time once the
 //! logs are live). Apart from the apply path, which only moves the clock,
@@ -12,29 +12,32 @@ use super::Incident;
 
 impl Incident {
     /// The log clock: the latest time among the events that are more than
-    /// counted and, per source, the counted event read just before each of
-    /// them and the event read last. The events that only count (firewall
-    /// traffic, see [`Incident::only_counts`]) move it only as the last of
-    /// a run: so a reader never needs the time of a traffic line in the
-    /// middle of a run, and the block reader (`app/bulk`) reads none. In
-    /// a log whose times never go backwards it is the time of the last line
-    /// read, as if every line were read.
+    /// counted and, per source, the event read last. The events that only
+    /// count (firewall traffic, see [`Incident::only_counts`]) move it
+    /// only while the last of them is the newest line read from its
+    /// source: the next event from that source that is more than counted
+    /// takes its place. So a reader needs the time of a traffic line only
+    /// when it is the last it reads (the block reader, `app/bulk`, reads
+    /// one per block), and a traffic line stamped ahead of the lines
+    /// around it (a skewed relay or firewall) does not keep "now" ahead of
+    /// the log. In a log whose times never go backwards it is the time of
+    /// the last line read, as if every line were read.
     pub fn latest(&self) -> Option<Timestamp> {
         self.last_counted
             .iter()
             .fold(self.latest, |l, &(_, t)| later(l, Some(t)))
     }
 
-    /// Takes the time of the counted event read last from the current
-    /// source into `latest`: an event that is more than counted follows it.
+    /// Forgets the time of the counted event read last from the current
+    /// source: an event that is more than counted follows it, and is the
+    /// newest line read from the source now.
     pub(super) fn settle_clock(&mut self) {
         if let Some(i) = self
             .last_counted
             .iter()
             .position(|(s, _)| *s == self.source)
         {
-            let (_, t) = self.last_counted.swap_remove(i);
-            self.latest = later(self.latest, Some(t));
+            self.last_counted.swap_remove(i);
         }
     }
 
@@ -148,9 +151,9 @@ mod tests {
     use crate::parse::{Event, Family, Outcome};
 
     /// The clock rule of [`Incident::latest`]: counted traffic moves it only
-    /// as the last of a run (before an event that is more than counted, or
-    /// at the end of what was read), whatever the times in between, and
-    /// counting a run at once gives what applying its events does.
+    /// while the last of a run is the newest line read from its source,
+    /// whatever the times in between, and counting a run at once gives
+    /// what applying its events does.
     #[test]
     fn counted_traffic_moves_the_clock_only_as_the_last_of_a_run() {
         let plain = |secs| {
@@ -171,20 +174,31 @@ mod tests {
         counted.count_events(3, at(20));
         assert_eq!(applied.latest(), at(20));
         assert_eq!(counted.latest(), at(20));
-        // An event that is more than counted, at an earlier time, keeps
-        // the run's last time: the clock does not go back.
+        // An event that is more than counted is the newest line now: the
+        // run's time goes, so a traffic line stamped ahead of the log does
+        // not keep "now" ahead of it.
         for inc in [&mut applied, &mut counted] {
             inc.apply(&ev(5, "113005", Outcome::Failure, "bob", "192.0.2.8"));
-            assert_eq!(inc.latest(), at(20));
+            assert_eq!(inc.latest(), at(5));
         }
-        // A later run ending earlier than the clock leaves it.
+        // A later run moves it while its last line is the newest.
         applied.apply(&plain(100));
         applied.apply(&plain(15));
         counted.count_events(2, at(15));
-        assert_eq!(applied.latest(), at(20));
-        assert_eq!(counted.latest(), at(20));
+        assert_eq!(applied.latest(), at(15));
+        assert_eq!(counted.latest(), at(15));
+        // An event with no time of its own, read after it, is dated by the
+        // clock without the run: what the block reader, which reads no
+        // time before such an event, gives too.
+        for inc in [&mut applied, &mut counted] {
+            let mut untimed = ev(0, "113005", Outcome::Failure, "cat", "192.0.2.7");
+            untimed.ts = None;
+            inc.apply(&untimed);
+            assert_eq!(inc.latest(), at(5));
+            assert_eq!(row(inc, &named("cat")).last_failure, at(5));
+        }
         assert_eq!(applied.totals(), counted.totals());
-        assert_eq!(applied.totals().events, 7);
+        assert_eq!(applied.totals().events, 8);
 
         // Runs are per source: another source's traffic, read after it,
         // does not replace a source's last line.

@@ -236,14 +236,13 @@ pub struct Incident {
     servers: Vec<AaaServer>,
     totals: Totals,
     first_failure: Option<Timestamp>,
-    /// The latest time of the events that are more than counted, and of
-    /// the counted event read last before each of them from the same
-    /// source (see [`Incident::latest`]).
+    /// The latest time of the events that are more than counted (see
+    /// [`Incident::latest`]).
     latest: Option<Timestamp>,
     /// Per source, the time of the event read last from it, when that was
     /// one that only counts (see [`Incident::only_counts`]): it moves the
-    /// clock while it is the source's newest line, and the source's next
-    /// event that is more than counted settles it into `latest`. Per
+    /// clock while it is the source's newest line, and goes when the
+    /// source's next event that is more than counted takes its place. Per
     /// source, so that the clock does not depend on how the lines of two
     /// sources interleave. A handful of entries (one per source at most).
     last_counted: Vec<(crate::vocab::SourceId, Timestamp)>,
