@@ -151,6 +151,17 @@ impl MinuteRing {
         self.head
     }
 
+    /// Events in the one whole minute `minute` (minutes since the epoch,
+    /// see [`minute_of`]): 0 for a minute the ring does not hold.
+    pub fn at(&self, minute: i64) -> u32 {
+        match self.head {
+            Some(head) if minute <= head && minute > head - MINUTES as i64 => {
+                self.buckets[slot(minute)]
+            }
+            _ => 0,
+        }
+    }
+
     /// Events in the `minutes` whole minutes up to and including the minute
     /// of `now` (at most [`MINUTES`]).
     pub fn last(&self, now: Option<Timestamp>, minutes: u32) -> u32 {
@@ -245,6 +256,21 @@ mod tests {
         assert_eq!(r.last(t(14, 59), 15), 3);
         assert_eq!(r.last(t(15, 0), 15), 1, "minute 0 has left the window");
         assert_eq!(r.series(t(3, 0), 4), [2, 0, 0, 1]);
+    }
+
+    #[test]
+    fn one_minutes_count_is_the_one_minute_window() {
+        let mut r = MinuteRing::default();
+        for (m, n) in [(0, 1), (3, 2), (17, 4), (18, 1), (30, 3), (29, 5)] {
+            r.add(t(m, 20), n);
+            for probe in -2..40 {
+                let minute = t(probe, 0).map_or(0, minute_of);
+                assert_eq!(r.at(minute), r.last(t(probe, 59), 1), "minute {probe}");
+            }
+        }
+        assert_eq!(r.at(t(30, 0).map_or(0, minute_of)), 3);
+        assert_eq!(r.at(t(17, 0).map_or(0, minute_of)), 4);
+        assert_eq!(r.at(t(3, 0).map_or(0, minute_of)), 0, "older than the ring");
     }
 
     #[test]

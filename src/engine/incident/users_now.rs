@@ -8,8 +8,11 @@
 //! change the previous values are kept for every user whose row was not
 //! written since (see [`super::user_table`]) and whose attack flag is as
 //! it was, while the clock stays in its minute. When it has moved to
-//! another, they are kept only for users whose newest failure precedes
-//! the 15-minute window at both minutes ([`quiet_before`]). The
+//! another, they are kept for users whose newest failure precedes the
+//! 15-minute window at both minutes ([`quiet_before`]) and, when it moved
+//! by a few minutes, for users none of whose failures left or entered a
+//! window with it ([`same_after_step`]: in an outage's new minute, the
+//! users who failed 15 minutes ago, or last failed five minutes ago). The
 //! `(other N users)` row is always worked out again. Either way the
 //! result is what a full recompute gives, which `users::tests::incremental`
 //! holds it to.
@@ -17,7 +20,7 @@
 use jiff::Timestamp;
 
 use super::user_table::Moment;
-use super::users::{FailingCutoff, RECENT_MINUTES, UserKey, UserNow};
+use super::users::{FailingCutoff, RECENT_MINUTES, UserKey, UserNow, UserStats};
 use super::{FAILING_NOW_MINUTES, Incident};
 use crate::engine::window::minute_of;
 
@@ -78,6 +81,19 @@ impl Incident {
         } else {
             quiet_before(prev.minute, minute).unwrap_or(i64::MIN)
         };
+        // A step of a few minutes: the users who failed in the windows
+        // are worked out again only if a failure of theirs left or entered
+        // one ([`same_after_step`]).
+        let step = match (prev.minute, minute) {
+            (Some(then), Some(now))
+                if then != now
+                    && then.abs_diff(now) <= MAX_STEP
+                    && quiet_before(prev.minute, minute).is_some() =>
+            {
+                Some((then.min(now), then.max(now)))
+            }
+            _ => None,
+        };
         let mut values = prev.values.clone();
         values.truncate(users.len());
         let mut newest = prev.newest_failure.clone();
@@ -89,7 +105,8 @@ impl Incident {
                 && !users.written_since(slot, prev.moment)
                 && prev.attack.get(slot) == Some(&attack)
                 && self.other != Some(slot)
-                && newest.get(slot).is_some_and(|&m| m < kept_below);
+                && (newest.get(slot).is_some_and(|&m| m < kept_below)
+                    || step.is_some_and(|(a, b)| same_after_step(&users[slot].1, a, b)));
             if kept {
                 continue;
             }
@@ -122,6 +139,37 @@ impl Incident {
             moment: users.moment(),
         }
     }
+}
+
+/// The most minutes the clock may move for [`same_after_step`] to be
+/// asked: a log's clock steps one minute at a time, and each minute of a
+/// step costs two look-ups a user. A bound on the cost only: the rule
+/// holds for any step.
+const MAX_STEP: u64 = 3;
+
+/// Whether the [`UserNow`] of a user whose row did not change reads the
+/// same with the clock in minute `a` as in minute `b` (`a < b`, both with
+/// a window start that is a time, see [`quiet_before`]): no failure of
+/// theirs falls in a minute that one 15-minute window holds and the other
+/// does not (their recent failures would differ), nor is their last
+/// failure in a minute that one five-minute window holds and the other
+/// does not (whether they are failing now, and so their state, would).
+/// Their other values do not depend on the clock.
+fn same_after_step(stats: &UserStats, a: i64, b: i64) -> bool {
+    let only_one = |window: u32| {
+        let span = i64::from(window) - 1;
+        // Held at `a` only, then at `b` only. An unchanged row has no
+        // failure after the clock it was worked out at (the clock is never
+        // before a failure applied), so when the clock moved forward the
+        // second part finds nothing; it is looked at all the same, so that
+        // the rule does not rest on that.
+        (a - span..b - span).chain(a + 1..=b)
+    };
+    only_one(RECENT_MINUTES).all(|m| stats.recent.at(m) == 0)
+        && stats
+            .last_failure
+            .map(minute_of)
+            .is_none_or(|f| only_one(FAILING_NOW_MINUTES).all(|m| m != f))
 }
 
 /// [`UsersNow::newest_failure`] of a user with no timed failure: before
