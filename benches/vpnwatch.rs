@@ -183,7 +183,7 @@ fn render(c: &mut Criterion) {
     });
     // The busy case with the clock moving: every event is a minute of log
     // time after the one before, so before every frame the users who
-    // failed in the last 15 minutes are worked out again, not only the
+    // failed in the last 15 minutes are looked at again, not only the
     // changed one (the windows are whole minutes). The 10 000 users above
     // failed long before, so here those are few; the outage bench below
     // is the case where all of them failed lately.
@@ -217,8 +217,10 @@ fn render(c: &mut Criterion) {
     );
     // The frame after a new minute in an outage: 700 of the 10 000 users
     // fail in every minute of log time, so all of them failed in the last
-    // 15 minutes and every user is worked out again before the frame.
-    // Only the frame is timed, not the 700 events before it.
+    // 15 minutes: every user is looked at again before the frame, and
+    // those with a failure that left a window (about 1,400) are worked
+    // out again and placed again in the users order. Only the frame is
+    // timed, not the 700 events before it.
     const PER_MINUTE: usize = 700;
     let mut batch_no = 5_000_000u64;
     let mut next_user = 0usize;

@@ -104,7 +104,7 @@ pub fn survey(
             let line = LineRef {
                 family: file.family,
                 index: line_key(i, *record.lines.end()),
-                ts: ev.ts.or(incident.latest()),
+                ts: ev.ts,
                 cause: None,
             };
             for _ in 0..record.repeats {

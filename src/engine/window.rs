@@ -216,20 +216,13 @@ impl MinuteRing {
     /// `now`, oldest first (for sparklines).
     pub fn series(&self, now: Option<Timestamp>, minutes: usize) -> Vec<u32> {
         let minutes = minutes.min(MINUTES);
-        let (Some(now), Some(head)) = (now, self.head) else {
+        let Some(now) = now else {
             return vec![0; minutes];
         };
         let now = minute_of(now);
         (0..minutes as i64)
             .rev()
-            .map(|back| {
-                let m = now - back;
-                if m <= head && head - m < MINUTES as i64 {
-                    self.buckets[slot(m)]
-                } else {
-                    0
-                }
-            })
+            .map(|back| self.at(now - back))
             .collect()
     }
 }

@@ -733,7 +733,7 @@ fn apply_event(
     let line = LineRef {
         family,
         index,
-        ts: ev.ts.or(incident.latest()),
+        ts: ev.ts,
         cause: None,
     };
     let applied = incident.apply_repeated(ev, line, repeats);

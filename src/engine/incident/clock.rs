@@ -1,7 +1,8 @@
 //! The incident's log clock: [`Incident::latest`], the latest log time
 //! read (a run of traffic lines that only count moves it only while its
-//! last line is the newest read from its source), and [`Incident::now`], what failing now, the windows, the users'
-//! states and the scope verdict are measured against, from the clock the
+//! last line is the newest read from its source), and [`Incident::now`],
+//! what failing now, the windows, the users' states and the scope
+//! verdict are measured against, from the clock the
 //! caller sets ([`clock_now`]: log time in a replay, wall time once the
 //! logs are live). Apart from the apply path, which only moves the clock,
 //! so that the one definition of "now" reads in one place.
@@ -18,10 +19,13 @@ impl Incident {
     /// source: the next event from that source that is more than counted
     /// takes its place. So a reader needs the time of a traffic line only
     /// when it is the last it reads (the block reader, `app/bulk`, reads
-    /// one per block), and a traffic line stamped ahead of the lines
-    /// around it (a skewed relay or firewall) does not keep "now" ahead of
-    /// the log. In a log whose times never go backwards it is the time of
-    /// the last line read, as if every line were read.
+    /// one per piece of a file it splits), and a traffic line stamped
+    /// ahead of the lines after it in its source (a relay or firewall
+    /// with a skewed clock) moves "now" only until a line that counts
+    /// follows; the clock then goes back to that line's time. A source
+    /// whose last lines are traffic still moves it by the last of them.
+    /// In a log whose times never go backwards it is the time of the last
+    /// line read, as if every line were read.
     pub fn latest(&self) -> Option<Timestamp> {
         self.last_counted
             .iter()
@@ -30,14 +34,21 @@ impl Incident {
 
     /// Forgets the time of the counted event read last from the current
     /// source: an event that is more than counted follows it, and is the
-    /// newest line read from the source now.
+    /// newest line read from the source now. The clock may go back with
+    /// it (the run was stamped ahead of the event), and what was worked
+    /// out at the old clock goes too, even when the event is then left
+    /// out as a copy of another source's line.
     pub(super) fn settle_clock(&mut self) {
         if let Some(i) = self
             .last_counted
             .iter()
             .position(|(s, _)| *s == self.source)
         {
+            let before = self.latest();
             self.last_counted.swap_remove(i);
+            if self.latest() != before {
+                self.changed();
+            }
         }
     }
 
@@ -62,7 +73,10 @@ impl Incident {
 
     /// The effect of applying `n` events for which [`Incident::only_counts`]
     /// holds, the last of which (in line order) has the time `last`: the
-    /// times of the others do not matter (see [`Incident::latest`]).
+    /// times of the others do not matter (see [`Incident::latest`]). A
+    /// reader that applies an event that is more than counted right after
+    /// may give `None`: that event takes the run's place in the clock
+    /// whatever its time.
     pub fn count_events(&mut self, n: u64, last: Option<Timestamp>) {
         if n == 0 {
             return;
@@ -155,7 +169,7 @@ mod tests {
     /// whatever the times in between, and counting a run at once gives
     /// what applying its events does.
     #[test]
-    fn counted_traffic_moves_the_clock_only_as_the_last_of_a_run() {
+    fn counted_traffic_moves_the_clock_only_while_it_is_the_newest_line() {
         let plain = |secs| {
             let mut e = Event::new(Family::Headend, Outcome::Info);
             e.ts = at(secs);
@@ -214,6 +228,49 @@ mod tests {
         inc.set_source(crate::vocab::SourceId(0));
         inc.count_events(1, at(45));
         assert_eq!(inc.latest(), at(45), "source 0's run now ends at 45");
+    }
+
+    /// A run's time going when a line that counts follows can take the
+    /// clock back: what was worked out at the old clock goes too, even
+    /// when that line is then left out as another source's copy.
+    #[test]
+    fn a_clock_that_goes_back_clears_what_was_worked_out_at_the_old_one() {
+        let mut failure = ev(0, "113005", Outcome::Failure, "ann", "192.0.2.9");
+        failure.host = Some("fw1");
+        failure.body = Some("AAA user authentication Rejected : user = ann");
+        let mut inc = Incident::default();
+        inc.set_headend_sources(2);
+        inc.set_source(crate::vocab::SourceId(0));
+        inc.apply(&failure);
+        assert_eq!(inc.failing_now(), 1);
+        // The other source's traffic, stamped ten minutes ahead.
+        inc.set_source(crate::vocab::SourceId(1));
+        inc.count_events(1, at(600));
+        assert_eq!(inc.failing_now(), 0);
+        // Its copy of the failure line: not counted again, but the
+        // traffic's time goes.
+        assert!(inc.apply(&failure).duplicate);
+        assert_eq!(inc.latest(), at(0));
+        assert_eq!(inc.failing_now(), 1);
+    }
+
+    /// A line with no time of its own is dated as its event is: at the
+    /// clock once the run before it has gone, not at the run's time.
+    #[test]
+    fn an_untimed_lines_reference_has_its_events_time() {
+        let mut inc = Incident::default();
+        inc.apply(&ev(0, "113005", Outcome::Failure, "ann", "192.0.2.9"));
+        inc.count_events(2, at(90));
+        let mut untimed = ev(0, "113005", Outcome::Failure, "cat", "192.0.2.7");
+        untimed.ts = None;
+        let line = LineRef {
+            ts: untimed.ts,
+            ..at_ref(Family::Headend, 7, 0)
+        };
+        inc.apply_line(&untimed, line);
+        let cat = row(&inc, &named("cat"));
+        assert_eq!(cat.last_failure, at(0));
+        assert_eq!(cat.lines.back().map(|l| l.ts), Some(at(0)));
     }
 
     #[test]

@@ -327,8 +327,9 @@ pub struct Incident {
     /// The last [`Incident::users_now`] worked out, kept across changes:
     /// only the users written since, those whose attack flag moved, the
     /// `(other N users)` row and, when the clock is in another minute,
-    /// those who failed in the last 15 minutes are worked out again (see
-    /// [`users_now`]).
+    /// those who failed in the last 15 minutes (after a step of a few
+    /// minutes, only those of them with a failure a window gained or
+    /// lost) are worked out again (see [`users_now`]).
     users_now_hint: users_now::UsersNow,
     many_now: std::sync::OnceLock<overflow::ManyNow>,
     /// [`Incident::unrecovered_recent`]: the scope verdict and the cause
@@ -485,6 +486,13 @@ impl Incident {
         if !counted {
             self.settle_clock();
         }
+        // A line with no time of its own is dated as its event is: by the
+        // clock once settled (a caller reading the clock before would get
+        // the traffic run's time the event no longer sees).
+        let line = line.map(|l| LineRef {
+            ts: l.ts.or(ev.ts).or(self.latest()),
+            ..l
+        });
         if !counted && self.dedup.is_copy(self.source, ev) {
             // Still a recognised event (as `scan` counts lines); only
             // what it would count again is left out.
