@@ -87,8 +87,14 @@ impl Eq for MinuteRing {}
 /// through this, so that it agrees with the counts (`None` before the
 /// earliest time there is).
 pub fn window_start(now: Timestamp, minutes: u32) -> Option<Timestamp> {
-    let first = minute_of(now) - i64::from(minutes.max(1)) + 1;
+    let first = first_minute(minute_of(now), minutes)?;
     Timestamp::from_second(first.checked_mul(60)?).ok()
+}
+
+/// The first minute (see [`minute_of`]) a window of `minutes` ending in
+/// `minute` holds: [`window_start`]'s, for callers that work in minutes.
+pub fn first_minute(minute: i64, minutes: u32) -> Option<i64> {
+    minute.checked_sub(i64::from(minutes.max(1)) - 1)
 }
 
 /// The whole minute of log time `ts` falls in (minutes since the epoch):

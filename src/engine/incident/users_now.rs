@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use super::user_table::Moment;
 use super::users::{FailingCutoff, RECENT_MINUTES, UserKey, UserNow, UserStats};
 use super::{FAILING_NOW_MINUTES, Incident};
-use crate::engine::window::minute_of;
+use crate::engine::window::{first_minute, minute_of};
 
 /// [`Incident::users_now`] and what it was worked out from.
 #[derive(Clone, Debug, Default)]
@@ -76,20 +76,17 @@ impl Incident {
         // A kept value holds while the user's newest failure is before
         // this minute: any, while the clock stays in its minute (known or
         // not); none, when it became known or unknown.
+        let quiet = quiet_before(prev.minute, minute);
         let kept_below = if prev.minute == minute {
             i64::MAX
         } else {
-            quiet_before(prev.minute, minute).unwrap_or(i64::MIN)
+            quiet.unwrap_or(i64::MIN)
         };
         // A step of a few minutes: the users who failed in the windows
         // are worked out again only if a failure of theirs left or entered
         // one ([`same_after_step`]).
-        let step = match (prev.minute, minute) {
-            (Some(then), Some(now))
-                if then != now
-                    && then.abs_diff(now) <= MAX_STEP
-                    && quiet_before(prev.minute, minute).is_some() =>
-            {
+        let step = match (prev.minute, minute, quiet) {
+            (Some(then), Some(now), Some(_)) if then != now && then.abs_diff(now) <= MAX_STEP => {
                 Some((then.min(now), then.max(now)))
             }
             _ => None,
@@ -151,25 +148,27 @@ const MAX_STEP: u64 = 3;
 /// same with the clock in minute `a` as in minute `b` (`a < b`, both with
 /// a window start that is a time, see [`quiet_before`]): no failure of
 /// theirs falls in a minute that one 15-minute window holds and the other
-/// does not (their recent failures would differ), nor is their last
-/// failure in a minute that one five-minute window holds and the other
-/// does not (whether they are failing now, and so their state, would).
-/// Their other values do not depend on the clock.
+/// does not (their recent failures would differ), and their last failure
+/// is not between the two five-minute windows' starts (whether they are
+/// failing now, and so their state, would differ: "failing now" has a
+/// start and no end). Their other values do not depend on the clock.
 fn same_after_step(stats: &UserStats, a: i64, b: i64) -> bool {
-    let only_one = |window: u32| {
-        let span = i64::from(window) - 1;
-        // Held at `a` only, then at `b` only. An unchanged row has no
-        // failure after the clock it was worked out at (the clock is never
-        // before a failure applied), so when the clock moved forward the
-        // second part finds nothing; it is looked at all the same, so that
-        // the rule does not rest on that.
-        (a - span..b - span).chain(a + 1..=b)
+    let starts = |minutes| first_minute(a, minutes).zip(first_minute(b, minutes));
+    let (Some(recent), Some(failing)) = (starts(RECENT_MINUTES), starts(FAILING_NOW_MINUTES))
+    else {
+        return false;
     };
-    only_one(RECENT_MINUTES).all(|m| stats.recent.at(m) == 0)
+    // Held at `a` only, then at `b` only. An unchanged row has no failure
+    // after the clock it was worked out at (the clock is never before a
+    // failure applied), so when the clock moved forward the second part
+    // finds nothing; it is looked at all the same, so that the rule does
+    // not rest on that.
+    let mut one_window_only = (recent.0..recent.1).chain(a + 1..=b);
+    one_window_only.all(|m| stats.recent.at(m) == 0)
         && stats
             .last_failure
             .map(minute_of)
-            .is_none_or(|f| only_one(FAILING_NOW_MINUTES).all(|m| m != f))
+            .is_none_or(|f| !(failing.0..failing.1).contains(&f))
 }
 
 /// [`UsersNow::newest_failure`] of a user with no timed failure: before
@@ -187,7 +186,7 @@ fn quiet_before(then: Option<i64>, now: Option<i64>) -> Option<i64> {
     let earlier = then?.min(now?);
     // The first minute of the window ending at `earlier`; windows that
     // end later start later.
-    let start = earlier.checked_sub(i64::from(RECENT_MINUTES) - 1)?;
+    let start = first_minute(earlier, RECENT_MINUTES)?;
     // A time there is, so `FailingCutoff` at either clock is a time, not
     // "any failure".
     Timestamp::from_second(start.checked_mul(60)?).ok()?;
