@@ -249,7 +249,8 @@ impl TagMemo {
 /// loop of their own, which costs less than a `memchr` call's set-up and
 /// less than [`positions`](super::text::positions)' general walk (this
 /// runs on every line of a whole-file read); the rest, if any, with
-/// `memchr`.
+/// `memchr`. (Steps of 32 bytes, two masks tested at once, cost more:
+/// BENCHMARKS.md, §16.23.)
 #[inline(always)]
 fn find_percent(line: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
@@ -926,6 +927,35 @@ mod tests {
         assert_eq!(find_percent(b"0123456789abcdef0123%", 0), Some(20));
         assert_eq!(find_percent(b"%0123456789abcdef0123%", 1), Some(21));
         assert_eq!(find_percent(b"no percent here at all, none", 0), None);
+    }
+
+    /// The blockwise search finds what a byte-by-byte one does, for every
+    /// line length across the 16-byte steps and the `memchr` rest, every
+    /// place of one or two `%`, and every start.
+    #[test]
+    fn find_percent_is_the_first_percent_at_or_after_the_start() {
+        let naive =
+            |line: &[u8], from: usize| (from..line.len()).find(|&i| line.get(i) == Some(&b'%'));
+        for len in 0..80usize {
+            for first in (0..len).map(Some).chain([None]) {
+                for second in [None, Some(len.saturating_sub(1)), first.map(|f| f + 17)] {
+                    let mut line = vec![b'a'; len];
+                    for at in [first, second].into_iter().flatten() {
+                        if let Some(b) = line.get_mut(at) {
+                            *b = b'%';
+                        }
+                    }
+                    for from in 0..=len {
+                        assert_eq!(
+                            find_percent(&line, from),
+                            naive(&line, from),
+                            "{:?} from {from}",
+                            String::from_utf8_lossy(&line)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// The word-at-a-time check of the standard tag shape says what the
