@@ -28,25 +28,9 @@ use cli::{
     Cli, Command, DashboardArgs, IngestArgs, ProbeCli, RoleArgs, RunbookCommand, usage_error,
 };
 
-/// Keeps glibc's allocator from holding on to freed large buffers. Its
-/// threshold for serving a large allocation from its own mapping rises to
-/// the size of the largest such buffer freed, after which the bulk
-/// reader's per-block results (up to a few MiB each, from two worker threads)
-/// come from per-thread heaps that keep their pages: under a million-name
-/// spray that was 90 MiB of peak RSS for nothing (BENCHMARKS.md, issue 12).
-/// A fixed threshold of 128 KiB (glibc's default start) keeps large
-/// buffers in mappings returned on free.
-fn keep_large_buffers_mapped() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's tuning; it is called
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
 fn main() -> ExitCode {
-    keep_large_buffers_mapped();
+    // Before any other thread exists, for every command.
+    app::return_large_frees_to_the_system();
     let cli = cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

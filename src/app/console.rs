@@ -92,7 +92,6 @@ impl Shared {
 
 /// Runs the dashboard until the operator quits or a signal arrives.
 pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
-    return_large_frees_to_the_system();
     let (journal, replay) = Journal::open(&config.journal)?;
     let plan = sources::plan(&config.inputs, &config.families, &config.ingest);
     let sources: Vec<SourceState> = plan
@@ -179,25 +178,6 @@ pub async fn run(config: ConsoleConfig) -> anyhow::Result<()> {
     }
     result
 }
-
-/// glibc raises its mmap threshold each time a large block is freed, after
-/// which the dashboard's big short-lived buffers (line batches, 1 MiB line
-/// store chunks) come from the heap, and the memory of a burst (the batch
-/// queue while a file is read from its start) stays in the process after
-/// the burst: about 30 MiB over the line store with 1 M lines retained.
-/// A fixed threshold keeps blocks of 128 KiB and more in their own mappings,
-/// returned to the system when freed.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn return_large_frees_to_the_system() {
-    // SAFETY: mallopt only changes a malloc tuning parameter; it takes the
-    // allocator's own lock and is safe to call at any time.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn return_large_frees_to_the_system() {}
 
 /// The name in the header: a file's name without its directory.
 fn short_name(p: &Planned) -> String {

@@ -25,6 +25,29 @@ use std::path::{Path, PathBuf};
 use crate::parse::formats::{self, Format};
 use crate::vocab::Family;
 
+/// Keeps glibc's allocator from holding on to freed large buffers. Its
+/// threshold for serving a large allocation from its own mapping rises to
+/// the size of the largest such buffer freed, after which large buffers
+/// come from heaps that keep their pages: the bulk reader's per-block
+/// results (a few MiB each, from two worker threads) under a million-name
+/// spray held 90 MiB of peak RSS for nothing (BENCHMARKS.md, issue 12), and
+/// the dashboard's bursts (line batches, 1 MiB line store chunks, the batch
+/// queue while a file is read from its start) about 30 MiB over the line
+/// store with 1 M lines retained. A fixed threshold of 128 KiB (glibc's
+/// default start) keeps blocks of that size and more in their own mappings,
+/// returned to the system when freed. Every command runs with it (the
+/// binary sets it first thing), and so must every benchmark of what they
+/// do: a buffer of 128 KiB or more made afresh each time is then a new
+/// mapping and its pages' first touches each time.
+pub fn return_large_frees_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a malloc tuning parameter; it takes the
+    // allocator's own lock and is safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// How many bytes of a file are looked at to guess its family.
 const DETECT_BYTES: usize = 64 * 1024;
 
