@@ -102,7 +102,7 @@ impl Incident {
 
     fn users_now_kept(&self) -> &users_now::UsersNow {
         self.users_now
-            .get_or_init(|| self.compute_users_now(&self.users_now_hint))
+            .get_or_init(|| self.compute_users_now(self.users_now_hint.take()))
     }
 
     /// The scope verdict for the incident as it stands ([`crate::engine::scope::assess`]).
@@ -176,12 +176,12 @@ impl Incident {
     pub(super) fn changed(&mut self) {
         for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
             if let Some(order) = cache.take() {
-                *hint = order;
+                *hint.get_mut() = order;
             }
         }
         self.failing.take();
         if let Some(kept) = self.users_now.take() {
-            self.users_now_hint = kept;
+            *self.users_now_hint.get_mut() = kept;
         }
         self.many_now.take();
         self.unrecovered.take();

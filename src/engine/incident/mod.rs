@@ -53,6 +53,7 @@ mod user_table;
 mod users;
 mod users_now;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
@@ -317,7 +318,11 @@ pub struct Incident {
     /// The last computed orders, kept across changes: the users whose sort
     /// key did not change keep their relative order, so only the few that
     /// changed are sorted and merged in (no comparison of 10 000 names).
-    by_failures_hint: [UsersOrder; UserSort::ALL.len()],
+    /// Taken by the next order, which is worked out in its buffers: a
+    /// frame then makes no buffer of 10 000 users afresh, which, at 128 KiB
+    /// or more, would be a new mapping whose pages are all touched for the
+    /// first time (see `app::return_large_frees_to_the_system`).
+    by_failures_hint: [RefCell<UsersOrder>; UserSort::ALL.len()],
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
     /// at most once per change (they also move with the log clock, so
     /// [`Incident::count_events`] clears them too).
@@ -329,8 +334,9 @@ pub struct Incident {
     /// `(other N users)` row and, when the clock is in another minute,
     /// those who failed in the last 15 minutes (after a step of a few
     /// minutes, only those of them with a failure a window gained or
-    /// lost) are worked out again (see [`users_now`]).
-    users_now_hint: users_now::UsersNow,
+    /// lost) are worked out again (see [`users_now`]). Taken by the next
+    /// one, which is worked out in its buffers, as `by_failures_hint`.
+    users_now_hint: RefCell<users_now::UsersNow>,
     many_now: std::sync::OnceLock<overflow::ManyNow>,
     /// [`Incident::unrecovered_recent`]: the scope verdict and the cause
     /// tally both count it, each a pass over every user.

@@ -94,6 +94,9 @@ pub(super) struct UsersOrder {
     keys: Vec<SortKey>,
     /// The user table's writes when the keys were worked out.
     moment: Moment,
+    /// A buffer the next order is merged into (the previous order's, or
+    /// empty): it holds nothing.
+    spare: Vec<usize>,
 }
 
 /// A view of the users with failures in the users pane's order
@@ -171,7 +174,7 @@ impl Incident {
     pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
         let slot = sort.slot();
         let order = &self.by_failures[slot]
-            .get_or_init(|| self.order_users(sort, &self.by_failures_hint[slot]))
+            .get_or_init(|| self.order_users(sort, self.by_failures_hint[slot].take()))
             .order;
         ByFailures {
             order,
@@ -179,25 +182,44 @@ impl Incident {
         }
     }
 
-    /// [`Incident::users_sorted`]'s order, from the previous one.
-    pub(super) fn order_users(&self, sort: UserSort, prev: &UsersOrder) -> UsersOrder {
+    /// [`Incident::users_sorted`]'s order, from the previous one, in its
+    /// buffers.
+    pub(super) fn order_users(&self, sort: UserSort, prev: UsersOrder) -> UsersOrder {
         let users = &self.users;
-        // A user whose row was not written since keeps the statistics part
-        // of their key: their row is not read again.
-        let keys: Vec<SortKey> = self
-            .users_now()
-            .iter()
-            .enumerate()
-            .map(|(i, now)| match prev.keys.get(i) {
-                Some(&kept) if !users.written_since(i, prev.moment) => sort.rekey(kept, now),
-                _ => sort.key(&users[i].1, now),
-            })
-            .collect();
-        // Ties by name (the user's key): from one change to the next,
-        // through the names' places in key order rather than the names.
+        let UsersOrder {
+            order: mut kept,
+            mut keys,
+            moment,
+            spare: mut order,
+        } = prev;
         // The first order of an incident (`scan`'s only one) compares the
         // names: placing every user would cost more than its few ties.
-        let ranks = (!prev.keys.is_empty()).then(|| users.key_ranks());
+        let first = keys.is_empty();
+        // Each user's key in place of the previous one, and whether it
+        // moved. A user whose row was not written since keeps the
+        // statistics part of their key: their row is not read again.
+        let now = self.users_now();
+        keys.truncate(now.len());
+        let mut moved = Vec::with_capacity(now.len());
+        for (i, now) in now.iter().enumerate() {
+            let key = match keys.get(i) {
+                Some(&kept) if !users.written_since(i, moment) => sort.rekey(kept, now),
+                _ => sort.key(&users[i].1, now),
+            };
+            match keys.get_mut(i) {
+                Some(old) => {
+                    moved.push(*old != key);
+                    *old = key;
+                }
+                None => {
+                    moved.push(true);
+                    keys.push(key);
+                }
+            }
+        }
+        // Ties by name (the user's key): from one change to the next,
+        // through the names' places in key order rather than the names.
+        let ranks = (!first).then(|| users.key_ranks());
         let by_name = |ia: usize, ib: usize| match ranks {
             Some(r) => r.of(ia).cmp(&r.of(ib)),
             None => users[ia].0.cmp(&users[ib].0),
@@ -205,22 +227,13 @@ impl Incident {
         let cmp = |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(by_name(ia, ib));
         // Users whose key is as it was keep their order among themselves
         // (the name breaks ties, so the order is total).
-        let moved: Vec<bool> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| prev.keys.get(i) != Some(key))
-            .collect();
-        let kept: Vec<usize> = prev
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| moved.get(i) == Some(&false))
-            .collect();
+        kept.retain(|&i| moved.get(i) == Some(&false));
         let mut changed: Vec<usize> = (0..users.len())
             .filter(|&i| moved[i] && users[i].1.failures > 0)
             .collect();
         changed.sort_by(cmp);
-        let mut order = Vec::with_capacity(kept.len() + changed.len());
+        order.clear();
+        order.reserve(kept.len() + changed.len());
         let mut rest = kept.as_slice();
         let before = |k: &usize, c: &usize| cmp(k, c) == std::cmp::Ordering::Less;
         for c in changed {
@@ -244,6 +257,7 @@ impl Incident {
             order,
             keys,
             moment: users.moment(),
+            spare: kept,
         }
     }
 }

@@ -41,6 +41,9 @@ pub(super) struct UsersNow {
     minute: Option<i64>,
     /// The user table's writes then.
     moment: Moment,
+    /// A buffer the next `attack` is worked out in (the previous one's, or
+    /// empty): it holds nothing.
+    spare: Vec<bool>,
 }
 
 impl UsersNow {
@@ -57,27 +60,37 @@ impl UsersNow {
 }
 
 impl Incident {
-    /// [`Incident::users_now`] worked out from `prev`, the previous one.
-    pub(super) fn compute_users_now(&self, prev: &UsersNow) -> UsersNow {
+    /// [`Incident::users_now`] worked out from `prev`, the previous one,
+    /// in its buffers (see `Incident::users_now_hint`).
+    pub(super) fn compute_users_now(&self, prev: UsersNow) -> UsersNow {
+        let UsersNow {
+            mut values,
+            mut spray,
+            attack: prev_attack,
+            newest_failure: mut newest,
+            minute: prev_minute,
+            moment: prev_moment,
+            spare: mut attack,
+        } = prev;
         let users = &self.users;
         let now = self.now();
         let cutoff = FailingCutoff::at(now);
-        let mut spray = prev.spray.clone();
         spray.resize(users.len(), false);
-        for slot in users.slots_written_since(prev.moment) {
+        for slot in users.slots_written_since(prev_moment) {
             if let Some(s) = spray.get_mut(slot) {
                 *s = matches!(users[slot].0, UserKey::Spray(_));
             }
         }
-        let mut attack = spray.clone();
+        attack.clear();
+        attack.extend_from_slice(&spray);
         self.mark_attacked(&mut attack);
         let many = self.other.map(|_| self.many_now());
         let minute = now.map(minute_of);
         // A kept value holds while the user's newest failure is before
         // this minute: any, while the clock stays in its minute (known or
         // not); none, when it became known or unknown.
-        let quiet = quiet_before(prev.minute, minute);
-        let kept_below = if prev.minute == minute {
+        let quiet = quiet_before(prev_minute, minute);
+        let kept_below = if prev_minute == minute {
             i64::MAX
         } else {
             quiet.unwrap_or(i64::MIN)
@@ -85,22 +98,21 @@ impl Incident {
         // A step of a few minutes: the users who failed in the windows
         // are worked out again only if a failure of theirs left or entered
         // one ([`same_after_step`]).
-        let step = match (prev.minute, minute, quiet) {
+        let step = match (prev_minute, minute, quiet) {
             (Some(then), Some(now), Some(_)) if then != now && then.abs_diff(now) <= MAX_STEP => {
                 Some((then.min(now), then.max(now)))
             }
             _ => None,
         };
-        let mut values = prev.values.clone();
+        // Each slot's previous value is read before it is replaced.
         values.truncate(users.len());
-        let mut newest = prev.newest_failure.clone();
         newest.truncate(users.len());
         for (slot, &attack) in attack.iter().enumerate() {
             // The (other N users) row stands for users whose times are not
             // in its row: always worked out again.
             let kept = slot < values.len()
-                && !users.written_since(slot, prev.moment)
-                && prev.attack.get(slot) == Some(&attack)
+                && !users.written_since(slot, prev_moment)
+                && prev_attack.get(slot) == Some(&attack)
                 && self.other != Some(slot)
                 && (newest.get(slot).is_some_and(|&m| m < kept_below)
                     || step.is_some_and(|(a, b)| same_after_step(&users[slot].1, a, b)));
@@ -134,6 +146,7 @@ impl Incident {
             newest_failure: newest,
             minute,
             moment: users.moment(),
+            spare: prev_attack,
         }
     }
 }
