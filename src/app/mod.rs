@@ -25,24 +25,26 @@ use std::path::{Path, PathBuf};
 use crate::parse::formats::{self, Format};
 use crate::vocab::Family;
 
-/// Keeps glibc's allocator from holding on to freed large buffers. Its
-/// threshold for serving a large allocation from its own mapping rises to
-/// the size of the largest such buffer freed, after which large buffers
-/// come from heaps that keep their pages: the bulk reader's per-block
-/// results (a few MiB each, from two worker threads) under a million-name
-/// spray held 90 MiB of peak RSS for nothing (BENCHMARKS.md, issue 12), and
-/// the dashboard's bursts (line batches, 1 MiB line store chunks, the batch
-/// queue while a file is read from its start) about 30 MiB over the line
-/// store with 1 M lines retained. A fixed threshold of 128 KiB (glibc's
-/// default start) keeps blocks of that size and more in their own mappings,
-/// returned to the system when freed. Every command runs with it (the
-/// binary sets it first thing), and so must every benchmark of what they
-/// do: a buffer of 128 KiB or more made afresh each time is then a new
-/// mapping and its pages' first touches each time.
+/// Fixes glibc's threshold for serving an allocation from its own mapping
+/// at 128 KiB (its default start), so that freed large buffers go back to
+/// the system. Every entry point calls this first thing, before any other
+/// thread starts: the binary's `main` (for every command), and the
+/// benchmarks and harnesses that stand in for it, which must measure what
+/// the commands do (a buffer of 128 KiB or more made afresh is then a new
+/// mapping whose pages are all touched for the first time).
+///
+/// Why: glibc raises the threshold to the size of the largest such buffer
+/// freed, after which large buffers come from heaps that keep their pages.
+/// The bulk reader's per-block results (a few MiB each, from two worker
+/// threads) under a million-name spray held 90 MiB of peak RSS for nothing
+/// (BENCHMARKS.md, issue 12), and the dashboard's bursts (line batches,
+/// 1 MiB line store chunks, the batch queue while a file is read from its
+/// start) about 30 MiB over the line store with 1 M lines retained.
 pub fn return_large_frees_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes a malloc tuning parameter; it takes the
-    // allocator's own lock and is safe to call at any time.
+    // SAFETY: mallopt only changes the allocator's tuning; glibc marks it
+    // unsafe to call while other threads allocate, and every caller calls
+    // it before any other thread exists (see above).
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }

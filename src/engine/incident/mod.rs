@@ -319,9 +319,11 @@ pub struct Incident {
     /// key did not change keep their relative order, so only the few that
     /// changed are sorted and merged in (no comparison of 10 000 names).
     /// Taken by the next order, which is worked out in its buffers: a
-    /// frame then makes no buffer of 10 000 users afresh, which, at 128 KiB
-    /// or more, would be a new mapping whose pages are all touched for the
-    /// first time (see `app::return_large_frees_to_the_system`).
+    /// frame then makes no buffer of one entry per user afresh, which, at
+    /// 128 KiB or more (the sort keys of a few thousand users), would be a new
+    /// mapping whose pages are all touched for the first time (every
+    /// command fixes glibc's mmap threshold there, see
+    /// `app::return_large_frees_to_the_system`).
     by_failures_hint: [RefCell<UsersOrder>; UserSort::ALL.len()],
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
     /// at most once per change (they also move with the log clock, so

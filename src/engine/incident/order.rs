@@ -94,9 +94,20 @@ pub(super) struct UsersOrder {
     keys: Vec<SortKey>,
     /// The user table's writes when the keys were worked out.
     moment: Moment,
-    /// A buffer the next order is merged into (the previous order's, or
-    /// empty): it holds nothing.
-    spare: Vec<usize>,
+    /// Buffers the next order is worked out in, empty between orders.
+    scratch: OrderScratch,
+}
+
+/// [`Incident::order_users`]' working buffers, kept with the order so that
+/// none is made afresh (see `Incident::by_failures_hint`).
+#[derive(Clone, Debug, Default)]
+struct OrderScratch {
+    /// By slot: whether the user's key moved.
+    moved: Vec<bool>,
+    /// The users whose key moved, in their new order.
+    changed: Vec<usize>,
+    /// The order being merged.
+    merged: Vec<usize>,
 }
 
 /// A view of the users with failures in the users pane's order
@@ -187,10 +198,15 @@ impl Incident {
     pub(super) fn order_users(&self, sort: UserSort, prev: UsersOrder) -> UsersOrder {
         let users = &self.users;
         let UsersOrder {
-            order: mut kept,
+            order: prev_order,
             mut keys,
-            moment,
-            spare: mut order,
+            moment: prev_moment,
+            scratch:
+                OrderScratch {
+                    mut moved,
+                    mut changed,
+                    mut merged,
+                },
         } = prev;
         // The first order of an incident (`scan`'s only one) compares the
         // names: placing every user would cost more than its few ties.
@@ -198,12 +214,11 @@ impl Incident {
         // Each user's key in place of the previous one, and whether it
         // moved. A user whose row was not written since keeps the
         // statistics part of their key: their row is not read again.
-        let now = self.users_now();
-        keys.truncate(now.len());
-        let mut moved = Vec::with_capacity(now.len());
-        for (i, now) in now.iter().enumerate() {
+        let users_now = self.users_now();
+        keys.truncate(users_now.len());
+        for (i, now) in users_now.iter().enumerate() {
             let key = match keys.get(i) {
-                Some(&kept) if !users.written_since(i, moment) => sort.rekey(kept, now),
+                Some(&old) if !users.written_since(i, prev_moment) => sort.rekey(old, now),
                 _ => sort.key(&users[i].1, now),
             };
             match keys.get_mut(i) {
@@ -227,16 +242,14 @@ impl Incident {
         let cmp = |&ia: &usize, &ib: &usize| keys[ib].cmp(&keys[ia]).then(by_name(ia, ib));
         // Users whose key is as it was keep their order among themselves
         // (the name breaks ties, so the order is total).
+        let mut kept = prev_order;
         kept.retain(|&i| moved.get(i) == Some(&false));
-        let mut changed: Vec<usize> = (0..users.len())
-            .filter(|&i| moved[i] && users[i].1.failures > 0)
-            .collect();
+        changed.extend((0..users.len()).filter(|&i| moved[i] && users[i].1.failures > 0));
         changed.sort_by(cmp);
-        order.clear();
-        order.reserve(kept.len() + changed.len());
+        merged.reserve(kept.len() + changed.len());
         let mut rest = kept.as_slice();
         let before = |k: &usize, c: &usize| cmp(k, c) == std::cmp::Ordering::Less;
-        for c in changed {
+        for &c in &changed {
             // Where `c` goes among the kept users after the last one placed:
             // a search that doubles its reach first, so that placing many
             // users (a new minute of an outage moves a seventh of them)
@@ -248,16 +261,24 @@ impl Incident {
             }
             let reach = reach.min(rest.len());
             let at = rest[..reach].partition_point(|k| before(k, &c));
-            order.extend_from_slice(&rest[..at]);
-            order.push(c);
+            merged.extend_from_slice(&rest[..at]);
+            merged.push(c);
             rest = &rest[at..];
         }
-        order.extend_from_slice(rest);
+        merged.extend_from_slice(rest);
+        // The old list becomes the next merge's buffer.
+        kept.clear();
+        moved.clear();
+        changed.clear();
         UsersOrder {
-            order,
+            order: merged,
             keys,
             moment: users.moment(),
-            spare: kept,
+            scratch: OrderScratch {
+                moved,
+                changed,
+                merged: kept,
+            },
         }
     }
 }

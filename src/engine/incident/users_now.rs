@@ -41,8 +41,8 @@ pub(super) struct UsersNow {
     minute: Option<i64>,
     /// The user table's writes then.
     moment: Moment,
-    /// A buffer the next `attack` is worked out in (the previous one's, or
-    /// empty): it holds nothing.
+    /// A buffer the next `attack` is worked out in (the one before's),
+    /// empty between values.
     spare: Vec<bool>,
 }
 
@@ -146,7 +146,11 @@ impl Incident {
             newest_failure: newest,
             minute,
             moment: users.moment(),
-            spare: prev_attack,
+            spare: {
+                let mut spare = prev_attack;
+                spare.clear();
+                spare
+            },
         }
     }
 }

@@ -930,8 +930,9 @@ mod tests {
     }
 
     /// The blockwise search finds what a byte-by-byte one does, for every
-    /// line length across the 16-byte steps and the `memchr` rest, every
-    /// place of one or two `%`, and every start.
+    /// line length across the 16-byte steps and the `memchr` rest, one `%`
+    /// at every place (or none) and a second at the end or a block further
+    /// on, and every start.
     #[test]
     fn find_percent_is_the_first_percent_at_or_after_the_start() {
         let naive =
