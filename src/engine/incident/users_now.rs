@@ -139,6 +139,9 @@ impl Incident {
                 }
             }
         }
+        // The flags before become the next ones' buffer.
+        let mut spare = prev_attack;
+        spare.clear();
         UsersNow {
             values,
             spray,
@@ -146,11 +149,7 @@ impl Incident {
             newest_failure: newest,
             minute,
             moment: users.moment(),
-            spare: {
-                let mut spare = prev_attack;
-                spare.clear();
-                spare
-            },
+            spare,
         }
     }
 }
