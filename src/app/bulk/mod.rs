@@ -1,9 +1,8 @@
 //! The fast whole-file reader behind `vpnwatch scan`: a file is cut into
 //! large blocks that worker threads (the calling thread among them) read
 //! and parse in parallel, and their results are applied to the incident in
-//! file order, each by the worker that holds the next one when it is due
-//! ([`InOrder`]), so the incident is exactly what a line-by-line pass would
-//! build.
+//! file order by the calling thread ([`Lead`]), so the incident is exactly
+//! what a line-by-line pass would build.
 //!
 //! * A line belongs to the block it starts in. A worker skips the tail of
 //!   the previous block's last line and reads past its own block's end to
@@ -19,7 +18,9 @@
 //!   line is copied once into a per-block arena and the event's fields are
 //!   ranges of it. With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
-//!   so memory stays at about `threads × block size` whatever the file size.
+//!   and a mapped file's pages leave the process once applied
+//!   ([`Release`]), so memory stays at about `threads × block size` and
+//!   [`RELEASE_BYTES`] whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
 //!   is not read, except when it is the last recognised line of the piece
@@ -31,7 +32,8 @@
 //!
 //! This module reads blocks into results; `ship` is where a block's events
 //! go (copied out for a later turn, or straight into the incident), and
-//! `order` applies the results in file order and recycles them.
+//! `order` applies the results in file order on the calling thread and
+//! recycles them.
 
 mod order;
 mod ship;
@@ -47,7 +49,7 @@ use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineRuns, LineSplitter, Run};
 use crate::source::mapped::{FileBytes, MapPolicy};
 use crate::vocab::{Event, Family, TimeFrom};
-use order::{InOrder, Pool, StopOnPanic};
+use order::{Handover, Lead, Pool, StopOnPanic};
 use ship::{Shipment, Sink};
 
 /// Bytes per block: large enough that per-block overhead vanishes (a
@@ -254,7 +256,7 @@ pub fn scan_prefix(
     ctx: &ParseContext,
     incident: &mut Incident,
     opts: BulkOptions,
-    progress: &mut (dyn FnMut(u64) + Send),
+    progress: &mut dyn FnMut(u64),
 ) -> io::Result<Option<BulkCounts>> {
     let file = FileBytes::open(path, opts.map)?;
     if !file.is_file() {
@@ -271,11 +273,14 @@ pub fn scan_prefix(
         // not take it for the whole file.
         let mut total = BulkCounts::default();
         let mut buf = Vec::new();
+        let mut release = Release::default();
         for i in 0..blocks {
             let r = BlockResult::direct(&mut *incident);
             let r = read_block(&file, i, len, family, ctx, opts, &mut buf, r)?;
             add(&mut total, r.finish());
-            progress(((i as u64 + 1) * block).min(len));
+            let upto = ((i as u64 + 1) * block).min(len);
+            release.applied(&file, upto, len);
+            progress(upto);
         }
         total
     } else {
@@ -284,12 +289,12 @@ pub fn scan_prefix(
         // Each worker builds one result, one more may wait to be applied
         // per worker, and one is being applied.
         let pool = Pool::new(2 * workers + 1);
-        let in_order = InOrder::new(&mut *incident, progress);
+        let handover = Handover::new();
         let shared = Shared {
             file: &file,
             next: &next,
             pool: &pool,
-            order: &in_order,
+            handover: &handover,
             blocks,
             len,
             family,
@@ -303,9 +308,13 @@ pub fn scan_prefix(
             for _ in 1..workers {
                 scope.spawn(|| shared.work());
             }
-            shared.work();
-        });
-        in_order.finish()?
+            // A new thread may be queued on the core that made it, behind
+            // this busy thread, until the scheduler moves it: in half of
+            // the runs on a two-core machine the worker started 1.5-4 ms
+            // late, against 0.1 ms after a yield (BENCHMARKS.md, §16.24).
+            std::thread::yield_now();
+            Lead::new(&mut *incident, progress).run(&shared)
+        })?
     };
     if family == Family::Headend && total.recognised > 0 {
         // Lines that only count never reach the engine one by one.
@@ -314,12 +323,13 @@ pub fn scan_prefix(
     Ok(Some(total))
 }
 
-/// What every worker of one scan shares.
-struct Shared<'s, 'i> {
+/// What every thread of one scan shares.
+struct Shared<'s> {
     file: &'s FileBytes,
+    /// The next block not taken yet.
     next: &'s AtomicUsize,
     pool: &'s Pool,
-    order: &'s InOrder<'i>,
+    handover: &'s Handover,
     blocks: usize,
     len: u64,
     family: Family,
@@ -327,26 +337,57 @@ struct Shared<'s, 'i> {
     opts: BulkOptions,
 }
 
-impl Shared<'_, '_> {
-    /// One worker: reads the next block not taken yet, hands it to
-    /// [`InOrder`], and goes on until the blocks or the pool run out.
+impl Shared<'_> {
+    /// Reads block `i` into `r`, an empty result.
+    fn read(&self, i: usize, buf: &mut Vec<u8>, r: BlockResult) -> io::Result<BlockResult> {
+        let (family, ctx, opts) = (self.family, self.ctx, self.opts);
+        read_block(self.file, i, self.len, family, ctx, opts, buf, r)
+    }
+
+    /// One worker besides the lead: reads the next block not taken yet,
+    /// hands it over, and goes on until the blocks or the pool run out.
     fn work(&self) {
-        let _stop = StopOnPanic(self.pool);
+        let _stop = StopOnPanic(self.pool, self.handover);
         let mut buf = Vec::new();
-        // The result is taken before the block number, so the block
-        // waited for is always held by a worker or waiting.
+        // The result is taken before the block number, so the block the
+        // lead waits for is always held by a worker or handed over.
         while let Some(r) = self.pool.take() {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             if i >= self.blocks {
-                // Back for a worker that may be waiting for one.
                 self.pool.give(r);
                 break;
             }
-            let (file, family, ctx, opts) = (self.file, self.family, self.ctx, self.opts);
-            let r = read_block(file, i, self.len, family, ctx, opts, &mut buf, r);
-            if !self.order.deliver(i, r, self) {
-                break;
-            }
+            let r = self.read(i, &mut buf, r);
+            self.handover.put(i, r);
+        }
+    }
+}
+
+/// Bytes of a mapped file released at a time (see [`Release`]).
+const RELEASE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A mapped file's pages leave the process in file order once the blocks
+/// they hold are applied, [`RELEASE_BYTES`] at a time (see
+/// [`FileBytes::done_with`]), so that memory stays at a few blocks whatever
+/// the file's size. Released block by block, every release of a process
+/// with more than one thread interrupted the other cores to flush their
+/// TLBs (on a virtual machine, an exit to the hypervisor each): 143
+/// interruptions for a 300 MB file against 18 now, for 4 % of the CPU time,
+/// and a peak RSS of 40 MiB instead of 19 (BENCHMARKS.md, §16.24).
+#[derive(Debug, Default)]
+struct Release {
+    /// Where the pages not released yet start.
+    from: u64,
+}
+
+impl Release {
+    /// The blocks up to `upto` (a block's end, or `len`, the end of what
+    /// is read) are applied.
+    fn applied(&mut self, file: &FileBytes, upto: u64, len: u64) {
+        if upto.saturating_sub(self.from) >= RELEASE_BYTES || upto >= len {
+            let bytes = usize::try_from(upto.saturating_sub(self.from)).unwrap_or(usize::MAX);
+            file.done_with(self.from, bytes);
+            self.from = upto;
         }
     }
 }
@@ -392,8 +433,8 @@ fn read_block<S: Sink>(
     // The byte before the block is the previous block's: it and the line's
     // end are read, not mapped, so that a mapped block touches no page of
     // its neighbours' (for blocks a whole number of pages long, as the
-    // default is) and releases all of its own at its end (see
-    // `FileBytes::read`).
+    // default is), and the blocks' pages can leave in file order, all of
+    // them (see `FileBytes::read` and `Release`).
     let mut pos = if i == 0 {
         0
     } else {
@@ -444,9 +485,7 @@ fn read_block<S: Sink>(
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += piece_len as u64;
     }
-    // The block's pages leave the process: memory stays at the blocks in
-    // flight, whatever the file's size.
-    file.done_with(start, (end - start) as usize);
+    // The block's pages leave the process once it is applied (`Release`).
     Ok(result)
 }
 
@@ -644,51 +683,68 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_mapped_block_leaves_none_of_the_files_pages_in_the_process() {
+    fn a_mapped_files_pages_leave_the_process_in_file_order() {
         use std::io::Write;
 
         use crate::source::mapped::{MapDecision, QUIET};
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("archived.log");
-        let mut f = std::fs::File::create(&path).unwrap();
         let line = "<166>Jun 01 2026 10:00:00 fw1 : %ASA-6-302013: Built outbound TCP connection 1 for outside:10.0.0.1/443 (10.0.0.1/443) to inside:10.1.0.1/5000 (10.1.0.1/5000)\n";
-        while f.metadata().unwrap().len() < 3 << 20 {
-            f.write_all(line.as_bytes()).unwrap();
+        let chunk = line.repeat((1 << 20) / line.len());
+        // Two and a half releases' worth.
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut len = 0u64;
+        while len < 5 * RELEASE_BYTES / 2 {
+            f.write_all(chunk.as_bytes()).unwrap();
+            len += chunk.len() as u64;
         }
+        let f = f.into_inner().unwrap();
         f.set_modified(std::time::SystemTime::now() - 10 * QUIET)
             .unwrap();
         drop(f);
-        let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
         // A temporary directory is on a local file system: the file is
         // mapped, or this test would prove nothing (as `tests/bulk_scan.rs`).
+        let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
         assert_eq!(file.decision(), MapDecision::Map);
-        let opts = BulkOptions {
-            threads: 1,
-            block_bytes: 1 << 20,
-            max_line: DEFAULT_MAX_LINE,
-            map: MapPolicy::Auto,
-        };
+        drop(file);
         let ctx = ParseContext::for_year(2026);
-        let mut buf = Vec::new();
-        let mut lines = 0;
-        // In order, as one thread reads them: each block's first line
-        // looks at the byte before it, its last line past its end.
-        for i in 0..3 {
-            let r = read_block(
-                &file,
-                i,
-                file.len(),
+        let block = 1u64 << 20;
+        for threads in [1, 2] {
+            let opts = BulkOptions {
+                threads,
+                block_bytes: block as usize,
+                max_line: DEFAULT_MAX_LINE,
+                map: MapPolicy::Auto,
+            };
+            // The file's pages in the process as each block is applied.
+            let mut resident = Vec::new();
+            let counts = scan_prefix(
+                &path,
+                u64::MAX,
                 Family::Headend,
                 &ctx,
+                &mut Incident::default(),
                 opts,
-                &mut buf,
-                BlockResult::<Shipment>::default(),
+                &mut |done| resident.push((done, mapped_resident_kib(&path))),
             )
+            .unwrap()
             .unwrap();
-            lines += r.counts.lines;
-            assert_eq!(mapped_resident_kib(&path), 0, "after block {i}");
+            assert_eq!(counts.lines * line.len() as u64, len);
+            let peak = resident.iter().map(|&(_, kib)| kib).max().unwrap();
+            assert!(peak > 0, "{threads} threads: the blocks came from the map");
+            // A release's worth of applied blocks, and the results in
+            // flight (the pool's cap) with the one being read past it.
+            let bound = (RELEASE_BYTES + (2 * threads as u64 + 2) * block) / 1024;
+            assert!(
+                peak <= bound,
+                "{threads} threads: {peak} KiB resident, more than {bound}"
+            );
+            assert_eq!(
+                resident.last(),
+                Some(&(len, 0)),
+                "{threads} threads: none once every block is applied"
+            );
         }
-        assert_eq!(lines * line.len() as u64, file.len());
     }
 }

@@ -1,127 +1,169 @@
-//! Applying block results in file order, by whichever worker holds the
-//! one that is due ([`InOrder`]), and the pool of results the workers
-//! fill and give back ([`Pool`]), which bounds how many blocks are in
-//! flight.
+//! Applying block results in file order on one thread, the calling one
+//! ([`Lead`]), which reads blocks itself while none is due; the results
+//! the other workers hand over ([`Handover`]); and the pool of results the
+//! workers fill and the lead gives back ([`Pool`]), which bounds how many
+//! blocks are in flight.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 
-use super::{BlockResult, BulkCounts, Shared, add};
+use super::{BlockResult, BulkCounts, Release, Shared, add};
 use crate::engine::Incident;
 
-/// Block results applied in block order by whichever worker holds the
-/// next one: a block is nearly always applied by the worker that has just
-/// read it, while its events are still in that core's cache (applied on a
-/// thread of its own, the events crossed to the other core, and that
-/// thread took turns with the workers: together a quarter more CPU).
-pub(super) struct InOrder<'i> {
-    state: Mutex<OrderState>,
-    /// Locked only by the one applying worker (`OrderState::applying`).
-    target: Mutex<Target<'i>>,
+/// Results read by the workers, waiting for the lead to apply them.
+pub(super) struct Handover {
+    state: Mutex<HandoverState>,
+    /// Signalled when a result is handed over, or the scan stops.
+    handed: Condvar,
 }
 
-struct OrderState {
-    /// Results that came before their turn.
+#[derive(Default)]
+struct HandoverState {
+    /// Results that came before their turn, by block.
     waiting: BTreeMap<usize, io::Result<BlockResult>>,
-    /// The next block to apply.
-    want: usize,
-    /// Whether a worker is applying: it applies every result that becomes
-    /// due meanwhile, so the others never wait for it.
-    applying: bool,
-    failed: Option<io::Error>,
+    /// A worker panicked: the block it held never comes.
+    stopped: bool,
 }
 
-struct Target<'i> {
-    incident: &'i mut Incident,
-    total: BulkCounts,
-    progress: &'i mut (dyn FnMut(u64) + Send),
-}
-
-impl<'i> InOrder<'i> {
-    pub(super) fn new(
-        incident: &'i mut Incident,
-        progress: &'i mut (dyn FnMut(u64) + Send),
-    ) -> Self {
-        InOrder {
-            state: Mutex::new(OrderState {
-                waiting: BTreeMap::new(),
-                want: 0,
-                applying: false,
-                failed: None,
-            }),
-            target: Mutex::new(Target {
-                incident,
-                total: BulkCounts::default(),
-                progress,
-            }),
+impl Handover {
+    pub(super) fn new() -> Self {
+        Handover {
+            state: Mutex::new(HandoverState::default()),
+            handed: Condvar::new(),
         }
     }
 
-    /// Hands over block `i`'s result, and applies it with every later one
-    /// that is waiting, unless another worker is applying (it will). Returns
-    /// whether the scan goes on (no block failed).
-    pub(super) fn deliver(
-        &self,
-        i: usize,
-        r: io::Result<BlockResult>,
-        shared: &Shared<'_, '_>,
-    ) -> bool {
+    /// Hands over block `i`'s result.
+    pub(super) fn put(&self, i: usize, r: io::Result<BlockResult>) {
         // A poisoned lock means a worker panicked: the scope passes the
-        // panic on, and what is applied meanwhile is never returned.
+        // panic on; the state is still a map and a flag, so carry on.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.waiting.insert(i, r);
-        if state.applying {
-            return state.failed.is_none();
-        }
-        state.applying = true;
+        self.handed.notify_one();
+    }
+
+    /// Block `i`'s result if it has been handed over.
+    fn take(&self, i: usize) -> Option<io::Result<BlockResult>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.waiting.remove(&i)
+    }
+
+    /// Block `i`'s result, once it is handed over; `None` if the scan
+    /// stops first.
+    fn wait_for(&self, i: usize) -> Option<io::Result<BlockResult>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            let want = state.want;
-            let Some(r) = state.waiting.remove(&want) else {
-                state.applying = false;
-                return state.failed.is_none();
-            };
-            state.want += 1;
-            drop(state);
-            match r {
-                Ok(r) => {
-                    let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
-                    let counts = r.apply(t.incident);
-                    add(&mut t.total, counts);
-                    let block = shared.opts.block_bytes.max(1) as u64;
-                    (t.progress)(((want as u64 + 1) * block).min(shared.len));
-                    drop(t);
-                    shared.pool.give(r);
-                }
-                Err(e) => {
-                    // Stop the workers: they check the counter, and one
-                    // waiting for a result is woken with none.
-                    shared.next.store(shared.blocks, Ordering::Relaxed);
-                    shared.pool.stop();
-                    let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                    state.failed.get_or_insert(e);
-                    state.applying = false;
-                    return false;
-                }
+            if let Some(r) = state.waiting.remove(&i) {
+                return Some(r);
             }
-            state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.stopped {
+                return None;
+            }
+            state = self.handed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
     }
 
-    /// The counts of the whole scan, or the first block's error.
-    pub(super) fn finish(self) -> io::Result<BulkCounts> {
-        let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = state.failed {
-            return Err(e);
-        }
-        let target = self.target.into_inner().unwrap_or_else(|e| e.into_inner());
-        Ok(target.total)
+    /// Wakes the lead with nothing: a worker panicked.
+    fn stop(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.stopped = true;
+        self.handed.notify_all();
     }
 }
 
-/// The block results in use, recycled: the applying worker gives each one
-/// back once applied and a worker fills it again, so a block's arena and
+/// The calling thread of a scan with workers: it applies every block's
+/// result to the incident, in file order, as soon as it is due, and reads
+/// blocks itself while none is. The incident has one owner: no lock, the
+/// progress is reported from the caller's thread, and the file's pages are
+/// released in file order ([`Release`]). (Applied by whichever worker held
+/// the due block, as before, the scan took the same time within the
+/// host's noise: BENCHMARKS.md, §16.24.)
+pub(super) struct Lead<'i> {
+    incident: &'i mut Incident,
+    total: BulkCounts,
+    progress: &'i mut dyn FnMut(u64),
+    /// The next block to apply.
+    want: usize,
+    release: Release,
+}
+
+impl<'i> Lead<'i> {
+    pub(super) fn new(incident: &'i mut Incident, progress: &'i mut dyn FnMut(u64)) -> Self {
+        Lead {
+            incident,
+            total: BulkCounts::default(),
+            progress,
+            want: 0,
+            release: Release::default(),
+        }
+    }
+
+    /// Applies every block, reading blocks while none is due; the counts
+    /// of the whole scan, or the first block's error.
+    ///
+    /// It never waits for a result of the pool: it waits only for the
+    /// block that is due, and only when it holds no block unread. Blocks
+    /// are taken in order, so the due one has then been taken by a worker,
+    /// or will be by the next that takes one (every result not free is
+    /// held by a worker or waiting here, and a waiting one is of a block
+    /// after the due one): it comes.
+    pub(super) fn run(mut self, shared: &Shared<'_>) -> io::Result<BulkCounts> {
+        let _stop = StopOnPanic(shared.pool, shared.handover);
+        let mut buf = Vec::new();
+        while self.want < shared.blocks {
+            // Every result that is due, as soon as it is.
+            if let Some(r) = shared.handover.take(self.want) {
+                self.apply(r, shared)?;
+                continue;
+            }
+            // None is: read the next block, if one is left and a result
+            // is free.
+            if let Some(r) = shared.pool.try_take() {
+                let i = shared.next.fetch_add(1, Ordering::Relaxed);
+                if i < shared.blocks {
+                    let r = shared.read(i, &mut buf, r);
+                    if i == self.want {
+                        self.apply(r, shared)?;
+                    } else {
+                        shared.handover.put(i, r);
+                    }
+                    continue;
+                }
+                shared.pool.give(r);
+            }
+            // Else wait for the due one. `None`: a worker panicked, and the
+            // scope passes its panic on.
+            match shared.handover.wait_for(self.want) {
+                Some(r) => self.apply(r, shared)?,
+                None => break,
+            }
+        }
+        Ok(self.total)
+    }
+
+    /// Applies the due block's result, and gives it back to the pool.
+    fn apply(&mut self, r: io::Result<BlockResult>, shared: &Shared<'_>) -> io::Result<()> {
+        let r = r.inspect_err(|_| {
+            // Stop the workers: they check the counter, and one waiting
+            // for a result is woken with none.
+            shared.next.store(shared.blocks, Ordering::Relaxed);
+            shared.pool.stop();
+        })?;
+        add(&mut self.total, r.apply(self.incident));
+        let block = shared.opts.block_bytes.max(1) as u64;
+        let upto = ((self.want as u64 + 1) * block).min(shared.len);
+        self.release.applied(shared.file, upto, shared.len);
+        (self.progress)(upto);
+        shared.pool.give(r);
+        self.want += 1;
+        Ok(())
+    }
+}
+
+/// The block results in use, recycled: the lead gives each one back once
+/// applied and a worker fills it again, so a block's arena and
 /// event list reuse the memory of an earlier block's instead of being
 /// fresh pages from the system (large allocations are their own mappings:
 /// see `main.rs`), faulted in and zeroed, then unmapped, for every block.
@@ -152,6 +194,16 @@ impl Pool {
     /// An empty result: a recycled one, a new one while fewer than `cap`
     /// exist, else the next one given back. `None` once stopped.
     pub(super) fn take(&self) -> Option<BlockResult> {
+        self.take_or_wait(true)
+    }
+
+    /// [`take`](Self::take) without waiting: `None` also when every
+    /// result is in use.
+    fn try_take(&self) -> Option<BlockResult> {
+        self.take_or_wait(false)
+    }
+
+    fn take_or_wait(&self, wait: bool) -> Option<BlockResult> {
         // The lock is never held while a block is read, so no panic in a
         // parser can poison it; should it be poisoned anyway, the state is
         // still a list, a number and a flag: carry on with it.
@@ -167,6 +219,9 @@ impl Pool {
             if state.made < self.cap {
                 state.made += 1;
                 return Some(BlockResult::default());
+            }
+            if !wait {
+                return None;
             }
             state = self.given.wait(state).unwrap_or_else(|e| e.into_inner());
         }
@@ -186,17 +241,18 @@ impl Pool {
     }
 }
 
-/// Held by each worker: if the worker unwinds (a bug in a parser), the
-/// result of its block never comes, every later block waits for it
-/// unapplied, and the other workers would wait forever for results to be
-/// given back. Stopping the pool lets them finish, and the scope pass the
-/// panic on.
-pub(super) struct StopOnPanic<'a>(pub(super) &'a Pool);
+/// Held by every thread of a scan: if one unwinds (a bug in a parser),
+/// the others must not wait for it. A worker's block never comes, and the
+/// lead would wait for it forever; the lead gives no result back, and the
+/// workers would wait forever for one. Stopping both lets them finish, and
+/// the scope pass the panic on.
+pub(super) struct StopOnPanic<'a>(pub(super) &'a Pool, pub(super) &'a Handover);
 
 impl Drop for StopOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.stop();
+            self.1.stop();
         }
     }
 }
@@ -207,17 +263,21 @@ mod tests {
     #[test]
     fn a_worker_that_panics_wakes_the_others_with_nothing() {
         let pool = Pool::new(1);
+        let handover = Handover::new();
         // The one result there is: a worker now waits for it to come back.
         let held = pool.take();
         assert!(held.is_some());
         std::thread::scope(|s| {
             let waiter = s.spawn(|| pool.take());
             let crashed = s.spawn(|| {
-                let _stop = StopOnPanic(&pool);
+                let _stop = StopOnPanic(&pool, &handover);
                 panic!("a parser bug");
             });
+            // And the lead, waiting for a block the crashed one held.
+            let lead = s.spawn(|| handover.wait_for(0).is_none());
             assert!(crashed.join().is_err());
             assert!(waiter.join().unwrap().is_none());
+            assert!(lead.join().unwrap());
         });
     }
 

@@ -1,8 +1,8 @@
 //! Where a block's events go. With more than one worker, every block's
 //! events are copied out of their lines into the block's arena
-//! ([`Shipment`]), to be applied when the block is due, by whichever
-//! worker holds it then (see `super::order`); a lone reader applies them
-//! to the incident at once. Both go through [`Sink`], so the incident gets
+//! ([`Shipment`]), to be applied when the block is due, by the calling
+//! thread (see `super::order`); a lone reader applies them to the incident
+//! at once. Both go through [`Sink`], so the incident gets
 //! the same calls either way.
 
 use jiff::Timestamp;
@@ -39,10 +39,10 @@ pub(super) struct Shipped {
 
 type Span = Option<(u32, u32)>;
 
-/// Where the events of a block go, in line order: shipped to whichever
-/// worker applies the block ([`Shipment`], see [`super::order::InOrder`]) when workers
-/// read, or straight into the incident
-/// when the calling thread reads alone (there is no other thread to hand
+/// Where the events of a block go, in line order: shipped to the thread
+/// that applies the blocks ([`Shipment`], see [`super::order::Lead`]) when
+/// workers read, or straight into the incident when the calling thread
+/// reads alone (there is no other thread to hand
 /// them to, and copying them out and back cost an eighth of the relevant
 /// lines' instructions).
 /// Both get the same calls, so the incident is the same either way.

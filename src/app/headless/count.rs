@@ -67,7 +67,7 @@ pub fn count_prefix(
     limit: u64,
     ctx: &ParseContext,
     incident: &mut Incident,
-    progress: &mut (dyn FnMut(u64) + Send),
+    progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<u64> {
     let mode = ScanMode::Bulk(BulkOptions::default());
     count_file(file, limit, ctx, mode, incident, progress).map(|summary| summary.lines)
@@ -82,7 +82,7 @@ fn count_file(
     ctx: &ParseContext,
     mode: ScanMode,
     incident: &mut Incident,
-    progress: &mut (dyn FnMut(u64) + Send),
+    progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<FileSummary> {
     if let ScanMode::Bulk(opts) = mode
         && file.bulk_readable()
