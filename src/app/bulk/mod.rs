@@ -286,9 +286,7 @@ pub fn scan_prefix(
     } else {
         let next = AtomicUsize::new(0);
         let workers = opts.threads.min(blocks);
-        // Each worker builds one result, one more may wait to be applied
-        // per worker, and one is being applied.
-        let pool = Pool::new(2 * workers + 1);
+        let pool = Pool::new(pool_cap(workers));
         let handover = Handover::new();
         let shared = Shared {
             file: &file,
@@ -321,6 +319,16 @@ pub fn scan_prefix(
         incident.note_headend_seen();
     }
     Ok(Some(total))
+}
+
+/// How many block results a scan with `workers` threads may have in
+/// flight: each worker builds one, one is being applied, and three per
+/// worker may wait. The lead applies in bursts (it finishes the block it is
+/// reading first); with one result waiting per worker, as before, the
+/// other worker waited 3-7 ms of a 35 ms scan for one to come back, and
+/// with three it waits nearly never (BENCHMARKS.md, §16.24).
+fn pool_cap(workers: usize) -> usize {
+    4 * workers + 1
 }
 
 /// What every thread of one scan shares.
@@ -735,7 +743,7 @@ mod tests {
             assert!(peak > 0, "{threads} threads: the blocks came from the map");
             // A release's worth of applied blocks, and the results in
             // flight (the pool's cap) with the one being read past it.
-            let bound = (RELEASE_BYTES + (2 * threads as u64 + 2) * block) / 1024;
+            let bound = (RELEASE_BYTES + (pool_cap(threads) as u64 + 1) * block) / 1024;
             assert!(
                 peak <= bound,
                 "{threads} threads: {peak} KiB resident, more than {bound}"
