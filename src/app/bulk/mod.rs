@@ -380,8 +380,9 @@ const RELEASE_BYTES: u64 = 16 * 1024 * 1024;
 /// the file's size. Released block by block, every release of a process
 /// with more than one thread interrupted the other cores to flush their
 /// TLBs (on a virtual machine, an exit to the hypervisor each): 143
-/// interruptions for a 300 MB file against 18 now, for 4 % of the CPU time,
-/// and a peak RSS of 40 MiB instead of 19 (BENCHMARKS.md, §16.24).
+/// interruptions for a 300 MB file against 18 now, about 4 % of a two-core
+/// scan's CPU time, for a peak RSS of 36–45 MiB instead of 19
+/// (BENCHMARKS.md, §16.24).
 #[derive(Debug, Default)]
 struct Release {
     /// Where the pages not released yet start.
