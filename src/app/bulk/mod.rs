@@ -19,8 +19,9 @@
 //!   ranges of it. With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
 //!   and a mapped file's pages leave the process once applied
-//!   ([`Release`]), so memory stays at about `threads × block size` and
-//!   [`RELEASE_BYTES`] whatever the file size.
+//!   ([`Release`]), so memory stays at the results in flight (about four
+//!   per thread, see `pool_cap`), their blocks, and up to
+//!   [`RELEASE_BYTES`] of the map, whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
 //!   is not read, except when it is the last recognised line of the piece
@@ -53,8 +54,8 @@ use order::{Handover, Lead, Pool, StopOnPanic};
 use ship::{Shipment, Sink};
 
 /// Bytes per block: large enough that per-block overhead vanishes (a
-/// block's lock, hand-over and `madvise` are +0.2 % instructions at this
-/// size against 8 MiB), small enough that the results in flight stay
+/// block's locks and hand-over were +0.2 % instructions at this size
+/// against 8 MiB, with a `madvise` a block then; see [`Release`] now), small enough that the results in flight stay
 /// small. Every page of a block's result is touched fresh the first time a
 /// pooled result grows to hold it, and a first touch is a page fault: on
 /// the 2 M-line file 2 MiB blocks take about 800 fewer faults than 8 MiB
@@ -268,9 +269,10 @@ pub fn scan_prefix(
     let blocks = usize::try_from(len.div_ceil(block)).unwrap_or(usize::MAX);
     let total = if opts.threads <= 1 || blocks <= 1 {
         // Straight into the incident: a read error part-way leaves the
-        // blocks before it (and part of the failing one) applied. Every
-        // caller drops the incident on an error; one that keeps it must
-        // not take it for the whole file.
+        // blocks before it (and part of the failing one) applied, as it
+        // leaves the blocks before it applied with workers. Every caller
+        // drops the incident on an error; one that keeps it must not take
+        // it for the whole file.
         let mut total = BulkCounts::default();
         let mut buf = Vec::new();
         let mut release = Release::default();
@@ -298,13 +300,26 @@ pub fn scan_prefix(
             family,
             ctx,
             opts,
+            #[cfg(test)]
+            fail_at: tests::FAIL_AT.get(),
         };
         std::thread::scope(|scope| {
+            // From here a panic on this thread (a parser's bug, or the
+            // caller's `progress`) must stop the workers, or the scope
+            // would wait for them forever.
+            let _stop = StopOnPanic(&pool, &handover);
             // The calling thread is one of the workers: a thread more than
             // there are cores would take turns with them, and each turn
             // costs the caches the other had filled.
             for _ in 1..workers {
-                scope.spawn(|| shared.work());
+                // A thread the system refuses (a limit on processes) is one
+                // worker fewer: the lead can read every block alone.
+                let spawned = std::thread::Builder::new()
+                    .name("vpnwatch-scan".into())
+                    .spawn_scoped(scope, || shared.work());
+                if spawned.is_err() {
+                    break;
+                }
             }
             // A new thread may be queued on the core that made it, behind
             // this busy thread, until the scheduler moves it: in half of
@@ -343,17 +358,25 @@ struct Shared<'s> {
     family: Family,
     ctx: &'s ParseContext,
     opts: BulkOptions,
+    /// A block whose read fails, for the tests of a failure part-way.
+    #[cfg(test)]
+    fail_at: Option<usize>,
 }
 
 impl Shared<'_> {
     /// Reads block `i` into `r`, an empty result.
     fn read(&self, i: usize, buf: &mut Vec<u8>, r: BlockResult) -> io::Result<BlockResult> {
+        #[cfg(test)]
+        if self.fail_at == Some(i) {
+            return Err(io::Error::other("a read failed for the test"));
+        }
         let (family, ctx, opts) = (self.family, self.ctx, self.opts);
         read_block(self.file, i, self.len, family, ctx, opts, buf, r)
     }
 
     /// One worker besides the lead: reads the next block not taken yet,
-    /// hands it over, and goes on until the blocks or the pool run out.
+    /// hands it over, and goes on until no block is left or the pool is
+    /// stopped.
     fn work(&self) {
         let _stop = StopOnPanic(self.pool, self.handover);
         let mut buf = Vec::new();
@@ -376,13 +399,13 @@ const RELEASE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A mapped file's pages leave the process in file order once the blocks
 /// they hold are applied, [`RELEASE_BYTES`] at a time (see
-/// [`FileBytes::done_with`]), so that memory stays at a few blocks whatever
-/// the file's size. Released block by block, every release of a process
-/// with more than one thread interrupted the other cores to flush their
-/// TLBs (on a virtual machine, an exit to the hypervisor each): 143
-/// interruptions for a 300 MB file against 18 now, about 4 % of a two-core
-/// scan's CPU time, for a peak RSS of 36–45 MiB instead of 19
-/// (BENCHMARKS.md, §16.24).
+/// [`FileBytes::done_with`]), so that memory stays bounded whatever the
+/// file's size. A trade: released block by block, every release of a
+/// process with more than one thread interrupted the other cores to flush
+/// their TLBs (on a virtual machine, an exit to the hypervisor each). For
+/// the 300 MB bench file that is 18 releases instead of 143, about 4 % of a
+/// two-core scan's CPU time saved, for a peak RSS of 36–45 MiB instead of
+/// 19 (BENCHMARKS.md, §16.24).
 #[derive(Debug, Default)]
 struct Release {
     /// Where the pages not released yet start.
@@ -607,12 +630,20 @@ fn time_or_now(ts: Option<Timestamp>, missing: bool) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[test]
-    fn workers_apply_blocks_in_file_order_and_report_each_once() {
+
+    thread_local! {
+        /// The block whose read fails in the scans this thread starts.
+        pub(super) static FAIL_AT: std::cell::Cell<Option<usize>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    /// A headend log of 4,000 lines in `dir`: a failure per user every few
+    /// lines, so that blocks applied out of order would give other last
+    /// causes and times.
+    fn headend_log(dir: &Path) -> std::path::PathBuf {
         use std::io::Write;
 
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("headend.log");
+        let path = dir.join("headend.log");
         let mut f = std::fs::File::create(&path).unwrap();
         // A failure per user every few lines, so that blocks applied out of
         // order would give other last causes and times.
@@ -633,16 +664,27 @@ mod tests {
             };
             f.write_all(line.as_bytes()).unwrap();
         }
-        drop(f);
+        path
+    }
+
+    /// Blocks of one page: a hundred or so of them.
+    fn small_blocks(threads: usize) -> BulkOptions {
+        BulkOptions {
+            threads,
+            block_bytes: 4096,
+            max_line: DEFAULT_MAX_LINE,
+            map: MapPolicy::Never,
+        }
+    }
+
+    #[test]
+    fn workers_apply_blocks_in_file_order_and_report_each_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = headend_log(dir.path());
         let len = std::fs::metadata(&path).unwrap().len();
         let ctx = ParseContext::for_year(2026);
         let scan = |threads: usize| {
-            let opts = BulkOptions {
-                threads,
-                block_bytes: 4096,
-                max_line: DEFAULT_MAX_LINE,
-                map: MapPolicy::Never,
-            };
+            let opts = small_blocks(threads);
             let mut incident = Incident::default();
             let mut seen = Vec::new();
             let counts = scan_prefix(
@@ -670,6 +712,63 @@ mod tests {
             );
             assert_eq!(incident.totals(), alone.totals(), "{threads} threads");
             assert_eq!(incident.latest(), alone.latest(), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_failed_read_part_way_stops_every_worker_after_the_blocks_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = headend_log(dir.path());
+        let ctx = ParseContext::for_year(2026);
+        FAIL_AT.set(Some(20));
+        for threads in [2, 3] {
+            let mut seen = Vec::new();
+            let err = scan_prefix(
+                &path,
+                u64::MAX,
+                Family::Headend,
+                &ctx,
+                &mut Incident::default(),
+                small_blocks(threads),
+                &mut |done| seen.push(done),
+            )
+            .unwrap_err();
+            assert_eq!(err.to_string(), "a read failed for the test");
+            let before: Vec<u64> = (1..=20).map(|b| b * 4096).collect();
+            assert_eq!(
+                seen, before,
+                "{threads} threads: the blocks before it, once each, in order"
+            );
+        }
+        FAIL_AT.set(None);
+    }
+
+    #[test]
+    fn a_panic_on_the_calling_thread_stops_the_workers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = headend_log(dir.path());
+        let ctx = ParseContext::for_year(2026);
+        for threads in [2, 3] {
+            let mut calls = 0;
+            // The caller's progress fails part-way: the workers, which wait
+            // for results only the calling thread gives back, must end,
+            // and the panic come back to the caller.
+            let scan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                scan_prefix(
+                    &path,
+                    u64::MAX,
+                    Family::Headend,
+                    &ctx,
+                    &mut Incident::default(),
+                    small_blocks(threads),
+                    &mut |_| {
+                        calls += 1;
+                        assert!(calls < 3, "a bug in the caller's progress");
+                    },
+                )
+            }));
+            assert!(scan.is_err(), "{threads} threads");
+            assert_eq!(calls, 3, "{threads} threads");
         }
     }
 
@@ -743,8 +842,10 @@ mod tests {
             let peak = resident.iter().map(|&(_, kib)| kib).max().unwrap();
             assert!(peak > 0, "{threads} threads: the blocks came from the map");
             // A release's worth of applied blocks, and the results in
-            // flight (the pool's cap) with the one being read past it.
-            let bound = (RELEASE_BYTES + (pool_cap(threads) as u64 + 1) * block) / 1024;
+            // flight (the pool's cap, or the one block of a lone reader)
+            // with the one being read past it.
+            let in_flight = if threads > 1 { pool_cap(threads) } else { 1 };
+            let bound = (RELEASE_BYTES + (in_flight as u64 + 1) * block) / 1024;
             assert!(
                 peak <= bound,
                 "{threads} threads: {peak} KiB resident, more than {bound}"

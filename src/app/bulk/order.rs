@@ -23,7 +23,7 @@ pub(super) struct Handover {
 struct HandoverState {
     /// Results that came before their turn, by block.
     waiting: BTreeMap<usize, io::Result<BlockResult>>,
-    /// A worker panicked: the block it held never comes.
+    /// A thread panicked: the block a worker held may never come.
     stopped: bool,
 }
 
@@ -37,7 +37,7 @@ impl Handover {
 
     /// Hands over block `i`'s result.
     pub(super) fn put(&self, i: usize, r: io::Result<BlockResult>) {
-        // A poisoned lock means a worker panicked: the scope passes the
+        // A poisoned lock means a thread panicked: the scope passes the
         // panic on; the state is still a map and a flag, so carry on.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.waiting.insert(i, r);
@@ -65,7 +65,7 @@ impl Handover {
         }
     }
 
-    /// Wakes the lead with nothing: a worker panicked.
+    /// Wakes the lead with nothing: a thread panicked.
     fn stop(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.stopped = true;
@@ -77,9 +77,9 @@ impl Handover {
 /// result to the incident, in file order, as soon as it is due, and reads
 /// blocks itself while none is. The incident has one owner: no lock, the
 /// progress is reported from the caller's thread, and the file's pages are
-/// released in file order ([`Release`]). (Applied by whichever worker held
-/// the due block, as before, the scan took the same time within the
-/// host's noise: BENCHMARKS.md, §16.24.)
+/// released in file order ([`Release`]). (The previous design, where
+/// whichever worker held the due block applied it, took the same time
+/// within the host's noise: BENCHMARKS.md, §16.24.)
 pub(super) struct Lead<'i> {
     incident: &'i mut Incident,
     total: BulkCounts,
@@ -104,13 +104,17 @@ impl<'i> Lead<'i> {
     /// of the whole scan, or the first block's error.
     ///
     /// It never waits for a result of the pool: it waits only for the
-    /// block that is due, and only when it holds no block unread. Blocks
-    /// are taken in order, so the due one has then been taken by a worker,
-    /// or will be by the next that takes one (every result not free is
-    /// held by a worker or waiting here, and a waiting one is of a block
-    /// after the due one): it comes.
+    /// block that is due, and only when it holds no block unread. Every
+    /// thread takes a result before a block number, and block numbers are
+    /// taken in order. So when the pool has none free, every result is held
+    /// by a worker (reading a block, or about to take a number) or waiting
+    /// here (a block after the due one, or a failed read's error, which
+    /// holds its place); the pool's cap is more than the other workers
+    /// can hold, so one at least is waiting, and the due block was taken
+    /// before it: it comes. When no block is left to take, every block has
+    /// been taken: the due one comes too. (The caller stops everything
+    /// when a thread panics, see [`StopOnPanic`].)
     pub(super) fn run(mut self, shared: &Shared<'_>) -> io::Result<BulkCounts> {
-        let _stop = StopOnPanic(shared.pool, shared.handover);
         let mut buf = Vec::new();
         while self.want < shared.blocks {
             // Every result that is due, as soon as it is.
@@ -133,11 +137,11 @@ impl<'i> Lead<'i> {
                 }
                 shared.pool.give(r);
             }
-            // Else wait for the due one. `None`: a worker panicked, and the
+            // Else wait for the due one. `None`: a thread panicked, and the
             // scope passes its panic on.
             match shared.handover.wait_for(self.want) {
                 Some(r) => self.apply(r, shared)?,
-                None => break,
+                None => return Err(io::Error::other("a thread of the scan stopped")),
             }
         }
         Ok(self.total)
@@ -163,7 +167,7 @@ impl<'i> Lead<'i> {
 }
 
 /// The block results in use, recycled: the lead gives each one back once
-/// applied and a worker fills it again, so a block's arena and
+/// applied and a thread (a worker, or the lead) fills it again, so a block's arena and
 /// event list reuse the memory of an earlier block's instead of being
 /// fresh pages from the system (large allocations are their own mappings:
 /// see `main.rs`), faulted in and zeroed, then unmapped, for every block.
