@@ -677,27 +677,37 @@ mod tests {
         }
     }
 
+    /// [`scan_prefix`] of the whole of a headend log of 2026 at `path`.
+    fn scan_all(
+        path: &Path,
+        opts: BulkOptions,
+        incident: &mut Incident,
+        progress: &mut dyn FnMut(u64),
+    ) -> io::Result<Option<BulkCounts>> {
+        let ctx = ParseContext::for_year(2026);
+        scan_prefix(
+            path,
+            u64::MAX,
+            Family::Headend,
+            &ctx,
+            incident,
+            opts,
+            progress,
+        )
+    }
+
     #[test]
     fn workers_apply_blocks_in_file_order_and_report_each_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = headend_log(dir.path());
         let len = std::fs::metadata(&path).unwrap().len();
-        let ctx = ParseContext::for_year(2026);
         let scan = |threads: usize| {
             let opts = small_blocks(threads);
             let mut incident = Incident::default();
             let mut seen = Vec::new();
-            let counts = scan_prefix(
-                &path,
-                u64::MAX,
-                Family::Headend,
-                &ctx,
-                &mut incident,
-                opts,
-                &mut |done| seen.push(done),
-            )
-            .unwrap()
-            .unwrap();
+            let counts = scan_all(&path, opts, &mut incident, &mut |done| seen.push(done))
+                .unwrap()
+                .unwrap();
             (counts, seen, incident)
         };
         let (one, _, alone) = scan(1);
@@ -719,17 +729,13 @@ mod tests {
     fn a_failed_read_part_way_stops_every_worker_after_the_blocks_before_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = headend_log(dir.path());
-        let ctx = ParseContext::for_year(2026);
         FAIL_AT.set(Some(20));
         for threads in [2, 3] {
             let mut seen = Vec::new();
-            let err = scan_prefix(
+            let err = scan_all(
                 &path,
-                u64::MAX,
-                Family::Headend,
-                &ctx,
-                &mut Incident::default(),
                 small_blocks(threads),
+                &mut Incident::default(),
                 &mut |done| seen.push(done),
             )
             .unwrap_err();
@@ -747,20 +753,16 @@ mod tests {
     fn a_panic_on_the_calling_thread_stops_the_workers() {
         let dir = tempfile::tempdir().unwrap();
         let path = headend_log(dir.path());
-        let ctx = ParseContext::for_year(2026);
         for threads in [2, 3] {
             let mut calls = 0;
             // The caller's progress fails part-way: the workers, which wait
             // for results only the calling thread gives back, must end,
             // and the panic come back to the caller.
             let scan = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                scan_prefix(
+                scan_all(
                     &path,
-                    u64::MAX,
-                    Family::Headend,
-                    &ctx,
-                    &mut Incident::default(),
                     small_blocks(threads),
+                    &mut Incident::default(),
                     &mut |_| {
                         calls += 1;
                         assert!(calls < 3, "a bug in the caller's progress");
@@ -816,7 +818,6 @@ mod tests {
         let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
         assert_eq!(file.decision(), MapDecision::Map);
         drop(file);
-        let ctx = ParseContext::for_year(2026);
         let block = 1u64 << 20;
         for threads in [1, 2] {
             let opts = BulkOptions {
@@ -827,15 +828,9 @@ mod tests {
             };
             // The file's pages in the process as each block is applied.
             let mut resident = Vec::new();
-            let counts = scan_prefix(
-                &path,
-                u64::MAX,
-                Family::Headend,
-                &ctx,
-                &mut Incident::default(),
-                opts,
-                &mut |done| resident.push((done, mapped_resident_kib(&path))),
-            )
+            let counts = scan_all(&path, opts, &mut Incident::default(), &mut |done| {
+                resident.push((done, mapped_resident_kib(&path)))
+            })
             .unwrap()
             .unwrap();
             assert_eq!(counts.lines * line.len() as u64, len);
