@@ -167,12 +167,12 @@ impl<'i> Lead<'i> {
 }
 
 /// The block results in use, recycled: the lead gives each one back once
-/// applied and a thread (a worker, or the lead) fills it again, so a block's arena and
-/// event list reuse the memory of an earlier block's instead of being
-/// fresh pages from the system (large allocations are their own mappings:
-/// see `main.rs`), faulted in and zeroed, then unmapped, for every block.
-/// At most `cap` exist, which bounds memory whatever the order the blocks
-/// finish in.
+/// applied and a thread (a worker, or the lead) fills it again, so a
+/// block's arena and event list reuse the memory of an earlier block's
+/// instead of being fresh pages from the system (large allocations are
+/// their own mappings: see `app::return_large_frees_to_the_system`),
+/// faulted in and zeroed, then unmapped, for every block. At most `cap`
+/// exist, which bounds memory whatever the order the blocks finish in.
 pub(super) struct Pool {
     state: Mutex<PoolState>,
     given: Condvar,
