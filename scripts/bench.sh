@@ -3,7 +3,12 @@
 # ../shared/reference/peer-performance.md on the same file, and a verdict
 # for every issue-16 target (see BENCHMARKS.md, "Issue 16").
 #
-#   scripts/bench.sh [--lines N] [--runs N] [--keep DIR]
+#   scripts/bench.sh [--lines N] [--runs N] [--keep DIR] [--against BIN]
+#
+# --against BIN times another build of vpnwatch (say, one of an earlier
+# commit, copied aside) in the same rounds, on two cores and on one, and
+# prints the change from it: on a shared host whose speed moves between
+# sittings, runs in turn are the comparison that holds.
 #
 # Builds release, generates the test log with the project's own generator
 # (examples/genlog.rs: 2 M lines, ~7 % VPN/AAA, Zipf users, hidden users,
@@ -33,14 +38,19 @@ cd "$(dirname "$0")/.."
 lines=2000000
 runs=5
 keep=""
+against=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) lines="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    *) echo "usage: $0 [--lines N] [--runs N] [--keep DIR]" >&2; exit 2 ;;
+    --against) against="$2"; shift 2 ;;
+    *) echo "usage: $0 [--lines N] [--runs N] [--keep DIR] [--against BIN]" >&2; exit 2 ;;
   esac
 done
+if [ -n "$against" ] && [ ! -x "$against" ]; then
+  echo "bench.sh: --against $against: not an executable file" >&2; exit 2
+fi
 command -v python3 >/dev/null || { echo "bench.sh needs python3 (timing and checks)" >&2; exit 2; }
 
 cargo build --release --quiet --bin vpnwatch --example genlog
@@ -92,6 +102,10 @@ cmds="$dir/commands"
   echo "vp2|\"$bin\" scan --json \"$log\""
   echo "vp1|taskset -c 0 \"$bin\" scan --json \"$log\""
   echo "vpread|VPNWATCH_MMAP=0 \"$bin\" scan --json \"$log\""
+  if [ -n "$against" ]; then
+    echo "old2|\"$against\" scan --json \"$log\""
+    echo "old1|taskset -c 0 \"$against\" scan --json \"$log\""
+  fi
   if command -v rg >/dev/null; then
     echo "pipe2|$rgpipe"
     echo "pipe1|taskset -c 0 bash -c \"\$RGPIPE\""
@@ -111,6 +125,14 @@ if cmp -s "$dir/scan.json" "$dir/scan.lines.json"; then
   echo "scan --json = line-by-line reader (VPNWATCH_SCAN_READER=lines): identical, $(wc -c < "$dir/scan.json") bytes"
 else
   echo "scan --json differs from the line-by-line reader:"; diff "$dir/scan.json" "$dir/scan.lines.json" | head -20; same=FAIL
+fi
+if [ -n "$against" ]; then
+  "$against" scan --json "$log" > "$dir/scan.against.json"
+  if cmp -s "$dir/scan.json" "$dir/scan.against.json"; then
+    echo "scan --json = $against's: identical"
+  else
+    echo "scan --json differs from $against's (not a verdict: the build compared may be meant to differ)"
+  fi
 fi
 if cmp -s "$dir/scan.json" "$dir/scan.read.json"; then
   echo "scan --json = scan --json with reads instead of the map (VPNWATCH_MMAP=0): identical"
@@ -168,12 +190,22 @@ med = lambda n, i: statistics.median(r[i] for r in res[n])
 label = {"vp2": "vpnwatch scan --json (2 cores)", "vp1": "vpnwatch scan --json (taskset -c 0)",
          "vpread": "vpnwatch scan --json, reads (VPNWATCH_MMAP=0)",
          "pipe2": "rg -oN | sort | uniq -c (2 cores)", "pipe1": "rg -oN | sort | uniq -c (taskset -c 0)",
-         "rgc": "rg -c 113005", "mawk": "mawk -f fail_by_user.awk"}
+         "rgc": "rg -c 113005", "mawk": "mawk -f fail_by_user.awk",
+         "old2": "the --against build (2 cores)", "old1": "the --against build (taskset -c 0)"}
 print(f"{'command':48} {'wall s':>7} {'[min-max]':>13} {'user s':>7} {'sys s':>7} {'cpu s':>7} {'peak RSS':>10}")
 for n, _ in cmds:
     walls = [r[0] for r in res[n]]
     print(f"{label.get(n, n):48} {med(n,0):7.3f} {min(walls):6.3f}-{max(walls):<6.3f} {med(n,1):7.3f} "
           f"{med(n,2):7.3f} {med(n,1)+med(n,2):7.3f} {max(r[3] for r in res[n])/1024:7.1f} MiB")
+
+if "old2" in res:
+    print("== against the --against build, the same rounds (medians)")
+    for new, old, what in (("vp2", "old2", "2 cores"), ("vp1", "old1", "one core")):
+        wn, wo = med(new, 0), med(old, 0)
+        cn, co = med(new, 1) + med(new, 2), med(old, 1) + med(old, 2)
+        print(f"{what}: wall {wo*1000:.1f} -> {wn*1000:.1f} ms ({(wn/wo-1)*100:+.1f} %), "
+              f"CPU {co*1000:.1f} -> {cn*1000:.1f} ms ({(cn/co-1)*100:+.1f} %), "
+              f"system {med(old,2)*1000:.1f} -> {med(new,2)*1000:.1f} ms")
 
 verdicts = []
 def verdict(name, ok, detail):
