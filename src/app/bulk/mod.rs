@@ -21,7 +21,7 @@
 //!   and a mapped file's pages leave the process once applied
 //!   ([`Release`]), so memory stays at the results in flight (about four
 //!   per thread, see `pool_cap`), their blocks, and up to
-//!   [`RELEASE_BYTES`] of the map, whatever the file size.
+//!   [`RELEASE_BYTES`](crate::source::mapped::RELEASE_BYTES) of the map, whatever the file size.
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
 //!   is not read, except when it is the last recognised line of the piece
@@ -48,15 +48,15 @@ use jiff::Timestamp;
 use crate::engine::Incident;
 use crate::parse::{ParseContext, StreamParser};
 use crate::source::lines::{DEFAULT_MAX_LINE, LineRuns, LineSplitter, Run};
-use crate::source::mapped::{FileBytes, MapPolicy};
+use crate::source::mapped::{FileBytes, MapPolicy, Release};
 use crate::vocab::{Event, Family, TimeFrom};
 use order::{Handover, Lead, Pool, StopOnPanic};
 use ship::{Shipment, Sink};
 
 /// Bytes per block: large enough that per-block overhead vanishes (a
 /// block's locks and hand-over were +0.2 % instructions at this size
-/// against 8 MiB, with a `madvise` a block then; see [`Release`] now), small enough that the results in flight stay
-/// small. Every page of a block's result is touched fresh the first time a
+/// against 8 MiB, with a `madvise` a block then; see [`Release`] now),
+/// small enough that the results in flight stay small. Every page of a block's result is touched fresh the first time a
 /// pooled result grows to hold it, and a first touch is a page fault: on
 /// the 2 M-line file 2 MiB blocks take about 800 fewer faults than 8 MiB
 /// (system time 36 → 28 ms, peak RSS 33 → 19 MiB), and the last block, the
@@ -281,7 +281,7 @@ pub fn scan_prefix(
             let r = read_block(&file, i, len, family, ctx, opts, &mut buf, r)?;
             add(&mut total, r.finish());
             let upto = ((i as u64 + 1) * block).min(len);
-            release.applied(&file, upto, len);
+            release.used_through(&file, upto, len);
             progress(upto);
         }
         total
@@ -390,36 +390,6 @@ impl Shared<'_> {
             }
             let r = self.read(i, &mut buf, r);
             self.handover.put(i, r);
-        }
-    }
-}
-
-/// Bytes of a mapped file released at a time (see [`Release`]).
-const RELEASE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A mapped file's pages leave the process in file order once the blocks
-/// they hold are applied, [`RELEASE_BYTES`] at a time (see
-/// [`FileBytes::done_with`]), so that memory stays bounded whatever the
-/// file's size. A trade: released block by block, every release of a
-/// process with more than one thread interrupted the other cores to flush
-/// their TLBs (on a virtual machine, an exit to the hypervisor each). For
-/// the 300 MB bench file that is 18 releases instead of 143, about 4 % of a
-/// two-core scan's CPU time saved, for a peak RSS of 36–45 MiB instead of
-/// 19 (BENCHMARKS.md, §16.24).
-#[derive(Debug, Default)]
-struct Release {
-    /// Where the pages not released yet start.
-    from: u64,
-}
-
-impl Release {
-    /// The blocks up to `upto` (a block's end, or `len`, the end of what
-    /// is read) are applied.
-    fn applied(&mut self, file: &FileBytes, upto: u64, len: u64) {
-        if upto.saturating_sub(self.from) >= RELEASE_BYTES || upto >= len {
-            let bytes = usize::try_from(upto.saturating_sub(self.from)).unwrap_or(usize::MAX);
-            file.done_with(self.from, bytes);
-            self.from = upto;
         }
     }
 }
@@ -774,29 +744,13 @@ mod tests {
         }
     }
 
-    /// Resident bytes of this process's map of `path` (its `smaps` entries).
-    #[cfg(target_os = "linux")]
-    fn mapped_resident_kib(path: &Path) -> u64 {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let name = path.to_str().unwrap();
-        let mut ours = false;
-        let mut kib = 0;
-        for line in smaps.lines() {
-            if line.contains('-') && line.split_whitespace().count() >= 5 {
-                ours = line.ends_with(name);
-            } else if ours && let Some(rss) = line.strip_prefix("Rss:") {
-                kib += rss.trim().trim_end_matches(" kB").parse::<u64>().unwrap();
-            }
-        }
-        kib
-    }
-
     #[cfg(target_os = "linux")]
     #[test]
     fn a_mapped_files_pages_leave_the_process_in_file_order() {
         use std::io::Write;
 
-        use crate::source::mapped::{MapDecision, QUIET};
+        use crate::source::mapped::tests::mapped_resident_kib;
+        use crate::source::mapped::{MapDecision, QUIET, RELEASE_BYTES};
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("archived.log");

@@ -9,8 +9,9 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 
-use super::{BlockResult, BulkCounts, Release, Shared, add};
+use super::{BlockResult, BulkCounts, Shared, add};
 use crate::engine::Incident;
+use crate::source::mapped::Release;
 
 /// Results read by the workers, waiting for the lead to apply them.
 pub(super) struct Handover {
@@ -158,7 +159,7 @@ impl<'i> Lead<'i> {
         add(&mut self.total, r.apply(self.incident));
         let block = shared.opts.block_bytes.max(1) as u64;
         let upto = ((self.want as u64 + 1) * block).min(shared.len);
-        self.release.applied(shared.file, upto, shared.len);
+        self.release.used_through(shared.file, upto, shared.len);
         (self.progress)(upto);
         shared.pool.give(r);
         self.want += 1;
