@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::FileSummary;
 use crate::engine::scope::{self, Scope};
 use crate::engine::skew;
-use crate::engine::{Incident, ServerHealth, UserKey, UserState};
+use crate::engine::{ByFailures, Incident, ServerHealth, UserKey, UserState, UserStats};
 use crate::parse;
 use crate::plural::count;
 use crate::sanitize::sanitize_str;
@@ -67,6 +67,85 @@ pub struct WindowsReport {
     pub last_1m: u32,
     pub last_5m: u32,
     pub last_15m: u32,
+}
+
+/// Every user's line of the report, in the report's order, each made as
+/// it is written: a `scan --json` of thousands of users writes them once,
+/// on one core, after the whole file is read, and a list of them all made
+/// first would be fresh memory (about 190 bytes a user) filled and read
+/// back for nothing (BENCHMARKS.md, §16.25).
+pub struct UserRows<'a> {
+    incident: &'a Incident,
+    /// The latest log time, which the windows count back from.
+    now: Option<Timestamp>,
+    /// Users with failures, in the Users pane's order.
+    failing: ByFailures<'a>,
+    /// The others who logged in, by name.
+    others: Vec<(&'a UserKey, &'a UserStats)>,
+}
+
+impl<'a> UserRows<'a> {
+    /// The lines, in order.
+    pub fn iter(&self) -> impl Iterator<Item = UserReport<'a>> + '_ {
+        self.failing
+            .iter()
+            .chain(self.others.iter().copied())
+            .map(|(key, stats)| user_report(self.incident, self.now, key, stats))
+    }
+
+    pub fn len(&self) -> usize {
+        self.failing.len() + self.others.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Serialize for UserRows<'_> {
+    /// A JSON array of the lines, as a list of them would be written.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// One user's line of the report.
+fn user_report<'a>(
+    incident: &'a Incident,
+    now: Option<Timestamp>,
+    key: &'a UserKey,
+    s: &'a UserStats,
+) -> UserReport<'a> {
+    let (user, hidden) = match key {
+        UserKey::Named(n) => (Cow::Borrowed(n.as_str()), false),
+        UserKey::Hidden(ip) | UserKey::Spray(ip) => (
+            Cow::Borrowed(ip.as_str()),
+            matches!(key, UserKey::Hidden(_)),
+        ),
+        UserKey::Other(_) => (Cow::Owned(key.to_string()), false),
+    };
+    UserReport {
+        user,
+        hidden,
+        spray: matches!(key, UserKey::Spray(_)),
+        failures: s.failures,
+        successes: s.successes,
+        causes: &s.causes,
+        last_cause: s.last_cause,
+        last_reason: s.last_reason.as_deref(),
+        auth_reason: s.auth_reason(),
+        client_ips: &s.client_ips,
+        first_failure: s.first_failure,
+        last_failure: s.last_failure,
+        last_seen: s.last_seen,
+        times_from: incident.time_marks().of_user(s),
+        state: incident.state_of(key, s),
+        sessions: SessionsReport {
+            up: s.sessions_up,
+            down: s.sessions_down,
+        },
+        windows: windows(|m| s.failures_in(now, m)),
+    }
 }
 
 /// An AAA server group and what the headend said about it as a whole.
@@ -150,7 +229,7 @@ pub struct TotalsReport {
 /// summaries it was built from.
 #[derive(Serialize)]
 pub struct ScanReport<'a> {
-    pub users: Vec<UserReport<'a>>,
+    pub users: UserRows<'a>,
     pub aaa_servers: Vec<ServerReport>,
     pub aaa_groups: Vec<GroupReport>,
     pub scope: Scope,
@@ -230,7 +309,7 @@ pub fn report<'a>(incident: &'a Incident, files: &'a [FileSummary]) -> ScanRepor
     // Every user seen: those with failures in the Users pane's order, then
     // the others by name ("did bob get in?"). A hidden user whose attempts
     // all turned out to be a named user's is nobody.
-    let mut succeeded_only: Vec<(&UserKey, &crate::engine::UserStats)> = incident
+    let mut succeeded_only: Vec<(&UserKey, &UserStats)> = incident
         .users()
         // A name seen with neither (tried in a spray, named in an info
         // line) has no login to report.
@@ -238,43 +317,12 @@ pub fn report<'a>(incident: &'a Incident, files: &'a [FileSummary]) -> ScanRepor
         .collect();
     // Keys are unique, so an unstable sort gives the one order.
     succeeded_only.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let users: Vec<UserReport> = incident
-        .users_by_failures()
-        .into_iter()
-        .chain(succeeded_only)
-        .map(|(key, s)| {
-            let (user, hidden) = match key {
-                UserKey::Named(n) => (Cow::Borrowed(n.as_str()), false),
-                UserKey::Hidden(ip) | UserKey::Spray(ip) => (
-                    Cow::Borrowed(ip.as_str()),
-                    matches!(key, UserKey::Hidden(_)),
-                ),
-                UserKey::Other(_) => (Cow::Owned(key.to_string()), false),
-            };
-            UserReport {
-                user,
-                hidden,
-                spray: matches!(key, UserKey::Spray(_)),
-                failures: s.failures,
-                successes: s.successes,
-                causes: &s.causes,
-                last_cause: s.last_cause,
-                last_reason: s.last_reason.as_deref(),
-                auth_reason: s.auth_reason(),
-                client_ips: &s.client_ips,
-                first_failure: s.first_failure,
-                last_failure: s.last_failure,
-                last_seen: s.last_seen,
-                times_from: incident.time_marks().of_user(s),
-                state: incident.state_of(key, s),
-                sessions: SessionsReport {
-                    up: s.sessions_up,
-                    down: s.sessions_down,
-                },
-                windows: windows(|m| s.failures_in(now, m)),
-            }
-        })
-        .collect();
+    let users = UserRows {
+        incident,
+        now,
+        failing: incident.users_by_failures(),
+        others: succeeded_only,
+    };
     let aaa_servers = incident
         .servers()
         .iter()
@@ -330,7 +378,7 @@ pub fn report<'a>(incident: &'a Incident, files: &'a [FileSummary]) -> ScanRepor
         spray_attempts: t.spray_attempts,
         windows: windows(|m| incident.recent(m).attempts),
         successes_last_15m: incident.recent(15).logins,
-        users_with_failures: users.iter().filter(|u| u.failures > 0).count(),
+        users_with_failures: users.failing.iter().filter(|(_, s)| s.failures > 0).count(),
         hidden_resolved: t.hidden_resolved,
         users_failing: incident.failing_now(),
         successes: t.successes,

@@ -27,8 +27,9 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             sanitize_str(&u.user)
         }
     };
-    let width = report
-        .users
+    // Each user's line is made as it is asked for: made once here.
+    let users: Vec<UserReport> = report.users.iter().collect();
+    let width = users
         .iter()
         .map(|u| name(u).chars().count())
         .max()
@@ -39,7 +40,7 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
         "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  LAST SEEN",
         "USER", "FAILED", "OK", "LAST CAUSE", "STATE"
     )?;
-    for u in &report.users {
+    for u in &users {
         writeln!(
             out,
             "{:<width$}  {:>6}  {:>6}  {:<20}  {:<11}  {}{}",
@@ -74,7 +75,7 @@ pub fn write_table(report: &ScanReport, mut out: impl Write) -> io::Result<()> {
             .map(|d| format!(", {d}"))
             .unwrap_or_default(),
     )?;
-    if report.users.iter().any(|u| !u.times_from.is_empty()) {
+    if users.iter().any(|u| !u.times_from.is_empty()) {
         writeln!(
             out,
             "Times marked ~ are a JSON record's time (the line had none of its own), ? the time vpnwatch read the line"
