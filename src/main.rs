@@ -94,7 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // one write(2) per line (130 k on a 2 M-line log).
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             if json {
-                headless::write_pretty(&mut out, &report)?;
+                headless::write_scan_json(&mut out, &report)?;
                 writeln!(out)?;
             } else {
                 headless::write_table(&report, &mut out)?;

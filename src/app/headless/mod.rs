@@ -12,6 +12,7 @@
 mod count;
 mod events;
 mod pretty;
+mod scan_json;
 mod scan_report;
 mod table;
 
@@ -31,6 +32,7 @@ pub use count::{ScanMode, Scanned, count_prefix, scan, scan_with};
 pub use events::events;
 pub(crate) use events::{LineNames, write_event};
 pub use pretty::write_pretty;
+pub use scan_json::write_scan_json;
 pub use scan_report::{
     GroupReport, ManagementReport, ManagementUserReport, ScanReport, ServerReport, SessionsReport,
     TotalsReport, TransitionReport, UserReport, WindowsReport, blind_scope, report,

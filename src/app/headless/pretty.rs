@@ -3,10 +3,11 @@
 //! line's break and indent written in one piece.
 //!
 //! serde_json's own pretty formatter writes a line's indent one level at a
-//! time, each a separate call into the output buffer. A `scan --json` of a
-//! large incident writes some 25 lines per user (120 k lines for 5 k
-//! users) after the whole file is read, on one core, so this is time the
-//! command waits for in full.
+//! time, each a separate call into the output buffer. `scan --json` writes
+//! its document's parts after the users' lines through this
+//! ([`write_pretty_at`]); the users' lines are written directly (see
+//! `super::scan_json`), checked against what [`write_pretty`] writes of
+//! the whole report.
 
 use std::io;
 
@@ -29,6 +30,21 @@ const LEAD: [u8; 2 + 2 * LEAD_LEVELS] = {
 /// Writes `value` as pretty JSON (see the module doc).
 pub fn write_pretty<W: io::Write, T: Serialize + ?Sized>(out: W, value: &T) -> io::Result<()> {
     let mut ser = Serializer::with_formatter(out, Pretty::default());
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// Writes `value` as [`write_pretty`] writes it as a part of a document,
+/// `depth` levels in: its inner lines indented for that depth.
+pub fn write_pretty_at<W: io::Write, T: Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    depth: usize,
+) -> io::Result<()> {
+    let formatter = Pretty {
+        depth,
+        has_value: false,
+    };
+    let mut ser = Serializer::with_formatter(out, formatter);
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 

@@ -1,0 +1,478 @@
+//! `scan --json` written out: byte for byte what [`write_pretty`] writes of
+//! a [`ScanReport`], with the users' lines written directly rather than
+//! through serde.
+//!
+//! The users' lines are nearly all of the document (2.8 MB for the 4,800
+//! users of a 2 M-line log), written after the whole file is read, on one
+//! core, while the reader of the output waits. Through serde each key and
+//! value is its own round of calls, and every string, keys included, is
+//! escaped a byte at a time: 37 M instructions, about 3.5 ms. Here a
+//! line's keys are constants with their indents, numbers go through
+//! `itoa` and strings are copied whole when nothing in them needs an
+//! escape (BENCHMARKS.md, §16.25). Values with a name of their own (a
+//! cause, a state, a time) still go through serde, so that no name is
+//! spelled twice. The rest of the document goes through serde as before.
+//!
+//! The derived `Serialize` of [`ScanReport`] stays the definition: the
+//! tests check this writer against it (whole documents and random users).
+//!
+//! [`write_pretty`]: super::write_pretty
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::pretty::write_pretty_at;
+use super::scan_report::{ScanReport, UserReport};
+
+/// Writes `report` as `write_pretty` would (no line break at the end).
+pub fn write_scan_json<W: Write>(mut out: W, report: &ScanReport) -> io::Result<()> {
+    // Destructured in full: a field added to the report must be added here
+    // (and the tests compare the two writers).
+    let ScanReport {
+        users,
+        aaa_servers,
+        aaa_groups,
+        scope,
+        management,
+        totals,
+        files,
+        warnings,
+        join_warning,
+    } = report;
+    out.write_all(b"{\n  \"users\": ")?;
+    write_users(&mut out, users.iter())?;
+    field(&mut out, "aaa_servers", aaa_servers)?;
+    field(&mut out, "aaa_groups", aaa_groups)?;
+    field(&mut out, "scope", scope)?;
+    field(&mut out, "management", management)?;
+    field(&mut out, "totals", totals)?;
+    field(&mut out, "files", files)?;
+    field(&mut out, "warnings", warnings)?;
+    if let Some(w) = join_warning {
+        field(&mut out, "join_warning", w)?;
+    }
+    out.write_all(b"\n}")
+}
+
+/// A field of the document after the first, through serde.
+fn field<W: Write, T: Serialize + ?Sized>(out: &mut W, key: &str, value: &T) -> io::Result<()> {
+    out.write_all(b",\n  ")?;
+    write_str(out, key)?;
+    out.write_all(b": ")?;
+    write_pretty_at(&mut *out, value, 1)
+}
+
+/// The users' array (see [`super::scan_report::UserRows`]), one level in.
+fn write_users<'a, W: Write>(
+    out: &mut W,
+    users: impl Iterator<Item = UserReport<'a>>,
+) -> io::Result<()> {
+    let mut any = false;
+    for user in users {
+        out.write_all(if any { b",\n    " } else { b"[\n    " })?;
+        any = true;
+        write_user(out, &user)?;
+    }
+    out.write_all(if any { b"\n  ]" } else { b"[]" })
+}
+
+/// One user's line, two levels in: its fields three levels in.
+fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
+    // Destructured in full, as above.
+    let UserReport {
+        user,
+        hidden,
+        spray,
+        failures,
+        successes,
+        causes,
+        last_cause,
+        last_reason,
+        auth_reason,
+        client_ips,
+        first_failure,
+        last_failure,
+        last_seen,
+        times_from,
+        state,
+        sessions,
+        windows,
+    } = u;
+    let mut n = itoa::Buffer::new();
+    out.write_all(b"{\n      \"user\": ")?;
+    write_str(out, user)?;
+    out.write_all(b",\n      \"hidden\": ")?;
+    out.write_all(bool_text(*hidden))?;
+    out.write_all(b",\n      \"spray\": ")?;
+    out.write_all(bool_text(*spray))?;
+    out.write_all(b",\n      \"failures\": ")?;
+    out.write_all(n.format(*failures).as_bytes())?;
+    out.write_all(b",\n      \"successes\": ")?;
+    out.write_all(n.format(*successes).as_bytes())?;
+    out.write_all(b",\n      \"causes\": ")?;
+    let mut first = true;
+    for (cause, count) in causes.iter() {
+        out.write_all(if first {
+            b"{\n        "
+        } else {
+            b",\n        "
+        })?;
+        first = false;
+        named(out, cause)?;
+        out.write_all(b": ")?;
+        out.write_all(n.format(*count).as_bytes())?;
+    }
+    out.write_all(if first { b"{}" } else { b"\n      }" })?;
+    out.write_all(b",\n      \"last_cause\": ")?;
+    named(out, last_cause)?;
+    out.write_all(b",\n      \"last_reason\": ")?;
+    write_opt_str(out, *last_reason)?;
+    out.write_all(b",\n      \"auth_reason\": ")?;
+    write_opt_str(out, *auth_reason)?;
+    out.write_all(b",\n      \"client_ips\": ")?;
+    let mut first = true;
+    for ip in client_ips.iter() {
+        out.write_all(if first {
+            b"[\n        "
+        } else {
+            b",\n        "
+        })?;
+        first = false;
+        write_str(out, ip)?;
+    }
+    out.write_all(if first { b"[]" } else { b"\n      ]" })?;
+    out.write_all(b",\n      \"first_failure\": ")?;
+    named(out, first_failure)?;
+    out.write_all(b",\n      \"last_failure\": ")?;
+    named(out, last_failure)?;
+    out.write_all(b",\n      \"last_seen\": ")?;
+    named(out, last_seen)?;
+    out.write_all(b",\n      \"times_from\": ")?;
+    let mut first = true;
+    for (field, from) in times_from.iter() {
+        out.write_all(if first {
+            b"{\n        "
+        } else {
+            b",\n        "
+        })?;
+        first = false;
+        write_str(out, field)?;
+        out.write_all(b": ")?;
+        named(out, from)?;
+    }
+    out.write_all(if first { b"{}" } else { b"\n      }" })?;
+    out.write_all(b",\n      \"state\": ")?;
+    named(out, state)?;
+    out.write_all(b",\n      \"sessions\": {\n        \"up\": ")?;
+    out.write_all(n.format(sessions.up).as_bytes())?;
+    out.write_all(b",\n        \"down\": ")?;
+    out.write_all(n.format(sessions.down).as_bytes())?;
+    out.write_all(b"\n      },\n      \"windows\": {\n        \"last_1m\": ")?;
+    out.write_all(n.format(windows.last_1m).as_bytes())?;
+    out.write_all(b",\n        \"last_5m\": ")?;
+    out.write_all(n.format(windows.last_5m).as_bytes())?;
+    out.write_all(b",\n        \"last_15m\": ")?;
+    out.write_all(n.format(windows.last_15m).as_bytes())?;
+    out.write_all(b"\n      }\n    }")
+}
+
+fn bool_text(b: bool) -> &'static [u8] {
+    if b { b"true" } else { b"false" }
+}
+
+/// A value whose text serde gives (an enum's name, a time, or `null`):
+/// one string or word, the same compact or pretty.
+fn named<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)
+}
+
+fn write_opt_str<W: Write>(out: &mut W, s: Option<&str>) -> io::Result<()> {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.write_all(b"null"),
+    }
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it: `"`, `\` and
+/// the control characters below 0x20 (the usual five by letter, the others
+/// as `\u00XX`); everything else, non-ASCII included, as it is.
+fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.write_all(bytes.get(run..i).unwrap_or_default())?;
+        run = i + 1;
+        match b {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            b'\n' => out.write_all(b"\\n")?,
+            b'\r' => out.write_all(b"\\r")?,
+            b'\t' => out.write_all(b"\\t")?,
+            0x08 => out.write_all(b"\\b")?,
+            0x0c => out.write_all(b"\\f")?,
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let hex = |d: u8| HEX.get(usize::from(d & 0xf)).copied().unwrap_or(b'0');
+                out.write_all(&[b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b)])?;
+            }
+        }
+    }
+    out.write_all(bytes.get(run..).unwrap_or_default())?;
+    out.write_all(b"\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::headless::scan_report::{SessionsReport, WindowsReport};
+    use crate::app::headless::{HeadlessFile, ScanMode, scan_with, write_pretty};
+    use crate::engine::{IncidentLimits, UserState};
+    use crate::parse::ParseContext;
+    use crate::vocab::{Cause, Family, TimeFrom};
+    use proptest::prelude::*;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// Both writers' documents of the files read in turn.
+    fn both_documents(files: &[(&Path, Family)]) -> (String, String) {
+        let files: Vec<HeadlessFile> = files
+            .iter()
+            .map(|&(path, family)| HeadlessFile {
+                path: path.to_path_buf(),
+                family,
+                format: None,
+                user: None,
+            })
+            .collect();
+        let scanned = scan_with(
+            &files,
+            &ParseContext::default(),
+            IncidentLimits::default(),
+            ScanMode::Sequential,
+        )
+        .unwrap();
+        let report = scanned.report();
+        let (mut fast, mut serde) = (Vec::new(), Vec::new());
+        write_scan_json(&mut fast, &report).unwrap();
+        write_pretty(&mut serde, &report).unwrap();
+        (
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(serde).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_sample_incident_is_written_as_serde_writes_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let (fast, serde) = both_documents(&[
+            (&dir.join("asa-headend.log"), Family::Headend),
+            (&dir.join("anyconnect-client.log"), Family::Client),
+            (&dir.join("ise-auth.log"), Family::AuthServer),
+        ]);
+        assert!(fast.contains("\"users\": [\n    {"), "users written");
+        assert_eq!(fast, serde);
+    }
+
+    #[test]
+    fn names_that_need_escapes_and_a_blind_read_are_written_as_serde_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("headend.log");
+        let rejected = |user: &str, reason: &str, ip: &str| {
+            format!(
+                "<166>2026-11-28T08:4{}:00Z fw-1 : %ASA-6-113005: AAA user authentication Rejected : reason = {reason} : server = 10.1.0.2 : user = {user} : user IP = {ip}\n",
+                ip.len() % 10
+            )
+        };
+        let mut text = String::new();
+        text += &rejected("o\"brien", "Invalid password", "192.0.2.7");
+        text += &rejected("back\\slash", "Account has been locked out", "192.0.2.8");
+        text += &rejected("caf\u{e9}\u{1F600}", "Password has expired", "192.0.2.9");
+        text += &rejected("*****", "User was not found", "192.0.2.10");
+        text += "<166>2026-11-28T08:49:00Z fw-1 : %ASA-6-113004: AAA user authentication Successful : server = 10.1.0.2 : user = tab\tuser\n";
+        std::fs::write(&log, text).unwrap();
+        let empty = dir.path().join("empty.log");
+        std::fs::write(&empty, "").unwrap();
+        let (fast, serde) = both_documents(&[(&log, Family::Headend)]);
+        assert!(fast.contains("o\\\"brien"), "{fast}");
+        assert_eq!(fast, serde);
+        // No headend line recognised: warnings and an unknown scope.
+        let (fast, serde) = both_documents(&[(&empty, Family::Headend)]);
+        assert!(fast.contains("\"users\": []"), "{fast}");
+        assert_eq!(fast, serde);
+    }
+
+    /// A user's line of random values, its texts owned by `texts`.
+    #[derive(Debug, Clone)]
+    struct RandomUser {
+        user: String,
+        flags: (bool, bool),
+        counts: [u32; 7],
+        causes: BTreeMap<Cause, u32>,
+        last_cause: Option<Cause>,
+        reasons: (Option<String>, Option<String>),
+        client_ips: Vec<String>,
+        times: [Option<i64>; 3],
+        times_from: Vec<(usize, usize)>,
+        state: usize,
+    }
+
+    fn random_user() -> impl Strategy<Value = RandomUser> {
+        let text = || any::<String>();
+        let cause = || (0..Cause::ALL.len()).prop_map(|i| Cause::ALL[i]);
+        (
+            (text(), any::<(bool, bool)>(), any::<[u32; 7]>()),
+            proptest::collection::btree_map(cause(), any::<u32>(), 0..4),
+            proptest::option::of(cause()),
+            (proptest::option::of(text()), proptest::option::of(text())),
+            proptest::collection::vec(text(), 0..3),
+            proptest::array::uniform3(proptest::option::of(0i64..4_000_000_000)),
+            proptest::collection::vec((0usize..3, 0usize..4), 0..3),
+            0usize..6,
+        )
+            .prop_map(
+                |(
+                    (user, flags, counts),
+                    causes,
+                    last_cause,
+                    reasons,
+                    client_ips,
+                    times,
+                    times_from,
+                    state,
+                )| {
+                    RandomUser {
+                        user,
+                        flags,
+                        counts,
+                        causes,
+                        last_cause,
+                        reasons,
+                        client_ips,
+                        times,
+                        times_from,
+                        state,
+                    }
+                },
+            )
+    }
+
+    impl RandomUser {
+        fn report(&self) -> UserReport<'_> {
+            let ts = |t: Option<i64>| t.map(|s| jiff::Timestamp::from_second(s).unwrap());
+            let fields = ["first_failure", "last_failure", "last_seen"];
+            let froms = [
+                TimeFrom::Line,
+                TimeFrom::Missing,
+                TimeFrom::Envelope,
+                TimeFrom::Read,
+            ];
+            let states = [
+                UserState::Locked,
+                UserState::Unknown,
+                UserState::Failing,
+                UserState::Failed,
+                UserState::Recovered,
+                UserState::Ok,
+            ];
+            let c = self.counts;
+            UserReport {
+                user: Cow::Borrowed(&self.user),
+                hidden: self.flags.0,
+                spray: self.flags.1,
+                failures: c[0],
+                successes: c[1],
+                causes: &self.causes,
+                last_cause: self.last_cause,
+                last_reason: self.reasons.0.as_deref(),
+                auth_reason: self.reasons.1.as_deref(),
+                client_ips: &self.client_ips,
+                first_failure: ts(self.times[0]),
+                last_failure: ts(self.times[1]),
+                last_seen: ts(self.times[2]),
+                times_from: self
+                    .times_from
+                    .iter()
+                    .map(|&(f, from)| (fields[f], froms[from]))
+                    .collect(),
+                state: states[self.state],
+                sessions: SessionsReport {
+                    up: c[2],
+                    down: c[3],
+                },
+                windows: WindowsReport {
+                    last_1m: c[4],
+                    last_5m: c[5],
+                    last_15m: c[6],
+                },
+            }
+        }
+    }
+
+    /// The users' array as the document's first field, through serde.
+    #[derive(Serialize)]
+    struct UsersOnly<'a> {
+        users: Vec<UserReport<'a>>,
+    }
+
+    proptest! {
+        #[test]
+        fn random_users_are_written_as_serde_writes_them(
+            users in proptest::collection::vec(random_user(), 0..4)
+        ) {
+            let mut fast = b"{\n  \"users\": ".to_vec();
+            write_users(&mut fast, users.iter().map(RandomUser::report)).unwrap();
+            fast.extend_from_slice(b"\n}");
+            let mut serde = Vec::new();
+            let doc = UsersOnly { users: users.iter().map(RandomUser::report).collect() };
+            write_pretty(&mut serde, &doc).unwrap();
+            prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(serde).unwrap());
+        }
+    }
+
+    /// What serde_json writes of `s`.
+    fn serde_str(s: &str) -> String {
+        serde_json::to_string(s).unwrap()
+    }
+
+    fn fast_str(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for s in [
+            "",
+            "alice",
+            "quote \" and \\ backslash",
+            "\u{0}\u{1}\u{8}\t\n\u{b}\u{c}\r\u{1f} \u{7f}",
+            "caf\u{e9} \u{1F600} \u{2028}",
+            "ends with \\",
+            "\"",
+        ] {
+            assert_eq!(fast_str(s), serde_str(s), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(s in any::<String>()) {
+            prop_assert_eq!(fast_str(&s), serde_str(&s));
+        }
+
+        #[test]
+        fn any_ascii_with_controls_is_escaped_as_serde_json_escapes_it(
+            s in proptest::collection::vec(0u8..0x80, 0..40)
+        ) {
+            let s = String::from_utf8(s).unwrap();
+            prop_assert_eq!(fast_str(&s), serde_str(&s));
+        }
+    }
+}
