@@ -31,6 +31,7 @@ use cli::{
 fn main() -> ExitCode {
     // Before any other thread exists, for every command.
     app::return_large_frees_to_the_system();
+    app::widen_stdout_pipe();
     let cli = cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

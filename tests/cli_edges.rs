@@ -596,3 +596,30 @@ fn man_dir_writes_every_page() {
     let scan = std::fs::read_to_string(dir.path().join("vpnwatch-scan.1")).unwrap();
     assert!(scan.contains("\\-\\-json"), "{scan}");
 }
+
+/// A report of thousands of users is some 3 MB: written into a 64 KiB pipe,
+/// every 64 KiB waits for the reader to drain it. vpnwatch widens a pipe
+/// on its standard output to 1 MiB (Linux's default ceiling for a user).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pipe_on_standard_output_is_widened() {
+    use std::os::fd::AsRawFd;
+    let pipe_size = |fd: &dyn AsRawFd| {
+        // SAFETY: F_GETPIPE_SZ reads no memory of this process.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETPIPE_SZ) }
+    };
+    let (mut reader, writer) = std::io::pipe().expect("pipe");
+    assert_eq!(pipe_size(&reader), 64 * 1024, "a new pipe's size");
+    let status = StdCommand::new(bin())
+        .args(["scan", "--json", HEADEND])
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::null())
+        .status()
+        .expect("run vpnwatch");
+    assert!(status.success());
+    assert_eq!(pipe_size(&reader), 1 << 20);
+    let mut out = String::new();
+    reader.read_to_string(&mut out).unwrap();
+    assert!(out.contains("\"users\""), "{out}");
+}
