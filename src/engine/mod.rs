@@ -33,8 +33,8 @@ pub mod window;
 
 pub use checklist::{Checklist, StepChange, StepState};
 pub use incident::{
-    AaaGroup, AaaServer, ByFailures, CauseUpdate, Incident, IncidentLimits, LineRef, Management,
-    ServerHealth, UserKey, UserSort, UserState, UserStats,
+    AaaGroup, AaaServer, ByFailures, CauseUpdate, Incident, IncidentLimits, InputLeftovers,
+    LineRef, Management, ServerHealth, UserKey, UserSort, UserState, UserStats,
 };
 pub use scope::{Scope, Verdict};
 

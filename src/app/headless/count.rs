@@ -11,8 +11,8 @@ use jiff::tz::TimeZone;
 use super::scan_report::{ScanReport, report};
 use super::{FileSummary, HeadlessFile, read_all};
 use crate::app::bulk::{self, BulkOptions};
-use crate::engine::Incident;
 use crate::engine::incident::IncidentLimits;
+use crate::engine::{Incident, InputLeftovers};
 use crate::parse::ParseContext;
 use crate::parse::clock;
 use crate::source::lines::lossy;
@@ -25,6 +25,10 @@ use crate::source::lines::lossy;
 pub struct Scanned {
     pub incident: Incident,
     pub files: Vec<FileSummary>,
+    /// What only served to join lines while the files were read (see
+    /// [`Incident::finish_input`]): freed with the rest, or left to the
+    /// exit with it.
+    _leftovers: InputLeftovers,
 }
 
 impl Scanned {
@@ -195,20 +199,22 @@ pub fn scan_with(
     limits: IncidentLimits,
     mode: ScanMode,
 ) -> anyhow::Result<Scanned> {
-    let (incident, summaries) = read_files(files, ctx, limits, mode)?;
+    let (incident, summaries, leftovers) = read_files(files, ctx, limits, mode)?;
     Ok(Scanned {
         incident,
         files: summaries,
+        _leftovers: leftovers,
     })
 }
 
-/// Reads `files` in turn into a new incident, with their summaries.
+/// Reads `files` in turn into a new incident, with their summaries and
+/// what only served to read them (see [`Incident::finish_input`]).
 fn read_files(
     files: &[HeadlessFile],
     ctx: &ParseContext,
     limits: IncidentLimits,
     mode: ScanMode,
-) -> anyhow::Result<(Incident, Vec<FileSummary>)> {
+) -> anyhow::Result<(Incident, Vec<FileSummary>, InputLeftovers)> {
     let mut incident = Incident::for_sources(files.iter().map(|f| f.family), limits);
     let summaries = files
         .iter()
@@ -218,8 +224,8 @@ fn read_files(
             count_file(file, u64::MAX, ctx, mode, &mut incident, &mut |_| {})
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    incident.finish_input();
-    Ok((incident, summaries))
+    let leftovers = incident.finish_input();
+    Ok((incident, summaries, leftovers))
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ use attempts::OpenAttempt;
 pub use clock::{AHEAD_TOLERANCE, clock_now, logs_live};
 use clock::{later, within};
 pub use derived::Unrecovered;
+pub use input::InputLeftovers;
 use order::UsersOrder;
 pub use order::{ByFailures, ByFailuresIter, UserSort};
 pub use overflow::{DEFAULT_MAX_USERS, ManyNow};

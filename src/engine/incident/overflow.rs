@@ -332,7 +332,7 @@ mod tests {
         check(&inc);
         // The times the figures come from go when the input is complete;
         // the figures stay.
-        inc.finish_input();
+        let _ = inc.finish_input();
         check(&inc);
     }
 
