@@ -37,6 +37,7 @@
 //! recycles them.
 
 mod order;
+mod place;
 mod ship;
 
 use std::io;
@@ -311,22 +312,25 @@ pub fn scan_prefix(
             // The calling thread is one of the workers: a thread more than
             // there are cores would take turns with them, and each turn
             // costs the caches the other had filled.
+            let lead_cpu = place::current_cpu();
+            let shared = &shared;
             for _ in 1..workers {
                 // A thread the system refuses (a limit on processes) is one
                 // worker fewer: the lead can read every block alone.
                 let spawned = std::thread::Builder::new()
                     .name("vpnwatch-scan".into())
-                    .spawn_scoped(scope, || shared.work());
+                    .spawn_scoped(scope, move || {
+                        place::leave_cpu(lead_cpu);
+                        shared.work()
+                    });
                 if spawned.is_err() {
                     break;
                 }
             }
-            // A new thread may be queued on the core that made it, behind
-            // this busy thread, until the scheduler moves it: in half of
-            // the runs on a two-core machine the worker started 1.5-4 ms
-            // late, against 0.1 ms after a yield (BENCHMARKS.md, §16.24).
+            // A new thread queued on this CPU, behind this busy thread,
+            // runs now, and moves to another CPU first thing (see `place`).
             std::thread::yield_now();
-            Lead::new(&mut *incident, progress).run(&shared)
+            Lead::new(&mut *incident, progress).run(shared)
         })?
     };
     if family == Family::Headend && total.recognised > 0 {
