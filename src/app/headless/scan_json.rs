@@ -111,19 +111,11 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"successes\": ")?;
     out.write_all(n.format(*successes).as_bytes())?;
     out.write_all(b",\n      \"causes\": ")?;
-    let mut first = true;
-    for (cause, count) in causes.iter() {
-        out.write_all(if first {
-            b"{\n        "
-        } else {
-            b",\n        "
-        })?;
-        first = false;
+    nested(out, *b"{}", causes.iter(), |out, (cause, count)| {
         named(out, cause)?;
         out.write_all(b": ")?;
-        out.write_all(n.format(*count).as_bytes())?;
-    }
-    out.write_all(if first { b"{}" } else { b"\n      }" })?;
+        out.write_all(n.format(*count).as_bytes())
+    })?;
     out.write_all(b",\n      \"last_cause\": ")?;
     named(out, last_cause)?;
     out.write_all(b",\n      \"last_reason\": ")?;
@@ -131,17 +123,7 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"auth_reason\": ")?;
     write_opt_str(out, *auth_reason)?;
     out.write_all(b",\n      \"client_ips\": ")?;
-    let mut first = true;
-    for ip in client_ips.iter() {
-        out.write_all(if first {
-            b"[\n        "
-        } else {
-            b",\n        "
-        })?;
-        first = false;
-        write_str(out, ip)?;
-    }
-    out.write_all(if first { b"[]" } else { b"\n      ]" })?;
+    nested(out, *b"[]", client_ips.iter(), |out, ip| write_str(out, ip))?;
     out.write_all(b",\n      \"first_failure\": ")?;
     named(out, first_failure)?;
     out.write_all(b",\n      \"last_failure\": ")?;
@@ -149,19 +131,11 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"last_seen\": ")?;
     named(out, last_seen)?;
     out.write_all(b",\n      \"times_from\": ")?;
-    let mut first = true;
-    for (field, from) in times_from.iter() {
-        out.write_all(if first {
-            b"{\n        "
-        } else {
-            b",\n        "
-        })?;
-        first = false;
+    nested(out, *b"{}", times_from.iter(), |out, (field, from)| {
         write_str(out, field)?;
         out.write_all(b": ")?;
-        named(out, from)?;
-    }
-    out.write_all(if first { b"{}" } else { b"\n      }" })?;
+        named(out, from)
+    })?;
     out.write_all(b",\n      \"state\": ")?;
     named(out, state)?;
     out.write_all(b",\n      \"sessions\": {\n        \"up\": ")?;
@@ -175,6 +149,35 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n        \"last_15m\": ")?;
     out.write_all(n.format(windows.last_15m).as_bytes())?;
     out.write_all(b"\n      }\n    }")
+}
+
+/// A list or map inside a user's line (its items three levels in): the
+/// opening bracket of `brackets`, each item on a line of its own, the
+/// closing one on the user's level, or both together when it is empty.
+fn nested<W: Write, T>(
+    out: &mut W,
+    brackets: [u8; 2],
+    items: impl Iterator<Item = T>,
+    mut item: impl FnMut(&mut W, T) -> io::Result<()>,
+) -> io::Result<()> {
+    let [open, close] = brackets;
+    let mut any = false;
+    for x in items {
+        if any {
+            out.write_all(b",\n        ")?;
+        } else {
+            out.write_all(&[open, b'\n'])?;
+            out.write_all(b"        ")?;
+        }
+        any = true;
+        item(out, x)?;
+    }
+    if any {
+        out.write_all(b"\n      ")?;
+        out.write_all(&[close])
+    } else {
+        out.write_all(&brackets)
+    }
 }
 
 fn bool_text(b: bool) -> &'static [u8] {
