@@ -31,7 +31,6 @@ use cli::{
 fn main() -> ExitCode {
     // Before any other thread exists, for every command.
     app::return_large_frees_to_the_system();
-    app::widen_stdout_pipe();
     let cli = cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +85,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
+            // Its report is written all at once, after the files are read.
+            app::widen_stdout_pipe();
             // The command ends once the report is written, or fails
             // writing it: the incident is left to the process's exit on
             // every path (see `headless::Scanned`).

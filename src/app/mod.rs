@@ -50,23 +50,26 @@ pub fn return_large_frees_to_the_system() {
     }
 }
 
-/// How much a pipe on standard output may hold, when the system lets this
-/// process widen it (Linux's default ceiling for a user is 1 MiB).
-const STDOUT_PIPE_BYTES: libc::c_int = 1 << 20;
-
-/// Widens the pipe standard output writes into, if it is one. A pipe holds
-/// 64 KiB by default: `scan --json` of a large incident writes some 3 MB
-/// once the file is read, and with a full pipe every 64 KiB waits for the
-/// reader to be woken and drain it (2.2 ms against 0.7 ms for 2.9 MB,
-/// BENCHMARKS.md, §16.25). Nothing changes when standard output is no
-/// pipe or the system refuses: the call is a hint.
+/// Widens the pipe standard output writes into, if it is one, to 1 MiB
+/// (Linux's default ceiling for a user). A pipe holds 64 KiB by default:
+/// `scan --json` of a large incident writes some 3 MB once the file is
+/// read, and with a full pipe every 64 KiB waits for the reader to be woken
+/// and drain it (2.2 ms against 0.7 ms for 2.9 MB, BENCHMARKS.md, §16.25).
+/// A pipe already as large is left as it is; nothing changes when standard
+/// output is no pipe or the system refuses: the call is a hint.
 pub fn widen_stdout_pipe() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: fcntl on descriptor 1 with F_SETPIPE_SZ and an integer reads
-    // and writes no memory of this process; on anything but a pipe it
-    // fails with EBADF or EINVAL, which is ignored.
-    unsafe {
-        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE_BYTES);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const PIPE_BYTES: libc::c_int = 1 << 20;
+        // SAFETY: fcntl on descriptor 1 with F_GETPIPE_SZ / F_SETPIPE_SZ and
+        // an integer reads and writes no memory of this process; on
+        // anything but a pipe it fails (EBADF, EINVAL), which is ignored.
+        unsafe {
+            let size = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETPIPE_SZ);
+            if (0..PIPE_BYTES).contains(&size) {
+                libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, PIPE_BYTES);
+            }
+        }
     }
 }
 

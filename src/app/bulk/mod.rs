@@ -327,8 +327,9 @@ pub fn scan_prefix(
                     break;
                 }
             }
-            // A new thread queued on this CPU, behind this busy thread,
-            // runs now, and moves to another CPU first thing (see `place`).
+            // A new thread queued on this CPU, behind this busy thread, may
+            // run now (a yield is a hint), and it moves to another CPU first
+            // thing (see `place`).
             std::thread::yield_now();
             Lead::new(&mut *incident, progress).run(shared)
         })?

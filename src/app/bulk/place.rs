@@ -14,51 +14,65 @@
 
 /// The CPU the calling thread runs on, when the system says.
 pub(super) fn current_cpu() -> Option<usize> {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: sched_getcpu takes no arguments and touches no memory.
         let cpu = unsafe { libc::sched_getcpu() };
         usize::try_from(cpu).ok()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
         None
     }
 }
 
-/// Moves the calling thread off `cpu`, onto the other CPUs the process may
-/// use. Nothing changes when there is no other, or the system refuses: a
+/// Moves the calling thread off `cpu`, onto another CPU the process may
+/// use, and gives it back the CPUs it had: the CPU it landed on, `None`
+/// when there is no other CPU, the system refuses, or it cannot say. A
 /// thread that stays is only slower to start.
-pub(super) fn leave_cpu(cpu: Option<usize>) {
-    #[cfg(target_os = "linux")]
-    if let Some(cpu) = cpu {
+pub(super) fn leave_cpu(cpu: Option<usize>) -> Option<usize> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cpu = cpu?;
         let size = std::mem::size_of::<libc::cpu_set_t>();
         // SAFETY: an all-zero cpu_set_t is an empty set (it is a plain bit
         // array).
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        // SAFETY: the kernel writes at most `size` bytes into `set`; 0 is
+        let mut had: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: the kernel writes at most `size` bytes into `had`; 0 is
         // the calling thread.
-        if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
-            return;
+        if unsafe { libc::sched_getaffinity(0, size, &mut had) } != 0 || cpu >= 8 * size {
+            return None;
         }
-        if cpu >= 8 * size {
-            return;
+        let mut others = had;
+        // SAFETY: `cpu` is within the set's bits, checked above; the count
+        // reads the set's bits only.
+        if unsafe {
+            libc::CPU_CLR(cpu, &mut others);
+            libc::CPU_COUNT(&others)
+        } == 0
+        {
+            return None;
         }
-        // SAFETY: `cpu` is within the set's bits, checked above.
-        unsafe { libc::CPU_CLR(cpu, &mut set) };
-        // SAFETY: reads the set's bits only.
-        if unsafe { libc::CPU_COUNT(&set) } == 0 {
-            return;
+        // SAFETY: the kernel reads `size` bytes of each set; 0 is the
+        // calling thread. Narrowed, the thread is moved off `cpu` before the
+        // call returns; widened again, it stays where it is.
+        unsafe {
+            if libc::sched_setaffinity(0, size, &others) != 0 {
+                return None;
+            }
+            let landed = current_cpu();
+            libc::sched_setaffinity(0, size, &had);
+            landed
         }
-        // SAFETY: the kernel reads `size` bytes of `set`; 0 is the calling
-        // thread.
-        unsafe { libc::sched_setaffinity(0, size, &set) };
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = cpu;
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _ = cpu;
+        None
+    }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     use super::*;
 
@@ -75,23 +89,22 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_that_leaves_a_cpu_runs_elsewhere_when_it_may() {
+    fn a_thread_that_leaves_a_cpu_lands_on_another_and_keeps_its_cpus() {
         let cpu = current_cpu().expect("sched_getcpu answers on Linux");
         let before = allowed();
         assert!(before.contains(&cpu));
-        let (after, now) = std::thread::spawn(move || {
-            leave_cpu(Some(cpu));
-            (allowed(), current_cpu())
-        })
-        .join()
-        .unwrap();
+        let (landed, after) = std::thread::spawn(move || (leave_cpu(Some(cpu)), allowed()))
+            .join()
+            .unwrap();
         if before.len() > 1 {
-            let others: Vec<usize> = before.iter().copied().filter(|&c| c != cpu).collect();
-            assert_eq!(after, others, "every allowed CPU but {cpu}");
-            assert_ne!(now, Some(cpu), "moved off CPU {cpu}");
+            let landed = landed.expect("another CPU is allowed");
+            assert_ne!(landed, cpu, "moved off CPU {cpu}");
+            assert!(before.contains(&landed), "landed on an allowed CPU");
         } else {
-            assert_eq!(after, before, "the only CPU: stayed");
+            assert_eq!(landed, None, "the only CPU: stayed");
         }
+        assert_eq!(after, before, "its CPUs given back");
         assert_eq!(allowed(), before, "the calling thread's CPUs are its own");
+        assert_eq!(leave_cpu(None), None, "no CPU named: nothing done");
     }
 }

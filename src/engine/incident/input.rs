@@ -85,15 +85,17 @@ impl Incident {
     /// The input is complete (a headless command read all its files):
     /// takes out what only serves to join lines still to come (attempts
     /// awaiting their follow-up or auth-server verdict, address and host
-    /// links, times of users counted under `(other N users)`), so the
-    /// report is built beside the counts alone. Under a spray of a million
-    /// names that is tens of MiB. Counts and every figure shown are kept;
-    /// a line applied afterwards is counted, but joins nothing before.
+    /// links, times of users counted under `(other N users)`; under a
+    /// spray of a million names, tens of MiB). Counts and every figure
+    /// shown are kept; a line applied afterwards is counted, but joins
+    /// nothing before.
     ///
-    /// What is taken out is handed back: dropping it frees it, which for
-    /// the 7,000 attempts of a 2 M-line log is a millisecond of `free`
-    /// calls; a command that exits once its report is written may leave
-    /// that to the exit (see `app::headless::Scanned`).
+    /// What is taken out is handed back, for the caller to free when it
+    /// suits: dropping it is, for the 7,000 attempts of a 2 M-line log, a
+    /// millisecond of `free` calls, which a command that exits once its
+    /// report is written leaves to the exit (see `app::headless::Scanned`).
+    /// The scan's memory peaks while the files are read, with all of it in
+    /// use, so keeping it does not raise the peak.
     #[must_use = "dropping the leftovers frees them; keep them to leave that to the exit"]
     pub fn finish_input(&mut self) -> InputLeftovers {
         self.unmatched_at_finish = Some(self.unmatched_auth_failures());
