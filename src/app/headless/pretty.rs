@@ -48,6 +48,22 @@ pub fn write_pretty_at<W: io::Write, T: Serialize + ?Sized>(
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
+/// A new line `depth` levels in, after a `,` unless `first`: how the
+/// pretty writer starts every line inside a list or map.
+pub(super) fn write_lead<W: ?Sized + io::Write>(
+    out: &mut W,
+    depth: usize,
+    first: bool,
+) -> io::Result<()> {
+    let from = usize::from(first);
+    let levels = depth.min(LEAD_LEVELS);
+    out.write_all(LEAD.get(from..2 + 2 * levels).unwrap_or_default())?;
+    for _ in levels..depth {
+        out.write_all(b"  ")?;
+    }
+    Ok(())
+}
+
 /// serde_json's `PrettyFormatter` with a two-space indent, writing a
 /// line's lead in one call.
 #[derive(Default)]
@@ -59,13 +75,7 @@ struct Pretty {
 impl Pretty {
     /// A new line at the current depth, after a `,` unless `first`.
     fn lead<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
-        let from = usize::from(first);
-        let levels = self.depth.min(LEAD_LEVELS);
-        out.write_all(&LEAD[from..2 + 2 * levels])?;
-        for _ in levels..self.depth {
-            out.write_all(b"  ")?;
-        }
-        Ok(())
+        write_lead(out, self.depth, first)
     }
 
     fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {

@@ -22,7 +22,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::pretty::write_pretty_at;
+use super::pretty::{write_lead, write_pretty_at};
 use super::scan_report::{ScanReport, UserReport};
 
 /// Writes `report` as `write_pretty` would (no line break at the end).
@@ -68,13 +68,7 @@ fn write_users<'a, W: Write>(
     out: &mut W,
     users: impl Iterator<Item = UserReport<'a>>,
 ) -> io::Result<()> {
-    let mut any = false;
-    for user in users {
-        out.write_all(if any { b",\n    " } else { b"[\n    " })?;
-        any = true;
-        write_user(out, &user)?;
-    }
-    out.write_all(if any { b"\n  ]" } else { b"[]" })
+    list(out, 1, *b"[]", users, |out, user| write_user(out, &user))
 }
 
 /// One user's line, two levels in: its fields three levels in.
@@ -111,7 +105,7 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"successes\": ")?;
     out.write_all(n.format(*successes).as_bytes())?;
     out.write_all(b",\n      \"causes\": ")?;
-    nested(out, *b"{}", causes.iter(), |out, (cause, count)| {
+    list(out, 3, *b"{}", causes.iter(), |out, (cause, count)| {
         named(out, cause)?;
         out.write_all(b": ")?;
         out.write_all(n.format(*count).as_bytes())
@@ -123,7 +117,9 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"auth_reason\": ")?;
     write_opt_str(out, *auth_reason)?;
     out.write_all(b",\n      \"client_ips\": ")?;
-    nested(out, *b"[]", client_ips.iter(), |out, ip| write_str(out, ip))?;
+    list(out, 3, *b"[]", client_ips.iter(), |out, ip| {
+        write_str(out, ip)
+    })?;
     out.write_all(b",\n      \"first_failure\": ")?;
     named(out, first_failure)?;
     out.write_all(b",\n      \"last_failure\": ")?;
@@ -131,7 +127,7 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b",\n      \"last_seen\": ")?;
     named(out, last_seen)?;
     out.write_all(b",\n      \"times_from\": ")?;
-    nested(out, *b"{}", times_from.iter(), |out, (field, from)| {
+    list(out, 3, *b"{}", times_from.iter(), |out, (field, from)| {
         write_str(out, field)?;
         out.write_all(b": ")?;
         named(out, from)
@@ -151,12 +147,13 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
     out.write_all(b"\n      }\n    }")
 }
 
-/// A list or map inside a user's line: the opening bracket of `brackets`,
-/// each item on a line of its own one level deeper than the user's fields,
-/// the closing bracket on the fields' level, or both together when it is
-/// empty.
-fn nested<W: Write, T>(
+/// A list or map `depth` levels in, as the pretty writer lays it out: the
+/// opening bracket of `brackets`, each item (written by `item`) on a line
+/// of its own one level deeper, and the closing bracket on a line of its
+/// own; both brackets together when it is empty.
+fn list<W: Write, T>(
     out: &mut W,
+    depth: usize,
     brackets: [u8; 2],
     items: impl Iterator<Item = T>,
     mut item: impl FnMut(&mut W, T) -> io::Result<()>,
@@ -164,21 +161,18 @@ fn nested<W: Write, T>(
     let [open, close] = brackets;
     let mut any = false;
     for x in items {
-        if any {
-            out.write_all(b",\n        ")?;
-        } else {
-            out.write_all(&[open, b'\n'])?;
-            out.write_all(b"        ")?;
+        if !any {
+            out.write_all(&[open])?;
         }
+        write_lead(out, depth + 1, !any)?;
         any = true;
         item(out, x)?;
     }
-    if any {
-        out.write_all(b"\n      ")?;
-        out.write_all(&[close])
-    } else {
-        out.write_all(&brackets)
+    if !any {
+        return out.write_all(&brackets);
     }
+    write_lead(out, depth, true)?;
+    out.write_all(&[close])
 }
 
 fn bool_text(b: bool) -> &'static [u8] {
@@ -234,7 +228,7 @@ fn write_str<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::app::headless::scan_report::{SessionsReport, WindowsReport};
-    use crate::app::headless::{HeadlessFile, ScanMode, scan_with, write_pretty};
+    use crate::app::headless::{HeadlessFile, ScanMode, Scanned, scan_with, write_pretty};
     use crate::engine::{IncidentLimits, UserState};
     use crate::parse::ParseContext;
     use crate::vocab::{Cause, Family, TimeFrom};
@@ -243,8 +237,8 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    /// Both writers' documents of the files read in turn.
-    fn both_documents(files: &[(&Path, Family)]) -> (String, String) {
+    /// The files read in turn, line by line.
+    fn scanned(files: &[(&Path, Family)]) -> Scanned {
         let files: Vec<HeadlessFile> = files
             .iter()
             .map(|&(path, family)| HeadlessFile {
@@ -254,21 +248,29 @@ mod tests {
                 user: None,
             })
             .collect();
-        let scanned = scan_with(
+        scan_with(
             &files,
             &ParseContext::default(),
             IncidentLimits::default(),
             ScanMode::Sequential,
         )
-        .unwrap();
-        let report = scanned.report();
+        .unwrap()
+    }
+
+    /// Both writers' documents of `report`.
+    fn documents(report: &ScanReport) -> (String, String) {
         let (mut fast, mut serde) = (Vec::new(), Vec::new());
-        write_scan_json(&mut fast, &report).unwrap();
-        write_pretty(&mut serde, &report).unwrap();
+        write_scan_json(&mut fast, report).unwrap();
+        write_pretty(&mut serde, report).unwrap();
         (
             String::from_utf8(fast).unwrap(),
             String::from_utf8(serde).unwrap(),
         )
+    }
+
+    /// Both writers' documents of the files read in turn.
+    fn both_documents(files: &[(&Path, Family)]) -> (String, String) {
+        documents(&scanned(files).report())
     }
 
     #[test]
@@ -286,30 +288,15 @@ mod tests {
     #[test]
     fn a_join_warning_is_written_as_serde_writes_it() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let files = [HeadlessFile {
-            path: dir.join("asa-headend.log"),
-            family: Family::Headend,
-            format: None,
-            user: None,
-        }];
-        let scanned = scan_with(
-            &files,
-            &ParseContext::default(),
-            IncidentLimits::default(),
-            ScanMode::Sequential,
-        )
-        .unwrap();
+        let scanned = scanned(&[(&dir.join("asa-headend.log"), Family::Headend)]);
         let mut report = scanned.report();
         report.join_warning = Some("clocks \"apart\"\tby an hour".to_string());
-        let (mut fast, mut serde) = (Vec::new(), Vec::new());
-        write_scan_json(&mut fast, &report).unwrap();
-        write_pretty(&mut serde, &report).unwrap();
-        let fast = String::from_utf8(fast).unwrap();
+        let (fast, serde) = documents(&report);
         assert!(
             fast.ends_with("\"join_warning\": \"clocks \\\"apart\\\"\\tby an hour\"\n}"),
             "{fast}"
         );
-        assert_eq!(fast, String::from_utf8(serde).unwrap());
+        assert_eq!(fast, serde);
     }
 
     #[test]
@@ -347,20 +334,21 @@ mod tests {
         assert_eq!(fast, serde);
     }
 
-    /// A user's line of random values, its texts owned by `texts`.
-    #[derive(Debug, Clone)]
-    struct RandomUser {
-        user: String,
-        flags: (bool, bool),
-        counts: [u32; 7],
-        causes: BTreeMap<Cause, u32>,
-        last_cause: Option<Cause>,
-        reasons: (Option<String>, Option<String>),
-        client_ips: Vec<String>,
-        times: [Option<i64>; 3],
-        times_from: Vec<(usize, usize)>,
-        state: usize,
-    }
+    /// A user's line of random values, which [`report_of`] makes into a
+    /// [`UserReport`] borrowing them: the name, the hidden and spray flags
+    /// and seven counts; the causes; the last cause; the two reasons; the
+    /// addresses; three times; time marks (field, source) and a state, by
+    /// index.
+    type RandomUser = (
+        (String, (bool, bool), [u32; 7]),
+        BTreeMap<Cause, u32>,
+        Option<Cause>,
+        (Option<String>, Option<String>),
+        Vec<String>,
+        [Option<i64>; 3],
+        Vec<(usize, usize)>,
+        usize,
+    );
 
     /// Any text, control characters included (`any::<String>()` has none).
     fn any_text() -> impl Strategy<Value = String> {
@@ -368,94 +356,77 @@ mod tests {
     }
 
     fn random_user() -> impl Strategy<Value = RandomUser> {
-        let text = any_text;
         let cause = || (0..Cause::ALL.len()).prop_map(|i| Cause::ALL[i]);
         (
-            (text(), any::<(bool, bool)>(), any::<[u32; 7]>()),
+            (any_text(), any::<(bool, bool)>(), any::<[u32; 7]>()),
             proptest::collection::btree_map(cause(), any::<u32>(), 0..4),
             proptest::option::of(cause()),
-            (proptest::option::of(text()), proptest::option::of(text())),
-            proptest::collection::vec(text(), 0..3),
+            (
+                proptest::option::of(any_text()),
+                proptest::option::of(any_text()),
+            ),
+            proptest::collection::vec(any_text(), 0..3),
             proptest::array::uniform3(proptest::option::of(0i64..4_000_000_000)),
             proptest::collection::vec((0usize..3, 0usize..4), 0..3),
             0usize..6,
         )
-            .prop_map(
-                |(
-                    (user, flags, counts),
-                    causes,
-                    last_cause,
-                    reasons,
-                    client_ips,
-                    times,
-                    times_from,
-                    state,
-                )| {
-                    RandomUser {
-                        user,
-                        flags,
-                        counts,
-                        causes,
-                        last_cause,
-                        reasons,
-                        client_ips,
-                        times,
-                        times_from,
-                        state,
-                    }
-                },
-            )
     }
 
-    impl RandomUser {
-        fn report(&self) -> UserReport<'_> {
-            let ts = |t: Option<i64>| t.map(|s| jiff::Timestamp::from_second(s).unwrap());
-            let fields = ["first_failure", "last_failure", "last_seen"];
-            let froms = [
-                TimeFrom::Line,
-                TimeFrom::Missing,
-                TimeFrom::Envelope,
-                TimeFrom::Read,
-            ];
-            let states = [
-                UserState::Locked,
-                UserState::Unknown,
-                UserState::Failing,
-                UserState::Failed,
-                UserState::Recovered,
-                UserState::Ok,
-            ];
-            let c = self.counts;
-            UserReport {
-                user: Cow::Borrowed(&self.user),
-                hidden: self.flags.0,
-                spray: self.flags.1,
-                failures: c[0],
-                successes: c[1],
-                causes: &self.causes,
-                last_cause: self.last_cause,
-                last_reason: self.reasons.0.as_deref(),
-                auth_reason: self.reasons.1.as_deref(),
-                client_ips: &self.client_ips,
-                first_failure: ts(self.times[0]),
-                last_failure: ts(self.times[1]),
-                last_seen: ts(self.times[2]),
-                times_from: self
-                    .times_from
-                    .iter()
-                    .map(|&(f, from)| (fields[f], froms[from]))
-                    .collect(),
-                state: states[self.state],
-                sessions: SessionsReport {
-                    up: c[2],
-                    down: c[3],
-                },
-                windows: WindowsReport {
-                    last_1m: c[4],
-                    last_5m: c[5],
-                    last_15m: c[6],
-                },
-            }
+    fn report_of(u: &RandomUser) -> UserReport<'_> {
+        let (
+            (user, (hidden, spray), c),
+            causes,
+            last_cause,
+            reasons,
+            client_ips,
+            times,
+            marks,
+            state,
+        ) = u;
+        let ts = |t: Option<i64>| t.map(|s| jiff::Timestamp::from_second(s).unwrap());
+        let fields = ["first_failure", "last_failure", "last_seen"];
+        let froms = [
+            TimeFrom::Line,
+            TimeFrom::Missing,
+            TimeFrom::Envelope,
+            TimeFrom::Read,
+        ];
+        let states = [
+            UserState::Locked,
+            UserState::Unknown,
+            UserState::Failing,
+            UserState::Failed,
+            UserState::Recovered,
+            UserState::Ok,
+        ];
+        UserReport {
+            user: Cow::Borrowed(user),
+            hidden: *hidden,
+            spray: *spray,
+            failures: c[0],
+            successes: c[1],
+            causes,
+            last_cause: *last_cause,
+            last_reason: reasons.0.as_deref(),
+            auth_reason: reasons.1.as_deref(),
+            client_ips,
+            first_failure: ts(times[0]),
+            last_failure: ts(times[1]),
+            last_seen: ts(times[2]),
+            times_from: marks
+                .iter()
+                .map(|&(f, from)| (fields[f], froms[from]))
+                .collect(),
+            state: states[*state],
+            sessions: SessionsReport {
+                up: c[2],
+                down: c[3],
+            },
+            windows: WindowsReport {
+                last_1m: c[4],
+                last_5m: c[5],
+                last_15m: c[6],
+            },
         }
     }
 
@@ -471,10 +442,10 @@ mod tests {
             users in proptest::collection::vec(random_user(), 0..4)
         ) {
             let mut fast = b"{\n  \"users\": ".to_vec();
-            write_users(&mut fast, users.iter().map(RandomUser::report)).unwrap();
+            write_users(&mut fast, users.iter().map(report_of)).unwrap();
             fast.extend_from_slice(b"\n}");
             let mut serde = Vec::new();
-            let doc = UsersOnly { users: users.iter().map(RandomUser::report).collect() };
+            let doc = UsersOnly { users: users.iter().map(report_of).collect() };
             write_pretty(&mut serde, &doc).unwrap();
             prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(serde).unwrap());
         }
