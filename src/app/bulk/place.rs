@@ -8,9 +8,11 @@
 //! §16.24), and once the caller yielded to it, the caller itself resumed
 //! 1.3–5 ms late in every run (§16.25). A worker that starts by leaving
 //! the caller's CPU frees it at once: the caller yields to it, it runs,
-//! moves, and the caller goes on where it was. Only the worker's own
-//! affinity changes, to the CPUs the process may use minus the caller's,
-//! and only when one is left; it ends with the scan.
+//! moves, and the caller goes on where it was. The worker moves by
+//! narrowing its own affinity to the CPUs the process may use minus the
+//! caller's (when one is left), and gives itself back the CPUs it had at
+//! once: it stays where it landed, and the scheduler may move it later as
+//! it may any thread.
 
 /// The CPU the calling thread runs on, when the system says.
 pub(super) fn current_cpu() -> Option<usize> {

@@ -131,18 +131,16 @@ impl Serialize for UserRows<'_> {
 const ROWS_AHEAD: usize = 8;
 const TEXTS_AHEAD: usize = 4;
 
-/// Asks for the cache lines of a user's row.
+/// Asks for the cache lines of a user's row: its key and its statistics.
 fn prefetch_row(key: &UserKey, stats: &UserStats) {
-    // The two lie side by side in the users' table, in either order.
-    let key_at = (key as *const UserKey).cast::<u8>();
-    let stats_at = (stats as *const UserStats).cast::<u8>();
-    let end = key_at
-        .wrapping_add(size_of::<UserKey>())
-        .max(stats_at.wrapping_add(size_of::<UserStats>()));
-    let mut at = key_at.min(stats_at);
-    while at < end {
-        prefetch(at);
-        at = at.wrapping_add(64);
+    prefetch_lines((key as *const UserKey).cast(), size_of::<UserKey>());
+    prefetch_lines((stats as *const UserStats).cast(), size_of::<UserStats>());
+}
+
+/// Asks for every cache line of the `len` bytes at `start`.
+fn prefetch_lines(start: *const u8, len: usize) {
+    for offset in (0..len).step_by(64) {
+        prefetch(start.wrapping_add(offset));
     }
 }
 
