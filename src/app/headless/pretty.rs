@@ -50,6 +50,7 @@ pub fn write_pretty_at<W: io::Write, T: Serialize + ?Sized>(
 
 /// A new line `depth` levels in, after a `,` unless `first`: how the
 /// pretty writer starts every line inside a list or map.
+#[inline]
 pub(super) fn write_lead<W: ?Sized + io::Write>(
     out: &mut W,
     depth: usize,

@@ -26,7 +26,7 @@ use super::pretty::{write_lead, write_pretty_at};
 use super::scan_report::{ScanReport, UserReport};
 
 /// Writes `report` as `write_pretty` would (no line break at the end).
-pub fn write_scan_json<W: Write>(mut out: W, report: &ScanReport) -> io::Result<()> {
+pub fn write_scan_json<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
     // Destructured in full: a field added to the report must be added here
     // (and the tests compare the two writers).
     let ScanReport {
@@ -41,16 +41,16 @@ pub fn write_scan_json<W: Write>(mut out: W, report: &ScanReport) -> io::Result<
         join_warning,
     } = report;
     out.write_all(b"{\n  \"users\": ")?;
-    write_users(&mut out, users.iter())?;
-    field(&mut out, "aaa_servers", aaa_servers)?;
-    field(&mut out, "aaa_groups", aaa_groups)?;
-    field(&mut out, "scope", scope)?;
-    field(&mut out, "management", management)?;
-    field(&mut out, "totals", totals)?;
-    field(&mut out, "files", files)?;
-    field(&mut out, "warnings", warnings)?;
+    write_users(out, users.iter())?;
+    field(out, "aaa_servers", aaa_servers)?;
+    field(out, "aaa_groups", aaa_groups)?;
+    field(out, "scope", scope)?;
+    field(out, "management", management)?;
+    field(out, "totals", totals)?;
+    field(out, "files", files)?;
+    field(out, "warnings", warnings)?;
     if let Some(w) = join_warning {
-        field(&mut out, "join_warning", w)?;
+        field(out, "join_warning", w)?;
     }
     out.write_all(b"\n}")
 }
@@ -151,6 +151,7 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
 /// opening bracket of `brackets`, each item (written by `item`) on a line
 /// of its own one level deeper, and the closing bracket on a line of its
 /// own; both brackets together when it is empty.
+#[inline]
 fn list<W: Write, T>(
     out: &mut W,
     depth: usize,
