@@ -1,0 +1,85 @@
+//! `app::one_heap_on_huge_pages`, the allocator setting `scan` runs with,
+//! in a process of its own: each file under `tests/` is its own test
+//! binary, and the setting holds for the whole process. It concerns the
+//! heap of the thread that calls it first thing, the binary's main thread,
+//! so this binary has its own `main` (`harness = false`, through
+//! libtest-mimic): the check runs there before anything else, and is
+//! reported as a test.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() -> std::process::ExitCode {
+    let outcome = check();
+    let args = Arguments::from_args();
+    let trial = Trial::test(
+        "a_large_buffer_made_after_the_setting_lies_in_the_heap_marked_for_huge_pages",
+        move || outcome,
+    );
+    libtest_mimic::run(&args, vec![trial]).exit_code()
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn check() -> Result<(), Failed> {
+    // The setting is glibc's and Linux's; elsewhere it does nothing.
+    vpnwatch::app::one_heap_on_huge_pages();
+    Ok(())
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn check() -> Result<(), Failed> {
+    vpnwatch::app::one_heap_on_huge_pages();
+    // 8 MiB: under glibc's default threshold a buffer this large would be
+    // a mapping of its own, on 4 KiB pages.
+    let buffer = std::hint::black_box(vec![1u8; 8 << 20]);
+    let smaps = std::fs::read_to_string("/proc/self/smaps")
+        .map_err(|e| format!("/proc/self/smaps: {e}"))?;
+    let in_heap = |at: usize| {
+        let (header, flags) = mapping_of(&smaps, at).ok_or("the buffer is in no mapping")?;
+        if header.trim_end().ends_with("[heap]") {
+            Ok((header, flags))
+        } else {
+            Err(format!(
+                "the buffer is a mapping of its own, not in the heap: {header}"
+            ))
+        }
+    };
+    in_heap(buffer.as_ptr() as usize)?;
+    // Its start may lie below the first 2 MiB boundary of the heap's
+    // growth, which is not marked; its end lies well past it.
+    let (header, flags) = in_heap(buffer.as_ptr() as usize + buffer.len() - 1)?;
+    if !flags.split_whitespace().any(|flag| flag == "hg") {
+        return Err(format!("the heap is not marked MADV_HUGEPAGE: {header} /{flags}").into());
+    }
+    Ok(())
+}
+
+/// The header line and the `VmFlags` of the mapping of `/proc/self/smaps`
+/// that holds address `at`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn mapping_of(smaps: &str, at: usize) -> Option<(&str, &str)> {
+    let mut current: Option<&str> = None;
+    for line in smaps.lines() {
+        if let Some(flags) = line.strip_prefix("VmFlags:") {
+            if let Some(header) = current.take() {
+                return Some((header, flags));
+            }
+            continue;
+        }
+        let Some((range, _)) = line.split_once(' ') else {
+            continue;
+        };
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        if (start..end).contains(&at) {
+            current = Some(line);
+        }
+    }
+    None
+}
