@@ -4,11 +4,11 @@
 //! file order by the calling thread ([`Lead`]), so the incident is exactly
 //! what a line-by-line pass would build.
 //!
-//! * A line belongs to the block it starts in. A worker skips the tail of
-//!   the previous block's last line and reads past its own block's end to
-//!   finish its last line, through the same [`LineSplitter`] as every other
-//!   reader, so lines (and the pieces of overlong lines) are the same
-//!   whatever the block size.
+//! * A line belongs to the block that holds the `\n` before it. A worker
+//!   skips its block's bytes up to the first `\n` and reads past the
+//!   block's end to finish its last line, through the same [`LineSplitter`]
+//!   as every other reader, so lines (and the pieces of overlong lines) are
+//!   the same whatever the block size.
 //! * Workers ship only what the engine needs: events for which
 //!   [`Incident::only_counts`] holds (most firewall traffic) are reduced to a
 //!   count, and the time of the block's last line when it is one of them,
@@ -419,8 +419,18 @@ fn grow_edge(size: usize) -> usize {
     size.saturating_mul(2).min(PIECE)
 }
 
-/// Parses the lines that start in block `i` (bytes `i*block .. (i+1)*block`)
-/// into `result`, an empty one (see [`Pool`]).
+/// Parses the lines of block `i` (bytes `i*block .. (i+1)*block`) into
+/// `result`, an empty one (see [`Pool`]).
+///
+/// A line belongs to the block that holds the `\n` before it (the file's
+/// first line to the first block): a block skips its bytes up to its first
+/// `\n`, and reads on past its end to the end of the line that holds the
+/// byte after it. Both edges are found in the block's own bytes and the
+/// next block's, never the previous block's: a mapped block's pages may
+/// leave the process as soon as it is applied (see [`Release`]), and the
+/// next block is applied after this one, so no page is touched after it
+/// left (touching one maps the whole large folio of the page cache it lies
+/// in, up to 2 MiB, where nothing would release it again).
 #[allow(clippy::too_many_arguments)]
 fn read_block<S: Sink>(
     file: &FileBytes,
@@ -435,52 +445,64 @@ fn read_block<S: Sink>(
     let block = opts.block_bytes.max(1) as u64;
     let start = i as u64 * block;
     let end = (start + block).min(len);
-    // A line starts at 0 and after each `\n`; find the first start in
-    // `start..end` (a `\n` at `end - 1` starts the next block's first line).
-    // The byte before the block is the previous block's: it and the line's
-    // end are read, not mapped, so that a mapped block touches no page of
-    // its neighbours' (for blocks a whole number of pages long, as the
-    // default is), and the blocks' pages can leave in file order, all of
-    // them (see `FileBytes::read` and `Release`).
-    let mut pos = if i == 0 {
-        0
-    } else {
-        let mut p = start - 1;
-        let mut size = EDGE;
-        loop {
-            if p + 1 >= end {
-                return Ok(result);
-            }
-            let want = (end - 1 - p).min(size as u64) as usize;
-            let buf = file.read(buf, p, want)?;
-            if buf.is_empty() {
-                return Ok(result);
-            }
-            match memchr::memchr(b'\n', buf) {
-                Some(nl) => break p + nl as u64 + 1,
-                None => p += buf.len() as u64,
-            }
-            size = grow_edge(size);
-        }
-    };
+    // The block, and the start of the next one for the end of the line
+    // that holds the byte after it: nearly always shorter than `EDGE`.
+    let wanted = (end + EDGE as u64).min(len);
     let mut parser = StreamParser::default();
     let mut splitter = LineSplitter::new(opts.max_line);
+    // Whether the block's first `\n` is still to be found.
+    let mut skipping = i > 0;
+    // Whether the line that holds the byte after the block (a block before
+    // the last) has been read to its end.
+    let mut after_done = end == len;
+    let mut pos = start;
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
         // in the CPU cache.
-        let piece = if file.mapped() { block as usize } else { PIECE };
-        let want = (end - pos).min(piece as u64) as usize;
+        let piece = if file.mapped() {
+            wanted - pos
+        } else {
+            PIECE as u64
+        };
+        let want = (wanted - pos).min(piece) as usize;
         let buf = file.get(buf, pos, want)?;
         if buf.is_empty() {
             break; // truncated while we read
         }
-        feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
-        pos += buf.len() as u64;
+        let (own, next) = buf.split_at(((end - pos) as usize).min(buf.len()));
+        pos += own.len() as u64;
+        let own = if skipping {
+            match memchr::memchr(b'\n', own) {
+                Some(nl) => {
+                    skipping = false;
+                    own.get(nl + 1..).unwrap_or_default()
+                }
+                None => &[],
+            }
+        } else {
+            own
+        };
+        feed(&mut splitter, own, &mut result, family, ctx, &mut parser);
+        if pos == end && !skipping && !after_done {
+            // The line that holds the byte after the block, or what of it
+            // was read with the block.
+            let line_len = memchr::memchr(b'\n', next).map_or(next.len(), |nl| nl + 1);
+            let line = next.get(..line_len).unwrap_or(next);
+            feed(&mut splitter, line, &mut result, family, ctx, &mut parser);
+            pos += line_len as u64;
+            after_done = line.last() == Some(&b'\n');
+        }
     }
-    // Finish the last line, which may run past the block: its bytes there
-    // are the next block's, read (not mapped) like the first line's edge.
+    if skipping {
+        // No `\n` in the block: no line of its own.
+        return Ok(result);
+    }
+    // The rest of a line longer than what was read past the block, or of
+    // the last line of a read that stops short of the file's end (`len` is
+    // a limit): read, not mapped, so that no page past `len` comes into
+    // the process.
     let mut size = EDGE;
-    while !splitter.pending().is_empty() {
+    while !after_done || !splitter.pending().is_empty() {
         let buf = file.read(buf, pos, size)?;
         size = grow_edge(size);
         if buf.is_empty() {
@@ -491,6 +513,7 @@ fn read_block<S: Sink>(
         let buf = buf.get(..piece_len).unwrap_or(buf);
         feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
         pos += piece_len as u64;
+        after_done = buf.last() == Some(&b'\n');
     }
     // The block's pages leave the process once it is applied (`Release`).
     Ok(result)
@@ -669,6 +692,63 @@ mod tests {
             opts,
             progress,
         )
+    }
+
+    #[test]
+    fn a_prefix_holds_the_lines_that_start_before_its_limit() {
+        // The dashboard counts the part of a file before its backlog, which
+        // starts at a line: a line that starts at the limit is the
+        // backlog's, one that starts before it is the count's, read to its
+        // end past the limit.
+        let dir = tempfile::tempdir().unwrap();
+        let path = headend_log(dir.path());
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        // Quiet, so that it is mapped with `MapPolicy::Auto`.
+        f.set_modified(std::time::SystemTime::now() - 10 * crate::source::mapped::QUIET)
+            .unwrap();
+        drop(f);
+        let bytes = std::fs::read(&path).unwrap();
+        let starts: Vec<u64> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', &bytes).map(|nl| nl as u64 + 1))
+            .filter(|&at| at < bytes.len() as u64)
+            .collect();
+        // At block boundaries, and at, before and after line starts close
+        // to them (block i's end is where its last line is finished).
+        let mut limits = vec![1, 4095, 4096, 4097, 3 * 4096, bytes.len() as u64 - 1];
+        for m in [1u64, 2, 5, 17] {
+            let first = starts.iter().copied().find(|&at| at >= m * 4096).unwrap();
+            limits.extend([first - 1, first, first + 1]);
+        }
+        let ctx = ParseContext::for_year(2026);
+        for limit in limits {
+            let want = starts.iter().filter(|&&at| at < limit).count() as u64;
+            for (threads, map) in [
+                (1, MapPolicy::Never),
+                (2, MapPolicy::Never),
+                (2, MapPolicy::Auto),
+            ] {
+                let opts = BulkOptions {
+                    map,
+                    ..small_blocks(threads)
+                };
+                let mut incident = Incident::default();
+                let counts = scan_prefix(
+                    &path,
+                    limit,
+                    Family::Headend,
+                    &ctx,
+                    &mut incident,
+                    opts,
+                    &mut |_| {},
+                )
+                .unwrap()
+                .unwrap();
+                assert_eq!(
+                    counts.lines, want,
+                    "limit {limit}, {threads} threads, {map:?}"
+                );
+            }
+        }
     }
 
     #[test]
