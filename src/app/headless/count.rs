@@ -140,9 +140,11 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
         return None;
     }
     let len = meta.len();
-    let mut head = Vec::new();
+    // Room for the whole edge first: an empty buffer is read into with
+    // reads of 32 bytes, then twice as many each time (a dozen calls).
+    let mut head = Vec::with_capacity(EDGE as usize);
     (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
-    let mut tail = Vec::new();
+    let mut tail = Vec::with_capacity(EDGE as usize);
     if len > EDGE {
         f.seek(SeekFrom::Start(len - EDGE)).ok()?;
         f.take(EDGE).read_to_end(&mut tail).ok()?;
