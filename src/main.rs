@@ -86,7 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
             // It reads its files once and exits: its memory only grows.
-            app::one_heap_on_huge_pages();
+            app::main_heap_on_huge_pages();
             // Its report is written all at once, after the files are read.
             app::widen_stdout_pipe();
             // The command ends once the report is written, or fails

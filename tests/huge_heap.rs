@@ -1,10 +1,12 @@
-//! `app::one_heap_on_huge_pages`, the allocator setting `scan` runs with,
+//! `app::main_heap_on_huge_pages`, the allocator setting `scan` runs with,
 //! in a process of its own: each file under `tests/` is its own test
 //! binary, and the setting holds for the whole process. It concerns the
 //! heap of the thread that calls it first thing, the binary's main thread,
 //! so this binary has its own `main` (`harness = false`, through
 //! libtest-mimic): the check runs there before anything else, and is
 //! reported as a test.
+
+mod common;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -21,13 +23,16 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn check() -> Result<(), Failed> {
     // The setting is glibc's and Linux's; elsewhere it does nothing.
-    vpnwatch::app::one_heap_on_huge_pages();
+    vpnwatch::app::return_large_frees_to_the_system();
+    vpnwatch::app::main_heap_on_huge_pages();
     Ok(())
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn check() -> Result<(), Failed> {
-    vpnwatch::app::one_heap_on_huge_pages();
+    // In `main`'s order: the setting every command makes, then `scan`'s.
+    vpnwatch::app::return_large_frees_to_the_system();
+    vpnwatch::app::main_heap_on_huge_pages();
     // 8 MiB: under glibc's default threshold a buffer this large would be
     // a mapping of its own, on 4 KiB pages.
     let buffer = std::hint::black_box(vec![1u8; 8 << 20]);
@@ -47,6 +52,11 @@ fn check() -> Result<(), Failed> {
     // Its start may lie below the first 2 MiB boundary of the heap's
     // growth, which is not marked; its end lies well past it.
     let (header, flags) = in_heap(buffer.as_ptr() as usize + buffer.len() - 1)?;
+    // A kernel built without transparent huge pages refuses the mark.
+    if !std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+        common::need::missing("transparent huge pages in the kernel");
+        return Ok(());
+    }
     if !flags.split_whitespace().any(|flag| flag == "hg") {
         return Err(format!("the heap is not marked MADV_HUGEPAGE: {header} /{flags}").into());
     }

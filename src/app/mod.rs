@@ -51,53 +51,60 @@ pub fn return_large_frees_to_the_system() {
 }
 
 /// For a command that reads its files once, writes what it found and exits
-/// (`scan`): the calling thread's heap becomes one region that the kernel
-/// may back with transparent huge pages, in place of the setting above.
-/// Call it before any other thread exists, as that one.
+/// (`scan`): the main thread's heap may be backed by transparent huge
+/// pages, in place of the setting above. Call it on the main thread
+/// before any other thread exists, as that one.
 ///
 /// Why: such a command's memory only grows, and nearly all of it is
 /// touched for the first time as the files are read. Each first touch of a
 /// 4 KiB page is a page fault, 2–3 µs on a virtual machine, and each
 /// growth of a buffer with a mapping of its own moves it with `mremap`,
 /// which interrupts the other cores to flush their TLBs. On the 2 M-line
-/// file that was some 1,500 faults and a few such moves on the calling
+/// file that was some 1,500 faults and a few such moves on the main
 /// thread, which applies every event to the incident (the users table,
 /// the engine's indexes): the thread the scan's workers wait for. A 2 MiB
 /// page is one fault and one zeroing (BENCHMARKS.md, §16.26).
 ///
-/// How: glibc's main heap, where the calling thread allocates, serves
-/// large buffers too (none gets a mapping of its own below [`HEAP_PAD`]),
-/// grows [`HEAP_PAD`] at a time, and is grown once here and marked
-/// `MADV_HUGEPAGE`, which the kernel heeds when transparent huge pages are
-/// `always` or `madvise` (the usual default) and ignores when they are
-/// `never`. Other threads keep heaps of their own (sharing one cost more
-/// in lock traffic than it saved); the scan's workers reuse their buffers
-/// from block to block anyway. Only touched pages are resident, 2 MiB at a
-/// time: `scan`'s peak RSS on the 2 M-line file went from 36 to 41 MiB,
-/// on the million-name spray from 255 to 273 MiB. The memory goes back to
-/// the system when the process exits, which for these commands is right
-/// after.
-pub fn one_heap_on_huge_pages() {
+/// How: glibc's allocator serves buffers below [`MMAP_THRESHOLD`] from
+/// its heaps instead of mappings of their own, and grows a heap
+/// [`TOP_PAD`] at a time (address space: only touched pages are resident).
+/// Both settings hold for the whole process, the workers' heaps too, which
+/// no longer give large buffers back to the system either. The main
+/// thread's heap is grown once here and its growth marked `MADV_HUGEPAGE`,
+/// which the kernel heeds when transparent huge pages are `always` or
+/// `madvise` (the usual default) and ignores when they are `never`. Only
+/// that first growth is marked, what a scan of some 100,000 users takes;
+/// a heap that outgrows it goes on in 4 KiB pages, as before. Resident
+/// memory grows 2 MiB at a time: `scan`'s peak RSS on the 2 M-line file
+/// went from 36 to 41 MiB, on the million-name spray from 253 to 272 MiB.
+/// With the kernel's default `defrag` setting, a fault in a marked range
+/// may first compact memory when free memory is fragmented: a rare stall.
+/// The memory goes back to the system when the process exits, which for
+/// these commands is right after.
+pub fn main_heap_on_huge_pages() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's tuning, called before
-    // any other thread exists (see above); sbrk(0) only reads where the
-    // heap ends; the block allocated is freed at once and never touched;
-    // madvise(MADV_HUGEPAGE) changes how the kernel backs a range of this
-    // process's heap, not its contents, and fails harmlessly (ignored) on
-    // a range that is not mapped.
+    // SAFETY: mallopt only changes the allocator's tuning (under its own
+    // lock; the caller is the main thread, before any other exists);
+    // sbrk(0) only reads where the main heap ends; the block allocated is
+    // freed at once, never read or written by us; madvise(MADV_HUGEPAGE)
+    // changes how the kernel backs a range of the heap, not its contents,
+    // and fails harmlessly (ignored) on a range that is not mapped.
     unsafe {
         const HUGE_PAGE: usize = 2 << 20;
-        libc::mallopt(libc::M_MMAP_THRESHOLD, HEAP_PAD);
-        libc::mallopt(libc::M_TOP_PAD, HEAP_PAD);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_TOP_PAD, TOP_PAD);
         let before = libc::sbrk(0) as usize;
-        // Larger than what is left at the heap's top, so the heap grows
-        // now, by the pad; freed, it is part of the top again. (Through
-        // `black_box`: the compiler may drop an allocation it sees freed
-        // unused.)
-        libc::free(std::hint::black_box(libc::malloc(1 << 20)));
+        // Larger than the heap's top can be this early (a few hundred
+        // KiB), so the heap grows now, by the pad; freed, the block is
+        // part of the top again. (Through `black_box`: the compiler may
+        // drop an allocation it sees freed unused.)
+        libc::free(std::hint::black_box(libc::malloc(4 << 20)));
         let after = libc::sbrk(0) as usize;
-        let start = before.next_multiple_of(HUGE_PAGE);
-        if after > start {
+        // `sbrk` says (void*)-1 when it fails; then nothing is marked.
+        let Some(start) = before.checked_next_multiple_of(HUGE_PAGE) else {
+            return;
+        };
+        if after > start && after != usize::MAX {
             libc::madvise(
                 start as *mut libc::c_void,
                 after - start,
@@ -107,11 +114,14 @@ pub fn one_heap_on_huge_pages() {
     }
 }
 
-/// How far the heap grows at a time under [`one_heap_on_huge_pages`], and
-/// the size from which a buffer gets a mapping of its own: what a scan of
-/// some 100,000 users needs, reserved as address space, not memory.
+/// The size from which a buffer gets a mapping of its own under
+/// [`main_heap_on_huge_pages`]: the largest glibc accepted before 2.35.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const HEAP_PAD: libc::c_int = 64 << 20;
+const MMAP_THRESHOLD: libc::c_int = 32 << 20;
+
+/// How far a heap grows at a time under [`main_heap_on_huge_pages`].
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TOP_PAD: libc::c_int = 64 << 20;
 
 /// Widens the pipe standard output writes into, if it is one, to 1 MiB
 /// (Linux's default ceiling for a user). A pipe holds 64 KiB by default:

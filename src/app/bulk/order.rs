@@ -171,8 +171,9 @@ impl<'i> Lead<'i> {
 /// applied and a thread (a worker, or the lead) fills it again, so a
 /// block's arena and event list reuse the memory of an earlier block's
 /// instead of being fresh pages from the system (large allocations are
-/// their own mappings: see `app::return_large_frees_to_the_system`),
-/// faulted in and zeroed, then unmapped, for every block. At most `cap`
+/// their own mappings in every command but `scan`: see
+/// `app::return_large_frees_to_the_system`), faulted in and zeroed, then
+/// unmapped, for every block. At most `cap`
 /// exist, which bounds memory whatever the order the blocks finish in.
 pub(super) struct Pool {
     state: Mutex<PoolState>,

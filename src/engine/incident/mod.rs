@@ -322,8 +322,8 @@ pub struct Incident {
     /// Taken by the next order, which is worked out in its buffers: a
     /// frame then makes no buffer of one entry per user afresh, which, at
     /// 128 KiB or more (the sort keys of a few thousand users), would be a new
-    /// mapping whose pages are all touched for the first time (every
-    /// command fixes glibc's mmap threshold there, see
+    /// mapping whose pages are all touched for the first time (the
+    /// dashboard fixes glibc's mmap threshold there, see
     /// `app::return_large_frees_to_the_system`).
     by_failures_hint: [RefCell<UsersOrder>; UserSort::ALL.len()],
     /// [`Incident::failing_now`] and [`Incident::scope`], likewise computed
