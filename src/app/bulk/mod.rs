@@ -25,7 +25,8 @@
 //! * A plain line (its message id has no extractor in the catalogue) is
 //!   known by its tag and id alone ([`StreamParser::is_plain`]): its header
 //!   is not read, except when it is the last recognised line of the piece
-//!   being split (a block, when mapped), whose time the clock may need.
+//!   being split (a mapped block's own bytes, or the line after them; a
+//!   read block's 256 KiB pieces), whose time the clock may need.
 //! * Blocks come from a memory map of the file when it is safe, else from
 //!   positioned reads into buffers the workers own ([`FileBytes`]: a file
 //!   being written, a pipe, a network file system, or a file that changes
@@ -458,13 +459,13 @@ fn read_block<S: Sink>(
     let mut pos = start;
     while pos < end {
         // A mapped block is split in one piece: there is no copy to keep
-        // in the CPU cache.
-        let piece = if file.mapped() {
+        // in the CPU cache. Read ones go in pieces of `PIECE`, the last
+        // with the bytes past the block.
+        let want = if file.mapped() || end - pos <= PIECE as u64 {
             wanted - pos
         } else {
             PIECE as u64
-        };
-        let want = (wanted - pos).min(piece) as usize;
+        } as usize;
         let buf = file.get(buf, pos, want)?;
         if buf.is_empty() {
             break; // truncated while we read
@@ -696,56 +697,96 @@ mod tests {
 
     #[test]
     fn a_prefix_holds_the_lines_that_start_before_its_limit() {
+        use std::io::Write;
+
         // The dashboard counts the part of a file before its backlog, which
         // starts at a line: a line that starts at the limit is the
         // backlog's, one that starts before it is the count's, read to its
         // end past the limit.
         let dir = tempfile::tempdir().unwrap();
         let path = headend_log(dir.path());
-        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        // Lines longer than a block and than the bytes read past a block's
+        // end with it, among the log's.
+        let mut f = std::fs::File::options().append(true).open(&path).unwrap();
+        for n in 0..6 {
+            writeln!(
+                f,
+                "Jun 01 2026 11:00:0{n} fw1 : %ASA-6-302013: Built outbound TCP connection {n} for outside:10.0.0.1/443 {}",
+                "x".repeat(9000)
+            )
+            .unwrap();
+            writeln!(
+                f,
+                "Jun 01 2026 11:00:0{n} fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = long{n}"
+            )
+            .unwrap();
+        }
         // Quiet, so that it is mapped with `MapPolicy::Auto`.
         f.set_modified(std::time::SystemTime::now() - 10 * crate::source::mapped::QUIET)
             .unwrap();
         drop(f);
+        let file = FileBytes::open(&path, MapPolicy::Auto).unwrap();
+        assert_eq!(
+            file.decision(),
+            crate::source::mapped::MapDecision::Map,
+            "a temporary directory is on a local file system: mapped"
+        );
+        drop(file);
         let bytes = std::fs::read(&path).unwrap();
+        let len = bytes.len() as u64;
         let starts: Vec<u64> = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', &bytes).map(|nl| nl as u64 + 1))
-            .filter(|&at| at < bytes.len() as u64)
+            .filter(|&at| at < len)
             .collect();
-        // At block boundaries, and at, before and after line starts close
-        // to them (block i's end is where its last line is finished).
-        let mut limits = vec![1, 4095, 4096, 4097, 3 * 4096, bytes.len() as u64 - 1];
+        // At block boundaries, at, before and after line starts close to
+        // them (block i's end is where its last line is finished), inside
+        // the long lines, and the whole file.
+        let mut limits = vec![1, 4095, 4096, 4097, 3 * 4096, len - 5000, len - 1, len];
         for m in [1u64, 2, 5, 17] {
             let first = starts.iter().copied().find(|&at| at >= m * 4096).unwrap();
             limits.extend([first - 1, first, first + 1]);
         }
         let ctx = ParseContext::for_year(2026);
+        let scan = |limit: u64, opts: BulkOptions| {
+            let mut incident = Incident::default();
+            let counts = scan_prefix(
+                &path,
+                limit,
+                Family::Headend,
+                &ctx,
+                &mut incident,
+                opts,
+                &mut |_| {},
+            )
+            .unwrap()
+            .unwrap();
+            (counts, incident.totals())
+        };
         for limit in limits {
             let want = starts.iter().filter(|&&at| at < limit).count() as u64;
+            // The prefix in one block: no block edge but the limit's.
+            let whole = scan(
+                limit,
+                BulkOptions {
+                    block_bytes: bytes.len() + 1,
+                    ..small_blocks(1)
+                },
+            );
+            assert_eq!(whole.0.lines, want, "limit {limit}, one block");
             for (threads, map) in [
                 (1, MapPolicy::Never),
                 (2, MapPolicy::Never),
+                (1, MapPolicy::Auto),
                 (2, MapPolicy::Auto),
             ] {
                 let opts = BulkOptions {
                     map,
                     ..small_blocks(threads)
                 };
-                let mut incident = Incident::default();
-                let counts = scan_prefix(
-                    &path,
-                    limit,
-                    Family::Headend,
-                    &ctx,
-                    &mut incident,
-                    opts,
-                    &mut |_| {},
-                )
-                .unwrap()
-                .unwrap();
                 assert_eq!(
-                    counts.lines, want,
-                    "limit {limit}, {threads} threads, {map:?}"
+                    scan(limit, opts),
+                    whole,
+                    "limit {limit}, {threads} threads, {map:?}: lines, recognised lines and totals"
                 );
             }
         }
