@@ -329,7 +329,7 @@ fn read_in_turn(mut file: &File, limit: u64, f: &mut impl FnMut(&[u8])) -> io::R
 }
 
 /// Reads into `buf` from `at` until it holds `want` bytes or the file ends.
-fn read_at_most(file: &File, buf: &mut Vec<u8>, at: u64, want: usize) -> io::Result<()> {
+pub(crate) fn read_at_most(file: &File, buf: &mut Vec<u8>, at: u64, want: usize) -> io::Result<()> {
     buf.resize(want, 0);
     let mut got = 0;
     while got < want {

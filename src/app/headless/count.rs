@@ -129,10 +129,9 @@ fn count_file(
 /// years (it crosses New Year), needs the line-by-line reader's clock; a
 /// yearless file within one year is read with that year.
 fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
-    use std::fs::File;
-    use std::io::{Read, Seek, SeekFrom};
-    const EDGE: u64 = 64 * 1024;
-    let mut f = File::open(path).ok()?;
+    use crate::source::mapped::read_at_most;
+    const EDGE_BYTES: u64 = 64 * 1024;
+    let f = std::fs::File::open(path).ok()?;
     let meta = f.metadata().ok()?;
     // A pipe (`cat x | vpnwatch scan -`) has no blocks, and reading its head
     // here would take those lines from the line-by-line reader.
@@ -140,14 +139,13 @@ fn bulk_context(path: &Path, ctx: &ParseContext) -> Option<ParseContext> {
         return None;
     }
     let len = meta.len();
-    // Room for the whole edge first: an empty buffer is read into with
-    // reads of 32 bytes, then twice as many each time (a dozen calls).
-    let mut head = Vec::with_capacity(EDGE as usize);
-    (&mut f).take(EDGE).read_to_end(&mut head).ok()?;
-    let mut tail = Vec::with_capacity(EDGE as usize);
-    if len > EDGE {
-        f.seek(SeekFrom::Start(len - EDGE)).ok()?;
-        f.take(EDGE).read_to_end(&mut tail).ok()?;
+    // Positioned reads of the whole edge, a call each (`read_to_end` into
+    // an empty buffer reads 32 bytes first, then twice as many each time).
+    let mut head = Vec::new();
+    read_at_most(&f, &mut head, 0, EDGE_BYTES as usize).ok()?;
+    let mut tail = Vec::new();
+    if len > EDGE_BYTES {
+        read_at_most(&f, &mut tail, len - EDGE_BYTES, EDGE_BYTES as usize).ok()?;
     }
     // Line by line from the edge inwards, each line as text only when it is
     // looked at: the first stamp is usually in the first line, and the tail
