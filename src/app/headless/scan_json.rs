@@ -20,6 +20,8 @@
 
 use std::io::{self, Write};
 
+use jiff::Timestamp;
+use jiff::fmt::temporal::DateTimePrinter;
 use serde::Serialize;
 
 use super::pretty::{write_lead, write_pretty_at};
@@ -121,11 +123,11 @@ fn write_user<W: Write>(out: &mut W, u: &UserReport) -> io::Result<()> {
         write_str(out, ip)
     })?;
     out.write_all(b",\n      \"first_failure\": ")?;
-    named(out, first_failure)?;
+    write_time(out, *first_failure)?;
     out.write_all(b",\n      \"last_failure\": ")?;
-    named(out, last_failure)?;
+    write_time(out, *last_failure)?;
     out.write_all(b",\n      \"last_seen\": ")?;
-    named(out, last_seen)?;
+    write_time(out, *last_seen)?;
     out.write_all(b",\n      \"times_from\": ")?;
     list(out, 3, *b"{}", times_from.iter(), |out, (field, from)| {
         write_str(out, field)?;
@@ -184,6 +186,25 @@ fn bool_text(b: bool) -> &'static [u8] {
 /// one string or word, the same compact or pretty.
 fn named<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::from)
+}
+
+/// A time as serde writes it, or `null`: jiff's `Timestamp` serializes as
+/// its `Display`, which is this printer's text (RFC 3339 in UTC, with a
+/// fraction when there is one), in quotes. Printed straight into the
+/// output: through serde it went through `core::fmt` and each piece was
+/// checked for bytes to escape, of which a time has none (4.4 M of the
+/// report's 16.7 M instructions for a 2 M-line log, BENCHMARKS.md,
+/// §16.26).
+fn write_time<W: Write>(out: &mut W, t: Option<Timestamp>) -> io::Result<()> {
+    static PRINTER: DateTimePrinter = DateTimePrinter::new();
+    let Some(t) = t else {
+        return out.write_all(b"null");
+    };
+    out.write_all(b"\"")?;
+    PRINTER
+        .print_timestamp(&t, jiff::fmt::StdIoWrite(&mut *out))
+        .map_err(io::Error::other)?;
+    out.write_all(b"\"")
 }
 
 fn write_opt_str<W: Write>(out: &mut W, s: Option<&str>) -> io::Result<()> {
@@ -346,7 +367,7 @@ mod tests {
         Option<Cause>,
         (Option<String>, Option<String>),
         Vec<String>,
-        [Option<i64>; 3],
+        [Option<i128>; 3],
         Vec<(usize, usize)>,
         usize,
     );
@@ -354,6 +375,19 @@ mod tests {
     /// Any text, control characters included (`any::<String>()` has none).
     fn any_text() -> impl Strategy<Value = String> {
         proptest::collection::vec(any::<char>(), 0..24).prop_map(|c| c.into_iter().collect())
+    }
+
+    /// A time as nanoseconds: whole seconds of this century, or any time
+    /// jiff holds (fractions, years before 0 and up to 9999).
+    fn any_time() -> impl Strategy<Value = i128> {
+        let (min, max) = (
+            jiff::Timestamp::MIN.as_nanosecond(),
+            jiff::Timestamp::MAX.as_nanosecond(),
+        );
+        prop_oneof![
+            (1_700_000_000i128..4_000_000_000).prop_map(|s| s * 1_000_000_000),
+            min..=max,
+        ]
     }
 
     fn random_user() -> impl Strategy<Value = RandomUser> {
@@ -367,7 +401,7 @@ mod tests {
                 proptest::option::of(any_text()),
             ),
             proptest::collection::vec(any_text(), 0..3),
-            proptest::array::uniform3(proptest::option::of(0i64..4_000_000_000)),
+            proptest::array::uniform3(proptest::option::of(any_time())),
             proptest::collection::vec((0usize..3, 0usize..4), 0..3),
             0usize..6,
         )
@@ -384,7 +418,7 @@ mod tests {
             marks,
             state,
         ) = u;
-        let ts = |t: Option<i64>| t.map(|s| jiff::Timestamp::from_second(s).unwrap());
+        let ts = |t: Option<i128>| t.map(|ns| jiff::Timestamp::from_nanosecond(ns).unwrap());
         let fields = ["first_failure", "last_failure", "last_seen"];
         let froms = [
             TimeFrom::Line,
