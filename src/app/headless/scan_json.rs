@@ -8,10 +8,11 @@
 //! value is its own round of calls into the formatter, and every key is
 //! scanned for bytes to escape like any other string: 37 M instructions,
 //! about 3.5 ms. Here a line's keys are constants with their indents and
-//! numbers go through `itoa`: 17 M (BENCHMARKS.md, §16.25). Values with a
-//! name of their own (a cause, a state, a time) still go through serde, so
-//! that no name is spelled twice. The rest of the document goes through
-//! serde as before.
+//! numbers go through `itoa`: 17 M (BENCHMARKS.md, §16.25), and times
+//! through jiff's printer, whose text is what their serde form is: 15 M
+//! (§16.26). Values with a name of their own (a cause, a state) still go
+//! through serde, so that no name is spelled twice. The rest of the
+//! document goes through serde as before.
 //!
 //! The derived `Serialize` of [`ScanReport`] stays the definition: the
 //! tests check this writer against it (whole documents and random users).
