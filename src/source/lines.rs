@@ -407,6 +407,21 @@ impl LineSplitter {
     }
 }
 
+/// Asks the CPU for the cache line at `p`: a hint, which reads nothing and
+/// never faults, wherever it points (a no-op off x86-64). For reads whose
+/// next address the hardware cannot guess: bytes past a 4 KiB page in the
+/// line split, rows in another order than memory's in `scan`'s report.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints; it is allowed at any address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// A line as text: `String::from_utf8_lossy`, but valid UTF-8 (nearly
 /// every log line) is recognised by a SIMD check (`simdutf8`, 32 bytes at
 /// a time; std's goes a word at a time, the lossy decoder byte by byte).
@@ -522,9 +537,7 @@ fn newline_mask(block: &[u8; 64]) -> u64 {
         // The hardware prefetcher stops at each 4 KiB page; a whole-file
         // read is bound by memory, so ask for the bytes a little ahead (a
         // prefetch is a hint: it never faults, wherever it points).
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            block.as_ptr().wrapping_add(PREFETCH_AHEAD).cast::<i8>(),
-        );
+        prefetch(block.as_ptr().wrapping_add(PREFETCH_AHEAD));
         let nl = _mm_set1_epi8(b'\n' as i8);
         let p = block.as_ptr().cast::<__m128i>();
         let m = |i: usize| {
@@ -548,9 +561,7 @@ unsafe fn newline_mask_avx2(block: &[u8; 64]) -> u64 {
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
     // See `newline_mask` on the prefetch.
-    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-        block.as_ptr().wrapping_add(PREFETCH_AHEAD).cast::<i8>(),
-    );
+    prefetch(block.as_ptr().wrapping_add(PREFETCH_AHEAD));
     let nl = _mm256_set1_epi8(b'\n' as i8);
     let p = block.as_ptr().cast::<__m256i>();
     // SAFETY: each load reads 32 of the 64 bytes `block` holds (unaligned

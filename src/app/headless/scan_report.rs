@@ -14,6 +14,7 @@ use crate::engine::{ByFailures, Incident, ServerHealth, UserKey, UserState, User
 use crate::parse;
 use crate::plural::count;
 use crate::sanitize::sanitize_str;
+use crate::source::lines::prefetch;
 use crate::vocab::{Cause, Family};
 
 fn is_zero(n: &u64) -> bool {
@@ -156,19 +157,6 @@ fn prefetch_texts(key: &UserKey, stats: &UserStats) {
     if let Some(reason) = &stats.last_reason {
         prefetch(reason.as_ptr());
     }
-}
-
-/// Asks the CPU for the cache line at `p`: a hint, which reads nothing
-/// and never faults, wherever it points.
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch only hints; it is allowed at any address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// One user's line of the report.
