@@ -6,7 +6,6 @@
 mod cli;
 
 use std::io::Write;
-use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -30,9 +29,15 @@ use cli::{
 };
 
 fn main() -> ExitCode {
-    // Before any other thread exists, for every command.
-    app::return_large_frees_to_the_system();
     let cli = cli::parse();
+    // The allocator's setting for the command's life, before any other
+    // thread exists: `scan` reads its files once and exits, its memory
+    // only grows; the others give large buffers back.
+    if matches!(cli.command, Some(Command::Scan { .. })) {
+        app::main_heap_on_huge_pages();
+    } else {
+        app::return_large_frees_to_the_system();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -86,22 +91,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Scan { json, user, roles }) => {
             let files = headless_files(&roles, user.as_deref())?;
-            // It reads its files once and exits: its memory only grows.
-            app::main_heap_on_huge_pages();
-            // Its report is written all at once, after the files are read.
-            app::widen_stdout_pipe();
             // The command ends once the report is written, or fails
             // writing it: the incident is left to the process's exit on
             // every path (see `headless::Scanned`).
             let scanned = std::mem::ManuallyDrop::new(headless::scan(&files, &ctx, limits)?);
             let report = scanned.report();
-            // 256 KiB at a time, straight to the descriptor: each write
-            // wakes the reader of a pipe, on another core (12 writes for
-            // the 2.9 MB of a 2 M-line log, BENCHMARKS.md, §16.26). Through
-            // `Stdout`, whose line buffer holds back what follows the last
-            // line end of each write until the next, every write was two.
-            let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
-            let mut out = std::io::BufWriter::with_capacity(1 << 18, stdout);
+            let mut out = app::report_output()?;
             if json {
                 headless::write_scan_json(&mut out, &report)?;
                 writeln!(out)?;

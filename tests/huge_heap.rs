@@ -23,15 +23,13 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn check() -> Result<(), Failed> {
     // The setting is glibc's and Linux's; elsewhere it does nothing.
-    vpnwatch::app::return_large_frees_to_the_system();
     vpnwatch::app::main_heap_on_huge_pages();
     Ok(())
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn check() -> Result<(), Failed> {
-    // In `main`'s order: the setting every command makes, then `scan`'s.
-    vpnwatch::app::return_large_frees_to_the_system();
+    // As `main` does for `scan`, first thing.
     vpnwatch::app::main_heap_on_huge_pages();
     // 8 MiB: under glibc's default threshold a buffer this large would be
     // a mapping of its own, on 4 KiB pages.

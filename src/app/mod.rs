@@ -27,9 +27,10 @@ use crate::vocab::Family;
 
 /// Fixes glibc's threshold for serving an allocation from its own mapping
 /// at 128 KiB (its default start), so that freed large buffers go back to
-/// the system. Every entry point calls this first thing, before any other
-/// thread starts: the binary's `main` (for every command), and the
-/// benchmarks and harnesses that stand in for it, which must measure what
+/// the system. Every entry point calls this (or, for `scan`,
+/// [`main_heap_on_huge_pages`]) first thing, before any other thread
+/// starts: the binary's `main`, and the benchmarks and harnesses that
+/// stand in for it, which must measure what
 /// the commands do (a buffer of 128 KiB or more made afresh is then a new
 /// mapping whose pages are all touched for the first time).
 ///
@@ -123,6 +124,20 @@ const MMAP_THRESHOLD: libc::c_int = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TOP_PAD: libc::c_int = 64 << 20;
 
+/// Where a report written all at once, after the files are read, goes:
+/// standard output, its pipe widened ([`widen_stdout_pipe`]), written 256
+/// KiB at a time straight to the descriptor. Each write into a pipe wakes
+/// its reader on another core: 12 writes for the 2.9 MB of a 2 M-line log
+/// (BENCHMARKS.md, §16.26). Through `Stdout`, whose line buffer holds back
+/// what follows the last line end of each write until the next, every
+/// write was two; unbuffered, one per line.
+pub fn report_output() -> std::io::Result<std::io::BufWriter<File>> {
+    use std::os::fd::AsFd;
+    widen_stdout_pipe();
+    let stdout = File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    Ok(std::io::BufWriter::with_capacity(1 << 18, stdout))
+}
+
 /// Widens the pipe standard output writes into, if it is one, to 1 MiB
 /// (Linux's default ceiling for a user). A pipe holds 64 KiB by default:
 /// `scan --json` of a large incident writes some 3 MB once the file is
@@ -130,7 +145,7 @@ const TOP_PAD: libc::c_int = 64 << 20;
 /// and drain it (2.2 ms against 0.7 ms for 2.9 MB, BENCHMARKS.md, §16.25).
 /// A pipe already as large is left as it is; nothing changes when standard
 /// output is no pipe or the system refuses: the call is a hint.
-pub fn widen_stdout_pipe() {
+fn widen_stdout_pipe() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         const PIPE_BYTES: libc::c_int = 1 << 20;
