@@ -22,7 +22,9 @@
 //! mapped (the bytes then are the file's current ones, as any reader's
 //! would be). What is left is a file untouched for [`QUIET`] that shrinks
 //! between that check and the use of the piece: a window of one piece's
-//! parse (milliseconds), for a file nobody was writing.
+//! parse, or for `scan`'s block reader, which keeps the events of mapped
+//! lines with their text in the map, until the block is applied (a few
+//! blocks' time: milliseconds), for a file nobody was writing.
 //!
 //! `VPNWATCH_MMAP=0` turns mapping off (to compare the two in benchmarks).
 
@@ -204,13 +206,20 @@ impl FileBytes {
     /// borrowed from the map, or read into `buf`. For regular files only
     /// (see [`is_file`](Self::is_file)).
     pub fn get<'a>(&'a self, buf: &'a mut Vec<u8>, at: u64, want: usize) -> io::Result<&'a [u8]> {
-        if let Some(map) = self.live_map() {
-            let start = usize::try_from(at).unwrap_or(usize::MAX).min(map.len());
-            let end = start.saturating_add(want).min(map.len());
-            return Ok(map.get(start..end).unwrap_or(&[]));
+        if let Some(piece) = self.mapped_piece(at, want) {
+            return Ok(piece);
         }
         read_at_most(&self.file, buf, at, want)?;
         Ok(buf)
+    }
+
+    /// [`get`](Self::get)'s bytes when they come from the map (for as long
+    /// as the map lives); `None` when they must be read.
+    pub fn mapped_piece(&self, at: u64, want: usize) -> Option<&[u8]> {
+        let map = self.live_map()?;
+        let start = usize::try_from(at).unwrap_or(usize::MAX).min(map.len());
+        let end = start.saturating_add(want).min(map.len());
+        Some(map.get(start..end).unwrap_or(&[]))
     }
 
     /// Up to `want` bytes at offset `at`, always read into `buf`, never

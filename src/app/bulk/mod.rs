@@ -14,9 +14,11 @@
 //!   count, and the time of the block's last line when it is one of them,
 //!   the only time the engine's clock takes from them (see
 //!   [`Incident::latest`]: a run's time goes when an event that is more
-//!   than counted follows it, so the reader never reads it); for the others the
-//!   line is copied once into a per-block arena and the event's fields are
-//!   ranges of it. With one thread, the reader applies them to
+//!   than counted follows it, so the reader never reads it); the others
+//!   are kept as they are when their line is in the file's memory map
+//!   (their text is the map's, which outlives the scan), else their line is
+//!   copied once into a per-block arena and the event's fields are ranges
+//!   of it (see `ship`). With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
 //!   and a mapped file's pages leave the process once applied
 //!   ([`Release`]), so memory stays at the results in flight (about four
@@ -33,7 +35,7 @@
 //!   while it is read, are read).
 //!
 //! This module reads blocks into results; `ship` is where a block's events
-//! go (copied out for a later turn, or straight into the incident), and
+//! go (kept for a later turn, or straight into the incident), and
 //! `order` applies the results in file order on the calling thread and
 //! recycles them.
 
@@ -41,6 +43,7 @@ mod order;
 mod place;
 mod ship;
 
+use std::borrow::Cow;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,7 +106,7 @@ pub struct BulkCounts {
 
 /// What was read of one block: its counts, and its events in `out`.
 #[derive(Debug, Default)]
-struct BlockResult<S = Shipment> {
+struct BlockResult<S> {
     counts: BulkCounts,
     out: S,
     /// Counted-only events after the last shipped one.
@@ -117,7 +120,7 @@ struct BlockResult<S = Shipment> {
     unread: Option<(usize, usize)>,
 }
 
-impl BlockResult {
+impl BlockResult<Shipment<'_>> {
     /// Empties the result for the next block, keeping its buffers'
     /// capacity.
     fn reset(&mut self) {
@@ -158,7 +161,7 @@ impl<'a> BlockResult<&'a mut Incident> {
     }
 }
 
-impl<S: Sink> BlockResult<S> {
+impl<'m, S: Sink<'m>> BlockResult<S> {
     /// Plain lines of the piece being split (see [`LineRuns`]): each is
     /// recognised and only counted; the time of the last is read only if no
     /// recognised line follows it in the piece (see `unread`).
@@ -191,28 +194,66 @@ impl<S: Sink> BlockResult<S> {
     }
 
     /// A line that is not plain: counted and parsed in full, out of line
-    /// so that the split loop stays small.
+    /// so that the split loop stays small. `bytes` are in a buffer that
+    /// will be reused: the sink copies what it keeps.
     #[inline(never)]
     fn parse(&mut self, bytes: &[u8], family: Family, ctx: &ParseContext, p: &mut StreamParser) {
-        self.counts.lines += 1;
-        let recognised = with_event(bytes, family, ctx, p, |ev, line| {
-            // The plain line left unread, if any, is not the last counted
-            // event any more: its time is never needed (see
-            // `Incident::latest`). An unrecognised line leaves it the last.
-            self.unread = None;
-            if Incident::only_counts(ev) {
-                self.counted_after += 1;
-                self.counted_last = ev.ts;
-            } else {
-                // Nor is the run's time before an event that is more than
-                // counted: the event takes the run's place in the clock.
-                let counted = std::mem::take(&mut self.counted_after);
-                self.counted_last = None;
-                self.out.event(counted, ev, line);
-            }
+        let text = crate::source::lines::lossy(bytes);
+        self.parse_text(&text, family, ctx, p, |out, counted, ev, line| {
+            out.event(counted, &ev, line);
         });
-        if recognised.is_some() {
-            self.counts.recognised += 1;
+    }
+
+    /// [`parse`](Self::parse) for a line of the file's map: its event is
+    /// kept as it is, with no copy (unless the line is not UTF-8, and its
+    /// text a lossy copy).
+    #[inline(never)]
+    fn parse_mapped(
+        &mut self,
+        bytes: &'m [u8],
+        family: Family,
+        ctx: &ParseContext,
+        p: &mut StreamParser,
+    ) {
+        match crate::source::lines::lossy(bytes) {
+            Cow::Borrowed(text) => self.parse_text(text, family, ctx, p, |out, counted, ev, _| {
+                out.mapped_event(counted, ev);
+            }),
+            Cow::Owned(text) => self.parse_text(&text, family, ctx, p, |out, counted, ev, line| {
+                out.event(counted, &ev, line);
+            }),
+        }
+    }
+
+    /// Counts and parses `text`, a line; `ship` hands an event that is more
+    /// than counted to the sink.
+    #[inline(always)]
+    fn parse_text<'t>(
+        &mut self,
+        text: &'t str,
+        family: Family,
+        ctx: &ParseContext,
+        p: &mut StreamParser,
+        ship: impl FnOnce(&mut S, u64, Event<'t>, &'t str),
+    ) {
+        self.counts.lines += 1;
+        let Some(ev) = parse_dated(text, family, ctx, p) else {
+            return;
+        };
+        self.counts.recognised += 1;
+        // The plain line left unread, if any, is not the last counted
+        // event any more: its time is never needed (see
+        // `Incident::latest`). An unrecognised line leaves it the last.
+        self.unread = None;
+        if Incident::only_counts(&ev) {
+            self.counted_after += 1;
+            self.counted_last = ev.ts;
+        } else {
+            // Nor is the run's time before an event that is more than
+            // counted: the event takes the run's place in the clock.
+            let counted = std::mem::take(&mut self.counted_after);
+            self.counted_last = None;
+            ship(&mut self.out, counted, ev, text);
         }
     }
 
@@ -357,8 +398,8 @@ struct Shared<'s> {
     file: &'s FileBytes,
     /// The next block not taken yet.
     next: &'s AtomicUsize,
-    pool: &'s Pool,
-    handover: &'s Handover,
+    pool: &'s Pool<'s>,
+    handover: &'s Handover<'s>,
     blocks: usize,
     len: u64,
     family: Family,
@@ -369,9 +410,14 @@ struct Shared<'s> {
     fail_at: Option<usize>,
 }
 
-impl Shared<'_> {
+impl<'s> Shared<'s> {
     /// Reads block `i` into `r`, an empty result.
-    fn read(&self, i: usize, buf: &mut Vec<u8>, r: BlockResult) -> io::Result<BlockResult> {
+    fn read(
+        &self,
+        i: usize,
+        buf: &mut Vec<u8>,
+        r: BlockResult<Shipment<'s>>,
+    ) -> io::Result<BlockResult<Shipment<'s>>> {
         #[cfg(test)]
         if self.fail_at == Some(i) {
             return Err(io::Error::other("a read failed for the test"));
@@ -433,8 +479,8 @@ fn grow_edge(size: usize) -> usize {
 /// left (touching one maps the whole large folio of the page cache it lies
 /// in, up to 2 MiB, where nothing would release it again).
 #[allow(clippy::too_many_arguments)]
-fn read_block<S: Sink>(
-    file: &FileBytes,
+fn read_block<'m, S: Sink<'m>>(
+    file: &'m FileBytes,
     i: usize,
     len: u64,
     family: Family,
@@ -466,32 +512,38 @@ fn read_block<S: Sink>(
         } else {
             PIECE as u64
         } as usize;
-        let buf = file.get(buf, pos, want)?;
+        // The same bytes with the map's life, when they are the map's.
+        let mapped = file.mapped_piece(pos, want);
+        let buf = match mapped {
+            Some(piece) => piece,
+            None => file.read(buf, pos, want)?,
+        };
         if buf.is_empty() {
             break; // truncated while we read
         }
-        let (own, next) = buf.split_at(((end - pos) as usize).min(buf.len()));
-        pos += own.len() as u64;
-        let own = if skipping {
-            match memchr::memchr(b'\n', own) {
+        let own_end = ((end - pos) as usize).min(buf.len());
+        pos += own_end as u64;
+        let mut own_start = 0;
+        if skipping {
+            match memchr::memchr(b'\n', buf.get(..own_end).unwrap_or_default()) {
                 Some(nl) => {
                     skipping = false;
-                    own.get(nl + 1..).unwrap_or_default()
+                    own_start = nl + 1;
                 }
-                None => &[],
+                None => own_start = own_end,
             }
-        } else {
-            own
-        };
+        }
+        let own = Piece::of(buf, mapped, own_start..own_end);
         feed(&mut splitter, own, &mut result, family, ctx, &mut parser);
         if pos == end && !skipping && !after_done {
             // The line that holds the byte after the block, or what of it
             // was read with the block.
+            let next = buf.get(own_end..).unwrap_or_default();
             let line_len = memchr::memchr(b'\n', next).map_or(next.len(), |nl| nl + 1);
-            let line = next.get(..line_len).unwrap_or(next);
+            let line = Piece::of(buf, mapped, own_end..own_end + line_len);
+            after_done = line.bytes.last() == Some(&b'\n');
             feed(&mut splitter, line, &mut result, family, ctx, &mut parser);
             pos += line_len as u64;
-            after_done = line.last() == Some(&b'\n');
         }
     }
     if skipping {
@@ -512,7 +564,14 @@ fn read_block<S: Sink>(
         }
         let piece_len = memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1);
         let buf = buf.get(..piece_len).unwrap_or(buf);
-        feed(&mut splitter, buf, &mut result, family, ctx, &mut parser);
+        feed(
+            &mut splitter,
+            Piece::read(buf),
+            &mut result,
+            family,
+            ctx,
+            &mut parser,
+        );
         pos += piece_len as u64;
         after_done = buf.last() == Some(&b'\n');
     }
@@ -520,30 +579,57 @@ fn read_block<S: Sink>(
     Ok(result)
 }
 
+/// Bytes to split: a piece of a read buffer, or of the file's map.
+#[derive(Clone, Copy)]
+struct Piece<'b, 'm> {
+    bytes: &'b [u8],
+    /// The same bytes with the map's life, when they are the map's.
+    mapped: Option<&'m [u8]>,
+}
+
+impl<'b, 'm> Piece<'b, 'm> {
+    /// Bytes read into a buffer that will be reused.
+    fn read(bytes: &'b [u8]) -> Self {
+        Piece {
+            bytes,
+            mapped: None,
+        }
+    }
+
+    /// `range` of `buf`, which is `mapped` when that is given.
+    fn of(buf: &'b [u8], mapped: Option<&'m [u8]>, range: std::ops::Range<usize>) -> Self {
+        Piece {
+            bytes: buf.get(range.clone()).unwrap_or_default(),
+            mapped: mapped.and_then(|m| m.get(range)),
+        }
+    }
+}
+
 /// Splits one piece into lines and parses them.
-fn feed(
+fn feed<'m>(
     splitter: &mut LineSplitter,
-    piece: &[u8],
-    result: &mut BlockResult<impl Sink>,
+    piece: Piece<'_, 'm>,
+    result: &mut BlockResult<impl Sink<'m>>,
     family: Family,
     ctx: &ParseContext,
     parser: &mut StreamParser,
 ) {
     // Only headend logs have plain lines: for the others the split loop
     // asks nothing of a line before emitting it.
+    let mapped = piece.mapped;
     if family == Family::Headend {
         splitter.feed_runs(
-            piece,
-            &mut PieceReader::<_, true>::new(result, family, ctx, parser),
+            piece.bytes,
+            &mut PieceReader::<_, true>::new(result, mapped, family, ctx, parser),
         );
     } else {
         splitter.feed_runs(
-            piece,
-            &mut PieceReader::<_, false>::new(result, family, ctx, parser),
+            piece.bytes,
+            &mut PieceReader::<_, false>::new(result, mapped, family, ctx, parser),
         );
     }
     // The piece's bytes go (a read buffer is reused) after this.
-    result.read_unread(piece, family, ctx, parser);
+    result.read_unread(piece.bytes, family, ctx, parser);
 }
 
 /// One piece's lines going into a block's result: plain lines (see
@@ -553,22 +639,27 @@ fn feed(
 /// lines joined from two pieces and pieces of cut lines through
 /// [`BlockResult::line`], which asks itself.
 /// `HEADEND`: the lines are a headend's, the one family with plain lines.
-struct PieceReader<'r, S, const HEADEND: bool> {
+struct PieceReader<'r, 'm, S, const HEADEND: bool> {
     result: &'r mut BlockResult<S>,
+    /// The piece with the map's life, when it is the map's: its whole
+    /// lines' events are kept with no copy.
+    mapped: Option<&'m [u8]>,
     family: Family,
     ctx: &'r ParseContext,
     parser: &'r mut StreamParser,
 }
 
-impl<'r, S, const HEADEND: bool> PieceReader<'r, S, HEADEND> {
+impl<'r, 'm, S, const HEADEND: bool> PieceReader<'r, 'm, S, HEADEND> {
     fn new(
         result: &'r mut BlockResult<S>,
+        mapped: Option<&'m [u8]>,
         family: Family,
         ctx: &'r ParseContext,
         parser: &'r mut StreamParser,
     ) -> Self {
         PieceReader {
             result,
+            mapped,
             family,
             ctx,
             parser,
@@ -576,7 +667,7 @@ impl<'r, S, const HEADEND: bool> PieceReader<'r, S, HEADEND> {
     }
 }
 
-impl<S: Sink, const HEADEND: bool> LineRuns for PieceReader<'_, S, HEADEND> {
+impl<'m, S: Sink<'m>, const HEADEND: bool> LineRuns for PieceReader<'_, 'm, S, HEADEND> {
     #[inline(always)]
     fn in_run(&mut self, line: &[u8]) -> bool {
         HEADEND && self.parser.is_plain(line, Family::Headend)
@@ -591,7 +682,10 @@ impl<S: Sink, const HEADEND: bool> LineRuns for PieceReader<'_, S, HEADEND> {
         let (family, ctx) = (self.family, self.ctx);
         match at {
             // A whole line of the piece: `in_run` said it is not plain.
-            Some(_) => self.result.parse(line, family, ctx, self.parser),
+            Some(at) => match self.mapped.and_then(|m| m.get(at..at + line.len())) {
+                Some(line) => self.result.parse_mapped(line, family, ctx, self.parser),
+                None => self.result.parse(line, family, ctx, self.parser),
+            },
             None => self.result.line(line, family, ctx, self.parser),
         }
     }
@@ -610,12 +704,25 @@ fn with_event<R>(
     f: impl FnOnce(&Event, &str) -> R,
 ) -> Option<R> {
     let text = crate::source::lines::lossy(bytes);
-    let mut ev = p.parse(&text, family, ctx)?;
+    let ev = parse_dated(&text, family, ctx, p)?;
+    Some(f(&ev, &text))
+}
+
+/// The event of `text`, a line, as the line-by-line reader gets it (see
+/// [`with_event`]).
+#[inline(always)]
+fn parse_dated<'t>(
+    text: &'t str,
+    family: Family,
+    ctx: &ParseContext,
+    p: &mut StreamParser,
+) -> Option<Event<'t>> {
+    let mut ev = p.parse(text, family, ctx)?;
     if ev.ts_from == TimeFrom::Missing && ev.ts.is_none() {
         ev.ts = time_or_now(None, true);
         ev.ts_from = TimeFrom::Read;
     }
-    Some(f(&ev, &text))
+    Some(ev)
 }
 
 /// A line without a time of its own (no header) is dated when it is read.
@@ -693,6 +800,75 @@ mod tests {
             opts,
             progress,
         )
+    }
+
+    /// A mapped block's whole UTF-8 lines are kept as they are, with no
+    /// copy; a line joined across the block's edge, one that is not UTF-8,
+    /// and every line of a read block are copied, and read back the same.
+    #[test]
+    fn only_events_of_reused_buffers_are_copied() {
+        use std::io::Write;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edge.log");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let line = |user: &str| {
+            format!(
+                "Jun 01 2026 10:00:00 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = {user}\n"
+            )
+        };
+        let first = line("mapped");
+        f.write_all(first.as_bytes()).unwrap();
+        f.write_all(b"Jun 01 2026 10:00:01 fw1 : %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.0.0.5 : user = caf\xe9\n").unwrap();
+        // The block ends inside this line: it is finished from the next
+        // block's bytes.
+        f.write_all(line("across").as_bytes()).unwrap();
+        f.set_modified(std::time::SystemTime::now() - 10 * crate::source::mapped::QUIET)
+            .unwrap();
+        drop(f);
+        let block_bytes = first.len() * 2 + 40;
+        let ctx = ParseContext::for_year(2026);
+        let read = |map: MapPolicy| {
+            let file = FileBytes::open(&path, map).unwrap();
+            let opts = BulkOptions {
+                threads: 2,
+                block_bytes,
+                max_line: DEFAULT_MAX_LINE,
+                map,
+            };
+            let len = file.len();
+            let r = read_block(
+                &file,
+                0,
+                len,
+                Family::Headend,
+                &ctx,
+                opts,
+                &mut Vec::new(),
+                BlockResult::<Shipment>::default(),
+            )
+            .unwrap();
+            let kinds: Vec<&str> = r
+                .out
+                .events
+                .iter()
+                .map(|e| match e {
+                    ship::Shipped::Mapped { .. } => "mapped",
+                    ship::Shipped::Copied(_) => "copied",
+                })
+                .collect();
+            let mut incident = Incident::default();
+            r.apply(&mut incident);
+            let mut users: Vec<String> = incident.users().map(|(key, _)| key.to_string()).collect();
+            users.sort();
+            (kinds, users)
+        };
+        let (kinds, users) = read(MapPolicy::Auto);
+        assert_eq!(kinds, ["mapped", "copied", "copied"]);
+        assert_eq!(users, ["across", "caf\u{fffd}", "mapped"]);
+        let (kinds, read_users) = read(MapPolicy::Never);
+        assert_eq!(kinds, ["copied"; 3]);
+        assert_eq!(read_users, users);
     }
 
     #[test]

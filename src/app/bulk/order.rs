@@ -9,26 +9,31 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 
+use super::ship::Shipment;
 use super::{BlockResult, BulkCounts, Shared, add};
 use crate::engine::Incident;
 use crate::source::mapped::Release;
 
+/// A block's result as the workers fill it; `'m` is the life of the
+/// file's map, whose text its events may hold.
+type Filled<'m> = BlockResult<Shipment<'m>>;
+
 /// Results read by the workers, waiting for the lead to apply them.
-pub(super) struct Handover {
-    state: Mutex<HandoverState>,
+pub(super) struct Handover<'m> {
+    state: Mutex<HandoverState<'m>>,
     /// Signalled when a result is handed over, or the scan stops.
     handed: Condvar,
 }
 
 #[derive(Default)]
-struct HandoverState {
+struct HandoverState<'m> {
     /// Results that came before their turn, by block.
-    waiting: BTreeMap<usize, io::Result<BlockResult>>,
+    waiting: BTreeMap<usize, io::Result<Filled<'m>>>,
     /// A thread panicked: the block a worker held may never come.
     stopped: bool,
 }
 
-impl Handover {
+impl<'m> Handover<'m> {
     pub(super) fn new() -> Self {
         Handover {
             state: Mutex::new(HandoverState::default()),
@@ -37,7 +42,7 @@ impl Handover {
     }
 
     /// Hands over block `i`'s result.
-    pub(super) fn put(&self, i: usize, r: io::Result<BlockResult>) {
+    pub(super) fn put(&self, i: usize, r: io::Result<Filled<'m>>) {
         // A poisoned lock means a thread panicked: the scope passes the
         // panic on; the state is still a map and a flag, so carry on.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -46,14 +51,14 @@ impl Handover {
     }
 
     /// Block `i`'s result if it has been handed over.
-    fn take(&self, i: usize) -> Option<io::Result<BlockResult>> {
+    fn take(&self, i: usize) -> Option<io::Result<Filled<'m>>> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.waiting.remove(&i)
     }
 
     /// Block `i`'s result, once it is handed over; `None` if the scan
     /// stops first.
-    fn wait_for(&self, i: usize) -> Option<io::Result<BlockResult>> {
+    fn wait_for(&self, i: usize) -> Option<io::Result<Filled<'m>>> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(r) = state.waiting.remove(&i) {
@@ -149,7 +154,7 @@ impl<'i> Lead<'i> {
     }
 
     /// Applies the due block's result, and gives it back to the pool.
-    fn apply(&mut self, r: io::Result<BlockResult>, shared: &Shared<'_>) -> io::Result<()> {
+    fn apply<'m>(&mut self, r: io::Result<Filled<'m>>, shared: &Shared<'m>) -> io::Result<()> {
         let r = r.inspect_err(|_| {
             // Stop the workers: they check the counter, and one waiting
             // for a result is woken with none.
@@ -175,21 +180,21 @@ impl<'i> Lead<'i> {
 /// `app::return_large_frees_to_the_system`), faulted in and zeroed, then
 /// unmapped, for every block. At most `cap`
 /// exist, which bounds memory whatever the order the blocks finish in.
-pub(super) struct Pool {
-    state: Mutex<PoolState>,
+pub(super) struct Pool<'m> {
+    state: Mutex<PoolState<'m>>,
     given: Condvar,
     cap: usize,
 }
 
 #[derive(Default)]
-struct PoolState {
-    free: Vec<BlockResult>,
+struct PoolState<'m> {
+    free: Vec<Filled<'m>>,
     made: usize,
     stopped: bool,
 }
 
-impl Pool {
-    pub(super) fn new(cap: usize) -> Pool {
+impl<'m> Pool<'m> {
+    pub(super) fn new(cap: usize) -> Self {
         Pool {
             state: Mutex::new(PoolState::default()),
             given: Condvar::new(),
@@ -199,17 +204,17 @@ impl Pool {
 
     /// An empty result: a recycled one, a new one while fewer than `cap`
     /// exist, else the next one given back. `None` once stopped.
-    pub(super) fn take(&self) -> Option<BlockResult> {
+    pub(super) fn take(&self) -> Option<Filled<'m>> {
         self.take_or_wait(true)
     }
 
     /// [`take`](Self::take) without waiting: `None` also when every
     /// result is in use.
-    fn try_take(&self) -> Option<BlockResult> {
+    fn try_take(&self) -> Option<Filled<'m>> {
         self.take_or_wait(false)
     }
 
-    fn take_or_wait(&self, wait: bool) -> Option<BlockResult> {
+    fn take_or_wait(&self, wait: bool) -> Option<Filled<'m>> {
         // The lock is never held while a block is read, so no panic in a
         // parser can poison it; should it be poisoned anyway, the state is
         // still a list, a number and a flag: carry on with it.
@@ -233,7 +238,7 @@ impl Pool {
         }
     }
 
-    pub(super) fn give(&self, r: BlockResult) {
+    pub(super) fn give(&self, r: Filled<'m>) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.free.push(r);
         self.given.notify_one();
@@ -252,9 +257,9 @@ impl Pool {
 /// lead would wait for it forever; the lead gives no result back, and the
 /// workers would wait forever for one. Stopping both lets them finish, and
 /// the scope pass the panic on.
-pub(super) struct StopOnPanic<'a>(pub(super) &'a Pool, pub(super) &'a Handover);
+pub(super) struct StopOnPanic<'a, 'm>(pub(super) &'a Pool<'m>, pub(super) &'a Handover<'m>);
 
-impl Drop for StopOnPanic<'_> {
+impl Drop for StopOnPanic<'_, '_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.stop();

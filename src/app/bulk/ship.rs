@@ -1,20 +1,36 @@
-//! Where a block's events go. With more than one worker, every block's
-//! events are copied out of their lines into the block's arena
-//! ([`Shipment`]), to be applied when the block is due, by the calling
-//! thread (see `super::order`); a lone reader applies them to the incident
-//! at once. Both go through [`Sink`], so the incident gets
+//! Where a block's events go. With more than one worker, a block's
+//! events wait in its [`Shipment`] to be applied when the block is due, by
+//! the calling thread (see `super::order`); a lone reader applies them to
+//! the incident at once. Both go through [`Sink`], so the incident gets
 //! the same calls either way.
+//!
+//! An event parsed from a line of the file's memory map is kept as it is:
+//! its text fields are slices of the map, which outlives the scan, and a
+//! block is applied before its pages are released (see
+//! [`Release`](crate::source::mapped::Release); a released page would
+//! read back from the file anyway). Only an event whose text lives in a
+//! buffer that will be reused (a read piece, a line joined from two pieces,
+//! a line that was not UTF-8) is copied out into the block's arena.
 
 use jiff::Timestamp;
 
 use crate::engine::Incident;
 use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
+/// An event of a block, waiting for its turn, and how many events before
+/// it only count (see [`Incident::only_counts`]).
+#[derive(Clone, Debug)]
+pub(super) enum Shipped<'m> {
+    /// Parsed from a line of the file's map, kept as it is.
+    Mapped { counted_before: u64, ev: Event<'m> },
+    /// Copied out of a buffer that is reused.
+    Copied(Copied),
+}
+
 /// An event copied out of its line: text fields are ranges of the block's
 /// arena.
 #[derive(Clone, Debug)]
-pub(super) struct Shipped {
-    /// Events before this one that only count (see [`Incident::only_counts`]).
+pub(super) struct Copied {
     counted_before: u64,
     family: Family,
     ts: Option<Timestamp>,
@@ -39,35 +55,45 @@ pub(super) struct Shipped {
 
 type Span = Option<(u32, u32)>;
 
-/// Where the events of a block go, in line order: shipped to the thread
-/// that applies the blocks ([`Shipment`], see [`super::order::Lead`]) when
-/// workers read, or straight into the incident when the calling thread
-/// reads alone (there is no other thread to hand
-/// them to, and copying them out and back cost an eighth of the relevant
-/// lines' instructions).
-/// Both get the same calls, so the incident is the same either way.
-pub(super) trait Sink {
-    /// `counted` events that only count, then `ev`, parsed from `line`.
+/// Where the events of a block go, in line order: kept in the block's
+/// [`Shipment`] for the thread that applies the blocks (see
+/// [`super::order::Lead`]) when workers read, or straight into the
+/// incident when the calling thread reads alone (there is no other thread
+/// to hand them to, and keeping them cost an eighth of the relevant lines'
+/// instructions). Both get the same calls, so the incident is the same
+/// either way. `'m` is the life of the file's memory map.
+pub(super) trait Sink<'m> {
+    /// `counted` events that only count, then `ev`, parsed from `line`,
+    /// a buffer that may be reused once this returns.
     /// The counted events' times are not needed: `ev` takes their place in
     /// the engine's clock (see [`Incident::latest`]).
     fn event(&mut self, counted: u64, ev: &Event, line: &str);
+
+    /// [`event`](Self::event) for an event parsed from a line of the
+    /// file's memory map: its text lives as long as the map.
+    fn mapped_event(&mut self, counted: u64, ev: Event<'m>);
 }
 
-impl Sink for &mut Incident {
+impl Sink<'_> for &mut Incident {
     fn event(&mut self, counted: u64, ev: &Event, _line: &str) {
         self.count_events(counted, None);
         self.apply(ev);
     }
+
+    fn mapped_event(&mut self, counted: u64, ev: Event) {
+        self.event(counted, &ev, "");
+    }
 }
 
-/// A block's events copied out of its lines, to be applied in turn.
+/// A block's events, to be applied in turn; `arena` holds the text of
+/// those that were copied.
 #[derive(Debug, Default)]
-pub(super) struct Shipment {
+pub(super) struct Shipment<'m> {
     pub(super) arena: String,
-    pub(super) events: Vec<Shipped>,
+    pub(super) events: Vec<Shipped<'m>>,
 }
 
-impl Shipment {
+impl<'m> Shipment<'m> {
     /// Copies `s` to the end of the arena.
     fn store(&mut self, s: &str) -> Span {
         let start = self.arena.len();
@@ -89,9 +115,9 @@ impl Shipment {
         self.store(s)
     }
 
-    /// Ships `ev`, parsed from `line`: the line is copied once, and the
-    /// event's text fields become ranges of that copy (one copy per event
-    /// rather than one per field).
+    /// Ships `ev`, parsed from `line`, a buffer that will be reused: the
+    /// line is copied once, and the event's text fields become ranges of
+    /// that copy (one copy per event rather than one per field).
     fn take(&mut self, counted: u64, ev: &Event, line: &str) {
         // Destructured in full so that a new field cannot be forgotten here.
         let Event {
@@ -115,7 +141,7 @@ impl Shipment {
         } = *ev;
         let line_at = self.arena.len();
         self.arena.push_str(line);
-        let shipped = Shipped {
+        let copied = Copied {
             counted_before: counted,
             family,
             ts,
@@ -135,13 +161,21 @@ impl Shipment {
             trace_session: self.store_from(trace_session, line, line_at),
             body: self.store_from(body, line, line_at),
         };
-        self.events.push(shipped);
+        self.events.push(Shipped::Copied(copied));
     }
 
     /// Applies the shipped events to the incident, in line order.
     pub(super) fn apply(&self, incident: &mut Incident) {
         let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
-        for s in &self.events {
+        for shipped in &self.events {
+            let s = match shipped {
+                Shipped::Mapped { counted_before, ev } => {
+                    incident.count_events(*counted_before, None);
+                    incident.apply(ev);
+                    continue;
+                }
+                Shipped::Copied(s) => s,
+            };
             incident.count_events(s.counted_before, None);
             let ev = Event {
                 family: s.family,
@@ -167,9 +201,16 @@ impl Shipment {
     }
 }
 
-impl Sink for Shipment {
+impl<'m> Sink<'m> for Shipment<'m> {
     fn event(&mut self, counted: u64, ev: &Event, line: &str) {
         self.take(counted, ev, line);
+    }
+
+    fn mapped_event(&mut self, counted: u64, ev: Event<'m>) {
+        self.events.push(Shipped::Mapped {
+            counted_before: counted,
+            ev,
+        });
     }
 }
 
@@ -197,7 +238,9 @@ mod tests {
         let mut r = Shipment::default();
         r.arena.push_str("an earlier event's line");
         r.take(0, &ev, line);
-        let shipped = r.events.last().unwrap();
+        let Some(Shipped::Copied(shipped)) = r.events.last() else {
+            panic!("a line of a reused buffer is copied");
+        };
         let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
         assert_eq!(get(shipped.host), Some("fw1"));
         assert_eq!(get(shipped.user), Some("eve"));
