@@ -70,6 +70,7 @@ impl Incident {
     /// source is not a user.
     pub fn failing_now(&self) -> usize {
         *self.failing.get_or_init(|| {
+            self.filling();
             let one_by_one = self.users_now_kept().failing_one_by_one(self.other);
             one_by_one + self.many_now().failing as usize
         })
@@ -89,6 +90,7 @@ impl Incident {
     /// times (see [`overflow::ManyNow`]), worked out at most once per change.
     pub fn many_now(&self) -> overflow::ManyNow {
         *self.many_now.get_or_init(|| {
+            self.filling();
             self.many_at_finish
                 .unwrap_or_else(|| self.compute_many_now(self.now()))
         })
@@ -101,8 +103,10 @@ impl Incident {
     }
 
     fn users_now_kept(&self) -> &users_now::UsersNow {
-        self.users_now
-            .get_or_init(|| self.compute_users_now(self.users_now_hint.take()))
+        self.users_now.get_or_init(|| {
+            self.filling();
+            self.compute_users_now(self.users_now_hint.take())
+        })
     }
 
     /// The scope verdict for the incident as it stands ([`crate::engine::scope::assess`]).
@@ -110,13 +114,16 @@ impl Incident {
     /// without the headend's view, no failures means "cannot see", never
     /// "none".
     pub fn scope(&self) -> &crate::engine::scope::Scope {
-        self.scope.get_or_init(|| match self.headend_blind() {
-            None => crate::engine::scope::assess(self),
-            Some(why) => crate::engine::scope::Scope {
-                verdict: crate::engine::scope::Verdict::Unknown,
-                evidence: why.to_string(),
-                cause: None,
-            },
+        self.scope.get_or_init(|| {
+            self.filling();
+            match self.headend_blind() {
+                None => crate::engine::scope::assess(self),
+                Some(why) => crate::engine::scope::Scope {
+                    verdict: crate::engine::scope::Verdict::Unknown,
+                    evidence: why.to_string(),
+                    cause: None,
+                },
+            }
         })
     }
 
@@ -137,16 +144,19 @@ impl Incident {
     /// Failures by cause for the suggested step ([`crate::engine::suggest::tally`]),
     /// computed at most once per change.
     pub fn cause_tally(&self) -> &crate::engine::suggest::CauseTally {
-        self.cause_tally
-            .get_or_init(|| crate::engine::suggest::tally(self))
+        self.cause_tally.get_or_init(|| {
+            self.filling();
+            crate::engine::suggest::tally(self)
+        })
     }
 
     /// [`Unrecovered`] at the incident's clock, worked out at most once per
     /// change.
     pub fn unrecovered_recent(&self) -> Unrecovered {
-        *self
-            .unrecovered
-            .get_or_init(|| self.compute_unrecovered_recent())
+        *self.unrecovered.get_or_init(|| {
+            self.filling();
+            self.compute_unrecovered_recent()
+        })
     }
 
     pub(super) fn compute_unrecovered_recent(&self) -> Unrecovered {
@@ -172,8 +182,19 @@ impl Incident {
         out
     }
 
+    /// Notes that a derived value is being worked out: the next change
+    /// clears them (see `derived_filled`). Every cache's computation calls
+    /// this first.
+    pub(super) fn filling(&self) {
+        self.derived_filled.set(true);
+    }
+
     /// Forgets every derived value: the incident changed.
     pub(super) fn changed(&mut self) {
+        if !self.derived_filled.replace(false) {
+            // None was worked out since the last change: all are empty.
+            return;
+        }
         for (cache, hint) in self.by_failures.iter_mut().zip(&mut self.by_failures_hint) {
             if let Some(order) = cache.take() {
                 *hint.get_mut() = order;
@@ -187,5 +208,61 @@ impl Incident {
         self.unrecovered.take();
         self.scope.take();
         self.cause_tally.take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{IncidentLimits, UserSort};
+    use super::*;
+    use crate::engine::incident::fixtures::*;
+    use crate::parse::Outcome;
+
+    /// Each derived value, asked for alone, is worked out again after the
+    /// next change: its computation notes that a cache holds a value (see
+    /// `Incident::filling`), or `changed` would have nothing to clear.
+    #[test]
+    fn each_derived_value_asked_alone_follows_the_next_change() {
+        type Derived = fn(&Incident) -> String;
+        let values: [(&str, Derived); 10] = [
+            ("failing_now", |i| format!("{:?}", i.failing_now())),
+            ("many_now", |i| format!("{:?}", i.many_now())),
+            ("users_now", |i| format!("{:?}", i.users_now())),
+            ("scope", |i| format!("{:?}", i.scope())),
+            ("cause_tally", |i| format!("{:?}", i.cause_tally())),
+            ("unrecovered_recent", |i| {
+                format!("{:?}", i.unrecovered_recent())
+            }),
+            ("users_sorted Recent", |i| sorted(i, UserSort::Recent)),
+            ("users_sorted Total", |i| sorted(i, UserSort::Total)),
+            ("users_sorted Name", |i| sorted(i, UserSort::Name)),
+            ("users_sorted LastSeen", |i| sorted(i, UserSort::LastSeen)),
+        ];
+        // One user tracked: the second user is counted under `(other 1
+        // users)`, which the cap's values (`many_now`) follow.
+        let limits = IncidentLimits { max_users: 1 };
+        let first = ev(0, "113005", Outcome::Failure, "ann", "192.0.2.1");
+        let second = ev(60, "716039", Outcome::Failure, "bob", "192.0.2.2");
+        for (name, value) in values {
+            let mut one = Incident::with_limits(limits);
+            one.apply(&first);
+            let mut both = Incident::with_limits(limits);
+            both.apply(&first);
+            both.apply(&second);
+            let (before, after) = (value(&one), value(&both));
+            assert_ne!(before, after, "{name}: the second failure must change it");
+            // Asked for alone, then a change.
+            one.apply(&second);
+            assert_eq!(value(&one), after, "{name}");
+        }
+    }
+
+    fn sorted(inc: &Incident, sort: UserSort) -> String {
+        let keys: Vec<String> = inc
+            .users_sorted(sort)
+            .iter()
+            .map(|(k, s)| format!("{k} {}", s.failures))
+            .collect();
+        keys.join(", ")
     }
 }

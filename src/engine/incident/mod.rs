@@ -346,6 +346,11 @@ pub struct Incident {
     unrecovered: std::sync::OnceLock<derived::Unrecovered>,
     scope: std::sync::OnceLock<super::scope::Scope>,
     cause_tally: std::sync::OnceLock<super::suggest::CauseTally>,
+    /// Whether a cache above may hold a value: set as each is worked out
+    /// (see [`Incident::filling`]), so that [`Incident::changed`], which
+    /// every event calls, has nothing to clear while nothing was asked for
+    /// (a whole-file scan asks for nothing until the end).
+    derived_filled: std::cell::Cell<bool>,
     /// The caps this incident was built with (see [`Incident::max_users`]).
     limits: IncidentLimits,
     /// The `(other N users)` slot, once the cap was reached.

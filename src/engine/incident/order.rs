@@ -185,7 +185,10 @@ impl Incident {
     pub fn users_sorted(&self, sort: UserSort) -> ByFailures<'_> {
         let slot = sort.slot();
         let order = &self.by_failures[slot]
-            .get_or_init(|| self.order_users(sort, self.by_failures_hint[slot].take()))
+            .get_or_init(|| {
+                self.filling();
+                self.order_users(sort, self.by_failures_hint[slot].take())
+            })
             .order;
         ByFailures {
             order,
