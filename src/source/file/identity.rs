@@ -124,6 +124,21 @@ impl Tailed {
         Ok(false)
     }
 
+    /// Whether `chunk`, just read at the offset, belongs to another content:
+    /// the file was truncated and written again between
+    /// [`truncated`](Self::truncated)'s check and the read, so the chunk is
+    /// the new content's bytes from the old offset. Such a chunk is what the
+    /// file holds there now; one read before the truncation, the old
+    /// content's tail, is not (and is kept: the next check restarts after
+    /// it). A file that cannot be read again is not judged here.
+    pub(super) fn rewritten_under(&self, chunk: &[u8]) -> bool {
+        if !self.truncated().unwrap_or(false) {
+            return false;
+        }
+        let mut now = vec![0u8; chunk.len()];
+        read_exact_at(&self.file, &mut now, self.offset).is_ok() && now == chunk
+    }
+
     /// Whether the open file still has a name (`None`: cannot tell).
     pub(super) fn linked(&self) -> Option<bool> {
         let meta = self.file.metadata().ok()?;

@@ -263,6 +263,10 @@ struct Follower {
     bytes_read: u64,
     /// The current unterminated tail was already sent as pending.
     pending_shown: bool,
+    /// Run between a step's checks and its read: a test's way to change
+    /// the file exactly there.
+    #[cfg(test)]
+    before_read: Option<Box<dyn FnMut() + Send>>,
 }
 
 impl Follower {
@@ -286,6 +290,8 @@ impl Follower {
             start_at: opts.start_at,
             bytes_read: 0,
             pending_shown: false,
+            #[cfg(test)]
+            before_read: None,
         }
     }
 
@@ -341,6 +347,10 @@ impl Follower {
         } else {
             PathState::Same
         };
+        #[cfg(test)]
+        if let Some(hook) = self.before_read.as_mut() {
+            hook();
+        }
         match self.read_chunk(out) {
             Ok(0) => {}
             Ok(_) => return Progress::More,
@@ -492,6 +502,13 @@ impl Follower {
             return Ok(0);
         }
         let chunk = &self.buf[..n];
+        if cur.regular && self.follow && cur.rewritten_under(chunk) {
+            // Truncated and written again between `step`'s check and this
+            // read: the bytes are the new content's from the old offset,
+            // the end of a line with no start. It is read from its start.
+            self.restart_truncated(out);
+            return Ok(n);
+        }
         cur.record(chunk);
         let mut data = chunk;
         if cur.leading_nuls {
