@@ -365,8 +365,7 @@ pub fn report<'a>(incident: &'a Incident, files: &'a [FileSummary]) -> ScanRepor
         // line) has no login to report.
         .filter(|(_, s)| s.failures == 0 && s.successes > 0)
         .collect();
-    // Keys are unique, so an unstable sort gives the one order.
-    succeeded_only.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    UserKey::sort_in_order(&mut succeeded_only, |(key, _)| key);
     let users = UserRows {
         incident,
         now,

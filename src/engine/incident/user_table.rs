@@ -115,7 +115,7 @@ impl UserTable {
             if added.len() > by_key.len() / 8 {
                 // Many added (the first time, or a burst): one sort.
                 by_key.extend(added.filter_map(|s| u32::try_from(s).ok()));
-                by_key.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+                UserKey::sort_in_order(&mut by_key, key);
             } else {
                 for slot in added.filter_map(|s| u32::try_from(s).ok()) {
                     let at = by_key.partition_point(|&s| key(s) < key(slot));

@@ -118,6 +118,47 @@ impl std::fmt::Display for UserKey {
     }
 }
 
+impl UserKey {
+    /// Sorts `items` (each with a key of its own: no two alike) into the
+    /// order of their keys. Each key's first bytes are put beside its item
+    /// first ([`order_prefix`](Self::order_prefix)), so most comparisons
+    /// read no name: names differ in their first bytes, and reading one is
+    /// a visit to memory of its own (the report's 4,000 names who only
+    /// logged in: 3.0 M → 1.5 M instructions).
+    pub fn sort_in_order<'k, T: Copy>(items: &mut [T], key: impl Fn(T) -> &'k UserKey) {
+        let mut keyed: Vec<(u64, T)> = items
+            .iter()
+            .map(|&item| (key(item).order_prefix(), item))
+            .collect();
+        // Keys are unique: an unstable sort gives the one order.
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a.1).cmp(key(b.1))));
+        for (slot, (_, item)) in items.iter_mut().zip(keyed) {
+            *slot = item;
+        }
+    }
+
+    /// The key's kind and first bytes as a number whose order agrees with
+    /// the keys' (`a.order_prefix() < b.order_prefix()` only when `a < b`).
+    /// The kinds are numbered in their declared order, which is the
+    /// derived order's.
+    fn order_prefix(&self) -> u64 {
+        let (kind, text): (u8, &[u8]) = match self {
+            UserKey::Named(s) => (0, s.as_bytes()),
+            UserKey::Hidden(s) => (1, s.as_bytes()),
+            UserKey::Spray(s) => (2, s.as_bytes()),
+            UserKey::Other(_) => (3, &[]),
+        };
+        // A shorter text's missing bytes are zeros: below any byte a
+        // longer one has there, as the shorter text is below it.
+        let mut bytes = [0u8; 8];
+        bytes[0] = kind;
+        for (to, &from) in bytes[1..].iter_mut().zip(text) {
+            *to = from;
+        }
+        u64::from_be_bytes(bytes)
+    }
+}
+
 /// Client addresses listed per user (a spray source or `(other N users)`
 /// sees thousands).
 pub const CLIENT_IPS_CAP: usize = 64;
@@ -696,6 +737,45 @@ mod tests {
     use crate::engine::incident::fixtures::*;
     use crate::engine::incident::*;
     use crate::parse::{Cause, Family, Outcome};
+
+    proptest::proptest! {
+        /// Sorting by the keys' first bytes, then the keys, is sorting by
+        /// the keys: for every kind, names that are prefixes of others,
+        /// zero bytes (the padding's value), text past the first bytes and
+        /// beyond ASCII.
+        #[test]
+        fn keys_sorted_in_order_are_sorted_as_keys_sort(
+            keys in proptest::collection::btree_set(
+                (0u8..4, proptest::collection::vec(
+                    proptest::sample::select(vec!['a', 'b', '\0', '\u{7f}', 'é', '日']),
+                    0..10,
+                )),
+                0..40,
+            )
+        ) {
+            let keys: Vec<UserKey> = keys
+                .into_iter()
+                .map(|(kind, text)| {
+                    let text: String = text.into_iter().collect();
+                    match kind {
+                        0 => UserKey::Named(text),
+                        1 => UserKey::Hidden(text),
+                        2 => UserKey::Spray(text),
+                        _ => UserKey::Other(text.len() as u64),
+                    }
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            // A shuffled copy, sorted both ways.
+            let mut shuffled: Vec<&UserKey> = keys.iter().rev().collect();
+            shuffled.rotate_left(keys.len() / 3);
+            let mut in_order = shuffled.clone();
+            UserKey::sort_in_order(&mut in_order, |k| k);
+            shuffled.sort();
+            proptest::prop_assert_eq!(in_order, shuffled);
+        }
+    }
 
     #[test]
     fn a_users_last_failure_is_the_latest_by_log_time_not_the_last_read() {
