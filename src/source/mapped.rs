@@ -20,11 +20,15 @@
 //! and when either differs from what it was when mapped, this and every
 //! later piece are read with `pread` instead, as if it had never been
 //! mapped (the bytes then are the file's current ones, as any reader's
-//! would be). What is left is a file untouched for [`QUIET`] that shrinks
-//! between that check and the use of the piece: a window of one piece's
-//! parse, or for `scan`'s block reader, which keeps the events of mapped
-//! lines with their text in the map, until the block is applied (a few
-//! blocks' time: milliseconds), for a file nobody was writing.
+//! would be). What is left is a file untouched for [`QUIET`] that changes
+//! between that check and the use of the piece's bytes: a shrink kills the
+//! process (SIGBUS), and bytes rewritten in place are read as they are then
+//! (text checked as UTF-8 could then hold bytes that are not, against what
+//! Rust's `str` promises). The window is one piece's parse, or, for `scan`'s
+//! block reader, which keeps the events of mapped lines with their text in
+//! the map, until the block is applied: as many blocks' time as results
+//! wait for their turn (up to four per worker, see `app::bulk`), some
+//! milliseconds, on a file nobody had written for two seconds.
 //!
 //! `VPNWATCH_MMAP=0` turns mapping off (to compare the two in benchmarks).
 
@@ -138,8 +142,10 @@ impl FileBytes {
         let map = match decision {
             // SAFETY: the file is a quiet regular file on a local file
             // system, and every piece is checked against its size and
-            // modification time before use (module doc); a map that cannot
-            // be made falls back to reads.
+            // modification time before it is taken (module doc); what is
+            // left is a change to the file after that check, while the
+            // piece's bytes are in use, which the module doc bounds. A map
+            // that cannot be made falls back to reads.
             MapDecision::Map => unsafe { memmap2::Mmap::map(&file) }
                 .ok()
                 .map(|m| (m, Stamp::of(&meta))),

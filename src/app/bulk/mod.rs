@@ -16,7 +16,8 @@
 //!   [`Incident::latest`]: a run's time goes when an event that is more
 //!   than counted follows it, so the reader never reads it); the others
 //!   are kept as they are when their line is in the file's memory map
-//!   (their text is the map's, which outlives the scan), else their line is
+//!   (their text is the map's, which lives until every block is applied),
+//!   else their line is
 //!   copied once into a per-block arena and the event's fields are ranges
 //!   of it (see `ship`). With one thread, the reader applies them to
 //!   the incident at once instead (see [`Sink`]). Nothing else is retained,
@@ -635,6 +636,7 @@ fn feed<'m>(
 /// One piece's lines going into a block's result: plain lines (see
 /// [`StreamParser::is_plain`]) in runs, which the split loop counts
 /// without a call; every other whole line of the piece straight to
+/// [`BlockResult::parse_mapped`] when the piece is the map's, else to
 /// [`BlockResult::parse`] (the split loop has asked about it already);
 /// lines joined from two pieces and pieces of cut lines through
 /// [`BlockResult::line`], which asks itself.

@@ -5,12 +5,15 @@
 //! the same calls either way.
 //!
 //! An event parsed from a line of the file's memory map is kept as it is:
-//! its text fields are slices of the map, which outlives the scan, and a
-//! block is applied before its pages are released (see
-//! [`Release`](crate::source::mapped::Release); a released page would
-//! read back from the file anyway). Only an event whose text lives in a
-//! buffer that will be reused (a read piece, a line joined from two pieces,
-//! a line that was not UTF-8) is copied out into the block's arena.
+//! its text fields are slices of the map, which lives until every block is
+//! applied; a block's pages are released after it is applied (see
+//! [`Release`](crate::source::mapped::Release)), but for a page it shares
+//! with the next block when blocks are not a whole number of pages, and a
+//! released page reads back from the file, unchanged while the file is
+//! (see `source::mapped` on a file that changes while it is read). Only an
+//! event whose text lives in a buffer that will be reused (a read piece, a
+//! line joined from two pieces, a line that was not UTF-8) is copied out
+//! into the block's arena.
 
 use jiff::Timestamp;
 
@@ -59,9 +62,9 @@ type Span = Option<(u32, u32)>;
 /// [`Shipment`] for the thread that applies the blocks (see
 /// [`super::order::Lead`]) when workers read, or straight into the
 /// incident when the calling thread reads alone (there is no other thread
-/// to hand them to, and keeping them cost an eighth of the relevant lines'
-/// instructions). Both get the same calls, so the incident is the same
-/// either way. `'m` is the life of the file's memory map.
+/// to hand them to, and copying them out and back cost an eighth of the
+/// relevant lines' instructions). Both get the same calls, so the incident
+/// is the same either way. `'m` is the life of the file's memory map.
 pub(super) trait Sink<'m> {
     /// `counted` events that only count, then `ev`, parsed from `line`,
     /// a buffer that may be reused once this returns.

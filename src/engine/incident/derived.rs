@@ -220,7 +220,9 @@ mod tests {
 
     /// Each derived value, asked for alone, is worked out again after the
     /// next change: its computation notes that a cache holds a value (see
-    /// `Incident::filling`), or `changed` would have nothing to clear.
+    /// `Incident::filling`; most do it through `users_now`, which they
+    /// read), or `changed` would have nothing to clear. The test holds the
+    /// values to the change, whichever call makes the note.
     #[test]
     fn each_derived_value_asked_alone_follows_the_next_change() {
         type Derived = fn(&Incident) -> String;

@@ -130,13 +130,16 @@ impl Tailed {
     /// the new content's bytes from the old offset. Such a chunk is what the
     /// file holds there now; one read before the truncation, the old
     /// content's tail, is not (and is kept: the next check restarts after
-    /// it). A file that cannot be read again is not judged here.
+    /// it). A file that cannot be read again is not judged here. The
+    /// check costs what [`truncated`](Self::truncated)'s does (an `fstat`
+    /// and up to two small reads), once per read that got bytes; the chunk
+    /// is read again only when the file was truncated.
     pub(super) fn rewritten_under(&self, chunk: &[u8]) -> bool {
         if !self.truncated().unwrap_or(false) {
             return false;
         }
-        let mut now = vec![0u8; chunk.len()];
-        read_exact_at(&self.file, &mut now, self.offset).is_ok() && now == chunk
+        let mut scratch = vec![0u8; chunk.len()];
+        same_bytes(&self.file, self.offset, chunk, &mut scratch).unwrap_or(false)
     }
 
     /// Whether the open file still has a name (`None`: cannot tell).

@@ -8,7 +8,9 @@
 //! * A file is identified by (dev, ino) of the open descriptor plus its first
 //!   bytes (up to 1 KiB) and the 32 bytes before the read offset, so a
 //!   truncation is seen even when the file regrew past the offset between two
-//!   polls.
+//!   polls. The check is made before each read and again after a read that
+//!   got bytes, which are dropped when they turn out to be the new content's
+//!   from the old offset (truncated and regrown between the two).
 //! * After a rename the old descriptor is read to its end before the new file
 //!   is opened, and the switch waits while the new file is still empty: a
 //!   daemon keeps appending to the old file until it reopens its log (logrotate
@@ -263,10 +265,12 @@ struct Follower {
     bytes_read: u64,
     /// The current unterminated tail was already sent as pending.
     pending_shown: bool,
-    /// Run between a step's checks and its read: a test's way to change
-    /// the file exactly there.
+    /// Run between a step's checks and its read, and between the read and
+    /// the check after it: a test's way to change the file exactly there.
     #[cfg(test)]
     before_read: Option<Box<dyn FnMut() + Send>>,
+    #[cfg(test)]
+    after_read: Option<Box<dyn FnMut() + Send>>,
 }
 
 impl Follower {
@@ -292,6 +296,8 @@ impl Follower {
             pending_shown: false,
             #[cfg(test)]
             before_read: None,
+            #[cfg(test)]
+            after_read: None,
         }
     }
 
@@ -502,6 +508,10 @@ impl Follower {
             return Ok(0);
         }
         let chunk = &self.buf[..n];
+        #[cfg(test)]
+        if let Some(hook) = self.after_read.as_mut() {
+            hook();
+        }
         if cur.regular && self.follow && cur.rewritten_under(chunk) {
             // Truncated and written again between `step`'s check and this
             // read: the bytes are the new content's from the old offset,
