@@ -31,6 +31,9 @@ struct HandoverState<'m> {
     waiting: BTreeMap<usize, io::Result<Filled<'m>>>,
     /// A thread panicked: the block a worker held may never come.
     stopped: bool,
+    /// The lead waits for a result: only then does a hand-over wake it
+    /// (a wake is a system call whether or not anyone waits).
+    lead_waits: bool,
 }
 
 impl<'m> Handover<'m> {
@@ -47,7 +50,9 @@ impl<'m> Handover<'m> {
         // panic on; the state is still a map and a flag, so carry on.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.waiting.insert(i, r);
-        self.handed.notify_one();
+        if state.lead_waits {
+            self.handed.notify_one();
+        }
     }
 
     /// Block `i`'s result if it has been handed over.
@@ -67,7 +72,9 @@ impl<'m> Handover<'m> {
             if state.stopped {
                 return None;
             }
+            state.lead_waits = true;
             state = self.handed.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.lead_waits = false;
         }
     }
 
@@ -191,6 +198,9 @@ struct PoolState<'m> {
     free: Vec<Filled<'m>>,
     made: usize,
     stopped: bool,
+    /// Workers waiting for a result: a result given back wakes one only
+    /// when there is one (a wake is a system call either way).
+    waiting: usize,
 }
 
 impl<'m> Pool<'m> {
@@ -234,14 +244,18 @@ impl<'m> Pool<'m> {
             if !wait {
                 return None;
             }
+            state.waiting += 1;
             state = self.given.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting -= 1;
         }
     }
 
     pub(super) fn give(&self, r: Filled<'m>) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.free.push(r);
-        self.given.notify_one();
+        if state.waiting > 0 {
+            self.given.notify_one();
+        }
     }
 
     /// Wakes every waiting worker with no result: the scan failed.
