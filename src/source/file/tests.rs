@@ -336,6 +336,19 @@ fn truncation_and_regrowth_between_polls_is_seen_by_content() {
     assert_eq!(h.notices(), [Notice::Truncated(path.clone())]);
 }
 
+/// A follower's hook ([`Follower`]'s `before_read`, `after_read`) that
+/// truncates the file at `path` and writes `text` into it, the first time.
+fn truncate_and_write_once(path: &Path, text: &'static [u8]) -> Box<dyn FnMut() + Send> {
+    let mut todo = Some(path.to_path_buf());
+    Box::new(move || {
+        if let Some(path) = todo.take() {
+            let mut f = OpenOptions::new().write(true).open(path).unwrap();
+            f.set_len(0).unwrap();
+            f.write_all(text).unwrap();
+        }
+    })
+}
+
 /// The race `truncation_and_regrowth_between_polls_is_seen_by_content`
 /// leaves: truncated and written past the old offset after a step's check
 /// and before its read. The read gets the new content's bytes from the
@@ -345,14 +358,7 @@ fn a_truncation_between_the_check_and_the_read_is_read_from_the_start() {
     let (_dir, path, _w, mut h) = followed(b"b1\nb2\n");
     assert_eq!(h.texts(), ["b1", "b2"]);
     h.notices();
-    let mut todo = Some(path.clone());
-    h.f.before_read = Some(Box::new(move || {
-        if let Some(path) = todo.take() {
-            let mut f = OpenOptions::new().write(true).open(path).unwrap();
-            f.set_len(0).unwrap();
-            f.write_all(b"c1-after-truncate\nc2\n").unwrap();
-        }
-    }));
+    h.f.before_read = Some(truncate_and_write_once(&path, b"c1-after-truncate\nc2\n"));
     h.sync();
     assert_eq!(h.texts(), ["c1-after-truncate", "c2"]);
     assert_eq!(h.notices(), [Notice::Truncated(path)]);
@@ -367,14 +373,7 @@ fn a_truncation_after_the_read_keeps_what_was_read() {
     assert_eq!(h.texts(), ["b1", "b2"]);
     h.notices();
     w.write_all(b"b3\n").unwrap();
-    let mut todo = Some(path.clone());
-    h.f.after_read = Some(Box::new(move || {
-        if let Some(path) = todo.take() {
-            let mut f = OpenOptions::new().write(true).open(path).unwrap();
-            f.set_len(0).unwrap();
-            f.write_all(b"c1-after-truncate\nc2\n").unwrap();
-        }
-    }));
+    h.f.after_read = Some(truncate_and_write_once(&path, b"c1-after-truncate\nc2\n"));
     h.sync();
     assert_eq!(h.texts(), ["b3", "c1-after-truncate", "c2"]);
     assert_eq!(h.notices(), [Notice::Truncated(path)]);
