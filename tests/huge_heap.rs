@@ -4,7 +4,9 @@
 //! heap of the thread that calls it first thing, the binary's main thread,
 //! so this binary has its own `main` (`harness = false`, through
 //! libtest-mimic): the check runs there before anything else, and is
-//! reported as a test.
+//! reported as a test. It checks that a large buffer lies in the heap's
+//! marked growth, and that the 2 MiB of it the allocator wrote to before
+//! the mark is a huge page already.
 
 mod common;
 
@@ -31,6 +33,11 @@ fn check() -> Result<(), Failed> {
 fn check() -> Result<(), Failed> {
     // As `main` does for `scan`, first thing.
     vpnwatch::app::main_heap_on_huge_pages();
+    // The 2 MiB the allocator wrote to before the mark is a huge page
+    // already (collapsed), though nothing else of the growth was touched.
+    let smaps = std::fs::read_to_string("/proc/self/smaps")
+        .map_err(|e| format!("/proc/self/smaps: {e}"))?;
+    let collapsed = heap_huge_pages_kib(&smaps);
     // 8 MiB: under glibc's default threshold a buffer this large would be
     // a mapping of its own, on 4 KiB pages.
     let buffer = std::hint::black_box(vec![1u8; 8 << 20]);
@@ -58,7 +65,56 @@ fn check() -> Result<(), Failed> {
     if !flags.split_whitespace().any(|flag| flag == "hg") {
         return Err(format!("the heap is not marked MADV_HUGEPAGE: {header} /{flags}").into());
     }
+    if !kernel_at_least(6, 1) {
+        common::need::missing("MADV_COLLAPSE (Linux 6.1 and later)");
+        return Ok(());
+    }
+    if collapsed < 2048 {
+        return Err(format!(
+            "the heap held {collapsed} KiB of huge pages right after the setting, not the collapsed 2 MiB"
+        )
+        .into());
+    }
     Ok(())
+}
+
+/// The `AnonHugePages` of the heap's mappings in `/proc/self/smaps`, KiB.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn heap_huge_pages_kib(smaps: &str) -> u64 {
+    let mut in_heap = false;
+    let mut total = 0;
+    for line in smaps.lines() {
+        if let Some(kib) = line.strip_prefix("AnonHugePages:") {
+            if in_heap {
+                total += kib
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+            }
+        } else if line.split_once(' ').is_some_and(|(range, _)| {
+            range.split_once('-').is_some_and(|(a, b)| {
+                usize::from_str_radix(a, 16).is_ok() && usize::from_str_radix(b, 16).is_ok()
+            })
+        }) {
+            // A mapping's header line: the ones after it are its own.
+            in_heap = line.trim_end().ends_with("[heap]");
+        }
+    }
+    total
+}
+
+/// Whether the running kernel's version is at least `major.minor`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release
+        .trim()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (got_major, got_minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (got_major, got_minor) >= (major, minor)
 }
 
 /// The header line and the `VmFlags` of the mapping of `/proc/self/smaps`
