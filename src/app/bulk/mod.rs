@@ -513,12 +513,11 @@ fn read_block<'m, S: Sink<'m>>(
         } else {
             PIECE as u64
         } as usize;
-        // The same bytes with the map's life, when they are the map's.
-        let mapped = file.mapped_piece(pos, want);
-        let buf = match mapped {
-            Some(piece) => piece,
-            None => file.read(buf, pos, want)?,
+        let piece = match file.mapped_piece(pos, want) {
+            Some(mapped) => Piece::Mapped(mapped),
+            None => Piece::Read(file.read(buf, pos, want)?),
         };
+        let buf = piece.bytes();
         if buf.is_empty() {
             break; // truncated while we read
         }
@@ -534,15 +533,15 @@ fn read_block<'m, S: Sink<'m>>(
                 None => own_start = own_end,
             }
         }
-        let own = Piece::of(buf, mapped, own_start..own_end);
+        let own = piece.part(own_start..own_end);
         feed(&mut splitter, own, &mut result, family, ctx, &mut parser);
         if pos == end && !skipping && !after_done {
             // The line that holds the byte after the block, or what of it
             // was read with the block.
             let next = buf.get(own_end..).unwrap_or_default();
             let line_len = memchr::memchr(b'\n', next).map_or(next.len(), |nl| nl + 1);
-            let line = Piece::of(buf, mapped, own_end..own_end + line_len);
-            after_done = line.bytes.last() == Some(&b'\n');
+            let line = piece.part(own_end..own_end + line_len);
+            after_done = line.bytes().last() == Some(&b'\n');
             feed(&mut splitter, line, &mut result, family, ctx, &mut parser);
             pos += line_len as u64;
         }
@@ -567,7 +566,7 @@ fn read_block<'m, S: Sink<'m>>(
         let buf = buf.get(..piece_len).unwrap_or(buf);
         feed(
             &mut splitter,
-            Piece::read(buf),
+            Piece::Read(buf),
             &mut result,
             family,
             ctx,
@@ -580,28 +579,38 @@ fn read_block<'m, S: Sink<'m>>(
     Ok(result)
 }
 
-/// Bytes to split: a piece of a read buffer, or of the file's map.
+/// Bytes to split: a piece of the file's map, whose events may keep its
+/// text, or of a read buffer, which will be reused.
 #[derive(Clone, Copy)]
-struct Piece<'b, 'm> {
-    bytes: &'b [u8],
-    /// The same bytes with the map's life, when they are the map's.
-    mapped: Option<&'m [u8]>,
+enum Piece<'b, 'm> {
+    Mapped(&'m [u8]),
+    Read(&'b [u8]),
 }
 
 impl<'b, 'm> Piece<'b, 'm> {
-    /// Bytes read into a buffer that will be reused.
-    fn read(bytes: &'b [u8]) -> Self {
-        Piece {
-            bytes,
-            mapped: None,
+    fn bytes(self) -> &'b [u8]
+    where
+        'm: 'b,
+    {
+        match self {
+            Piece::Mapped(bytes) => bytes,
+            Piece::Read(bytes) => bytes,
         }
     }
 
-    /// `range` of `buf`, which is `mapped` when that is given.
-    fn of(buf: &'b [u8], mapped: Option<&'m [u8]>, range: std::ops::Range<usize>) -> Self {
-        Piece {
-            bytes: buf.get(range.clone()).unwrap_or_default(),
-            mapped: mapped.and_then(|m| m.get(range)),
+    /// The bytes of `range`, from the same place.
+    fn part(self, range: std::ops::Range<usize>) -> Self {
+        match self {
+            Piece::Mapped(bytes) => Piece::Mapped(bytes.get(range).unwrap_or_default()),
+            Piece::Read(bytes) => Piece::Read(bytes.get(range).unwrap_or_default()),
+        }
+    }
+
+    /// The map's bytes, when the piece is the map's.
+    fn mapped(self) -> Option<&'m [u8]> {
+        match self {
+            Piece::Mapped(bytes) => Some(bytes),
+            Piece::Read(_) => None,
         }
     }
 }
@@ -617,20 +626,21 @@ fn feed<'m>(
 ) {
     // Only headend logs have plain lines: for the others the split loop
     // asks nothing of a line before emitting it.
-    let mapped = piece.mapped;
+    let mapped = piece.mapped();
+    let bytes = piece.bytes();
     if family == Family::Headend {
         splitter.feed_runs(
-            piece.bytes,
+            bytes,
             &mut PieceReader::<_, true>::new(result, mapped, family, ctx, parser),
         );
     } else {
         splitter.feed_runs(
-            piece.bytes,
+            bytes,
             &mut PieceReader::<_, false>::new(result, mapped, family, ctx, parser),
         );
     }
     // The piece's bytes go (a read buffer is reused) after this.
-    result.read_unread(piece.bytes, family, ctx, parser);
+    result.read_unread(bytes, family, ctx, parser);
 }
 
 /// One piece's lines going into a block's result: plain lines (see
@@ -854,9 +864,9 @@ mod tests {
                 .out
                 .events
                 .iter()
-                .map(|e| match e {
-                    ship::Shipped::Mapped { .. } => "mapped",
-                    ship::Shipped::Copied(_) => "copied",
+                .map(|e| match e.kept {
+                    ship::Kept::Mapped(_) => "mapped",
+                    ship::Kept::Copied(_) => "copied",
                 })
                 .collect();
             let mut incident = Incident::default();

@@ -20,12 +20,19 @@ use jiff::Timestamp;
 use crate::engine::Incident;
 use crate::vocab::{Cause, Event, Family, Outcome, Role, ServerState, TimeFrom};
 
-/// An event of a block, waiting for its turn, and how many events before
-/// it only count (see [`Incident::only_counts`]).
+/// An event of a block, waiting for its turn.
 #[derive(Clone, Debug)]
-pub(super) enum Shipped<'m> {
-    /// Parsed from a line of the file's map, kept as it is.
-    Mapped { counted_before: u64, ev: Event<'m> },
+pub(super) struct Shipped<'m> {
+    /// Events before this one that only count (see [`Incident::only_counts`]).
+    counted_before: u64,
+    pub(super) kept: Kept<'m>,
+}
+
+/// How a waiting event is kept.
+#[derive(Clone, Debug)]
+pub(super) enum Kept<'m> {
+    /// Parsed from a line of the file's map, as it is.
+    Mapped(Event<'m>),
     /// Copied out of a buffer that is reused.
     Copied(Copied),
 }
@@ -34,7 +41,6 @@ pub(super) enum Shipped<'m> {
 /// arena.
 #[derive(Clone, Debug)]
 pub(super) struct Copied {
-    counted_before: u64,
     family: Family,
     ts: Option<Timestamp>,
     outcome: Outcome,
@@ -145,7 +151,6 @@ impl<'m> Shipment<'m> {
         let line_at = self.arena.len();
         self.arena.push_str(line);
         let copied = Copied {
-            counted_before: counted,
             family,
             ts,
             outcome,
@@ -164,22 +169,28 @@ impl<'m> Shipment<'m> {
             trace_session: self.store_from(trace_session, line, line_at),
             body: self.store_from(body, line, line_at),
         };
-        self.events.push(Shipped::Copied(copied));
+        self.events.push(Shipped {
+            counted_before: counted,
+            kept: Kept::Copied(copied),
+        });
     }
 
     /// Applies the shipped events to the incident, in line order.
     pub(super) fn apply(&self, incident: &mut Incident) {
         let get = |span: Span| span.and_then(|(s, e)| self.arena.get(s as usize..e as usize));
-        for shipped in &self.events {
-            let s = match shipped {
-                Shipped::Mapped { counted_before, ev } => {
-                    incident.count_events(*counted_before, None);
+        for Shipped {
+            counted_before,
+            kept,
+        } in &self.events
+        {
+            incident.count_events(*counted_before, None);
+            let s = match kept {
+                Kept::Mapped(ev) => {
                     incident.apply(ev);
                     continue;
                 }
-                Shipped::Copied(s) => s,
+                Kept::Copied(s) => s,
             };
-            incident.count_events(s.counted_before, None);
             let ev = Event {
                 family: s.family,
                 ts: s.ts,
@@ -210,9 +221,9 @@ impl<'m> Sink<'m> for Shipment<'m> {
     }
 
     fn mapped_event(&mut self, counted: u64, ev: Event<'m>) {
-        self.events.push(Shipped::Mapped {
+        self.events.push(Shipped {
             counted_before: counted,
-            ev,
+            kept: Kept::Mapped(ev),
         });
     }
 }
@@ -241,7 +252,11 @@ mod tests {
         let mut r = Shipment::default();
         r.arena.push_str("an earlier event's line");
         r.take(0, &ev, line);
-        let Some(Shipped::Copied(shipped)) = r.events.last() else {
+        let Some(Shipped {
+            kept: Kept::Copied(shipped),
+            ..
+        }) = r.events.last()
+        else {
             panic!("a line of a reused buffer is copied");
         };
         let get = |span: Span| span.and_then(|(s, e)| r.arena.get(s as usize..e as usize));
