@@ -93,11 +93,7 @@ fn heap_huge_pages_kib(smaps: &str) -> u64 {
                     .parse::<u64>()
                     .unwrap_or(0);
             }
-        } else if line.split_once(' ').is_some_and(|(range, _)| {
-            range.split_once('-').is_some_and(|(a, b)| {
-                usize::from_str_radix(a, 16).is_ok() && usize::from_str_radix(b, 16).is_ok()
-            })
-        }) {
+        } else if mapping_range(line).is_some() {
             // A mapping's header line: the ones after it are its own.
             in_heap = line.trim_end().ends_with("[heap]");
         }
@@ -129,21 +125,18 @@ fn mapping_of(smaps: &str, at: usize) -> Option<(&str, &str)> {
             }
             continue;
         }
-        let Some((range, _)) = line.split_once(' ') else {
-            continue;
-        };
-        let Some((start, end)) = range.split_once('-') else {
-            continue;
-        };
-        let (Ok(start), Ok(end)) = (
-            usize::from_str_radix(start, 16),
-            usize::from_str_radix(end, 16),
-        ) else {
-            continue;
-        };
-        if (start..end).contains(&at) {
+        if mapping_range(line).is_some_and(|range| range.contains(&at)) {
             current = Some(line);
         }
     }
     None
+}
+
+/// The address range of a mapping's header line of `/proc/self/smaps`
+/// (`start-end perms …`); `None` for its other lines.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn mapping_range(line: &str) -> Option<std::ops::Range<usize>> {
+    let (range, _) = line.split_once(' ')?;
+    let (start, end) = range.split_once('-')?;
+    Some(usize::from_str_radix(start, 16).ok()?..usize::from_str_radix(end, 16).ok()?)
 }
